@@ -1,0 +1,5 @@
+export * from './roles.ts';
+export * from './schemas/common.ts';
+export * from './schemas/auth.ts';
+export * from './schemas/admin.ts';
+export * from './i18n/locales.ts';

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { INSTITUTION_KINDS, MOU_STATUSES, ROLES } from '../roles.ts';
+import { email, locale, newPassword } from './auth.ts';
+import { pageOf, paging } from './common.ts';
+
+const name = z.string().trim().min(1).max(200);
+const countryCode = z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/);
+
+export const institution = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    country: z.string(),
+    kind: z.enum(INSTITUTION_KINDS),
+    mouStatus: z.enum(MOU_STATUSES),
+    mouSignedOn: z.string().nullable(),
+    disabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Institution' });
+export const institutionList = z.object({ items: z.array(institution) });
+export const createInstitutionBody = z.object({
+  name,
+  country: countryCode,
+  kind: z.enum(INSTITUTION_KINDS).default('partner'),
+  mouStatus: z.enum(MOU_STATUSES).default('none'),
+  mouSignedOn: z.iso.date().nullable().default(null),
+});
+export const updateInstitutionBody = createInstitutionBody
+  .partial()
+  .extend({ disabled: z.boolean().optional() });
+
+export const user = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    institution: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    locale: locale.nullable(),
+    totpEnabled: z.boolean(),
+    disabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'User' });
+export const userListQuery = paging.extend({
+  q: z.string().trim().max(200).optional(),
+  role: z.enum(ROLES).optional(),
+  institutionId: z.uuid().optional(),
+  includeDisabled: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+export const userList = pageOf(user);
+export const createUserBody = z.object({
+  email,
+  name,
+  role: z.enum(ROLES),
+  institutionId: z.uuid().nullable().default(null),
+  locale: locale.nullable().default(null),
+  /** Omit to e-mail the user a link to set their own password. */
+  password: newPassword.optional(),
+});
+export const updateUserBody = z.object({
+  name: name.optional(),
+  role: z.enum(ROLES).optional(),
+  institutionId: z.uuid().nullable().optional(),
+  disabled: z.boolean().optional(),
+  /** Clears the user's TOTP so they enrol again (lost phone). */
+  resetTotp: z.literal(true).optional(),
+});
+
+export const apiToken = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string(),
+    user: z.object({ id: z.uuid(), email: z.string(), name: z.string() }),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+export const apiTokenList = z.object({ items: z.array(apiToken) });
+export const createApiTokenBody = z.object({ userId: z.uuid(), name });
+export const createdApiToken = z.object({ token: apiToken, secret: z.string() });
+
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
+export const outboxMessage = z
+  .object({
+    id: z.uuid(),
+    to: z.string(),
+    subject: z.string(),
+    text: z.string(),
+    status: z.enum(OUTBOX_STATUSES),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .meta({ id: 'OutboxMessage' });
+export const outboxQuery = paging.extend({ status: z.enum(OUTBOX_STATUSES).optional() });
+export const outboxList = pageOf(outboxMessage);
+
+export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const;
+export const auditEvent = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string().nullable(),
+    actorUserId: z.uuid().nullable(),
+    action: z.string(),
+    subjectType: z.string().nullable(),
+    subjectId: z.string().nullable(),
+    outcome: z.enum(AUDIT_OUTCOMES),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+export const auditQuery = paging.extend({
+  actor: z.string().trim().max(254).optional(),
+  action: z.string().trim().max(100).optional(),
+  subject: z.string().trim().max(100).optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+});
+export const auditList = pageOf(auditEvent);
