@@ -72,6 +72,7 @@ export const en = {
     enrolTitle: 'Set up two-step verification',
     enrolHelp: 'Your role requires a second step at sign-in. Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator or FreeOTP), then enter the code it shows.',
     enrolSecret: 'Cannot scan? Enter this key by hand:',
+    enrolQrAlt: 'QR code to scan with your authenticator app',
     enrolConfirm: 'Turn on',
     enrolDone: 'Two-step verification is on.',
     signedOut: 'You have signed out.',
@@ -138,6 +139,7 @@ export const en = {
     includeDisabled: 'Show disabled users',
     allRoles: 'All roles',
     searchPlaceholder: 'Name or e-mail',
+    createdAt: 'Created',
   },
   tokens: {
     title: 'API tokens',
@@ -154,6 +156,8 @@ export const en = {
     revoke: 'Revoke',
     confirmRevoke: 'Revoke the token “{{name}}”? Systems using it will stop working.',
     revoked: 'Revoked',
+    revokedOn: 'Revoked {{at}}',
+    userOption: '{{name}} ({{email}})',
   },
   outbox: {
     title: 'E-mail outbox',

@@ -73,6 +73,7 @@ export const ja: Catalog = {
     enrolTitle: '2段階認証の設定',
     enrolHelp: 'あなたの役割ではログイン時に2段階認証が必要です。認証アプリ（Google Authenticator、Microsoft Authenticator、FreeOTP など）でこのQRコードを読み取り、表示されたコードを入力してください。',
     enrolSecret: '読み取れない場合は、次のキーを手入力してください：',
+    enrolQrAlt: '認証アプリで読み取る QR コード',
     enrolConfirm: '有効にする',
     enrolDone: '2段階認証を有効にしました。',
     signedOut: 'ログアウトしました。',
@@ -139,6 +140,7 @@ export const ja: Catalog = {
     includeDisabled: '無効なユーザーも表示',
     allRoles: 'すべての役割',
     searchPlaceholder: '氏名またはメールアドレス',
+    createdAt: '作成日時',
   },
   tokens: {
     title: 'APIトークン',
@@ -155,6 +157,8 @@ export const ja: Catalog = {
     revoke: '失効させる',
     confirmRevoke: 'トークン「{{name}}」を失効させますか？これを使っているシステムは動作しなくなります。',
     revoked: '失効済み',
+    revokedOn: '{{at}} に失効',
+    userOption: '{{name}}（{{email}}）',
   },
   outbox: {
     title: 'メール送信箱',

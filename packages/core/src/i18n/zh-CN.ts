@@ -73,6 +73,7 @@ export const zhCN: Catalog = {
     enrolTitle: '设置两步验证',
     enrolHelp: '您的角色在登录时需要两步验证。请用身份验证器应用（例如 Google Authenticator、Microsoft Authenticator 或 FreeOTP）扫描此二维码，然后输入应用显示的验证码。',
     enrolSecret: '无法扫描？请手动输入以下密钥：',
+    enrolQrAlt: '用身份验证器应用扫描的二维码',
     enrolConfirm: '开启',
     enrolDone: '两步验证已开启。',
     signedOut: '您已退出登录。',
@@ -139,6 +140,7 @@ export const zhCN: Catalog = {
     includeDisabled: '显示已停用的用户',
     allRoles: '所有角色',
     searchPlaceholder: '姓名或电子邮箱',
+    createdAt: '创建时间',
   },
   tokens: {
     title: 'API 令牌',
@@ -155,6 +157,8 @@ export const zhCN: Catalog = {
     revoke: '吊销',
     confirmRevoke: '要吊销令牌“{{name}}”吗？使用它的系统将无法继续工作。',
     revoked: '已吊销',
+    revokedOn: '于 {{at}} 吊销',
+    userOption: '{{name}}（{{email}}）',
   },
   outbox: {
     title: '邮件发件箱',

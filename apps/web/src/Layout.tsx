@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { useSession } from './lib/session.tsx';
+import { LanguagePicker } from './components/LanguagePicker.tsx';
+import type { SignInState } from './pages/SignIn.tsx';
+
+function Brand() {
+  const { t } = useTranslation();
+  return (
+    <Link to="/" className="brand">
+      <img src="/favicon.svg" alt="" width={28} height={28} />
+      <span className="brand__name">{t('common.appName')}</span>
+    </Link>
+  );
+}
+
+function SkipLink() {
+  const { t } = useTranslation();
+  return (
+    <a className="skip-link" href="#main">
+      {t('common.skipToContent')}
+    </a>
+  );
+}
+
+/** Sign-in, password reset: the brand, the language picker and a centred card. */
+export function PublicLayout() {
+  const { t } = useTranslation();
+  return (
+    <div className="shell shell--public">
+      <SkipLink />
+      <header className="topbar">
+        <div className="topbar__inner">
+          <Brand />
+          <span className="topbar__tagline">{t('common.tagline')}</span>
+          <div className="topbar__end">
+            <LanguagePicker />
+          </div>
+        </div>
+      </header>
+      <main id="main" className="main main--public" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
+export function SignedInLayout() {
+  const { t } = useTranslation();
+  const { status, me, signOut } = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+
+  if (status === 'loading') {
+    return (
+      <p className="loading" role="status">
+        {t('common.loading')}
+      </p>
+    );
+  }
+  if (status === 'signedOut' || !me) {
+    const state: SignInState = { from: location.pathname + location.search };
+    return <Navigate to="/sign-in" replace state={state} />;
+  }
+
+  async function doSignOut() {
+    setBusy(true);
+    await signOut().catch(() => undefined);
+    setBusy(false);
+    const state: SignInState = { signedOut: true };
+    navigate('/sign-in', { replace: true, state });
+  }
+
+  const isAdmin = me.role === 'admin';
+  return (
+    <div className="shell">
+      <SkipLink />
+      <header className="topbar">
+        <div className="topbar__inner">
+          <Brand />
+          <nav className="nav" aria-label={t('common.appName')}>
+            <NavLink to="/" end>
+              {t('nav.home')}
+            </NavLink>
+            {isAdmin && (
+              <>
+                <NavLink to="/admin/institutions">{t('nav.institutions')}</NavLink>
+                <NavLink to="/admin/users">{t('nav.users')}</NavLink>
+                <NavLink to="/admin/tokens">{t('nav.tokens')}</NavLink>
+                <NavLink to="/admin/outbox">{t('nav.outbox')}</NavLink>
+                <NavLink to="/admin/audit">{t('nav.audit')}</NavLink>
+              </>
+            )}
+            <a href="/api/docs" target="_blank" rel="noopener">
+              {t('nav.apiDocs')}
+            </a>
+          </nav>
+          <div className="topbar__end">
+            <span className="topbar__user" data-testid="current-user">
+              {me.name}
+            </span>
+            <LanguagePicker />
+            <button type="button" className="button button--secondary button--small" onClick={doSignOut} disabled={busy}>
+              {t('common.signOut')}
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/** Admin screens: the server refuses others anyway; say so plainly instead of an empty page. */
+export function RequireAdmin() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  if (me?.role !== 'admin') {
+    return (
+      <div className="alert alert--error" role="alert">
+        {t('errors.forbidden')}
+      </div>
+    );
+  }
+  return <Outlet />;
+}
+
+export function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <section className="card">
+      <h1>{t('errors.not_found')}</h1>
+      <p>
+        <Link to="/">{t('nav.home')}</Link>
+      </p>
+    </section>
+  );
+}

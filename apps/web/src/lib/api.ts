@@ -1,0 +1,140 @@
+import type { z } from 'zod';
+import { errorBody } from '@kakehashi/core';
+import i18next from 'i18next';
+import { currentLocale } from './i18n.ts';
+
+export type FieldErrors = Record<string, string>;
+
+/** A failed API call: the server's code and its already translated message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fieldErrors: FieldErrors = {},
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Remembers the token the server issued at sign-in or with GET /me; sent with every change. */
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
+/** Called when any request answers 401 after sign-in (expired session). */
+let onUnauthenticated: (() => void) | null = null;
+export function setUnauthenticatedHandler(fn: (() => void) | null) {
+  onUnauthenticated = fn;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+interface RequestOptions<S extends z.ZodType | undefined> {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  schema?: S;
+  /** Do not run the global 401 handler (sign-in, /me probe). */
+  quiet401?: boolean;
+}
+
+function fieldErrorsFrom(details: unknown): FieldErrors {
+  const out: FieldErrors = {};
+  if (!Array.isArray(details)) return out;
+  for (const d of details) {
+    if (d && typeof d === 'object' && 'message' in d) {
+      const rawPath = (d as { path?: unknown }).path;
+      const path = Array.isArray(rawPath) ? rawPath.join('.') : String(rawPath ?? '');
+      const message = String((d as { message: unknown }).message);
+      if (path && !out[path]) out[path] = message;
+    }
+  }
+  return out;
+}
+
+function withQuery(path: string, query: RequestOptions<undefined>['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export async function request<S extends z.ZodType | undefined = undefined>(
+  method: Method,
+  path: string,
+  options: RequestOptions<S> = {},
+): Promise<S extends z.ZodType ? z.output<S> : unknown> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Language': currentLocale(),
+  };
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(withQuery(`/api/v1${path}`, options.query), {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'network', i18next.t('errors.network'));
+  }
+
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+
+  if (!res.ok) {
+    const parsed = errorBody.safeParse(json);
+    const err = parsed.success
+      ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, fieldErrorsFrom(parsed.data.error.details))
+      : new ApiError(res.status, 'internal', i18next.t(res.status >= 500 ? 'errors.internal' : 'errors.network'));
+    if (res.status === 401 && !options.quiet401) onUnauthenticated?.();
+    throw err;
+  }
+
+  if (options.schema) {
+    const parsed = options.schema.safeParse(json);
+    if (!parsed.success) {
+      // The server answered something the shared schema does not describe: a contract bug.
+      console.error('Unexpected response from', method, path, parsed.error);
+      throw new ApiError(res.status, 'internal', i18next.t('errors.internal'));
+    }
+    return parsed.data as never;
+  }
+  return json as never;
+}
+
+export const api = {
+  get: <S extends z.ZodType | undefined = undefined>(path: string, options?: RequestOptions<S>) =>
+    request('GET', path, options),
+  post: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
+    request('POST', path, { ...options, body }),
+  patch: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
+    request('PATCH', path, { ...options, body }),
+};
+
+/** The message to show for any thrown value. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return i18next.t('errors.internal');
+}

@@ -1,0 +1,95 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { me as meSchema, type Locale } from '@kakehashi/core';
+import type { z } from 'zod';
+import { api, ApiError, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
+import { setLocale } from './i18n.ts';
+
+export type Me = z.infer<typeof meSchema>;
+
+type Status = 'loading' | 'signedIn' | 'signedOut';
+
+interface Session {
+  status: Status;
+  me: Me | null;
+  /** Reads GET /me again; returns null when not signed in. */
+  refresh: () => Promise<Me | null>;
+  signOut: () => Promise<void>;
+  /** Changes the UI language and, when signed in, remembers it on the account. */
+  changeLocale: (locale: Locale) => Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>('loading');
+  const [me, setMe] = useState<Me | null>(null);
+
+  const clear = useCallback(() => {
+    setCsrfToken(null);
+    setMe(null);
+    setStatus('signedOut');
+  }, []);
+
+  const refresh = useCallback(async (): Promise<Me | null> => {
+    try {
+      const m = await api.get('/me', { schema: meSchema, quiet401: true });
+      setCsrfToken(m.csrfToken);
+      setMe(m);
+      setStatus('signedIn');
+      return m;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        clear();
+        return null;
+      }
+      // Network or server trouble: do not pretend the user is signed out.
+      setStatus((s) => (s === 'loading' ? 'signedOut' : s));
+      throw e;
+    }
+  }, [clear]);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(clear);
+    refresh().catch(() => undefined);
+    return () => setUnauthenticatedHandler(null);
+  }, [refresh, clear]);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.post('/auth/sign-out', undefined, { quiet401: true });
+    } finally {
+      clear();
+    }
+  }, [clear]);
+
+  const changeLocale = useCallback(
+    async (locale: Locale) => {
+      await setLocale(locale);
+      if (me && me.via === 'session') {
+        try {
+          await api.patch('/me', { locale }, { quiet401: true });
+          setMe({ ...me, locale });
+        } catch {
+          // The choice still applies in this browser; the account keeps its old default.
+        }
+      }
+    },
+    [me],
+  );
+
+  const value = useMemo(() => ({ status, me, refresh, signOut, changeLocale }), [status, me, refresh, signOut, changeLocale]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** For screens inside the signed-in layout, where `me` is known. */
+export function useMe(): Me {
+  const { me } = useSession();
+  if (!me) throw new Error('useMe without a signed-in user');
+  return me;
+}

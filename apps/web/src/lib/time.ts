@@ -1,0 +1,43 @@
+import { useTranslation } from 'react-i18next';
+
+/** The browser's IANA time zone, e.g. Asia/Tokyo. All times are shown in it. */
+export const timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+const cache = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string, kind: 'dateTime' | 'date'): Intl.DateTimeFormat {
+  const key = `${locale}|${kind}`;
+  let f = cache.get(key);
+  if (!f) {
+    f =
+      kind === 'dateTime'
+        ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })
+        : // A calendar date (YYYY-MM-DD) has no zone: format it as-is.
+          new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** Formats an ISO timestamp in the viewer's time zone. */
+export function formatDateTime(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : formatter(locale, 'dateTime').format(d);
+}
+
+/** Formats a calendar date (YYYY-MM-DD) without shifting it across zones. */
+export function formatDate(date: string | null | undefined, locale: string): string {
+  if (!date) return '';
+  const d = new Date(`${date.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? date : formatter(locale, 'date').format(d);
+}
+
+/** Formats dates with the current UI language. */
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const locale = i18n.language;
+  return {
+    dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale),
+    date: (d: string | null | undefined) => formatDate(d, locale),
+  };
+}

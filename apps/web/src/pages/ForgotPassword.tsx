@@ -1,0 +1,76 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { Field } from '../components/Field.tsx';
+import { ErrorAlert, Notice } from '../components/Alert.tsx';
+
+export function ForgotPasswordPage() {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      await api.post('/auth/password-reset', { email }, { quiet401: true });
+      setSent(true);
+    } catch (err) {
+      // A malformed address is worth fixing; anything else must not reveal whether the account exists.
+      if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'rate_limited' || err.status === 0)) {
+        setError(errorMessage(err));
+        setFieldErrors(err.fieldErrors);
+      } else {
+        setSent(true);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card card--narrow" aria-labelledby="forgot-title">
+      <h1 id="forgot-title">{t('forgot.title')}</h1>
+      {sent ? (
+        <>
+          <Notice>{t('forgot.sent')}</Notice>
+          <p>
+            <Link to="/sign-in">{t('signIn.back')}</Link>
+          </p>
+        </>
+      ) : (
+        <form className="form" onSubmit={submit} noValidate>
+          <p className="muted">{t('forgot.help')}</p>
+          <ErrorAlert>{error}</ErrorAlert>
+          <Field label={t('signIn.email')} error={fieldErrors.email}>
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                type="email"
+                name="email"
+                autoComplete="username"
+                required
+                autoFocus
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
+            )}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {t('forgot.submit')}
+            </button>
+            <Link to="/sign-in">{t('signIn.back')}</Link>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}

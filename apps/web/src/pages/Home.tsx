@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { setCsrfToken, errorMessage } from '../lib/api.ts';
+import { useMe, useSession } from '../lib/session.tsx';
+import { ErrorAlert, Notice } from '../components/Alert.tsx';
+import { startEnrolment, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
+
+export function HomePage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { refresh } = useSession();
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function begin() {
+    setBusy(true);
+    setError(null);
+    try {
+      setEnrolment(await startEnrolment());
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function finished(csrf: string) {
+    setCsrfToken(csrf);
+    setEnrolment(null);
+    setDone(true);
+    await refresh().catch(() => undefined);
+  }
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('home.welcome', { name: me.name })}</h1>
+      </div>
+      <section className="card">
+        <dl className="facts">
+          <div>
+            <dt>{t('home.role')}</dt>
+            <dd>{t(`roles.${me.role}`)}</dd>
+          </div>
+          <div>
+            <dt>{t('home.institution')}</dt>
+            <dd>{me.institution?.name ?? t('common.none')}</dd>
+          </div>
+          <div>
+            <dt>{t('home.twoStep')}</dt>
+            <dd>
+              <span className={`badge ${me.totpEnabled ? 'badge--ok' : 'badge--warn'}`}>
+                {me.totpEnabled ? t('home.twoStepOn') : t('home.twoStepOff')}
+              </span>
+            </dd>
+          </div>
+        </dl>
+        {done && <Notice>{t('signIn.enrolDone')}</Notice>}
+        <ErrorAlert>{error}</ErrorAlert>
+        {!me.totpEnabled && !enrolment && me.via === 'session' && (
+          <button type="button" className="button" onClick={begin} disabled={busy}>
+            {t('home.setUpTwoStep')}
+          </button>
+        )}
+      </section>
+      {enrolment && (
+        <section className="card" aria-labelledby="enrol-title">
+          <h2 id="enrol-title">{t('signIn.enrolTitle')}</h2>
+          <TotpEnrolmentForm enrolment={enrolment} onDone={(c) => void finished(c)} onCancel={() => setEnrolment(null)} />
+        </section>
+      )}
+      <p className="muted">{t('home.nextSteps')}</p>
+    </>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { newPassword } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { Field } from '../components/Field.tsx';
+import { ErrorAlert, Notice } from '../components/Alert.tsx';
+
+/** From the shared schema, so the form and the server agree. */
+const MIN_LENGTH = newPassword.minLength ?? 12;
+
+export function ResetPasswordPage() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const local: FieldErrors = {};
+    if (password.length < MIN_LENGTH) local.password = t('resetPassword.hint');
+    if (password !== confirm) local.confirm = t('resetPassword.mismatch');
+    setFieldErrors(local);
+    if (Object.keys(local).length) return;
+    setBusy(true);
+    try {
+      await api.post('/auth/password-reset/confirm', { token, password }, { quiet401: true });
+      setDone(true);
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card card--narrow" aria-labelledby="reset-title">
+      <h1 id="reset-title">{t('resetPassword.title')}</h1>
+      {done ? (
+        <>
+          <Notice>{t('resetPassword.done')}</Notice>
+          <p>
+            <Link className="button" to="/sign-in">
+              {t('signIn.submit')}
+            </Link>
+          </p>
+        </>
+      ) : !token ? (
+        <>
+          <ErrorAlert>{t('errors.reset_token_invalid')}</ErrorAlert>
+          <p>
+            <Link to="/forgot-password">{t('forgot.title')}</Link>
+          </p>
+        </>
+      ) : (
+        <form className="form" onSubmit={submit} noValidate>
+          <ErrorAlert>{error}</ErrorAlert>
+          <Field label={t('resetPassword.password')} hint={t('resetPassword.hint')} error={fieldErrors.password}>
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                type="password"
+                name="password"
+                autoComplete="new-password"
+                minLength={MIN_LENGTH}
+                required
+                autoFocus
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label={t('resetPassword.confirm')} error={fieldErrors.confirm}>
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                type="password"
+                name="confirm"
+                autoComplete="new-password"
+                required
+                value={confirm}
+                onChange={(e) => setConfirm(e.target.value)}
+              />
+            )}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {t('resetPassword.submit')}
+            </button>
+          </div>
+          {error && (
+            <p>
+              <Link to="/forgot-password">{t('forgot.title')}</Link>
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,174 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { signInResult } from '@kakehashi/core';
+import { api, ApiError, errorMessage, setCsrfToken, type FieldErrors } from '../lib/api.ts';
+import { setLocale } from '../lib/i18n.ts';
+import { useSession } from '../lib/session.tsx';
+import { Field } from '../components/Field.tsx';
+import { ErrorAlert, Notice } from '../components/Alert.tsx';
+import { startEnrolment, TotpCodeField, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
+
+type Step = { kind: 'password' } | { kind: 'totp' } | { kind: 'enrol'; enrolment: TotpEnrolment };
+
+export interface SignInState {
+  signedOut?: boolean;
+  from?: string;
+}
+
+export function SignInPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const state = (location.state ?? {}) as SignInState;
+  const session = useSession();
+
+  const [step, setStep] = useState<Step>({ kind: 'password' });
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  // Already signed in (e.g. the back button): go home.
+  useEffect(() => {
+    if (session.status === 'signedIn' && step.kind === 'password' && !busy) navigate('/', { replace: true });
+  }, [session.status, step.kind, busy, navigate]);
+
+  function fail(e: unknown) {
+    setError(errorMessage(e));
+    setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
+  }
+
+  async function finish(csrfToken: string) {
+    setCsrfToken(csrfToken);
+    const me = await session.refresh();
+    if (me?.locale) await setLocale(me.locale);
+    const to = state.from && state.from.startsWith('/') && !state.from.startsWith('/sign-in') ? state.from : '/';
+    navigate(to, { replace: true });
+  }
+
+  async function submitPassword(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const r = await api.post('/auth/sign-in', { email, password }, { schema: signInResult, quiet401: true });
+      setCsrfToken(r.csrfToken);
+      setPassword('');
+      if (r.next === 'done') await finish(r.csrfToken);
+      else if (r.next === 'totp') setStep({ kind: 'totp' });
+      else setStep({ kind: 'enrol', enrolment: await startEnrolment() });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function submitCode(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const r = await api.post('/auth/totp/verify', { code }, { schema: signInResult, quiet401: true });
+      await finish(r.csrfToken);
+    } catch (err) {
+      fail(err);
+      setCode('');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function backToStart() {
+    setStep({ kind: 'password' });
+    setCode('');
+    setError(null);
+    setFieldErrors({});
+  }
+
+  if (step.kind === 'enrol') {
+    return (
+      <section className="card card--narrow" aria-labelledby="signin-title">
+        <h1 id="signin-title">{t('signIn.enrolTitle')}</h1>
+        <TotpEnrolmentForm
+          enrolment={step.enrolment}
+          onDone={(csrf) => void finish(csrf)}
+          onCancel={backToStart}
+          cancelLabel={t('signIn.back')}
+        />
+      </section>
+    );
+  }
+
+  if (step.kind === 'totp') {
+    return (
+      <section className="card card--narrow" aria-labelledby="signin-title">
+        <h1 id="signin-title">{t('signIn.totpTitle')}</h1>
+        <form className="form" onSubmit={submitCode} noValidate>
+          <p>{t('signIn.totpHelp')}</p>
+          <ErrorAlert>{error}</ErrorAlert>
+          <TotpCodeField value={code} onChange={setCode} error={fieldErrors.code} />
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {t('signIn.verify')}
+            </button>
+            <button type="button" className="button button--secondary" onClick={backToStart}>
+              {t('signIn.back')}
+            </button>
+          </div>
+        </form>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card card--narrow" aria-labelledby="signin-title">
+      <h1 id="signin-title">{t('signIn.title')}</h1>
+      <p className="muted">{t('signIn.intro')}</p>
+      {state.signedOut && !error && <Notice tone="info">{t('signIn.signedOut')}</Notice>}
+      <form className="form" onSubmit={submitPassword} noValidate>
+        <ErrorAlert>{error}</ErrorAlert>
+        <Field label={t('signIn.email')} error={fieldErrors.email}>
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              type="email"
+              name="email"
+              autoComplete="username"
+              required
+              autoFocus
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('signIn.password')} error={fieldErrors.password}>
+          {(p) => (
+            <input
+              {...p}
+              className="input"
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={busy}>
+            {t('signIn.submit')}
+          </button>
+          <Link to="/forgot-password">{t('signIn.forgot')}</Link>
+        </div>
+      </form>
+    </section>
+  );
+}

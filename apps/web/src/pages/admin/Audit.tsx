@@ -1,0 +1,156 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { AUDIT_OUTCOMES, auditList } from '@kakehashi/core';
+import { api } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert } from '../../components/Alert.tsx';
+import { Field } from '../../components/Field.tsx';
+import { Pager } from '../../components/Pager.tsx';
+
+const PAGE_SIZE = 50;
+const FILTERS = ['actor', 'action', 'subject', 'outcome', 'from', 'to'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
+function filtersFrom(params: URLSearchParams): Filters {
+  return Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Filters;
+}
+
+function Details({ details }: { details: Record<string, unknown> | null }) {
+  if (!details || Object.keys(details).length === 0) return null;
+  return (
+    <dl className="kv">
+      {Object.entries(details).map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function AuditPage() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [params, setParams] = useSearchParams();
+  const applied = filtersFrom(params);
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const [draft, setDraft] = useState<Filters>(applied);
+  const query = { ...applied, page, pageSize: PAGE_SIZE };
+  const list = useLoad(() => api.get('/audit', { query, schema: auditList }), JSON.stringify(query));
+  const set = (k: keyof Filters, v: string) => setDraft((d) => ({ ...d, [k]: v }));
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of FILTERS) if (draft[k].trim()) p.set(k, draft[k].trim());
+    setParams(p);
+  }
+
+  function goTo(n: number) {
+    const p = new URLSearchParams(params);
+    p.set('page', String(n));
+    setParams(p);
+  }
+
+  return (
+    <>
+      <PageHead title={t('audit.title')} intro={t('audit.intro')} />
+      <form className="filters filters--grid" role="search" onSubmit={apply}>
+        <Field label={t('audit.actor')}>
+          {(p) => <input {...p} className="input" type="search" name="actor" value={draft.actor} onChange={(e) => set('actor', e.target.value)} />}
+        </Field>
+        <Field label={t('audit.action')}>
+          {(p) => <input {...p} className="input" type="search" name="action" value={draft.action} onChange={(e) => set('action', e.target.value)} />}
+        </Field>
+        <Field label={t('audit.subject')}>
+          {(p) => <input {...p} className="input" type="search" name="subject" value={draft.subject} onChange={(e) => set('subject', e.target.value)} />}
+        </Field>
+        <Field label={t('audit.outcome')}>
+          {(p) => (
+            <select {...p} className="input" name="outcome" value={draft.outcome} onChange={(e) => set('outcome', e.target.value)}>
+              <option value="">{t('audit.anyOutcome')}</option>
+              {AUDIT_OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {t(`audit.outcomes.${o}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('audit.from')}>
+          {(p) => <input {...p} className="input" type="date" name="from" value={draft.from} onChange={(e) => set('from', e.target.value)} />}
+        </Field>
+        <Field label={t('audit.to')}>
+          {(p) => <input {...p} className="input" type="date" name="to" value={draft.to} onChange={(e) => set('to', e.target.value)} />}
+        </Field>
+        <div className="filters__actions">
+          <button type="submit" className="button">
+            {t('common.search')}
+          </button>
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => {
+              setDraft(filtersFrom(new URLSearchParams()));
+              setParams(new URLSearchParams());
+            }}
+          >
+            {t('common.reset')}
+          </button>
+        </div>
+      </form>
+      <ErrorAlert>{list.error}</ErrorAlert>
+      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      {list.data && (
+        <>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('audit.title')}>
+            <table className="table" data-testid="audit-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('audit.at')}</th>
+                  <th scope="col">{t('audit.actor')}</th>
+                  <th scope="col">{t('audit.action')}</th>
+                  <th scope="col">{t('audit.subject')}</th>
+                  <th scope="col">{t('audit.outcome')}</th>
+                  <th scope="col">{t('audit.ip')}</th>
+                  <th scope="col">{t('audit.details')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.length === 0 && (
+                  <tr>
+                    <td colSpan={7}>{t('common.noResults')}</td>
+                  </tr>
+                )}
+                {list.data.items.map((ev) => (
+                  <tr key={ev.id}>
+                    <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
+                    <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
+                    <td className="cell-mono">{ev.action}</td>
+                    <td>
+                      {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
+                      <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+                    </td>
+                    <td>
+                      <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
+                    </td>
+                    <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
+                    <td>
+                      <Details details={ev.details} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={goTo} />
+          <TimeZoneNote />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,223 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import { INSTITUTION_KINDS, MOU_STATUSES, institution as institutionSchema, institutionList, type InstitutionKind, type MouStatus } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { PageHead } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Check, Field } from '../../components/Field.tsx';
+
+type Institution = z.infer<typeof institutionSchema>;
+
+interface Draft {
+  name: string;
+  country: string;
+  kind: InstitutionKind;
+  mouStatus: MouStatus;
+  mouSignedOn: string;
+  disabled: boolean;
+}
+
+const emptyDraft: Draft = { name: '', country: '', kind: 'partner', mouStatus: 'none', mouSignedOn: '', disabled: false };
+
+function InstitutionForm({
+  initial,
+  existing,
+  onSaved,
+  onCancel,
+}: {
+  initial: Draft;
+  existing?: Institution;
+  onSaved: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const [d, setD] = useState<Draft>(initial);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    const body = {
+      name: d.name,
+      country: d.country.trim().toUpperCase(),
+      kind: d.kind,
+      mouStatus: d.mouStatus,
+      mouSignedOn: d.mouSignedOn || null,
+    };
+    try {
+      if (existing) await api.patch(`/institutions/${existing.id}`, { ...body, disabled: d.disabled }, { schema: institutionSchema });
+      else await api.post('/institutions', body, { schema: institutionSchema });
+      onSaved();
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ErrorAlert>{error}</ErrorAlert>
+      <Field label={t('institutions.name')} error={fieldErrors.name}>
+        {(p) => <input {...p} className="input" name="name" required value={d.name} onChange={(e) => set('name', e.target.value)} />}
+      </Field>
+      <div className="form__row">
+        <Field label={t('institutions.country')} error={fieldErrors.country}>
+          {(p) => (
+            <input
+              {...p}
+              className="input input--short"
+              name="country"
+              required
+              maxLength={2}
+              autoCapitalize="characters"
+              value={d.country}
+              onChange={(e) => set('country', e.target.value.toUpperCase())}
+            />
+          )}
+        </Field>
+        <Field label={t('institutions.kind')} error={fieldErrors.kind}>
+          {(p) => (
+            <select {...p} className="input" name="kind" value={d.kind} onChange={(e) => set('kind', e.target.value as InstitutionKind)}>
+              {INSTITUTION_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`institutions.kinds.${k}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <div className="form__row">
+        <Field label={t('institutions.mouStatus')} error={fieldErrors.mouStatus}>
+          {(p) => (
+            <select {...p} className="input" name="mouStatus" value={d.mouStatus} onChange={(e) => set('mouStatus', e.target.value as MouStatus)}>
+              {MOU_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`institutions.mou.${s}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('institutions.mouSignedOn')} error={fieldErrors.mouSignedOn}>
+          {(p) => <input {...p} className="input" type="date" name="mouSignedOn" value={d.mouSignedOn} onChange={(e) => set('mouSignedOn', e.target.value)} />}
+        </Field>
+      </div>
+      {existing && <Check label={t('common.disabled')} name="disabled" checked={d.disabled} onChange={(v) => set('disabled', v)} />}
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {existing ? t('common.save') : t('common.create')}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function InstitutionsPage() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const list = useLoad(() => api.get('/institutions', { schema: institutionList }), 'institutions');
+  const [editing, setEditing] = useState<Institution | 'new' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  function saved(message: string) {
+    setEditing(null);
+    setNotice(message);
+    list.reload();
+  }
+
+  return (
+    <>
+      <PageHead
+        title={t('institutions.title')}
+        intro={t('institutions.intro')}
+        action={
+          <button type="button" className="button" onClick={() => { setNotice(null); setEditing('new'); }}>
+            {t('institutions.add')}
+          </button>
+        }
+      />
+      <Notice>{notice}</Notice>
+      <ErrorAlert>{list.error}</ErrorAlert>
+      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      {list.data && (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('institutions.title')}>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('institutions.name')}</th>
+                <th scope="col">{t('institutions.countryShort')}</th>
+                <th scope="col">{t('institutions.kind')}</th>
+                <th scope="col">{t('institutions.mouStatus')}</th>
+                <th scope="col">{t('common.status')}</th>
+                <th scope="col">{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.length === 0 && (
+                <tr>
+                  <td colSpan={6}>{t('common.noResults')}</td>
+                </tr>
+              )}
+              {list.data.items.map((i) => (
+                <tr key={i.id} className={i.disabled ? 'row--disabled' : undefined}>
+                  <td>{i.name}</td>
+                  <td>{i.country}</td>
+                  <td>{t(`institutions.kinds.${i.kind}`)}</td>
+                  <td>
+                    {t(`institutions.mou.${i.mouStatus}`)}
+                    {i.mouSignedOn && <span className="cell-sub">{fmt.date(i.mouSignedOn)}</span>}
+                  </td>
+                  <td>
+                    <span className={`badge ${i.disabled ? 'badge--off' : 'badge--ok'}`}>{i.disabled ? t('common.disabled') : t('common.active')}</span>
+                  </td>
+                  <td>
+                    <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setEditing(i); }}>
+                      {t('common.edit')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {editing === 'new' && (
+        <Dialog title={t('institutions.add')} onClose={() => setEditing(null)}>
+          <InstitutionForm initial={emptyDraft} onSaved={() => saved(t('institutions.created'))} onCancel={() => setEditing(null)} />
+        </Dialog>
+      )}
+      {editing && editing !== 'new' && (
+        <Dialog title={t('institutions.editTitle')} onClose={() => setEditing(null)}>
+          <InstitutionForm
+            existing={editing}
+            initial={{
+              name: editing.name,
+              country: editing.country,
+              kind: editing.kind,
+              mouStatus: editing.mouStatus,
+              mouSignedOn: editing.mouSignedOn ?? '',
+              disabled: editing.disabled,
+            }}
+            onSaved={() => saved(t('common.saved'))}
+            onCancel={() => setEditing(null)}
+          />
+        </Dialog>
+      )}
+    </>
+  );
+}

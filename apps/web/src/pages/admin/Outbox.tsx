@@ -1,0 +1,154 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import type { z } from 'zod';
+import { OUTBOX_STATUSES, outboxList, outboxMessage } from '@kakehashi/core';
+import { api } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Field } from '../../components/Field.tsx';
+import { Pager } from '../../components/Pager.tsx';
+
+type Message = z.infer<typeof outboxMessage>;
+type Status = Message['status'];
+
+const PAGE_SIZE = 25;
+const statusTone: Record<Status, string> = { pending: 'badge--warn', sending: 'badge--warn', sent: 'badge--ok', failed: 'badge--error' };
+
+function isStatus(v: string | null): v is Status {
+  return !!v && (OUTBOX_STATUSES as readonly string[]).includes(v);
+}
+
+export function OutboxPage() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [params, setParams] = useSearchParams();
+  const statusParam = params.get('status');
+  const status = isStatus(statusParam) ? statusParam : '';
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const query = { status, page, pageSize: PAGE_SIZE };
+  const list = useLoad(() => api.get('/outbox', { query, schema: outboxList }), JSON.stringify(query));
+  const [open, setOpen] = useState<Message | null>(null);
+
+  function update(next: Record<string, string>) {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(next)) {
+      if (v) p.set(k, v);
+      else p.delete(k);
+    }
+    if (!('page' in next)) p.delete('page');
+    setParams(p, { replace: true });
+  }
+
+  return (
+    <>
+      <PageHead title={t('outbox.title')} intro={t('outbox.intro')} />
+      {list.data && !list.data.smtpConfigured && <Notice tone="warning">{t('outbox.smtpOff')}</Notice>}
+      <div className="filters">
+        <Field label={t('common.status')}>
+          {(p) => (
+            <select {...p} className="input" name="status" value={status} onChange={(e) => update({ status: e.target.value })}>
+              <option value="">{t('outbox.allStatuses')}</option>
+              {OUTBOX_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`outbox.statuses.${s}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <ErrorAlert>{list.error}</ErrorAlert>
+      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      {list.data && (
+        <>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('outbox.title')}>
+            <table className="table table--clickable">
+              <thead>
+                <tr>
+                  <th scope="col">{t('outbox.createdAt')}</th>
+                  <th scope="col">{t('outbox.to')}</th>
+                  <th scope="col">{t('outbox.subject')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col">{t('outbox.attempts')}</th>
+                  <th scope="col">{t('outbox.sentAt')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.length === 0 && (
+                  <tr>
+                    <td colSpan={6}>{t('common.noResults')}</td>
+                  </tr>
+                )}
+                {list.data.items.map((m) => (
+                  <tr key={m.id} onClick={() => setOpen(m)}>
+                    <td className="cell-nowrap">{fmt.dateTime(m.createdAt)}</td>
+                    <td className="cell-mono">{m.to}</td>
+                    <td>
+                      {/* The row is clickable for the mouse; this button serves the keyboard. */}
+                      <button
+                        type="button"
+                        className="linklike"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setOpen(m);
+                        }}
+                      >
+                        {m.subject}
+                      </button>
+                    </td>
+                    <td>
+                      <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
+                    </td>
+                    <td className="cell-num">{m.attempts}</td>
+                    <td className="cell-nowrap">{m.sentAt ? fmt.dateTime(m.sentAt) : t('common.none')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(p) => update({ page: String(p) })} />
+          <TimeZoneNote />
+        </>
+      )}
+      {open && (
+        <Dialog title={open.subject} onClose={() => setOpen(null)} wide>
+          <dl className="facts facts--compact">
+            <div>
+              <dt>{t('outbox.to')}</dt>
+              <dd className="cell-mono">{open.to}</dd>
+            </div>
+            <div>
+              <dt>{t('outbox.createdAt')}</dt>
+              <dd>{fmt.dateTime(open.createdAt)}</dd>
+            </div>
+            <div>
+              <dt>{t('common.status')}</dt>
+              <dd>
+                <span className={`badge ${statusTone[open.status]}`}>{t(`outbox.statuses.${open.status}`)}</span>
+              </dd>
+            </div>
+            {open.sentAt && (
+              <div>
+                <dt>{t('outbox.sentAt')}</dt>
+                <dd>{fmt.dateTime(open.sentAt)}</dd>
+              </div>
+            )}
+            {open.lastError && (
+              <div>
+                <dt>{t('outbox.lastError')}</dt>
+                <dd className="cell-mono">{open.lastError}</dd>
+              </div>
+            )}
+          </dl>
+          <pre className="mail-text" data-testid="outbox-text">
+            {open.text}
+          </pre>
+        </Dialog>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,203 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import { apiToken, apiTokenList, createdApiToken, userList } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { useMe } from '../../lib/session.tsx';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
+import { Field } from '../../components/Field.tsx';
+import { CopyBox } from '../../components/CopyBox.tsx';
+
+type ApiToken = z.infer<typeof apiToken>;
+type Created = z.infer<typeof createdApiToken>;
+
+function CreateTokenForm({ onCreated, onCancel }: { onCreated: (c: Created) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const me = useMe();
+  // The server caps pageSize at 200; an administrator picks among active users.
+  const users = useLoad(() => api.get('/users', { query: { pageSize: 200, includeDisabled: 'false' }, schema: userList }), 'token-users');
+  const [userId, setUserId] = useState(me.id);
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      onCreated(await api.post('/tokens', { userId, name }, { schema: createdApiToken }));
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ErrorAlert>{error ?? users.error}</ErrorAlert>
+      <Field label={t('tokens.name')} error={fieldErrors.name}>
+        {(p) => <input {...p} className="input" name="name" required autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <Field label={t('tokens.user')} error={fieldErrors.userId}>
+        {(p) => (
+          <select {...p} className="input" name="userId" value={userId} onChange={(e) => setUserId(e.target.value)}>
+            {!users.data && <option value={me.id}>{me.name}</option>}
+            {users.data?.items.map((u) => (
+              <option key={u.id} value={u.id}>
+                {t('tokens.userOption', { name: u.name, email: u.email })}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('tokens.add')}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function TokensPage() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const list = useLoad(() => api.get('/tokens', { schema: apiTokenList }), 'tokens');
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [revoking, setRevoking] = useState<ApiToken | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  async function revoke(tok: ApiToken) {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/tokens/${tok.id}/revoke`);
+      setNotice(t('tokens.revoked'));
+      list.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+      setRevoking(null);
+    }
+  }
+
+  return (
+    <>
+      <PageHead
+        title={t('tokens.title')}
+        intro={t('tokens.intro')}
+        action={
+          <button type="button" className="button" onClick={() => { setNotice(null); setCreated(null); setCreating(true); }}>
+            {t('tokens.add')}
+          </button>
+        }
+      />
+      {created && (
+        <section className="secret-panel" aria-labelledby="secret-title">
+          <h2 id="secret-title">{created.token.name}</h2>
+          <Notice tone="warning">{t('tokens.shownOnce')}</Notice>
+          <CopyBox value={created.secret} testId="token-secret" label={created.token.name} />
+          <div className="form__actions">
+            <button type="button" className="button button--secondary" onClick={() => setCreated(null)}>
+              {t('common.close')}
+            </button>
+          </div>
+        </section>
+      )}
+      <Notice>{notice}</Notice>
+      <ErrorAlert>{error ?? list.error}</ErrorAlert>
+      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      {list.data && (
+        <>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('tokens.title')}>
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('tokens.name')}</th>
+                  <th scope="col">{t('tokens.user')}</th>
+                  <th scope="col">{t('tokens.prefix')}</th>
+                  <th scope="col">{t('tokens.createdAt')}</th>
+                  <th scope="col">{t('tokens.lastUsedAt')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.length === 0 && (
+                  <tr>
+                    <td colSpan={7}>{t('common.noResults')}</td>
+                  </tr>
+                )}
+                {list.data.items.map((tok) => (
+                  <tr key={tok.id} className={tok.revokedAt ? 'row--disabled' : undefined}>
+                    <td>{tok.name}</td>
+                    <td>
+                      {tok.user.name}
+                      <span className="cell-sub cell-mono">{tok.user.email}</span>
+                    </td>
+                    <td className="cell-mono cell-prefix">{tok.prefix}</td>
+                    <td className="cell-nowrap">{fmt.dateTime(tok.createdAt)}</td>
+                    <td className="cell-nowrap">{tok.lastUsedAt ? fmt.dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
+                    <td>
+                      {tok.revokedAt ? (
+                        <span className="badge badge--off">{t('tokens.revokedOn', { at: fmt.dateTime(tok.revokedAt) })}</span>
+                      ) : (
+                        <span className="badge badge--ok">{t('common.active')}</span>
+                      )}
+                    </td>
+                    <td>
+                      {!tok.revokedAt && (
+                        <button type="button" className="button button--danger-outline button--small" onClick={() => setRevoking(tok)}>
+                          {t('tokens.revoke')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <TimeZoneNote />
+        </>
+      )}
+      {creating && (
+        <Dialog title={t('tokens.add')} onClose={() => setCreating(false)}>
+          <CreateTokenForm
+            onCancel={() => setCreating(false)}
+            onCreated={(c) => {
+              setCreating(false);
+              setCreated(c);
+              list.reload();
+            }}
+          />
+        </Dialog>
+      )}
+      {revoking && (
+        <ConfirmDialog
+          title={t('tokens.revoke')}
+          message={t('tokens.confirmRevoke', { name: revoking.name })}
+          confirmLabel={t('tokens.revoke')}
+          busy={busy}
+          onConfirm={() => void revoke(revoking)}
+          onCancel={() => setRevoking(null)}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,402 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import type { z } from 'zod';
+import { LOCALES, ROLES, institutionList, user as userSchema, userList, type Locale, type Role } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { useMe } from '../../lib/session.tsx';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Check, Field } from '../../components/Field.tsx';
+import { Pager } from '../../components/Pager.tsx';
+
+type User = z.infer<typeof userSchema>;
+type Institution = z.infer<typeof institutionList>['items'][number];
+
+const PAGE_SIZE = 25;
+
+function isRole(v: string | null): v is Role {
+  return !!v && (ROLES as readonly string[]).includes(v);
+}
+
+function InstitutionSelect({
+  value,
+  onChange,
+  institutions,
+  error,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  institutions: Institution[];
+  error?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Field label={t('users.institution')} error={error}>
+      {(p) => (
+        <select {...p} className="input" name="institutionId" value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{t('users.noInstitution')}</option>
+          {institutions
+            .filter((i) => !i.disabled || i.id === value)
+            .map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name}
+              </option>
+            ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+function RoleSelect({ value, onChange, error }: { value: Role; onChange: (r: Role) => void; error?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Field label={t('users.role')} error={error}>
+      {(p) => (
+        <select {...p} className="input" name="role" value={value} onChange={(e) => onChange(e.target.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {t(`roles.${r}`)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+function AddUserForm({ institutions, onSaved, onCancel }: { institutions: Institution[]; onSaved: (invited: boolean) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('coordinator');
+  const [institutionId, setInstitutionId] = useState('');
+  const [locale, setLocale] = useState<Locale | ''>('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      await api.post(
+        '/users',
+        { email, name, role, institutionId: institutionId || null, locale: locale || null, ...(password ? { password } : {}) },
+        { schema: userSchema },
+      );
+      onSaved(!password);
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ErrorAlert>{error}</ErrorAlert>
+      <Field label={t('users.email')} error={fieldErrors.email}>
+        {(p) => <input {...p} className="input" type="email" name="email" autoComplete="off" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+      </Field>
+      <Field label={t('users.name')} error={fieldErrors.name}>
+        {(p) => <input {...p} className="input" name="name" autoComplete="off" required value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <div className="form__row">
+        <RoleSelect value={role} onChange={setRole} error={fieldErrors.role} />
+        <InstitutionSelect value={institutionId} onChange={setInstitutionId} institutions={institutions} error={fieldErrors.institutionId} />
+      </div>
+      <Field label={t('users.locale')} error={fieldErrors.locale}>
+        {(p) => (
+          <select {...p} className="input" name="locale" value={locale} onChange={(e) => setLocale(e.target.value as Locale | '')}>
+            <option value="">{t('users.localeAuto')}</option>
+            {LOCALES.map((l) => (
+              <option key={l} value={l} lang={l}>
+                {t(`languages.${l}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label={t('users.password')} hint={t('users.passwordHelp')} error={fieldErrors.password}>
+        {(p) => (
+          <input {...p} className="input" type="password" name="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        )}
+      </Field>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('common.create')}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function EditUserForm({
+  user,
+  institutions,
+  isSelf,
+  onSaved,
+  onCancel,
+}: {
+  user: User;
+  institutions: Institution[];
+  isSelf: boolean;
+  onSaved: (message: string) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const [name, setName] = useState(user.name);
+  const [role, setRole] = useState<Role>(user.role);
+  const [institutionId, setInstitutionId] = useState(user.institution?.id ?? '');
+  const [disabled, setDisabled] = useState(user.disabled);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function send(body: Record<string, unknown>, message: string) {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      await api.patch(`/users/${user.id}`, body, { schema: userSchema });
+      onSaved(message);
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body: Record<string, unknown> = {};
+    if (name !== user.name) body.name = name;
+    if (role !== user.role) body.role = role;
+    if (institutionId !== (user.institution?.id ?? '')) body.institutionId = institutionId || null;
+    if (disabled !== user.disabled) body.disabled = disabled;
+    void send(body, t('common.saved'));
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <p className="muted">{user.email}</p>
+      <ErrorAlert>{error}</ErrorAlert>
+      <Field label={t('users.name')} error={fieldErrors.name}>
+        {(p) => <input {...p} className="input" name="name" required value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <div className="form__row">
+        <RoleSelect value={role} onChange={setRole} error={fieldErrors.role} />
+        <InstitutionSelect value={institutionId} onChange={setInstitutionId} institutions={institutions} error={fieldErrors.institutionId} />
+      </div>
+      {!isSelf && <Check label={t('common.disabled')} name="disabled" checked={disabled} onChange={setDisabled} />}
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('common.save')}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+      {user.totpEnabled && (
+        <div className="form__aside">
+          <button type="button" className="button button--danger-outline" disabled={busy} onClick={() => void send({ resetTotp: true }, t('users.resetTotpDone'))}>
+            {t('users.resetTotp')}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+export function UsersPage() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const me = useMe();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const roleParam = params.get('role');
+  const role = isRole(roleParam) ? roleParam : '';
+  const includeDisabled = params.get('includeDisabled') === 'true';
+  const page = Math.max(1, Number(params.get('page')) || 1);
+
+  const [search, setSearch] = useState(q);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<User | 'new' | null>(null);
+
+  const query = { q, role, includeDisabled: String(includeDisabled), page, pageSize: PAGE_SIZE };
+  const list = useLoad(() => api.get('/users', { query, schema: userList }), JSON.stringify(query));
+  const institutions = useLoad(() => api.get('/institutions', { schema: institutionList }), 'institutions');
+
+  function update(next: Record<string, string | null>) {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(next)) {
+      if (v === null || v === '') p.delete(k);
+      else p.set(k, v);
+    }
+    if (!('page' in next)) p.delete('page');
+    setParams(p, { replace: true });
+  }
+
+  async function toggleDisabled(u: User) {
+    setNotice(null);
+    setActionError(null);
+    try {
+      await api.patch(`/users/${u.id}`, { disabled: !u.disabled }, { schema: userSchema });
+      setNotice(t('common.saved'));
+      list.reload();
+    } catch (e) {
+      setActionError(errorMessage(e));
+    }
+  }
+
+  function saved(message: string) {
+    setDialog(null);
+    setNotice(message);
+    list.reload();
+  }
+
+  return (
+    <>
+      <PageHead
+        title={t('users.title')}
+        intro={t('users.intro')}
+        action={
+          <button type="button" className="button" onClick={() => { setNotice(null); setDialog('new'); }}>
+            {t('users.add')}
+          </button>
+        }
+      />
+      <form
+        className="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          update({ q: search.trim() });
+        }}
+      >
+        <Field label={t('common.search')}>
+          {(p) => (
+            <input {...p} className="input" type="search" name="q" placeholder={t('users.searchPlaceholder')} value={search} onChange={(e) => setSearch(e.target.value)} />
+          )}
+        </Field>
+        <Field label={t('users.role')}>
+          {(p) => (
+            <select {...p} className="input" name="role" value={role} onChange={(e) => update({ role: e.target.value })}>
+              <option value="">{t('users.allRoles')}</option>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {t(`roles.${r}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Check label={t('users.includeDisabled')} name="includeDisabled" checked={includeDisabled} onChange={(v) => update({ includeDisabled: v ? 'true' : null })} />
+        <div className="filters__actions">
+          <button type="submit" className="button">
+            {t('common.search')}
+          </button>
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => {
+              setSearch('');
+              setParams(new URLSearchParams(), { replace: true });
+            }}
+          >
+            {t('common.reset')}
+          </button>
+        </div>
+      </form>
+      <Notice>{notice}</Notice>
+      <ErrorAlert>{actionError ?? list.error}</ErrorAlert>
+      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      {list.data && (
+        <>
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('users.title')}>
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('users.name')}</th>
+                  <th scope="col">{t('users.email')}</th>
+                  <th scope="col">{t('users.role')}</th>
+                  <th scope="col">{t('users.institution')}</th>
+                  <th scope="col">{t('users.totp')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col">{t('users.createdAt')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.length === 0 && (
+                  <tr>
+                    <td colSpan={8}>{t('common.noResults')}</td>
+                  </tr>
+                )}
+                {list.data.items.map((u) => (
+                  <tr key={u.id} className={u.disabled ? 'row--disabled' : undefined}>
+                    <td>{u.name}</td>
+                    <td className="cell-mono">{u.email}</td>
+                    <td>{t(`roles.${u.role}`)}</td>
+                    <td>{u.institution?.name ?? t('common.none')}</td>
+                    <td>{u.totpEnabled ? t('home.twoStepOn') : t('home.twoStepOff')}</td>
+                    <td>
+                      <span className={`badge ${u.disabled ? 'badge--off' : 'badge--ok'}`}>{u.disabled ? t('common.disabled') : t('common.active')}</span>
+                    </td>
+                    <td className="cell-nowrap">{fmt.dateTime(u.createdAt)}</td>
+                    <td className="cell-actions">
+                      <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setDialog(u); }}>
+                        {t('common.edit')}
+                      </button>
+                      {u.id !== me.id && (
+                        <button type="button" className="button button--secondary button--small" onClick={() => void toggleDisabled(u)}>
+                          {u.disabled ? t('common.enable') : t('common.disable')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(p) => update({ page: String(p) })} />
+          <TimeZoneNote />
+        </>
+      )}
+      {dialog === 'new' && (
+        <Dialog title={t('users.add')} onClose={() => setDialog(null)}>
+          <AddUserForm
+            institutions={institutions.data?.items ?? []}
+            onSaved={(invited) => saved(invited ? t('users.invited') : t('users.created'))}
+            onCancel={() => setDialog(null)}
+          />
+        </Dialog>
+      )}
+      {dialog && dialog !== 'new' && (
+        <Dialog title={t('users.editTitle')} onClose={() => setDialog(null)}>
+          <EditUserForm
+            user={dialog}
+            isSelf={dialog.id === me.id}
+            institutions={institutions.data?.items ?? []}
+            onSaved={saved}
+            onCancel={() => setDialog(null)}
+          />
+        </Dialog>
+      )}
+    </>
+  );
+}
