@@ -81,6 +81,7 @@ export const apiToken = z
   .meta({ id: 'ApiToken' });
 export const apiTokenList = z.object({ items: z.array(apiToken) });
 export const createApiTokenBody = z.object({ userId: z.uuid(), name });
+/** The secret is returned once, here, and never again. */
 export const createdApiToken = z.object({ token: apiToken, secret: z.string() });
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
@@ -98,7 +99,7 @@ export const outboxMessage = z
   })
   .meta({ id: 'OutboxMessage' });
 export const outboxQuery = paging.extend({ status: z.enum(OUTBOX_STATUSES).optional() });
-export const outboxList = pageOf(outboxMessage);
+export const outboxList = pageOf(outboxMessage).extend({ smtpConfigured: z.boolean() });
 
 export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const;
 export const auditEvent = z

@@ -15,7 +15,7 @@ export const signInResult = z.object({
   csrfToken: z.string(),
 });
 export const totpVerifyBody = z.object({ code: totpCode });
-export const totpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string(), qrSvg: z.string() });
+export const totpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string(), qrDataUrl: z.string() });
 export const passwordResetRequestBody = z.object({ email });
 export const passwordResetConfirmBody = z.object({ token: z.string().min(10).max(200), password: newPassword });
 

@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import { createServices, type Services } from './services.ts';
+import { requestContext } from './http/context.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { authRoutes } from './auth/routes.ts';
+import { tokenRoutes } from './auth/token-routes.ts';
+import { healthRoutes } from './health/routes.ts';
+import { institutionRoutes } from './institutions/routes.ts';
+import { outboxRoutes } from './notifications/routes.ts';
+import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts';
+import { userRoutes } from './users/routes.ts';
+import { VERSION } from './version.ts';
+
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    outbox: OutboxWorker | null;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  /** Run the e-mail worker in this process (when SMTP is configured). */
+  worker?: boolean;
+  logger?: boolean;
+}
+
+/** The whole HTTP app, assembled in order: platform, then request context, then routes, then the web app. */
+export async function buildApp({ config, db, worker = true, logger = true }: AppOptions): Promise<FastifyInstance> {
+  const loggerOptions: FastifyServerOptions['logger'] = logger && {
+    level: config.logLevel,
+    // Tokens travel in headers and query strings (reset links): never log them, nor any body.
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+    serializers: {
+      req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+    },
+  };
+  const app = Fastify({ logger: loggerOptions, trustProxy: config.trustProxy, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+
+  // Platform
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Sent only over HTTPS (below): a plain-HTTP demo must not pin browsers to HTTPS.
+    strictTransportSecurity: false,
+  });
+  app.addHook('onSend', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+
+  let outbox: OutboxWorker | null = null;
+  const services = createServices(db, config, { onMailQueued: () => outbox?.wake() });
+  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log });
+  app.decorate('services', services);
+  app.decorate('outbox', outbox);
+  app.addHook('onClose', async () => outbox?.stop());
+  installErrorHandler(app, services.audit);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kakehashi API', version: VERSION, description: 'Remote second opinions and case conferences.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (kh_…) or a guest link token (kg.…)' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+  });
+
+  // Request context: who is calling
+  await app.register(requestContext, { db, auth: services.auth, tokens: services.tokens, guestLinks: services.guestLinks });
+
+  // Routes
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { db });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(authRoutes, { services, secureCookies: config.publicUrl.startsWith('https:') });
+      await api.register(institutionRoutes, { services });
+      await api.register(userRoutes, { services });
+      await api.register(tokenRoutes, { services });
+      await api.register(outboxRoutes, { services });
+      await api.register(auditRoutes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  // The web app, with deep links falling back to index.html
+  if (existsSync(path.join(WEB_DIST, 'index.html'))) {
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+    app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+      if (req.url.startsWith('/api/')) throw Object.assign(new Error('not found'), { statusCode: 404 });
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    });
+  }
+
+  return app;
+}

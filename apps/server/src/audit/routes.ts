@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { auditList, auditQuery, errorBody } from '@kakehashi/core';
+import type { Services } from '../services.ts';
+import { actorOf } from '../http/context.ts';
+
+export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { audit } }) => {
+  app.get(
+    '/audit',
+    { schema: { tags: ['audit'], querystring: auditQuery, response: { 200: auditList, 400: errorBody, 401: errorBody, 403: errorBody } } },
+    async (req) => {
+      const { items, total } = await audit.search(actorOf(req), req.query);
+      return {
+        items: items.map((e) => ({
+          id: e.id,
+          at: e.at.toISOString(),
+          actor: e.actorLabel,
+          actorUserId: e.actorUserId,
+          action: e.action,
+          subjectType: e.subjectType,
+          subjectId: e.subjectId,
+          outcome: e.outcome,
+          ip: e.ip,
+          details: e.details,
+        })),
+        total,
+        page: req.query.page,
+        pageSize: req.query.pageSize,
+      };
+    },
+  );
+};

@@ -1,0 +1,177 @@
+import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { rowsOf } from '../db/client.ts';
+import { apiTokens, guestLinks, institutions, passwordTokens, sessions, users } from '../db/schema.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  return row ?? null;
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function findInstitutionName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: institutions.name }).from(institutions).where(eq(institutions.id, id));
+  return row?.name ?? null;
+}
+
+// Sessions
+
+export async function insertSession(db: Db, row: typeof sessions.$inferInsert): Promise<void> {
+  await db.insert(sessions).values(row);
+}
+
+export async function findLiveSession(db: Db, id: string) {
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
+  return row ?? null;
+}
+
+export async function updateSession(db: Db, id: string, patch: Partial<typeof sessions.$inferInsert>): Promise<void> {
+  await db.update(sessions).set(patch).where(eq(sessions.id, id));
+}
+
+export async function deleteSession(db: Db, id: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, id));
+}
+
+export async function deleteUserSessions(db: Db, userId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.userId, userId));
+}
+
+export async function deleteExpiredSessions(db: Db): Promise<void> {
+  await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+}
+
+// TOTP
+
+export async function setUserFields(db: Db, userId: string, patch: Partial<typeof users.$inferInsert>): Promise<void> {
+  await db.update(users).set(patch).where(eq(users.id, userId));
+}
+
+/** Records an accepted TOTP step unless it (or a later one) was already used: no replay. */
+export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpLastStep: step })
+    .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+    .returning({ id: users.id });
+  return rows.length === 1;
+}
+
+// Rate limits
+
+/** Counts one hit in a fixed window; returns the count in the window and when the window ends. */
+export async function hitRateLimit(db: Db, key: string, windowSeconds: number) {
+  const result = await db.execute(sql`
+    insert into rate_limits (key, window_start, count) values (${key}, now(), 1)
+    on conflict (key) do update set
+      count = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then 1 else rate_limits.count + 1 end,
+      window_start = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then now() else rate_limits.window_start end
+    returning count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left`);
+  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
+  return { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) };
+}
+
+export async function peekRateLimit(db: Db, key: string, windowSeconds: number) {
+  const result = await db.execute(sql`
+    select count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left
+    from rate_limits where key = ${key} and window_start >= now() - make_interval(secs => ${windowSeconds})`);
+  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
+  return row ? { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) } : { count: 0, secondsLeft: 0 };
+}
+
+export async function clearRateLimit(db: Db, key: string): Promise<void> {
+  await db.execute(sql`delete from rate_limits where key = ${key}`);
+}
+
+// Password tokens (reset and invitation links)
+
+export async function insertPasswordToken(db: Db, row: typeof passwordTokens.$inferInsert): Promise<void> {
+  await db.insert(passwordTokens).values(row);
+}
+
+/** Uses a token once: a second use, or a use after expiry, finds nothing. */
+export async function consumePasswordToken(db: Db, tokenHash: string): Promise<{ userId: string; purpose: string } | null> {
+  const [row] = await db
+    .update(passwordTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(passwordTokens.tokenHash, tokenHash), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, new Date())))
+    .returning({ userId: passwordTokens.userId, purpose: passwordTokens.purpose });
+  return row ?? null;
+}
+
+// API tokens
+
+export async function insertApiToken(db: Db, row: typeof apiTokens.$inferInsert) {
+  const [inserted] = await db.insert(apiTokens).values(row).returning();
+  return inserted;
+}
+
+export async function findApiTokenByHash(db: Db, tokenHash: string) {
+  const [row] = await db
+    .select({ token: apiTokens, user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+  return row ?? null;
+}
+
+export async function touchApiToken(db: Db, id: string): Promise<void> {
+  await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, id));
+}
+
+export async function listApiTokens(db: Db) {
+  return db
+    .select({ token: apiTokens, user: { id: users.id, email: users.email, name: users.name } })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .orderBy(desc(apiTokens.createdAt));
+}
+
+export async function findApiToken(db: Db, id: string) {
+  const [row] = await db
+    .select({ token: apiTokens, user: { id: users.id, email: users.email, name: users.name } })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.id, id));
+  return row ?? null;
+}
+
+export async function revokeApiToken(db: Db, id: string): Promise<void> {
+  await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+}
+
+// Guest links
+
+export async function insertGuestLink(db: Db, row: typeof guestLinks.$inferInsert) {
+  const [inserted] = await db.insert(guestLinks).values(row).returning();
+  return inserted;
+}
+
+export async function findGuestLink(db: Db, id: string) {
+  const [row] = await db.select().from(guestLinks).where(eq(guestLinks.id, id));
+  return row ?? null;
+}
+
+export async function revokeGuestLink(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .update(guestLinks)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(guestLinks.id, id), isNull(guestLinks.revokedAt)))
+    .returning({ id: guestLinks.id });
+  return rows.length === 1;
+}
+
+export async function touchGuestLink(db: Db, id: string): Promise<void> {
+  await db.update(guestLinks).set({ lastUsedAt: new Date() }).where(eq(guestLinks.id, id));
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TOTP_ROLES, ROLES, type Role } from '@kakehashi/core';
+
+/**
+ * Every environment variable Kakehashi reads, validated once at start-up.
+ * The README's configuration table documents exactly these.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  KAKEHASHI_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  KAKEHASHI_SECRET: z.string().min(32, 'KAKEHASHI_SECRET must be at least 32 characters').optional(),
+  KAKEHASHI_PUBLIC_URL: z.string().url().optional(),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('Kakehashi <no-reply@example.org>'),
+  KAKEHASHI_TOTP_ROLES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return [...DEFAULT_TOTP_ROLES];
+      if (v.trim() === '' || v.trim() === 'none') return [];
+      const roles = v.split(',').map((r) => r.trim());
+      const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+      if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown roles: ${unknown.join(', ')}` });
+      return roles as Role[];
+    }),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  secret: string;
+  publicUrl: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  totpRoles: Role[];
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration; creates the data folder and, for the embedded default, a secret. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.KAKEHASHI_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  let secret = e.KAKEHASHI_SECRET;
+  if (!secret) {
+    // Several processes behind one PostgreSQL must share a secret: only the embedded default may make its own.
+    if (e.DATABASE_URL) throw new ConfigError('KAKEHASHI_SECRET is required when DATABASE_URL is set.');
+    secret = embeddedSecret(dataDir);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? null,
+    secret,
+    publicUrl: (e.KAKEHASHI_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    totpRoles: e.KAKEHASHI_TOTP_ROLES,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function embeddedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}

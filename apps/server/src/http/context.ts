@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Actor, Principal } from '../auth/principal.ts';
+import type { AuthService, ResolvedSession } from '../auth/service.ts';
+import type { ApiTokenService } from '../auth/tokens.ts';
+import { GUEST_TOKEN_PREFIX, type GuestLinkService } from '../auth/guest-links.ts';
+import { hitRateLimit } from '../auth/repo.ts';
+import type { Db } from '../db/client.ts';
+import { AppError, rateLimited } from './errors.ts';
+import { requestLocale } from './i18n.ts';
+
+export const SESSION_COOKIE = 'kh_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The cookie session in any state (pending second step too). */
+    session: ResolvedSession | null;
+    principal: Principal | null;
+  }
+}
+
+/** Guest-link failures allowed per address per window: a guessed link gets nowhere. */
+const GUEST_FAILURES = 20;
+const GUEST_WINDOW_SECONDS = 15 * 60;
+
+export function actorOf(req: FastifyRequest): Actor {
+  return { principal: req.principal, ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, locale: requestLocale(req) };
+}
+
+/** Who is calling: a session cookie, an API token or a guest link (Authorization: Bearer). */
+export const requestContext = fp(async function requestContext(
+  app: FastifyInstance,
+  opts: { db: Db; auth: AuthService; tokens: ApiTokenService; guestLinks: GuestLinkService },
+) {
+  app.decorateRequest('session', null);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer) {
+      if (bearer.startsWith(GUEST_TOKEN_PREFIX)) {
+        const grant = await opts.guestLinks.resolve(bearer);
+        if (!grant) {
+          const hit = await hitRateLimit(opts.db, `guest:${req.ip}`, GUEST_WINDOW_SECONDS);
+          if (hit.count > GUEST_FAILURES) throw rateLimited(hit.secondsLeft);
+          throw new AppError(401, 'guest_link_invalid');
+        }
+        req.principal = { kind: 'guest', linkId: grant.linkId, scope: grant.scope, subjectId: grant.subjectId };
+        return;
+      }
+      const found = await opts.tokens.resolve(bearer);
+      if (!found) throw new AppError(401, 'unauthenticated');
+      const u = found.user;
+      req.principal = {
+        kind: 'user',
+        via: 'token',
+        tokenId: found.token.id,
+        user: {
+          id: u.id,
+          email: u.email,
+          name: u.name,
+          role: u.role as never,
+          institutionId: u.institutionId,
+          locale: (u.locale as never) ?? null,
+          totpEnabled: !!u.totpEnabledAt,
+        },
+      };
+      return;
+    }
+    const cookie = req.cookies[SESSION_COOKIE];
+    if (!cookie) return;
+    req.session = await opts.auth.resolveSession(cookie);
+    if (req.session?.state === 'active') req.principal = opts.auth.principalOf(req.session);
+  });
+
+  // Cookie-authenticated writes must echo the session's CSRF token in a header a cross-site form cannot set.
+  app.addHook('preHandler', async (req) => {
+    if (!req.session || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return;
+    if (req.principal?.kind === 'user' && req.principal.via === 'token') return;
+    const sent = req.headers[CSRF_HEADER];
+    if (sent !== req.session.csrfToken) throw new AppError(403, 'csrf_failed');
+  });
+});

@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditService } from '../audit/service.ts';
+import { AppError } from './errors.ts';
+import { requestLocale, translator } from './i18n.ts';
+import { fieldErrors, RequestValidationError } from './validation.ts';
+import { actorOf } from './context.ts';
+
+/** Fastify's own client errors, mapped to our codes. */
+const FASTIFY_CODES: Record<string, { status: number; code: AppError['code'] }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'validation_failed' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'validation_failed' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'validation_failed' },
+};
+
+/** One place turns every failure into `{ error: { code, message, details } }` in the caller's language. */
+export function installErrorHandler(app: FastifyInstance, audit: AuditService) {
+  app.setErrorHandler(async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const locale = requestLocale(req);
+    const t = translator(locale);
+    let status = 500;
+    let code: AppError['code'] = 'internal';
+    let vars: Record<string, unknown> = {};
+    let details: unknown;
+
+    if (err instanceof AppError) {
+      ({ status, code, vars, details } = err);
+    } else if (err instanceof RequestValidationError) {
+      status = 400;
+      code = 'validation_failed';
+      details = fieldErrors(err, locale);
+    } else if (err.code && FASTIFY_CODES[err.code]) {
+      ({ status, code } = FASTIFY_CODES[err.code]);
+    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      code = status === 404 ? 'not_found' : 'validation_failed';
+    } else {
+      req.log.error({ err }, 'request failed');
+    }
+
+    if (status === 403) {
+      // Denied access is part of the audit trail.
+      await audit
+        .record(actorOf(req), { action: 'access.denied', outcome: 'denied', details: { method: req.method, route: req.routeOptions.url ?? null, code } })
+        .catch((e) => req.log.error({ err: e }, 'audit failed'));
+    }
+    if (status === 429 && typeof vars.retryAfterSeconds === 'number') reply.header('retry-after', String(vars.retryAfterSeconds));
+    return reply.status(status).send({ error: { code, message: t(`errors.${code}`, vars), ...(details === undefined ? {} : { details }) } });
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const t = translator(requestLocale(req));
+    return reply.status(404).send({ error: { code: 'not_found', message: t('errors.not_found') } });
+  });
+}

@@ -1,0 +1,61 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { rowsOf } from '../db/client.ts';
+import { emailOutbox } from '../db/schema.ts';
+
+export type OutboxRow = typeof emailOutbox.$inferSelect;
+export type NewOutboxRow = typeof emailOutbox.$inferInsert;
+
+export async function insertMessage(db: Db, row: NewOutboxRow): Promise<OutboxRow> {
+  const [inserted] = await db.insert(emailOutbox).values(row).returning();
+  return inserted;
+}
+
+/**
+ * Takes the oldest due message and leases it to this process. A lease that ran out
+ * (the process died while sending) makes the message due again.
+ */
+export async function claimNext(db: Db, leaseSeconds: number): Promise<OutboxRow | null> {
+  const result = await db.execute(sql`
+    update email_outbox set status = 'sending', attempts = attempts + 1,
+      locked_until = now() + make_interval(secs => ${leaseSeconds})
+    where id = (
+      select id from email_outbox
+      where (status = 'pending' and next_attempt_at <= now())
+         or (status = 'sending' and locked_until < now())
+      order by next_attempt_at, created_at
+      limit 1
+      for update skip locked)
+    returning id`);
+  const [row] = rowsOf<{ id: string }>(result);
+  if (!row) return null;
+  const [message] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, row.id));
+  return message;
+}
+
+export async function markSent(db: Db, id: string): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ status: 'sent', sentAt: new Date(), lockedUntil: null, lastError: null })
+    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, 'sending')));
+}
+
+export async function markAttemptFailed(db: Db, id: string, error: string, retryAt: Date | null): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set(
+      retryAt
+        ? { status: 'pending', nextAttemptAt: retryAt, lockedUntil: null, lastError: error }
+        : { status: 'failed', lockedUntil: null, lastError: error },
+    )
+    .where(eq(emailOutbox.id, id));
+}
+
+export async function listMessages(db: Db, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
+  const where = f.status ? eq(emailOutbox.status, f.status) : undefined;
+  const [items, [{ total }]] = await Promise.all([
+    db.select().from(emailOutbox).where(where).orderBy(desc(emailOutbox.createdAt)).limit(f.pageSize).offset((f.page - 1) * f.pageSize),
+    db.select({ total: sql<number>`count(*)` }).from(emailOutbox).where(where),
+  ]);
+  return { items, total: Number(total) };
+}

@@ -1,0 +1,18 @@
+import type { Locale } from '@kakehashi/core';
+import { translator } from '../http/i18n.ts';
+
+/** E-mail templates: each names its subject and body keys under `email.` in the catalogs. */
+export const TEMPLATES = {
+  passwordReset: 'email.passwordReset',
+  invitation: 'email.invitation',
+} as const;
+export type TemplateName = keyof typeof TEMPLATES;
+
+export function renderEmail(template: TemplateName, locale: Locale, vars: Record<string, unknown>) {
+  const t = translator(locale);
+  const base = TEMPLATES[template];
+  return {
+    subject: t(`${base}.subject`, vars),
+    text: `${t(`${base}.body`, vars)}\n\n--\n${t('email.footer')}\n`,
+  };
+}

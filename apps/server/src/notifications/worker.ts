@@ -1,0 +1,100 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../db/client.ts';
+import { claimNext, markAttemptFailed, markSent, type OutboxRow } from './repo.ts';
+
+export const MAX_ATTEMPTS = 10;
+const LEASE_SECONDS = 120;
+
+/** 30 s, 1 min, 2 min … capped at 1 hour: a mail server that is down for a day loses nothing. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface OutboxWorker {
+  /** Sends everything that is due now; resolves with how many messages were sent. */
+  drain(): Promise<number>;
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startOutboxWorker(opts: {
+  db: Db;
+  smtpUrl: string;
+  from: string;
+  logger: FastifyBaseLogger;
+  pollMs?: number;
+  instanceId?: string;
+}): OutboxWorker {
+  // Settings in the URL (smtp://user:pass@host:587?requireTLS=true) win over these defaults.
+  const transport: Transporter = nodemailer.createTransport({
+    url: opts.smtpUrl,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  const domain = new URL(opts.smtpUrl).hostname || 'kakehashi.local';
+  let stopped = false;
+  let running: Promise<number> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function sendOne(message: OutboxRow): Promise<void> {
+    try {
+      await transport.sendMail({
+        from: opts.from,
+        to: message.toAddress,
+        subject: message.subject,
+        text: message.bodyText,
+        // A stable Message-ID: if a crash makes us send again, receivers see the same message.
+        messageId: `<${message.id}@${domain}>`,
+        headers: { 'Content-Language': message.locale },
+      });
+      await markSent(opts.db, message.id);
+      opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail sent');
+    } catch (err) {
+      const retry = message.attempts < MAX_ATTEMPTS;
+      const retryAt = retry ? new Date(Date.now() + backoffSeconds(message.attempts) * 1000) : null;
+      const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
+      await markAttemptFailed(opts.db, message.id, reason, retryAt);
+      opts.logger.warn({ outboxId: message.id, attempts: message.attempts, retry }, 'e-mail not sent');
+    }
+  }
+
+  async function drainOnce(): Promise<number> {
+    let sent = 0;
+    while (!stopped) {
+      const message = await claimNext(opts.db, LEASE_SECONDS);
+      if (!message) break;
+      await sendOne(message);
+      sent++;
+    }
+    return sent;
+  }
+
+  function drain(): Promise<number> {
+    // One drain at a time in this process; other processes are kept apart by the lease.
+    running ??= drainOnce().finally(() => (running = null));
+    return running;
+  }
+
+  const tick = () => {
+    if (stopped) return;
+    drain()
+      .catch((err) => opts.logger.error({ err }, 'outbox worker failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 5000);
+      });
+  };
+  timer = setTimeout(tick, 0);
+
+  return {
+    drain,
+    wake: () => void drain().catch(() => {}),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => {});
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import { createAuditService } from './audit/service.ts';
+import { createAuthService } from './auth/service.ts';
+import { createApiTokenService } from './auth/tokens.ts';
+import { createGuestLinkService } from './auth/guest-links.ts';
+import { createInstitutionService } from './institutions/service.ts';
+import { createMailService } from './notifications/service.ts';
+import { createUserService } from './users/service.ts';
+
+/** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
+export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void } = {}) {
+  const audit = createAuditService(db);
+  const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
+  const auth = createAuthService({ db, config, audit, mail });
+  return {
+    audit,
+    mail,
+    auth,
+    tokens: createApiTokenService({ db, audit }),
+    guestLinks: createGuestLinkService({ db, secret: config.secret }),
+    institutions: createInstitutionService({ db, audit }),
+    users: createUserService({ db, audit, auth }),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

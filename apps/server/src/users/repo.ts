@@ -1,0 +1,54 @@
+import { and, asc, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { institutions, users } from '../db/schema.ts';
+import { escapeLike } from '../audit/repo.ts';
+
+export type UserRow = typeof users.$inferSelect;
+
+const withInstitution = { user: users, institution: { id: institutions.id, name: institutions.name } };
+
+export async function listUsers(
+  db: Db,
+  f: { q?: string; role?: string; institutionId?: string; includeDisabled: boolean; page: number; pageSize: number },
+) {
+  const conditions: SQL[] = [];
+  if (f.q) {
+    const like = `%${escapeLike(f.q)}%`;
+    conditions.push(or(ilike(users.name, like), ilike(users.email, like))!);
+  }
+  if (f.role) conditions.push(eq(users.role, f.role));
+  if (f.institutionId) conditions.push(eq(users.institutionId, f.institutionId));
+  if (!f.includeDisabled) conditions.push(isNull(users.disabledAt));
+  const where = conditions.length ? and(...conditions) : undefined;
+  const [items, [{ total }]] = await Promise.all([
+    db
+      .select(withInstitution)
+      .from(users)
+      .leftJoin(institutions, eq(institutions.id, users.institutionId))
+      .where(where)
+      .orderBy(asc(users.name), asc(users.email))
+      .limit(f.pageSize)
+      .offset((f.page - 1) * f.pageSize),
+    db.select({ total: sql<number>`count(*)` }).from(users).where(where),
+  ]);
+  return { items, total: Number(total) };
+}
+
+export async function findUserWithInstitution(db: Db, id: string) {
+  const [row] = await db.select(withInstitution).from(users).leftJoin(institutions, eq(institutions.id, users.institutionId)).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function insertUser(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
+  const [inserted] = await db.insert(users).values(row).returning();
+  return inserted;
+}
+
+export async function updateUser(db: Db, id: string, patch: Partial<typeof users.$inferInsert>): Promise<void> {
+  await db.update(users).set(patch).where(eq(users.id, id));
+}
+
+export async function emailExists(db: Db, email: string): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  return !!row;
+}
