@@ -93,7 +93,7 @@ export function SignInPage() {
 
   if (step.kind === 'enrol') {
     return (
-      <section className="card card--narrow" aria-labelledby="signin-title">
+      <section className="card card--narrow" aria-labelledby="signin-title" data-testid="sign-in" data-step="enrol">
         <h1 id="signin-title">{t('signIn.enrolTitle')}</h1>
         <TotpEnrolmentForm
           enrolment={step.enrolment}
@@ -107,7 +107,7 @@ export function SignInPage() {
 
   if (step.kind === 'totp') {
     return (
-      <section className="card card--narrow" aria-labelledby="signin-title">
+      <section className="card card--narrow" aria-labelledby="signin-title" data-testid="sign-in" data-step="totp">
         <h1 id="signin-title">{t('signIn.totpTitle')}</h1>
         <form className="form" onSubmit={submitCode} noValidate>
           <p>{t('signIn.totpHelp')}</p>
@@ -127,7 +127,7 @@ export function SignInPage() {
   }
 
   return (
-    <section className="card card--narrow" aria-labelledby="signin-title">
+    <section className="card card--narrow" aria-labelledby="signin-title" data-testid="sign-in" data-step="password">
       <h1 id="signin-title">{t('signIn.title')}</h1>
       <p className="muted">{t('signIn.intro')}</p>
       {state.signedOut && !error && <Notice tone="info">{t('signIn.signedOut')}</Notice>}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { adminStatePath } from '../support/env.ts';
+import { t } from '../support/ui.ts';
+
+const c = t('en');
+test.use({ locale: 'en-GB', storageState: adminStatePath() });
+
+test('an administrator adds a partner institution and a partner user in it, then disables the user', async ({ page }) => {
+  const tag = randomUUID().slice(0, 8);
+  const institutionName = `Beijing Partner Hospital ${tag}`;
+  const email = `e2e-partner-${tag}@example.org`;
+  const userName = `Dr. Li ${tag}`;
+
+  await page.goto('/admin/institutions');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.institutions.title);
+  await page.getByRole('button', { name: c.institutions.add }).click();
+  const dialog = page.getByRole('dialog', { name: c.institutions.add });
+  await dialog.getByLabel(c.institutions.name).fill(institutionName);
+  await dialog.getByLabel(c.institutions.country).fill('cn');
+  await dialog.getByLabel(c.institutions.kind).selectOption('partner');
+  await dialog.getByLabel(c.institutions.mouStatus).selectOption('signed');
+  await dialog.getByLabel(c.institutions.mouSignedOn).fill('2026-04-01');
+  await dialog.getByRole('button', { name: c.common.create }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: c.institutions.created })).toBeVisible();
+  const instRow = page.getByRole('row').filter({ hasText: institutionName });
+  await expect(instRow).toContainText('CN');
+  await expect(instRow).toContainText(c.institutions.kinds.partner);
+  await expect(instRow).toContainText(c.institutions.mou.signed);
+  await expect(instRow).toContainText(new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date('2026-04-01T00:00:00Z')));
+  await expect(instRow).toContainText(c.common.active);
+
+  await page.getByRole('link', { name: c.nav.users }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.users.title);
+  await page.getByRole('button', { name: c.users.add }).click();
+  const add = page.getByRole('dialog', { name: c.users.add });
+  await add.getByLabel(c.users.email).fill(email);
+  await add.getByLabel(c.users.name).fill(userName);
+  await add.getByLabel(c.users.role).selectOption('partner');
+  await add.getByLabel(c.users.institution).selectOption({ label: institutionName });
+  await add.getByLabel(c.users.locale).selectOption('zh-CN');
+  await add.getByRole('button', { name: c.common.create }).click();
+  await expect(add).toBeHidden();
+  // No password given: the user is invited by e-mail.
+  await expect(page.getByRole('status').filter({ hasText: c.users.invited })).toBeVisible();
+
+  await page.getByRole('searchbox', { name: c.common.search }).fill(email);
+  await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
+  const row = page.getByRole('row').filter({ hasText: email });
+  await expect(row).toContainText(userName);
+  await expect(row).toContainText(c.roles.partner);
+  await expect(row).toContainText(institutionName);
+  await expect(row).toContainText(c.common.active);
+
+  await row.getByRole('button', { name: c.common.disable }).click();
+  await expect(page.getByRole('status').filter({ hasText: c.common.saved })).toBeVisible();
+  // Disabled users are hidden unless asked for; they are never deleted.
+  await expect(row).toHaveCount(0);
+  await page.getByLabel(c.users.includeDisabled).check();
+  await expect(row).toContainText(c.common.disabled);
+  await expect(row.getByRole('button', { name: c.common.enable })).toBeVisible();
+
+  // The invitation waits in the outbox, where an administrator can read it.
+  await page.getByRole('link', { name: c.nav.outbox }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
+  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toBeVisible();
+  const mail = page.getByRole('row').filter({ hasText: email });
+  await mail.getByRole('button').first().click();
+  const reader = page.getByRole('dialog');
+  await expect(reader.getByTestId('outbox-text')).toContainText(userName);
+  await expect(reader.getByTestId('outbox-text')).toContainText('/reset-password?token=');
+  await reader.getByRole('button', { name: c.common.close }).click();
+  await expect(reader).toBeHidden();
+});
+
+test('an administrator creates an API token, sees it once, and revokes it', async ({ page, playwright, baseURL }) => {
+  const name = `Lab integration ${randomUUID().slice(0, 6)}`;
+  await page.goto('/admin/tokens');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.tokens.title);
+  await page.getByRole('button', { name: c.tokens.add }).click();
+  const dialog = page.getByRole('dialog', { name: c.tokens.add });
+  await dialog.getByLabel(c.tokens.name).fill(name);
+  await dialog.getByRole('button', { name: c.tokens.add }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText(c.tokens.shownOnce)).toBeVisible();
+  const secret = (await page.getByTestId('token-secret').innerText()).trim();
+  expect(secret.length).toBeGreaterThan(20);
+
+  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
+  expect((await api.get('/api/v1/me')).status()).toBe(200);
+
+  const row = page.getByRole('row').filter({ hasText: name });
+  await row.getByRole('button', { name: c.tokens.revoke }).click();
+  const confirm = page.getByRole('dialog', { name: c.tokens.revoke });
+  await expect(confirm).toContainText(c.tokens.confirmRevoke.replace('{{name}}', name));
+  await confirm.getByRole('button', { name: c.tokens.revoke }).click();
+  await expect(row.getByRole('button', { name: c.tokens.revoke })).toHaveCount(0);
+  await expect(row).toContainText(c.tokens.revokedOn.split('{{at}}')[0].trim());
+
+  expect((await api.get('/api/v1/me')).status()).toBe(401);
+  await api.dispose();
+});

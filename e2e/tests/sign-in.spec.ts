@@ -1,0 +1,97 @@
+import { expect, test } from '@playwright/test';
+import { AdminApi } from '../support/api.ts';
+import { LOCALE_LIST, completeEnrolment, completeTotp, submitPassword, t } from '../support/ui.ts';
+
+let admin: AdminApi;
+test.beforeAll(async () => {
+  admin = await AdminApi.open();
+});
+test.afterAll(async () => {
+  await admin.dispose();
+});
+
+for (const locale of LOCALE_LIST) {
+  test.describe(`in ${locale}`, () => {
+    // The browser's language picks the UI language on the first visit.
+    test.use({ locale });
+
+    test('a coordinator sets up two-step verification, signs out and signs in again with a code', async ({ page }) => {
+      const c = t(locale);
+      const user = await admin.buildUser({ role: 'coordinator' });
+
+      await page.goto('/sign-in');
+      await expect(page.locator('html')).toHaveAttribute('lang', locale);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.title);
+      await expect(page.getByTestId('language-picker')).toHaveValue(locale);
+
+      // A wrong password: the server's own translated message, announced as an alert.
+      await submitPassword(page, user.email, 'not-the-password');
+      await expect(page.getByRole('alert')).toHaveText(c.errors.invalid_credentials);
+
+      await submitPassword(page, user.email, user.password);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.enrolTitle);
+      await expect(page.getByRole('img', { name: c.signIn.enrolQrAlt })).toBeVisible();
+      await completeEnrolment(page, user.email);
+
+      await expect(page).toHaveURL(/\/$/);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.home.welcome.replace('{{name}}', user.name));
+      await expect(page.getByText(c.roles.coordinator, { exact: true })).toBeVisible();
+      await expect(page.getByText(c.home.twoStepOn, { exact: true })).toBeVisible();
+
+      await page.getByRole('button', { name: c.common.signOut }).click();
+      await expect(page).toHaveURL(/\/sign-in$/);
+      await expect(page.getByRole('status').filter({ hasText: c.signIn.signedOut })).toBeVisible();
+
+      // Signed out means signed out: a deep link sends us back to sign-in.
+      await page.goto('/admin/users');
+      await expect(page).toHaveURL(/\/sign-in$/);
+
+      await submitPassword(page, user.email, user.password);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.totpTitle);
+      await expect(page.locator('input[name=code]')).toHaveAttribute('autocomplete', 'one-time-code');
+      await expect(page.locator('input[name=code]')).toHaveAttribute('inputmode', 'numeric');
+
+      // A wrong code first, then the right one.
+      await page.locator('input[name=code]').fill('000000');
+      await page.getByRole('button', { name: c.signIn.verify }).click();
+      await expect(page.getByRole('alert')).toHaveText(c.errors.totp_invalid);
+      await completeTotp(page, user.email);
+
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.home.welcome.replace('{{name}}', user.name));
+      await expect(page.getByTestId('current-user')).toHaveText(user.name);
+    });
+  });
+}
+
+test.describe('language picker', () => {
+  test.use({ locale: 'en-US' });
+
+  test('switches the language on the sign-in page, remembers it and saves it to the account', async ({ page }) => {
+    await page.goto('/sign-in');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('en').signIn.title);
+
+    await page.getByTestId('language-picker').selectOption('zh-CN');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('zh-CN').signIn.title);
+    await page.reload();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('zh-CN').signIn.title);
+
+    // A nurse needs no second step; her language choice follows her to another browser.
+    const nurse = await admin.buildUser({ role: 'nurse' });
+    await submitPassword(page, nurse.email, nurse.password);
+    await expect(page.getByTestId('current-user')).toHaveText(nurse.name);
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+    await page.getByTestId('language-picker').selectOption('ja');
+    expect((await saved).status()).toBe(200);
+    await expect(page.getByRole('link', { name: t('ja').nav.home })).toBeVisible();
+  });
+
+  test('uses the language saved on the account after sign-in', async ({ page }) => {
+    const user = await admin.buildUser({ role: 'nurse', locale: 'zh-CN' });
+    await page.goto('/sign-in');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('en').signIn.title);
+    await submitPassword(page, user.email, user.password);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('zh-CN').home.welcome.replace('{{name}}', user.name));
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  });
+});
