@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (system packages when missing, npm packages) and runs every test:
+# type checks, unit and API tests (Vitest, on PostgreSQL and embedded PGlite), browser tests (Playwright).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages: Chromium and CJK fonts for the browser tests, PostgreSQL for the API tests.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing system packages: ${need[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL: TEST_DATABASE_URL if given, else the local server (started if stopped).
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    for version in $(ls /etc/postgresql); do
+      as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  export TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres'
+  if ! psql "$TEST_DATABASE_URL" -qtAc 'select 1' >/dev/null 2>&1; then
+    # A stock Debian server asks for a password over TCP: use a test role that may create databases.
+    as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname = 'kakehashi_test') then create role kakehashi_test login createdb password 'kakehashi_test'; end if; end \\\$\\\$\"" >/dev/null
+    export TEST_DATABASE_URL='postgres://kakehashi_test:kakehashi_test@127.0.0.1:5432/postgres'
+  fi
+fi
+
+# npm packages, when missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run typecheck
+npm run build
+npx vitest run
+npm run test:e2e
