@@ -39,10 +39,12 @@ export interface AppOptions {
   /** Run the e-mail worker in this process (when SMTP is configured). */
   worker?: boolean;
   logger?: boolean;
+  /** Where logs go (standard output by default); tests read them. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The whole HTTP app, assembled in order: platform, then request context, then routes, then the web app. */
-export async function buildApp({ config, db, worker = true, logger = true }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, worker = true, logger = true, logStream }: AppOptions): Promise<FastifyInstance> {
   const loggerOptions: FastifyServerOptions['logger'] = logger && {
     level: config.logLevel,
     // Tokens travel in headers and query strings (reset links): never log them, nor any body.
@@ -50,6 +52,7 @@ export async function buildApp({ config, db, worker = true, logger = true }: App
     serializers: {
       req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
     },
+    ...(logStream ? { stream: logStream } : {}),
   };
   const app = Fastify({ logger: loggerOptions, trustProxy: config.trustProxy, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
 
