@@ -89,7 +89,13 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log });
   app.decorate('services', services);
   app.decorate('outbox', outbox);
-  app.addHook('onClose', async () => outbox?.stop());
+  // Hourly: expired sessions and links go; runs in every process, harmlessly.
+  const housekeeping = setInterval(() => void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 3_600_000);
+  housekeeping.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(housekeeping);
+    await outbox?.stop();
+  });
   installErrorHandler(app, services.audit);
 
   await app.register(swagger, {

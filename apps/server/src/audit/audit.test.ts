@@ -29,6 +29,12 @@ describe('audit log', () => {
     expect(searches.body.total).toBeGreaterThanOrEqual(5);
   });
 
+  it('keeps one unbroken chain when many events are written at once', async () => {
+    const audit = t.app.services.audit;
+    await Promise.all(Array.from({ length: 25 }, (_, i) => audit.record({ principal: null, ip: '192.0.2.1' }, { action: 'test.concurrent', details: { i } })));
+    expect(await audit.verify()).toMatchObject({ ok: true });
+  });
+
   it('cannot be changed or deleted', async () => {
     await t.app.services.audit.record({ principal: null, ip: null }, { action: 'test.event' });
     const refusal = (statement: ReturnType<typeof sql>) => t.db.execute(statement).then(

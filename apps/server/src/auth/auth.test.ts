@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { adminClient, Client, outbox, PASSWORD, totpCode, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
@@ -160,5 +161,21 @@ describe('password reset', () => {
     expect((await old.get('/api/v1/me')).status).toBe(401);
     expect((await new Client(t.app).post(SIGN_IN, { email: nurse.email, password: PASSWORD })).status).toBe(401);
     expect((await new Client(t.app).post(SIGN_IN, { email: nurse.email, password: 'a brand new passphrase' })).status).toBe(200);
+  });
+});
+
+describe('housekeeping', () => {
+  it('removes expired sessions and keeps live ones', async () => {
+    const nurse = await t.user();
+    const live = new Client(t.app);
+    await live.signIn(nurse.email);
+    const stale = new Client(t.app);
+    await stale.signIn(nurse.email);
+    await t.db.execute(sql`update sessions set expires_at = now() - interval '1 minute' where id = (select id from sessions where user_id = ${nurse.id} order by created_at desc limit 1)`);
+    await t.app.services.auth.housekeeping();
+    const { rows } = (await t.db.execute(sql`select count(*)::int as n from sessions where user_id = ${nurse.id}`)) as unknown as { rows: { n: number }[] };
+    expect(rows[0].n).toBe(1);
+    expect((await live.get('/api/v1/me')).status).toBe(200);
+    expect((await stale.get('/api/v1/me')).status).toBe(401);
   });
 });

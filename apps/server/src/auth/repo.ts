@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { apiTokens, guestLinks, institutions, passwordTokens, sessions, users } from '../db/schema.ts';
+import { apiTokens, guestLinks, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -14,11 +14,6 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
 export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row ?? null;
-}
-
-export async function findInstitutionName(db: Db, id: string): Promise<string | null> {
-  const [row] = await db.select({ name: institutions.name }).from(institutions).where(eq(institutions.id, id));
-  return row?.name ?? null;
 }
 
 // Sessions
@@ -48,8 +43,13 @@ export async function deleteUserSessions(db: Db, userId: string): Promise<void> 
   await db.delete(sessions).where(eq(sessions.userId, userId));
 }
 
-export async function deleteExpiredSessions(db: Db): Promise<void> {
-  await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+/** Removes what can no longer be used: expired sessions and links, rate-limit windows long past. */
+export async function deleteExpired(db: Db): Promise<void> {
+  const now = new Date();
+  const dayAgo = new Date(now.getTime() - 86_400_000);
+  await db.delete(sessions).where(lt(sessions.expiresAt, now));
+  await db.delete(passwordTokens).where(lt(passwordTokens.expiresAt, dayAgo));
+  await db.delete(rateLimits).where(lt(rateLimits.windowStart, dayAgo));
 }
 
 // TOTP

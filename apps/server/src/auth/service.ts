@@ -230,6 +230,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       await audit.record(actor, { action: 'auth.password_reset', subjectType: 'user', subjectId: used.userId, details: { purpose: used.purpose } });
     },
 
+    housekeeping: () => repo.deleteExpired(db),
+
     principalOf(session: ResolvedSession): Principal {
       return { kind: 'user', via: 'session', sessionId: session.id, csrfToken: session.csrfToken, user: session.user };
     },
