@@ -16,11 +16,11 @@ test('an administrator adds a partner institution and a partner user in it, then
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.institutions.title);
   await page.getByRole('button', { name: c.institutions.add }).click();
   const dialog = page.getByRole('dialog', { name: c.institutions.add });
-  await dialog.getByLabel(c.institutions.name).fill(institutionName);
-  await dialog.getByLabel(c.institutions.country).fill('cn');
-  await dialog.getByLabel(c.institutions.kind).selectOption('partner');
-  await dialog.getByLabel(c.institutions.mouStatus).selectOption('signed');
-  await dialog.getByLabel(c.institutions.mouSignedOn).fill('2026-04-01');
+  await dialog.getByLabel(c.institutions.name, { exact: true }).fill(institutionName);
+  await dialog.getByLabel(c.institutions.country, { exact: true }).fill('cn');
+  await dialog.getByLabel(c.institutions.kind, { exact: true }).selectOption('partner');
+  await dialog.getByLabel(c.institutions.mouStatus, { exact: true }).selectOption('signed');
+  await dialog.getByLabel(c.institutions.mouSignedOn, { exact: true }).fill('2026-04-01');
   await dialog.getByRole('button', { name: c.common.create }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: c.institutions.created })).toBeVisible();
@@ -35,11 +35,11 @@ test('an administrator adds a partner institution and a partner user in it, then
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.users.title);
   await page.getByRole('button', { name: c.users.add }).click();
   const add = page.getByRole('dialog', { name: c.users.add });
-  await add.getByLabel(c.users.email).fill(email);
-  await add.getByLabel(c.users.name).fill(userName);
-  await add.getByLabel(c.users.role).selectOption('partner');
-  await add.getByLabel(c.users.institution).selectOption({ label: institutionName });
-  await add.getByLabel(c.users.locale).selectOption('zh-CN');
+  await add.getByLabel(c.users.email, { exact: true }).fill(email);
+  await add.getByLabel(c.users.name, { exact: true }).fill(userName);
+  await add.getByLabel(c.users.role, { exact: true }).selectOption('partner');
+  await add.getByLabel(c.users.institution, { exact: true }).selectOption({ label: institutionName });
+  await add.getByLabel(c.users.locale, { exact: true }).selectOption('zh-CN');
   await add.getByRole('button', { name: c.common.create }).click();
   await expect(add).toBeHidden();
   // No password given: the user is invited by e-mail.
@@ -57,7 +57,7 @@ test('an administrator adds a partner institution and a partner user in it, then
   await expect(page.getByRole('status').filter({ hasText: c.common.saved })).toBeVisible();
   // Disabled users are hidden unless asked for; they are never deleted.
   await expect(row).toHaveCount(0);
-  await page.getByLabel(c.users.includeDisabled).check();
+  await page.getByLabel(c.users.includeDisabled, { exact: true }).check();
   await expect(row).toContainText(c.common.disabled);
   await expect(row.getByRole('button', { name: c.common.enable })).toBeVisible();
 
@@ -80,7 +80,7 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.tokens.title);
   await page.getByRole('button', { name: c.tokens.add }).click();
   const dialog = page.getByRole('dialog', { name: c.tokens.add });
-  await dialog.getByLabel(c.tokens.name).fill(name);
+  await dialog.getByLabel(c.tokens.name, { exact: true }).fill(name);
   await dialog.getByRole('button', { name: c.tokens.add }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText(c.tokens.shownOnce)).toBeVisible();

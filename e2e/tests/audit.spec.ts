@@ -28,7 +28,7 @@ test('an administrator finds a sign-in in the audit log by e-mail, and the faile
   await expect(page.getByText(c.common.timeZoneNote.replace('{{zone}}', 'Asia/Shanghai'))).toBeVisible();
 
   const search = page.getByRole('search');
-  await search.getByLabel(c.audit.actor).fill(nurse.email);
+  await search.getByLabel(c.audit.actor, { exact: true }).fill(nurse.email);
   await search.getByRole('button', { name: c.common.search }).click();
   const rows = page.getByTestId('audit-table').locator('tbody tr');
   const signIns = rows.filter({ hasText: 'auth.sign_in' });
@@ -36,7 +36,7 @@ test('an administrator finds a sign-in in the audit log by e-mail, and the faile
   await expect(signIns.filter({ hasText: c.audit.outcomes.denied })).toHaveCount(1);
   await expect(page).toHaveURL(/actor=/);
 
-  await search.getByLabel(c.audit.outcome).selectOption('denied');
+  await search.getByLabel(c.audit.outcome, { exact: true }).selectOption('denied');
   await search.getByRole('button', { name: c.common.search }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText('auth.sign_in');

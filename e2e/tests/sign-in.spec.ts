@@ -57,8 +57,12 @@ for (const locale of LOCALE_LIST) {
       await expect(page.getByRole('alert')).toHaveText(c.errors.totp_invalid);
       await completeTotp(page, user.email);
 
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.home.welcome.replace('{{name}}', user.name));
+      // Back to the page asked for; a coordinator may not administer users, and is told so.
+      await expect(page).toHaveURL(/\/admin\/users$/);
+      await expect(page.getByRole('alert')).toHaveText(c.errors.forbidden);
       await expect(page.getByTestId('current-user')).toHaveText(user.name);
+      await page.getByRole('link', { name: c.nav.home, exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.home.welcome.replace('{{name}}', user.name));
     });
   });
 }

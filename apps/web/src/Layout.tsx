@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import type { SignInState } from './pages/SignIn.tsx';
@@ -49,9 +49,8 @@ export function PublicLayout() {
 /** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
 export function SignedInLayout() {
   const { t } = useTranslation();
-  const { status, me, signOut } = useSession();
+  const { status, signedOutBy, me, signOut } = useSession();
   const location = useLocation();
-  const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
 
   if (status === 'loading') {
@@ -62,16 +61,14 @@ export function SignedInLayout() {
     );
   }
   if (status === 'signedOut' || !me) {
-    const state: SignInState = { from: location.pathname + location.search };
+    // Signed out on purpose: say so. Session ended: come back here after signing in again.
+    const state: SignInState = signedOutBy === 'user' ? { signedOut: true } : { from: location.pathname + location.search };
     return <Navigate to="/sign-in" replace state={state} />;
   }
 
   async function doSignOut() {
     setBusy(true);
     await signOut().catch(() => undefined);
-    setBusy(false);
-    const state: SignInState = { signedOut: true };
-    navigate('/sign-in', { replace: true, state });
   }
 
   const isAdmin = me.role === 'admin';

@@ -10,6 +10,8 @@ type Status = 'loading' | 'signedIn' | 'signedOut';
 
 interface Session {
   status: Status;
+  /** Why the user is signed out: they asked to, or the session ended (expired, revoked). */
+  signedOutBy: 'user' | 'server' | null;
   me: Me | null;
   /** Reads GET /me again; returns null when not signed in. */
   refresh: () => Promise<Me | null>;
@@ -23,10 +25,12 @@ const SessionContext = createContext<Session | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>('loading');
   const [me, setMe] = useState<Me | null>(null);
+  const [signedOutBy, setSignedOutBy] = useState<'user' | 'server' | null>(null);
 
-  const clear = useCallback(() => {
+  const clear = useCallback((by: 'user' | 'server' = 'server') => {
     setCsrfToken(null);
     setMe(null);
+    setSignedOutBy(by);
     setStatus('signedOut');
   }, []);
 
@@ -35,11 +39,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const m = await api.get('/me', { schema: meSchema, quiet401: true });
       setCsrfToken(m.csrfToken);
       setMe(m);
+      setSignedOutBy(null);
       setStatus('signedIn');
       return m;
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-        clear();
+        clear('server');
         return null;
       }
       // Network or server trouble: do not pretend the user is signed out.
@@ -49,7 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [clear]);
 
   useEffect(() => {
-    setUnauthenticatedHandler(clear);
+    setUnauthenticatedHandler(() => clear('server'));
     refresh().catch(() => undefined);
     return () => setUnauthenticatedHandler(null);
   }, [refresh, clear]);
@@ -58,7 +63,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       await api.post('/auth/sign-out', undefined, { quiet401: true });
     } finally {
-      clear();
+      clear('user');
     }
   }, [clear]);
 
@@ -77,7 +82,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [me],
   );
 
-  const value = useMemo(() => ({ status, me, refresh, signOut, changeLocale }), [status, me, refresh, signOut, changeLocale]);
+  const value = useMemo(
+    () => ({ status, signedOutBy, me, refresh, signOut, changeLocale }),
+    [status, signedOutBy, me, refresh, signOut, changeLocale],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

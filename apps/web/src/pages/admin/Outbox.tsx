@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
@@ -32,6 +32,9 @@ export function OutboxPage() {
   const query = { status, page, pageSize: PAGE_SIZE };
   const list = useLoad(() => api.get('/outbox', { query, schema: outboxList }), JSON.stringify(query));
   const [open, setOpen] = useState<Message | null>(null);
+  // The select answers at once; the URL (and so the list) follows.
+  const [statusChoice, setStatusChoice] = useState<Status | ''>(status);
+  useEffect(() => setStatusChoice(status), [status]);
 
   function update(next: Record<string, string>) {
     const p = new URLSearchParams(params);
@@ -50,7 +53,16 @@ export function OutboxPage() {
       <div className="filters">
         <Field label={t('common.status')}>
           {(p) => (
-            <select {...p} className="input" name="status" value={status} onChange={(e) => update({ status: e.target.value })}>
+            <select
+              {...p}
+              className="input"
+              name="status"
+              value={statusChoice}
+              onChange={(e) => {
+                setStatusChoice(e.target.value as Status | '');
+                update({ status: e.target.value });
+              }}
+            >
               <option value="">{t('outbox.allStatuses')}</option>
               {OUTBOX_STATUSES.map((s) => (
                 <option key={s} value={s}>

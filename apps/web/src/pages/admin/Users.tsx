@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
@@ -233,6 +233,14 @@ export function UsersPage() {
   const page = Math.max(1, Number(params.get('page')) || 1);
 
   const [search, setSearch] = useState(q);
+  // Controls answer at once; the URL (and so the list) follows.
+  const [roleChoice, setRoleChoice] = useState<Role | ''>(role);
+  const [showDisabled, setShowDisabled] = useState(includeDisabled);
+  useEffect(() => {
+    setSearch(q);
+    setRoleChoice(role);
+    setShowDisabled(includeDisabled);
+  }, [q, role, includeDisabled]);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<User | 'new' | null>(null);
@@ -295,7 +303,16 @@ export function UsersPage() {
         </Field>
         <Field label={t('users.role')}>
           {(p) => (
-            <select {...p} className="input" name="role" value={role} onChange={(e) => update({ role: e.target.value })}>
+            <select
+              {...p}
+              className="input"
+              name="role"
+              value={roleChoice}
+              onChange={(e) => {
+                setRoleChoice(e.target.value as Role | '');
+                update({ role: e.target.value });
+              }}
+            >
               <option value="">{t('users.allRoles')}</option>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
@@ -305,7 +322,15 @@ export function UsersPage() {
             </select>
           )}
         </Field>
-        <Check label={t('users.includeDisabled')} name="includeDisabled" checked={includeDisabled} onChange={(v) => update({ includeDisabled: v ? 'true' : null })} />
+        <Check
+          label={t('users.includeDisabled')}
+          name="includeDisabled"
+          checked={showDisabled}
+          onChange={(v) => {
+            setShowDisabled(v);
+            update({ includeDisabled: v ? 'true' : null });
+          }}
+        />
         <div className="filters__actions">
           <button type="submit" className="button">
             {t('common.search')}
