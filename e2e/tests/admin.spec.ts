@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { adminStatePath } from '../support/env.ts';
-import { t } from '../support/ui.ts';
+import { submitPassword, t } from '../support/ui.ts';
 
 const c = t('en');
 test.use({ locale: 'en-GB', storageState: adminStatePath() });
 
-test('an administrator adds a partner institution and a partner user in it, then disables the user', async ({ page }) => {
+test('an administrator adds a partner institution and invites a partner, who sets a password and signs in, until disabled', async ({ page, browser }) => {
   const tag = randomUUID().slice(0, 8);
   const institutionName = `Beijing Partner Hospital ${tag}`;
   const email = `e2e-partner-${tag}@example.org`;
@@ -53,6 +53,44 @@ test('an administrator adds a partner institution and a partner user in it, then
   await expect(row).toContainText(institutionName);
   await expect(row).toContainText(c.common.active);
 
+  // The invitation waits in the outbox, where an administrator can read it.
+  await page.getByRole('link', { name: c.nav.outbox }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
+  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toBeVisible();
+  const mail = page.getByRole('row').filter({ hasText: email });
+  await mail.getByRole('button').first().click();
+  const reader = page.getByRole('dialog');
+  const text = reader.getByTestId('outbox-text');
+  await expect(text).toContainText(userName);
+  const link = (await text.innerText()).match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
+  expect(link, 'the invitation contains a set-password link').toBeTruthy();
+  await reader.getByRole('button', { name: c.common.close }).click();
+  await expect(reader).toBeHidden();
+
+  // The new partner follows the link in a browser of her own, sets a password and signs in, in Chinese.
+  const partnerContext = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
+  const partner = await partnerContext.newPage();
+  const zh = t('zh-CN');
+  await partner.goto(new URL(link!).pathname + new URL(link!).search);
+  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.resetPassword.title);
+  await partner.getByLabel(zh.resetPassword.password, { exact: true }).fill('a long and memorable sentence');
+  await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence!');
+  await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
+  await expect(partner.getByText(zh.resetPassword.mismatch)).toBeVisible();
+  await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence');
+  await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
+  await expect(partner.getByRole('status')).toHaveText(zh.resetPassword.done);
+  await partner.getByRole('link', { name: zh.signIn.submit }).click();
+  await submitPassword(partner, email, 'a long and memorable sentence');
+  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.home.welcome.replace('{{name}}', userName));
+  await expect(partner.getByText(institutionName)).toBeVisible();
+  await partner.getByRole('button', { name: zh.common.signOut }).click();
+  await expect(partner).toHaveURL(/\/sign-in$/);
+
+  // The administrator disables her: she can no longer sign in.
+  await page.getByRole('link', { name: c.nav.users }).click();
+  await page.getByRole('searchbox', { name: c.common.search }).fill(email);
+  await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
   await row.getByRole('button', { name: c.common.disable }).click();
   await expect(page.getByRole('status').filter({ hasText: c.common.saved })).toBeVisible();
   // Disabled users are hidden unless asked for; they are never deleted.
@@ -61,17 +99,39 @@ test('an administrator adds a partner institution and a partner user in it, then
   await expect(row).toContainText(c.common.disabled);
   await expect(row.getByRole('button', { name: c.common.enable })).toBeVisible();
 
-  // The invitation waits in the outbox, where an administrator can read it.
-  await page.getByRole('link', { name: c.nav.outbox }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
-  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toBeVisible();
-  const mail = page.getByRole('row').filter({ hasText: email });
-  await mail.getByRole('button').first().click();
-  const reader = page.getByRole('dialog');
-  await expect(reader.getByTestId('outbox-text')).toContainText(userName);
-  await expect(reader.getByTestId('outbox-text')).toContainText('/reset-password?token=');
-  await reader.getByRole('button', { name: c.common.close }).click();
-  await expect(reader).toBeHidden();
+  await submitPassword(partner, email, 'a long and memorable sentence');
+  await expect(partner.getByRole('alert')).toHaveText(zh.errors.invalid_credentials);
+  await partnerContext.close();
+});
+
+test('an administrator edits an institution: the MOU expires and the institution is disabled', async ({ page }) => {
+  await page.goto('/admin/institutions');
+  await page.getByRole('button', { name: c.institutions.add }).click();
+  const name = `Osaka Partner Clinic ${randomUUID().slice(0, 6)}`;
+  const add = page.getByRole('dialog', { name: c.institutions.add });
+  await add.getByLabel(c.institutions.name, { exact: true }).fill(name);
+  await add.getByLabel(c.institutions.country, { exact: true }).fill('JP');
+  await add.getByRole('button', { name: c.common.create }).click();
+  const row = page.getByRole('row').filter({ hasText: name });
+  await expect(row).toContainText(c.institutions.mou.none);
+
+  await row.getByRole('button', { name: c.common.edit }).click();
+  const edit = page.getByRole('dialog', { name: c.institutions.editTitle });
+  await expect(edit.getByLabel(c.institutions.name, { exact: true })).toHaveValue(name);
+  await edit.getByLabel(c.institutions.mouStatus, { exact: true }).selectOption('expired');
+  await edit.getByLabel(c.common.disabled, { exact: true }).check();
+  await edit.getByRole('button', { name: c.common.save }).click();
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText(c.institutions.mou.expired);
+  await expect(row).toContainText(c.common.disabled);
+
+  // A field the server refuses is explained beside the field.
+  await row.getByRole('button', { name: c.common.edit }).click();
+  await edit.getByLabel(c.institutions.country, { exact: true }).fill('J');
+  await edit.getByRole('button', { name: c.common.save }).click();
+  await expect(edit.getByRole('alert')).toHaveText(c.errors.validation_failed);
+  await expect(edit.locator('.field__error')).toHaveCount(1);
+  await edit.getByRole('button', { name: c.common.cancel }).click();
 });
 
 test('an administrator creates an API token, sees it once, and revokes it', async ({ page, playwright, baseURL }) => {

@@ -76,6 +76,24 @@ for (const locale of LOCALE_LIST) {
           await shoot(page, `${name}-${locale}`);
           await page.setViewportSize({ width: 390, height: 844 });
           await shoot(page, `${name}-${locale}-390`);
+
+          // The dialogs that matter most: adding a user, reading an e-mail.
+          if (name === 'users') {
+            await page.getByRole('button', { name: c.users.add }).click();
+            await expect(page.getByRole('dialog')).toBeVisible();
+            await shoot(page, `users-add-${locale}-390`);
+            await page.setViewportSize({ width: 1280, height: 720 });
+            await shoot(page, `users-add-${locale}`);
+            await page.keyboard.press('Escape');
+            await expect(page.getByRole('dialog')).toBeHidden();
+          }
+          if (name === 'outbox') {
+            await page.setViewportSize({ width: 1280, height: 720 });
+            await page.locator('tbody tr').first().getByRole('button').click();
+            await expect(page.getByTestId('outbox-text')).toBeVisible();
+            await shoot(page, `outbox-message-${locale}`);
+            await page.keyboard.press('Escape');
+          }
         }
       });
     });

@@ -78,6 +78,17 @@ export function SignedInLayout() {
       <header className="topbar">
         <div className="topbar__inner">
           <Brand />
+          <div className="topbar__end">
+            <span className="topbar__user" data-testid="current-user">
+              {me.name}
+            </span>
+            <LanguagePicker />
+            <button type="button" className="button button--secondary button--small" onClick={doSignOut} disabled={busy}>
+              {t('common.signOut')}
+            </button>
+          </div>
+        </div>
+        <div className="navbar">
           <nav className="nav" aria-label={t('common.appName')}>
             <NavLink to="/" end>
               {t('nav.home')}
@@ -95,15 +106,6 @@ export function SignedInLayout() {
               {t('nav.apiDocs')}
             </a>
           </nav>
-          <div className="topbar__end">
-            <span className="topbar__user" data-testid="current-user">
-              {me.name}
-            </span>
-            <LanguagePicker />
-            <button type="button" className="button button--secondary button--small" onClick={doSignOut} disabled={busy}>
-              {t('common.signOut')}
-            </button>
-          </div>
         </div>
       </header>
       <main id="main" className="main" tabIndex={-1}>

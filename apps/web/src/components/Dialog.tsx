@@ -19,7 +19,11 @@ export function Dialog({
   const { t } = useTranslation();
   useEffect(() => {
     const d = ref.current;
-    if (d && !d.open) d.showModal();
+    if (d && !d.open) {
+      d.showModal();
+      // Start in the first field, not on the close button.
+      d.querySelector<HTMLElement>('.dialog__body :is(input, select, textarea, button):not([disabled])')?.focus();
+    }
     return () => d?.close();
   }, []);
   return (

@@ -19,9 +19,10 @@ function filtersFrom(params: URLSearchParams): Filters {
 }
 
 function Details({ details }: { details: Record<string, unknown> | null }) {
+  const { t } = useTranslation();
   if (!details || Object.keys(details).length === 0) return null;
   return (
-    <dl className="kv">
+    <dl className="kv" aria-label={t('audit.details')}>
       {Object.entries(details).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
@@ -117,20 +118,22 @@ export function AuditPage() {
                   <th scope="col">{t('audit.subject')}</th>
                   <th scope="col">{t('audit.outcome')}</th>
                   <th scope="col">{t('audit.ip')}</th>
-                  <th scope="col">{t('audit.details')}</th>
                 </tr>
               </thead>
               <tbody>
                 {list.data.items.length === 0 && (
                   <tr>
-                    <td colSpan={7}>{t('common.noResults')}</td>
+                    <td colSpan={6}>{t('common.noResults')}</td>
                   </tr>
                 )}
                 {list.data.items.map((ev) => (
                   <tr key={ev.id}>
                     <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
                     <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
-                    <td className="cell-mono">{ev.action}</td>
+                    <td className="cell-details">
+                      <span className="cell-mono">{ev.action}</span>
+                      <Details details={ev.details} />
+                    </td>
                     <td>
                       {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
                       <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
@@ -139,9 +142,6 @@ export function AuditPage() {
                       <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
                     </td>
                     <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
-                    <td>
-                      <Details details={ev.details} />
-                    </td>
                   </tr>
                 ))}
               </tbody>

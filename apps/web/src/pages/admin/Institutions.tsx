@@ -175,7 +175,7 @@ export function InstitutionsPage() {
               )}
               {list.data.items.map((i) => (
                 <tr key={i.id} className={i.disabled ? 'row--disabled' : undefined}>
-                  <td>{i.name}</td>
+                  <td className="cell-wrap">{i.name}</td>
                   <td>{i.country}</td>
                   <td>{t(`institutions.kinds.${i.kind}`)}</td>
                   <td>

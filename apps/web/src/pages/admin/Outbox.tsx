@@ -99,7 +99,7 @@ export function OutboxPage() {
                   <tr key={m.id} onClick={() => setOpen(m)}>
                     <td className="cell-nowrap">{fmt.dateTime(m.createdAt)}</td>
                     <td className="cell-mono">{m.to}</td>
-                    <td>
+                    <td className="cell-wrap">
                       {/* The row is clickable for the mouse; this button serves the keyboard. */}
                       <button
                         type="button"

@@ -157,6 +157,7 @@ function EditUserForm({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
+  const fmt = useFormat();
   const [name, setName] = useState(user.name);
   const [role, setRole] = useState<Role>(user.role);
   const [institutionId, setInstitutionId] = useState(user.institution?.id ?? '');
@@ -192,7 +193,16 @@ function EditUserForm({
 
   return (
     <form className="form" onSubmit={submit} noValidate>
-      <p className="muted">{user.email}</p>
+      <dl className="facts facts--compact">
+        <div>
+          <dt>{t('users.email')}</dt>
+          <dd className="cell-mono">{user.email}</dd>
+        </div>
+        <div>
+          <dt>{t('users.createdAt')}</dt>
+          <dd>{fmt.dateTime(user.createdAt)}</dd>
+        </div>
+      </dl>
       <ErrorAlert>{error}</ErrorAlert>
       <Field label={t('users.name')} error={fieldErrors.name}>
         {(p) => <input {...p} className="input" name="name" required value={name} onChange={(e) => setName(e.target.value)} />}
@@ -223,7 +233,6 @@ function EditUserForm({
 
 export function UsersPage() {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const me = useMe();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
@@ -362,14 +371,13 @@ export function UsersPage() {
                   <th scope="col">{t('users.institution')}</th>
                   <th scope="col">{t('users.totp')}</th>
                   <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('users.createdAt')}</th>
                   <th scope="col">{t('common.actions')}</th>
                 </tr>
               </thead>
               <tbody>
                 {list.data.items.length === 0 && (
                   <tr>
-                    <td colSpan={8}>{t('common.noResults')}</td>
+                    <td colSpan={7}>{t('common.noResults')}</td>
                   </tr>
                 )}
                 {list.data.items.map((u) => (
@@ -377,21 +385,22 @@ export function UsersPage() {
                     <td>{u.name}</td>
                     <td className="cell-mono">{u.email}</td>
                     <td>{t(`roles.${u.role}`)}</td>
-                    <td>{u.institution?.name ?? t('common.none')}</td>
+                    <td className="cell-wrap">{u.institution?.name ?? t('common.none')}</td>
                     <td>{u.totpEnabled ? t('home.twoStepOn') : t('home.twoStepOff')}</td>
                     <td>
                       <span className={`badge ${u.disabled ? 'badge--off' : 'badge--ok'}`}>{u.disabled ? t('common.disabled') : t('common.active')}</span>
                     </td>
-                    <td className="cell-nowrap">{fmt.dateTime(u.createdAt)}</td>
-                    <td className="cell-actions">
-                      <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setDialog(u); }}>
-                        {t('common.edit')}
-                      </button>
-                      {u.id !== me.id && (
-                        <button type="button" className="button button--secondary button--small" onClick={() => void toggleDisabled(u)}>
-                          {u.disabled ? t('common.enable') : t('common.disable')}
+                    <td>
+                      <div className="cell-actions">
+                        <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setDialog(u); }}>
+                          {t('common.edit')}
                         </button>
-                      )}
+                        {u.id !== me.id && (
+                          <button type="button" className="button button--secondary button--small" onClick={() => void toggleDisabled(u)}>
+                            {u.disabled ? t('common.enable') : t('common.disable')}
+                          </button>
+                        )}
+                      </div>
                     </td>
                   </tr>
                 ))}
