@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
 import { LOCALE_LIST, completeEnrolment, completeTotp, submitPassword, t } from '../support/ui.ts';
+import { nextCode, rememberSecret } from '../support/totp.ts';
 
 let admin: AdminApi;
 test.beforeAll(async () => {
@@ -97,5 +98,37 @@ test.describe('language picker', () => {
     await submitPassword(page, user.email, user.password);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('zh-CN').home.welcome.replace('{{name}}', user.name));
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  });
+});
+
+test.describe('forms', () => {
+  test.use({ locale: 'ja' });
+
+  test('an empty sign-in form is explained beside each field, in the chosen language', async ({ page }) => {
+    const c = t('ja');
+    await page.goto('/sign-in');
+    await page.getByRole('button', { name: c.signIn.submit }).click();
+    await expect(page.getByRole('alert')).toHaveText(c.errors.validation_failed);
+    const email = page.getByLabel(c.signIn.email, { exact: true });
+    await expect(email).toHaveAttribute('aria-invalid', 'true');
+    // The message beside the field comes from the server and is tied to the field for screen readers.
+    const describedBy = await email.getAttribute('aria-describedby');
+    expect(describedBy).toBeTruthy();
+    await expect(page.locator(`[id="${describedBy}"]`)).not.toBeEmpty();
+  });
+
+  test('a nurse, who needs no second step, turns it on from the home page', async ({ page }) => {
+    const c = t('ja');
+    const nurse = await admin.buildUser({ role: 'nurse' });
+    await submitPassword(page, nurse.email, nurse.password);
+    await expect(page.getByText(c.home.twoStepOff, { exact: true })).toBeVisible();
+    await page.getByRole('button', { name: c.home.setUpTwoStep }).click();
+    const secret = (await page.getByTestId('totp-secret').innerText()).trim();
+    rememberSecret(nurse.email, secret);
+    await page.getByLabel(c.signIn.totpCode, { exact: true }).fill(await nextCode(nurse.email));
+    await page.getByRole('button', { name: c.signIn.enrolConfirm }).click();
+    await expect(page.getByRole('status').filter({ hasText: c.signIn.enrolDone })).toBeVisible();
+    await expect(page.getByText(c.home.twoStepOn, { exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: c.home.setUpTwoStep })).toHaveCount(0);
   });
 });
