@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
+import { useDocumentTitle } from './lib/useDocumentTitle.ts';
 import type { SignInState } from './pages/SignIn.tsx';
 
 function Brand() {
@@ -131,6 +132,7 @@ export function RequireAdmin() {
 
 export function NotFound() {
   const { t } = useTranslation();
+  useDocumentTitle(t('errors.not_found'));
   return (
     <section className="card">
       <h1>{t('errors.not_found')}</h1>

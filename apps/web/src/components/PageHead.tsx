@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { timeZone } from '../lib/time.ts';
+import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 
 /** Title, one-line purpose, and an optional action such as "Add". */
 export function PageHead({ title, intro, action }: { title: string; intro?: string; action?: ReactNode }) {
+  useDocumentTitle(title);
   return (
     <div className="page-head">
       <div>

@@ -60,7 +60,6 @@ export async function setLocale(locale: Locale): Promise<void> {
 
 function syncDocument(lng: string) {
   document.documentElement.lang = lng;
-  document.title = i18next.t('common.appName');
 }
 
 export function initI18n(): typeof i18next {

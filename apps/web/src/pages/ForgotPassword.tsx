@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 
@@ -12,6 +13,7 @@ export function ForgotPasswordPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
+  useDocumentTitle(t('forgot.title'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();

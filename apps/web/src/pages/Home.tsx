@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setCsrfToken, errorMessage } from '../lib/api.ts';
 import { useMe, useSession } from '../lib/session.tsx';
+import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { startEnrolment, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
 
@@ -13,6 +14,7 @@ export function HomePage() {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
+  useDocumentTitle(t('nav.home'));
 
   async function begin() {
     setBusy(true);

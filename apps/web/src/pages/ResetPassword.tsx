@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { newPassword } from '@kakehashi/core';
 import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 
@@ -19,6 +20,7 @@ export function ResetPasswordPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
+  useDocumentTitle(t('resetPassword.title'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();

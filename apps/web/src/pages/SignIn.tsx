@@ -5,6 +5,7 @@ import { signInResult } from '@kakehashi/core';
 import { api, ApiError, errorMessage, setCsrfToken, type FieldErrors } from '../lib/api.ts';
 import { setLocale } from '../lib/i18n.ts';
 import { useSession } from '../lib/session.tsx';
+import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { startEnrolment, TotpCodeField, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
@@ -30,6 +31,7 @@ export function SignInPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
+  useDocumentTitle(t(step.kind === 'enrol' ? 'signIn.enrolTitle' : step.kind === 'totp' ? 'signIn.totpTitle' : 'signIn.title'));
 
   // Already signed in (e.g. the back button): go home.
   useEffect(() => {

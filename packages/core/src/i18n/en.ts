@@ -2,6 +2,7 @@
 export const en = {
   common: {
     appName: 'Kakehashi',
+    documentTitle: '{{page}} – Kakehashi',
     tagline: 'Remote second opinions across borders',
     language: 'Language',
     signOut: 'Sign out',
@@ -190,6 +191,10 @@ export const en = {
   },
   email: {
     footer: 'This message was sent by Kakehashi. Please do not reply to it.',
+    caseReceived: {
+      subject: 'Kakehashi: we received your request {{number}}',
+      body: 'Dear {{name}},\n\nThank you. We received your request for a second opinion. Its number is {{number}}.\n\nThe international department will review it and tell you what happens next. You can follow your request, see which documents we need and write to us here:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
+    },
     passwordReset: {
       subject: 'Kakehashi: reset your password',
       body: 'Dear {{name}},\n\nWe received a request to reset the password of your Kakehashi account. To set a new password, open this link:\n\n{{url}}\n\nThe link is valid for {{minutes}} minutes and can be used once. If you did not ask for this, you can ignore this message: your password stays as it is.',
@@ -199,7 +204,17 @@ export const en = {
       body: 'Dear {{name}},\n\nAn account on Kakehashi was created for you, with the role “{{role}}”. To set your password, open this link:\n\n{{url}}\n\nThe link is valid for {{hours}} hours and can be used once.',
     },
   },
+  validation: {
+    consentRequired: 'Please read the consent and agree to it to send the request.',
+    birthDatePast: 'The birth date must be in the past.',
+    dateNotPast: 'The date must not be in the past.',
+    timeZone: 'Choose a time zone from the list.',
+  },
   errors: {
+    department_not_found: 'This department is not available. Choose another one.',
+    consent_version_not_found: 'The consent text has changed. Reload the page, read it and agree again.',
+    invalid_transition: 'A case in status “{{from}}” cannot move to “{{to}}”.',
+    case_changed: 'Someone else changed this case a moment ago. Reload it and try again.',
     validation_failed: 'Some fields are missing or not valid.',
     unauthenticated: 'Please sign in.',
     forbidden: 'You do not have permission to do this.',

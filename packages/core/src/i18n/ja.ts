@@ -3,6 +3,7 @@ import type { Catalog } from './en.ts';
 export const ja: Catalog = {
   common: {
     appName: 'Kakehashi',
+    documentTitle: '{{page}} – Kakehashi',
     tagline: '国境を越える遠隔セカンドオピニオン',
     language: '言語',
     signOut: 'ログアウト',
@@ -191,6 +192,10 @@ export const ja: Catalog = {
   },
   email: {
     footer: 'このメールは Kakehashi から送信されています。このメールには返信しないでください。',
+    caseReceived: {
+      subject: 'Kakehashi：ご依頼 {{number}} を受け付けました',
+      body: '{{name}} 様\n\nセカンドオピニオンのご依頼を受け付けました。受付番号は {{number}} です。\n\n国際診療部で内容を確認し、今後の流れをご連絡します。ご依頼の状況の確認、必要な書類の確認、担当者へのメッセージは次のページから行えます。\n\n{{url}}\n\nこのリンクはパスワードなしでご依頼を開けます。他の人に知らせないでください。',
+    },
     passwordReset: {
       subject: 'Kakehashi：パスワード再設定のご案内',
       body: '{{name}} 様\n\nKakehashi アカウントのパスワード再設定の依頼を受け付けました。次のリンクから新しいパスワードを設定してください。\n\n{{url}}\n\nリンクの有効期限は {{minutes}} 分で、一度だけ使用できます。お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。',
@@ -200,7 +205,17 @@ export const ja: Catalog = {
       body: '{{name}} 様\n\nKakehashi にあなたのアカウント（役割：{{role}}）が作成されました。次のリンクからパスワードを設定してください。\n\n{{url}}\n\nリンクの有効期限は {{hours}} 時間で、一度だけ使用できます。',
     },
   },
+  validation: {
+    consentRequired: '依頼を送信するには、同意書をお読みのうえ同意してください。',
+    birthDatePast: '生年月日は過去の日付を入力してください。',
+    dateNotPast: '過去の日付は選べません。',
+    timeZone: '一覧からタイムゾーンを選んでください。',
+  },
   errors: {
+    department_not_found: 'この診療科は選べません。別の診療科を選んでください。',
+    consent_version_not_found: '同意書の内容が更新されました。ページを再読み込みし、内容をお読みのうえ改めて同意してください。',
+    invalid_transition: '状態「{{from}}」の依頼を「{{to}}」に変更することはできません。',
+    case_changed: '他の担当者がこの依頼を直前に変更しました。再読み込みしてもう一度お試しください。',
     validation_failed: '未入力または正しくない項目があります。',
     unauthenticated: 'ログインしてください。',
     forbidden: 'この操作を行う権限がありません。',

@@ -3,6 +3,7 @@ import type { Catalog } from './en.ts';
 export const zhCN: Catalog = {
   common: {
     appName: 'Kakehashi',
+    documentTitle: '{{page}} – Kakehashi',
     tagline: '跨境远程第二诊疗意见',
     language: '语言',
     signOut: '退出登录',
@@ -191,6 +192,10 @@ export const zhCN: Catalog = {
   },
   email: {
     footer: '此邮件由 Kakehashi 系统发送，请勿直接回复。',
+    caseReceived: {
+      subject: 'Kakehashi：我们已收到您的申请 {{number}}',
+      body: '{{name}}，您好：\n\n我们已收到您的第二诊疗意见申请，申请编号为 {{number}}。\n\n国际医疗部将审核您的申请，并告知您后续安排。您可以通过以下链接查看申请进度、所需材料，并给我们留言：\n\n{{url}}\n\n此链接无需密码即可打开您的申请，请勿转发给他人。',
+    },
     passwordReset: {
       subject: 'Kakehashi：重置密码',
       body: '{{name}}，您好：\n\n我们收到了重置您的 Kakehashi 账户密码的请求。请打开以下链接设置新密码：\n\n{{url}}\n\n该链接 {{minutes}} 分钟内有效，且只能使用一次。如果这不是您本人的操作，请忽略此邮件，您的密码不会改变。',
@@ -200,7 +205,17 @@ export const zhCN: Catalog = {
       body: '{{name}}，您好：\n\n已为您在 Kakehashi 上创建账户，角色为“{{role}}”。请打开以下链接设置密码：\n\n{{url}}\n\n该链接 {{hours}} 小时内有效，且只能使用一次。',
     },
   },
+  validation: {
+    consentRequired: '请阅读并同意知情同意书后再提交申请。',
+    birthDatePast: '出生日期必须是过去的日期。',
+    dateNotPast: '不能选择过去的日期。',
+    timeZone: '请从列表中选择时区。',
+  },
   errors: {
+    department_not_found: '该科室暂不可选，请选择其他科室。',
+    consent_version_not_found: '知情同意书内容已更新。请刷新页面，阅读后重新同意。',
+    invalid_transition: '状态为“{{from}}”的申请不能变更为“{{to}}”。',
+    case_changed: '其他工作人员刚刚修改了此申请。请刷新后重试。',
     validation_failed: '有未填写或无效的项目。',
     unauthenticated: '请先登录。',
     forbidden: '您没有执行此操作的权限。',
