@@ -44,6 +44,13 @@ for (const locale of LOCALE_LIST) {
       await shoot(page, `sign-in-${locale}`);
       await page.setViewportSize({ width: 390, height: 844 });
       await shoot(page, `sign-in-${locale}-390`);
+
+      await page.goto('/forgot-password');
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t(locale).forgot.title);
+      await shoot(page, `forgot-password-${locale}-390`);
+      await page.goto('/reset-password?token=not-a-real-token-just-the-form');
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t(locale).resetPassword.title);
+      await shoot(page, `reset-password-${locale}-390`);
       await page.setViewportSize({ width: 1280, height: 720 });
 
       await submitPassword(page, enrolEmail);
