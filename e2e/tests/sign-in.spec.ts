@@ -47,6 +47,7 @@ for (const locale of LOCALE_LIST) {
       // Signed out means signed out: a deep link sends us back to sign-in.
       await page.goto('/admin/users');
       await expect(page).toHaveURL(/\/sign-in$/);
+      await expect(page.getByRole('status').filter({ hasText: c.errors.unauthenticated })).toBeVisible();
 
       await submitPassword(page, user.email, user.password);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.totpTitle);

@@ -133,6 +133,7 @@ export function SignInPage() {
       <h1 id="signin-title">{t('signIn.title')}</h1>
       <p className="muted">{t('signIn.intro')}</p>
       {state.signedOut && !error && <Notice tone="info">{t('signIn.signedOut')}</Notice>}
+      {state.from && state.from !== '/' && !error && <Notice tone="info">{t('errors.unauthenticated')}</Notice>}
       <form className="form" onSubmit={submitPassword} noValidate>
         <ErrorAlert>{error}</ErrorAlert>
         <Field label={t('signIn.email')} error={fieldErrors.email}>
