@@ -16,6 +16,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { caseRoutes } from './cases/routes.ts';
 import { tokenRoutes } from './auth/token-routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
@@ -132,6 +133,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(tokenRoutes, { services });
       await api.register(outboxRoutes, { services });
       await api.register(auditRoutes, { services });
+      await api.register(caseRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

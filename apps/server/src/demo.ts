@@ -6,6 +6,7 @@ import { findUserByEmail } from './auth/repo.ts';
 import { findInstitutionByName, insertInstitution } from './institutions/repo.ts';
 import { insertUser } from './users/repo.ts';
 import { createAuditService } from './audit/service.ts';
+import { currentConsent, insertConsentVersion } from './cases/repo.ts';
 
 export const DEMO_PASSWORD = 'kakehashi-demo';
 
@@ -39,5 +40,33 @@ export async function seedDemo(db: Db, _config: Config): Promise<number> {
     await audit.record({ principal: null, ip: null }, { action: 'user.create', actorLabel: 'seed-demo', subjectType: 'user', subjectId: created.id, details: { role: u.role } });
     added++;
   }
+  for (const [locale, body] of Object.entries(DEMO_CONSENT)) {
+    if (!(await currentConsent(db, locale))) await insertConsentVersion(db, locale, body, null);
+  }
   return added;
 }
+
+/** A demonstration consent text; each hospital publishes its own, reviewed by its lawyers. */
+const DEMO_CONSENT = {
+  ja: [
+    '【デモ用の文面です】',
+    '1. セカンドオピニオンのため、私（または私が代理する患者）の氏名、生年月日、連絡先、病名、治療経過、検査結果、画像などの医療情報を、当院の国際診療部と担当医療チーム（医師、看護師、医療通訳など）が取り扱うことに同意します。',
+    '2. これらの情報が、居住国から日本へ送られ、日本で保管されることに同意します。日本の個人情報保護法に基づいて管理されます。',
+    '3. セカンドオピニオンは主治医の診療に代わるものではなく、新たな診断や治療を行うものではないことを理解しています。',
+    '4. この同意はいつでも撤回できます。撤回した後は、情報の新たな取り扱いは停止されます。',
+  ].join('\n\n'),
+  'zh-CN': [
+    '【演示用文本】',
+    '1. 为提供第二诊疗意见，我同意本院国际医疗部及负责的医疗团队（医生、护士、医疗翻译等）处理我（或我所代理的患者）的姓名、出生日期、联系方式、诊断、治疗经过、检查结果及影像等医疗信息。',
+    '2. 我同意上述信息从居住国传输至日本并在日本保存，并依照日本《个人信息保护法》进行管理。',
+    '3. 我理解第二诊疗意见不能替代主治医生的诊疗，也不包括新的诊断或治疗。',
+    '4. 我可以随时撤回本同意。撤回后，将停止对信息的任何新的处理。',
+  ].join('\n\n'),
+  en: [
+    '[Demonstration text]',
+    '1. For the second opinion, I agree that the international department of the hospital and the care team (doctors, nurses, medical interpreters) process the name, birth date, contact details, diagnosis, treatment history, test results and imaging of myself or of the patient I represent.',
+    '2. I agree that this information is transferred from the country of residence to Japan and kept in Japan, under the Japanese Act on the Protection of Personal Information.',
+    '3. I understand that a second opinion does not replace the care of the primary doctor and is neither a new diagnosis nor a treatment.',
+    '4. I can withdraw this consent at any time. After withdrawal, no new processing of the information takes place.',
+  ].join('\n\n'),
+};

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { createAuditService } from './audit/service.ts';
+import { createCaseService } from './cases/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { createApiTokenService } from './auth/tokens.ts';
 import { createGuestLinkService } from './auth/guest-links.ts';
@@ -13,12 +14,14 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const audit = createAuditService(db);
   const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
+  const guestLinks = createGuestLinkService({ db, secret: config.secret });
   return {
     audit,
     mail,
     auth,
     tokens: createApiTokenService({ db, audit }),
-    guestLinks: createGuestLinkService({ db, secret: config.secret }),
+    guestLinks,
+    cases: createCaseService({ db, config, audit, mail, guestLinks }),
     institutions: createInstitutionService({ db, audit }),
     users: createUserService({ db, audit, auth }),
   };

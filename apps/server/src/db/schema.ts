@@ -154,3 +154,123 @@ export const auditEvents = pgTable(
     index('audit_events_subject_idx').on(t.subjectId),
   ],
 );
+
+/** Departments a request can ask for: reference data, extendable by an administrator. */
+export const departments = pgTable('departments', {
+  code: text('code').primaryKey(),
+  nameJa: text('name_ja').notNull(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  sortOrder: integer('sort_order').notNull().default(0),
+  disabledAt: tstz('disabled_at'),
+});
+
+/** The consent text, versioned per language; a case records which version was accepted. */
+export const consentVersions = pgTable(
+  'consent_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    locale: text('locale').notNull(),
+    version: integer('version').notNull(),
+    body: text('body').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('consent_versions_locale_version_key').on(t.locale, t.version)],
+);
+
+/** Per-year counters behind human case numbers (SO-2026-0042). */
+export const caseCounters = pgTable('case_counters', {
+  prefix: text('prefix').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    number: text('number').notNull().unique(),
+    submissionId: uuid('submission_id').notNull().unique(),
+    status: text('status').notNull().default('requested'),
+    statusSince: tstz('status_since').notNull().defaultNow(),
+    requester: jsonb('requester').$type<Record<string, unknown>>().notNull(),
+    requesterEmail: text('requester_email').notNull(),
+    patient: jsonb('patient').$type<Record<string, unknown>>().notNull(),
+    patientName: text('patient_name').notNull(),
+    patientNameLatin: text('patient_name_latin').notNull(),
+    locale: text('locale').notNull(),
+    country: text('country').notNull(),
+    medical: jsonb('medical').$type<Record<string, unknown>>().notNull(),
+    department: text('department').notNull().references(() => departments.code),
+    preferredDates: jsonb('preferred_dates').$type<{ date: string; note: string }[]>().notNull(),
+    institutionId: uuid('institution_id').references(() => institutions.id),
+    consentVersionId: uuid('consent_version_id').notNull().references(() => consentVersions.id),
+    consentAcceptedAt: tstz('consent_accepted_at').notNull(),
+    consentAcceptedBy: text('consent_accepted_by').notNull(),
+    consentWithdrawnAt: tstz('consent_withdrawn_at'),
+    eligibility: text('eligibility').notNull().default('pending'),
+    eligibilityReason: text('eligibility_reason').notNull().default(''),
+    feeScheduleId: uuid('fee_schedule_id'),
+    feeAmount: integer('fee_amount'),
+    feeCurrency: text('fee_currency'),
+    paymentStatus: text('payment_status').notNull().default('none'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('cases_status_idx').on(t.status, t.statusSince), index('cases_institution_idx').on(t.institutionId)],
+);
+
+/** Every status change, timestamped: the history of a case and the basis of its timings. */
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    actorLabel: text('actor_label'),
+    note: text('note').notNull().default(''),
+    at: tstz('at').notNull().defaultNow(),
+  },
+  (t) => [index('case_events_case_idx').on(t.caseId)],
+);
+
+export const caseDocuments = pgTable(
+  'case_documents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    note: text('note').notNull().default(''),
+    requestedAt: tstz('requested_at'),
+    receivedAt: tstz('received_at'),
+  },
+  (t) => [uniqueIndex('case_documents_case_kind_key').on(t.caseId, t.kind)],
+);
+
+export const caseTeam = pgTable(
+  'case_team',
+  {
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    role: text('role').notNull(),
+    assignedAt: tstz('assigned_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('case_team_key').on(t.caseId, t.userId)],
+);
+
+/** Secure messages between the patient side (guest) and the hospital. */
+export const caseMessages = pgTable(
+  'case_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    fromPatient: boolean('from_patient').notNull(),
+    authorUserId: uuid('author_user_id').references(() => users.id),
+    authorName: text('author_name').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('case_messages_case_idx').on(t.caseId, t.createdAt)],
+);

@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import type { Locale } from '@kakehashi/core';
+import { translator } from './i18n.ts';
 
 /** Kept on the error so the handler can word each field's problem in the caller's language. */
 export class RequestValidationError extends Error {
@@ -26,5 +27,9 @@ const zodLocales = { ja: z.locales.ja, 'zh-CN': z.locales.zhCN, en: z.locales.en
 export function fieldErrors(err: RequestValidationError, locale: Locale) {
   const result = err.schema.safeParse(err.input, { error: zodLocales[locale]().localeError });
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const t = translator(locale);
+  return result.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message.startsWith('validation.') ? t(issue.message) : issue.message,
+  }));
 }

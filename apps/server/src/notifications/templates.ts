@@ -5,6 +5,7 @@ import { translator } from '../http/i18n.ts';
 export const TEMPLATES = {
   passwordReset: 'email.passwordReset',
   invitation: 'email.invitation',
+  caseReceived: 'email.caseReceived',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

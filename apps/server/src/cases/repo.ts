@@ -1,0 +1,177 @@
+import { and, asc, desc, eq, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { rowsOf } from '../db/client.ts';
+import { caseDocuments, caseEvents, caseMessages, cases, caseTeam, consentVersions, departments, institutions, users } from '../db/schema.ts';
+import { escapeLike } from '../audit/repo.ts';
+
+export type CaseRow = typeof cases.$inferSelect;
+export type NewCaseRow = typeof cases.$inferInsert;
+
+/** The next human number for a prefix such as `SO-2026`, atomically. */
+export async function nextCaseNumber(db: Db, prefix: string): Promise<string> {
+  const result = await db.execute(sql`
+    insert into case_counters (prefix, last) values (${prefix}, 1)
+    on conflict (prefix) do update set last = case_counters.last + 1
+    returning last`);
+  const [row] = rowsOf<{ last: number }>(result);
+  return `${prefix}-${String(row.last).padStart(4, '0')}`;
+}
+
+export async function insertCase(db: Db, row: NewCaseRow): Promise<CaseRow> {
+  const [inserted] = await db.insert(cases).values(row).returning();
+  return inserted;
+}
+
+export async function findCase(db: Db, id: string): Promise<CaseRow | null> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id));
+  return row ?? null;
+}
+
+export async function findCaseBySubmission(db: Db, submissionId: string): Promise<CaseRow | null> {
+  const [row] = await db.select().from(cases).where(eq(cases.submissionId, submissionId));
+  return row ?? null;
+}
+
+/** Changes the status only if nobody changed it meanwhile; returns false otherwise. */
+export async function moveStatus(db: Db, id: string, from: string, to: string, patch: Partial<NewCaseRow> = {}): Promise<boolean> {
+  const rows = await db
+    .update(cases)
+    .set({ ...patch, status: to, statusSince: new Date() })
+    .where(and(eq(cases.id, id), eq(cases.status, from)))
+    .returning({ id: cases.id });
+  return rows.length === 1;
+}
+
+export async function updateCase(db: Db, id: string, patch: Partial<NewCaseRow>): Promise<void> {
+  await db.update(cases).set(patch).where(eq(cases.id, id));
+}
+
+export type Visibility = { kind: 'all' } | { kind: 'team'; userId: string } | { kind: 'institution'; institutionId: string };
+
+export interface CaseFilter {
+  status?: string;
+  department?: string;
+  institutionId?: string;
+  locale?: string;
+  waitingDays?: number;
+  q?: string;
+  page: number;
+  pageSize: number;
+}
+
+export async function listCases(db: Db, visibility: Visibility, f: CaseFilter) {
+  const conditions: SQL[] = [];
+  if (visibility.kind === 'team') {
+    conditions.push(sql`exists (select 1 from case_team t where t.case_id = ${cases.id} and t.user_id = ${visibility.userId})`);
+  }
+  if (visibility.kind === 'institution') conditions.push(eq(cases.institutionId, visibility.institutionId));
+  if (f.status) conditions.push(eq(cases.status, f.status));
+  if (f.department) conditions.push(eq(cases.department, f.department));
+  if (f.institutionId) conditions.push(eq(cases.institutionId, f.institutionId));
+  if (f.locale) conditions.push(eq(cases.locale, f.locale));
+  if (f.waitingDays) {
+    conditions.push(lt(cases.statusSince, new Date(Date.now() - f.waitingDays * 86_400_000)));
+    conditions.push(sql`${cases.status} not in ('closed', 'cancelled', 'withdrawn')`);
+  }
+  if (f.q) {
+    const like = `%${escapeLike(f.q)}%`;
+    conditions.push(or(ilike(cases.number, like), ilike(cases.patientName, like), ilike(cases.patientNameLatin, like))!);
+  }
+  const where = conditions.length ? and(...conditions) : undefined;
+  const [items, [{ total }]] = await Promise.all([
+    db
+      .select({ case: cases, institution: { id: institutions.id, name: institutions.name } })
+      .from(cases)
+      .leftJoin(institutions, eq(institutions.id, cases.institutionId))
+      .where(where)
+      .orderBy(desc(cases.createdAt))
+      .limit(f.pageSize)
+      .offset((f.page - 1) * f.pageSize),
+    db.select({ total: sql<number>`count(*)` }).from(cases).where(where),
+  ]);
+  return { items, total: Number(total) };
+}
+
+export async function findInstitutionOf(db: Db, institutionId: string | null) {
+  if (!institutionId) return null;
+  const [row] = await db.select({ id: institutions.id, name: institutions.name }).from(institutions).where(eq(institutions.id, institutionId));
+  return row ?? null;
+}
+
+// History
+
+export async function insertEvent(db: Db, row: typeof caseEvents.$inferInsert): Promise<void> {
+  await db.insert(caseEvents).values(row);
+}
+
+export const listEvents = (db: Db, caseId: string) =>
+  db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id));
+
+// Documents, team, messages
+
+export const listDocuments = (db: Db, caseId: string) =>
+  db.select().from(caseDocuments).where(eq(caseDocuments.caseId, caseId)).orderBy(asc(caseDocuments.kind));
+
+export async function upsertDocument(db: Db, row: typeof caseDocuments.$inferInsert): Promise<void> {
+  await db
+    .insert(caseDocuments)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [caseDocuments.caseId, caseDocuments.kind],
+      set: { status: row.status, note: row.note, requestedAt: row.requestedAt, receivedAt: row.receivedAt },
+    });
+}
+
+export const listTeam = (db: Db, caseId: string) =>
+  db
+    .select({ userId: caseTeam.userId, role: caseTeam.role, name: users.name, email: users.email })
+    .from(caseTeam)
+    .innerJoin(users, eq(users.id, caseTeam.userId))
+    .where(eq(caseTeam.caseId, caseId))
+    .orderBy(asc(caseTeam.assignedAt));
+
+export async function isTeamMember(db: Db, caseId: string, userId: string): Promise<boolean> {
+  const [row] = await db.select({ userId: caseTeam.userId }).from(caseTeam).where(and(eq(caseTeam.caseId, caseId), eq(caseTeam.userId, userId)));
+  return !!row;
+}
+
+export async function replaceTeam(db: Db, caseId: string, members: { userId: string; role: string }[]): Promise<void> {
+  await db.delete(caseTeam).where(eq(caseTeam.caseId, caseId));
+  if (members.length) await db.insert(caseTeam).values(members.map((m) => ({ ...m, caseId })));
+}
+
+export async function insertMessage(db: Db, row: typeof caseMessages.$inferInsert) {
+  const [inserted] = await db.insert(caseMessages).values(row).returning();
+  return inserted;
+}
+
+export const listMessages = (db: Db, caseId: string) =>
+  db.select().from(caseMessages).where(eq(caseMessages.caseId, caseId)).orderBy(asc(caseMessages.createdAt));
+
+// Reference data
+
+export async function findDepartment(db: Db, code: string) {
+  const [row] = await db.select().from(departments).where(and(eq(departments.code, code), isNull(departments.disabledAt)));
+  return row ?? null;
+}
+
+export const listDepartments = (db: Db) =>
+  db.select().from(departments).where(isNull(departments.disabledAt)).orderBy(asc(departments.sortOrder), asc(departments.code));
+
+export async function findConsentVersion(db: Db, id: string) {
+  const [row] = await db.select().from(consentVersions).where(eq(consentVersions.id, id));
+  return row ?? null;
+}
+
+export async function currentConsent(db: Db, locale: string) {
+  const [row] = await db.select().from(consentVersions).where(eq(consentVersions.locale, locale)).orderBy(desc(consentVersions.version)).limit(1);
+  return row ?? null;
+}
+
+export async function insertConsentVersion(db: Db, locale: string, body: string, createdBy: string | null) {
+  const result = await db.execute(sql`
+    insert into consent_versions (locale, version, body, created_by)
+    values (${locale}, coalesce((select max(version) from consent_versions where locale = ${locale}), 0) + 1, ${body}, ${createdBy})
+    returning id`);
+  return rowsOf<{ id: string }>(result)[0].id;
+}

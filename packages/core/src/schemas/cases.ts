@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { LOCALES } from '../i18n/locales.ts';
+import {
+  CASE_STATUSES,
+  DOCUMENT_KINDS,
+  DOCUMENT_STATUSES,
+  ELIGIBILITY,
+  PAYMENT_STATUSES,
+  REQUESTER_TYPES,
+  SEXES,
+  TEAM_ROLES,
+} from '../cases.ts';
+import { email } from './auth.ts';
+import { pageOf, paging } from './common.ts';
+
+/** Custom messages are catalog keys (validation.*): the server words them in the caller's language. */
+const text = (max: number) => z.string().trim().max(max);
+const required = (max: number) => z.string().trim().min(1).max(max);
+const countryCode = z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/);
+
+/** An IANA time zone the runtime knows, such as Asia/Shanghai. */
+export const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.includes('/') || tz === 'UTC';
+  } catch {
+    return false;
+  }
+}, 'validation.timeZone');
+
+const today = () => new Date().toISOString().slice(0, 10);
+export const birthDate = z.iso.date().refine((d) => d >= '1900-01-01' && d <= today(), 'validation.birthDatePast');
+export const futureDate = z.iso.date().refine((d) => d >= today(), 'validation.dateNotPast');
+
+export const requester = z.object({
+  type: z.enum(REQUESTER_TYPES),
+  name: required(200),
+  email,
+  phone: required(40),
+  wechatId: text(100).optional(),
+  /** The agency or hospital of an intermediary or referring doctor. */
+  organisation: text(200).optional(),
+});
+
+export const patient = z.object({
+  nameNative: required(200),
+  nameLatin: required(200),
+  birthDate,
+  sex: z.enum(SEXES),
+  nationality: countryCode,
+  country: countryCode,
+  city: required(200),
+  preferredLocale: z.enum(LOCALES),
+  timeZone,
+});
+
+export const medical = z.object({
+  diagnosis: required(2000),
+  department: required(60),
+  currentTreatment: text(4000).default(''),
+  pastTreatment: text(4000).default(''),
+  primaryDoctor: text(200).default(''),
+  primaryHospital: text(200).default(''),
+  questions: required(4000),
+});
+
+export const caseRequestBody = z.object({
+  /** Made by the form once; sending it again returns the same case instead of a second one. */
+  submissionId: z.uuid(),
+  /** Honeypot: hidden from people, filled by bots. Must stay empty. */
+  website: z.string().max(0).optional(),
+  requester,
+  patient,
+  medical,
+  preferredDates: z.array(z.object({ date: futureDate, note: text(200).default('') })).max(5).default([]),
+  consent: z.object({ versionId: z.uuid(), accepted: z.literal(true, { error: 'validation.consentRequired' }), acceptedBy: required(200) }),
+});
+
+export const caseCreated = z.object({ id: z.uuid(), number: z.string(), portalUrl: z.string() });
+
+export const caseListQuery = paging.extend({
+  status: z.enum(CASE_STATUSES).optional(),
+  department: z.string().max(60).optional(),
+  institutionId: z.uuid().optional(),
+  locale: z.enum(LOCALES).optional(),
+  /** Cases that have waited longer than this many days in their current status. */
+  waitingDays: z.coerce.number().int().min(1).max(365).optional(),
+  q: z.string().trim().max(200).optional(),
+});
+
+export const caseSummary = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    status: z.enum(CASE_STATUSES),
+    statusSince: z.string(),
+    patientName: z.string(),
+    patientNameLatin: z.string(),
+    department: z.string(),
+    locale: z.enum(LOCALES),
+    country: z.string(),
+    institution: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'CaseSummary' });
+export const caseList = pageOf(caseSummary);
+
+export const caseDocument = z.object({
+  id: z.uuid(),
+  kind: z.enum(DOCUMENT_KINDS),
+  status: z.enum(DOCUMENT_STATUSES),
+  note: z.string(),
+  requestedAt: z.string().nullable(),
+  receivedAt: z.string().nullable(),
+});
+
+export const caseEvent = z.object({
+  at: z.string(),
+  fromStatus: z.enum(CASE_STATUSES).nullable(),
+  toStatus: z.enum(CASE_STATUSES),
+  actor: z.string().nullable(),
+  note: z.string(),
+});
+
+export const teamMember = z.object({ userId: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) });
+
+/** What the server answers: plain values, no input transforms (responses are encoded, not parsed). */
+const requesterView = z.object({
+  type: z.enum(REQUESTER_TYPES),
+  name: z.string(),
+  email: z.string(),
+  phone: z.string(),
+  wechatId: z.string().optional(),
+  organisation: z.string().optional(),
+});
+const patientView = z.object({
+  nameNative: z.string(),
+  nameLatin: z.string(),
+  birthDate: z.string(),
+  sex: z.enum(SEXES),
+  nationality: z.string(),
+  country: z.string(),
+  city: z.string(),
+  preferredLocale: z.enum(LOCALES),
+  timeZone: z.string(),
+});
+const medicalView = z.object({
+  diagnosis: z.string(),
+  department: z.string(),
+  departmentName: z.string(),
+  currentTreatment: z.string(),
+  pastTreatment: z.string(),
+  primaryDoctor: z.string(),
+  primaryHospital: z.string(),
+  questions: z.string(),
+});
+
+export const caseDetail = caseSummary
+  .extend({
+    requester: requesterView,
+    patient: patientView,
+    medical: medicalView,
+    preferredDates: z.array(z.object({ date: z.string(), note: z.string() })),
+    consent: z.object({
+      versionId: z.uuid(),
+      version: z.number().int(),
+      locale: z.enum(LOCALES),
+      acceptedAt: z.string(),
+      acceptedBy: z.string(),
+      withdrawnAt: z.string().nullable(),
+    }),
+    documents: z.array(caseDocument),
+    history: z.array(caseEvent),
+    team: z.array(teamMember),
+    eligibility: z.enum(ELIGIBILITY),
+    eligibilityReason: z.string(),
+    fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
+    /** What the caller may do next; the UI shows only these. */
+    allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean() }),
+  })
+  .meta({ id: 'CaseDetail' });
+
+export const guestLinkCreated = z.object({ url: z.string(), token: z.string(), expiresAt: z.string() });
+
+export const caseTransitionBody = z.object({ to: z.enum(CASE_STATUSES), note: text(2000).default('') });
+export const department = z.object({ code: z.string(), name: z.string() });
+export const departmentList = z.object({ items: z.array(department) });
+export const consentQuery = z.object({ locale: z.enum(LOCALES) });
+export const consentVersion = z.object({ id: z.uuid(), locale: z.enum(LOCALES), version: z.number().int(), body: z.string(), createdAt: z.string() }).meta({ id: 'ConsentVersion' });
+export const publishConsentBody = z.object({ locale: z.enum(LOCALES), body: required(50_000) });
+/** Staff may name the partner institution a request came through. */
+export const staffCaseRequestBody = caseRequestBody.extend({ institutionId: z.uuid().nullable().optional() });
