@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { adminStatePath } from '../support/env.ts';
 import { submitPassword, t } from '../support/ui.ts';
+import { AdminApi, apiSignIn } from '../support/api.ts';
 
 const c = t('en');
+/** test.use's storageState also reaches contexts a test opens itself: other people start with none. */
+const NO_STATE = { cookies: [], origins: [] };
 test.use({ locale: 'en-GB', storageState: adminStatePath() });
 
 test('an administrator adds a partner institution and invites a partner, who sets a password and signs in, until disabled', async ({ page, browser }) => {
@@ -68,7 +71,7 @@ test('an administrator adds a partner institution and invites a partner, who set
   await expect(reader).toBeHidden();
 
   // The new partner follows the link in a browser of her own, sets a password and signs in, in Chinese.
-  const partnerContext = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
+  const partnerContext = await browser.newContext({ locale: 'zh-CN', storageState: NO_STATE });
   const partner = await partnerContext.newPage();
   const zh = t('zh-CN');
   await partner.goto(new URL(link!).pathname + new URL(link!).search);
@@ -147,7 +150,8 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   const secret = (await page.getByTestId('token-secret').innerText()).trim();
   expect(secret.length).toBeGreaterThan(20);
 
-  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
+  // A client of its own: no cookies, only the token.
+  const api = await playwright.request.newContext({ baseURL, storageState: NO_STATE, extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
   expect((await api.get('/api/v1/me')).status()).toBe(200);
 
   const row = page.getByRole('row').filter({ hasText: name });
@@ -160,4 +164,30 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
 
   expect((await api.get('/api/v1/me')).status()).toBe(401);
   await api.dispose();
+});
+
+test('an administrator changes a role and resets two-step verification for a user who lost a phone', async ({ page, playwright, baseURL }) => {
+  const admin = await AdminApi.open();
+  const user = await admin.buildUser({ role: 'coordinator' });
+  await admin.dispose();
+  // The coordinator has set up two-step verification.
+  const own = await playwright.request.newContext({ baseURL, storageState: NO_STATE });
+  await apiSignIn(own, user.email, user.password);
+  await own.dispose();
+
+  await page.goto(`/admin/users?q=${encodeURIComponent(user.email)}`);
+  const row = page.getByRole('row').filter({ hasText: user.email });
+  await expect(row).toContainText(c.home.twoStepOn);
+  await row.getByRole('button', { name: c.common.edit }).click();
+  const edit = page.getByRole('dialog', { name: c.users.editTitle });
+  await edit.getByLabel(c.users.role, { exact: true }).selectOption('physician');
+  await edit.getByRole('button', { name: c.common.save }).click();
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText(c.roles.physician);
+
+  await row.getByRole('button', { name: c.common.edit }).click();
+  await edit.getByRole('button', { name: c.users.resetTotp }).click();
+  await expect(edit).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: c.users.resetTotpDone })).toBeVisible();
+  await expect(row).toContainText(c.home.twoStepOff);
 });

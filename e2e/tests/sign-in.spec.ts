@@ -103,6 +103,22 @@ test.describe('language picker', () => {
   });
 });
 
+test.describe('interrupted sign-in', () => {
+  test.use({ locale: 'en' });
+
+  test('reloading the page at the code step lets the user start again', async ({ page }) => {
+    const c = t('en');
+    const user = await admin.buildUser({ role: 'physician' });
+    await submitPassword(page, user.email, user.password);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.enrolTitle);
+    await page.reload();
+    await submitPassword(page, user.email, user.password);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.enrolTitle);
+    await completeEnrolment(page, user.email);
+    await expect(page.getByTestId('current-user')).toHaveText(user.name);
+  });
+});
+
 test.describe('forms', () => {
   test.use({ locale: 'ja' });
 

@@ -17,11 +17,32 @@ export class ApiError extends Error {
   }
 }
 
-let csrfToken: string | null = null;
+const CSRF_KEY = 'kakehashi.csrf';
+
+function readStoredCsrf(): string | null {
+  try {
+    return sessionStorage.getItem(CSRF_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/*
+ * Kept in sessionStorage (this tab only) as well as in memory: a half-finished sign-in (password
+ * done, code not yet) has a session the server guards with this token, but GET /me does not hand
+ * it out, so after a reload the next sign-in attempt would otherwise be refused (csrf_failed).
+ */
+let csrfToken: string | null = readStoredCsrf();
 
 /** Remembers the token the server issued at sign-in or with GET /me; sent with every change. */
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
+  try {
+    if (token) sessionStorage.setItem(CSRF_KEY, token);
+    else sessionStorage.removeItem(CSRF_KEY);
+  } catch {
+    // Storage unavailable: memory is enough until a reload.
+  }
 }
 
 /** Called when any request answers 401 after sign-in (expired session). */

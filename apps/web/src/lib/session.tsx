@@ -28,7 +28,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [signedOutBy, setSignedOutBy] = useState<'user' | 'server' | null>(null);
 
   const clear = useCallback((by: 'user' | 'server' = 'server') => {
-    setCsrfToken(null);
+    // A 401 from /me may come from a half-finished sign-in whose token is still needed.
+    if (by === 'user') setCsrfToken(null);
     setMe(null);
     setSignedOutBy(by);
     setStatus('signedOut');
