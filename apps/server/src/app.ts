@@ -17,6 +17,7 @@ import { validatorCompiler } from './http/validation.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
+import { triageRoutes } from './cases/triage-routes.ts';
 import { tokenRoutes } from './auth/token-routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
@@ -134,6 +135,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(outboxRoutes, { services });
       await api.register(auditRoutes, { services });
       await api.register(caseRoutes, { services });
+      await api.register(triageRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

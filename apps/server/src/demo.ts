@@ -6,7 +6,7 @@ import { findUserByEmail } from './auth/repo.ts';
 import { findInstitutionByName, insertInstitution } from './institutions/repo.ts';
 import { insertUser } from './users/repo.ts';
 import { createAuditService } from './audit/service.ts';
-import { currentConsent, insertConsentVersion } from './cases/repo.ts';
+import { currentConsent, insertAcceptanceRule, insertConsentVersion, insertFeeSchedule, listAcceptanceRules, listFeeSchedules } from './cases/repo.ts';
 
 export const DEMO_PASSWORD = 'kakehashi-demo';
 
@@ -40,11 +40,27 @@ export async function seedDemo(db: Db, _config: Config): Promise<number> {
     await audit.record({ principal: null, ip: null }, { action: 'user.create', actorLabel: 'seed-demo', subjectType: 'user', subjectId: created.id, details: { role: u.role } });
     added++;
   }
+  if (!(await listAcceptanceRules(db)).length) {
+    for (const [i, [textJa, textZh, textEn]] of DEMO_RULES.entries()) await insertAcceptanceRule(db, { textJa, textZh, textEn, sortOrder: i * 10 });
+  }
+  if (!(await listFeeSchedules(db)).length) {
+    await insertFeeSchedule(db, { name: 'Remote second opinion, 60 minutes (interpreter included)', minutes: 60, amount: 110_000, currency: 'JPY', interpreterIncluded: true });
+    await insertFeeSchedule(db, { name: 'Remote second opinion, 30 minutes', minutes: 30, amount: 55_000, currency: 'JPY', interpreterIncluded: false });
+  }
   for (const [locale, body] of Object.entries(DEMO_CONSENT)) {
     if (!(await currentConsent(db, locale))) await insertConsentVersion(db, locale, body, null);
   }
   return added;
 }
+
+/** Acceptance rules of the kind the seed hospital used (ja, zh-CN, en). */
+const DEMO_RULES = [
+  ['訴訟を目的としたご相談ではない', '咨询目的不是诉讼', 'The purpose is not litigation'],
+  ['転院・治療の依頼ではない', '不是转院或治疗的请求', 'It is not a request to transfer care or for treatment'],
+  ['患者本人がご存命である', '患者本人在世', 'The patient is alive'],
+  ['必要な資料がそろっている', '所需资料齐全', 'The required records are complete'],
+  ['仲介業者は申込みできるが、相談には同席しない', '中介可以代为申请，但不参加会诊', 'An intermediary may apply but does not attend the consultation'],
+];
 
 /** A demonstration consent text; each hospital publishes its own, reviewed by its lawyers. */
 const DEMO_CONSENT = {

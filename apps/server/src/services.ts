@@ -2,6 +2,8 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { createAuditService } from './audit/service.ts';
 import { createCaseService } from './cases/service.ts';
+import { createCaseSettingsService } from './cases/settings.ts';
+import { createTriageService } from './cases/triage.ts';
 import { createAuthService } from './auth/service.ts';
 import { createApiTokenService } from './auth/tokens.ts';
 import { createGuestLinkService } from './auth/guest-links.ts';
@@ -15,13 +17,16 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
+  const cases = createCaseService({ db, config, audit, mail, guestLinks });
   return {
     audit,
     mail,
     auth,
     tokens: createApiTokenService({ db, audit }),
     guestLinks,
-    cases: createCaseService({ db, config, audit, mail, guestLinks }),
+    cases,
+    triage: createTriageService({ db, config, audit, mail, cases }),
+    caseSettings: createCaseSettingsService({ db, audit }),
     institutions: createInstitutionService({ db, audit }),
     users: createUserService({ db, audit, auth }),
   };

@@ -116,6 +116,7 @@ export class Client {
   get = (url: string, headers?: Record<string, string>) => this.request('GET', url, undefined, headers);
   post = (url: string, body?: unknown, headers?: Record<string, string>) => this.request('POST', url, body ?? {}, headers);
   patch = (url: string, body?: unknown, headers?: Record<string, string>) => this.request('PATCH', url, body ?? {}, headers);
+  put = (url: string, body?: unknown, headers?: Record<string, string>) => this.request('PUT', url, body ?? {}, headers);
 
   /** Signs in; for a role that needs TOTP, enrols (or uses `totpSecret`) and returns the secret. */
   async signIn(email: string, password = PASSWORD, totpSecret?: string): Promise<{ totpSecret?: string }> {

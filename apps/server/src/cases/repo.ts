@@ -1,7 +1,19 @@
 import { and, asc, desc, eq, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { caseDocuments, caseEvents, caseMessages, cases, caseTeam, consentVersions, departments, institutions, users } from '../db/schema.ts';
+import {
+  acceptanceRules,
+  caseDocuments,
+  caseEvents,
+  caseMessages,
+  cases,
+  caseTeam,
+  consentVersions,
+  departments,
+  feeSchedules,
+  institutions,
+  users,
+} from '../db/schema.ts';
 import { escapeLike } from '../audit/repo.ts';
 
 export type CaseRow = typeof cases.$inferSelect;
@@ -175,3 +187,43 @@ export async function insertConsentVersion(db: Db, locale: string, body: string,
     returning id`);
   return rowsOf<{ id: string }>(result)[0].id;
 }
+
+// Settings: acceptance rules and fee schedules
+
+export const listAcceptanceRules = (db: Db) => db.select().from(acceptanceRules).orderBy(asc(acceptanceRules.sortOrder), asc(acceptanceRules.createdAt));
+
+export async function insertAcceptanceRule(db: Db, row: typeof acceptanceRules.$inferInsert) {
+  const [inserted] = await db.insert(acceptanceRules).values(row).returning();
+  return inserted;
+}
+
+export async function updateAcceptanceRule(db: Db, id: string, patch: Partial<typeof acceptanceRules.$inferInsert>) {
+  const [updated] = await db.update(acceptanceRules).set(patch).where(eq(acceptanceRules.id, id)).returning();
+  return updated ?? null;
+}
+
+export const listFeeSchedules = (db: Db) => db.select().from(feeSchedules).orderBy(asc(feeSchedules.minutes), asc(feeSchedules.name));
+
+export async function findFeeSchedule(db: Db, id: string) {
+  const [row] = await db.select().from(feeSchedules).where(eq(feeSchedules.id, id));
+  return row ?? null;
+}
+
+export async function insertFeeSchedule(db: Db, row: typeof feeSchedules.$inferInsert) {
+  const [inserted] = await db.insert(feeSchedules).values(row).returning();
+  return inserted;
+}
+
+export async function updateFeeSchedule(db: Db, id: string, patch: Partial<typeof feeSchedules.$inferInsert>) {
+  const [updated] = await db.update(feeSchedules).set(patch).where(eq(feeSchedules.id, id)).returning();
+  return updated ?? null;
+}
+
+/** Active staff who may join a team in a role: own-institution users holding exactly that role. */
+export async function findStaff(db: Db, userId: string) {
+  const [row] = await db.select().from(users).where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  return row ?? null;
+}
+
+export const activeCoordinators = (db: Db) =>
+  db.select({ email: users.email, locale: users.locale }).from(users).where(and(eq(users.role, 'coordinator'), isNull(users.disabledAt)));

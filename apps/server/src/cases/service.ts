@@ -113,6 +113,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       team: team.map((m) => ({ userId: m.userId, name: m.name, role: m.role as never })),
       eligibility: row.eligibility as never,
       eligibilityReason: isGuest ? '' : row.eligibilityReason,
+      screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
       allowed: { transitions: manage ? [...CASE_TRANSITIONS[row.status as CaseStatus]] : [], manage },
     };

@@ -210,6 +210,8 @@ export const cases = pgTable(
     consentWithdrawnAt: tstz('consent_withdrawn_at'),
     eligibility: text('eligibility').notNull().default('pending'),
     eligibilityReason: text('eligibility_reason').notNull().default(''),
+    /** The coordinator's answer to each acceptance rule at screening: rule id → met. */
+    screening: jsonb('screening').$type<Record<string, boolean>>().notNull().default({}),
     feeScheduleId: uuid('fee_schedule_id'),
     feeAmount: integer('fee_amount'),
     feeCurrency: text('fee_currency'),
@@ -274,3 +276,26 @@ export const caseMessages = pgTable(
   },
   (t) => [index('case_messages_case_idx').on(t.caseId, t.createdAt)],
 );
+
+/** The hospital's acceptance rules for second-opinion requests, checked at screening. */
+export const acceptanceRules = pgTable('acceptance_rules', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  textJa: text('text_ja').notNull(),
+  textZh: text('text_zh').notNull(),
+  textEn: text('text_en').notNull(),
+  sortOrder: integer('sort_order').notNull().default(0),
+  disabledAt: tstz('disabled_at'),
+  createdAt: createdAt(),
+});
+
+/** What a consultation costs, e.g. 60 minutes, ¥110,000, interpreter included. */
+export const feeSchedules = pgTable('fee_schedules', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  minutes: integer('minutes').notNull(),
+  amount: integer('amount').notNull(),
+  currency: text('currency').notNull(),
+  interpreterIncluded: boolean('interpreter_included').notNull(),
+  disabledAt: tstz('disabled_at'),
+  createdAt: createdAt(),
+});

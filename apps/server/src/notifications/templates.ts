@@ -6,6 +6,11 @@ export const TEMPLATES = {
   passwordReset: 'email.passwordReset',
   invitation: 'email.invitation',
   caseReceived: 'email.caseReceived',
+  documentsRequested: 'email.documentsRequested',
+  caseDeclined: 'email.caseDeclined',
+  newMessage: 'email.newMessage',
+  staffNewMessage: 'email.staffNewMessage',
+  consentWithdrawn: 'email.consentWithdrawn',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -195,6 +195,26 @@ export const en = {
       subject: 'Kakehashi: we received your request {{number}}',
       body: 'Dear {{name}},\n\nThank you. We received your request for a second opinion. Its number is {{number}}.\n\nThe international department will review it and tell you what happens next. You can follow your request, see which documents we need and write to us here:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
     },
+    documentsRequested: {
+      subject: 'Kakehashi: documents needed for your request {{number}}',
+      body: 'Dear {{name}},\n\nTo prepare the second opinion for request {{number}}, the international department needs some documents from you. The list and how to send them are on your case page:\n\n{{url}}',
+    },
+    caseDeclined: {
+      subject: 'Kakehashi: about your request {{number}}',
+      body: 'Dear {{name}},\n\nThank you for your trust in our hospital. After careful review, we are sorry that we cannot accept request {{number}} for a second opinion.\n\nReason: {{reason}}\n\nWe wish you and your family all the best. If you have questions, you can write to us on your case page:\n\n{{url}}',
+    },
+    newMessage: {
+      subject: 'Kakehashi: a new message about your request {{number}}',
+      body: 'Dear {{name}},\n\nThe international department has written to you about request {{number}}. To read the message, open your case page:\n\n{{url}}',
+    },
+    staffNewMessage: {
+      subject: 'Kakehashi: new message on case {{number}}',
+      body: 'The patient side has written a message on case {{number}}:\n\n{{url}}',
+    },
+    consentWithdrawn: {
+      subject: 'Kakehashi: consent withdrawn on case {{number}}',
+      body: 'The requester has withdrawn consent on case {{number}}. Processing has stopped and the case is withdrawn.\n\n{{url}}',
+    },
     passwordReset: {
       subject: 'Kakehashi: reset your password',
       body: 'Dear {{name}},\n\nWe received a request to reset the password of your Kakehashi account. To set a new password, open this link:\n\n{{url}}\n\nThe link is valid for {{minutes}} minutes and can be used once. If you did not ask for this, you can ignore this message: your password stays as it is.',
@@ -228,12 +248,15 @@ export const en = {
     },
   },
   validation: {
+    reasonRequired: 'Give the reason: it is sent to the requester.',
     consentRequired: 'Please read the consent and agree to it to send the request.',
     birthDatePast: 'The birth date must be in the past.',
     dateNotPast: 'The date must not be in the past.',
     timeZone: 'Choose a time zone from the list.',
   },
   errors: {
+    team_member_invalid: 'Each team member must be an active staff member with the role chosen.',
+    case_final: 'This case is closed and can no longer be changed.',
     department_not_found: 'This department is not available. Choose another one.',
     consent_version_not_found: 'The consent text has changed. Reload the page, read it and agree again.',
     invalid_transition: 'A case in status “{{from}}” cannot move to “{{to}}”.',

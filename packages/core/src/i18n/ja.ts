@@ -196,6 +196,26 @@ export const ja: Catalog = {
       subject: 'Kakehashi：ご依頼 {{number}} を受け付けました',
       body: '{{name}} 様\n\nセカンドオピニオンのご依頼を受け付けました。受付番号は {{number}} です。\n\n国際診療部で内容を確認し、今後の流れをご連絡します。ご依頼の状況の確認、必要な書類の確認、担当者へのメッセージは次のページから行えます。\n\n{{url}}\n\nこのリンクはパスワードなしでご依頼を開けます。他の人に知らせないでください。',
     },
+    documentsRequested: {
+      subject: 'Kakehashi：ご依頼 {{number}} に必要な書類のお願い',
+      body: '{{name}} 様\n\nご依頼 {{number}} のセカンドオピニオンの準備のため、国際診療部より書類のご提出をお願いしております。必要な書類と送付方法はご依頼のページでご確認ください。\n\n{{url}}',
+    },
+    caseDeclined: {
+      subject: 'Kakehashi：ご依頼 {{number}} について',
+      body: '{{name}} 様\n\n当院にご相談いただき、誠にありがとうございます。慎重に検討いたしましたが、誠に申し訳ございませんが、ご依頼 {{number}} のセカンドオピニオンはお受けできないこととなりました。\n\n理由：{{reason}}\n\nご本人とご家族のご健康を心よりお祈り申し上げます。ご質問はご依頼のページからお送りください。\n\n{{url}}',
+    },
+    newMessage: {
+      subject: 'Kakehashi：ご依頼 {{number}} に新しいメッセージがあります',
+      body: '{{name}} 様\n\nご依頼 {{number}} について、国際診療部からメッセージが届いています。ご依頼のページでご確認ください。\n\n{{url}}',
+    },
+    staffNewMessage: {
+      subject: 'Kakehashi：依頼 {{number}} に新しいメッセージ',
+      body: '依頼 {{number}} に患者側から新しいメッセージが届きました。\n\n{{url}}',
+    },
+    consentWithdrawn: {
+      subject: 'Kakehashi：依頼 {{number}} の同意が撤回されました',
+      body: '依頼 {{number}} について、依頼者が同意を撤回しました。情報の取り扱いを停止し、依頼は取り下げとなりました。\n\n{{url}}',
+    },
     passwordReset: {
       subject: 'Kakehashi：パスワード再設定のご案内',
       body: '{{name}} 様\n\nKakehashi アカウントのパスワード再設定の依頼を受け付けました。次のリンクから新しいパスワードを設定してください。\n\n{{url}}\n\nリンクの有効期限は {{minutes}} 分で、一度だけ使用できます。お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。',
@@ -229,12 +249,15 @@ export const ja: Catalog = {
     },
   },
   validation: {
+    reasonRequired: '理由を入力してください。依頼者に送られます。',
     consentRequired: '依頼を送信するには、同意書をお読みのうえ同意してください。',
     birthDatePast: '生年月日は過去の日付を入力してください。',
     dateNotPast: '過去の日付は選べません。',
     timeZone: '一覧からタイムゾーンを選んでください。',
   },
   errors: {
+    team_member_invalid: '担当者は、選んだ役割を持つ有効な職員である必要があります。',
+    case_final: 'この依頼は終了しているため、変更できません。',
     department_not_found: 'この診療科は選べません。別の診療科を選んでください。',
     consent_version_not_found: '同意書の内容が更新されました。ページを再読み込みし、内容をお読みのうえ改めて同意してください。',
     invalid_transition: '状態「{{from}}」の依頼を「{{to}}」に変更することはできません。',

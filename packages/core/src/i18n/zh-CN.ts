@@ -196,6 +196,26 @@ export const zhCN: Catalog = {
       subject: 'Kakehashi：我们已收到您的申请 {{number}}',
       body: '{{name}}，您好：\n\n我们已收到您的第二诊疗意见申请，申请编号为 {{number}}。\n\n国际医疗部将审核您的申请，并告知您后续安排。您可以通过以下链接查看申请进度、所需材料，并给我们留言：\n\n{{url}}\n\n此链接无需密码即可打开您的申请，请勿转发给他人。',
     },
+    documentsRequested: {
+      subject: 'Kakehashi：申请 {{number}} 需要补充材料',
+      body: '{{name}}，您好：\n\n为准备申请 {{number}} 的第二诊疗意见，国际医疗部需要您提供一些材料。所需材料清单及提交方式请在您的申请页面查看：\n\n{{url}}',
+    },
+    caseDeclined: {
+      subject: 'Kakehashi：关于您的申请 {{number}}',
+      body: '{{name}}，您好：\n\n感谢您对本院的信任。经过慎重审核，很抱歉我们无法受理申请 {{number}} 的第二诊疗意见。\n\n原因：{{reason}}\n\n衷心祝愿您和家人安康。如有疑问，请通过您的申请页面给我们留言：\n\n{{url}}',
+    },
+    newMessage: {
+      subject: 'Kakehashi：您的申请 {{number}} 有新消息',
+      body: '{{name}}，您好：\n\n国际医疗部就申请 {{number}} 给您发送了一条消息。请打开您的申请页面查看：\n\n{{url}}',
+    },
+    staffNewMessage: {
+      subject: 'Kakehashi：申请 {{number}} 有新消息',
+      body: '患者方在申请 {{number}} 中发送了一条新消息：\n\n{{url}}',
+    },
+    consentWithdrawn: {
+      subject: 'Kakehashi：申请 {{number}} 的同意已撤回',
+      body: '申请人已撤回申请 {{number}} 的知情同意。信息处理已停止，申请已撤回。\n\n{{url}}',
+    },
     passwordReset: {
       subject: 'Kakehashi：重置密码',
       body: '{{name}}，您好：\n\n我们收到了重置您的 Kakehashi 账户密码的请求。请打开以下链接设置新密码：\n\n{{url}}\n\n该链接 {{minutes}} 分钟内有效，且只能使用一次。如果这不是您本人的操作，请忽略此邮件，您的密码不会改变。',
@@ -229,12 +249,15 @@ export const zhCN: Catalog = {
     },
   },
   validation: {
+    reasonRequired: '请填写原因，该原因将发送给申请人。',
     consentRequired: '请阅读并同意知情同意书后再提交申请。',
     birthDatePast: '出生日期必须是过去的日期。',
     dateNotPast: '不能选择过去的日期。',
     timeZone: '请从列表中选择时区。',
   },
   errors: {
+    team_member_invalid: '每位团队成员都必须是具有所选角色的在职工作人员。',
+    case_final: '此申请已结束，无法再更改。',
     department_not_found: '该科室暂不可选，请选择其他科室。',
     consent_version_not_found: '知情同意书内容已更新。请刷新页面，阅读后重新同意。',
     invalid_transition: '状态为“{{from}}”的申请不能变更为“{{to}}”。',

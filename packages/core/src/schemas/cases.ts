@@ -174,6 +174,7 @@ export const caseDetail = caseSummary
     team: z.array(teamMember),
     eligibility: z.enum(ELIGIBILITY),
     eligibilityReason: z.string(),
+    screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
     /** What the caller may do next; the UI shows only these. */
     allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean() }),
@@ -190,3 +191,50 @@ export const consentVersion = z.object({ id: z.uuid(), locale: z.enum(LOCALES), 
 export const publishConsentBody = z.object({ locale: z.enum(LOCALES), body: required(50_000) });
 /** Staff may name the partner institution a request came through. */
 export const staffCaseRequestBody = caseRequestBody.extend({ institutionId: z.uuid().nullable().optional() });
+
+// Triage
+
+export const documentKindParam = z.object({ id: z.uuid(), kind: z.enum(DOCUMENT_KINDS) });
+export const documentUpdateBody = z.object({ status: z.enum(DOCUMENT_STATUSES), note: text(500).default('') });
+export const documentRequestBody = z.object({ kinds: z.array(z.enum(DOCUMENT_KINDS)).min(1).max(DOCUMENT_KINDS.length), note: text(1000).default('') });
+export const teamBody = z.object({
+  department: z.string().max(60).optional(),
+  members: z.array(z.object({ userId: z.uuid(), role: z.enum(TEAM_ROLES) })).max(10),
+});
+export const screeningBody = z
+  .object({
+    eligibility: z.enum(['eligible', 'ineligible']),
+    reason: text(2000).default(''),
+    rules: z.record(z.string(), z.boolean()).default({}),
+  })
+  .refine((b) => b.eligibility === 'eligible' || b.reason.length > 0, { path: ['reason'], error: 'validation.reasonRequired' });
+export const feeBody = z.object({
+  scheduleId: z.uuid().nullable().default(null),
+  amount: z.number().int().min(0).max(100_000_000).nullable(),
+  currency: z.string().regex(/^[A-Z]{3}$/).nullable(),
+  paymentStatus: z.enum(PAYMENT_STATUSES),
+});
+
+export const messageBody = z.object({ body: required(5000) });
+export const caseMessage = z.object({ id: z.uuid(), fromPatient: z.boolean(), authorName: z.string(), body: z.string(), createdAt: z.string() }).meta({ id: 'CaseMessage' });
+export const caseMessageList = z.object({ items: z.array(caseMessage) });
+export const withdrawBody = z.object({ reason: text(2000).default('') });
+
+// Settings
+
+const localized = z.object({ ja: required(1000), 'zh-CN': required(1000), en: required(1000) });
+export const acceptanceRule = z.object({ id: z.uuid(), text: z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() }), active: z.boolean() }).meta({ id: 'AcceptanceRule' });
+export const acceptanceRuleList = z.object({ items: z.array(acceptanceRule) });
+export const acceptanceRuleBody = z.object({ text: localized, active: z.boolean().default(true) });
+export const feeSchedule = z
+  .object({ id: z.uuid(), name: z.string(), minutes: z.number().int(), amount: z.number().int(), currency: z.string(), interpreterIncluded: z.boolean(), active: z.boolean() })
+  .meta({ id: 'FeeSchedule' });
+export const feeScheduleList = z.object({ items: z.array(feeSchedule) });
+export const feeScheduleBody = z.object({
+  name: required(200),
+  minutes: z.number().int().min(10).max(480),
+  amount: z.number().int().min(0).max(100_000_000),
+  currency: z.string().regex(/^[A-Z]{3}$/).default('JPY'),
+  interpreterIncluded: z.boolean().default(false),
+  active: z.boolean().default(true),
+});
