@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { createServices, type Services } from './services.ts';
 import { requestContext } from './http/context.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import { installErrorHandler, installNotFoundHandler } from './http/error-handler.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -140,14 +140,11 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     { prefix: '/api/v1' },
   );
 
-  // The web app, with deep links falling back to index.html
-  if (existsSync(path.join(WEB_DIST, 'index.html'))) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
-    app.get('/*', { schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/')) throw Object.assign(new Error('not found'), { statusCode: 404 });
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    });
-  }
+  // The web app: files as they are on disk now; other page addresses (deep links) get index.html
+  // from the not-found handler, but a missing /assets/ file is a real 404, never a page.
+  const spa = existsSync(path.join(WEB_DIST, 'index.html'));
+  if (spa) await app.register(fastifyStatic, { root: WEB_DIST, index: 'index.html', schemaHide: true });
+  installNotFoundHandler(app, { spa });
 
   return app;
 }

@@ -1,3 +1,5 @@
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase, openDatabase } from '../src/db/client.ts';
@@ -11,6 +13,8 @@ declare module 'vitest' {
 
 /** Migrates one template database; each test file clones it (CREATE DATABASE … TEMPLATE), which takes milliseconds. */
 export default async function setup(project: TestProject) {
+  // The server serves the built web app; build it once if it is missing.
+  if (!existsSync(new URL('../../web/dist/index.html', import.meta.url))) execSync('npm run build -w apps/web', { stdio: 'inherit' });
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const template = `kh_tpl_${process.pid}`;
   const admin = new pg.Client(adminUrl);

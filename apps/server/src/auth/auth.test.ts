@@ -61,6 +61,30 @@ describe('sign-in', () => {
     expect(statuses.slice(30)).toEqual([429, 429]);
   });
 
+  it('does not count successful sign-ins against the address', async () => {
+    const nurse = await t.user();
+    for (let i = 0; i < 35; i++) {
+      const res = await t.app.inject({ method: 'POST', url: SIGN_IN, remoteAddress: '203.0.113.50', payload: { email: nurse.email, password: PASSWORD } });
+      expect(res.statusCode).toBe(200);
+    }
+  });
+
+  it('lets a browser with a half-finished sign-in start again', async () => {
+    const admin = await t.user({ role: 'admin' });
+    const c = new Client(t.app);
+    expect((await c.post(SIGN_IN, { email: admin.email, password: PASSWORD })).body.next).toBe('enrol_totp');
+    const pending = c.cookie;
+    c.csrf = '';
+    const again = await c.post(SIGN_IN, { email: admin.email, password: PASSWORD });
+    expect(again.status).toBe(200);
+    expect(c.cookie).not.toBe(pending);
+    // The replaced half-finished session is gone.
+    const old = new Client(t.app);
+    old.cookie = pending;
+    old.csrf = again.body.csrfToken;
+    expect((await old.post('/api/v1/auth/totp/enrolment')).status).toBe(401);
+  });
+
   it('refuses a disabled user with the same answer as a wrong password', async () => {
     const nurse = await t.user();
     await (await adminClient(t)).patch(`/api/v1/users/${nurse.id}`, { disabled: true });

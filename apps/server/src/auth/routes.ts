@@ -41,7 +41,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; secureCooki
   };
 
   app.post('/auth/sign-in', { schema: { tags, body: signInBody, response: { 200: signInResult, ...errors } } }, async (req, reply) => {
-    const result = await auth.signIn(actorOf(req), req.body.email, req.body.password);
+    const result = await auth.signIn(actorOf(req), req.body.email, req.body.password, req.session?.id);
     setSessionCookie(req, reply, result.token);
     return { next: result.next, csrfToken: result.csrfToken };
   });

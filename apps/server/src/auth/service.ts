@@ -17,7 +17,7 @@ const IDLE_MINUTES = 120;
 const PENDING_MINUTES = 10;
 const RESET_MINUTES = 60;
 const INVITE_HOURS = 72;
-/** Failed sign-ins allowed per account, and attempts per address, in each window. */
+/** Failed sign-ins allowed per account and per address in each window. */
 const ACCOUNT_LIMIT = 5;
 const ADDRESS_LIMIT = 30;
 const WINDOW_SECONDS = 15 * 60;
@@ -98,19 +98,22 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
   return {
     totpRequired,
 
-    async signIn(actor: Actor, email: string, password: string) {
+    /** Checks the password; `previousSessionId` (a half-finished sign-in in this browser) is replaced. */
+    async signIn(actor: Actor, email: string, password: string, previousSessionId?: string) {
       const accountKey = `account:${email.toLowerCase()}`;
       const addressKey = `address:${actor.ip ?? 'unknown'}`;
-      const address = await repo.hitRateLimit(db, addressKey, WINDOW_SECONDS);
+      // Only failures count: a whole hospital behind one address signs in many times a day.
+      const address = await repo.peekRateLimit(db, addressKey, WINDOW_SECONDS);
       const account = await repo.peekRateLimit(db, accountKey, WINDOW_SECONDS);
-      if (address.count > ADDRESS_LIMIT || account.count >= ACCOUNT_LIMIT) {
+      if (address.count >= ADDRESS_LIMIT || account.count >= ACCOUNT_LIMIT) {
         await audit.record(actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
-        throw rateLimited(Math.max(address.count > ADDRESS_LIMIT ? address.secondsLeft : 0, account.secondsLeft));
+        throw rateLimited(Math.max(address.count >= ADDRESS_LIMIT ? address.secondsLeft : 0, account.count >= ACCOUNT_LIMIT ? account.secondsLeft : 0));
       }
       const user = await repo.findUserByEmail(db, email);
       const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
       if (!user || !passwordOk || user.disabledAt) {
         await repo.hitRateLimit(db, accountKey, WINDOW_SECONDS);
+        await repo.hitRateLimit(db, addressKey, WINDOW_SECONDS);
         await audit.record(actor, {
           action: 'auth.sign_in',
           outcome: 'denied',
@@ -122,6 +125,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
         throw invalidCredentials();
       }
       await repo.clearRateLimit(db, accountKey);
+      if (previousSessionId) await repo.deleteSession(db, previousSessionId);
       const next = nextStep(user);
       const session = await newSession(user, next, actor);
       await audit.record(

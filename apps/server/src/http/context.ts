@@ -11,6 +11,7 @@ import { requestLocale } from './i18n.ts';
 
 export const SESSION_COOKIE = 'kh_session';
 export const CSRF_HEADER = 'x-csrf-token';
+const SESSIONLESS_ROUTES = new Set(['/api/v1/auth/sign-in', '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -76,8 +77,10 @@ export const requestContext = fp(async function requestContext(
   });
 
   // Cookie-authenticated writes must echo the session's CSRF token in a header a cross-site form cannot set.
+  // Starting over (sign-in, password reset) needs no session, so an old cookie must not block it.
   app.addHook('preHandler', async (req) => {
     if (!req.session || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return;
+    if (SESSIONLESS_ROUTES.has(req.routeOptions.url ?? '')) return;
     if (req.principal?.kind === 'user' && req.principal.via === 'token') return;
     const sent = req.headers[CSRF_HEADER];
     if (sent !== req.session.csrfToken) throw new AppError(403, 'csrf_failed');

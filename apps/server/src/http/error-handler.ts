@@ -49,7 +49,13 @@ export function installErrorHandler(app: FastifyInstance, audit: AuditService) {
     return reply.status(status).send({ error: { code, message: t(`errors.${code}`, vars), ...(details === undefined ? {} : { details }) } });
   });
 
+}
+
+/** Unknown addresses: API paths and missing assets get the error shape; page addresses the web app. */
+export function installNotFoundHandler(app: FastifyInstance, opts: { spa: boolean }) {
   app.setNotFoundHandler(async (req, reply) => {
+    const pagePath = req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/assets/');
+    if (opts.spa && pagePath) return reply.header('cache-control', 'no-cache').sendFile('index.html');
     const t = translator(requestLocale(req));
     return reply.status(404).send({ error: { code: 'not_found', message: t('errors.not_found') } });
   });

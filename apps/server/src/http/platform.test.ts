@@ -43,6 +43,15 @@ describe('HTTP platform', () => {
     expect(xml.statusCode).toBe(415);
   });
 
+  it('serves the web app: files as they are now, deep links as the app, missing assets as 404', async () => {
+    const index = await t.app.inject({ url: '/admin/users?page=2' });
+    expect(index.statusCode).toBe(200);
+    expect(index.headers['content-type']).toContain('text/html');
+    expect(index.body).toContain('<div id="root">');
+    expect((await t.app.inject({ url: '/assets/no-such-file.js' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'POST', url: '/admin/users' })).statusCode).toBe(404);
+  });
+
   it('answers unknown API paths with the error shape, translated', async () => {
     const res = await t.app.inject({ url: '/api/v1/nothing-here', headers: { 'accept-language': 'ja' } });
     expect(res.statusCode).toBe(404);
