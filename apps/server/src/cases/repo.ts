@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
 import {
@@ -227,3 +227,10 @@ export async function findStaff(db: Db, userId: string) {
 
 export const activeCoordinators = (db: Db) =>
   db.select({ email: users.email, locale: users.locale }).from(users).where(and(eq(users.role, 'coordinator'), isNull(users.disabledAt)));
+
+export const listTeamCandidates = (db: Db, roles: readonly string[]) =>
+  db
+    .select({ id: users.id, name: users.name, role: users.role })
+    .from(users)
+    .where(and(inArray(users.role, [...roles]), isNull(users.disabledAt)))
+    .orderBy(asc(users.role), asc(users.name));

@@ -17,6 +17,8 @@ import {
   idParam,
   messageBody,
   screeningBody,
+  staffList,
+  staffQuery,
   teamBody,
   withdrawBody,
 } from '@kakehashi/core';
@@ -28,6 +30,9 @@ const tags = ['case triage'];
 const detail = { 200: caseDetail, ...errors };
 
 export const triageRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { triage, caseSettings } }) => {
+  app.get('/staff', { schema: { tags, querystring: staffQuery, response: { 200: staffList, ...errors } } }, async (req) => ({
+    items: await triage.teamCandidates(actorOf(req), req.query.role),
+  }));
   app.post('/cases/:id/screening', { schema: { tags, params: idParam, body: screeningBody, response: detail } }, async (req) =>
     triage.screen(actorOf(req), req.params.id, req.body),
   );

@@ -83,6 +83,9 @@ describe('team and fee', () => {
     const physician = await t.user({ role: 'physician', name: 'Dr. 山田 Test' });
     const nurse = await t.user({ role: 'nurse' });
     const interpreter = await t.user({ role: 'interpreter' });
+    const candidates = await coordinator.get('/api/v1/staff?role=physician');
+    expect(candidates.body.items.map((u: { id: string }) => u.id)).toContain(physician.id);
+    expect(candidates.body.items.every((u: { role: string }) => u.role === 'physician')).toBe(true);
     const wrong = await coordinator.put(`/api/v1/cases/${c.id}/team`, { members: [{ userId: nurse.id, role: 'physician' }] });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('team_member_invalid');

@@ -8,6 +8,7 @@ import {
   type Locale,
   type screeningBody,
   type teamBody,
+  TEAM_ROLES,
 } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -66,6 +67,12 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
   }
 
   return {
+    /** People a coordinator can put on a team. */
+    async teamCandidates(actor: Actor, role?: (typeof TEAM_ROLES)[number]) {
+      requireRole(actor, 'admin', 'coordinator');
+      return (await repo.listTeamCandidates(db, role ? [role] : TEAM_ROLES)).map((u) => ({ ...u, role: u.role as (typeof TEAM_ROLES)[number] }));
+    },
+
     async screen(actor: Actor, id: string, body: z.output<typeof screeningBody>) {
       const { p, row } = await loadManaged(actor, id);
       await db.transaction(async (tx) => {

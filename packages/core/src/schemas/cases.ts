@@ -238,3 +238,7 @@ export const feeScheduleBody = z.object({
   interpreterIncluded: z.boolean().default(false),
   active: z.boolean().default(true),
 });
+
+/** Staff who can join a case team, for coordinators choosing them. */
+export const staffQuery = z.object({ role: z.enum(TEAM_ROLES).optional() });
+export const staffList = z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })) });
