@@ -30,8 +30,10 @@ describe('the public request form', () => {
     expect(mail.toAddress).toBe('family.wang@example.org');
     expect(mail.subject).toBe(`Kakehashi：我们已收到您的申请 ${number}`);
     expect(mail.bodyText).not.toMatch(/lung|cancer|Chemotherapy|surgery/i);
-    const portal = await asGuest(tokenOf(portalUrl), `/api/v1/cases/${id}`);
+    const portal = await asGuest(tokenOf(portalUrl), '/api/v1/portal/case');
     expect(portal.statusCode).toBe(200);
+    expect(portal.json().id).toBe(id);
+    expect((await t.app.inject({ url: '/api/v1/portal/case' })).statusCode).toBe(401);
     expect(portal.json()).toMatchObject({ number, status: 'requested', patient: { nameNative: '王 测试' }, allowed: { manage: false } });
     expect(portal.json().history).toEqual([expect.objectContaining({ toStatus: 'requested', actor: null })]);
   });

@@ -48,6 +48,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     cases.get(actorOf(req), req.params.id),
   );
 
+  app.get(
+    '/portal/case',
+    { schema: { tags: ['portal'], summary: 'The case a guest link opens (Bearer kg.… token)', response: { 200: caseDetail, ...errors } } },
+    async (req) => cases.portalCase(actorOf(req)),
+  );
+
   app.post('/cases/:id/guest-links', { schema: { tags, params: idParam, response: { 201: guestLinkCreated, ...errors } } }, async (req, reply) =>
     reply.status(201).send(await cases.createGuestLink(actorOf(req), req.params.id)),
   );

@@ -210,6 +210,13 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       return detail(actor, await loadVisible(actor, id));
     },
 
+    /** The case behind the caller's guest link. */
+    async portalCase(actor: Actor) {
+      const p = actor.principal;
+      if (p?.kind !== 'guest' || p.scope !== 'case_portal') throw p ? notFound() : new AppError(401, 'guest_link_invalid');
+      return this.get(actor, p.subjectId);
+    },
+
     async createGuestLink(actor: Actor, id: string) {
       const admin = requireRole(actor, ...MANAGERS);
       await loadVisible(actor, id);
