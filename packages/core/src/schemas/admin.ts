@@ -84,7 +84,7 @@ export const createApiTokenBody = z.object({ userId: z.uuid(), name });
 /** The secret is returned once, here, and never again. */
 export const createdApiToken = z.object({ token: apiToken, secret: z.string() });
 
-export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export const outboxMessage = z
   .object({
     id: z.uuid(),

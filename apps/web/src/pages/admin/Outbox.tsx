@@ -6,17 +6,17 @@ import { OUTBOX_STATUSES, outboxList, outboxMessage } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
-import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
-import { Pager } from '../../components/Pager.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 
 type Message = z.infer<typeof outboxMessage>;
 type Status = Message['status'];
 
 const PAGE_SIZE = 25;
-const statusTone: Record<Status, string> = { pending: 'badge--warn', sending: 'badge--warn', sent: 'badge--ok', failed: 'badge--error' };
+const statusTone: Record<Status, string> = { pending: 'badge--warn', sending: 'badge--warn', sent: 'badge--ok', failed: 'badge--error', cancelled: '' };
 
 function isStatus(v: string | null): v is Status {
   return !!v && (OUTBOX_STATUSES as readonly string[]).includes(v);
@@ -74,58 +74,40 @@ export function OutboxPage() {
         </Field>
       </div>
       <ErrorAlert>{list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
-      {list.data && (
-        <>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('outbox.title')}>
-            <table className="table table--clickable">
-              <thead>
-                <tr>
-                  <th scope="col">{t('outbox.createdAt')}</th>
-                  <th scope="col">{t('outbox.to')}</th>
-                  <th scope="col">{t('outbox.subject')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('outbox.attempts')}</th>
-                  <th scope="col">{t('outbox.sentAt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={6}>{t('common.noResults')}</td>
-                  </tr>
-                )}
-                {list.data.items.map((m) => (
-                  <tr key={m.id} onClick={() => setOpen(m)}>
-                    <td className="cell-nowrap">{fmt.dateTime(m.createdAt)}</td>
-                    <td className="cell-mono">{m.to}</td>
-                    <td className="cell-wrap">
-                      {/* The row is clickable for the mouse; this button serves the keyboard. */}
-                      <button
-                        type="button"
-                        className="linklike"
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          setOpen(m);
-                        }}
-                      >
-                        {m.subject}
-                      </button>
-                    </td>
-                    <td>
-                      <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
-                    </td>
-                    <td className="cell-num">{m.attempts}</td>
-                    <td className="cell-nowrap">{m.sentAt ? fmt.dateTime(m.sentAt) : t('common.none')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(p) => update({ page: String(p) })} />
-          <TimeZoneNote />
-        </>
-      )}
+      <DataTable
+        label={t('outbox.title')}
+        loading={list.loading}
+        items={list.data?.items}
+        columns={[t('outbox.createdAt'), t('outbox.to'), t('outbox.subject'), t('common.status'), t('outbox.attempts'), t('outbox.sentAt')]}
+        rowKey={(m) => m.id}
+        onRowClick={setOpen}
+        paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
+        timeZoneNote
+        renderRow={(m) => (
+          <>
+            <td className="cell-nowrap">{fmt.dateTime(m.createdAt)}</td>
+            <td className="cell-mono">{m.to}</td>
+            <td className="cell-wrap">
+              {/* The row is clickable for the mouse; this button serves the keyboard. */}
+              <button
+                type="button"
+                className="linklike"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  setOpen(m);
+                }}
+              >
+                {m.subject}
+              </button>
+            </td>
+            <td>
+              <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
+            </td>
+            <td className="cell-num">{m.attempts}</td>
+            <td className="cell-nowrap">{m.sentAt ? fmt.dateTime(m.sentAt) : t('common.none')}</td>
+          </>
+        )}
+      />
       {open && (
         <Dialog title={open.subject} onClose={() => setOpen(null)} wide>
           <dl className="facts facts--compact">
