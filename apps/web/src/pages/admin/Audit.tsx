@@ -5,10 +5,10 @@ import { AUDIT_OUTCOMES, auditList } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
-import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { Field } from '../../components/Field.tsx';
-import { Pager } from '../../components/Pager.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 
 const PAGE_SIZE = 50;
 const FILTERS = ['actor', 'action', 'subject', 'outcome', 'from', 'to'] as const;
@@ -105,52 +105,34 @@ export function AuditPage() {
         </div>
       </form>
       <ErrorAlert>{list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
-      {list.data && (
-        <>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('audit.title')}>
-            <table className="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.at')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.action')}</th>
-                  <th scope="col">{t('audit.subject')}</th>
-                  <th scope="col">{t('audit.outcome')}</th>
-                  <th scope="col">{t('audit.ip')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={6}>{t('common.noResults')}</td>
-                  </tr>
-                )}
-                {list.data.items.map((ev) => (
-                  <tr key={ev.id}>
-                    <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
-                    <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
-                    <td className="cell-details">
-                      <span className="cell-mono">{ev.action}</span>
-                      <Details details={ev.details} />
-                    </td>
-                    <td>
-                      {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
-                      <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
-                    </td>
-                    <td>
-                      <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
-                    </td>
-                    <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={goTo} />
-          <TimeZoneNote />
-        </>
-      )}
+      <DataTable
+        label={t('audit.title')}
+        testId="audit-table"
+        loading={list.loading}
+        items={list.data?.items}
+        columns={[t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.subject'), t('audit.outcome'), t('audit.ip')]}
+        rowKey={(ev) => String(ev.id)}
+        paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: goTo }}
+        timeZoneNote
+        renderRow={(ev) => (
+          <>
+            <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
+            <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
+            <td className="cell-details">
+              <span className="cell-mono">{ev.action}</span>
+              <Details details={ev.details} />
+            </td>
+            <td>
+              {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
+              <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+            </td>
+            <td>
+              <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
+            </td>
+            <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
+          </>
+        )}
+      />
     </>
   );
 }

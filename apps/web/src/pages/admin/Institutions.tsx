@@ -9,6 +9,7 @@ import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 
 type Institution = z.infer<typeof institutionSchema>;
 
@@ -153,49 +154,33 @@ export function InstitutionsPage() {
       />
       <Notice>{notice}</Notice>
       <ErrorAlert>{list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
-      {list.data && (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('institutions.title')}>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('institutions.name')}</th>
-                <th scope="col">{t('institutions.countryShort')}</th>
-                <th scope="col">{t('institutions.kind')}</th>
-                <th scope="col">{t('institutions.mouStatus')}</th>
-                <th scope="col">{t('common.status')}</th>
-                <th scope="col">{t('common.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={6}>{t('common.noResults')}</td>
-                </tr>
-              )}
-              {list.data.items.map((i) => (
-                <tr key={i.id} className={i.disabled ? 'row--disabled' : undefined}>
-                  <td className="cell-wrap">{i.name}</td>
-                  <td>{i.country}</td>
-                  <td>{t(`institutions.kinds.${i.kind}`)}</td>
-                  <td>
-                    {t(`institutions.mou.${i.mouStatus}`)}
-                    {i.mouSignedOn && <span className="cell-sub">{fmt.date(i.mouSignedOn)}</span>}
-                  </td>
-                  <td>
-                    <span className={`badge ${i.disabled ? 'badge--off' : 'badge--ok'}`}>{i.disabled ? t('common.disabled') : t('common.active')}</span>
-                  </td>
-                  <td>
-                    <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setEditing(i); }}>
-                      {t('common.edit')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        label={t('institutions.title')}
+        loading={list.loading}
+        items={list.data?.items}
+        columns={[t('institutions.name'), t('institutions.countryShort'), t('institutions.kind'), t('institutions.mouStatus'), t('common.status'), t('common.actions')]}
+        rowKey={(i) => i.id}
+        rowClassName={(i) => (i.disabled ? 'row--disabled' : undefined)}
+        renderRow={(i) => (
+          <>
+            <td className="cell-wrap">{i.name}</td>
+            <td>{i.country}</td>
+            <td>{t(`institutions.kinds.${i.kind}`)}</td>
+            <td>
+              {t(`institutions.mou.${i.mouStatus}`)}
+              {i.mouSignedOn && <span className="cell-sub">{fmt.date(i.mouSignedOn)}</span>}
+            </td>
+            <td>
+              <span className={`badge ${i.disabled ? 'badge--off' : 'badge--ok'}`}>{i.disabled ? t('common.disabled') : t('common.active')}</span>
+            </td>
+            <td>
+              <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setEditing(i); }}>
+                {t('common.edit')}
+              </button>
+            </td>
+          </>
+        )}
+      />
       {editing === 'new' && (
         <Dialog title={t('institutions.add')} onClose={() => setEditing(null)}>
           <InstitutionForm initial={emptyDraft} onSaved={() => saved(t('institutions.created'))} onCancel={() => setEditing(null)} />

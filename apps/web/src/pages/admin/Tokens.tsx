@@ -6,7 +6,8 @@ import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts'
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
-import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { PageHead } from '../../components/PageHead.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
@@ -122,60 +123,41 @@ export function TokensPage() {
       )}
       <Notice>{notice}</Notice>
       <ErrorAlert>{error ?? list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
-      {list.data && (
-        <>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('tokens.title')}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('tokens.name')}</th>
-                  <th scope="col">{t('tokens.user')}</th>
-                  <th scope="col">{t('tokens.prefix')}</th>
-                  <th scope="col">{t('tokens.createdAt')}</th>
-                  <th scope="col">{t('tokens.lastUsedAt')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={7}>{t('common.noResults')}</td>
-                  </tr>
-                )}
-                {list.data.items.map((tok) => (
-                  <tr key={tok.id} className={tok.revokedAt ? 'row--disabled' : undefined}>
-                    <td>{tok.name}</td>
-                    <td>
-                      {tok.user.name}
-                      <span className="cell-sub cell-mono">{tok.user.email}</span>
-                    </td>
-                    <td className="cell-mono cell-prefix">{tok.prefix}</td>
-                    <td className="cell-nowrap">{fmt.dateTime(tok.createdAt)}</td>
-                    <td className="cell-nowrap">{tok.lastUsedAt ? fmt.dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
-                    <td>
-                      {tok.revokedAt ? (
-                        <span className="badge badge--off">{t('tokens.revokedOn', { at: fmt.dateTime(tok.revokedAt) })}</span>
-                      ) : (
-                        <span className="badge badge--ok">{t('common.active')}</span>
-                      )}
-                    </td>
-                    <td>
-                      {!tok.revokedAt && (
-                        <button type="button" className="button button--danger-outline button--small" onClick={() => setRevoking(tok)}>
-                          {t('tokens.revoke')}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <TimeZoneNote />
-        </>
-      )}
+      <DataTable
+        label={t('tokens.title')}
+        loading={list.loading}
+        items={list.data?.items}
+        columns={[t('tokens.name'), t('tokens.user'), t('tokens.prefix'), t('tokens.createdAt'), t('tokens.lastUsedAt'), t('common.status'), t('common.actions')]}
+        rowKey={(tok) => tok.id}
+        rowClassName={(tok) => (tok.revokedAt ? 'row--disabled' : undefined)}
+        timeZoneNote
+        renderRow={(tok) => (
+          <>
+            <td>{tok.name}</td>
+            <td>
+              {tok.user.name}
+              <span className="cell-sub cell-mono">{tok.user.email}</span>
+            </td>
+            <td className="cell-mono cell-prefix">{tok.prefix}</td>
+            <td className="cell-nowrap">{fmt.dateTime(tok.createdAt)}</td>
+            <td className="cell-nowrap">{tok.lastUsedAt ? fmt.dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
+            <td>
+              {tok.revokedAt ? (
+                <span className="badge badge--off">{t('tokens.revokedOn', { at: fmt.dateTime(tok.revokedAt) })}</span>
+              ) : (
+                <span className="badge badge--ok">{t('common.active')}</span>
+              )}
+            </td>
+            <td>
+              {!tok.revokedAt && (
+                <button type="button" className="button button--danger-outline button--small" onClick={() => setRevoking(tok)}>
+                  {t('tokens.revoke')}
+                </button>
+              )}
+            </td>
+          </>
+        )}
+      />
       {creating && (
         <Dialog title={t('tokens.add')} onClose={() => setCreating(false)}>
           <CreateTokenForm

@@ -7,11 +7,11 @@ import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts'
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
-import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
-import { Pager } from '../../components/Pager.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 
 type User = z.infer<typeof userSchema>;
 type Institution = z.infer<typeof institutionList>['items'][number];
@@ -358,59 +358,40 @@ export function UsersPage() {
       </form>
       <Notice>{notice}</Notice>
       <ErrorAlert>{actionError ?? list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
-      {list.data && (
-        <>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('users.title')}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('users.name')}</th>
-                  <th scope="col">{t('users.email')}</th>
-                  <th scope="col">{t('users.role')}</th>
-                  <th scope="col">{t('users.institution')}</th>
-                  <th scope="col">{t('users.totp')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={7}>{t('common.noResults')}</td>
-                  </tr>
+      <DataTable
+        label={t('users.title')}
+        loading={list.loading}
+        items={list.data?.items}
+        columns={[t('users.name'), t('users.email'), t('users.role'), t('users.institution'), t('users.totp'), t('common.status'), t('common.actions')]}
+        rowKey={(u) => u.id}
+        rowClassName={(u) => (u.disabled ? 'row--disabled' : undefined)}
+        paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
+        timeZoneNote
+        renderRow={(u) => (
+          <>
+            <td>{u.name}</td>
+            <td className="cell-mono">{u.email}</td>
+            <td>{t(`roles.${u.role}`)}</td>
+            <td className="cell-wrap">{u.institution?.name ?? t('common.none')}</td>
+            <td>{u.totpEnabled ? t('home.twoStepOn') : t('home.twoStepOff')}</td>
+            <td>
+              <span className={`badge ${u.disabled ? 'badge--off' : 'badge--ok'}`}>{u.disabled ? t('common.disabled') : t('common.active')}</span>
+            </td>
+            <td>
+              <div className="cell-actions">
+                <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setDialog(u); }}>
+                  {t('common.edit')}
+                </button>
+                {u.id !== me.id && (
+                  <button type="button" className="button button--secondary button--small" onClick={() => void toggleDisabled(u)}>
+                    {u.disabled ? t('common.enable') : t('common.disable')}
+                  </button>
                 )}
-                {list.data.items.map((u) => (
-                  <tr key={u.id} className={u.disabled ? 'row--disabled' : undefined}>
-                    <td>{u.name}</td>
-                    <td className="cell-mono">{u.email}</td>
-                    <td>{t(`roles.${u.role}`)}</td>
-                    <td className="cell-wrap">{u.institution?.name ?? t('common.none')}</td>
-                    <td>{u.totpEnabled ? t('home.twoStepOn') : t('home.twoStepOff')}</td>
-                    <td>
-                      <span className={`badge ${u.disabled ? 'badge--off' : 'badge--ok'}`}>{u.disabled ? t('common.disabled') : t('common.active')}</span>
-                    </td>
-                    <td>
-                      <div className="cell-actions">
-                        <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setDialog(u); }}>
-                          {t('common.edit')}
-                        </button>
-                        {u.id !== me.id && (
-                          <button type="button" className="button button--secondary button--small" onClick={() => void toggleDisabled(u)}>
-                            {u.disabled ? t('common.enable') : t('common.disable')}
-                          </button>
-                        )}
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(p) => update({ page: String(p) })} />
-          <TimeZoneNote />
-        </>
-      )}
+              </div>
+            </td>
+          </>
+        )}
+      />
       {dialog === 'new' && (
         <Dialog title={t('users.add')} onClose={() => setDialog(null)}>
           <AddUserForm
