@@ -13,11 +13,10 @@ const self = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === 'child') {
   const [, , , dir, mode] = process.argv;
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { EMBEDDED_PG_CONF, migrateDatabase } = await import('../apps/server/src/db/client.ts');
+  const { EMBEDDED_PG_CONF, migrateDatabase, openPglite } = await import('../apps/server/src/db/client.ts');
   const { drizzle } = await import('drizzle-orm/pglite');
   const t0 = performance.now();
-  const client = await PGlite.create(dir, mode === 'kakehashi' ? { postgresqlconf: EMBEDDED_PG_CONF } : {});
+  const client = await openPglite(dir, mode === 'kakehashi' ? EMBEDDED_PG_CONF : []);
   await migrateDatabase({ db: drizzle(client) as never, kind: 'pglite', close: async () => {} });
   await client.query('select count(*) from users');
   const ms = performance.now() - t0;

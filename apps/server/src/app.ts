@@ -18,6 +18,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { triageRoutes } from './cases/triage-routes.ts';
+import { schedulingRoutes } from './scheduling/routes.ts';
 import { tokenRoutes } from './auth/token-routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
@@ -136,6 +137,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(auditRoutes, { services });
       await api.register(caseRoutes, { services });
       await api.register(triageRoutes, { services });
+      await api.register(schedulingRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

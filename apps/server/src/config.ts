@@ -28,6 +28,17 @@ const envSchema = z.object({
       if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown roles: ${unknown.join(', ')}` });
       return roles as Role[];
     }),
+  KAKEHASHI_TIME_ZONE: z
+    .string()
+    .default('Asia/Tokyo')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown time zone'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -44,6 +55,8 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   totpRoles: Role[];
+  /** The hospital's time zone: staff calendars and the "hospital time" shown to patients. */
+  timeZone: string;
   trustProxy: boolean;
   logLevel: string;
 }
@@ -76,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     totpRoles: e.KAKEHASHI_TOTP_ROLES,
+    timeZone: e.KAKEHASHI_TIME_ZONE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

@@ -9,6 +9,7 @@ import { createApiTokenService } from './auth/tokens.ts';
 import { createGuestLinkService } from './auth/guest-links.ts';
 import { createInstitutionService } from './institutions/service.ts';
 import { createMailService } from './notifications/service.ts';
+import { createSchedulingService } from './scheduling/service.ts';
 import { createUserService } from './users/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
@@ -27,6 +28,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     cases,
     triage: createTriageService({ db, config, audit, mail, cases }),
     caseSettings: createCaseSettingsService({ db, audit }),
+    scheduling: createSchedulingService({ db, config, audit, mail, cases }),
     institutions: createInstitutionService({ db, audit }),
     users: createUserService({ db, audit, auth }),
   };

@@ -5,3 +5,4 @@ export * from './schemas/admin.ts';
 export * from './i18n/locales.ts';
 export * from './cases.ts';
 export * from './schemas/cases.ts';
+export * from './schemas/scheduling.ts';

@@ -16,7 +16,8 @@ import { requireRole } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import { hitRateLimit } from '../auth/repo.ts';
 import { AppError, badRequest, notFound, rateLimited } from '../http/errors.ts';
-import { translator } from '../http/i18n.ts';
+import { isLocale, translator } from '../http/i18n.ts';
+import type { TemplateName } from '../notifications/templates.ts';
 import * as repo from './repo.ts';
 
 /** Guest links to the case portal last as long as a case usually does. */
@@ -242,6 +243,27 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       if (!moved) throw new AppError(409, 'case_changed');
       await audit.record(actor, { action: 'case.status', subjectType: 'case', subjectId: id, details: { from, to } });
       return this.get(actor, id);
+    },
+
+    /**
+     * Moves a case as a consequence of another action (a booking, a request for documents), inside
+     * the caller's transaction; only the transitions the workflow allows, each recorded.
+     */
+    async advance(tx: Db, row: repo.CaseRow, to: CaseStatus, actorLabel: string, note = '') {
+      if (row.status === to || !CASE_TRANSITIONS[row.status as CaseStatus].includes(to)) return false;
+      if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw new AppError(409, 'case_changed');
+      await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
+      row.status = to;
+      return true;
+    },
+
+    team: (caseId: string) => repo.listTeam(db, caseId),
+
+    /** E-mails every active coordinator about a case, each in their language, with a link to it. */
+    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}) {
+      for (const c of await repo.activeCoordinators(db)) {
+        await mail.queue(c.email, isLocale(c.locale) ? c.locale : 'ja', template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...vars });
+      }
     },
 
     async departments(locale: Locale) {

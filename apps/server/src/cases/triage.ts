@@ -1,7 +1,5 @@
 import type { z } from 'zod';
 import {
-  CASE_TRANSITIONS,
-  type CaseStatus,
   type documentRequestBody,
   type DocumentKind,
   type feeBody,
@@ -17,7 +15,6 @@ import type { MailService } from '../notifications/service.ts';
 import { requireRole } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import { AppError, badRequest, notFound } from '../http/errors.ts';
-import { isLocale } from '../http/i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
 import type { CaseService } from './service.ts';
 import * as repo from './repo.ts';
@@ -33,7 +30,6 @@ export type TriageService = ReturnType<typeof createTriageService>;
 export function createTriageService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; cases: CaseService }) {
   const { db, config, audit, mail, cases } = deps;
   const portalUrl = `${config.publicUrl}/portal`;
-  const staffUrl = (id: string) => `${config.publicUrl}/cases/${id}`;
 
   /** A case a coordinator may change: visible to them and not finished. */
   async function loadManaged(actor: Actor, id: string) {
@@ -43,12 +39,7 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
     return { p, row };
   }
 
-  /** Moves along the workflow when the rules allow it, recording the change; otherwise leaves it. */
-  async function advance(tx: Db, row: repo.CaseRow, to: CaseStatus, actorLabel: string, note = '') {
-    if (row.status === to || !CASE_TRANSITIONS[row.status as CaseStatus].includes(to)) return;
-    if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw new AppError(409, 'case_changed');
-    await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
-  }
+  const advance = cases.advance;
 
   /** E-mails the requester in the patient's language: never medical details, only a pointer to the portal. */
   const tellRequester = (row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}, tx: Db = db) =>
@@ -60,11 +51,7 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
       tx,
     );
 
-  async function tellCoordinators(row: repo.CaseRow, template: TemplateName) {
-    for (const c of await repo.activeCoordinators(db)) {
-      await mail.queue(c.email, isLocale(c.locale) ? c.locale : 'ja', template, { number: row.number, url: staffUrl(row.id) });
-    }
-  }
+  const tellCoordinators = cases.notifyCoordinators;
 
   return {
     /** People a coordinator can put on a team. */
@@ -111,10 +98,7 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
         for (const kind of body.kinds) {
           await repo.upsertDocument(tx as Db, { caseId: id, kind, status: 'requested', note: body.note, requestedAt: now, receivedAt: null });
         }
-        if (row.status === 'requested') {
-          await advance(tx as Db, row, 'triage', p.user.email);
-          row.status = 'triage';
-        }
+        if (row.status === 'requested') await advance(tx as Db, row, 'triage', p.user.email);
         await advance(tx as Db, row, 'awaiting_records', p.user.email, body.note);
         await tellRequester(row, 'documentsRequested', {}, tx as Db);
       });

@@ -29,10 +29,16 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     pool.on('error', () => {});
     return { db: drizzle(pool, { schema }) as unknown as Db, kind: 'postgres', close: () => pool.end() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const client = await openPglite(path.join(opts.dataDir, 'db'));
   const { drizzle } = await import('drizzle-orm/pglite');
-  const client = await PGlite.create(path.join(opts.dataDir, 'db'), { postgresqlconf: EMBEDDED_PG_CONF });
   return { db: drizzle(client, { schema }) as unknown as Db, kind: 'pglite', close: () => client.close() };
+}
+
+/** PGlite with the extensions the migrations use (btree_gist: no double booking). */
+export async function openPglite(dir: string, conf: string[] = EMBEDDED_PG_CONF) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
+  return PGlite.create(dir, { postgresqlconf: conf, extensions: { btree_gist } });
 }
 
 export async function migrateDatabase(database: Database): Promise<void> {
@@ -55,3 +61,9 @@ export const ping = (db: Db) =>
     () => true,
     () => false,
   );
+
+/** The SQLSTATE of a database error, through drizzle's wrapping (e.g. 23P01: exclusion violation). */
+export function pgErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.cause?.code ?? e?.code;
+}

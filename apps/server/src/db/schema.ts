@@ -120,15 +120,20 @@ export const emailOutbox = pgTable(
     bodyText: text('body_text').notNull(),
     locale: text('locale').notNull(),
     template: text('template').notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
     lockedUntil: tstz('locked_until'),
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: tstz('sent_at'),
+    /** What the message is about (e.g. `visit:<id>`), so pending reminders can be cancelled. */
+    ref: text('ref'),
+    /** A calendar invitation (RFC 5545) sent as text/calendar with this METHOD. */
+    icalMethod: text('ical_method'),
+    icalContent: text('ical_content'),
   },
-  (t) => [index('email_outbox_due_idx').on(t.status, t.nextAttemptAt)],
+  (t) => [index('email_outbox_due_idx').on(t.status, t.nextAttemptAt), index('email_outbox_ref_idx').on(t.ref)],
 );
 
 /** Append-only (enforced by a trigger) and hash-chained: see audit/chain.ts. */
@@ -299,3 +304,82 @@ export const feeSchedules = pgTable('fee_schedules', {
   disabledAt: tstz('disabled_at'),
   createdAt: createdAt(),
 });
+
+/** A staff member's weekly hours, in their own time zone. */
+export const availabilityRules = pgTable(
+  'availability_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    /** ISO weekday: 1 = Monday … 7 = Sunday. */
+    weekday: integer('weekday').notNull(),
+    startTime: text('start_time').notNull(),
+    endTime: text('end_time').notNull(),
+    timeZone: text('time_zone').notNull(),
+  },
+  (t) => [index('availability_rules_user_idx').on(t.userId)],
+);
+
+/** A day off (or extra hours) that overrides the weekly rules. */
+export const availabilityExceptions = pgTable(
+  'availability_exceptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    date: date('date').notNull(),
+    available: boolean('available').notNull(),
+    startTime: text('start_time'),
+    endTime: text('end_time'),
+    note: text('note').notNull().default(''),
+  },
+  (t) => [index('availability_exceptions_user_idx').on(t.userId, t.date)],
+);
+
+/** Times the coordinator offers a patient; the patient books one. */
+export const slotOffers = pgTable(
+  'slot_offers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    startsAt: tstz('starts_at').notNull(),
+    endsAt: tstz('ends_at').notNull(),
+    status: text('status', { enum: ['offered', 'booked', 'withdrawn'] }).notNull().default('offered'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('slot_offers_case_idx').on(t.caseId)],
+);
+
+export const visits = pgTable(
+  'visits',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    startsAt: tstz('starts_at').notNull(),
+    endsAt: tstz('ends_at').notNull(),
+    provider: text('provider').notNull().default('other'),
+    joinUrl: text('join_url').notNull().default(''),
+    status: text('status', { enum: ['booked', 'cancelled'] }).notNull().default('booked'),
+    /** RFC 5545 SEQUENCE: grows with every change sent to calendars. */
+    sequence: integer('sequence').notNull().default(0),
+    createdAt: createdAt(),
+    cancelledAt: tstz('cancelled_at'),
+  },
+  (t) => [uniqueIndex('visits_one_booked_per_case').on(t.caseId).where(sql`status = 'booked'`)],
+);
+
+/**
+ * Who is held by a visit, and when. The exclusion constraint (migration 0006) makes a double
+ * booking of anyone impossible, whatever the number of concurrent requests.
+ */
+export const visitParticipants = pgTable(
+  'visit_participants',
+  {
+    visitId: uuid('visit_id').notNull().references(() => visits.id),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    role: text('role').notNull(),
+    startsAt: tstz('starts_at').notNull(),
+    endsAt: tstz('ends_at').notNull(),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [uniqueIndex('visit_participants_key').on(t.visitId, t.userId)],
+);

@@ -51,6 +51,11 @@ export async function markAttemptFailed(db: Db, id: string, error: string, retry
     .where(eq(emailOutbox.id, id));
 }
 
+/** Cancels messages about `ref` that have not gone yet (reminders of a visit that moved). */
+export async function cancelPending(db: Db, ref: string): Promise<void> {
+  await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null }).where(and(eq(emailOutbox.ref, ref), eq(emailOutbox.status, 'pending')));
+}
+
 export async function listMessages(db: Db, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
   const where = f.status ? eq(emailOutbox.status, f.status) : undefined;
   const [items, [{ total }]] = await Promise.all([

@@ -11,6 +11,13 @@ export const TEMPLATES = {
   newMessage: 'email.newMessage',
   staffNewMessage: 'email.staffNewMessage',
   consentWithdrawn: 'email.consentWithdrawn',
+  slotsOffered: 'email.slotsOffered',
+  visitInvitation: 'email.visitInvitation',
+  visitChanged: 'email.visitChanged',
+  visitCancelled: 'email.visitCancelled',
+  visitReminder: 'email.visitReminder',
+  staffVisit: 'email.staffVisit',
+  otherTimesRequested: 'email.otherTimesRequested',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

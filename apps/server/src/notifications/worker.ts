@@ -48,6 +48,7 @@ export function startOutboxWorker(opts: {
         // A stable Message-ID: if a crash makes us send again, receivers see the same message.
         messageId: `<${message.id}@${domain}>`,
         headers: { 'Content-Language': message.locale },
+        ...(message.icalContent ? { icalEvent: { method: message.icalMethod ?? 'REQUEST', filename: 'invite.ics', content: message.icalContent } } : {}),
       });
       await markSent(opts.db, message.id);
       opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail sent');

@@ -1,0 +1,108 @@
+import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
+
+export type OfferRow = typeof slotOffers.$inferSelect;
+export type VisitRow = typeof visits.$inferSelect;
+
+// Availability
+
+export const listRules = (db: Db, userId: string) =>
+  db.select().from(availabilityRules).where(eq(availabilityRules.userId, userId)).orderBy(asc(availabilityRules.weekday), asc(availabilityRules.startTime));
+
+export async function replaceRules(db: Db, userId: string, timeZone: string, rules: { weekday: number; start: string; end: string }[]) {
+  await db.delete(availabilityRules).where(eq(availabilityRules.userId, userId));
+  if (rules.length) {
+    await db.insert(availabilityRules).values(rules.map((r) => ({ userId, weekday: r.weekday, startTime: r.start, endTime: r.end, timeZone })));
+  }
+}
+
+export const listExceptions = (db: Db, userId: string) =>
+  db.select().from(availabilityExceptions).where(eq(availabilityExceptions.userId, userId)).orderBy(asc(availabilityExceptions.date));
+
+export async function insertException(db: Db, row: typeof availabilityExceptions.$inferInsert) {
+  const [inserted] = await db.insert(availabilityExceptions).values(row).returning();
+  return inserted;
+}
+
+export async function deleteException(db: Db, userId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(availabilityExceptions)
+    .where(and(eq(availabilityExceptions.id, id), eq(availabilityExceptions.userId, userId)))
+    .returning({ id: availabilityExceptions.id });
+  return rows.length === 1;
+}
+
+/** Active holds of these people that overlap [start, end). */
+export const overlappingHolds = (db: Db, userIds: string[], start: Date, end: Date) =>
+  userIds.length
+    ? db
+        .select({ userId: visitParticipants.userId })
+        .from(visitParticipants)
+        .where(and(inArray(visitParticipants.userId, userIds), eq(visitParticipants.active, true), lt(visitParticipants.startsAt, end), gt(visitParticipants.endsAt, start)))
+    : Promise.resolve([]);
+
+// Offers
+
+export const listOffers = (db: Db, caseId: string) =>
+  db.select().from(slotOffers).where(and(eq(slotOffers.caseId, caseId), ne(slotOffers.status, 'withdrawn'))).orderBy(asc(slotOffers.startsAt));
+
+export async function insertOffers(db: Db, rows: (typeof slotOffers.$inferInsert)[]) {
+  await db.insert(slotOffers).values(rows);
+}
+
+export async function findOffer(db: Db, caseId: string, id: string) {
+  const [row] = await db.select().from(slotOffers).where(and(eq(slotOffers.id, id), eq(slotOffers.caseId, caseId)));
+  return row ?? null;
+}
+
+/** Marks one offer booked and withdraws the case's others. */
+export async function settleOffers(db: Db, caseId: string, bookedId: string) {
+  await db.update(slotOffers).set({ status: 'withdrawn' }).where(and(eq(slotOffers.caseId, caseId), eq(slotOffers.status, 'offered')));
+  await db.update(slotOffers).set({ status: 'booked' }).where(eq(slotOffers.id, bookedId));
+}
+
+export async function withdrawOffers(db: Db, caseId: string) {
+  await db.update(slotOffers).set({ status: 'withdrawn' }).where(and(eq(slotOffers.caseId, caseId), eq(slotOffers.status, 'offered')));
+}
+
+// Visits
+
+export async function insertVisit(db: Db, row: typeof visits.$inferInsert): Promise<VisitRow> {
+  const [inserted] = await db.insert(visits).values(row).returning();
+  return inserted;
+}
+
+export async function findVisit(db: Db, id: string): Promise<VisitRow | null> {
+  const [row] = await db.select().from(visits).where(eq(visits.id, id));
+  return row ?? null;
+}
+
+export async function bookedVisitOf(db: Db, caseId: string): Promise<VisitRow | null> {
+  const [row] = await db.select().from(visits).where(and(eq(visits.caseId, caseId), eq(visits.status, 'booked')));
+  return row ?? null;
+}
+
+export async function updateVisit(db: Db, id: string, patch: Partial<typeof visits.$inferInsert>): Promise<VisitRow> {
+  const [row] = await db.update(visits).set(patch).where(eq(visits.id, id)).returning();
+  return row;
+}
+
+export async function insertParticipants(db: Db, rows: (typeof visitParticipants.$inferInsert)[]) {
+  if (rows.length) await db.insert(visitParticipants).values(rows);
+}
+
+export async function moveParticipants(db: Db, visitId: string, start: Date, end: Date) {
+  await db.update(visitParticipants).set({ startsAt: start, endsAt: end }).where(and(eq(visitParticipants.visitId, visitId), eq(visitParticipants.active, true)));
+}
+
+export async function releaseParticipants(db: Db, visitId: string) {
+  await db.update(visitParticipants).set({ active: false }).where(eq(visitParticipants.visitId, visitId));
+}
+
+export const listParticipants = (db: Db, visitId: string) =>
+  db
+    .select({ userId: visitParticipants.userId, role: visitParticipants.role, name: users.name, email: users.email, locale: users.locale })
+    .from(visitParticipants)
+    .innerJoin(users, eq(users.id, visitParticipants.userId))
+    .where(and(eq(visitParticipants.visitId, visitId), eq(visitParticipants.active, true)));

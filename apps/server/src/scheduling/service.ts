@@ -1,0 +1,311 @@
+import type { z } from 'zod';
+import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider } from '@kakehashi/core';
+import type { Config } from '../config.ts';
+import { pgErrorCode, type Db } from '../db/client.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { CaseService } from '../cases/service.ts';
+import type { CaseRow } from '../cases/repo.ts';
+import type { MailService } from '../notifications/service.ts';
+import { buildCalendar } from '../notifications/calendar.ts';
+import { formatInZone } from '../notifications/format.ts';
+import { requireRole, requireUser } from '../auth/policy.ts';
+import type { Actor } from '../auth/principal.ts';
+import { AppError, badRequest, forbidden, notFound } from '../http/errors.ts';
+import { isLocale, translator } from '../http/i18n.ts';
+import * as repo from './repo.ts';
+
+const MANAGERS = ['admin', 'coordinator'] as const;
+const REMINDERS = [
+  { hours: 24, when: 'email.whenDay' },
+  { hours: 1, when: 'email.whenHour' },
+] as const;
+
+/** Local weekday (1 = Monday) and HH:MM of an instant in a time zone. */
+export function localParts(when: Date, timeZone: string) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(when)
+      .map((p) => [p.type, p.value]),
+  );
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) + 1;
+  return { weekday, date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+export type SchedulingService = ReturnType<typeof createSchedulingService>;
+
+export function createSchedulingService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; cases: CaseService }) {
+  const { db, config, audit, mail, cases } = deps;
+  const portalUrl = `${config.publicUrl}/portal`;
+
+  /** Staff may see and edit their own hours; coordinators and administrators anyone's. */
+  function checkAvailabilityAccess(actor: Actor, userId: string) {
+    const p = requireUser(actor);
+    if (p.user.id !== userId && !(MANAGERS as readonly string[]).includes(p.user.role)) throw forbidden();
+  }
+
+  /**
+   * Whether someone works at [start, end): inside a weekly window on that local day, or in extra
+   * hours, and not on a day (or hours) off. Null when they have set no hours at all.
+   */
+  async function isAvailable(userId: string, start: Date, end: Date): Promise<boolean | null> {
+    const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);
+    if (!rules.length) return null;
+    const tz = rules[0].timeZone;
+    const s = localParts(start, tz);
+    const e = localParts(new Date(end.getTime() - 1), tz);
+    if (s.date !== e.date) return false;
+    const endTime = localParts(end, tz).time === '00:00' ? '24:00' : localParts(end, tz).time;
+    const fits = (from: string | null, to: string | null) => !from || !to || (s.time >= from && endTime <= to);
+    const overlaps = (from: string | null, to: string | null) => !from || !to || (s.time < to && endTime > from);
+    const today = exceptions.filter((x) => x.date === s.date);
+    if (today.some((x) => !x.available && overlaps(x.startTime, x.endTime))) return false;
+    if (today.some((x) => x.available && fits(x.startTime, x.endTime))) return true;
+    return rules.some((r) => r.weekday === s.weekday && fits(r.startTime, r.endTime));
+  }
+
+  async function view(row: CaseRow) {
+    const [offers, visit] = await Promise.all([repo.listOffers(db, row.id), repo.bookedVisitOf(db, row.id)]);
+    const participants = visit ? await repo.listParticipants(db, visit.id) : [];
+    return {
+      offers: offers.map((o) => ({ id: o.id, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString(), status: o.status })),
+      visit: visit && {
+        id: visit.id,
+        startsAt: visit.startsAt.toISOString(),
+        endsAt: visit.endsAt.toISOString(),
+        provider: visit.provider as VideoProvider,
+        joinUrl: visit.joinUrl,
+        status: visit.status,
+        sequence: visit.sequence,
+        participants: participants.map((p) => ({ userId: p.userId, name: p.name, role: p.role as never })),
+      },
+      patientTimeZone: (row.patient as { timeZone: string }).timeZone,
+      hospitalTimeZone: config.timeZone,
+    };
+  }
+
+  /**
+   * Tells everyone about a booked, changed or cancelled visit: the requester in the patient's
+   * language and both time zones, each team member in theirs; every message carries the calendar
+   * invitation (same UID, growing SEQUENCE). Reminders follow the visit's time.
+   */
+  async function notify(tx: Db, row: CaseRow, visit: repo.VisitRow, change: 'booked' | 'changed' | 'cancelled') {
+    const participants = await repo.listParticipants(tx, visit.id);
+    const requester = row.requester as { name: string; email: string };
+    const patientLocale = row.locale as Locale;
+    const patientTz = (row.patient as { timeZone: string }).timeZone;
+    const method = change === 'cancelled' ? 'CANCEL' : 'REQUEST';
+    const calendar = (summary: string, description: string) =>
+      buildCalendar({
+        method,
+        uid: `${visit.id}@kakehashi`,
+        sequence: visit.sequence,
+        start: visit.startsAt,
+        end: visit.endsAt,
+        summary,
+        description,
+        url: visit.joinUrl || null,
+        organizer: { name: 'Kakehashi', email: config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom },
+        attendees: [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))],
+      });
+
+    const t = translator(patientLocale);
+    const vars = {
+      name: requester.name,
+      number: row.number,
+      patientTime: formatInZone(visit.startsAt, patientLocale, patientTz),
+      hospitalTime: formatInZone(visit.startsAt, patientLocale, config.timeZone),
+      provider: t(`videoProviders.${visit.provider}`),
+      joinUrl: visit.joinUrl || '—',
+      url: portalUrl,
+    };
+    const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : 'visitCancelled';
+    const summary = `Kakehashi ${row.number}: ${t('email.visitInvitation.subject', vars)}`;
+    await mail.queue(requester.email, patientLocale, template, vars, tx, { ical: { method, content: calendar(summary, vars.joinUrl) } });
+
+    for (const p of participants) {
+      const locale: Locale = isLocale(p.locale) ? p.locale : 'ja';
+      const st = translator(locale);
+      const staffVars = {
+        number: row.number,
+        hospitalTime: formatInZone(visit.startsAt, locale, config.timeZone),
+        provider: st(`videoProviders.${visit.provider}`),
+        joinUrl: visit.joinUrl || '—',
+        url: `${config.publicUrl}/cases/${row.id}`,
+        change: st(change === 'booked' ? 'email.staffVisitBooked' : change === 'changed' ? 'email.staffVisitChanged' : 'email.staffVisitCancelled'),
+      };
+      await mail.queue(p.email, locale, 'staffVisit', staffVars, tx, {
+        ical: { method, content: calendar(st('email.staffVisit.subject', staffVars), staffVars.url) },
+      });
+    }
+
+    const ref = `visit:${visit.id}:reminder`;
+    await mail.cancelPending(ref, tx);
+    if (change === 'cancelled') return;
+    for (const r of REMINDERS) {
+      const sendAt = new Date(visit.startsAt.getTime() - r.hours * 3_600_000);
+      if (sendAt.getTime() <= Date.now()) continue;
+      await mail.queue(requester.email, patientLocale, 'visitReminder', { ...vars, when: t(r.when) }, tx, { sendAt, ref });
+    }
+  }
+
+  /** Runs a booking change; a double booking the database refuses becomes a clear 409. */
+  async function guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const code = pgErrorCode(err);
+      if (code === '23P01') throw new AppError(409, 'slot_taken');
+      if (code === '23505') throw new AppError(409, 'case_changed');
+      throw err;
+    }
+  }
+
+  async function loadVisit(actor: Actor, visitId: string) {
+    requireRole(actor, ...MANAGERS);
+    const visit = await repo.findVisit(db, visitId);
+    if (!visit) throw notFound();
+    const row = await cases.loadVisible(actor, visit.caseId, 'visit.update');
+    if (visit.status !== 'booked') throw new AppError(409, 'case_changed');
+    return { visit, row };
+  }
+
+  return {
+    isAvailable,
+
+    async availability(actor: Actor, userId: string) {
+      checkAvailabilityAccess(actor, userId);
+      const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);
+      return {
+        userId,
+        timeZone: rules[0]?.timeZone ?? null,
+        rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime })),
+        exceptions: exceptions.map((x) => ({ id: x.id, date: x.date, available: x.available, start: x.startTime, end: x.endTime, note: x.note })),
+      };
+    },
+
+    async setRules(actor: Actor, userId: string, body: z.output<typeof availabilityBody>) {
+      checkAvailabilityAccess(actor, userId);
+      await db.transaction((tx) => repo.replaceRules(tx as Db, userId, body.timeZone, body.rules));
+      await audit.record(actor, { action: 'availability.update', subjectType: 'user', subjectId: userId });
+      return this.availability(actor, userId);
+    },
+
+    async addException(actor: Actor, userId: string, body: z.output<typeof availabilityExceptionBody>) {
+      checkAvailabilityAccess(actor, userId);
+      await repo.insertException(db, { userId, date: body.date, available: body.available, startTime: body.start, endTime: body.end, note: body.note });
+      await audit.record(actor, { action: 'availability.exception', subjectType: 'user', subjectId: userId });
+      return this.availability(actor, userId);
+    },
+
+    async removeException(actor: Actor, userId: string, id: string) {
+      checkAvailabilityAccess(actor, userId);
+      if (!(await repo.deleteException(db, userId, id))) throw notFound();
+      return this.availability(actor, userId);
+    },
+
+    async schedule(actor: Actor, caseId: string) {
+      return view(await cases.loadVisible(actor, caseId, 'case.schedule.read'));
+    },
+
+    /** The coordinator offers times; each must suit the team (hours, other visits). The requester is e-mailed. */
+    async offer(actor: Actor, caseId: string, slots: { startsAt: string; minutes: number }[]) {
+      requireRole(actor, ...MANAGERS);
+      const row = await cases.loadVisible(actor, caseId, 'case.schedule.offer');
+      if (row.status !== 'ready_to_schedule') throw new AppError(409, 'not_ready_to_schedule');
+      const team = await cases.team(caseId);
+      if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');
+      const windows = slots.map((s) => ({ start: new Date(s.startsAt), end: new Date(new Date(s.startsAt).getTime() + s.minutes * 60_000) }));
+      for (const [i, w] of windows.entries()) {
+        for (const m of team.filter((x) => x.role === 'physician')) {
+          if ((await isAvailable(m.userId, w.start, w.end)) === false) throw badRequest('slot_outside_availability', [{ path: `slots.${i}.startsAt` }]);
+        }
+        if ((await repo.overlappingHolds(db, team.map((m) => m.userId), w.start, w.end)).length) {
+          throw new AppError(409, 'slot_taken', {}, [{ path: `slots.${i}.startsAt` }]);
+        }
+      }
+      await db.transaction(async (tx) => {
+        await repo.insertOffers(tx as Db, windows.map((w) => ({ caseId, startsAt: w.start, endsAt: w.end })));
+        const requester = row.requester as { name: string; email: string };
+        await mail.queue(requester.email, row.locale as Locale, 'slotsOffered', { name: requester.name, number: row.number, url: portalUrl }, tx as Db);
+      });
+      await audit.record(actor, { action: 'case.schedule.offer', subjectType: 'case', subjectId: caseId, details: { slots: slots.length } });
+      return view(row);
+    },
+
+    /** The patient (guest link) or a coordinator books an offered time for the whole team. */
+    async book(actor: Actor, caseId: string, offerId: string) {
+      const p = actor.principal;
+      if (p?.kind === 'user') requireRole(actor, ...MANAGERS);
+      const row = await cases.loadVisible(actor, caseId, 'case.schedule.book');
+      const offer = await repo.findOffer(db, caseId, offerId);
+      if (!offer || offer.status !== 'offered' || offer.startsAt.getTime() <= Date.now()) throw new AppError(409, 'offer_unavailable');
+      if (row.status !== 'ready_to_schedule') throw new AppError(409, 'not_ready_to_schedule');
+      const team = await cases.team(caseId);
+      if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');
+      const actorLabel = p?.kind === 'user' ? p.user.email : 'patient';
+      await guarded(() =>
+        db.transaction(async (tx) => {
+          const t = tx as Db;
+          const visit = await repo.insertVisit(t, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
+          await repo.insertParticipants(t, team.map((m) => ({ visitId: visit.id, userId: m.userId, role: m.role, startsAt: offer.startsAt, endsAt: offer.endsAt })));
+          await repo.settleOffers(t, caseId, offer.id);
+          await cases.advance(t, row, 'scheduled', actorLabel);
+          await notify(t, row, visit, 'booked');
+        }),
+      );
+      await audit.record(actor, { action: 'case.schedule.book', subjectType: 'case', subjectId: caseId, details: { offerId } });
+      return view(row);
+    },
+
+    /** The patient side cannot take any offered time: coordinators are told, with the note. */
+    async requestOtherTimes(actor: Actor, caseId: string, note: string) {
+      if (actor.principal?.kind !== 'guest') throw notFound();
+      const row = await cases.loadVisible(actor, caseId, 'case.schedule.other_times');
+      await cases.notifyCoordinators(row, 'otherTimesRequested', { note: note || '—' });
+      await audit.record(actor, { action: 'case.schedule.other_times', subjectType: 'case', subjectId: caseId });
+    },
+
+    async setVideo(actor: Actor, visitId: string, provider: VideoProvider, joinUrl: string) {
+      const { visit, row } = await loadVisit(actor, visitId);
+      await db.transaction(async (tx) => {
+        const updated = await repo.updateVisit(tx as Db, visitId, { provider, joinUrl, sequence: visit.sequence + 1 });
+        await notify(tx as Db, row, updated, 'changed');
+      });
+      await audit.record(actor, { action: 'visit.video', subjectType: 'visit', subjectId: visitId, details: { provider } });
+      return view(row);
+    },
+
+    async reschedule(actor: Actor, visitId: string, slot: { startsAt: string; minutes: number }) {
+      const { visit, row } = await loadVisit(actor, visitId);
+      const start = new Date(slot.startsAt);
+      const end = new Date(start.getTime() + slot.minutes * 60_000);
+      for (const m of (await cases.team(row.id)).filter((x) => x.role === 'physician')) {
+        if ((await isAvailable(m.userId, start, end)) === false) throw badRequest('slot_outside_availability', [{ path: 'startsAt' }]);
+      }
+      await guarded(() =>
+        db.transaction(async (tx) => {
+          const updated = await repo.updateVisit(tx as Db, visitId, { startsAt: start, endsAt: end, sequence: visit.sequence + 1 });
+          await repo.moveParticipants(tx as Db, visitId, start, end);
+          await notify(tx as Db, row, updated, 'changed');
+        }),
+      );
+      await audit.record(actor, { action: 'visit.reschedule', subjectType: 'visit', subjectId: visitId });
+      return view(row);
+    },
+
+    async cancel(actor: Actor, visitId: string, reason: string) {
+      const { visit, row } = await loadVisit(actor, visitId);
+      const p = requireRole(actor, ...MANAGERS);
+      await db.transaction(async (tx) => {
+        const t = tx as Db;
+        const cancelled = await repo.updateVisit(t, visitId, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
+        await notify(t, row, cancelled, 'cancelled');
+        await repo.releaseParticipants(t, visitId);
+        await repo.withdrawOffers(t, row.id);
+        await cases.advance(t, row, 'ready_to_schedule', p.user.email, reason);
+      });
+      await audit.record(actor, { action: 'visit.cancel', subjectType: 'visit', subjectId: visitId });
+      return view(row);
+    },
+  };
+}

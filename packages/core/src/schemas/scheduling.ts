@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { TEAM_ROLES, VIDEO_PROVIDERS } from '../cases.ts';
+import { timeZone } from './cases.ts';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.time');
+const instant = z.iso.datetime({ offset: true });
+const futureInstant = instant.refine((s) => new Date(s).getTime() > Date.now(), 'validation.timeNotPast');
+
+export const availabilityRule = z
+  .object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm })
+  .refine((r) => r.start < r.end, { path: ['end'], error: 'validation.timeRange' });
+export const availabilityBody = z.object({ timeZone, rules: z.array(availabilityRule).max(50) });
+export const availabilityExceptionBody = z
+  .object({
+    date: z.iso.date(),
+    /** false: a day (or hours) off; true: extra hours outside the weekly rules. */
+    available: z.boolean(),
+    start: hhmm.nullable().default(null),
+    end: hhmm.nullable().default(null),
+    note: z.string().trim().max(500).default(''),
+  })
+  .refine((e) => (e.start === null) === (e.end === null) && (e.start === null || e.start < e.end!), { path: ['end'], error: 'validation.timeRange' })
+  .refine((e) => !e.available || e.start !== null, { path: ['start'], error: 'validation.time' });
+export const availability = z
+  .object({
+    userId: z.uuid(),
+    timeZone: z.string().nullable(),
+    rules: z.array(z.object({ weekday: z.number().int(), start: z.string(), end: z.string() })),
+    exceptions: z.array(
+      z.object({ id: z.uuid(), date: z.string(), available: z.boolean(), start: z.string().nullable(), end: z.string().nullable(), note: z.string() }),
+    ),
+  })
+  .meta({ id: 'Availability' });
+export const userParam = z.object({ userId: z.uuid() });
+export const exceptionParam = z.object({ userId: z.uuid(), exceptionId: z.uuid() });
+
+export const slotInput = z.object({ startsAt: futureInstant, minutes: z.number().int().min(15).max(240) });
+export const offerBody = z.object({ slots: z.array(slotInput).min(1).max(10) });
+export const offerParam = z.object({ id: z.uuid(), offerId: z.uuid() });
+export const slotOffer = z.object({ id: z.uuid(), startsAt: z.string(), endsAt: z.string(), status: z.enum(['offered', 'booked', 'withdrawn']) });
+
+export const visit = z.object({
+  id: z.uuid(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  provider: z.enum(VIDEO_PROVIDERS),
+  joinUrl: z.string(),
+  status: z.enum(['booked', 'cancelled']),
+  sequence: z.number().int(),
+  participants: z.array(z.object({ userId: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })),
+});
+/** What the scheduling part of a case page and of the portal shows. */
+export const caseSchedule = z
+  .object({
+    offers: z.array(slotOffer),
+    visit: visit.nullable(),
+    patientTimeZone: z.string(),
+    hospitalTimeZone: z.string(),
+  })
+  .meta({ id: 'CaseSchedule' });
+export const visitParam = z.object({ visitId: z.uuid() });
+export const visitUpdateBody = z.object({ provider: z.enum(VIDEO_PROVIDERS), joinUrl: z.union([z.url({ protocol: /^https$/ }).max(2000), z.literal('')]) });
+export const rescheduleBody = slotInput;
+export const cancelVisitBody = z.object({ reason: z.string().trim().max(2000).default('') });
+export const otherTimesBody = z.object({ note: z.string().trim().max(2000).default('') });
