@@ -127,10 +127,15 @@ describe('staff', () => {
     await pc.signIn(partner.email);
     const viaPartner = await pc.post('/api/v1/cases', request({ institutionId: null }));
     expect(viaPartner.status).toBe(201);
+    const unknownInstitution = await admin.post('/api/v1/cases', request({ institutionId: '00000000-0000-4000-8000-000000000000' }));
+    expect(unknownInstitution.status).toBe(400);
+    expect(unknownInstitution.body.error.code).toBe('institution_not_found');
+    const onBehalf = await admin.post('/api/v1/cases', request({ institutionId: partnerInst.id }));
+    expect(onBehalf.status).toBe(201);
     const publicCase = (await submit(request())).json();
 
     const partnerList = await pc.get('/api/v1/cases?pageSize=200');
-    expect(partnerList.body.items.map((c: { id: string }) => c.id)).toEqual([viaPartner.body.id]);
+    expect(partnerList.body.items.map((c: { id: string }) => c.id).sort()).toEqual([viaPartner.body.id, onBehalf.body.id].sort());
     expect(partnerList.body.items[0].institution.name).toBe('Partner for cases (Test)');
     expect((await pc.get(`/api/v1/cases/${publicCase.id}`)).status).toBe(404);
 
@@ -177,6 +182,13 @@ describe('staff', () => {
     expect(triage.body.status).toBe('triage');
     expect(triage.body.history.map((e: { toStatus: string }) => e.toStatus)).toEqual(['requested', 'triage']);
     expect(triage.body.history[1]).toMatchObject({ fromStatus: 'requested', actor: coordinator.email, note: 'Checking the records' });
+    await c.post(`/api/v1/cases/${created.id}/status`, { to: 'ready_to_schedule' });
+    // Only a booking schedules a case.
+    const manual = await c.post(`/api/v1/cases/${created.id}/status`, { to: 'scheduled' });
+    expect(manual.status).toBe(409);
+    expect(manual.body.error.code).toBe('invalid_transition');
+    await c.post(`/api/v1/cases/${created.id}/status`, { to: 'awaiting_records' });
+    await c.post(`/api/v1/cases/${created.id}/status`, { to: 'triage' });
     const jump = await c.post(`/api/v1/cases/${created.id}/status`, { to: 'consulted' });
     expect(jump.status).toBe(409);
     expect(jump.body.error.message).toBe('A case in status “Triage” cannot move to “Consulted”.');

@@ -28,6 +28,11 @@ const MANAGERS = ['admin', 'coordinator'] as const;
 
 type RequestInput = z.output<typeof caseRequestBody> & { institutionId?: string | null };
 
+/** Transitions a coordinator makes by hand; booking and cancelling a visit make the others. */
+export function manualTransitions(from: CaseStatus): CaseStatus[] {
+  return CASE_TRANSITIONS[from].filter((to) => to !== 'scheduled' && !(from === 'scheduled' && to === 'ready_to_schedule'));
+}
+
 export type CaseService = ReturnType<typeof createCaseService>;
 
 export function createCaseService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; guestLinks: GuestLinkService }) {
@@ -116,7 +121,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       eligibilityReason: isGuest ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
-      allowed: { transitions: manage ? [...CASE_TRANSITIONS[row.status as CaseStatus]] : [], manage },
+      allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage },
     };
   }
 
@@ -141,6 +146,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
         else {
           requireRole(actor, ...MANAGERS);
           institutionId = input.institutionId ?? null;
+          if (institutionId && !(await repo.findInstitutionOf(db, institutionId))) throw badRequest('institution_not_found', [{ path: 'institutionId' }]);
         }
       }
 
@@ -231,7 +237,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       const p = requireRole(actor, ...MANAGERS);
       const row = await loadVisible(actor, id);
       const from = row.status as CaseStatus;
-      if (!CASE_TRANSITIONS[from].includes(to)) {
+      if (!manualTransitions(from).includes(to)) {
         const t = translator(actor.locale);
         throw new AppError(409, 'invalid_transition', { from: t(`cases.status.${from}`), to: t(`cases.status.${to}`) });
       }
