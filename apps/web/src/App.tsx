@@ -1,6 +1,6 @@
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { SessionProvider } from './lib/session.tsx';
-import { NotFound, PublicLayout, RequireAdmin, SignedInLayout } from './Layout.tsx';
+import { NotFound, PatientLayout, PublicLayout, RequireAdmin, SignedInLayout } from './Layout.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { ForgotPasswordPage } from './pages/ForgotPassword.tsx';
 import { ResetPasswordPage } from './pages/ResetPassword.tsx';
@@ -10,6 +10,11 @@ import { UsersPage } from './pages/admin/Users.tsx';
 import { TokensPage } from './pages/admin/Tokens.tsx';
 import { OutboxPage } from './pages/admin/Outbox.tsx';
 import { AuditPage } from './pages/admin/Audit.tsx';
+import { SettingsPage } from './pages/admin/Settings.tsx';
+import { RequestPage } from './pages/patient/Request.tsx';
+import { PortalPage } from './pages/patient/Portal.tsx';
+import { InboxPage } from './pages/cases/Inbox.tsx';
+import { CasePage } from './pages/cases/CasePage.tsx';
 
 export function App() {
   return (
@@ -21,14 +26,21 @@ export function App() {
             <Route path="/forgot-password" element={<ForgotPasswordPage />} />
             <Route path="/reset-password" element={<ResetPasswordPage />} />
           </Route>
+          <Route element={<PatientLayout />}>
+            <Route path="/request" element={<RequestPage />} />
+            <Route path="/portal" element={<PortalPage />} />
+          </Route>
           <Route element={<SignedInLayout />}>
             <Route index element={<HomePage />} />
+            <Route path="cases" element={<InboxPage />} />
+            <Route path="cases/:id" element={<CasePage />} />
             <Route path="admin" element={<RequireAdmin />}>
               <Route path="institutions" element={<InstitutionsPage />} />
               <Route path="users" element={<UsersPage />} />
               <Route path="tokens" element={<TokensPage />} />
               <Route path="outbox" element={<OutboxPage />} />
               <Route path="audit" element={<AuditPage />} />
+              <Route path="settings" element={<SettingsPage />} />
             </Route>
             <Route path="*" element={<NotFound />} />
           </Route>

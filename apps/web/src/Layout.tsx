@@ -1,18 +1,29 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
+import type { Role } from '@kakehashi/core';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
 import type { SignInState } from './pages/SignIn.tsx';
 
-function Brand() {
+/** Roles that see second-opinion cases (the server narrows each to the cases they may see). */
+const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter', 'partner'];
+
+function Brand({ link = true }: { link?: boolean }) {
   const { t } = useTranslation();
-  return (
-    <Link to="/" className="brand">
+  const inner = (
+    <>
       <img src="/favicon.svg" alt="" width={28} height={28} />
       <span className="brand__name">{t('common.appName')}</span>
+    </>
+  );
+  return link ? (
+    <Link to="/" className="brand">
+      {inner}
     </Link>
+  ) : (
+    <span className="brand">{inner}</span>
   );
 }
 
@@ -41,6 +52,31 @@ export function PublicLayout() {
         </div>
       </header>
       <main id="main" className="main main--public" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/**
+ * The patient side (request form, case portal): no account, often a phone, any of the three
+ * languages. The brand does not lead into the staff console.
+ */
+export function PatientLayout() {
+  const { t } = useTranslation();
+  return (
+    <div className="shell shell--patient">
+      <SkipLink />
+      <header className="topbar">
+        <div className="topbar__inner">
+          <Brand link={false} />
+          <span className="topbar__tagline">{t('common.tagline')}</span>
+          <div className="topbar__end">
+            <LanguagePicker />
+          </div>
+        </div>
+      </header>
+      <main id="main" className="main main--patient" tabIndex={-1}>
         <Outlet />
       </main>
     </div>
@@ -94,6 +130,7 @@ export function SignedInLayout() {
             <NavLink to="/" end>
               {t('nav.home')}
             </NavLink>
+            {CASE_ROLES.includes(me.role) && <NavLink to="/cases">{t('nav.cases')}</NavLink>}
             {isAdmin && (
               <>
                 <NavLink to="/admin/institutions">{t('nav.institutions')}</NavLink>
@@ -101,6 +138,7 @@ export function SignedInLayout() {
                 <NavLink to="/admin/tokens">{t('nav.tokens')}</NavLink>
                 <NavLink to="/admin/outbox">{t('nav.outbox')}</NavLink>
                 <NavLink to="/admin/audit">{t('nav.audit')}</NavLink>
+                <NavLink to="/admin/settings">{t('nav.settings')}</NavLink>
               </>
             )}
             <a href="/api/docs" target="_blank" rel="noopener">

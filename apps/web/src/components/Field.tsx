@@ -33,23 +33,39 @@ export function Field({ label, error, hint, children, className }: Props) {
   );
 }
 
-/** A checkbox with its label to the right. */
+/** A checkbox with its label to the right, and an error below it when there is one. */
 export function Check({
   label,
   checked,
   onChange,
   name,
+  error,
 }: {
   label: string;
   checked: boolean;
   onChange: (v: boolean) => void;
   name?: string;
+  error?: string | null;
 }) {
   const id = useId();
+  const errorId = `${id}-error`;
   return (
-    <div className="check">
-      <input id={id} type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} />
+    <div className={`check${error ? ' check--invalid' : ''}`}>
+      <input
+        id={id}
+        type="checkbox"
+        name={name}
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+      />
       <label htmlFor={id}>{label}</label>
+      {error && (
+        <p className="field__error check__error" id={errorId}>
+          {error}
+        </p>
+      )}
     </div>
   );
 }

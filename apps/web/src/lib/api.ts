@@ -59,6 +59,11 @@ interface RequestOptions<S extends z.ZodType | undefined> {
   schema?: S;
   /** Do not run the global 401 handler (sign-in, /me probe). */
   quiet401?: boolean;
+  /**
+   * A guest link (the patient portal): sent as a Bearer token, without cookies, so no CSRF token,
+   * and a 401 is the link's problem, not the end of a staff session.
+   */
+  guestToken?: string | null;
 }
 
 function fieldErrorsFrom(details: unknown): FieldErrors {
@@ -95,7 +100,9 @@ export async function request<S extends z.ZodType | undefined = undefined>(
     Accept: 'application/json',
     'Accept-Language': currentLocale(),
   };
-  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const guest = !!options.guestToken;
+  if (guest) headers.Authorization = `Bearer ${options.guestToken}`;
+  else if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -108,7 +115,7 @@ export async function request<S extends z.ZodType | undefined = undefined>(
       method,
       headers,
       body,
-      credentials: 'same-origin',
+      credentials: guest ? 'omit' : 'same-origin',
     });
   } catch {
     throw new ApiError(0, 'network', i18next.t('errors.network'));
@@ -129,7 +136,7 @@ export async function request<S extends z.ZodType | undefined = undefined>(
     const err = parsed.success
       ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, fieldErrorsFrom(parsed.data.error.details))
       : new ApiError(res.status, 'internal', i18next.t(res.status >= 500 ? 'errors.internal' : 'errors.network'));
-    if (res.status === 401 && !options.quiet401) onUnauthenticated?.();
+    if (res.status === 401 && !options.quiet401 && !guest) onUnauthenticated?.();
     throw err;
   }
 
@@ -152,6 +159,8 @@ export const api = {
     request('POST', path, { ...options, body }),
   patch: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
     request('PATCH', path, { ...options, body }),
+  put: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
+    request('PUT', path, { ...options, body }),
 };
 
 /** The message to show for any thrown value. */

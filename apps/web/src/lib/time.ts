@@ -32,12 +32,24 @@ export function formatDate(date: string | null | undefined, locale: string): str
   return Number.isNaN(d.getTime()) ? date : formatter(locale, 'date').format(d);
 }
 
-/** Formats dates with the current UI language. */
+/** Formats an amount of money, e.g. ¥110,000; falls back to "110000 XYZ" for an unknown currency. */
+export function formatMoney(amount: number | null | undefined, currency: string | null | undefined, locale: string): string {
+  if (amount === null || amount === undefined) return '';
+  if (!currency) return String(amount);
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+/** Formats dates and money with the current UI language. */
 export function useFormat() {
   const { i18n } = useTranslation();
   const locale = i18n.language;
   return {
     dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale),
     date: (d: string | null | undefined) => formatDate(d, locale),
+    money: (amount: number | null | undefined, currency: string | null | undefined) => formatMoney(amount, currency, locale),
   };
 }

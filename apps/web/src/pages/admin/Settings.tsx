@@ -1,0 +1,332 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import { LOCALES, acceptanceRule, acceptanceRuleList, consentVersion, feeSchedule, feeScheduleList, type Locale } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Check, Field } from '../../components/Field.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
+
+type Rule = z.infer<typeof acceptanceRule>;
+type Fee = z.infer<typeof feeSchedule>;
+
+/** Submits a dialog's form: errors beside fields, the dialog closes on success. */
+function useSubmit(onSaved: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  async function run(send: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      await send();
+      onSaved();
+    } catch (e) {
+      setError(errorMessage(e));
+      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, fieldErrors, run };
+}
+
+function DialogButtons({ busy, existing, onCancel }: { busy: boolean; existing: boolean; onCancel: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="form__actions">
+      <button type="submit" className="button" disabled={busy}>
+        {existing ? t('common.save') : t('common.create')}
+      </button>
+      <button type="button" className="button button--secondary" onClick={onCancel}>
+        {t('common.cancel')}
+      </button>
+    </div>
+  );
+}
+
+function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [text, setText] = useState<Record<Locale, string>>(rule?.text ?? { ja: '', 'zh-CN': '', en: '' });
+  const [active, setActive] = useState(rule?.active ?? true);
+  const s = useSubmit(onSaved);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = { text, active };
+    void s.run(() => (rule ? api.put(`/settings/acceptance-rules/${rule.id}`, body, { schema: acceptanceRule }) : api.post('/settings/acceptance-rules', body, { schema: acceptanceRule })));
+  }
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ErrorAlert>{s.error}</ErrorAlert>
+      {LOCALES.map((l) => (
+        <Field key={l} label={t('caseSettings.ruleText', { language: t(`languages.${l}`) })} error={s.fieldErrors[`text.${l}`]}>
+          {(p) => <textarea {...p} className="input textarea" name={`text-${l}`} lang={l} rows={2} maxLength={1000} value={text[l]} onChange={(e) => setText((x) => ({ ...x, [l]: e.target.value }))} />}
+        </Field>
+      ))}
+      <Check label={t('common.active')} name="active" checked={active} onChange={setActive} />
+      <DialogButtons busy={s.busy} existing={!!rule} onCancel={onCancel} />
+    </form>
+  );
+}
+
+interface FeeDraft {
+  name: string;
+  minutes: string;
+  amount: string;
+  currency: string;
+  interpreterIncluded: boolean;
+  active: boolean;
+}
+
+function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [d, setD] = useState<FeeDraft>(
+    fee
+      ? { ...fee, minutes: String(fee.minutes), amount: String(fee.amount) }
+      : { name: '', minutes: '60', amount: '', currency: 'JPY', interpreterIncluded: false, active: true },
+  );
+  const set = <K extends keyof FeeDraft>(k: K, v: FeeDraft[K]) => setD((x) => ({ ...x, [k]: v }));
+  const s = useSubmit(onSaved);
+  const num = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v));
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = { ...d, minutes: num(d.minutes), amount: num(d.amount.replace(/[,\s]/g, '')), currency: d.currency.trim().toUpperCase() };
+    void s.run(() => (fee ? api.put(`/settings/fee-schedules/${fee.id}`, body, { schema: feeSchedule }) : api.post('/settings/fee-schedules', body, { schema: feeSchedule })));
+  }
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ErrorAlert>{s.error}</ErrorAlert>
+      <Field label={t('caseSettings.feeName')} error={s.fieldErrors.name}>
+        {(p) => <input {...p} className="input" name="name" maxLength={200} value={d.name} onChange={(e) => set('name', e.target.value)} />}
+      </Field>
+      <div className="form__row">
+        <Field label={t('caseSettings.feeMinutes')} error={s.fieldErrors.minutes}>
+          {(p) => <input {...p} className="input" name="minutes" type="number" min={10} max={480} step={5} value={d.minutes} onChange={(e) => set('minutes', e.target.value)} />}
+        </Field>
+        <Field label={t('caseSettings.feeAmount')} error={s.fieldErrors.amount}>
+          {(p) => <input {...p} className="input" name="amount" inputMode="numeric" value={d.amount} onChange={(e) => set('amount', e.target.value)} />}
+        </Field>
+        <Field label={t('caseSettings.feeCurrency')} hint={t('caseSettings.feeCurrencyHint')} error={s.fieldErrors.currency}>
+          {(p) => <input {...p} className="input input--short" name="currency" maxLength={3} value={d.currency} onChange={(e) => set('currency', e.target.value.toUpperCase())} />}
+        </Field>
+      </div>
+      <Check label={t('caseSettings.feeInterpreter')} name="interpreterIncluded" checked={d.interpreterIncluded} onChange={(v) => set('interpreterIncluded', v)} />
+      <Check label={t('common.active')} name="active" checked={d.active} onChange={(v) => set('active', v)} />
+      <DialogButtons busy={s.busy} existing={!!fee} onCancel={onCancel} />
+    </form>
+  );
+}
+
+function ConsentCard({ locale }: { locale: Locale }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const current = useLoad(() => api.get('/consent/current', { query: { locale }, schema: consentVersion }), `consent-${locale}`);
+  const [editing, setEditing] = useState(false);
+  const [body, setBody] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const s = useSubmit(() => {
+    setEditing(false);
+    setNotice(t('caseSettings.consentPublished'));
+    current.reload();
+  });
+  const missing = current.errorCode === 'not_found';
+  const language = t(`languages.${locale}`);
+  return (
+    <section className="card consent-card" aria-labelledby={`consent-${locale}`} data-testid={`consent-${locale}`}>
+      <div className="case-card__head">
+        <h3 id={`consent-${locale}`} lang={locale}>
+          {language}
+        </h3>
+        {current.data && <span className="badge badge--info">{t('caseSettings.consentVersion', { version: current.data.version })}</span>}
+      </div>
+      <Notice>{notice}</Notice>
+      {missing ? <Notice tone="warning">{t('caseSettings.consentMissing')}</Notice> : <ErrorAlert>{current.error}</ErrorAlert>}
+      {current.data && (
+        <>
+          <p className="field__hint">{t('caseSettings.consentSince', { at: fmt.dateTime(current.data.createdAt) })}</p>
+          <div className="consent-text consent-text--small" lang={locale} tabIndex={0} role="region" aria-label={language}>
+            {current.data.body}
+          </div>
+        </>
+      )}
+      <div className="form__actions">
+        <button
+          type="button"
+          className="button button--secondary"
+          onClick={() => {
+            setNotice(null);
+            setBody(current.data?.body ?? '');
+            setEditing(true);
+          }}
+        >
+          {t('caseSettings.consentNewVersion')}
+        </button>
+      </div>
+      {editing && (
+        <Dialog title={t('caseSettings.consentNewVersionOf', { language })} onClose={() => setEditing(false)} wide>
+          <form
+            className="form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void s.run(() => api.post('/consent', { locale, body }, { schema: consentVersion }));
+            }}
+            noValidate
+          >
+            <p>{t('caseSettings.consentExplain')}</p>
+            <ErrorAlert>{s.error}</ErrorAlert>
+            <Field label={t('caseSettings.consentBody')} error={s.fieldErrors.body}>
+              {(p) => <textarea {...p} className="input textarea textarea--tall" name="body" lang={locale} rows={14} value={body} onChange={(e) => setBody(e.target.value)} />}
+            </Field>
+            <div className="form__actions">
+              <button type="submit" className="button" disabled={s.busy}>
+                {t('caseSettings.consentPublish')}
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => setEditing(false)}>
+                {t('common.cancel')}
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </section>
+  );
+}
+
+export function SettingsPage() {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const locale = i18n.language as Locale;
+  const rules = useLoad(() => api.get('/settings/acceptance-rules', { schema: acceptanceRuleList }), 'rules');
+  const fees = useLoad(() => api.get('/settings/fee-schedules', { schema: feeScheduleList }), 'fees');
+  const [rule, setRule] = useState<Rule | 'new' | null>(null);
+  const [fee, setFee] = useState<Fee | 'new' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const activeBadge = (active: boolean) => <span className={`badge ${active ? 'badge--ok' : 'badge--off'}`}>{active ? t('common.active') : t('common.disabled')}</span>;
+
+  return (
+    <>
+      <PageHead title={t('caseSettings.title')} intro={t('caseSettings.intro')} />
+      <Notice>{notice}</Notice>
+
+      <section className="settings-section" aria-labelledby="settings-rules">
+        <div className="page-head">
+          <div>
+            <h2 id="settings-rules">{t('caseSettings.rulesTitle')}</h2>
+            <p className="muted">{t('caseSettings.rulesIntro')}</p>
+          </div>
+          <button type="button" className="button" onClick={() => { setNotice(null); setRule('new'); }}>
+            {t('caseSettings.ruleAdd')}
+          </button>
+        </div>
+        <ErrorAlert>{rules.error}</ErrorAlert>
+        <DataTable
+          label={t('caseSettings.rulesTitle')}
+          testId="rules"
+          loading={rules.loading}
+          items={rules.data?.items}
+          columns={[t('caseSettings.ruleTextShort'), t('common.status'), t('common.actions')]}
+          rowKey={(r) => r.id}
+          rowClassName={(r) => (r.active ? undefined : 'row--disabled')}
+          renderRow={(r) => (
+            <>
+              <td className="cell-wrap">
+                {r.text[locale] || r.text.en}
+                {LOCALES.filter((l) => l !== locale).map((l) => (
+                  <span key={l} className="cell-sub" lang={l}>
+                    {r.text[l]}
+                  </span>
+                ))}
+              </td>
+              <td>{activeBadge(r.active)}</td>
+              <td>
+                <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setRule(r); }}>
+                  {t('common.edit')}
+                </button>
+              </td>
+            </>
+          )}
+        />
+      </section>
+
+      <section className="settings-section" aria-labelledby="settings-fees">
+        <div className="page-head">
+          <div>
+            <h2 id="settings-fees">{t('caseSettings.feesTitle')}</h2>
+            <p className="muted">{t('caseSettings.feesIntro')}</p>
+          </div>
+          <button type="button" className="button" onClick={() => { setNotice(null); setFee('new'); }}>
+            {t('caseSettings.feeAdd')}
+          </button>
+        </div>
+        <ErrorAlert>{fees.error}</ErrorAlert>
+        <DataTable
+          label={t('caseSettings.feesTitle')}
+          testId="fees"
+          loading={fees.loading}
+          items={fees.data?.items}
+          columns={[t('caseSettings.feeName'), t('caseSettings.feeMinutes'), t('caseSettings.feeAmount'), t('caseSettings.feeInterpreterShort'), t('common.status'), t('common.actions')]}
+          rowKey={(f) => f.id}
+          rowClassName={(f) => (f.active ? undefined : 'row--disabled')}
+          renderRow={(f) => (
+            <>
+              <td className="cell-wrap">{f.name}</td>
+              <td className="cell-num">{t('caseSettings.minutes', { count: f.minutes })}</td>
+              <td className="cell-num">{fmt.money(f.amount, f.currency)}</td>
+              <td>{f.interpreterIncluded ? t('common.yes') : t('common.no')}</td>
+              <td>{activeBadge(f.active)}</td>
+              <td>
+                <button type="button" className="button button--secondary button--small" onClick={() => { setNotice(null); setFee(f); }}>
+                  {t('common.edit')}
+                </button>
+              </td>
+            </>
+          )}
+        />
+      </section>
+
+      <section className="settings-section" aria-labelledby="settings-consent">
+        <h2 id="settings-consent">{t('caseSettings.consentTitle')}</h2>
+        <p className="muted">{t('caseSettings.consentIntro')}</p>
+        <div className="consent-grid">
+          {LOCALES.map((l) => (
+            <ConsentCard key={l} locale={l} />
+          ))}
+        </div>
+      </section>
+      <TimeZoneNote />
+
+      {rule && (
+        <Dialog title={rule === 'new' ? t('caseSettings.ruleAdd') : t('caseSettings.ruleEdit')} onClose={() => setRule(null)} wide>
+          <RuleForm
+            rule={rule === 'new' ? null : rule}
+            onCancel={() => setRule(null)}
+            onSaved={() => {
+              setRule(null);
+              setNotice(t('common.saved'));
+              rules.reload();
+            }}
+          />
+        </Dialog>
+      )}
+      {fee && (
+        <Dialog title={fee === 'new' ? t('caseSettings.feeAdd') : t('caseSettings.feeEdit')} onClose={() => setFee(null)}>
+          <FeeForm
+            fee={fee === 'new' ? null : fee}
+            onCancel={() => setFee(null)}
+            onSaved={() => {
+              setFee(null);
+              setNotice(t('common.saved'));
+              fees.reload();
+            }}
+          />
+        </Dialog>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,248 @@
+import { useMemo, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import type { z } from 'zod';
+import { caseDetail } from '@kakehashi/core';
+import { api } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert } from '../../components/Alert.tsx';
+import { MessageThread } from '../../components/MessageThread.tsx';
+import { Card, StatusBadge } from './parts.tsx';
+import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
+
+export type CaseDetail = z.infer<typeof caseDetail>;
+
+const FINAL = ['closed', 'cancelled', 'withdrawn'];
+
+/** One labelled value; empty values show a dash so the grid stays readable. */
+function Fact({ label, children, wide, testId }: { label: string; children: ReactNode; wide?: boolean; testId?: string }) {
+  const { t } = useTranslation();
+  const empty = children === '' || children === null || children === undefined;
+  return (
+    <div className={wide ? 'facts__wide' : undefined} data-testid={testId}>
+      <dt>{label}</dt>
+      <dd>{empty ? t('common.none') : children}</dd>
+    </div>
+  );
+}
+
+function useRegionName() {
+  const { i18n } = useTranslation();
+  const names = useMemo(() => {
+    try {
+      return new Intl.DisplayNames([i18n.language], { type: 'region' });
+    } catch {
+      return null;
+    }
+  }, [i18n.language]);
+  return (code: string) => {
+    let name: string | undefined;
+    try {
+      name = names?.of(code);
+    } catch {
+      name = undefined;
+    }
+    return name && name !== code ? `${name} (${code})` : code;
+  };
+}
+
+function Details({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const region = useRegionName();
+  const { patient: p, requester: r, medical: m } = c;
+  return (
+    <>
+      <Card id="case-patient" title={t('caseView.patientTitle')}>
+        <dl className="facts facts--compact">
+          <Fact label={t('caseRequest.nameNative')}>{p.nameNative}</Fact>
+          <Fact label={t('caseRequest.nameLatin')}>{p.nameLatin}</Fact>
+          <Fact label={t('caseRequest.birthDate')}>{fmt.date(p.birthDate)}</Fact>
+          <Fact label={t('caseRequest.sex')}>{t(`caseTerms.sexes.${p.sex}`)}</Fact>
+          <Fact label={t('caseRequest.nationality')}>{region(p.nationality)}</Fact>
+          <Fact label={t('caseView.residence')}>{`${p.city}, ${region(p.country)}`}</Fact>
+          <Fact label={t('caseRequest.timeZone')}>{p.timeZone}</Fact>
+          <Fact label={t('caseRequest.preferredLocale')}>{t(`languages.${p.preferredLocale}`)}</Fact>
+        </dl>
+      </Card>
+
+      <Card id="case-requester" title={t('caseView.requesterTitle')}>
+        <dl className="facts facts--compact">
+          <Fact label={t('caseView.requesterType')}>{t(`cases.requesterTypes.${r.type}`)}</Fact>
+          <Fact label={t('caseRequest.requesterName')}>{r.name}</Fact>
+          {r.organisation && <Fact label={t('caseRequest.organisation')}>{r.organisation}</Fact>}
+          <Fact label={t('caseRequest.email')}>
+            <a href={`mailto:${r.email}`} className="cell-mono">
+              {r.email}
+            </a>
+          </Fact>
+          <Fact label={t('caseRequest.phone')}>
+            <a href={`tel:${r.phone.replace(/[^\d+]/g, '')}`}>{r.phone}</a>
+          </Fact>
+          {r.wechatId && <Fact label={t('caseRequest.wechatId')}>{r.wechatId}</Fact>}
+        </dl>
+      </Card>
+
+      <Card id="case-medical" title={t('caseView.medicalTitle')}>
+        <dl className="facts facts--compact facts--text">
+          <Fact label={t('caseRequest.department')}>{m.departmentName}</Fact>
+          <Fact label={t('caseRequest.primaryDoctor')}>{m.primaryDoctor}</Fact>
+          <Fact label={t('caseRequest.primaryHospital')}>{m.primaryHospital}</Fact>
+          <Fact label={t('caseRequest.diagnosis')} wide>
+            <span className="prewrap">{m.diagnosis}</span>
+          </Fact>
+          <Fact label={t('caseRequest.currentTreatment')} wide>
+            {m.currentTreatment && <span className="prewrap">{m.currentTreatment}</span>}
+          </Fact>
+          <Fact label={t('caseRequest.pastTreatment')} wide>
+            {m.pastTreatment && <span className="prewrap">{m.pastTreatment}</span>}
+          </Fact>
+          <Fact label={t('caseRequest.questions')} wide>
+            <span className="prewrap">{m.questions}</span>
+          </Fact>
+        </dl>
+      </Card>
+
+      <Card id="case-dates" title={t('caseRequest.datesTitle')}>
+        {c.preferredDates.length === 0 ? (
+          <p className="muted">{t('caseView.noDates')}</p>
+        ) : (
+          <ul className="plain-list">
+            {c.preferredDates.map((d, i) => (
+              <li key={`${d.date}-${i}`}>
+                <strong>{fmt.date(d.date)}</strong>
+                {d.note && <span className="muted"> — {d.note}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+
+      <Card id="case-consent" title={t('caseView.consentTitle')}>
+        <dl className="facts facts--compact">
+          <Fact label={t('caseView.consentVersion')}>{t('caseView.consentVersionValue', { version: c.consent.version, language: t(`languages.${c.consent.locale}`) })}</Fact>
+          <Fact label={t('caseView.consentAt')}>{fmt.dateTime(c.consent.acceptedAt)}</Fact>
+          <Fact label={t('caseView.consentBy')}>{c.consent.acceptedBy}</Fact>
+          <Fact label={t('caseView.consentWithdrawn')} testId="consent-withdrawn">
+            {c.consent.withdrawnAt ? <span className="badge badge--error">{fmt.dateTime(c.consent.withdrawnAt)}</span> : t('caseView.notWithdrawn')}
+          </Fact>
+        </dl>
+      </Card>
+    </>
+  );
+}
+
+function History({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  return (
+    <ol className="history" data-testid="history">
+      {[...c.history].reverse().map((h, i) => (
+        <li key={`${h.at}-${i}`} className="history__item">
+          <div className="history__line">
+            <StatusBadge status={h.toStatus} />
+            <time dateTime={h.at} className="muted">
+              {fmt.dateTime(h.at)}
+            </time>
+          </div>
+          <span className="cell-sub">{h.actor ?? t('common.none')}</span>
+          {h.note && <p className="history__note prewrap">{h.note}</p>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function TeamList({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  if (c.team.length === 0) return <p className="muted">{t('caseView.teamNone')}</p>;
+  return (
+    <ul className="plain-list" data-testid="team">
+      {c.team.map((m) => (
+        <li key={`${m.userId}-${m.role}`}>
+          <strong>{m.name}</strong> <span className="muted">{t(`roles.${m.role}`)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function CasePage() {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const { id = '' } = useParams();
+  const c = useLoad(() => api.get(`/cases/${id}`, { schema: caseDetail }), `case-${id}-${i18n.language}`);
+  const d = c.data && c.data.id === id ? c.data : null;
+
+  if (!d) {
+    return (
+      <>
+        <PageHead title={t('caseView.titlePlain')} />
+        <ErrorAlert>{c.error}</ErrorAlert>
+        {c.loading && <p role="status">{t('common.loading')}</p>}
+        <p>
+          <Link to="/cases">{t('caseView.backToInbox')}</Link>
+        </p>
+      </>
+    );
+  }
+
+  const manage = d.allowed.manage && !FINAL.includes(d.status);
+  const update = (next: CaseDetail) => c.setData(next);
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/cases">{t('caseView.backToInbox')}</Link>
+      </p>
+      <PageHead title={t('caseView.title', { number: d.number })} intro={`${d.patient.nameNative} · ${d.patient.nameLatin}`} />
+      <ErrorAlert>{c.error}</ErrorAlert>
+      <section className="card case-summary" aria-label={t('caseView.summary')}>
+        <dl className="facts facts--compact">
+          <Fact label={t('common.status')} testId="case-status">
+            <StatusBadge status={d.status} />
+          </Fact>
+          <Fact label={t('caseView.since')}>{fmt.dateTime(d.statusSince)}</Fact>
+          <Fact label={t('caseView.received')}>{fmt.dateTime(d.createdAt)}</Fact>
+          <Fact label={t('caseView.institution')}>{d.institution?.name}</Fact>
+          <Fact label={t('caseView.eligibility')} testId="case-eligibility">
+            <span className={`badge ${d.eligibility === 'eligible' ? 'badge--ok' : d.eligibility === 'ineligible' ? 'badge--error' : 'badge--warn'}`}>
+              {t(`caseTerms.eligibility.${d.eligibility}`)}
+            </span>
+          </Fact>
+          <Fact label={t('caseView.fee')} testId="case-fee">
+            {d.fee.amount !== null ? `${fmt.money(d.fee.amount, d.fee.currency)} · ${t(`caseTerms.paymentStatuses.${d.fee.paymentStatus}`)}` : t(`caseTerms.paymentStatuses.${d.fee.paymentStatus}`)}
+          </Fact>
+        </dl>
+        {d.allowed.manage && FINAL.includes(d.status) && <p className="muted">{t('caseView.finalNote')}</p>}
+        {!d.allowed.manage && <p className="muted">{t('caseView.readOnlyNote')}</p>}
+      </section>
+
+      <div className="case-layout">
+        <div className="case-layout__main">
+          <Details c={d} />
+          <Card id="case-history" title={t('caseView.historyTitle')}>
+            <History c={d} />
+          </Card>
+        </div>
+        <div className="case-layout__side">
+          {manage && <StatusPanel c={d} onChange={update} />}
+          {manage && <ScreeningPanel c={d} onChange={update} />}
+          <Card id="case-documents" title={t('caseView.documentsTitle')}>
+            <DocumentsPanel c={d} manage={manage} onChange={update} />
+          </Card>
+          <Card id="case-team" title={t('caseView.teamTitle')}>
+            {manage ? <TeamPanel c={d} onChange={update} /> : <TeamList c={d} />}
+          </Card>
+          {manage && <FeePanel c={d} onChange={update} />}
+          {d.allowed.manage && <GuestLinkPanel c={d} />}
+          <Card id="case-messages" title={t('messages.title')}>
+            <MessageThread caseId={d.id} side="staff" />
+          </Card>
+        </div>
+      </div>
+      <TimeZoneNote />
+    </>
+  );
+}

@@ -1,0 +1,534 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import {
+  DOCUMENT_KINDS,
+  PAYMENT_STATUSES,
+  TEAM_ROLES,
+  acceptanceRuleList,
+  caseDetail,
+  departmentList,
+  feeScheduleList,
+  guestLinkCreated,
+  staffList,
+  type CaseStatus,
+  type DocumentKind,
+  type Locale,
+} from '@kakehashi/core';
+import type { z } from 'zod';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
+import { Check, Field } from '../../components/Field.tsx';
+import { CopyBox } from '../../components/CopyBox.tsx';
+import { Card } from './parts.tsx';
+
+type CaseDetail = z.infer<typeof caseDetail>;
+type TeamRole = (typeof TEAM_ROLES)[number];
+type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+type Props = { c: CaseDetail; onChange: (c: CaseDetail) => void };
+
+/** Sends one change; the server answers the whole case again, which replaces the page's copy. */
+function useAction(onChange: (c: CaseDetail) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [notice, setNotice] = useState<string | null>(null);
+  async function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    setNotice(null);
+    try {
+      onChange(await send());
+      setNotice(done ?? null);
+      return true;
+    } catch (e) {
+      setError(errorMessage(e));
+      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, fieldErrors, notice, run };
+}
+
+export function StatusPanel({ c, onChange }: Props) {
+  const { t } = useTranslation();
+  const [to, setTo] = useState<CaseStatus | null>(null);
+  const [note, setNote] = useState('');
+  const a = useAction(onChange);
+
+  async function confirm(e: FormEvent) {
+    e.preventDefault();
+    if (!to) return;
+    const ok = await a.run(() => api.post(`/cases/${c.id}/status`, { to, note }, { schema: caseDetail }), t('caseView.statusChanged'));
+    if (ok) {
+      setTo(null);
+      setNote('');
+    }
+  }
+
+  return (
+    <Card id="case-status-actions" title={t('caseView.statusTitle')}>
+      <Notice>{a.notice}</Notice>
+      {!to && <ErrorAlert>{a.error}</ErrorAlert>}
+      {c.allowed.transitions.length === 0 ? (
+        <p className="muted">{t('caseView.noTransitions')}</p>
+      ) : (
+        <div className="button-row">
+          {c.allowed.transitions.map((s) => (
+            <button
+              key={s}
+              type="button"
+              className={`button button--small ${s === 'cancelled' || s === 'withdrawn' ? 'button--danger-outline' : 'button--secondary'}`}
+              onClick={() => {
+                setTo(s);
+                setNote('');
+              }}
+            >
+              {t('caseView.moveTo', { status: t(`cases.status.${s}`) })}
+            </button>
+          ))}
+        </div>
+      )}
+      {to && (
+        <Dialog title={t('caseView.moveTo', { status: t(`cases.status.${to}`) })} onClose={() => setTo(null)}>
+          <form className="form" onSubmit={confirm} noValidate>
+            <p>{t('caseView.moveExplain', { from: t(`cases.status.${c.status}`), to: t(`cases.status.${to}`) })}</p>
+            <ErrorAlert>{a.error}</ErrorAlert>
+            <Field label={t('caseView.note')} hint={t('caseView.noteHint')} error={a.fieldErrors.note}>
+              {(p) => <textarea {...p} className="input textarea" name="note" rows={3} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />}
+            </Field>
+            <div className="form__actions">
+              <button type="submit" className={`button${to === 'cancelled' || to === 'withdrawn' ? ' button--danger' : ''}`} disabled={a.busy}>
+                {t('caseView.moveConfirm')}
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => setTo(null)}>
+                {t('common.cancel')}
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </Card>
+  );
+}
+
+export function ScreeningPanel({ c, onChange }: Props) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
+  const rules = useLoad(() => api.get('/settings/acceptance-rules', { schema: acceptanceRuleList }), 'acceptance-rules');
+  const [checked, setChecked] = useState<Record<string, boolean>>(c.screening);
+  const [eligibility, setEligibility] = useState<'eligible' | 'ineligible' | ''>(c.eligibility === 'pending' ? '' : c.eligibility);
+  const [reason, setReason] = useState(c.eligibilityReason);
+  const [confirming, setConfirming] = useState(false);
+  const [choiceError, setChoiceError] = useState<string | null>(null);
+  const a = useAction(onChange);
+  const active = rules.data?.items.filter((r) => r.active) ?? [];
+
+  async function save() {
+    const ok = await a.run(
+      () => api.post(`/cases/${c.id}/screening`, { eligibility, reason, rules: Object.fromEntries(active.map((r) => [r.id, !!checked[r.id]])) }, { schema: caseDetail }),
+      t('caseView.screeningSaved'),
+    );
+    setConfirming(false);
+    return ok;
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setChoiceError(null);
+    if (!eligibility) {
+      setChoiceError(t('caseRequest.chooseOne'));
+      return;
+    }
+    if (eligibility === 'ineligible' && reason.trim()) setConfirming(true);
+    else void save();
+  }
+
+  return (
+    <Card id="case-screening" title={t('caseView.screeningTitle')}>
+      <form className="form" onSubmit={submit} noValidate data-testid="screening">
+        <Notice>{a.notice}</Notice>
+        <ErrorAlert>{a.error ?? rules.error}</ErrorAlert>
+        <fieldset className="choice">
+          <legend>{t('caseView.rulesTitle')}</legend>
+          {rules.loading && !rules.data && <p role="status">{t('common.loading')}</p>}
+          {rules.data && active.length === 0 && <p className="muted">{t('caseView.rulesNone')}</p>}
+          {active.map((r) => (
+            <Check key={r.id} label={r.text[locale] || r.text.en} checked={!!checked[r.id]} onChange={(v) => setChecked((x) => ({ ...x, [r.id]: v }))} />
+          ))}
+        </fieldset>
+        <fieldset className={`choice${choiceError ? ' field--invalid' : ''}`}>
+          <legend>{t('caseView.decision')}</legend>
+          <div className="choice__options">
+            {(['eligible', 'ineligible'] as const).map((v) => (
+              <label key={v} className="choice__option">
+                <input type="radio" name="eligibility" value={v} checked={eligibility === v} onChange={() => setEligibility(v)} />
+                <span>{t(`caseTerms.eligibility.${v}`)}</span>
+              </label>
+            ))}
+          </div>
+          {choiceError && <p className="field__error">{choiceError}</p>}
+        </fieldset>
+        <Field
+          label={t('caseView.reason')}
+          hint={eligibility === 'ineligible' ? t('caseView.reasonHintDecline') : t('caseView.reasonHint')}
+          error={a.fieldErrors.reason}
+        >
+          {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+        <div className="form__actions">
+          <button type="submit" className={`button${eligibility === 'ineligible' ? ' button--danger' : ''}`} disabled={a.busy}>
+            {t('caseView.screeningSave')}
+          </button>
+        </div>
+      </form>
+      {confirming && (
+        <ConfirmDialog
+          title={t('caseView.declineTitle')}
+          message={t('caseView.declineConfirm', { number: c.number })}
+          confirmLabel={t('caseView.declineButton')}
+          busy={a.busy}
+          onConfirm={() => void save()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
+    </Card>
+  );
+}
+
+export function DocumentsPanel({ c, manage, onChange }: Props & { manage: boolean }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const byKind = new Map(c.documents.map((d) => [d.kind, d]));
+  const [asking, setAsking] = useState(false);
+  const [kinds, setKinds] = useState<DocumentKind[]>([]);
+  const [note, setNote] = useState('');
+  const a = useAction(onChange);
+
+  function mark(kind: DocumentKind, status: 'received' | 'missing') {
+    void a.run(
+      () => api.put(`/cases/${c.id}/documents/${kind}`, { status, note: byKind.get(kind)?.note ?? '' }, { schema: caseDetail }),
+      t('caseView.documentMarked', { kind: t(`cases.documentKinds.${kind}`), status: t(`caseTerms.documentStatuses.${status}`) }),
+    );
+  }
+
+  async function ask(e: FormEvent) {
+    e.preventDefault();
+    const ok = await a.run(() => api.post(`/cases/${c.id}/documents/request`, { kinds, note }, { schema: caseDetail }), t('caseView.documentsRequested'));
+    if (ok) {
+      setAsking(false);
+      setKinds([]);
+      setNote('');
+    }
+  }
+
+  return (
+    <>
+      {!asking && <Notice>{a.notice}</Notice>}
+      {!asking && <ErrorAlert>{a.error}</ErrorAlert>}
+      <ul className="doclist" data-testid="case-documents">
+        {DOCUMENT_KINDS.map((kind) => {
+          const d = byKind.get(kind);
+          return (
+            <li key={kind} className="doclist__item" data-kind={kind}>
+              <div className="doclist__head">
+                <span className="doclist__kind">{t(`cases.documentKinds.${kind}`)}</span>
+                <span className={`badge ${!d ? 'badge--off' : d.status === 'received' ? 'badge--ok' : d.status === 'missing' ? 'badge--error' : 'badge--warn'}`}>
+                  {d ? t(`caseTerms.documentStatuses.${d.status}`) : t('caseView.notRequested')}
+                </span>
+              </div>
+              {d?.note && <p className="doclist__note prewrap">{d.note}</p>}
+              {d && (d.receivedAt || d.requestedAt) && (
+                <span className="cell-sub">
+                  {d.receivedAt ? t('caseView.receivedAt', { at: fmt.dateTime(d.receivedAt) }) : t('caseView.requestedAt', { at: fmt.dateTime(d.requestedAt) })}
+                </span>
+              )}
+              {manage && (
+                <div className="button-row">
+                  {d?.status !== 'received' && (
+                    <button type="button" className="button button--secondary button--small" disabled={a.busy} onClick={() => mark(kind, 'received')}>
+                      {t('caseView.markReceived')}
+                    </button>
+                  )}
+                  {d && d.status !== 'missing' && (
+                    <button type="button" className="button button--secondary button--small" disabled={a.busy} onClick={() => mark(kind, 'missing')}>
+                      {t('caseView.markMissing')}
+                    </button>
+                  )}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {manage && (
+        <div className="form__aside">
+          <button type="button" className="button" onClick={() => setAsking(true)}>
+            {t('caseView.askDocuments')}
+          </button>
+        </div>
+      )}
+      {asking && (
+        <Dialog title={t('caseView.askDocuments')} onClose={() => setAsking(false)}>
+          <form className="form" onSubmit={ask} noValidate>
+            <p>{t('caseView.askExplain')}</p>
+            <ErrorAlert>{a.error}</ErrorAlert>
+            <fieldset className={`choice${a.fieldErrors.kinds ? ' field--invalid' : ''}`}>
+              <legend>{t('caseView.askKinds')}</legend>
+              {DOCUMENT_KINDS.map((k) => (
+                <Check
+                  key={k}
+                  label={t(`cases.documentKinds.${k}`)}
+                  name="kinds"
+                  checked={kinds.includes(k)}
+                  onChange={(v) => setKinds((x) => (v ? [...x, k] : x.filter((y) => y !== k)))}
+                />
+              ))}
+              {a.fieldErrors.kinds && <p className="field__error">{t('caseView.askKindsRequired')}</p>}
+            </fieldset>
+            <Field label={t('caseView.askNote')} hint={t('caseView.askNoteHint')} error={a.fieldErrors.note}>
+              {(p) => <textarea {...p} className="input textarea" name="note" rows={4} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />}
+            </Field>
+            <div className="form__actions">
+              <button type="submit" className="button" disabled={a.busy}>
+                {t('caseView.askSend')}
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => setAsking(false)}>
+                {t('common.cancel')}
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+export function TeamPanel({ c, onChange }: Props) {
+  const { t, i18n } = useTranslation();
+  const staff = useLoad(() => api.get('/staff', { schema: staffList }), 'staff');
+  const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${i18n.language}`);
+  const [department, setDepartment] = useState(c.medical.department);
+  const [members, setMembers] = useState(c.team.map((m) => ({ userId: m.userId, role: m.role, name: m.name })));
+  const [role, setRole] = useState<TeamRole>('physician');
+  const [userId, setUserId] = useState('');
+  const a = useAction(onChange);
+  const candidates = useMemo(() => (staff.data?.items ?? []).filter((s) => s.role === role && !members.some((m) => m.userId === s.id && m.role === role)), [staff.data, role, members]);
+  useEffect(() => setUserId(''), [role]);
+
+  function add() {
+    const person = staff.data?.items.find((s) => s.id === userId && s.role === role);
+    if (!person) return;
+    setMembers((m) => [...m, { userId: person.id, role, name: person.name }]);
+    setUserId('');
+  }
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    void a.run(
+      () => api.put(`/cases/${c.id}/team`, { department, members: members.map(({ userId: u, role: r }) => ({ userId: u, role: r })) }, { schema: caseDetail }),
+      t('caseView.teamSaved'),
+    );
+  }
+
+  return (
+    <form className="form" onSubmit={save} noValidate data-testid="team-form">
+      <Notice>{a.notice}</Notice>
+      <ErrorAlert>{a.error ?? staff.error}</ErrorAlert>
+      <Field label={t('caseRequest.department')} error={a.fieldErrors.department}>
+        {(p) => (
+          <select {...p} className="input" name="department" value={department} onChange={(e) => setDepartment(e.target.value)}>
+            {!departments.data && <option value={department}>{c.medical.departmentName}</option>}
+            {departments.data?.items.map((d) => (
+              <option key={d.code} value={d.code}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {members.length === 0 ? (
+        <p className="muted">{t('caseView.teamNone')}</p>
+      ) : (
+        <ul className="member-list" aria-label={t('caseView.teamMembers')}>
+          {members.map((m, i) => (
+            <li key={`${m.userId}-${m.role}`} className={a.fieldErrors[`members.${i}.userId`] ? 'member-list__item field--invalid' : 'member-list__item'}>
+              <span>
+                <strong>{m.name}</strong> <span className="muted">{t(`roles.${m.role}`)}</span>
+              </span>
+              <button
+                type="button"
+                className="button button--ghost button--small"
+                aria-label={t('caseView.removeMember', { name: m.name })}
+                onClick={() => setMembers((x) => x.filter((_, j) => j !== i))}
+              >
+                {t('caseView.remove')}
+              </button>
+              {a.fieldErrors[`members.${i}.userId`] && <p className="field__error">{a.fieldErrors[`members.${i}.userId`]}</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <fieldset className="choice">
+        <legend>{t('caseView.addMember')}</legend>
+        <div className="form__row form__row--tight">
+          <Field label={t('caseView.memberRole')}>
+            {(p) => (
+              <select {...p} className="input" name="memberRole" value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
+                {TEAM_ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`roles.${r}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label={t('caseView.memberPerson')}>
+            {(p) => (
+              <select {...p} className="input" name="memberPerson" value={userId} onChange={(e) => setUserId(e.target.value)}>
+                <option value="">{candidates.length ? t('caseRequest.choose') : t('caseView.nobodyWithRole')}</option>
+                {candidates.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <button type="button" className="button button--secondary button--small" onClick={add} disabled={!userId}>
+          {t('caseView.addToTeam')}
+        </button>
+      </fieldset>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={a.busy}>
+          {t('caseView.teamSave')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function FeePanel({ c, onChange }: Props) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const schedules = useLoad(() => api.get('/settings/fee-schedules', { schema: feeScheduleList }), 'fee-schedules');
+  const [scheduleId, setScheduleId] = useState(c.fee.scheduleId ?? '');
+  const [amount, setAmount] = useState(c.fee.amount === null ? '' : String(c.fee.amount));
+  const [currency, setCurrency] = useState(c.fee.currency ?? 'JPY');
+  const [paymentStatus, setPaymentStatus] = useState<PaymentStatus>(c.fee.paymentStatus);
+  const a = useAction(onChange);
+  const options = (schedules.data?.items ?? []).filter((s) => s.active || s.id === scheduleId);
+
+  function pick(id: string) {
+    setScheduleId(id);
+    const s = schedules.data?.items.find((x) => x.id === id);
+    if (s) {
+      setAmount(String(s.amount));
+      setCurrency(s.currency);
+      if (paymentStatus === 'none') setPaymentStatus('quoted');
+    }
+  }
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    const n = amount.trim() === '' ? null : Number(amount.replace(/[,\s]/g, ''));
+    void a.run(
+      () =>
+        api.put(
+          `/cases/${c.id}/fee`,
+          { scheduleId: scheduleId || null, amount: n !== null && Number.isFinite(n) ? n : n === null ? null : amount, currency: currency.trim().toUpperCase() || null, paymentStatus },
+          { schema: caseDetail },
+        ),
+      t('caseView.feeSaved'),
+    );
+  }
+
+  return (
+    <Card id="case-fee-panel" title={t('caseView.feeTitle')}>
+      <form className="form" onSubmit={save} noValidate data-testid="fee-form">
+        <Notice>{a.notice}</Notice>
+        <ErrorAlert>{a.error ?? schedules.error}</ErrorAlert>
+        <Field label={t('caseView.feeSchedule')} error={a.fieldErrors.scheduleId}>
+          {(p) => (
+            <select {...p} className="input" name="scheduleId" value={scheduleId} onChange={(e) => pick(e.target.value)}>
+              <option value="">{t('caseView.feeNoSchedule')}</option>
+              {options.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {t('caseView.feeOption', { name: s.name, amount: fmt.money(s.amount, s.currency), minutes: s.minutes })}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div className="form__row form__row--tight">
+          <Field label={t('caseView.feeAmount')} error={a.fieldErrors.amount}>
+            {(p) => <input {...p} className="input" name="amount" inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} />}
+          </Field>
+          <Field label={t('caseView.feeCurrency')} error={a.fieldErrors.currency}>
+            {(p) => <input {...p} className="input input--short" name="currency" maxLength={3} autoCapitalize="characters" value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} />}
+          </Field>
+        </div>
+        <Field label={t('caseView.paymentStatus')} error={a.fieldErrors.paymentStatus}>
+          {(p) => (
+            <select {...p} className="input" name="paymentStatus" value={paymentStatus} onChange={(e) => setPaymentStatus(e.target.value as PaymentStatus)}>
+              {PAYMENT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`caseTerms.paymentStatuses.${s}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={a.busy}>
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+export function GuestLinkPanel({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [link, setLink] = useState<z.infer<typeof guestLinkCreated> | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function create() {
+    setBusy(true);
+    setError(null);
+    try {
+      setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated }));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card id="case-portal-link" title={t('caseView.portalLinkTitle')}>
+      <p className="muted">{t('caseView.portalLinkIntro')}</p>
+      <ErrorAlert>{error}</ErrorAlert>
+      {link && (
+        <div className="form">
+          <CopyBox value={link.url} testId="portal-link" label={t('caseView.portalLinkTitle')} />
+          <p className="field__hint">{t('caseView.portalLinkExpires', { at: fmt.dateTime(link.expiresAt) })}</p>
+        </div>
+      )}
+      <div className="form__actions">
+        <button type="button" className="button button--secondary" onClick={() => void create()} disabled={busy}>
+          {link ? t('caseView.portalLinkAnother') : t('caseView.portalLinkCreate')}
+        </button>
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,227 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useLocation, useNavigate } from 'react-router';
+import type { z } from 'zod';
+import { caseDetail } from '@kakehashi/core';
+import { api, errorMessage } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { useFormat } from '../../lib/time.ts';
+import { rememberPortalToken, storedPortalToken } from '../../lib/portal.ts';
+import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { TimeZoneNote } from '../../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Field } from '../../components/Field.tsx';
+import { MessageThread } from '../../components/MessageThread.tsx';
+import { StatusBadge } from '../cases/parts.tsx';
+
+type CaseDetail = z.infer<typeof caseDetail>;
+
+/** Reads the token from the address fragment once, keeps it for reloads, and clears the address bar. */
+function usePortalToken(): string | null {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const fromHash = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
+  const [token] = useState<string | null>(() => {
+    if (fromHash) rememberPortalToken(fromHash);
+    return fromHash ?? storedPortalToken();
+  });
+  useEffect(() => {
+    if (fromHash) navigate({ pathname: location.pathname, search: location.search }, { replace: true });
+  }, [fromHash, location.pathname, location.search, navigate]);
+  return token;
+}
+
+function Timeline({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {c.history.map((h, i) => (
+        <li key={`${h.at}-${i}`} className={`timeline__item${i === c.history.length - 1 ? ' timeline__item--current' : ''}`}>
+          <span className="timeline__status">{t(`cases.status.${h.toStatus}`)}</span>
+          <time className="timeline__at" dateTime={h.at}>
+            {fmt.dateTime(h.at)}
+          </time>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Documents({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  if (c.documents.length === 0) return <p className="muted">{t('portal.documentsNone')}</p>;
+  return (
+    <>
+      <p>{t('portal.documentsIntro')}</p>
+      <ul className="checklist" data-testid="documents">
+        {c.documents.map((d) => (
+          <li key={d.id} className={`checklist__item checklist__item--${d.status}`}>
+            <span className="checklist__mark" aria-hidden="true">
+              {d.status === 'received' ? '✓' : '•'}
+            </span>
+            <div className="checklist__body">
+              <span className="checklist__kind">{t(`cases.documentKinds.${d.kind}`)}</span>
+              <span className={`badge ${d.status === 'received' ? 'badge--ok' : 'badge--warn'}`}>{t(`portal.documentStatus.${d.status}`)}</span>
+              {d.note && <p className="checklist__note">{d.note}</p>}
+              {d.status === 'received' && d.receivedAt && <span className="cell-sub">{t('portal.receivedOn', { at: fmt.dateTime(d.receivedAt) })}</span>}
+            </div>
+          </li>
+        ))}
+      </ul>
+      <Notice tone="info">{t('portal.howToSend')}</Notice>
+    </>
+  );
+}
+
+function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: (c: CaseDetail) => void }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  if (c.consent.withdrawnAt) {
+    return <p data-testid="withdrawn">{t('portal.withdrawnOn', { at: fmt.dateTime(c.consent.withdrawnAt) })}</p>;
+  }
+
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.post(`/cases/${c.id}/consent/withdraw`, { reason }, { schema: caseDetail, guestToken: token }));
+      setOpen(false);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <p>{t('portal.withdrawIntro')}</p>
+      <button type="button" className="button button--danger-outline" onClick={() => setOpen(true)}>
+        {t('portal.withdraw')}
+      </button>
+      {open && (
+        <Dialog title={t('portal.withdrawTitle')} onClose={() => setOpen(false)}>
+          <div className="form">
+            <p>{t('portal.withdrawExplain')}</p>
+            <ErrorAlert>{error}</ErrorAlert>
+            <Field label={t('portal.withdrawReason')} hint={t('portal.withdrawReasonHint')}>
+              {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
+            </Field>
+            <div className="form__actions">
+              <button type="button" className="button button--danger" onClick={() => void confirm()} disabled={busy}>
+                {t('portal.withdrawConfirm')}
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => setOpen(false)}>
+                {t('portal.withdrawKeep')}
+              </button>
+            </div>
+          </div>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+export function PortalPage() {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const token = usePortalToken();
+  // Department names come in the page's language: load again when it changes.
+  const c = useLoad(
+    () => (token ? api.get('/portal/case', { schema: caseDetail, guestToken: token }) : Promise.resolve(null)),
+    `portal-${token}-${i18n.language}`,
+  );
+  useDocumentTitle(c.data ? t('portal.title', { number: c.data.number }) : t('portal.titlePlain'));
+
+  if (!token) {
+    return (
+      <section className="card" data-testid="portal-no-link">
+        <h1>{t('portal.titlePlain')}</h1>
+        <p>{t('portal.noLink')}</p>
+      </section>
+    );
+  }
+  if (c.error && !c.data) {
+    const invalid = c.errorCode === 'guest_link_invalid' || c.errorCode === 'unauthenticated' || c.errorCode === 'not_found';
+    return (
+      <section className="card" data-testid="portal-error">
+        <h1>{invalid ? t('portal.linkProblemTitle') : t('portal.titlePlain')}</h1>
+        <div className={`alert ${invalid ? 'alert--warning' : 'alert--error'}`} role="alert">
+          {c.error}
+        </div>
+        {invalid && <p>{t('portal.linkProblemAdvice')}</p>}
+        {!invalid && (
+          <button type="button" className="button button--secondary" onClick={c.reload}>
+            {t('portal.tryAgain')}
+          </button>
+        )}
+      </section>
+    );
+  }
+  if (!c.data) return <p role="status">{t('common.loading')}</p>;
+
+  const d = c.data;
+  return (
+    <div className="portal" data-testid="portal">
+      <div className="page-head">
+        <div>
+          <h1>{t('portal.title', { number: d.number })}</h1>
+          <p className="muted">{t('portal.intro')}</p>
+        </div>
+      </div>
+
+      <section className="card" aria-labelledby="portal-status">
+        <h2 id="portal-status">{t('portal.statusTitle')}</h2>
+        <dl className="facts facts--compact">
+          <div>
+            <dt>{t('caseRequest.caseNumber')}</dt>
+            <dd data-testid="case-number">{d.number}</dd>
+          </div>
+          <div>
+            <dt>{t('common.status')}</dt>
+            <dd>
+              <StatusBadge status={d.status} />
+            </dd>
+          </div>
+          <div>
+            <dt>{t('portal.since')}</dt>
+            <dd>{fmt.dateTime(d.statusSince)}</dd>
+          </div>
+          <div>
+            <dt>{t('portal.patient')}</dt>
+            <dd>{d.patient.nameNative}</dd>
+          </div>
+        </dl>
+        <p data-testid="status-help">{t(`portal.statusHelp.${d.status}`)}</p>
+        <h3>{t('portal.historyTitle')}</h3>
+        <Timeline c={d} />
+      </section>
+
+      <section className="card" aria-labelledby="portal-docs">
+        <h2 id="portal-docs">{t('portal.documentsTitle')}</h2>
+        <Documents c={d} />
+      </section>
+
+      <section className="card" aria-labelledby="portal-messages">
+        <h2 id="portal-messages">{t('messages.title')}</h2>
+        <p className="muted">{t('portal.messagesIntro')}</p>
+        <MessageThread caseId={d.id} guestToken={token} side="patient" />
+      </section>
+
+      <section className="card" aria-labelledby="portal-consent">
+        <h2 id="portal-consent">{t('portal.consentTitle')}</h2>
+        <p className="muted">{t('portal.consentGiven', { version: d.consent.version, at: fmt.dateTime(d.consent.acceptedAt), name: d.consent.acceptedBy })}</p>
+        <Withdraw c={d} token={token} onDone={c.setData} />
+      </section>
+      <TimeZoneNote />
+    </div>
+  );
+}
