@@ -111,6 +111,12 @@ export class AdminApi {
     return { ...(await json<User>(res, 'create user')), password: DEMO_PASSWORD };
   }
 
+  /** Any API call as the administrator (a manager of cases too). */
+  async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, data?: unknown): Promise<T> {
+    const res = await this.ctx.fetch(`/api/v1${path}`, { method, data, headers: { 'X-CSRF-Token': this.csrf } });
+    return json<T>(res, `${method} ${path}`);
+  }
+
   async createToken(userId: string, name: string): Promise<{ secret: string }> {
     const res = await this.ctx.post('/api/v1/tokens', { data: { userId, name }, headers: { 'X-CSRF-Token': this.csrf } });
     return json(res, 'create token');

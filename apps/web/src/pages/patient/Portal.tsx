@@ -22,12 +22,16 @@ function usePortalToken(): string | null {
   const location = useLocation();
   const navigate = useNavigate();
   const fromHash = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
-  const [token] = useState<string | null>(() => {
+  const [token, setToken] = useState<string | null>(() => {
     if (fromHash) rememberPortalToken(fromHash);
     return fromHash ?? storedPortalToken();
   });
   useEffect(() => {
-    if (fromHash) navigate({ pathname: location.pathname, search: location.search }, { replace: true });
+    if (!fromHash) return;
+    // Another link opened in this tab: it replaces the one before.
+    rememberPortalToken(fromHash);
+    setToken(fromHash);
+    navigate({ pathname: location.pathname, search: location.search }, { replace: true });
   }, [fromHash, location.pathname, location.search, navigate]);
   return token;
 }

@@ -1,0 +1,277 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import type { z } from 'zod';
+import i18next from 'i18next';
+import { caseSchedule, type VideoProvider } from '@kakehashi/core';
+import { ApiError, errorMessage } from '../../lib/api.ts';
+import { ErrorAlert, Notice } from '../Alert.tsx';
+import { Field } from '../Field.tsx';
+import { ZonedTimes } from './ZonedTimes.tsx';
+
+type CaseSchedule = z.infer<typeof caseSchedule>;
+type Offer = CaseSchedule['offers'][number];
+
+/**
+ * Calls the API as the patient: the portal's request function with its guest link (Bearer kg.…)
+ * already applied. `path` is below /api/v1 (e.g. `/cases/{id}/schedule`); `body` is sent as JSON.
+ * Resolves with the parsed JSON (undefined for 204) and rejects with an ApiError carrying the
+ * server's translated message, like `request()` in lib/api.ts. The portal can pass:
+ *   (method, path, body) => request(method, path, { body, guestToken: token })
+ */
+export type PortalRequest = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+
+export interface PortalScheduleProps {
+  /** The case of the guest link. */
+  caseId: string;
+  /** See PortalRequest. A new function on each render is fine: the latest one is used. */
+  request: PortalRequest;
+}
+
+/** The shared schema checks the answer, as api.get(…, { schema }) does for staff screens. */
+function asSchedule(json: unknown): CaseSchedule {
+  const parsed = caseSchedule.safeParse(json);
+  if (!parsed.success) {
+    console.error('Unexpected schedule from the server', parsed.error);
+    throw new ApiError(200, 'internal', i18next.t('errors.internal'));
+  }
+  return parsed.data;
+}
+
+/** Patients read their own zone first, the hospital's second. */
+function patientRows(s: CaseSchedule, t: ReturnType<typeof useTranslation>['t']) {
+  return [
+    { zone: s.patientTimeZone, label: t('portalSchedule.yourTime', { zone: s.patientTimeZone }) },
+    { zone: s.hospitalTimeZone, label: t('portalSchedule.hospitalTime', { zone: s.hospitalTimeZone }) },
+  ];
+}
+
+const GUIDE_STEPS = ['step1', 'step2', 'step3', 'step4', 'step5'] as const;
+
+/** How to join with this video service: guides.common, then its five steps in order. */
+export function JoinGuide({ provider }: { provider: VideoProvider }) {
+  const { t } = useTranslation();
+  const id = useId();
+  return (
+    <section className="join-guide" aria-labelledby={id} data-testid="join-guide">
+      <h3 id={id}>{t('guides.title')}</h3>
+      <p>{t('guides.common')}</p>
+      <ol className="join-guide__steps">
+        {GUIDE_STEPS.map((s) => (
+          <li key={s}>{t(`guides.${provider}.${s}`)}</li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function DeviceCheckLink() {
+  const { t } = useTranslation();
+  return (
+    <div className="device-check-link">
+      <p>{t('portalSchedule.deviceCheckIntro')}</p>
+      <Link to="/device-check" className="button button--secondary button--large" data-testid="device-check-link">
+        {t('portalSchedule.deviceCheck')}
+      </Link>
+    </div>
+  );
+}
+
+function BookedVisit({ schedule, justBooked }: { schedule: CaseSchedule; justBooked: boolean }) {
+  const { t } = useTranslation();
+  const visit = schedule.visit!;
+  const rows = patientRows(schedule, t);
+  return (
+    <div className="portal-visit" data-testid="portal-visit">
+      {justBooked && <Notice>{t('portalSchedule.booked')}</Notice>}
+      <h3>{t('portalSchedule.visitTitle')}</h3>
+      <ZonedTimes startsAt={visit.startsAt} endsAt={visit.endsAt} rows={rows} large testId="portal-visit-time" />
+      <dl className="facts facts--compact">
+        <div>
+          <dt>{t('portalSchedule.videoService')}</dt>
+          <dd data-testid="portal-visit-provider">{t(`videoProviders.${visit.provider}`)}</dd>
+        </div>
+      </dl>
+      {visit.joinUrl ? (
+        <p className="portal-visit__join">
+          <a href={visit.joinUrl} target="_blank" rel="noopener noreferrer" className="button button--large button--block" data-testid="join-link">
+            {t('portalSchedule.join')}
+          </a>
+          <span className="field__hint">{t('portalSchedule.joinHint')}</span>
+        </p>
+      ) : (
+        <div className="alert alert--info" data-testid="link-later">
+          {t('portalSchedule.linkLater')}
+        </div>
+      )}
+      <JoinGuide provider={visit.provider} />
+      <DeviceCheckLink />
+    </div>
+  );
+}
+
+function OtherTimes({ caseId, request, onBack }: { caseId: string; request: PortalRequest; onBack: () => void }) {
+  const { t } = useTranslation();
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sent, setSent] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await request('POST', `/cases/${caseId}/offers/other-times`, { note: note.trim() });
+      setSent(true);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (sent) {
+    return (
+      <div className="alert alert--success" role="status" data-testid="other-times-sent">
+        {t('portalSchedule.otherTimesThanks')}
+      </div>
+    );
+  }
+  return (
+    <form className="form other-times" onSubmit={submit} noValidate data-testid="other-times">
+      <p>{t('portalSchedule.otherTimesIntro')}</p>
+      <ErrorAlert>{error}</ErrorAlert>
+      <Field label={t('portalSchedule.otherTimesNote')} hint={t('portalSchedule.otherTimesHint')}>
+        {(p) => <textarea {...p} className="input textarea" name="note" rows={4} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />}
+      </Field>
+      <div className="form__actions">
+        <button type="submit" className="button button--large" disabled={busy}>
+          {t('portalSchedule.otherTimesSend')}
+        </button>
+        <button type="button" className="button button--secondary button--large" onClick={onBack}>
+          {t('portalSchedule.back')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function OfferCard({ offer, rows, busy, onChoose }: { offer: Offer; rows: { zone: string; label: string }[]; busy: boolean; onChoose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <li className="offer-card" data-testid="portal-offer">
+      <ZonedTimes startsAt={offer.startsAt} endsAt={offer.endsAt} rows={rows} large />
+      <button type="button" className="button button--large button--block" onClick={onChoose} disabled={busy}>
+        {t('portalSchedule.choose')}
+      </button>
+    </li>
+  );
+}
+
+/**
+ * The video consultation on the patient's case page: choose one of the offered times (or ask for
+ * others), then the booked visit with the join button, the joining guide for its video service and
+ * a link to the device check. Phone first. Renders the inside of a card; the portal wraps it, e.g.
+ *   <section className="card" aria-labelledby="portal-visit"><h2 id="portal-visit">{t('portalSchedule.title')}</h2>
+ *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} /></section>
+ */
+export function PortalSchedule({ caseId, request }: PortalScheduleProps) {
+  const { t, i18n } = useTranslation();
+  const requestRef = useRef(request);
+  requestRef.current = request;
+  const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [justBooked, setJustBooked] = useState(false);
+  const [askOther, setAskOther] = useState(false);
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const mine = ++seq.current;
+    requestRef.current('GET', `/cases/${caseId}/schedule`).then(
+      (json) => {
+        if (mine !== seq.current) return;
+        try {
+          setSchedule(asSchedule(json));
+          setLoadError(null);
+        } catch (e) {
+          setLoadError(errorMessage(e));
+        }
+      },
+      (e: unknown) => {
+        if (mine === seq.current) setLoadError(errorMessage(e));
+      },
+    );
+    // Messages come in the page's language: load again when it changes.
+  }, [caseId, tick, i18n.language]);
+
+  async function choose(offer: Offer) {
+    setBusy(true);
+    setActionError(null);
+    try {
+      const next = asSchedule(await requestRef.current('POST', `/cases/${caseId}/offers/${offer.id}/book`));
+      seq.current++;
+      setSchedule(next);
+      setJustBooked(true);
+    } catch (e) {
+      setActionError(errorMessage(e));
+      // Taken or withdrawn meanwhile: show the times that are still free.
+      if (e instanceof ApiError && e.status === 409) setTick((n) => n + 1);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!schedule) {
+    return (
+      <div className="portal-schedule" data-testid="portal-schedule">
+        <ErrorAlert>{loadError}</ErrorAlert>
+        {!loadError && <p role="status">{t('common.loading')}</p>}
+        {loadError && (
+          <button type="button" className="button button--secondary" onClick={() => setTick((n) => n + 1)}>
+            {t('portalSchedule.tryAgain')}
+          </button>
+        )}
+      </div>
+    );
+  }
+
+  if (schedule.visit) {
+    return (
+      <div className="portal-schedule" data-testid="portal-schedule">
+        <BookedVisit schedule={schedule} justBooked={justBooked} />
+      </div>
+    );
+  }
+
+  const open = schedule.offers.filter((o) => o.status === 'offered' && new Date(o.startsAt).getTime() > Date.now());
+  return (
+    <div className="portal-schedule" data-testid="portal-schedule">
+      <ErrorAlert>{actionError}</ErrorAlert>
+      {open.length === 0 ? (
+        <>
+          <p data-testid="portal-no-offers">{t('portalSchedule.waiting')}</p>
+          <DeviceCheckLink />
+        </>
+      ) : askOther ? (
+        <OtherTimes caseId={caseId} request={(m, p, b) => requestRef.current(m, p, b)} onBack={() => setAskOther(false)} />
+      ) : (
+        <>
+          <h3>{t('portalSchedule.chooseTitle')}</h3>
+          <p>{t('portalSchedule.chooseIntro')}</p>
+          <ul className="offer-cards">
+            {open.map((o) => (
+              <OfferCard key={o.id} offer={o} rows={patientRows(schedule, t)} busy={busy} onChoose={() => void choose(o)} />
+            ))}
+          </ul>
+          <button type="button" className="button button--secondary button--large button--block" onClick={() => setAskOther(true)} data-testid="none-suit">
+            {t('portalSchedule.noneSuit')}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}

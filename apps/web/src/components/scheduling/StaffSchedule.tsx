@@ -1,0 +1,544 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import { caseSchedule, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
+import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { useLoad } from '../../lib/useLoad.ts';
+import { todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
+import { ErrorAlert, Notice } from '../Alert.tsx';
+import { Dialog } from '../Dialog.tsx';
+import { Field } from '../Field.tsx';
+import { DataTable } from '../DataTable.tsx';
+import { useZonedFormat, ZonedTimes } from './ZonedTimes.tsx';
+
+type CaseSchedule = z.infer<typeof caseSchedule>;
+type Visit = NonNullable<CaseSchedule['visit']>;
+type Offer = CaseSchedule['offers'][number];
+
+/** Lengths a coordinator can choose for a visit, in minutes. */
+export const VISIT_MINUTES = [30, 45, 60, 90] as const;
+const MAX_SLOTS = 5;
+
+export interface StaffScheduleProps {
+  /** The case whose video consultation this is. */
+  caseId: string;
+  /** Coordinators and administrators on a case that is not final: offer, book, change and cancel. Others only read. */
+  canManage: boolean;
+  /** Called after every change the server accepted; booking and cancelling also change the case status. */
+  onChanged?: () => void;
+}
+
+/** A date, a start time in the hospital's zone and a length: the input of an offer or a reschedule. */
+interface SlotDraft {
+  key: number;
+  date: string;
+  time: string;
+  minutes: number;
+}
+
+/** Runs one change: busy flag, the server's translated error and field errors, the answer on success. */
+function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  async function run<T>(work: () => Promise<T>): Promise<T | null> {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      return await work();
+    } catch (e) {
+      setError(errorMessage(e));
+      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, fieldErrors, run, setError, setFieldErrors };
+}
+
+function minutesBetween(startsAt: string, endsAt: string): number {
+  return Math.round((new Date(endsAt).getTime() - new Date(startsAt).getTime()) / 60_000);
+}
+
+/** Date + start time (in `zone`) + length; shows what the patient will read beside it. */
+function SlotFields({
+  slot,
+  onChange,
+  hospitalZone,
+  patientZone,
+  errors,
+  minDate,
+}: {
+  slot: SlotDraft;
+  onChange: (s: SlotDraft) => void;
+  hospitalZone: string;
+  patientZone: string;
+  errors: { when?: string; minutes?: string };
+  minDate: string;
+}) {
+  const { t } = useTranslation();
+  const fmt = useZonedFormat();
+  const instant = wallTimeToInstant(slot.date, slot.time, hospitalZone);
+  const end = instant ? new Date(new Date(instant).getTime() + slot.minutes * 60_000).toISOString() : null;
+  const minutes = (VISIT_MINUTES as readonly number[]).includes(slot.minutes) ? VISIT_MINUTES : [...VISIT_MINUTES, slot.minutes].sort((a, b) => a - b);
+  return (
+    <>
+      <div className="slot-fields">
+        <Field label={t('scheduling.date')} error={errors.when}>
+          {(p) => (
+            <input {...p} className="input" type="date" name="date" min={minDate} required value={slot.date} onChange={(e) => onChange({ ...slot, date: e.target.value })} />
+          )}
+        </Field>
+        <Field label={t('scheduling.time', { zone: hospitalZone })}>
+          {(p) => (
+            <input
+              {...p}
+              aria-invalid={errors.when ? true : undefined}
+              className="input"
+              type="time"
+              name="time"
+              step={300}
+              required
+              value={slot.time}
+              onChange={(e) => onChange({ ...slot, time: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label={t('scheduling.duration')} error={errors.minutes}>
+          {(p) => (
+            <select {...p} className="input" name="minutes" value={slot.minutes} onChange={(e) => onChange({ ...slot, minutes: Number(e.target.value) })}>
+              {minutes.map((m) => (
+                <option key={m} value={m}>
+                  {t('scheduling.minutes', { n: m })}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      {instant && end && patientZone !== hospitalZone && (
+        <p className="slot-preview" data-testid="slot-preview">
+          {t('scheduling.patientSees', { time: fmt(instant, end, patientZone), zone: patientZone })}
+        </p>
+      )}
+    </>
+  );
+}
+
+let nextKey = 1;
+const emptySlot = (): SlotDraft => ({ key: nextKey++, date: '', time: '', minutes: 60 });
+
+function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void }) {
+  const { t } = useTranslation();
+  const a = useAction();
+  const [slots, setSlots] = useState<SlotDraft[]>(() => [emptySlot()]);
+  const [local, setLocal] = useState<Record<number, string>>({});
+  const hz = schedule.hospitalTimeZone;
+  const titleId = useId();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const missing: Record<number, string> = {};
+    const body = slots.map((s, i) => {
+      const startsAt = wallTimeToInstant(s.date, s.time, hz);
+      if (!startsAt) missing[i] = t('scheduling.slotIncomplete');
+      return { startsAt: startsAt ?? '', minutes: s.minutes };
+    });
+    setLocal(missing);
+    if (Object.keys(missing).length) return;
+    const next = await a.run(() => api.post(`/cases/${caseId}/offers`, { slots: body }, { schema: caseSchedule }));
+    if (next) {
+      setSlots([emptySlot()]);
+      onDone(next);
+    }
+  }
+
+  return (
+    <form className="form offer-form" onSubmit={submit} noValidate aria-labelledby={titleId} data-testid="offer-form">
+      <div>
+        <h3 id={titleId}>{t('scheduling.offerTitle')}</h3>
+        <p className="muted">{t('scheduling.offerIntro', { zone: hz, max: MAX_SLOTS })}</p>
+      </div>
+      <ErrorAlert>{a.error}</ErrorAlert>
+      <ol className="slot-list">
+        {slots.map((s, i) => (
+          <li key={s.key} className="slot-list__item" data-testid="offer-slot">
+            <div className="slot-list__head">
+              <span className="slot-list__label">{t('scheduling.slot', { n: i + 1 })}</span>
+              {slots.length > 1 && (
+                <button
+                  type="button"
+                  className="button button--ghost button--small"
+                  onClick={() => setSlots(slots.filter((x) => x.key !== s.key))}
+                  aria-label={t('scheduling.removeSlotNamed', { n: i + 1 })}
+                >
+                  {t('scheduling.removeSlot')}
+                </button>
+              )}
+            </div>
+            <SlotFields
+              slot={s}
+              onChange={(n) => setSlots(slots.map((x) => (x.key === s.key ? n : x)))}
+              hospitalZone={hz}
+              patientZone={schedule.patientTimeZone}
+              minDate={todayInZone(hz)}
+              errors={{ when: local[i] ?? a.fieldErrors[`slots.${i}.startsAt`], minutes: a.fieldErrors[`slots.${i}.minutes`] }}
+            />
+          </li>
+        ))}
+      </ol>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={a.busy}>
+          {t('scheduling.offer')}
+        </button>
+        {slots.length < MAX_SLOTS && (
+          <button type="button" className="button button--secondary" onClick={() => setSlots([...slots, emptySlot()])}>
+            {t('scheduling.addSlot')}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const a = useAction();
+  const [provider, setProvider] = useState<VideoProvider>(visit.provider);
+  const [joinUrl, setJoinUrl] = useState(visit.joinUrl);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const next = await a.run(() => api.patch(`/visits/${visit.id}`, { provider, joinUrl: joinUrl.trim() }, { schema: caseSchedule }));
+    if (next) onDone(next);
+  }
+
+  return (
+    <Dialog title={t('scheduling.videoTitle')} onClose={onClose}>
+      <form className="form" onSubmit={submit} noValidate>
+        <ErrorAlert>{a.error}</ErrorAlert>
+        <Field label={t('scheduling.provider')} error={a.fieldErrors.provider}>
+          {(p) => (
+            <select {...p} className="input" name="provider" value={provider} onChange={(e) => setProvider(e.target.value as VideoProvider)}>
+              {VIDEO_PROVIDERS.map((v) => (
+                <option key={v} value={v}>
+                  {t(`videoProviders.${v}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('scheduling.joinUrl')} hint={t('scheduling.joinUrlHint')} error={a.fieldErrors.joinUrl}>
+          {(p) => (
+            <input {...p} className="input" type="url" name="joinUrl" inputMode="url" autoComplete="off" placeholder="https://" value={joinUrl} onChange={(e) => setJoinUrl(e.target.value)} />
+          )}
+        </Field>
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={a.busy}>
+            {t('common.save')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const a = useAction();
+  const hz = schedule.hospitalTimeZone;
+  const [slot, setSlot] = useState<SlotDraft>(() => {
+    const p = zonedParts(visit.startsAt, hz);
+    return { key: 0, date: p.date, time: p.time, minutes: minutesBetween(visit.startsAt, visit.endsAt) };
+  });
+  const [local, setLocal] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const startsAt = wallTimeToInstant(slot.date, slot.time, hz);
+    setLocal(startsAt ? null : t('scheduling.slotIncomplete'));
+    if (!startsAt) return;
+    const next = await a.run(() => api.post(`/visits/${visit.id}/reschedule`, { startsAt, minutes: slot.minutes }, { schema: caseSchedule }));
+    if (next) onDone(next);
+  }
+
+  return (
+    <Dialog title={t('scheduling.rescheduleTitle')} onClose={onClose}>
+      <form className="form" onSubmit={submit} noValidate>
+        <p>{t('scheduling.rescheduleIntro', { zone: hz })}</p>
+        <ErrorAlert>{a.error}</ErrorAlert>
+        <SlotFields
+          slot={slot}
+          onChange={setSlot}
+          hospitalZone={hz}
+          patientZone={schedule.patientTimeZone}
+          minDate={todayInZone(hz)}
+          errors={{ when: local ?? a.fieldErrors.startsAt, minutes: a.fieldErrors.minutes }}
+        />
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={a.busy}>
+            {t('scheduling.rescheduleConfirm')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const fmt = useZonedFormat();
+  const a = useAction();
+  const [reason, setReason] = useState('');
+
+  async function confirm() {
+    const next = await a.run(() => api.post(`/visits/${visit.id}/cancel`, { reason: reason.trim() }, { schema: caseSchedule }));
+    if (next) onDone(next);
+  }
+
+  return (
+    <Dialog title={t('scheduling.cancelTitle')} onClose={onClose}>
+      <div className="form">
+        <p>{t('scheduling.cancelExplain', { time: `${fmt(visit.startsAt, visit.endsAt, schedule.hospitalTimeZone)} (${schedule.hospitalTimeZone})` })}</p>
+        <ErrorAlert>{a.error}</ErrorAlert>
+        <Field label={t('scheduling.cancelReason')} error={a.fieldErrors.reason}>
+          {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+        <div className="form__actions">
+          <button type="button" className="button button--danger" onClick={() => void confirm()} disabled={a.busy}>
+            {t('scheduling.cancelConfirm')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('scheduling.keepVisit')}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer; caseId: string; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const a = useAction();
+  async function confirm() {
+    const next = await a.run(() => api.post(`/cases/${caseId}/offers/${offer.id}/book`, undefined, { schema: caseSchedule }));
+    if (next) onDone(next);
+  }
+  return (
+    <Dialog title={t('scheduling.bookTitle')} onClose={onClose}>
+      <div className="form">
+        <ZonedTimes startsAt={offer.startsAt} endsAt={offer.endsAt} rows={zoneRows(schedule, t)} />
+        <p>{t('scheduling.bookExplain')}</p>
+        <ErrorAlert>{a.error}</ErrorAlert>
+        <div className="form__actions">
+          <button type="button" className="button" onClick={() => void confirm()} disabled={a.busy}>
+            {t('scheduling.bookConfirm')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Staff read the hospital's zone first, the patient's second. */
+function zoneRows(s: CaseSchedule, t: ReturnType<typeof useTranslation>['t']) {
+  return [
+    { zone: s.hospitalTimeZone, label: t('scheduling.hospitalTime', { zone: s.hospitalTimeZone }) },
+    { zone: s.patientTimeZone, label: t('scheduling.patientTime', { zone: s.patientTimeZone }) },
+  ];
+}
+
+function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; schedule: CaseSchedule; canManage: boolean; onAction: (a: 'video' | 'reschedule' | 'cancel') => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="visit-card" data-testid="visit">
+      <h3>{t('scheduling.visitTitle')}</h3>
+      <ZonedTimes startsAt={visit.startsAt} endsAt={visit.endsAt} rows={zoneRows(schedule, t)} testId="visit-time" />
+      <dl className="facts facts--compact">
+        <div>
+          <dt>{t('scheduling.provider')}</dt>
+          <dd data-testid="visit-provider">{t(`videoProviders.${visit.provider}`)}</dd>
+        </div>
+        <div className="facts__wide">
+          <dt>{t('scheduling.joinUrl')}</dt>
+          <dd data-testid="visit-link">
+            {visit.joinUrl ? (
+              <a href={visit.joinUrl} target="_blank" rel="noopener noreferrer" className="link-url">
+                {visit.joinUrl}
+              </a>
+            ) : (
+              <span className="muted">{t('scheduling.noLink')}</span>
+            )}
+          </dd>
+        </div>
+      </dl>
+      <h4>{t('scheduling.participants')}</h4>
+      {visit.participants.length === 0 ? (
+        <p className="muted">{t('common.none')}</p>
+      ) : (
+        <ul className="people" data-testid="visit-participants">
+          {visit.participants.map((p) => (
+            <li key={p.userId}>
+              <span className="people__name">{p.name}</span> <span className="people__role">{t(`roles.${p.role}`)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canManage && (
+        <div className="form__actions visit-card__actions">
+          <button type="button" className="button button--secondary" onClick={() => onAction('video')}>
+            {t('scheduling.editVideo')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={() => onAction('reschedule')}>
+            {t('scheduling.reschedule')}
+          </button>
+          <button type="button" className="button button--danger-outline" onClick={() => onAction('cancel')}>
+            {t('scheduling.cancelVisit')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The video consultation of a case, for staff: offered times, booking for the patient, and the
+ * booked visit (video link, moving, cancelling). Every time is shown in the hospital's zone and
+ * the patient's, each named.
+ *
+ * Renders the inside of a card; the case page wraps it, e.g.
+ *   <Card id="case-schedule" title={t('scheduling.title')}><StaffSchedule caseId={d.id} canManage={manage} onChanged={c.reload} /></Card>
+ */
+export function StaffSchedule({ caseId, canManage, onChanged }: StaffScheduleProps) {
+  const { t } = useTranslation();
+  const loaded = useLoad(() => api.get(`/cases/${caseId}/schedule`, { schema: caseSchedule }), `schedule-${caseId}`);
+  const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'video' | 'reschedule' | 'cancel' } | { kind: 'book'; offer: Offer } | null>(null);
+  const onChangedRef = useRef(onChanged);
+  onChangedRef.current = onChanged;
+
+  useEffect(() => {
+    if (loaded.data) setSchedule(loaded.data);
+  }, [loaded.data]);
+
+  function changed(next: CaseSchedule, message: string) {
+    setSchedule(next);
+    setDialog(null);
+    setNotice(message);
+    onChangedRef.current?.();
+  }
+
+  if (!schedule) {
+    return (
+      <div data-testid="staff-schedule">
+        <ErrorAlert>{loaded.error}</ErrorAlert>
+        {loaded.loading && <p role="status">{t('common.loading')}</p>}
+      </div>
+    );
+  }
+
+  const visit = schedule.visit;
+  const open = schedule.offers.filter((o) => o.status === 'offered');
+  return (
+    <div className="schedule" data-testid="staff-schedule">
+      <Notice>{notice}</Notice>
+      <ErrorAlert>{loaded.error}</ErrorAlert>
+      {visit ? (
+        <VisitCard
+          visit={visit}
+          schedule={schedule}
+          canManage={canManage}
+          onAction={(kind) => {
+            setNotice(null);
+            setDialog({ kind });
+          }}
+        />
+      ) : (
+        <>
+          <h3>{t('scheduling.offersTitle')}</h3>
+          {open.length === 0 ? (
+            <p className="muted" data-testid="no-offers">
+              {t('scheduling.noOffers')}
+            </p>
+          ) : (
+            <DataTable
+              label={t('scheduling.offersTitle')}
+              testId="offers"
+              items={open}
+              columns={[
+                t('scheduling.hospitalTime', { zone: schedule.hospitalTimeZone }),
+                t('scheduling.patientTime', { zone: schedule.patientTimeZone }),
+                t('common.status'),
+                ...(canManage ? [t('common.actions')] : []),
+              ]}
+              rowKey={(o) => o.id}
+              renderRow={(o) => <OfferCells offer={o} schedule={schedule} canManage={canManage} onBook={() => { setNotice(null); setDialog({ kind: 'book', offer: o }); }} />}
+            />
+          )}
+          {canManage && (
+            <OfferForm
+              caseId={caseId}
+              schedule={schedule}
+              onDone={(next) => changed(next, t('scheduling.offered'))}
+            />
+          )}
+        </>
+      )}
+      {visit && dialog?.kind === 'video' && <VideoDialog visit={visit} onDone={(n) => changed(n, t('scheduling.videoSaved'))} onClose={() => setDialog(null)} />}
+      {visit && dialog?.kind === 'reschedule' && (
+        <RescheduleDialog visit={visit} schedule={schedule} onDone={(n) => changed(n, t('scheduling.rescheduled'))} onClose={() => setDialog(null)} />
+      )}
+      {visit && dialog?.kind === 'cancel' && (
+        <CancelDialog visit={visit} schedule={schedule} onDone={(n) => changed(n, t('scheduling.cancelled'))} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'book' && (
+        <BookDialog
+          offer={dialog.offer}
+          caseId={caseId}
+          schedule={schedule}
+          onDone={(n) => changed(n, t('scheduling.booked'))}
+          onClose={() => {
+            setDialog(null);
+            // The offer may have gone meanwhile (booked by the patient): show what is true now.
+            loaded.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function OfferCells({ offer, schedule, canManage, onBook }: { offer: Offer; schedule: CaseSchedule; canManage: boolean; onBook: () => void }) {
+  const { t } = useTranslation();
+  const fmt = useZonedFormat();
+  const hz = schedule.hospitalTimeZone;
+  const pz = schedule.patientTimeZone;
+  return (
+    <>
+      <td>{fmt(offer.startsAt, offer.endsAt, hz)}</td>
+      <td>{fmt(offer.startsAt, offer.endsAt, pz, zonedParts(offer.startsAt, hz).date !== zonedParts(offer.startsAt, pz).date)}</td>
+      <td>
+        <span className="badge badge--warn">{t(`scheduling.offerStatus.${offer.status}`)}</span>
+      </td>
+      {canManage && (
+        <td>
+          <button type="button" className="button button--secondary button--small" onClick={onBook}>
+            {t('scheduling.book')}
+          </button>
+        </td>
+      )}
+    </>
+  );
+}
