@@ -5,6 +5,7 @@ import { AdminApi } from '../support/api.ts';
 import { DEMO, E2E_DIR, adminStatePath } from '../support/env.ts';
 import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
 import { en, flattenKeys } from '@kakehashi/core/i18n';
+import { familyRequest, fillRequestForm, findCases } from '../support/cases.ts';
 
 const KEYS = flattenKeys(en);
 
@@ -23,6 +24,10 @@ async function shoot(page: Page, name: string) {
   expect(KEYS.filter((k) => words.has(k))).toEqual([]);
   await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
 }
+
+const NO_STATE = { cookies: [], origins: [] };
+const DESKTOP = { width: 1280, height: 720 };
+const PHONE = { width: 390, height: 844 };
 
 let enrolEmail: string;
 test.beforeAll(async () => {
@@ -102,6 +107,91 @@ for (const locale of LOCALE_LIST) {
             await page.keyboard.press('Escape');
           }
         }
+      });
+
+      test(`second-opinion screens (${locale})`, async ({ page, browser }) => {
+        test.setTimeout(90_000);
+        const c = t(locale);
+        const admin = await AdminApi.open();
+
+        // The patient side, in a browser of its own: the form, its errors, the confirmation.
+        const patientContext = await browser.newContext({ locale, timezoneId: 'Asia/Shanghai', storageState: NO_STATE, viewport: DESKTOP });
+        const patient = await patientContext.newPage();
+        await patient.goto('/request');
+        await expect(patient.getByTestId('consent-text')).toBeVisible();
+        await shoot(patient, `request-${locale}`);
+        await patient.setViewportSize(PHONE);
+        await shoot(patient, `request-${locale}-390`);
+        await patient.getByRole('button', { name: c.caseRequest.submit }).click();
+        await expect(patient.getByRole('alert').filter({ hasText: c.errors.validation_failed })).toBeVisible();
+        await shoot(patient, `request-errors-${locale}-390`);
+
+        const d = familyRequest();
+        await fillRequestForm(patient, c, d);
+        await patient.getByRole('button', { name: c.caseRequest.submit }).click();
+        await expect(patient.getByTestId('request-done')).toBeVisible();
+        await shoot(patient, `request-done-${locale}-390`);
+        await patient.setViewportSize(DESKTOP);
+        await shoot(patient, `request-done-${locale}`);
+
+        // The hospital asks for documents and writes; the patient answers.
+        const [found] = (await findCases(admin, d.nameNative)).items;
+        await admin.call('POST', `/cases/${found.id}/screening`, { eligibility: 'eligible', reason: '', rules: {} });
+        await admin.call('POST', `/cases/${found.id}/documents/request`, {
+          kinds: ['pathology_report', 'imaging'],
+          note: '2026 年 2 月の生検の病理報告書と、直近の CT 画像（DICOM）をお願いします。',
+        });
+        await admin.call('PUT', `/cases/${found.id}/documents/referral_letter`, { status: 'received', note: '' });
+        await admin.call('POST', `/cases/${found.id}/messages`, { body: '王様、お申し込みありがとうございます。資料の送り方は、このあとご案内します。' });
+        await patient.getByRole('button', { name: c.caseRequest.openPortal }).click();
+        const portal = patient.getByTestId('portal');
+        await expect(portal.getByTestId('documents')).toBeVisible();
+        await portal.getByTestId('messages').getByRole('textbox').fill('谢谢您！我们会尽快准备病理报告和 CT 影像。');
+        await portal.getByTestId('messages').getByRole('button', { name: c.messages.send }).click();
+        await expect(portal.locator('.message--own')).toBeVisible();
+        await shoot(patient, `portal-${locale}`);
+        await patient.setViewportSize(PHONE);
+        await shoot(patient, `portal-${locale}-390`);
+        await portal.getByRole('button', { name: c.portal.withdraw }).click();
+        await expect(patient.getByRole('dialog')).toBeVisible();
+        await shoot(patient, `portal-withdraw-${locale}-390`);
+        await patient.keyboard.press('Escape');
+        await patient.goto('/portal#kg.not-a-real-link');
+        await expect(patient.getByTestId('portal-error')).toBeVisible();
+        await shoot(patient, `portal-invalid-${locale}-390`);
+        await patientContext.close();
+
+        // The staff side, as the administrator: inbox, case page, settings.
+        await admin.call('PUT', `/cases/${found.id}/fee`, { scheduleId: null, amount: 110000, currency: 'JPY', paymentStatus: 'quoted' });
+        await page.setViewportSize(DESKTOP);
+        await page.goto('/cases');
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.caseInbox.title);
+        await expect(page.getByTestId('case-inbox').getByText(found.number)).toBeVisible();
+        await shoot(page, `cases-${locale}`);
+        await page.setViewportSize(PHONE);
+        await shoot(page, `cases-${locale}-390`);
+        await page.setViewportSize(DESKTOP);
+        await page.getByTestId('case-inbox').getByRole('link', { name: found.number }).click();
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.caseView.title.replace('{{number}}', found.number));
+        await expect(page.getByTestId('messages').locator('.message').first()).toBeVisible();
+        await expect(page.getByTestId('screening').getByRole('checkbox').first()).toBeVisible();
+        await shoot(page, `case-${locale}`);
+        await page.setViewportSize(PHONE);
+        await shoot(page, `case-${locale}-390`);
+        await page.setViewportSize(DESKTOP);
+        await page.getByRole('button', { name: c.caseView.askDocuments }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await shoot(page, `case-ask-documents-${locale}`);
+        await page.keyboard.press('Escape');
+
+        await page.goto('/admin/settings');
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.caseSettings.title);
+        await expect(page.getByTestId('rules').getByRole('row')).not.toHaveCount(1);
+        await expect(page.getByTestId('consent-ja').locator('.consent-text')).toBeVisible();
+        await shoot(page, `settings-${locale}`);
+        await page.setViewportSize(PHONE);
+        await shoot(page, `settings-${locale}-390`);
+        await admin.dispose();
       });
     });
   });

@@ -135,9 +135,14 @@ function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: 
 }
 
 export function PortalPage() {
+  const token = usePortalToken();
+  // Another link in the same tab starts afresh, with nothing left from the case before.
+  return <PortalCase key={token ?? ''} token={token} />;
+}
+
+function PortalCase({ token }: { token: string | null }) {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
-  const token = usePortalToken();
   // Department names come in the page's language: load again when it changes.
   const c = useLoad(
     () => (token ? api.get('/portal/case', { schema: caseDetail, guestToken: token }) : Promise.resolve(null)),
