@@ -15,6 +15,8 @@ import { RequestPage } from './pages/patient/Request.tsx';
 import { PortalPage } from './pages/patient/Portal.tsx';
 import { InboxPage } from './pages/cases/Inbox.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
+import { AvailabilityPage } from './pages/Availability.tsx';
+import { DeviceCheckPage } from './pages/DeviceCheck.tsx';
 
 export function App() {
   return (
@@ -29,11 +31,13 @@ export function App() {
           <Route element={<PatientLayout />}>
             <Route path="/request" element={<RequestPage />} />
             <Route path="/portal" element={<PortalPage />} />
+            <Route path="/device-check" element={<DeviceCheckPage />} />
           </Route>
           <Route element={<SignedInLayout />}>
             <Route index element={<HomePage />} />
             <Route path="cases" element={<InboxPage />} />
             <Route path="cases/:id" element={<CasePage />} />
+            <Route path="availability" element={<AvailabilityPage />} />
             <Route path="admin" element={<RequireAdmin />}>
               <Route path="institutions" element={<InstitutionsPage />} />
               <Route path="users" element={<UsersPage />} />

@@ -9,6 +9,8 @@ import type { SignInState } from './pages/SignIn.tsx';
 
 /** Roles that see second-opinion cases (the server narrows each to the cases they may see). */
 const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter', 'partner'];
+/** Roles that keep hours for video visits (their own; admins and coordinators also a physician's). */
+const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'];
 
 function Brand({ link = true }: { link?: boolean }) {
   const { t } = useTranslation();
@@ -131,6 +133,7 @@ export function SignedInLayout() {
               {t('nav.home')}
             </NavLink>
             {CASE_ROLES.includes(me.role) && <NavLink to="/cases">{t('nav.cases')}</NavLink>}
+            {AVAILABILITY_ROLES.includes(me.role) && <NavLink to="/availability">{t('nav.availability')}</NavLink>}
             {isAdmin && (
               <>
                 <NavLink to="/admin/institutions">{t('nav.institutions')}</NavLink>

@@ -113,11 +113,6 @@ export function wallTimeToInstant(date: string, time: string, timeZone: string):
   return `${parts.date}T${parts.time}:00${formatOffset(offsetMinutes(chosen.ms, timeZone))}`;
 }
 
-/** An instant `minutes` later, as a UTC ISO string. */
-export function addMinutes(iso: string, minutes: number): string {
-  return new Date(new Date(iso).getTime() + minutes * 60_000).toISOString();
-}
-
 const fmtCache = new Map<string, Intl.DateTimeFormat>();
 function displayFormatter(locale: string, timeZone: string, withDate: boolean): Intl.DateTimeFormat {
   const key = `${locale}|${timeZone}|${withDate}`;

@@ -38,12 +38,14 @@ function asSchedule(json: unknown): CaseSchedule {
   return parsed.data;
 }
 
-/** Patients read their own zone first, the hospital's second. */
-function patientRows(s: CaseSchedule, t: ReturnType<typeof useTranslation>['t']) {
-  return [
+/** A span as the patient reads it: their own zone first, the hospital's second, both named. */
+function PatientTimes({ schedule: s, startsAt, endsAt, testId }: { schedule: CaseSchedule; startsAt: string; endsAt: string; testId?: string }) {
+  const { t } = useTranslation();
+  const rows = [
     { zone: s.patientTimeZone, label: t('portalSchedule.yourTime', { zone: s.patientTimeZone }) },
     { zone: s.hospitalTimeZone, label: t('portalSchedule.hospitalTime', { zone: s.hospitalTimeZone }) },
   ];
+  return <ZonedTimes startsAt={startsAt} endsAt={endsAt} rows={rows} large testId={testId} />;
 }
 
 const GUIDE_STEPS = ['step1', 'step2', 'step3', 'step4', 'step5'] as const;
@@ -80,12 +82,11 @@ function DeviceCheckLink() {
 function BookedVisit({ schedule, justBooked }: { schedule: CaseSchedule; justBooked: boolean }) {
   const { t } = useTranslation();
   const visit = schedule.visit!;
-  const rows = patientRows(schedule, t);
   return (
     <div className="portal-visit" data-testid="portal-visit">
       {justBooked && <Notice>{t('portalSchedule.booked')}</Notice>}
       <h3>{t('portalSchedule.visitTitle')}</h3>
-      <ZonedTimes startsAt={visit.startsAt} endsAt={visit.endsAt} rows={rows} large testId="portal-visit-time" />
+      <PatientTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="portal-visit-time" />
       <dl className="facts facts--compact">
         <div>
           <dt>{t('portalSchedule.videoService')}</dt>
@@ -157,11 +158,11 @@ function OtherTimes({ caseId, request, onBack }: { caseId: string; request: Port
   );
 }
 
-function OfferCard({ offer, rows, busy, onChoose }: { offer: Offer; rows: { zone: string; label: string }[]; busy: boolean; onChoose: () => void }) {
+function OfferCard({ offer, schedule, busy, onChoose }: { offer: Offer; schedule: CaseSchedule; busy: boolean; onChoose: () => void }) {
   const { t } = useTranslation();
   return (
     <li className="offer-card" data-testid="portal-offer">
-      <ZonedTimes startsAt={offer.startsAt} endsAt={offer.endsAt} rows={rows} large />
+      <PatientTimes schedule={schedule} startsAt={offer.startsAt} endsAt={offer.endsAt} />
       <button type="button" className="button button--large button--block" onClick={onChoose} disabled={busy}>
         {t('portalSchedule.choose')}
       </button>
@@ -264,7 +265,7 @@ export function PortalSchedule({ caseId, request }: PortalScheduleProps) {
           <p>{t('portalSchedule.chooseIntro')}</p>
           <ul className="offer-cards">
             {open.map((o) => (
-              <OfferCard key={o.id} offer={o} rows={patientRows(schedule, t)} busy={busy} onChoose={() => void choose(o)} />
+              <OfferCard key={o.id} offer={o} schedule={schedule} busy={busy} onChoose={() => void choose(o)} />
             ))}
           </ul>
           <button type="button" className="button button--secondary button--large button--block" onClick={() => setAskOther(true)} data-testid="none-suit">

@@ -335,7 +335,7 @@ function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer
   return (
     <Dialog title={t('scheduling.bookTitle')} onClose={onClose}>
       <div className="form">
-        <ZonedTimes startsAt={offer.startsAt} endsAt={offer.endsAt} rows={zoneRows(schedule, t)} />
+        <StaffTimes schedule={schedule} startsAt={offer.startsAt} endsAt={offer.endsAt} />
         <p>{t('scheduling.bookExplain')}</p>
         <ErrorAlert>{a.error}</ErrorAlert>
         <div className="form__actions">
@@ -351,12 +351,14 @@ function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer
   );
 }
 
-/** Staff read the hospital's zone first, the patient's second. */
-function zoneRows(s: CaseSchedule, t: ReturnType<typeof useTranslation>['t']) {
-  return [
+/** A span as staff read it: the hospital's zone first, the patient's second, both named. */
+function StaffTimes({ schedule: s, startsAt, endsAt, testId }: { schedule: CaseSchedule; startsAt: string; endsAt: string; testId?: string }) {
+  const { t } = useTranslation();
+  const rows = [
     { zone: s.hospitalTimeZone, label: t('scheduling.hospitalTime', { zone: s.hospitalTimeZone }) },
     { zone: s.patientTimeZone, label: t('scheduling.patientTime', { zone: s.patientTimeZone }) },
   ];
+  return <ZonedTimes startsAt={startsAt} endsAt={endsAt} rows={rows} testId={testId} />;
 }
 
 function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; schedule: CaseSchedule; canManage: boolean; onAction: (a: 'video' | 'reschedule' | 'cancel') => void }) {
@@ -364,7 +366,7 @@ function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; sch
   return (
     <div className="visit-card" data-testid="visit">
       <h3>{t('scheduling.visitTitle')}</h3>
-      <ZonedTimes startsAt={visit.startsAt} endsAt={visit.endsAt} rows={zoneRows(schedule, t)} testId="visit-time" />
+      <StaffTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="visit-time" />
       <dl className="facts facts--compact">
         <div>
           <dt>{t('scheduling.provider')}</dt>

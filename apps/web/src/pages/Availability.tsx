@@ -1,0 +1,451 @@
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import type { z } from 'zod';
+import { availability as availabilitySchema, staffList } from '@kakehashi/core';
+import { api, ApiError, errorMessage, request, type FieldErrors } from '../lib/api.ts';
+import { useLoad } from '../lib/useLoad.ts';
+import { useFormat } from '../lib/time.ts';
+import { useMe } from '../lib/session.tsx';
+import { timeZoneNames } from '../lib/zonedTime.ts';
+import { PageHead } from '../components/PageHead.tsx';
+import { ErrorAlert, Notice } from '../components/Alert.tsx';
+import { ConfirmDialog } from '../components/Dialog.tsx';
+import { Check, Field } from '../components/Field.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+
+type Availability = z.infer<typeof availabilitySchema>;
+type Exception = Availability['exceptions'][number];
+
+const DEFAULT_ZONE = 'Asia/Tokyo';
+const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
+const MANAGERS = ['admin', 'coordinator'];
+
+interface Window {
+  key: number;
+  start: string;
+  end: string;
+}
+type Week = Record<number, Window[]>;
+
+let nextKey = 1;
+
+/** Monday … Sunday in the UI language, from Intl (1 January 2024 was a Monday). */
+function useWeekdayNames(): Record<number, string> {
+  const { i18n } = useTranslation();
+  return useMemo(() => {
+    const f = new Intl.DateTimeFormat(i18n.language, { weekday: 'long', timeZone: 'UTC' });
+    return Object.fromEntries(WEEKDAYS.map((d) => [d, f.format(new Date(Date.UTC(2024, 0, d)))]));
+  }, [i18n.language]);
+}
+
+function weekOf(a: Availability): Week {
+  const week: Week = Object.fromEntries(WEEKDAYS.map((d) => [d, []]));
+  for (const r of [...a.rules].sort((x, y) => x.weekday - y.weekday || x.start.localeCompare(y.start))) {
+    week[r.weekday]?.push({ key: nextKey++, start: r.start, end: r.end });
+  }
+  return week;
+}
+
+/** The rules as the server wants them, and for each rule index the window it came from. */
+function rulesOf(week: Week) {
+  const rules: { weekday: number; start: string; end: string }[] = [];
+  const keys: number[] = [];
+  for (const d of WEEKDAYS) {
+    for (const w of week[d]) {
+      rules.push({ weekday: d, start: w.start, end: w.end });
+      keys.push(w.key);
+    }
+  }
+  return { rules, keys };
+}
+
+function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availability; onSaved: (a: Availability) => void }) {
+  const { t } = useTranslation();
+  const names = useWeekdayNames();
+  const zones = useMemo(() => timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']), [data.timeZone]);
+  const [timeZone, setTimeZone] = useState(data.timeZone ?? DEFAULT_ZONE);
+  const [week, setWeek] = useState<Week>(() => weekOf(data));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [errorsByKey, setErrorsByKey] = useState<Record<number, { start?: string; end?: string }>>({});
+  const [notice, setNotice] = useState<string | null>(null);
+
+  function setDay(d: number, windows: Window[]) {
+    setWeek({ ...week, [d]: windows });
+    setNotice(null);
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const { rules, keys } = rulesOf(week);
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    setErrorsByKey({});
+    setNotice(null);
+    try {
+      const saved = await request('PUT', `/availability/${userId}`, { body: { timeZone, rules }, schema: availabilitySchema });
+      setWeek(weekOf(saved));
+      setNotice(t('availability.hoursSaved'));
+      onSaved(saved);
+    } catch (err) {
+      setError(errorMessage(err));
+      const fe = err instanceof ApiError ? err.fieldErrors : {};
+      setFieldErrors(fe);
+      const byKey: Record<number, { start?: string; end?: string }> = {};
+      for (const [path, message] of Object.entries(fe)) {
+        const m = /^rules\.(\d+)\.(start|end)$/.exec(path);
+        if (m && keys[Number(m[1])] !== undefined) byKey[keys[Number(m[1])]] = { ...byKey[keys[Number(m[1])]], [m[2]]: message };
+      }
+      setErrorsByKey(byKey);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const weekdays = [1, 2, 3, 4, 5];
+  const monday = week[1];
+  return (
+    <form className="form" onSubmit={submit} noValidate data-testid="weekly-hours">
+      <Notice>{notice}</Notice>
+      <ErrorAlert>{error}</ErrorAlert>
+      <Field label={t('availability.timeZone')} hint={t('availability.timeZoneHint')} error={fieldErrors.timeZone} className="field--zone">
+        {(p) => (
+          <select {...p} className="input" name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)}>
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {data.rules.length === 0 && <p className="muted" data-testid="no-hours">{t('availability.noHoursYet')}</p>}
+      <ul className="week">
+        {WEEKDAYS.map((d) => (
+          <li key={d} className="week__day" data-testid={`weekday-${d}`}>
+            <span className="week__name" id={`weekday-name-${d}`}>
+              {names[d]}
+            </span>
+            <div className="week__windows">
+              {week[d].length === 0 && <span className="muted week__off">{t('availability.notWorking')}</span>}
+              {week[d].map((w, i) => (
+                <div key={w.key} className="week__window" role="group" aria-label={t('availability.windowLabel', { day: names[d], n: i + 1 })}>
+                  <Field label={t('availability.from')} error={errorsByKey[w.key]?.start}>
+                    {(p) => (
+                      <input
+                        {...p}
+                        className="input"
+                        type="time"
+                        step={300}
+                        name="start"
+                        value={w.start}
+                        onChange={(e) => setDay(d, week[d].map((x) => (x.key === w.key ? { ...x, start: e.target.value } : x)))}
+                      />
+                    )}
+                  </Field>
+                  <Field label={t('availability.to')} error={errorsByKey[w.key]?.end}>
+                    {(p) => (
+                      <input
+                        {...p}
+                        className="input"
+                        type="time"
+                        step={300}
+                        name="end"
+                        value={w.end}
+                        onChange={(e) => setDay(d, week[d].map((x) => (x.key === w.key ? { ...x, end: e.target.value } : x)))}
+                      />
+                    )}
+                  </Field>
+                  <button
+                    type="button"
+                    className="button button--ghost button--small week__remove"
+                    aria-label={t('availability.removeHoursNamed', { day: names[d], n: i + 1 })}
+                    onClick={() => setDay(d, week[d].filter((x) => x.key !== w.key))}
+                  >
+                    {t('availability.remove')}
+                  </button>
+                </div>
+              ))}
+              <button
+                type="button"
+                className="button button--secondary button--small week__add"
+                aria-label={t('availability.addHoursNamed', { day: names[d] })}
+                onClick={() => {
+                  const last = week[d][week[d].length - 1];
+                  setDay(d, [...week[d], last ? { key: nextKey++, start: last.end, end: last.end < '18:00' ? '18:00' : '23:55' } : { key: nextKey++, start: '09:00', end: '17:00' }]);
+                }}
+              >
+                {t('availability.addHours')}
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('availability.saveHours')}
+        </button>
+        {monday.length > 0 && (
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => {
+              const next = { ...week };
+              for (const d of weekdays.slice(1)) next[d] = monday.map((w) => ({ ...w, key: nextKey++ }));
+              setWeek(next);
+              setNotice(null);
+            }}
+          >
+            {t('availability.copyMonday', { monday: names[1], friday: names[5] })}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function ExceptionForm({ userId, onSaved }: { userId: string; onSaved: (a: Availability) => void }) {
+  const { t } = useTranslation();
+  const [date, setDate] = useState('');
+  const [available, setAvailable] = useState(false);
+  const [wholeDay, setWholeDay] = useState(true);
+  const [start, setStart] = useState('09:00');
+  const [end, setEnd] = useState('17:00');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const titleId = useId();
+  const withHours = available || !wholeDay;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const saved = await api.post(
+        `/availability/${userId}/exceptions`,
+        { date, available, start: withHours ? start : null, end: withHours ? end : null, note: note.trim() },
+        { schema: availabilitySchema },
+      );
+      setDate('');
+      setNote('');
+      onSaved(saved);
+    } catch (err) {
+      setError(errorMessage(err));
+      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="form exception-form" onSubmit={submit} noValidate aria-labelledby={titleId} data-testid="exception-form">
+      <h3 id={titleId}>{t('availability.addException')}</h3>
+      <ErrorAlert>{error}</ErrorAlert>
+      <div className="form__row">
+        <Field label={t('availability.date')} error={fieldErrors.date}>
+          {(p) => <input {...p} className="input" type="date" name="date" required value={date} onChange={(e) => setDate(e.target.value)} />}
+        </Field>
+        <Field label={t('availability.kind')} error={fieldErrors.available}>
+          {(p) => (
+            <select {...p} className="input" name="available" value={available ? 'extra' : 'off'} onChange={(e) => setAvailable(e.target.value === 'extra')}>
+              <option value="off">{t('availability.kinds.off')}</option>
+              <option value="extra">{t('availability.kinds.extra')}</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      {!available && <Check label={t('availability.wholeDay')} name="wholeDay" checked={wholeDay} onChange={setWholeDay} />}
+      {withHours && (
+        <div className="form__row">
+          <Field label={t('availability.from')} error={fieldErrors.start}>
+            {(p) => <input {...p} className="input" type="time" step={300} name="start" value={start} onChange={(e) => setStart(e.target.value)} />}
+          </Field>
+          <Field label={t('availability.to')} error={fieldErrors.end}>
+            {(p) => <input {...p} className="input" type="time" step={300} name="end" value={end} onChange={(e) => setEnd(e.target.value)} />}
+          </Field>
+        </div>
+      )}
+      <Field label={t('availability.note')} hint={t('availability.noteHint')} error={fieldErrors.note}>
+        {(p) => <input {...p} className="input" name="note" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />}
+      </Field>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('availability.add')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Exceptions({ userId, data, onChange }: { userId: string; data: Availability; onChange: (a: Availability, message: string) => void }) {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const [confirm, setConfirm] = useState<Exception | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const weekday = useMemo(() => new Intl.DateTimeFormat(i18n.language, { weekday: 'short', timeZone: 'UTC' }), [i18n.language]);
+  const dateText = (d: string) => `${fmt.date(d)} (${weekday.format(new Date(`${d}T00:00:00Z`))})`;
+  const items = [...data.exceptions].sort((a, b) => a.date.localeCompare(b.date) || (a.start ?? '').localeCompare(b.start ?? ''));
+
+  async function remove(x: Exception) {
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await request('DELETE', `/availability/${userId}/exceptions/${x.id}`, { schema: availabilitySchema });
+      setConfirm(null);
+      onChange(next, t('availability.exceptionDeleted'));
+    } catch (e) {
+      setError(errorMessage(e));
+      setConfirm(null);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <ErrorAlert>{error}</ErrorAlert>
+      <DataTable
+        label={t('availability.exceptionsTitle')}
+        testId="exceptions"
+        items={items}
+        columns={[t('availability.date'), t('availability.kind'), t('availability.hours'), t('availability.note'), t('common.actions')]}
+        rowKey={(x) => x.id}
+        renderRow={(x) => (
+          <>
+            <td>{dateText(x.date)}</td>
+            <td>
+              <span className={`badge ${x.available ? 'badge--ok' : 'badge--warn'}`}>{x.available ? t('availability.kinds.extra') : t('availability.kinds.off')}</span>
+            </td>
+            <td>{x.start && x.end ? `${x.start}–${x.end}` : t('availability.wholeDay')}</td>
+            <td className="cell-wrap">{x.note || t('common.none')}</td>
+            <td>
+              <button type="button" className="button button--secondary button--small" onClick={() => setConfirm(x)} aria-label={t('availability.deleteNamed', { date: dateText(x.date) })}>
+                {t('availability.delete')}
+              </button>
+            </td>
+          </>
+        )}
+      />
+      {confirm && (
+        <ConfirmDialog
+          title={t('availability.deleteTitle')}
+          message={t('availability.deleteConfirm', { date: dateText(confirm.date) })}
+          confirmLabel={t('availability.delete')}
+          busy={busy}
+          onConfirm={() => void remove(confirm)}
+          onCancel={() => setConfirm(null)}
+        />
+      )}
+    </>
+  );
+}
+
+/**
+ * Weekly hours and exceptions (days off, extra hours) of one person. Everyone edits their own;
+ * coordinators and administrators may pick a physician (?user=<id>) and edit theirs.
+ */
+export function AvailabilityPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const manager = MANAGERS.includes(me.role);
+  const [params, setParams] = useSearchParams();
+  const userId = (manager && params.get('user')) || me.id;
+  const physicians = useLoad(
+    () => (manager ? api.get('/staff', { query: { role: 'physician' }, schema: staffList }) : Promise.resolve(null)),
+    `physicians-${manager}`,
+  );
+  const loaded = useLoad(() => api.get(`/availability/${userId}`, { schema: availabilitySchema }), `availability-${userId}`);
+  const [data, setData] = useState<Availability | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  // The weekly form starts again from what the server has when the person changes.
+  const [formKey, setFormKey] = useState(0);
+
+  useEffect(() => {
+    if (loaded.data && loaded.data.userId === userId) {
+      setData(loaded.data);
+      setFormKey((k) => k + 1);
+    }
+  }, [loaded.data, userId]);
+  useEffect(() => setNotice(null), [userId]);
+
+  const shown = data && data.userId === userId ? data : null;
+  const whoseName = userId === me.id ? me.name : physicians.data?.items.find((p) => p.id === userId)?.name;
+
+  return (
+    <>
+      <PageHead title={t('availability.title')} intro={t('availability.intro')} />
+      {manager && (
+        <div className="filters" data-testid="whose">
+          <Field label={t('availability.whose')}>
+            {(p) => (
+              <select
+                {...p}
+                className="input"
+                name="user"
+                value={userId}
+                onChange={(e) => {
+                  const next = new URLSearchParams(params);
+                  if (e.target.value === me.id) next.delete('user');
+                  else next.set('user', e.target.value);
+                  setParams(next, { replace: true });
+                }}
+              >
+                <option value={me.id}>{t('availability.mine', { name: me.name })}</option>
+                {physicians.data && physicians.data.items.length > 0 && (
+                  <optgroup label={t('roles.physician')}>
+                    {physicians.data.items
+                      .filter((p) => p.id !== me.id)
+                      .map((p) => (
+                        <option key={p.id} value={p.id}>
+                          {p.name}
+                        </option>
+                      ))}
+                  </optgroup>
+                )}
+              </select>
+            )}
+          </Field>
+        </div>
+      )}
+      <ErrorAlert>{loaded.error ?? physicians.error}</ErrorAlert>
+      {!shown && loaded.loading && <p role="status">{t('common.loading')}</p>}
+      {shown && (
+        <div className="availability">
+          <section className="card" aria-labelledby="availability-weekly">
+            <h2 id="availability-weekly">{whoseName ? t('availability.weeklyTitleNamed', { name: whoseName }) : t('availability.weeklyTitle')}</h2>
+            <p className="muted">{t('availability.weeklyIntro')}</p>
+            <WeeklyHours key={`${userId}-${formKey}`} userId={userId} data={shown} onSaved={setData} />
+          </section>
+          <section className="card" aria-labelledby="availability-exceptions">
+            <h2 id="availability-exceptions">{t('availability.exceptionsTitle')}</h2>
+            <p className="muted">{t('availability.exceptionsIntro')}</p>
+            <Notice>{notice}</Notice>
+            <Exceptions
+              userId={userId}
+              data={shown}
+              onChange={(next, message) => {
+                setData(next);
+                setNotice(message);
+              }}
+            />
+            <ExceptionForm
+              key={userId}
+              userId={userId}
+              onSaved={(next) => {
+                setData(next);
+                setNotice(t('availability.exceptionAdded'));
+              }}
+            />
+          </section>
+        </div>
+      )}
+    </>
+  );
+}
