@@ -57,55 +57,55 @@ function Details({ c }: { c: CaseDetail }) {
     <>
       <Card id="case-patient" title={t('caseView.patientTitle')}>
         <dl className="facts facts--compact">
-          <Fact label={t('caseRequest.nameNative')}>{p.nameNative}</Fact>
-          <Fact label={t('caseRequest.nameLatin')}>{p.nameLatin}</Fact>
-          <Fact label={t('caseRequest.birthDate')}>{fmt.date(p.birthDate)}</Fact>
-          <Fact label={t('caseRequest.sex')}>{t(`caseTerms.sexes.${p.sex}`)}</Fact>
-          <Fact label={t('caseRequest.nationality')}>{region(p.nationality)}</Fact>
+          <Fact label={t('caseView.field.nameNative')}>{p.nameNative}</Fact>
+          <Fact label={t('caseView.field.nameLatin')}>{p.nameLatin}</Fact>
+          <Fact label={t('caseView.field.birthDate')}>{fmt.date(p.birthDate)}</Fact>
+          <Fact label={t('caseView.field.sex')}>{t(`caseTerms.sexes.${p.sex}`)}</Fact>
+          <Fact label={t('caseView.field.nationality')}>{region(p.nationality)}</Fact>
           <Fact label={t('caseView.residence')}>{`${p.city}, ${region(p.country)}`}</Fact>
-          <Fact label={t('caseRequest.timeZone')}>{p.timeZone}</Fact>
-          <Fact label={t('caseRequest.preferredLocale')}>{t(`languages.${p.preferredLocale}`)}</Fact>
+          <Fact label={t('caseView.field.timeZone')}>{p.timeZone}</Fact>
+          <Fact label={t('caseView.field.language')}>{t(`languages.${p.preferredLocale}`)}</Fact>
         </dl>
       </Card>
 
       <Card id="case-requester" title={t('caseView.requesterTitle')}>
         <dl className="facts facts--compact">
           <Fact label={t('caseView.requesterType')}>{t(`cases.requesterTypes.${r.type}`)}</Fact>
-          <Fact label={t('caseRequest.requesterName')}>{r.name}</Fact>
-          {r.organisation && <Fact label={t('caseRequest.organisation')}>{r.organisation}</Fact>}
-          <Fact label={t('caseRequest.email')}>
+          <Fact label={t('caseView.field.requesterName')}>{r.name}</Fact>
+          {r.organisation && <Fact label={t('caseView.field.organisation')}>{r.organisation}</Fact>}
+          <Fact label={t('caseView.field.email')}>
             <a href={`mailto:${r.email}`} className="cell-mono">
               {r.email}
             </a>
           </Fact>
-          <Fact label={t('caseRequest.phone')}>
+          <Fact label={t('caseView.field.phone')}>
             <a href={`tel:${r.phone.replace(/[^\d+]/g, '')}`}>{r.phone}</a>
           </Fact>
-          {r.wechatId && <Fact label={t('caseRequest.wechatId')}>{r.wechatId}</Fact>}
+          {r.wechatId && <Fact label={t('caseView.field.wechatId')}>{r.wechatId}</Fact>}
         </dl>
       </Card>
 
       <Card id="case-medical" title={t('caseView.medicalTitle')}>
         <dl className="facts facts--compact facts--text">
-          <Fact label={t('caseRequest.department')}>{m.departmentName}</Fact>
-          <Fact label={t('caseRequest.primaryDoctor')}>{m.primaryDoctor}</Fact>
-          <Fact label={t('caseRequest.primaryHospital')}>{m.primaryHospital}</Fact>
-          <Fact label={t('caseRequest.diagnosis')} wide>
+          <Fact label={t('caseView.field.department')}>{m.departmentName}</Fact>
+          <Fact label={t('caseView.field.primaryDoctor')}>{m.primaryDoctor}</Fact>
+          <Fact label={t('caseView.field.primaryHospital')}>{m.primaryHospital}</Fact>
+          <Fact label={t('caseView.field.diagnosis')} wide>
             <span className="prewrap">{m.diagnosis}</span>
           </Fact>
-          <Fact label={t('caseRequest.currentTreatment')} wide>
+          <Fact label={t('caseView.field.currentTreatment')} wide>
             {m.currentTreatment && <span className="prewrap">{m.currentTreatment}</span>}
           </Fact>
-          <Fact label={t('caseRequest.pastTreatment')} wide>
+          <Fact label={t('caseView.field.pastTreatment')} wide>
             {m.pastTreatment && <span className="prewrap">{m.pastTreatment}</span>}
           </Fact>
-          <Fact label={t('caseRequest.questions')} wide>
+          <Fact label={t('caseView.field.questions')} wide>
             <span className="prewrap">{m.questions}</span>
           </Fact>
         </dl>
       </Card>
 
-      <Card id="case-dates" title={t('caseRequest.datesTitle')}>
+      <Card id="case-dates" title={t('caseView.datesTitle')}>
         {c.preferredDates.length === 0 ? (
           <p className="muted">{t('caseView.noDates')}</p>
         ) : (
@@ -222,6 +222,9 @@ export function CasePage() {
       <div className="case-layout">
         <div className="case-layout__main">
           <Details c={d} />
+          <Card id="case-messages" title={t('messages.title')}>
+            <MessageThread caseId={d.id} side="staff" />
+          </Card>
           <Card id="case-history" title={t('caseView.historyTitle')}>
             <History c={d} />
           </Card>
@@ -237,9 +240,6 @@ export function CasePage() {
           </Card>
           {manage && <FeePanel c={d} onChange={update} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
-          <Card id="case-messages" title={t('messages.title')}>
-            <MessageThread caseId={d.id} side="staff" />
-          </Card>
         </div>
       </div>
       <TimeZoneNote />

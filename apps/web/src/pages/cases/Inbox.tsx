@@ -141,7 +141,7 @@ export function InboxPage() {
               </td>
               <td>
                 <StatusBadge status={c.status} />
-                <span className={`cell-sub${waited >= 7 ? ' cell-sub--alert' : ''}`}>{t('caseInbox.inStatusFor', { count: waited })}</span>
+                <span className={`cell-sub${waited >= 7 ? ' cell-sub--alert' : ''}`}>{waited === 0 ? t('caseInbox.inStatusToday') : t('caseInbox.inStatusFor', { count: waited })}</span>
               </td>
               <td className="cell-wrap">{departmentName.get(c.department) ?? c.department}</td>
               <td>{t(`languages.${c.locale}`)}</td>

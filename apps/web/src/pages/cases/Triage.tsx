@@ -340,7 +340,7 @@ export function TeamPanel({ c, onChange }: Props) {
     <form className="form" onSubmit={save} noValidate data-testid="team-form">
       <Notice>{a.notice}</Notice>
       <ErrorAlert>{a.error ?? staff.error}</ErrorAlert>
-      <Field label={t('caseRequest.department')} error={a.fieldErrors.department}>
+      <Field label={t('caseView.field.department')} error={a.fieldErrors.department}>
         {(p) => (
           <select {...p} className="input" name="department" value={department} onChange={(e) => setDepartment(e.target.value)}>
             {!departments.data && <option value={department}>{c.medical.departmentName}</option>}

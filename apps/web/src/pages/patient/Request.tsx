@@ -481,30 +481,28 @@ export function RequestPage() {
             <Field label={t('caseRequest.city')} error={fe['patient.city']}>
               {(x) => <input {...x} className="input" name="city" autoComplete="address-level2" value={p.city} onChange={(e) => set('patient', 'city', e.target.value)} />}
             </Field>
-            <div className="form__row">
-              <Field label={t('caseRequest.preferredLocale')} hint={t('caseRequest.preferredLocaleHint')} error={fe['patient.preferredLocale']}>
-                {(x) => (
-                  <select {...x} className="input" name="preferredLocale" value={p.preferredLocale || locale} onChange={(e) => set('patient', 'preferredLocale', e.target.value)}>
-                    {LOCALES.map((l) => (
-                      <option key={l} value={l} lang={l}>
-                        {t(`languages.${l}`)}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field label={t('caseRequest.timeZone')} hint={t('caseRequest.timeZoneHint')} error={fe['patient.timeZone']}>
-                {(x) => (
-                  <select {...x} className="input" name="timeZone" value={p.timeZone} onChange={(e) => set('patient', 'timeZone', e.target.value)}>
-                    {timeZones.map((z) => (
-                      <option key={z} value={z}>
-                        {z}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-            </div>
+            <Field label={t('caseRequest.preferredLocale')} hint={t('caseRequest.preferredLocaleHint')} error={fe['patient.preferredLocale']}>
+              {(x) => (
+                <select {...x} className="input" name="preferredLocale" value={p.preferredLocale || locale} onChange={(e) => set('patient', 'preferredLocale', e.target.value)}>
+                  {LOCALES.map((l) => (
+                    <option key={l} value={l} lang={l}>
+                      {t(`languages.${l}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label={t('caseRequest.timeZone')} hint={t('caseRequest.timeZoneHint')} error={fe['patient.timeZone']}>
+              {(x) => (
+                <select {...x} className="input" name="timeZone" value={p.timeZone} onChange={(e) => set('patient', 'timeZone', e.target.value)}>
+                  {timeZones.map((z) => (
+                    <option key={z} value={z}>
+                      {z}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
           </Section>
 
           <Section id="sec-medical" title={t('caseRequest.medicalTitle')} intro={t('caseRequest.medicalIntro')}>
