@@ -74,7 +74,7 @@ function Details({ c }: { c: CaseDetail }) {
           <Fact label={t('caseView.field.requesterName')}>{r.name}</Fact>
           {r.organisation && <Fact label={t('caseView.field.organisation')}>{r.organisation}</Fact>}
           <Fact label={t('caseView.field.email')}>
-            <a href={`mailto:${r.email}`} className="cell-mono">
+            <a href={`mailto:${r.email}`} className="mono-wrap">
               {r.email}
             </a>
           </Fact>
