@@ -13,6 +13,7 @@ import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { ConfirmDialog } from '../components/Dialog.tsx';
 import { Check, Field } from '../components/Field.tsx';
 import { DataTable } from '../components/DataTable.tsx';
+import { CloseIcon } from '../components/Icons.tsx';
 
 type Availability = z.infer<typeof availabilitySchema>;
 type Exception = Availability['exceptions'][number];
@@ -161,11 +162,12 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
                   </Field>
                   <button
                     type="button"
-                    className="button button--ghost button--small week__remove"
+                    className="button button--ghost week__remove"
                     aria-label={t('availability.removeHoursNamed', { day: names[d], n: i + 1 })}
+                    title={t('availability.remove')}
                     onClick={() => setDay(d, week[d].filter((x) => x.key !== w.key))}
                   >
-                    {t('availability.remove')}
+                    <CloseIcon />
                   </button>
                 </div>
               ))}
@@ -199,7 +201,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
               setNotice(null);
             }}
           >
-            {t('availability.copyMonday', { monday: names[1], friday: names[5] })}
+            {t('availability.copyMonday', { monday: names[1] })}
           </button>
         )}
       </div>
@@ -324,7 +326,7 @@ function Exceptions({ userId, data, onChange }: { userId: string; data: Availabi
               <span className={`badge ${x.available ? 'badge--ok' : 'badge--warn'}`}>{x.available ? t('availability.kinds.extra') : t('availability.kinds.off')}</span>
             </td>
             <td>{x.start && x.end ? `${x.start}–${x.end}` : t('availability.wholeDay')}</td>
-            <td className="cell-wrap">{x.note || t('common.none')}</td>
+            <td className="cell-note">{x.note || t('common.none')}</td>
             <td>
               <button type="button" className="button button--secondary button--small" onClick={() => setConfirm(x)} aria-label={t('availability.deleteNamed', { date: dateText(x.date) })}>
                 {t('availability.delete')}

@@ -68,11 +68,13 @@ function Step({ n, name, title, status, children }: { n: number; name: StepName;
           <span className="check-step__num" aria-hidden="true">
             {n}
           </span>
-          <h2 id={id}>
-            <span className="visually-hidden">{t('deviceCheck.step', { n })} </span>
-            {title}
-          </h2>
-          <StatusBadge status={status} />
+          <div className="check-step__title">
+            <h2 id={id}>
+              <span className="visually-hidden">{t('deviceCheck.step', { n })} </span>
+              {title}
+            </h2>
+            <StatusBadge status={status} />
+          </div>
         </div>
         <div className="check-step__body">{children}</div>
       </section>
@@ -424,7 +426,7 @@ function SpeakerStep({ onStatus }: { onStatus: (s: Status) => void }) {
       <p>{t('deviceCheck.speaker.intro')}</p>
       <div className="form__actions">
         <button type="button" className="button button--large" onClick={() => void play()} disabled={phase === 'playing'} data-testid="play-tone">
-          {phase === 'playing' ? t('deviceCheck.speaker.playing') : t('deviceCheck.speaker.play')}
+          {phase === 'playing' ? t('deviceCheck.speaker.playing') : phase === 'answered' ? t('deviceCheck.again') : t('deviceCheck.speaker.play')}
         </button>
       </div>
       {phase === 'asking' && (

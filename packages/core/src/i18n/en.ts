@@ -719,7 +719,7 @@ export const en = {
     addHoursNamed: 'Add hours on {{day}}',
     remove: 'Remove',
     removeHoursNamed: 'Remove period {{n}} on {{day}}',
-    copyMonday: 'Copy {{monday}} to the other weekdays up to {{friday}}',
+    copyMonday: 'Use {{monday}}’s hours on every weekday',
     saveHours: 'Save weekly hours',
     hoursSaved: 'Weekly hours saved.',
     exceptionsTitle: 'Days off and extra hours',

@@ -720,7 +720,7 @@ export const ja: Catalog = {
     addHoursNamed: '{{day}}に時間帯を追加',
     remove: '削除',
     removeHoursNamed: '{{day}}の時間帯 {{n}} を削除',
-    copyMonday: '{{monday}}の時間帯を{{friday}}までの平日にコピー',
+    copyMonday: '{{monday}}と同じ時間帯を平日すべてに設定',
     saveHours: '毎週の時間帯を保存',
     hoursSaved: '毎週の時間帯を保存しました。',
     exceptionsTitle: '休みと追加の時間帯',

@@ -720,7 +720,7 @@ export const zhCN: Catalog = {
     addHoursNamed: '为{{day}}添加时间段',
     remove: '删除',
     removeHoursNamed: '删除{{day}}的时间段 {{n}}',
-    copyMonday: '把{{monday}}的时间段复制到{{friday}}为止的其他工作日',
+    copyMonday: '把{{monday}}的时间段应用到所有工作日',
     saveHours: '保存每周时间段',
     hoursSaved: '每周时间段已保存。',
     exceptionsTitle: '休息日和额外时间',
