@@ -7,6 +7,7 @@ import { familyRequest, fillRequestForm, findCases } from '../support/cases.ts';
 
 const zh = t('zh-CN');
 const ja = t('ja');
+const en = t('en');
 /** Other people start without the admin's cookies. */
 const NO_STATE = { cookies: [], origins: [] };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -147,6 +148,19 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   await staffThread.getByRole('button', { name: ja.messages.refresh }).click();
   await expect(staffThread).toContainText(reply);
   await expect(staffThread).toContainText(ja.messages.fromPatientSide);
+
+  // The nurse on the team reads the case without the coordinator's tools, and sees the thread.
+  const nurseContext = await browser.newContext({ locale: 'en', storageState: NO_STATE });
+  const nursePage = await nurseContext.newPage();
+  await signInUI(nursePage, nurse.email);
+  await nursePage.getByRole('link', { name: en.nav.cases }).click();
+  await nursePage.getByTestId('case-inbox').getByRole('link', { name: number }).click();
+  await expect(nursePage.getByText(en.caseView.readOnlyNote)).toBeVisible();
+  await expect(nursePage.getByTestId('screening')).toHaveCount(0);
+  await expect(nursePage.getByRole('button', { name: en.caseView.askDocuments })).toHaveCount(0);
+  await expect(nursePage.getByTestId('team')).toContainText(physician.name);
+  await expect(nursePage.getByTestId('messages')).toContainText(reply);
+  await nurseContext.close();
 
   await patientContext.close();
   await staffContext.close();
