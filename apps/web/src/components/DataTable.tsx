@@ -77,3 +77,18 @@ export function DataTable<T>({
     </>
   );
 }
+
+/** The buttons of a filter form: search (submits it) and clear. */
+export function FilterActions({ onReset }: { onReset: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="filters__actions">
+      <button type="submit" className="button">
+        {t('common.search')}
+      </button>
+      <button type="button" className="button button--secondary" onClick={onReset}>
+        {t('common.reset')}
+      </button>
+    </div>
+  );
+}

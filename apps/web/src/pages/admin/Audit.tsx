@@ -8,7 +8,7 @@ import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { Field } from '../../components/Field.tsx';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 
 const PAGE_SIZE = 50;
 const FILTERS = ['actor', 'action', 'subject', 'outcome', 'from', 'to'] as const;
@@ -88,21 +88,12 @@ export function AuditPage() {
         <Field label={t('audit.to')}>
           {(p) => <input {...p} className="input" type="date" name="to" value={draft.to} onChange={(e) => set('to', e.target.value)} />}
         </Field>
-        <div className="filters__actions">
-          <button type="submit" className="button">
-            {t('common.search')}
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => {
-              setDraft(filtersFrom(new URLSearchParams()));
-              setParams(new URLSearchParams());
-            }}
-          >
-            {t('common.reset')}
-          </button>
-        </div>
+        <FilterActions
+          onReset={() => {
+            setDraft(filtersFrom(new URLSearchParams()));
+            setParams(new URLSearchParams());
+          }}
+        />
       </form>
       <ErrorAlert>{list.error}</ErrorAlert>
       <DataTable

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import { OUTBOX_STATUSES, outboxList, outboxMessage } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
@@ -11,6 +10,7 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
+import { useUrlParams } from '../../lib/useUrlParams.ts';
 
 type Message = z.infer<typeof outboxMessage>;
 type Status = Message['status'];
@@ -25,7 +25,7 @@ function isStatus(v: string | null): v is Status {
 export function OutboxPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlParams();
   const statusParam = params.get('status');
   const status = isStatus(statusParam) ? statusParam : '';
   const page = Math.max(1, Number(params.get('page')) || 1);
@@ -35,16 +35,6 @@ export function OutboxPage() {
   // The select answers at once; the URL (and so the list) follows.
   const [statusChoice, setStatusChoice] = useState<Status | ''>(status);
   useEffect(() => setStatusChoice(status), [status]);
-
-  function update(next: Record<string, string>) {
-    const p = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(next)) {
-      if (v) p.set(k, v);
-      else p.delete(k);
-    }
-    if (!('page' in next)) p.delete('page');
-    setParams(p, { replace: true });
-  }
 
   return (
     <>

@@ -1,6 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import { LOCALES, ROLES, institutionList, user as userSchema, userList, type Locale, type Role } from '@kakehashi/core';
 import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
@@ -11,7 +10,8 @@ import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, FilterActions } from '../../components/DataTable.tsx';
+import { useUrlParams } from '../../lib/useUrlParams.ts';
 
 type User = z.infer<typeof userSchema>;
 type Institution = z.infer<typeof institutionList>['items'][number];
@@ -234,7 +234,7 @@ function EditUserForm({
 export function UsersPage() {
   const { t } = useTranslation();
   const me = useMe();
-  const [params, setParams] = useSearchParams();
+  const { params, update, clear } = useUrlParams();
   const q = params.get('q') ?? '';
   const roleParam = params.get('role');
   const role = isRole(roleParam) ? roleParam : '';
@@ -257,16 +257,6 @@ export function UsersPage() {
   const query = { q, role, includeDisabled: String(includeDisabled), page, pageSize: PAGE_SIZE };
   const list = useLoad(() => api.get('/users', { query, schema: userList }), JSON.stringify(query));
   const institutions = useLoad(() => api.get('/institutions', { schema: institutionList }), 'institutions');
-
-  function update(next: Record<string, string | null>) {
-    const p = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(next)) {
-      if (v === null || v === '') p.delete(k);
-      else p.set(k, v);
-    }
-    if (!('page' in next)) p.delete('page');
-    setParams(p, { replace: true });
-  }
 
   async function toggleDisabled(u: User) {
     setNotice(null);
@@ -340,21 +330,12 @@ export function UsersPage() {
             update({ includeDisabled: v ? 'true' : null });
           }}
         />
-        <div className="filters__actions">
-          <button type="submit" className="button">
-            {t('common.search')}
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => {
-              setSearch('');
-              setParams(new URLSearchParams(), { replace: true });
-            }}
-          >
-            {t('common.reset')}
-          </button>
-        </div>
+        <FilterActions
+          onReset={() => {
+            setSearch('');
+            clear();
+          }}
+        />
       </form>
       <Notice>{notice}</Notice>
       <ErrorAlert>{actionError ?? list.error}</ErrorAlert>

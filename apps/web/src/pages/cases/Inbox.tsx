@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { CASE_STATUSES, LOCALES, caseList, departmentList, type CaseStatus, type Locale } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
@@ -8,7 +8,8 @@ import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { Field } from '../../components/Field.tsx';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, FilterActions } from '../../components/DataTable.tsx';
+import { useUrlParams } from '../../lib/useUrlParams.ts';
 import { StatusBadge, daysSince } from './parts.tsx';
 
 const PAGE_SIZE = 25;
@@ -22,7 +23,7 @@ const isLocale = (v: string | null): v is Locale => !!v && (LOCALES as readonly 
 export function InboxPage() {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
-  const [params, setParams] = useSearchParams();
+  const { params, update, clear } = useUrlParams();
   const applied: Record<Filter, string> = {
     status: isStatus(params.get('status')) ? params.get('status')! : '',
     department: params.get('department') ?? '',
@@ -45,16 +46,6 @@ export function InboxPage() {
   const list = useLoad(() => api.get('/cases', { query, schema: caseList }), JSON.stringify(query));
   const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${i18n.language}`);
   const departmentName = useMemo(() => new Map(departments.data?.items.map((d) => [d.code, d.name]) ?? []), [departments.data]);
-
-  function update(next: Record<string, string>) {
-    const p = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(next)) {
-      if (v) p.set(k, v);
-      else p.delete(k);
-    }
-    if (!('page' in next)) p.delete('page');
-    setParams(p, { replace: true });
-  }
 
   function select(key: Filter, label: string, options: { value: string; label: string }[], any: string) {
     return (
@@ -102,21 +93,12 @@ export function InboxPage() {
         {select('department', t('caseInbox.department'), departments.data?.items.map((d) => ({ value: d.code, label: d.name })) ?? [], t('caseInbox.anyDepartment'))}
         {select('locale', t('caseInbox.locale'), LOCALES.map((l) => ({ value: l, label: t(`languages.${l}`) })), t('caseInbox.anyLocale'))}
         {select('waitingDays', t('caseInbox.waiting'), WAITING.map((d) => ({ value: d, label: t('caseInbox.waitingMore', { count: Number(d) }) })), t('caseInbox.waitingAny'))}
-        <div className="filters__actions">
-          <button type="submit" className="button">
-            {t('common.search')}
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => {
-              setSearch('');
-              setParams(new URLSearchParams(), { replace: true });
-            }}
-          >
-            {t('common.reset')}
-          </button>
-        </div>
+        <FilterActions
+          onReset={() => {
+            setSearch('');
+            clear();
+          }}
+        />
       </form>
       <ErrorAlert>{list.error}</ErrorAlert>
       <DataTable
