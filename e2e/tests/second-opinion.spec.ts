@@ -191,18 +191,23 @@ test('the form without consent is refused beside the consent, in Chinese, and cr
   await admin.dispose();
 });
 
-test('a broken or forged case page link is explained kindly, with advice', async ({ browser }) => {
-  const admin = await AdminApi.open();
+/** Staff may request on a patient's behalf (no public rate limit); the answer carries the portal link. */
+async function caseThroughApi(admin: AdminApi) {
   const d = familyRequest();
-  // Staff may request on a patient's behalf; the answer carries the portal link.
   const consent = await admin.call<{ id: string }>('GET', '/consent/current?locale=zh-CN');
-  const created = await admin.call<{ portalUrl: string }>('POST', '/cases', {
+  const created = await admin.call<{ id: string; number: string; portalUrl: string }>('POST', '/cases', {
     submissionId: randomUUID(),
     requester: { type: 'family', name: d.requesterName, email: d.email, phone: d.phone },
     patient: { nameNative: d.nameNative, nameLatin: d.nameLatin, birthDate: d.birthDate, sex: 'male', nationality: 'CN', country: 'CN', city: d.city, preferredLocale: 'zh-CN', timeZone: 'Asia/Shanghai' },
     medical: { diagnosis: d.diagnosis, department: d.department, questions: d.questions },
     consent: { versionId: consent.id, accepted: true, acceptedBy: d.acceptedBy },
   });
+  return { ...created, data: d };
+}
+
+test('a broken or forged case page link is explained kindly, with advice', async ({ browser }) => {
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
   const token = created.portalUrl.split('#')[1];
   const forged = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
 
@@ -230,4 +235,84 @@ test('a broken or forged case page link is explained kindly, with advice', async
   await expect(portal.getByTestId('timeline')).toContainText(zh.cases.status.withdrawn);
   await context.close();
   await admin.dispose();
+});
+
+test('declining needs a reason, asks first, and e-mails it to the requester', async ({ page }) => {
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  await page.goto(`/cases/${created.id}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(en.caseView.title.replace('{{number}}', created.number));
+  const screening = page.getByTestId('screening');
+  await screening.getByRole('radio', { name: en.caseTerms.eligibility.ineligible }).check();
+  await screening.getByRole('button', { name: en.caseView.screeningSave }).click();
+  await expect(screening.getByLabel(en.caseView.reason, { exact: true })).toHaveAccessibleDescription(new RegExp(en.validation.reasonRequired.replace(/[.:]/g, '.')));
+
+  const reason = 'The questions concern a treatment our hospital does not offer. We recommend asking a specialist centre for it.';
+  await screening.getByLabel(en.caseView.reason, { exact: true }).fill(reason);
+  await screening.getByRole('button', { name: en.caseView.screeningSave }).click();
+  const confirm = page.getByRole('dialog', { name: en.caseView.declineTitle });
+  await expect(confirm).toContainText(created.number);
+  await confirm.getByRole('button', { name: en.caseView.declineButton }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('case-status')).toContainText(en.cases.status.cancelled);
+  await expect(page.getByTestId('case-eligibility')).toContainText(en.caseTerms.eligibility.ineligible);
+  await expect(page.getByText(en.caseView.finalNote)).toBeVisible();
+  await expect(page.getByTestId('screening')).toHaveCount(0);
+  await expect(page.getByTestId('history')).toContainText(reason);
+
+  // The decline e-mail, in the requester's language, waits in the outbox with the reason.
+  const outbox = await admin.call<{ items: { to: string; text: string }[] }>('GET', '/outbox?pageSize=50');
+  expect(outbox.items.find((m) => m.to === created.data.email && m.text.includes(reason))).toBeTruthy();
+  await admin.dispose();
+});
+
+test('an administrator sets acceptance rules, fees and a new consent version', async ({ page }) => {
+  const tag = randomUUID().slice(0, 6);
+  await page.goto('/admin/settings');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(en.caseSettings.title);
+
+  await page.getByRole('button', { name: en.caseSettings.ruleAdd }).click();
+  const add = page.getByRole('dialog', { name: en.caseSettings.ruleAdd });
+  await add.getByRole('button', { name: en.common.create }).click();
+  // Each language is required.
+  await expect(add.getByLabel(en.caseSettings.ruleText.replace('{{language}}', en.languages.ja), { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await add.getByLabel(en.caseSettings.ruleText.replace('{{language}}', en.languages.ja), { exact: true }).fill(`画像が 3 か月以内 ${tag}`);
+  await add.getByLabel(en.caseSettings.ruleText.replace('{{language}}', en.languages['zh-CN']), { exact: true }).fill(`影像在 3 个月以内 ${tag}`);
+  await add.getByLabel(en.caseSettings.ruleText.replace('{{language}}', en.languages.en), { exact: true }).fill(`Imaging is less than 3 months old ${tag}`);
+  await add.getByRole('button', { name: en.common.create }).click();
+  await expect(add).toBeHidden();
+  const rule = page.getByTestId('rules').getByRole('row').filter({ hasText: `Imaging is less than 3 months old ${tag}` });
+  await expect(rule).toContainText(`画像が 3 か月以内 ${tag}`);
+  await expect(rule).toContainText(en.common.active);
+  // Deactivated, so other tests screen against the demo rules only.
+  await rule.getByRole('button', { name: en.common.edit }).click();
+  const edit = page.getByRole('dialog', { name: en.caseSettings.ruleEdit });
+  await edit.getByLabel(en.common.active, { exact: true }).uncheck();
+  await edit.getByRole('button', { name: en.common.save }).click();
+  await expect(edit).toBeHidden();
+  await expect(rule).toContainText(en.common.disabled);
+
+  await page.getByRole('button', { name: en.caseSettings.feeAdd }).click();
+  const fee = page.getByRole('dialog', { name: en.caseSettings.feeAdd });
+  await fee.getByLabel(en.caseSettings.feeName, { exact: true }).fill(`Extended opinion, 90 minutes ${tag}`);
+  await fee.getByLabel(en.caseSettings.feeMinutes, { exact: true }).fill('90');
+  await fee.getByLabel(en.caseSettings.feeAmount, { exact: true }).fill('165000');
+  await fee.getByLabel(en.caseSettings.feeInterpreter, { exact: true }).check();
+  await fee.getByRole('button', { name: en.common.create }).click();
+  await expect(fee).toBeHidden();
+  const feeRow = page.getByTestId('fees').getByRole('row').filter({ hasText: `Extended opinion, 90 minutes ${tag}` });
+  await expect(feeRow).toContainText('¥165,000');
+  await expect(feeRow).toContainText(en.common.yes);
+
+  const consent = page.getByTestId('consent-en');
+  const before = Number((await consent.locator('.badge').innerText()).match(/\d+/)![0]);
+  await consent.getByRole('button', { name: en.caseSettings.consentNewVersion }).click();
+  const publish = page.getByRole('dialog', { name: en.caseSettings.consentNewVersionOf.replace('{{language}}', en.languages.en) });
+  const body = publish.getByLabel(en.caseSettings.consentBody, { exact: true });
+  await expect(body).toHaveValue(/Demonstration text/);
+  await body.fill(`${await body.inputValue()}\n\n5. Reviewed again (${tag}).`);
+  await publish.getByRole('button', { name: en.caseSettings.consentPublish }).click();
+  await expect(publish).toBeHidden();
+  await expect(consent.locator('.badge')).toHaveText(en.caseSettings.consentVersion.replace('{{version}}', String(before + 1)));
+  await expect(consent).toContainText(`Reviewed again (${tag})`);
 });
