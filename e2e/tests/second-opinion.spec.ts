@@ -242,6 +242,16 @@ test('declining needs a reason, asks first, and e-mails it to the requester', as
   const created = await caseThroughApi(admin);
   await page.goto(`/cases/${created.id}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(en.caseView.title.replace('{{number}}', created.number));
+  // A status change carries a note into the history.
+  const moveToTriage = en.caseView.moveTo.replace('{{status}}', en.cases.status.triage);
+  await page.getByRole('button', { name: moveToTriage }).click();
+  const move = page.getByRole('dialog', { name: moveToTriage });
+  await move.getByLabel(en.caseView.note, { exact: true }).fill('Looked at by the thoracic team first.');
+  await move.getByRole('button', { name: en.caseView.moveConfirm }).click();
+  await expect(move).toBeHidden();
+  await expect(page.getByTestId('case-status')).toContainText(en.cases.status.triage);
+  await expect(page.getByTestId('history')).toContainText('Looked at by the thoracic team first.');
+
   const screening = page.getByTestId('screening');
   await screening.getByRole('radio', { name: en.caseTerms.eligibility.ineligible }).check();
   await screening.getByRole('button', { name: en.caseView.screeningSave }).click();
