@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpanInZone, offsetMinutes, sameDayIn, timeZoneNames, todayInZone, wallTimeToInstant, zonedParts } from './zonedTime.ts';
+import { formatDateInZone, formatSpanInZone, offsetMinutes, sameDayIn, timeZoneNames, todayInZone, wallTimeToInstant, zonedParts } from './zonedTime.ts';
 
 describe('wallTimeToInstant', () => {
   it('reads a wall time in Tokyo and in Shanghai as the right instant, with that offset', () => {
@@ -92,6 +92,14 @@ describe('formatSpanInZone', () => {
   it('adds the end date when the span crosses midnight there', () => {
     const text = formatSpanInZone('2026-12-03T14:30:00Z', '2026-12-03T15:30:00Z', 'Asia/Tokyo', 'en');
     expect(text).toMatch(/23:30–Fri, Dec 4, 2026(,| at)? 00:30$/);
+  });
+});
+
+describe('formatDateInZone', () => {
+  it('writes the date and weekday of the zone, which may differ from another zone', () => {
+    expect(formatDateInZone('2026-12-03T15:30:00Z', 'Asia/Tokyo', 'ja')).toBe('2026年12月4日(金)');
+    expect(formatDateInZone('2026-12-03T15:30:00Z', 'Asia/Shanghai', 'zh-CN')).toBe('2026年12月3日周四');
+    expect(formatDateInZone('2026-12-03T15:30:00Z', 'Asia/Shanghai', 'en')).toBe('Thu, Dec 3, 2026');
   });
 });
 

@@ -145,6 +145,18 @@ export function formatSpanInZone(startIso: string, endIso: string | null, timeZo
   return `${head}–${tail}`;
 }
 
+const dateCache = new Map<string, Intl.DateTimeFormat>();
+/** The calendar date of an instant in a zone, with its weekday: "Thu, Dec 3, 2026", "2026年12月3日(木)". */
+export function formatDateInZone(iso: string, timeZone: string, locale: string): string {
+  const key = `${locale}|${timeZone}`;
+  let f = dateCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
+    dateCache.set(key, f);
+  }
+  return f.format(new Date(iso));
+}
+
 /** Whether an instant falls on the same calendar day in two zones. */
 export function sameDayIn(iso: string, a: string, b: string): boolean {
   return zonedParts(iso, a).date === zonedParts(iso, b).date;

@@ -72,7 +72,7 @@ function DeviceCheckLink() {
   return (
     <div className="device-check-link">
       <p>{t('portalSchedule.deviceCheckIntro')}</p>
-      <Link to="/device-check" className="button button--secondary button--large" data-testid="device-check-link">
+      <Link to="/device-check" className="button button--secondary button--large button--block" data-testid="device-check-link">
         {t('portalSchedule.deviceCheck')}
       </Link>
     </div>

@@ -180,7 +180,10 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
             </div>
             <SlotFields
               slot={s}
-              onChange={(n) => setSlots(slots.map((x) => (x.key === s.key ? n : x)))}
+              onChange={(n) => {
+                setSlots(slots.map((x) => (x.key === s.key ? n : x)));
+                if (local[i]) setLocal({ ...local, [i]: '' });
+              }}
               hospitalZone={hz}
               patientZone={schedule.patientTimeZone}
               minDate={todayInZone(hz)}
@@ -211,7 +214,13 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const next = await a.run(() => api.patch(`/visits/${visit.id}`, { provider, joinUrl: joinUrl.trim() }, { schema: caseSchedule }));
+    const url = joinUrl.trim();
+    if (url && !/^https:\/\/\S+$/i.test(url)) {
+      a.setError(null);
+      a.setFieldErrors({ joinUrl: t('scheduling.joinUrlHttps') });
+      return;
+    }
+    const next = await a.run(() => api.patch(`/visits/${visit.id}`, { provider, joinUrl: url }, { schema: caseSchedule }));
     if (next) onDone(next);
   }
 
@@ -380,7 +389,7 @@ function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; sch
                 {visit.joinUrl}
               </a>
             ) : (
-              <span className="muted">{t('scheduling.noLink')}</span>
+              <span className="visit-card__nolink">{t('scheduling.noLink')}</span>
             )}
           </dd>
         </div>

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { formatSpanInZone, sameDayIn } from '../../lib/zonedTime.ts';
+import { formatDateInZone, formatSpanInZone, sameDayIn } from '../../lib/zonedTime.ts';
 
 /** Formats a span in a zone in the current UI language; `withDate` false leaves the date out. */
 export function useZonedFormat() {
@@ -28,7 +28,8 @@ export function ZonedTimes({
   large?: boolean;
   testId?: string;
 }) {
-  const fmt = useZonedFormat();
+  const { i18n } = useTranslation();
+  const locale = i18n.language;
   const shown = rows.filter((r, i) => rows.findIndex((o) => o.zone === r.zone) === i);
   const first = shown[0]?.zone;
   return (
@@ -37,7 +38,10 @@ export function ZonedTimes({
         <div key={r.zone} className={i === 0 ? 'zoned__row zoned__row--first' : 'zoned__row'}>
           <dt>{r.label}</dt>
           <dd>
-            <time dateTime={startsAt}>{fmt(startsAt, endsAt, r.zone, i === 0 || !sameDayIn(startsAt, first, r.zone))}</time>
+            <time dateTime={startsAt}>
+              {(i === 0 || !sameDayIn(startsAt, first, r.zone)) && <span className="zoned__date">{formatDateInZone(startsAt, r.zone, locale)} </span>}
+              <span className="zoned__time">{formatSpanInZone(startsAt, endsAt, r.zone, locale, false)}</span>
+            </time>
           </dd>
         </div>
       ))}
