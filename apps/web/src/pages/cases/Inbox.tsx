@@ -84,7 +84,7 @@ export function InboxPage() {
           update({ q: search.trim() });
         }}
       >
-        <Field label={t('common.search')}>
+        <Field label={t('common.search')} className="field--wide">
           {(p) => (
             <input {...p} className="input" type="search" name="q" placeholder={t('caseInbox.searchPlaceholder')} value={search} onChange={(e) => setSearch(e.target.value)} />
           )}
@@ -125,7 +125,7 @@ export function InboxPage() {
                 <StatusBadge status={c.status} />
                 <span className={`cell-sub${waited >= 7 ? ' cell-sub--alert' : ''}`}>{waited === 0 ? t('caseInbox.inStatusToday') : t('caseInbox.inStatusFor', { count: waited })}</span>
               </td>
-              <td className="cell-wrap">{departmentName.get(c.department) ?? c.department}</td>
+              <td>{departmentName.get(c.department) ?? c.department}</td>
               <td>{t(`languages.${c.locale}`)}</td>
               <td>{c.country}</td>
               <td className="cell-wrap">{c.institution?.name ?? t('common.none')}</td>
