@@ -7,6 +7,7 @@ export default defineConfig({
     env: { TZ: 'UTC' },
     projects: [
       { test: { name: 'core', include: ['packages/core/src/**/*.test.ts'] } },
+      { test: { name: 'web', include: ['apps/web/src/**/*.test.ts'] } },
       {
         test: {
           name: 'server',

@@ -60,6 +60,11 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   const app = Fastify({ logger: loggerOptions, trustProxy: config.trustProxy, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
 
   // Platform
+  // An empty JSON body (a POST that carries nothing, like a booking) is no body, not an error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(req, body as string, done),
+  );
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);

@@ -46,7 +46,10 @@ export function installErrorHandler(app: FastifyInstance, audit: AuditService) {
         .catch((e) => req.log.error({ err: e }, 'audit failed'));
     }
     if (status === 429 && typeof vars.retryAfterSeconds === 'number') reply.header('retry-after', String(vars.retryAfterSeconds));
-    return reply.status(status).send({ error: { code, message: t(`errors.${code}`, vars), ...(details === undefined ? {} : { details }) } });
+    const message = t(`errors.${code}`, vars);
+    // A service names the field at fault; the form shows the message beside it.
+    if (Array.isArray(details)) details = details.map((d) => (d && typeof d === 'object' && !('message' in d) ? { ...d, message } : d));
+    return reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } });
   });
 
 }

@@ -73,6 +73,7 @@ describe('availability', () => {
     const evening = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(10, '18:00'), minutes: 60 }] });
     expect(evening.status).toBe(400);
     expect(evening.body.error).toMatchObject({ code: 'slot_outside_availability', message: 'This time is outside the physician’s hours.' });
+    expect(evening.body.error.details).toEqual([{ path: 'slots.0.startsAt', message: 'This time is outside the physician’s hours.' }]);
     const offDay = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: `${dayOff}T10:00:00+09:00`, minutes: 60 }] });
     expect(offDay.body.error.code).toBe('slot_outside_availability');
     const past = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: '2020-01-06T10:00:00+09:00', minutes: 60 }] });
@@ -98,7 +99,12 @@ describe('booking', () => {
     ]);
     const startsAt = tokyo(9, '15:00');
     const offers = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt, minutes: 60 }] })).body.offers;
-    const booked = await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offers[0].id}/book`);
+    // A JSON content type with no body is no body, not an error.
+    const booked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${c.id}/offers/${offers[0].id}/book`,
+      headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+    });
     expect(booked.statusCode).toBe(200);
     const visit = booked.json().visit;
     expect(visit).toMatchObject({ status: 'booked', sequence: 0, startsAt: new Date(startsAt).toISOString() });
@@ -175,7 +181,12 @@ describe('changes to a booked visit', () => {
 
     const video = await coordinator.patch(`/api/v1/visits/${visit.id}`, { provider: 'voov', joinUrl: 'https://meeting.example.org/j/123' });
     expect(video.body.visit).toMatchObject({ provider: 'voov', joinUrl: 'https://meeting.example.org/j/123', sequence: 1 });
-    expect((await coordinator.patch(`/api/v1/visits/${visit.id}`, { provider: 'zoom', joinUrl: 'javascript:alert(1)' })).status).toBe(400);
+    const script = await coordinator.patch(`/api/v1/visits/${visit.id}`, { provider: 'zoom', joinUrl: 'javascript:alert(1)' });
+    expect(script.status).toBe(400);
+    expect(script.body.error.details).toEqual([{ path: 'joinUrl', message: 'Enter the full https:// address of the meeting.' }]);
+    const more = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(15, '14:00'), minutes: 60 }] });
+    expect(more.status).toBe(409);
+    expect(more.body.error.code).toBe('visit_already_booked');
 
     const newStart = tokyo(16, '13:00');
     const moved = await coordinator.post(`/api/v1/visits/${visit.id}/reschedule`, { startsAt: newStart, minutes: 60 });

@@ -211,6 +211,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     async offer(actor: Actor, caseId: string, slots: { startsAt: string; minutes: number }[]) {
       requireRole(actor, ...MANAGERS);
       const row = await cases.loadVisible(actor, caseId, 'case.schedule.offer');
+      if (row.status === 'scheduled') throw new AppError(409, 'visit_already_booked');
       if (row.status !== 'ready_to_schedule') throw new AppError(409, 'not_ready_to_schedule');
       const team = await cases.team(caseId);
       if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');

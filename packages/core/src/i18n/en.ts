@@ -816,6 +816,7 @@ export const en = {
     backToPortal: 'Back to your case page',
   },
   validation: {
+    httpsUrl: 'Enter the full https:// address of the meeting.',
     time: 'Enter a time such as 09:30.',
     timeRange: 'The end must be after the start.',
     timeNotPast: 'The time must be in the future.',
@@ -826,6 +827,7 @@ export const en = {
     timeZone: 'Choose a time zone from the list.',
   },
   errors: {
+    visit_already_booked: 'A visit is already booked for this case. Change or cancel it instead.',
     slot_taken: 'Someone on the team is no longer free at this time. Choose another time.',
     slot_outside_availability: 'This time is outside the physician’s hours.',
     team_incomplete: 'Assign a physician to the case before offering times.',

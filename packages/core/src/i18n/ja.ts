@@ -817,6 +817,7 @@ export const ja: Catalog = {
     backToPortal: 'ケースページに戻る',
   },
   validation: {
+    httpsUrl: '会議の https:// から始まるアドレスを入力してください。',
     time: '09:30 のように時刻を入力してください。',
     timeRange: '終了は開始より後にしてください。',
     timeNotPast: '未来の時刻を選んでください。',
@@ -827,6 +828,7 @@ export const ja: Catalog = {
     timeZone: '一覧からタイムゾーンを選んでください。',
   },
   errors: {
+    visit_already_booked: 'この依頼にはすでに予約があります。予約を変更するか取り消してください。',
     slot_taken: 'この時間には担当者の予定がすでに入っています。別の時間を選んでください。',
     slot_outside_availability: 'この時間は医師の対応可能時間外です。',
     team_incomplete: '候補日時を提示する前に、担当医師を割り当ててください。',

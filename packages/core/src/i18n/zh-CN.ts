@@ -817,6 +817,7 @@ export const zhCN: Catalog = {
     backToPortal: '返回病例页面',
   },
   validation: {
+    httpsUrl: '请输入以 https:// 开头的完整会议地址。',
     time: '请输入时间，例如 09:30。',
     timeRange: '结束时间必须晚于开始时间。',
     timeNotPast: '请选择将来的时间。',
@@ -827,6 +828,7 @@ export const zhCN: Catalog = {
     timeZone: '请从列表中选择时区。',
   },
   errors: {
+    visit_already_booked: '此申请已有预约。请改为修改或取消该预约。',
     slot_taken: '团队中有成员此时已有安排，请选择其他时间。',
     slot_outside_availability: '此时间不在医生的出诊时间内。',
     team_incomplete: '请先为申请指定医生，再提供候选时间。',

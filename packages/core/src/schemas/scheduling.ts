@@ -59,7 +59,10 @@ export const caseSchedule = z
   })
   .meta({ id: 'CaseSchedule' });
 export const visitParam = z.object({ visitId: z.uuid() });
-export const visitUpdateBody = z.object({ provider: z.enum(VIDEO_PROVIDERS), joinUrl: z.union([z.url({ protocol: /^https$/ }).max(2000), z.literal('')]) });
+export const visitUpdateBody = z.object({
+  provider: z.enum(VIDEO_PROVIDERS),
+  joinUrl: z.union([z.url({ protocol: /^https$/, error: 'validation.httpsUrl' }).max(2000), z.literal('')], { error: 'validation.httpsUrl' }),
+});
 export const rescheduleBody = slotInput;
 export const cancelVisitBody = z.object({ reason: z.string().trim().max(2000).default('') });
 export const otherTimesBody = z.object({ note: z.string().trim().max(2000).default('') });
