@@ -252,6 +252,16 @@ export function RequestPage() {
   }, [draft.patient.timeZone]);
 
   useEffect(() => write(DRAFT_KEY, draft), [draft]);
+  // After a refused submission (once the errors are on screen): take the user to the first problem.
+  const [showFirstError, setShowFirstError] = useState(0);
+  useEffect(() => {
+    if (!showFirstError) return;
+    const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]');
+    if (first) {
+      first.scrollIntoView({ block: 'center' });
+      first.focus({ preventScroll: true });
+    }
+  }, [showFirstError]);
   // Agreeing is to the text on screen: another language or a new version asks again.
   const consentId = consent.data?.id;
   useEffect(() => setDraft((d) => (d.consent.accepted ? { ...d, consent: { ...d.consent, accepted: false } } : d)), [consentId]);
@@ -339,14 +349,7 @@ export function RequestPage() {
         const fe = friendlyErrors(err.fieldErrors, filledDates);
         setFieldErrors(fe);
         if (err.code === 'consent_version_not_found') consent.reload();
-        // Take the user to the first problem, in the order of the form.
-        requestAnimationFrame(() => {
-          const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]');
-          if (first) {
-            first.scrollIntoView({ block: 'center' });
-            first.focus({ preventScroll: true });
-          }
-        });
+        setShowFirstError((n) => n + 1);
       }
     } finally {
       setBusy(false);
