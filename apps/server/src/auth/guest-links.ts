@@ -52,5 +52,7 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
     },
 
     revoke: (id: string) => repo.revokeGuestLink(db, id),
+    /** Every link to one subject stops working (a link was forwarded to the wrong person). */
+    revokeAll: (subjectId: string) => repo.revokeGuestLinksOf(db, subjectId),
   };
 }

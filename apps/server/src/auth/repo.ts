@@ -172,6 +172,15 @@ export async function revokeGuestLink(db: Db, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
+export async function revokeGuestLinksOf(db: Db, subjectId: string): Promise<number> {
+  const rows = await db
+    .update(guestLinks)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(guestLinks.subjectId, subjectId), isNull(guestLinks.revokedAt)))
+    .returning({ id: guestLinks.id });
+  return rows.length;
+}
+
 export async function touchGuestLink(db: Db, id: string): Promise<void> {
   await db.update(guestLinks).set({ lastUsedAt: new Date() }).where(eq(guestLinks.id, id));
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   caseCreated,
   caseDetail,
@@ -56,6 +57,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.post('/cases/:id/guest-links', { schema: { tags, params: idParam, response: { 201: guestLinkCreated, ...errors } } }, async (req, reply) =>
     reply.status(201).send(await cases.createGuestLink(actorOf(req), req.params.id)),
+  );
+
+  app.post(
+    '/cases/:id/guest-links/revoke',
+    { schema: { tags, summary: 'Every portal link of the case stops working', params: idParam, response: { 200: z.object({ revoked: z.number().int() }), ...errors } } },
+    async (req) => cases.revokeGuestLinks(actorOf(req), req.params.id),
   );
 
   app.post(

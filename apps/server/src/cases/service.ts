@@ -224,6 +224,14 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       return this.get(actor, p.subjectId);
     },
 
+    async revokeGuestLinks(actor: Actor, id: string) {
+      requireRole(actor, ...MANAGERS);
+      await loadVisible(actor, id);
+      const revoked = await guestLinks.revokeAll(id);
+      await audit.record(actor, { action: 'case.guest_links_revoke', subjectType: 'case', subjectId: id, details: { revoked } });
+      return { revoked };
+    },
+
     async createGuestLink(actor: Actor, id: string) {
       const admin = requireRole(actor, ...MANAGERS);
       await loadVisible(actor, id);
