@@ -1,40 +1,11 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { outbox, useTestApp } from '../../test/helpers.ts';
+import { startSmtp } from '../../test/smtp.ts';
 import { startOutboxWorker, type OutboxWorker } from './worker.ts';
 
 const t = useTestApp();
 const logger = pino({ level: 'silent' });
-
-interface Received {
-  to: string;
-  raw: string;
-}
-
-/** A real SMTP server on a free loopback port, recording what arrives. */
-async function startSmtp(port = 0) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk) => (raw += chunk));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw });
-        callback();
-      });
-    },
-  });
-  server.listen(port, '127.0.0.1');
-  await once(server.server, 'listening');
-  return { received, port: (server.server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const workers: OutboxWorker[] = [];
 const worker = (port: number) => {

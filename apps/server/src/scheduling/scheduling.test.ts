@@ -1,10 +1,8 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
 import { startOutboxWorker } from '../notifications/worker.ts';
+import { startSmtp } from '../../test/smtp.ts';
 import { localParts } from './service.ts';
 
 const t = useTestApp();
@@ -220,26 +218,10 @@ describe('changes to a booked visit', () => {
 
 describe('invitations over SMTP', () => {
   it('arrive at a real mail server as text/calendar with the METHOD', async () => {
-    const received: string[] = [];
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, _session, callback) {
-        let raw = '';
-        stream.setEncoding('utf8');
-        stream.on('data', (chunk) => (raw += chunk));
-        stream.on('end', () => {
-          received.push(raw);
-          callback();
-        });
-      },
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server.server, 'listening');
+    const smtp = await startSmtp();
     const worker = startOutboxWorker({
       db: t.db,
-      smtpUrl: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+      smtpUrl: smtp.url,
       from: 'Kakehashi <no-reply@example.org>',
       logger: pino({ level: 'silent' }),
       pollMs: 3_600_000,
@@ -250,14 +232,14 @@ describe('invitations over SMTP', () => {
       const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(18, '10:00'), minutes: 60 }] })).body.offers[0];
       await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`);
       await worker.drain();
-      const invitation = received.find((raw) => raw.includes(c.number) && raw.includes('family.wang@example.org') && raw.includes('method=REQUEST'));
+      const invitation = smtp.received.map((m) => m.raw).find((raw) => raw.includes(c.number) && raw.includes('family.wang@example.org') && raw.includes('method=REQUEST'));
       expect(invitation).toBeDefined();
       expect(invitation).toMatch(/Content-Type: text\/calendar; charset=utf-8; method=REQUEST/i);
       // Reminders wait for their time: none of them went out now.
       expect((await outbox(t)).filter((m) => m.template === 'visitReminder' && m.status === 'sent')).toHaveLength(0);
     } finally {
       await worker.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      await smtp.close();
     }
   });
 });
