@@ -588,10 +588,15 @@ export const en = {
     feeCurrency: 'Currency',
     paymentStatus: 'Payment',
     portalLinkTitle: 'Case page link',
-    portalLinkIntro: 'A new private link to the patient’s case page, for example to send by WeChat. Earlier links keep working until they expire.',
+    portalLinkIntro: 'A new private link to the patient’s case page, for example to send by WeChat. Earlier links keep working until they expire or are revoked.',
     portalLinkExpires: 'Valid until {{at}}.',
     portalLinkAnother: 'Create another link',
     portalLinkCreate: 'Create a link',
+    portalLinkRevoke: 'Revoke all links',
+    portalLinkRevokeTitle: 'Revoke every link to this case page?',
+    portalLinkRevokeExplain: 'Every link to the patient’s case page stops working at once, including the links in e-mails already sent. Use this when a link has reached the wrong person. The patient then needs a new link: create one and send it to them, for example by WeChat.',
+    portalLinkRevokeConfirm: 'Yes, revoke all links',
+    portalLinkRevoked: 'Links revoked: {{n}}. The patient needs a new link: create one below and send it to them.',
   },
   caseSettings: {
     title: 'Second-opinion settings',
@@ -628,6 +633,7 @@ export const en = {
     consentPublished: 'New version published.',
   },
   scheduling: {
+    notReady: 'Times can be offered once the case is “Ready to schedule” and a physician is on the team.',
     title: 'Video consultation',
     hospitalTime: 'Hospital time ({{zone}})',
     patientTime: 'Patient’s time ({{zone}})',
@@ -677,6 +683,7 @@ export const en = {
     cancelled: 'Visit cancelled. You can offer new times below.',
   },
   portalSchedule: {
+    bookedMeanwhile: 'This time could not be booked: a consultation had already been booked for this request, perhaps from another device. Here it is.',
     title: 'Your video consultation',
     yourTime: 'Your time ({{zone}})',
     hospitalTime: 'Hospital time ({{zone}})',

@@ -589,10 +589,15 @@ export const ja: Catalog = {
     feeCurrency: '通貨',
     paymentStatus: '支払い',
     portalLinkTitle: 'ケースページのリンク',
-    portalLinkIntro: '患者さんのケースページへの新しい専用リンクです（WeChat で送る場合など）。以前のリンクも有効期限まで使えます。',
+    portalLinkIntro: '患者さんのケースページへの新しい専用リンクです（WeChat で送る場合など）。以前のリンクも、有効期限が切れるか無効にするまで使えます。',
     portalLinkExpires: '{{at}} まで有効',
     portalLinkAnother: 'リンクをもう一つ作成',
     portalLinkCreate: 'リンクを作成',
+    portalLinkRevoke: 'すべてのリンクを無効にする',
+    portalLinkRevokeTitle: 'このケースページへのリンクをすべて無効にしますか？',
+    portalLinkRevokeExplain: '患者さんのケースページへのリンクは、送信済みのメールに記載されたものも含め、すべて直ちに使えなくなります。リンクが別の人に渡ってしまった場合などに使います。その後、患者さんには新しいリンクが必要です。リンクを作成し、WeChat などでお送りください。',
+    portalLinkRevokeConfirm: 'すべて無効にする',
+    portalLinkRevoked: '{{n}} 件のリンクを無効にしました。患者さんには新しいリンクが必要です。下のボタンで作成してお送りください。',
   },
   caseSettings: {
     title: 'セカンドオピニオンの設定',
@@ -629,6 +634,7 @@ export const ja: Catalog = {
     consentPublished: '新しい版を公開しました。',
   },
   scheduling: {
+    notReady: '状態が「日程調整待ち」になり、チームに医師が入ると、日時を提示できます。',
     title: 'オンライン相談',
     hospitalTime: '病院の時刻（{{zone}}）',
     patientTime: '患者側の時刻（{{zone}}）',
@@ -678,6 +684,7 @@ export const ja: Catalog = {
     cancelled: '診察をキャンセルしました。下で新しい日時を提示できます。',
   },
   portalSchedule: {
+    bookedMeanwhile: 'この日時は予約できませんでした。別の端末などから、このお申し込みの相談がすでに予約されています。予約の内容は以下のとおりです。',
     title: 'オンライン相談',
     yourTime: 'あなたの時刻（{{zone}}）',
     hospitalTime: '病院の時刻（{{zone}}）',

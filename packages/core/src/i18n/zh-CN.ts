@@ -589,10 +589,15 @@ export const zhCN: Catalog = {
     feeCurrency: '币种',
     paymentStatus: '付款',
     portalLinkTitle: '病例页面链接',
-    portalLinkIntro: '生成一个通往患者病例页面的新专属链接，例如通过微信发送。之前的链接在到期前仍然有效。',
+    portalLinkIntro: '生成一个通往患者病例页面的新专属链接，例如通过微信发送。之前的链接在到期或被撤销之前仍然有效。',
     portalLinkExpires: '有效期至 {{at}}。',
     portalLinkAnother: '再生成一个链接',
     portalLinkCreate: '生成链接',
+    portalLinkRevoke: '撤销所有链接',
+    portalLinkRevokeTitle: '撤销此病例页面的所有链接？',
+    portalLinkRevokeExplain: '通往患者病例页面的所有链接（包括已发送邮件中的链接）将立即失效。适用于链接被发给了错误的人等情况。之后患者需要新的链接：请生成新链接并发送给患者，例如通过微信。',
+    portalLinkRevokeConfirm: '是，撤销所有链接',
+    portalLinkRevoked: '已撤销 {{n}} 个链接。患者需要新的链接：请在下方生成并发送给患者。',
   },
   caseSettings: {
     title: '第二诊疗意见设置',
@@ -629,6 +634,7 @@ export const zhCN: Catalog = {
     consentPublished: '新版本已发布。',
   },
   scheduling: {
+    notReady: '申请状态变为“待安排时间”且团队中有医生后，即可提供时间。',
     title: '视频会诊',
     hospitalTime: '医院时间（{{zone}}）',
     patientTime: '患者时间（{{zone}}）',
@@ -678,6 +684,7 @@ export const zhCN: Catalog = {
     cancelled: '会诊已取消。您可以在下方提供新的时间。',
   },
   portalSchedule: {
+    bookedMeanwhile: '无法预约该时间：此申请已经预约了会诊（可能是通过其他设备）。预约详情如下。',
     title: '视频会诊',
     yourTime: '您的时间（{{zone}}）',
     hospitalTime: '医院时间（{{zone}}）',

@@ -26,6 +26,8 @@ export interface PortalScheduleProps {
   caseId: string;
   /** See PortalRequest. A new function on each render is fine: the latest one is used. */
   request: PortalRequest;
+  /** Called after the patient booked a time: the case is now “scheduled”. */
+  onChanged?: () => void;
 }
 
 /** The shared schema checks the answer, as api.get(…, { schema }) does for staff screens. */
@@ -79,12 +81,13 @@ function DeviceCheckLink() {
   );
 }
 
-function BookedVisit({ schedule, justBooked }: { schedule: CaseSchedule; justBooked: boolean }) {
+function BookedVisit({ schedule, justBooked, meanwhile }: { schedule: CaseSchedule; justBooked: boolean; meanwhile: boolean }) {
   const { t } = useTranslation();
   const visit = schedule.visit!;
   return (
     <div className="portal-visit" data-testid="portal-visit">
       {justBooked && <Notice>{t('portalSchedule.booked')}</Notice>}
+      {!justBooked && meanwhile && <Notice tone="info">{t('portalSchedule.bookedMeanwhile')}</Notice>}
       <h3>{t('portalSchedule.visitTitle')}</h3>
       <PatientTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="portal-visit-time" />
       <dl className="facts facts--compact">
@@ -177,16 +180,20 @@ function OfferCard({ offer, schedule, busy, onChoose }: { offer: Offer; schedule
  *   <section className="card" aria-labelledby="portal-visit"><h2 id="portal-visit">{t('portalSchedule.title')}</h2>
  *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} /></section>
  */
-export function PortalSchedule({ caseId, request }: PortalScheduleProps) {
+export function PortalSchedule({ caseId, request, onChanged }: PortalScheduleProps) {
   const { t, i18n } = useTranslation();
   const requestRef = useRef(request);
   requestRef.current = request;
+  const onChangedRef = useRef(onChanged);
+  onChangedRef.current = onChanged;
   const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [justBooked, setJustBooked] = useState(false);
   const [askOther, setAskOther] = useState(false);
+  /** A booking was refused because the time had gone: if a visit turns up, it was booked meanwhile. */
+  const [conflict, setConflict] = useState(false);
   const [tick, setTick] = useState(0);
   const seq = useRef(0);
 
@@ -217,10 +224,14 @@ export function PortalSchedule({ caseId, request }: PortalScheduleProps) {
       seq.current++;
       setSchedule(next);
       setJustBooked(true);
+      onChangedRef.current?.();
     } catch (e) {
       setActionError(errorMessage(e));
-      // Taken or withdrawn meanwhile: show the times that are still free.
-      if (e instanceof ApiError && e.status === 409) setTick((n) => n + 1);
+      // Taken or withdrawn meanwhile: show the times that are still free (or the visit booked meanwhile).
+      if (e instanceof ApiError && e.status === 409) {
+        setConflict(true);
+        setTick((n) => n + 1);
+      }
     } finally {
       setBusy(false);
     }
@@ -243,7 +254,7 @@ export function PortalSchedule({ caseId, request }: PortalScheduleProps) {
   if (schedule.visit) {
     return (
       <div className="portal-schedule" data-testid="portal-schedule">
-        <BookedVisit schedule={schedule} justBooked={justBooked} />
+        <BookedVisit schedule={schedule} justBooked={justBooked} meanwhile={conflict} />
       </div>
     );
   }

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { caseSchedule, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
 import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
-import { todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
+import { formatDateInZone, todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Dialog } from '../Dialog.tsx';
 import { Field } from '../Field.tsx';
@@ -377,7 +377,7 @@ function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; sch
       <h3>{t('scheduling.visitTitle')}</h3>
       <StaffTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="visit-time" />
       <dl className="facts facts--compact">
-        <div>
+        <div className="facts__wide">
           <dt>{t('scheduling.provider')}</dt>
           <dd data-testid="visit-provider">{t(`videoProviders.${visit.provider}`)}</dd>
         </div>
@@ -487,11 +487,12 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
             <DataTable
               label={t('scheduling.offersTitle')}
               testId="offers"
+              className="table--offers"
               items={open}
               columns={[
+                t('scheduling.date'),
                 t('scheduling.hospitalTime', { zone: schedule.hospitalTimeZone }),
                 t('scheduling.patientTime', { zone: schedule.patientTimeZone }),
-                t('common.status'),
                 ...(canManage ? [t('common.actions')] : []),
               ]}
               rowKey={(o) => o.id}
@@ -531,18 +532,20 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
   );
 }
 
+/**
+ * One offered time: its date and span in the hospital's zone, the span in the patient's (with the
+ * date too when it is another day there). Every offer listed waits for the patient, so no status.
+ */
 function OfferCells({ offer, schedule, canManage, onBook }: { offer: Offer; schedule: CaseSchedule; canManage: boolean; onBook: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fmt = useZonedFormat();
   const hz = schedule.hospitalTimeZone;
   const pz = schedule.patientTimeZone;
   return (
     <>
-      <td>{fmt(offer.startsAt, offer.endsAt, hz)}</td>
+      <td>{formatDateInZone(offer.startsAt, hz, i18n.language)}</td>
+      <td>{fmt(offer.startsAt, offer.endsAt, hz, false)}</td>
       <td>{fmt(offer.startsAt, offer.endsAt, pz, zonedParts(offer.startsAt, hz).date !== zonedParts(offer.startsAt, pz).date)}</td>
-      <td>
-        <span className="badge badge--warn">{t(`scheduling.offerStatus.${offer.status}`)}</span>
-      </td>
       {canManage && (
         <td>
           <button type="button" className="button button--secondary button--small" onClick={onBook}>

@@ -9,12 +9,15 @@ import { useFormat } from '../../lib/time.ts';
 import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
+import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
 
 const FINAL = ['closed', 'cancelled', 'withdrawn'];
+/** Times are offered, booked, moved and cancelled only in these statuses (the server agrees). */
+const SCHEDULING = ['ready_to_schedule', 'scheduled'];
 
 /** One labelled value; empty values show a dash so the grid stays readable. */
 function Fact({ label, children, wide, testId }: { label: string; children: ReactNode; wide?: boolean; testId?: string }) {
@@ -221,6 +224,14 @@ export function CasePage() {
 
       <div className="case-layout">
         <div className="case-layout__main">
+          <Card id="case-schedule" title={t('scheduling.title')}>
+            {manage && !SCHEDULING.includes(d.status) && (
+              <p className="muted" data-testid="schedule-not-ready">
+                {t('scheduling.notReady')}
+              </p>
+            )}
+            <StaffSchedule caseId={d.id} canManage={manage && SCHEDULING.includes(d.status)} onChanged={c.reload} />
+          </Card>
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
             <MessageThread caseId={d.id} side="staff" />

@@ -14,7 +14,7 @@ import {
   type DocumentKind,
   type Locale,
 } from '@kakehashi/core';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -495,16 +495,21 @@ export function FeePanel({ c, onChange }: Props) {
   );
 }
 
+const revokedLinks = z.object({ revoked: z.number().int() });
+
 export function GuestLinkPanel({ c }: { c: CaseDetail }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [link, setLink] = useState<z.infer<typeof guestLinkCreated> | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
 
   async function create() {
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
       setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated }));
     } catch (e) {
@@ -514,9 +519,27 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     }
   }
 
+  async function revoke() {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      const { revoked } = await api.post(`/cases/${c.id}/guest-links/revoke`, undefined, { schema: revokedLinks });
+      // The link shown here stopped working too.
+      setLink(null);
+      setNotice(t('caseView.portalLinkRevoked', { n: revoked }));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
   return (
     <Card id="case-portal-link" title={t('caseView.portalLinkTitle')}>
       <p className="muted">{t('caseView.portalLinkIntro')}</p>
+      <Notice>{notice}</Notice>
       <ErrorAlert>{error}</ErrorAlert>
       {link && (
         <div className="form">
@@ -528,7 +551,28 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
         <button type="button" className="button button--secondary" onClick={() => void create()} disabled={busy}>
           {link ? t('caseView.portalLinkAnother') : t('caseView.portalLinkCreate')}
         </button>
+        <button
+          type="button"
+          className="button button--danger-outline"
+          onClick={() => {
+            setNotice(null);
+            setConfirming(true);
+          }}
+          disabled={busy}
+        >
+          {t('caseView.portalLinkRevoke')}
+        </button>
       </div>
+      {confirming && (
+        <ConfirmDialog
+          title={t('caseView.portalLinkRevokeTitle')}
+          message={t('caseView.portalLinkRevokeExplain')}
+          confirmLabel={t('caseView.portalLinkRevokeConfirm')}
+          busy={busy}
+          onConfirm={() => void revoke()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
     </Card>
   );
 }

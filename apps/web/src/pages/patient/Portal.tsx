@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { z } from 'zod';
 import { caseDetail } from '@kakehashi/core';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api, errorMessage, request } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { rememberPortalToken, storedPortalToken } from '../../lib/portal.ts';
@@ -13,9 +13,13 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
+import { PortalSchedule } from '../../components/scheduling/PortalSchedule.tsx';
 import { StatusBadge } from '../cases/parts.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
+
+/** Up to a booked visit the patient side has a video consultation ahead; after it, or once the case ended, not. */
+const SCHEDULE_SHOWN = ['requested', 'triage', 'awaiting_records', 'ready_to_schedule', 'scheduled'];
 
 /** Reads the token from the address fragment once, keeps it for reloads, and clears the address bar. */
 function usePortalToken(): string | null {
@@ -213,6 +217,13 @@ function PortalCase({ token }: { token: string | null }) {
         <h3>{t('portal.historyTitle')}</h3>
         <Timeline c={d} />
       </section>
+
+      {SCHEDULE_SHOWN.includes(d.status) && (
+        <section className="card" aria-labelledby="portal-schedule-title" data-testid="portal-schedule-card">
+          <h2 id="portal-schedule-title">{t('portalSchedule.title')}</h2>
+          <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={c.reload} />
+        </section>
+      )}
 
       <section className="card" aria-labelledby="portal-docs">
         <h2 id="portal-docs">{t('portal.documentsTitle')}</h2>
