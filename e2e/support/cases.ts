@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { expect, type Page } from '@playwright/test';
+import { expect, request, type Page } from '@playwright/test';
 import type { Catalog } from './ui.ts';
 import type { AdminApi } from './api.ts';
+import { baseURL } from './env.ts';
 
 /** A day from now, as YYYY-MM-DD. */
 export function daysFromNow(days: number): string {
@@ -73,4 +74,60 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
 /** Cases whose number or patient name matches, as the administrator sees them. */
 export async function findCases(admin: AdminApi, q: string) {
   return admin.call<{ total: number; items: { id: string; number: string }[] }>('GET', `/cases?q=${encodeURIComponent(q)}`);
+}
+
+export interface ApiCase {
+  id: string;
+  number: string;
+  portalUrl: string;
+  /** The guest link token (the address fragment of portalUrl). */
+  token: string;
+  data: RequestData;
+}
+
+/** Staff may request on a patient's behalf (no public rate limit); the answer carries the portal link. */
+export async function caseThroughApi(admin: AdminApi): Promise<ApiCase> {
+  const d = familyRequest();
+  const consent = await admin.call<{ id: string }>('GET', '/consent/current?locale=zh-CN');
+  const created = await admin.call<{ id: string; number: string; portalUrl: string }>('POST', '/cases', {
+    submissionId: randomUUID(),
+    requester: { type: 'family', name: d.requesterName, email: d.email, phone: d.phone },
+    patient: { nameNative: d.nameNative, nameLatin: d.nameLatin, birthDate: d.birthDate, sex: 'male', nationality: 'CN', country: 'CN', city: d.city, preferredLocale: 'zh-CN', timeZone: 'Asia/Shanghai' },
+    medical: { diagnosis: d.diagnosis, department: d.department, questions: d.questions },
+    consent: { versionId: consent.id, accepted: true, acceptedBy: d.acceptedBy },
+  });
+  return { ...created, token: created.portalUrl.split('#')[1], data: d };
+}
+
+/** Screened, ready to schedule, with this team: what a coordinator does before offering times. */
+export async function readyToSchedule(admin: AdminApi, caseId: string, members: { userId: string; role: string }[]) {
+  await admin.call('POST', `/cases/${caseId}/screening`, { eligibility: 'eligible', reason: '', rules: {} });
+  await admin.call('PUT', `/cases/${caseId}/team`, { members });
+  await admin.call('POST', `/cases/${caseId}/status`, { to: 'ready_to_schedule', note: '' });
+}
+
+/** A calendar day in the hospital's zone (Asia/Tokyo), `days` from today, as YYYY-MM-DD. */
+export function tokyoDay(days: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
+}
+
+/** Wall time in Tokyo (no daylight saving: always +09:00) as an ISO instant. */
+export function tokyoInstant(day: string, time: string): string {
+  return new Date(`${day}T${time}:00+09:00`).toISOString();
+}
+
+export interface Schedule {
+  offers: { id: string; startsAt: string; endsAt: string; status: 'offered' | 'booked' | 'withdrawn' }[];
+  visit: { id: string; startsAt: string; endsAt: string; provider: string; joinUrl: string; sequence: number } | null;
+}
+
+/** A call as the patient side: the guest link as Bearer, no cookies. */
+export async function guestCall<T>(token: string, method: 'GET' | 'POST', path: string, data?: unknown, locale = 'zh-CN'): Promise<{ status: number; body: T }> {
+  const ctx = await request.newContext({ baseURL: baseURL(), storageState: { cookies: [], origins: [] } });
+  try {
+    const res = await ctx.fetch(`/api/v1${path}`, { method, data, headers: { Authorization: `Bearer ${token}`, 'Accept-Language': locale } });
+    return { status: res.status(), body: (await res.json()) as T };
+  } finally {
+    await ctx.dispose();
+  }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { REPO_ROOT, adminStatePath, baseURL } from './env.ts';
 import { signInAdminForState } from './api.ts';
+import { startTestSmtp } from './smtp.ts';
 
 const CLI = path.join(REPO_ROOT, 'apps/server/bin/kakehashi.mjs');
 const WEB = path.join(REPO_ROOT, 'apps/web');
@@ -59,7 +60,19 @@ function stop(child: ChildProcess): Promise<void> {
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   buildWebIfNeeded();
   const url = baseURL();
-  let teardown = async () => {};
+
+  // A real mail server for the run: the Kakehashi server's outbox worker delivers to it, and tests
+  // read what arrived from E2E_MAIL_DIR (support/mail.ts). Against a server of your own, start it
+  // with SMTP_URL=smtp://127.0.0.1:<E2E_SMTP_PORT> to have its e-mails here too.
+  const mailRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-mail-'));
+  const smtp = await startTestSmtp(path.join(mailRoot, 'received'), Number(process.env.E2E_SMTP_PORT ?? 0));
+  process.env.E2E_MAIL_DIR = path.join(mailRoot, 'received');
+  const stopSmtp = async () => {
+    await smtp.close();
+    if (process.env.E2E_KEEP_DATA) console.log(`E2E e-mails kept in ${mailRoot}`);
+    else fs.rmSync(mailRoot, { recursive: true, force: true });
+  };
+  let teardown = stopSmtp;
 
   if (process.env.E2E_START_SERVER === '1') {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-'));
@@ -69,12 +82,14 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       KAKEHASHI_PUBLIC_URL: url,
       KAKEHASHI_DATA_DIR: path.join(tmp, 'data'),
       KAKEHASHI_SECRET: crypto.randomBytes(32).toString('base64url'),
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
     };
     process.env.E2E_STATE_DIR = path.join(tmp, 'state');
 
     const seed = spawnSync(process.execPath, [CLI, 'seed-demo'], { cwd: REPO_ROOT, env, encoding: 'utf8' });
     if (seed.status !== 0) {
       fs.rmSync(tmp, { recursive: true, force: true });
+      await stopSmtp();
       throw new Error(`seed-demo failed (${seed.status}):\n${seed.stdout}\n${seed.stderr}`);
     }
 
@@ -82,10 +97,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     const log = fs.openSync(logPath, 'a');
     const child = spawn(process.execPath, [CLI, 'serve'], { cwd: REPO_ROOT, env, stdio: ['ignore', log, log] });
     teardown = async () => {
+      // The server first, so its outbox worker is not cut off in the middle of a message.
       await stop(child);
       fs.closeSync(log);
       if (process.env.E2E_KEEP_DATA) console.log(`E2E data kept in ${tmp}`);
       else fs.rmSync(tmp, { recursive: true, force: true });
+      await stopSmtp();
     };
     try {
       await waitForHealth(url, child, 90_000);

@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { adminStatePath } from '../support/env.ts';
 import { submitPassword, t } from '../support/ui.ts';
 import { AdminApi, apiSignIn } from '../support/api.ts';
+import { waitForMail } from '../support/mail.ts';
 
 const c = t('en');
 /** test.use's storageState also reaches contexts a test opens itself: other people start with none. */
@@ -56,17 +57,21 @@ test('an administrator adds a partner institution and invites a partner, who set
   await expect(row).toContainText(institutionName);
   await expect(row).toContainText(c.common.active);
 
-  // The invitation waits in the outbox, where an administrator can read it.
+  // The invitation reaches the mail server in her language; the outbox keeps a copy an administrator can read.
+  const invitation = await waitForMail({ to: email, subject: t('zh-CN').email.invitation.subject });
+  expect(invitation.contentLanguage).toBe('zh-CN');
+  const link = invitation.text.match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
+  expect(link, 'the invitation contains a set-password link').toBeTruthy();
   await page.getByRole('link', { name: c.nav.outbox }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
-  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toBeVisible();
   const mail = page.getByRole('row').filter({ hasText: email });
+  await expect(mail).toContainText(c.outbox.statuses.sent);
+  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toHaveCount(0);
   await mail.getByRole('button').first().click();
   const reader = page.getByRole('dialog');
   const text = reader.getByTestId('outbox-text');
   await expect(text).toContainText(userName);
-  const link = (await text.innerText()).match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
-  expect(link, 'the invitation contains a set-password link').toBeTruthy();
+  await expect(text).toContainText(link!);
   await reader.getByRole('button', { name: c.common.close }).click();
   await expect(reader).toBeHidden();
 

@@ -5,7 +5,8 @@ import { AdminApi } from '../support/api.ts';
 import { DEMO, E2E_DIR, adminStatePath } from '../support/env.ts';
 import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
 import { en, flattenKeys } from '@kakehashi/core/i18n';
-import { familyRequest, fillRequestForm, findCases } from '../support/cases.ts';
+import { caseThroughApi, familyRequest, fillRequestForm, findCases, guestCall, readyToSchedule, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
+import { shoot as shootPart } from '../support/shots.ts';
 
 const KEYS = flattenKeys(en);
 
@@ -191,6 +192,69 @@ for (const locale of LOCALE_LIST) {
         await shoot(page, `settings-${locale}`);
         await page.setViewportSize(PHONE);
         await shoot(page, `settings-${locale}-390`);
+        await admin.dispose();
+      });
+
+      test(`video consultation screens (${locale})`, async ({ page, browser }) => {
+        const c = t(locale);
+        const admin = await AdminApi.open();
+        const physician = await admin.buildUser({ role: 'physician', locale, name: `Dr. 山本 ${locale}` });
+        const interpreter = await admin.buildUser({ role: 'interpreter', locale, name: `通訳 王 ${locale}` });
+        const created = await caseThroughApi(admin);
+        await readyToSchedule(admin, created.id, [
+          { userId: physician.id, role: 'physician' },
+          { userId: interpreter.id, role: 'interpreter' },
+        ]);
+        const day = tokyoDay(6);
+        await admin.call('POST', `/cases/${created.id}/offers`, {
+          slots: [
+            { startsAt: tokyoInstant(day, '10:00'), minutes: 60 },
+            { startsAt: tokyoInstant(day, '16:30'), minutes: 45 },
+          ],
+        });
+
+        // Staff: the offered times on the case page, and what revoking the portal links asks.
+        await page.setViewportSize(DESKTOP);
+        await page.goto(`/cases/${created.id}`);
+        const card = page.getByRole('region', { name: c.scheduling.title, exact: true });
+        await expect(card.getByTestId('offers').locator('tbody tr')).toHaveCount(2);
+        await shootPart(page, `case-schedule-offers-${locale}`, card);
+        await page.getByRole('button', { name: c.caseView.portalLinkRevoke }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await shootPart(page, `case-revoke-links-${locale}`);
+        await page.keyboard.press('Escape');
+        await expect(page.getByRole('dialog')).toBeHidden();
+        await page.setViewportSize(PHONE);
+        await shootPart(page, `case-schedule-offers-${locale}-390`, card);
+
+        // The patient: the offers, then the booked visit with its video service's guide.
+        const patientContext = await browser.newContext({ locale, timezoneId: 'Asia/Shanghai', storageState: NO_STATE, viewport: DESKTOP });
+        const patient = await patientContext.newPage();
+        await patient.goto(`/portal#${created.token}`);
+        const portalCard = patient.getByRole('region', { name: c.portalSchedule.title, exact: true });
+        await expect(portalCard.getByTestId('portal-offer')).toHaveCount(2);
+        await shootPart(patient, `portal-schedule-offers-${locale}`);
+        await patient.setViewportSize(PHONE);
+        await shootPart(patient, `portal-schedule-offers-${locale}-390`, portalCard);
+
+        const offers = await guestCall<Schedule>(created.token, 'GET', `/cases/${created.id}/schedule`);
+        const booked = await guestCall<Schedule>(created.token, 'POST', `/cases/${created.id}/offers/${offers.body.offers[1].id}/book`);
+        expect(booked.status).toBe(200);
+        const provider = ({ ja: 'teams', 'zh-CN': 'voov', en: 'zoom' } as const)[locale];
+        await admin.call('PATCH', `/visits/${booked.body.visit!.id}`, { provider, joinUrl: 'https://meeting.example.org/j/81234567890?pwd=e2eDemo' });
+        await patient.reload();
+        await expect(portalCard.getByTestId('join-link')).toBeVisible();
+        await shootPart(patient, `portal-schedule-booked-${locale}-390`, portalCard);
+        await patient.setViewportSize(DESKTOP);
+        await shootPart(patient, `portal-schedule-booked-${locale}`);
+        await patientContext.close();
+
+        await page.setViewportSize(DESKTOP);
+        await page.reload();
+        await expect(card.getByTestId('visit')).toBeVisible();
+        await shootPart(page, `case-schedule-visit-${locale}`, card);
+        await page.setViewportSize(PHONE);
+        await shootPart(page, `case-schedule-visit-${locale}-390`, card);
         await admin.dispose();
       });
     });

@@ -3,7 +3,20 @@ import { expect, test, type Browser } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
 import { adminStatePath } from '../support/env.ts';
 import { signInUI, t } from '../support/ui.ts';
-import { familyRequest, fillRequestForm, findCases } from '../support/cases.ts';
+import {
+  caseThroughApi,
+  daysFromNow,
+  familyRequest,
+  fillRequestForm,
+  findCases,
+  guestCall,
+  readyToSchedule,
+  tokyoDay,
+  tokyoInstant,
+  type Schedule,
+} from '../support/cases.ts';
+import { findMails, icsUtc, waitForMail } from '../support/mail.ts';
+import { shoot } from '../support/shots.ts';
 
 const zh = t('zh-CN');
 const ja = t('ja');
@@ -12,6 +25,11 @@ const en = t('en');
 const NO_STATE = { cookies: [], origins: [] };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const SIXTY_MINUTES = 'Remote second opinion, 60 minutes (interpreter included)';
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A catalog text with its placeholders filled. */
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? `{{${k}}}`);
+/** The part of a subject before a placeholder that varies (a formatted time): enough to find the message. */
+const subjectUpTo = (text: string, placeholder: string, vars: Record<string, string>) => fill(text.split(`{{${placeholder}}}`)[0], vars);
 
 test.use({ storageState: adminStatePath() });
 
@@ -19,13 +37,16 @@ test.use({ storageState: adminStatePath() });
 const patientPhone = (browser: Browser) =>
   browser.newContext({ ...PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', storageState: NO_STATE });
 
-test('a family member asks in Chinese on a phone; a coordinator triages in Japanese; they write to each other', async ({ browser }) => {
-  test.setTimeout(90_000);
+test('a family member asks in Chinese on a phone; a coordinator triages in Japanese; they write to each other; the video consultation is booked, moved and cancelled, with e-mails', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
   const admin = await AdminApi.open();
   const coordinator = await admin.buildUser({ role: 'coordinator', locale: 'ja', name: 'コーディネーター 佐藤' });
-  const physician = await admin.buildUser({ role: 'physician', name: `Dr. 田中 ${coordinator.id.slice(0, 4)}` });
-  const nurse = await admin.buildUser({ role: 'nurse', name: `看護師 鈴木 ${coordinator.id.slice(0, 4)}` });
-  const interpreter = await admin.buildUser({ role: 'interpreter', name: `通訳 李 ${coordinator.id.slice(0, 4)}` });
+  // Each team member reads e-mails in their own language.
+  const physician = await admin.buildUser({ role: 'physician', locale: 'ja', name: `Dr. 田中 ${coordinator.id.slice(0, 4)}` });
+  const nurse = await admin.buildUser({ role: 'nurse', locale: 'en', name: `Nurse Suzuki ${coordinator.id.slice(0, 4)}` });
+  const interpreter = await admin.buildUser({ role: 'interpreter', locale: 'zh-CN', name: `翻译 李 ${coordinator.id.slice(0, 4)}` });
   const d = familyRequest();
 
   // The patient side: the form, in Chinese, on a phone.
@@ -37,6 +58,24 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   await fillRequestForm(patient, zh, d);
   // Nothing on the page is wider than the phone.
   expect(await patient.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  // Impossible dates first: a birth date in the future and a wished date in the past are refused
+  // beside their fields, in Chinese, and nothing is created.
+  const requestForm = patient.getByTestId('request-form');
+  const birth = requestForm.getByLabel(zh.caseRequest.birthDate, { exact: true });
+  const wish = requestForm.getByLabel(fill(zh.caseRequest.dateN, { n: '1' }), { exact: true });
+  await birth.fill(daysFromNow(30));
+  await wish.fill(daysFromNow(-3));
+  await patient.getByRole('button', { name: zh.caseRequest.submit }).click();
+  await expect(patient.getByRole('alert').filter({ hasText: zh.errors.validation_failed })).toBeVisible();
+  await expect(birth).toHaveAttribute('aria-invalid', 'true');
+  await expect(birth).toHaveAccessibleDescription(zh.validation.birthDatePast);
+  await expect(birth).toBeFocused();
+  await expect(wish).toHaveAttribute('aria-invalid', 'true');
+  await expect(wish).toHaveAccessibleDescription(zh.validation.dateNotPast);
+  expect((await findCases(admin, d.nameNative)).total).toBe(0);
+  await birth.fill(d.birthDate);
+  await wish.fill(daysFromNow(14));
   await patient.getByRole('button', { name: zh.caseRequest.submit }).click();
 
   const done = patient.getByTestId('request-done');
@@ -162,8 +201,279 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   await expect(nursePage.getByTestId('messages')).toContainText(reply);
   await nurseContext.close();
 
+  // ---- The video consultation ------------------------------------------------------------
+  const caseId = new URL(staff.url()).pathname.split('/').pop()!;
+  const vars = { number };
+  // The first e-mail reached the family in Chinese, with the link to the case page.
+  const receivedMail = await waitForMail({ to: d.email, subject: fill(zh.email.caseReceived.subject, vars) });
+  expect(receivedMail.contentLanguage).toBe('zh-CN');
+  const portalLink = receivedMail.text.match(/https?:\/\/\S+\/portal#kg\.\S+/)?.[0];
+  expect(portalLink).toBeTruthy();
+
+  // The pathology report arrives. Until the case is ready, no times can be offered.
+  const pathology = staff.locator('[data-kind=pathology_report]');
+  await pathology.getByRole('button', { name: ja.caseView.markReceived }).click();
+  await expect(pathology).toContainText(ja.caseTerms.documentStatuses.received);
+  const card = staff.getByRole('region', { name: ja.scheduling.title, exact: true });
+  await expect(card.getByTestId('schedule-not-ready')).toHaveText(ja.scheduling.notReady);
+  await expect(card.getByTestId('offer-form')).toHaveCount(0);
+  const toReady = fill(ja.caseView.moveTo, { status: ja.cases.status.ready_to_schedule });
+  await staff.getByRole('button', { name: toReady }).click();
+  const moveDialog = staff.getByRole('dialog', { name: toReady });
+  await moveDialog.getByRole('button', { name: ja.caseView.moveConfirm }).click();
+  await expect(moveDialog).toBeHidden();
+  await expect(staff.getByTestId('case-status')).toContainText(ja.cases.status.ready_to_schedule);
+  await expect(card.getByTestId('schedule-not-ready')).toHaveCount(0);
+
+  // Two times in hospital time (Tokyo); beside each, what the family reads in Shanghai.
+  const day = tokyoDay(3);
+  const first = tokyoInstant(day, '10:00');
+  const startLabel = fill(ja.scheduling.time, { zone: 'Asia/Tokyo' });
+  const offerForm = card.getByTestId('offer-form');
+  await offerForm.getByRole('button', { name: ja.scheduling.addSlot }).click();
+  for (const [i, time] of ['10:00', '15:00'].entries()) {
+    const slot = offerForm.getByTestId('offer-slot').nth(i);
+    await slot.getByLabel(ja.scheduling.date, { exact: true }).fill(day);
+    await slot.getByLabel(startLabel, { exact: true }).fill(time);
+  }
+  await expect(offerForm.getByTestId('slot-preview').first()).toContainText('09:00');
+  await expect(offerForm.getByTestId('slot-preview').first()).toContainText('Asia/Shanghai');
+  await offerForm.getByRole('button', { name: ja.scheduling.offer }).click();
+  await expect(card.getByRole('status')).toHaveText(ja.scheduling.offered);
+  await expect(card.getByTestId('offers').locator('tbody tr')).toHaveCount(2);
+  await shoot(staff, 'case-schedule-offers-ja', card);
+  const offeredMail = await waitForMail({ to: d.email, subject: fill(zh.email.slotsOffered.subject, vars) });
+  expect(offeredMail.calendar).toBeNull();
+
+  // The family sees both times, their own zone first, each zone named…
+  await patient.reload();
+  const patientCard = patient.getByRole('region', { name: zh.portalSchedule.title, exact: true });
+  const offers = patientCard.getByTestId('portal-offer');
+  await expect(offers).toHaveCount(2);
+  const rows = offers.first().locator('.zoned__row');
+  await expect(rows.nth(0).locator('dt')).toHaveText(fill(zh.portalSchedule.yourTime, { zone: 'Asia/Shanghai' }));
+  await expect(rows.nth(0).locator('dd')).toContainText('09:00');
+  await expect(rows.nth(1).locator('dt')).toHaveText(fill(zh.portalSchedule.hospitalTime, { zone: 'Asia/Tokyo' }));
+  await expect(rows.nth(1).locator('dd')).toContainText('10:00');
+  await expect(offers.nth(1)).toContainText('14:00');
+  await expect(offers.nth(1)).toContainText('15:00');
+  await shoot(patient, 'portal-schedule-offers-zh-CN-390');
+
+  // …also on a second phone, opened from the e-mail, which will be out of date in a moment.
+  const secondContext = await patientPhone(browser);
+  const second = await secondContext.newPage();
+  await second.goto(portalLink!);
+  await expect(second.getByTestId('portal-offer')).toHaveCount(2);
+
+  // The family books the first time.
+  await offers.first().getByRole('button', { name: zh.portalSchedule.choose }).click();
+  const patientVisit = patientCard.getByTestId('portal-visit');
+  await expect(patientVisit.getByRole('status')).toHaveText(zh.portalSchedule.booked);
+  await expect(patientCard.getByTestId('portal-visit-time')).toContainText('09:00');
+  await expect(patientCard.getByTestId('link-later')).toHaveText(zh.portalSchedule.linkLater);
+  await expect(patient.getByTestId('status-help')).toHaveText(zh.portal.statusHelp.scheduled);
+
+  // The second phone chooses the same time again: refused (translated), and it shows the visit booked meanwhile.
+  const refused = second.waitForResponse((r) => r.url().endsWith('/book') && r.request().method() === 'POST');
+  await second.getByTestId('portal-offer').first().getByRole('button', { name: zh.portalSchedule.choose }).click();
+  expect((await refused).status()).toBe(409);
+  expect((await (await refused).json()).error).toMatchObject({ code: 'offer_unavailable', message: zh.errors.offer_unavailable });
+  await expect(second.getByTestId('portal-visit').getByRole('status')).toHaveText(zh.portalSchedule.bookedMeanwhile);
+  await expect(second.getByTestId('portal-visit-time')).toContainText('09:00');
+  await secondContext.close();
+  const booked = await admin.call<Schedule>('GET', `/cases/${caseId}/schedule`);
+  expect(booked.visit?.startsAt).toBe(first);
+  // The chosen offer is booked; the other one is withdrawn (and no longer listed).
+  expect(booked.offers.map((o) => [o.startsAt, o.status])).toEqual([[first, 'booked']]);
+  const uid = `${booked.visit!.id}@kakehashi`;
+
+  // The invitation reaches the family in Chinese with a calendar request, in UTC…
+  const invitationSubject = fill(zh.email.visitInvitation.subject, vars);
+  const invitation = await waitForMail({ to: d.email, subject: invitationSubject });
+  expect(invitation.contentLanguage).toBe('zh-CN');
+  expect(invitation.text).toContain(d.requesterName);
+  expect(invitation.text).toContain('(Asia/Shanghai)');
+  expect(invitation.text).toContain('(Asia/Tokyo)');
+  expect(invitation.calendar).toMatchObject({ method: 'REQUEST', contentTypeMethod: 'REQUEST', sequence: 0, uid, dtstart: icsUtc(first) });
+  // …and each team member in their language.
+  const members = [
+    { person: physician, locale: 'ja' },
+    { person: nurse, locale: 'en' },
+    { person: interpreter, locale: 'zh-CN' },
+  ] as const;
+  for (const { person, locale } of members) {
+    const c = t(locale);
+    const m = await waitForMail({ to: person.email, subject: subjectUpTo(c.email.staffVisit.subject, 'hospitalTime', vars), where: (x) => x.calendar?.sequence === 0 });
+    expect(m.contentLanguage, person.email).toBe(locale);
+    expect(m.text).toContain(c.email.staffVisitBooked);
+    expect(m.calendar).toMatchObject({ method: 'REQUEST', sequence: 0, uid, dtstart: icsUtc(first) });
+  }
+
+  // The coordinator sees the visit and adds the video service: the link must be https.
+  await staff.reload();
+  await expect(staff.getByTestId('case-status')).toContainText(ja.cases.status.scheduled);
+  const visitCard = card.getByTestId('visit');
+  await expect(visitCard.getByTestId('visit-time')).toContainText('10:00');
+  for (const { person } of members) await expect(visitCard.getByTestId('visit-participants')).toContainText(person.name);
+  await visitCard.getByRole('button', { name: ja.scheduling.editVideo }).click();
+  const video = staff.getByRole('dialog', { name: ja.scheduling.videoTitle });
+  await video.getByLabel(ja.scheduling.provider, { exact: true }).selectOption('voov');
+  const joinUrl = video.getByLabel(ja.scheduling.joinUrl, { exact: true });
+  await joinUrl.fill('http://meeting.tencent.com/dm/not-secure');
+  await video.getByRole('button', { name: ja.common.save }).click();
+  await expect(joinUrl).toHaveAttribute('aria-invalid', 'true');
+  await expect(joinUrl).toHaveAccessibleDescription(new RegExp(escapeRe(ja.scheduling.joinUrlHttps)));
+  const meeting = `https://meeting.tencent.com/dm/${number.replace(/\D/g, '')}`;
+  await joinUrl.fill(meeting);
+  await video.getByRole('button', { name: ja.common.save }).click();
+  await expect(video).toBeHidden();
+  await expect(card.getByRole('status')).toHaveText(ja.scheduling.videoSaved);
+  await expect(visitCard.getByTestId('visit-provider')).toHaveText(ja.videoProviders.voov);
+  await expect(visitCard.getByTestId('visit-link')).toHaveText(meeting);
+  await shoot(staff, 'case-schedule-visit-ja', card);
+  const changedSubject = fill(zh.email.visitChanged.subject, vars);
+  const withVideo = await waitForMail({ to: d.email, subject: changedSubject, where: (m) => m.text.includes(meeting) });
+  expect(withVideo.calendar).toMatchObject({ method: 'REQUEST', uid, dtstart: icsUtc(first) });
+  expect(withVideo.calendar!.sequence).toBeGreaterThan(invitation.calendar!.sequence);
+
+  // The family: the join button and how to join with VooV Meeting.
+  await patient.reload();
+  const join = patientCard.getByTestId('join-link');
+  await expect(join).toHaveText(zh.portalSchedule.join);
+  await expect(join).toHaveAttribute('href', meeting);
+  await expect(patientCard.getByTestId('portal-visit-provider')).toHaveText(zh.videoProviders.voov);
+  const guide = patientCard.getByTestId('join-guide');
+  await expect(guide.getByRole('heading')).toHaveText(zh.guides.title);
+  await expect(guide.getByRole('listitem')).toHaveText([1, 2, 3, 4, 5].map((n) => zh.guides.voov[`step${n}` as 'step1']));
+  await shoot(patient, 'portal-schedule-booked-zh-CN-390');
+
+  // Moved to the next day at 11:00: the calendars update the same event.
+  const moved = tokyoInstant(tokyoDay(4), '11:00');
+  await visitCard.getByRole('button', { name: ja.scheduling.reschedule }).click();
+  const move = staff.getByRole('dialog', { name: ja.scheduling.rescheduleTitle });
+  await move.getByLabel(ja.scheduling.date, { exact: true }).fill(tokyoDay(4));
+  await move.getByLabel(startLabel, { exact: true }).fill('11:00');
+  await move.getByRole('button', { name: ja.scheduling.rescheduleConfirm }).click();
+  await expect(move).toBeHidden();
+  await expect(card.getByRole('status')).toHaveText(ja.scheduling.rescheduled);
+  await expect(visitCard.getByTestId('visit-time')).toContainText('11:00');
+  const changed = await waitForMail({ to: d.email, subject: changedSubject, where: (m) => m.calendar?.dtstart === icsUtc(moved) });
+  expect(changed.contentLanguage).toBe('zh-CN');
+  expect(changed.calendar).toMatchObject({ method: 'REQUEST', contentTypeMethod: 'REQUEST', uid });
+  expect(changed.calendar!.sequence).toBeGreaterThan(withVideo.calendar!.sequence);
+  const physicianChanged = await waitForMail({
+    to: physician.email,
+    subject: subjectUpTo(ja.email.staffVisit.subject, 'hospitalTime', vars),
+    where: (m) => m.calendar?.dtstart === icsUtc(moved),
+  });
+  expect(physicianChanged.text).toContain(ja.email.staffVisitChanged);
+  expect(physicianChanged.calendar).toMatchObject({ method: 'REQUEST', uid, sequence: changed.calendar!.sequence });
+
+  // Cancelled: the calendars remove the event; the case is ready to schedule again.
+  await visitCard.getByRole('button', { name: ja.scheduling.cancelVisit }).click();
+  const cancel = staff.getByRole('dialog', { name: ja.scheduling.cancelTitle });
+  const reason = '担当医の学会出張のため、日程を改めてご提案します。';
+  await cancel.getByLabel(ja.scheduling.cancelReason, { exact: true }).fill(reason);
+  await cancel.getByRole('button', { name: ja.scheduling.cancelConfirm }).click();
+  await expect(cancel).toBeHidden();
+  await expect(card.getByRole('status')).toHaveText(ja.scheduling.cancelled);
+  await expect(staff.getByTestId('case-status')).toContainText(ja.cases.status.ready_to_schedule);
+  await expect(staff.getByTestId('history')).toContainText(reason);
+  await expect(card.getByTestId('offer-form')).toBeVisible();
+  const cancelled = await waitForMail({ to: d.email, subject: fill(zh.email.visitCancelled.subject, vars) });
+  expect(cancelled.contentLanguage).toBe('zh-CN');
+  expect(cancelled.calendar).toMatchObject({ method: 'CANCEL', contentTypeMethod: 'CANCEL', uid });
+  expect(cancelled.calendar!.sequence).toBeGreaterThan(changed.calendar!.sequence);
+  const nurseCancelled = await waitForMail({ to: nurse.email, subject: subjectUpTo(en.email.staffVisit.subject, 'hospitalTime', vars), where: (m) => m.calendar?.method === 'CANCEL' });
+  expect(nurseCancelled.text).toContain(en.email.staffVisitCancelled);
+  expect(nurseCancelled.calendar).toMatchObject({ uid, sequence: cancelled.calendar!.sequence });
+
+  // One invitation only, and no reminder went out: they wait for their time, and were cancelled with the visit.
+  expect(findMails({ to: d.email, subject: invitationSubject })).toHaveLength(1);
+  expect(findMails({ to: d.email, subject: subjectUpTo(zh.email.visitReminder.subject, 'when', vars) })).toHaveLength(0);
+  const outbox = await admin.call<{ items: { to: string; subject: string; status: string }[] }>('GET', '/outbox?pageSize=100');
+  const reminders = outbox.items.filter((m) => m.to === d.email && m.subject.startsWith(subjectUpTo(zh.email.visitReminder.subject, 'when', vars)));
+  expect(reminders.length).toBeGreaterThan(0);
+  expect(reminders.every((m) => m.status === 'cancelled')).toBe(true);
+
+  // The family's page says so calmly.
+  await patient.reload();
+  await expect(patient.getByTestId('status-help')).toHaveText(zh.portal.statusHelp.ready_to_schedule);
+  await expect(patientCard.getByTestId('portal-no-offers')).toHaveText(zh.portalSchedule.waiting);
+
   await patientContext.close();
   await staffContext.close();
+  await admin.dispose();
+});
+
+test('two cases offered the same physician at the same time: the second booking is refused in Chinese and books nothing', async ({ browser }) => {
+  const admin = await AdminApi.open();
+  const physician = await admin.buildUser({ role: 'physician' });
+  const [a, b] = [await caseThroughApi(admin), await caseThroughApi(admin)];
+  const slot = { startsAt: tokyoInstant(tokyoDay(5), '13:00'), minutes: 60 };
+  for (const c of [a, b]) {
+    await readyToSchedule(admin, c.id, [{ userId: physician.id, role: 'physician' }]);
+    await admin.call('POST', `/cases/${c.id}/offers`, { slots: [slot] });
+  }
+  // The first family books through its link; the second family's page still offers that time.
+  const first = await guestCall<Schedule>(a.token, 'GET', `/cases/${a.id}/schedule`);
+  expect((await guestCall(a.token, 'POST', `/cases/${a.id}/offers/${first.body.offers[0].id}/book`)).status).toBe(200);
+
+  const context = await patientPhone(browser);
+  const page = await context.newPage();
+  await page.goto(`/portal#${b.token}`);
+  const card = page.getByRole('region', { name: zh.portalSchedule.title, exact: true });
+  await card.getByTestId('portal-offer').getByRole('button', { name: zh.portalSchedule.choose }).click();
+  await expect(card.getByRole('alert')).toHaveText(zh.errors.slot_taken);
+  await expect(card.getByTestId('portal-visit')).toHaveCount(0);
+  await expect(page.getByTestId('status-help')).toHaveText(zh.portal.statusHelp.ready_to_schedule);
+  const after = await admin.call<Schedule & { visit: null }>('GET', `/cases/${b.id}/schedule`);
+  expect(after.visit).toBeNull();
+  expect((await admin.call<{ status: string }>('GET', `/cases/${b.id}`)).status).toBe('ready_to_schedule');
+  await context.close();
+  await admin.dispose();
+});
+
+test('revoking every portal link: the old link is refused kindly, a new one works', async ({ page, browser }) => {
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  const context = await patientPhone(browser);
+  const patient = await context.newPage();
+  await patient.goto(`/portal#${created.token}`);
+  await expect(patient.getByTestId('portal')).toBeVisible();
+
+  await page.goto(`/cases/${created.id}`);
+  const panel = page.getByRole('region', { name: en.caseView.portalLinkTitle, exact: true });
+  await panel.getByRole('button', { name: en.caseView.portalLinkRevoke }).click();
+  const confirm = page.getByRole('dialog', { name: en.caseView.portalLinkRevokeTitle });
+  await expect(confirm).toContainText(en.caseView.portalLinkRevokeExplain);
+  // Thinking better of it changes nothing.
+  await confirm.getByRole('button', { name: en.common.cancel }).click();
+  await expect(confirm).toBeHidden();
+  await patient.reload();
+  await expect(patient.getByTestId('portal')).toBeVisible();
+
+  await panel.getByRole('button', { name: en.caseView.portalLinkRevoke }).click();
+  await confirm.getByRole('button', { name: en.caseView.portalLinkRevokeConfirm }).click();
+  await expect(confirm).toBeHidden();
+  await expect(panel.getByRole('status')).toHaveText(fill(en.caseView.portalLinkRevoked, { n: '1' }));
+  await shoot(page, 'case-portal-link-revoked-en', panel);
+
+  // The open page and the link from the e-mail both stop working, with advice.
+  for (const reopen of [() => patient.reload(), () => patient.goto(`/portal#${created.token}`)]) {
+    await reopen();
+    const box = patient.getByTestId('portal-error');
+    await expect(box.getByRole('heading', { level: 1 })).toHaveText(zh.portal.linkProblemTitle);
+    await expect(box.getByRole('alert')).toHaveText(zh.errors.guest_link_invalid);
+    await expect(box).toContainText(zh.portal.linkProblemAdvice);
+  }
+
+  // A new link opens the case again.
+  await panel.getByRole('button', { name: en.caseView.portalLinkCreate }).click();
+  const fresh = (await panel.getByTestId('portal-link').innerText()).trim();
+  await patient.goto(fresh);
+  await expect(patient.getByTestId('portal')).toBeVisible();
+  await context.close();
   await admin.dispose();
 });
 
@@ -190,20 +500,6 @@ test('the form without consent is refused beside the consent, in Chinese, and cr
   await context.close();
   await admin.dispose();
 });
-
-/** Staff may request on a patient's behalf (no public rate limit); the answer carries the portal link. */
-async function caseThroughApi(admin: AdminApi) {
-  const d = familyRequest();
-  const consent = await admin.call<{ id: string }>('GET', '/consent/current?locale=zh-CN');
-  const created = await admin.call<{ id: string; number: string; portalUrl: string }>('POST', '/cases', {
-    submissionId: randomUUID(),
-    requester: { type: 'family', name: d.requesterName, email: d.email, phone: d.phone },
-    patient: { nameNative: d.nameNative, nameLatin: d.nameLatin, birthDate: d.birthDate, sex: 'male', nationality: 'CN', country: 'CN', city: d.city, preferredLocale: 'zh-CN', timeZone: 'Asia/Shanghai' },
-    medical: { diagnosis: d.diagnosis, department: d.department, questions: d.questions },
-    consent: { versionId: consent.id, accepted: true, acceptedBy: d.acceptedBy },
-  });
-  return { ...created, data: d };
-}
 
 test('a broken or forged case page link is explained kindly, with advice', async ({ browser }) => {
   const admin = await AdminApi.open();
