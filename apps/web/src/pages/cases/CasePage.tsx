@@ -225,12 +225,12 @@ export function CasePage() {
       <div className="case-layout">
         <div className="case-layout__main">
           <Card id="case-schedule" title={t('scheduling.title')}>
+            <StaffSchedule caseId={d.id} canManage={manage && SCHEDULING.includes(d.status)} onChanged={c.reload} />
             {manage && !SCHEDULING.includes(d.status) && (
               <p className="muted" data-testid="schedule-not-ready">
                 {t('scheduling.notReady')}
               </p>
             )}
-            <StaffSchedule caseId={d.id} canManage={manage && SCHEDULING.includes(d.status)} onChanged={c.reload} />
           </Card>
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
