@@ -178,7 +178,9 @@ function OfferCard({ offer, schedule, busy, onChoose }: { offer: Offer; schedule
  * others), then the booked visit with the join button, the joining guide for its video service and
  * a link to the device check. Phone first. Renders the inside of a card; the portal wraps it, e.g.
  *   <section className="card" aria-labelledby="portal-visit"><h2 id="portal-visit">{t('portalSchedule.title')}</h2>
- *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} /></section>
+ *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={c.reload} /></section>
+ * A booking refused because the time had gone (409) loads the schedule again: the times still free,
+ * or the visit another device booked meanwhile, said as such.
  */
 export function PortalSchedule({ caseId, request, onChanged }: PortalScheduleProps) {
   const { t, i18n } = useTranslation();
