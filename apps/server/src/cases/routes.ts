@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import {
   caseCreated,
   caseDetail,
@@ -11,6 +10,7 @@ import {
   departmentList,
   errorBody,
   guestLinkCreated,
+  guestLinksRevoked,
   idParam,
   publishConsentBody,
   staffCaseRequestBody,
@@ -61,7 +61,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.post(
     '/cases/:id/guest-links/revoke',
-    { schema: { tags, summary: 'Every portal link of the case stops working', params: idParam, response: { 200: z.object({ revoked: z.number().int() }), ...errors } } },
+    { schema: { tags, summary: 'Every portal link of the case stops working', params: idParam, response: { 200: guestLinksRevoked, ...errors } } },
     async (req) => cases.revokeGuestLinks(actorOf(req), req.params.id),
   );
 

@@ -90,7 +90,11 @@ export function startOutboxWorker(opts: {
 
   return {
     drain,
-    wake: () => void drain().catch(() => {}),
+    // Woken from inside a transaction, the first pass may not see the new row yet: look again shortly.
+    wake: () => {
+      void drain().catch(() => {});
+      setTimeout(() => void drain().catch(() => {}), 1000).unref();
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

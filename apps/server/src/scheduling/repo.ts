@@ -62,6 +62,10 @@ export async function settleOffers(db: Db, caseId: string, bookedId: string) {
   await db.update(slotOffers).set({ status: 'booked' }).where(eq(slotOffers.id, bookedId));
 }
 
+export async function withdrawOffer(db: Db, id: string) {
+  await db.update(slotOffers).set({ status: 'withdrawn' }).where(and(eq(slotOffers.id, id), eq(slotOffers.status, 'offered')));
+}
+
 export async function withdrawOffers(db: Db, caseId: string) {
   await db.update(slotOffers).set({ status: 'withdrawn' }).where(and(eq(slotOffers.caseId, caseId), eq(slotOffers.status, 'offered')));
 }

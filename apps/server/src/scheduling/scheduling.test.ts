@@ -153,9 +153,10 @@ describe('booking', () => {
     expect(refused.json().error.code).toBe('slot_taken');
     const booked = await Promise.all([a, b].map(async (c) => (await coordinator.get(`/api/v1/cases/${c.id}/schedule`)).body.visit));
     expect(booked.filter(Boolean)).toHaveLength(1);
-    // The case that lost stays ready to schedule; its offer is still there to be replaced.
+    // The case that lost stays ready to schedule; the time it could not take is withdrawn.
     const loser = results[0].statusCode === 409 ? a : b;
     expect((await coordinator.get(`/api/v1/cases/${loser.id}`)).body.status).toBe('ready_to_schedule');
+    expect((await coordinator.get(`/api/v1/cases/${loser.id}/schedule`)).body.offers).toEqual([]);
   });
 
   it('lets a guest see and book only their own case', async () => {

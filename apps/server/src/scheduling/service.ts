@@ -64,8 +64,10 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
   }
 
   async function view(row: CaseRow) {
-    const [offers, visit] = await Promise.all([repo.listOffers(db, row.id), repo.bookedVisitOf(db, row.id)]);
+    const [all, visit] = await Promise.all([repo.listOffers(db, row.id), repo.bookedVisitOf(db, row.id)]);
     const participants = visit ? await repo.listParticipants(db, visit.id) : [];
+    // Open offers count only while the case waits for a booking (it may have been moved by hand).
+    const offers = row.status === 'ready_to_schedule' ? all : all.filter((o) => o.status !== 'offered');
     return {
       offers: offers.map((o) => ({ id: o.id, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString(), status: o.status })),
       visit: visit && {
@@ -149,12 +151,15 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
   }
 
   /** Runs a booking change; a double booking the database refuses becomes a clear 409. */
-  async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  async function guarded<T>(work: () => Promise<T>, onSlotTaken?: () => Promise<void>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       const code = pgErrorCode(err);
-      if (code === '23P01') throw new AppError(409, 'slot_taken');
+      if (code === '23P01') {
+        await onSlotTaken?.();
+        throw new AppError(409, 'slot_taken');
+      }
       if (code === '23505') throw new AppError(409, 'case_changed');
       throw err;
     }
@@ -244,7 +249,8 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
       const team = await cases.team(caseId);
       if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');
       const actorLabel = p?.kind === 'user' ? p.user.email : 'patient';
-      await guarded(() =>
+      await guarded(
+        () =>
         db.transaction(async (tx) => {
           const t = tx as Db;
           const visit = await repo.insertVisit(t, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
@@ -253,6 +259,8 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
           await cases.advance(t, row, 'scheduled', actorLabel);
           await notify(t, row, visit, 'booked');
         }),
+        // Someone on the team was booked meanwhile: this time can never be taken, so it is withdrawn.
+        () => repo.withdrawOffer(db, offer.id),
       );
       await audit.record(actor, { action: 'case.schedule.book', subjectType: 'case', subjectId: caseId, details: { offerId } });
       return view(row);

@@ -182,6 +182,7 @@ export const caseDetail = caseSummary
   .meta({ id: 'CaseDetail' });
 
 export const guestLinkCreated = z.object({ url: z.string(), token: z.string(), expiresAt: z.string() });
+export const guestLinksRevoked = z.object({ revoked: z.number().int() });
 
 export const caseTransitionBody = z.object({ to: z.enum(CASE_STATUSES), note: text(2000).default('') });
 export const department = z.object({ code: z.string(), name: z.string() });

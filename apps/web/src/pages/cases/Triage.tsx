@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
+  guestLinksRevoked,
   DOCUMENT_KINDS,
   PAYMENT_STATUSES,
   TEAM_ROLES,
@@ -495,7 +496,6 @@ export function FeePanel({ c, onChange }: Props) {
   );
 }
 
-const revokedLinks = z.object({ revoked: z.number().int() });
 
 export function GuestLinkPanel({ c }: { c: CaseDetail }) {
   const { t } = useTranslation();
@@ -524,7 +524,7 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     setError(null);
     setNotice(null);
     try {
-      const { revoked } = await api.post(`/cases/${c.id}/guest-links/revoke`, undefined, { schema: revokedLinks });
+      const { revoked } = await api.post(`/cases/${c.id}/guest-links/revoke`, undefined, { schema: guestLinksRevoked });
       // The link shown here stopped working too.
       setLink(null);
       setNotice(t('caseView.portalLinkRevoked', { n: revoked }));
