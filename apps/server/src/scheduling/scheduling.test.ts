@@ -120,6 +120,7 @@ describe('booking', () => {
     expect(ics).toContain('METHOD:REQUEST');
     expect(ics).toContain(`UID:${visit.id}@kakehashi`);
     expect(ics).toContain('SEQUENCE:0');
+    expect(ics).toContain(`SUMMARY:Kakehashi 视频会诊 ${c.number}`);
     const utc = new Date(startsAt).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     expect(ics).toContain(`DTSTART:${utc}`);
     const staffMail = mails.find((m) => m.toAddress === physician.email && m.subject.includes(c.number))!;

@@ -121,8 +121,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
       url: portalUrl,
     };
     const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : 'visitCancelled';
-    const summary = `Kakehashi ${row.number}: ${t('email.visitInvitation.subject', vars)}`;
-    await mail.queue(requester.email, patientLocale, template, vars, tx, { ical: { method, content: calendar(summary, vars.joinUrl) } });
+    await mail.queue(requester.email, patientLocale, template, vars, tx, {
+      ical: { method, content: calendar(t('email.calendarSummary', vars), `${vars.joinUrl}\n${portalUrl}`) },
+    });
 
     for (const p of participants) {
       const locale: Locale = isLocale(p.locale) ? p.locale : 'ja';
@@ -136,7 +137,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
         change: st(change === 'booked' ? 'email.staffVisitBooked' : change === 'changed' ? 'email.staffVisitChanged' : 'email.staffVisitCancelled'),
       };
       await mail.queue(p.email, locale, 'staffVisit', staffVars, tx, {
-        ical: { method, content: calendar(st('email.staffVisit.subject', staffVars), staffVars.url) },
+        ical: { method, content: calendar(st('email.calendarSummary', staffVars), `${staffVars.joinUrl}\n${staffVars.url}`) },
       });
     }
 

@@ -193,6 +193,7 @@ export const en = {
     details: 'Details',
   },
   email: {
+    calendarSummary: 'Kakehashi video consultation {{number}}',
     footer: 'This message was sent by Kakehashi. Please do not reply to it.',
     caseReceived: {
       subject: 'Kakehashi: we received your request {{number}}',

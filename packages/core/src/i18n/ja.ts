@@ -194,6 +194,7 @@ export const ja: Catalog = {
     details: '詳細',
   },
   email: {
+    calendarSummary: 'Kakehashi オンライン相談 {{number}}',
     footer: 'このメールは Kakehashi から送信されています。このメールには返信しないでください。',
     caseReceived: {
       subject: 'Kakehashi：ご依頼 {{number}} を受け付けました',

@@ -194,6 +194,7 @@ export const zhCN: Catalog = {
     details: '详情',
   },
   email: {
+    calendarSummary: 'Kakehashi 视频会诊 {{number}}',
     footer: '此邮件由 Kakehashi 系统发送，请勿直接回复。',
     caseReceived: {
       subject: 'Kakehashi：我们已收到您的申请 {{number}}',
