@@ -15,6 +15,7 @@ import { RequestPage } from './pages/patient/Request.tsx';
 import { PortalPage } from './pages/patient/Portal.tsx';
 import { InboxPage } from './pages/cases/Inbox.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
+import { NewRequestPage } from './pages/cases/NewRequest.tsx';
 import { AvailabilityPage } from './pages/Availability.tsx';
 import { DeviceCheckPage } from './pages/DeviceCheck.tsx';
 
@@ -36,6 +37,7 @@ export function App() {
           <Route element={<SignedInLayout />}>
             <Route index element={<HomePage />} />
             <Route path="cases" element={<InboxPage />} />
+            <Route path="cases/new" element={<NewRequestPage />} />
             <Route path="cases/:id" element={<CasePage />} />
             <Route path="availability" element={<AvailabilityPage />} />
             <Route path="admin" element={<RequireAdmin />}>

@@ -6,6 +6,8 @@ import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
 import type { SignInState } from './pages/SignIn.tsx';
+import { clearRequestForm } from './components/RequestForm.tsx';
+import { STAFF_REQUEST_STORAGE_KEY } from './pages/cases/NewRequest.tsx';
 
 /** Roles that see second-opinion cases (the server narrows each to the cases they may see). */
 const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter', 'partner'];
@@ -107,6 +109,8 @@ export function SignedInLayout() {
 
   async function doSignOut() {
     setBusy(true);
+    // A half-typed request holds a patient's details: it does not outlive the session on this computer.
+    clearRequestForm(STAFF_REQUEST_STORAGE_KEY);
     await signOut().catch(() => undefined);
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { CASE_STATUSES, LOCALES, caseList, departmentList, type CaseStatus, type Locale } from '@kakehashi/core';
+import { CASE_STATUSES, LOCALES, caseList, departmentList, institutionList, type CaseStatus, type Locale } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -10,25 +10,32 @@ import { ErrorAlert } from '../../components/Alert.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 import { useUrlParams } from '../../lib/useUrlParams.ts';
+import { useMe } from '../../lib/session.tsx';
 import { StatusBadge, daysSince } from './parts.tsx';
+import { REQUEST_ROLES } from './NewRequest.tsx';
 
 const PAGE_SIZE = 25;
 const WAITING = ['3', '7', '14'] as const;
-const FILTERS = ['status', 'department', 'locale', 'waitingDays'] as const;
+const FILTERS = ['status', 'department', 'locale', 'waitingDays', 'institutionId'] as const;
 type Filter = (typeof FILTERS)[number];
 
 const isStatus = (v: string | null): v is CaseStatus => !!v && (CASE_STATUSES as readonly string[]).includes(v);
 const isLocale = (v: string | null): v is Locale => !!v && (LOCALES as readonly string[]).includes(v);
+const isUuid = (v: string | null): v is string => !!v && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 export function InboxPage() {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const { params, update, clear } = useUrlParams();
+  const me = useMe();
+  // Partners only ever see their own institution's cases: no institution to choose.
+  const byInstitution = me.role !== 'partner';
   const applied: Record<Filter, string> = {
     status: isStatus(params.get('status')) ? params.get('status')! : '',
     department: params.get('department') ?? '',
     locale: isLocale(params.get('locale')) ? params.get('locale')! : '',
     waitingDays: (WAITING as readonly string[]).includes(params.get('waitingDays') ?? '') ? params.get('waitingDays')! : '',
+    institutionId: byInstitution && isUuid(params.get('institutionId')) ? params.get('institutionId')! : '',
   };
   const q = params.get('q') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
@@ -46,10 +53,19 @@ export function InboxPage() {
   const list = useLoad(() => api.get('/cases', { query, schema: caseList }), JSON.stringify(query));
   const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${i18n.language}`);
   const departmentName = useMemo(() => new Map(departments.data?.items.map((d) => [d.code, d.name]) ?? []), [departments.data]);
+  const institutions = useLoad(() => (byInstitution ? api.get('/institutions', { schema: institutionList }) : Promise.resolve(null)), `institutions-${byInstitution}`);
+  // Requests come through partner institutions, disabled ones included for older cases (and whichever the address names).
+  const institutionOptions = useMemo(
+    () =>
+      (institutions.data?.items ?? [])
+        .filter((i) => i.kind === 'partner' || i.id === applied.institutionId)
+        .map((i) => ({ value: i.id, label: i.disabled ? t('caseInbox.institutionDisabled', { name: i.name }) : i.name })),
+    [institutions.data, applied.institutionId, t],
+  );
 
-  function select(key: Filter, label: string, options: { value: string; label: string }[], any: string) {
+  function select(key: Filter, label: string, options: { value: string; label: string }[], any: string, className?: string) {
     return (
-      <Field label={label}>
+      <Field label={label} className={className}>
         {(p) => (
           <select
             {...p}
@@ -75,7 +91,17 @@ export function InboxPage() {
 
   return (
     <>
-      <PageHead title={t('caseInbox.title')} intro={t('caseInbox.intro')} />
+      <PageHead
+        title={t('caseInbox.title')}
+        intro={t('caseInbox.intro')}
+        action={
+          REQUEST_ROLES.includes(me.role) && (
+            <Link to="/cases/new" className="button">
+              {t('caseInbox.newRequest')}
+            </Link>
+          )
+        }
+      />
       <form
         className="filters filters--grid"
         role="search"
@@ -93,6 +119,7 @@ export function InboxPage() {
         {select('department', t('caseInbox.department'), departments.data?.items.map((d) => ({ value: d.code, label: d.name })) ?? [], t('caseInbox.anyDepartment'))}
         {select('locale', t('caseInbox.locale'), LOCALES.map((l) => ({ value: l, label: t(`languages.${l}`) })), t('caseInbox.anyLocale'))}
         {select('waitingDays', t('caseInbox.waiting'), WAITING.map((d) => ({ value: d, label: t('caseInbox.waitingMore', { count: Number(d) }) })), t('caseInbox.waitingAny'))}
+        {byInstitution && select('institutionId', t('caseInbox.institutionFilter'), institutionOptions, t('caseInbox.anyInstitution'), 'field--wide')}
         <FilterActions
           onReset={() => {
             setSearch('');
