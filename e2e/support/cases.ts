@@ -43,13 +43,18 @@ export function familyRequest(): RequestData {
   };
 }
 
-/** Fills the public request form as a family member; consent ticked only when asked. */
-export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { consent = true } = {}) {
+/**
+ * Fills the request form as a family member; consent ticked only when asked. The staff side
+ * (`/cases/new`) words a few labels for the person asking, and names the patient's language (whose
+ * consent text then appears) and time zone instead of taking the browser's.
+ */
+export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { consent = true, staff = false } = {}) {
   const form = page.getByTestId('request-form');
   await expect(form).toBeVisible();
   const f = c.caseRequest;
+  const s = staff ? c.staffRequest : f;
   await form.getByRole('radio', { name: c.cases.requesterTypes.family }).check();
-  await form.getByLabel(f.requesterName, { exact: true }).fill(d.requesterName);
+  await form.getByLabel(s.requesterName, { exact: true }).fill(d.requesterName);
   await form.getByLabel(f.email, { exact: true }).fill(d.email);
   await form.getByLabel(f.phone, { exact: true }).fill(d.phone);
   await form.getByLabel(f.wechatId, { exact: true }).fill(d.wechatId);
@@ -60,15 +65,19 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await form.getByLabel(f.nationality, { exact: true }).selectOption('CN');
   await form.getByLabel(f.country, { exact: true }).selectOption('CN');
   await form.getByLabel(f.city, { exact: true }).fill(d.city);
+  if (staff) {
+    await form.getByLabel(f.preferredLocale, { exact: true }).selectOption('zh-CN');
+    await form.getByLabel(f.timeZone, { exact: true }).selectOption('Asia/Shanghai');
+  }
   await form.getByLabel(f.diagnosis, { exact: true }).fill(d.diagnosis);
   await form.getByLabel(f.department, { exact: true }).selectOption(d.department);
   await form.getByLabel(f.currentTreatment, { exact: true }).fill('化疗（顺铂 + 培美曲塞），已完成 2 个周期');
-  await form.getByLabel(f.questions, { exact: true }).fill(d.questions);
+  await form.getByLabel(s.questions, { exact: true }).fill(d.questions);
   await form.getByLabel(f.dateN.replace('{{n}}', '1'), { exact: true }).fill(daysFromNow(14));
   await form.getByLabel(f.dateNote, { exact: true }).first().fill('北京时间下午');
   await form.getByLabel(f.dateN.replace('{{n}}', '2'), { exact: true }).fill(daysFromNow(15));
-  if (consent) await form.getByLabel(f.consentAccept, { exact: true }).check();
-  await form.getByLabel(f.consentBy, { exact: true }).fill(d.acceptedBy);
+  if (consent) await form.getByLabel(s.consentAccept, { exact: true }).check();
+  await form.getByLabel(s.consentBy, { exact: true }).fill(d.acceptedBy);
 }
 
 /** Cases whose number or patient name matches, as the administrator sees them. */
@@ -85,12 +94,13 @@ export interface ApiCase {
   data: RequestData;
 }
 
-/** Staff may request on a patient's behalf (no public rate limit); the answer carries the portal link. */
-export async function caseThroughApi(admin: AdminApi): Promise<ApiCase> {
+/** Staff may request on a patient's behalf (no public rate limit), naming the partner institution it came through; the answer carries the portal link. */
+export async function caseThroughApi(admin: AdminApi, { institutionId }: { institutionId?: string } = {}): Promise<ApiCase> {
   const d = familyRequest();
   const consent = await admin.call<{ id: string }>('GET', '/consent/current?locale=zh-CN');
   const created = await admin.call<{ id: string; number: string; portalUrl: string }>('POST', '/cases', {
     submissionId: randomUUID(),
+    ...(institutionId ? { institutionId } : {}),
     requester: { type: 'family', name: d.requesterName, email: d.email, phone: d.phone },
     patient: { nameNative: d.nameNative, nameLatin: d.nameLatin, birthDate: d.birthDate, sex: 'male', nationality: 'CN', country: 'CN', city: d.city, preferredLocale: 'zh-CN', timeZone: 'Asia/Shanghai' },
     medical: { diagnosis: d.diagnosis, department: d.department, questions: d.questions },

@@ -4,6 +4,7 @@ import { adminStatePath } from '../support/env.ts';
 import { submitPassword, t } from '../support/ui.ts';
 import { AdminApi, apiSignIn } from '../support/api.ts';
 import { waitForMail } from '../support/mail.ts';
+import { familyRequest, fillRequestForm } from '../support/cases.ts';
 
 const c = t('en');
 /** test.use's storageState also reaches contexts a test opens itself: other people start with none. */
@@ -92,6 +93,28 @@ test('an administrator adds a partner institution and invites a partner, who set
   await submitPassword(partner, email, 'a long and memorable sentence');
   await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.home.welcome.replace('{{name}}', userName));
   await expect(partner.getByText(institutionName)).toBeVisible();
+
+  // She enters a request for a patient of her hospital: it comes through her institution, no choice.
+  await partner.getByRole('link', { name: zh.nav.cases }).click();
+  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.caseInbox.title);
+  // She only ever sees her own institution's requests: nothing to filter by.
+  await expect(partner.getByLabel(zh.caseInbox.institutionFilter, { exact: true })).toHaveCount(0);
+  await partner.getByRole('link', { name: zh.caseInbox.newRequest }).click();
+  const form = partner.getByTestId('request-form');
+  await expect(form.getByTestId('request-institution')).toHaveText(zh.staffRequest.institutionFixed.replace('{{name}}', institutionName));
+  await expect(form.getByLabel(zh.staffRequest.institution, { exact: true })).toHaveCount(0);
+  // Sent empty: the patient's language is asked for, and with it the consent text.
+  await form.getByRole('button', { name: zh.staffRequest.submit }).click();
+  await expect(partner.getByRole('alert').filter({ hasText: zh.errors.validation_failed })).toBeVisible();
+  await expect(form.getByLabel(zh.caseRequest.preferredLocale, { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByTestId('consent-choose-language')).toHaveClass(/field__error/);
+  const request = familyRequest();
+  await fillRequestForm(partner, zh, request, { staff: true });
+  await form.getByRole('button', { name: zh.staffRequest.submit }).click();
+  await expect(partner).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
+  await expect(partner.getByRole('region', { name: zh.caseView.summary })).toContainText(institutionName);
+  await partner.getByRole('link', { name: zh.caseView.backToInbox }).click();
+  await expect(partner.getByTestId('case-inbox').getByRole('row').filter({ hasText: request.nameNative })).toContainText(institutionName);
   await partner.getByRole('button', { name: zh.common.signOut }).click();
   await expect(partner).toHaveURL(/\/sign-in$/);
 

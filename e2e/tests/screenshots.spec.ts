@@ -192,6 +192,25 @@ for (const locale of LOCALE_LIST) {
         await shoot(page, `settings-${locale}`);
         await page.setViewportSize(PHONE);
         await shoot(page, `settings-${locale}-390`);
+
+        // Requests through the partner hospital, filtered; a request entered on a patient's behalf.
+        const partnerHospital = await admin.institutionNamed(DEMO.partnerInstitution);
+        await caseThroughApi(admin, { institutionId: partnerHospital.id });
+        await page.setViewportSize(DESKTOP);
+        await page.goto(`/cases?status=requested&institutionId=${partnerHospital.id}`);
+        await expect(page.getByTestId('case-inbox').locator('tbody tr').first()).toContainText(DEMO.partnerInstitution);
+        await expect(page.getByLabel(c.caseInbox.institutionFilter, { exact: true })).toHaveValue(partnerHospital.id);
+        await shootPart(page, `cases-filtered-${locale}`);
+        await page.setViewportSize(PHONE);
+        await shootPart(page, `cases-filtered-${locale}-390`);
+        await page.setViewportSize(DESKTOP);
+        await page.getByRole('link', { name: c.caseInbox.newRequest }).click();
+        const form = page.getByTestId('request-form');
+        await form.getByLabel(c.caseRequest.preferredLocale, { exact: true }).selectOption(locale);
+        await expect(form.getByTestId('consent-text')).toBeVisible();
+        await shootPart(page, `cases-new-${locale}`);
+        await page.setViewportSize(PHONE);
+        await shootPart(page, `cases-new-${locale}-390`);
         await admin.dispose();
       });
 

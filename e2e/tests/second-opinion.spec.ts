@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Browser } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
-import { adminStatePath } from '../support/env.ts';
+import { DEMO, adminStatePath } from '../support/env.ts';
 import { signInUI, t } from '../support/ui.ts';
 import {
   caseThroughApi,
@@ -400,6 +400,41 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   await patient.reload();
   await expect(patient.getByTestId('status-help')).toHaveText(zh.portal.statusHelp.ready_to_schedule);
   await expect(patientCard.getByTestId('portal-no-offers')).toHaveText(zh.portalSchedule.waiting);
+
+  // ---- A request that came by e-mail through the partner hospital: the coordinator enters it ----
+  const partnerHospital = await admin.institutionNamed(DEMO.partnerInstitution);
+  const e = familyRequest();
+  await staff.getByRole('link', { name: ja.nav.cases, exact: true }).click();
+  await staff.getByRole('link', { name: ja.caseInbox.newRequest }).click();
+  await expect(staff).toHaveURL(/\/cases\/new$/);
+  await expect(staff.getByRole('heading', { level: 1 })).toHaveText(ja.staffRequest.title);
+  const newForm = staff.getByTestId('request-form');
+  // Only partner institutions that take requests are offered.
+  const through = newForm.getByLabel(ja.staffRequest.institution, { exact: true });
+  await expect(through.locator('option', { hasText: DEMO.ownInstitution })).toHaveCount(0);
+  await through.selectOption({ label: DEMO.partnerInstitution });
+  await fillRequestForm(staff, ja, e, { staff: true });
+  // The consent recorded is the text in the patient's language, not the coordinator's.
+  await expect(newForm.getByTestId('consent-text')).toHaveAttribute('lang', 'zh-CN');
+  await newForm.getByRole('button', { name: ja.staffRequest.submit }).click();
+  await expect(staff).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
+  await expect(staff.getByRole('heading', { level: 1 })).toContainText(/SO-\d{4}-\d{4}/);
+  const entered = (await staff.getByRole('heading', { level: 1 }).innerText()).match(/SO-\d{4}-\d{4}/)![0];
+  await expect(staff.getByRole('region', { name: ja.caseView.summary })).toContainText(DEMO.partnerInstitution);
+  await expect(staff.getByTestId('case-status')).toContainText(ja.cases.status.requested);
+  // The family gets the usual e-mail, in Chinese.
+  await waitForMail({ to: e.email, subject: fill(zh.email.caseReceived.subject, { number: entered }) });
+
+  // In the inbox, the institution filter finds it (and not the family's own request), and stays in the address.
+  await staff.getByRole('link', { name: ja.caseView.backToInbox }).click();
+  await staff.getByLabel(ja.caseInbox.institutionFilter, { exact: true }).selectOption({ label: DEMO.partnerInstitution });
+  await expect(staff).toHaveURL(new RegExp(`institutionId=${partnerHospital.id}`));
+  const inbox = staff.getByTestId('case-inbox');
+  await expect(inbox.getByRole('row').filter({ hasText: entered })).toContainText(DEMO.partnerInstitution);
+  await expect(inbox.getByRole('row').filter({ hasText: number })).toHaveCount(0);
+  await staff.reload();
+  await expect(staff.getByLabel(ja.caseInbox.institutionFilter, { exact: true })).toHaveValue(partnerHospital.id);
+  await expect(inbox.getByRole('row').filter({ hasText: entered })).toBeVisible();
 
   await patientContext.close();
   await staffContext.close();
