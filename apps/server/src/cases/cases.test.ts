@@ -129,6 +129,8 @@ describe('staff', () => {
     const unknownInstitution = await admin.post('/api/v1/cases', request({ institutionId: '00000000-0000-4000-8000-000000000000' }));
     expect(unknownInstitution.status).toBe(400);
     expect(unknownInstitution.body.error.code).toBe('institution_not_found');
+    const own = (await admin.post('/api/v1/institutions', { name: 'Own for cases (Test)', country: 'JP', kind: 'own' })).body;
+    expect((await admin.post('/api/v1/cases', request({ institutionId: own.id }))).body.error.code).toBe('institution_not_found');
     const onBehalf = await admin.post('/api/v1/cases', request({ institutionId: partnerInst.id }));
     expect(onBehalf.status).toBe(201);
     const publicCase = (await submit(request())).json();

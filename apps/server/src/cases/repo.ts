@@ -110,6 +110,15 @@ export async function findInstitutionOf(db: Db, institutionId: string | null) {
   return row ?? null;
 }
 
+/** A request can come through a partner institution that is still active. */
+export async function findActivePartnerInstitution(db: Db, id: string) {
+  const [row] = await db
+    .select({ id: institutions.id })
+    .from(institutions)
+    .where(and(eq(institutions.id, id), eq(institutions.kind, 'partner'), isNull(institutions.disabledAt)));
+  return row ?? null;
+}
+
 // History
 
 export async function insertEvent(db: Db, row: typeof caseEvents.$inferInsert): Promise<void> {

@@ -146,7 +146,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
         else {
           requireRole(actor, ...MANAGERS);
           institutionId = input.institutionId ?? null;
-          if (institutionId && !(await repo.findInstitutionOf(db, institutionId))) throw badRequest('institution_not_found', [{ path: 'institutionId' }]);
+          if (institutionId && !(await repo.findActivePartnerInstitution(db, institutionId))) throw badRequest('institution_not_found', [{ path: 'institutionId' }]);
         }
       }
 
