@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { api, ApiError } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 
@@ -10,30 +11,20 @@ export function ForgotPasswordPage() {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
   useDocumentTitle(t('forgot.title'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      await api.post('/auth/password-reset', { email }, { quiet401: true });
-      setSent(true);
-    } catch (err) {
-      // A malformed address is worth fixing; anything else must not reveal whether the account exists.
-      if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'rate_limited' || err.status === 0)) {
-        setError(errorMessage(err));
-        setFieldErrors(err.fieldErrors);
-      } else {
-        setSent(true);
+    await run(async () => {
+      try {
+        await api.post('/auth/password-reset', { email }, { quiet401: true });
+      } catch (err) {
+        // A malformed address is worth fixing; anything else must not reveal whether the account exists.
+        if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'rate_limited' || err.status === 0)) throw err;
       }
-    } finally {
-      setBusy(false);
-    }
+      setSent(true);
+    });
   }
 
   return (

@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { newPassword } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
+import { api, type FieldErrors } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 
@@ -17,29 +18,23 @@ export function ResetPasswordPage() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run, clear, setFieldErrors } = useSubmit();
   useDocumentTitle(t('resetPassword.title'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
     const local: FieldErrors = {};
     if (password.length < MIN_LENGTH) local.password = t('resetPassword.hint');
     if (password !== confirm) local.confirm = t('resetPassword.mismatch');
-    setFieldErrors(local);
-    if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
+    if (Object.keys(local).length) {
+      clear();
+      setFieldErrors(local);
+      return;
+    }
+    await run(async () => {
       await api.post('/auth/password-reset/confirm', { token, password }, { quiet401: true });
       setDone(true);
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -2,10 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { signInResult } from '@kakehashi/core';
-import { api, ApiError, errorMessage, setCsrfToken, type FieldErrors } from '../lib/api.ts';
+import { api, setCsrfToken } from '../lib/api.ts';
 import { setLocale } from '../lib/i18n.ts';
 import { useSession } from '../lib/session.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { startEnrolment, TotpCodeField, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
@@ -28,20 +29,13 @@ export function SignInPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run, clear } = useSubmit();
   useDocumentTitle(t(step.kind === 'enrol' ? 'signIn.enrolTitle' : step.kind === 'totp' ? 'signIn.totpTitle' : 'signIn.title'));
 
   // Already signed in (e.g. the back button): go home.
   useEffect(() => {
     if (session.status === 'signedIn' && step.kind === 'password' && !busy) navigate('/', { replace: true });
   }, [session.status, step.kind, busy, navigate]);
-
-  function fail(e: unknown) {
-    setError(errorMessage(e));
-    setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
-  }
 
   async function finish(csrfToken: string) {
     setCsrfToken(csrfToken);
@@ -53,44 +47,29 @@ export function SignInPage() {
 
   async function submitPassword(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
+    await run(async () => {
       const r = await api.post('/auth/sign-in', { email, password }, { schema: signInResult, quiet401: true });
       setCsrfToken(r.csrfToken);
       setPassword('');
       if (r.next === 'done') await finish(r.csrfToken);
       else if (r.next === 'totp') setStep({ kind: 'totp' });
       else setStep({ kind: 'enrol', enrolment: await startEnrolment() });
-    } catch (err) {
-      fail(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function submitCode(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
+    const ok = await run(async () => {
       const r = await api.post('/auth/totp/verify', { code }, { schema: signInResult, quiet401: true });
       await finish(r.csrfToken);
-    } catch (err) {
-      fail(err);
-      setCode('');
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setCode('');
   }
 
   function backToStart() {
     setStep({ kind: 'password' });
     setCode('');
-    setError(null);
-    setFieldErrors({});
+    clear();
   }
 
   if (step.kind === 'enrol') {
