@@ -86,7 +86,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       repo.listDocuments(db, row.id),
       repo.listTeam(db, row.id),
     ]);
-    const departmentName = department ? { ja: department.nameJa, 'zh-CN': department.nameZh, en: department.nameEn }[actor.locale] : row.department;
+    const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
       ...summary(row, institution),
       requester: row.requester as never,
@@ -126,9 +126,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
   }
 
   return {
-    visibility,
     loadVisible,
-    detail,
 
     /** A request from the public form (actor without principal) or staff on a patient's behalf. */
     async submit(actor: Actor, input: RequestInput) {
@@ -282,7 +280,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
 
     async departments(locale: Locale) {
       const rows = await repo.listDepartments(db);
-      return rows.map((d) => ({ code: d.code, name: { ja: d.nameJa, 'zh-CN': d.nameZh, en: d.nameEn }[locale] }));
+      return rows.map((d) => ({ code: d.code, name: localName(d, locale) }));
     },
 
     async currentConsent(locale: Locale) {
@@ -299,6 +297,9 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
     },
   };
 }
+
+const localName = (d: { nameJa: string; nameZh: string; nameEn: string }, locale: Locale) =>
+  ({ ja: d.nameJa, 'zh-CN': d.nameZh, en: d.nameEn })[locale];
 
 function summary(row: repo.CaseRow, institution: { id: string; name: string } | null) {
   return {
