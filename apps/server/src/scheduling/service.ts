@@ -54,7 +54,8 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     const s = localParts(start, tz);
     const e = localParts(new Date(end.getTime() - 1), tz);
     if (s.date !== e.date) return false;
-    const endTime = localParts(end, tz).time === '00:00' ? '24:00' : localParts(end, tz).time;
+    const endLocal = localParts(end, tz).time;
+    const endTime = endLocal === '00:00' ? '24:00' : endLocal;
     const fits = (from: string | null, to: string | null) => !from || !to || (s.time >= from && endTime <= to);
     const overlaps = (from: string | null, to: string | null) => !from || !to || (s.time < to && endTime > from);
     const today = exceptions.filter((x) => x.date === s.date);
@@ -176,8 +177,6 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
   }
 
   return {
-    isAvailable,
-
     async availability(actor: Actor, userId: string) {
       checkAvailabilityAccess(actor, userId);
       const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);
