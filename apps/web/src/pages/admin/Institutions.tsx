@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { INSTITUTION_KINDS, MOU_STATUSES, institution as institutionSchema, institutionList, type InstitutionKind, type MouStatus } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -37,16 +38,11 @@ function InstitutionForm({
 }) {
   const { t } = useTranslation();
   const [d, setD] = useState<Draft>(initial);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
     const body = {
       name: d.name,
       country: d.country.trim().toUpperCase(),
@@ -54,16 +50,11 @@ function InstitutionForm({
       mouStatus: d.mouStatus,
       mouSignedOn: d.mouSignedOn || null,
     };
-    try {
+    await run(async () => {
       if (existing) await api.patch(`/institutions/${existing.id}`, { ...body, disabled: d.disabled }, { schema: institutionSchema });
       else await api.post('/institutions', body, { schema: institutionSchema });
       onSaved();
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

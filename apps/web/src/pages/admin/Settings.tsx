@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { LOCALES, acceptanceRule, acceptanceRuleList, consentVersion, feeSchedule, feeScheduleList, type Locale } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -15,25 +16,18 @@ type Rule = z.infer<typeof acceptanceRule>;
 type Fee = z.infer<typeof feeSchedule>;
 
 /** Submits a dialog's form: errors beside fields, the dialog closes on success. */
-function useSubmit(onSaved: () => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  async function run(send: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      await send();
-      onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, fieldErrors, run };
+function useDialogSubmit(onSaved: () => void) {
+  const { busy, error, fieldErrors, run } = useSubmit();
+  return {
+    busy,
+    error,
+    fieldErrors,
+    run: (send: () => Promise<unknown>) =>
+      run(async () => {
+        await send();
+        onSaved();
+      }),
+  };
 }
 
 function DialogButtons({ busy, existing, onCancel }: { busy: boolean; existing: boolean; onCancel: () => void }) {
@@ -54,7 +48,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () 
   const { t } = useTranslation();
   const [text, setText] = useState<Record<Locale, string>>(rule?.text ?? { ja: '', 'zh-CN': '', en: '' });
   const [active, setActive] = useState(rule?.active ?? true);
-  const s = useSubmit(onSaved);
+  const s = useDialogSubmit(onSaved);
   function submit(e: FormEvent) {
     e.preventDefault();
     const body = { text, active };
@@ -91,7 +85,7 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
       : { name: '', minutes: '60', amount: '', currency: 'JPY', interpreterIncluded: false, active: true },
   );
   const set = <K extends keyof FeeDraft>(k: K, v: FeeDraft[K]) => setD((x) => ({ ...x, [k]: v }));
-  const s = useSubmit(onSaved);
+  const s = useDialogSubmit(onSaved);
   const num = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v));
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -129,7 +123,7 @@ function ConsentCard({ locale }: { locale: Locale }) {
   const [editing, setEditing] = useState(false);
   const [body, setBody] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const s = useSubmit(() => {
+  const s = useDialogSubmit(() => {
     setEditing(false);
     setNotice(t('caseSettings.consentPublished'));
     current.reload();

@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { apiToken, apiTokenList, createdApiToken, userList } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
 import { PageHead } from '../../components/PageHead.tsx';
@@ -23,23 +24,11 @@ function CreateTokenForm({ onCreated, onCancel }: { onCreated: (c: Created) => v
   const users = useLoad(() => api.get('/users', { query: { pageSize: 200, includeDisabled: 'false' }, schema: userList }), 'token-users');
   const [userId, setUserId] = useState(me.id);
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      onCreated(await api.post('/tokens', { userId, name }, { schema: createdApiToken }));
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onCreated(await api.post('/tokens', { userId, name }, { schema: createdApiToken })));
   }
 
   return (
@@ -79,23 +68,16 @@ export function TokensPage() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [notice, setNotice] = useState<string | null>(null);
 
   async function revoke(tok: ApiToken) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/tokens/${tok.id}/revoke`);
       setNotice(t('tokens.revoked'));
       list.reload();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-      setRevoking(null);
-    }
+    });
+    setRevoking(null);
   }
 
   return (

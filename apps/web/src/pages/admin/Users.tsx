@@ -2,8 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { LOCALES, ROLES, institutionList, user as userSchema, userList, type Locale, type Role } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
 import { PageHead } from '../../components/PageHead.tsx';
@@ -77,28 +78,18 @@ function AddUserForm({ institutions, onSaved, onCancel }: { institutions: Instit
   const [institutionId, setInstitutionId] = useState('');
   const [locale, setLocale] = useState<Locale | ''>('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
+    await run(async () => {
       await api.post(
         '/users',
         { email, name, role, institutionId: institutionId || null, locale: locale || null, ...(password ? { password } : {}) },
         { schema: userSchema },
       );
       onSaved(!password);
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -162,23 +153,13 @@ function EditUserForm({
   const [role, setRole] = useState<Role>(user.role);
   const [institutionId, setInstitutionId] = useState(user.institution?.id ?? '');
   const [disabled, setDisabled] = useState(user.disabled);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
 
   async function send(body: Record<string, unknown>, message: string) {
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
+    await run(async () => {
       await api.patch(`/users/${user.id}`, body, { schema: userSchema });
       onSaved(message);
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function submit(e: FormEvent) {
@@ -251,7 +232,7 @@ export function UsersPage() {
     setShowDisabled(includeDisabled);
   }, [q, role, includeDisabled]);
   const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const { error: actionError, run: runAction } = useSubmit();
   const [dialog, setDialog] = useState<User | 'new' | null>(null);
 
   const query = { q, role, includeDisabled: String(includeDisabled), page, pageSize: PAGE_SIZE };
@@ -260,14 +241,11 @@ export function UsersPage() {
 
   async function toggleDisabled(u: User) {
     setNotice(null);
-    setActionError(null);
-    try {
+    await runAction(async () => {
       await api.patch(`/users/${u.id}`, { disabled: !u.disabled }, { schema: userSchema });
       setNotice(t('common.saved'));
       list.reload();
-    } catch (e) {
-      setActionError(errorMessage(e));
-    }
+    });
   }
 
   function saved(message: string) {
