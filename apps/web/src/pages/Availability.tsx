@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import { availability as availabilitySchema, staffList } from '@kakehashi/core';
-import { api, ApiError, errorMessage, request, type FieldErrors } from '../lib/api.ts';
+import { api, ApiError, request } from '../lib/api.ts';
 import { useLoad } from '../lib/useLoad.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { useFormat } from '../lib/time.ts';
 import { useMe } from '../lib/session.tsx';
 import { timeZoneNames } from '../lib/zonedTime.ts';
@@ -28,6 +29,12 @@ interface Window {
   end: string;
 }
 type Week = Record<number, Window[]>;
+
+/** A window's two time fields, in order. */
+const WINDOW_EDGES = [
+  ['start', 'availability.from'],
+  ['end', 'availability.to'],
+] as const;
 
 let nextKey = 1;
 
@@ -67,9 +74,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
   const zones = useMemo(() => timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']), [data.timeZone]);
   const [timeZone, setTimeZone] = useState(data.timeZone ?? DEFAULT_ZONE);
   const [week, setWeek] = useState<Week>(() => weekOf(data));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const { busy, error, fieldErrors, run } = useSubmit();
   const [errorsByKey, setErrorsByKey] = useState<Record<number, { start?: string; end?: string }>>({});
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -81,29 +86,25 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
   async function submit(e: FormEvent) {
     e.preventDefault();
     const { rules, keys } = rulesOf(week);
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
     setErrorsByKey({});
     setNotice(null);
-    try {
-      const saved = await request('PUT', `/availability/${userId}`, { body: { timeZone, rules }, schema: availabilitySchema });
-      setWeek(weekOf(saved));
-      setNotice(t('availability.hoursSaved'));
-      onSaved(saved);
-    } catch (err) {
-      setError(errorMessage(err));
-      const fe = err instanceof ApiError ? err.fieldErrors : {};
-      setFieldErrors(fe);
-      const byKey: Record<number, { start?: string; end?: string }> = {};
-      for (const [path, message] of Object.entries(fe)) {
-        const m = /^rules\.(\d+)\.(start|end)$/.exec(path);
-        if (m && keys[Number(m[1])] !== undefined) byKey[keys[Number(m[1])]] = { ...byKey[keys[Number(m[1])]], [m[2]]: message };
+    await run(async () => {
+      try {
+        const saved = await request('PUT', `/availability/${userId}`, { body: { timeZone, rules }, schema: availabilitySchema });
+        setWeek(weekOf(saved));
+        setNotice(t('availability.hoursSaved'));
+        onSaved(saved);
+      } catch (err) {
+        // Errors on rules.<i>.start|end go beside the window they came from.
+        const byKey: Record<number, { start?: string; end?: string }> = {};
+        for (const [path, message] of Object.entries(err instanceof ApiError ? err.fieldErrors : {})) {
+          const m = /^rules\.(\d+)\.(start|end)$/.exec(path);
+          if (m && keys[Number(m[1])] !== undefined) byKey[keys[Number(m[1])]] = { ...byKey[keys[Number(m[1])]], [m[2]]: message };
+        }
+        setErrorsByKey(byKey);
+        throw err;
       }
-      setErrorsByKey(byKey);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const weekdays = [1, 2, 3, 4, 5];
@@ -134,32 +135,21 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
               {week[d].length === 0 && <span className="muted week__off">{t('availability.notWorking')}</span>}
               {week[d].map((w, i) => (
                 <div key={w.key} className="week__window" role="group" aria-label={t('availability.windowLabel', { day: names[d], n: i + 1 })}>
-                  <Field label={t('availability.from')} error={errorsByKey[w.key]?.start}>
-                    {(p) => (
-                      <input
-                        {...p}
-                        className="input"
-                        type="time"
-                        step={300}
-                        name="start"
-                        value={w.start}
-                        onChange={(e) => setDay(d, week[d].map((x) => (x.key === w.key ? { ...x, start: e.target.value } : x)))}
-                      />
-                    )}
-                  </Field>
-                  <Field label={t('availability.to')} error={errorsByKey[w.key]?.end}>
-                    {(p) => (
-                      <input
-                        {...p}
-                        className="input"
-                        type="time"
-                        step={300}
-                        name="end"
-                        value={w.end}
-                        onChange={(e) => setDay(d, week[d].map((x) => (x.key === w.key ? { ...x, end: e.target.value } : x)))}
-                      />
-                    )}
-                  </Field>
+                  {WINDOW_EDGES.map(([edge, label]) => (
+                    <Field key={edge} label={t(label)} error={errorsByKey[w.key]?.[edge]}>
+                      {(p) => (
+                        <input
+                          {...p}
+                          className="input"
+                          type="time"
+                          step={300}
+                          name={edge}
+                          value={w[edge]}
+                          onChange={(e) => setDay(d, week[d].map((x) => (x.key === w.key ? { ...x, [edge]: e.target.value } : x)))}
+                        />
+                      )}
+                    </Field>
+                  ))}
                   <button
                     type="button"
                     className="button button--ghost week__remove"
@@ -217,18 +207,13 @@ function ExceptionForm({ userId, onSaved }: { userId: string; onSaved: (a: Avail
   const [start, setStart] = useState('09:00');
   const [end, setEnd] = useState('17:00');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const { busy, error, fieldErrors, run } = useSubmit();
   const titleId = useId();
   const withHours = available || !wholeDay;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
+    await run(async () => {
       const saved = await api.post(
         `/availability/${userId}/exceptions`,
         { date, available, start: withHours ? start : null, end: withHours ? end : null, note: note.trim() },
@@ -237,12 +222,7 @@ function ExceptionForm({ userId, onSaved }: { userId: string; onSaved: (a: Avail
       setDate('');
       setNote('');
       onSaved(saved);
-    } catch (err) {
-      setError(errorMessage(err));
-      setFieldErrors(err instanceof ApiError ? err.fieldErrors : {});
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -289,25 +269,14 @@ function Exceptions({ userId, data, onChange }: { userId: string; data: Availabi
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const [confirm, setConfirm] = useState<Exception | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const weekday = useMemo(() => new Intl.DateTimeFormat(i18n.language, { weekday: 'short', timeZone: 'UTC' }), [i18n.language]);
   const dateText = (d: string) => `${fmt.date(d)} (${weekday.format(new Date(`${d}T00:00:00Z`))})`;
   const items = [...data.exceptions].sort((a, b) => a.date.localeCompare(b.date) || (a.start ?? '').localeCompare(b.start ?? ''));
 
   async function remove(x: Exception) {
-    setBusy(true);
-    setError(null);
-    try {
-      const next = await request('DELETE', `/availability/${userId}/exceptions/${x.id}`, { schema: availabilitySchema });
-      setConfirm(null);
-      onChange(next, t('availability.exceptionDeleted'));
-    } catch (e) {
-      setError(errorMessage(e));
-      setConfirm(null);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onChange(await request('DELETE', `/availability/${userId}/exceptions/${x.id}`, { schema: availabilitySchema }), t('availability.exceptionDeleted')));
+    setConfirm(null);
   }
 
   return (

@@ -2,8 +2,9 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { caseSchedule, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { formatDateInZone, todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Dialog } from '../Dialog.tsx';
@@ -34,28 +35,6 @@ interface SlotDraft {
   date: string;
   time: string;
   minutes: number;
-}
-
-/** Runs one change: busy flag, the server's translated error and field errors, the answer on success. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  async function run<T>(work: () => Promise<T>): Promise<T | null> {
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
-    try {
-      return await work();
-    } catch (e) {
-      setError(errorMessage(e));
-      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
-      return null;
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, fieldErrors, run, setError, setFieldErrors };
 }
 
 function minutesBetween(startsAt: string, endsAt: string): number {
@@ -132,7 +111,7 @@ const emptySlot = (): SlotDraft => ({ key: nextKey++, date: '', time: '', minute
 
 function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void }) {
   const { t } = useTranslation();
-  const a = useAction();
+  const a = useSubmit();
   const [slots, setSlots] = useState<SlotDraft[]>(() => [emptySlot()]);
   const [local, setLocal] = useState<Record<number, string>>({});
   const hz = schedule.hospitalTimeZone;
@@ -148,11 +127,11 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
     });
     setLocal(missing);
     if (Object.keys(missing).length) return;
-    const next = await a.run(() => api.post(`/cases/${caseId}/offers`, { slots: body }, { schema: caseSchedule }));
-    if (next) {
+    await a.run(async () => {
+      const next = await api.post(`/cases/${caseId}/offers`, { slots: body }, { schema: caseSchedule });
       setSlots([emptySlot()]);
       onDone(next);
-    }
+    });
   }
 
   return (
@@ -208,7 +187,7 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
 
 function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
-  const a = useAction();
+  const a = useSubmit();
   const [provider, setProvider] = useState<VideoProvider>(visit.provider);
   const [joinUrl, setJoinUrl] = useState(visit.joinUrl);
 
@@ -220,8 +199,7 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
       a.setFieldErrors({ joinUrl: t('scheduling.joinUrlHttps') });
       return;
     }
-    const next = await a.run(() => api.patch(`/visits/${visit.id}`, { provider, joinUrl: url }, { schema: caseSchedule }));
-    if (next) onDone(next);
+    await a.run(async () => onDone(await api.patch(`/visits/${visit.id}`, { provider, joinUrl: url }, { schema: caseSchedule })));
   }
 
   return (
@@ -259,7 +237,7 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
 
 function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
-  const a = useAction();
+  const a = useSubmit();
   const hz = schedule.hospitalTimeZone;
   const [slot, setSlot] = useState<SlotDraft>(() => {
     const p = zonedParts(visit.startsAt, hz);
@@ -272,8 +250,7 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
     const startsAt = wallTimeToInstant(slot.date, slot.time, hz);
     setLocal(startsAt ? null : t('scheduling.slotIncomplete'));
     if (!startsAt) return;
-    const next = await a.run(() => api.post(`/visits/${visit.id}/reschedule`, { startsAt, minutes: slot.minutes }, { schema: caseSchedule }));
-    if (next) onDone(next);
+    await a.run(async () => onDone(await api.post(`/visits/${visit.id}/reschedule`, { startsAt, minutes: slot.minutes }, { schema: caseSchedule })));
   }
 
   return (
@@ -305,12 +282,11 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
 function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
   const fmt = useZonedFormat();
-  const a = useAction();
+  const a = useSubmit();
   const [reason, setReason] = useState('');
 
   async function confirm() {
-    const next = await a.run(() => api.post(`/visits/${visit.id}/cancel`, { reason: reason.trim() }, { schema: caseSchedule }));
-    if (next) onDone(next);
+    await a.run(async () => onDone(await api.post(`/visits/${visit.id}/cancel`, { reason: reason.trim() }, { schema: caseSchedule })));
   }
 
   return (
@@ -336,10 +312,9 @@ function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; sche
 
 function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer; caseId: string; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
-  const a = useAction();
+  const a = useSubmit();
   async function confirm() {
-    const next = await a.run(() => api.post(`/cases/${caseId}/offers/${offer.id}/book`, undefined, { schema: caseSchedule }));
-    if (next) onDone(next);
+    await a.run(async () => onDone(await api.post(`/cases/${caseId}/offers/${offer.id}/book`, undefined, { schema: caseSchedule })));
   }
   return (
     <Dialog title={t('scheduling.bookTitle')} onClose={onClose}>
