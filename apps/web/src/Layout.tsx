@@ -13,6 +13,8 @@ import { STAFF_REQUEST_STORAGE_KEY } from './pages/cases/NewRequest.tsx';
 const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter', 'partner'];
 /** Roles that keep hours for video visits (their own; admins and coordinators also a physician's). */
 const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'];
+/** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
+const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings'] as const;
 
 function Brand({ link = true }: { link?: boolean }) {
   const { t } = useTranslation();
@@ -40,26 +42,31 @@ function SkipLink() {
   );
 }
 
-/** Sign-in, password reset: the brand, the language picker and a centred card. */
-export function PublicLayout() {
+/** A page without an account: the brand, the tagline, the language picker and the page. */
+function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
   const { t } = useTranslation();
   return (
-    <div className="shell shell--public">
+    <div className={`shell shell--${kind}`}>
       <SkipLink />
       <header className="topbar">
         <div className="topbar__inner">
-          <Brand />
+          <Brand link={kind === 'public'} />
           <span className="topbar__tagline">{t('common.tagline')}</span>
           <div className="topbar__end">
             <LanguagePicker />
           </div>
         </div>
       </header>
-      <main id="main" className="main main--public" tabIndex={-1}>
+      <main id="main" className={`main main--${kind}`} tabIndex={-1}>
         <Outlet />
       </main>
     </div>
   );
+}
+
+/** Sign-in, password reset: the brand, the language picker and a centred card. */
+export function PublicLayout() {
+  return <GuestShell kind="public" />;
 }
 
 /**
@@ -67,24 +74,7 @@ export function PublicLayout() {
  * languages. The brand does not lead into the staff console.
  */
 export function PatientLayout() {
-  const { t } = useTranslation();
-  return (
-    <div className="shell shell--patient">
-      <SkipLink />
-      <header className="topbar">
-        <div className="topbar__inner">
-          <Brand link={false} />
-          <span className="topbar__tagline">{t('common.tagline')}</span>
-          <div className="topbar__end">
-            <LanguagePicker />
-          </div>
-        </div>
-      </header>
-      <main id="main" className="main main--patient" tabIndex={-1}>
-        <Outlet />
-      </main>
-    </div>
-  );
+  return <GuestShell kind="patient" />;
 }
 
 /** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
@@ -138,16 +128,12 @@ export function SignedInLayout() {
             </NavLink>
             {CASE_ROLES.includes(me.role) && <NavLink to="/cases">{t('nav.cases')}</NavLink>}
             {AVAILABILITY_ROLES.includes(me.role) && <NavLink to="/availability">{t('nav.availability')}</NavLink>}
-            {isAdmin && (
-              <>
-                <NavLink to="/admin/institutions">{t('nav.institutions')}</NavLink>
-                <NavLink to="/admin/users">{t('nav.users')}</NavLink>
-                <NavLink to="/admin/tokens">{t('nav.tokens')}</NavLink>
-                <NavLink to="/admin/outbox">{t('nav.outbox')}</NavLink>
-                <NavLink to="/admin/audit">{t('nav.audit')}</NavLink>
-                <NavLink to="/admin/settings">{t('nav.settings')}</NavLink>
-              </>
-            )}
+            {isAdmin &&
+              ADMIN_SCREENS.map((screen) => (
+                <NavLink key={screen} to={`/admin/${screen}`}>
+                  {t(`nav.${screen}`)}
+                </NavLink>
+              ))}
             <a href="/api/docs" target="_blank" rel="noopener">
               {t('nav.apiDocs')}
             </a>
