@@ -133,15 +133,9 @@ function MediaProblemText({ device, problem }: { device: 'camera' | 'microphone'
   );
 }
 
-function CameraStep({ onStatus }: { onStatus: (s: Status) => void }) {
-  const { t } = useTranslation();
+/** A step's status, told to the page as it changes. */
+function useStepStatus(onStatus: (s: Status) => void) {
   const [status, setStatus] = useState<Status>('idle');
-  const [problem, setProblem] = useState<MediaProblem | null>(null);
-  const [label, setLabel] = useState('');
-  const [live, setLive] = useState(false);
-  const video = useRef<HTMLVideoElement>(null);
-  const stream = useRef<MediaStream | null>(null);
-
   const update = useCallback(
     (s: Status) => {
       setStatus(s);
@@ -149,6 +143,48 @@ function CameraStep({ onStatus }: { onStatus: (s: Status) => void }) {
     },
     [onStatus],
   );
+  return [status, update] as const;
+}
+
+/** Start (or try again) and, while the device is on, stop: the camera's and the microphone's buttons. */
+function StartStop({
+  device,
+  status,
+  live,
+  busy,
+  onStart,
+  onStop,
+}: {
+  device: 'camera' | 'microphone';
+  status: Status;
+  live: boolean;
+  busy: boolean;
+  onStart: () => Promise<void>;
+  onStop: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="form__actions">
+      <button type="button" className="button button--large" onClick={() => void onStart()} disabled={busy}>
+        {status === 'idle' ? t(`deviceCheck.${device}.start`) : t('deviceCheck.again')}
+      </button>
+      {live && (
+        <button type="button" className="button button--secondary button--large" onClick={onStop}>
+          {t(`deviceCheck.${device}.stop`)}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function CameraStep({ onStatus }: { onStatus: (s: Status) => void }) {
+  const { t } = useTranslation();
+  const [status, update] = useStepStatus(onStatus);
+  const [problem, setProblem] = useState<MediaProblem | null>(null);
+  const [label, setLabel] = useState('');
+  const [live, setLive] = useState(false);
+  const video = useRef<HTMLVideoElement>(null);
+  const stream = useRef<MediaStream | null>(null);
 
   const stop = useCallback(() => {
     stopStream(stream.current);
@@ -199,23 +235,14 @@ function CameraStep({ onStatus }: { onStatus: (s: Status) => void }) {
       )}
       {status === 'pass' && label && <p className="muted check-step__device">{t('deviceCheck.using', { name: label })}</p>}
       {problem && <MediaProblemText device="camera" problem={problem} />}
-      <div className="form__actions">
-        <button type="button" className="button button--large" onClick={() => void start()} disabled={status === 'running'}>
-          {status === 'idle' ? t('deviceCheck.camera.start') : t('deviceCheck.again')}
-        </button>
-        {live && (
-          <button type="button" className="button button--secondary button--large" onClick={stop}>
-            {t('deviceCheck.camera.stop')}
-          </button>
-        )}
-      </div>
+      <StartStop device="camera" status={status} live={live} busy={status === 'running'} onStart={start} onStop={stop} />
     </Step>
   );
 }
 
 function MicrophoneStep({ onStatus }: { onStatus: (s: Status) => void }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<Status>('idle');
+  const [status, update] = useStepStatus(onStatus);
   const [problem, setProblem] = useState<MediaProblem | null>(null);
   const [listening, setListening] = useState(false);
   const [label, setLabel] = useState('');
@@ -225,14 +252,6 @@ function MicrophoneStep({ onStatus }: { onStatus: (s: Status) => void }) {
   const silentTimer = useRef(0);
   const bar = useRef<HTMLDivElement>(null);
   const meter = useRef<HTMLDivElement>(null);
-
-  const update = useCallback(
-    (s: Status) => {
-      setStatus(s);
-      onStatus(s);
-    },
-    [onStatus],
-  );
 
   const stop = useCallback(() => {
     cancelAnimationFrame(frame.current);
@@ -333,34 +352,17 @@ function MicrophoneStep({ onStatus }: { onStatus: (s: Status) => void }) {
       )}
       {label && listening && <p className="muted check-step__device">{t('deviceCheck.using', { name: label })}</p>}
       {problem && <MediaProblemText device="microphone" problem={problem} />}
-      <div className="form__actions">
-        <button type="button" className="button button--large" onClick={() => void start()} disabled={status === 'running' && !listening}>
-          {status === 'idle' ? t('deviceCheck.microphone.start') : t('deviceCheck.again')}
-        </button>
-        {listening && (
-          <button type="button" className="button button--secondary button--large" onClick={stop}>
-            {t('deviceCheck.microphone.stop')}
-          </button>
-        )}
-      </div>
+      <StartStop device="microphone" status={status} live={listening} busy={status === 'running' && !listening} onStart={start} onStop={stop} />
     </Step>
   );
 }
 
 function SpeakerStep({ onStatus }: { onStatus: (s: Status) => void }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<Status>('idle');
+  const [status, update] = useStepStatus(onStatus);
   const [phase, setPhase] = useState<'ready' | 'playing' | 'asking' | 'answered'>('ready');
   const [unsupported, setUnsupported] = useState(false);
   const context = useRef<AudioContext | null>(null);
-
-  const update = useCallback(
-    (s: Status) => {
-      setStatus(s);
-      onStatus(s);
-    },
-    [onStatus],
-  );
 
   useEffect(
     () => () => {
@@ -459,14 +461,13 @@ function SpeakerStep({ onStatus }: { onStatus: (s: Status) => void }) {
 
 function ConnectionStep({ onStatus }: { onStatus: (s: Status) => void }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<Status>('idle');
+  const [status, update] = useStepStatus(onStatus);
   const [ms, setMs] = useState<number | null>(null);
   const run = useRef(0);
 
   const check = useCallback(async () => {
     const mine = ++run.current;
-    setStatus('running');
-    onStatus('running');
+    update('running');
     setMs(null);
     const times: number[] = [];
     for (let i = 0; i < PINGS; i++) {
@@ -483,8 +484,7 @@ function ConnectionStep({ onStatus }: { onStatus: (s: Status) => void }) {
     }
     if (mine !== run.current) return;
     if (!times.length) {
-      setStatus('fail');
-      onStatus('fail');
+      update('fail');
       return;
     }
     // The first answer also pays for opening the connection: the median is what a call feels.
@@ -492,9 +492,8 @@ function ConnectionStep({ onStatus }: { onStatus: (s: Status) => void }) {
     const median = Math.round(sorted[Math.floor(sorted.length / 2)]);
     setMs(median);
     const s: Status = median > SLOW_MS ? 'warn' : 'pass';
-    setStatus(s);
-    onStatus(s);
-  }, [onStatus]);
+    update(s);
+  }, [update]);
 
   useEffect(() => {
     void check();
