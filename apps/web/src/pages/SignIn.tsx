@@ -10,6 +10,7 @@ import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { startEnrolment, TotpCodeField, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
+import { FormActions } from '../components/FormActions.tsx';
 
 type Step = { kind: 'password' } | { kind: 'totp' } | { kind: 'enrol'; enrolment: TotpEnrolment };
 
@@ -94,14 +95,7 @@ export function SignInPage() {
           <p>{t('signIn.totpHelp')}</p>
           <ErrorAlert>{error}</ErrorAlert>
           <TotpCodeField value={code} onChange={setCode} error={fieldErrors.code} />
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {t('signIn.verify')}
-            </button>
-            <button type="button" className="button button--secondary" onClick={backToStart}>
-              {t('signIn.back')}
-            </button>
-          </div>
+          <FormActions submitLabel={t('signIn.verify')} busy={busy} onCancel={backToStart} cancelLabel={t('signIn.back')} />
         </form>
       </section>
     );

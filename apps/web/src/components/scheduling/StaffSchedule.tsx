@@ -11,6 +11,7 @@ import { Dialog } from '../Dialog.tsx';
 import { Field } from '../Field.tsx';
 import { DataTable } from '../DataTable.tsx';
 import { useZonedFormat, ZonedTimes } from './ZonedTimes.tsx';
+import { FormActions } from '../FormActions.tsx';
 
 type CaseSchedule = z.infer<typeof caseSchedule>;
 type Visit = NonNullable<CaseSchedule['visit']>;
@@ -222,14 +223,7 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
             <input {...p} className="input" type="url" name="joinUrl" inputMode="url" autoComplete="off" placeholder="https://" value={joinUrl} onChange={(e) => setJoinUrl(e.target.value)} />
           )}
         </Field>
-        <div className="form__actions">
-          <button type="submit" className="button" disabled={a.busy}>
-            {t('common.save')}
-          </button>
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions submitLabel={t('common.save')} busy={a.busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -266,14 +260,7 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
           minDate={todayInZone(hz)}
           errors={{ when: local ?? a.fieldErrors.startsAt, minutes: a.fieldErrors.minutes }}
         />
-        <div className="form__actions">
-          <button type="submit" className="button" disabled={a.busy}>
-            {t('scheduling.rescheduleConfirm')}
-          </button>
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions submitLabel={t('scheduling.rescheduleConfirm')} busy={a.busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

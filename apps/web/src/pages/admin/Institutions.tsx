@@ -11,6 +11,7 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 
 type Institution = z.infer<typeof institutionSchema>;
 
@@ -107,14 +108,7 @@ function InstitutionForm({
         </Field>
       </div>
       {existing && <Check label={t('common.disabled')} name="disabled" checked={d.disabled} onChange={(v) => set('disabled', v)} />}
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {existing ? t('common.save') : t('common.create')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions submitLabel={existing ? t('common.save') : t('common.create')} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 
 type Rule = z.infer<typeof acceptanceRule>;
 type Fee = z.infer<typeof feeSchedule>;
@@ -28,20 +29,6 @@ function useDialogSubmit(onSaved: () => void) {
         onSaved();
       }),
   };
-}
-
-function DialogButtons({ busy, existing, onCancel }: { busy: boolean; existing: boolean; onCancel: () => void }) {
-  const { t } = useTranslation();
-  return (
-    <div className="form__actions">
-      <button type="submit" className="button" disabled={busy}>
-        {existing ? t('common.save') : t('common.create')}
-      </button>
-      <button type="button" className="button button--secondary" onClick={onCancel}>
-        {t('common.cancel')}
-      </button>
-    </div>
-  );
 }
 
 function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () => void; onCancel: () => void }) {
@@ -63,7 +50,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () 
         </Field>
       ))}
       <Check label={t('common.active')} name="active" checked={active} onChange={setActive} />
-      <DialogButtons busy={s.busy} existing={!!rule} onCancel={onCancel} />
+      <FormActions submitLabel={rule ? t('common.save') : t('common.create')} busy={s.busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -111,7 +98,7 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
       </div>
       <Check label={t('caseSettings.feeInterpreter')} name="interpreterIncluded" checked={d.interpreterIncluded} onChange={(v) => set('interpreterIncluded', v)} />
       <Check label={t('common.active')} name="active" checked={d.active} onChange={(v) => set('active', v)} />
-      <DialogButtons busy={s.busy} existing={!!fee} onCancel={onCancel} />
+      <FormActions submitLabel={fee ? t('common.save') : t('common.create')} busy={s.busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -176,14 +163,7 @@ function ConsentCard({ locale }: { locale: Locale }) {
             <Field label={t('caseSettings.consentBody')} error={s.fieldErrors.body}>
               {(p) => <textarea {...p} className="input textarea textarea--tall" name="body" lang={locale} rows={14} value={body} onChange={(e) => setBody(e.target.value)} />}
             </Field>
-            <div className="form__actions">
-              <button type="submit" className="button" disabled={s.busy}>
-                {t('caseSettings.consentPublish')}
-              </button>
-              <button type="button" className="button button--secondary" onClick={() => setEditing(false)}>
-                {t('common.cancel')}
-              </button>
-            </div>
+            <FormActions submitLabel={t('caseSettings.consentPublish')} busy={s.busy} onCancel={() => setEditing(false)} />
           </form>
         </Dialog>
       )}

@@ -13,6 +13,7 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
 import { CopyBox } from '../../components/CopyBox.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 
 type ApiToken = z.infer<typeof apiToken>;
 type Created = z.infer<typeof createdApiToken>;
@@ -49,14 +50,7 @@ function CreateTokenForm({ onCreated, onCancel }: { onCreated: (c: Created) => v
           </select>
         )}
       </Field>
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {t('tokens.add')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions submitLabel={t('tokens.add')} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -13,6 +13,7 @@ import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 import { useUrlParams } from '../../lib/useUrlParams.ts';
+import { FormActions } from '../../components/FormActions.tsx';
 
 type User = z.infer<typeof userSchema>;
 type Institution = z.infer<typeof institutionList>['items'][number];
@@ -122,14 +123,7 @@ function AddUserForm({ institutions, onSaved, onCancel }: { institutions: Instit
           <input {...p} className="input" type="password" name="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         )}
       </Field>
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {t('common.create')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions submitLabel={t('common.create')} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -193,14 +187,7 @@ function EditUserForm({
         <InstitutionSelect value={institutionId} onChange={setInstitutionId} institutions={institutions} error={fieldErrors.institutionId} />
       </div>
       {!isSelf && <Check label={t('common.disabled')} name="disabled" checked={disabled} onChange={setDisabled} />}
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {t('common.save')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions submitLabel={t('common.save')} busy={busy} onCancel={onCancel} />
       {user.totpEnabled && (
         <div className="form__aside">
           <button type="button" className="button button--danger-outline" disabled={busy} onClick={() => void send({ resetTotp: true }, t('users.resetTotpDone'))}>

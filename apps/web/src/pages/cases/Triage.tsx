@@ -24,6 +24,7 @@ import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { CopyBox } from '../../components/CopyBox.tsx';
 import { Card } from './parts.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 type TeamRole = (typeof TEAM_ROLES)[number];
@@ -295,14 +296,7 @@ export function DocumentsPanel({ c, manage, onChange }: Props & { manage: boolea
             <Field label={t('caseView.askNote')} hint={t('caseView.askNoteHint')} error={a.fieldErrors.note}>
               {(p) => <textarea {...p} className="input textarea" name="note" rows={4} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />}
             </Field>
-            <div className="form__actions">
-              <button type="submit" className="button" disabled={a.busy}>
-                {t('caseView.askSend')}
-              </button>
-              <button type="button" className="button button--secondary" onClick={() => setAsking(false)}>
-                {t('common.cancel')}
-              </button>
-            </div>
+            <FormActions submitLabel={t('caseView.askSend')} busy={a.busy} onCancel={() => setAsking(false)} />
           </form>
         </Dialog>
       )}
