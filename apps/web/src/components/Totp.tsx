@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { signInResult, totpEnrolment } from '@kakehashi/core';
 import type { z } from 'zod';
-import { api, ApiError, errorMessage } from '../lib/api.ts';
+import { api } from '../lib/api.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from './Field.tsx';
 import { ErrorAlert } from './Alert.tsx';
 import { CopyBox } from './CopyBox.tsx';
@@ -52,25 +53,15 @@ export function TotpEnrolmentForm({
 }) {
   const { t } = useTranslation();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [fieldError, setFieldError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, fieldErrors, run } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldError(undefined);
-    try {
+    const ok = await run(async () => {
       const r = await api.post('/auth/totp/enrolment/confirm', { code }, { schema: signInResult, quiet401: true });
       onDone(r.csrfToken);
-    } catch (err) {
-      setError(errorMessage(err));
-      if (err instanceof ApiError) setFieldError(err.fieldErrors.code);
-      setCode('');
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setCode('');
   }
 
   return (
@@ -84,7 +75,7 @@ export function TotpEnrolmentForm({
         </div>
       </div>
       <ErrorAlert>{error}</ErrorAlert>
-      <TotpCodeField value={code} onChange={setCode} error={fieldError} />
+      <TotpCodeField value={code} onChange={setCode} error={fieldErrors.code} />
       <div className="form__actions">
         <button type="submit" className="button" disabled={busy}>
           {t('signIn.enrolConfirm')}

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { setCsrfToken, errorMessage } from '../lib/api.ts';
+import { setCsrfToken } from '../lib/api.ts';
 import { useMe, useSession } from '../lib/session.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
+import { useSubmit } from '../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { startEnrolment, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
 
@@ -11,21 +12,12 @@ export function HomePage() {
   const me = useMe();
   const { refresh } = useSession();
   const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
   useDocumentTitle(t('nav.home'));
 
   async function begin() {
-    setBusy(true);
-    setError(null);
-    try {
-      setEnrolment(await startEnrolment());
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setEnrolment(await startEnrolment()));
   }
 
   async function finished(csrf: string) {

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import i18next from 'i18next';
 import { caseSchedule, type VideoProvider } from '@kakehashi/core';
 import { ApiError, errorMessage } from '../../lib/api.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
 import { ZonedTimes } from './ZonedTimes.tsx';
@@ -117,22 +118,15 @@ function BookedVisit({ schedule, justBooked, meanwhile }: { schedule: CaseSchedu
 function OtherTimes({ caseId, request, onBack }: { caseId: string; request: PortalRequest; onBack: () => void }) {
   const { t } = useTranslation();
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [sent, setSent] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await request('POST', `/cases/${caseId}/offers/other-times`, { note: note.trim() });
       setSent(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (sent) {

@@ -16,8 +16,9 @@ import {
   type Locale,
 } from '@kakehashi/core';
 import { z } from 'zod';
-import { api, ApiError, errorMessage, type FieldErrors } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
@@ -33,26 +34,14 @@ type Props = { c: CaseDetail; onChange: (c: CaseDetail) => void };
 
 /** Sends one change; the server answers the whole case again, which replaces the page's copy. */
 function useAction(onChange: (c: CaseDetail) => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const { busy, error, fieldErrors, run: submit } = useSubmit();
   const [notice, setNotice] = useState<string | null>(null);
-  async function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
+  function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
     setNotice(null);
-    try {
+    return submit(async () => {
       onChange(await send());
       setNotice(done ?? null);
-      return true;
-    } catch (e) {
-      setError(errorMessage(e));
-      setFieldErrors(e instanceof ApiError ? e.fieldErrors : {});
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return { busy, error, fieldErrors, notice, run };
 }
@@ -495,39 +484,24 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [link, setLink] = useState<z.infer<typeof guestLinkCreated> | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
 
   async function create() {
-    setBusy(true);
-    setError(null);
     setNotice(null);
-    try {
-      setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated })));
   }
 
   async function revoke() {
-    setBusy(true);
-    setError(null);
     setNotice(null);
-    try {
+    await run(async () => {
       const { revoked } = await api.post(`/cases/${c.id}/guest-links/revoke`, undefined, { schema: guestLinksRevoked });
       // The link shown here stopped working too.
       setLink(null);
       setNotice(t('caseView.portalLinkRevoked', { n: revoked }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   }
 
   return (

@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { z } from 'zod';
 import { caseDetail } from '@kakehashi/core';
-import { api, errorMessage, request } from '../../lib/api.ts';
+import { api, request } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { rememberPortalToken, storedPortalToken } from '../../lib/portal.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
@@ -89,24 +90,17 @@ function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: 
   const fmt = useFormat();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit();
 
   if (c.consent.withdrawnAt) {
     return <p data-testid="withdrawn">{t('portal.withdrawnOn', { at: fmt.dateTime(c.consent.withdrawnAt) })}</p>;
   }
 
   async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onDone(await api.post(`/cases/${c.id}/consent/withdraw`, { reason }, { schema: caseDetail, guestToken: token }));
       setOpen(false);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
