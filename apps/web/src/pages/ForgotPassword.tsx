@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { api, ApiError } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
-import { Field } from '../components/Field.tsx';
+import { EmailField } from './SignIn.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
 
 export function ForgotPasswordPage() {
@@ -41,21 +41,7 @@ export function ForgotPasswordPage() {
         <form className="form" onSubmit={submit} noValidate>
           <p className="muted">{t('forgot.help')}</p>
           <ErrorAlert>{error}</ErrorAlert>
-          <Field label={t('signIn.email')} error={fieldErrors.email}>
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="email"
-                name="email"
-                autoComplete="username"
-                required
-                autoFocus
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
+          <EmailField value={email} onChange={setEmail} error={fieldErrors.email} />
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
               {t('forgot.submit')}

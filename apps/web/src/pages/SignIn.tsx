@@ -19,6 +19,28 @@ export interface SignInState {
   from?: string;
 }
 
+/** The account's e-mail address: signing in, and asking for a new password. */
+export function EmailField({ value, onChange, error }: { value: string; onChange: (v: string) => void; error?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Field label={t('signIn.email')} error={error}>
+      {(p) => (
+        <input
+          {...p}
+          className="input"
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          autoFocus
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function SignInPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -109,21 +131,7 @@ export function SignInPage() {
       {state.from && state.from !== '/' && !error && <Notice tone="info">{t('errors.unauthenticated')}</Notice>}
       <form className="form" onSubmit={submitPassword} noValidate>
         <ErrorAlert>{error}</ErrorAlert>
-        <Field label={t('signIn.email')} error={fieldErrors.email}>
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="email"
-              name="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
+        <EmailField value={email} onChange={setEmail} error={fieldErrors.email} />
         <Field label={t('signIn.password')} error={fieldErrors.password}>
           {(p) => (
             <input
