@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM } from './support/env.ts';
 
 /** A free TCP port on loopback, chosen once in the main process; workers inherit it through the env. */
 async function freePort(): Promise<number> {
@@ -35,17 +36,7 @@ export default defineConfig({
     headless: true,
     trace: 'retain-on-failure',
     timezoneId: 'Asia/Tokyo',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: CHROMIUM,
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], channel: undefined } }],
 });

@@ -25,3 +25,9 @@ export const DEMO = {
   ownInstitution: 'Kakehashi Medical Center (Demo)',
   partnerInstitution: 'Shanghai Partner Hospital (Demo)',
 } as const;
+
+/** Debian's Chromium, with the flags this closed network needs (no background calls home). */
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};

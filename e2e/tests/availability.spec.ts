@@ -1,25 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { en, flattenKeys, type Locale } from '@kakehashi/core/i18n';
+import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi, type User } from '../support/api.ts';
-import { E2E_DIR } from '../support/env.ts';
 import { signInUI, t } from '../support/ui.ts';
+import { shoot } from '../support/shots.ts';
 
 /** Other people start with no session (test.use's storageState would reach their contexts too). */
 const NO_STATE = { cookies: [], origins: [] };
-const OUT = path.join(E2E_DIR, 'screenshots');
-fs.mkdirSync(OUT, { recursive: true });
-const KEYS = flattenKeys(en);
 
-async function shoot(page: Page, name: string) {
-  const text = await page.locator('body').innerText();
-  const words = new Set(text.split(/[\s,:;()（）「」“”]+/));
-  expect(KEYS.filter((k) => words.has(k))).toEqual([]);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
-}
 
 async function signedIn(browser: Browser, user: User, locale: Locale = 'en') {
   const context = await browser.newContext({ locale, storageState: NO_STATE });

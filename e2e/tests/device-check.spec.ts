@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { en, flattenKeys } from '@kakehashi/core/i18n';
-import { E2E_DIR } from '../support/env.ts';
 import { LOCALE_LIST, t } from '../support/ui.ts';
+import { shoot } from '../support/shots.ts';
+import { CHROMIUM } from '../support/env.ts';
 
 /**
  * /device-check is public (a patient on a phone, no account). Chromium gets a fake camera (a test
@@ -11,37 +9,12 @@ import { LOCALE_LIST, t } from '../support/ui.ts';
  */
 test.use({
   storageState: { cookies: [], origins: [] },
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  },
+  launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] },
 });
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 720 };
-const OUT = path.join(E2E_DIR, 'screenshots');
-fs.mkdirSync(OUT, { recursive: true });
-const KEYS = flattenKeys(en);
 
-async function shoot(page: Page, name: string) {
-  // A raw key such as "deviceCheck.title" on screen means a missing translation.
-  const text = await page.locator('body').innerText();
-  const words = new Set(text.split(/[\s,:;()（）「」“”]+/));
-  expect(KEYS.filter((k) => words.has(k))).toEqual([]);
-  // Nothing may be wider than the screen (no sideways scrolling on a phone).
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
-}
 
 const step = (page: Page, name: string) => page.getByTestId(`check-${name}`);
 
