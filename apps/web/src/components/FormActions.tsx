@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 
-/** A form's submit button (off while it is sent) and the button that leaves without sending. */
+/** A form's submit button (off while it is sent) and, where there is one, the button that leaves without sending. */
 export function FormActions({
   submitLabel,
   busy,
@@ -9,7 +9,7 @@ export function FormActions({
 }: {
   submitLabel: string;
   busy: boolean;
-  onCancel: () => void;
+  onCancel?: () => void;
   /** Cancel unless given. */
   cancelLabel?: string;
 }) {
@@ -19,9 +19,11 @@ export function FormActions({
       <button type="submit" className="button" disabled={busy}>
         {submitLabel}
       </button>
-      <button type="button" className="button button--secondary" onClick={onCancel}>
-        {cancelLabel ?? t('common.cancel')}
-      </button>
+      {onCancel && (
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          {cancelLabel ?? t('common.cancel')}
+        </button>
+      )}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { ConfirmDialog } from '../components/Dialog.tsx';
 import { Check, Field } from '../components/Field.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { CloseIcon } from '../components/Icons.tsx';
+import { FormActions } from '../components/FormActions.tsx';
 
 type Availability = z.infer<typeof availabilitySchema>;
 type Exception = Availability['exceptions'][number];
@@ -256,11 +257,7 @@ function ExceptionForm({ userId, onSaved }: { userId: string; onSaved: (a: Avail
       <Field label={t('availability.note')} hint={t('availability.noteHint')} error={fieldErrors.note}>
         {(p) => <input {...p} className="input" name="note" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {t('availability.add')}
-        </button>
-      </div>
+      <FormActions submitLabel={t('availability.add')} busy={busy} />
     </form>
   );
 }

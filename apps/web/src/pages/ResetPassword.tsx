@@ -7,6 +7,7 @@ import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
+import { FormActions } from '../components/FormActions.tsx';
 
 /** From the shared schema, so the form and the server agree. */
 const MIN_LENGTH = newPassword.minLength ?? 12;
@@ -89,11 +90,7 @@ export function ResetPasswordPage() {
               />
             )}
           </Field>
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {t('resetPassword.submit')}
-            </button>
-          </div>
+          <FormActions submitLabel={t('resetPassword.submit')} busy={busy} />
           {error && (
             <p>
               <Link to="/forgot-password">{t('forgot.title')}</Link>

@@ -389,11 +389,7 @@ export function TeamPanel({ c, onChange }: Props) {
           {t('caseView.addToTeam')}
         </button>
       </fieldset>
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={a.busy}>
-          {t('caseView.teamSave')}
-        </button>
-      </div>
+      <FormActions submitLabel={t('caseView.teamSave')} busy={a.busy} />
     </form>
   );
 }
@@ -469,11 +465,7 @@ export function FeePanel({ c, onChange }: Props) {
             </select>
           )}
         </Field>
-        <div className="form__actions">
-          <button type="submit" className="button" disabled={a.busy}>
-            {t('common.save')}
-          </button>
-        </div>
+        <FormActions submitLabel={t('common.save')} busy={a.busy} />
       </form>
     </Card>
   );
