@@ -27,6 +27,9 @@ import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts'
 import { userRoutes } from './users/routes.ts';
 import { VERSION } from './version.ts';
 
+/** How often the audit sealer runs: events stay unsealed (checked only once sealed) at most this long. */
+const AUDIT_SEAL_MS = 2_000;
+
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 declare module 'fastify' {
@@ -39,7 +42,7 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config;
   db: Db;
-  /** Run the e-mail worker in this process (when SMTP is configured). */
+  /** Run background work in this process: the e-mail worker (when SMTP is configured) and the audit sealer. */
   worker?: boolean;
   logger?: boolean;
   /** Where logs go (standard output by default); tests read them. */
@@ -100,11 +103,28 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   // Hourly: expired sessions and links go; runs in every process, harmlessly.
   const housekeeping = setInterval(() => void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 3_600_000);
   housekeeping.unref();
+  // Every few seconds, and on a graceful stop: seal the audit events that can no longer change and
+  // move the checkpoint, so little is ever unsealed. Every process may try; one seals at a time.
+  let sealError = '';
+  const seal = () =>
+    services.audit.seal().then(
+      () => void (sealError = ''),
+      (err: Error) => {
+        if (err.message !== sealError) app.log.error({ err: { type: err.name, message: err.message } }, 'audit sealing stopped');
+        sealError = err.message;
+      },
+    );
+  const sealer = worker ? setInterval(() => void seal(), AUDIT_SEAL_MS) : null;
+  sealer?.unref();
   app.addHook('onClose', async () => {
     clearInterval(housekeeping);
+    if (sealer) {
+      clearInterval(sealer);
+      await seal();
+    }
     await outbox?.stop();
   });
-  installErrorHandler(app, services.audit);
+  installErrorHandler(app);
 
   await app.register(swagger, {
     openapi: {

@@ -6,6 +6,7 @@ import { ConfigError } from './config.ts';
 import { DatabaseInUseError } from './db/lock.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { createServices } from './services.ts';
+import { transaction } from './db/client.ts';
 import { findUserByEmail } from './auth/repo.ts';
 import { findInstitution, findInstitutionByName } from './institutions/repo.ts';
 import { seedDemo } from './demo.ts';
@@ -93,8 +94,7 @@ user
         password,
       });
       if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-      const { user: created } = await services.users.create(null, parsed.data);
-      await services.audit.record({ principal: null, ip: null }, { action: 'user.create', actorLabel: 'cli', subjectType: 'user', subjectId: created.id, details: { role: created.role } });
+      const { user: created } = await services.users.create(null, parsed.data, 'ja', 'cli');
       console.log(`Added ${created.email} (${created.role}).`);
       if (!typed) console.log(`Password: ${password}`);
     });
@@ -111,8 +111,11 @@ token
       const found = await findUserByEmail(database.db, opts.email);
       if (!found || found.disabledAt) throw new UsageError(`No active user ${opts.email}.`);
       const services = createServices(database.db, config);
-      const { id, secret } = await services.tokens.issue(found.id, opts.name, null);
-      await services.audit.record({ principal: null, ip: null }, { action: 'token.create', actorLabel: 'cli', subjectType: 'api_token', subjectId: id, details: { userId: found.id } });
+      const { secret } = await transaction(database.db, async (tx) => {
+        const issued = await services.tokens.issue(found.id, opts.name, null, tx);
+        await services.audit.record(tx, { principal: null, ip: null }, { action: 'token.create', actorLabel: 'cli', subjectType: 'api_token', subjectId: issued.id, details: { userId: found.id } });
+        return issued;
+      });
       console.log(`Token "${opts.name}" for ${found.email} (shown once):`);
       console.log(secret);
     });
@@ -131,16 +134,29 @@ program
 const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
-  .description('check the hash chain of the audit log; reports the first broken link')
+  .description('seal what is due, then check every seal, the events they cover and the checkpoint; names the first broken event')
   .action(() =>
     withRuntime('audit verify', async ({ database, config }) => {
-      const result = await createServices(database.db, config).audit.verify();
+      const log = createServices(database.db, config).audit;
+      await log.seal();
+      const result = await log.verify();
+      const checkpoint = `checkpoint: ${result.checkpoint.state}${result.checkpoint.sealId ? ` (seal ${result.checkpoint.sealId}, ${result.checkpoint.at})` : ''}`;
       if (result.ok) {
-        console.log(`Audit log intact: ${result.count} events verified.`);
+        console.log(`Audit log intact: ${result.count} events in ${result.seals} seals verified, ${result.unsealed} not sealed yet; ${checkpoint}.`);
       } else {
-        console.log(`Audit log BROKEN at event ${result.brokenAt}: ${result.reason} (${result.count} events before it are intact).`);
+        const where = result.brokenAt ? ` at event ${result.brokenAt}` : '';
+        console.log(`Audit log BROKEN${where}: ${result.reason} (${result.count} events before it are intact); ${checkpoint}.`);
         process.exitCode = 1;
       }
+    }),
+  );
+audit
+  .command('anchor')
+  .description('after restoring a backup: move the checkpoint to the newest seal in the database (recorded in the log)')
+  .action(() =>
+    withRuntime('audit anchor', async ({ database, config }) => {
+      const moved = await createServices(database.db, config).audit.anchor({ principal: null, ip: null }, 'cli');
+      console.log(`Checkpoint moved from seal ${moved.from ?? 'none'} to seal ${moved.to ?? 'none'}.`);
     }),
   );
 

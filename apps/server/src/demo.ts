@@ -25,19 +25,20 @@ const USERS: { email: string; name: string; role: Role; institution: 'own' | 'pa
 ];
 
 /** Demo institutions and users; running it again adds only what is missing. Returns the users added. */
-export async function seedDemo(db: Db, _config: Config): Promise<number> {
+export async function seedDemo(db: Db, config: Config): Promise<number> {
   const ids: Record<string, string> = {};
   for (const { key, ...inst } of INSTITUTIONS) {
     const found = await findInstitutionByName(db, inst.name);
     ids[key] = found?.id ?? (await insertInstitution(db, inst)).id;
   }
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const audit = createAuditService(db);
+  const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });
   let added = 0;
   for (const u of USERS) {
     if (await findUserByEmail(db, u.email)) continue;
     const created = await insertUser(db, { ...u, institutionId: ids[u.institution], passwordHash });
-    await audit.record({ principal: null, ip: null }, { action: 'user.create', actorLabel: 'seed-demo', subjectType: 'user', subjectId: created.id, details: { role: u.role } });
+    if (!created) continue;
+    await audit.record(db, { principal: null, ip: null }, { action: 'user.create', actorLabel: 'seed-demo', subjectType: 'user', subjectId: created.id, details: { role: u.role } });
     added++;
   }
   if (!(await listAcceptanceRules(db)).length) {

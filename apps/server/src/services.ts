@@ -11,26 +11,44 @@ import { createInstitutionService } from './institutions/service.ts';
 import { createMailService } from './notifications/service.ts';
 import { createSchedulingService } from './scheduling/service.ts';
 import { createUserService } from './users/service.ts';
+import { createGate } from './access/gate.ts';
+import { findCaseSubject, type CaseRow } from './cases/repo.ts';
+import { findVisit } from './scheduling/repo.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void } = {}) {
-  const audit = createAuditService(db);
+  const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });
+  const gate = createGate<CaseRow>({
+    db,
+    audit,
+    subjects: {
+      case: findCaseSubject,
+      async visit(tx, id, userId) {
+        const visit = await findVisit(tx, id);
+        const found = visit && (await findCaseSubject(tx, visit.caseId, userId));
+        return found ? { ...found, row: { visit, case: found.row } } : null;
+      },
+    },
+  });
   const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
-  const cases = createCaseService({ db, config, audit, mail, guestLinks });
+  const cases = createCaseService({ db, config, gate, mail, guestLinks });
+  const institutions = createInstitutionService({ gate });
   return {
     audit,
+    gate,
     mail,
     auth,
-    tokens: createApiTokenService({ db, audit }),
+    tokens: createApiTokenService({ db, gate }),
     guestLinks,
     cases,
-    triage: createTriageService({ db, config, audit, mail, cases }),
-    caseSettings: createCaseSettingsService({ db, audit }),
-    scheduling: createSchedulingService({ db, config, audit, mail, cases }),
-    institutions: createInstitutionService({ db, audit }),
-    users: createUserService({ db, audit, auth }),
+    triage: createTriageService({ db, config, gate, mail, cases }),
+    caseSettings: createCaseSettingsService({ gate }),
+    scheduling: createSchedulingService({ db, config, gate, mail, cases }),
+    institutions,
+    users: createUserService({ db, gate, audit, auth, institutions }),
   };
 }
+
 export type Services = ReturnType<typeof createServices>;

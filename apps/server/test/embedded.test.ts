@@ -124,7 +124,8 @@ describe('embedded PGlite, through the CLI', () => {
 
     const verify = await cli(['audit', 'verify']);
     expect(verify.code).toBe(0);
-    expect(verify.out).toMatch(/Audit log intact: \d+ events verified\./);
+    // The server sealed and checkpointed on its graceful stop; the CLI seals what it added since.
+    expect(verify.out).toMatch(/Audit log intact: \d+ events in \d+ seals verified, 0 not sealed yet; checkpoint: matches/);
     expect((await cli(['migrate'])).out).toContain('Database is up to date.');
-  });
+  }, 180_000); // seven processes each open the embedded database: minutes on a busy two-core machine
 });

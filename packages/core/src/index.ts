@@ -6,3 +6,4 @@ export * from './i18n/locales.ts';
 export * from './cases.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
+export * from './policy.ts';

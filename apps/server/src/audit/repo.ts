@@ -1,34 +1,29 @@
-import { and, asc, desc, eq, gt, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { auditEvents } from '../db/schema.ts';
-import { chainHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
+import { escapeLike, rowsOf } from '../db/client.ts';
+import { auditEvents, auditSeals } from '../db/schema.ts';
 
-/** Serialises writers so each event links to the one before it, across processes. */
-const CHAIN_LOCK = 7_250_001;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type AuditSealRow = typeof auditSeals.$inferSelect;
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'txid'>;
 
-export async function appendEvent(db: Db, event: Omit<ChainedFields, 'at'>): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
-    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    // Millisecond precision: what JavaScript hashes is exactly what PostgreSQL gives back.
-    const at = new Date();
-    await tx.insert(auditEvents).values({ ...event, at, prevHash, hash: chainHash(prevHash, { ...event, at }) });
-  });
+/** Appends one event in the caller's transaction; no lock: the sealer orders and chains later. */
+export async function insertEvent(db: Db, event: NewAuditEvent): Promise<void> {
+  await db.insert(auditEvents).values(event);
 }
 
 export interface AuditFilter {
   actor?: string;
   action?: string;
   subject?: string;
-  outcome?: 'allowed' | 'denied';
+  outcome?: 'allowed' | 'denied' | 'failed';
   from?: string;
   to?: string;
   page: number;
   pageSize: number;
 }
 
-export async function searchEvents(db: Db, f: AuditFilter) {
+function where(f: Omit<AuditFilter, 'page' | 'pageSize'>): SQL | undefined {
   const conditions: SQL[] = [];
   if (f.actor) conditions.push(ilike(auditEvents.actorLabel, `%${escapeLike(f.actor)}%`));
   if (f.action) conditions.push(ilike(auditEvents.action, `${escapeLike(f.action)}%`));
@@ -36,31 +31,102 @@ export async function searchEvents(db: Db, f: AuditFilter) {
   if (f.outcome) conditions.push(eq(auditEvents.outcome, f.outcome));
   if (f.from) conditions.push(gte(auditEvents.at, new Date(`${f.from}T00:00:00Z`)));
   if (f.to) conditions.push(lt(auditEvents.at, new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)));
-  const where = conditions.length ? and(...conditions) : undefined;
+  return conditions.length ? and(...conditions) : undefined;
+}
+
+export async function searchEvents(db: Db, f: AuditFilter) {
+  const w = where(f);
   const [items, [{ total }]] = await Promise.all([
     db
       .select()
       .from(auditEvents)
-      .where(where)
+      .where(w)
       .orderBy(desc(auditEvents.id))
       .limit(f.pageSize)
       .offset((f.page - 1) * f.pageSize),
-    db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(where),
+    db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
   ]);
   return { items, total: Number(total) };
 }
 
-/** Reads the chain in id order, a batch at a time. */
-export async function* eventsInOrder(db: Db, batch = 1000) {
+// Sealing
+
+/** Only one process seals at a time; the others skip their turn. */
+const SEAL_LOCK = 7_250_002;
+
+export async function trySealLock(db: Db): Promise<boolean> {
+  const [row] = rowsOf<{ locked: boolean }>(await db.execute(sql`select pg_try_advisory_xact_lock(${SEAL_LOCK}) as locked`));
+  return row.locked;
+}
+
+/**
+ * The oldest transaction of this database still running (or, if none, the next transaction id):
+ * every transaction below it has committed or rolled back, so no event can still appear with a
+ * txid below it. Transaction ids are shared by the whole cluster, so transactions of other
+ * databases are left out — they write no events here and must not hold sealing back.
+ */
+export async function sealHorizon(db: Db): Promise<string> {
+  const [row] = rowsOf<{ horizon: string }>(
+    await db.execute(sql`
+      select coalesce(
+        (select min(x) from pg_snapshot_xip(q.s) x
+          where (x::text::numeric % 4294967296) in (
+            select backend_xid::text::numeric from pg_stat_activity
+            where datname = current_database() and backend_xid is not null)),
+        pg_snapshot_xmax(q.s))::text as horizon
+      from (select pg_current_snapshot() as s) q`),
+  );
+  return String(row.horizon);
+}
+
+export async function lastSeal(db: Db): Promise<AuditSealRow | null> {
+  const [row] = await db.select().from(auditSeals).orderBy(desc(auditSeals.id)).limit(1);
+  return row ?? null;
+}
+
+export async function findSeal(db: Db, id: number): Promise<AuditSealRow | null> {
+  const [row] = await db.select().from(auditSeals).where(eq(auditSeals.id, id));
+  return row ?? null;
+}
+
+export async function insertSeal(db: Db, seal: Omit<typeof auditSeals.$inferInsert, 'id' | 'sealedAt'>): Promise<AuditSealRow> {
+  const [row] = await db.insert(auditSeals).values(seal).returning();
+  return row;
+}
+
+/** Events of the transactions in [fromXid, toXid) (toXid null: no upper bound), in id order, a batch at a time. */
+export async function* eventsOfRange(db: Db, fromXid: string, toXid: string | null, batch = 2000) {
   let after = 0;
   for (;;) {
-    const rows = await db.select().from(auditEvents).where(gt(auditEvents.id, after)).orderBy(asc(auditEvents.id)).limit(batch);
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          sql`${auditEvents.txid} >= ${fromXid}::xid8`,
+          toXid === null ? undefined : sql`${auditEvents.txid} < ${toXid}::xid8`,
+          sql`${auditEvents.id} > ${after}`,
+        ),
+      )
+      .orderBy(asc(auditEvents.id))
+      .limit(batch);
     if (!rows.length) return;
     yield* rows;
     after = rows[rows.length - 1].id;
   }
 }
 
-export function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export async function* sealsInOrder(db: Db, batch = 500) {
+  let after = 0;
+  for (;;) {
+    const rows = await db.select().from(auditSeals).where(sql`${auditSeals.id} > ${after}`).orderBy(asc(auditSeals.id)).limit(batch);
+    if (!rows.length) return;
+    yield* rows;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+export async function countEvents(db: Db): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)` }).from(auditEvents);
+  return Number(row.n);
 }

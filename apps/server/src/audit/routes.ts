@@ -3,12 +3,16 @@ import { auditList, auditQuery, errorBody } from '@kakehashi/core';
 import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 
-export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { audit } }) => {
+export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { audit, gate } }) => {
   app.get(
     '/audit',
     { schema: { tags: ['audit'], querystring: auditQuery, response: { 200: auditList, 400: errorBody, 401: errorBody, 403: errorBody } } },
     async (req) => {
-      const { items, total } = await audit.search(actorOf(req), req.query);
+      // Searching the log is itself audited, in the same transaction.
+      const { items, total } = await gate.run(actorOf(req), 'audit.read', null, async ({ tx, audit: event }) => {
+        event.details = { ...req.query };
+        return audit.search(req.query, tx);
+      });
       return {
         items: items.map((e) => ({
           id: e.id,

@@ -1,56 +1,223 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Db } from '../db/client.ts';
+import { transaction } from '../db/client.ts';
 import { actorLabel, type Actor } from '../auth/principal.ts';
-import { requireRole } from '../auth/policy.ts';
-import { chainHash, GENESIS_HASH } from './chain.ts';
-import { appendEvent, eventsInOrder, searchEvents, type AuditFilter } from './repo.ts';
+import { auditKey, checkpointMac, eventDigest, GENESIS_HASH, sealHash } from './chain.ts';
+import * as repo from './repo.ts';
 
 export interface AuditEntry {
   action: string;
-  subjectType?: string;
-  subjectId?: string;
-  outcome?: 'allowed' | 'denied';
+  subjectType?: string | null;
+  subjectId?: string | null;
+  outcome?: 'allowed' | 'denied' | 'failed';
   details?: Record<string, unknown>;
   /** For events without a signed-in actor, such as a failed sign-in: the account tried. */
   actorLabel?: string;
 }
 
+/** The newest seal, signed and kept outside the database, so removing the newest rows is caught. */
+export interface Checkpoint {
+  sealId: number;
+  hash: string;
+  at: string;
+  mac: string;
+}
+
+export type CheckpointState = 'none' | 'matches' | 'behind_database' | 'ahead_of_database' | 'mismatch' | 'forged';
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Events covered by seals and checked. */
+  count: number;
+  seals: number;
+  /** Events not sealed yet (the newest few seconds): they are checked at the next seal. */
+  unsealed: number;
+  /** The first event (or, for a broken seal, the seal's first event) that does not match. */
+  brokenAt?: number;
+  brokenSeal?: number;
+  reason?: string;
+  checkpoint: { state: CheckpointState; sealId: number | null; at: string | null };
+}
+
 export type AuditService = ReturnType<typeof createAuditService>;
 
-export function createAuditService(db: Db) {
+/** The database does not hold the seal the checkpoint names: sealing stops until an administrator looks. */
+export class AuditCheckpointError extends Error {
+  constructor() {
+    super('The audit log is behind its checkpoint: the newest events were removed, or a backup was restored. Run `kakehashi audit verify`; after a restore, `kakehashi audit anchor`.');
+  }
+}
+
+/**
+ * The audit log. Events are inserted freely in the transaction of the work they record (no lock:
+ * audited reads scale like unaudited ones). A sealer chains them afterwards: each seal covers every
+ * event of the transactions below the oldest one still running (ids commit out of order, transaction
+ * ids below that horizon can add nothing more), with an HMAC under a key the database does not hold.
+ * The newest seal is checkpointed, signed, into the data folder, so truncation is caught too.
+ */
+export function createAuditService(db: Db, opts: { secret: string; dataDir: string }) {
+  const key = auditKey(opts.secret);
+  const checkpointFile = path.join(opts.dataDir, 'audit-checkpoint.json');
+
+  function entryRow(actor: Pick<Actor, 'principal' | 'ip'>, entry: AuditEntry): repo.NewAuditEvent {
+    const p = actor.principal;
+    return {
+      // Millisecond precision: what JavaScript digests is exactly what PostgreSQL gives back.
+      at: new Date(),
+      actorUserId: p?.kind === 'user' ? p.user.id : null,
+      actorLabel: entry.actorLabel ?? actorLabel(p),
+      action: entry.action,
+      subjectType: entry.subjectType ?? null,
+      subjectId: entry.subjectId ?? null,
+      outcome: entry.outcome ?? 'allowed',
+      ip: actor.ip,
+      details: entry.details ?? null,
+    };
+  }
+
+  function readCheckpoint(): Checkpoint | null {
+    try {
+      return JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Moves the checkpoint forward to a seal (never back), atomically. */
+  function writeCheckpoint(seal: { id: number; hash: string }, force = false) {
+    const current = readCheckpoint();
+    if (!force && current && current.sealId >= seal.id) return;
+    const body = { sealId: seal.id, hash: seal.hash, at: new Date().toISOString() };
+    const tmp = `${checkpointFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ...body, mac: checkpointMac(key, body) }, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, checkpointFile);
+  }
+
   return {
-    /** Appends one event; `actor` says who, from where. */
-    async record(actor: Pick<Actor, 'principal' | 'ip'>, entry: AuditEntry): Promise<void> {
-      const p = actor.principal;
-      await appendEvent(db, {
-        actorUserId: p?.kind === 'user' ? p.user.id : null,
-        actorLabel: entry.actorLabel ?? actorLabel(p),
-        action: entry.action,
-        subjectType: entry.subjectType ?? null,
-        subjectId: entry.subjectId ?? null,
-        outcome: entry.outcome ?? 'allowed',
-        ip: actor.ip,
-        details: entry.details ?? null,
+    /** Appends one event in the given transaction (or on its own): it commits or rolls back with the work. */
+    async record(tx: Db, actor: Pick<Actor, 'principal' | 'ip'>, entry: AuditEntry): Promise<void> {
+      await repo.insertEvent(tx, entryRow(actor, entry));
+    },
+
+    search: (f: repo.AuditFilter, tx: Db = db) => repo.searchEvents(tx, f),
+
+    /**
+     * Seals what can no longer change, then moves the checkpoint to the newest seal. Safe to call
+     * from every process at once: one seals, the others skip. Returns the number of events sealed.
+     */
+    async seal(): Promise<number> {
+      const sealed = await transaction(db, async (tx) => {
+        if (!(await repo.trySealLock(tx))) return null;
+        // Never chain on from a database that is behind its checkpoint (the newest seals were removed):
+        // that would bury the evidence. Sealing waits until someone verifies and re-anchors.
+        const cp = readCheckpoint();
+        if (cp && cp.mac === checkpointMac(key, cp)) {
+          const named = await repo.findSeal(tx, cp.sealId);
+          if (!named || named.hash !== cp.hash) throw new AuditCheckpointError();
+        }
+        const horizon = await repo.sealHorizon(tx);
+        const last = await repo.lastSeal(tx);
+        const fromXid = last?.toXid ?? '0';
+        if (BigInt(horizon) <= BigInt(fromXid)) return null;
+        const parts: string[] = [];
+        let lastEventId: number | null = null;
+        for await (const e of repo.eventsOfRange(tx, fromXid, horizon)) {
+          parts.push(`${e.id}:${eventDigest(key, e)}`);
+          lastEventId = e.id;
+        }
+        // Nothing to seal: the next seal covers this range too.
+        if (!parts.length) return null;
+        const body = { fromXid, toXid: horizon, events: parts.join(','), prevHash: last?.hash ?? GENESIS_HASH };
+        const seal = await repo.insertSeal(tx, { ...body, eventCount: parts.length, lastEventId, hash: sealHash(key, body) });
+        return { seal, count: parts.length };
       });
+      const newest = sealed?.seal ?? (await repo.lastSeal(db));
+      if (newest) writeCheckpoint(newest);
+      return sealed?.count ?? 0;
     },
 
-    async search(actor: Actor, filter: AuditFilter) {
-      requireRole(actor, 'admin');
-      const result = await searchEvents(db, filter);
-      await this.record(actor, { action: 'audit.search', details: { ...filter } });
-      return result;
-    },
-
-    /** Walks the whole chain; returns the first event whose hash or link does not match. */
-    async verify(): Promise<{ ok: true; count: number } | { ok: false; count: number; brokenAt: number; reason: string }> {
-      let prev = GENESIS_HASH;
+    /**
+     * Checks every seal against the events it covers, the seals' own chain, and the checkpoint.
+     * Names the first event altered, removed or inserted behind the log's back.
+     */
+    async verify(): Promise<VerifyResult> {
+      let prevHash = GENESIS_HASH;
+      let prevTo = '0';
       let count = 0;
-      for await (const row of eventsInOrder(db)) {
-        if (row.prevHash !== prev) return { ok: false, count, brokenAt: row.id, reason: 'link to the previous event does not match' };
-        if (chainHash(prev, row) !== row.hash) return { ok: false, count, brokenAt: row.id, reason: 'content does not match its hash' };
-        prev = row.hash;
-        count++;
+      let seals = 0;
+      let failure: Pick<VerifyResult, 'brokenAt' | 'brokenSeal' | 'reason'> | null = null;
+      const byId = new Map<number, string>();
+      for await (const seal of repo.sealsInOrder(db)) {
+        if (seal.prevHash !== prevHash || seal.fromXid !== prevTo || sealHash(key, seal) !== seal.hash) {
+          failure = { brokenSeal: seal.id, brokenAt: seal.lastEventId ?? undefined, reason: 'a seal was altered, removed or forged' };
+          break;
+        }
+        const expected = seal.events.split(',').map((p) => {
+          const [id, digest] = p.split(':');
+          return { id: Number(id), digest };
+        });
+        let i = 0;
+        for await (const e of repo.eventsOfRange(db, seal.fromXid, seal.toXid)) {
+          const want = expected[i];
+          if (!want || e.id < want.id) {
+            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was inserted' };
+            break;
+          }
+          if (e.id > want.id) {
+            failure = { brokenSeal: seal.id, brokenAt: want.id, reason: 'an event was removed' };
+            break;
+          }
+          if (eventDigest(key, e) !== want.digest) {
+            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was altered' };
+            break;
+          }
+          i++;
+        }
+        if (!failure && i < expected.length) failure = { brokenSeal: seal.id, brokenAt: expected[i].id, reason: 'an event was removed' };
+        if (failure) break;
+        byId.set(seal.id, seal.hash);
+        count += expected.length;
+        seals++;
+        prevHash = seal.hash;
+        prevTo = seal.toXid;
       }
-      return { ok: true, count };
+      let unsealed = 0;
+      for await (const _ of repo.eventsOfRange(db, prevTo, null)) unsealed++;
+
+      const cp = readCheckpoint();
+      let state: CheckpointState = 'none';
+      if (cp) {
+        const lastId = seals ? [...byId.keys()].pop()! : 0;
+        if (cp.mac !== checkpointMac(key, cp)) state = 'forged';
+        else if (cp.sealId > lastId) state = failure ? 'mismatch' : 'ahead_of_database';
+        else if (byId.get(cp.sealId) !== cp.hash) state = 'mismatch';
+        else state = cp.sealId === lastId ? 'matches' : 'behind_database';
+      }
+      if (!failure && state === 'ahead_of_database') {
+        failure = { reason: 'the checkpoint names a newer seal than the database holds: the newest events were removed, or a backup was restored (then re-anchor with `kakehashi audit anchor`)' };
+      } else if (!failure && (state === 'mismatch' || state === 'forged')) {
+        failure = { reason: 'the checkpoint does not match the seal it names' };
+      }
+      return {
+        ok: !failure,
+        count,
+        seals,
+        unsealed,
+        ...(failure ?? {}),
+        checkpoint: { state, sealId: cp?.sealId ?? null, at: cp?.at ?? null },
+      };
     },
+
+    /** After restoring a backup: the checkpoint moves to the database's newest seal, and says so in the log. */
+    async anchor(actor: Pick<Actor, 'principal' | 'ip'>, label: string) {
+      const before = readCheckpoint();
+      const newest = await repo.lastSeal(db);
+      if (newest) writeCheckpoint(newest, true);
+      await this.record(db, actor, { action: 'audit.anchor', actorLabel: label, details: { from: before?.sealId ?? null, to: newest?.id ?? null } });
+      return { from: before?.sealId ?? null, to: newest?.id ?? null };
+    },
+
+    checkpoint: readCheckpoint,
   };
 }

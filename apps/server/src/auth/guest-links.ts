@@ -25,10 +25,10 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
   const sign = (id: string, exp: number) => hmac(secret, `guest-link|${id}|${exp}`);
 
   return {
-    async create(input: { scope: GuestScope; subjectId: string; ttlSeconds: number; createdBy: string | null }) {
+    async create(input: { scope: GuestScope; subjectId: string; ttlSeconds: number; createdBy: string | null }, tx: Db = db) {
       // Whole seconds, so the expiry in the token and in the row are the same instant.
       const exp = Math.floor(Date.now() / 1000) + input.ttlSeconds;
-      const row = await repo.insertGuestLink(db, {
+      const row = await repo.insertGuestLink(tx, {
         scope: input.scope,
         subjectId: input.subjectId,
         expiresAt: new Date(exp * 1000),
@@ -51,8 +51,8 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
       return { linkId: row.id, scope: row.scope as GuestScope, subjectId: row.subjectId, expiresAt: row.expiresAt };
     },
 
-    revoke: (id: string) => repo.revokeGuestLink(db, id),
+    revoke: (id: string, tx: Db = db) => repo.revokeGuestLink(tx, id),
     /** Every link to one subject stops working (a link was forwarded to the wrong person). */
-    revokeAll: (subjectId: string) => repo.revokeGuestLinksOf(db, subjectId),
+    revokeAll: (subjectId: string, tx: Db = db) => repo.revokeGuestLinksOf(tx, subjectId),
   };
 }

@@ -13,9 +13,9 @@ import {
 } from '@kakehashi/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import { AppError, unauthenticated } from '../http/errors.ts';
+import type { Principal } from './principal.ts';
+import { conflict, unauthenticated } from '../errors.ts';
 import { actorOf, SESSION_COOKIE } from '../http/context.ts';
-import { requireUser } from './policy.ts';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 409: errorBody, 429: errorBody };
 
@@ -36,7 +36,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; secureCooki
   const pendingSession = (req: FastifyRequest, ...states: string[]) => {
     const session = req.session;
     if (!session) throw unauthenticated();
-    if (!states.includes(session.state)) throw new AppError(409, 'totp_already_enabled');
+    if (!states.includes(session.state)) throw conflict('totp_already_enabled');
     return session;
   };
 
@@ -94,8 +94,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services; secureCooki
 
   const meView = async (req: FastifyRequest) => {
     const actor = actorOf(req);
-    const p = requireUser(actor);
     const u = await users.me(actor);
+    const p = actor.principal as Extract<Principal, { kind: 'user' }>;
     return {
       ...u,
       totpRequired: auth.totpRequired(u.role),

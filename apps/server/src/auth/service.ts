@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { MailService } from '../notifications/service.ts';
-import { AppError, badRequest, invalidCredentials, rateLimited } from '../http/errors.ts';
+import { badRequest, conflict, invalidCredentials, rateLimited } from '../errors.ts';
 import { translator, isLocale } from '../http/i18n.ts';
 import { randomToken, seal, sha256, unseal } from './crypto.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -81,7 +81,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
   /** Counts a failed second step like a failed password, so codes cannot be guessed. */
   async function failTotp(session: ResolvedSession, actor: Actor, action: string): Promise<never> {
     const hit = await repo.hitRateLimit(db, `account:${session.user.email.toLowerCase()}`, WINDOW_SECONDS);
-    await audit.record(actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
+    await audit.record(db, actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
     if (hit.count > ACCOUNT_LIMIT) {
       await repo.deleteSession(db, session.id);
       throw rateLimited(hit.secondsLeft);
@@ -106,7 +106,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       const address = await repo.peekRateLimit(db, addressKey, WINDOW_SECONDS);
       const account = await repo.peekRateLimit(db, accountKey, WINDOW_SECONDS);
       if (address.count >= ADDRESS_LIMIT || account.count >= ACCOUNT_LIMIT) {
-        await audit.record(actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
+        await audit.record(db, actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
         throw rateLimited(Math.max(address.count >= ADDRESS_LIMIT ? address.secondsLeft : 0, account.count >= ACCOUNT_LIMIT ? account.secondsLeft : 0));
       }
       const user = await repo.findUserByEmail(db, email);
@@ -114,7 +114,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       if (!user || !passwordOk || user.disabledAt) {
         await repo.hitRateLimit(db, accountKey, WINDOW_SECONDS);
         await repo.hitRateLimit(db, addressKey, WINDOW_SECONDS);
-        await audit.record(actor, {
+        await audit.record(db, actor, {
           action: 'auth.sign_in',
           outcome: 'denied',
           actorLabel: email,
@@ -129,6 +129,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       const next = nextStep(user);
       const session = await newSession(user, next, actor);
       await audit.record(
+        db,
         { ...actor, principal: null },
         { action: 'auth.sign_in', actorLabel: user.email, subjectType: 'user', subjectId: user.id, details: { next } },
       );
@@ -158,13 +159,13 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       const user = await repo.findUserById(db, session.user.id);
       if (!user || !(await checkTotp(user, user.totpSecret, code))) return failTotp(session, actor, 'auth.totp_verify');
       await repo.clearRateLimit(db, `account:${user.email.toLowerCase()}`);
-      await audit.record(actor, { action: 'auth.totp_verify', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
+      await audit.record(db, actor, { action: 'auth.totp_verify', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
     },
 
     /** A new secret for the user to scan; replaces any earlier unconfirmed one. */
     async startEnrolment(session: ResolvedSession) {
-      if (session.user.totpEnabled) throw new AppError(409, 'totp_already_enabled');
+      if (session.user.totpEnabled) throw conflict('totp_already_enabled');
       const secret = generateSecret();
       await repo.setUserFields(db, session.user.id, { totpPendingSecret: seal(config.secret, TOTP_SEAL, secret) });
       const otpauthUri = generateURI({ issuer: 'Kakehashi', label: session.user.email, secret });
@@ -174,16 +175,16 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     async confirmEnrolment(session: ResolvedSession, actor: Actor, code: string) {
       const user = await repo.findUserById(db, session.user.id);
-      if (!user || user.totpEnabledAt) throw new AppError(409, 'totp_already_enabled');
+      if (!user || user.totpEnabledAt) throw conflict('totp_already_enabled');
       if (!(await checkTotp(user, user.totpPendingSecret, code))) return failTotp(session, actor, 'auth.totp_enrol');
       await repo.setUserFields(db, user.id, { totpSecret: user.totpPendingSecret, totpPendingSecret: null, totpEnabledAt: new Date() });
-      await audit.record(actor, { action: 'auth.totp_enrol', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
+      await audit.record(db, actor, { action: 'auth.totp_enrol', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
     },
 
     async signOut(session: ResolvedSession, actor: Actor) {
       await repo.deleteSession(db, session.id);
-      await audit.record(actor, { action: 'auth.sign_out', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
+      await audit.record(db, actor, { action: 'auth.sign_out', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
     },
 
     /** Always looks the same to the caller, whether or not the account exists. */
@@ -191,7 +192,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       const limit = await repo.hitRateLimit(db, `reset:${email.toLowerCase()}`, WINDOW_SECONDS);
       const user = await repo.findUserByEmail(db, email);
       const eligible = !!user && !user.disabledAt && limit.count <= 3;
-      await audit.record(actor, {
+      await audit.record(db, actor, {
         action: 'auth.password_reset_request',
         outcome: eligible ? 'allowed' : 'denied',
         actorLabel: email,
@@ -224,17 +225,20 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     async confirmPasswordReset(actor: Actor, token: string, password: string) {
       const used = await repo.consumePasswordToken(db, sha256(token));
       if (!used) {
-        await audit.record(actor, { action: 'auth.password_reset', outcome: 'denied' });
+        await audit.record(db, actor, { action: 'auth.password_reset', outcome: 'denied' });
         throw badRequest('reset_token_invalid');
       }
       await repo.setUserFields(db, used.userId, { passwordHash: await hashPassword(password) });
       // Whoever knew the old password is signed out everywhere.
       await repo.deleteUserSessions(db, used.userId);
       await repo.clearRateLimit(db, `account:${(await repo.findUserById(db, used.userId))!.email.toLowerCase()}`);
-      await audit.record(actor, { action: 'auth.password_reset', subjectType: 'user', subjectId: used.userId, details: { purpose: used.purpose } });
+      await audit.record(db, actor, { action: 'auth.password_reset', subjectType: 'user', subjectId: used.userId, details: { purpose: used.purpose } });
     },
 
     housekeeping: () => repo.deleteExpired(db),
+
+    /** Signs a user out everywhere (disabled, role changed, second step reset). */
+    endSessions: (userId: string, tx: Db = db) => repo.deleteUserSessions(tx, userId),
 
     principalOf(session: ResolvedSession): Principal {
       return { kind: 'user', via: 'session', sessionId: session.id, csrfToken: session.csrfToken, user: session.user };

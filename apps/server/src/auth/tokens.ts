@@ -1,8 +1,7 @@
 import type { Db } from '../db/client.ts';
-import type { AuditService } from '../audit/service.ts';
-import { notFound } from '../http/errors.ts';
+import type { Gate } from '../access/gate.ts';
+import { notFound } from '../errors.ts';
 import { randomToken, sha256 } from './crypto.ts';
-import { requireRole } from './policy.ts';
 import type { Actor } from './principal.ts';
 import * as repo from './repo.ts';
 
@@ -11,8 +10,8 @@ export const API_TOKEN_PREFIX = 'kh_';
 
 export type ApiTokenService = ReturnType<typeof createApiTokenService>;
 
-export function createApiTokenService(deps: { db: Db; audit: AuditService }) {
-  const { db, audit } = deps;
+export function createApiTokenService(deps: { db: Db; gate: Gate<unknown> }) {
+  const { db, gate } = deps;
   type Listed = Awaited<ReturnType<typeof repo.listApiTokens>>[number];
   const view = ({ token, user }: Listed) => ({
     id: token.id,
@@ -25,9 +24,9 @@ export function createApiTokenService(deps: { db: Db; audit: AuditService }) {
   });
 
   /** Issues a token; used by the API (admin) and by the CLI (no actor). */
-  async function issue(userId: string, name: string, createdBy: string | null) {
+  async function issue(userId: string, name: string, createdBy: string | null, tx: Db = db) {
     const secret = API_TOKEN_PREFIX + randomToken(32);
-    const row = await repo.insertApiToken(db, {
+    const row = await repo.insertApiToken(tx, {
       userId,
       name,
       prefix: secret.slice(0, 10),
@@ -40,29 +39,26 @@ export function createApiTokenService(deps: { db: Db; audit: AuditService }) {
   return {
     issue,
 
-    async list(actor: Actor) {
-      requireRole(actor, 'admin');
-      return (await repo.listApiTokens(db)).map(view);
+    list(actor: Actor) {
+      return gate.run(actor, 'token.list', null, async ({ tx }) => (await repo.listApiTokens(tx)).map(view));
     },
-
-    async create(actor: Actor, input: { userId: string; name: string }) {
-      const admin = requireRole(actor, 'admin');
-      const user = await repo.findUserById(db, input.userId);
-      if (!user || user.disabledAt) throw notFound();
-      const { id, secret } = await issue(user.id, input.name, admin.user.id);
-      await audit.record(actor, { action: 'token.create', subjectType: 'api_token', subjectId: id, details: { userId: user.id } });
-      return { token: view((await repo.findApiToken(db, id))!), secret };
+    create(actor: Actor, input: { userId: string; name: string }) {
+      return gate.run(actor, 'token.create', null, async ({ tx, audit }) => {
+        const user = await repo.findUserById(tx, input.userId);
+        if (!user || user.disabledAt) throw notFound();
+        const { id, secret } = await issue(user.id, input.name, actor.principal?.kind === 'user' ? actor.principal.user.id : null, tx);
+        Object.assign(audit, { subjectId: id, details: { userId: user.id } });
+        return { token: view((await repo.findApiToken(tx, id))!), secret };
+      });
     },
-
-    async revoke(actor: Actor, id: string) {
-      requireRole(actor, 'admin');
-      const found = await repo.findApiToken(db, id);
-      if (!found) throw notFound();
-      await repo.revokeApiToken(db, id);
-      await audit.record(actor, { action: 'token.revoke', subjectType: 'api_token', subjectId: id });
-      return view((await repo.findApiToken(db, id))!);
+    revoke(actor: Actor, id: string) {
+      return gate.run(actor, 'token.revoke', id, async ({ tx }) => {
+        const found = await repo.findApiToken(tx, id);
+        if (!found) throw notFound();
+        await repo.revokeApiToken(tx, id);
+        return view((await repo.findApiToken(tx, id))!);
+      });
     },
-
     /** The user behind a bearer token, or null. */
     async resolve(secret: string) {
       if (!secret.startsWith(API_TOKEN_PREFIX)) return null;

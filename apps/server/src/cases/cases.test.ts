@@ -34,7 +34,7 @@ describe('the public request form', () => {
     expect(portal.statusCode).toBe(200);
     expect(portal.json().id).toBe(id);
     expect((await t.app.inject({ url: '/api/v1/portal/case' })).statusCode).toBe(401);
-    expect(portal.json()).toMatchObject({ number, status: 'requested', patient: { nameNative: '王 测试' }, allowed: { manage: false } });
+    expect(portal.json()).toMatchObject({ number, status: 'requested', patient: { nameNative: '王 测试' }, allowed: { manage: false, actions: expect.arrayContaining(['case.read', 'consent.withdraw', 'visit.book']) } });
     expect(portal.json().history).toEqual([expect.objectContaining({ toStatus: 'requested', actor: null })]);
   });
 
@@ -145,7 +145,8 @@ describe('staff', () => {
     await nc.signIn(nurse.email);
     expect((await nc.get('/api/v1/cases')).body.total).toBe(0);
     expect((await nc.get(`/api/v1/cases/${publicCase.id}`)).status).toBe(404);
-    expect((await nc.post(`/api/v1/cases/${publicCase.id}/guest-links`)).status).toBe(403);
+    // A case she cannot see is not there for her, whatever she tries on it.
+    expect((await nc.post(`/api/v1/cases/${publicCase.id}/guest-links`)).status).toBe(404);
 
     const analyst = await t.user({ role: 'analyst' });
     const ac = new Client(t.app);
@@ -177,7 +178,9 @@ describe('staff', () => {
     const c = new Client(t.app);
     await c.signIn(coordinator.email);
     const detail = await c.get(`/api/v1/cases/${created.id}`);
-    expect(detail.body.allowed).toEqual({ transitions: ['triage', 'cancelled', 'withdrawn'], manage: true });
+    expect(detail.body.allowed).toMatchObject({ transitions: ['triage', 'cancelled', 'withdrawn'], manage: true });
+    expect(detail.body.allowed.actions).toEqual(expect.arrayContaining(['case.transition', 'schedule.offer', 'guest_links.revoke']));
+    expect(detail.body.allowed.actions).not.toContain('consent.withdraw');
     const triage = await c.post(`/api/v1/cases/${created.id}/status`, { to: 'triage', note: 'Checking the records' });
     expect(triage.status).toBe(200);
     expect(triage.body.status).toBe('triage');

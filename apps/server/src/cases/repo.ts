@@ -1,6 +1,6 @@
+import type { CaseScope, Role } from '@kakehashi/core';
 import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/client.ts';
+import { escapeLike, pgErrorCode, rowsOf, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import {
   acceptanceRules,
   caseDocuments,
@@ -14,7 +14,6 @@ import {
   institutions,
   users,
 } from '../db/schema.ts';
-import { escapeLike } from '../audit/repo.ts';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type NewCaseRow = typeof cases.$inferInsert;
@@ -29,9 +28,15 @@ export async function nextCaseNumber(db: Db, prefix: string): Promise<string> {
   return `${prefix}-${String(row.last).padStart(4, '0')}`;
 }
 
-export async function insertCase(db: Db, row: NewCaseRow): Promise<CaseRow> {
-  const [inserted] = await db.insert(cases).values(row).returning();
-  return inserted;
+/** Inserts a case unless one with its submission id exists (a form sent twice at once): then null. */
+export async function insertCaseOnce(db: Db, row: NewCaseRow): Promise<CaseRow | null> {
+  try {
+    // A savepoint: the caller's transaction stays usable after the refusal.
+    return await transaction(db, async (sp) => (await sp.insert(cases).values(row).returning())[0]);
+  } catch (err) {
+    if (pgErrorCode(err) === UNIQUE_VIOLATION) return null;
+    throw err;
+  }
 }
 
 export async function findCase(db: Db, id: string): Promise<CaseRow | null> {
@@ -58,7 +63,31 @@ export async function updateCase(db: Db, id: string, patch: Partial<NewCaseRow>)
   await db.update(cases).set(patch).where(eq(cases.id, id));
 }
 
-export type Visibility = { kind: 'all' } | { kind: 'team'; userId: string } | { kind: 'institution'; institutionId: string };
+/** A case as the access gate needs it: the row, and the caller's role on its team. */
+export async function findCaseSubject(db: Db, id: string, userId: string | null) {
+  const [found] = await db
+    .select({ row: cases, teamRole: caseTeam.role })
+    .from(cases)
+    .leftJoin(caseTeam, and(eq(caseTeam.caseId, cases.id), userId ? eq(caseTeam.userId, userId) : sql`false`))
+    .where(eq(cases.id, id))
+    .limit(1);
+  if (!found) return null;
+  const { row, teamRole } = found;
+  return { row, caseId: row.id, caseNumber: row.number, institutionId: row.institutionId, teamRole: (teamRole ?? null) as Role | null };
+}
+
+/** The cases a scope of the policy covers, as SQL: the same rules the gate decides a single case by. */
+export function scopeCondition(scope: CaseScope): SQL | undefined {
+  if (scope.all) return undefined;
+  const parts: SQL[] = [];
+  if (scope.team) {
+    parts.push(
+      sql`exists (select 1 from case_team t where t.case_id = ${cases.id} and t.user_id = ${scope.team.userId} and t.role in ${[...scope.team.roles]})`,
+    );
+  }
+  if (scope.institutionId) parts.push(eq(cases.institutionId, scope.institutionId));
+  return parts.length ? or(...parts) : sql`false`;
+}
 
 export interface CaseFilter {
   status?: string;
@@ -71,12 +100,10 @@ export interface CaseFilter {
   pageSize: number;
 }
 
-export async function listCases(db: Db, visibility: Visibility, f: CaseFilter) {
+export async function listCases(db: Db, scope: CaseScope, f: CaseFilter) {
   const conditions: SQL[] = [];
-  if (visibility.kind === 'team') {
-    conditions.push(sql`exists (select 1 from case_team t where t.case_id = ${cases.id} and t.user_id = ${visibility.userId})`);
-  }
-  if (visibility.kind === 'institution') conditions.push(eq(cases.institutionId, visibility.institutionId));
+  const visible = scopeCondition(scope);
+  if (visible) conditions.push(visible);
   if (f.status) conditions.push(eq(cases.status, f.status));
   if (f.department) conditions.push(eq(cases.department, f.department));
   if (f.institutionId) conditions.push(eq(cases.institutionId, f.institutionId));

@@ -6,16 +6,16 @@ import {
   type caseRequestBody,
   type CaseStatus,
   type Locale,
+  type PolicySubject,
 } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { Gate } from '../access/gate.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { MailService } from '../notifications/service.ts';
-import { requireRole } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import { hitRateLimit } from '../auth/repo.ts';
-import { AppError, badRequest, notFound, rateLimited } from '../http/errors.ts';
+import { badRequest, conflict, guestLinkInvalid, notFound, rateLimited } from '../errors.ts';
 import { isLocale, translator } from '../http/i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
 import * as repo from './repo.ts';
@@ -24,7 +24,6 @@ import * as repo from './repo.ts';
 const PORTAL_LINK_DAYS = 120;
 /** Public requests allowed per address per hour. */
 const PUBLIC_REQUESTS_PER_HOUR = 10;
-const MANAGERS = ['admin', 'coordinator'] as const;
 
 type RequestInput = z.output<typeof caseRequestBody> & { institutionId?: string | null };
 
@@ -34,57 +33,29 @@ export function manualTransitions(from: CaseStatus): CaseStatus[] {
 }
 
 export type CaseService = ReturnType<typeof createCaseService>;
+export type { CaseRow } from './repo.ts';
 
-export function createCaseService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; guestLinks: GuestLinkService }) {
-  const { db, config, audit, mail, guestLinks } = deps;
+export function createCaseService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; guestLinks: GuestLinkService }) {
+  const { db, config, gate, mail, guestLinks } = deps;
 
-  /** Which cases a staff member sees: managers all, partners their institution's, others their team's. */
-  function visibility(actor: Actor): repo.Visibility | null {
-    const p = actor.principal;
-    if (p?.kind !== 'user') return null;
-    if ((MANAGERS as readonly string[]).includes(p.user.role)) return { kind: 'all' };
-    if (p.user.role === 'partner') return p.user.institutionId ? { kind: 'institution', institutionId: p.user.institutionId } : null;
-    if (['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'].includes(p.user.role)) return { kind: 'team', userId: p.user.id };
-    return null;
-  }
-
-  /**
-   * Loads a case the caller may see. Anyone else, a guest of another case included, gets 404:
-   * the answer does not tell whether the case exists. Every read is audited, allowed or denied.
-   */
-  async function loadVisible(actor: Actor, id: string, action = 'case.read') {
-    const row = await repo.findCase(db, id);
-    const p = actor.principal;
-    let allowed = false;
-    if (row && p?.kind === 'guest') allowed = p.scope === 'case_portal' && p.subjectId === row.id;
-    else if (row && p?.kind === 'user') {
-      const v = visibility(actor);
-      allowed =
-        v?.kind === 'all' ||
-        (v?.kind === 'institution' && row.institutionId === v.institutionId) ||
-        (v?.kind === 'team' && (await repo.isTeamMember(db, row.id, v.userId)));
-    }
-    await audit.record(actor, { action, subjectType: 'case', subjectId: id, outcome: allowed ? 'allowed' : 'denied' });
-    if (!allowed || !row) throw notFound();
-    return row;
-  }
-
-  async function portalLink(caseId: string, createdBy: string | null) {
-    const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy });
+  async function portalLink(tx: Db, caseId: string, createdBy: string | null) {
+    const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy }, tx);
     // In the fragment, so the token never reaches a server log or a proxy.
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
 
-  async function detail(actor: Actor, row: repo.CaseRow): Promise<z.output<typeof caseDetail>> {
+  /** The case as the caller may see it, read in the caller's transaction; `facts` say what they may do. */
+  async function detail(tx: Db, actor: Actor, row: repo.CaseRow, facts: PolicySubject): Promise<z.output<typeof caseDetail>> {
     const isGuest = actor.principal?.kind === 'guest';
-    const manage = !isGuest && actor.principal?.kind === 'user' && (MANAGERS as readonly string[]).includes(actor.principal.user.role);
+    const actions = gate.caseActions(actor, facts);
+    const manage = actions.includes('case.transition');
     const [institution, department, consent, events, documents, team] = await Promise.all([
-      repo.findInstitutionOf(db, row.institutionId),
-      repo.findDepartment(db, row.department),
-      repo.findConsentVersion(db, row.consentVersionId),
-      repo.listEvents(db, row.id),
-      repo.listDocuments(db, row.id),
-      repo.listTeam(db, row.id),
+      repo.findInstitutionOf(tx, row.institutionId),
+      repo.findDepartment(tx, row.department),
+      repo.findConsentVersion(tx, row.consentVersionId),
+      repo.listEvents(tx, row.id),
+      repo.listDocuments(tx, row.id),
+      repo.listTeam(tx, row.id),
     ]);
     const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
@@ -121,160 +92,138 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       eligibilityReason: isGuest ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
-      allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage },
+      allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
     };
   }
 
+  /**
+   * Moves a case as a consequence of another action (a booking, a request for documents), inside
+   * the caller's transaction; only the transitions the workflow allows, each recorded.
+   */
+  async function advance(tx: Db, row: repo.CaseRow, to: CaseStatus, actorLabel: string, note = '') {
+    if (row.status === to || !CASE_TRANSITIONS[row.status as CaseStatus].includes(to)) return false;
+    if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw conflict('case_changed');
+    await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
+    row.status = to;
+    return true;
+  }
+
   return {
-    loadVisible,
+    detail,
+    advance,
 
     /** A request from the public form (actor without principal) or staff on a patient's behalf. */
     async submit(actor: Actor, input: RequestInput) {
       const p = actor.principal;
-      if (p?.kind === 'guest') throw notFound();
       if (input.website) throw badRequest('validation_failed', [{ path: 'website' }]);
       if (!p) {
         const hit = await hitRateLimit(db, `case-request:${actor.ip ?? 'unknown'}`, 3600);
         if (hit.count > PUBLIC_REQUESTS_PER_HOUR) throw rateLimited(hit.secondsLeft);
       }
-      // Partners submit for their own institution; coordinators may name one; the public none.
-      let institutionId: string | null = null;
-      if (p?.kind === 'user') {
-        if (p.user.role === 'partner') institutionId = p.user.institutionId;
-        else {
-          requireRole(actor, ...MANAGERS);
-          institutionId = input.institutionId ?? null;
-          if (institutionId && !(await repo.findActivePartnerInstitution(db, institutionId))) throw badRequest('institution_not_found', [{ path: 'institutionId' }]);
+      return gate.run(actor, 'case.create', null, async ({ tx, audit }) => {
+        // Partners submit for their own institution; coordinators may name one; the public none.
+        let institutionId: string | null = null;
+        if (p?.kind === 'user') {
+          if (p.user.role === 'partner') institutionId = p.user.institutionId;
+          else {
+            institutionId = input.institutionId ?? null;
+            if (institutionId && !(await repo.findActivePartnerInstitution(tx, institutionId))) throw badRequest('institution_not_found', [{ path: 'institutionId' }]);
+          }
         }
-      }
+        const createdBy = p?.kind === 'user' ? p.user.id : null;
+        const existing = await repo.findCaseBySubmission(tx, input.submissionId);
+        if (existing) {
+          Object.assign(audit, { subjectId: existing.id, details: { number: existing.number, repeated: true } });
+          return { case: existing, portal: await portalLink(tx, existing.id, null), created: false };
+        }
+        if (!(await repo.findDepartment(tx, input.medical.department))) throw badRequest('department_not_found', [{ path: 'medical.department' }]);
+        if (!(await repo.findConsentVersion(tx, input.consent.versionId))) throw badRequest('consent_version_not_found', [{ path: 'consent.versionId' }]);
 
-      const existing = await repo.findCaseBySubmission(db, input.submissionId);
-      if (existing) return { case: existing, portal: await portalLink(existing.id, null), created: false };
-
-      if (!(await repo.findDepartment(db, input.medical.department))) throw badRequest('department_not_found', [{ path: 'medical.department' }]);
-      if (!(await repo.findConsentVersion(db, input.consent.versionId))) throw badRequest('consent_version_not_found', [{ path: 'consent.versionId' }]);
-
-      const year = new Date().getUTCFullYear();
-      const created = await db
-        .transaction(async (tx) => {
-          const t = tx as Db;
-          const row = await repo.insertCase(t, {
-            number: await repo.nextCaseNumber(t, `SO-${year}`),
-            submissionId: input.submissionId,
-            requester: input.requester,
-            requesterEmail: input.requester.email,
-            patient: input.patient,
-            patientName: input.patient.nameNative,
-            patientNameLatin: input.patient.nameLatin,
-            locale: input.patient.preferredLocale,
-            country: input.patient.country,
-            medical: input.medical,
-            department: input.medical.department,
-            preferredDates: input.preferredDates,
-            institutionId,
-            consentVersionId: input.consent.versionId,
-            consentAcceptedAt: new Date(),
-            consentAcceptedBy: input.consent.acceptedBy,
-            createdBy: p?.kind === 'user' ? p.user.id : null,
-          });
-          await repo.insertEvent(t, { caseId: row.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
-          return row;
-        })
-        .catch(async (err) => {
-          // The same form sent twice at once: the unique submission id lets one through.
-          const again = await repo.findCaseBySubmission(db, input.submissionId);
-          if (again) return null;
-          throw err;
+        const year = new Date().getUTCFullYear();
+        const created = await repo.insertCaseOnce(tx, {
+          number: await repo.nextCaseNumber(tx, `SO-${year}`),
+          submissionId: input.submissionId,
+          requester: input.requester,
+          requesterEmail: input.requester.email,
+          patient: input.patient,
+          patientName: input.patient.nameNative,
+          patientNameLatin: input.patient.nameLatin,
+          locale: input.patient.preferredLocale,
+          country: input.patient.country,
+          medical: input.medical,
+          department: input.medical.department,
+          preferredDates: input.preferredDates,
+          institutionId,
+          consentVersionId: input.consent.versionId,
+          consentAcceptedAt: new Date(),
+          consentAcceptedBy: input.consent.acceptedBy,
+          createdBy,
         });
-      if (!created) {
-        const again = (await repo.findCaseBySubmission(db, input.submissionId))!;
-        return { case: again, portal: await portalLink(again.id, null), created: false };
-      }
-      const portal = await portalLink(created.id, p?.kind === 'user' ? p.user.id : null);
-      await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', {
-        name: input.requester.name,
-        number: created.number,
-        url: portal.url,
+        if (!created) {
+          // The same form sent twice at once: the unique submission id let the other one through.
+          const again = (await repo.findCaseBySubmission(tx, input.submissionId))!;
+          Object.assign(audit, { subjectId: again.id, details: { number: again.number, repeated: true } });
+          return { case: again, portal: await portalLink(tx, again.id, null), created: false };
+        }
+        await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
+        const portal = await portalLink(tx, created.id, createdBy);
+        await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', { name: input.requester.name, number: created.number, url: portal.url }, tx);
+        Object.assign(audit, { subjectId: created.id, details: { number: created.number } });
+        return { case: created, portal, created: true };
       });
-      await audit.record(actor, { action: 'case.create', subjectType: 'case', subjectId: created.id, details: { number: created.number } });
-      return { case: created, portal, created: true };
     },
 
-    async list(actor: Actor, f: z.output<typeof caseListQuery>) {
-      const v = visibility(actor);
-      if (!v) {
-        if (!actor.principal) throw new AppError(401, 'unauthenticated');
-        throw new AppError(403, 'forbidden');
-      }
-      const { items, total } = await repo.listCases(db, v, f);
-      await audit.record(actor, { action: 'case.list', details: { ...f, results: items.length } });
-      return { items: items.map((r) => summary(r.case, r.institution?.id ? r.institution : null)), total, page: f.page, pageSize: f.pageSize };
+    list(actor: Actor, f: z.output<typeof caseListQuery>) {
+      return gate.list(actor, 'case.list', async ({ tx, scope, audit }) => {
+        const { items, total } = await repo.listCases(tx, scope, f);
+        audit.details = { ...f, results: items.length };
+        return { items: items.map((r) => summary(r.case, r.institution?.id ? r.institution : null)), total, page: f.page, pageSize: f.pageSize };
+      });
     },
 
-    async get(actor: Actor, id: string) {
-      return detail(actor, await loadVisible(actor, id));
+    get(actor: Actor, id: string) {
+      return gate.run(actor, 'case.read', id, ({ tx, subject, facts }) => detail(tx, actor, subject, facts));
     },
 
     /** The case behind the caller's guest link. */
     async portalCase(actor: Actor) {
       const p = actor.principal;
-      if (p?.kind !== 'guest' || p.scope !== 'case_portal') throw p ? notFound() : new AppError(401, 'guest_link_invalid');
+      if (p?.kind !== 'guest' || p.scope !== 'case_portal') throw p ? notFound() : guestLinkInvalid();
       return this.get(actor, p.subjectId);
     },
 
-    async revokeGuestLinks(actor: Actor, id: string) {
-      requireRole(actor, ...MANAGERS);
-      await loadVisible(actor, id);
-      const revoked = await guestLinks.revokeAll(id);
-      await audit.record(actor, { action: 'case.guest_links_revoke', subjectType: 'case', subjectId: id, details: { revoked } });
-      return { revoked };
+    revokeGuestLinks(actor: Actor, id: string) {
+      return gate.run(actor, 'guest_links.revoke', id, async ({ tx, audit }) => {
+        const revoked = await guestLinks.revokeAll(id, tx);
+        audit.details = { revoked };
+        return { revoked };
+      });
     },
 
-    async createGuestLink(actor: Actor, id: string) {
-      const admin = requireRole(actor, ...MANAGERS);
-      await loadVisible(actor, id);
-      const link = await portalLink(id, admin.user.id);
-      await audit.record(actor, { action: 'case.guest_link', subjectType: 'case', subjectId: id });
-      return link;
+    createGuestLink(actor: Actor, id: string) {
+      return gate.run(actor, 'guest_links.create', id, ({ tx }) => portalLink(tx, id, actor.principal?.kind === 'user' ? actor.principal.user.id : null));
     },
 
     /** Moves a case along its workflow; only the transitions in CASE_TRANSITIONS are possible. */
-    async transition(actor: Actor, id: string, to: CaseStatus, note = '') {
-      const p = requireRole(actor, ...MANAGERS);
-      const row = await loadVisible(actor, id);
-      const from = row.status as CaseStatus;
-      if (!manualTransitions(from).includes(to)) {
-        const t = translator(actor.locale);
-        throw new AppError(409, 'invalid_transition', { from: t(`cases.status.${from}`), to: t(`cases.status.${to}`) });
-      }
-      const moved = await db.transaction(async (tx) => {
-        if (!(await repo.moveStatus(tx as Db, id, from, to))) return false;
-        await repo.insertEvent(tx as Db, { caseId: id, fromStatus: from, toStatus: to, actorLabel: p.user.email, note });
-        return true;
+    transition(actor: Actor, id: string, to: CaseStatus, note = '') {
+      return gate.run(actor, 'case.transition', id, async ({ tx, subject: row, facts, audit }) => {
+        const from = row.status as CaseStatus;
+        audit.details = { from, to };
+        if (!manualTransitions(from).includes(to)) {
+          const t = translator(actor.locale);
+          throw conflict('invalid_transition', { from: t(`cases.status.${from}`), to: t(`cases.status.${to}`) });
+        }
+        await advance(tx, row, to, actorLabelOf(actor), note);
+        return detail(tx, actor, row, facts);
       });
-      if (!moved) throw new AppError(409, 'case_changed');
-      await audit.record(actor, { action: 'case.status', subjectType: 'case', subjectId: id, details: { from, to } });
-      return this.get(actor, id);
     },
 
-    /**
-     * Moves a case as a consequence of another action (a booking, a request for documents), inside
-     * the caller's transaction; only the transitions the workflow allows, each recorded.
-     */
-    async advance(tx: Db, row: repo.CaseRow, to: CaseStatus, actorLabel: string, note = '') {
-      if (row.status === to || !CASE_TRANSITIONS[row.status as CaseStatus].includes(to)) return false;
-      if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw new AppError(409, 'case_changed');
-      await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
-      row.status = to;
-      return true;
-    },
-
-    team: (caseId: string) => repo.listTeam(db, caseId),
+    team: (caseId: string, tx: Db = db) => repo.listTeam(tx, caseId),
 
     /** E-mails every active coordinator about a case, each in their language, with a link to it. */
-    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}) {
-      for (const c of await repo.activeCoordinators(db)) {
-        await mail.queue(c.email, isLocale(c.locale) ? c.locale : 'ja', template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...vars });
+    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}, tx: Db = db) {
+      for (const c of await repo.activeCoordinators(tx)) {
+        await mail.queue(c.email, isLocale(c.locale) ? c.locale : 'ja', template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...vars }, tx);
       }
     },
 
@@ -283,20 +232,24 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       return rows.map((d) => ({ code: d.code, name: localName(d, locale) }));
     },
 
-    async currentConsent(locale: Locale) {
-      const row = await repo.currentConsent(db, locale);
+    async currentConsent(locale: Locale, tx: Db = db) {
+      const row = await repo.currentConsent(tx, locale);
       if (!row) throw notFound();
       return { id: row.id, locale, version: row.version, body: row.body, createdAt: row.createdAt.toISOString() };
     },
 
-    async publishConsent(actor: Actor, locale: Locale, body: string) {
-      const p = requireRole(actor, 'admin');
-      const id = await repo.insertConsentVersion(db, locale, body, p.user.id);
-      await audit.record(actor, { action: 'consent.publish', subjectType: 'consent_version', subjectId: id, details: { locale } });
-      return this.currentConsent(locale);
+    publishConsent(actor: Actor, locale: Locale, body: string) {
+      return gate.run(actor, 'consent.publish', null, async ({ tx, audit }) => {
+        const id = await repo.insertConsentVersion(tx, locale, body, actor.principal?.kind === 'user' ? actor.principal.user.id : null);
+        Object.assign(audit, { subjectId: id, details: { locale } });
+        return this.currentConsent(locale, tx);
+      });
     },
   };
 }
+
+/** Who did it, as the case history names them. */
+export const actorLabelOf = (actor: Actor) => (actor.principal?.kind === 'user' ? actor.principal.user.email : 'patient');
 
 const localName = (d: { nameJa: string; nameZh: string; nameEn: string }, locale: Locale) =>
   ({ ja: d.nameJa, 'zh-CN': d.nameZh, en: d.nameEn })[locale];

@@ -1,10 +1,8 @@
 import type { z } from 'zod';
 import type { acceptanceRuleBody, feeScheduleBody } from '@kakehashi/core';
-import type { Db } from '../db/client.ts';
-import type { AuditService } from '../audit/service.ts';
-import { requireRole, requireUser } from '../auth/policy.ts';
+import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../errors.ts';
 import * as repo from './repo.ts';
 
 type RuleRow = Awaited<ReturnType<typeof repo.listAcceptanceRules>>[number];
@@ -24,8 +22,8 @@ export const feeView = (f: FeeRow) => ({
 export type CaseSettingsService = ReturnType<typeof createCaseSettingsService>;
 
 /** The hospital's acceptance rules and fee schedule: administrators set them, staff read them. */
-export function createCaseSettingsService(deps: { db: Db; audit: AuditService }) {
-  const { db, audit } = deps;
+export function createCaseSettingsService(deps: { gate: Gate<unknown> }) {
+  const { gate } = deps;
   const ruleFields = (b: z.output<typeof acceptanceRuleBody>) => ({
     textJa: b.text.ja,
     textZh: b.text['zh-CN'],
@@ -38,40 +36,42 @@ export function createCaseSettingsService(deps: { db: Db; audit: AuditService })
   };
 
   return {
-    async rules(actor: Actor) {
-      requireUser(actor);
-      return (await repo.listAcceptanceRules(db)).map(ruleView);
+    rules(actor: Actor) {
+      return gate.run(actor, 'settings.read', null, async ({ tx }) => (await repo.listAcceptanceRules(tx)).map(ruleView));
     },
-    async addRule(actor: Actor, body: z.output<typeof acceptanceRuleBody>) {
-      requireRole(actor, 'admin');
-      const existing = await repo.listAcceptanceRules(db);
-      const row = await repo.insertAcceptanceRule(db, { ...ruleFields(body), sortOrder: existing.length * 10 });
-      await audit.record(actor, { action: 'settings.acceptance_rule.create', subjectType: 'acceptance_rule', subjectId: row.id });
-      return ruleView(row);
+    addRule(actor: Actor, body: z.output<typeof acceptanceRuleBody>) {
+      return gate.run(actor, 'settings.edit', null, async ({ tx, audit }) => {
+        const existing = await repo.listAcceptanceRules(tx);
+        const row = await repo.insertAcceptanceRule(tx, { ...ruleFields(body), sortOrder: existing.length * 10 });
+        Object.assign(audit, { subjectId: row.id, details: { setting: 'acceptance_rule', change: 'create' } });
+        return ruleView(row);
+      });
     },
-    async updateRule(actor: Actor, id: string, body: z.output<typeof acceptanceRuleBody>) {
-      requireRole(actor, 'admin');
-      const row = await repo.updateAcceptanceRule(db, id, ruleFields(body));
-      if (!row) throw notFound();
-      await audit.record(actor, { action: 'settings.acceptance_rule.update', subjectType: 'acceptance_rule', subjectId: id });
-      return ruleView(row);
+    updateRule(actor: Actor, id: string, body: z.output<typeof acceptanceRuleBody>) {
+      return gate.run(actor, 'settings.edit', id, async ({ tx, audit }) => {
+        audit.details = { setting: 'acceptance_rule', change: 'update' };
+        const row = await repo.updateAcceptanceRule(tx, id, ruleFields(body));
+        if (!row) throw notFound();
+        return ruleView(row);
+      });
     },
-    async fees(actor: Actor) {
-      requireUser(actor);
-      return (await repo.listFeeSchedules(db)).map(feeView);
+    fees(actor: Actor) {
+      return gate.run(actor, 'settings.read', null, async ({ tx }) => (await repo.listFeeSchedules(tx)).map(feeView));
     },
-    async addFee(actor: Actor, body: z.output<typeof feeScheduleBody>) {
-      requireRole(actor, 'admin');
-      const row = await repo.insertFeeSchedule(db, feeFields(body));
-      await audit.record(actor, { action: 'settings.fee_schedule.create', subjectType: 'fee_schedule', subjectId: row.id });
-      return feeView(row);
+    addFee(actor: Actor, body: z.output<typeof feeScheduleBody>) {
+      return gate.run(actor, 'settings.edit', null, async ({ tx, audit }) => {
+        const row = await repo.insertFeeSchedule(tx, feeFields(body));
+        Object.assign(audit, { subjectId: row.id, details: { setting: 'fee_schedule', change: 'create' } });
+        return feeView(row);
+      });
     },
-    async updateFee(actor: Actor, id: string, body: z.output<typeof feeScheduleBody>) {
-      requireRole(actor, 'admin');
-      const row = await repo.updateFeeSchedule(db, id, feeFields(body));
-      if (!row) throw notFound();
-      await audit.record(actor, { action: 'settings.fee_schedule.update', subjectType: 'fee_schedule', subjectId: id });
-      return feeView(row);
+    updateFee(actor: Actor, id: string, body: z.output<typeof feeScheduleBody>) {
+      return gate.run(actor, 'settings.edit', id, async ({ tx, audit }) => {
+        audit.details = { setting: 'fee_schedule', change: 'update' };
+        const row = await repo.updateFeeSchedule(tx, id, feeFields(body));
+        if (!row) throw notFound();
+        return feeView(row);
+      });
     },
   };
 }

@@ -147,7 +147,8 @@ describe('messages', () => {
 describe('withdrawing consent', () => {
   it('stops processing, withdraws the case and tells the coordinators', async () => {
     const c = await newCase();
-    expect((await coordinator.post(`/api/v1/cases/${c.id}/consent/withdraw`, {})).status).toBe(404);
+    // Only the patient side withdraws consent; a coordinator who sees the case is refused, not lied to.
+    expect((await coordinator.post(`/api/v1/cases/${c.id}/consent/withdraw`, {})).status).toBe(403);
     const res = await guest(c.token, 'POST', `/api/v1/cases/${c.id}/consent/withdraw`, { reason: '家人决定不再咨询' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'withdrawn', consent: { withdrawnAt: expect.any(String) } });

@@ -51,6 +51,14 @@ export async function migrateDatabase(database: Database): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` in one transaction. The transaction is handed over as a `Db`, so repositories take
+ * either; this is the one place that knows a transaction and a database differ in type only.
+ */
+export function transaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => work(tx as unknown as Db));
+}
+
 /** Rows from `db.execute`: node-postgres and PGlite shape them differently. */
 export function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
@@ -61,6 +69,15 @@ export const ping = (db: Db) =>
     () => true,
     () => false,
   );
+
+/** A user's text inside a LIKE pattern matches itself only. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';
+export const EXCLUSION_VIOLATION = '23P01';
 
 /** The SQLSTATE of a database error, through drizzle's wrapping (e.g. 23P01: exclusion violation). */
 export function pgErrorCode(err: unknown): string | undefined {

@@ -1,12 +1,15 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
+  customType,
   date,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -137,28 +140,60 @@ export const emailOutbox = pgTable(
 );
 
 /** Append-only (enforced by a trigger) and hash-chained: see audit/chain.ts. */
+/** Requests without credentials the gate refused, counted per day and action (access/repo.ts). */
+export const deniedRequests = pgTable('denied_requests', {
+  day: date('day').notNull(),
+  action: text('action').notNull(),
+  count: integer('count').notNull(),
+}, (t) => [primaryKey({ columns: [t.day, t.action] })]);
+
+/** A 64-bit transaction id, read and written as text (PostgreSQL's `xid8`). */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+/**
+ * Append-only (a trigger refuses changes). Rows are inserted freely, in the transaction of the work
+ * they record; `txid` is that transaction, so a sealer can tell which rows can no longer appear below
+ * a horizon (see audit/sealer.ts).
+ */
 export const auditEvents = pgTable(
   'audit_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
     at: tstz('at').notNull(),
     actorUserId: uuid('actor_user_id'),
     actorLabel: text('actor_label'),
     action: text('action').notNull(),
     subjectType: text('subject_type'),
     subjectId: text('subject_id'),
-    outcome: text('outcome', { enum: ['allowed', 'denied'] }).notNull(),
+    outcome: text('outcome', { enum: ['allowed', 'denied', 'failed'] }).notNull(),
     ip: text('ip'),
     details: jsonb('details').$type<Record<string, unknown>>(),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
   },
   (t) => [
     index('audit_events_at_idx').on(t.at),
     index('audit_events_actor_idx').on(t.actorLabel),
     index('audit_events_subject_idx').on(t.subjectId),
+    index('audit_events_txid_idx').on(t.txid),
   ],
 );
+
+/**
+ * Append-only seals, each covering every event of the transactions in [fromXid, toXid), chained by a
+ * keyed hash (HMAC with a key the database does not hold). `events` lists each covered event's id and
+ * keyed digest, so verification names the first altered, removed or inserted event.
+ */
+export const auditSeals = pgTable('audit_seals', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  sealedAt: tstz('sealed_at').notNull().defaultNow(),
+  fromXid: xid8('from_xid').notNull(),
+  toXid: xid8('to_xid').notNull(),
+  eventCount: integer('event_count').notNull(),
+  lastEventId: bigint('last_event_id', { mode: 'number' }),
+  events: text('events').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
 
 /** Departments a request can ask for: reference data, extendable by an administrator. */
 export const departments = pgTable('departments', {

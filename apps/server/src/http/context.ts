@@ -6,7 +6,7 @@ import type { ApiTokenService } from '../auth/tokens.ts';
 import { GUEST_TOKEN_PREFIX, type GuestLinkService } from '../auth/guest-links.ts';
 import { hitRateLimit } from '../auth/repo.ts';
 import type { Db } from '../db/client.ts';
-import { AppError, rateLimited } from './errors.ts';
+import { DomainError, guestLinkInvalid, rateLimited, unauthenticated } from '../errors.ts';
 import { requestLocale } from './i18n.ts';
 
 export const SESSION_COOKIE = 'kh_session';
@@ -46,13 +46,13 @@ export const requestContext = fp(async function requestContext(
         if (!grant) {
           const hit = await hitRateLimit(opts.db, `guest:${req.ip}`, GUEST_WINDOW_SECONDS);
           if (hit.count > GUEST_FAILURES) throw rateLimited(hit.secondsLeft);
-          throw new AppError(401, 'guest_link_invalid');
+          throw guestLinkInvalid();
         }
         req.principal = { kind: 'guest', linkId: grant.linkId, scope: grant.scope, subjectId: grant.subjectId };
         return;
       }
       const found = await opts.tokens.resolve(bearer);
-      if (!found) throw new AppError(401, 'unauthenticated');
+      if (!found) throw unauthenticated();
       const u = found.user;
       req.principal = {
         kind: 'user',
@@ -83,6 +83,6 @@ export const requestContext = fp(async function requestContext(
     if (SESSIONLESS_ROUTES.has(req.routeOptions.url ?? '')) return;
     if (req.principal?.kind === 'user' && req.principal.via === 'token') return;
     const sent = req.headers[CSRF_HEADER];
-    if (sent !== req.session.csrfToken) throw new AppError(403, 'csrf_failed');
+    if (sent !== req.session.csrfToken) throw new DomainError('csrf_failed');
   });
 });

@@ -1,12 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditService } from '../audit/service.ts';
-import { AppError } from './errors.ts';
+import { DomainError, type ErrorCode } from '../errors.ts';
+import { HTTP_STATUS } from './errors.ts';
 import { requestLocale, translator } from './i18n.ts';
 import { fieldErrors, RequestValidationError } from './validation.ts';
-import { actorOf } from './context.ts';
 
 /** Fastify's own client errors, mapped to our codes. */
-const FASTIFY_CODES: Record<string, { status: number; code: AppError['code'] }> = {
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'validation_failed' },
@@ -15,17 +14,18 @@ const FASTIFY_CODES: Record<string, { status: number; code: AppError['code'] }> 
 };
 
 /** One place turns every failure into `{ error: { code, message, details } }` in the caller's language. */
-export function installErrorHandler(app: FastifyInstance, audit: AuditService) {
+export function installErrorHandler(app: FastifyInstance) {
   app.setErrorHandler(async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const locale = requestLocale(req);
     const t = translator(locale);
     let status = 500;
-    let code: AppError['code'] = 'internal';
+    let code: ErrorCode = 'internal';
     let vars: Record<string, unknown> = {};
     let details: unknown;
 
-    if (err instanceof AppError) {
-      ({ status, code, vars, details } = err);
+    if (err instanceof DomainError) {
+      ({ code, vars, details } = err);
+      status = HTTP_STATUS[code];
     } else if (err instanceof RequestValidationError) {
       status = 400;
       code = 'validation_failed';
@@ -39,12 +39,6 @@ export function installErrorHandler(app: FastifyInstance, audit: AuditService) {
       req.log.error({ err }, 'request failed');
     }
 
-    if (status === 403) {
-      // Denied access is part of the audit trail.
-      await audit
-        .record(actorOf(req), { action: 'access.denied', outcome: 'denied', details: { method: req.method, route: req.routeOptions.url ?? null, code } })
-        .catch((e) => req.log.error({ err: e }, 'audit failed'));
-    }
     if (status === 429 && typeof vars.retryAfterSeconds === 'number') reply.header('retry-after', String(vars.retryAfterSeconds));
     const message = t(`errors.${code}`, vars);
     // A service names the field at fault; the form shows the message beside it.

@@ -1,27 +1,39 @@
-import type { en } from '@kakehashi/core/i18n';
+import type { ErrorCode } from '../errors.ts';
 
-export type ErrorCode = keyof (typeof en)['errors'];
-
-/**
- * The one error type of the API. `code` is stable and names a message in every catalog
- * (errors.<code>); `vars` fill its placeholders.
- */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    readonly vars: Record<string, unknown> = {},
-    readonly details?: unknown,
-  ) {
-    super(code);
-  }
-}
-
-export const badRequest = (code: ErrorCode, details?: unknown) => new AppError(400, code, {}, details);
-export const unauthenticated = () => new AppError(401, 'unauthenticated');
-export const invalidCredentials = () => new AppError(401, 'invalid_credentials');
-export const forbidden = () => new AppError(403, 'forbidden');
-export const notFound = () => new AppError(404, 'not_found');
-export const conflict = (code: ErrorCode) => new AppError(409, code);
-export const rateLimited = (retryAfterSeconds: number) =>
-  new AppError(429, 'rate_limited', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)), retryAfterSeconds });
+/** The HTTP status of each domain error code. A new code without a status does not compile. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  department_not_found: 400,
+  consent_version_not_found: 400,
+  team_member_invalid: 400,
+  slot_outside_availability: 400,
+  totp_invalid: 400,
+  totp_required: 400,
+  totp_enrolment_required: 400,
+  reset_token_invalid: 400,
+  institution_not_found: 400,
+  partner_needs_partner_institution: 400,
+  cannot_change_self: 400,
+  network: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  guest_link_invalid: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  visit_already_booked: 409,
+  slot_taken: 409,
+  team_incomplete: 409,
+  not_ready_to_schedule: 409,
+  offer_unavailable: 409,
+  case_final: 409,
+  invalid_transition: 409,
+  case_changed: 409,
+  totp_already_enabled: 409,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  not_implemented: 501,
+};

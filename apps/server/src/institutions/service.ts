@@ -1,16 +1,15 @@
 import type { z } from 'zod';
 import type { createInstitutionBody, updateInstitutionBody } from '@kakehashi/core';
+import type { Gate } from '../access/gate.ts';
 import type { Db } from '../db/client.ts';
-import type { AuditService } from '../audit/service.ts';
-import { requireRole, requireUser } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../errors.ts';
 import * as repo from './repo.ts';
 
 export type InstitutionService = ReturnType<typeof createInstitutionService>;
 
-export function createInstitutionService(deps: { db: Db; audit: AuditService }) {
-  const { db, audit } = deps;
+export function createInstitutionService(deps: { gate: Gate<unknown> }) {
+  const { gate } = deps;
   const view = (r: repo.InstitutionRow) => ({
     id: r.id,
     name: r.name,
@@ -23,26 +22,27 @@ export function createInstitutionService(deps: { db: Db; audit: AuditService }) 
   });
 
   return {
-    async list(actor: Actor) {
-      requireUser(actor);
-      return (await repo.listInstitutions(db)).map(view);
-    },
+    find: (id: string, tx: Db) => repo.findInstitution(tx, id),
 
-    async create(actor: Actor, input: z.output<typeof createInstitutionBody>) {
-      requireRole(actor, 'admin');
-      const row = await repo.insertInstitution(db, input);
-      await audit.record(actor, { action: 'institution.create', subjectType: 'institution', subjectId: row.id });
-      return view(row);
+    list(actor: Actor) {
+      return gate.run(actor, 'institution.list', null, async ({ tx }) => (await repo.listInstitutions(tx)).map(view));
     },
-
-    async update(actor: Actor, id: string, input: z.output<typeof updateInstitutionBody>) {
-      requireRole(actor, 'admin');
-      const { disabled, ...fields } = input;
-      const patch = { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) };
-      const row = Object.keys(patch).length ? await repo.updateInstitution(db, id, patch) : await repo.findInstitution(db, id);
-      if (!row) throw notFound();
-      await audit.record(actor, { action: 'institution.update', subjectType: 'institution', subjectId: id, details: { fields: Object.keys(input) } });
-      return view(row);
+    create(actor: Actor, input: z.output<typeof createInstitutionBody>) {
+      return gate.run(actor, 'institution.create', null, async ({ tx, audit }) => {
+        const row = await repo.insertInstitution(tx, input);
+        audit.subjectId = row.id;
+        return view(row);
+      });
+    },
+    update(actor: Actor, id: string, input: z.output<typeof updateInstitutionBody>) {
+      return gate.run(actor, 'institution.update', id, async ({ tx, audit }) => {
+        audit.details = { fields: Object.keys(input) };
+        const { disabled, ...fields } = input;
+        const patch = { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) };
+        const row = Object.keys(patch).length ? await repo.updateInstitution(tx, id, patch) : await repo.findInstitution(tx, id);
+        if (!row) throw notFound();
+        return view(row);
+      });
     },
   };
 }

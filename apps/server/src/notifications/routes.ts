@@ -3,12 +3,16 @@ import { errorBody, outboxList, outboxQuery } from '@kakehashi/core';
 import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 
-export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { mail } }) => {
+export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { mail, gate } }) => {
   app.get(
     '/outbox',
     { schema: { tags: ['e-mail'], querystring: outboxQuery, response: { 200: outboxList, 400: errorBody, 401: errorBody, 403: errorBody } } },
     async (req) => {
-      const { items, total } = await mail.list(actorOf(req), req.query);
+      const { items, total } = await gate.run(actorOf(req), 'outbox.read', null, async ({ tx, audit }) => {
+        const found = await mail.list(tx, req.query);
+        audit.details = { ...req.query, results: found.items.length };
+        return found;
+      });
       return {
         items: items.map((m) => ({
           id: m.id,

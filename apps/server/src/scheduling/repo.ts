@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
+import { conflict } from '../errors.ts';
 import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
@@ -72,8 +73,23 @@ export async function withdrawOffers(db: Db, caseId: string) {
 
 // Visits
 
+/**
+ * The database refuses a double booking (an exclusion constraint on participants) and a second
+ * booked visit of a case (a unique index): both become the domain's conflicts here.
+ */
+async function translated<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const code = pgErrorCode(err);
+    if (code === EXCLUSION_VIOLATION) throw conflict('slot_taken');
+    if (code === UNIQUE_VIOLATION) throw conflict('case_changed');
+    throw err;
+  }
+}
+
 export async function insertVisit(db: Db, row: typeof visits.$inferInsert): Promise<VisitRow> {
-  const [inserted] = await db.insert(visits).values(row).returning();
+  const [inserted] = await translated(db.insert(visits).values(row).returning());
   return inserted;
 }
 
@@ -93,11 +109,11 @@ export async function updateVisit(db: Db, id: string, patch: Partial<typeof visi
 }
 
 export async function insertParticipants(db: Db, rows: (typeof visitParticipants.$inferInsert)[]) {
-  if (rows.length) await db.insert(visitParticipants).values(rows);
+  if (rows.length) await translated(db.insert(visitParticipants).values(rows));
 }
 
 export async function moveParticipants(db: Db, visitId: string, start: Date, end: Date) {
-  await db.update(visitParticipants).set({ startsAt: start, endsAt: end }).where(and(eq(visitParticipants.visitId, visitId), eq(visitParticipants.active, true)));
+  await translated(db.update(visitParticipants).set({ startsAt: start, endsAt: end }).where(and(eq(visitParticipants.visitId, visitId), eq(visitParticipants.active, true))));
 }
 
 export async function releaseParticipants(db: Db, visitId: string) {

@@ -1,20 +1,17 @@
 import type { z } from 'zod';
 import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider } from '@kakehashi/core';
 import type { Config } from '../config.ts';
-import { pgErrorCode, type Db } from '../db/client.ts';
-import type { AuditService } from '../audit/service.ts';
-import type { CaseService } from '../cases/service.ts';
-import type { CaseRow } from '../cases/repo.ts';
+import type { Db } from '../db/client.ts';
+import type { Gate } from '../access/gate.ts';
+import { actorLabelOf, type CaseRow, type CaseService } from '../cases/service.ts';
 import type { MailService } from '../notifications/service.ts';
 import { buildCalendar } from '../notifications/calendar.ts';
 import { formatInZone } from '../notifications/format.ts';
-import { requireRole, requireUser } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { AppError, badRequest, forbidden, notFound } from '../http/errors.ts';
+import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
 import { isLocale, translator } from '../http/i18n.ts';
 import * as repo from './repo.ts';
 
-const MANAGERS = ['admin', 'coordinator'] as const;
 const REMINDERS = [
   { hours: 24, when: 'email.whenDay' },
   { hours: 1, when: 'email.whenHour' },
@@ -33,22 +30,26 @@ export function localParts(when: Date, timeZone: string) {
 
 export type SchedulingService = ReturnType<typeof createSchedulingService>;
 
-export function createSchedulingService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; cases: CaseService }) {
-  const { db, config, audit, mail, cases } = deps;
+export function createSchedulingService(deps: { db: Db; config: Config; gate: Gate<CaseRow>; mail: MailService; cases: CaseService }) {
+  const { db, config, gate, mail, cases } = deps;
   const portalUrl = `${config.publicUrl}/portal`;
 
-  /** Staff may see and edit their own hours; coordinators and administrators anyone's. */
-  function checkAvailabilityAccess(actor: Actor, userId: string) {
-    const p = requireUser(actor);
-    if (p.user.id !== userId && !(MANAGERS as readonly string[]).includes(p.user.role)) throw forbidden();
+  async function availabilityOf(tx: Db, userId: string) {
+    const [rules, exceptions] = await Promise.all([repo.listRules(tx, userId), repo.listExceptions(tx, userId)]);
+    return {
+      userId,
+      timeZone: rules[0]?.timeZone ?? null,
+      rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime })),
+      exceptions: exceptions.map((x) => ({ id: x.id, date: x.date, available: x.available, start: x.startTime, end: x.endTime, note: x.note })),
+    };
   }
 
   /**
    * Whether someone works at [start, end): inside a weekly window on that local day, or in extra
    * hours, and not on a day (or hours) off. Null when they have set no hours at all.
    */
-  async function isAvailable(userId: string, start: Date, end: Date): Promise<boolean | null> {
-    const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);
+  async function isAvailable(tx: Db, userId: string, start: Date, end: Date): Promise<boolean | null> {
+    const [rules, exceptions] = await Promise.all([repo.listRules(tx, userId), repo.listExceptions(tx, userId)]);
     if (!rules.length) return null;
     const tz = rules[0].timeZone;
     const s = localParts(start, tz);
@@ -64,9 +65,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     return rules.some((r) => r.weekday === s.weekday && fits(r.startTime, r.endTime));
   }
 
-  async function view(row: CaseRow) {
-    const [all, visit] = await Promise.all([repo.listOffers(db, row.id), repo.bookedVisitOf(db, row.id)]);
-    const participants = visit ? await repo.listParticipants(db, visit.id) : [];
+  async function view(tx: Db, row: CaseRow) {
+    const [all, visit] = await Promise.all([repo.listOffers(tx, row.id), repo.bookedVisitOf(tx, row.id)]);
+    const participants = visit ? await repo.listParticipants(tx, visit.id) : [];
     // Open offers count only while the case waits for a booking (it may have been moved by hand).
     const offers = row.status === 'ready_to_schedule' ? all : all.filter((o) => o.status !== 'offered');
     return {
@@ -152,169 +153,134 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     }
   }
 
-  /** Runs a booking change; a double booking the database refuses becomes a clear 409. */
-  async function guarded<T>(work: () => Promise<T>, onSlotTaken?: () => Promise<void>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      const code = pgErrorCode(err);
-      if (code === '23P01') {
-        await onSlotTaken?.();
-        throw new AppError(409, 'slot_taken');
-      }
-      if (code === '23505') throw new AppError(409, 'case_changed');
-      throw err;
-    }
-  }
-
-  async function loadVisit(actor: Actor, visitId: string) {
-    requireRole(actor, ...MANAGERS);
-    const visit = await repo.findVisit(db, visitId);
-    if (!visit) throw notFound();
-    const row = await cases.loadVisible(actor, visit.caseId, 'visit.update');
-    if (visit.status !== 'booked') throw new AppError(409, 'case_changed');
-    return { visit, row };
+  /** A change to a booked visit: only a coordinator, only while it is booked. */
+  function changeVisit<T>(actor: Actor, action: 'visit.update' | 'visit.reschedule' | 'visit.cancel', visitId: string, work: (tx: Db, visit: repo.VisitRow, row: CaseRow) => Promise<T>) {
+    return gate.run(actor, action, visitId, async ({ tx, subject }) => {
+      const visit = subject.visit as repo.VisitRow;
+      if (visit.status !== 'booked') throw conflict('case_changed');
+      return work(tx, visit, subject.case);
+    });
   }
 
   return {
-    async availability(actor: Actor, userId: string) {
-      checkAvailabilityAccess(actor, userId);
-      const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);
-      return {
-        userId,
-        timeZone: rules[0]?.timeZone ?? null,
-        rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime })),
-        exceptions: exceptions.map((x) => ({ id: x.id, date: x.date, available: x.available, start: x.startTime, end: x.endTime, note: x.note })),
-      };
+    availability(actor: Actor, userId: string) {
+      return gate.run(actor, 'availability.read', userId, ({ tx }) => availabilityOf(tx, userId));
     },
 
-    async setRules(actor: Actor, userId: string, body: z.output<typeof availabilityBody>) {
-      checkAvailabilityAccess(actor, userId);
-      await db.transaction((tx) => repo.replaceRules(tx as Db, userId, body.timeZone, body.rules));
-      await audit.record(actor, { action: 'availability.update', subjectType: 'user', subjectId: userId });
-      return this.availability(actor, userId);
+    setRules(actor: Actor, userId: string, body: z.output<typeof availabilityBody>) {
+      return gate.run(actor, 'availability.edit', userId, async ({ tx, audit }) => {
+        audit.details = { rules: body.rules.length };
+        await repo.replaceRules(tx, userId, body.timeZone, body.rules);
+        return availabilityOf(tx, userId);
+      });
     },
 
-    async addException(actor: Actor, userId: string, body: z.output<typeof availabilityExceptionBody>) {
-      checkAvailabilityAccess(actor, userId);
-      await repo.insertException(db, { userId, date: body.date, available: body.available, startTime: body.start, endTime: body.end, note: body.note });
-      await audit.record(actor, { action: 'availability.exception', subjectType: 'user', subjectId: userId });
-      return this.availability(actor, userId);
+    addException(actor: Actor, userId: string, body: z.output<typeof availabilityExceptionBody>) {
+      return gate.run(actor, 'availability.edit', userId, async ({ tx, audit }) => {
+        audit.details = { exception: 'added', date: body.date };
+        await repo.insertException(tx, { userId, date: body.date, available: body.available, startTime: body.start, endTime: body.end, note: body.note });
+        return availabilityOf(tx, userId);
+      });
     },
 
-    async removeException(actor: Actor, userId: string, id: string) {
-      checkAvailabilityAccess(actor, userId);
-      if (!(await repo.deleteException(db, userId, id))) throw notFound();
-      return this.availability(actor, userId);
+    removeException(actor: Actor, userId: string, id: string) {
+      return gate.run(actor, 'availability.edit', userId, async ({ tx, audit }) => {
+        audit.details = { exception: 'removed', id };
+        if (!(await repo.deleteException(tx, userId, id))) throw notFound();
+        return availabilityOf(tx, userId);
+      });
     },
 
-    async schedule(actor: Actor, caseId: string) {
-      return view(await cases.loadVisible(actor, caseId, 'case.schedule.read'));
+    schedule(actor: Actor, caseId: string) {
+      return gate.run(actor, 'schedule.read', caseId, ({ tx, subject }) => view(tx, subject));
     },
 
     /** The coordinator offers times; each must suit the team (hours, other visits). The requester is e-mailed. */
-    async offer(actor: Actor, caseId: string, slots: { startsAt: string; minutes: number }[]) {
-      requireRole(actor, ...MANAGERS);
-      const row = await cases.loadVisible(actor, caseId, 'case.schedule.offer');
-      if (row.status === 'scheduled') throw new AppError(409, 'visit_already_booked');
-      if (row.status !== 'ready_to_schedule') throw new AppError(409, 'not_ready_to_schedule');
-      const team = await cases.team(caseId);
-      if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');
-      const windows = slots.map((s) => ({ start: new Date(s.startsAt), end: new Date(new Date(s.startsAt).getTime() + s.minutes * 60_000) }));
-      for (const [i, w] of windows.entries()) {
-        for (const m of team.filter((x) => x.role === 'physician')) {
-          if ((await isAvailable(m.userId, w.start, w.end)) === false) throw badRequest('slot_outside_availability', [{ path: `slots.${i}.startsAt` }]);
+    offer(actor: Actor, caseId: string, slots: { startsAt: string; minutes: number }[]) {
+      return gate.run(actor, 'schedule.offer', caseId, async ({ tx, subject: row, audit }) => {
+        audit.details = { slots: slots.length };
+        if (row.status === 'scheduled') throw conflict('visit_already_booked');
+        if (row.status !== 'ready_to_schedule') throw conflict('not_ready_to_schedule');
+        const team = await cases.team(caseId, tx);
+        if (!team.some((m) => m.role === 'physician')) throw conflict('team_incomplete');
+        const windows = slots.map((s) => ({ start: new Date(s.startsAt), end: new Date(new Date(s.startsAt).getTime() + s.minutes * 60_000) }));
+        for (const [i, w] of windows.entries()) {
+          for (const m of team.filter((x) => x.role === 'physician')) {
+            if ((await isAvailable(tx, m.userId, w.start, w.end)) === false) throw badRequest('slot_outside_availability', [{ path: `slots.${i}.startsAt` }]);
+          }
+          if ((await repo.overlappingHolds(tx, team.map((m) => m.userId), w.start, w.end)).length) {
+            throw conflict('slot_taken', {}, [{ path: `slots.${i}.startsAt` }]);
+          }
         }
-        if ((await repo.overlappingHolds(db, team.map((m) => m.userId), w.start, w.end)).length) {
-          throw new AppError(409, 'slot_taken', {}, [{ path: `slots.${i}.startsAt` }]);
-        }
-      }
-      await db.transaction(async (tx) => {
-        await repo.insertOffers(tx as Db, windows.map((w) => ({ caseId, startsAt: w.start, endsAt: w.end })));
+        await repo.insertOffers(tx, windows.map((w) => ({ caseId, startsAt: w.start, endsAt: w.end })));
         const requester = row.requester as { name: string; email: string };
-        await mail.queue(requester.email, row.locale as Locale, 'slotsOffered', { name: requester.name, number: row.number, url: portalUrl }, tx as Db);
+        await mail.queue(requester.email, row.locale as Locale, 'slotsOffered', { name: requester.name, number: row.number, url: portalUrl }, tx);
+        return view(tx, row);
       });
-      await audit.record(actor, { action: 'case.schedule.offer', subjectType: 'case', subjectId: caseId, details: { slots: slots.length } });
-      return view(row);
     },
 
     /** The patient (guest link) or a coordinator books an offered time for the whole team. */
     async book(actor: Actor, caseId: string, offerId: string) {
-      const p = actor.principal;
-      if (p?.kind === 'user') requireRole(actor, ...MANAGERS);
-      const row = await cases.loadVisible(actor, caseId, 'case.schedule.book');
-      const offer = await repo.findOffer(db, caseId, offerId);
-      if (!offer || offer.status !== 'offered' || offer.startsAt.getTime() <= Date.now()) throw new AppError(409, 'offer_unavailable');
-      if (row.status !== 'ready_to_schedule') throw new AppError(409, 'not_ready_to_schedule');
-      const team = await cases.team(caseId);
-      if (!team.some((m) => m.role === 'physician')) throw new AppError(409, 'team_incomplete');
-      const actorLabel = p?.kind === 'user' ? p.user.email : 'patient';
-      await guarded(
-        () =>
-        db.transaction(async (tx) => {
-          const t = tx as Db;
-          const visit = await repo.insertVisit(t, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
-          await repo.insertParticipants(t, team.map((m) => ({ visitId: visit.id, userId: m.userId, role: m.role, startsAt: offer.startsAt, endsAt: offer.endsAt })));
-          await repo.settleOffers(t, caseId, offer.id);
-          await cases.advance(t, row, 'scheduled', actorLabel);
-          await notify(t, row, visit, 'booked');
-        }),
+      try {
+        return await gate.run(actor, 'visit.book', caseId, async ({ tx, subject: row, audit }) => {
+          audit.details = { offerId };
+          const offer = await repo.findOffer(tx, caseId, offerId);
+          if (!offer || offer.status !== 'offered' || offer.startsAt.getTime() <= Date.now()) throw conflict('offer_unavailable');
+          if (row.status !== 'ready_to_schedule') throw conflict('not_ready_to_schedule');
+          const team = await cases.team(caseId, tx);
+          if (!team.some((m) => m.role === 'physician')) throw conflict('team_incomplete');
+          const visit = await repo.insertVisit(tx, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
+          await repo.insertParticipants(tx, team.map((m) => ({ visitId: visit.id, userId: m.userId, role: m.role, startsAt: offer.startsAt, endsAt: offer.endsAt })));
+          await repo.settleOffers(tx, caseId, offer.id);
+          await cases.advance(tx, row, 'scheduled', actorLabelOf(actor));
+          await notify(tx, row, visit, 'booked');
+          return view(tx, row);
+        });
+      } catch (err) {
         // Someone on the team was booked meanwhile: this time can never be taken, so it is withdrawn.
-        () => repo.withdrawOffer(db, offer.id),
-      );
-      await audit.record(actor, { action: 'case.schedule.book', subjectType: 'case', subjectId: caseId, details: { offerId } });
-      return view(row);
+        if (err instanceof DomainError && err.code === 'slot_taken') await repo.withdrawOffer(db, offerId);
+        throw err;
+      }
     },
 
     /** The patient side cannot take any offered time: coordinators are told, with the note. */
-    async requestOtherTimes(actor: Actor, caseId: string, note: string) {
-      if (actor.principal?.kind !== 'guest') throw notFound();
-      const row = await cases.loadVisible(actor, caseId, 'case.schedule.other_times');
-      await cases.notifyCoordinators(row, 'otherTimesRequested', { note: note || '—' });
-      await audit.record(actor, { action: 'case.schedule.other_times', subjectType: 'case', subjectId: caseId });
-    },
-
-    async setVideo(actor: Actor, visitId: string, provider: VideoProvider, joinUrl: string) {
-      const { visit, row } = await loadVisit(actor, visitId);
-      await db.transaction(async (tx) => {
-        const updated = await repo.updateVisit(tx as Db, visitId, { provider, joinUrl, sequence: visit.sequence + 1 });
-        await notify(tx as Db, row, updated, 'changed');
+    requestOtherTimes(actor: Actor, caseId: string, note: string) {
+      return gate.run(actor, 'schedule.other_times', caseId, async ({ tx, subject: row }) => {
+        await cases.notifyCoordinators(row, 'otherTimesRequested', { note: note || '—' }, tx);
       });
-      await audit.record(actor, { action: 'visit.video', subjectType: 'visit', subjectId: visitId, details: { provider } });
-      return view(row);
     },
 
-    async reschedule(actor: Actor, visitId: string, slot: { startsAt: string; minutes: number }) {
-      const { visit, row } = await loadVisit(actor, visitId);
-      const start = new Date(slot.startsAt);
-      const end = new Date(start.getTime() + slot.minutes * 60_000);
-      for (const m of (await cases.team(row.id)).filter((x) => x.role === 'physician')) {
-        if ((await isAvailable(m.userId, start, end)) === false) throw badRequest('slot_outside_availability', [{ path: 'startsAt' }]);
-      }
-      await guarded(() =>
-        db.transaction(async (tx) => {
-          const updated = await repo.updateVisit(tx as Db, visitId, { startsAt: start, endsAt: end, sequence: visit.sequence + 1 });
-          await repo.moveParticipants(tx as Db, visitId, start, end);
-          await notify(tx as Db, row, updated, 'changed');
-        }),
-      );
-      await audit.record(actor, { action: 'visit.reschedule', subjectType: 'visit', subjectId: visitId });
-      return view(row);
-    },
-
-    async cancel(actor: Actor, visitId: string, reason: string) {
-      const { visit, row } = await loadVisit(actor, visitId);
-      const p = requireRole(actor, ...MANAGERS);
-      await db.transaction(async (tx) => {
-        const t = tx as Db;
-        const cancelled = await repo.updateVisit(t, visitId, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
-        await notify(t, row, cancelled, 'cancelled');
-        await repo.releaseParticipants(t, visitId);
-        await repo.withdrawOffers(t, row.id);
-        await cases.advance(t, row, 'ready_to_schedule', p.user.email, reason);
+    setVideo(actor: Actor, visitId: string, provider: VideoProvider, joinUrl: string) {
+      return changeVisit(actor, 'visit.update', visitId, async (tx, visit, row) => {
+        const updated = await repo.updateVisit(tx, visitId, { provider, joinUrl, sequence: visit.sequence + 1 });
+        await notify(tx, row, updated, 'changed');
+        return view(tx, row);
       });
-      await audit.record(actor, { action: 'visit.cancel', subjectType: 'visit', subjectId: visitId });
-      return view(row);
+    },
+
+    reschedule(actor: Actor, visitId: string, slot: { startsAt: string; minutes: number }) {
+      return changeVisit(actor, 'visit.reschedule', visitId, async (tx, visit, row) => {
+        const start = new Date(slot.startsAt);
+        const end = new Date(start.getTime() + slot.minutes * 60_000);
+        for (const m of (await cases.team(row.id, tx)).filter((x) => x.role === 'physician')) {
+          if ((await isAvailable(tx, m.userId, start, end)) === false) throw badRequest('slot_outside_availability', [{ path: 'startsAt' }]);
+        }
+        const updated = await repo.updateVisit(tx, visitId, { startsAt: start, endsAt: end, sequence: visit.sequence + 1 });
+        await repo.moveParticipants(tx, visitId, start, end);
+        await notify(tx, row, updated, 'changed');
+        return view(tx, row);
+      });
+    },
+
+    cancel(actor: Actor, visitId: string, reason: string) {
+      return changeVisit(actor, 'visit.cancel', visitId, async (tx, visit, row) => {
+        const cancelled = await repo.updateVisit(tx, visitId, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
+        await notify(tx, row, cancelled, 'cancelled');
+        await repo.releaseParticipants(tx, visitId);
+        await repo.withdrawOffers(tx, row.id);
+        await cases.advance(tx, row, 'ready_to_schedule', actorLabelOf(actor), reason);
+        return view(tx, row);
+      });
     },
   };
 }

@@ -1,7 +1,6 @@
 import { and, asc, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { escapeLike, pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import { institutions, users } from '../db/schema.ts';
-import { escapeLike } from '../audit/repo.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -39,16 +38,17 @@ export async function findUserWithInstitution(db: Db, id: string) {
   return row ?? null;
 }
 
-export async function insertUser(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
-  const [inserted] = await db.insert(users).values(row).returning();
-  return inserted;
+/** Inserts a user, or returns null when the e-mail address is taken (case-insensitively). */
+export async function insertUser(db: Db, row: typeof users.$inferInsert): Promise<UserRow | null> {
+  try {
+    return await transaction(db, async (sp) => (await sp.insert(users).values(row).returning())[0]);
+  } catch (err) {
+    if (pgErrorCode(err) === UNIQUE_VIOLATION) return null;
+    throw err;
+  }
 }
 
 export async function updateUser(db: Db, id: string, patch: Partial<typeof users.$inferInsert>): Promise<void> {
   await db.update(users).set(patch).where(eq(users.id, id));
 }
 
-export async function emailExists(db: Db, email: string): Promise<boolean> {
-  const [row] = await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
-  return !!row;
-}

@@ -185,7 +185,7 @@ export const en = {
     action: 'What',
     subject: 'Record',
     outcome: 'Result',
-    outcomes: { allowed: 'Allowed', denied: 'Denied' },
+    outcomes: { allowed: 'Allowed', denied: 'Denied', failed: 'Failed' },
     anyOutcome: 'Any result',
     ip: 'From',
     from: 'From date',

@@ -186,7 +186,7 @@ export const ja: Catalog = {
     action: '操作',
     subject: '対象',
     outcome: '結果',
-    outcomes: { allowed: '許可', denied: '拒否' },
+    outcomes: { allowed: '許可', denied: '拒否', failed: '失敗' },
     anyOutcome: 'すべての結果',
     ip: '接続元',
     from: '開始日',

@@ -186,7 +186,7 @@ export const zhCN: Catalog = {
     action: '操作',
     subject: '对象',
     outcome: '结果',
-    outcomes: { allowed: '允许', denied: '拒绝' },
+    outcomes: { allowed: '允许', denied: '拒绝', failed: '失败' },
     anyOutcome: '全部结果',
     ip: '来源',
     from: '开始日期',

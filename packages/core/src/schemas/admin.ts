@@ -101,7 +101,7 @@ export const outboxMessage = z
 export const outboxQuery = paging.extend({ status: z.enum(OUTBOX_STATUSES).optional() });
 export const outboxList = pageOf(outboxMessage).extend({ smtpConfigured: z.boolean() });
 
-export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const;
+export const AUDIT_OUTCOMES = ['allowed', 'denied', 'failed'] as const;
 export const auditEvent = z
   .object({
     id: z.number().int(),

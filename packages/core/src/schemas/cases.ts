@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACTIONS, type Action } from '../policy.ts';
 import { LOCALES } from '../i18n/locales.ts';
 import {
   CASE_STATUSES,
@@ -177,7 +178,8 @@ export const caseDetail = caseSummary
     screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
     /** What the caller may do next; the UI shows only these. */
-    allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean() }),
+    /** What the caller may do, from the policy table: `actions` names them; the UI never re-derives them. */
+    allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean(), actions: z.array(z.enum(ACTIONS as [Action, ...Action[]])) }),
   })
   .meta({ id: 'CaseDetail' });
 

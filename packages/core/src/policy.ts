@@ -1,0 +1,175 @@
+import type { GuestScope, Role } from './roles.ts';
+import { TEAM_ROLES } from './cases.ts';
+
+/**
+ * The one access policy. Every action a caller can take is named here once, with the principals
+ * who may take it and how it is audited. The server's gate decides every request from this table
+ * (and writes the audit event in the same transaction as the work), lists filter with the same
+ * rules in SQL, the case reply's "what you may do" is computed from it, and a test walks it
+ * against the real routes.
+ */
+
+/** Who may take an action; a principal matching any rule of the action is allowed. */
+export type Rule =
+  /** Anyone, signed in or not (sign-in, the public request form, reference data). */
+  | { anyone: true }
+  /** A caller without credentials (the public form); staff are matched by their own rules. */
+  | { anonymous: true }
+  /** Any signed-in user (staff or integration token). */
+  | { signedIn: true }
+  /** A user holding one of these roles. */
+  | { roles: readonly Role[] }
+  /** A member of the subject case's team, in one of these team roles. */
+  | { team: readonly Role[] }
+  /** A partner institution member whose institution is the subject case's. */
+  | { institution: true }
+  /** A guest link of this scope whose subject is the subject case. */
+  | { guest: GuestScope }
+  /** A user of one of these roles acting on their own record (their availability). */
+  | { self: readonly Role[] };
+
+/** What an action acts on; `case` and `visit` subjects are loaded so team and institution rules can be decided. */
+export type SubjectKind = 'none' | 'case' | 'visit' | 'user' | 'institution' | 'api_token' | 'settings' | 'consent_version' | 'outbox';
+
+/**
+ * `write`: changes something; one audit event in the same transaction as the change.
+ * `read`: reads patient or security data; one audit event per read.
+ * `none`: reference data and the caller's own profile; not audited (sign-in and its steps are
+ * audited by the auth service itself, with what the step decided).
+ */
+export type AuditMode = 'write' | 'read' | 'none';
+
+export interface ActionPolicy {
+  subject: SubjectKind;
+  audit: AuditMode;
+  allow: readonly Rule[];
+}
+
+const MANAGERS: readonly Role[] = ['admin', 'coordinator'];
+const ADMIN: readonly Role[] = ['admin'];
+const manage = <S extends SubjectKind>(subject: S) => ({ subject, audit: 'write' as const, allow: [{ roles: MANAGERS }] });
+const admin = <S extends SubjectKind, M extends AuditMode = 'write'>(subject: S, audit: M = 'write' as M) => ({ subject, audit, allow: [{ roles: ADMIN }] });
+/** Everyone who may see a case: managers, its team, its partner institution and its patient's portal link. */
+const CASE_READERS: readonly Rule[] = [{ roles: MANAGERS }, { team: TEAM_ROLES }, { institution: true }, { guest: 'case_portal' }];
+
+export const POLICY = {
+  // Sign-in and the caller's own profile
+  'auth.sign_in': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  'auth.totp': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  'auth.sign_out': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  'auth.password_reset': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  'me.read': { subject: 'none', audit: 'none', allow: [{ signedIn: true }] },
+  'me.update': { subject: 'none', audit: 'write', allow: [{ signedIn: true }] },
+
+  // Reference data anyone may read
+  'health.read': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  'reference.read': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+
+  // Administration
+  'institution.list': { subject: 'none', audit: 'none', allow: [{ signedIn: true }] },
+  'institution.create': admin('institution'),
+  'institution.update': admin('institution'),
+  'user.list': admin('none', 'read'),
+  'user.create': admin('user'),
+  'user.update': admin('user'),
+  'token.list': admin('none', 'read'),
+  'token.create': admin('api_token'),
+  'token.revoke': admin('api_token'),
+  'outbox.read': admin('outbox', 'read'),
+  'audit.read': admin('none', 'read'),
+  'consent.publish': admin('consent_version'),
+  'settings.read': { subject: 'settings', audit: 'none', allow: [{ signedIn: true }] },
+  'settings.edit': admin('settings'),
+  'staff.list': { subject: 'none', audit: 'none', allow: [{ roles: MANAGERS }] },
+
+  // Cases
+  'case.create': { subject: 'case', audit: 'write', allow: [{ anonymous: true }, { roles: [...MANAGERS, 'partner'] }] },
+  'case.list': { subject: 'none', audit: 'read', allow: CASE_READERS.filter((r) => !('guest' in r)) },
+  'case.read': { subject: 'case', audit: 'read', allow: CASE_READERS },
+  'case.transition': manage('case'),
+  'case.screen': manage('case'),
+  'case.documents': manage('case'),
+  'case.assign_team': manage('case'),
+  'case.fee': manage('case'),
+  'case.messages_read': { subject: 'case', audit: 'read', allow: CASE_READERS },
+  'case.message': { subject: 'case', audit: 'write', allow: CASE_READERS },
+  'consent.withdraw': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+  'guest_links.create': manage('case'),
+  'guest_links.revoke': manage('case'),
+
+  // Scheduling
+  'schedule.read': { subject: 'case', audit: 'read', allow: CASE_READERS },
+  'schedule.offer': manage('case'),
+  'schedule.other_times': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+  'visit.book': { subject: 'case', audit: 'write', allow: [{ roles: MANAGERS }, { guest: 'case_portal' }] },
+  'visit.update': manage('visit'),
+  'visit.reschedule': manage('visit'),
+  'visit.cancel': manage('visit'),
+  'availability.read': { subject: 'user', audit: 'none', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
+  'availability.edit': { subject: 'user', audit: 'write', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
+} as const satisfies Record<string, ActionPolicy>;
+
+export type Action = keyof typeof POLICY;
+export const ACTIONS = Object.keys(POLICY) as Action[];
+
+/** Who is asking, as far as the policy cares. */
+export type PolicyPrincipal =
+  | { kind: 'user'; userId: string; role: Role; institutionId: string | null }
+  | { kind: 'guest'; scope: GuestScope; subjectId: string }
+  | null;
+
+/** What the policy needs to know of the subject: the case it belongs to, and the caller's place in it. */
+export interface PolicySubject {
+  /** The case (of a case or visit subject). */
+  caseId?: string;
+  caseInstitutionId?: string | null;
+  /** The caller's role on the case's team, if they are on it. */
+  teamRole?: Role | null;
+  /** The user a user subject is (availability). */
+  userId?: string;
+}
+
+function matches(rule: Rule, p: PolicyPrincipal, s: PolicySubject): boolean {
+  if ('anyone' in rule) return true;
+  if ('anonymous' in rule) return p === null;
+  if (p === null) return false;
+  if ('guest' in rule) return p.kind === 'guest' && p.scope === rule.guest && !!s.caseId && p.subjectId === s.caseId;
+  if (p.kind !== 'user') return false;
+  if ('signedIn' in rule) return true;
+  if ('roles' in rule) return rule.roles.includes(p.role);
+  if ('team' in rule) return !!s.teamRole && rule.team.includes(s.teamRole);
+  if ('institution' in rule) return p.role === 'partner' && !!p.institutionId && s.caseInstitutionId === p.institutionId;
+  if ('self' in rule) return rule.self.includes(p.role) && !!s.userId && s.userId === p.userId;
+  return false;
+}
+
+/** Whether the principal may take the action on the subject. Pure: the same answer on server and client. */
+export function decide(action: Action, p: PolicyPrincipal, s: PolicySubject = {}): boolean {
+  return (POLICY[action].allow as readonly Rule[]).some((rule) => matches(rule, p, s));
+}
+
+/** The actions on a case (or its visit) the principal may take: the reply's "what you may do". */
+export function caseActions(p: PolicyPrincipal, s: PolicySubject): Action[] {
+  return ACTIONS.filter((a) => (POLICY[a].subject === 'case' || POLICY[a].subject === 'visit') && a !== 'case.create' && decide(a, p, s));
+}
+
+/**
+ * How a list is narrowed for a user, from the same rules: every case (a role rule matches), or
+ * the cases of their team and/or of their institution. Null: the user may list nothing.
+ */
+export type CaseScope =
+  | { all: true }
+  | { all: false; team: { userId: string; roles: readonly Role[] } | null; institutionId: string | null };
+export function caseScope(action: Action, p: PolicyPrincipal): CaseScope | null {
+  if (p?.kind !== 'user') return null;
+  let team: { userId: string; roles: readonly Role[] } | null = null;
+  let institutionId: string | null = null;
+  for (const rule of POLICY[action].allow as readonly Rule[]) {
+    if ('anyone' in rule || 'signedIn' in rule || ('roles' in rule && rule.roles.includes(p.role))) return { all: true };
+    if ('team' in rule) team = { userId: p.userId, roles: rule.team };
+    if ('institution' in rule && p.role === 'partner' && p.institutionId) institutionId = p.institutionId;
+  }
+  // A team rule matches only members: someone who can never be on a team (an analyst) lists nothing.
+  if (team && !team.roles.includes(p.role)) team = null;
+  return team || institutionId ? { all: false, team, institutionId } : null;
+}
