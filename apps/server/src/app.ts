@@ -14,6 +14,8 @@ import { createServices, type Services } from './services.ts';
 import { requestContext } from './http/context.ts';
 import { installErrorHandler, installNotFoundHandler } from './http/error-handler.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { route } from './http/route.ts';
+import { CONTRACTS } from '@kakehashi/core';
 import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
@@ -130,13 +132,15 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Kakehashi API', version: VERSION, description: 'Remote second opinions and case conferences.' },
+      servers: [{ url: config.publicUrl, description: 'This server' }],
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (kh_…) or a guest link token (kg.…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'The session cookie set by sign-in' },
+          csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session’s CSRF token (from sign-in or GET /me), sent with every write made with the session cookie' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (kh_…), acting as the user it was issued for' },
+          guest: { type: 'http', scheme: 'bearer', description: 'A guest link token (kg.…) from a portal link: one case, for the patient side' },
         },
       },
-      security: [{ session: [] }, { bearer: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -153,7 +157,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { db });
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      route(api, CONTRACTS.getOpenApi, async () => app.swagger());
       await api.register(authRoutes, { services, secureCookies: config.publicUrl.startsWith('https:') });
       await api.register(institutionRoutes, { services });
       await api.register(userRoutes, { services });

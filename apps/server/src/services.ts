@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import { createAuditService } from './audit/service.ts';
+import { createAuditLogService, createAuditService } from './audit/service.ts';
 import { createCaseService } from './cases/service.ts';
 import { createCaseSettingsService } from './cases/settings.ts';
 import { createTriageService } from './cases/triage.ts';
@@ -30,13 +30,14 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
       },
     },
   });
-  const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
+  const mail = createMailService(db, { gate, smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   const cases = createCaseService({ db, config, gate, mail, guestLinks });
   const institutions = createInstitutionService({ gate });
   return {
     audit,
+    auditLog: createAuditLogService({ gate, audit }),
     gate,
     mail,
     auth,

@@ -7,3 +7,4 @@ export * from './cases.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
 export * from './policy.ts';
+export * from './contracts.ts';

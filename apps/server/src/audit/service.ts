@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Db } from '../db/client.ts';
 import { transaction } from '../db/client.ts';
 import { actorLabel, type Actor } from '../auth/principal.ts';
+import type { Gate } from '../access/gate.ts';
 import { auditKey, checkpointMac, eventDigest, GENESIS_HASH, sealHash } from './chain.ts';
 import * as repo from './repo.ts';
 
@@ -219,5 +220,18 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
     },
 
     checkpoint: readCheckpoint,
+  };
+}
+
+/** What administrators do with the log through the API: each search is itself audited, through the gate. */
+export function createAuditLogService(deps: { gate: Gate<unknown>; audit: AuditService }) {
+  const { gate, audit } = deps;
+  return {
+    search(actor: Actor, f: repo.AuditFilter) {
+      return gate.run(actor, 'audit.read', null, async ({ tx, audit: event }) => {
+        event.details = { ...f };
+        return audit.search(f, tx);
+      });
+    },
   };
 }

@@ -1,5 +1,7 @@
 import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
+import type { Gate } from '../access/gate.ts';
+import type { Actor } from '../auth/principal.ts';
 import { cancelPending, insertMessage, listMessages, type OutboxRow } from './repo.ts';
 import { renderEmail, type TemplateName } from './templates.ts';
 
@@ -15,7 +17,7 @@ export interface QueueOptions {
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
-export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQueued?: () => void }) {
+export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfigured: boolean; onQueued?: () => void }) {
   return {
     smtpConfigured: opts.smtpConfigured,
 
@@ -38,7 +40,13 @@ export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQue
 
     cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
 
-    /** The outbox for an administrator (messages name patients: the gate audits the read). */
-    list: (tx: Db, f: { status?: OutboxRow['status']; page: number; pageSize: number }) => listMessages(tx, f),
+    /** The outbox for an administrator (messages name patients: the read is audited). */
+    list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
+      return opts.gate.run(actor, 'outbox.read', null, async ({ tx, audit }) => {
+        const found = await listMessages(tx, f);
+        audit.details = { ...f, results: found.items.length };
+        return found;
+      });
+    },
   };
 }
