@@ -70,24 +70,27 @@ export async function claimTotpStep(db: Db, userId: string, step: number): Promi
 
 // Rate limits
 
-/** Counts one hit in a fixed window; returns the count in the window and when the window ends. */
+/**
+ * Counts one hit in a fixed window, atomically (concurrent hits each get their own count); returns
+ * the count in the window, when the window ends, and the window's start, which `releaseRateLimit` needs.
+ */
 export async function hitRateLimit(db: Db, key: string, windowSeconds: number) {
   const result = await db.execute(sql`
     insert into rate_limits (key, window_start, count) values (${key}, now(), 1)
     on conflict (key) do update set
       count = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then 1 else rate_limits.count + 1 end,
       window_start = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then now() else rate_limits.window_start end
-    returning count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left`);
-  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
-  return { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) };
+    returning count, window_start::text as window_start,
+      extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left`);
+  const [row] = rowsOf<{ count: number; window_start: string; seconds_left: number }>(result);
+  return { count: Number(row.count), windowStart: row.window_start, secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) };
 }
 
-export async function peekRateLimit(db: Db, key: string, windowSeconds: number) {
-  const result = await db.execute(sql`
-    select count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left
-    from rate_limits where key = ${key} and window_start >= now() - make_interval(secs => ${windowSeconds})`);
-  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
-  return row ? { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) } : { count: 0, secondsLeft: 0 };
+/** Gives back one hit counted by `hitRateLimit`, unless its window has since been replaced by a new one. */
+export async function releaseRateLimit(db: Db, key: string, windowStart: string): Promise<void> {
+  await db.execute(sql`
+    update rate_limits set count = count - 1
+    where key = ${key} and window_start = ${windowStart}::timestamptz and count > 0`);
 }
 
 export async function clearRateLimit(db: Db, key: string): Promise<void> {

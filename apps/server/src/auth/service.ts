@@ -10,6 +10,7 @@ import { translator, isLocale } from '../http/i18n.ts';
 import { randomToken, seal, sha256, unseal } from './crypto.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Actor, Principal, SessionUser } from './principal.ts';
+import { reserveAttempt } from './rate-limit.ts';
 import * as repo from './repo.ts';
 
 const ACTIVE_HOURS = 12;
@@ -78,15 +79,32 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     return repo.claimTotpStep(db, user.id, step);
   }
 
-  /** Counts a failed second step like a failed password, so codes cannot be guessed. */
-  async function failTotp(session: ResolvedSession, actor: Actor, action: string): Promise<never> {
-    const hit = await repo.hitRateLimit(db, `account:${session.user.email.toLowerCase()}`, WINDOW_SECONDS);
-    await audit.record(actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
-    if (hit.count > ACCOUNT_LIMIT) {
+  /**
+   * Counts a second-step attempt before its code is checked, so codes cannot be guessed, not even by
+   * a burst of concurrent requests; a correct code gives its attempt back.
+   */
+  async function checkSecondStep(
+    session: ResolvedSession,
+    actor: Actor,
+    action: string,
+    user: repo.UserRow | null,
+    sealedSecret: string | null,
+    code: string,
+  ): Promise<repo.UserRow> {
+    const denied = (details?: Record<string, unknown>) =>
+      audit.record(actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id, details });
+    const attempt = await reserveAttempt(db, [{ key: `account:${session.user.email.toLowerCase()}`, max: ACCOUNT_LIMIT, windowSeconds: WINDOW_SECONDS }]);
+    if (!attempt.ok) {
       await repo.deleteSession(db, session.id);
-      throw rateLimited(hit.secondsLeft);
+      await denied({ reason: 'rate_limited' });
+      throw rateLimited(attempt.secondsLeft);
     }
-    throw badRequest('totp_invalid');
+    if (!user || !(await checkTotp(user, sealedSecret, code))) {
+      await denied();
+      throw badRequest('totp_invalid');
+    }
+    await attempt.release();
+    return user;
   }
 
   async function promote(session: ResolvedSession, user: repo.UserRow, actor: Actor) {
@@ -102,18 +120,18 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     async signIn(actor: Actor, email: string, password: string, previousSessionId?: string) {
       const accountKey = `account:${email.toLowerCase()}`;
       const addressKey = `address:${actor.ip ?? 'unknown'}`;
-      // Only failures count: a whole hospital behind one address signs in many times a day.
-      const address = await repo.peekRateLimit(db, addressKey, WINDOW_SECONDS);
-      const account = await repo.peekRateLimit(db, accountKey, WINDOW_SECONDS);
-      if (address.count >= ADDRESS_LIMIT || account.count >= ACCOUNT_LIMIT) {
+      // Counted before the password is checked, so concurrent attempts cannot all slip under the limit.
+      const attempt = await reserveAttempt(db, [
+        { key: addressKey, max: ADDRESS_LIMIT, windowSeconds: WINDOW_SECONDS },
+        { key: accountKey, max: ACCOUNT_LIMIT, windowSeconds: WINDOW_SECONDS },
+      ]);
+      if (!attempt.ok) {
         await audit.record(actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
-        throw rateLimited(Math.max(address.count >= ADDRESS_LIMIT ? address.secondsLeft : 0, account.count >= ACCOUNT_LIMIT ? account.secondsLeft : 0));
+        throw rateLimited(attempt.secondsLeft);
       }
       const user = await repo.findUserByEmail(db, email);
       const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
       if (!user || !passwordOk || user.disabledAt) {
-        await repo.hitRateLimit(db, accountKey, WINDOW_SECONDS);
-        await repo.hitRateLimit(db, addressKey, WINDOW_SECONDS);
         await audit.record(actor, {
           action: 'auth.sign_in',
           outcome: 'denied',
@@ -124,7 +142,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
         });
         throw invalidCredentials();
       }
-      await repo.clearRateLimit(db, accountKey);
+      // Only failures stay counted: a whole hospital behind one address signs in many times a day.
+      await attempt.release();
       if (previousSessionId) await repo.deleteSession(db, previousSessionId);
       const next = nextStep(user);
       const session = await newSession(user, next, actor);
@@ -155,9 +174,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     async verifyTotp(session: ResolvedSession, actor: Actor, code: string) {
       if (session.state !== 'totp') throw badRequest('totp_invalid');
-      const user = await repo.findUserById(db, session.user.id);
-      if (!user || !(await checkTotp(user, user.totpSecret, code))) return failTotp(session, actor, 'auth.totp_verify');
-      await repo.clearRateLimit(db, `account:${user.email.toLowerCase()}`);
+      const found = await repo.findUserById(db, session.user.id);
+      const user = await checkSecondStep(session, actor, 'auth.totp_verify', found, found?.totpSecret ?? null, code);
       await audit.record(actor, { action: 'auth.totp_verify', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
     },
@@ -175,7 +193,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     async confirmEnrolment(session: ResolvedSession, actor: Actor, code: string) {
       const user = await repo.findUserById(db, session.user.id);
       if (!user || user.totpEnabledAt) throw new AppError(409, 'totp_already_enabled');
-      if (!(await checkTotp(user, user.totpPendingSecret, code))) return failTotp(session, actor, 'auth.totp_enrol');
+      await checkSecondStep(session, actor, 'auth.totp_enrol', user, user.totpPendingSecret, code);
       await repo.setUserFields(db, user.id, { totpSecret: user.totpPendingSecret, totpPendingSecret: null, totpEnabledAt: new Date() });
       await audit.record(actor, { action: 'auth.totp_enrol', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
