@@ -93,8 +93,25 @@ export async function releaseRateLimit(db: Db, key: string, windowStart: string)
     where key = ${key} and window_start = ${windowStart}::timestamptz and count > 0`);
 }
 
-export async function clearRateLimit(db: Db, key: string): Promise<void> {
-  await db.execute(sql`delete from rate_limits where key = ${key}`);
+/** Removes the counts under `keys` and under every key starting with `prefix`. */
+export async function clearRateLimits(db: Db, keys: string[], prefix: string): Promise<void> {
+  await db.execute(sql`delete from rate_limits where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) or left(key, ${prefix.length}) = ${prefix}`);
+}
+
+/**
+ * Records that something happened now under `key` (kept in rate_limits, which housekeeping empties of
+ * rows older than a day): `isRateKeyRecent` asks whether it happened within the last seconds.
+ */
+export async function touchRateKey(db: Db, key: string): Promise<void> {
+  await db.execute(sql`
+    insert into rate_limits (key, window_start, count) values (${key}, now(), 1)
+    on conflict (key) do update set window_start = now(), count = 1`);
+}
+
+export async function isRateKeyRecent(db: Db, key: string, seconds: number): Promise<boolean> {
+  const result = await db.execute(sql`
+    select 1 from rate_limits where key = ${key} and window_start >= now() - make_interval(secs => ${seconds})`);
+  return rowsOf(result).length > 0;
 }
 
 // Password tokens (reset and invitation links)

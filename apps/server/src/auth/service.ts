@@ -18,10 +18,24 @@ const IDLE_MINUTES = 120;
 const PENDING_MINUTES = 10;
 const RESET_MINUTES = 60;
 const INVITE_HOURS = 72;
-/** Failed sign-ins allowed per account and per address in each window. */
-const ACCOUNT_LIMIT = 5;
+/**
+ * Failed sign-ins allowed in each window of WINDOW_SECONDS. An account is locked per (account, address)
+ * pair, so whoever guesses from one address locks only that address out, never the real user at hers.
+ */
+const PAIR_LIMIT = 5;
+/** Per address across accounts: one address cannot try many accounts (a hospital's staff share one). */
 const ADDRESS_LIMIT = 30;
+/**
+ * Per account across addresses, against guessing spread over many addresses: ten addresses' worth of
+ * PAIR_LIMIT, far above what a person mistypes, and not applied from an address where the account
+ * signed in within KNOWN_ADDRESS_SECONDS, so an attack from elsewhere does not lock her out at her own.
+ */
+const ACCOUNT_CEILING = 50;
 const WINDOW_SECONDS = 15 * 60;
+/** How long an address where the account signed in counts as hers (rate-limit rows are kept a day). */
+const KNOWN_ADDRESS_SECONDS = 24 * 3600;
+/** Second-step codes allowed per account in each window: only someone with the password can spend them. */
+const SECOND_STEP_LIMIT = 5;
 const TOTP_SEAL = 'totp-secret';
 
 export type SessionState = repo.SessionRow['state'];
@@ -93,7 +107,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
   ): Promise<repo.UserRow> {
     const denied = (details?: Record<string, unknown>) =>
       audit.record(actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id, details });
-    const attempt = await reserveAttempt(db, [{ key: `account:${session.user.email.toLowerCase()}`, max: ACCOUNT_LIMIT, windowSeconds: WINDOW_SECONDS }]);
+    const attempt = await reserveAttempt(db, [{ key: `totp:${session.user.id}`, max: SECOND_STEP_LIMIT, windowSeconds: WINDOW_SECONDS }]);
     if (!attempt.ok) {
       await repo.deleteSession(db, session.id);
       await denied({ reason: 'rate_limited' });
@@ -118,12 +132,15 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     /** Checks the password; `previousSessionId` (a half-finished sign-in in this browser) is replaced. */
     async signIn(actor: Actor, email: string, password: string, previousSessionId?: string) {
-      const accountKey = `account:${email.toLowerCase()}`;
-      const addressKey = `address:${actor.ip ?? 'unknown'}`;
+      const account = email.toLowerCase();
+      const address = actor.ip ?? 'unknown';
+      const knownKey = `known-address:${account}|${address}`;
+      const known = await repo.isRateKeyRecent(db, knownKey, KNOWN_ADDRESS_SECONDS);
       // Counted before the password is checked, so concurrent attempts cannot all slip under the limit.
       const attempt = await reserveAttempt(db, [
-        { key: addressKey, max: ADDRESS_LIMIT, windowSeconds: WINDOW_SECONDS },
-        { key: accountKey, max: ACCOUNT_LIMIT, windowSeconds: WINDOW_SECONDS },
+        { key: `address:${address}`, max: ADDRESS_LIMIT, windowSeconds: WINDOW_SECONDS },
+        { key: `account-address:${account}|${address}`, max: PAIR_LIMIT, windowSeconds: WINDOW_SECONDS },
+        ...(known ? [] : [{ key: `account:${account}`, max: ACCOUNT_CEILING, windowSeconds: WINDOW_SECONDS }]),
       ]);
       if (!attempt.ok) {
         await audit.record(actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
@@ -144,6 +161,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       }
       // Only failures stay counted: a whole hospital behind one address signs in many times a day.
       await attempt.release();
+      await repo.touchRateKey(db, knownKey);
       if (previousSessionId) await repo.deleteSession(db, previousSessionId);
       const next = nextStep(user);
       const session = await newSession(user, next, actor);
@@ -248,7 +266,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       await repo.setUserFields(db, used.userId, { passwordHash: await hashPassword(password) });
       // Whoever knew the old password is signed out everywhere.
       await repo.deleteUserSessions(db, used.userId);
-      await repo.clearRateLimit(db, `account:${(await repo.findUserById(db, used.userId))!.email.toLowerCase()}`);
+      const account = (await repo.findUserById(db, used.userId))!.email.toLowerCase();
+      await repo.clearRateLimits(db, [`account:${account}`, `totp:${used.userId}`], `account-address:${account}|`);
       await audit.record(actor, { action: 'auth.password_reset', subjectType: 'user', subjectId: used.userId, details: { purpose: used.purpose } });
     },
 
