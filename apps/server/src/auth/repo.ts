@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { apiTokens, guestLinks, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
+import { apiTokens, guestLinks, institutions, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -24,9 +24,10 @@ export async function insertSession(db: Db, row: typeof sessions.$inferInsert): 
 
 export async function findLiveSession(db: Db, id: string) {
   const [row] = await db
-    .select({ session: sessions, user: users })
+    .select({ session: sessions, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
   return row ?? null;
 }
@@ -41,6 +42,18 @@ export async function deleteSession(db: Db, id: string): Promise<void> {
 
 export async function deleteUserSessions(db: Db, userId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.userId, userId));
+}
+
+/** Ends every session of the members of one institution (it was disabled). */
+export async function deleteInstitutionSessions(db: Db, institutionId: string): Promise<void> {
+  await db.delete(sessions).where(inArray(sessions.userId, db.select({ id: users.id }).from(users).where(eq(users.institutionId, institutionId))));
+}
+
+/** Whether a user's institution, if any, is disabled: its members are then cut off. */
+export async function isInstitutionDisabled(db: Db, institutionId: string | null): Promise<boolean> {
+  if (!institutionId) return false;
+  const [row] = await db.select({ disabledAt: institutions.disabledAt }).from(institutions).where(eq(institutions.id, institutionId));
+  return !!row?.disabledAt;
 }
 
 /** Removes what can no longer be used: expired sessions and links, rate-limit windows long past. */
@@ -139,9 +152,10 @@ export async function insertApiToken(db: Db, row: typeof apiTokens.$inferInsert)
 
 export async function findApiTokenByHash(db: Db, tokenHash: string) {
   const [row] = await db
-    .select({ token: apiTokens, user: users })
+    .select({ token: apiTokens, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
   return row ?? null;
 }

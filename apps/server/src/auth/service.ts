@@ -148,14 +148,15 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       }
       const user = await repo.findUserByEmail(db, email);
       const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
-      if (!user || !passwordOk || user.disabledAt) {
+      const disabled = !!user && (!!user.disabledAt || (await repo.isInstitutionDisabled(db, user.institutionId)));
+      if (!user || !passwordOk || disabled) {
         await audit.record(actor, {
           action: 'auth.sign_in',
           outcome: 'denied',
           actorLabel: email,
           subjectType: user ? 'user' : undefined,
           subjectId: user?.id,
-          details: { reason: !user ? 'unknown_account' : user.disabledAt ? 'disabled' : 'wrong_password' },
+          details: { reason: !user ? 'unknown_account' : disabled ? 'disabled' : 'wrong_password' },
         });
         throw invalidCredentials();
       }
@@ -172,11 +173,11 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       return { ...session, next: next === 'active' ? ('done' as const) : next };
     },
 
-    /** The session behind a cookie, or null when it is unknown, expired, idle too long or its user disabled. */
+    /** The session behind a cookie, or null when it is unknown, expired, idle too long, or its user or their institution disabled. */
     async resolveSession(token: string): Promise<ResolvedSession | null> {
       const id = sha256(token);
       const row = await repo.findLiveSession(db, id);
-      if (!row || row.user.disabledAt) return null;
+      if (!row || row.user.disabledAt || row.institutionDisabledAt) return null;
       const { session, user } = row;
       if (session.state === 'active' && Date.now() - session.lastSeenAt.getTime() > IDLE_MINUTES * 60_000) {
         await repo.deleteSession(db, id);

@@ -3,6 +3,7 @@ import type { createInstitutionBody, updateInstitutionBody } from '@kakehashi/co
 import type { Db } from '../db/client.ts';
 import type { AuditService } from '../audit/service.ts';
 import { requireRole, requireUser } from '../auth/policy.ts';
+import { deleteInstitutionSessions } from '../auth/repo.ts';
 import type { Actor } from '../auth/principal.ts';
 import { notFound } from '../http/errors.ts';
 import * as repo from './repo.ts';
@@ -41,6 +42,8 @@ export function createInstitutionService(deps: { db: Db; audit: AuditService }) 
       const patch = { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) };
       const row = Object.keys(patch).length ? await repo.updateInstitution(db, id, patch) : await repo.findInstitution(db, id);
       if (!row) throw notFound();
+      // Its members are cut off at once; resolving a session or token checks the institution too.
+      if (disabled) await deleteInstitutionSessions(db, id);
       await audit.record(actor, { action: 'institution.update', subjectType: 'institution', subjectId: id, details: { fields: Object.keys(input) } });
       return view(row);
     },
