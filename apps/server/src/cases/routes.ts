@@ -37,7 +37,8 @@ export const caseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       // The public form cannot name an institution; only staff can.
       const body = actor.principal ? req.body : { ...req.body, institutionId: undefined };
       const result = await cases.submit(actor, body);
-      return reply.status(result.created ? 201 : 200).send({ id: result.case.id, number: result.case.number, portalUrl: result.portal.url });
+      const { case: created, portal } = result;
+      return reply.status(result.created ? 201 : 200).send({ number: created.number, ...(portal ? { id: created.id, portalUrl: portal.url } : {}) });
     },
   );
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import {
   CASE_TRANSITIONS,
@@ -75,6 +76,21 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
 
+  /**
+   * A submission id sent again. The id is no credential: whoever learns it may post anything with it,
+   * so only the same request (the same person's retry) gets the portal link again; anything else gets
+   * the case number alone, which the requester already has, and nothing is changed.
+   */
+  async function repeated(row: repo.CaseRow, input: RequestInput, institutionId: string | null) {
+    // Through JSON, as the stored copy went, so absent and undefined fields compare alike.
+    const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+    const same = isDeepStrictEqual(
+      plain([row.requester, row.patient, row.medical, row.preferredDates, row.consentVersionId, row.consentAcceptedBy, row.institutionId]),
+      plain([input.requester, input.patient, input.medical, input.preferredDates, input.consent.versionId, input.consent.acceptedBy, institutionId]),
+    );
+    return { case: row, portal: same ? await portalLink(row.id, null) : null, created: false };
+  }
+
   async function detail(actor: Actor, row: repo.CaseRow): Promise<z.output<typeof caseDetail>> {
     const isGuest = actor.principal?.kind === 'guest';
     const manage = !isGuest && actor.principal?.kind === 'user' && (MANAGERS as readonly string[]).includes(actor.principal.user.role);
@@ -149,7 +165,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       }
 
       const existing = await repo.findCaseBySubmission(db, input.submissionId);
-      if (existing) return { case: existing, portal: await portalLink(existing.id, null), created: false };
+      if (existing) return repeated(existing, input, institutionId);
 
       if (!(await repo.findDepartment(db, input.medical.department))) throw badRequest('department_not_found', [{ path: 'medical.department' }]);
       if (!(await repo.findConsentVersion(db, input.consent.versionId))) throw badRequest('consent_version_not_found', [{ path: 'consent.versionId' }]);
@@ -186,10 +202,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
           if (again) return null;
           throw err;
         });
-      if (!created) {
-        const again = (await repo.findCaseBySubmission(db, input.submissionId))!;
-        return { case: again, portal: await portalLink(again.id, null), created: false };
-      }
+      if (!created) return repeated((await repo.findCaseBySubmission(db, input.submissionId))!, input, institutionId);
       const portal = await portalLink(created.id, p?.kind === 'user' ? p.user.id : null);
       await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', {
         name: input.requester.name,

@@ -76,7 +76,8 @@ export const caseRequestBody = z.object({
   consent: z.object({ versionId: z.uuid(), accepted: z.literal(true, { error: 'validation.consentRequired' }), acceptedBy: required(200) }),
 });
 
-export const caseCreated = z.object({ id: z.uuid(), number: z.string(), portalUrl: z.string() });
+/** A submission id sent again with another body gets the case number alone (the id is no credential). */
+export const caseCreated = z.object({ id: z.uuid().optional(), number: z.string(), portalUrl: z.string().optional() });
 
 export const caseListQuery = paging.extend({
   status: z.enum(CASE_STATUSES).optional(),
