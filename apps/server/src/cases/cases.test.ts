@@ -78,7 +78,7 @@ describe('the public request form', () => {
     expect(await countCases()).toBe(before);
   });
 
-  it('refuses invalid dates, an unknown department or consent version, and a filled honeypot', async () => {
+  it('refuses invalid dates and an unknown department or consent version', async () => {
     const before = await countCases();
     const future = new Date(Date.now() + 86_400_000 * 400).toISOString().slice(0, 10);
     const bad = await submit(
@@ -100,8 +100,24 @@ describe('the public request form', () => {
     expect(dept.json().error.code).toBe('department_not_found');
     const consent = await submit(request({ consent: { versionId: '00000000-0000-4000-8000-000000000000', accepted: true, acceptedBy: 'X' } }));
     expect(consent.json().error.code).toBe('consent_version_not_found');
-    expect((await submit(request({ website: 'http://spam.example.org' }))).statusCode).toBe(400);
     expect(await countCases()).toBe(before);
+  });
+
+  it('answers a bot that fills the hidden field as if its request were accepted, and keeps nothing', async () => {
+    const before = await countCases();
+    const mailsBefore = (await outbox(t)).length;
+    const real = await submit(request());
+    const bot = await submit(request({ website: 'http://spam.example.org', requester: { ...request().requester, email: 'bot@example.org' } }));
+    expect(bot.statusCode).toBe(real.statusCode);
+    expect(Object.keys(bot.json()).sort()).toEqual(Object.keys(real.json()).sort());
+    expect(bot.json().number).toMatch(new RegExp(`^SO-${new Date().getUTCFullYear()}-\\d{4}$`));
+    expect(bot.json().portalUrl).toMatch(/^https:\/\/kakehashi\.example\.org\/portal#kg\./);
+    expect(JSON.stringify(bot.json())).not.toContain('website');
+    expect(await countCases()).toBe(before + 1);
+    expect((await outbox(t)).length).toBe(mailsBefore + 1);
+    expect((await outbox(t)).some((m) => m.toAddress === 'bot@example.org')).toBe(false);
+    // The fake link opens nothing.
+    expect((await asGuest(tokenOf(bot.json().portalUrl), '/api/v1/portal/case')).statusCode).toBe(401);
   });
 
   it('limits requests from one address', async () => {

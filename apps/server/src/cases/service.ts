@@ -1,3 +1,4 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import {
@@ -76,6 +77,14 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
 
+  /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
+  function decoy() {
+    const exp = Math.floor(Date.now() / 1000) + PORTAL_LINK_DAYS * 86_400;
+    const number = `SO-${new Date().getUTCFullYear()}-${String(randomInt(1, 10_000)).padStart(4, '0')}`;
+    const token = `kg.${randomUUID()}.${exp}.${randomBytes(32).toString('base64url')}`;
+    return { case: { id: randomUUID(), number }, portal: { url: `${config.publicUrl}/portal#${token}` }, created: true };
+  }
+
   /**
    * A submission id sent again. The id is no credential: whoever learns it may post anything with it,
    * so only the same request (the same person's retry) gets the portal link again; anything else gets
@@ -148,11 +157,12 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
     async submit(actor: Actor, input: RequestInput) {
       const p = actor.principal;
       if (p?.kind === 'guest') throw notFound();
-      if (input.website) throw badRequest('validation_failed', [{ path: 'website' }]);
       if (!p) {
         const hit = await hitRateLimit(db, `case-request:${actor.ip ?? 'unknown'}`, 3600);
         if (hit.count > PUBLIC_REQUESTS_PER_HOUR) throw rateLimited(hit.secondsLeft);
       }
+      // A bot filled the hidden field: it is told nothing that would teach it to leave the field empty.
+      if (input.website) return decoy();
       // Partners submit for their own institution; coordinators may name one; the public none.
       let institutionId: string | null = null;
       if (p?.kind === 'user') {

@@ -67,8 +67,11 @@ export const medical = z.object({
 export const caseRequestBody = z.object({
   /** Made by the form once; sending it again returns the same case instead of a second one. */
   submissionId: z.uuid(),
-  /** Honeypot: hidden from people, filled by bots. Must stay empty. */
-  website: z.string().max(0).optional(),
+  /**
+   * Honeypot: hidden from people, filled by bots. Any value is valid here, so the answer does not name
+   * the field; the server answers a filled one as if accepted and keeps nothing.
+   */
+  website: z.string().max(2000).optional(),
   requester,
   patient,
   medical,
