@@ -34,7 +34,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   const cases = createCaseService({ db, config, gate, mail, guestLinks });
-  const institutions = createInstitutionService({ gate });
+  const institutions = createInstitutionService({ gate, auth });
   return {
     audit,
     auditLog: createAuditLogService({ gate, audit }),

@@ -39,7 +39,7 @@ describe('sign-in', () => {
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['email', 'password']);
   });
 
-  it('locks an account after five failures, even for the right password, and says for how long', async () => {
+  it('locks an account at one address after five failures, even for the right password, and says for how long', async () => {
     const nurse = await t.user();
     const c = new Client(t.app, { 'accept-language': 'en' });
     for (let i = 0; i < 5; i++) expect((await c.post(SIGN_IN, { email: nurse.email, password: 'wrong' })).status).toBe(401);
@@ -50,6 +50,32 @@ describe('sign-in', () => {
     // Another account from the same address is not affected.
     const other = await t.user();
     expect((await c.post(SIGN_IN, { email: other.email, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('does not let five failures from elsewhere lock the real user out of her own address', async () => {
+    const nurse = await t.user();
+    const attacker = (password: string) =>
+      t.app.inject({ method: 'POST', url: SIGN_IN, remoteAddress: '203.0.113.66', payload: { email: nurse.email, password } });
+    for (let i = 0; i < 5; i++) expect((await attacker('guess')).statusCode).toBe(401);
+    expect((await attacker(PASSWORD)).statusCode).toBe(429);
+    const own = await t.app.inject({ method: 'POST', url: SIGN_IN, remoteAddress: '198.51.100.80', payload: { email: nurse.email, password: PASSWORD } });
+    expect(own.statusCode).toBe(200);
+  });
+
+  it('slows guessing spread over many addresses down to a ceiling per account, but not from an address she signed in from', async () => {
+    const nurse = await t.user();
+    const from = (ip: string, password: string) =>
+      t.app.inject({ method: 'POST', url: SIGN_IN, remoteAddress: ip, payload: { email: nurse.email, password } });
+    expect((await from('198.51.100.81', PASSWORD)).statusCode).toBe(200);
+    // Fifty guesses, five from each of ten addresses: none of them reaches its own limit.
+    for (let a = 0; a < 10; a++) {
+      const statuses = await Promise.all(Array.from({ length: 5 }, () => from(`203.0.113.${100 + a}`, 'guess')));
+      expect(statuses.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 401]);
+    }
+    const elsewhere = await from('203.0.113.120', PASSWORD);
+    expect(elsewhere.statusCode).toBe(429);
+    expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(800);
+    expect((await from('198.51.100.81', PASSWORD)).statusCode).toBe(200);
   });
 
   it('limits attempts per address across accounts', async () => {
@@ -174,6 +200,12 @@ describe('password reset', () => {
     const token = /reset-password\?token=([\w-]+)/.exec(message.bodyText)![1];
     expect(message.bodyText).toContain('https://kakehashi.example.org/reset-password?token=');
 
+    // Locked out at one address; the reset lifts the lock.
+    const fromLocked = (password: string) =>
+      t.app.inject({ method: 'POST', url: SIGN_IN, remoteAddress: '203.0.113.77', payload: { email: nurse.email, password } });
+    for (let i = 0; i < 5; i++) await fromLocked('guess');
+    expect((await fromLocked(PASSWORD)).statusCode).toBe(429);
+
     const weak = await anon.post('/api/v1/auth/password-reset/confirm', { token, password: 'short' });
     expect(weak.status).toBe(400);
     expect(weak.body.error.details[0].path).toBe('password');
@@ -185,6 +217,7 @@ describe('password reset', () => {
     expect((await old.get('/api/v1/me')).status).toBe(401);
     expect((await new Client(t.app).post(SIGN_IN, { email: nurse.email, password: PASSWORD })).status).toBe(401);
     expect((await new Client(t.app).post(SIGN_IN, { email: nurse.email, password: 'a brand new passphrase' })).status).toBe(200);
+    expect((await fromLocked('a brand new passphrase')).statusCode).toBe(200);
   });
 });
 

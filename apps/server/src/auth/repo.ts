@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { apiTokens, guestLinks, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
+import { apiTokens, guestLinks, institutions, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -24,9 +24,10 @@ export async function insertSession(db: Db, row: typeof sessions.$inferInsert): 
 
 export async function findLiveSession(db: Db, id: string) {
   const [row] = await db
-    .select({ session: sessions, user: users })
+    .select({ session: sessions, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
   return row ?? null;
 }
@@ -41,6 +42,18 @@ export async function deleteSession(db: Db, id: string): Promise<void> {
 
 export async function deleteUserSessions(db: Db, userId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.userId, userId));
+}
+
+/** Ends every session of the members of one institution (it was disabled). */
+export async function deleteInstitutionSessions(db: Db, institutionId: string): Promise<void> {
+  await db.delete(sessions).where(inArray(sessions.userId, db.select({ id: users.id }).from(users).where(eq(users.institutionId, institutionId))));
+}
+
+/** Whether a user's institution, if any, is disabled: its members are then cut off. */
+export async function isInstitutionDisabled(db: Db, institutionId: string | null): Promise<boolean> {
+  if (!institutionId) return false;
+  const [row] = await db.select({ disabledAt: institutions.disabledAt }).from(institutions).where(eq(institutions.id, institutionId));
+  return !!row?.disabledAt;
 }
 
 /** Removes what can no longer be used: expired sessions and links, rate-limit windows long past. */
@@ -70,28 +83,48 @@ export async function claimTotpStep(db: Db, userId: string, step: number): Promi
 
 // Rate limits
 
-/** Counts one hit in a fixed window; returns the count in the window and when the window ends. */
+/**
+ * Counts one hit in a fixed window, atomically (concurrent hits each get their own count); returns
+ * the count in the window, when the window ends, and the window's start, which `releaseRateLimit` needs.
+ */
 export async function hitRateLimit(db: Db, key: string, windowSeconds: number) {
   const result = await db.execute(sql`
     insert into rate_limits (key, window_start, count) values (${key}, now(), 1)
     on conflict (key) do update set
       count = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then 1 else rate_limits.count + 1 end,
       window_start = case when rate_limits.window_start < now() - make_interval(secs => ${windowSeconds}) then now() else rate_limits.window_start end
-    returning count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left`);
-  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
-  return { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) };
+    returning count, window_start::text as window_start,
+      extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left`);
+  const [row] = rowsOf<{ count: number; window_start: string; seconds_left: number }>(result);
+  return { count: Number(row.count), windowStart: row.window_start, secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) };
 }
 
-export async function peekRateLimit(db: Db, key: string, windowSeconds: number) {
+/** Gives back one hit counted by `hitRateLimit`, unless its window has since been replaced by a new one. */
+export async function releaseRateLimit(db: Db, key: string, windowStart: string): Promise<void> {
+  await db.execute(sql`
+    update rate_limits set count = count - 1
+    where key = ${key} and window_start = ${windowStart}::timestamptz and count > 0`);
+}
+
+/** Removes the counts under `keys` and under every key starting with `prefix`. */
+export async function clearRateLimits(db: Db, keys: string[], prefix: string): Promise<void> {
+  await db.execute(sql`delete from rate_limits where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) or left(key, ${prefix.length}) = ${prefix}`);
+}
+
+/**
+ * Records that something happened now under `key` (kept in rate_limits, which housekeeping empties of
+ * rows older than a day): `isRateKeyRecent` asks whether it happened within the last seconds.
+ */
+export async function touchRateKey(db: Db, key: string): Promise<void> {
+  await db.execute(sql`
+    insert into rate_limits (key, window_start, count) values (${key}, now(), 1)
+    on conflict (key) do update set window_start = now(), count = 1`);
+}
+
+export async function isRateKeyRecent(db: Db, key: string, seconds: number): Promise<boolean> {
   const result = await db.execute(sql`
-    select count, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as seconds_left
-    from rate_limits where key = ${key} and window_start >= now() - make_interval(secs => ${windowSeconds})`);
-  const [row] = rowsOf<{ count: number; seconds_left: number }>(result);
-  return row ? { count: Number(row.count), secondsLeft: Math.max(1, Math.ceil(Number(row.seconds_left))) } : { count: 0, secondsLeft: 0 };
-}
-
-export async function clearRateLimit(db: Db, key: string): Promise<void> {
-  await db.execute(sql`delete from rate_limits where key = ${key}`);
+    select 1 from rate_limits where key = ${key} and window_start >= now() - make_interval(secs => ${seconds})`);
+  return rowsOf(result).length > 0;
 }
 
 // Password tokens (reset and invitation links)
@@ -119,9 +152,10 @@ export async function insertApiToken(db: Db, row: typeof apiTokens.$inferInsert)
 
 export async function findApiTokenByHash(db: Db, tokenHash: string) {
   const [row] = await db
-    .select({ token: apiTokens, user: users })
+    .select({ token: apiTokens, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
   return row ?? null;
 }

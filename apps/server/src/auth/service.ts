@@ -10,6 +10,7 @@ import { translator, isLocale } from '../http/i18n.ts';
 import { randomToken, seal, sha256, unseal } from './crypto.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Actor, Principal, SessionUser } from './principal.ts';
+import { reserveAttempt } from './rate-limit.ts';
 import * as repo from './repo.ts';
 
 const ACTIVE_HOURS = 12;
@@ -17,10 +18,24 @@ const IDLE_MINUTES = 120;
 const PENDING_MINUTES = 10;
 const RESET_MINUTES = 60;
 const INVITE_HOURS = 72;
-/** Failed sign-ins allowed per account and per address in each window. */
-const ACCOUNT_LIMIT = 5;
+/**
+ * Failed sign-ins allowed in each window of WINDOW_SECONDS. An account is locked per (account, address)
+ * pair, so whoever guesses from one address locks only that address out, never the real user at hers.
+ */
+const PAIR_LIMIT = 5;
+/** Per address across accounts: one address cannot try many accounts (a hospital's staff share one). */
 const ADDRESS_LIMIT = 30;
+/**
+ * Per account across addresses, against guessing spread over many addresses: ten addresses' worth of
+ * PAIR_LIMIT, far above what a person mistypes, and not applied from an address where the account
+ * signed in within KNOWN_ADDRESS_SECONDS, so an attack from elsewhere does not lock her out at her own.
+ */
+const ACCOUNT_CEILING = 50;
 const WINDOW_SECONDS = 15 * 60;
+/** How long an address where the account signed in counts as hers (rate-limit rows are kept a day). */
+const KNOWN_ADDRESS_SECONDS = 24 * 3600;
+/** Second-step codes allowed per account in each window: only someone with the password can spend them. */
+const SECOND_STEP_LIMIT = 5;
 const TOTP_SEAL = 'totp-secret';
 
 export type SessionState = repo.SessionRow['state'];
@@ -78,15 +93,32 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     return repo.claimTotpStep(db, user.id, step);
   }
 
-  /** Counts a failed second step like a failed password, so codes cannot be guessed. */
-  async function failTotp(session: ResolvedSession, actor: Actor, action: string): Promise<never> {
-    const hit = await repo.hitRateLimit(db, `account:${session.user.email.toLowerCase()}`, WINDOW_SECONDS);
-    await audit.record(db, actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id });
-    if (hit.count > ACCOUNT_LIMIT) {
+  /**
+   * Counts a second-step attempt before its code is checked, so codes cannot be guessed, not even by
+   * a burst of concurrent requests; a correct code gives its attempt back.
+   */
+  async function checkSecondStep(
+    session: ResolvedSession,
+    actor: Actor,
+    action: string,
+    user: repo.UserRow | null,
+    sealedSecret: string | null,
+    code: string,
+  ): Promise<repo.UserRow> {
+    const denied = (details?: Record<string, unknown>) =>
+      audit.record(db, actor, { action, outcome: 'denied', actorLabel: session.user.email, subjectType: 'user', subjectId: session.user.id, details });
+    const attempt = await reserveAttempt(db, [{ key: `totp:${session.user.id}`, max: SECOND_STEP_LIMIT, windowSeconds: WINDOW_SECONDS }]);
+    if (!attempt.ok) {
       await repo.deleteSession(db, session.id);
-      throw rateLimited(hit.secondsLeft);
+      await denied({ reason: 'rate_limited' });
+      throw rateLimited(attempt.secondsLeft);
     }
-    throw badRequest('totp_invalid');
+    if (!user || !(await checkTotp(user, sealedSecret, code))) {
+      await denied();
+      throw badRequest('totp_invalid');
+    }
+    await attempt.release();
+    return user;
   }
 
   async function promote(session: ResolvedSession, user: repo.UserRow, actor: Actor) {
@@ -100,31 +132,37 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     /** Checks the password; `previousSessionId` (a half-finished sign-in in this browser) is replaced. */
     async signIn(actor: Actor, email: string, password: string, previousSessionId?: string) {
-      const accountKey = `account:${email.toLowerCase()}`;
-      const addressKey = `address:${actor.ip ?? 'unknown'}`;
-      // Only failures count: a whole hospital behind one address signs in many times a day.
-      const address = await repo.peekRateLimit(db, addressKey, WINDOW_SECONDS);
-      const account = await repo.peekRateLimit(db, accountKey, WINDOW_SECONDS);
-      if (address.count >= ADDRESS_LIMIT || account.count >= ACCOUNT_LIMIT) {
+      const account = email.toLowerCase();
+      const address = actor.ip ?? 'unknown';
+      const knownKey = `known-address:${account}|${address}`;
+      const known = await repo.isRateKeyRecent(db, knownKey, KNOWN_ADDRESS_SECONDS);
+      // Counted before the password is checked, so concurrent attempts cannot all slip under the limit.
+      const attempt = await reserveAttempt(db, [
+        { key: `address:${address}`, max: ADDRESS_LIMIT, windowSeconds: WINDOW_SECONDS },
+        { key: `account-address:${account}|${address}`, max: PAIR_LIMIT, windowSeconds: WINDOW_SECONDS },
+        ...(known ? [] : [{ key: `account:${account}`, max: ACCOUNT_CEILING, windowSeconds: WINDOW_SECONDS }]),
+      ]);
+      if (!attempt.ok) {
         await audit.record(db, actor, { action: 'auth.sign_in', outcome: 'denied', actorLabel: email, details: { reason: 'rate_limited' } });
-        throw rateLimited(Math.max(address.count >= ADDRESS_LIMIT ? address.secondsLeft : 0, account.count >= ACCOUNT_LIMIT ? account.secondsLeft : 0));
+        throw rateLimited(attempt.secondsLeft);
       }
       const user = await repo.findUserByEmail(db, email);
       const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
-      if (!user || !passwordOk || user.disabledAt) {
-        await repo.hitRateLimit(db, accountKey, WINDOW_SECONDS);
-        await repo.hitRateLimit(db, addressKey, WINDOW_SECONDS);
+      const disabled = !!user && (!!user.disabledAt || (await repo.isInstitutionDisabled(db, user.institutionId)));
+      if (!user || !passwordOk || disabled) {
         await audit.record(db, actor, {
           action: 'auth.sign_in',
           outcome: 'denied',
           actorLabel: email,
           subjectType: user ? 'user' : undefined,
           subjectId: user?.id,
-          details: { reason: !user ? 'unknown_account' : user.disabledAt ? 'disabled' : 'wrong_password' },
+          details: { reason: !user ? 'unknown_account' : disabled ? 'disabled' : 'wrong_password' },
         });
         throw invalidCredentials();
       }
-      await repo.clearRateLimit(db, accountKey);
+      // Only failures stay counted: a whole hospital behind one address signs in many times a day.
+      await attempt.release();
+      await repo.touchRateKey(db, knownKey);
       if (previousSessionId) await repo.deleteSession(db, previousSessionId);
       const next = nextStep(user);
       const session = await newSession(user, next, actor);
@@ -136,11 +174,11 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       return { ...session, next: next === 'active' ? ('done' as const) : next };
     },
 
-    /** The session behind a cookie, or null when it is unknown, expired, idle too long or its user disabled. */
+    /** The session behind a cookie, or null when it is unknown, expired, idle too long, or its user or their institution disabled. */
     async resolveSession(token: string): Promise<ResolvedSession | null> {
       const id = sha256(token);
       const row = await repo.findLiveSession(db, id);
-      if (!row || row.user.disabledAt) return null;
+      if (!row || row.user.disabledAt || row.institutionDisabledAt) return null;
       const { session, user } = row;
       if (session.state === 'active' && Date.now() - session.lastSeenAt.getTime() > IDLE_MINUTES * 60_000) {
         await repo.deleteSession(db, id);
@@ -156,9 +194,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     async verifyTotp(session: ResolvedSession, actor: Actor, code: string) {
       if (session.state !== 'totp') throw badRequest('totp_invalid');
-      const user = await repo.findUserById(db, session.user.id);
-      if (!user || !(await checkTotp(user, user.totpSecret, code))) return failTotp(session, actor, 'auth.totp_verify');
-      await repo.clearRateLimit(db, `account:${user.email.toLowerCase()}`);
+      const found = await repo.findUserById(db, session.user.id);
+      const user = await checkSecondStep(session, actor, 'auth.totp_verify', found, found?.totpSecret ?? null, code);
       await audit.record(db, actor, { action: 'auth.totp_verify', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
     },
@@ -176,7 +213,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
     async confirmEnrolment(session: ResolvedSession, actor: Actor, code: string) {
       const user = await repo.findUserById(db, session.user.id);
       if (!user || user.totpEnabledAt) throw conflict('totp_already_enabled');
-      if (!(await checkTotp(user, user.totpPendingSecret, code))) return failTotp(session, actor, 'auth.totp_enrol');
+      await checkSecondStep(session, actor, 'auth.totp_enrol', user, user.totpPendingSecret, code);
       await repo.setUserFields(db, user.id, { totpSecret: user.totpPendingSecret, totpPendingSecret: null, totpEnabledAt: new Date() });
       await audit.record(db, actor, { action: 'auth.totp_enrol', actorLabel: user.email, subjectType: 'user', subjectId: user.id });
       return promote(session, user, actor);
@@ -231,7 +268,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       await repo.setUserFields(db, used.userId, { passwordHash: await hashPassword(password) });
       // Whoever knew the old password is signed out everywhere.
       await repo.deleteUserSessions(db, used.userId);
-      await repo.clearRateLimit(db, `account:${(await repo.findUserById(db, used.userId))!.email.toLowerCase()}`);
+      const account = (await repo.findUserById(db, used.userId))!.email.toLowerCase();
+      await repo.clearRateLimits(db, [`account:${account}`, `totp:${used.userId}`], `account-address:${account}|`);
       await audit.record(db, actor, { action: 'auth.password_reset', subjectType: 'user', subjectId: used.userId, details: { purpose: used.purpose } });
     },
 
@@ -239,6 +277,9 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
 
     /** Signs a user out everywhere (disabled, role changed, second step reset). */
     endSessions: (userId: string, tx: Db = db) => repo.deleteUserSessions(tx, userId),
+
+    /** Signs out every member of an institution (it was disabled). */
+    endInstitutionSessions: (institutionId: string, tx: Db = db) => repo.deleteInstitutionSessions(tx, institutionId),
 
     principalOf(session: ResolvedSession): Principal {
       return { kind: 'user', via: 'session', sessionId: session.id, csrfToken: session.csrfToken, user: session.user };

@@ -59,11 +59,11 @@ export function createApiTokenService(deps: { db: Db; gate: Gate<unknown> }) {
         return view((await repo.findApiToken(tx, id))!);
       });
     },
-    /** The user behind a bearer token, or null. */
+    /** The user behind a bearer token, or null (also when the user or their institution is disabled). */
     async resolve(secret: string) {
       if (!secret.startsWith(API_TOKEN_PREFIX)) return null;
       const row = await repo.findApiTokenByHash(db, sha256(secret));
-      if (!row || row.user.disabledAt) return null;
+      if (!row || row.user.disabledAt || row.institutionDisabledAt) return null;
       if (!row.token.lastUsedAt || Date.now() - row.token.lastUsedAt.getTime() > 60_000) await repo.touchApiToken(db, row.token.id);
       return row;
     },

@@ -11,6 +11,8 @@ const submit = (body: unknown, headers: Record<string, string> = {}, remoteAddre
   t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: body as object, headers, remoteAddress });
 const asGuest = (token: string, url: string) => t.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 const tokenOf = (portalUrl: string) => portalUrl.split('#')[1];
+const countGuestLinks = async (caseId: string) =>
+  Number(((await t.db.execute(sql`select count(*)::int as n from guest_links where subject_id = ${caseId}`)) as unknown as { rows: { n: number }[] }).rows[0].n);
 const countCases = async () =>
   Number(((await t.db.execute(sql`select count(*)::int as n from cases`)) as unknown as { rows: { n: number }[] }).rows[0].n);
 
@@ -46,8 +48,26 @@ describe('the public request form', () => {
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 201]);
     expect(c.statusCode).toBe(200);
     expect(new Set([a.json().number, b.json().number, c.json().number]).size).toBe(1);
+    // The same person's retry: the portal link again.
+    expect(c.json().portalUrl).toMatch(/^https:\/\/kakehashi\.example\.org\/portal#kg\./);
     expect(await countCases()).toBe(before + 1);
     expect((await outbox(t)).filter((m) => m.bodyText.includes(a.json().number))).toHaveLength(1);
+  });
+
+  it('answers a known submission id with another body by the case number alone, for the public and for staff', async () => {
+    const { submissionId } = request();
+    const { id, number } = (await submit(request({ submissionId }))).json();
+    const linksBefore = await countGuestLinks(id);
+    const stranger = await submit(request({ submissionId, requester: { ...request().requester, email: 'someone.else@example.org' } }));
+    expect(stranger.statusCode).toBe(200);
+    expect(stranger.json()).toEqual({ number });
+    const coordinator = await t.user({ role: 'coordinator' });
+    const staff = new Client(t.app);
+    await staff.signIn(coordinator.email);
+    const fromStaff = await staff.post('/api/v1/cases', request({ submissionId, website: undefined, patient: { ...request().patient, nameNative: '李 测试' } }));
+    expect(fromStaff.status).toBe(200);
+    expect(fromStaff.body).toEqual({ number });
+    expect(await countGuestLinks(id)).toBe(linksBefore);
   });
 
   it('refuses a request without consent, with a translated message, and keeps nothing', async () => {
@@ -58,7 +78,7 @@ describe('the public request form', () => {
     expect(await countCases()).toBe(before);
   });
 
-  it('refuses invalid dates, an unknown department or consent version, and a filled honeypot', async () => {
+  it('refuses invalid dates and an unknown department or consent version', async () => {
     const before = await countCases();
     const future = new Date(Date.now() + 86_400_000 * 400).toISOString().slice(0, 10);
     const bad = await submit(
@@ -80,8 +100,24 @@ describe('the public request form', () => {
     expect(dept.json().error.code).toBe('department_not_found');
     const consent = await submit(request({ consent: { versionId: '00000000-0000-4000-8000-000000000000', accepted: true, acceptedBy: 'X' } }));
     expect(consent.json().error.code).toBe('consent_version_not_found');
-    expect((await submit(request({ website: 'http://spam.example.org' }))).statusCode).toBe(400);
     expect(await countCases()).toBe(before);
+  });
+
+  it('answers a bot that fills the hidden field as if its request were accepted, and keeps nothing', async () => {
+    const before = await countCases();
+    const mailsBefore = (await outbox(t)).length;
+    const real = await submit(request());
+    const bot = await submit(request({ website: 'http://spam.example.org', requester: { ...request().requester, email: 'bot@example.org' } }));
+    expect(bot.statusCode).toBe(real.statusCode);
+    expect(Object.keys(bot.json()).sort()).toEqual(Object.keys(real.json()).sort());
+    expect(bot.json().number).toMatch(new RegExp(`^SO-${new Date().getUTCFullYear()}-\\d{4}$`));
+    expect(bot.json().portalUrl).toMatch(/^https:\/\/kakehashi\.example\.org\/portal#kg\./);
+    expect(JSON.stringify(bot.json())).not.toContain('website');
+    expect(await countCases()).toBe(before + 1);
+    expect((await outbox(t)).length).toBe(mailsBefore + 1);
+    expect((await outbox(t)).some((m) => m.toAddress === 'bot@example.org')).toBe(false);
+    // The fake link opens nothing.
+    expect((await asGuest(tokenOf(bot.json().portalUrl), '/api/v1/portal/case')).statusCode).toBe(401);
   });
 
   it('limits requests from one address', async () => {

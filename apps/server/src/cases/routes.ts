@@ -9,8 +9,8 @@ export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app
     const actor = actorOf(req);
     // The public form cannot name an institution; only staff can.
     const body = actor.principal ? req.body : { ...req.body, institutionId: undefined };
-    const result = await cases.submit(actor, body);
-    return reply.status(result.created ? 201 : 200).send({ id: result.case.id, number: result.case.number, portalUrl: result.portal.url });
+    const { case: created, portal, created: isNew } = await cases.submit(actor, body);
+    return reply.status(isNew ? 201 : 200).send({ number: created.number, ...(portal ? { id: created.id, portalUrl: portal.url } : {}) });
   });
   route(app, C.listCases, async (req) => cases.list(actorOf(req), req.query));
   route(app, C.getCase, async (req) => cases.get(actorOf(req), req.params.id));

@@ -1,3 +1,5 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import {
   CASE_TRANSITIONS,
@@ -42,6 +44,30 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy }, tx);
     // In the fragment, so the token never reaches a server log or a proxy.
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
+  }
+
+  /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
+  function decoy() {
+    const exp = Math.floor(Date.now() / 1000) + PORTAL_LINK_DAYS * 86_400;
+    const number = `SO-${new Date().getUTCFullYear()}-${String(randomInt(1, 10_000)).padStart(4, '0')}`;
+    const token = `kg.${randomUUID()}.${exp}.${randomBytes(32).toString('base64url')}`;
+    return { case: { id: randomUUID(), number }, portal: { url: `${config.publicUrl}/portal#${token}` }, created: true };
+  }
+
+  /**
+   * A submission id sent again. The id is no credential: whoever learns it may post anything with it,
+   * so only the same request (the same person's retry) gets the portal link again; anything else gets
+   * the case number alone, which the requester already has, and nothing is changed.
+   */
+  async function repeated(tx: Db, row: repo.CaseRow, input: RequestInput, institutionId: string | null, audit: { subjectId?: string; details: Record<string, unknown> }) {
+    // Through JSON, as the stored copy went, so absent and undefined fields compare alike.
+    const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+    const same = isDeepStrictEqual(
+      plain([row.requester, row.patient, row.medical, row.preferredDates, row.consentVersionId, row.consentAcceptedBy, row.institutionId]),
+      plain([input.requester, input.patient, input.medical, input.preferredDates, input.consent.versionId, input.consent.acceptedBy, institutionId]),
+    );
+    Object.assign(audit, { subjectId: row.id, details: { number: row.number, repeated: true, sameRequest: same } });
+    return { case: row, portal: same ? await portalLink(tx, row.id, null) : null, created: false };
   }
 
   /** The case as the caller may see it, read in the caller's transaction; `facts` say what they may do. */
@@ -115,11 +141,12 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     /** A request from the public form (actor without principal) or staff on a patient's behalf. */
     async submit(actor: Actor, input: RequestInput) {
       const p = actor.principal;
-      if (input.website) throw badRequest('validation_failed', [{ path: 'website' }]);
       if (!p) {
         const hit = await hitRateLimit(db, `case-request:${actor.ip ?? 'unknown'}`, 3600);
         if (hit.count > PUBLIC_REQUESTS_PER_HOUR) throw rateLimited(hit.secondsLeft);
       }
+      // A bot filled the hidden field: it is told nothing that would teach it to leave the field empty.
+      if (input.website) return decoy();
       return gate.run(actor, 'case.create', null, async ({ tx, audit }) => {
         // Partners submit for their own institution; coordinators may name one; the public none.
         let institutionId: string | null = null;
@@ -132,10 +159,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         }
         const createdBy = p?.kind === 'user' ? p.user.id : null;
         const existing = await repo.findCaseBySubmission(tx, input.submissionId);
-        if (existing) {
-          Object.assign(audit, { subjectId: existing.id, details: { number: existing.number, repeated: true } });
-          return { case: existing, portal: await portalLink(tx, existing.id, null), created: false };
-        }
+        if (existing) return repeated(tx, existing, input, institutionId, audit);
         if (!(await repo.findDepartment(tx, input.medical.department))) throw badRequest('department_not_found', [{ path: 'medical.department' }]);
         if (!(await repo.findConsentVersion(tx, input.consent.versionId))) throw badRequest('consent_version_not_found', [{ path: 'consent.versionId' }]);
 
@@ -161,9 +185,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         });
         if (!created) {
           // The same form sent twice at once: the unique submission id let the other one through.
-          const again = (await repo.findCaseBySubmission(tx, input.submissionId))!;
-          Object.assign(audit, { subjectId: again.id, details: { number: again.number, repeated: true } });
-          return { case: again, portal: await portalLink(tx, again.id, null), created: false };
+          return repeated(tx, (await repo.findCaseBySubmission(tx, input.submissionId))!, input, institutionId, audit);
         }
         await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
         const portal = await portalLink(tx, created.id, createdBy);

@@ -4,7 +4,7 @@ import type { Actor, Principal } from '../auth/principal.ts';
 import type { AuthService, ResolvedSession } from '../auth/service.ts';
 import type { ApiTokenService } from '../auth/tokens.ts';
 import { GUEST_TOKEN_PREFIX, type GuestLinkService } from '../auth/guest-links.ts';
-import { hitRateLimit } from '../auth/repo.ts';
+import { reserveAttempt } from '../auth/rate-limit.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, guestLinkInvalid, rateLimited, unauthenticated } from '../errors.ts';
 import { requestLocale } from './i18n.ts';
@@ -42,12 +42,12 @@ export const requestContext = fp(async function requestContext(
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer) {
       if (bearer.startsWith(GUEST_TOKEN_PREFIX)) {
+        // Counted before the link is checked, so a burst of guesses cannot all be tried; a good link gives it back.
+        const attempt = await reserveAttempt(opts.db, [{ key: `guest:${req.ip}`, max: GUEST_FAILURES, windowSeconds: GUEST_WINDOW_SECONDS }]);
+        if (!attempt.ok) throw rateLimited(attempt.secondsLeft);
         const grant = await opts.guestLinks.resolve(bearer);
-        if (!grant) {
-          const hit = await hitRateLimit(opts.db, `guest:${req.ip}`, GUEST_WINDOW_SECONDS);
-          if (hit.count > GUEST_FAILURES) throw rateLimited(hit.secondsLeft);
-          throw guestLinkInvalid();
-        }
+        if (!grant) throw guestLinkInvalid();
+        await attempt.release();
         req.principal = { kind: 'guest', linkId: grant.linkId, scope: grant.scope, subjectId: grant.subjectId };
         return;
       }

@@ -2,14 +2,15 @@ import type { z } from 'zod';
 import type { createInstitutionBody, updateInstitutionBody } from '@kakehashi/core';
 import type { Gate } from '../access/gate.ts';
 import type { Db } from '../db/client.ts';
+import type { AuthService } from '../auth/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { notFound } from '../errors.ts';
 import * as repo from './repo.ts';
 
 export type InstitutionService = ReturnType<typeof createInstitutionService>;
 
-export function createInstitutionService(deps: { gate: Gate<unknown> }) {
-  const { gate } = deps;
+export function createInstitutionService(deps: { gate: Gate<unknown>; auth: Pick<AuthService, 'endInstitutionSessions'> }) {
+  const { gate, auth } = deps;
   const view = (r: repo.InstitutionRow) => ({
     id: r.id,
     name: r.name,
@@ -41,6 +42,8 @@ export function createInstitutionService(deps: { gate: Gate<unknown> }) {
         const patch = { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) };
         const row = Object.keys(patch).length ? await repo.updateInstitution(tx, id, patch) : await repo.findInstitution(tx, id);
         if (!row) throw notFound();
+        // Its members are cut off at once; resolving a session or token checks the institution too.
+        if (disabled) await auth.endInstitutionSessions(id, tx);
         return view(row);
       });
     },

@@ -80,6 +80,32 @@ describe('institutions and users (administrator)', () => {
     expect((await admin.patch(`/api/v1/users/${nurse.id}`, { disabled: false })).body.disabled).toBe(false);
   });
 
+  it('disables a partner institution, which cuts its members off at once: sessions, API tokens and sign-in', async () => {
+    const admin = await adminClient(t);
+    const inst = (await admin.post('/api/v1/institutions', { name: 'Example Clinic To Disable (Test)', country: 'CN', kind: 'partner' })).body;
+    const member = await t.user({ role: 'partner', institutionId: inst.id });
+    const session = new Client(t.app);
+    await session.signIn(member.email);
+    const { secret } = (await admin.post('/api/v1/tokens', { userId: member.id, name: 'partner sync' })).body;
+    const withToken = () => t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } });
+    expect((await session.get('/api/v1/me')).status).toBe(200);
+    expect((await withToken()).statusCode).toBe(200);
+
+    expect((await admin.patch(`/api/v1/institutions/${inst.id}`, { disabled: true })).body.disabled).toBe(true);
+    expect((await session.get('/api/v1/me')).status).toBe(401);
+    expect((await session.get('/api/v1/cases')).status).toBe(401);
+    expect((await withToken()).statusCode).toBe(401);
+    const signIn = await new Client(t.app).post('/api/v1/auth/sign-in', { email: member.email, password: PASSWORD });
+    expect(signIn.status).toBe(401);
+    expect(signIn.body.error.code).toBe('invalid_credentials');
+
+    // Enabled again, the members come back; the ended sessions do not.
+    await admin.patch(`/api/v1/institutions/${inst.id}`, { disabled: false });
+    expect((await withToken()).statusCode).toBe(200);
+    expect((await session.get('/api/v1/me')).status).toBe(401);
+    expect((await new Client(t.app).post('/api/v1/auth/sign-in', { email: member.email, password: PASSWORD })).status).toBe(200);
+  });
+
   it('does not let an administrator disable themself or change their own role', async () => {
     const admin = await adminClient(t);
     const res = await admin.patch(`/api/v1/users/${admin.user.id}`, { disabled: true });

@@ -68,8 +68,11 @@ export const medical = z.object({
 export const caseRequestBody = z.object({
   /** Made by the form once; sending it again returns the same case instead of a second one. */
   submissionId: z.uuid(),
-  /** Honeypot: hidden from people, filled by bots. Must stay empty. */
-  website: z.string().max(0).optional(),
+  /**
+   * Honeypot: hidden from people, filled by bots. Any value is valid here, so the answer does not name
+   * the field; the server answers a filled one as if accepted and keeps nothing.
+   */
+  website: z.string().max(2000).optional(),
   requester,
   patient,
   medical,
@@ -77,7 +80,8 @@ export const caseRequestBody = z.object({
   consent: z.object({ versionId: z.uuid(), accepted: z.literal(true, { error: 'validation.consentRequired' }), acceptedBy: required(200) }),
 });
 
-export const caseCreated = z.object({ id: z.uuid(), number: z.string(), portalUrl: z.string() });
+/** A submission id sent again with another body gets the case number alone (the id is no credential). */
+export const caseCreated = z.object({ id: z.uuid().optional(), number: z.string(), portalUrl: z.string().optional() });
 
 export const caseListQuery = paging.extend({
   status: z.enum(CASE_STATUSES).optional(),

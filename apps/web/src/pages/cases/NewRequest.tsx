@@ -49,7 +49,13 @@ export function NewRequestPage() {
       ) : (
         <>
           <ErrorAlert>{institutions.error}</ErrorAlert>
-          <RequestForm side="staff" storageKey={STAFF_REQUEST_STORAGE_KEY} institution={institution} onCreated={(created) => navigate(`/cases/${created.id}`)} />
+          <RequestForm
+            side="staff"
+            storageKey={STAFF_REQUEST_STORAGE_KEY}
+            institution={institution}
+            // Without an id (the submission id came back with another request), the inbox finds the case by its number.
+            onCreated={(created) => navigate(created.id ? `/cases/${created.id}` : `/cases?q=${encodeURIComponent(created.number)}`)}
+          />
         </>
       )}
     </div>

@@ -12,7 +12,8 @@ const DONE_KEY = 'kakehashi.request.done';
 function Confirmation({ created, email, onNew }: { created: Created; email: string; onNew: () => void }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const token = tokenOfPortalUrl(created.portalUrl);
+  // No portal link when the same submission id came back with another request: the e-mail has it.
+  const token = created.portalUrl ? tokenOfPortalUrl(created.portalUrl) : null;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   return (
