@@ -46,3 +46,41 @@ describe('text PostgreSQL cannot store', () => {
     expect(screening.body.error.details).toEqual([{ path: 'rules', message: UNSTORABLE_EN }]);
   });
 });
+
+describe('dates outside 1900–2200', () => {
+  const DATE_RANGE_EN = 'Enter a date between 1900-01-01 and 2200-12-31.';
+
+  it('are refused in the audit search, where year 0000 and the day after 9999-12-31 broke the query', async () => {
+    for (const query of ['from=0000-01-01', 'to=9999-12-31', 'from=1899-12-31']) {
+      const res = await admin.get(`/api/v1/audit?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.details, query).toEqual([{ path: query.split('=')[0], message: DATE_RANGE_EN }]);
+    }
+    expect((await admin.get('/api/v1/audit?from=1900-01-01&to=2200-12-31')).status).toBe(200);
+  });
+
+  it('are refused wherever a date or a time is accepted', async () => {
+    const base = buildCaseRequest({}, consentId);
+    const birth = await submit({ ...base, patient: { ...base.patient, birthDate: '0000-01-01' } });
+    expect(birth.json().error.details).toEqual([{ path: 'patient.birthDate', message: DATE_RANGE_EN }]);
+    const preferred = await submit({ ...base, preferredDates: [{ date: '9999-12-31', note: '' }] });
+    expect(preferred.json().error.details).toEqual([{ path: 'preferredDates.0.date', message: DATE_RANGE_EN }]);
+
+    const me = (await admin.get('/api/v1/me')).body.id;
+    const dayOff = await admin.post(`/api/v1/availability/${me}/exceptions`, { date: '0000-01-01', available: false });
+    expect(dayOff.body.error.details).toEqual([{ path: 'date', message: DATE_RANGE_EN }]);
+    const institution = await admin.post('/api/v1/institutions', { name: 'Example Partner Hospital', country: 'CN', mouSignedOn: '9999-12-31' });
+    expect(institution.body.error.details).toEqual([{ path: 'mouSignedOn', message: DATE_RANGE_EN }]);
+    const offer = await admin.post(`/api/v1/cases/${crypto.randomUUID()}/offers`, { slots: [{ startsAt: '9999-12-31T10:00:00Z', minutes: 60 }] });
+    expect(offer.body.error.details).toEqual([{ path: 'slots.0.startsAt', message: DATE_RANGE_EN }]);
+    for (const res of [birth, preferred]) expect(res.statusCode).toBe(400);
+    for (const res of [dayOff, institution, offer]) expect(res.status).toBe(400);
+  });
+
+  it('keep the birth date in the past', async () => {
+    const base = buildCaseRequest({}, consentId);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const res = await submit({ ...base, patient: { ...base.patient, birthDate: tomorrow } });
+    expect(res.json().error.details).toEqual([{ path: 'patient.birthDate', message: 'The birth date must be in the past.' }]);
+  });
+});

@@ -65,6 +65,7 @@ export function fieldErrors(err: RequestValidationError, locale: Locale) {
   if (result.success) return [];
   return result.error.issues.map((issue) => ({
     path: issue.path.join('.'),
-    message: issue.message.startsWith('validation.') ? t(issue.message) : issue.message,
+    // A custom issue's params fill the message's placeholders (validation.dateRange: its limits).
+    message: issue.message.startsWith('validation.') ? t(issue.message, issue.code === 'custom' ? issue.params : undefined) : issue.message,
   }));
 }
