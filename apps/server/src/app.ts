@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { createServices, type Services } from './services.ts';
 import { requestContext } from './http/context.ts';
-import { installErrorHandler, installNotFoundHandler } from './http/error-handler.ts';
+import { installErrorHandler, installNotFoundHandler, serializeError } from './http/error-handler.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { route } from './http/route.ts';
 import { CONTRACTS } from '@kakehashi/core';
@@ -59,6 +59,8 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
     serializers: {
       req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+      // A failed query's parameters are patient data: see serializeError.
+      err: serializeError,
     },
     ...(logStream ? { stream: logStream } : {}),
   };

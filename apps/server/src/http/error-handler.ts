@@ -57,3 +57,41 @@ export function installNotFoundHandler(app: FastifyInstance, opts: { spa: boolea
     return reply.status(404).send({ error: { code: 'not_found', message: t('errors.not_found') } });
   });
 }
+
+/** Identifiers a database error carries about where it failed: names from the schema, never values. */
+const DB_ERROR_FIELDS = ['severity', 'schema', 'table', 'column', 'dataType', 'constraint', 'routine'] as const;
+
+/** A database error, or drizzle's wrapper of one, whose text quotes the statement's values. */
+const isQueryError = (err: Record<string, unknown>) =>
+  'params' in err || 'query' in err || (typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) && 'severity' in err);
+
+/**
+ * The logger's `err`: class, code, SQLSTATE, constraint and stack, but never a failed query's
+ * parameters, its text or a PostgreSQL message or `detail` (they quote the values, which here are
+ * patients' names, birth dates and diagnoses). Only known fields are kept, so a new library's
+ * error cannot bring its own along.
+ */
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (!err || typeof err !== 'object') return { type: typeof err, message: String(err), stack: '' };
+  const e = err as Record<string, unknown>;
+  const type = (err.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : null) ?? String(e.name ?? 'Error');
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  const out: SerializedError = { type, message: typeof e.message === 'string' ? e.message : '', stack };
+  if (isQueryError(e)) {
+    out.message = 'withheld: it may quote the values of the query';
+    // The first lines of the stack repeat the message: keep only the frames.
+    out.stack = [type, ...stack.split('\n').filter((line) => /^\s+at /.test(line))].join('\n');
+    for (const field of DB_ERROR_FIELDS) if (typeof e[field] === 'string') out[field] = e[field];
+  }
+  if (typeof e.code === 'string') out.code = e.code;
+  if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+  if (e.cause !== undefined && depth < 5) out.cause = serializeError(e.cause, depth + 1);
+  return out;
+}
+
+export interface SerializedError {
+  type: string;
+  message: string;
+  stack: string;
+  [field: string]: unknown;
+}

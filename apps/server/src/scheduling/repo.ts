@@ -2,16 +2,27 @@ import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import { conflict } from '../errors.ts';
 import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
+import { notFound } from '../http/errors.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
 
 // Availability
 
+/**
+ * Hours belong to a user: for someone who does not exist they are not found. Checked before the
+ * write, because an empty set of rules inserts nothing the foreign key could refuse.
+ */
+async function ensureUserExists(db: Db, userId: string) {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId));
+  if (!row) throw notFound();
+}
+
 export const listRules = (db: Db, userId: string) =>
   db.select().from(availabilityRules).where(eq(availabilityRules.userId, userId)).orderBy(asc(availabilityRules.weekday), asc(availabilityRules.startTime));
 
 export async function replaceRules(db: Db, userId: string, timeZone: string, rules: { weekday: number; start: string; end: string }[]) {
+  await ensureUserExists(db, userId);
   await db.delete(availabilityRules).where(eq(availabilityRules.userId, userId));
   if (rules.length) {
     await db.insert(availabilityRules).values(rules.map((r) => ({ userId, weekday: r.weekday, startTime: r.start, endTime: r.end, timeZone })));
@@ -22,6 +33,7 @@ export const listExceptions = (db: Db, userId: string) =>
   db.select().from(availabilityExceptions).where(eq(availabilityExceptions.userId, userId)).orderBy(asc(availabilityExceptions.date));
 
 export async function insertException(db: Db, row: typeof availabilityExceptions.$inferInsert) {
+  await ensureUserExists(db, row.userId);
   const [inserted] = await db.insert(availabilityExceptions).values(row).returning();
   return inserted;
 }

@@ -85,6 +85,18 @@ describe('availability', () => {
   });
 });
 
+describe('availability of someone who does not exist', () => {
+  it('is not found, whether hours or a day off are set', async () => {
+    const nobody = crypto.randomUUID();
+    const hours = await coordinator.put(`/api/v1/availability/${nobody}`, { timeZone: 'Asia/Tokyo', rules: [{ weekday: 1, start: '09:00', end: '17:00' }] });
+    expect(hours.status).toBe(404);
+    expect(hours.body.error).toEqual({ code: 'not_found', message: 'Not found.' });
+    expect((await coordinator.put(`/api/v1/availability/${nobody}`, { timeZone: 'Asia/Tokyo', rules: [] })).status).toBe(404);
+    const dayOff = await coordinator.post(`/api/v1/availability/${nobody}/exceptions`, { date: tokyo(20, '10:00').slice(0, 10), available: false });
+    expect(dayOff.status).toBe(404);
+  });
+});
+
 describe('booking', () => {
   it('books the team, moves the case to scheduled and sends calendar invitations in the right languages and zones', async () => {
     const physician = await staff('physician');

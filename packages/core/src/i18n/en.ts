@@ -861,7 +861,9 @@ export const en = {
     consentRequired: 'Please read the consent and agree to it to send the request.',
     birthDatePast: 'The birth date must be in the past.',
     dateNotPast: 'The date must not be in the past.',
+    dateRange: 'Enter a date between {{min}} and {{max}}.',
     timeZone: 'Choose a time zone from the list.',
+    unstorableText: 'This field contains a character that cannot be saved (an invisible control character or half of an emoji, often from copying and pasting). Type the text again or paste it as plain text.',
   },
   errors: {
     visit_already_booked: 'A visit is already booked for this case. Change or cancel it instead.',

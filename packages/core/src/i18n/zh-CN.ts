@@ -862,7 +862,9 @@ export const zhCN: Catalog = {
     consentRequired: '请阅读并同意知情同意书后再提交申请。',
     birthDatePast: '出生日期必须是过去的日期。',
     dateNotPast: '不能选择过去的日期。',
+    dateRange: '请输入 {{min}} 至 {{max}} 之间的日期。',
     timeZone: '请从列表中选择时区。',
+    unstorableText: '此栏包含无法保存的字符（通常是复制粘贴时混入的不可见控制字符或残缺的表情符号）。请重新输入，或以纯文本形式粘贴。',
   },
   errors: {
     visit_already_booked: '此申请已有预约。请改为修改或取消该预约。',

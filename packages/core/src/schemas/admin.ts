@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INSTITUTION_KINDS, MOU_STATUSES, ROLES } from '../roles.ts';
 import { email, locale, newPassword } from './auth.ts';
-import { pageOf, paging } from './common.ts';
+import { calendarDate, pageOf, paging } from './common.ts';
 
 const name = z.string().trim().min(1).max(200);
 const countryCode = z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/);
@@ -24,7 +24,7 @@ export const createInstitutionBody = z.object({
   country: countryCode,
   kind: z.enum(INSTITUTION_KINDS).default('partner'),
   mouStatus: z.enum(MOU_STATUSES).default('none'),
-  mouSignedOn: z.iso.date().nullable().default(null),
+  mouSignedOn: calendarDate.nullable().default(null),
 });
 export const updateInstitutionBody = createInstitutionBody
   .partial()
@@ -121,7 +121,7 @@ export const auditQuery = paging.extend({
   action: z.string().trim().max(100).optional(),
   subject: z.string().trim().max(100).optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
+  from: calendarDate.optional(),
+  to: calendarDate.optional(),
 });
 export const auditList = pageOf(auditEvent);

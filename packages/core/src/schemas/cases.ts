@@ -12,7 +12,7 @@ import {
   TEAM_ROLES,
 } from '../cases.ts';
 import { email } from './auth.ts';
-import { pageOf, paging } from './common.ts';
+import { calendarDate, pageOf, paging } from './common.ts';
 
 /** Custom messages are catalog keys (validation.*): the server words them in the caller's language. */
 const text = (max: number) => z.string().trim().max(max);
@@ -30,8 +30,8 @@ export const timeZone = z.string().refine((tz) => {
 }, 'validation.timeZone');
 
 const today = () => new Date().toISOString().slice(0, 10);
-export const birthDate = z.iso.date().refine((d) => d >= '1900-01-01' && d <= today(), 'validation.birthDatePast');
-export const futureDate = z.iso.date().refine((d) => d >= today(), 'validation.dateNotPast');
+export const birthDate = calendarDate.refine((d) => d <= today(), 'validation.birthDatePast');
+export const futureDate = calendarDate.refine((d) => d >= today(), 'validation.dateNotPast');
 
 export const requester = z.object({
   type: z.enum(REQUESTER_TYPES),

@@ -1,7 +1,23 @@
 import { z } from 'zod';
 
 export const uuid = z.uuid();
-export const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * The dates the service can mean, from the oldest patient's birth to the furthest plan. Outside
+ * them JavaScript and PostgreSQL disagree (PostgreSQL has no year 0 and no year 10000).
+ */
+export const DATE_RANGE = { min: '1900-01-01', max: '2200-12-31' } as const;
+const dateRangeIssue = { error: 'validation.dateRange', params: DATE_RANGE, abort: true } as const;
+const rangeStart = Date.parse(`${DATE_RANGE.min}T00:00:00Z`);
+const rangeEnd = Date.parse(`${DATE_RANGE.max}T00:00:00Z`) + 86_400_000;
+
+/** A calendar date (YYYY-MM-DD) within DATE_RANGE: every date a request accepts. */
+export const calendarDate = z.iso.date({ abort: true }).refine((d) => d >= DATE_RANGE.min && d <= DATE_RANGE.max, dateRangeIssue);
+/** An instant with its offset, on a day within DATE_RANGE (in UTC): every time a request accepts. */
+export const isoDateTime = z.iso.datetime({ offset: true, abort: true }).refine((s) => {
+  const t = Date.parse(s);
+  return t >= rangeStart && t < rangeEnd;
+}, dateRangeIssue);
 
 export const errorBody = z
   .object({

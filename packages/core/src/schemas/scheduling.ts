@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { TEAM_ROLES, VIDEO_PROVIDERS } from '../cases.ts';
 import { timeZone } from './cases.ts';
+import { calendarDate, isoDateTime } from './common.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.time');
-const instant = z.iso.datetime({ offset: true });
-const futureInstant = instant.refine((s) => new Date(s).getTime() > Date.now(), 'validation.timeNotPast');
+const futureInstant = isoDateTime.refine((s) => new Date(s).getTime() > Date.now(), 'validation.timeNotPast');
 
 export const availabilityRule = z
   .object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm })
@@ -12,7 +12,7 @@ export const availabilityRule = z
 export const availabilityBody = z.object({ timeZone, rules: z.array(availabilityRule).max(50) });
 export const availabilityExceptionBody = z
   .object({
-    date: z.iso.date(),
+    date: calendarDate,
     /** false: a day (or hours) off; true: extra hours outside the weekly rules. */
     available: z.boolean(),
     start: hhmm.nullable().default(null),
