@@ -1,8 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
-import { conflict } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
-import { notFound } from '../http/errors.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
