@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
 import { startOutboxWorker } from '../notifications/worker.ts';
 import { startSmtp } from '../../test/smtp.ts';
+import { HOSTILE_NAMES, parseWithIcalJs, parseWithPython, pythonWithIcalendar, type ParsedCalendar } from '../../test/ical.ts';
 import { localParts } from './service.ts';
 
 const t = useTestApp();
@@ -17,13 +18,13 @@ function tokyo(days: number, time: string): string {
   return `${localParts(d, 'Asia/Tokyo').date}T${time}:00+09:00`;
 }
 
-async function staff(role: 'physician' | 'nurse' | 'interpreter') {
-  return t.user({ role, locale: 'ja' });
+async function staff(role: 'physician' | 'nurse' | 'interpreter', name?: string) {
+  return t.user({ role, locale: 'ja', name });
 }
 
 /** A case through triage, with a team, ready to schedule; returns its id, number and guest token. */
-async function readyCase(team: { userId: string; role: string }[]) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: `10.7.0.${++n}` });
+async function readyCase(team: { userId: string; role: string }[], request: Record<string, unknown> = {}) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest(request, consentId), remoteAddress: `10.7.0.${++n}` });
   const c = res.json();
   await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'eligible' });
   await coordinator.put(`/api/v1/cases/${c.id}/team`, { members: team });
@@ -215,6 +216,47 @@ describe('changes to a booked visit', () => {
     // The physician is free again at that time.
     const next = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: newStart, minutes: 60 }] });
     expect(next.status).toBe(200);
+  });
+});
+
+describe('calendar files', () => {
+  it('keep hostile names as names for two independent parsers, in every invitation and cancellation', async () => {
+    const [physicianName, nurseName, interpreterName, requesterName] = [HOSTILE_NAMES[1], HOSTILE_NAMES[0], HOSTILE_NAMES[2], HOSTILE_NAMES[3] + ' 王'];
+    const physician = await staff('physician', physicianName);
+    const nurse = await staff('nurse', nurseName);
+    const interpreter = await staff('interpreter', interpreterName);
+    const requester = { ...(buildCaseRequest().requester as object), name: requesterName, email: 'hostile.wang@example.org' };
+    const c = await readyCase(
+      [
+        { userId: physician.id, role: 'physician' },
+        { userId: nurse.id, role: 'nurse' },
+        { userId: interpreter.id, role: 'interpreter' },
+      ],
+      { requester, consent: { versionId: consentId, accepted: true, acceptedBy: requesterName } },
+    );
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(19, '10:00'), minutes: 60 }] })).body.offers[0];
+    const visit = (await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`)).json().visit;
+    await coordinator.post(`/api/v1/visits/${visit.id}/cancel`, { reason: 'Test' });
+
+    const known = new Map([
+      [physician.email, physicianName],
+      [nurse.email, nurseName],
+      [interpreter.email, interpreterName],
+      [requester.email, requesterName],
+    ]);
+    const calendars = (await outbox(t)).filter((m) => m.icalContent?.includes(`UID:${visit.id}@kakehashi`));
+    expect(calendars.map((m) => m.icalMethod).sort()).toEqual(['CANCEL', 'CANCEL', 'CANCEL', 'CANCEL', 'REQUEST', 'REQUEST', 'REQUEST', 'REQUEST']);
+    const check = (parsed: ParsedCalendar) => {
+      expect(parsed.attendees.length).toBeGreaterThan(0);
+      for (const a of parsed.attendees) expect({ address: a.address, name: a.name }).toEqual({ address: a.address, name: known.get(a.address) });
+      for (const a of [parsed.organizer!, ...parsed.attendees]) expect(a.params.every((p) => ['CN', 'ROLE', 'RSVP'].includes(p))).toBe(true);
+      expect(parsed.mailtos).toEqual([]);
+    };
+    for (const m of calendars) {
+      check(parseWithIcalJs(m.icalContent!));
+      if (pythonWithIcalendar) check(parseWithPython(m.icalContent!));
+      else console.warn('Python icalendar check skipped: python3 with icalendar is not installed (apt-get install python3-icalendar)');
+    }
   });
 });
 
