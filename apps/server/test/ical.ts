@@ -21,7 +21,7 @@ export interface ParsedCalendar {
   method: string | null;
   organizer: ParsedAddress | null;
   attendees: ParsedAddress[];
-  /** Every text of the calendar that contains `mailto:`, outside the CN values. */
+  /** Every value or parameter that contains `mailto:`, outside the names (CN) and the free text (DESCRIPTION). */
   mailtos: string[];
 }
 
@@ -41,7 +41,7 @@ export function parseWithIcalJs(ics: string): ParsedCalendar {
   const organizer = event.getFirstProperty('organizer');
   const attendees = event.getAllProperties('attendee').map(read);
   for (const p of event.getAllProperties()) {
-    if (p.name === 'attendee' || p.name === 'organizer') continue;
+    if (['attendee', 'organizer', 'description'].includes(p.name)) continue;
     for (const v of p.getValues()) if (String(v).toLowerCase().includes('mailto:')) mailtos.push(String(v));
   }
   return { method: (calendar.getFirstPropertyValue('method') as string | null) ?? null, organizer: organizer ? read(organizer) : null, attendees, mailtos };
@@ -82,7 +82,7 @@ attendees = event.get('ATTENDEE', [])
 if not isinstance(attendees, list):
     attendees = [attendees]
 organizer = event.get('ORGANIZER')
-others = [str(v) for k, v in event.property_items() if k not in ('ATTENDEE', 'ORGANIZER')]
+others = [str(v) for k, v in event.property_items() if k not in ('ATTENDEE', 'ORGANIZER', 'DESCRIPTION')]
 print(json.dumps({
     'errors': [str(e) for e in errors],
     'method': str(calendar.get('METHOD')) if calendar.get('METHOD') else None,

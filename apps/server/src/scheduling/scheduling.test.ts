@@ -88,9 +88,9 @@ describe('availability', () => {
 
 describe('booking', () => {
   it('books the team, moves the case to scheduled and sends calendar invitations in the right languages and zones', async () => {
-    const physician = await staff('physician');
-    const nurse = await staff('nurse');
-    const interpreter = await staff('interpreter');
+    const physician = await staff('physician', 'Physician 王 Test');
+    const nurse = await staff('nurse', 'Nurse 王 Test');
+    const interpreter = await staff('interpreter', 'Interpreter 王 Test');
     const c = await readyCase([
       { userId: physician.id, role: 'physician' },
       { userId: nurse.id, role: 'nurse' },
@@ -127,6 +127,20 @@ describe('booking', () => {
     const staffMail = mails.find((m) => m.toAddress === physician.email && m.subject.includes(c.number))!;
     expect(staffMail.subject).toMatch(/^Kakehashi：依頼 SO-\d{4}-\d{4} オンライン相談 .*15:00 \(Asia\/Tokyo\)$/);
     expect(staffMail.icalContent).toContain('METHOD:REQUEST');
+
+    // The patient's calendar names the department as organiser and the team by name, never their addresses.
+    const department = (await t.app.services.cases.departments('zh-CN')).find((d) => d.code === 'thoracic_medical')!.name;
+    const patientCalendar = parseWithIcalJs(ics);
+    expect(patientCalendar.organizer).toMatchObject({ name: department, address: 'no-reply@example.org' });
+    expect(patientCalendar.attendees.map((a) => a.address)).toEqual(['family.wang@example.org']);
+    for (const member of [physician, nurse, interpreter]) expect(ics).not.toContain(member.email);
+    const description = ics.replace(/\r\n[ \t]/g, '');
+    for (const name of ['Physician 王 Test', 'Nurse 王 Test', 'Interpreter 王 Test']) expect(description).toContain(name);
+    expect(description).toContain('医生');
+    // Staff invitations keep everyone as attendees.
+    expect(parseWithIcalJs(staffMail.icalContent!).attendees.map((a) => a.address).sort()).toEqual(
+      ['family.wang@example.org', physician.email, nurse.email, interpreter.email].sort(),
+    );
 
     const reminders = mails.filter((m) => m.template === 'visitReminder' && m.ref === `visit:${visit.id}:reminder`);
     expect(reminders.map((r) => (new Date(startsAt).getTime() - r.nextAttemptAt.getTime()) / 3_600_000).sort((a, b) => a - b)).toEqual([1, 24]);

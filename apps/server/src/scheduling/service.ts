@@ -97,7 +97,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     const patientLocale = row.locale as Locale;
     const patientTz = (row.patient as { timeZone: string }).timeZone;
     const method = change === 'cancelled' ? 'CANCEL' : 'REQUEST';
-    const calendar = (summary: string, description: string) =>
+    const senderAddress = config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom;
+    const staffAttendees = [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))];
+    const calendar = (summary: string, description: string, organizer = { name: 'Kakehashi', email: senderAddress }, attendees = staffAttendees) =>
       buildCalendar({
         method,
         uid: `${visit.id}@kakehashi`,
@@ -107,11 +109,16 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
         summary,
         description,
         url: visit.joinUrl || null,
-        organizer: { name: 'Kakehashi', email: config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom },
-        attendees: [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))],
+        organizer,
+        attendees,
       });
 
     const t = translator(patientLocale);
+    // The patient side sees the department as organiser and the team by name only: staff addresses are personal.
+    const department = (await cases.departments(patientLocale)).find((d) => d.code === row.department)?.name ?? 'Kakehashi';
+    const team = new Intl.ListFormat(patientLocale).format(
+      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role}`) })),
+    );
     const vars = {
       name: requester.name,
       number: row.number,
@@ -123,7 +130,15 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
     };
     const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : 'visitCancelled';
     await mail.queue(requester.email, patientLocale, template, vars, tx, {
-      ical: { method, content: calendar(t('email.calendarSummary', vars), `${vars.joinUrl}\n${portalUrl}`) },
+      ical: {
+        method,
+        content: calendar(
+          t('email.calendarSummary', vars),
+          `${vars.joinUrl}\n${portalUrl}\n\n${t('email.calendarTeam', { team })}`,
+          { name: department, email: senderAddress },
+          [{ name: requester.name, email: requester.email }],
+        ),
+      },
     });
 
     for (const p of participants) {

@@ -194,6 +194,8 @@ export const en = {
   },
   email: {
     calendarSummary: 'Kakehashi video consultation {{number}}',
+    calendarTeam: 'Your team at the hospital: {{team}}',
+    calendarTeamMember: '{{name}} ({{role}})',
     footer: 'This message was sent by Kakehashi. Please do not reply to it.',
     caseReceived: {
       subject: 'Kakehashi: we received your request {{number}}',

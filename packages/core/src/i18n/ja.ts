@@ -195,6 +195,8 @@ export const ja: Catalog = {
   },
   email: {
     calendarSummary: 'Kakehashi オンライン相談 {{number}}',
+    calendarTeam: '担当チーム：{{team}}',
+    calendarTeamMember: '{{name}}（{{role}}）',
     footer: 'このメールは Kakehashi から送信されています。このメールには返信しないでください。',
     caseReceived: {
       subject: 'Kakehashi：ご依頼 {{number}} を受け付けました',

@@ -195,6 +195,8 @@ export const zhCN: Catalog = {
   },
   email: {
     calendarSummary: 'Kakehashi 视频会诊 {{number}}',
+    calendarTeam: '医院会诊团队：{{team}}',
+    calendarTeamMember: '{{name}}（{{role}}）',
     footer: '此邮件由 Kakehashi 系统发送，请勿直接回复。',
     caseReceived: {
       subject: 'Kakehashi：我们已收到您的申请 {{number}}',
