@@ -118,7 +118,8 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       })),
       team: team.map((m) => ({ userId: m.userId, name: m.name, role: m.role as never })),
       eligibility: row.eligibility as never,
-      eligibilityReason: isGuest ? '' : row.eligibilityReason,
+      // The patient side reads why a request was declined here (e-mails never carry it); other notes stay with the staff.
+      eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage },

@@ -66,7 +66,8 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
         await repo.updateCase(tx as Db, id, { eligibility: body.eligibility, eligibilityReason: body.reason, screening: body.rules });
         if (body.eligibility === 'ineligible') {
           await advance(tx as Db, row, 'cancelled', p.user.email, body.reason);
-          await tellRequester(row, 'caseDeclined', { reason: body.reason }, tx as Db);
+          // Only that it was declined: the reason, possibly medical, is shown on the portal.
+          await tellRequester(row, 'caseDeclined', {}, tx as Db);
         } else if (row.status === 'requested') {
           await advance(tx as Db, row, 'triage', p.user.email);
         }
