@@ -86,6 +86,38 @@ describe('availability', () => {
   });
 });
 
+describe('hours that run to midnight', () => {
+  it('let a time that ends at midnight be offered, written as 00:00 or 24:00, and no later', async () => {
+    const physician = await staff('physician');
+    const pc = new Client(t.app);
+    await pc.signIn(physician.email);
+    const hours = await pc.put(`/api/v1/availability/${physician.id}`, {
+      timeZone: 'Asia/Tokyo',
+      rules: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '18:00', end: '00:00' })),
+    });
+    expect(hours.status).toBe(200);
+    expect(hours.body.rules[0]).toEqual({ weekday: 1, start: '18:00', end: '24:00' });
+    // Extra hours on a Saturday, to midnight.
+    let saturday = new Date(Date.now() + 21 * 86_400_000);
+    while (localParts(saturday, 'Asia/Tokyo').weekday !== 6) saturday = new Date(saturday.getTime() + 86_400_000);
+    const day = localParts(saturday, 'Asia/Tokyo').date;
+    const extra = await pc.post(`/api/v1/availability/${physician.id}/exceptions`, { date: day, available: true, start: '22:00', end: '24:00', note: '' });
+    expect(extra.status).toBe(201);
+
+    const c = await readyCase([{ userId: physician.id, role: 'physician' }]);
+    const pastMidnight = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(11, '23:30'), minutes: 60 }] });
+    expect(pastMidnight.body.error.code).toBe('slot_outside_availability');
+    const late = await coordinator.post(`/api/v1/cases/${c.id}/offers`, {
+      slots: [
+        { startsAt: tokyo(11, '23:00'), minutes: 60 },
+        { startsAt: `${day}T23:30:00+09:00`, minutes: 30 },
+      ],
+    });
+    expect(late.status).toBe(200);
+    expect(late.body.offers).toHaveLength(2);
+  });
+});
+
 describe('booking', () => {
   it('books the team, moves the case to scheduled and sends calendar invitations in the right languages and zones', async () => {
     const physician = await staff('physician', 'Physician 王 Test');
