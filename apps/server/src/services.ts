@@ -18,7 +18,9 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
-  const cases = createCaseService({ db, config, audit, mail, guestLinks });
+  // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
+  const cases = createCaseService({ db, config, audit, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
+  const scheduling = createSchedulingService({ db, config, audit, mail, cases });
   return {
     audit,
     mail,
@@ -28,7 +30,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     cases,
     triage: createTriageService({ db, config, audit, mail, cases }),
     caseSettings: createCaseSettingsService({ db, audit }),
-    scheduling: createSchedulingService({ db, config, audit, mail, cases }),
+    scheduling,
     institutions: createInstitutionService({ db, audit }),
     users: createUserService({ db, audit, auth }),
   };

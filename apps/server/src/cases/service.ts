@@ -35,8 +35,15 @@ export function manualTransitions(from: CaseStatus): CaseStatus[] {
 
 export type CaseService = ReturnType<typeof createCaseService>;
 
-export function createCaseService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; guestLinks: GuestLinkService }) {
+/** Statuses in which a case has left the journey: what it holds (a visit, offers, reminders) is given up. */
+const LEFT: readonly CaseStatus[] = ['cancelled', 'withdrawn'];
+
+/** Ends what a case holds when it leaves the journey, inside the transaction of the status change. */
+export type OnCaseLeft = (tx: Db, row: repo.CaseRow) => Promise<void>;
+
+export function createCaseService(deps: { db: Db; config: Config; audit: AuditService; mail: MailService; guestLinks: GuestLinkService; onLeft?: OnCaseLeft }) {
   const { db, config, audit, mail, guestLinks } = deps;
+  const left = async (tx: Db, row: repo.CaseRow) => deps.onLeft?.(tx, row);
 
   /** Which cases a staff member sees: managers all, partners their institution's, others their team's. */
   function visibility(actor: Actor): repo.Visibility | null {
@@ -251,6 +258,7 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       const moved = await db.transaction(async (tx) => {
         if (!(await repo.moveStatus(tx as Db, id, from, to))) return false;
         await repo.insertEvent(tx as Db, { caseId: id, fromStatus: from, toStatus: to, actorLabel: p.user.email, note });
+        if (LEFT.includes(to)) await left(tx as Db, { ...row, status: to });
         return true;
       });
       if (!moved) throw new AppError(409, 'case_changed');
@@ -267,8 +275,12 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw new AppError(409, 'case_changed');
       await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
       row.status = to;
+      if (LEFT.includes(to)) await left(tx, row);
       return true;
     },
+
+    /** For a case that left the journey by another way (the patient's withdrawal of consent). */
+    left,
 
     team: (caseId: string) => repo.listTeam(db, caseId),
 

@@ -173,6 +173,7 @@ export function createTriageService(deps: { db: Db; config: Config; audit: Audit
         if (!FINAL.includes(row.status)) {
           if (!(await repo.moveStatus(tx as Db, id, row.status, 'withdrawn'))) throw new AppError(409, 'case_changed');
           await repo.insertEvent(tx as Db, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorLabel: 'patient (consent withdrawn)', note: reason });
+          await cases.left(tx as Db, { ...row, status: 'withdrawn' });
         }
       });
       await tellCoordinators(row, 'consentWithdrawn');

@@ -5,6 +5,7 @@ import { startOutboxWorker } from '../notifications/worker.ts';
 import { startSmtp } from '../../test/smtp.ts';
 import { HOSTILE_NAMES, parseWithIcalJs, parseWithPython, pythonWithIcalendar, type ParsedCalendar } from '../../test/ical.ts';
 import { localParts } from './service.ts';
+import { findVisit, listOffers, overlappingHolds } from './repo.ts';
 
 const t = useTestApp();
 let coordinator: Client;
@@ -262,6 +263,84 @@ describe('changes to a booked visit', () => {
     // The physician is free again at that time.
     const next = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: newStart, minutes: 60 }] });
     expect(next.status).toBe(200);
+  });
+});
+
+describe('a case that leaves the journey', () => {
+  /** A case with a booked visit for a physician and a nurse, 1 hour at `time` Tokyo, `days` ahead. */
+  async function bookedCase(days: number, time: string) {
+    const physician = await staff('physician');
+    const nurse = await staff('nurse');
+    const c = await readyCase([
+      { userId: physician.id, role: 'physician' },
+      { userId: nurse.id, role: 'nurse' },
+    ]);
+    const startsAt = tokyo(days, time);
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt, minutes: 60 }] })).body.offers[0];
+    const visit = (await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`)).json().visit;
+    expect(visit.status).toBe('booked');
+    return { c, visit, physician, nurse, startsAt };
+  }
+
+  /** The visit is cancelled, the team free, reminders stopped, everyone sent a CANCEL. */
+  async function expectVisitCancelled(b: Awaited<ReturnType<typeof bookedCase>>) {
+    const visit = (await findVisit(t.db, b.visit.id))!;
+    expect(visit.status).toBe('cancelled');
+    expect(visit.sequence).toBe(b.visit.sequence + 1);
+    const start = new Date(b.startsAt);
+    expect(await overlappingHolds(t.db, [b.physician.id, b.nurse.id], start, new Date(start.getTime() + 3_600_000))).toEqual([]);
+    expect((await coordinator.get(`/api/v1/cases/${b.c.id}/schedule`)).body.visit).toBeNull();
+    const mails = await outbox(t);
+    const reminders = mails.filter((m) => m.ref === `visit:${b.visit.id}:reminder`);
+    expect(reminders).toHaveLength(2);
+    expect(reminders.every((m) => m.status === 'cancelled')).toBe(true);
+    const cancels = mails.filter((m) => m.icalMethod === 'CANCEL' && m.icalContent?.includes(`UID:${b.visit.id}@kakehashi`));
+    expect(cancels.map((m) => m.toAddress).sort()).toEqual(['family.wang@example.org', b.physician.email, b.nurse.email].sort());
+    expect(cancels.every((m) => m.icalContent!.includes(`SEQUENCE:${b.visit.sequence + 1}`))).toBe(true);
+    // The patient side is not promised a new time.
+    const patientMail = cancels.find((m) => m.toAddress === 'family.wang@example.org')!;
+    expect(patientMail.template).toBe('visitCancelledFinal');
+    // The team's time is free for another case.
+    const other = await readyCase([{ userId: b.physician.id, role: 'physician' }]);
+    expect((await coordinator.post(`/api/v1/cases/${other.id}/offers`, { slots: [{ startsAt: b.startsAt, minutes: 60 }] })).status).toBe(200);
+  }
+
+  it('cancels the visit when a coordinator cancels the case', async () => {
+    const b = await bookedCase(22, '10:00');
+    const res = await coordinator.post(`/api/v1/cases/${b.c.id}/status`, { to: 'cancelled', note: 'Test' });
+    expect(res.body.status).toBe('cancelled');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when a coordinator marks the case withdrawn', async () => {
+    const b = await bookedCase(22, '11:00');
+    expect((await coordinator.post(`/api/v1/cases/${b.c.id}/status`, { to: 'withdrawn', note: 'Test' })).body.status).toBe('withdrawn');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when the request is declined at screening', async () => {
+    const b = await bookedCase(22, '13:00');
+    const res = await coordinator.post(`/api/v1/cases/${b.c.id}/screening`, { eligibility: 'ineligible', reason: 'Not for us (test)' });
+    expect(res.body.status).toBe('cancelled');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when the patient side withdraws consent', async () => {
+    const b = await bookedCase(22, '14:00');
+    const res = await guest(b.c.token, 'POST', `/api/v1/cases/${b.c.id}/consent/withdraw`, { reason: 'Test' });
+    expect(res.json().status).toBe('withdrawn');
+    await expectVisitCancelled(b);
+  });
+
+  it('withdraws the open offers of a case that is cancelled before a booking', async () => {
+    const physician = await staff('physician');
+    const c = await readyCase([{ userId: physician.id, role: 'physician' }]);
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(23, '10:00'), minutes: 60 }] })).body.offers[0];
+    await guest(c.token, 'POST', `/api/v1/cases/${c.id}/consent/withdraw`, { reason: '' });
+    const book = await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`);
+    expect(book.statusCode).toBe(409);
+    expect(book.json().error.code).toBe('offer_unavailable');
+    expect(await listOffers(t.db, c.id)).toEqual([]);
   });
 });
 

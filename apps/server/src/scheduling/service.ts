@@ -91,7 +91,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
    * language and both time zones, each team member in theirs; every message carries the calendar
    * invitation (same UID, growing SEQUENCE). Reminders follow the visit's time.
    */
-  async function notify(tx: Db, row: CaseRow, visit: repo.VisitRow, change: 'booked' | 'changed' | 'cancelled') {
+  async function notify(tx: Db, row: CaseRow, visit: repo.VisitRow, change: 'booked' | 'changed' | 'cancelled', caseEnded = false) {
     const participants = await repo.listParticipants(tx, visit.id);
     const requester = row.requester as { name: string; email: string };
     const patientLocale = row.locale as Locale;
@@ -128,7 +128,8 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
       joinUrl: visit.joinUrl || '—',
       url: portalUrl,
     };
-    const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : 'visitCancelled';
+    // A visit cancelled because the case ended promises no new time.
+    const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : caseEnded ? 'visitCancelledFinal' : 'visitCancelled';
     await mail.queue(requester.email, patientLocale, template, vars, tx, {
       ical: {
         method,
@@ -192,6 +193,20 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
   }
 
   return {
+    /**
+     * A case left the journey (cancelled, withdrawn): its visit still ahead is cancelled (the team's
+     * time freed, CANCEL invitations to everyone, reminders stopped) and its open offers withdrawn,
+     * inside the transaction of the status change.
+     */
+    async caseLeft(tx: Db, row: CaseRow) {
+      await repo.withdrawOffers(tx, row.id);
+      const visit = await repo.bookedVisitOf(tx, row.id);
+      if (!visit || visit.endsAt.getTime() <= Date.now()) return;
+      const cancelled = await repo.updateVisit(tx, visit.id, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
+      await notify(tx, row, cancelled, 'cancelled', true);
+      await repo.releaseParticipants(tx, visit.id);
+    },
+
     async availability(actor: Actor, userId: string) {
       checkAvailabilityAccess(actor, userId);
       const [rules, exceptions] = await Promise.all([repo.listRules(db, userId), repo.listExceptions(db, userId)]);

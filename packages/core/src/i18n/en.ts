@@ -239,6 +239,10 @@ export const en = {
       subject: 'Kakehashi: your video consultation {{number}} is cancelled',
       body: 'Dear {{name}},\n\nThe video consultation for request {{number}} on {{patientTime}} is cancelled. The international department will contact you about a new time.\n\n{{url}}',
     },
+    visitCancelledFinal: {
+      subject: 'Kakehashi: your video consultation {{number}} is cancelled',
+      body: 'Dear {{name}},\n\nThe video consultation for request {{number}} on {{patientTime}} is cancelled, as the request has ended. The attached cancellation removes it from your calendar.\n\nYour case page:\n\n{{url}}',
+    },
     visitReminder: {
       subject: 'Kakehashi: your video consultation {{number}} starts in {{when}}',
       body: 'Dear {{name}},\n\nThis is a reminder: your video consultation for request {{number}} starts in {{when}}.\n\nYour time: {{patientTime}}\nHospital time: {{hospitalTime}}\nLink to join: {{joinUrl}}\n\nBefore it starts, check your camera, microphone and speaker on your case page:\n\n{{url}}',

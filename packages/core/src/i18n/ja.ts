@@ -240,6 +240,10 @@ export const ja: Catalog = {
       subject: 'Kakehashi：オンライン相談 {{number}} は取り消されました',
       body: '{{name}} 様\n\n{{patientTime}} に予定していたご依頼 {{number}} のオンライン相談は取り消されました。新しい日時については国際診療部からご連絡いたします。\n\n{{url}}',
     },
+    visitCancelledFinal: {
+      subject: 'Kakehashi：オンライン相談 {{number}} は取り消されました',
+      body: '{{name}} 様\n\nご依頼 {{number}} が終了したため、{{patientTime}} に予定していたオンライン相談は取り消されました。添付の取り消し通知で、カレンダーから予定が削除されます。\n\nご依頼のページ：\n\n{{url}}',
+    },
     visitReminder: {
       subject: 'Kakehashi：オンライン相談 {{number}} まであと{{when}}です',
       body: '{{name}} 様\n\nご依頼 {{number}} のオンライン相談の開始まであと{{when}}です。\n\nお客様の時刻：{{patientTime}}\n病院の時刻：{{hospitalTime}}\n参加用リンク：{{joinUrl}}\n\n開始前に、ご依頼のページでカメラ・マイク・スピーカーをご確認ください。\n\n{{url}}',

@@ -240,6 +240,10 @@ export const zhCN: Catalog = {
       subject: 'Kakehashi：您的视频会诊 {{number}} 已取消',
       body: '{{name}}，您好：\n\n原定于 {{patientTime}} 的申请 {{number}} 视频会诊已取消。国际医疗部将与您联系，重新安排时间。\n\n{{url}}',
     },
+    visitCancelledFinal: {
+      subject: 'Kakehashi：您的视频会诊 {{number}} 已取消',
+      body: '{{name}}，您好：\n\n由于申请 {{number}} 已结束，原定于 {{patientTime}} 的视频会诊已取消。附件中的取消通知会将其从您的日历中删除。\n\n您的申请页面：\n\n{{url}}',
+    },
     visitReminder: {
       subject: 'Kakehashi：您的视频会诊 {{number}} 将在 {{when}} 后开始',
       body: '{{name}}，您好：\n\n温馨提醒：您申请 {{number}} 的视频会诊将在 {{when}} 后开始。\n\n您当地的时间：{{patientTime}}\n医院时间：{{hospitalTime}}\n参会链接：{{joinUrl}}\n\n开始前，请在您的申请页面检测摄像头、麦克风和扬声器：\n\n{{url}}',
