@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
+import { availabilityExceptions, availabilityRules, departments, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
@@ -71,6 +71,12 @@ export async function withdrawOffers(db: Db, caseId: string) {
 }
 
 // Visits
+
+/** A department's names in each language, for the patient side's invitation. */
+export async function findDepartmentNames(db: Db, code: string) {
+  const [row] = await db.select({ ja: departments.nameJa, 'zh-CN': departments.nameZh, en: departments.nameEn }).from(departments).where(eq(departments.code, code));
+  return row ?? null;
+}
 
 export async function insertVisit(db: Db, row: typeof visits.$inferInsert): Promise<VisitRow> {
   const [inserted] = await db.insert(visits).values(row).returning();

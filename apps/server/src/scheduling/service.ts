@@ -115,7 +115,8 @@ export function createSchedulingService(deps: { db: Db; config: Config; audit: A
 
     const t = translator(patientLocale);
     // The patient side sees the department as organiser and the team by name only: staff addresses are personal.
-    const department = (await cases.departments(patientLocale)).find((d) => d.code === row.department)?.name ?? 'Kakehashi';
+    // Read in the transaction: the embedded database has one connection, which the transaction holds.
+    const department = (await repo.findDepartmentNames(tx, row.department))?.[patientLocale] ?? 'Kakehashi';
     const team = new Intl.ListFormat(patientLocale).format(
       participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role}`) })),
     );
