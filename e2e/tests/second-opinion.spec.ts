@@ -568,7 +568,7 @@ test('a broken or forged case page link is explained kindly, with advice', async
   await admin.dispose();
 });
 
-test('declining needs a reason, asks first, and e-mails it to the requester', async ({ page }) => {
+test('declining needs a reason, asks first, e-mails the requester without it and shows it on the case page in each language', async ({ page, browser }) => {
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
   await page.goto(`/cases/${created.id}`);
@@ -601,9 +601,24 @@ test('declining needs a reason, asks first, and e-mails it to the requester', as
   await expect(page.getByTestId('screening')).toHaveCount(0);
   await expect(page.getByTestId('history')).toContainText(reason);
 
-  // The decline e-mail, in the requester's language, waits in the outbox with the reason.
-  const outbox = await admin.call<{ items: { to: string; text: string }[] }>('GET', '/outbox?pageSize=50');
-  expect(outbox.items.find((m) => m.to === created.data.email && m.text.includes(reason))).toBeTruthy();
+  // The decline e-mail, in the requester's language, says only that the request was declined and points to the case page.
+  const outbox = await admin.call<{ items: { to: string; subject: string; text: string }[] }>('GET', '/outbox?pageSize=50');
+  const declined = outbox.items.find((m) => m.to === created.data.email && m.subject === fill(zh.email.caseDeclined.subject, { number: created.number }));
+  expect(declined).toBeTruthy();
+  expect(declined!.text).not.toContain(reason);
+  expect(declined!.text).toContain('/portal');
+
+  // The case page shows the reason, whichever language the patient side reads.
+  for (const [locale, c] of [['zh-CN', zh], ['ja', ja], ['en', en]] as const) {
+    const context = await browser.newContext({ locale, storageState: NO_STATE });
+    const portal = await context.newPage();
+    await portal.goto(`/portal#${created.token}`);
+    await expect(portal.getByTestId('status-help')).toHaveText(c.portal.statusHelp.cancelled);
+    const box = portal.getByTestId('decline-reason');
+    await expect(box.getByRole('heading', { level: 3 })).toHaveText(c.portal.declineReasonTitle);
+    await expect(box).toContainText(reason);
+    await context.close();
+  }
   await admin.dispose();
 });
 

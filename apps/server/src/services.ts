@@ -33,7 +33,9 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const mail = createMailService(db, { gate, smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
-  const cases = createCaseService({ db, config, gate, mail, guestLinks });
+  // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
+  const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
+  const scheduling = createSchedulingService({ db, config, gate, mail, cases });
   const institutions = createInstitutionService({ gate, auth });
   return {
     audit,
@@ -46,7 +48,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     cases,
     triage: createTriageService({ db, config, gate, mail, cases }),
     caseSettings: createCaseSettingsService({ gate }),
-    scheduling: createSchedulingService({ db, config, gate, mail, cases }),
+    scheduling,
     institutions,
     users: createUserService({ db, gate, audit, auth, institutions }),
   };

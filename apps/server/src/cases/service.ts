@@ -37,8 +37,15 @@ export function manualTransitions(from: CaseStatus): CaseStatus[] {
 export type CaseService = ReturnType<typeof createCaseService>;
 export type { CaseRow } from './repo.ts';
 
-export function createCaseService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; guestLinks: GuestLinkService }) {
+/** Statuses in which a case has left the journey: what it holds (a visit, offers, reminders) is given up. */
+const LEFT: readonly CaseStatus[] = ['cancelled', 'withdrawn'];
+
+/** Ends what a case holds when it leaves the journey, inside the transaction of the status change. */
+export type OnCaseLeft = (tx: Db, row: repo.CaseRow) => Promise<void>;
+
+export function createCaseService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; guestLinks: GuestLinkService; onLeft?: OnCaseLeft }) {
   const { db, config, gate, mail, guestLinks } = deps;
+  const left = async (tx: Db, row: repo.CaseRow) => deps.onLeft?.(tx, row);
 
   async function portalLink(tx: Db, caseId: string, createdBy: string | null) {
     const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy }, tx);
@@ -115,7 +122,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       })),
       team: team.map((m) => ({ userId: m.userId, name: m.name, role: m.role as never })),
       eligibility: row.eligibility as never,
-      eligibilityReason: isGuest ? '' : row.eligibilityReason,
+      // The patient side reads why a request was declined here (e-mails never carry it); other notes stay with the staff.
+      eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
@@ -131,6 +139,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw conflict('case_changed');
     await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
     row.status = to;
+    if (LEFT.includes(to)) await left(tx, row);
     return true;
   }
 
@@ -241,6 +250,9 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     },
 
     team: (caseId: string, tx: Db = db) => repo.listTeam(tx, caseId),
+
+    /** For a case that left the journey by another way (the patient's withdrawal of consent). */
+    left,
 
     /** E-mails every active coordinator about a case, each in their language, with a link to it. */
     async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}, tx: Db = db) {

@@ -35,7 +35,7 @@ describe('screening', () => {
     const c = await newCase();
     const noReason = await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'ineligible' });
     expect(noReason.status).toBe(400);
-    expect(noReason.body.error.details[0]).toEqual({ path: 'reason', message: '理由を入力してください。依頼者に送られます。' });
+    expect(noReason.body.error.details[0]).toEqual({ path: 'reason', message: '理由を入力してください。依頼者のケースページに表示されます。' });
 
     const declined = await coordinator.post(`/api/v1/cases/${c.id}/screening`, {
       eligibility: 'ineligible',
@@ -43,9 +43,13 @@ describe('screening', () => {
       rules: { [rule.body.id]: false },
     });
     expect(declined.body).toMatchObject({ status: 'cancelled', eligibility: 'ineligible', screening: { [rule.body.id]: false } });
+    // The e-mail carries no medical details and no reason: it points to the portal, which shows the reason.
     const mail = (await outbox(t)).find((m) => m.subject === `Kakehashi：关于您的申请 ${c.number}`)!;
-    expect(mail.bodyText).toContain('本院无法对此病种提供意见（测试）');
+    expect(mail.bodyText).not.toContain('本院无法对此病种提供意见');
+    expect(mail.bodyText).toContain('https://kakehashi.example.org/portal');
     expect(mail.bodyText).not.toMatch(/lung|cancer/i);
+    const portal = (await guest(c.token, 'GET', `/api/v1/cases/${c.id}`)).json();
+    expect(portal).toMatchObject({ status: 'cancelled', eligibility: 'ineligible', eligibilityReason: '本院无法对此病种提供意见（测试）' });
     // A finished case cannot be changed any more.
     expect((await coordinator.put(`/api/v1/cases/${c.id}/fee`, { amount: 1, currency: 'JPY', paymentStatus: 'quoted' })).status).toBe(409);
   });
@@ -54,6 +58,9 @@ describe('screening', () => {
     const c = await newCase();
     const res = await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'eligible' });
     expect(res.body).toMatchObject({ status: 'triage', eligibility: 'eligible' });
+    // A note on an eligible request stays with the staff.
+    await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'eligible', reason: 'Internal note (test)' });
+    expect((await guest(c.token, 'GET', `/api/v1/cases/${c.id}`)).json().eligibilityReason).toBe('');
   });
 });
 

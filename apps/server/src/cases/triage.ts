@@ -58,7 +58,8 @@ export function createTriageService(deps: { db: Db; config: Config; gate: Gate<r
         await repo.updateCase(tx, id, { eligibility: body.eligibility, eligibilityReason: body.reason, screening: body.rules });
         if (body.eligibility === 'ineligible') {
           await advance(tx, row, 'cancelled', actorLabelOf(actor), body.reason);
-          await tellRequester(tx, row, 'caseDeclined', { reason: body.reason });
+          // Only that it was declined: the reason, possibly medical, is shown on the portal.
+          await tellRequester(tx, row, 'caseDeclined');
         } else if (row.status === 'requested') {
           await advance(tx, row, 'triage', actorLabelOf(actor));
         }
@@ -149,6 +150,7 @@ export function createTriageService(deps: { db: Db; config: Config; gate: Gate<r
         if (!FINAL.includes(row.status)) {
           if (!(await repo.moveStatus(tx, id, row.status, 'withdrawn'))) throw conflict('case_changed');
           await repo.insertEvent(tx, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorLabel: 'patient (consent withdrawn)', note: reason });
+          await cases.left(tx, { ...row, status: 'withdrawn' });
         }
         await cases.notifyCoordinators(row, 'consentWithdrawn', {}, tx);
         return detail(tx, actor, (await repo.findCase(tx, id))!, facts);

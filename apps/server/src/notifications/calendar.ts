@@ -16,6 +16,20 @@ export interface CalendarEvent {
 }
 
 /**
+ * A name as an iCalendar parameter value (RFC 6868). A quoted parameter cannot hold a DQUOTE or a
+ * line break: written as is, a name could end the quotes and add parameters or an address of its
+ * own. RFC 6868 writes `^` as `^^`, `"` as `^'` and a line break as `^n`; other control characters,
+ * which a parameter value cannot hold at all, are dropped.
+ */
+export function paramText(value: string): string {
+  return value
+    .replace(/\^/g, '^^')
+    .replace(/"/g, "^'")
+    .replace(/\r\n|\r|\n/g, '^n')
+    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+}
+
+/**
  * An iCalendar invitation. Times are written in UTC (`…Z`): unambiguous, and every calendar shows
  * them in its own time zone — a TZID without a VTIMEZONE block would not be.
  */
@@ -35,8 +49,8 @@ export function buildCalendar(e: CalendarEvent): string {
     url: e.url ?? undefined,
     location: e.url ?? undefined,
     status: e.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-    organizer: e.organizer,
-    attendees: e.attendees.map((a) => ({ ...a, rsvp: false })),
+    organizer: { ...e.organizer, name: paramText(e.organizer.name) },
+    attendees: e.attendees.map((a) => ({ ...a, name: paramText(a.name), rsvp: false })),
   });
   return calendar.toString();
 }

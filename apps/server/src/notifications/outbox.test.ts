@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { outbox, useTestApp } from '../../test/helpers.ts';
 import { startSmtp } from '../../test/smtp.ts';
-import { startOutboxWorker, type OutboxWorker } from './worker.ts';
+import { messageIdDomain, startOutboxWorker, type OutboxWorker } from './worker.ts';
 
 const t = useTestApp();
 const logger = pino({ level: 'silent' });
@@ -30,7 +30,8 @@ describe('e-mail outbox', () => {
       await w.drain();
       const mine = smtp.received.filter((m) => m.to === 'zh@example.org');
       expect(mine).toHaveLength(1);
-      expect(mine[0].raw).toContain(`Message-ID: <${queued.id}@127.0.0.1>`);
+      // The Message-ID names the sender's domain (MAIL_FROM), not the SMTP server's host.
+      expect(mine[0].raw).toContain(`Message-ID: <${queued.id}@example.org>`);
       expect(mine[0].raw).toContain('Content-Language: zh-CN');
       const row = (await outbox(t)).find((m) => m.id === queued.id)!;
       expect(row.status).toBe('sent');
@@ -80,5 +81,12 @@ describe('e-mail outbox', () => {
     } finally {
       await smtp.close();
     }
+  });
+
+  it('names the sender’s domain in Message-IDs, however MAIL_FROM is written', () => {
+    expect(messageIdDomain('Kakehashi <no-reply@hospital.example.org>')).toBe('hospital.example.org');
+    expect(messageIdDomain('no-reply@example.org')).toBe('example.org');
+    expect(messageIdDomain('"Kakehashi, International" <intl@example.org>')).toBe('example.org');
+    expect(messageIdDomain('Kakehashi')).toBe('kakehashi.local');
   });
 });

@@ -15,6 +15,7 @@ export const TEMPLATES = {
   visitInvitation: 'email.visitInvitation',
   visitChanged: 'email.visitChanged',
   visitCancelled: 'email.visitCancelled',
+  visitCancelledFinal: 'email.visitCancelledFinal',
   visitReminder: 'email.visitReminder',
   staffVisit: 'email.staffVisit',
   otherTimesRequested: 'email.otherTimesRequested',

@@ -11,6 +11,13 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
 }
 
+/** The domain of the address in MAIL_FROM (`Kakehashi <no-reply@example.org>` → `example.org`). */
+export function messageIdDomain(from: string): string {
+  const address = from.match(/<([^>]*)>/)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf('@') + 1).trim();
+  return address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'kakehashi.local';
+}
+
 export interface OutboxWorker {
   /** Sends everything that is due now; resolves with how many messages were sent. */
   drain(): Promise<number>;
@@ -33,7 +40,8 @@ export function startOutboxWorker(opts: {
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
   } as Parameters<typeof nodemailer.createTransport>[0]);
-  const domain = new URL(opts.smtpUrl).hostname || 'kakehashi.local';
+  // Message-IDs name the sender's domain (RFC 5322 §3.6.4), not the host of the SMTP relay.
+  const domain = messageIdDomain(opts.from);
   let stopped = false;
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;

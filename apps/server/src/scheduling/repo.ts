@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import { conflict, notFound } from '../errors.ts';
-import { availabilityExceptions, availabilityRules, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
+import { availabilityExceptions, availabilityRules, departments, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
@@ -83,6 +83,12 @@ export async function withdrawOffers(db: Db, caseId: string) {
 }
 
 // Visits
+
+/** A department's names in each language, for the patient side's invitation. */
+export async function findDepartmentNames(db: Db, code: string) {
+  const [row] = await db.select({ ja: departments.nameJa, 'zh-CN': departments.nameZh, en: departments.nameEn }).from(departments).where(eq(departments.code, code));
+  return row ?? null;
+}
 
 /**
  * The database refuses a double booking (an exclusion constraint on participants) and a second

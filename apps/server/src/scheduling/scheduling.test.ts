@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
 import { startOutboxWorker } from '../notifications/worker.ts';
 import { startSmtp } from '../../test/smtp.ts';
+import { HOSTILE_NAMES, parseWithIcalJs, parseWithPython, pythonWithIcalendar, type ParsedCalendar } from '../../test/ical.ts';
 import { localParts } from './service.ts';
+import { findVisit, listOffers, overlappingHolds } from './repo.ts';
 
 const t = useTestApp();
 let coordinator: Client;
@@ -17,13 +19,13 @@ function tokyo(days: number, time: string): string {
   return `${localParts(d, 'Asia/Tokyo').date}T${time}:00+09:00`;
 }
 
-async function staff(role: 'physician' | 'nurse' | 'interpreter') {
-  return t.user({ role, locale: 'ja' });
+async function staff(role: 'physician' | 'nurse' | 'interpreter', name?: string) {
+  return t.user({ role, locale: 'ja', name });
 }
 
 /** A case through triage, with a team, ready to schedule; returns its id, number and guest token. */
-async function readyCase(team: { userId: string; role: string }[]) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: `10.7.0.${++n}` });
+async function readyCase(team: { userId: string; role: string }[], request: Record<string, unknown> = {}) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest(request, consentId), remoteAddress: `10.7.0.${++n}` });
   const c = res.json();
   await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'eligible' });
   await coordinator.put(`/api/v1/cases/${c.id}/team`, { members: team });
@@ -97,11 +99,43 @@ describe('availability of someone who does not exist', () => {
   });
 });
 
+describe('hours that run to midnight', () => {
+  it('let a time that ends at midnight be offered, written as 00:00 or 24:00, and no later', async () => {
+    const physician = await staff('physician');
+    const pc = new Client(t.app);
+    await pc.signIn(physician.email);
+    const hours = await pc.put(`/api/v1/availability/${physician.id}`, {
+      timeZone: 'Asia/Tokyo',
+      rules: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '18:00', end: '00:00' })),
+    });
+    expect(hours.status).toBe(200);
+    expect(hours.body.rules[0]).toEqual({ weekday: 1, start: '18:00', end: '24:00' });
+    // Extra hours on a Saturday, to midnight.
+    let saturday = new Date(Date.now() + 21 * 86_400_000);
+    while (localParts(saturday, 'Asia/Tokyo').weekday !== 6) saturday = new Date(saturday.getTime() + 86_400_000);
+    const day = localParts(saturday, 'Asia/Tokyo').date;
+    const extra = await pc.post(`/api/v1/availability/${physician.id}/exceptions`, { date: day, available: true, start: '22:00', end: '24:00', note: '' });
+    expect(extra.status).toBe(201);
+
+    const c = await readyCase([{ userId: physician.id, role: 'physician' }]);
+    const pastMidnight = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(11, '23:30'), minutes: 60 }] });
+    expect(pastMidnight.body.error.code).toBe('slot_outside_availability');
+    const late = await coordinator.post(`/api/v1/cases/${c.id}/offers`, {
+      slots: [
+        { startsAt: tokyo(11, '23:00'), minutes: 60 },
+        { startsAt: `${day}T23:30:00+09:00`, minutes: 30 },
+      ],
+    });
+    expect(late.status).toBe(200);
+    expect(late.body.offers).toHaveLength(2);
+  });
+});
+
 describe('booking', () => {
   it('books the team, moves the case to scheduled and sends calendar invitations in the right languages and zones', async () => {
-    const physician = await staff('physician');
-    const nurse = await staff('nurse');
-    const interpreter = await staff('interpreter');
+    const physician = await staff('physician', 'Physician 王 Test');
+    const nurse = await staff('nurse', 'Nurse 王 Test');
+    const interpreter = await staff('interpreter', 'Interpreter 王 Test');
     const c = await readyCase([
       { userId: physician.id, role: 'physician' },
       { userId: nurse.id, role: 'nurse' },
@@ -138,6 +172,20 @@ describe('booking', () => {
     const staffMail = mails.find((m) => m.toAddress === physician.email && m.subject.includes(c.number))!;
     expect(staffMail.subject).toMatch(/^Kakehashi：依頼 SO-\d{4}-\d{4} オンライン相談 .*15:00 \(Asia\/Tokyo\)$/);
     expect(staffMail.icalContent).toContain('METHOD:REQUEST');
+
+    // The patient's calendar names the department as organiser and the team by name, never their addresses.
+    const department = (await t.app.services.cases.departments('zh-CN')).find((d) => d.code === 'thoracic_medical')!.name;
+    const patientCalendar = parseWithIcalJs(ics);
+    expect(patientCalendar.organizer).toMatchObject({ name: department, address: 'no-reply@example.org' });
+    expect(patientCalendar.attendees.map((a) => a.address)).toEqual(['family.wang@example.org']);
+    for (const member of [physician, nurse, interpreter]) expect(ics).not.toContain(member.email);
+    const description = ics.replace(/\r\n[ \t]/g, '');
+    for (const name of ['Physician 王 Test', 'Nurse 王 Test', 'Interpreter 王 Test']) expect(description).toContain(name);
+    expect(description).toContain('医生');
+    // Staff invitations keep everyone as attendees.
+    expect(parseWithIcalJs(staffMail.icalContent!).attendees.map((a) => a.address).sort()).toEqual(
+      ['family.wang@example.org', physician.email, nurse.email, interpreter.email].sort(),
+    );
 
     const reminders = mails.filter((m) => m.template === 'visitReminder' && m.ref === `visit:${visit.id}:reminder`);
     expect(reminders.map((r) => (new Date(startsAt).getTime() - r.nextAttemptAt.getTime()) / 3_600_000).sort((a, b) => a - b)).toEqual([1, 24]);
@@ -227,6 +275,125 @@ describe('changes to a booked visit', () => {
     // The physician is free again at that time.
     const next = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: newStart, minutes: 60 }] });
     expect(next.status).toBe(200);
+  });
+});
+
+describe('a case that leaves the journey', () => {
+  /** A case with a booked visit for a physician and a nurse, 1 hour at `time` Tokyo, `days` ahead. */
+  async function bookedCase(days: number, time: string) {
+    const physician = await staff('physician');
+    const nurse = await staff('nurse');
+    const c = await readyCase([
+      { userId: physician.id, role: 'physician' },
+      { userId: nurse.id, role: 'nurse' },
+    ]);
+    const startsAt = tokyo(days, time);
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt, minutes: 60 }] })).body.offers[0];
+    const visit = (await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`)).json().visit;
+    expect(visit.status).toBe('booked');
+    return { c, visit, physician, nurse, startsAt };
+  }
+
+  /** The visit is cancelled, the team free, reminders stopped, everyone sent a CANCEL. */
+  async function expectVisitCancelled(b: Awaited<ReturnType<typeof bookedCase>>) {
+    const visit = (await findVisit(t.db, b.visit.id))!;
+    expect(visit.status).toBe('cancelled');
+    expect(visit.sequence).toBe(b.visit.sequence + 1);
+    const start = new Date(b.startsAt);
+    expect(await overlappingHolds(t.db, [b.physician.id, b.nurse.id], start, new Date(start.getTime() + 3_600_000))).toEqual([]);
+    expect((await coordinator.get(`/api/v1/cases/${b.c.id}/schedule`)).body.visit).toBeNull();
+    const mails = await outbox(t);
+    const reminders = mails.filter((m) => m.ref === `visit:${b.visit.id}:reminder`);
+    expect(reminders).toHaveLength(2);
+    expect(reminders.every((m) => m.status === 'cancelled')).toBe(true);
+    const cancels = mails.filter((m) => m.icalMethod === 'CANCEL' && m.icalContent?.includes(`UID:${b.visit.id}@kakehashi`));
+    expect(cancels.map((m) => m.toAddress).sort()).toEqual(['family.wang@example.org', b.physician.email, b.nurse.email].sort());
+    expect(cancels.every((m) => m.icalContent!.includes(`SEQUENCE:${b.visit.sequence + 1}`))).toBe(true);
+    // The patient side is not promised a new time.
+    const patientMail = cancels.find((m) => m.toAddress === 'family.wang@example.org')!;
+    expect(patientMail.template).toBe('visitCancelledFinal');
+    // The team's time is free for another case.
+    const other = await readyCase([{ userId: b.physician.id, role: 'physician' }]);
+    expect((await coordinator.post(`/api/v1/cases/${other.id}/offers`, { slots: [{ startsAt: b.startsAt, minutes: 60 }] })).status).toBe(200);
+  }
+
+  it('cancels the visit when a coordinator cancels the case', async () => {
+    const b = await bookedCase(22, '10:00');
+    const res = await coordinator.post(`/api/v1/cases/${b.c.id}/status`, { to: 'cancelled', note: 'Test' });
+    expect(res.body.status).toBe('cancelled');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when a coordinator marks the case withdrawn', async () => {
+    const b = await bookedCase(22, '11:00');
+    expect((await coordinator.post(`/api/v1/cases/${b.c.id}/status`, { to: 'withdrawn', note: 'Test' })).body.status).toBe('withdrawn');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when the request is declined at screening', async () => {
+    const b = await bookedCase(22, '13:00');
+    const res = await coordinator.post(`/api/v1/cases/${b.c.id}/screening`, { eligibility: 'ineligible', reason: 'Not for us (test)' });
+    expect(res.body.status).toBe('cancelled');
+    await expectVisitCancelled(b);
+  });
+
+  it('cancels the visit when the patient side withdraws consent', async () => {
+    const b = await bookedCase(22, '14:00');
+    const res = await guest(b.c.token, 'POST', `/api/v1/cases/${b.c.id}/consent/withdraw`, { reason: 'Test' });
+    expect(res.json().status).toBe('withdrawn');
+    await expectVisitCancelled(b);
+  });
+
+  it('withdraws the open offers of a case that is cancelled before a booking', async () => {
+    const physician = await staff('physician');
+    const c = await readyCase([{ userId: physician.id, role: 'physician' }]);
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(23, '10:00'), minutes: 60 }] })).body.offers[0];
+    await guest(c.token, 'POST', `/api/v1/cases/${c.id}/consent/withdraw`, { reason: '' });
+    const book = await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`);
+    expect(book.statusCode).toBe(409);
+    expect(book.json().error.code).toBe('offer_unavailable');
+    expect(await listOffers(t.db, c.id)).toEqual([]);
+  });
+});
+
+describe('calendar files', () => {
+  it('keep hostile names as names for two independent parsers, in every invitation and cancellation', async () => {
+    const [physicianName, nurseName, interpreterName, requesterName] = [HOSTILE_NAMES[1], HOSTILE_NAMES[0], HOSTILE_NAMES[2], HOSTILE_NAMES[3] + ' 王'];
+    const physician = await staff('physician', physicianName);
+    const nurse = await staff('nurse', nurseName);
+    const interpreter = await staff('interpreter', interpreterName);
+    const requester = { ...(buildCaseRequest().requester as object), name: requesterName, email: 'hostile.wang@example.org' };
+    const c = await readyCase(
+      [
+        { userId: physician.id, role: 'physician' },
+        { userId: nurse.id, role: 'nurse' },
+        { userId: interpreter.id, role: 'interpreter' },
+      ],
+      { requester, consent: { versionId: consentId, accepted: true, acceptedBy: requesterName } },
+    );
+    const offer = (await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: tokyo(19, '10:00'), minutes: 60 }] })).body.offers[0];
+    const visit = (await guest(c.token, 'POST', `/api/v1/cases/${c.id}/offers/${offer.id}/book`)).json().visit;
+    await coordinator.post(`/api/v1/visits/${visit.id}/cancel`, { reason: 'Test' });
+
+    const known = new Map([
+      [physician.email, physicianName],
+      [nurse.email, nurseName],
+      [interpreter.email, interpreterName],
+      [requester.email, requesterName],
+    ]);
+    const calendars = (await outbox(t)).filter((m) => m.icalContent?.includes(`UID:${visit.id}@kakehashi`));
+    expect(calendars.map((m) => m.icalMethod).sort()).toEqual(['CANCEL', 'CANCEL', 'CANCEL', 'CANCEL', 'REQUEST', 'REQUEST', 'REQUEST', 'REQUEST']);
+    const check = (parsed: ParsedCalendar) => {
+      expect(parsed.attendees.length).toBeGreaterThan(0);
+      for (const a of parsed.attendees) expect({ address: a.address, name: a.name }).toEqual({ address: a.address, name: known.get(a.address) });
+      for (const a of [parsed.organizer!, ...parsed.attendees]) expect(a.params.every((p) => ['CN', 'ROLE', 'RSVP'].includes(p))).toBe(true);
+      expect(parsed.mailtos).toEqual([]);
+    };
+    for (const m of calendars) {
+      check(parseWithIcalJs(m.icalContent!));
+      if (pythonWithIcalendar) check(parseWithPython(m.icalContent!));
+      else console.warn('Python icalendar check skipped: python3 with icalendar is not installed (apt-get install python3-icalendar)');
+    }
   });
 });
 

@@ -92,13 +92,15 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
    * language and both time zones, each team member in theirs; every message carries the calendar
    * invitation (same UID, growing SEQUENCE). Reminders follow the visit's time.
    */
-  async function notify(tx: Db, row: CaseRow, visit: repo.VisitRow, change: 'booked' | 'changed' | 'cancelled') {
+  async function notify(tx: Db, row: CaseRow, visit: repo.VisitRow, change: 'booked' | 'changed' | 'cancelled', caseEnded = false) {
     const participants = await repo.listParticipants(tx, visit.id);
     const requester = row.requester as { name: string; email: string };
     const patientLocale = row.locale as Locale;
     const patientTz = (row.patient as { timeZone: string }).timeZone;
     const method = change === 'cancelled' ? 'CANCEL' : 'REQUEST';
-    const calendar = (summary: string, description: string) =>
+    const senderAddress = config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom;
+    const staffAttendees = [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))];
+    const calendar = (summary: string, description: string, organizer = { name: 'Kakehashi', email: senderAddress }, attendees = staffAttendees) =>
       buildCalendar({
         method,
         uid: `${visit.id}@kakehashi`,
@@ -108,11 +110,17 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         summary,
         description,
         url: visit.joinUrl || null,
-        organizer: { name: 'Kakehashi', email: config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom },
-        attendees: [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))],
+        organizer,
+        attendees,
       });
 
     const t = translator(patientLocale);
+    // The patient side sees the department as organiser and the team by name only: staff addresses are personal.
+    // Read in the transaction: the embedded database has one connection, which the transaction holds.
+    const department = (await repo.findDepartmentNames(tx, row.department))?.[patientLocale] ?? 'Kakehashi';
+    const team = new Intl.ListFormat(patientLocale).format(
+      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role}`) })),
+    );
     const vars = {
       name: requester.name,
       number: row.number,
@@ -122,9 +130,18 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       joinUrl: visit.joinUrl || '—',
       url: portalUrl,
     };
-    const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : 'visitCancelled';
+    // A visit cancelled because the case ended promises no new time.
+    const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : caseEnded ? 'visitCancelledFinal' : 'visitCancelled';
     await mail.queue(requester.email, patientLocale, template, vars, tx, {
-      ical: { method, content: calendar(t('email.calendarSummary', vars), `${vars.joinUrl}\n${portalUrl}`) },
+      ical: {
+        method,
+        content: calendar(
+          t('email.calendarSummary', vars),
+          `${vars.joinUrl}\n${portalUrl}\n\n${t('email.calendarTeam', { team })}`,
+          { name: department, email: senderAddress },
+          [{ name: requester.name, email: requester.email }],
+        ),
+      },
     });
 
     for (const p of participants) {
@@ -163,6 +180,20 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
   }
 
   return {
+    /**
+     * A case left the journey (cancelled, withdrawn): its visit still ahead is cancelled (the team's
+     * time freed, CANCEL invitations to everyone, reminders stopped) and its open offers withdrawn,
+     * inside the transaction of the status change.
+     */
+    async caseLeft(tx: Db, row: CaseRow) {
+      await repo.withdrawOffers(tx, row.id);
+      const visit = await repo.bookedVisitOf(tx, row.id);
+      if (!visit || visit.endsAt.getTime() <= Date.now()) return;
+      const cancelled = await repo.updateVisit(tx, visit.id, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
+      await notify(tx, row, cancelled, 'cancelled', true);
+      await repo.releaseParticipants(tx, visit.id);
+    },
+
     availability(actor: Actor, userId: string) {
       return gate.run(actor, 'availability.read', userId, ({ tx }) => availabilityOf(tx, userId));
     },

@@ -51,7 +51,8 @@ function useWeekdayNames(): Record<number, string> {
 function weekOf(a: Availability): Week {
   const week: Week = Object.fromEntries(WEEKDAYS.map((d) => [d, []]));
   for (const r of [...a.rules].sort((x, y) => x.weekday - y.weekday || x.start.localeCompare(y.start))) {
-    week[r.weekday]?.push({ key: nextKey++, start: r.start, end: r.end });
+    // Midnight at the end of the day is kept as 24:00; a time field shows (and gives back) 00:00.
+    week[r.weekday]?.push({ key: nextKey++, start: r.start, end: r.end === '24:00' ? '00:00' : r.end });
   }
   return week;
 }

@@ -194,6 +194,8 @@ export const en = {
   },
   email: {
     calendarSummary: 'Kakehashi video consultation {{number}}',
+    calendarTeam: 'Your team at the hospital: {{team}}',
+    calendarTeamMember: '{{name}} ({{role}})',
     footer: 'This message was sent by Kakehashi. Please do not reply to it.',
     caseReceived: {
       subject: 'Kakehashi: we received your request {{number}}',
@@ -205,7 +207,7 @@ export const en = {
     },
     caseDeclined: {
       subject: 'Kakehashi: about your request {{number}}',
-      body: 'Dear {{name}},\n\nThank you for your trust in our hospital. After careful review, we are sorry that we cannot accept request {{number}} for a second opinion.\n\nReason: {{reason}}\n\nWe wish you and your family all the best. If you have questions, you can write to us on your case page:\n\n{{url}}',
+      body: 'Dear {{name}},\n\nThank you for your trust in our hospital. After careful review, we are sorry that we cannot accept request {{number}} for a second opinion.\n\nThe reason is on your case page. We wish you and your family all the best. If you have questions, you can write to us there:\n\n{{url}}',
     },
     newMessage: {
       subject: 'Kakehashi: a new message about your request {{number}}',
@@ -236,6 +238,10 @@ export const en = {
     visitCancelled: {
       subject: 'Kakehashi: your video consultation {{number}} is cancelled',
       body: 'Dear {{name}},\n\nThe video consultation for request {{number}} on {{patientTime}} is cancelled. The international department will contact you about a new time.\n\n{{url}}',
+    },
+    visitCancelledFinal: {
+      subject: 'Kakehashi: your video consultation {{number}} is cancelled',
+      body: 'Dear {{name}},\n\nThe video consultation for request {{number}} on {{patientTime}} is cancelled, as the request has ended. The attached cancellation removes it from your calendar.\n\nYour case page:\n\n{{url}}',
     },
     visitReminder: {
       subject: 'Kakehashi: your video consultation {{number}} starts in {{when}}',
@@ -430,6 +436,7 @@ export const en = {
       cancelled: 'This request has been closed. If you have questions, please write to us below.',
       withdrawn: 'You withdrew your consent. We have stopped working on this request.',
     },
+    declineReasonTitle: 'Why we cannot accept this request',
     historyTitle: 'Steps so far',
     documentsTitle: 'Documents we need',
     documentsNone: 'We have not asked for any documents yet. If we need some, they will be listed here and we will e-mail you.',
@@ -580,10 +587,10 @@ export const en = {
     decision: 'Decision',
     reason: 'Reason',
     reasonHint: 'Optional when eligible; kept with the request.',
-    reasonHintDecline: 'Required. It is e-mailed to the requester: write it kindly and plainly.',
+    reasonHintDecline: 'Required. The requester reads it on their case page (the e-mail only says the request was declined): write it kindly and plainly.',
     screeningSave: 'Save screening',
     declineTitle: 'Decline this request?',
-    declineConfirm: 'Request {{number}} will be cancelled and the requester receives an e-mail with your reason. This cannot be undone.',
+    declineConfirm: 'Request {{number}} will be cancelled. The requester receives an e-mail and reads your reason on their case page. This cannot be undone.',
     declineButton: 'Decline and send the e-mail',
     documentMarked: '{{kind}}: {{status}}.',
     documentsRequested: 'Documents requested. The requester has been e-mailed.',
@@ -857,7 +864,7 @@ export const en = {
     time: 'Enter a time such as 09:30.',
     timeRange: 'The end must be after the start.',
     timeNotPast: 'The time must be in the future.',
-    reasonRequired: 'Give the reason: it is sent to the requester.',
+    reasonRequired: 'Give the reason: the requester reads it on their case page.',
     consentRequired: 'Please read the consent and agree to it to send the request.',
     birthDatePast: 'The birth date must be in the past.',
     dateNotPast: 'The date must not be in the past.',

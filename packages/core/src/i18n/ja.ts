@@ -195,6 +195,8 @@ export const ja: Catalog = {
   },
   email: {
     calendarSummary: 'Kakehashi オンライン相談 {{number}}',
+    calendarTeam: '担当チーム：{{team}}',
+    calendarTeamMember: '{{name}}（{{role}}）',
     footer: 'このメールは Kakehashi から送信されています。このメールには返信しないでください。',
     caseReceived: {
       subject: 'Kakehashi：ご依頼 {{number}} を受け付けました',
@@ -206,7 +208,7 @@ export const ja: Catalog = {
     },
     caseDeclined: {
       subject: 'Kakehashi：ご依頼 {{number}} について',
-      body: '{{name}} 様\n\n当院にご相談いただき、誠にありがとうございます。慎重に検討いたしましたが、誠に申し訳ございませんが、ご依頼 {{number}} のセカンドオピニオンはお受けできないこととなりました。\n\n理由：{{reason}}\n\nご本人とご家族のご健康を心よりお祈り申し上げます。ご質問はご依頼のページからお送りください。\n\n{{url}}',
+      body: '{{name}} 様\n\n当院にご相談いただき、誠にありがとうございます。慎重に検討いたしましたが、誠に申し訳ございませんが、ご依頼 {{number}} のセカンドオピニオンはお受けできないこととなりました。\n\n理由はご依頼のページに記載しております。ご本人とご家族のご健康を心よりお祈り申し上げます。ご質問も同じページからお送りください。\n\n{{url}}',
     },
     newMessage: {
       subject: 'Kakehashi：ご依頼 {{number}} に新しいメッセージがあります',
@@ -237,6 +239,10 @@ export const ja: Catalog = {
     visitCancelled: {
       subject: 'Kakehashi：オンライン相談 {{number}} は取り消されました',
       body: '{{name}} 様\n\n{{patientTime}} に予定していたご依頼 {{number}} のオンライン相談は取り消されました。新しい日時については国際診療部からご連絡いたします。\n\n{{url}}',
+    },
+    visitCancelledFinal: {
+      subject: 'Kakehashi：オンライン相談 {{number}} は取り消されました',
+      body: '{{name}} 様\n\nご依頼 {{number}} が終了したため、{{patientTime}} に予定していたオンライン相談は取り消されました。添付の取り消し通知で、カレンダーから予定が削除されます。\n\nご依頼のページ：\n\n{{url}}',
     },
     visitReminder: {
       subject: 'Kakehashi：オンライン相談 {{number}} まであと{{when}}です',
@@ -431,6 +437,7 @@ export const ja: Catalog = {
       cancelled: 'このお申し込みは終了しました。ご質問があれば、下のメッセージでお知らせください。',
       withdrawn: '同意を撤回されました。このお申し込みの対応を停止しています。',
     },
+    declineReasonTitle: 'お受けできない理由',
     historyTitle: 'これまでの経過',
     documentsTitle: 'お送りいただきたい資料',
     documentsNone: 'まだ資料のお願いはありません。必要になった場合は、ここに表示し、メールでお知らせします。',
@@ -581,10 +588,10 @@ export const ja: Catalog = {
     decision: '判定',
     reason: '理由',
     reasonHint: '受入可の場合は任意です。申込に記録されます。',
-    reasonHintDecline: '必須です。申込者にメールで送られます。わかりやすく、思いやりのある言葉でお書きください。',
+    reasonHintDecline: '必須です。申込者のケースページに表示されます（メールには記載されません）。わかりやすく、思いやりのある言葉でお書きください。',
     screeningSave: '審査結果を保存',
     declineTitle: 'この申込をお断りしますか？',
-    declineConfirm: '申込 {{number}} は取り消され、申込者に理由を記載したメールが送られます。元に戻せません。',
+    declineConfirm: '申込 {{number}} は取り消されます。申込者にはメールでお知らせし、理由はケースページに表示されます。元に戻せません。',
     declineButton: 'お断りしてメールを送る',
     documentMarked: '{{kind}}：{{status}}',
     documentsRequested: '資料を依頼し、申込者にメールを送りました。',
@@ -858,7 +865,7 @@ export const ja: Catalog = {
     time: '09:30 のように時刻を入力してください。',
     timeRange: '終了は開始より後にしてください。',
     timeNotPast: '未来の時刻を選んでください。',
-    reasonRequired: '理由を入力してください。依頼者に送られます。',
+    reasonRequired: '理由を入力してください。依頼者のケースページに表示されます。',
     consentRequired: '依頼を送信するには、同意書をお読みのうえ同意してください。',
     birthDatePast: '生年月日は過去の日付を入力してください。',
     dateNotPast: '過去の日付は選べません。',

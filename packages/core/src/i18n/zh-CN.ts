@@ -195,6 +195,8 @@ export const zhCN: Catalog = {
   },
   email: {
     calendarSummary: 'Kakehashi 视频会诊 {{number}}',
+    calendarTeam: '医院会诊团队：{{team}}',
+    calendarTeamMember: '{{name}}（{{role}}）',
     footer: '此邮件由 Kakehashi 系统发送，请勿直接回复。',
     caseReceived: {
       subject: 'Kakehashi：我们已收到您的申请 {{number}}',
@@ -206,7 +208,7 @@ export const zhCN: Catalog = {
     },
     caseDeclined: {
       subject: 'Kakehashi：关于您的申请 {{number}}',
-      body: '{{name}}，您好：\n\n感谢您对本院的信任。经过慎重审核，很抱歉我们无法受理申请 {{number}} 的第二诊疗意见。\n\n原因：{{reason}}\n\n衷心祝愿您和家人安康。如有疑问，请通过您的申请页面给我们留言：\n\n{{url}}',
+      body: '{{name}}，您好：\n\n感谢您对本院的信任。经过慎重审核，很抱歉我们无法受理申请 {{number}} 的第二诊疗意见。\n\n具体原因请查看您的申请页面。衷心祝愿您和家人安康。如有疑问，也可以在该页面给我们留言：\n\n{{url}}',
     },
     newMessage: {
       subject: 'Kakehashi：您的申请 {{number}} 有新消息',
@@ -237,6 +239,10 @@ export const zhCN: Catalog = {
     visitCancelled: {
       subject: 'Kakehashi：您的视频会诊 {{number}} 已取消',
       body: '{{name}}，您好：\n\n原定于 {{patientTime}} 的申请 {{number}} 视频会诊已取消。国际医疗部将与您联系，重新安排时间。\n\n{{url}}',
+    },
+    visitCancelledFinal: {
+      subject: 'Kakehashi：您的视频会诊 {{number}} 已取消',
+      body: '{{name}}，您好：\n\n由于申请 {{number}} 已结束，原定于 {{patientTime}} 的视频会诊已取消。附件中的取消通知会将其从您的日历中删除。\n\n您的申请页面：\n\n{{url}}',
     },
     visitReminder: {
       subject: 'Kakehashi：您的视频会诊 {{number}} 将在 {{when}} 后开始',
@@ -431,6 +437,7 @@ export const zhCN: Catalog = {
       cancelled: '本申请已结束。如有疑问，请在下方给我们留言。',
       withdrawn: '您已撤回同意，我们已停止处理本申请。',
     },
+    declineReasonTitle: '无法受理的原因',
     historyTitle: '目前的进展',
     documentsTitle: '需要您提供的资料',
     documentsNone: '我们暂时还没有需要您提供的资料。如有需要，会列在这里并通过邮件通知您。',
@@ -581,10 +588,10 @@ export const zhCN: Catalog = {
     decision: '审核结论',
     reason: '理由',
     reasonHint: '可以受理时选填，会与申请一起保存。',
-    reasonHintDecline: '必填。理由会通过邮件发送给申请人，请用清楚、体贴的语言填写。',
+    reasonHintDecline: '必填。理由会显示在申请人的申请页面上（不会写入邮件），请用清楚、体贴的语言填写。',
     screeningSave: '保存审核结果',
     declineTitle: '确定不受理此申请吗？',
-    declineConfirm: '申请 {{number}} 将被取消，申请人会收到一封写有理由的邮件。此操作无法撤销。',
+    declineConfirm: '申请 {{number}} 将被取消。申请人会收到邮件通知，理由显示在其申请页面上。此操作无法撤销。',
     declineButton: '不受理并发送邮件',
     documentMarked: '{{kind}}：{{status}}',
     documentsRequested: '已索取资料，并已发邮件通知申请人。',
@@ -858,7 +865,7 @@ export const zhCN: Catalog = {
     time: '请输入时间，例如 09:30。',
     timeRange: '结束时间必须晚于开始时间。',
     timeNotPast: '请选择将来的时间。',
-    reasonRequired: '请填写原因，该原因将发送给申请人。',
+    reasonRequired: '请填写原因，该原因将显示在申请人的申请页面上。',
     consentRequired: '请阅读并同意知情同意书后再提交申请。',
     birthDatePast: '出生日期必须是过去的日期。',
     dateNotPast: '不能选择过去的日期。',

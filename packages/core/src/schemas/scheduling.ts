@@ -4,10 +4,18 @@ import { timeZone } from './cases.ts';
 import { calendarDate, isoDateTime } from './common.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.time');
+/**
+ * The end of a window of hours: a time, or midnight at the end of the day, which a time field
+ * gives as 00:00 and which is kept as 24:00 so that it sorts after every other time of the day.
+ */
+const endOfWindow = z
+  .string()
+  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'validation.time')
+  .transform((v) => (v === '00:00' ? '24:00' : v));
 const futureInstant = isoDateTime.refine((s) => new Date(s).getTime() > Date.now(), 'validation.timeNotPast');
 
 export const availabilityRule = z
-  .object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm })
+  .object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: endOfWindow })
   .refine((r) => r.start < r.end, { path: ['end'], error: 'validation.timeRange' });
 export const availabilityBody = z.object({ timeZone, rules: z.array(availabilityRule).max(50) });
 export const availabilityExceptionBody = z
@@ -16,7 +24,7 @@ export const availabilityExceptionBody = z
     /** false: a day (or hours) off; true: extra hours outside the weekly rules. */
     available: z.boolean(),
     start: hhmm.nullable().default(null),
-    end: hhmm.nullable().default(null),
+    end: endOfWindow.nullable().default(null),
     note: z.string().trim().max(500).default(''),
   })
   .refine((e) => (e.start === null) === (e.end === null) && (e.start === null || e.start < e.end!), { path: ['end'], error: 'validation.timeRange' })

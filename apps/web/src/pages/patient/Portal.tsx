@@ -208,6 +208,12 @@ function PortalCase({ token }: { token: string | null }) {
           </div>
         </dl>
         <p data-testid="status-help">{t(`portal.statusHelp.${d.status}`)}</p>
+        {d.eligibility === 'ineligible' && d.eligibilityReason && (
+          <div data-testid="decline-reason">
+            <h3>{t('portal.declineReasonTitle')}</h3>
+            <p className="prewrap">{d.eligibilityReason}</p>
+          </div>
+        )}
         <h3>{t('portal.historyTitle')}</h3>
         <Timeline c={d} />
       </section>
