@@ -10,6 +10,7 @@ import {
   departmentList,
   errorBody,
   guestLinkCreated,
+  guestLinkSent,
   guestLinksRevoked,
   idParam,
   publishConsentBody,
@@ -57,6 +58,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.post('/cases/:id/guest-links', { schema: { tags, params: idParam, response: { 201: guestLinkCreated, ...errors } } }, async (req, reply) =>
     reply.status(201).send(await cases.createGuestLink(actorOf(req), req.params.id)),
+  );
+
+  app.post(
+    '/cases/:id/guest-links/send',
+    { schema: { tags, summary: 'E-mails the requester a new portal link', params: idParam, response: { 202: guestLinkSent, ...errors } } },
+    async (req, reply) => reply.status(202).send(await cases.sendGuestLink(actorOf(req), req.params.id)),
   );
 
   app.post(

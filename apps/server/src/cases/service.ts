@@ -18,6 +18,7 @@ import { hitRateLimit } from '../auth/repo.ts';
 import { AppError, badRequest, notFound, rateLimited } from '../http/errors.ts';
 import { isLocale, translator } from '../http/i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
+import { LINK_TOKEN } from '../notifications/links.ts';
 import * as repo from './repo.ts';
 
 /** Guest links to the case portal last as long as a case usually does. */
@@ -74,6 +75,9 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
     // In the fragment, so the token never reaches a server log or a proxy.
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
+
+  /** A portal link in a queued e-mail: its token is made when the message is sent (notifications/links.ts). */
+  const mailedPortalUrl = `${config.publicUrl}/portal#${LINK_TOKEN}`;
 
   async function detail(actor: Actor, row: repo.CaseRow): Promise<z.output<typeof caseDetail>> {
     const isGuest = actor.principal?.kind === 'guest';
@@ -190,12 +194,16 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
         const again = (await repo.findCaseBySubmission(db, input.submissionId))!;
         return { case: again, portal: await portalLink(again.id, null), created: false };
       }
+      // The submitter's confirmation page opens the portal with this link; the e-mail gets its own, made when it is sent.
       const portal = await portalLink(created.id, p?.kind === 'user' ? p.user.id : null);
-      await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', {
-        name: input.requester.name,
-        number: created.number,
-        url: portal.url,
-      });
+      await mail.queue(
+        input.requester.email,
+        input.patient.preferredLocale,
+        'caseReceived',
+        { name: input.requester.name, number: created.number, url: mailedPortalUrl },
+        db,
+        { link: { kind: 'portal', caseId: created.id } },
+      );
       await audit.record(actor, { action: 'case.create', subjectType: 'case', subjectId: created.id, details: { number: created.number } });
       return { case: created, portal, created: true };
     },
@@ -226,6 +234,8 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       requireRole(actor, ...MANAGERS);
       await loadVisible(actor, id);
       const revoked = await guestLinks.revokeAll(id);
+      // A link still waiting in the outbox would be made after this: it must not go either.
+      await mail.cancelPendingLinks({ kind: 'portal', caseId: id });
       await audit.record(actor, { action: 'case.guest_links_revoke', subjectType: 'case', subjectId: id, details: { revoked } });
       return { revoked };
     },
@@ -236,6 +246,26 @@ export function createCaseService(deps: { db: Db; config: Config; audit: AuditSe
       const link = await portalLink(id, admin.user.id);
       await audit.record(actor, { action: 'case.guest_link', subjectType: 'case', subjectId: id });
       return link;
+    },
+
+    /** E-mails the requester a new link to the case page, made when the message is sent. */
+    async sendGuestLink(actor: Actor, id: string) {
+      requireRole(actor, ...MANAGERS);
+      const row = await loadVisible(actor, id);
+      const requester = row.requester as { name: string };
+      const locale = isLocale(row.locale) ? row.locale : 'ja';
+      await mail.queue(row.requesterEmail, locale, 'portalLink', { name: requester.name, number: row.number, url: mailedPortalUrl }, db, {
+        link: { kind: 'portal', caseId: id },
+      });
+      await audit.record(actor, { action: 'case.guest_link_send', subjectType: 'case', subjectId: id });
+      return { to: row.requesterEmail };
+    },
+
+    /** The token of a portal link, made as its e-mail leaves; null when the case is gone. */
+    async mintPortalLink(caseId: string) {
+      if (!(await repo.findCase(db, caseId))) return null;
+      const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy: null });
+      return { token: link.token, discard: async () => void (await guestLinks.revoke(link.id)) };
     },
 
     /** Moves a case along its workflow; only the transitions in CASE_TRANSITIONS are possible. */

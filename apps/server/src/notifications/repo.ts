@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { emailOutbox } from '../db/schema.ts';
+import { emailOutbox, type OutboxLink } from '../db/schema.ts';
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 export type NewOutboxRow = typeof emailOutbox.$inferInsert;
@@ -49,6 +49,19 @@ export async function markAttemptFailed(db: Db, id: string, error: string, retry
         : { status: 'failed', lockedUntil: null, lastError: error },
     )
     .where(eq(emailOutbox.id, id));
+}
+
+/** The message will not go: its link could not be made (the user was disabled, the case is gone). */
+export async function markCancelled(db: Db, id: string, reason: string): Promise<void> {
+  await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null, lastError: reason }).where(eq(emailOutbox.id, id));
+}
+
+/** Cancels messages not sent yet whose link opens `link` (every portal link of a case was revoked). */
+export async function cancelPendingLinks(db: Db, link: OutboxLink): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ status: 'cancelled', lockedUntil: null })
+    .where(and(eq(emailOutbox.status, 'pending'), sql`${emailOutbox.link} @> ${JSON.stringify(link)}::jsonb`));
 }
 
 /** Cancels messages about `ref` that have not gone yet (reminders of a visit that moved). */

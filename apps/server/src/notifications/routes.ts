@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody, outboxList, outboxQuery } from '@kakehashi/core';
 import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
+import { maskLinks } from './links.ts';
 
 export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { mail } }) => {
   app.get(
@@ -14,7 +15,7 @@ export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
           id: m.id,
           to: m.toAddress,
           subject: m.subject,
-          text: m.bodyText,
+          text: maskLinks(m.bodyText),
           status: m.status,
           attempts: m.attempts,
           lastError: m.lastError,

@@ -2,7 +2,8 @@ import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
 import type { Actor } from '../auth/principal.ts';
 import { requireRole } from '../auth/policy.ts';
-import { cancelPending, insertMessage, listMessages, type OutboxRow } from './repo.ts';
+import type { OutboxLink } from './links.ts';
+import { cancelPending, cancelPendingLinks, insertMessage, listMessages, type OutboxRow } from './repo.ts';
 import { renderEmail, type TemplateName } from './templates.ts';
 
 export type MailService = ReturnType<typeof createMailService>;
@@ -14,6 +15,8 @@ export interface QueueOptions {
   ref?: string;
   /** A calendar invitation, sent as text/calendar. */
   ical?: { method: string; content: string };
+  /** The link the worker makes when it sends; the text holds LINK_TOKEN where its token goes. */
+  link?: OutboxLink;
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
@@ -33,12 +36,14 @@ export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQue
         nextAttemptAt: extra.sendAt ?? new Date(),
         icalMethod: extra.ical?.method ?? null,
         icalContent: extra.ical?.content ?? null,
+        link: extra.link ?? null,
       });
       if (!extra.sendAt) opts.onQueued?.();
       return row;
     },
 
     cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
+    cancelPendingLinks: (link: OutboxLink, tx: Db = db) => cancelPendingLinks(tx, link),
 
     async list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
       requireRole(actor, 'admin');

@@ -1,7 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/client.ts';
-import { claimNext, markAttemptFailed, markSent, type OutboxRow } from './repo.ts';
+import { withToken, type LinkMinter, type MintedLink } from './links.ts';
+import { claimNext, markAttemptFailed, markCancelled, markSent, type OutboxRow } from './repo.ts';
 
 export const MAX_ATTEMPTS = 10;
 const LEASE_SECONDS = 120;
@@ -23,6 +24,8 @@ export function startOutboxWorker(opts: {
   smtpUrl: string;
   from: string;
   logger: FastifyBaseLogger;
+  /** Makes the token of a message's link just before it is sent (services.links). */
+  links: LinkMinter;
   pollMs?: number;
   instanceId?: string;
 }): OutboxWorker {
@@ -39,20 +42,35 @@ export function startOutboxWorker(opts: {
   let timer: NodeJS.Timeout | null = null;
 
   async function sendOne(message: OutboxRow): Promise<void> {
+    let minted: MintedLink | null = null;
+    let delivered = false;
     try {
+      let text = message.bodyText;
+      if (message.link) {
+        minted = await opts.links(message.link);
+        if (!minted) {
+          await markCancelled(opts.db, message.id, 'The link of this message can no longer be made.');
+          opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail cancelled: its link has no subject');
+          return;
+        }
+        text = withToken(text, minted.token);
+      }
       await transport.sendMail({
         from: opts.from,
         to: message.toAddress,
         subject: message.subject,
-        text: message.bodyText,
+        text,
         // A stable Message-ID: if a crash makes us send again, receivers see the same message.
         messageId: `<${message.id}@${domain}>`,
         headers: { 'Content-Language': message.locale },
         ...(message.icalContent ? { icalEvent: { method: message.icalMethod ?? 'REQUEST', filename: 'invite.ics', content: message.icalContent } } : {}),
       });
+      delivered = true;
       await markSent(opts.db, message.id);
       opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail sent');
     } catch (err) {
+      // A link that never reached anyone must not stay usable.
+      if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: message.id }, 'unsent link not discarded'));
       const retry = message.attempts < MAX_ATTEMPTS;
       const retryAt = retry ? new Date(Date.now() + backoffSeconds(message.attempts) * 1000) : null;
       const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);

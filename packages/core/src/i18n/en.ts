@@ -199,6 +199,10 @@ export const en = {
       subject: 'Kakehashi: we received your request {{number}}',
       body: 'Dear {{name}},\n\nThank you. We received your request for a second opinion. Its number is {{number}}.\n\nThe international department will review it and tell you what happens next. You can follow your request, see which documents we need and write to us here:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
     },
+    portalLink: {
+      subject: 'Kakehashi: a new link to your request {{number}}',
+      body: 'Dear {{name}},\n\nThe international department sends you a new link to the page of your request {{number}}. There you can follow your request, see which documents we need and write to us:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
+    },
     documentsRequested: {
       subject: 'Kakehashi: documents needed for your request {{number}}',
       body: 'Dear {{name}},\n\nTo prepare the second opinion for request {{number}}, the international department needs some documents from you. The list and how to send them are on your case page:\n\n{{url}}',

@@ -200,6 +200,10 @@ export const zhCN: Catalog = {
       subject: 'Kakehashi：我们已收到您的申请 {{number}}',
       body: '{{name}}，您好：\n\n我们已收到您的第二诊疗意见申请，申请编号为 {{number}}。\n\n国际医疗部将审核您的申请，并告知您后续安排。您可以通过以下链接查看申请进度、所需材料，并给我们留言：\n\n{{url}}\n\n此链接无需密码即可打开您的申请，请勿转发给他人。',
     },
+    portalLink: {
+      subject: 'Kakehashi：您的申请 {{number}} 的新链接',
+      body: '{{name}}，您好：\n\n国际医疗部为您发送申请 {{number}} 页面的新链接。您可以通过以下链接查看申请进度、所需材料，并给我们留言：\n\n{{url}}\n\n此链接无需密码即可打开您的申请，请勿转发给他人。',
+    },
     documentsRequested: {
       subject: 'Kakehashi：申请 {{number}} 需要补充材料',
       body: '{{name}}，您好：\n\n为准备申请 {{number}} 的第二诊疗意见，国际医疗部需要您提供一些材料。所需材料清单及提交方式请在您的申请页面查看：\n\n{{url}}',
