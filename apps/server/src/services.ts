@@ -16,7 +16,7 @@ import { createUserService } from './users/service.ts';
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void } = {}) {
   const audit = createAuditService(db);
-  const mail = createMailService(db, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
+  const mail = createMailService(db, audit, { smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   const cases = createCaseService({ db, config, audit, mail, guestLinks });

@@ -1,32 +1,48 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorBody, outboxList, outboxQuery } from '@kakehashi/core';
+import type { z } from 'zod';
+import { errorBody, idParam, outboxList, outboxMessage, outboxQuery } from '@kakehashi/core';
 import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 import { maskLinks } from './links.ts';
+import type { OutboxRow } from './repo.ts';
+
+/** A message as an administrator sees it: links masked, what may be done with it. */
+function toMessage(m: OutboxRow, now = Date.now()): z.output<typeof outboxMessage> {
+  const waiting = m.status === 'pending' ? m.nextAttemptAt : null;
+  return {
+    id: m.id,
+    to: m.toAddress,
+    subject: m.subject,
+    text: maskLinks(m.bodyText),
+    status: m.status,
+    attempts: m.attempts,
+    lastError: m.lastError,
+    createdAt: m.createdAt.toISOString(),
+    sentAt: m.sentAt?.toISOString() ?? null,
+    nextAttemptAt: waiting?.toISOString() ?? null,
+    // The same rule as repo.resendMessage.
+    canResend: m.status === 'failed' || (!!waiting && m.attempts > 0 && waiting.getTime() > now),
+  };
+}
 
 export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { mail } }) => {
-  app.get(
-    '/outbox',
-    { schema: { tags: ['e-mail'], querystring: outboxQuery, response: { 200: outboxList, 400: errorBody, 401: errorBody, 403: errorBody } } },
-    async (req) => {
-      const { items, total } = await mail.list(actorOf(req), req.query);
-      return {
-        items: items.map((m) => ({
-          id: m.id,
-          to: m.toAddress,
-          subject: m.subject,
-          text: maskLinks(m.bodyText),
-          status: m.status,
-          attempts: m.attempts,
-          lastError: m.lastError,
-          createdAt: m.createdAt.toISOString(),
-          sentAt: m.sentAt?.toISOString() ?? null,
-        })),
-        total,
-        page: req.query.page,
-        pageSize: req.query.pageSize,
-        smtpConfigured: mail.smtpConfigured,
-      };
-    },
+  const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody };
+
+  app.get('/outbox', { schema: { tags: ['e-mail'], querystring: outboxQuery, response: { 200: outboxList, ...errors } } }, async (req) => {
+    const { items, total, stuck } = await mail.list(actorOf(req), req.query);
+    return {
+      items: items.map((m) => toMessage(m)),
+      total,
+      page: req.query.page,
+      pageSize: req.query.pageSize,
+      smtpConfigured: mail.smtpConfigured,
+      stuck: stuck && { since: stuck.since.toISOString(), waiting: stuck.waiting },
+    };
+  });
+
+  app.post(
+    '/outbox/:id/resend',
+    { schema: { tags: ['e-mail'], summary: 'Sends a failed or waiting message now', params: idParam, response: { 200: outboxMessage, ...errors } } },
+    async (req) => toMessage(await mail.resend(actorOf(req), req.params.id)),
   );
 };

@@ -3,7 +3,10 @@ import type { Db } from '../db/client.ts';
 import type { Actor } from '../auth/principal.ts';
 import { requireRole } from '../auth/policy.ts';
 import type { OutboxLink } from './links.ts';
-import { cancelPending, cancelPendingLinks, insertMessage, listMessages, type OutboxRow } from './repo.ts';
+import type { AuditService } from '../audit/service.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { cancelPending, cancelPendingLinks, findMessage, findStuck, insertMessage, listMessages, resendMessage, type OutboxRow } from './repo.ts';
+import { STUCK_AFTER_MINUTES } from './worker.ts';
 import { renderEmail, type TemplateName } from './templates.ts';
 
 export type MailService = ReturnType<typeof createMailService>;
@@ -20,7 +23,7 @@ export interface QueueOptions {
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
-export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQueued?: () => void }) {
+export function createMailService(db: Db, audit: AuditService, opts: { smtpConfigured: boolean; onQueued?: () => void }) {
   return {
     smtpConfigured: opts.smtpConfigured,
 
@@ -34,6 +37,7 @@ export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQue
         template,
         ref: extra.ref ?? null,
         nextAttemptAt: extra.sendAt ?? new Date(),
+        dueAt: extra.sendAt ?? new Date(),
         icalMethod: extra.ical?.method ?? null,
         icalContent: extra.ical?.content ?? null,
         link: extra.link ?? null,
@@ -47,7 +51,18 @@ export function createMailService(db: Db, opts: { smtpConfigured: boolean; onQue
 
     async list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
       requireRole(actor, 'admin');
-      return listMessages(db, f);
+      const [list, stuck] = await Promise.all([listMessages(db, f), findStuck(db, STUCK_AFTER_MINUTES)]);
+      return { ...list, stuck };
+    },
+
+    /** Sends a failed message again (or a waiting one now), with a fresh retry period. */
+    async resend(actor: Actor, id: string) {
+      requireRole(actor, 'admin');
+      const row = await resendMessage(db, id);
+      if (!row) throw (await findMessage(db, id)) ? new AppError(409, 'outbox_not_resendable') : notFound();
+      await audit.record(actor, { action: 'outbox.resend', subjectType: 'email', subjectId: id, details: { to: row.toAddress, template: row.template } });
+      opts.onQueued?.();
+      return row;
     },
   };
 }

@@ -879,6 +879,7 @@ export const en = {
     department_not_found: 'This department is not available. Choose another one.',
     consent_version_not_found: 'The consent text has changed. Reload the page, read it and agree again.',
     invalid_transition: 'A case in status “{{from}}” cannot move to “{{to}}”.',
+    outbox_not_resendable: 'Only a message that failed, or waits for its next attempt, can be sent again.',
     case_changed: 'Someone else changed this case a moment ago. Reload it and try again.',
     validation_failed: 'Some fields are missing or not valid.',
     unauthenticated: 'Please sign in.',

@@ -880,6 +880,7 @@ export const ja: Catalog = {
     department_not_found: 'この診療科は選べません。別の診療科を選んでください。',
     consent_version_not_found: '同意書の内容が更新されました。ページを再読み込みし、内容をお読みのうえ改めて同意してください。',
     invalid_transition: '状態「{{from}}」の依頼を「{{to}}」に変更することはできません。',
+    outbox_not_resendable: '再送できるのは、送信に失敗したメール、または次の再試行を待っているメールだけです。',
     case_changed: '他の担当者がこの依頼を直前に変更しました。再読み込みしてもう一度お試しください。',
     validation_failed: '未入力または正しくない項目があります。',
     unauthenticated: 'ログインしてください。',

@@ -880,6 +880,7 @@ export const zhCN: Catalog = {
     department_not_found: '该科室暂不可选，请选择其他科室。',
     consent_version_not_found: '知情同意书内容已更新。请刷新页面，阅读后重新同意。',
     invalid_transition: '状态为“{{from}}”的申请不能变更为“{{to}}”。',
+    outbox_not_resendable: '只有发送失败或正在等待下次重试的邮件才能重新发送。',
     case_changed: '其他工作人员刚刚修改了此申请。请刷新后重试。',
     validation_failed: '有未填写或无效的项目。',
     unauthenticated: '请先登录。',
