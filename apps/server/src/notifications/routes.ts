@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 import { maskLinks } from './links.ts';
 import type { OutboxRow } from './repo.ts';
+import { RETRY_DAYS } from './worker.ts';
 
 /** A message as an administrator sees it: links masked, what may be done with it. */
 function toMessage(m: OutboxRow, now = Date.now()): z.output<typeof outboxMessage> {
@@ -37,6 +38,7 @@ export const outboxRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       pageSize: req.query.pageSize,
       smtpConfigured: mail.smtpConfigured,
       stuck: stuck && { since: stuck.since.toISOString(), waiting: stuck.waiting },
+      retryDays: RETRY_DAYS,
     };
   });
 

@@ -107,6 +107,8 @@ export const outboxList = pageOf(outboxMessage).extend({
   smtpConfigured: z.boolean(),
   /** E-mail is not going out: messages due for longer than the server tolerates, the oldest due since. */
   stuck: z.object({ since: z.string(), waiting: z.number().int() }).nullable(),
+  /** How many days after it was due a failing message is still retried. */
+  retryDays: z.number().int(),
 });
 
 export const AUDIT_OUTCOMES = ['allowed', 'denied'] as const;
