@@ -175,6 +175,7 @@ export const en = {
     sentAt: 'Sent',
     allStatuses: 'All',
     statuses: { pending: 'Waiting', sending: 'Sending', sent: 'Sent', failed: 'Failed', cancelled: 'Cancelled' },
+    nextAttemptAt: 'next attempt {{at}}',
     nextAttempt: 'Next attempt',
     stuck: 'E-mail is not going out: {{waiting}} waiting, the oldest due since {{since}}. Check the mail server (SMTP_URL) and the last error of the waiting messages.',
     linksMasked: 'Links that open an account or a patient’s case are made when the message is sent and are never shown here.',

@@ -176,6 +176,7 @@ export const ja: Catalog = {
     sentAt: '送信日時',
     allStatuses: 'すべて',
     statuses: { pending: '送信待ち', sending: '送信中', sent: '送信済み', failed: '失敗', cancelled: '取り消し' },
+    nextAttemptAt: '次回 {{at}}',
     nextAttempt: '次回の試行',
     stuck: 'メールが送信されていません。送信待ち {{waiting}} 件、最も古いものは {{since}} から待機しています。メールサーバー（SMTP_URL）と、送信待ちメールの直近のエラーを確認してください。',
     linksMasked: 'アカウントや患者さんのご依頼を開くリンクは送信時に作られ、ここには表示されません。',

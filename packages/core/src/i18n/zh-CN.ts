@@ -176,6 +176,7 @@ export const zhCN: Catalog = {
     sentAt: '发送时间',
     allStatuses: '全部',
     statuses: { pending: '等待发送', sending: '发送中', sent: '已发送', failed: '失败', cancelled: '已取消' },
+    nextAttemptAt: '下次 {{at}}',
     nextAttempt: '下次尝试',
     stuck: '邮件未能发出：{{waiting}} 封正在等待，最早的一封自 {{since}} 起就应发送。请检查邮件服务器（SMTP_URL）以及等待中邮件的最近错误。',
     linksMasked: '可打开账户或患者申请的链接在发送时才生成，不会在此显示。',

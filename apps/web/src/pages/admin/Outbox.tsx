@@ -20,7 +20,7 @@ const PAGE_SIZE = 25;
 const statusTone: Record<Status, string> = { pending: 'badge--warn', sending: 'badge--warn', sent: 'badge--ok', failed: 'badge--error', cancelled: '' };
 
 /** A long error in a table cell: its start; the whole text is in the message's dialog. */
-const clip = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
+const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
 
 function isStatus(v: string | null): v is Status {
   return !!v && (OUTBOX_STATUSES as readonly string[]).includes(v);
@@ -100,7 +100,6 @@ export function OutboxPage() {
           t('outbox.subject'),
           t('common.status'),
           t('outbox.attempts'),
-          t('outbox.nextAttempt'),
           t('outbox.lastError'),
           t('outbox.sentAt'),
         ]}
@@ -127,9 +126,9 @@ export function OutboxPage() {
             </td>
             <td>
               <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
+              {m.nextAttemptAt && <span className="cell-sub">{t('outbox.nextAttemptAt', { at: fmt.dateTime(m.nextAttemptAt) })}</span>}
             </td>
             <td className="cell-num">{m.attempts}</td>
-            <td className="cell-nowrap">{m.nextAttemptAt ? fmt.dateTime(m.nextAttemptAt) : t('common.none')}</td>
             <td className="cell-wrap cell-error" title={m.lastError ?? undefined}>
               {m.lastError ? clip(m.lastError) : t('common.none')}
             </td>
@@ -144,7 +143,7 @@ export function OutboxPage() {
           <dl className="facts facts--compact">
             <div>
               <dt>{t('outbox.to')}</dt>
-              <dd className="cell-mono">{open.to}</dd>
+              <dd className="mono-wrap">{open.to}</dd>
             </div>
             <div>
               <dt>{t('outbox.createdAt')}</dt>
@@ -173,9 +172,9 @@ export function OutboxPage() {
               </div>
             )}
             {open.lastError && (
-              <div>
+              <div className="facts__wide">
                 <dt>{t('outbox.lastError')}</dt>
-                <dd className="cell-mono">{open.lastError}</dd>
+                <dd className="mono-wrap">{open.lastError}</dd>
               </div>
             )}
           </dl>
