@@ -116,8 +116,9 @@ describe('e-mail outbox during a long SMTP outage', () => {
     // The worker's clock stands still at the next full hour (ahead, so a retry is never due at once).
     const clock = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
     const after = (seconds: number) => new Date(clock.getTime() + seconds * 1000).toISOString();
-    const w = worker(await deadPort(), { now: () => clock });
+    // Queued first: a worker's first pass starts at once and would not see a later message.
     const queued = await queue('patient.backoff@example.org');
+    const w = worker(await deadPort(), { now: () => clock });
     await w.drain();
     expect((await rowOf(queued.id)).nextAttemptAt.toISOString()).toBe(after(30));
     await setRow(queued.id, sql`next_attempt_at = now()`);
