@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
+/** The run's SMTP server refuses every recipient at this domain for now (451). */
+export const GREYLIST_DOMAIN = 'greylist.example.org';
+
 export interface TestSmtp {
   port: number;
   close(): Promise<void>;
@@ -21,6 +24,14 @@ export async function startTestSmtp(dir: string, port = 0): Promise<TestSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // A mail server that says "not now" (a temporary 451, as greylisting does) to one domain, so the
+    // outbox's waiting and retrying can be seen: every address at greylist.example.org.
+    onRcptTo(address, _session, callback) {
+      if (address.address.toLowerCase().endsWith(`@${GREYLIST_DOMAIN}`)) {
+        return callback(Object.assign(new Error('Greylisted, please try again later (test server)'), { responseCode: 451 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { adminStatePath } from '../support/env.ts';
-import { submitPassword, t } from '../support/ui.ts';
+import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
 import { AdminApi, apiSignIn } from '../support/api.ts';
 import { waitForMail } from '../support/mail.ts';
+import { GREYLIST_DOMAIN } from '../support/smtp.ts';
+import { shoot } from '../support/shots.ts';
 import { familyRequest, fillRequestForm } from '../support/cases.ts';
 
 const c = t('en');
@@ -58,7 +60,8 @@ test('an administrator adds a partner institution and invites a partner, who set
   await expect(row).toContainText(institutionName);
   await expect(row).toContainText(c.common.active);
 
-  // The invitation reaches the mail server in her language; the outbox keeps a copy an administrator can read.
+  // The invitation reaches the mail server in her language; the outbox keeps a copy an administrator
+  // can read, without the link: it is made when the message is sent and is masked there.
   const invitation = await waitForMail({ to: email, subject: t('zh-CN').email.invitation.subject });
   expect(invitation.contentLanguage).toBe('zh-CN');
   const link = invitation.text.match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
@@ -72,7 +75,8 @@ test('an administrator adds a partner institution and invites a partner, who set
   const reader = page.getByRole('dialog');
   const text = reader.getByTestId('outbox-text');
   await expect(text).toContainText(userName);
-  await expect(text).toContainText(link!);
+  await expect(text).toContainText('/reset-password?token=••••••••');
+  await expect(text).not.toContainText(new URL(link!).search);
   await reader.getByRole('button', { name: c.common.close }).click();
   await expect(reader).toBeHidden();
 
@@ -218,4 +222,56 @@ test('an administrator changes a role and resets two-step verification for a use
   await expect(edit).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: c.users.resetTotpDone })).toBeVisible();
   await expect(row).toContainText(c.home.twoStepOff);
+});
+
+test('a message the mail server turns away waits with its error and next attempt; an administrator sends it again', async ({ browser }) => {
+  const admin = await AdminApi.open();
+  for (const locale of LOCALE_LIST) {
+    const l = t(locale);
+    // Invited without a password: the invitation goes to a mail server that answers "not now".
+    // One message per language, each resent within its first 30 s wait.
+    const tag = randomUUID().slice(0, 8);
+    const email = `e2e-later-${tag}@${GREYLIST_DOMAIN}`;
+    await admin.call('POST', '/users', { email, name: `Nurse 王 ${tag}`, role: 'nurse', locale });
+
+    const context = await browser.newContext({ locale, storageState: adminStatePath(), viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    await page.goto('/admin/outbox?status=pending');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(l.outbox.title);
+    await expect(page.getByLabel(l.common.status, { exact: true })).toHaveValue('pending');
+    const row = page.getByRole('row').filter({ hasText: email });
+    // The worker tries as soon as the message is queued; the page shows what it found.
+    await expect(async () => {
+      await page.reload();
+      await expect(row).toContainText('451', { timeout: 1000 });
+    }).toPass();
+    await expect(row).toContainText(l.outbox.statuses.pending);
+    await expect(page.getByText(l.outbox.retryNote.replace('{{days}}', '5'))).toBeVisible();
+    await shoot(page, `outbox-waiting-${locale}`);
+
+    await row.getByRole('button').first().click();
+    const reader = page.getByRole('dialog');
+    await expect(reader.getByTestId('outbox-text')).toContainText('/reset-password?token=••••••••');
+    await expect(reader).toContainText(l.outbox.nextAttempt);
+    await expect(reader).toContainText(l.outbox.linksMasked);
+    await shoot(page, `outbox-message-waiting-${locale}`);
+    await reader.getByRole('button', { name: l.outbox.resend }).click();
+    await expect(reader.getByRole('status')).toHaveText(l.outbox.resent);
+    await expect(reader.getByRole('button', { name: l.outbox.resend })).toHaveCount(0);
+    await reader.getByRole('button', { name: l.common.close }).click();
+
+    // The stuck banner needs a message overdue for a quarter of an hour, which a run does not
+    // wait for (the server's tests cover when it shows): for this picture only, the real list
+    // answer is given a stuck outbox.
+    await page.route('**/api/v1/outbox?*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      await route.fulfill({ response, json: { ...body, stuck: { since: new Date(Date.now() - 47 * 60_000).toISOString(), waiting: 3 } } });
+    });
+    await page.reload();
+    await expect(page.getByTestId('outbox-stuck')).toContainText('3');
+    await shoot(page, `outbox-stuck-${locale}`);
+    await context.close();
+  }
+  await admin.dispose();
 });

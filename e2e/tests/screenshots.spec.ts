@@ -37,6 +37,8 @@ test.beforeAll(async () => {
   const nurse = (await admin.buildUser({ role: 'nurse', name: 'Nurse 陈 Demo' })).id;
   await admin.createToken(nurse, 'Hospital PACS bridge');
   enrolEmail = (await admin.buildUser({ role: 'physician', name: 'Dr. 高橋 Demo' })).email;
+  // An invitation, so the outbox has a message to open (its link masked) even when this file runs alone.
+  await admin.call('POST', '/users', { email: `e2e-invited-${enrolEmail.split('@')[0].slice(-8)}@example.org`, name: 'Interpreter 王 Demo', role: 'interpreter', locale: 'zh-CN' });
   await admin.dispose();
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test, type Browser } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
 import { DEMO, adminStatePath } from '../support/env.ts';
-import { signInUI, t } from '../support/ui.ts';
+import { LOCALE_LIST, signInUI, t } from '../support/ui.ts';
 import {
   caseThroughApi,
   daysFromNow,
@@ -472,6 +472,9 @@ test('two cases offered the same physician at the same time: the second booking 
 test('revoking every portal link: the old link is refused kindly, a new one works', async ({ page, browser }) => {
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
+  // Two links: the one the request answered with, and the one made for the confirmation e-mail as it was sent.
+  const confirmation = await waitForMail({ to: created.data.email, subject: fill(zh.email.caseReceived.subject, { number: created.number }) });
+  const mailed = new URL(confirmation.text.match(/https?:\/\/\S+\/portal#kg\.\S+/)![0]);
   const context = await patientPhone(browser);
   const patient = await context.newPage();
   await patient.goto(`/portal#${created.token}`);
@@ -491,11 +494,11 @@ test('revoking every portal link: the old link is refused kindly, a new one work
   await panel.getByRole('button', { name: en.caseView.portalLinkRevoke }).click();
   await confirm.getByRole('button', { name: en.caseView.portalLinkRevokeConfirm }).click();
   await expect(confirm).toBeHidden();
-  await expect(panel.getByRole('status')).toHaveText(fill(en.caseView.portalLinkRevoked, { n: '1' }));
+  await expect(panel.getByRole('status')).toHaveText(fill(en.caseView.portalLinkRevoked, { n: '2' }));
   await shoot(page, 'case-portal-link-revoked-en', panel);
 
   // The open page and the link from the e-mail both stop working, with advice.
-  for (const reopen of [() => patient.reload(), () => patient.goto(`/portal#${created.token}`)]) {
+  for (const reopen of [() => patient.reload(), () => patient.goto(`/portal#${created.token}`), () => patient.goto(mailed.pathname + mailed.hash)]) {
     await reopen();
     const box = patient.getByTestId('portal-error');
     await expect(box.getByRole('heading', { level: 1 })).toHaveText(zh.portal.linkProblemTitle);
@@ -509,6 +512,42 @@ test('revoking every portal link: the old link is refused kindly, a new one work
   await patient.goto(fresh);
   await expect(patient.getByTestId('portal')).toBeVisible();
   await context.close();
+  await admin.dispose();
+});
+
+test('a coordinator e-mails the requester a new case page link from the case page; it arrives in Chinese and opens the case', async ({ browser }) => {
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  const to = created.data.email;
+  await waitForMail({ to, subject: fill(zh.email.caseReceived.subject, { number: created.number }) });
+
+  // The button in each language of the staff console (the e-mail follows the patient's language).
+  const seen: string[] = [];
+  for (const locale of LOCALE_LIST) {
+    const l = t(locale);
+    const context = await browser.newContext({ locale, storageState: adminStatePath(), viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    await page.goto(`/cases/${created.id}`);
+    const panel = page.getByRole('region', { name: l.caseView.portalLinkTitle, exact: true });
+    await panel.getByRole('button', { name: l.caseView.portalLinkSend }).click();
+    await expect(panel.getByRole('status')).toHaveText(fill(l.caseView.portalLinkSent, { to }));
+    await shoot(page, `case-portal-link-sent-${locale}`, panel);
+    const mail = await waitForMail({ to, subject: fill(zh.email.portalLink.subject, { number: created.number }), except: seen });
+    seen.push(mail.id);
+    expect(mail.contentLanguage).toBe('zh-CN');
+    await context.close();
+  }
+
+  // Each e-mail carries its own link, made as it was sent; the last one opens the case.
+  const links = findMails({ to, subject: fill(zh.email.portalLink.subject, { number: created.number }) }).map((m) => m.text.match(/https?:\/\/\S+\/portal#kg\.\S+/)?.[0]);
+  expect(links).toHaveLength(3);
+  expect(new Set(links).size).toBe(3);
+  const patientContext = await patientPhone(browser);
+  const patient = await patientContext.newPage();
+  const link = new URL(links[2]!);
+  await patient.goto(link.pathname + link.hash);
+  await expect(patient.getByTestId('portal').getByRole('heading', { level: 1 })).toHaveText(zh.portal.title.replace('{{number}}', created.number));
+  await patientContext.close();
   await admin.dispose();
 });
 

@@ -101,7 +101,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
 
   let outbox: OutboxWorker | null = null;
   const services = createServices(db, config, { onMailQueued: () => outbox?.wake() });
-  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log });
+  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links });
   app.decorate('services', services);
   app.decorate('outbox', outbox);
   // Hourly: expired sessions and links go; runs in every process, harmlessly.

@@ -8,6 +8,7 @@ import { createAuthService } from './auth/service.ts';
 import { createApiTokenService } from './auth/tokens.ts';
 import { createGuestLinkService } from './auth/guest-links.ts';
 import { createInstitutionService } from './institutions/service.ts';
+import { createLinkMinter } from './notifications/links.ts';
 import { createMailService } from './notifications/service.ts';
 import { createSchedulingService } from './scheduling/service.ts';
 import { createUserService } from './users/service.ts';
@@ -38,6 +39,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const scheduling = createSchedulingService({ db, config, gate, mail, cases });
   const institutions = createInstitutionService({ gate, auth });
   return {
+    /** Makes the token of an e-mail's link as the outbox worker sends it. */
+    links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),
     audit,
     auditLog: createAuditLogService({ gate, audit }),
     gate,

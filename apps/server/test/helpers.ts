@@ -10,7 +10,9 @@ import type { Role } from '@kakehashi/core';
 import { buildApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database, type Db } from '../src/db/client.ts';
+import pino from 'pino';
 import { listMessages } from '../src/notifications/repo.ts';
+import { startOutboxWorker } from '../src/notifications/worker.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -148,6 +150,26 @@ export async function adminClient(t: TestApp, headers: Record<string, string> = 
 
 /** Every message in the outbox, newest first. */
 export const outbox = async (t: TestApp) => (await listMessages(t.db, { page: 1, pageSize: 200 })).items;
+
+/**
+ * Sends every due message to a (test) SMTP server the way the server does, links made at sending
+ * by the app's own services; resolves when the outbox has nothing more that is due.
+ */
+export async function sendOutbox(t: TestApp, smtpUrl: string) {
+  const worker = startOutboxWorker({
+    db: t.db,
+    smtpUrl,
+    from: 'Kakehashi <no-reply@example.org>',
+    logger: pino({ level: 'silent' }),
+    links: t.app.services.links,
+    pollMs: 3_600_000,
+  });
+  try {
+    await worker.drain();
+  } finally {
+    await worker.stop();
+  }
+}
 
 /** A complete, valid public request; override any part. */
 export function buildCaseRequest(overrides: Record<string, unknown> = {}, consentVersionId = '') {

@@ -23,6 +23,7 @@ import {
   institution,
   institutionList,
   outboxList,
+  outboxMessage,
   outboxQuery,
   updateInstitutionBody,
   updateUserBody,
@@ -52,6 +53,7 @@ import {
   feeScheduleBody,
   feeScheduleList,
   guestLinkCreated,
+  guestLinkSent,
   guestLinksRevoked,
   messageBody,
   publishConsentBody,
@@ -137,6 +139,7 @@ export const CONTRACTS = {
   createToken: contract({ method: 'POST', path: '/tokens', operationId: 'createToken', summary: 'Issue an API token acting as a user (the secret is shown once)', tag: 'api tokens', action: 'token.create', callers: 'staff', body: createApiTokenBody, responses: { 201: createdApiToken } }),
   revokeToken: contract({ method: 'POST', path: '/tokens/:id/revoke', operationId: 'revokeToken', summary: 'Revoke an API token', tag: 'api tokens', action: 'token.revoke', callers: 'staff', params: idParam, responses: { 200: apiToken } }),
   listOutbox: contract({ method: 'GET', path: '/outbox', operationId: 'listOutbox', summary: 'The e-mail outbox (audited: messages name patients)', tag: 'e-mail', action: 'outbox.read', callers: 'staff', query: outboxQuery, responses: { 200: outboxList } }),
+  resendOutboxMessage: contract({ method: 'POST', path: '/outbox/:id/resend', operationId: 'resendOutboxMessage', summary: 'Send a failed or waiting message now, with a fresh retry period', tag: 'e-mail', action: 'outbox.resend', callers: 'staff', params: idParam, responses: { 200: outboxMessage } }),
   searchAudit: contract({ method: 'GET', path: '/audit', operationId: 'searchAudit', summary: 'Search the audit log (audited)', tag: 'audit', action: 'audit.read', callers: 'staff', query: auditQuery, responses: { 200: auditList } }),
 
   // Reference data and settings
@@ -157,6 +160,7 @@ export const CONTRACTS = {
   getCase: contract({ method: 'GET', path: '/cases/:id', operationId: 'getCase', summary: 'A case, with what the caller may do on it', tag: 'cases', action: 'case.read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseDetail } }),
   getPortalCase: contract({ method: 'GET', path: '/portal/case', operationId: 'getPortalCase', summary: 'The case a guest link opens', tag: 'portal', action: 'case.read', callers: 'guest', responses: { 200: caseDetail } }),
   createGuestLink: contract({ method: 'POST', path: '/cases/:id/guest-links', operationId: 'createGuestLink', summary: 'A new portal link for the patient side', tag: 'cases', action: 'guest_links.create', callers: 'staff', params: idParam, responses: { 201: guestLinkCreated } }),
+  sendGuestLink: contract({ method: 'POST', path: '/cases/:id/guest-links/send', operationId: 'sendGuestLink', summary: 'E-mail the requester a new portal link (made when the message is sent)', tag: 'cases', action: 'guest_links.send', callers: 'staff', params: idParam, responses: { 202: guestLinkSent } }),
   revokeGuestLinks: contract({ method: 'POST', path: '/cases/:id/guest-links/revoke', operationId: 'revokeGuestLinks', summary: 'Every portal link of the case stops working', tag: 'cases', action: 'guest_links.revoke', callers: 'staff', params: idParam, responses: { 200: guestLinksRevoked } }),
   transitionCase: contract({ method: 'POST', path: '/cases/:id/status', operationId: 'transitionCase', summary: 'Move a case along its workflow, with a note', tag: 'cases', action: 'case.transition', callers: 'staff', params: idParam, body: caseTransitionBody, responses: { 200: caseDetail } }),
   screenCase: contract({ method: 'POST', path: '/cases/:id/screening', operationId: 'screenCase', summary: 'Record the screening against the acceptance rules; declining tells the requester', tag: 'case triage', action: 'case.screen', callers: 'staff', params: idParam, body: screeningBody, responses: { 200: caseDetail } }),

@@ -76,6 +76,7 @@ export const POLICY = {
   'token.create': admin('api_token'),
   'token.revoke': admin('api_token'),
   'outbox.read': admin('outbox', 'read'),
+  'outbox.resend': admin('outbox'),
   'audit.read': admin('none', 'read'),
   'consent.publish': admin('consent_version'),
   'settings.read': { subject: 'settings', audit: 'none', allow: [{ signedIn: true }] },
@@ -96,6 +97,7 @@ export const POLICY = {
   'consent.withdraw': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
   'guest_links.create': manage('case'),
   'guest_links.revoke': manage('case'),
+  'guest_links.send': manage('case'),
 
   // Scheduling
   'schedule.read': { subject: 'case', audit: 'read', allow: CASE_READERS },

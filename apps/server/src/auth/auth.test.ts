@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { adminClient, Client, outbox, PASSWORD, totpCode, useTestApp } from '../../test/helpers.ts';
+import { adminClient, Client, outbox, PASSWORD, totpCode, sendOutbox, useTestApp } from '../../test/helpers.ts';
+import { startSmtp, textOf } from '../../test/smtp.ts';
 
 const t = useTestApp();
 const SIGN_IN = '/api/v1/auth/sign-in';
@@ -198,8 +199,17 @@ describe('password reset', () => {
     expect(message.subject).toBe('Kakehashi：パスワード再設定のご案内');
     expect(message.bodyText).toContain('Nurse 佐藤 Test 様');
     expect(items.some((m) => m.toAddress === 'nobody@example.org')).toBe(false);
-    const token = /reset-password\?token=([\w-]+)/.exec(message.bodyText)![1];
-    expect(message.bodyText).toContain('https://kakehashi.example.org/reset-password?token=');
+    // The link is made when the e-mail is sent: read it where it arrives.
+    const smtp = await startSmtp();
+    let text: string;
+    try {
+      await sendOutbox(t, smtp.url);
+      text = textOf(smtp.received.find((m) => m.to === nurse.email)!.raw);
+    } finally {
+      await smtp.close();
+    }
+    expect(text).toContain('https://kakehashi.example.org/reset-password?token=');
+    const token = /reset-password\?token=([\w-]+)/.exec(text)![1];
 
     // Locked out at one address; the reset lifts the lock.
     const fromLocked = (password: string) =>

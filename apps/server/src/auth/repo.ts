@@ -129,8 +129,18 @@ export async function isRateKeyRecent(db: Db, key: string, seconds: number): Pro
 
 // Password tokens (reset and invitation links)
 
-export async function insertPasswordToken(db: Db, row: typeof passwordTokens.$inferInsert): Promise<void> {
-  await db.insert(passwordTokens).values(row);
+export async function insertPasswordToken(db: Db, row: typeof passwordTokens.$inferInsert): Promise<string> {
+  const [inserted] = await db.insert(passwordTokens).values(row).returning({ id: passwordTokens.id });
+  return inserted.id;
+}
+
+export async function deletePasswordToken(db: Db, id: string): Promise<void> {
+  await db.delete(passwordTokens).where(eq(passwordTokens.id, id));
+}
+
+/** Every unused link of the user stops working (one of them was just used). */
+export async function endPasswordTokensOf(db: Db, userId: string): Promise<void> {
+  await db.update(passwordTokens).set({ usedAt: new Date() }).where(and(eq(passwordTokens.userId, userId), isNull(passwordTokens.usedAt)));
 }
 
 /** Uses a token once: a second use, or a use after expiry, finds nothing. */

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { MailService } from '../notifications/service.ts';
+import { LINK_TOKEN } from '../notifications/links.ts';
 import { badRequest, conflict, invalidCredentials, rateLimited } from '../errors.ts';
 import { translator, isLocale } from '../http/i18n.ts';
 import { randomToken, seal, sha256, unseal } from './crypto.ts';
@@ -240,23 +241,28 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       await this.sendPasswordLink(user, 'reset', isLocale(user.locale) ? user.locale : actor.locale);
     },
 
-    /** E-mails a single-use link to set a password: a reset, or the invitation of a new user. */
+    /**
+     * Queues an e-mail with a single-use link to set a password: a reset, or the invitation of a new
+     * user. The outbox keeps no token: the worker makes one when it sends (mintPasswordLink).
+     */
     async sendPasswordLink(user: repo.UserRow, purpose: 'reset' | 'invite', locale: Locale, tx: Db = db) {
-      const token = randomToken();
-      const minutes = purpose === 'reset' ? RESET_MINUTES : INVITE_HOURS * 60;
-      await repo.insertPasswordToken(tx, {
-        userId: user.id,
-        purpose,
-        tokenHash: sha256(token),
-        expiresAt: new Date(Date.now() + minutes * 60_000),
-      });
-      const url = `${config.publicUrl}/reset-password?token=${token}`;
+      const url = `${config.publicUrl}/reset-password?token=${LINK_TOKEN}`;
       if (purpose === 'reset') {
-        await mail.queue(user.email, locale, 'passwordReset', { name: user.name, url, minutes }, tx);
+        await mail.queue(user.email, locale, 'passwordReset', { name: user.name, url, minutes: RESET_MINUTES }, tx, { link: { kind: 'password_reset', userId: user.id } });
       } else {
         const role = translator(locale)(`roles.${user.role}`);
-        await mail.queue(user.email, locale, 'invitation', { name: user.name, url, hours: INVITE_HOURS, role }, tx);
+        await mail.queue(user.email, locale, 'invitation', { name: user.name, url, hours: INVITE_HOURS, role }, tx, { link: { kind: 'invitation', userId: user.id } });
       }
+    },
+
+    /** The token of a password link, made as its e-mail leaves; null when the user is gone or disabled. */
+    async mintPasswordLink(userId: string, purpose: 'reset' | 'invite') {
+      const user = await repo.findUserById(db, userId);
+      if (!user || user.disabledAt) return null;
+      const token = randomToken();
+      const minutes = purpose === 'reset' ? RESET_MINUTES : INVITE_HOURS * 60;
+      const id = await repo.insertPasswordToken(db, { userId, purpose, tokenHash: sha256(token), expiresAt: new Date(Date.now() + minutes * 60_000) });
+      return { token, discard: () => repo.deletePasswordToken(db, id) };
     },
 
     async confirmPasswordReset(actor: Actor, token: string, password: string) {
@@ -265,6 +271,8 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
         await audit.record(db, actor, { action: 'auth.password_reset', outcome: 'denied' });
         throw badRequest('reset_token_invalid');
       }
+      // The user's other reset and invitation links die with this one.
+      await repo.endPasswordTokensOf(db, used.userId);
       await repo.setUserFields(db, used.userId, { passwordHash: await hashPassword(password) });
       // Whoever knew the old password is signed out everywhere.
       await repo.deleteUserSessions(db, used.userId);

@@ -16,6 +16,7 @@ export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app
   route(app, C.getCase, async (req) => cases.get(actorOf(req), req.params.id));
   route(app, C.getPortalCase, async (req) => cases.portalCase(actorOf(req)));
   route(app, C.createGuestLink, async (req, reply) => reply.status(201).send(await cases.createGuestLink(actorOf(req), req.params.id)));
+  route(app, C.sendGuestLink, async (req, reply) => reply.status(202).send(await cases.sendGuestLink(actorOf(req), req.params.id)));
   route(app, C.revokeGuestLinks, async (req) => cases.revokeGuestLinks(actorOf(req), req.params.id));
   route(app, C.transitionCase, async (req) => cases.transition(actorOf(req), req.params.id, req.body.to, req.body.note));
   route(app, C.listDepartments, async (req) => ({ items: await cases.departments(actorOf(req).locale) }));

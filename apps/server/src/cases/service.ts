@@ -20,6 +20,7 @@ import { hitRateLimit } from '../auth/repo.ts';
 import { badRequest, conflict, guestLinkInvalid, notFound, rateLimited } from '../errors.ts';
 import { isLocale, translator } from '../http/i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
+import { LINK_TOKEN } from '../notifications/links.ts';
 import * as repo from './repo.ts';
 
 /** Guest links to the case portal last as long as a case usually does. */
@@ -52,6 +53,9 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     // In the fragment, so the token never reaches a server log or a proxy.
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
+
+  /** A portal link in a queued e-mail: its token is made when the message is sent (notifications/links.ts). */
+  const mailedPortalUrl = `${config.publicUrl}/portal#${LINK_TOKEN}`;
 
   /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
   function decoy() {
@@ -197,8 +201,11 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
           return repeated(tx, (await repo.findCaseBySubmission(tx, input.submissionId))!, input, institutionId, audit);
         }
         await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
+        // The submitter's confirmation page opens the portal with this link; the e-mail gets its own, made when it is sent.
         const portal = await portalLink(tx, created.id, createdBy);
-        await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', { name: input.requester.name, number: created.number, url: portal.url }, tx);
+        await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', { name: input.requester.name, number: created.number, url: mailedPortalUrl }, tx, {
+          link: { kind: 'portal', caseId: created.id },
+        });
         Object.assign(audit, { subjectId: created.id, details: { number: created.number } });
         return { case: created, portal, created: true };
       });
@@ -226,6 +233,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     revokeGuestLinks(actor: Actor, id: string) {
       return gate.run(actor, 'guest_links.revoke', id, async ({ tx, audit }) => {
         const revoked = await guestLinks.revokeAll(id, tx);
+        // A link still waiting in the outbox would be made after this: it must not go either.
+        await mail.cancelPendingLinks({ kind: 'portal', caseId: id }, tx);
         audit.details = { revoked };
         return { revoked };
       });
@@ -233,6 +242,25 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
 
     createGuestLink(actor: Actor, id: string) {
       return gate.run(actor, 'guest_links.create', id, ({ tx }) => portalLink(tx, id, actor.principal?.kind === 'user' ? actor.principal.user.id : null));
+    },
+
+    /** E-mails the requester a new link to the case page, made when the message is sent. */
+    sendGuestLink(actor: Actor, id: string) {
+      return gate.run(actor, 'guest_links.send', id, async ({ tx, subject: row }) => {
+        const requester = row.requester as { name: string };
+        const locale = isLocale(row.locale) ? row.locale : 'ja';
+        await mail.queue(row.requesterEmail, locale, 'portalLink', { name: requester.name, number: row.number, url: mailedPortalUrl }, tx, {
+          link: { kind: 'portal', caseId: id },
+        });
+        return { to: row.requesterEmail };
+      });
+    },
+
+    /** The token of a portal link, made as its e-mail leaves; null when the case is gone. */
+    async mintPortalLink(caseId: string) {
+      if (!(await repo.findCase(db, caseId))) return null;
+      const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy: null });
+      return { token: link.token, discard: async () => void (await guestLinks.revoke(link.id)) };
     },
 
     /** Moves a case along its workflow; only the transitions in CASE_TRANSITIONS are possible. */

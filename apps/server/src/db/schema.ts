@@ -114,6 +114,12 @@ export const rateLimits = pgTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
+/**
+ * What an e-mail's link opens, kept instead of the link itself: the worker makes the token just
+ * before sending (notifications/links.ts), so the outbox never holds a live credential.
+ */
+export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string };
+
 export const emailOutbox = pgTable(
   'email_outbox',
   {
@@ -135,6 +141,10 @@ export const emailOutbox = pgTable(
     /** A calendar invitation (RFC 5545) sent as text/calendar with this METHOD. */
     icalMethod: text('ical_method'),
     icalContent: text('ical_content'),
+    /** The link the worker makes when it sends; the body holds a placeholder where the token goes. */
+    link: jsonb('link').$type<OutboxLink>(),
+    /** When the message was first meant to go (reset by a resend): retries stop five days after it. */
+    dueAt: tstz('due_at').notNull().defaultNow(),
   },
   (t) => [index('email_outbox_due_idx').on(t.status, t.nextAttemptAt), index('email_outbox_ref_idx').on(t.ref)],
 );

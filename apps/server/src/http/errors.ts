@@ -31,6 +31,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   case_changed: 409,
   totp_already_enabled: 409,
   email_taken: 409,
+  outbox_not_resendable: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

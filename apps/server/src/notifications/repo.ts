@@ -1,7 +1,7 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
-import { emailOutbox } from '../db/schema.ts';
+import { emailOutbox, type OutboxLink } from '../db/schema.ts';
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 export type NewOutboxRow = typeof emailOutbox.$inferInsert;
@@ -51,6 +51,19 @@ export async function markAttemptFailed(db: Db, id: string, error: string, retry
     .where(eq(emailOutbox.id, id));
 }
 
+/** The message will not go: its link could not be made (the user was disabled, the case is gone). */
+export async function markCancelled(db: Db, id: string, reason: string): Promise<void> {
+  await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null, lastError: reason }).where(eq(emailOutbox.id, id));
+}
+
+/** Cancels messages not sent yet whose link opens `link` (every portal link of a case was revoked). */
+export async function cancelPendingLinks(db: Db, link: OutboxLink): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ status: 'cancelled', lockedUntil: null })
+    .where(and(eq(emailOutbox.status, 'pending'), sql`${emailOutbox.link} @> ${JSON.stringify(link)}::jsonb`));
+}
+
 /** Cancels messages about `ref` that have not gone yet (reminders of a visit that moved). */
 export async function cancelPending(db: Db, ref: string): Promise<void> {
   await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null }).where(and(eq(emailOutbox.ref, ref), eq(emailOutbox.status, 'pending')));
@@ -63,4 +76,38 @@ export async function listMessages(db: Db, f: { status?: OutboxRow['status']; pa
     db.select({ total: sql<number>`count(*)` }).from(emailOutbox).where(where),
   ]);
   return { items, total: Number(total) };
+}
+
+/**
+ * Messages that should have gone more than `minutes` ago and have not: how many, and since when.
+ * Null when there are none (the outbox is flowing).
+ */
+export async function findStuck(db: Db, minutes: number): Promise<{ since: Date; waiting: number } | null> {
+  const [row] = await db
+    .select({ since: sql<string | null>`min(${emailOutbox.dueAt})`, waiting: sql<number>`count(*)` })
+    .from(emailOutbox)
+    .where(and(inArray(emailOutbox.status, ['pending', 'sending']), sql`${emailOutbox.dueAt} < now() - make_interval(mins => ${minutes})`));
+  return Number(row.waiting) > 0 && row.since ? { since: new Date(row.since), waiting: Number(row.waiting) } : null;
+}
+
+/** A failed message, or one waiting after a failed attempt, is due now, with a fresh retry period. */
+export async function resendMessage(db: Db, id: string): Promise<OutboxRow | null> {
+  const [row] = await db
+    .update(emailOutbox)
+    .set({ status: 'pending', nextAttemptAt: sql`now()`, dueAt: sql`now()`, lockedUntil: null })
+    .where(and(eq(emailOutbox.id, id), resendable()))
+    .returning();
+  return row ?? null;
+}
+
+/** Failed, or pending with a next attempt still ahead after a failed one. */
+const resendable = () =>
+  or(
+    eq(emailOutbox.status, 'failed'),
+    and(eq(emailOutbox.status, 'pending'), gt(emailOutbox.attempts, 0), sql`${emailOutbox.nextAttemptAt} > now()`),
+  );
+
+export async function findMessage(db: Db, id: string): Promise<OutboxRow | null> {
+  const [row] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, id));
+  return row ?? null;
 }

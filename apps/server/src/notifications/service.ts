@@ -2,7 +2,10 @@ import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
-import { cancelPending, insertMessage, listMessages, type OutboxRow } from './repo.ts';
+import { conflict, notFound } from '../errors.ts';
+import type { OutboxLink } from './links.ts';
+import { cancelPending, cancelPendingLinks, findMessage, findStuck, insertMessage, listMessages, resendMessage, type OutboxRow } from './repo.ts';
+import { STUCK_AFTER_MINUTES } from './worker.ts';
 import { renderEmail, type TemplateName } from './templates.ts';
 
 export type MailService = ReturnType<typeof createMailService>;
@@ -14,6 +17,8 @@ export interface QueueOptions {
   ref?: string;
   /** A calendar invitation, sent as text/calendar. */
   ical?: { method: string; content: string };
+  /** The link the worker makes when it sends; the text holds LINK_TOKEN where its token goes. */
+  link?: OutboxLink;
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
@@ -31,22 +36,37 @@ export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfi
         template,
         ref: extra.ref ?? null,
         nextAttemptAt: extra.sendAt ?? new Date(),
+        dueAt: extra.sendAt ?? new Date(),
         icalMethod: extra.ical?.method ?? null,
         icalContent: extra.ical?.content ?? null,
+        link: extra.link ?? null,
       });
       if (!extra.sendAt) opts.onQueued?.();
       return row;
     },
 
     cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
+    cancelPendingLinks: (link: OutboxLink, tx: Db = db) => cancelPendingLinks(tx, link),
 
     /** The outbox for an administrator (messages name patients: the read is audited). */
     list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
       return opts.gate.run(actor, 'outbox.read', null, async ({ tx, audit }) => {
-        const found = await listMessages(tx, f);
+        const [found, stuck] = await Promise.all([listMessages(tx, f), findStuck(tx, STUCK_AFTER_MINUTES)]);
         audit.details = { ...f, results: found.items.length };
-        return found;
+        return { ...found, stuck };
       });
+    },
+
+    /** Sends a failed message again (or a waiting one now), with a fresh retry period. */
+    async resend(actor: Actor, id: string) {
+      const row = await opts.gate.run(actor, 'outbox.resend', id, async ({ tx, audit }) => {
+        const resent = await resendMessage(tx, id);
+        if (!resent) throw (await findMessage(tx, id)) ? conflict('outbox_not_resendable') : notFound();
+        audit.details = { to: resent.toAddress, template: resent.template };
+        return resent;
+      });
+      opts.onQueued?.();
+      return row;
     },
   };
 }

@@ -6,6 +6,7 @@ export const TEMPLATES = {
   passwordReset: 'email.passwordReset',
   invitation: 'email.invitation',
   caseReceived: 'email.caseReceived',
+  portalLink: 'email.portalLink',
   documentsRequested: 'email.documentsRequested',
   caseDeclined: 'email.caseDeclined',
   newMessage: 'email.newMessage',

@@ -1,9 +1,17 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/client.ts';
-import { claimNext, markAttemptFailed, markSent, type OutboxRow } from './repo.ts';
+import { withToken, type LinkMinter, type MintedLink } from './links.ts';
+import { claimNext, findStuck, markAttemptFailed, markCancelled, markSent, type OutboxRow } from './repo.ts';
 
-export const MAX_ATTEMPTS = 10;
+/**
+ * How long a message is retried after it was due. Portal links reach patients only by e-mail, so
+ * a mail server that is down over a long weekend must not lose them; after this, `failed`, and an
+ * administrator can send it again.
+ */
+export const RETRY_DAYS = 5;
+/** A message due this long and not sent means e-mail is stuck: a warning in the log, a banner for administrators. */
+export const STUCK_AFTER_MINUTES = 15;
 const LEASE_SECONDS = 120;
 
 /** 30 s, 1 min, 2 min … capped at 1 hour: a mail server that is down for a day loses nothing. */
@@ -30,9 +38,14 @@ export function startOutboxWorker(opts: {
   smtpUrl: string;
   from: string;
   logger: FastifyBaseLogger;
+  /** Makes the token of a message's link just before it is sent (services.links). */
+  links: LinkMinter;
   pollMs?: number;
   instanceId?: string;
+  /** The clock for the retry schedule (tests set it). */
+  now?: () => Date;
 }): OutboxWorker {
+  const now = opts.now ?? (() => new Date());
   // Settings in the URL (smtp://user:pass@host:587?requireTLS=true) win over these defaults.
   const transport: Transporter = nodemailer.createTransport({
     url: opts.smtpUrl,
@@ -47,26 +60,55 @@ export function startOutboxWorker(opts: {
   let timer: NodeJS.Timeout | null = null;
 
   async function sendOne(message: OutboxRow): Promise<void> {
+    let minted: MintedLink | null = null;
+    let delivered = false;
     try {
+      let text = message.bodyText;
+      if (message.link) {
+        minted = await opts.links(message.link);
+        if (!minted) {
+          await markCancelled(opts.db, message.id, 'The link of this message can no longer be made.');
+          opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail cancelled: its link has no subject');
+          return;
+        }
+        text = withToken(text, minted.token);
+      }
       await transport.sendMail({
         from: opts.from,
         to: message.toAddress,
         subject: message.subject,
-        text: message.bodyText,
+        text,
         // A stable Message-ID: if a crash makes us send again, receivers see the same message.
         messageId: `<${message.id}@${domain}>`,
         headers: { 'Content-Language': message.locale },
         ...(message.icalContent ? { icalEvent: { method: message.icalMethod ?? 'REQUEST', filename: 'invite.ics', content: message.icalContent } } : {}),
       });
+      delivered = true;
       await markSent(opts.db, message.id);
       opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail sent');
     } catch (err) {
-      const retry = message.attempts < MAX_ATTEMPTS;
-      const retryAt = retry ? new Date(Date.now() + backoffSeconds(message.attempts) * 1000) : null;
+      // A link that never reached anyone must not stay usable.
+      if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: message.id }, 'unsent link not discarded'));
+      const at = now().getTime();
+      const retry = at < message.dueAt.getTime() + RETRY_DAYS * 86_400_000;
+      const retryAt = retry ? new Date(at + backoffSeconds(message.attempts) * 1000) : null;
       const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
       await markAttemptFailed(opts.db, message.id, reason, retryAt);
       opts.logger.warn({ outboxId: message.id, attempts: message.attempts, retry }, 'e-mail not sent');
     }
+  }
+
+  let warnedAt = 0;
+  /** Warns in the log while e-mail is stuck: at once, then every STUCK_AFTER_MINUTES. */
+  async function checkStuck() {
+    const stuck = await findStuck(opts.db, STUCK_AFTER_MINUTES);
+    if (!stuck) {
+      warnedAt = 0;
+      return;
+    }
+    if (Date.now() - warnedAt < STUCK_AFTER_MINUTES * 60_000) return;
+    warnedAt = Date.now();
+    opts.logger.warn({ since: stuck.since.toISOString(), waiting: stuck.waiting }, 'e-mail outbox stuck');
   }
 
   async function drainOnce(): Promise<number> {
@@ -77,6 +119,7 @@ export function startOutboxWorker(opts: {
       await sendOne(message);
       sent++;
     }
+    await checkStuck();
     return sent;
   }
 

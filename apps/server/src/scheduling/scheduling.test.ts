@@ -405,6 +405,7 @@ describe('invitations over SMTP', () => {
       smtpUrl: smtp.url,
       from: 'Kakehashi <no-reply@example.org>',
       logger: pino({ level: 'silent' }),
+      links: t.app.services.links,
       pollMs: 3_600_000,
     });
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adminClient, Client, outbox, PASSWORD, useTestApp } from '../../test/helpers.ts';
+import { adminClient, Client, outbox, PASSWORD, sendOutbox, useTestApp } from '../../test/helpers.ts';
+import { startSmtp, textOf } from '../../test/smtp.ts';
 
 const t = useTestApp();
 
@@ -61,7 +62,16 @@ describe('institutions and users (administrator)', () => {
     const mail = (await outbox(t)).find((m) => m.toAddress === 'invitee@example.org')!;
     expect(mail.subject).toBe('Kakehashi：您的账户');
     expect(mail.bodyText).toContain('角色为“医疗翻译”');
-    const token = /token=([\w-]+)/.exec(mail.bodyText)![1];
+    // The link is made when the e-mail is sent: read it where it arrives.
+    const smtp = await startSmtp();
+    let text: string;
+    try {
+      await sendOutbox(t, smtp.url);
+      text = textOf(smtp.received.find((m) => m.to === 'invitee@example.org')!.raw);
+    } finally {
+      await smtp.close();
+    }
+    const token = /token=([\w-]+)/.exec(text)![1];
     const anon = new Client(t.app);
     expect((await anon.post('/api/v1/auth/password-reset/confirm', { token, password: 'my own new passphrase' })).status).toBe(204);
     expect((await anon.post('/api/v1/auth/sign-in', { email: 'invitee@example.org', password: 'my own new passphrase' })).status).toBe(200);

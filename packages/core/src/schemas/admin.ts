@@ -96,10 +96,20 @@ export const outboxMessage = z
     lastError: z.string().nullable(),
     createdAt: z.string(),
     sentAt: z.string().nullable(),
+    /** When the worker tries next (pending messages only). */
+    nextAttemptAt: z.string().nullable(),
+    /** Failed, or waiting after a failed attempt: an administrator may send it now. */
+    canResend: z.boolean(),
   })
   .meta({ id: 'OutboxMessage' });
 export const outboxQuery = paging.extend({ status: z.enum(OUTBOX_STATUSES).optional() });
-export const outboxList = pageOf(outboxMessage).extend({ smtpConfigured: z.boolean() });
+export const outboxList = pageOf(outboxMessage).extend({
+  smtpConfigured: z.boolean(),
+  /** E-mail is not going out: messages due for longer than the server tolerates, the oldest due since. */
+  stuck: z.object({ since: z.string(), waiting: z.number().int() }).nullable(),
+  /** How many days after it was due a failing message is still retried. */
+  retryDays: z.number().int(),
+});
 
 export const AUDIT_OUTCOMES = ['allowed', 'denied', 'failed'] as const;
 export const auditEvent = z

@@ -189,6 +189,8 @@ export const caseDetail = caseSummary
 
 export const guestLinkCreated = z.object({ url: z.string(), token: z.string(), expiresAt: z.string() });
 export const guestLinksRevoked = z.object({ revoked: z.number().int() });
+/** A new portal link is on its way to the requester, at this address. */
+export const guestLinkSent = z.object({ to: z.string() });
 
 export const caseTransitionBody = z.object({ to: z.enum(CASE_STATUSES), note: text(2000).default('') });
 export const department = z.object({ code: z.string(), name: z.string() });

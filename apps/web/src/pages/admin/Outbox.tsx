@@ -11,12 +11,16 @@ import { Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { useUrlParams } from '../../lib/useUrlParams.ts';
+import { useSubmit } from '../../lib/useSubmit.ts';
 
 type Message = z.infer<typeof outboxMessage>;
 type Status = Message['status'];
 
 const PAGE_SIZE = 25;
 const statusTone: Record<Status, string> = { pending: 'badge--warn', sending: 'badge--warn', sent: 'badge--ok', failed: 'badge--error', cancelled: '' };
+
+/** A long error in a table cell: its start; the whole text is in the message's dialog. */
+const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
 
 function isStatus(v: string | null): v is Status {
   return !!v && (OUTBOX_STATUSES as readonly string[]).includes(v);
@@ -32,6 +36,22 @@ export function OutboxPage() {
   const query = { status, page, pageSize: PAGE_SIZE };
   const list = useLoad(() => api.get('/outbox', { query, schema: outboxList }), JSON.stringify(query));
   const [open, setOpen] = useState<Message | null>(null);
+  const resend = useSubmit();
+  const [resent, setResent] = useState(false);
+
+  function show(m: Message | null) {
+    setOpen(m);
+    setResent(false);
+    resend.clear();
+  }
+
+  async function sendAgain(m: Message) {
+    const ok = await resend.run(async () => setOpen(await api.post(`/outbox/${m.id}/resend`, undefined, { schema: outboxMessage })));
+    if (ok) {
+      setResent(true);
+      list.reload();
+    }
+  }
   // The select answers at once; the URL (and so the list) follows.
   const [statusChoice, setStatusChoice] = useState<Status | ''>(status);
   useEffect(() => setStatusChoice(status), [status]);
@@ -40,6 +60,12 @@ export function OutboxPage() {
     <>
       <PageHead title={t('outbox.title')} intro={t('outbox.intro')} />
       {list.data && !list.data.smtpConfigured && <Notice tone="warning">{t('outbox.smtpOff')}</Notice>}
+      {list.data?.stuck && (
+        <div className="alert alert--error" role="alert" data-testid="outbox-stuck">
+          {t('outbox.stuck', { waiting: list.data.stuck.waiting, since: fmt.dateTime(list.data.stuck.since) })}
+        </div>
+      )}
+      {list.data && <p className="muted">{t('outbox.retryNote', { days: list.data.retryDays })}</p>}
       <div className="filters">
         <Field label={t('common.status')}>
           {(p) => (
@@ -68,9 +94,17 @@ export function OutboxPage() {
         label={t('outbox.title')}
         loading={list.loading}
         items={list.data?.items}
-        columns={[t('outbox.createdAt'), t('outbox.to'), t('outbox.subject'), t('common.status'), t('outbox.attempts'), t('outbox.sentAt')]}
+        columns={[
+          t('outbox.createdAt'),
+          t('outbox.to'),
+          t('outbox.subject'),
+          t('common.status'),
+          t('outbox.attempts'),
+          t('outbox.lastError'),
+          t('outbox.sentAt'),
+        ]}
         rowKey={(m) => m.id}
-        onRowClick={setOpen}
+        onRowClick={show}
         paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
         timeZoneNote
         renderRow={(m) => (
@@ -84,7 +118,7 @@ export function OutboxPage() {
                 className="linklike"
                 onClick={(e) => {
                   e.stopPropagation();
-                  setOpen(m);
+                  show(m);
                 }}
               >
                 {m.subject}
@@ -92,18 +126,24 @@ export function OutboxPage() {
             </td>
             <td>
               <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
+              {m.nextAttemptAt && <span className="cell-sub">{t('outbox.nextAttemptAt', { at: fmt.dateTime(m.nextAttemptAt) })}</span>}
             </td>
             <td className="cell-num">{m.attempts}</td>
+            <td className="cell-wrap cell-error" title={m.lastError ?? undefined}>
+              {m.lastError ? clip(m.lastError) : t('common.none')}
+            </td>
             <td className="cell-nowrap">{m.sentAt ? fmt.dateTime(m.sentAt) : t('common.none')}</td>
           </>
         )}
       />
       {open && (
-        <Dialog title={open.subject} onClose={() => setOpen(null)} wide>
+        <Dialog title={open.subject} onClose={() => show(null)} wide>
+          <Notice>{resent && t('outbox.resent')}</Notice>
+          <ErrorAlert>{resend.error}</ErrorAlert>
           <dl className="facts facts--compact">
             <div>
               <dt>{t('outbox.to')}</dt>
-              <dd className="cell-mono">{open.to}</dd>
+              <dd className="mono-wrap">{open.to}</dd>
             </div>
             <div>
               <dt>{t('outbox.createdAt')}</dt>
@@ -121,16 +161,34 @@ export function OutboxPage() {
                 <dd>{fmt.dateTime(open.sentAt)}</dd>
               </div>
             )}
-            {open.lastError && (
+            <div>
+              <dt>{t('outbox.attempts')}</dt>
+              <dd>{open.attempts}</dd>
+            </div>
+            {open.nextAttemptAt && (
               <div>
+                <dt>{t('outbox.nextAttempt')}</dt>
+                <dd>{fmt.dateTime(open.nextAttemptAt)}</dd>
+              </div>
+            )}
+            {open.lastError && (
+              <div className="facts__wide">
                 <dt>{t('outbox.lastError')}</dt>
-                <dd className="cell-mono">{open.lastError}</dd>
+                <dd className="mono-wrap">{open.lastError}</dd>
               </div>
             )}
           </dl>
           <pre className="mail-text" data-testid="outbox-text">
             {open.text}
           </pre>
+          <p className="field__hint">{t('outbox.linksMasked')}</p>
+          {open.canResend && (
+            <div className="form__actions">
+              <button type="button" className="button" onClick={() => void sendAgain(open)} disabled={resend.busy}>
+                {t('outbox.resend')}
+              </button>
+            </div>
+          )}
         </Dialog>
       )}
     </>

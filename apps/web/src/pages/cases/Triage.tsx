@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
+  guestLinkSent,
   guestLinksRevoked,
   DOCUMENT_KINDS,
   PAYMENT_STATUSES,
@@ -485,6 +486,14 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     await run(async () => setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated })));
   }
 
+  async function send() {
+    setNotice(null);
+    await run(async () => {
+      const { to } = await api.post(`/cases/${c.id}/guest-links/send`, undefined, { schema: guestLinkSent });
+      setNotice(t('caseView.portalLinkSent', { to }));
+    });
+  }
+
   async function revoke() {
     setNotice(null);
     await run(async () => {
@@ -508,6 +517,9 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
         </div>
       )}
       <div className="form__actions">
+        <button type="button" className="button" onClick={() => void send()} disabled={busy}>
+          {t('caseView.portalLinkSend')}
+        </button>
         <button type="button" className="button button--secondary" onClick={() => void create()} disabled={busy}>
           {link ? t('caseView.portalLinkAnother') : t('caseView.portalLinkCreate')}
         </button>
