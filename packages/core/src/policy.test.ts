@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { ACTIONS, caseActions, caseScope, decide, POLICY, type Action, type PolicyPrincipal, type PolicySubject } from './policy.ts';
+import { ROLES, type Role } from './roles.ts';
+import { TEAM_ROLES } from './cases.ts';
+
+/**
+ * The policy table, written out by hand as who may do what. Changing who may take an action means
+ * changing this list too, in the same commit, where a reviewer sees it: widening `consent.publish`
+ * to nurses, say, turns this test red until someone writes "nurse" here on purpose.
+ *
+ * Kinds of caller: a role on its own (not on the case's team, partners of another institution);
+ * `team:<role>` on the case's team; `partner:own` of the case's institution; `self:<role>` on their
+ * own record; `guest:own` / `guest:other` a portal link of this case or of another; `anonymous`.
+ */
+const EXPECTED: Record<Action, string> = {
+  'auth.sign_in': 'everyone',
+  'auth.totp': 'everyone',
+  'auth.sign_out': 'everyone',
+  'auth.password_reset': 'everyone',
+  'me.read': 'staff',
+  'me.update': 'staff',
+  'health.read': 'everyone',
+  'reference.read': 'everyone',
+  'institution.list': 'staff',
+  'institution.create': 'admin',
+  'institution.update': 'admin',
+  'user.list': 'admin',
+  'user.create': 'admin',
+  'user.update': 'admin',
+  'token.list': 'admin',
+  'token.create': 'admin',
+  'token.revoke': 'admin',
+  'outbox.read': 'admin',
+  'outbox.resend': 'admin',
+  'audit.read': 'admin',
+  'consent.publish': 'admin',
+  'settings.read': 'staff',
+  'settings.edit': 'admin',
+  'staff.list': 'admin coordinator',
+  'case.create': 'anonymous admin coordinator partner',
+  'case.list': 'admin coordinator physician nurse counsellor psycho_oncologist interpreter partner',
+  'case.read': 'admin coordinator team partner:own guest:own',
+  'case.transition': 'admin coordinator',
+  'case.screen': 'admin coordinator',
+  'case.documents': 'admin coordinator',
+  'case.assign_team': 'admin coordinator',
+  'case.fee': 'admin coordinator',
+  'case.messages_read': 'admin coordinator team partner:own guest:own',
+  'case.message': 'admin coordinator team partner:own guest:own',
+  'consent.withdraw': 'guest:own',
+  'guest_links.create': 'admin coordinator',
+  'guest_links.revoke': 'admin coordinator',
+  'guest_links.send': 'admin coordinator',
+  'schedule.read': 'admin coordinator team partner:own guest:own',
+  'schedule.offer': 'admin coordinator',
+  'schedule.other_times': 'guest:own',
+  'visit.book': 'admin coordinator guest:own',
+  'visit.update': 'admin coordinator',
+  'visit.reschedule': 'admin coordinator',
+  'visit.cancel': 'admin coordinator',
+  'availability.read': 'admin coordinator self',
+  'availability.edit': 'admin coordinator self',
+};
+
+const CASE = 'c0000000-0000-4000-8000-000000000001';
+const OTHER_CASE = 'c0000000-0000-4000-8000-000000000002';
+const INSTITUTION = 'i0000000-0000-4000-8000-000000000001';
+const OTHER_INSTITUTION = 'i0000000-0000-4000-8000-000000000002';
+const ME = 'u0000000-0000-4000-8000-000000000001';
+const SOMEONE_ELSE = 'u0000000-0000-4000-8000-000000000002';
+
+interface Caller {
+  name: string;
+  principal: PolicyPrincipal;
+  teamRole?: Role;
+}
+
+const user = (role: Role, institutionId: string | null = null): PolicyPrincipal => ({ kind: 'user', userId: ME, role, institutionId });
+const CALLERS: Caller[] = [
+  { name: 'anonymous', principal: null },
+  ...ROLES.map((role) => ({ name: role, principal: user(role, role === 'partner' ? OTHER_INSTITUTION : null) })),
+  ...TEAM_ROLES.map((role) => ({ name: `team:${role}`, principal: user(role), teamRole: role })),
+  { name: 'partner:own', principal: user('partner', INSTITUTION) },
+  ...TEAM_ROLES.map((role) => ({ name: `self:${role}`, principal: user(role) })),
+  { name: 'guest:own', principal: { kind: 'guest', scope: 'case_portal', subjectId: CASE } },
+  { name: 'guest:other', principal: { kind: 'guest', scope: 'case_portal', subjectId: OTHER_CASE } },
+];
+
+/** The subject each caller is asked about: the case (with their place on it), or a user record. */
+function subjectFor(action: Action, c: Caller): PolicySubject {
+  const kind = POLICY[action].subject;
+  if (kind === 'case' || kind === 'visit') return { caseId: CASE, caseInstitutionId: INSTITUTION, teamRole: c.teamRole ?? null };
+  if (kind === 'user') return { userId: c.name.startsWith('self:') ? ME : SOMEONE_ELSE };
+  return {};
+}
+
+/** Expands the shorthand of EXPECTED into caller names. */
+function expand(spec: string): Set<string> {
+  const out = new Set<string>();
+  for (const word of spec.split(' ')) {
+    if (word === 'everyone') CALLERS.forEach((c) => out.add(c.name));
+    else if (word === 'staff') CALLERS.filter((c) => c.principal?.kind === 'user').forEach((c) => out.add(c.name));
+    else if (word === 'team') TEAM_ROLES.forEach((r) => out.add(`team:${r}`));
+    else if (word === 'self') TEAM_ROLES.forEach((r) => out.add(`self:${r}`));
+    else if ((ROLES as readonly string[]).includes(word)) {
+      // A role rule covers its holders wherever they stand: on the team, of either institution, on their own record.
+      CALLERS.filter((c) => c.principal?.kind === 'user' && c.principal.role === word).forEach((c) => out.add(c.name));
+    } else out.add(word);
+  }
+  return out;
+}
+
+describe('the policy table', () => {
+  it('lets exactly the callers written here take each action', () => {
+    const actual: Record<string, string[]> = {};
+    const expected: Record<string, string[]> = {};
+    for (const action of ACTIONS) {
+      // A list is allowed to whoever has a scope of cases to see (their team's, their institution's, all).
+      const may = (c: Caller) => (action === 'case.list' ? caseScope(action, c.principal) !== null : decide(action, c.principal, subjectFor(action, c)));
+      actual[action] = CALLERS.filter(may).map((c) => c.name).sort();
+      expected[action] = [...expand(EXPECTED[action])].sort();
+    }
+    expect(actual).toEqual(expected);
+  });
+
+  it('names every action once, with its subject and audit', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...ACTIONS].sort());
+    for (const action of ACTIONS) {
+      expect(['write', 'read', 'none']).toContain(POLICY[action].audit);
+      // Whatever changes something is audited.
+      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read)/);
+    }
+  });
+
+  it('filters lists with the same rules it decides a single case by', () => {
+    expect(caseScope('case.list', user('coordinator'))).toEqual({ all: true });
+    expect(caseScope('case.list', user('nurse'))).toEqual({ all: false, team: { userId: ME, roles: TEAM_ROLES }, institutionId: null });
+    expect(caseScope('case.list', user('partner', INSTITUTION))).toEqual({ all: false, team: null, institutionId: INSTITUTION });
+    expect(caseScope('case.list', user('analyst'))).toBeNull();
+    expect(caseScope('case.list', user('partner', null))).toBeNull();
+    expect(caseScope('case.list', { kind: 'guest', scope: 'case_portal', subjectId: CASE })).toBeNull();
+  });
+
+  it('tells each caller what they may do on a case', () => {
+    const coordinator = caseActions(user('coordinator'), { caseId: CASE, caseInstitutionId: null, teamRole: null });
+    expect(coordinator).toContain('schedule.offer');
+    expect(coordinator).not.toContain('consent.withdraw');
+    const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book'].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read'].sort());
+  });
+});
