@@ -1,4 +1,4 @@
-/** Reference data and vocabularies of second-opinion requests (see GLOSSARY.md). */
+/** Reference data and vocabularies of second-opinion requests (see docs/glossary.md). */
 
 export const REQUESTER_TYPES = ['patient', 'family', 'intermediary', 'referring_doctor'] as const;
 export type RequesterType = (typeof REQUESTER_TYPES)[number];
