@@ -38,6 +38,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     outbox: OutboxWorker | null;
+    routeTable: { method: string; url: string; action?: string }[];
   }
 }
 
@@ -65,6 +66,12 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     ...(logStream ? { stream: logStream } : {}),
   };
   const app = Fastify({ logger: loggerOptions, trustProxy: config.trustProxy, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  // Every route, as registered: a test checks each API route has a contract and a policy action.
+  const routeTable: { method: string; url: string; action?: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routeTable.push({ method, url: r.url, action: r.config?.action });
+  });
+  app.decorate('routeTable', routeTable);
 
   // Platform
   // An empty JSON body (a POST that carries nothing, like a booking) is no body, not an error.

@@ -107,7 +107,7 @@ export function createGate<CaseRow>(deps: { db: Db; audit: AuditService; subject
       return await transaction(db, async (tx) => {
         const loaded = await load(tx, action, ref, userId);
         caseNumber = loaded?.caseNumber;
-        if ((policy.subject === 'case' || policy.subject === 'visit') && ref && !loaded) throw new Denied(p ? notFound() : unauthenticated());
+        if ((policy.subject === 'case' || policy.subject === 'visit') && ref && !loaded) throw new Denied(denial(action, p, null));
         if (!allowed(p, factsOf(loaded, ref))) throw new Denied(denial(action, p, loaded));
         const result = await work({ tx, subject: loaded?.row ?? null, facts: factsOf(loaded, ref), audit: event });
         if (policy.audit !== 'none') {

@@ -23,6 +23,8 @@ import type { TemplateName } from '../notifications/templates.ts';
 import { LINK_TOKEN } from '../notifications/links.ts';
 import * as repo from './repo.ts';
 
+/** The id of no case: what a caller without a portal link asks the portal for. */
+const NO_CASE = '00000000-0000-0000-0000-000000000000';
 /** Guest links to the case portal last as long as a case usually does. */
 const PORTAL_LINK_DAYS = 120;
 /** Public requests allowed per address per hour. */
@@ -223,11 +225,13 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       return gate.run(actor, 'case.read', id, ({ tx, subject, facts }) => detail(tx, actor, subject, facts));
     },
 
-    /** The case behind the caller's guest link. */
-    async portalCase(actor: Actor) {
+    /**
+     * The case behind the caller's guest link. Anyone else has no case here: the gate refuses them
+     * (and records it) like any other caller asking for a case they may not see.
+     */
+    portalCase(actor: Actor) {
       const p = actor.principal;
-      if (p?.kind !== 'guest' || p.scope !== 'case_portal') throw p ? notFound() : guestLinkInvalid();
-      return this.get(actor, p.subjectId);
+      return this.get(actor, p?.kind === 'guest' && p.scope === 'case_portal' ? p.subjectId : NO_CASE);
     },
 
     revokeGuestLinks(actor: Actor, id: string) {

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caseScope, CONTRACTS, decide, POLICY, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
+import { rowsOf } from '../src/db/client.ts';
+import { buildCaseRequest, useTestApp } from './helpers.ts';
+
+/**
+ * The policy table against the real routes. For every operation and every kind of caller — each
+ * role, members of the case's team and others, partners of the case's institution and of another,
+ * the case's portal link and another case's, no one — the route is called and must do what the
+ * table (packages/core/src/policy.ts) says: a refused call changes nothing and leaves one `denied`
+ * event (no credentials: 401, counted, no event); an allowed call leaves its one event, `allowed`
+ * (or `failed`, for work refused after the decision). A route without a contract, or a contract
+ * without an example here, fails the suite.
+ */
+const t = useTestApp();
+
+type Headers = Record<string, string>;
+interface Caller {
+  name: string;
+  headers: Headers;
+  principal: PolicyPrincipal;
+  userId: string | null;
+  /** Their role on the world's case team, if on it. */
+  teamRole: Role | null;
+}
+interface CaseWorld {
+  id: string;
+  number: string;
+  offers: string[];
+  visitId: string | null;
+  guestToken: string;
+}
+interface Request {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+const TZ_OFFSET_MS = 9 * 3_600_000;
+let slot = 0;
+/** A future half hour no other case of this file has used (the team is the same for every case). */
+function nextSlot() {
+  const n = slot++;
+  const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 - TZ_OFFSET_MS + (3 + Math.floor(n / 20)) * 86_400_000;
+  return new Date(day + (2 + (n % 20)) * 3_600_000).toISOString();
+}
+
+let consentId = '';
+let partnerInstitution = '';
+let otherInstitution = '';
+const callers: Caller[] = [];
+const caller = (name: string) => callers.find((c) => c.name === name)!;
+let otherCase: CaseWorld;
+let spare: { tokenId: string; ruleId: string; feeId: string; exceptionId: string; messageId: string };
+
+async function api(method: string, url: string, headers: Headers, body?: unknown) {
+  const res = await t.app.inject({ method: method as 'GET', url, headers, ...(body === undefined ? {} : { payload: body as object }) });
+  if (res.statusCode >= 400 && headers.__expectOk) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res;
+}
+const ok = async (method: string, url: string, name: string, body?: unknown) => {
+  const res = await t.app.inject({ method: method as 'GET', url, headers: caller(name).headers, ...(body === undefined ? {} : { payload: body as object }) });
+  if (res.statusCode >= 400) throw new Error(`${method} ${url} as ${name}: ${res.statusCode} ${res.body}`);
+  return res.json();
+};
+
+/** A case through the partner institution, screened, with its team, ready to schedule, two times offered; booked if asked. */
+async function newCase(book = false): Promise<CaseWorld> {
+  const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
+  const id = created.id as string;
+  await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
+  await ok('PUT', `/api/v1/cases/${id}/team`, 'coordinator', {
+    members: callers.filter((c) => c.teamRole).map((c) => ({ userId: c.userId, role: c.teamRole })),
+  });
+  await ok('POST', `/api/v1/cases/${id}/status`, 'coordinator', { to: 'ready_to_schedule' });
+  const offered = await ok('POST', `/api/v1/cases/${id}/offers`, 'coordinator', { slots: [{ startsAt: nextSlot(), minutes: 30 }, { startsAt: nextSlot(), minutes: 30 }] });
+  const offers = (offered.offers as { id: string }[]).map((o) => o.id);
+  let visitId: string | null = null;
+  if (book) visitId = (await ok('POST', `/api/v1/cases/${id}/offers/${offers[0]}/book`, 'coordinator')).visit.id;
+  const link = await ok('POST', `/api/v1/cases/${id}/guest-links`, 'coordinator');
+  return { id, number: created.number, offers, visitId, guestToken: link.token };
+}
+
+/**
+ * One valid request per operation, in a fresh world: what an allowed caller sends must get past
+ * validation, so the only thing left to refuse it is the policy.
+ */
+const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
+  getOpenApi: 'public',
+  health: 'public',
+  signIn: 'public',
+  verifyTotp: 'public',
+  startTotpEnrolment: 'public',
+  confirmTotpEnrolment: 'public',
+  signOut: 'public',
+  requestPasswordReset: 'public',
+  confirmPasswordReset: 'public',
+  listDepartments: 'public',
+  getCurrentConsent: 'public',
+  getMe: () => ({}),
+  updateMe: () => ({ body: { locale: 'en' } }),
+  listInstitutions: () => ({}),
+  createInstitution: () => ({ body: { name: `Matrix Partner ${randomUUID().slice(0, 6)} (Test)`, country: 'CN', kind: 'partner' } }),
+  updateInstitution: () => ({ params: { id: otherInstitution }, body: { mouStatus: 'negotiating' } }),
+  listUsers: () => ({}),
+  createUser: () => ({ body: { email: `matrix-${randomUUID().slice(0, 8)}@example.org`, name: 'Matrix User Test', role: 'nurse', password: 'a long matrix test passphrase' } }),
+  updateUser: () => ({ params: { id: caller('nurse').userId! }, body: { name: 'Nurse Other Test' } }),
+  listTokens: () => ({}),
+  createToken: () => ({ body: { userId: caller('analyst').userId, name: 'matrix' } }),
+  revokeToken: () => ({ params: { id: spare.tokenId } }),
+  listOutbox: () => ({}),
+  resendOutboxMessage: () => ({ params: { id: spare.messageId } }),
+  searchAudit: () => ({ query: { pageSize: '5' } }),
+  publishConsent: () => ({ body: { locale: 'en', body: 'Consent text for the access matrix (test).' } }),
+  listAcceptanceRules: () => ({}),
+  createAcceptanceRule: () => ({ body: { text: { ja: '規則（テスト）', 'zh-CN': '规则（测试）', en: 'Rule (test)' } } }),
+  updateAcceptanceRule: () => ({ params: { id: spare.ruleId }, body: { text: { ja: '規則（テスト）', 'zh-CN': '规则（测试）', en: 'Rule (test)' } } }),
+  listFeeSchedules: () => ({}),
+  createFeeSchedule: () => ({ body: { name: 'Matrix fee (test)', minutes: 30, amount: 1000 } }),
+  updateFeeSchedule: () => ({ params: { id: spare.feeId }, body: { name: 'Matrix fee (test)', minutes: 30, amount: 2000 } }),
+  listStaff: () => ({}),
+  submitCase: () => ({ body: buildCaseRequest({}, consentId) }),
+  listCases: () => ({}),
+  getCase: (w) => ({ params: { id: w.id } }),
+  getPortalCase: () => ({}),
+  createGuestLink: (w) => ({ params: { id: w.id } }),
+  sendGuestLink: (w) => ({ params: { id: w.id } }),
+  revokeGuestLinks: (w) => ({ params: { id: w.id } }),
+  transitionCase: (w) => ({ params: { id: w.id }, body: { to: 'awaiting_records', note: 'matrix' } }),
+  screenCase: (w) => ({ params: { id: w.id }, body: { eligibility: 'eligible' } }),
+  setCaseDocument: (w) => ({ params: { id: w.id, kind: 'pathology_report' }, body: { status: 'received' } }),
+  requestCaseDocuments: (w) => ({ params: { id: w.id }, body: { kinds: ['imaging'] } }),
+  setCaseTeam: (w) => ({ params: { id: w.id }, body: { members: callers.filter((c) => c.teamRole).map((c) => ({ userId: c.userId, role: c.teamRole })) } }),
+  setCaseFee: (w) => ({ params: { id: w.id }, body: { amount: 110000, currency: 'JPY', paymentStatus: 'quoted' } }),
+  listCaseMessages: (w) => ({ params: { id: w.id } }),
+  postCaseMessage: (w) => ({ params: { id: w.id }, body: { body: 'A message (matrix test)' } }),
+  withdrawConsent: (w) => ({ params: { id: w.id }, body: {} }),
+  getAvailability: () => ({ params: { userId: caller('physician').userId! } }),
+  setAvailability: () => ({ params: { userId: caller('physician').userId! }, body: WHOLE_WEEK }),
+  addAvailabilityException: () => ({ params: { userId: caller('physician').userId! }, body: { date: '2099-01-05', available: false } }),
+  removeAvailabilityException: () => ({ params: { userId: caller('physician').userId!, exceptionId: spare.exceptionId } }),
+  getCaseSchedule: (w) => ({ params: { id: w.id } }),
+  offerTimes: (w) => ({ params: { id: w.id }, body: { slots: [{ startsAt: nextSlot(), minutes: 30 }] } }),
+  bookOffer: (w) => ({ params: { id: w.id, offerId: w.offers[1] } }),
+  requestOtherTimes: (w) => ({ params: { id: w.id }, body: { note: '' } }),
+  updateVisit: (w) => ({ params: { visitId: w.visitId! }, body: { provider: 'zoom', joinUrl: 'https://example.org/j/1' } }),
+  rescheduleVisit: (w) => ({ params: { visitId: w.visitId! }, body: { startsAt: nextSlot(), minutes: 30 } }),
+  cancelVisit: (w) => ({ params: { visitId: w.visitId! }, body: {} }),
+};
+const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit']);
+const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };
+
+function urlOf(c: RouteContract, r: Request) {
+  const path = c.path.replace(/:(\w+)/g, (_, k: string) => r.params?.[k] ?? `missing-${k}`);
+  const query = r.query ? `?${new URLSearchParams(r.query)}` : '';
+  return `/api/v1${path}${query}`;
+}
+
+/** Everything but the audit log, counters and sessions, as one digest: a refused call must not change it. */
+async function fingerprint(): Promise<string> {
+  const tables = rowsOf<{ name: string }>(
+    await t.db.execute(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'
+      and table_name not in ('audit_events', 'audit_seals', 'denied_requests', 'rate_limits', 'sessions') order by 1`),
+  ).map((r) => r.name);
+  const parts: string[] = [];
+  for (const name of tables) {
+    const [row] = rowsOf<{ d: string }>(
+      await t.db.execute(sql.raw(`select coalesce(md5(string_agg(md5((to_jsonb(x) - 'last_used_at')::text), ',' order by md5((to_jsonb(x) - 'last_used_at')::text))), '') as d from "${name}" x`)),
+    );
+    parts.push(`${name}:${row.d}`);
+  }
+  return parts.join('|');
+}
+const lastEventId = async () => Number(rowsOf<{ id: string | null }>(await t.db.execute(sql`select max(id) as id from audit_events`))[0].id ?? 0);
+const eventsAfter = async (id: number) =>
+  rowsOf<{ action: string; outcome: string; actor_user_id: string | null; actor_label: string | null }>(
+    await t.db.execute(sql`select action, outcome, actor_user_id, actor_label from audit_events where id > ${id} order by id`),
+  );
+const deniedCount = async (action: string) =>
+  Number(rowsOf<{ n: string | null }>(await t.db.execute(sql`select sum(count) as n from denied_requests where action = ${action}`))[0].n ?? 0);
+
+function expectedAllowed(action: Action, c: Caller, w: CaseWorld, operation: string): boolean {
+  // The portal opens the case of the caller's own link: any portal link, and no one else.
+  if (operation === 'getPortalCase') return c.principal?.kind === 'guest';
+  if (action === 'case.list') return caseScope(action, c.principal) !== null;
+  const kind = POLICY[action].subject;
+  let facts: PolicySubject = {};
+  if (kind === 'case' || kind === 'visit') facts = { caseId: w.id, caseInstitutionId: partnerInstitution, teamRole: c.teamRole };
+  if (kind === 'user') facts = { userId: caller('physician').userId! };
+  return decide(action, c.principal, facts);
+}
+
+beforeAll(async () => {
+  const admin = await t.user({ role: 'admin', name: 'Admin Matrix Test' });
+  const adminToken = (await t.app.services.tokens.issue(admin.id, 'matrix', null)).secret;
+  const asAdmin = { authorization: `Bearer ${adminToken}`, __expectOk: '1' };
+  partnerInstitution = (await api('POST', '/api/v1/institutions', asAdmin, { name: 'Matrix Partner Hospital (Test)', country: 'CN', kind: 'partner' })).json().id;
+  otherInstitution = (await api('POST', '/api/v1/institutions', asAdmin, { name: 'Other Partner Hospital (Test)', country: 'CN', kind: 'partner' })).json().id;
+  consentId = (await api('POST', '/api/v1/consent', asAdmin, { locale: 'zh-CN', body: '同意书（测试）' })).json().id;
+
+  const people: { name: string; role: Role; team?: boolean; institutionId?: string }[] = [
+    { name: 'coordinator', role: 'coordinator' },
+    { name: 'physician', role: 'physician', team: true },
+    { name: 'nurse', role: 'nurse', team: true },
+    { name: 'interpreter', role: 'interpreter', team: true },
+    { name: 'physician:other', role: 'physician' },
+    { name: 'nurse:other', role: 'nurse' },
+    { name: 'counsellor', role: 'counsellor' },
+    { name: 'psycho_oncologist', role: 'psycho_oncologist' },
+    { name: 'hotline_operator', role: 'hotline_operator' },
+    { name: 'analyst', role: 'analyst' },
+    { name: 'partner:own', role: 'partner', institutionId: partnerInstitution },
+    { name: 'partner:other', role: 'partner', institutionId: otherInstitution },
+  ];
+  callers.push({ name: 'admin', headers: { authorization: `Bearer ${adminToken}` }, principal: { kind: 'user', userId: admin.id, role: 'admin', institutionId: null }, userId: admin.id, teamRole: null });
+  for (const p of people) {
+    const u = await t.user({ role: p.role, institutionId: p.institutionId ?? null, name: `${p.name} Test` });
+    const token = (await t.app.services.tokens.issue(u.id, 'matrix', null)).secret;
+    callers.push({
+      name: p.name,
+      headers: { authorization: `Bearer ${token}` },
+      principal: { kind: 'user', userId: u.id, role: p.role, institutionId: p.institutionId ?? null },
+      userId: u.id,
+      teamRole: p.team && (TEAM_ROLES as readonly string[]).includes(p.role) ? p.role : null,
+    });
+  }
+  callers.push({ name: 'anonymous', headers: {}, principal: null, userId: null, teamRole: null });
+  await ok('PUT', `/api/v1/availability/${caller('physician').userId}`, 'physician', WHOLE_WEEK);
+
+  otherCase = await newCase();
+  spare = {
+    tokenId: (await t.app.services.tokens.issue(caller('hotline_operator').userId!, 'spare', null)).id,
+    ruleId: (await ok('POST', '/api/v1/settings/acceptance-rules', 'admin', { text: { ja: '規則', 'zh-CN': '规则', en: 'Rule' } })).id,
+    feeId: (await ok('POST', '/api/v1/settings/fee-schedules', 'admin', { name: 'Spare fee (test)', minutes: 30, amount: 500 })).id,
+    exceptionId: (await ok('POST', `/api/v1/availability/${caller('physician').userId}/exceptions`, 'physician', { date: '2099-02-02', available: false })).exceptions[0].id,
+    messageId: (await ok('GET', '/api/v1/outbox?pageSize=1', 'admin')).items[0].id,
+  };
+  // A message the mail server gave up on, for an administrator to send again.
+  await t.db.execute(sql`update email_outbox set status = 'failed', attempts = 3 where id = ${spare.messageId}`);
+}, 120_000);
+
+describe('the access matrix', () => {
+  it('has a contract, with a policy action, for every API route, and an example for every contract', () => {
+    const contracts = Object.values(CONTRACTS) as RouteContract[];
+    const api = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1') && r.method !== 'HEAD');
+    for (const r of api) {
+      const c = contracts.find((x) => x.method === r.method && `/api/v1${x.path}` === r.url);
+      expect(c, `${r.method} ${r.url} has no contract`).toBeDefined();
+      expect(r.action, `${r.method} ${r.url} has no policy action`).toBe(c!.action);
+    }
+    expect(api).toHaveLength(contracts.length);
+    expect(Object.keys(EXAMPLES).sort()).toEqual(Object.keys(CONTRACTS).sort());
+  });
+
+  for (const [name, contract] of Object.entries(CONTRACTS) as [string, RouteContract][]) {
+    const example = EXAMPLES[name];
+    if (example === 'public' || !example) continue;
+    it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
+      const w = await newCase(VISIT_ROUTES.has(name));
+      const guests: Caller[] = [
+        { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
+        { name: 'guest:other', headers: { authorization: `Bearer ${otherCase.guestToken}` }, principal: null, userId: null, teamRole: null },
+      ];
+      guests[0].principal = { kind: 'guest', scope: 'case_portal', subjectId: w.id };
+      guests[1].principal = { kind: 'guest', scope: 'case_portal', subjectId: otherCase.id };
+      const everyone = [...callers, ...guests];
+      const action = contract.action;
+      const audited = POLICY[action].audit !== 'none';
+      // Refused callers first, while the world is as built; then the allowed, the first of whom must succeed.
+      const ordered = [...everyone.filter((c) => !expectedAllowed(action, c, w, name)), ...everyone.filter((c) => expectedAllowed(action, c, w, name))];
+      expect(ordered.some((c) => expectedAllowed(action, c, w, name)), 'someone may take the action').toBe(true);
+      let firstAllowed = true;
+      for (const c of ordered) {
+        const allowed = expectedAllowed(action, c, w, name);
+        const req = example(w);
+        const before = { event: await lastEventId(), print: allowed ? '' : await fingerprint(), counted: await deniedCount(action) };
+        const res = await api(contract.method, urlOf(contract, req), { ...c.headers, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) }, req.body);
+        const events = (await eventsAfter(before.event)).filter((e) => e.action === action);
+        const label = `${c.name} → ${contract.method} ${contract.path}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+        if (!allowed) {
+          expect(await fingerprint(), `${label}: a refused call changed something`).toBe(before.print);
+          if (c.principal === null) {
+            expect(res.statusCode, label).toBe(401);
+            expect(events, label).toHaveLength(0);
+            expect(await deniedCount(action), `${label}: not counted`).toBe(before.counted + 1);
+          } else {
+            expect([403, 404], label).toContain(res.statusCode);
+            expect(events.map((e) => e.outcome), label).toEqual(['denied']);
+          }
+        } else {
+          expect([401, 403], label).not.toContain(res.statusCode);
+          if (audited) {
+            expect(events.map((e) => e.outcome), label).toHaveLength(1);
+            expect(['allowed', 'failed'], label).toContain(events[0].outcome);
+            if (res.statusCode === 404) expect(events[0].outcome, label).toBe('failed');
+          } else {
+            expect(res.statusCode, label).toBeLessThan(400);
+          }
+          if (firstAllowed) expect(res.statusCode, `${label}: the first allowed caller must succeed`).toBeLessThan(300);
+          firstAllowed = false;
+        }
+      }
+    });
+  }
+});
