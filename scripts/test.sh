@@ -30,7 +30,8 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   export TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres'
   if ! psql "$TEST_DATABASE_URL" -qtAc 'select 1' >/dev/null 2>&1; then
     # A stock Debian server asks for a password over TCP: use a test role that may create databases.
-    as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname = 'kakehashi_test') then create role kakehashi_test login createdb password 'kakehashi_test'; end if; end \\\$\\\$\"" >/dev/null
+    # CREATEROLE: one test runs the server as a role that may only insert and read audit rows.
+    as_root su postgres -c "psql -qtAc \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname = 'kakehashi_test') then create role kakehashi_test login createdb createrole password 'kakehashi_test'; else alter role kakehashi_test createdb createrole; end if; end \\\$\\\$\"" >/dev/null
     export TEST_DATABASE_URL='postgres://kakehashi_test:kakehashi_test@127.0.0.1:5432/postgres'
   fi
 fi

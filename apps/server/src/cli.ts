@@ -7,6 +7,7 @@ import { DatabaseInUseError } from './db/lock.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { createServices } from './services.ts';
 import { transaction } from './db/client.ts';
+import { grantServerRole } from './db/roles.ts';
 import { findUserByEmail } from './auth/repo.ts';
 import { findInstitution, findInstitutionByName } from './institutions/repo.ts';
 import { seedDemo } from './demo.ts';
@@ -35,9 +36,10 @@ program
   .command('serve')
   .description('start the web server (applies migrations first)')
   .option('--demo', 'load the demo institutions and users before starting')
-  .action(async (opts: { demo?: boolean }) => {
+  .option('--no-migrate', 'do not apply migrations (the server runs as a role that does not own the tables)')
+  .action(async (opts: { demo?: boolean; migrate: boolean }) => {
     const startedAt = performance.now();
-    const rt = await openRuntime('serve');
+    const rt = await openRuntime('serve', { migrate: opts.migrate });
     if (opts.demo) await seedDemo(rt.database.db, rt.config);
     const app = await buildApp({ config: rt.config, db: rt.database.db });
     let closing = false;
@@ -120,6 +122,18 @@ token
       console.log(secret);
     });
   });
+
+program
+  .command('grant-server-role')
+  .argument('<role>', 'the PostgreSQL role the server connects as')
+  .description('as the owner of the tables (after migrate): let a role run the server, only inserting and reading audit rows')
+  .action((role: string) =>
+    withRuntime('grant-server-role', async ({ database }) => {
+      if (database.kind !== 'postgres') throw new UsageError('Roles are for PostgreSQL (DATABASE_URL); the embedded database has none.');
+      await grantServerRole(database.db, role);
+      console.log(`${role} may now run the server (serve --no-migrate); it may only insert and read audit rows.`);
+    }),
+  );
 
 program
   .command('seed-demo')
