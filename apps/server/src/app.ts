@@ -160,7 +160,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   });
 
   // Request context: who is calling
-  await app.register(requestContext, { db, auth: services.auth, tokens: services.tokens, guestLinks: services.guestLinks });
+  await app.register(requestContext, { db, audit: services.audit, auth: services.auth, tokens: services.tokens, guestLinks: services.guestLinks });
 
   // Routes
   await app.register(

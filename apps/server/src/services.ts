@@ -37,7 +37,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
   const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
   const scheduling = createSchedulingService({ db, config, gate, mail, cases });
-  const institutions = createInstitutionService({ gate, auth });
+  const institutions = createInstitutionService({ gate, auth, cases });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),

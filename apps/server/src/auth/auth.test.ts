@@ -169,6 +169,11 @@ describe('CSRF', () => {
     const res = await c.patch('/api/v1/me', { locale: 'en' }, { 'x-csrf-token': 'forged' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('csrf_failed');
+    // The refusal is in the log, under the action it meant to take; nothing changed.
+    const admin = await adminClient(t);
+    const denied = await admin.get(`/api/v1/audit?actor=${encodeURIComponent(nurse.email)}&outcome=denied`);
+    expect(denied.body.items).toMatchObject([{ action: 'me.update', details: { reason: 'csrf_failed' } }]);
+    expect((await c.get('/api/v1/me')).body.locale).toBeNull();
     expect((await c.patch('/api/v1/me', { locale: 'en' })).status).toBe(200);
   });
 });

@@ -131,6 +131,15 @@ export async function listCases(db: Db, scope: CaseScope, f: CaseFilter) {
   return { items, total: Number(total) };
 }
 
+/** The institutions named on the cases a scope covers. */
+export async function institutionIdsOfCases(db: Db, scope: CaseScope): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ id: cases.institutionId })
+    .from(cases)
+    .where(and(sql`${cases.institutionId} is not null`, scopeCondition(scope)));
+  return rows.map((r) => r.id!);
+}
+
 export async function findInstitutionOf(db: Db, institutionId: string | null) {
   if (!institutionId) return null;
   const [row] = await db.select({ id: institutions.id, name: institutions.name }).from(institutions).where(eq(institutions.id, institutionId));

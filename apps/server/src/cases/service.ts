@@ -9,10 +9,11 @@ import {
   type CaseStatus,
   type Locale,
   type PolicySubject,
+  caseScope,
 } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { Gate } from '../access/gate.ts';
+import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
@@ -282,6 +283,18 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     },
 
     team: (caseId: string, tx: Db = db) => repo.listTeam(tx, caseId),
+
+    /**
+     * The institutions the actor may know of, by the policy's rule for listing cases: every one for
+     * whoever sees every case; otherwise their own and those named on the cases they see.
+     */
+    async visibleInstitutionIds(actor: Actor, tx: Db = db): Promise<string[] | 'all'> {
+      const scope = caseScope('case.list', policyPrincipal(actor));
+      if (!scope) return [];
+      if (scope.all) return 'all';
+      const named = await repo.institutionIdsOfCases(tx, scope);
+      return [...new Set([...(scope.institutionId ? [scope.institutionId] : []), ...named])];
+    },
 
     /** For a case that left the journey by another way (the patient's withdrawal of consent). */
     left,

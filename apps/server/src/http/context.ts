@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor, Principal } from '../auth/principal.ts';
+import type { AuditService } from '../audit/service.ts';
 import type { AuthService, ResolvedSession } from '../auth/service.ts';
 import type { ApiTokenService } from '../auth/tokens.ts';
 import { GUEST_TOKEN_PREFIX, type GuestLinkService } from '../auth/guest-links.ts';
@@ -32,7 +33,7 @@ export function actorOf(req: FastifyRequest): Actor {
 /** Who is calling: a session cookie, an API token or a guest link (Authorization: Bearer). */
 export const requestContext = fp(async function requestContext(
   app: FastifyInstance,
-  opts: { db: Db; auth: AuthService; tokens: ApiTokenService; guestLinks: GuestLinkService },
+  opts: { db: Db; audit: AuditService; auth: AuthService; tokens: ApiTokenService; guestLinks: GuestLinkService },
 ) {
   app.decorateRequest('session', null);
   app.decorateRequest('principal', null);
@@ -83,6 +84,15 @@ export const requestContext = fp(async function requestContext(
     if (SESSIONLESS_ROUTES.has(req.routeOptions.url ?? '')) return;
     if (req.principal?.kind === 'user' && req.principal.via === 'token') return;
     const sent = req.headers[CSRF_HEADER];
-    if (sent !== req.session.csrfToken) throw new DomainError('csrf_failed');
+    if (sent !== req.session.csrfToken) {
+      // A refusal of a known user: in the audit log, under the action the request meant to take.
+      await opts.audit.record(opts.db, { principal: req.principal, ip: req.ip ?? null }, {
+        action: req.routeOptions.config?.action ?? 'unknown',
+        outcome: 'denied',
+        actorLabel: req.session.user.email,
+        details: { reason: 'csrf_failed' },
+      });
+      throw new DomainError('csrf_failed');
+    }
   });
 });

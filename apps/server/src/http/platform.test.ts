@@ -57,4 +57,14 @@ describe('HTTP platform', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'not_found', message: '見つかりません。' } });
   });
+
+  it('writes nothing to the audit log for anonymous noise, however much of it comes', async () => {
+    const count = async () => (await t.app.services.audit.search({ page: 1, pageSize: 1 })).total;
+    const before = await count();
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => t.app.inject({ url: i % 2 ? '/assets/..%5cx' : '/api/v1/users' })),
+    );
+    expect(new Set(answers.map((r) => r.statusCode))).not.toContain(500);
+    expect(await count()).toBe(before);
+  });
 });

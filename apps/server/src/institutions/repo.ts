@@ -1,10 +1,16 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { institutions } from '../db/schema.ts';
 
 export type InstitutionRow = typeof institutions.$inferSelect;
 
-export const listInstitutions = (db: Db) => db.select().from(institutions).orderBy(asc(institutions.kind), asc(institutions.name));
+/** All institutions, or only those with the given ids. */
+export const listInstitutions = (db: Db, ids?: string[]) =>
+  db
+    .select()
+    .from(institutions)
+    .where(ids ? (ids.length ? inArray(institutions.id, ids) : sql`false`) : undefined)
+    .orderBy(asc(institutions.kind), asc(institutions.name));
 
 export async function findInstitution(db: Db, id: string): Promise<InstitutionRow | null> {
   const [row] = await db.select().from(institutions).where(eq(institutions.id, id));

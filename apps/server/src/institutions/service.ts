@@ -3,14 +3,15 @@ import type { createInstitutionBody, updateInstitutionBody } from '@kakehashi/co
 import type { Gate } from '../access/gate.ts';
 import type { Db } from '../db/client.ts';
 import type { AuthService } from '../auth/service.ts';
+import type { CaseService } from '../cases/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { notFound } from '../errors.ts';
 import * as repo from './repo.ts';
 
 export type InstitutionService = ReturnType<typeof createInstitutionService>;
 
-export function createInstitutionService(deps: { gate: Gate<unknown>; auth: Pick<AuthService, 'endInstitutionSessions'> }) {
-  const { gate, auth } = deps;
+export function createInstitutionService(deps: { gate: Gate<unknown>; auth: Pick<AuthService, 'endInstitutionSessions'>; cases: Pick<CaseService, 'visibleInstitutionIds'> }) {
+  const { gate, auth, cases } = deps;
   const view = (r: repo.InstitutionRow) => ({
     id: r.id,
     name: r.name,
@@ -25,8 +26,15 @@ export function createInstitutionService(deps: { gate: Gate<unknown>; auth: Pick
   return {
     find: (id: string, tx: Db) => repo.findInstitution(tx, id),
 
+    /**
+     * Administrators and coordinators see every institution (they choose among them); a partner
+     * member their own; anyone else only those named on the cases they may see.
+     */
     list(actor: Actor) {
-      return gate.run(actor, 'institution.list', null, async ({ tx }) => (await repo.listInstitutions(tx)).map(view));
+      return gate.run(actor, 'institution.list', null, async ({ tx }) => {
+        const ids = await cases.visibleInstitutionIds(actor, tx);
+        return (await repo.listInstitutions(tx, ids === 'all' ? undefined : ids)).map(view);
+      });
     },
     create(actor: Actor, input: z.output<typeof createInstitutionBody>) {
       return gate.run(actor, 'institution.create', null, async ({ tx, audit }) => {
