@@ -150,3 +150,14 @@ test.describe('forms', () => {
     await expect(page.getByRole('button', { name: c.home.setUpTwoStep })).toHaveCount(0);
   });
 });
+
+test('a deep link opened before the very first sign-in is where the new user lands after setting up two-step verification', async ({ page }) => {
+  const c = t('en');
+  const user = await admin.buildUser({ role: 'coordinator', locale: 'en' });
+  await page.goto('/availability?week=next');
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await submitPassword(page, user.email, user.password);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.enrolTitle);
+  await completeEnrolment(page, user.email);
+  await expect(page).toHaveURL(/\/availability\?week=next$/);
+});

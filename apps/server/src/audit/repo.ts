@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { escapeLike, rowsOf } from '../db/client.ts';
+import { escapeLike, rowsOf, inTurn } from '../db/client.ts';
 import { auditEvents, auditSeals } from '../db/schema.ts';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
@@ -36,16 +36,17 @@ function where(f: Omit<AuditFilter, 'page' | 'pageSize'>): SQL | undefined {
 
 export async function searchEvents(db: Db, f: AuditFilter) {
   const w = where(f);
-  const [items, [{ total }]] = await Promise.all([
-    db
-      .select()
-      .from(auditEvents)
-      .where(w)
-      .orderBy(desc(auditEvents.id))
-      .limit(f.pageSize)
-      .offset((f.page - 1) * f.pageSize),
-    db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
-  ]);
+  const [items, [{ total }]] = await inTurn(
+    () =>
+      db
+        .select()
+        .from(auditEvents)
+        .where(w)
+        .orderBy(desc(auditEvents.id))
+        .limit(f.pageSize)
+        .offset((f.page - 1) * f.pageSize),
+    () => db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
+  );
   return { items, total: Number(total) };
 }
 

@@ -1,6 +1,6 @@
 import type { CaseScope, Role } from '@kakehashi/core';
 import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { escapeLike, pgErrorCode, rowsOf, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
+import { escapeLike, pgErrorCode, rowsOf, transaction, UNIQUE_VIOLATION, type Db, inTurn } from '../db/client.ts';
 import {
   acceptanceRules,
   caseDocuments,
@@ -117,17 +117,18 @@ export async function listCases(db: Db, scope: CaseScope, f: CaseFilter) {
     conditions.push(or(ilike(cases.number, like), ilike(cases.patientName, like), ilike(cases.patientNameLatin, like))!);
   }
   const where = conditions.length ? and(...conditions) : undefined;
-  const [items, [{ total }]] = await Promise.all([
-    db
-      .select({ case: cases, institution: { id: institutions.id, name: institutions.name } })
-      .from(cases)
-      .leftJoin(institutions, eq(institutions.id, cases.institutionId))
-      .where(where)
-      .orderBy(desc(cases.createdAt))
-      .limit(f.pageSize)
-      .offset((f.page - 1) * f.pageSize),
-    db.select({ total: sql<number>`count(*)` }).from(cases).where(where),
-  ]);
+  const [items, [{ total }]] = await inTurn(
+    () =>
+      db
+        .select({ case: cases, institution: { id: institutions.id, name: institutions.name } })
+        .from(cases)
+        .leftJoin(institutions, eq(institutions.id, cases.institutionId))
+        .where(where)
+        .orderBy(desc(cases.createdAt))
+        .limit(f.pageSize)
+        .offset((f.page - 1) * f.pageSize),
+    () => db.select({ total: sql<number>`count(*)` }).from(cases).where(where),
+  );
   return { items, total: Number(total) };
 }
 

@@ -12,7 +12,7 @@ import {
   caseScope,
 } from '@kakehashi/core';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { inTurn, type Db } from '../db/client.ts';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { MailService } from '../notifications/service.ts';
@@ -89,14 +89,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     const isGuest = actor.principal?.kind === 'guest';
     const actions = gate.caseActions(actor, facts);
     const manage = actions.includes('case.transition');
-    const [institution, department, consent, events, documents, team] = await Promise.all([
-      repo.findInstitutionOf(tx, row.institutionId),
-      repo.findDepartment(tx, row.department),
-      repo.findConsentVersion(tx, row.consentVersionId),
-      repo.listEvents(tx, row.id),
-      repo.listDocuments(tx, row.id),
-      repo.listTeam(tx, row.id),
-    ]);
+    const [institution, department, consent, events, documents, team] = await inTurn(
+      () => repo.findInstitutionOf(tx, row.institutionId),
+      () => repo.findDepartment(tx, row.department),
+      () => repo.findConsentVersion(tx, row.consentVersionId),
+      () => repo.listEvents(tx, row.id),
+      () => repo.listDocuments(tx, row.id),
+      () => repo.listTeam(tx, row.id),
+    );
     const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
       ...summary(row, institution),

@@ -59,6 +59,16 @@ export function transaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T>
   return db.transaction((tx) => work(tx as unknown as Db));
 }
 
+/**
+ * Runs queries one after another. Inside a transaction there is one connection, which answers one
+ * query at a time: `Promise.all` would only queue them (node-postgres warns it will refuse that).
+ */
+export async function inTurn<T extends readonly (() => Promise<unknown>)[]>(...queries: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results: unknown[] = [];
+  for (const q of queries) results.push(await q());
+  return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
 /** Rows from `db.execute`: node-postgres and PGlite shape them differently. */
 export function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/client.ts';
+import { rowsOf, inTurn } from '../db/client.ts';
 import { emailOutbox, type OutboxLink } from '../db/schema.ts';
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
@@ -71,10 +71,11 @@ export async function cancelPending(db: Db, ref: string): Promise<void> {
 
 export async function listMessages(db: Db, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
   const where = f.status ? eq(emailOutbox.status, f.status) : undefined;
-  const [items, [{ total }]] = await Promise.all([
-    db.select().from(emailOutbox).where(where).orderBy(desc(emailOutbox.createdAt)).limit(f.pageSize).offset((f.page - 1) * f.pageSize),
-    db.select({ total: sql<number>`count(*)` }).from(emailOutbox).where(where),
-  ]);
+  const [items, [{ total }]] = await inTurn(
+    () =>
+      db.select().from(emailOutbox).where(where).orderBy(desc(emailOutbox.createdAt)).limit(f.pageSize).offset((f.page - 1) * f.pageSize),
+    () => db.select({ total: sql<number>`count(*)` }).from(emailOutbox).where(where),
+  );
   return { items, total: Number(total) };
 }
 

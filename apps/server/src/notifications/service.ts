@@ -1,5 +1,5 @@
 import type { Locale } from '@kakehashi/core';
-import type { Db } from '../db/client.ts';
+import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -51,7 +51,7 @@ export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfi
     /** The outbox for an administrator (messages name patients: the read is audited). */
     list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
       return opts.gate.run(actor, 'outbox.read', null, async ({ tx, audit }) => {
-        const [found, stuck] = await Promise.all([listMessages(tx, f), findStuck(tx, STUCK_AFTER_MINUTES)]);
+        const [found, stuck] = await inTurn(() => listMessages(tx, f), () => findStuck(tx, STUCK_AFTER_MINUTES));
         audit.details = { ...f, results: found.items.length };
         return { ...found, stuck };
       });

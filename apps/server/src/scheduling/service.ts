@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider } from '@kakehashi/core';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
 import { actorLabelOf, type CaseRow, type CaseService } from '../cases/service.ts';
 import type { MailService } from '../notifications/service.ts';
@@ -35,7 +35,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
   const portalUrl = `${config.publicUrl}/portal`;
 
   async function availabilityOf(tx: Db, userId: string) {
-    const [rules, exceptions] = await Promise.all([repo.listRules(tx, userId), repo.listExceptions(tx, userId)]);
+    const [rules, exceptions] = await inTurn(() => repo.listRules(tx, userId), () => repo.listExceptions(tx, userId));
     return {
       userId,
       timeZone: rules[0]?.timeZone ?? null,
@@ -49,7 +49,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
    * hours, and not on a day (or hours) off. Null when they have set no hours at all.
    */
   async function isAvailable(tx: Db, userId: string, start: Date, end: Date): Promise<boolean | null> {
-    const [rules, exceptions] = await Promise.all([repo.listRules(tx, userId), repo.listExceptions(tx, userId)]);
+    const [rules, exceptions] = await inTurn(() => repo.listRules(tx, userId), () => repo.listExceptions(tx, userId));
     if (!rules.length) return null;
     const tz = rules[0].timeZone;
     const s = localParts(start, tz);
@@ -66,7 +66,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
   }
 
   async function view(tx: Db, row: CaseRow) {
-    const [all, visit] = await Promise.all([repo.listOffers(tx, row.id), repo.bookedVisitOf(tx, row.id)]);
+    const [all, visit] = await inTurn(() => repo.listOffers(tx, row.id), () => repo.bookedVisitOf(tx, row.id));
     const participants = visit ? await repo.listParticipants(tx, visit.id) : [];
     // Open offers count only while the case waits for a booking (it may have been moved by hand).
     const offers = row.status === 'ready_to_schedule' ? all : all.filter((o) => o.status !== 'offered');

@@ -1,5 +1,5 @@
 import { and, asc, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
-import { escapeLike, pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
+import { escapeLike, pgErrorCode, transaction, UNIQUE_VIOLATION, type Db, inTurn } from '../db/client.ts';
 import { institutions, users } from '../db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -19,17 +19,18 @@ export async function listUsers(
   if (f.institutionId) conditions.push(eq(users.institutionId, f.institutionId));
   if (!f.includeDisabled) conditions.push(isNull(users.disabledAt));
   const where = conditions.length ? and(...conditions) : undefined;
-  const [items, [{ total }]] = await Promise.all([
-    db
-      .select(withInstitution)
-      .from(users)
-      .leftJoin(institutions, eq(institutions.id, users.institutionId))
-      .where(where)
-      .orderBy(asc(users.name), asc(users.email))
-      .limit(f.pageSize)
-      .offset((f.page - 1) * f.pageSize),
-    db.select({ total: sql<number>`count(*)` }).from(users).where(where),
-  ]);
+  const [items, [{ total }]] = await inTurn(
+    () =>
+      db
+        .select(withInstitution)
+        .from(users)
+        .leftJoin(institutions, eq(institutions.id, users.institutionId))
+        .where(where)
+        .orderBy(asc(users.name), asc(users.email))
+        .limit(f.pageSize)
+        .offset((f.page - 1) * f.pageSize),
+    () => db.select({ total: sql<number>`count(*)` }).from(users).where(where),
+  );
   return { items, total: Number(total) };
 }
 
