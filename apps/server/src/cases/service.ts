@@ -18,7 +18,7 @@ import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { hitRateLimit } from '../auth/repo.ts';
 import { badRequest, conflict, guestLinkInvalid, notFound, rateLimited } from '../errors.ts';
-import { isLocale, translator } from '../http/i18n.ts';
+import { isLocale, translator } from '../i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
 import { LINK_TOKEN } from '../notifications/links.ts';
 import * as repo from './repo.ts';
