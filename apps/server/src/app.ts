@@ -140,7 +140,13 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Kakehashi API', version: VERSION, description: 'Remote second opinions and case conferences.' },
+      info: {
+        title: 'Kakehashi API',
+        version: VERSION,
+        description: 'Remote second opinions and case conferences.',
+        // The repository's licence (package.json); the OpenAPI test holds the two together.
+        license: { name: 'GNU Affero General Public License v3.0 or later', identifier: 'AGPL-3.0-or-later' },
+      },
       servers: [{ url: config.publicUrl, description: 'This server' }],
       components: {
         securitySchemes: {

@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { MailService } from '../notifications/service.ts';
 import { LINK_TOKEN } from '../notifications/links.ts';
 import { badRequest, conflict, invalidCredentials, rateLimited } from '../errors.ts';
-import { translator, isLocale } from '../http/i18n.ts';
+import { translator, isLocale } from '../i18n.ts';
 import { randomToken, seal, sha256, unseal } from './crypto.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Actor, Principal, SessionUser } from './principal.ts';

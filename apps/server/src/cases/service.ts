@@ -17,9 +17,9 @@ import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
-import { hitRateLimit } from '../auth/repo.ts';
+import { reserveAttempt } from '../auth/rate-limit.ts';
 import { badRequest, conflict, guestLinkInvalid, notFound, rateLimited } from '../errors.ts';
-import { isLocale, translator } from '../http/i18n.ts';
+import { isLocale, translator } from '../i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
 import { LINK_TOKEN } from '../notifications/links.ts';
 import * as repo from './repo.ts';
@@ -158,8 +158,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     async submit(actor: Actor, input: RequestInput) {
       const p = actor.principal;
       if (!p) {
-        const hit = await hitRateLimit(db, `case-request:${actor.ip ?? 'unknown'}`, 3600);
-        if (hit.count > PUBLIC_REQUESTS_PER_HOUR) throw rateLimited(hit.secondsLeft);
+        const attempt = await reserveAttempt(db, [{ key: `case-request:${actor.ip ?? 'unknown'}`, max: PUBLIC_REQUESTS_PER_HOUR, windowSeconds: 3600 }]);
+        if (!attempt.ok) throw rateLimited(attempt.secondsLeft);
       }
       // A bot filled the hidden field: it is told nothing that would teach it to leave the field empty.
       if (input.website) return decoy();

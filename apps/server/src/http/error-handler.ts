@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '../errors.ts';
 import { HTTP_STATUS } from './errors.ts';
-import { requestLocale, translator } from './i18n.ts';
+import { translator } from '../i18n.ts';
+import { requestLocale } from './i18n.ts';
 import { fieldErrors, RequestValidationError } from './validation.ts';
 
 /** Fastify's own client errors, mapped to our codes. */

@@ -1,7 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import type { Locale } from '@kakehashi/core';
-import { translator } from './i18n.ts';
+import { translator } from '../i18n.ts';
 
 /** Kept on the error so the handler can word each field's problem in the caller's language. */
 export class RequestValidationError extends Error {

@@ -1,4 +1,4 @@
-import type { OutboxLink } from '../db/schema.ts';
+import type { OutboxLink } from './repo.ts';
 
 export type { OutboxLink };
 

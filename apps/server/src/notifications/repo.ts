@@ -3,6 +3,8 @@ import type { Db } from '../db/client.ts';
 import { rowsOf, inTurn } from '../db/client.ts';
 import { emailOutbox, type OutboxLink } from '../db/schema.ts';
 
+/** What an e-mail's link opens (stored in the row; the token is made when it is sent). */
+export type { OutboxLink };
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 export type NewOutboxRow = typeof emailOutbox.$inferInsert;
 

@@ -1,5 +1,5 @@
 import type { Locale } from '@kakehashi/core';
-import { translator } from '../http/i18n.ts';
+import { translator } from '../i18n.ts';
 
 /** E-mail templates: each names its subject and body keys under `email.` in the catalogs. */
 export const TEMPLATES = {

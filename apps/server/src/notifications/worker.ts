@@ -1,5 +1,4 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/client.ts';
 import { withToken, type LinkMinter, type MintedLink } from './links.ts';
 import { claimNext, findStuck, markAttemptFailed, markCancelled, markSent, type OutboxRow } from './repo.ts';
@@ -26,6 +25,14 @@ export function messageIdDomain(from: string): string {
   return address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'kakehashi.local';
 }
 
+type LogFn = (fields: Record<string, unknown>, message: string) => void;
+/** The logger calls the worker makes (the app passes Fastify's, tests pino's): the worker does not depend on HTTP. */
+export interface WorkerLogger {
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
 export interface OutboxWorker {
   /** Sends everything that is due now; resolves with how many messages were sent. */
   drain(): Promise<number>;
@@ -37,7 +44,7 @@ export function startOutboxWorker(opts: {
   db: Db;
   smtpUrl: string;
   from: string;
-  logger: FastifyBaseLogger;
+  logger: WorkerLogger;
   /** Makes the token of a message's link just before it is sent (services.links). */
   links: LinkMinter;
   pollMs?: number;

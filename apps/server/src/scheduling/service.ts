@@ -9,7 +9,7 @@ import { buildCalendar } from '../notifications/calendar.ts';
 import { formatInZone } from '../notifications/format.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
-import { isLocale, translator } from '../http/i18n.ts';
+import { isLocale, translator } from '../i18n.ts';
 import * as repo from './repo.ts';
 
 const REMINDERS = [

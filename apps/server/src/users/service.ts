@@ -7,7 +7,7 @@ import type { AuthService } from '../auth/service.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
-import { isLocale } from '../http/i18n.ts';
+import { isLocale } from '../i18n.ts';
 import type { InstitutionService } from '../institutions/service.ts';
 import * as repo from './repo.ts';
 
