@@ -49,7 +49,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     tokens: createApiTokenService({ db, gate }),
     guestLinks,
     cases,
-    triage: createTriageService({ db, config, gate, mail, cases }),
+    triage: createTriageService({ config, gate, mail, cases }),
     caseSettings: createCaseSettingsService({ gate }),
     scheduling,
     institutions,

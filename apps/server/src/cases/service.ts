@@ -18,7 +18,7 @@ import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { reserveAttempt } from '../auth/rate-limit.ts';
-import { badRequest, conflict, guestLinkInvalid, notFound, rateLimited } from '../errors.ts';
+import { badRequest, conflict, notFound, rateLimited } from '../errors.ts';
 import { isLocale, translator } from '../i18n.ts';
 import type { TemplateName } from '../notifications/templates.ts';
 import { LINK_TOKEN } from '../notifications/links.ts';

@@ -26,8 +26,8 @@ export type TriageService = ReturnType<typeof createTriageService>;
  * What the international department does with a request: screening, documents, the team, the fee,
  * messages with the patient side; and the patient's withdrawal of consent.
  */
-export function createTriageService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; cases: CaseService }) {
-  const { db, config, gate, mail, cases } = deps;
+export function createTriageService(deps: { config: Config; gate: Gate<repo.CaseRow>; mail: MailService; cases: CaseService }) {
+  const { config, gate, mail, cases } = deps;
   const portalUrl = `${config.publicUrl}/portal`;
   const { advance, detail } = cases;
 
