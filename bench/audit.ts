@@ -39,7 +39,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,16 +144,77 @@ interface Run {
   ok: number;
   p50: number;
   p99: number;
+  cpu: CpuUse | null;
+}
+
+/**
+ * Where the CPU went during a measured run (Linux /proc; null elsewhere): milliseconds per request
+ * in the server process, in this database's PostgreSQL backends and in the load client, and how
+ * busy the whole machine was (other users of the cores and PostgreSQL's shared processes included).
+ */
+interface CpuUse {
+  serverMs: number;
+  postgresMs: number;
+  clientMs: number;
+  machineBusy: number;
+}
+interface CpuSnapshot {
+  server: number;
+  backends: Map<number, number>;
+  client: number;
+  machine: { busy: number; total: number };
+}
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime + stime
+}
+
+async function cpuSnapshot(): Promise<CpuSnapshot | null> {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [dbName]);
+    const backends = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        backends.set(pid, procCpuMs(pid));
+      } catch {
+        // Gone since: its time is lost to the next snapshot, a few ms at most.
+      }
+    }
+    const own = process.cpuUsage();
+    return { server: procCpuMs(server!.pid!), backends, client: (own.user + own.system) / 1000, machine: { busy: busy * TICK_MS, total: (busy + idle + iowait) * TICK_MS } };
+  } catch {
+    return null;
+  }
+}
+
+function cpuUse(a: CpuSnapshot | null, b: CpuSnapshot | null, requests: number): CpuUse | null {
+  if (!a || !b || !requests) return null;
+  let postgres = 0;
+  for (const [pid, ms] of b.backends) postgres += ms - (a.backends.get(pid) ?? 0);
+  return {
+    serverMs: (b.server - a.server) / requests,
+    postgresMs: postgres / requests,
+    clientMs: (b.client - a.client) / requests,
+    machineBusy: (b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total),
+  };
 }
 
 /** One autocannon run; any non-2xx answer or socket error makes the whole benchmark fail. */
 async function load(url: string, token: string, connections: number, seconds: number): Promise<Run> {
+  const before = await cpuSnapshot();
   const r = await autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+  const after = await cpuSnapshot();
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`${url} @${connections}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  return { rps: r['2xx'] / r.duration, ok: r['2xx'], p50: r.latency.p50, p99: r.latency.p99 };
+  return { rps: r['2xx'] / r.duration, ok: r['2xx'], p50: r.latency.p50, p99: r.latency.p99, cpu: cpuUse(before, after, r['2xx']) };
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -229,7 +290,8 @@ async function main() {
         caseConnections += 2 * k.connections;
       }
       runs[k.key].push(run);
-      console.error(`round ${round + 1} ${k.key}: ${run.rps.toFixed(1)} req/s (p50 ${run.p50} ms, p99 ${run.p99} ms)`);
+      const cpu = run.cpu ? `; CPU ms/request: server ${run.cpu.serverMs.toFixed(2)}, postgres ${run.cpu.postgresMs.toFixed(2)}, client ${run.cpu.clientMs.toFixed(2)}; machine ${Math.round(run.cpu.machineBusy * 100)}% busy` : '';
+      console.error(`round ${round + 1} ${k.key}: ${run.rps.toFixed(1)} req/s (p50 ${run.p50} ms, p99 ${run.p99} ms${cpu})`);
     }
   }
   const loadEnd = os.loadavg().map(round1);
@@ -256,6 +318,7 @@ async function main() {
     targetMet: ratio >= TARGET,
     rounds: Object.fromEntries(kinds.map((k) => [k.key, runs[k.key].map((r) => round1(r.rps))])),
     latencyMs: Object.fromEntries(kinds.map((k) => [k.key, { p50: mean(runs[k.key].map((r) => r.p50)), p99: mean(runs[k.key].map((r) => r.p99)) }])),
+    cpuMsPerRequest: Object.fromEntries(kinds.map((k) => [k.key, cpuSummary(runs[k.key])])),
     audit: {
       eventsWritten: eventsAfter - eventsBefore,
       caseReadEvents,
@@ -279,6 +342,18 @@ async function main() {
   };
   console.log(JSON.stringify(result));
   if (!verify.ok || verify.unsealed !== 0 || !result.audit.caseReadEventsMatch) process.exitCode = 1;
+}
+
+/** Mean CPU per request over the rounds, and how busy the machine was (0–1). */
+function cpuSummary(runs: Run[]) {
+  const cpu = runs.map((r) => r.cpu).filter((c): c is CpuUse => c !== null);
+  if (!cpu.length) return null;
+  return {
+    server: round2(mean(cpu.map((c) => c.serverMs))),
+    postgres: round2(mean(cpu.map((c) => c.postgresMs))),
+    client: round2(mean(cpu.map((c) => c.clientMs))),
+    machineBusy: round2(mean(cpu.map((c) => c.machineBusy))),
+  };
 }
 
 /** The public form's request, as apps/server/test/helpers.ts `buildCaseRequest` makes it. */
