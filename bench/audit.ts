@@ -317,6 +317,10 @@ async function main() {
     target: TARGET,
     targetMet: ratio >= TARGET,
     rounds: Object.fromEntries(kinds.map((k) => [k.key, runs[k.key].map((r) => round1(r.rps))])),
+    ratioPerRound: runs['case@1'].map((_, i) => {
+      const at = (key: string) => runs[key][i].rps;
+      return round3(at(`case@${CONNECTIONS}`) / at('case@1') / (at(`me@${CONNECTIONS}`) / at('me@1')));
+    }),
     latencyMs: Object.fromEntries(kinds.map((k) => [k.key, { p50: mean(runs[k.key].map((r) => r.p50)), p99: mean(runs[k.key].map((r) => r.p99)) }])),
     cpuMsPerRequest: Object.fromEntries(kinds.map((k) => [k.key, cpuSummary(runs[k.key])])),
     audit: {
