@@ -19,9 +19,11 @@
  *   query, no event). Both authenticate with the same token, so the request overhead is shared.
  * - Four measurements: case@1, me@1, case@16, me@16 connections (pipelining 1). Each has its own
  *   warm-up (not counted), then a measured run. Rounds alternate the order (ABBA: the second round
- *   runs the four in reverse), so drift in the machine's load (the cores are shared) and the audit
- *   table's growth fall on both endpoints alike; the figure is the mean over the rounds, and every
- *   round's figure is printed too so the spread is visible.
+ *   runs the four in reverse, the third in order again), so drift in the machine's load (the cores
+ *   are shared) and the audit table's growth fall on both endpoints alike. The figure of each
+ *   measurement is its median over the rounds: on a shared machine one round can be cut in half by
+ *   someone else's job, and a median of three ignores it where a mean would not. Every round's
+ *   figure and ratio of ratios is printed too, so the spread is visible.
  * - The figure that matters is the ratio of the scaling ratios, (case@16/case@1) / (me@16/me@1):
  *   1 means auditing costs nothing in scalability; the target is ≥ 0.85. Absolute req/s depend on
  *   the machine and on what else runs on it (the load average at start and end is printed).
@@ -32,7 +34,7 @@
  *   connection than responses counted).
  * - The database and the temporary folder are removed at the end, on failure and on Ctrl-C too.
  *
- * Settings (environment): BENCH_WARMUP_S (3), BENCH_DURATION_S (10), BENCH_ROUNDS (2),
+ * Settings (environment): BENCH_WARMUP_S (3), BENCH_DURATION_S (10), BENCH_ROUNDS (3),
  * BENCH_CONNECTIONS (16), BENCH_POOL_SIZE (the server's DATABASE_POOL_SIZE, unset: its default),
  * BENCH_DATABASE_URL (a PostgreSQL role that may create databases; default TEST_DATABASE_URL or
  * postgres://postgres@127.0.0.1:5432/postgres). Quick check: BENCH_WARMUP_S=1 BENCH_DURATION_S=2 BENCH_ROUNDS=1.
@@ -59,7 +61,7 @@ const num = (name: string, fallback: number) => {
 };
 const WARMUP_S = num('BENCH_WARMUP_S', 3);
 const DURATION_S = num('BENCH_DURATION_S', 10);
-const ROUNDS = num('BENCH_ROUNDS', 2);
+const ROUNDS = num('BENCH_ROUNDS', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
 const POOL_SIZE = process.env.BENCH_POOL_SIZE;
 const TARGET = 0.85;
@@ -216,7 +218,10 @@ async function load(url: string, token: string, connections: number, seconds: nu
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 async function main() {
   const loadStart = os.loadavg().map(round1);
@@ -304,7 +309,7 @@ async function main() {
   const sealedAtEnd = await audit.seal();
   const verify = await audit.verify();
 
-  const rps = (key: string) => mean(runs[key].map((r) => r.rps));
+  const rps = (key: string) => median(runs[key].map((r) => r.rps));
   const caseScaling = rps(`case@${CONNECTIONS}`) / rps('case@1');
   const meScaling = rps(`me@${CONNECTIONS}`) / rps('me@1');
   const ratio = caseScaling / meScaling;
@@ -321,7 +326,7 @@ async function main() {
       const at = (key: string) => runs[key][i].rps;
       return round3(at(`case@${CONNECTIONS}`) / at('case@1') / (at(`me@${CONNECTIONS}`) / at('me@1')));
     }),
-    latencyMs: Object.fromEntries(kinds.map((k) => [k.key, { p50: mean(runs[k.key].map((r) => r.p50)), p99: mean(runs[k.key].map((r) => r.p99)) }])),
+    latencyMs: Object.fromEntries(kinds.map((k) => [k.key, { p50: median(runs[k.key].map((r) => r.p50)), p99: median(runs[k.key].map((r) => r.p99)) }])),
     cpuMsPerRequest: Object.fromEntries(kinds.map((k) => [k.key, cpuSummary(runs[k.key])])),
     audit: {
       eventsWritten: eventsAfter - eventsBefore,
@@ -348,15 +353,15 @@ async function main() {
   if (!verify.ok || verify.unsealed !== 0 || !result.audit.caseReadEventsMatch) process.exitCode = 1;
 }
 
-/** Mean CPU per request over the rounds, and how busy the machine was (0–1). */
+/** Median CPU per request over the rounds, and how busy the machine was (0–1). */
 function cpuSummary(runs: Run[]) {
   const cpu = runs.map((r) => r.cpu).filter((c): c is CpuUse => c !== null);
   if (!cpu.length) return null;
   return {
-    server: round2(mean(cpu.map((c) => c.serverMs))),
-    postgres: round2(mean(cpu.map((c) => c.postgresMs))),
-    client: round2(mean(cpu.map((c) => c.clientMs))),
-    machineBusy: round2(mean(cpu.map((c) => c.machineBusy))),
+    server: round2(median(cpu.map((c) => c.serverMs))),
+    postgres: round2(median(cpu.map((c) => c.postgresMs))),
+    client: round2(median(cpu.map((c) => c.clientMs))),
+    machineBusy: round2(median(cpu.map((c) => c.machineBusy))),
   };
 }
 
