@@ -119,9 +119,9 @@ function startServer(env: Record<string, string>): Promise<string> {
       output += chunk.toString();
       process.stderr.write(chunk);
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(cleaned ? 'interrupted' : `server exited with ${code ?? signal} before it was ready:\n${output}`));
     });
   });
 }
