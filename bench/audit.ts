@@ -9,16 +9,16 @@
  *
  * Method, and why:
  * - A fresh database `kh_bench_<random>` is created and migrated, a consent text published, a
- *   coordinator and an API token made through the services (a token needs no TOTP or CSRF), then the real server is started as a
- *   child process (`kakehashi serve`, LOG_LEVEL=warn, its own temporary data folder). The load
+ *   coordinator and an API token made through the services (a token needs no TOTP or CSRF), then
+ *   the real server is started as a child process (`kakehashi serve`, LOG_LEVEL=warn, its own temporary data folder). The load
  *   client (autocannon, in this process) and the server are separate processes sharing the
  *   machine's cores with PostgreSQL, as a reverse proxy and a server would.
  * - One case is created through the public form, as a patient would. The audited request is
- *   `GET /api/v1/cases/{id}` by the coordinator (the gate's transaction, six queries for the
- *   detail, one audit insert); the unaudited one is `GET /api/v1/me` (the gate's transaction, one
+ *   `GET /api/v1/cases/{id}` by the coordinator (the gate's transaction: the case, six queries for
+ *   the detail, one audit insert); the unaudited one is `GET /api/v1/me` (the gate's transaction, one
  *   query, no event). Both authenticate with the same token, so the request overhead is shared.
  * - Four measurements: case@1, me@1, case@16, me@16 connections (pipelining 1). Each has its own
- *   warm-up (not counted), then a measured run. Rounds alternate the order (ABBA: the second round
+ *   warm-up (not counted), then a measured run. Rounds alternate the order (ABA: the second round
  *   runs the four in reverse, the third in order again), so drift in the machine's load (the cores
  *   are shared) and the audit table's growth fall on both endpoints alike. The figure of each
  *   measurement is its median over the rounds: on a shared machine one round can be cut in half by
@@ -27,6 +27,11 @@
  * - The figure that matters is the ratio of the scaling ratios, (case@16/case@1) / (me@16/me@1):
  *   1 means auditing costs nothing in scalability; the target is ≥ 0.85. Absolute req/s depend on
  *   the machine and on what else runs on it (the load average at start and end is printed).
+ * - Why the CPU per request is printed: on a small machine both endpoints are CPU-bound already on
+ *   one connection (the request goes server → PostgreSQL → server with little idle time), so the
+ *   16-connection figure is what the cores left over by everyone else allow. The CPU milliseconds
+ *   each request costs in the server, in PostgreSQL and in the load client say what auditing costs
+ *   even when the machine's load makes the req/s figures scatter (see `ratioPerRound`).
  * - At the end the server is stopped gracefully (it seals on stop), then `audit.seal()` and
  *   `audit.verify()` run here: every event written during the run must be sealed and verify.
  *   Each successful case read must have written one `case.read` event: the count of events is
