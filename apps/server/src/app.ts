@@ -117,14 +117,18 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   // Every few seconds, and on a graceful stop: seal the audit events that can no longer change and
   // move the checkpoint, so little is ever unsealed. Every process may try; one seals at a time.
   let sealError = '';
+  // One seal at a time in this process: the one on a graceful stop waits for a periodic one in flight.
+  let sealing: Promise<void> = Promise.resolve();
   const seal = () =>
-    services.audit.seal().then(
-      () => void (sealError = ''),
-      (err: Error) => {
-        if (err.message !== sealError) app.log.error({ err: { type: err.name, message: err.message } }, 'audit sealing stopped');
-        sealError = err.message;
-      },
-    );
+    (sealing = sealing.then(() =>
+      services.audit.seal().then(
+        () => void (sealError = ''),
+        (err: Error) => {
+          if (err.message !== sealError) app.log.error({ err: { type: err.name, message: err.message } }, 'audit sealing stopped');
+          sealError = err.message;
+        },
+      ),
+    ));
   const sealer = worker ? setInterval(() => void seal(), AUDIT_SEAL_MS) : null;
   sealer?.unref();
   app.addHook('onClose', async () => {

@@ -29,4 +29,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_SECRET: 'short' })).toThrow(/at least 32/);
     expect(loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_TOTP_ROLES: 'none' }).totpRoles).toEqual([]);
   });
+
+  it('sizes the PostgreSQL pool: 10 by default, a positive whole number otherwise', () => {
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir }).databasePoolSize).toBe(10);
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_POOL_SIZE: '24' }).databasePoolSize).toBe(24);
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_POOL_SIZE: 'many' })).toThrow(/DATABASE_POOL_SIZE/);
+  });
 });

@@ -13,6 +13,7 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   KAKEHASHI_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   KAKEHASHI_SECRET: z.string().min(32, 'KAKEHASHI_SECRET must be at least 32 characters').optional(),
   KAKEHASHI_PUBLIC_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
@@ -50,6 +51,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** PostgreSQL connections this process may hold (each request's transaction holds one). */
+  databasePoolSize: number;
   secret: string;
   publicUrl: string;
   smtpUrl: string | null;
@@ -84,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     secret,
     publicUrl: (e.KAKEHASHI_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     smtpUrl: e.SMTP_URL ?? null,

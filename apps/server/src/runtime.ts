@@ -16,7 +16,7 @@ export async function openRuntime(purpose: string, opts: { migrate?: boolean } =
   const config = loadConfig();
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir, purpose);
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
     if (opts.migrate !== false) await migrateDatabase(database);
     return {
       config,

@@ -163,7 +163,7 @@ const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 
 /**
  * Append-only (a trigger refuses changes). Rows are inserted freely, in the transaction of the work
  * they record; `txid` is that transaction, so a sealer can tell which rows can no longer appear below
- * a horizon (see audit/sealer.ts).
+ * a horizon (see the sealer in audit/service.ts).
  */
 export const auditEvents = pgTable(
   'audit_events',
