@@ -1,7 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { AUDIT_OUTCOMES, auditList } from '@kakehashi/core';
+import { Link } from 'react-router';
+import type { z } from 'zod';
+import { AUDIT_OUTCOMES, auditEvent, auditList } from '@kakehashi/core';
+import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -33,8 +36,57 @@ function Details({ details }: { details: Record<string, unknown> | null }) {
   );
 }
 
+/** The record an event is about: the case number where there is one (its UUID in the tooltip), else type and id. */
+function Subject({ ev }: { ev: z.infer<typeof auditEvent> }) {
+  const { t } = useTranslation();
+  const number = typeof ev.details?.case === 'string' ? ev.details.case : null;
+  if (number) {
+    const label = t('audit.caseNumber', { number });
+    return (
+      <>
+        {ev.subjectType === 'case' && ev.subjectId ? (
+          <Link to={`/cases/${ev.subjectId}`} title={ev.subjectId}>
+            {label}
+          </Link>
+        ) : (
+          <span title={ev.subjectId ?? undefined}>{label}</span>
+        )}
+        {ev.subjectType && ev.subjectType !== 'case' && <span className="cell-sub">{ev.subjectType}</span>}
+      </>
+    );
+  }
+  return (
+    <>
+      {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
+      <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+    </>
+  );
+}
+
+/** The period's file for an auditor: a plain link, so the browser streams it to disk however large. */
+function Download({ from, to }: { from: string; to: string }) {
+  const { t, i18n } = useTranslation();
+  const ready = !!from && !!to && from <= to;
+  const href = `/api/v1/audit/export?${new URLSearchParams({ from, to, locale: i18n.language })}`;
+  return (
+    <div className="audit-export">
+      {ready ? (
+        <a className="button button--secondary" href={href} download data-testid="audit-download">
+          {t('audit.download')}
+        </a>
+      ) : (
+        <button type="button" className="button button--secondary" disabled data-testid="audit-download">
+          {t('audit.download')}
+        </button>
+      )}
+      <p className="muted">{t('audit.downloadHint')}</p>
+    </div>
+  );
+}
+
 export function AuditPage() {
   const { t } = useTranslation();
+  const actionName = useActionName();
   const fmt = useFormat();
   const [params, setParams] = useSearchParams();
   const applied = filtersFrom(params);
@@ -95,6 +147,7 @@ export function AuditPage() {
           }}
         />
       </form>
+      <Download from={draft.from} to={draft.to} />
       <ErrorAlert>{list.error}</ErrorAlert>
       <DataTable
         label={t('audit.title')}
@@ -108,17 +161,22 @@ export function AuditPage() {
         renderRow={(ev) => (
           <>
             <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
-            <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
+            <td>
+              {ev.actorName ?? (ev.actor ? null : t('audit.actorUnknown'))}
+              {ev.actor && <span className={ev.actorName ? 'cell-sub cell-mono' : 'cell-mono'}>{ev.actor}</span>}
+            </td>
             <td className="cell-details">
-              <span className="cell-mono">{ev.action}</span>
+              {actionName(ev.action)}
+              <span className="cell-sub cell-mono" data-verbatim>
+                {ev.action}
+              </span>
               <Details details={ev.details} />
             </td>
             <td>
-              {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
-              <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+              <Subject ev={ev} />
             </td>
             <td>
-              <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
+              <span className={`badge ${OUTCOME_BADGE[ev.outcome]}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
             </td>
             <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
           </>
