@@ -154,16 +154,17 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
 
     /**
      * Checks every seal against the events it covers, the seals' own chain, and the checkpoint.
-     * Names the first event altered, removed or inserted behind the log's back.
+     * Names the first event altered, removed or inserted behind the log's back. `on`: a transaction
+     * to read in (the embedded database has one connection: a second would wait for it).
      */
-    async verify(): Promise<VerifyResult> {
+    async verify(on: Db = db): Promise<VerifyResult> {
       let prevHash = GENESIS_HASH;
       let prevTo = '0';
       let count = 0;
       let seals = 0;
       let failure: Pick<VerifyResult, 'brokenAt' | 'brokenSeal' | 'reason' | 'code'> | null = null;
       const byId = new Map<number, string>();
-      for await (const seal of repo.sealsInOrder(db)) {
+      for await (const seal of repo.sealsInOrder(on)) {
         if (seal.prevHash !== prevHash || seal.fromXid !== prevTo || sealHash(key, seal) !== seal.hash) {
           failure = { brokenSeal: seal.id, brokenAt: seal.lastEventId ?? undefined, reason: 'a seal was altered, removed or forged', code: 'seal_broken' };
           break;
@@ -173,7 +174,7 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
           return { id: Number(id), digest };
         });
         let i = 0;
-        for await (const e of repo.eventsOfRange(db, seal.fromXid, seal.toXid)) {
+        for await (const e of repo.eventsOfRange(on, seal.fromXid, seal.toXid)) {
           const want = expected[i];
           if (!want || e.id < want.id) {
             failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was inserted', code: 'event_inserted' };
@@ -198,7 +199,7 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
         prevTo = seal.toXid;
       }
       let unsealed = 0;
-      for await (const _ of repo.eventsOfRange(db, prevTo, null)) unsealed++;
+      for await (const _ of repo.eventsOfRange(on, prevTo, null)) unsealed++;
 
       const cp = readCheckpoint();
       let state: CheckpointState = 'none';
@@ -264,7 +265,7 @@ export function createAuditLogService(deps: { gate: Gate<{ id: string; number: s
     export(actor: Actor, period: { from: string; to: string }) {
       return gate.run(actor, 'audit.export', null, async ({ tx, audit: event }) => {
         const throughId = await audit.lastEventId(tx);
-        const verification = await audit.verify();
+        const verification = await audit.verify(tx);
         event.details = { ...period, throughId, verified: verification.ok };
         return { throughId, verification, rows: () => audit.eventsOfPeriod({ ...period, throughId }) };
       });
