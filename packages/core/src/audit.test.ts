@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_EVENT_NAMES, auditActionKey, SERVER_EVENTS } from './audit.ts';
+import { AUDIT_EVENT_NAMES, auditActionKey, auditCaseNumber, SERVER_EVENTS } from './audit.ts';
 import { ACTIONS } from './policy.ts';
 import { catalogs, createI18n } from './i18n/index.ts';
 
@@ -25,5 +25,14 @@ describe('audit events named in words', () => {
       const words = AUDIT_EVENT_NAMES.map((name) => t(auditActionKey(name)));
       expect(new Set(words).size, locale).toBe(words.length);
     }
+  });
+});
+
+describe('auditCaseNumber', () => {
+  it('reads the case number of an event on a case, a visit, or a case being created', () => {
+    expect(auditCaseNumber({ subjectType: 'visit', details: { case: 'SO-2026-0001' } })).toBe('SO-2026-0001');
+    expect(auditCaseNumber({ subjectType: 'case', details: { number: 'SO-2026-0002' } })).toBe('SO-2026-0002');
+    expect(auditCaseNumber({ subjectType: 'user', details: { number: 'SO-2026-0003' } })).toBeNull();
+    expect(auditCaseNumber({ subjectType: null, details: null })).toBeNull();
   });
 });

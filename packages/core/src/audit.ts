@@ -14,3 +14,13 @@ export const AUDIT_EVENT_NAMES: readonly AuditEventName[] = [...ACTIONS, ...SERV
 
 /** The catalog key naming an event in words: `audit.actions.` and the event's name (its dots nest). */
 export const auditActionKey = (name: string) => `audit.actions.${name}`;
+
+/**
+ * The number of the case an event is about: `details.case` (the gate writes it for every event on
+ * a case or a visit), or, for a case's creation, the number it was given (`details.number`).
+ */
+export function auditCaseNumber(e: { subjectType: string | null; details: Record<string, unknown> | null }): string | null {
+  const d = e.details ?? {};
+  if (typeof d.case === 'string') return d.case;
+  return e.subjectType === 'case' && typeof d.number === 'string' ? d.number : null;
+}

@@ -1,4 +1,4 @@
-import { auditActionKey } from '@kakehashi/core';
+import { auditActionKey, auditCaseNumber } from '@kakehashi/core';
 import type { TFunction } from '@kakehashi/core/i18n';
 import type { NamedAuditEvent } from './repo.ts';
 import type { VerifyResult } from './service.ts';
@@ -66,7 +66,6 @@ export async function* auditCsv(x: AuditExport): AsyncGenerator<string> {
   let lines = 0;
   for await (const e of x.rows) {
     const key = auditActionKey(e.action);
-    const caseNumber = typeof e.details?.case === 'string' ? e.details.case : '';
     chunk += csvLine([
       e.id,
       e.at.toISOString(),
@@ -74,7 +73,7 @@ export async function* auditCsv(x: AuditExport): AsyncGenerator<string> {
       e.actorName,
       e.action,
       t(key, { defaultValue: e.action }),
-      caseNumber,
+      auditCaseNumber(e),
       e.subjectType,
       e.subjectId,
       t(`audit.outcomes.${e.outcome}`),

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import { AUDIT_OUTCOMES, auditEvent, auditList } from '@kakehashi/core';
+import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent, auditList } from '@kakehashi/core';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
@@ -21,8 +21,10 @@ function filtersFrom(params: URLSearchParams): Filters {
   return Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Filters;
 }
 
-function Details({ details }: { details: Record<string, unknown> | null }) {
+/** The event's details as recorded, but for the case number: the record column shows it. */
+function Details({ details: all }: { details: Record<string, unknown> | null }) {
   const { t } = useTranslation();
+  const details = all && Object.fromEntries(Object.entries(all).filter(([k]) => k !== 'case'));
   if (!details || Object.keys(details).length === 0) return null;
   return (
     <dl className="kv" aria-label={t('audit.details')}>
@@ -39,7 +41,7 @@ function Details({ details }: { details: Record<string, unknown> | null }) {
 /** The record an event is about: the case number where there is one (its UUID in the tooltip), else type and id. */
 function Subject({ ev }: { ev: z.infer<typeof auditEvent> }) {
   const { t } = useTranslation();
-  const number = typeof ev.details?.case === 'string' ? ev.details.case : null;
+  const number = auditCaseNumber(ev);
   if (number) {
     const label = t('audit.caseNumber', { number });
     return (
