@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expect, request, test } from '@playwright/test';
 import { AdminApi, apiSignIn } from '../support/api.ts';
-import { caseThroughApi } from '../support/cases.ts';
+import { caseThroughApi, guestCall } from '../support/cases.ts';
 import { adminStatePath, baseURL } from '../support/env.ts';
 import { shoot } from '../support/shots.ts';
 import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
@@ -107,12 +107,15 @@ for (const locale of LOCALE_LIST) {
     const kase = await caseThroughApi(admin);
     await admin.call('GET', `/cases/${kase.id}`);
     await admin.dispose();
+    // The patient side opens its portal: a read without a user's name.
+    expect((await guestCall(kase.token, 'GET', '/portal/case')).status).toBe(200);
     const context = await browser.newContext({ locale, storageState: adminStatePath(), timezoneId: 'Asia/Tokyo' });
     const page = await context.newPage();
     await page.goto(`/cases/${kase.id}`);
     const panel = page.getByTestId('case-audit');
     await panel.getByText(l.caseView.audit.title).click();
     await expect(panel.getByTestId('case-audit-table').locator('tbody tr').filter({ hasText: l.audit.actions.case.read }).first()).toBeVisible();
+    await expect(panel.getByTestId('case-audit-table').locator('tbody tr').filter({ hasText: l.audit.actorGuest })).toHaveCount(1);
     await shoot(page, `case-audit-${locale}`, panel);
 
     await page.goto(`/admin/audit?subject=${kase.id}`);

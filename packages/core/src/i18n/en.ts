@@ -198,6 +198,7 @@ export const en = {
     from: 'From date',
     to: 'To date',
     details: 'Details',
+    actorGuest: 'Patient side (portal link)',
     actorUnknown: 'Not signed in',
     caseNumber: 'Case {{number}}',
     download: 'Download CSV',

@@ -199,6 +199,7 @@ export const ja: Catalog = {
     from: '開始日',
     to: '終了日',
     details: '詳細',
+    actorGuest: '患者側（ポータルリンク）',
     actorUnknown: 'サインインなし',
     caseNumber: '申込 {{number}}',
     download: 'CSV をダウンロード',

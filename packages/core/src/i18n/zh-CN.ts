@@ -199,6 +199,7 @@ export const zhCN: Catalog = {
     from: '开始日期',
     to: '结束日期',
     details: '详情',
+    actorGuest: '患者方（门户链接）',
     actorUnknown: '未登录',
     caseNumber: '申请 {{number}}',
     download: '下载 CSV',

@@ -10,6 +10,7 @@ import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
+import { AuditActor } from '../../components/AuditActor.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 
@@ -164,8 +165,7 @@ export function AuditPage() {
           <>
             <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
             <td>
-              {ev.actorName ?? (ev.actor ? null : t('audit.actorUnknown'))}
-              {ev.actor && <span className={ev.actorName ? 'cell-sub cell-mono' : 'cell-mono'}>{ev.actor}</span>}
+              <AuditActor name={ev.actorName} label={ev.actor} />
             </td>
             <td className="cell-details">
               {actionName(ev.action)}

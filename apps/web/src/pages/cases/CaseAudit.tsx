@@ -6,6 +6,7 @@ import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { ErrorAlert } from '../../components/Alert.tsx';
+import { AuditActor } from '../../components/AuditActor.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 
 const PAGE_SIZE = 20;
@@ -35,8 +36,7 @@ function Trail({ caseId }: { caseId: string }) {
             <>
               <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
               <td>
-                {ev.actorName ?? (ev.actor ? null : t('audit.actorUnknown'))}
-                {ev.actor && <span className={ev.actorName ? 'cell-sub cell-mono' : 'cell-mono'}>{ev.actor}</span>}
+                <AuditActor name={ev.actorName} label={ev.actor} />
               </td>
               <td title={ev.action}>{actionName(ev.action)}</td>
               <td>
