@@ -6,7 +6,7 @@ import { DEMO, E2E_DIR, adminStatePath } from '../support/env.ts';
 import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
 import { en, flattenKeys } from '@kakehashi/core/i18n';
 import { caseThroughApi, familyRequest, fillRequestForm, findCases, guestCall, readyToSchedule, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
-import { shoot as shootPart } from '../support/shots.ts';
+import { interfaceText, shoot as shootPart } from '../support/shots.ts';
 
 const KEYS = flattenKeys(en);
 
@@ -20,7 +20,7 @@ fs.mkdirSync(OUT, { recursive: true });
 
 async function shoot(page: Page, name: string) {
   // A raw key such as "users.title" on screen means a missing translation.
-  const text = await page.locator('body').innerText();
+  const text = await interfaceText(page);
   const words = new Set(text.split(/[\s,:;()（）「」“”]+/));
   expect(KEYS.filter((k) => words.has(k))).toEqual([]);
   await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });

@@ -148,6 +148,8 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   updateVisit: (w) => ({ params: { visitId: w.visitId! }, body: { provider: 'zoom', joinUrl: 'https://example.org/j/1' } }),
   rescheduleVisit: (w) => ({ params: { visitId: w.visitId! }, body: { startsAt: nextSlot(), minutes: 30 } }),
   cancelVisit: (w) => ({ params: { visitId: w.visitId! }, body: {} }),
+  getCaseAudit: (w) => ({ params: { id: w.id } }),
+  exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
 const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit']);
 const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };

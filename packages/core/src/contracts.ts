@@ -14,8 +14,11 @@ import {
 import {
   apiToken,
   apiTokenList,
+  auditExportQuery,
   auditList,
   auditQuery,
+  caseAuditList,
+  caseAuditQuery,
   createApiTokenBody,
   createdApiToken,
   createInstitutionBody,
@@ -184,6 +187,10 @@ export const CONTRACTS = {
   updateVisit: contract({ method: 'PATCH', path: '/visits/:visitId', operationId: 'updateVisit', summary: 'Set the video service and joining link of a visit', tag: 'scheduling', action: 'visit.update', callers: 'staff', params: visitParam, body: visitUpdateBody, responses: { 200: caseSchedule } }),
   rescheduleVisit: contract({ method: 'POST', path: '/visits/:visitId/reschedule', operationId: 'rescheduleVisit', summary: 'Move a visit to another time', tag: 'scheduling', action: 'visit.reschedule', callers: 'staff', params: visitParam, body: rescheduleBody, responses: { 200: caseSchedule } }),
   cancelVisit: contract({ method: 'POST', path: '/visits/:visitId/cancel', operationId: 'cancelVisit', summary: 'Cancel a visit; the case waits for a new booking', tag: 'scheduling', action: 'visit.cancel', callers: 'staff', params: visitParam, body: cancelVisitBody, responses: { 200: caseSchedule } }),
+
+  // The audit trail
+  getCaseAudit: contract({ method: 'GET', path: '/cases/:id/audit', operationId: 'getCaseAudit', summary: 'Who opened or changed a case (and its visits), newest first (audited)', tag: 'audit', action: 'case.audit_read', callers: 'staff', params: idParam, query: caseAuditQuery, responses: { 200: caseAuditList } }),
+  exportAudit: contract({ method: 'GET', path: '/audit/export', operationId: 'exportAudit', summary: 'The audit log of a period as CSV for an auditor (UTF-8 with BOM), with the chain’s verification at export time (audited)', tag: 'audit', action: 'audit.export', callers: 'staff', query: auditExportQuery, responses: { 200: z.string().meta({ description: 'text/csv; charset=utf-8' }) } }),
 } as const satisfies Record<string, RouteContract>;
 
 export type ContractName = keyof typeof CONTRACTS;

@@ -7,4 +7,5 @@ export * from './cases.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
 export * from './policy.ts';
+export * from './audit.ts';
 export * from './contracts.ts';

@@ -60,6 +60,8 @@ const EXPECTED: Record<Action, string> = {
   'visit.cancel': 'admin coordinator',
   'availability.read': 'admin coordinator self',
   'availability.edit': 'admin coordinator self',
+  'case.audit_read': 'admin coordinator',
+  'audit.export': 'admin',
 };
 
 const CASE = 'c0000000-0000-4000-8000-000000000001';

@@ -109,6 +109,12 @@ export const POLICY = {
   'visit.cancel': manage('visit'),
   'availability.read': { subject: 'user', audit: 'none', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
   'availability.edit': { subject: 'user', audit: 'write', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
+
+  // The audit trail
+  /** A case's own trail (who opened or changed it): reading it is itself audited. */
+  'case.audit_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },
+  /** The whole log for a period, as a file for an auditor. */
+  'audit.export': admin('none', 'read'),
 } as const satisfies Record<string, ActionPolicy>;
 
 export type Action = keyof typeof POLICY;

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, ilike, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { escapeLike, rowsOf, inTurn } from '../db/client.ts';
-import { auditEvents, auditSeals } from '../db/schema.ts';
+import { escapeLike, inTurn, rowsOf } from '../db/client.ts';
+import { auditEvents, auditSeals, users } from '../db/schema.ts';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type AuditSealRow = typeof auditSeals.$inferSelect;
@@ -34,20 +34,74 @@ function where(f: Omit<AuditFilter, 'page' | 'pageSize'>): SQL | undefined {
   return conditions.length ? and(...conditions) : undefined;
 }
 
+/** An event as the log shows it: with the actor's name now, when the actor is a user. */
+export type NamedAuditEvent = AuditEventRow & { actorName: string | null };
+const named = { event: auditEvents, actorName: users.name };
+const withName = (r: { event: AuditEventRow; actorName: string | null }): NamedAuditEvent => ({ ...r.event, actorName: r.actorName });
+
 export async function searchEvents(db: Db, f: AuditFilter) {
   const w = where(f);
   const [items, [{ total }]] = await inTurn(
     () =>
       db
-        .select()
+        .select(named)
         .from(auditEvents)
+        .leftJoin(users, eq(users.id, auditEvents.actorUserId))
         .where(w)
         .orderBy(desc(auditEvents.id))
         .limit(f.pageSize)
         .offset((f.page - 1) * f.pageSize),
     () => db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
   );
-  return { items, total: Number(total) };
+  return { items: items.map(withName), total: Number(total) };
+}
+
+/**
+ * A case's own trail: events whose subject is the case, and events about it under another subject
+ * (a visit's, a message's), which carry its number in `details.case`. Newest first.
+ */
+export async function caseEvents(db: Db, c: { id: string; number: string }, page: { page: number; pageSize: number }) {
+  const w = or(eq(auditEvents.subjectId, c.id), sql`${auditEvents.details}->>'case' = ${c.number}`);
+  const [items, [{ total }]] = await inTurn(
+    () =>
+      db
+        .select(named)
+        .from(auditEvents)
+        .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+        .where(w)
+        .orderBy(desc(auditEvents.id))
+        .limit(page.pageSize)
+        .offset((page.page - 1) * page.pageSize),
+    () => db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
+  );
+  return { items: items.map(withName), total: Number(total) };
+}
+
+/** The newest event id now: an export covers the events up to it, whatever is written meanwhile. */
+export async function lastEventId(db: Db): Promise<number> {
+  const [row] = await db.select({ id: sql<string | null>`max(${auditEvents.id})` }).from(auditEvents);
+  return Number(row.id ?? 0);
+}
+
+/**
+ * Every event of a period (whole UTC days, both included) up to `throughId`, in id order, named,
+ * a keyset page at a time: memory stays bounded however many events the period holds.
+ */
+export async function* eventsOfPeriod(db: Db, period: { from: string; to: string; throughId: number }, batch = 1000): AsyncGenerator<NamedAuditEvent> {
+  const range = where({ from: period.from, to: period.to });
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select(named)
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+      .where(and(range, gt(auditEvents.id, after), lte(auditEvents.id, period.throughId)))
+      .orderBy(asc(auditEvents.id))
+      .limit(batch);
+    if (!rows.length) return;
+    for (const r of rows) yield withName(r);
+    after = rows[rows.length - 1].event.id;
+  }
 }
 
 // Sealing

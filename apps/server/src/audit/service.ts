@@ -25,6 +25,9 @@ export interface Checkpoint {
   mac: string;
 }
 
+/** Why verification failed. */
+export type VerifyFailure = 'seal_broken' | 'event_inserted' | 'event_removed' | 'event_altered' | 'checkpoint_ahead' | 'checkpoint_mismatch';
+
 export type CheckpointState = 'none' | 'matches' | 'behind_database' | 'ahead_of_database' | 'mismatch' | 'forged';
 
 export interface VerifyResult {
@@ -38,6 +41,8 @@ export interface VerifyResult {
   brokenAt?: number;
   brokenSeal?: number;
   reason?: string;
+  /** The reason as a stable code, for readers in other languages (the export). */
+  code?: VerifyFailure;
   checkpoint: { state: CheckpointState; sealId: number | null; at: string | null };
 }
 
@@ -103,6 +108,15 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
 
     search: (f: repo.AuditFilter, tx: Db = db) => repo.searchEvents(tx, f),
 
+    /** A case's own trail, a page at a time. */
+    caseEvents: (tx: Db, c: { id: string; number: string }, page: { page: number; pageSize: number }) => repo.caseEvents(tx, c, page),
+
+    /** The newest event id now. */
+    lastEventId: (tx: Db = db) => repo.lastEventId(tx),
+
+    /** Every event of a period up to an id, read a page at a time on its own connection (not a transaction's: it outlives one). */
+    eventsOfPeriod: (period: { from: string; to: string; throughId: number }) => repo.eventsOfPeriod(db, period),
+
     /**
      * Seals what can no longer change, then moves the checkpoint to the newest seal. Safe to call
      * from every process at once: one seals, the others skip. Returns the number of events sealed.
@@ -140,18 +154,19 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
 
     /**
      * Checks every seal against the events it covers, the seals' own chain, and the checkpoint.
-     * Names the first event altered, removed or inserted behind the log's back.
+     * Names the first event altered, removed or inserted behind the log's back. `on`: a transaction
+     * to read in (the embedded database has one connection: a second would wait for it).
      */
-    async verify(): Promise<VerifyResult> {
+    async verify(on: Db = db): Promise<VerifyResult> {
       let prevHash = GENESIS_HASH;
       let prevTo = '0';
       let count = 0;
       let seals = 0;
-      let failure: Pick<VerifyResult, 'brokenAt' | 'brokenSeal' | 'reason'> | null = null;
+      let failure: Pick<VerifyResult, 'brokenAt' | 'brokenSeal' | 'reason' | 'code'> | null = null;
       const byId = new Map<number, string>();
-      for await (const seal of repo.sealsInOrder(db)) {
+      for await (const seal of repo.sealsInOrder(on)) {
         if (seal.prevHash !== prevHash || seal.fromXid !== prevTo || sealHash(key, seal) !== seal.hash) {
-          failure = { brokenSeal: seal.id, brokenAt: seal.lastEventId ?? undefined, reason: 'a seal was altered, removed or forged' };
+          failure = { brokenSeal: seal.id, brokenAt: seal.lastEventId ?? undefined, reason: 'a seal was altered, removed or forged', code: 'seal_broken' };
           break;
         }
         const expected = seal.events.split(',').map((p) => {
@@ -159,23 +174,23 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
           return { id: Number(id), digest };
         });
         let i = 0;
-        for await (const e of repo.eventsOfRange(db, seal.fromXid, seal.toXid)) {
+        for await (const e of repo.eventsOfRange(on, seal.fromXid, seal.toXid)) {
           const want = expected[i];
           if (!want || e.id < want.id) {
-            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was inserted' };
+            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was inserted', code: 'event_inserted' };
             break;
           }
           if (e.id > want.id) {
-            failure = { brokenSeal: seal.id, brokenAt: want.id, reason: 'an event was removed' };
+            failure = { brokenSeal: seal.id, brokenAt: want.id, reason: 'an event was removed', code: 'event_removed' };
             break;
           }
           if (eventDigest(key, e) !== want.digest) {
-            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was altered' };
+            failure = { brokenSeal: seal.id, brokenAt: e.id, reason: 'an event was altered', code: 'event_altered' };
             break;
           }
           i++;
         }
-        if (!failure && i < expected.length) failure = { brokenSeal: seal.id, brokenAt: expected[i].id, reason: 'an event was removed' };
+        if (!failure && i < expected.length) failure = { brokenSeal: seal.id, brokenAt: expected[i].id, reason: 'an event was removed', code: 'event_removed' };
         if (failure) break;
         byId.set(seal.id, seal.hash);
         count += expected.length;
@@ -184,7 +199,7 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
         prevTo = seal.toXid;
       }
       let unsealed = 0;
-      for await (const _ of repo.eventsOfRange(db, prevTo, null)) unsealed++;
+      for await (const _ of repo.eventsOfRange(on, prevTo, null)) unsealed++;
 
       const cp = readCheckpoint();
       let state: CheckpointState = 'none';
@@ -196,9 +211,9 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
         else state = cp.sealId === lastId ? 'matches' : 'behind_database';
       }
       if (!failure && state === 'ahead_of_database') {
-        failure = { reason: 'the checkpoint names a newer seal than the database holds: the newest events were removed, or a backup was restored (then re-anchor with `kakehashi audit anchor`)' };
+        failure = { reason: 'the checkpoint names a newer seal than the database holds: the newest events were removed, or a backup was restored (then re-anchor with `kakehashi audit anchor`)', code: 'checkpoint_ahead' };
       } else if (!failure && (state === 'mismatch' || state === 'forged')) {
-        failure = { reason: 'the checkpoint does not match the seal it names' };
+        failure = { reason: 'the checkpoint does not match the seal it names', code: 'checkpoint_mismatch' };
       }
       return {
         ok: !failure,
@@ -223,14 +238,36 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
   };
 }
 
-/** What administrators do with the log through the API: each search is itself audited, through the gate. */
-export function createAuditLogService(deps: { gate: Gate<unknown>; audit: AuditService }) {
+/** What administrators and coordinators do with the log through the API: each read is itself audited, through the gate. */
+export function createAuditLogService(deps: { gate: Gate<{ id: string; number: string }>; audit: AuditService }) {
   const { gate, audit } = deps;
   return {
     search(actor: Actor, f: repo.AuditFilter) {
       return gate.run(actor, 'audit.read', null, async ({ tx, audit: event }) => {
         event.details = { ...f };
         return audit.search(f, tx);
+      });
+    },
+
+    /** Who opened or changed a case (and its visits), newest first. */
+    caseTrail(actor: Actor, caseId: string, page: { page: number; pageSize: number }) {
+      return gate.run(actor, 'case.audit_read', caseId, async ({ tx, subject, audit: event }) => {
+        event.details = { page: page.page };
+        return audit.caseEvents(tx, subject, page);
+      });
+    },
+
+    /**
+     * The log of a period for an auditor. The gate decides and records the export (with the newest
+     * event id it covers); the chain is verified at that moment; the rows are then read a page at a
+     * time, up to that id, so the file says exactly what it holds however long it takes to send.
+     */
+    export(actor: Actor, period: { from: string; to: string }) {
+      return gate.run(actor, 'audit.export', null, async ({ tx, audit: event }) => {
+        const throughId = await audit.lastEventId(tx);
+        const verification = await audit.verify(tx);
+        event.details = { ...period, throughId, verified: verification.ok };
+        return { throughId, verification, rows: () => audit.eventsOfPeriod({ ...period, throughId }) };
       });
     },
   };

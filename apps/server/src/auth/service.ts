@@ -1,6 +1,6 @@
 import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import QRCode from 'qrcode';
-import type { Locale, Role } from '@kakehashi/core';
+import type { AuditEventName, Locale, Role } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -101,7 +101,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
   async function checkSecondStep(
     session: ResolvedSession,
     actor: Actor,
-    action: string,
+    action: AuditEventName,
     user: repo.UserRow | null,
     sealedSecret: string | null,
     code: string,

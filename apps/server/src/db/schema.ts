@@ -185,6 +185,8 @@ export const auditEvents = pgTable(
     index('audit_events_actor_idx').on(t.actorLabel),
     index('audit_events_subject_idx').on(t.subjectId),
     index('audit_events_txid_idx').on(t.txid),
+    // A case's trail finds its visits' and messages' events by the case number they carry.
+    index('audit_events_case_idx').on(sql`(${t.details}->>'case')`),
   ],
 );
 

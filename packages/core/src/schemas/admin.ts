@@ -116,8 +116,11 @@ export const auditEvent = z
   .object({
     id: z.number().int(),
     at: z.string(),
+    /** Who, as recorded: the user's e-mail, a token's label, the account tried at a failed sign-in. */
     actor: z.string().nullable(),
     actorUserId: z.uuid().nullable(),
+    /** The user's name now, when the actor is a user. */
+    actorName: z.string().nullable(),
     action: z.string(),
     subjectType: z.string().nullable(),
     subjectId: z.string().nullable(),
@@ -135,3 +138,22 @@ export const auditQuery = paging.extend({
   to: calendarDate.optional(),
 });
 export const auditList = pageOf(auditEvent);
+
+/** One event of a case's own trail: who opened or changed it, when, and whether it was allowed. */
+export const caseAuditEvent = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string().nullable(),
+    actorName: z.string().nullable(),
+    action: z.string(),
+    outcome: z.enum(AUDIT_OUTCOMES),
+  })
+  .meta({ id: 'CaseAuditEvent' });
+export const caseAuditQuery = paging;
+export const caseAuditList = pageOf(caseAuditEvent);
+
+/** A period of whole days in UTC, both included; the file's headings in `locale` (else the caller's language). */
+export const auditExportQuery = z
+  .object({ from: calendarDate, to: calendarDate, locale: locale.optional() })
+  .refine((q) => q.from <= q.to, { path: ['to'], error: 'validation.periodOrder' });

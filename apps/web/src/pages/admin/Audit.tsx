@@ -1,12 +1,16 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { AUDIT_OUTCOMES, auditList } from '@kakehashi/core';
+import { Link } from 'react-router';
+import type { z } from 'zod';
+import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent, auditList } from '@kakehashi/core';
+import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
+import { AuditActor } from '../../components/AuditActor.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 
@@ -18,8 +22,10 @@ function filtersFrom(params: URLSearchParams): Filters {
   return Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Filters;
 }
 
-function Details({ details }: { details: Record<string, unknown> | null }) {
+/** The event's details as recorded, but for the case number: the record column shows it. */
+function Details({ details: all }: { details: Record<string, unknown> | null }) {
   const { t } = useTranslation();
+  const details = all && Object.fromEntries(Object.entries(all).filter(([k]) => k !== 'case'));
   if (!details || Object.keys(details).length === 0) return null;
   return (
     <dl className="kv" aria-label={t('audit.details')}>
@@ -33,8 +39,57 @@ function Details({ details }: { details: Record<string, unknown> | null }) {
   );
 }
 
+/** The record an event is about: the case number where there is one (its UUID in the tooltip), else type and id. */
+function Subject({ ev }: { ev: z.infer<typeof auditEvent> }) {
+  const { t } = useTranslation();
+  const number = auditCaseNumber(ev);
+  if (number) {
+    const label = t('audit.caseNumber', { number });
+    return (
+      <>
+        {ev.subjectType === 'case' && ev.subjectId ? (
+          <Link to={`/cases/${ev.subjectId}`} title={ev.subjectId}>
+            {label}
+          </Link>
+        ) : (
+          <span title={ev.subjectId ?? undefined}>{label}</span>
+        )}
+        {ev.subjectType && ev.subjectType !== 'case' && <span className="cell-sub">{ev.subjectType}</span>}
+      </>
+    );
+  }
+  return (
+    <>
+      {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
+      <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+    </>
+  );
+}
+
+/** The period's file for an auditor: a plain link, so the browser streams it to disk however large. */
+function Download({ from, to }: { from: string; to: string }) {
+  const { t, i18n } = useTranslation();
+  const ready = !!from && !!to && from <= to;
+  const href = `/api/v1/audit/export?${new URLSearchParams({ from, to, locale: i18n.language })}`;
+  return (
+    <div className="audit-export">
+      {ready ? (
+        <a className="button button--secondary" href={href} download data-testid="audit-download">
+          {t('audit.download')}
+        </a>
+      ) : (
+        <button type="button" className="button button--secondary" disabled data-testid="audit-download">
+          {t('audit.download')}
+        </button>
+      )}
+      <p className="muted">{t('audit.downloadHint')}</p>
+    </div>
+  );
+}
+
 export function AuditPage() {
   const { t } = useTranslation();
+  const actionName = useActionName();
   const fmt = useFormat();
   const [params, setParams] = useSearchParams();
   const applied = filtersFrom(params);
@@ -95,6 +150,7 @@ export function AuditPage() {
           }}
         />
       </form>
+      <Download from={draft.from} to={draft.to} />
       <ErrorAlert>{list.error}</ErrorAlert>
       <DataTable
         label={t('audit.title')}
@@ -108,17 +164,21 @@ export function AuditPage() {
         renderRow={(ev) => (
           <>
             <td className="cell-nowrap">{fmt.dateTime(ev.at)}</td>
-            <td className="cell-mono">{ev.actor ?? t('common.none')}</td>
+            <td>
+              <AuditActor name={ev.actorName} label={ev.actor} />
+            </td>
             <td className="cell-details">
-              <span className="cell-mono">{ev.action}</span>
+              {actionName(ev.action)}
+              <span className="cell-sub cell-mono" data-verbatim>
+                {ev.action}
+              </span>
               <Details details={ev.details} />
             </td>
             <td>
-              {ev.subjectType && <span className="cell-sub">{ev.subjectType}</span>}
-              <span className="cell-mono cell-id">{ev.subjectId ?? t('common.none')}</span>
+              <Subject ev={ev} />
             </td>
             <td>
-              <span className={`badge ${ev.outcome === 'allowed' ? 'badge--ok' : 'badge--error'}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
+              <span className={`badge ${OUTCOME_BADGE[ev.outcome]}`}>{t(`audit.outcomes.${ev.outcome}`)}</span>
             </td>
             <td className="cell-mono">{ev.ip ?? t('common.none')}</td>
           </>

@@ -11,6 +11,7 @@ import { ErrorAlert } from '../../components/Alert.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
 import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
+import { CaseAuditPanel } from './CaseAudit.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -239,6 +240,7 @@ export function CasePage() {
           <Card id="case-history" title={t('caseView.historyTitle')}>
             <History c={d} />
           </Card>
+          {d.allowed.actions.includes('case.audit_read') && <CaseAuditPanel caseId={d.id} />}
         </div>
         <div className="case-layout__side">
           {manage && <StatusPanel c={d} onChange={update} />}
