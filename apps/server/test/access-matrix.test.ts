@@ -149,6 +149,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   rescheduleVisit: (w) => ({ params: { visitId: w.visitId! }, body: { startsAt: nextSlot(), minutes: 30 } }),
   cancelVisit: (w) => ({ params: { visitId: w.visitId! }, body: {} }),
   getCaseAudit: (w) => ({ params: { id: w.id } }),
+  getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
 const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit']);

@@ -17,6 +17,7 @@ import {
   auditExportQuery,
   auditList,
   auditQuery,
+  auditStatus,
   caseAuditList,
   caseAuditQuery,
   createApiTokenBody,
@@ -190,6 +191,7 @@ export const CONTRACTS = {
 
   // The audit trail
   getCaseAudit: contract({ method: 'GET', path: '/cases/:id/audit', operationId: 'getCaseAudit', summary: 'Who opened or changed a case (and its visits), newest first (audited)', tag: 'audit', action: 'case.audit_read', callers: 'staff', params: idParam, query: caseAuditQuery, responses: { 200: caseAuditList } }),
+  getAuditStatus: contract({ method: 'GET', path: '/audit/status', operationId: 'getAuditStatus', summary: 'The audit chain at a glance: newest seal, events not sealed yet, the checkpoint outside the database (audited)', tag: 'audit', action: 'audit.read', callers: 'staff', responses: { 200: auditStatus } }),
   exportAudit: contract({ method: 'GET', path: '/audit/export', operationId: 'exportAudit', summary: 'The audit log of a period as CSV for an auditor (UTF-8 with BOM), with the chain’s verification at export time (audited)', tag: 'audit', action: 'audit.export', callers: 'staff', query: auditExportQuery, responses: { 200: z.string().meta({ description: 'text/csv; charset=utf-8' }) } }),
 } as const satisfies Record<string, RouteContract>;
 

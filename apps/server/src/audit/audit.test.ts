@@ -162,6 +162,10 @@ describe('audit checkpoint outside the database', () => {
     await audit.seal();
     expect(existsSync(file)).toBe(true);
     expect(await audit.verify()).toMatchObject({ ok: true, checkpoint: { state: 'matches' } });
+    // What the administrator's screen shows, without walking the chain.
+    const admin = await adminClient(t2);
+    const shown = await admin.get('/api/v1/audit/status');
+    expect(shown.body).toMatchObject({ unsealed: expect.any(Number), checkpoint: { state: 'matches' }, newestSeal: { lastEventId: expect.any(Number) } });
 
     // Whoever can run SQL removes the last event and its seal: the chain that is left is consistent…
     await t2.db.execute(sql`alter table audit_events disable trigger user`);
@@ -174,6 +178,7 @@ describe('audit checkpoint outside the database', () => {
     const truncated = await audit.verify();
     expect(truncated).toMatchObject({ ok: false, checkpoint: { state: 'ahead_of_database' } });
     expect(truncated.reason).toMatch(/backup was restored/);
+    expect((await admin.get('/api/v1/audit/status')).body.checkpoint.state).toBe('ahead_of_database');
     // Sealing stops rather than chain on over the gap; the checkpoint stays where it was.
     await audit.record(t2.db, anyone, { action: 'test.after' });
     await expect(audit.seal()).rejects.toThrow(/behind its checkpoint/);

@@ -31,6 +31,8 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     };
   });
 
+  route(app, C.getAuditStatus, async (req) => auditLog.status(actorOf(req)));
+
   route(app, C.getCaseAudit, async (req) => {
     const { items, total } = await auditLog.caseTrail(actorOf(req), req.params.id, req.query);
     return {

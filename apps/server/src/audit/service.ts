@@ -235,6 +235,30 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
     },
 
     checkpoint: readCheckpoint,
+
+    /**
+     * The chain's state at a glance, without walking it: the newest seal, how many events wait for
+     * the next one, and whether the checkpoint outside the database still names a seal it holds.
+     */
+    async status(on: Db = db) {
+      const newest = await repo.lastSeal(on);
+      let unsealed = 0;
+      for await (const _ of repo.eventsOfRange(on, newest?.toXid ?? '0', null)) unsealed++;
+      const cp = readCheckpoint();
+      let state: CheckpointState = 'none';
+      if (cp) {
+        const named = await repo.findSeal(on, cp.sealId);
+        if (cp.mac !== checkpointMac(key, cp)) state = 'forged';
+        else if (!named) state = newest && newest.id > cp.sealId ? 'mismatch' : 'ahead_of_database';
+        else if (named.hash !== cp.hash) state = 'mismatch';
+        else state = named.id === newest?.id ? 'matches' : 'behind_database';
+      }
+      return {
+        newestSeal: newest && { id: newest.id, sealedAt: newest.sealedAt.toISOString(), lastEventId: newest.lastEventId },
+        unsealed,
+        checkpoint: { state, sealId: cp?.sealId ?? null, at: cp?.at ?? null },
+      };
+    },
   };
 }
 
@@ -246,6 +270,14 @@ export function createAuditLogService(deps: { gate: Gate<{ id: string; number: s
       return gate.run(actor, 'audit.read', null, async ({ tx, audit: event }) => {
         event.details = { ...f };
         return audit.search(f, tx);
+      });
+    },
+
+    /** The chain's state, for the administrator's audit screen. */
+    status(actor: Actor) {
+      return gate.run(actor, 'audit.read', null, async ({ tx, audit: event }) => {
+        event.details = { status: true };
+        return audit.status(tx);
       });
     },
 

@@ -185,6 +185,19 @@ export const en = {
     show: 'Show',
   },
   audit: {
+    chain: {
+      title: 'Tamper evidence',
+      sealed: 'Sealed through event {{event}} ({{at}}); {{count}} newer events wait for the next seal, a few seconds away.',
+      nothingSealed: 'Nothing is sealed yet; {{count}} events wait for the first seal.',
+      checkpoint: {
+        none: 'There is no checkpoint outside the database yet.',
+        matches: 'The checkpoint kept outside the database names the newest seal ({{at}}): nothing was removed.',
+        behind_database: 'The checkpoint outside the database is a seal behind; it moves forward at the next seal.',
+        ahead_of_database: 'The database is behind its checkpoint: the newest events were removed, or a backup was restored. Sealing has stopped. Run “kakehashi audit verify”; after a restore, “kakehashi audit anchor”.',
+        mismatch: 'The checkpoint does not match the seal it names: the log was altered. Run “kakehashi audit verify”.',
+        forged: 'The checkpoint’s signature is not valid: it was not written by this server. Run “kakehashi audit verify”.',
+      },
+    },
     title: 'Audit log',
     intro: 'Who did what, to which record, when and from where. Entries cannot be changed.',
     at: 'When',

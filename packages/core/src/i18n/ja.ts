@@ -186,6 +186,19 @@ export const ja: Catalog = {
     show: '表示',
   },
   audit: {
+    chain: {
+      title: '改ざん検知',
+      sealed: 'イベント {{event}} まで封印済み（{{at}}）。新しい {{count}} 件は数秒後の次の封印を待っています。',
+      nothingSealed: 'まだ封印されていません。{{count}} 件が最初の封印を待っています。',
+      checkpoint: {
+        none: 'データベースの外のチェックポイントはまだありません。',
+        matches: 'データベースの外に保管したチェックポイントは最新の封印（{{at}}）と一致しています。削除はありません。',
+        behind_database: 'データベースの外のチェックポイントは封印 1 件分遅れています。次の封印で更新されます。',
+        ahead_of_database: 'データベースがチェックポイントより古くなっています。最新のイベントが削除されたか、バックアップから復元されました。封印は停止しています。「kakehashi audit verify」を実行し、復元の場合は「kakehashi audit anchor」を実行してください。',
+        mismatch: 'チェックポイントが指す封印と一致しません。ログが改ざんされています。「kakehashi audit verify」を実行してください。',
+        forged: 'チェックポイントの署名が正しくありません。このサーバーが書いたものではありません。「kakehashi audit verify」を実行してください。',
+      },
+    },
     title: '監査ログ',
     intro: '誰が、いつ、どこから、どの記録に何をしたか。記録は変更できません。',
     at: '日時',

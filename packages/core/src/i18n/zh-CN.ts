@@ -186,6 +186,19 @@ export const zhCN: Catalog = {
     show: '查看',
   },
   audit: {
+    chain: {
+      title: '防篡改',
+      sealed: '已封存至事件 {{event}}（{{at}}）；较新的 {{count}} 条正在等待几秒后的下一次封存。',
+      nothingSealed: '尚未封存；{{count}} 条正在等待第一次封存。',
+      checkpoint: {
+        none: '数据库之外尚无检查点。',
+        matches: '保存在数据库之外的检查点与最新封存（{{at}}）一致：没有记录被删除。',
+        behind_database: '数据库之外的检查点落后一次封存，下一次封存时会更新。',
+        ahead_of_database: '数据库落后于检查点：最新的事件被删除，或从备份中恢复。封存已停止。请运行“kakehashi audit verify”；如为恢复备份，请运行“kakehashi audit anchor”。',
+        mismatch: '检查点与其指向的封存不一致：日志已被篡改。请运行“kakehashi audit verify”。',
+        forged: '检查点的签名无效：不是本服务器写入的。请运行“kakehashi audit verify”。',
+      },
+    },
     title: '审计日志',
     intro: '谁在何时、从何处对哪条记录做了什么。记录不可更改。',
     at: '时间',

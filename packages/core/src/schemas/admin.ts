@@ -157,3 +157,11 @@ export const caseAuditList = pageOf(caseAuditEvent);
 export const auditExportQuery = z
   .object({ from: calendarDate, to: calendarDate, locale: locale.optional() })
   .refine((q) => q.from <= q.to, { path: ['to'], error: 'validation.periodOrder' });
+
+export const CHECKPOINT_STATES = ['none', 'matches', 'behind_database', 'ahead_of_database', 'mismatch', 'forged'] as const;
+/** The audit chain at a glance: its newest seal, what waits for the next, the checkpoint outside the database. */
+export const auditStatus = z.object({
+  newestSeal: z.object({ id: z.number().int(), sealedAt: z.string(), lastEventId: z.number().int().nullable() }).nullable(),
+  unsealed: z.number().int(),
+  checkpoint: z.object({ state: z.enum(CHECKPOINT_STATES), sealId: z.number().int().nullable(), at: z.string().nullable() }),
+});

@@ -3,13 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent, auditList } from '@kakehashi/core';
+import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent, auditList, auditStatus } from '@kakehashi/core';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
-import { ErrorAlert } from '../../components/Alert.tsx';
+import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { AuditActor } from '../../components/AuditActor.tsx';
 import { Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
@@ -66,6 +66,29 @@ function Subject({ ev }: { ev: z.infer<typeof auditEvent> }) {
   );
 }
 
+/** The chain at a glance: what is sealed, what waits, and the checkpoint kept outside the database. */
+function ChainStatus() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const status = useLoad(() => api.get('/audit/status', { schema: auditStatus }), 'audit-status');
+  const s = status.data;
+  if (!s) return null;
+  const sound = s.checkpoint.state === 'matches' || s.checkpoint.state === 'behind_database' || s.checkpoint.state === 'none';
+  return (
+    <section className="audit-chain" aria-labelledby="audit-chain-title" data-testid="audit-chain">
+      <h2 id="audit-chain-title" className="visually-hidden">
+        {t('audit.chain.title')}
+      </h2>
+      <Notice tone={sound ? 'info' : 'warning'}>
+        {s.newestSeal?.lastEventId
+          ? t('audit.chain.sealed', { event: s.newestSeal.lastEventId, at: fmt.dateTime(s.newestSeal.sealedAt), count: s.unsealed })
+          : t('audit.chain.nothingSealed', { count: s.unsealed })}{' '}
+        {t(`audit.chain.checkpoint.${s.checkpoint.state}`, { at: fmt.dateTime(s.checkpoint.at) })}
+      </Notice>
+    </section>
+  );
+}
+
 /** The period's file for an auditor: a plain link, so the browser streams it to disk however large. */
 function Download({ from, to }: { from: string; to: string }) {
   const { t, i18n } = useTranslation();
@@ -115,6 +138,7 @@ export function AuditPage() {
   return (
     <>
       <PageHead title={t('audit.title')} intro={t('audit.intro')} />
+      <ChainStatus />
       <form className="filters filters--grid" role="search" onSubmit={apply}>
         <Field label={t('audit.actor')}>
           {(p) => <input {...p} className="input" type="search" name="actor" value={draft.actor} onChange={(e) => set('actor', e.target.value)} />}
