@@ -39,29 +39,8 @@ export type NamedAuditEvent = AuditEventRow & { actorName: string | null };
 const named = { event: auditEvents, actorName: users.name };
 const withName = (r: { event: AuditEventRow; actorName: string | null }): NamedAuditEvent => ({ ...r.event, actorName: r.actorName });
 
-export async function searchEvents(db: Db, f: AuditFilter) {
-  const w = where(f);
-  const [items, [{ total }]] = await inTurn(
-    () =>
-      db
-        .select(named)
-        .from(auditEvents)
-        .leftJoin(users, eq(users.id, auditEvents.actorUserId))
-        .where(w)
-        .orderBy(desc(auditEvents.id))
-        .limit(f.pageSize)
-        .offset((f.page - 1) * f.pageSize),
-    () => db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(w),
-  );
-  return { items: items.map(withName), total: Number(total) };
-}
-
-/**
- * A case's own trail: events whose subject is the case, and events about it under another subject
- * (a visit's, a message's), which carry its number in `details.case`. Newest first.
- */
-export async function caseEvents(db: Db, c: { id: string; number: string }, page: { page: number; pageSize: number }) {
-  const w = or(eq(auditEvents.subjectId, c.id), sql`${auditEvents.details}->>'case' = ${c.number}`);
+/** A page of events matching `w`, newest first, with the actors' names, and how many match in all. */
+async function namedPage(db: Db, w: SQL | undefined, page: { page: number; pageSize: number }) {
   const [items, [{ total }]] = await inTurn(
     () =>
       db
@@ -76,6 +55,15 @@ export async function caseEvents(db: Db, c: { id: string; number: string }, page
   );
   return { items: items.map(withName), total: Number(total) };
 }
+
+export const searchEvents = (db: Db, f: AuditFilter) => namedPage(db, where(f), f);
+
+/**
+ * A case's own trail: events whose subject is the case, and events about it under another subject
+ * (a visit's, a message's), which carry its number in `details.case`. Newest first.
+ */
+export const caseEvents = (db: Db, c: { id: string; number: string }, page: { page: number; pageSize: number }) =>
+  namedPage(db, or(eq(auditEvents.subjectId, c.id), sql`${auditEvents.details}->>'case' = ${c.number}`), page);
 
 /** The newest event id now: an export covers the events up to it, whatever is written meanwhile. */
 export async function lastEventId(db: Db): Promise<number> {
@@ -181,7 +169,3 @@ export async function* sealsInOrder(db: Db, batch = 500) {
   }
 }
 
-export async function countEvents(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)` }).from(auditEvents);
-  return Number(row.n);
-}

@@ -86,7 +86,6 @@ export function escapeLike(s: string): string {
 }
 
 export const UNIQUE_VIOLATION = '23505';
-export const FOREIGN_KEY_VIOLATION = '23503';
 export const EXCLUSION_VIOLATION = '23P01';
 
 /** The SQLSTATE of a database error, through drizzle's wrapping (e.g. 23P01: exclusion violation). */
