@@ -45,7 +45,7 @@
  * postgres://postgres@127.0.0.1:5432/postgres). Quick check: BENCH_WARMUP_S=1 BENCH_DURATION_S=2 BENCH_ROUNDS=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,7 @@ import { migrateDatabase, openDatabase, rowsOf, type Database } from '../apps/se
 import { createServices } from '../apps/server/src/services.ts';
 import { createAuditService } from '../apps/server/src/audit/service.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
+import { buildCaseRequest } from '../apps/server/test/factories.ts';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
@@ -270,7 +271,7 @@ async function main() {
   const created = await json(`${base}/api/v1/cases`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
-    body: JSON.stringify(caseRequest(consent.id as string)),
+    body: JSON.stringify(buildCaseRequest({}, consent.id as string)),
   });
   const caseUrl = `${base}/api/v1/cases/${created.id}`;
   const meUrl = `${base}/api/v1/me`;
@@ -370,36 +371,6 @@ function cpuSummary(runs: Run[]) {
   };
 }
 
-/** The public form's request, as apps/server/test/helpers.ts `buildCaseRequest` makes it. */
-function caseRequest(consentVersionId: string) {
-  return {
-    submissionId: randomUUID(),
-    website: '',
-    requester: { type: 'family', name: 'Family 王 Bench', email: 'family.wang@example.org', phone: '+86 21 5555 0100', wechatId: 'wang_bench' },
-    patient: {
-      nameNative: '王 测试',
-      nameLatin: 'WANG Bench',
-      birthDate: '1962-03-04',
-      sex: 'male',
-      nationality: 'CN',
-      country: 'CN',
-      city: 'Shanghai',
-      preferredLocale: 'zh-CN',
-      timeZone: 'Asia/Shanghai',
-    },
-    medical: {
-      diagnosis: 'Non-small-cell lung cancer, stage IIIA (benchmark)',
-      department: 'thoracic_medical',
-      currentTreatment: 'Chemotherapy (benchmark)',
-      pastTreatment: '',
-      primaryDoctor: 'Dr. Bench',
-      primaryHospital: 'Example Hospital Shanghai',
-      questions: 'Is surgery an option? (benchmark)',
-    },
-    preferredDates: [{ date: new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10), note: 'afternoon' }],
-    consent: { versionId: consentVersionId, accepted: true, acceptedBy: 'Family 王 Bench' },
-  };
-}
 
 try {
   await main();
