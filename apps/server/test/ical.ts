@@ -93,7 +93,7 @@ print(json.dumps({
 `;
 
 /** The first Python that has the icalendar module (Debian's python3-icalendar), or null. */
-export const pythonWithIcalendar: string | null =
+const pythonWithIcalendar: string | null =
   ['/usr/bin/python3', 'python3'].find((bin) => spawnSync(bin, ['-c', 'import icalendar'], { stdio: 'ignore' }).status === 0) ?? null;
 
 /** Parses with Python's icalendar; throws when it reports a line it could not parse. */

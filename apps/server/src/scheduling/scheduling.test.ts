@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
 import { startOutboxWorker } from '../notifications/worker.ts';
 import { startSmtp } from '../../test/smtp.ts';
-import { HOSTILE_NAMES, parseWithIcalJs, parseWithPython, pythonWithIcalendar, type ParsedCalendar } from '../../test/ical.ts';
+import { HOSTILE_NAMES, parseWithIcalJs, parseWithPython, type ParsedCalendar } from '../../test/ical.ts';
 import { localParts } from './service.ts';
 import { findVisit, listOffers, overlappingHolds } from './repo.ts';
 
@@ -391,8 +391,7 @@ describe('calendar files', () => {
     };
     for (const m of calendars) {
       check(parseWithIcalJs(m.icalContent!));
-      if (pythonWithIcalendar) check(parseWithPython(m.icalContent!));
-      else console.warn('Python icalendar check skipped: python3 with icalendar is not installed (apt-get install python3-icalendar)');
+      check(parseWithPython(m.icalContent!));
     }
   });
 });
