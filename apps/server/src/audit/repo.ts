@@ -159,6 +159,12 @@ export async function* eventsOfRange(db: Db, fromXid: string, toXid: string | nu
   }
 }
 
+/** How many events belong to transactions from `fromXid` on: those no seal covers yet. */
+export async function countEventsFrom(db: Db, fromXid: string): Promise<number> {
+  const [row] = await db.select({ n: sql<string>`count(*)` }).from(auditEvents).where(sql`${auditEvents.txid} >= ${fromXid}::xid8`);
+  return Number(row.n);
+}
+
 export async function* sealsInOrder(db: Db, batch = 500) {
   let after = 0;
   for (;;) {

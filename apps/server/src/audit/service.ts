@@ -82,6 +82,18 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
     };
   }
 
+  /**
+   * Where the checkpoint stands against the database: `named` is the seal it names as the database
+   * holds it (null: not there), `newestId` the newest seal, `broken` whether the chain already failed.
+   */
+  function checkpointState(cp: Checkpoint | null, named: { id: number; hash: string } | null, newestId: number, broken = false): CheckpointState {
+    if (!cp) return 'none';
+    if (cp.mac !== checkpointMac(key, cp)) return 'forged';
+    if (!named) return broken || newestId > cp.sealId ? 'mismatch' : 'ahead_of_database';
+    if (named.hash !== cp.hash) return 'mismatch';
+    return named.id === newestId ? 'matches' : 'behind_database';
+  }
+
   function readCheckpoint(): Checkpoint | null {
     try {
       return JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
@@ -198,18 +210,11 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
         prevHash = seal.hash;
         prevTo = seal.toXid;
       }
-      let unsealed = 0;
-      for await (const _ of repo.eventsOfRange(on, prevTo, null)) unsealed++;
-
+      const unsealed = await repo.countEventsFrom(on, prevTo);
       const cp = readCheckpoint();
-      let state: CheckpointState = 'none';
-      if (cp) {
-        const lastId = seals ? [...byId.keys()].pop()! : 0;
-        if (cp.mac !== checkpointMac(key, cp)) state = 'forged';
-        else if (cp.sealId > lastId) state = failure ? 'mismatch' : 'ahead_of_database';
-        else if (byId.get(cp.sealId) !== cp.hash) state = 'mismatch';
-        else state = cp.sealId === lastId ? 'matches' : 'behind_database';
-      }
+      const lastId = seals ? [...byId.keys()].pop()! : 0;
+      const verified = cp && byId.has(cp.sealId) ? { id: cp.sealId, hash: byId.get(cp.sealId)! } : null;
+      const state = checkpointState(cp, verified, lastId, !!failure);
       if (!failure && state === 'ahead_of_database') {
         failure = { reason: 'the checkpoint names a newer seal than the database holds: the newest events were removed, or a backup was restored (then re-anchor with `kakehashi audit anchor`)', code: 'checkpoint_ahead' };
       } else if (!failure && (state === 'mismatch' || state === 'forged')) {
@@ -242,17 +247,9 @@ export function createAuditService(db: Db, opts: { secret: string; dataDir: stri
      */
     async status(on: Db = db) {
       const newest = await repo.lastSeal(on);
-      let unsealed = 0;
-      for await (const _ of repo.eventsOfRange(on, newest?.toXid ?? '0', null)) unsealed++;
+      const unsealed = await repo.countEventsFrom(on, newest?.toXid ?? '0');
       const cp = readCheckpoint();
-      let state: CheckpointState = 'none';
-      if (cp) {
-        const named = await repo.findSeal(on, cp.sealId);
-        if (cp.mac !== checkpointMac(key, cp)) state = 'forged';
-        else if (!named) state = newest && newest.id > cp.sealId ? 'mismatch' : 'ahead_of_database';
-        else if (named.hash !== cp.hash) state = 'mismatch';
-        else state = named.id === newest?.id ? 'matches' : 'behind_database';
-      }
+      const state = checkpointState(cp, cp && (await repo.findSeal(on, cp.sealId)), newest?.id ?? 0);
       return {
         newestSeal: newest && { id: newest.id, sealedAt: newest.sealedAt.toISOString(), lastEventId: newest.lastEventId },
         unsealed,
