@@ -103,13 +103,18 @@ export function createGate<CaseRow>(deps: { db: Db; audit: AuditService; subject
     const event: Allowed<unknown>['audit'] = { details: {} };
     let caseNumber: string | undefined;
     const details = () => ({ ...(caseNumber ? { case: caseNumber } : {}), ...event.details });
+    // An action that writes no event and loads no case has nothing to keep together: no transaction
+    // (GET /me, settings and reference reads stay as cheap as they were).
+    const casebound = policy.subject === 'case' || policy.subject === 'visit';
+    const within = <R>(fn: (tx: Db) => Promise<R>) => (policy.audit === 'none' && !casebound ? fn(db) : transaction(db, fn));
     try {
-      return await transaction(db, async (tx) => {
+      return await within(async (tx) => {
         const loaded = await load(tx, action, ref, userId);
         caseNumber = loaded?.caseNumber;
-        if ((policy.subject === 'case' || policy.subject === 'visit') && ref && !loaded) throw new Denied(denial(action, p, null));
-        if (!allowed(p, factsOf(loaded, ref))) throw new Denied(denial(action, p, loaded));
-        const result = await work({ tx, subject: loaded?.row ?? null, facts: factsOf(loaded, ref), audit: event });
+        if (casebound && ref && !loaded) throw new Denied(denial(action, p, null));
+        const facts = factsOf(loaded, ref);
+        if (!allowed(p, facts)) throw new Denied(denial(action, p, loaded));
+        const result = await work({ tx, subject: loaded?.row ?? null, facts, audit: event });
         if (policy.audit !== 'none') {
           await audit.record(tx, actor, { action, subjectType: policy.subject === 'none' ? null : policy.subject, subjectId: event.subjectId ?? ref, details: details() });
         }
