@@ -111,6 +111,8 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
 
   const weekdays = [1, 2, 3, 4, 5];
   const monday = week[1];
+  // Without any hours every time can be offered (the server checks nothing): the days say so too.
+  const noHours = WEEKDAYS.every((d) => week[d].length === 0);
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="weekly-hours">
       <Notice>{notice}</Notice>
@@ -126,7 +128,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
           </select>
         )}
       </Field>
-      {data.rules.length === 0 && <p className="muted" data-testid="no-hours">{t('availability.noHoursYet')}</p>}
+      {noHours && <p className="muted" data-testid="no-hours">{t('availability.noHoursYet')}</p>}
       <ul className="week">
         {WEEKDAYS.map((d) => (
           <li key={d} className="week__day" data-testid={`weekday-${d}`}>
@@ -134,7 +136,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
               {names[d]}
             </span>
             <div className="week__windows">
-              {week[d].length === 0 && <span className="muted week__off">{t('availability.notWorking')}</span>}
+              {week[d].length === 0 && <span className="muted week__off">{t(noHours ? 'availability.anyTime' : 'availability.notWorking')}</span>}
               {week[d].map((w, i) => (
                 <div key={w.key} className="week__window" role="group" aria-label={t('availability.windowLabel', { day: names[d], n: i + 1 })}>
                   {WINDOW_EDGES.map(([edge, label]) => (

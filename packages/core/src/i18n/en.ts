@@ -924,7 +924,7 @@ export const en = {
     mine: 'My own hours ({{name}})',
     weeklyTitle: 'Weekly hours',
     weeklyTitleNamed: 'Weekly hours of {{name}}',
-    weeklyIntro: 'Add one or more periods for each day of the week. A day without hours is not available.',
+    weeklyIntro: 'Add one or more periods for each day of the week. Once any hours are set, a day without hours is not available.',
     timeZone: 'Time zone of these hours',
     timeZoneHint: 'The hours and the dates below are read in this time zone.',
     noHoursYet: 'No weekly hours are set yet, so any time can be offered.',

@@ -925,7 +925,7 @@ export const ja: Catalog = {
     mine: '自分の時間（{{name}}）',
     weeklyTitle: '毎週の時間帯',
     weeklyTitleNamed: '{{name}} の毎週の時間帯',
-    weeklyIntro: '曜日ごとに 1 つ以上の時間帯を追加してください。時間帯のない曜日は対応不可です。',
+    weeklyIntro: '曜日ごとに 1 つ以上の時間帯を追加してください。時間帯を一つでも設定すると、時間帯のない曜日は対応不可になります。',
     timeZone: 'この時間帯のタイムゾーン',
     timeZoneHint: '時間帯と下の日付は、このタイムゾーンで解釈されます。',
     noHoursYet: '毎週の時間帯がまだ設定されていないため、どの日時でも提示できます。',

@@ -925,7 +925,7 @@ export const zhCN: Catalog = {
     mine: '我自己的时间（{{name}}）',
     weeklyTitle: '每周时间段',
     weeklyTitleNamed: '{{name}} 的每周时间段',
-    weeklyIntro: '为每周的每一天添加一个或多个时间段。没有时间段的日子不可预约。',
+    weeklyIntro: '为每周的每一天添加一个或多个时间段。设置任何时间段后，没有时间段的日子即不可预约。',
     timeZone: '这些时间所用的时区',
     timeZoneHint: '上面的时间段和下面的日期都按此时区理解。',
     noHoursYet: '尚未设置每周时间段，因此任何时间都可以提供。',
