@@ -228,7 +228,7 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   // Two times in hospital time (Tokyo); beside each, what the family reads in Shanghai.
   const day = tokyoDay(3);
   const first = tokyoInstant(day, '10:00');
-  const startLabel = fill(ja.scheduling.time, { zone: 'Asia/Tokyo' });
+  const startLabel = fill(ja.scheduling.time, { zone: '日本標準時' });
   const offerForm = card.getByTestId('offer-form');
   await offerForm.getByRole('button', { name: ja.scheduling.addSlot }).click();
   for (const [i, time] of ['10:00', '15:00'].entries()) {

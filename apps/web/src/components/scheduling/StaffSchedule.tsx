@@ -104,7 +104,7 @@ function SlotFields({
       </div>
       {instant && end && patientZone !== hospitalZone && (
         <p className="slot-preview" data-testid="slot-preview">
-          {t('scheduling.patientSees', { time: fmt(instant, end, patientZone), zone: zoneName(patientZone, new Date(instant)) })}
+          {t('scheduling.patientSees', { time: fmt(instant, end, patientZone), zone: zoneName(patientZone, new Date(instant)) })} <span className="zone-iana">{patientZone}</span>
         </p>
       )}
     </>
