@@ -76,7 +76,7 @@ test('the family confirms a time on a phone in Chinese, then asks to move it; th
     await expect(confirm).toContainText(fill(zh.portalSchedule.minutes, { n: '60' }));
     await expect(confirm.getByTestId('confirm-attendees')).toContainText(physician.name);
     await expect(confirm.getByTestId('confirm-attendees')).toContainText(zh.roles.interpreter);
-    await shoot(patient, 'portal-confirm-zh-CN-390');
+    await shoot(patient, 'portal-confirm-journey-zh-CN-390');
     await confirm.getByRole('button', { name: zh.portalSchedule.back }).click();
     await expect(card.getByTestId('portal-offer')).toHaveCount(2);
     expect((await guestCall<Schedule>(created.token, 'GET', `/cases/${created.id}/schedule`)).body.visit).toBeNull();
@@ -99,7 +99,7 @@ test('the family confirms a time on a phone in Chinese, then asks to move it; th
     await expect(card.getByTestId('change-pending')).toHaveText(zh.portalSchedule.change.pending.reschedule);
     await expect(card.getByTestId('portal-visit-time')).toContainText('09:00');
     await expect(card.getByTestId('ask-reschedule')).toHaveCount(0);
-    await shoot(patient, 'portal-change-pending-zh-CN-390');
+    await shoot(patient, 'portal-change-pending-journey-zh-CN-390');
   });
 
   await test.step('the coordinator is e-mailed in Japanese, with the case and no medical details', async () => {
@@ -119,7 +119,7 @@ test('the family confirms a time on a phone in Chinese, then asks to move it; th
     const notice = schedule.getByTestId('change-request');
     await expect(notice.getByRole('heading')).toHaveText(ja.scheduling.changeRequest.title.reschedule);
     await expect(notice.getByTestId('change-request-note')).toHaveText(note);
-    await shoot(staff, 'case-change-request-ja', schedule);
+    await shoot(staff, 'case-change-request-journey-ja', schedule);
 
     await notice.getByTestId('change-move').click();
     const move = staff.getByRole('dialog', { name: ja.scheduling.rescheduleTitle });
@@ -134,7 +134,7 @@ test('the family confirms a time on a phone in Chinese, then asks to move it; th
     await expect(physicianRow).toContainText('10:00');
     await expect(physicianRow.getByTestId('team-clash')).toBeVisible();
     await expect(calendar.getByTestId('team-member')).toHaveCount(3);
-    await shoot(staff, 'case-team-calendar-ja', move);
+    await shoot(staff, 'case-team-calendar-clash-ja', move);
 
     // 15:00 is free for everyone: the clash goes away, and the visit moves.
     await move.getByLabel(startLabel, { exact: true }).fill('15:00');
