@@ -191,13 +191,28 @@ test('screens of the confirm step, the waiting request and the team calendar in 
       await shoot(page, `case-change-request-${locale}`, schedule);
       await schedule.getByTestId('change-decline').click();
       const decline = page.getByRole('dialog', { name: c.scheduling.changeRequest.declineTitle });
+      const reply = `${c.scheduling.changeRequest.replyHint} (test)`;
+      await decline.getByLabel(c.scheduling.changeRequest.reply).fill(reply);
       await shoot(page, `case-change-decline-${locale}`, decline);
-      await decline.getByRole('button', { name: c.common.cancel }).click();
+      await decline.getByRole('button', { name: c.scheduling.changeRequest.declineConfirm }).click();
+      await expect(schedule.getByRole('status')).toHaveText(c.scheduling.changeRequest.declined);
+      await expect(schedule.getByTestId('change-request')).toHaveCount(0);
       await schedule.getByRole('button', { name: c.scheduling.reschedule }).click();
       const move = page.getByRole('dialog', { name: c.scheduling.rescheduleTitle });
       await expect(move.getByTestId('team-member')).toHaveCount(3);
       await shoot(page, `case-team-calendar-${locale}`, move);
       await context.close();
+
+      // The family reads the reply on its page, and may ask again.
+      const again = await browser.newContext({ ...PHONE, locale, timezoneId: 'Asia/Shanghai', storageState: NO_STATE });
+      const phone = await again.newPage();
+      await phone.goto(`/portal#${created.token}`);
+      const declined = phone.getByTestId('change-declined');
+      await expect(declined).toContainText(c.portalSchedule.change.declined);
+      await expect(declined).toContainText(reply);
+      await expect(phone.getByTestId('ask-reschedule')).toBeVisible();
+      await shoot(phone, `portal-change-declined-${locale}-390`, phone.getByTestId('portal-visit'));
+      await again.close();
     });
   }
   await admin.dispose();

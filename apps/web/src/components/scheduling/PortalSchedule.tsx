@@ -98,10 +98,29 @@ function BookedVisit({
 }) {
   const { t } = useTranslation();
   const visit = schedule.visit!;
+  const asked = schedule.changeRequest?.visitId === visit.id ? schedule.changeRequest : null;
   return (
     <div className="portal-visit" data-testid="portal-visit">
       {justBooked && <Notice>{t('portalSchedule.booked')}</Notice>}
       {!justBooked && meanwhile && <Notice tone="info">{t('portalSchedule.bookedMeanwhile')}</Notice>}
+      {/* What became of the family's request comes first: it is what they come back to see. */}
+      {asked?.status === 'pending' && (
+        <div className="alert alert--info" role="status" data-testid="change-pending">
+          {t(`portalSchedule.change.pending.${asked.kind}`)}
+        </div>
+      )}
+      {asked?.status === 'declined' && (
+        <div className="alert alert--info" data-testid="change-declined">
+          <p>{t('portalSchedule.change.declined')}</p>
+          {asked.reply && (
+            <p>
+              <strong>{t('portalSchedule.change.reply')}</strong>
+              <br />
+              <span className="prewrap">{asked.reply}</span>
+            </p>
+          )}
+        </div>
+      )}
       <h3>{t('portalSchedule.visitTitle')}</h3>
       <PatientTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="portal-visit-time" />
       <dl className="facts facts--compact">
@@ -124,22 +143,18 @@ function BookedVisit({
       )}
       <JoinGuide provider={visit.provider} />
       <DeviceCheckLink />
-      <ChangeVisit schedule={schedule} {...change} />
+      {asked?.status !== 'pending' && <ChangeVisit {...change} />}
     </div>
   );
 }
 
-/**
- * Asking to move or cancel the booked visit: the visit stays booked until the international
- * department acts, which the page says while the request waits; a declined request shows the reply.
- */
-function ChangeVisit({ schedule, caseId, request, onDone }: { schedule: CaseSchedule; caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void }) {
+/** Asking to move or cancel the booked visit: it stays booked until the international department acts. */
+function ChangeVisit({ caseId, request, onDone }: { caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void }) {
   const { t } = useTranslation();
   const [kind, setKind] = useState<VisitChangeKind | null>(null);
   const [note, setNote] = useState('');
   const { busy, error, run } = useSubmit();
   const titleId = useId();
-  const asked = schedule.changeRequest?.visitId === schedule.visit?.id ? schedule.changeRequest : null;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -151,27 +166,8 @@ function ChangeVisit({ schedule, caseId, request, onDone }: { schedule: CaseSche
     });
   }
 
-  if (asked?.status === 'pending') {
-    return (
-      <div className="alert alert--info change-visit__pending" role="status" data-testid="change-pending">
-        {t(`portalSchedule.change.pending.${asked.kind}`)}
-      </div>
-    );
-  }
   return (
     <section className="change-visit" aria-labelledby={titleId} data-testid="change-visit">
-      {asked?.status === 'declined' && (
-        <div className="alert alert--info" data-testid="change-declined">
-          <p>{t('portalSchedule.change.declined')}</p>
-          {asked.reply && (
-            <p>
-              <strong>{t('portalSchedule.change.reply')}</strong>
-              <br />
-              <span className="prewrap">{asked.reply}</span>
-            </p>
-          )}
-        </div>
-      )}
       <h3 id={titleId}>{t('portalSchedule.change.title')}</h3>
       {kind ? (
         <form className="form" onSubmit={submit} noValidate data-testid="change-form">
