@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
-import { availability as availabilitySchema, staffList } from '@kakehashi/core';
+import { availability as availabilitySchema, staffList, timeZoneName } from '@kakehashi/core';
 import { api, ApiError, request } from '../lib/api.ts';
 import { useLoad } from '../lib/useLoad.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
@@ -71,9 +71,17 @@ function rulesOf(week: Week) {
 }
 
 function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availability; onSaved: (a: Availability) => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const names = useWeekdayNames();
-  const zones = useMemo(() => timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']), [data.timeZone]);
+  // Each zone by its IANA name (what settings and calendars use) and in words (日本標準時, 北京时间).
+  const zones = useMemo(
+    () =>
+      timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']).map((z) => {
+        const words = timeZoneName(z, i18n.language);
+        return { z, label: words === z ? z : `${z} — ${words}` };
+      }),
+    [data.timeZone, i18n.language],
+  );
   const [timeZone, setTimeZone] = useState(data.timeZone ?? DEFAULT_ZONE);
   const [week, setWeek] = useState<Week>(() => weekOf(data));
   const { busy, error, fieldErrors, run } = useSubmit();
@@ -120,9 +128,9 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
       <Field label={t('availability.timeZone')} hint={t('availability.timeZoneHint')} error={fieldErrors.timeZone} className="field--zone">
         {(p) => (
           <select {...p} className="input" name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)}>
-            {zones.map((z) => (
+            {zones.map(({ z, label }) => (
               <option key={z} value={z}>
-                {z}
+                {label}
               </option>
             ))}
           </select>
