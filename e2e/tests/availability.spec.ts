@@ -165,3 +165,20 @@ test('availability screens in Chinese', async ({ browser }) => {
   await shoot(page, 'availability-coordinator-zh-CN-390');
   await context.close();
 });
+
+test('without weekly hours every day says any time, as the intro does; once a day has hours, the others are not available', async ({ browser }) => {
+  for (const locale of ['en', 'ja', 'zh-CN'] as const) {
+    const c = t(locale);
+    const physician = await newPhysician();
+    const { context, page } = await signedIn(browser, physician, locale);
+    await page.goto('/availability');
+    await expect(page.getByTestId('no-hours')).toHaveText(c.availability.noHoursYet);
+    for (const d of [1, 3, 6, 7]) await expect(page.getByTestId(`weekday-${d}`)).toContainText(c.availability.anyTime);
+    await expect(page.getByTestId('weekly-hours')).not.toContainText(c.availability.notWorking);
+    await shoot(page, `availability-no-hours-${locale}`, page.getByTestId('weekly-hours'));
+    await page.getByTestId('weekday-1').getByRole('button', { name: c.availability.addHours }).click();
+    await expect(page.getByTestId('no-hours')).toHaveCount(0);
+    await expect(page.getByTestId('weekday-6')).toContainText(c.availability.notWorking);
+    await context.close();
+  }
+});

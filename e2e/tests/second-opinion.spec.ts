@@ -228,7 +228,7 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   // Two times in hospital time (Tokyo); beside each, what the family reads in Shanghai.
   const day = tokyoDay(3);
   const first = tokyoInstant(day, '10:00');
-  const startLabel = fill(ja.scheduling.time, { zone: 'Asia/Tokyo' });
+  const startLabel = fill(ja.scheduling.time, { zone: '日本標準時' });
   const offerForm = card.getByTestId('offer-form');
   await offerForm.getByRole('button', { name: ja.scheduling.addSlot }).click();
   for (const [i, time] of ['10:00', '15:00'].entries()) {
@@ -251,9 +251,9 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   const offers = patientCard.getByTestId('portal-offer');
   await expect(offers).toHaveCount(2);
   const rows = offers.first().locator('.zoned__row');
-  await expect(rows.nth(0).locator('dt')).toHaveText(fill(zh.portalSchedule.yourTime, { zone: 'Asia/Shanghai' }));
+  await expect(rows.nth(0).locator('dt')).toHaveText(`${fill(zh.portalSchedule.yourTime, { zone: '北京时间' })} Asia/Shanghai`);
   await expect(rows.nth(0).locator('dd')).toContainText('09:00');
-  await expect(rows.nth(1).locator('dt')).toHaveText(fill(zh.portalSchedule.hospitalTime, { zone: 'Asia/Tokyo' }));
+  await expect(rows.nth(1).locator('dt')).toHaveText(`${fill(zh.portalSchedule.hospitalTime, { zone: '日本标准时间' })} Asia/Tokyo`);
   await expect(rows.nth(1).locator('dd')).toContainText('10:00');
   await expect(offers.nth(1)).toContainText('14:00');
   await expect(offers.nth(1)).toContainText('15:00');
@@ -265,8 +265,9 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   await second.goto(portalLink!);
   await expect(second.getByTestId('portal-offer')).toHaveCount(2);
 
-  // The family books the first time.
+  // The family chooses the first time, checks it and confirms.
   await offers.first().getByRole('button', { name: zh.portalSchedule.choose }).click();
+  await patientCard.getByTestId('confirm-booking').getByRole('button', { name: zh.portalSchedule.confirm }).click();
   const patientVisit = patientCard.getByTestId('portal-visit');
   await expect(patientVisit.getByRole('status')).toHaveText(zh.portalSchedule.booked);
   await expect(patientCard.getByTestId('portal-visit-time')).toContainText('09:00');
@@ -276,6 +277,7 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   // The second phone chooses the same time again: refused (translated), and it shows the visit booked meanwhile.
   const refused = second.waitForResponse((r) => r.url().endsWith('/book') && r.request().method() === 'POST');
   await second.getByTestId('portal-offer').first().getByRole('button', { name: zh.portalSchedule.choose }).click();
+  await second.getByRole('button', { name: zh.portalSchedule.confirm }).click();
   expect((await refused).status()).toBe(409);
   expect((await (await refused).json()).error).toMatchObject({ code: 'offer_unavailable', message: zh.errors.offer_unavailable });
   await expect(second.getByTestId('portal-visit').getByRole('status')).toHaveText(zh.portalSchedule.bookedMeanwhile);
@@ -459,6 +461,7 @@ test('two cases offered the same physician at the same time: the second booking 
   await page.goto(`/portal#${b.token}`);
   const card = page.getByRole('region', { name: zh.portalSchedule.title, exact: true });
   await card.getByTestId('portal-offer').getByRole('button', { name: zh.portalSchedule.choose }).click();
+  await card.getByRole('button', { name: zh.portalSchedule.confirm }).click();
   await expect(card.getByRole('alert')).toHaveText(zh.errors.slot_taken);
   await expect(card.getByTestId('portal-visit')).toHaveCount(0);
   await expect(page.getByTestId('status-help')).toHaveText(zh.portal.statusHelp.ready_to_schedule);

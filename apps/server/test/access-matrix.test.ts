@@ -31,6 +31,7 @@ interface CaseWorld {
   offers: string[];
   visitId: string | null;
   guestToken: string;
+  changeRequestId: string | null;
 }
 interface Request {
   params?: Record<string, string>;
@@ -66,8 +67,11 @@ const ok = async (method: string, url: string, name: string, body?: unknown) => 
   return res.json();
 };
 
-/** A case through the partner institution, screened, with its team, ready to schedule, two times offered; booked if asked. */
-async function newCase(book = false): Promise<CaseWorld> {
+/**
+ * A case through the partner institution, screened, with its team, ready to schedule, two times
+ * offered; booked if asked, and with the patient side's pending change request if asked.
+ */
+async function newCase(book = false, changeRequested = false): Promise<CaseWorld> {
   const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
   const id = created.id as string;
   await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
@@ -80,7 +84,13 @@ async function newCase(book = false): Promise<CaseWorld> {
   let visitId: string | null = null;
   if (book) visitId = (await ok('POST', `/api/v1/cases/${id}/offers/${offers[0]}/book`, 'coordinator')).visit.id;
   const link = await ok('POST', `/api/v1/cases/${id}/guest-links`, 'coordinator');
-  return { id, number: created.number, offers, visitId, guestToken: link.token };
+  let changeRequestId: string | null = null;
+  if (changeRequested) {
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/cases/${id}/visit-change-requests`, headers: { authorization: `Bearer ${link.token}` }, payload: { kind: 'cancel' } });
+    if (res.statusCode !== 200) throw new Error(`change request: ${res.statusCode} ${res.body}`);
+    changeRequestId = res.json().changeRequest.id;
+  }
+  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId };
 }
 
 /**
@@ -148,11 +158,16 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   updateVisit: (w) => ({ params: { visitId: w.visitId! }, body: { provider: 'zoom', joinUrl: 'https://example.org/j/1' } }),
   rescheduleVisit: (w) => ({ params: { visitId: w.visitId! }, body: { startsAt: nextSlot(), minutes: 30 } }),
   cancelVisit: (w) => ({ params: { visitId: w.visitId! }, body: {} }),
+  getTeamCalendar: (w) => ({ params: { id: w.id }, query: { dates: new Date().toISOString().slice(0, 10) } }),
+  requestVisitChange: (w) => ({ params: { id: w.id }, body: { kind: 'reschedule', note: '' } }),
+  declineVisitChange: (w) => ({ params: { id: w.id, requestId: w.changeRequestId! }, body: { reply: '' } }),
   getCaseAudit: (w) => ({ params: { id: w.id } }),
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
-const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit']);
+const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit', 'requestVisitChange']);
+/** Routes that answer the patient side's pending change request. */
+const CHANGE_ROUTES = new Set(['declineVisitChange']);
 const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };
 
 function urlOf(c: RouteContract, r: Request) {
@@ -261,7 +276,7 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const w = await newCase(VISIT_ROUTES.has(name));
+      const w = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name));
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
         { name: 'guest:other', headers: { authorization: `Bearer ${otherCase.guestToken}` }, principal: null, userId: null, teamRole: null },

@@ -55,6 +55,9 @@ const EXPECTED: Record<Action, string> = {
   'schedule.offer': 'admin coordinator',
   'schedule.other_times': 'guest:own',
   'visit.book': 'admin coordinator guest:own',
+  'schedule.team_calendar': 'admin coordinator',
+  'visit.change_request': 'guest:own',
+  'visit.change_decline': 'admin coordinator',
   'visit.update': 'admin coordinator',
   'visit.reschedule': 'admin coordinator',
   'visit.cancel': 'admin coordinator',
@@ -148,7 +151,7 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book'].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request'].sort());
     expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read'].sort());
   });
 });

@@ -299,10 +299,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     /** For a case that left the journey by another way (the patient's withdrawal of consent). */
     left,
 
-    /** E-mails every active coordinator about a case, each in their language, with a link to it. */
-    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}, tx: Db = db) {
+    /**
+     * E-mails every active coordinator about a case, each in their language, with a link to it;
+     * `vars` may depend on that language (a time formatted for the reader).
+     */
+    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> | ((locale: Locale) => Record<string, unknown>) = {}, tx: Db = db) {
       for (const c of await repo.activeCoordinators(tx)) {
-        await mail.queue(c.email, isLocale(c.locale) ? c.locale : 'ja', template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...vars }, tx);
+        const locale: Locale = isLocale(c.locale) ? c.locale : 'ja';
+        await mail.queue(c.email, locale, template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...(typeof vars === 'function' ? vars(locale) : vars) }, tx);
       }
     },
 

@@ -415,6 +415,32 @@ export const visits = pgTable(
 );
 
 /**
+ * The patient side asks to move or cancel a booked visit. The visit stays booked until a
+ * coordinator acts; one request waits per visit at a time (a partial unique index), so a second
+ * one is refused by the database, whatever the number of concurrent requests.
+ */
+export const visitChangeRequests = pgTable(
+  'visit_change_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    visitId: uuid('visit_id').notNull().references(() => visits.id),
+    kind: text('kind', { enum: ['reschedule', 'cancel'] }).notNull(),
+    /** The patient's words: preferred times or a reason. Shown to staff, never e-mailed. */
+    note: text('note').notNull().default(''),
+    status: text('status', { enum: ['pending', 'rescheduled', 'cancelled', 'declined'] }).notNull().default('pending'),
+    /** The coordinator's answer when declining. */
+    reply: text('reply').notNull().default(''),
+    createdAt: createdAt(),
+    resolvedAt: tstz('resolved_at'),
+  },
+  (t) => [
+    index('visit_change_requests_case_idx').on(t.caseId),
+    uniqueIndex('visit_change_requests_one_pending').on(t.visitId).where(sql`status = 'pending'`),
+  ],
+);
+
+/**
  * Who is held by a visit, and when. The exclusion constraint (migration 0006) makes a double
  * booking of anyone impossible, whatever the number of concurrent requests.
  */

@@ -20,6 +20,9 @@ export const TEMPLATES = {
   visitReminder: 'email.visitReminder',
   staffVisit: 'email.staffVisit',
   otherTimesRequested: 'email.otherTimesRequested',
+  visitRescheduleRequested: 'email.visitRescheduleRequested',
+  visitCancelRequested: 'email.visitCancelRequested',
+  visitChangeDeclined: 'email.visitChangeDeclined',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -1,10 +1,11 @@
-import { and, asc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne } from 'drizzle-orm';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import { conflict, notFound } from '../errors.ts';
-import { availabilityExceptions, availabilityRules, departments, slotOffers, users, visitParticipants, visits } from '../db/schema.ts';
+import { availabilityExceptions, availabilityRules, departments, slotOffers, users, visitChangeRequests, visitParticipants, visits } from '../db/schema.ts';
 
 export type OfferRow = typeof slotOffers.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
+export type ChangeRequestRow = typeof visitChangeRequests.$inferSelect;
 
 // Availability
 
@@ -52,6 +53,17 @@ export const overlappingHolds = (db: Db, userIds: string[], start: Date, end: Da
         .select({ userId: visitParticipants.userId })
         .from(visitParticipants)
         .where(and(inArray(visitParticipants.userId, userIds), eq(visitParticipants.active, true), lt(visitParticipants.startsAt, end), gt(visitParticipants.endsAt, start)))
+    : Promise.resolve([]);
+
+/** Active holds of these people that overlap [start, end), with the case of each visit. */
+export const holdsBetween = (db: Db, userIds: string[], start: Date, end: Date) =>
+  userIds.length
+    ? db
+        .select({ userId: visitParticipants.userId, startsAt: visitParticipants.startsAt, endsAt: visitParticipants.endsAt, caseId: visits.caseId })
+        .from(visitParticipants)
+        .innerJoin(visits, eq(visits.id, visitParticipants.visitId))
+        .where(and(inArray(visitParticipants.userId, userIds), eq(visitParticipants.active, true), lt(visitParticipants.startsAt, end), gt(visitParticipants.endsAt, start)))
+        .orderBy(asc(visitParticipants.startsAt))
     : Promise.resolve([]);
 
 // Offers
@@ -143,3 +155,36 @@ export const listParticipants = (db: Db, visitId: string) =>
     .from(visitParticipants)
     .innerJoin(users, eq(users.id, visitParticipants.userId))
     .where(and(eq(visitParticipants.visitId, visitId), eq(visitParticipants.active, true)));
+
+// The patient side's change requests
+
+/** One request waits per visit: a second one is the domain's conflict. */
+export async function insertChangeRequest(db: Db, row: typeof visitChangeRequests.$inferInsert): Promise<ChangeRequestRow> {
+  try {
+    const [inserted] = await db.insert(visitChangeRequests).values(row).returning();
+    return inserted;
+  } catch (err) {
+    if (pgErrorCode(err) === UNIQUE_VIOLATION) throw conflict('change_request_pending');
+    throw err;
+  }
+}
+
+export async function latestChangeRequest(db: Db, caseId: string): Promise<ChangeRequestRow | null> {
+  const [row] = await db.select().from(visitChangeRequests).where(eq(visitChangeRequests.caseId, caseId)).orderBy(desc(visitChangeRequests.createdAt)).limit(1);
+  return row ?? null;
+}
+
+export async function findChangeRequest(db: Db, caseId: string, id: string): Promise<ChangeRequestRow | null> {
+  const [row] = await db.select().from(visitChangeRequests).where(and(eq(visitChangeRequests.id, id), eq(visitChangeRequests.caseId, caseId)));
+  return row ?? null;
+}
+
+/** Answers the visit's pending request, if any: the visit was moved or cancelled, or the request declined. */
+export async function resolveChangeRequest(db: Db, visitId: string, status: 'rescheduled' | 'cancelled' | 'declined', reply = '') {
+  const rows = await db
+    .update(visitChangeRequests)
+    .set({ status, reply, resolvedAt: new Date() })
+    .where(and(eq(visitChangeRequests.visitId, visitId), eq(visitChangeRequests.status, 'pending')))
+    .returning({ id: visitChangeRequests.id });
+  return rows.length > 0;
+}

@@ -16,6 +16,9 @@ export const schedulingRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     await scheduling.requestOtherTimes(actorOf(req), req.params.id, req.body.note);
     return reply.status(204).send(null);
   });
+  route(app, C.getTeamCalendar, async (req) => scheduling.teamCalendar(actorOf(req), req.params.id, req.query.dates));
+  route(app, C.requestVisitChange, async (req) => scheduling.requestChange(actorOf(req), req.params.id, req.body));
+  route(app, C.declineVisitChange, async (req) => scheduling.declineChange(actorOf(req), req.params.id, req.params.requestId, req.body.reply));
   route(app, C.updateVisit, async (req) => scheduling.setVideo(actorOf(req), req.params.visitId, req.body.provider, req.body.joinUrl));
   route(app, C.rescheduleVisit, async (req) => scheduling.reschedule(actorOf(req), req.params.visitId, req.body));
   route(app, C.cancelVisit, async (req) => scheduling.cancel(actorOf(req), req.params.visitId, req.body.reason));

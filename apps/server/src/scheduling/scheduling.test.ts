@@ -159,8 +159,8 @@ describe('booking', () => {
     const invitation = mails.find((m) => m.subject === `Kakehashi：您的视频会诊 ${c.number} 已预约`)!;
     const shanghai = `${localParts(new Date(startsAt), 'Asia/Shanghai').time}`;
     expect(shanghai).toBe('14:00');
-    expect(invitation.bodyText).toMatch(/14:00 \(Asia\/Shanghai\)/);
-    expect(invitation.bodyText).toMatch(/15:00 \(Asia\/Tokyo\)/);
+    expect(invitation.bodyText).toMatch(/14:00 北京时间 \(Asia\/Shanghai\)/);
+    expect(invitation.bodyText).toMatch(/15:00 日本标准时间 \(Asia\/Tokyo\)/);
     expect(invitation.icalMethod).toBe('REQUEST');
     const ics = invitation.icalContent!;
     expect(ics).toContain('METHOD:REQUEST');
@@ -170,7 +170,7 @@ describe('booking', () => {
     const utc = new Date(startsAt).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     expect(ics).toContain(`DTSTART:${utc}`);
     const staffMail = mails.find((m) => m.toAddress === physician.email && m.subject.includes(c.number))!;
-    expect(staffMail.subject).toMatch(/^Kakehashi：依頼 SO-\d{4}-\d{4} オンライン相談 .*15:00 \(Asia\/Tokyo\)$/);
+    expect(staffMail.subject).toMatch(/^Kakehashi：依頼 SO-\d{4}-\d{4} オンライン相談 .*15:00 日本標準時 \(Asia\/Tokyo\)$/);
     expect(staffMail.icalContent).toContain('METHOD:REQUEST');
 
     // The patient's calendar names the department as organiser and the team by name, never their addresses.

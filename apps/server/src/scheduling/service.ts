@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider } from '@kakehashi/core';
+import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider, VisitChangeKind } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
@@ -17,15 +17,71 @@ const REMINDERS = [
   { hours: 1, when: 'email.whenHour' },
 ] as const;
 
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Local weekday (1 = Monday) and HH:MM of an instant in a time zone. */
 export function localParts(when: Date, timeZone: string) {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(when)
-      .map((p) => [p.type, p.value]),
-  );
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    partsFormatters.set(timeZone, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(when).map((p) => [p.type, p.value]));
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) + 1;
   return { weekday, date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+/** The instant a calendar date (YYYY-MM-DD) begins in a time zone. */
+export function startOfDay(date: string, timeZone: string): Date {
+  const midnightUtc = Date.parse(`${date}T00:00:00Z`);
+  let t = midnightUtc;
+  // Twice: the second pass settles a zone whose offset changes that night.
+  for (let i = 0; i < 2; i++) {
+    const p = localParts(new Date(t), timeZone);
+    t += midnightUtc - Date.parse(`${p.date}T${p.time}:00Z`);
+  }
+  return new Date(t);
+}
+
+const nextDate = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+type Rules = Awaited<ReturnType<typeof repo.listRules>>;
+type Exceptions = Awaited<ReturnType<typeof repo.listExceptions>>;
+
+/**
+ * Whether someone works at [start, end): inside a weekly window on that local day, or in extra
+ * hours, and not on a day (or hours) off. Null when they have set no hours at all.
+ */
+export function availableAt(rules: Rules, exceptions: Exceptions, start: Date, end: Date): boolean | null {
+  if (!rules.length) return null;
+  const tz = rules[0].timeZone;
+  const s = localParts(start, tz);
+  const e = localParts(new Date(end.getTime() - 1), tz);
+  if (s.date !== e.date) return false;
+  const endLocal = localParts(end, tz).time;
+  const endTime = endLocal === '00:00' ? '24:00' : endLocal;
+  const fits = (from: string | null, to: string | null) => !from || !to || (s.time >= from && endTime <= to);
+  const overlaps = (from: string | null, to: string | null) => !from || !to || (s.time < to && endTime > from);
+  const today = exceptions.filter((x) => x.date === s.date);
+  if (today.some((x) => !x.available && overlaps(x.startTime, x.endTime))) return false;
+  if (today.some((x) => x.available && fits(x.startTime, x.endTime))) return true;
+  return rules.some((r) => r.weekday === s.weekday && fits(r.startTime, r.endTime));
+}
+
+/** Hours are set in steps of five minutes: the spans of [from, to) someone works, step by step. */
+function workingSpans(rules: Rules, exceptions: Exceptions, from: Date, to: Date) {
+  const STEP = 5 * 60_000;
+  const spans: { startsAt: string; endsAt: string }[] = [];
+  let open: number | null = null;
+  for (let t = from.getTime(); t <= to.getTime(); t += STEP) {
+    const works = t < to.getTime() && availableAt(rules, exceptions, new Date(t), new Date(t + STEP)) === true;
+    if (works && open === null) open = t;
+    if (!works && open !== null) {
+      spans.push({ startsAt: new Date(open).toISOString(), endsAt: new Date(t).toISOString() });
+      open = null;
+    }
+  }
+  return spans;
 }
 
 export type SchedulingService = ReturnType<typeof createSchedulingService>;
@@ -44,29 +100,18 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     };
   }
 
-  /**
-   * Whether someone works at [start, end): inside a weekly window on that local day, or in extra
-   * hours, and not on a day (or hours) off. Null when they have set no hours at all.
-   */
   async function isAvailable(tx: Db, userId: string, start: Date, end: Date): Promise<boolean | null> {
     const [rules, exceptions] = await inTurn(() => repo.listRules(tx, userId), () => repo.listExceptions(tx, userId));
-    if (!rules.length) return null;
-    const tz = rules[0].timeZone;
-    const s = localParts(start, tz);
-    const e = localParts(new Date(end.getTime() - 1), tz);
-    if (s.date !== e.date) return false;
-    const endLocal = localParts(end, tz).time;
-    const endTime = endLocal === '00:00' ? '24:00' : endLocal;
-    const fits = (from: string | null, to: string | null) => !from || !to || (s.time >= from && endTime <= to);
-    const overlaps = (from: string | null, to: string | null) => !from || !to || (s.time < to && endTime > from);
-    const today = exceptions.filter((x) => x.date === s.date);
-    if (today.some((x) => !x.available && overlaps(x.startTime, x.endTime))) return false;
-    if (today.some((x) => x.available && fits(x.startTime, x.endTime))) return true;
-    return rules.some((r) => r.weekday === s.weekday && fits(r.startTime, r.endTime));
+    return availableAt(rules, exceptions, start, end);
   }
 
   async function view(tx: Db, row: CaseRow) {
-    const [all, visit] = await inTurn(() => repo.listOffers(tx, row.id), () => repo.bookedVisitOf(tx, row.id));
+    const [all, visit, change, team] = await inTurn(
+      () => repo.listOffers(tx, row.id),
+      () => repo.bookedVisitOf(tx, row.id),
+      () => repo.latestChangeRequest(tx, row.id),
+      () => cases.team(row.id, tx),
+    );
     const participants = visit ? await repo.listParticipants(tx, visit.id) : [];
     // Open offers count only while the case waits for a booking (it may have been moved by hand).
     const offers = row.status === 'ready_to_schedule' ? all : all.filter((o) => o.status !== 'offered');
@@ -81,6 +126,17 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         status: visit.status,
         sequence: visit.sequence,
         participants: participants.map((p) => ({ userId: p.userId, name: p.name, role: p.role as never })),
+      },
+      team: team.map((m) => ({ name: m.name, role: m.role as never })),
+      changeRequest: change && {
+        id: change.id,
+        visitId: change.visitId,
+        kind: change.kind,
+        note: change.note,
+        status: change.status,
+        reply: change.reply,
+        createdAt: change.createdAt.toISOString(),
+        resolvedAt: change.resolvedAt?.toISOString() ?? null,
       },
       patientTimeZone: (row.patient as { timeZone: string }).timeZone,
       hospitalTimeZone: config.timeZone,
@@ -192,6 +248,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       const cancelled = await repo.updateVisit(tx, visit.id, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
       await notify(tx, row, cancelled, 'cancelled', true);
       await repo.releaseParticipants(tx, visit.id);
+      await repo.resolveChangeRequest(tx, visit.id, 'cancelled');
     },
 
     availability(actor: Actor, userId: string) {
@@ -281,6 +338,74 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       });
     },
 
+    /**
+     * The patient side asks to move or cancel its booked visit. The visit stays booked until a
+     * coordinator acts; coordinators are e-mailed the case number and a link, never the patient's
+     * words (they may be medical): the note is read on the case page.
+     */
+    requestChange(actor: Actor, caseId: string, body: { kind: VisitChangeKind; note: string }) {
+      return gate.run(actor, 'visit.change_request', caseId, async ({ tx, subject: row, audit }) => {
+        audit.details = { kind: body.kind };
+        const visit = await repo.bookedVisitOf(tx, caseId);
+        if (!visit || visit.startsAt.getTime() <= Date.now()) throw conflict('no_visit_to_change');
+        await repo.insertChangeRequest(tx, { caseId, visitId: visit.id, kind: body.kind, note: body.note });
+        await cases.notifyCoordinators(row, body.kind === 'cancel' ? 'visitCancelRequested' : 'visitRescheduleRequested', (locale) => ({
+          hospitalTime: formatInZone(visit.startsAt, locale, config.timeZone),
+        }), tx);
+        return view(tx, row);
+      });
+    },
+
+    /** A coordinator keeps the visit as it is and answers the patient side on its case page. */
+    declineChange(actor: Actor, caseId: string, requestId: string, reply: string) {
+      return gate.run(actor, 'visit.change_decline', caseId, async ({ tx, subject: row, audit }) => {
+        audit.details = { requestId };
+        const change = await repo.findChangeRequest(tx, caseId, requestId);
+        if (!change) throw notFound();
+        if (change.status !== 'pending' || !(await repo.resolveChangeRequest(tx, change.visitId, 'declined', reply))) throw conflict('change_request_closed');
+        const requester = row.requester as { name: string; email: string };
+        await mail.queue(requester.email, row.locale as Locale, 'visitChangeDeclined', { name: requester.name, number: row.number, url: portalUrl }, tx);
+        return view(tx, row);
+      });
+    },
+
+    /**
+     * The team's hours and other visits on the given days (read in the hospital's zone), so that a
+     * coordinator sees clashes before offering or moving a time.
+     */
+    teamCalendar(actor: Actor, caseId: string, dates: string[]) {
+      return gate.run(actor, 'schedule.team_calendar', caseId, async ({ tx, audit }) => {
+        audit.details = { dates: dates.length };
+        const zone = config.timeZone;
+        const team = await cases.team(caseId, tx);
+        const days = dates.map((date) => ({ date, start: startOfDay(date, zone), end: startOfDay(nextDate(date), zone) }));
+        const holds = await repo.holdsBetween(tx, team.map((m) => m.userId), days[0].start, days[days.length - 1].end);
+        const hours = new Map<string, [Rules, Exceptions]>();
+        for (const m of team) hours.set(m.userId, await inTurn(() => repo.listRules(tx, m.userId), () => repo.listExceptions(tx, m.userId)));
+        return {
+          timeZone: zone,
+          days: days.map((d) => ({
+            date: d.date,
+            start: d.start.toISOString(),
+            end: d.end.toISOString(),
+            members: team.map((m) => {
+              const [rules, exceptions] = hours.get(m.userId)!;
+              return {
+                userId: m.userId,
+                name: m.name,
+                role: m.role as never,
+                hoursSet: rules.length > 0,
+                available: rules.length ? workingSpans(rules, exceptions, d.start, d.end) : [],
+                busy: holds
+                  .filter((h) => h.userId === m.userId && h.startsAt < d.end && h.endsAt > d.start)
+                  .map((h) => ({ startsAt: h.startsAt.toISOString(), endsAt: h.endsAt.toISOString(), thisCase: h.caseId === caseId })),
+              };
+            }),
+          })),
+        };
+      });
+    },
+
     setVideo(actor: Actor, visitId: string, provider: VideoProvider, joinUrl: string) {
       return changeVisit(actor, 'visit.update', visitId, async (tx, visit, row) => {
         const updated = await repo.updateVisit(tx, visitId, { provider, joinUrl, sequence: visit.sequence + 1 });
@@ -298,6 +423,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         }
         const updated = await repo.updateVisit(tx, visitId, { startsAt: start, endsAt: end, sequence: visit.sequence + 1 });
         await repo.moveParticipants(tx, visitId, start, end);
+        await repo.resolveChangeRequest(tx, visitId, 'rescheduled');
         await notify(tx, row, updated, 'changed');
         return view(tx, row);
       });
@@ -308,6 +434,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         const cancelled = await repo.updateVisit(tx, visitId, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
         await notify(tx, row, cancelled, 'cancelled');
         await repo.releaseParticipants(tx, visitId);
+        await repo.resolveChangeRequest(tx, visitId, 'cancelled');
         await repo.withdrawOffers(tx, row.id);
         await cases.advance(tx, row, 'ready_to_schedule', actorLabelOf(actor), reason);
         return view(tx, row);

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { timeZoneName } from '@kakehashi/core';
 
 /** The browser's IANA time zone, e.g. Asia/Tokyo. All times are shown in it. */
 export const timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -52,4 +53,13 @@ export function useFormat() {
     date: (d: string | null | undefined) => formatDate(d, locale),
     money: (amount: number | null | undefined, currency: string | null | undefined) => formatMoney(amount, currency, locale),
   };
+}
+
+/**
+ * Names time zones in the UI language as people say them (日本標準時, 北京时间, "China Standard
+ * Time"); show the IANA name beside it, small, since that is what calendars and settings use.
+ */
+export function useZoneName() {
+  const { i18n } = useTranslation();
+  return (zone: string, at?: Date) => timeZoneName(zone, i18n.language, at);
 }

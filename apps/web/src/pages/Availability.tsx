@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { z } from 'zod';
-import { availability as availabilitySchema, staffList } from '@kakehashi/core';
+import { availability as availabilitySchema, staffList, timeZoneName } from '@kakehashi/core';
 import { api, ApiError, request } from '../lib/api.ts';
 import { useLoad } from '../lib/useLoad.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
@@ -71,9 +71,17 @@ function rulesOf(week: Week) {
 }
 
 function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availability; onSaved: (a: Availability) => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const names = useWeekdayNames();
-  const zones = useMemo(() => timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']), [data.timeZone]);
+  // Each zone by its IANA name (what settings and calendars use) and in words (日本標準時, 北京时间).
+  const zones = useMemo(
+    () =>
+      timeZoneNames([DEFAULT_ZONE, data.timeZone ?? '']).map((z) => {
+        const words = timeZoneName(z, i18n.language);
+        return { z, label: words === z ? z : `${z} — ${words}` };
+      }),
+    [data.timeZone, i18n.language],
+  );
   const [timeZone, setTimeZone] = useState(data.timeZone ?? DEFAULT_ZONE);
   const [week, setWeek] = useState<Week>(() => weekOf(data));
   const { busy, error, fieldErrors, run } = useSubmit();
@@ -111,6 +119,8 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
 
   const weekdays = [1, 2, 3, 4, 5];
   const monday = week[1];
+  // Without any hours every time can be offered (the server checks nothing): the days say so too.
+  const noHours = WEEKDAYS.every((d) => week[d].length === 0);
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="weekly-hours">
       <Notice>{notice}</Notice>
@@ -118,15 +128,15 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
       <Field label={t('availability.timeZone')} hint={t('availability.timeZoneHint')} error={fieldErrors.timeZone} className="field--zone">
         {(p) => (
           <select {...p} className="input" name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)}>
-            {zones.map((z) => (
+            {zones.map(({ z, label }) => (
               <option key={z} value={z}>
-                {z}
+                {label}
               </option>
             ))}
           </select>
         )}
       </Field>
-      {data.rules.length === 0 && <p className="muted" data-testid="no-hours">{t('availability.noHoursYet')}</p>}
+      {noHours && <p className="muted" data-testid="no-hours">{t('availability.noHoursYet')}</p>}
       <ul className="week">
         {WEEKDAYS.map((d) => (
           <li key={d} className="week__day" data-testid={`weekday-${d}`}>
@@ -134,7 +144,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
               {names[d]}
             </span>
             <div className="week__windows">
-              {week[d].length === 0 && <span className="muted week__off">{t('availability.notWorking')}</span>}
+              {week[d].length === 0 && <span className="muted week__off">{t(noHours ? 'availability.anyTime' : 'availability.notWorking')}</span>}
               {week[d].map((w, i) => (
                 <div key={w.key} className="week__window" role="group" aria-label={t('availability.windowLabel', { day: names[d], n: i + 1 })}>
                   {WINDOW_EDGES.map(([edge, label]) => (

@@ -57,11 +57,31 @@ export const visit = z.object({
   sequence: z.number().int(),
   participants: z.array(z.object({ userId: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })),
 });
+export const VISIT_CHANGE_KINDS = ['reschedule', 'cancel'] as const;
+export type VisitChangeKind = (typeof VISIT_CHANGE_KINDS)[number];
+/**
+ * The patient side's request to move or cancel its booked visit. `pending` until a coordinator
+ * moves the visit (`rescheduled`), cancels it (`cancelled`) or declines with a reply (`declined`).
+ */
+export const visitChangeRequest = z.object({
+  id: z.uuid(),
+  visitId: z.uuid(),
+  kind: z.enum(VISIT_CHANGE_KINDS),
+  note: z.string(),
+  status: z.enum(['pending', 'rescheduled', 'cancelled', 'declined']),
+  reply: z.string(),
+  createdAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
 /** What the scheduling part of a case page and of the portal shows. */
 export const caseSchedule = z
   .object({
     offers: z.array(slotOffer),
     visit: visit.nullable(),
+    /** Who takes part in a visit booked now: the case's team, by name and role. */
+    team: z.array(z.object({ name: z.string(), role: z.enum(TEAM_ROLES) })),
+    /** The case's latest change request, answered or not. */
+    changeRequest: visitChangeRequest.nullable(),
     patientTimeZone: z.string(),
     hospitalTimeZone: z.string(),
   })
@@ -74,3 +94,44 @@ export const visitUpdateBody = z.object({
 export const rescheduleBody = slotInput;
 export const cancelVisitBody = z.object({ reason: z.string().trim().max(2000).default('') });
 export const otherTimesBody = z.object({ note: z.string().trim().max(2000).default('') });
+
+/** Preferred times or a reason, in the patient's words: shown to staff, never e-mailed. */
+export const visitChangeRequestBody = z.object({ kind: z.enum(VISIT_CHANGE_KINDS), note: z.string().trim().max(2000).default('') });
+export const changeRequestParam = z.object({ id: z.uuid(), requestId: z.uuid() });
+export const declineChangeBody = z.object({ reply: z.string().trim().max(2000).default('') });
+
+/** The days of the team calendar, read in the hospital's time zone: up to ten dates, comma-separated. */
+export const teamCalendarQuery = z.object({
+  dates: z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((d) => d.trim()).filter(Boolean))].sort())
+    .pipe(z.array(calendarDate).min(1).max(10)),
+});
+const span = z.object({ startsAt: z.string(), endsAt: z.string() });
+/**
+ * The team's days as the coordinator weighs a time: for each date (in the hospital's zone) and
+ * each team member, when they work (`hoursSet` false: no weekly hours, so any time) and when
+ * another visit holds them (`thisCase`: this case's own visit).
+ */
+export const teamCalendar = z
+  .object({
+    timeZone: z.string(),
+    days: z.array(
+      z.object({
+        date: z.string(),
+        start: z.string(),
+        end: z.string(),
+        members: z.array(
+          z.object({
+            userId: z.uuid(),
+            name: z.string(),
+            role: z.enum(TEAM_ROLES),
+            hoursSet: z.boolean(),
+            available: z.array(span),
+            busy: z.array(span.extend({ thisCase: z.boolean() })),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'TeamCalendar' });

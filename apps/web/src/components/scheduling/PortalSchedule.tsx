@@ -3,9 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
 import i18next from 'i18next';
-import { caseSchedule, type VideoProvider } from '@kakehashi/core';
+import { caseSchedule, type VideoProvider, type VisitChangeKind } from '@kakehashi/core';
 import { ApiError, errorMessage } from '../../lib/api.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
+import { useZoneName } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
 import { ZonedTimes } from './ZonedTimes.tsx';
@@ -44,9 +45,11 @@ function asSchedule(json: unknown): CaseSchedule {
 /** A span as the patient reads it: their own zone first, the hospital's second, both named. */
 function PatientTimes({ schedule: s, startsAt, endsAt, testId }: { schedule: CaseSchedule; startsAt: string; endsAt: string; testId?: string }) {
   const { t } = useTranslation();
+  const zoneName = useZoneName();
+  const at = new Date(startsAt);
   const rows = [
-    { zone: s.patientTimeZone, label: t('portalSchedule.yourTime', { zone: s.patientTimeZone }) },
-    { zone: s.hospitalTimeZone, label: t('portalSchedule.hospitalTime', { zone: s.hospitalTimeZone }) },
+    { zone: s.patientTimeZone, label: t('portalSchedule.yourTime', { zone: zoneName(s.patientTimeZone, at) }) },
+    { zone: s.hospitalTimeZone, label: t('portalSchedule.hospitalTime', { zone: zoneName(s.hospitalTimeZone, at) }) },
   ];
   return <ZonedTimes startsAt={startsAt} endsAt={endsAt} rows={rows} large testId={testId} />;
 }
@@ -82,13 +85,42 @@ function DeviceCheckLink() {
   );
 }
 
-function BookedVisit({ schedule, justBooked, meanwhile }: { schedule: CaseSchedule; justBooked: boolean; meanwhile: boolean }) {
+function BookedVisit({
+  schedule,
+  justBooked,
+  meanwhile,
+  change,
+}: {
+  schedule: CaseSchedule;
+  justBooked: boolean;
+  meanwhile: boolean;
+  change: { caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void };
+}) {
   const { t } = useTranslation();
   const visit = schedule.visit!;
+  const asked = schedule.changeRequest?.visitId === visit.id ? schedule.changeRequest : null;
   return (
     <div className="portal-visit" data-testid="portal-visit">
       {justBooked && <Notice>{t('portalSchedule.booked')}</Notice>}
       {!justBooked && meanwhile && <Notice tone="info">{t('portalSchedule.bookedMeanwhile')}</Notice>}
+      {/* What became of the family's request comes first: it is what they come back to see. */}
+      {asked?.status === 'pending' && (
+        <div className="alert alert--info" role="status" data-testid="change-pending">
+          {t(`portalSchedule.change.pending.${asked.kind}`)}
+        </div>
+      )}
+      {asked?.status === 'declined' && (
+        <div className="alert alert--info" data-testid="change-declined">
+          <p>{t('portalSchedule.change.declined')}</p>
+          {asked.reply && (
+            <p>
+              <strong>{t('portalSchedule.change.reply')}</strong>
+              <br />
+              <span className="prewrap">{asked.reply}</span>
+            </p>
+          )}
+        </div>
+      )}
       <h3>{t('portalSchedule.visitTitle')}</h3>
       <PatientTimes schedule={schedule} startsAt={visit.startsAt} endsAt={visit.endsAt} testId="portal-visit-time" />
       <dl className="facts facts--compact">
@@ -111,7 +143,109 @@ function BookedVisit({ schedule, justBooked, meanwhile }: { schedule: CaseSchedu
       )}
       <JoinGuide provider={visit.provider} />
       <DeviceCheckLink />
+      {asked?.status !== 'pending' && <ChangeVisit {...change} />}
     </div>
+  );
+}
+
+/** Asking to move or cancel the booked visit: it stays booked until the international department acts. */
+function ChangeVisit({ caseId, request, onDone }: { caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void }) {
+  const { t } = useTranslation();
+  const [kind, setKind] = useState<VisitChangeKind | null>(null);
+  const [note, setNote] = useState('');
+  const { busy, error, run } = useSubmit();
+  const titleId = useId();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!kind) return;
+    await run(async () => {
+      onDone(asSchedule(await request('POST', `/cases/${caseId}/visit-change-requests`, { kind, note: note.trim() })));
+      setKind(null);
+      setNote('');
+    });
+  }
+
+  return (
+    <section className="change-visit" aria-labelledby={titleId} data-testid="change-visit">
+      <h3 id={titleId}>{t('portalSchedule.change.title')}</h3>
+      {kind ? (
+        <form className="form" onSubmit={submit} noValidate data-testid="change-form">
+          <p>{t(`portalSchedule.change.intro.${kind}`)}</p>
+          <ErrorAlert>{error}</ErrorAlert>
+          <Field label={t(`portalSchedule.change.note.${kind}`)} hint={t(`portalSchedule.change.hint.${kind}`)}>
+            {(p) => <textarea {...p} className="input textarea" name="note" rows={3} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className={`button button--large${kind === 'cancel' ? ' button--danger' : ''}`} disabled={busy}>
+              {t(`portalSchedule.change.send.${kind}`)}
+            </button>
+            <button type="button" className="button button--secondary button--large" onClick={() => setKind(null)}>
+              {t('portalSchedule.change.keep')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="form__actions">
+          <button type="button" className="button button--secondary button--large button--block" onClick={() => setKind('reschedule')} data-testid="ask-reschedule">
+            {t('portalSchedule.change.ask')}
+          </button>
+          <button type="button" className="button button--danger-outline button--large button--block" onClick={() => setKind('cancel')} data-testid="ask-cancel">
+            {t('portalSchedule.change.cancel')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The confirm step: what is about to be booked, in both zones, how long, with whom, and what follows. */
+function ConfirmBooking({ offer, schedule, busy, onConfirm, onBack }: { offer: Offer; schedule: CaseSchedule; busy: boolean; onConfirm: () => void; onBack: () => void }) {
+  const { t } = useTranslation();
+  const titleId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // Move focus to the step, so a screen reader announces it and a phone scrolls to it.
+  useEffect(() => headingRef.current?.focus(), []);
+  const minutes = Math.round((new Date(offer.endsAt).getTime() - new Date(offer.startsAt).getTime()) / 60_000);
+  return (
+    <section className="confirm-booking" aria-labelledby={titleId} data-testid="confirm-booking">
+      <h3 id={titleId} ref={headingRef} tabIndex={-1}>
+        {t('portalSchedule.confirmTitle')}
+      </h3>
+      <p>{t('portalSchedule.confirmIntro')}</p>
+      <PatientTimes schedule={schedule} startsAt={offer.startsAt} endsAt={offer.endsAt} testId="confirm-time" />
+      <dl className="facts facts--compact">
+        <div>
+          <dt>{t('portalSchedule.duration')}</dt>
+          <dd>{t('portalSchedule.minutes', { n: minutes })}</dd>
+        </div>
+        <div className="facts__wide">
+          <dt>{t('portalSchedule.attendees')}</dt>
+          <dd>
+            <ul className="people" data-testid="confirm-attendees">
+              <li>{t('portalSchedule.attendeesYou')}</li>
+              {schedule.team.map((m) => (
+                <li key={`${m.role}-${m.name}`}>
+                  <span className="people__name">{m.name}</span> <span className="people__role">{t(`roles.${m.role}`)}</span>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </div>
+        <div className="facts__wide">
+          <dt>{t('portalSchedule.whatNext')}</dt>
+          <dd>{t('portalSchedule.whatNextText')}</dd>
+        </div>
+      </dl>
+      <div className="form__actions">
+        <button type="button" className="button button--large button--block" onClick={onConfirm} disabled={busy} data-testid="confirm-book">
+          {t('portalSchedule.confirm')}
+        </button>
+        <button type="button" className="button button--secondary button--large button--block" onClick={onBack} disabled={busy}>
+          {t('portalSchedule.back')}
+        </button>
+      </div>
+    </section>
   );
 }
 
@@ -169,8 +303,8 @@ function OfferCard({ offer, schedule, busy, onChoose }: { offer: Offer; schedule
 
 /**
  * The video consultation on the patient's case page: choose one of the offered times (or ask for
- * others), then the booked visit with the join button, the joining guide for its video service and
- * a link to the device check. Phone first. Renders the inside of a card; the portal wraps it, e.g.
+ * others) and confirm it, then the booked visit with the join button, the joining guide for its
+ * video service, a link to the device check, and a way to ask to move or cancel it. Phone first. Renders the inside of a card; the portal wraps it, e.g.
  *   <section className="card" aria-labelledby="portal-visit"><h2 id="portal-visit">{t('portalSchedule.title')}</h2>
  *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={c.reload} /></section>
  * A booking refused because the time had gone (409) loads the schedule again: the times still free,
@@ -188,6 +322,8 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
   const [busy, setBusy] = useState(false);
   const [justBooked, setJustBooked] = useState(false);
   const [askOther, setAskOther] = useState(false);
+  /** The time chosen and waiting for confirmation: only Confirm books it. */
+  const [confirming, setConfirming] = useState<Offer | null>(null);
   /** A booking was refused because the time had gone: if a visit turns up, it was booked meanwhile. */
   const [conflict, setConflict] = useState(false);
   const [tick, setTick] = useState(0);
@@ -220,8 +356,10 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
       seq.current++;
       setSchedule(next);
       setJustBooked(true);
+      setConfirming(null);
       onChangedRef.current?.();
     } catch (e) {
+      setConfirming(null);
       setActionError(errorMessage(e));
       // Taken or withdrawn meanwhile: show the times that are still free (or the visit booked meanwhile).
       if (e instanceof ApiError && e.status === 409) {
@@ -250,7 +388,20 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
   if (schedule.visit) {
     return (
       <div className="portal-schedule" data-testid="portal-schedule">
-        <BookedVisit schedule={schedule} justBooked={justBooked} meanwhile={conflict} />
+        <BookedVisit
+          schedule={schedule}
+          justBooked={justBooked}
+          meanwhile={conflict}
+          change={{
+            caseId,
+            request: (m, p, b) => requestRef.current(m, p, b),
+            onDone: (next) => {
+              seq.current++;
+              setJustBooked(false);
+              setSchedule(next);
+            },
+          }}
+        />
       </div>
     );
   }
@@ -264,6 +415,8 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
           <p data-testid="portal-no-offers">{t('portalSchedule.waiting')}</p>
           <DeviceCheckLink />
         </>
+      ) : confirming ? (
+        <ConfirmBooking offer={confirming} schedule={schedule} busy={busy} onConfirm={() => void choose(confirming)} onBack={() => setConfirming(null)} />
       ) : askOther ? (
         <OtherTimes caseId={caseId} request={(m, p, b) => requestRef.current(m, p, b)} onBack={() => setAskOther(false)} />
       ) : (
@@ -272,7 +425,7 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
           <p>{t('portalSchedule.chooseIntro')}</p>
           <ul className="offer-cards">
             {open.map((o) => (
-              <OfferCard key={o.id} offer={o} schedule={schedule} busy={busy} onChoose={() => void choose(o)} />
+              <OfferCard key={o.id} offer={o} schedule={schedule} busy={busy} onChoose={() => { setActionError(null); setConfirming(o); }} />
             ))}
           </ul>
           <button type="button" className="button button--secondary button--large button--block" onClick={() => setAskOther(true)} data-testid="none-suit">

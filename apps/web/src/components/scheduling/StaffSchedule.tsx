@@ -12,10 +12,13 @@ import { Field } from '../Field.tsx';
 import { DataTable } from '../DataTable.tsx';
 import { useZonedFormat, ZonedTimes } from './ZonedTimes.tsx';
 import { FormActions } from '../FormActions.tsx';
+import { useFormat, useZoneName } from '../../lib/time.ts';
+import { TeamCalendar } from './TeamCalendar.tsx';
 
 type CaseSchedule = z.infer<typeof caseSchedule>;
 type Visit = NonNullable<CaseSchedule['visit']>;
 type Offer = CaseSchedule['offers'][number];
+type ChangeRequest = NonNullable<CaseSchedule['changeRequest']>;
 
 /** Lengths a coordinator can choose for a visit, in minutes. */
 export const VISIT_MINUTES = [30, 45, 60, 90] as const;
@@ -60,6 +63,7 @@ function SlotFields({
 }) {
   const { t } = useTranslation();
   const fmt = useZonedFormat();
+  const zoneName = useZoneName();
   const instant = wallTimeToInstant(slot.date, slot.time, hospitalZone);
   const end = instant ? new Date(new Date(instant).getTime() + slot.minutes * 60_000).toISOString() : null;
   const minutes = (VISIT_MINUTES as readonly number[]).includes(slot.minutes) ? VISIT_MINUTES : [...VISIT_MINUTES, slot.minutes].sort((a, b) => a - b);
@@ -71,7 +75,7 @@ function SlotFields({
             <input {...p} className="input" type="date" name="date" min={minDate} required value={slot.date} onChange={(e) => onChange({ ...slot, date: e.target.value })} />
           )}
         </Field>
-        <Field label={t('scheduling.time', { zone: hospitalZone })}>
+        <Field label={t('scheduling.time', { zone: zoneName(hospitalZone) })}>
           {(p) => (
             <input
               {...p}
@@ -100,11 +104,21 @@ function SlotFields({
       </div>
       {instant && end && patientZone !== hospitalZone && (
         <p className="slot-preview" data-testid="slot-preview">
-          {t('scheduling.patientSees', { time: fmt(instant, end, patientZone), zone: patientZone })}
+          {t('scheduling.patientSees', { time: fmt(instant, end, patientZone), zone: zoneName(patientZone, new Date(instant)) })} <span className="zone-iana">{patientZone}</span>
         </p>
       )}
     </>
   );
+}
+
+/** The drafts that name a whole time, as spans, and the dates they fall on (for the team calendar). */
+function draftSpans(slots: SlotDraft[], zone: string) {
+  const spans = slots.flatMap((s) => {
+    const startsAt = wallTimeToInstant(s.date, s.time, zone);
+    return startsAt ? [{ startsAt, endsAt: new Date(new Date(startsAt).getTime() + s.minutes * 60_000).toISOString() }] : [];
+  });
+  const dates = slots.map((s) => s.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+  return { spans, dates };
 }
 
 let nextKey = 1;
@@ -116,7 +130,9 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
   const [slots, setSlots] = useState<SlotDraft[]>(() => [emptySlot()]);
   const [local, setLocal] = useState<Record<number, string>>({});
   const hz = schedule.hospitalTimeZone;
+  const zoneName = useZoneName();
   const titleId = useId();
+  const entered = draftSpans(slots, hz);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -139,7 +155,7 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
     <form className="form offer-form" onSubmit={submit} noValidate aria-labelledby={titleId} data-testid="offer-form">
       <div>
         <h3 id={titleId}>{t('scheduling.offerTitle')}</h3>
-        <p className="muted">{t('scheduling.offerIntro', { zone: hz, max: MAX_SLOTS })}</p>
+        <p className="muted">{t('scheduling.offerIntro', { zone: zoneName(hz), max: MAX_SLOTS })}</p>
       </div>
       <ErrorAlert>{a.error}</ErrorAlert>
       <ol className="slot-list">
@@ -172,6 +188,7 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
           </li>
         ))}
       </ol>
+      <TeamCalendar caseId={caseId} dates={entered.dates} slots={entered.spans} />
       <div className="form__actions">
         <button type="submit" className="button" disabled={a.busy}>
           {t('scheduling.offer')}
@@ -229,9 +246,10 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
   );
 }
 
-function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+function RescheduleDialog({ caseId, visit, schedule, onDone, onClose }: { caseId: string; visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
   const a = useSubmit();
+  const zoneName = useZoneName();
   const hz = schedule.hospitalTimeZone;
   const [slot, setSlot] = useState<SlotDraft>(() => {
     const p = zonedParts(visit.startsAt, hz);
@@ -250,7 +268,7 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
   return (
     <Dialog title={t('scheduling.rescheduleTitle')} onClose={onClose}>
       <form className="form" onSubmit={submit} noValidate>
-        <p>{t('scheduling.rescheduleIntro', { zone: hz })}</p>
+        <p>{t('scheduling.rescheduleIntro', { zone: zoneName(hz) })}</p>
         <ErrorAlert>{a.error}</ErrorAlert>
         <SlotFields
           slot={slot}
@@ -260,6 +278,7 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
           minDate={todayInZone(hz)}
           errors={{ when: local ?? a.fieldErrors.startsAt, minutes: a.fieldErrors.minutes }}
         />
+        <TeamCalendar caseId={caseId} dates={draftSpans([slot], hz).dates} slots={draftSpans([slot], hz).spans} />
         <FormActions submitLabel={t('scheduling.rescheduleConfirm')} busy={a.busy} onCancel={onClose} />
       </form>
     </Dialog>
@@ -269,6 +288,7 @@ function RescheduleDialog({ visit, schedule, onDone, onClose }: { visit: Visit; 
 function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; schedule: CaseSchedule; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
   const { t } = useTranslation();
   const fmt = useZonedFormat();
+  const zoneName = useZoneName();
   const a = useSubmit();
   const [reason, setReason] = useState('');
 
@@ -279,7 +299,7 @@ function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; sche
   return (
     <Dialog title={t('scheduling.cancelTitle')} onClose={onClose}>
       <div className="form">
-        <p>{t('scheduling.cancelExplain', { time: `${fmt(visit.startsAt, visit.endsAt, schedule.hospitalTimeZone)} (${schedule.hospitalTimeZone})` })}</p>
+        <p>{t('scheduling.cancelExplain', { time: `${fmt(visit.startsAt, visit.endsAt, schedule.hospitalTimeZone)} ${zoneName(schedule.hospitalTimeZone, new Date(visit.startsAt))} (${schedule.hospitalTimeZone})` })}</p>
         <ErrorAlert>{a.error}</ErrorAlert>
         <Field label={t('scheduling.cancelReason')} error={a.fieldErrors.reason}>
           {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
@@ -322,12 +342,93 @@ function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer
   );
 }
 
+function DeclineDialog({ caseId, change, onDone, onClose }: { caseId: string; change: ChangeRequest; onDone: (s: CaseSchedule) => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const a = useSubmit();
+  const [reply, setReply] = useState('');
+
+  async function confirm() {
+    await a.run(async () => onDone(await api.post(`/cases/${caseId}/visit-change-requests/${change.id}/decline`, { reply: reply.trim() }, { schema: caseSchedule })));
+  }
+
+  return (
+    <Dialog title={t('scheduling.changeRequest.declineTitle')} onClose={onClose}>
+      <div className="form">
+        <p>{t('scheduling.changeRequest.declineExplain')}</p>
+        <ErrorAlert>{a.error}</ErrorAlert>
+        <Field label={t('scheduling.changeRequest.reply')} hint={t('scheduling.changeRequest.replyHint')} error={a.fieldErrors.reply}>
+          {(p) => <textarea {...p} className="input textarea" name="reply" rows={3} maxLength={2000} value={reply} onChange={(e) => setReply(e.target.value)} />}
+        </Field>
+        <div className="form__actions">
+          <button type="button" className="button" onClick={() => void confirm()} disabled={a.busy}>
+            {t('scheduling.changeRequest.declineConfirm')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The patient side's pending request to move or cancel the visit, with what the coordinator can do about it. */
+function ChangeRequestNotice({ change, canManage, onAction }: { change: ChangeRequest; canManage: boolean; onAction: (a: 'reschedule' | 'cancel' | 'decline') => void }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (
+    <div className="alert alert--warning change-request" role="status" data-testid="change-request">
+      <h3 className="change-request__title">{t(`scheduling.changeRequest.title.${change.kind}`)}</h3>
+      <p>{t('scheduling.changeRequest.asked', { time: f.dateTime(change.createdAt) })}</p>
+      <p>
+        <strong>{t('scheduling.changeRequest.note')}</strong>
+        <br />
+        {change.note ? (
+          <span className="prewrap" data-testid="change-request-note">
+            {change.note}
+          </span>
+        ) : (
+          <span className="muted">{t('scheduling.changeRequest.noNote')}</span>
+        )}
+      </p>
+      {canManage && (
+        <div className="form__actions">
+          {change.kind === 'reschedule' ? (
+            <>
+              <button type="button" className="button" onClick={() => onAction('reschedule')} data-testid="change-move">
+                {t('scheduling.changeRequest.move')}
+              </button>
+              <button type="button" className="button button--danger-outline" onClick={() => onAction('cancel')}>
+                {t('scheduling.changeRequest.cancel')}
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="button button--danger" onClick={() => onAction('cancel')} data-testid="change-cancel">
+                {t('scheduling.changeRequest.cancel')}
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => onAction('reschedule')}>
+                {t('scheduling.changeRequest.move')}
+              </button>
+            </>
+          )}
+          <button type="button" className="button button--secondary" onClick={() => onAction('decline')} data-testid="change-decline">
+            {t('scheduling.changeRequest.decline')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 /** A span as staff read it: the hospital's zone first, the patient's second, both named. */
 function StaffTimes({ schedule: s, startsAt, endsAt, testId }: { schedule: CaseSchedule; startsAt: string; endsAt: string; testId?: string }) {
   const { t } = useTranslation();
+  const zoneName = useZoneName();
+  const at = new Date(startsAt);
   const rows = [
-    { zone: s.hospitalTimeZone, label: t('scheduling.hospitalTime', { zone: s.hospitalTimeZone }) },
-    { zone: s.patientTimeZone, label: t('scheduling.patientTime', { zone: s.patientTimeZone }) },
+    { zone: s.hospitalTimeZone, label: t('scheduling.hospitalTime', { zone: zoneName(s.hospitalTimeZone, at) }) },
+    { zone: s.patientTimeZone, label: t('scheduling.patientTime', { zone: zoneName(s.patientTimeZone, at) }) },
   ];
   return <ZonedTimes startsAt={startsAt} endsAt={endsAt} rows={rows} testId={testId} />;
 }
@@ -395,10 +496,11 @@ function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; sch
  */
 export function StaffSchedule({ caseId, canManage, onChanged }: StaffScheduleProps) {
   const { t } = useTranslation();
+  const zoneName = useZoneName();
   const loaded = useLoad(() => api.get(`/cases/${caseId}/schedule`, { schema: caseSchedule }), `schedule-${caseId}`);
   const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<{ kind: 'video' | 'reschedule' | 'cancel' } | { kind: 'book'; offer: Offer } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'video' | 'reschedule' | 'cancel' | 'decline' } | { kind: 'book'; offer: Offer } | null>(null);
   const onChangedRef = useRef(onChanged);
   onChangedRef.current = onChanged;
 
@@ -424,10 +526,21 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
 
   const visit = schedule.visit;
   const open = schedule.offers.filter((o) => o.status === 'offered');
+  const change = visit && schedule.changeRequest?.visitId === visit.id && schedule.changeRequest.status === 'pending' ? schedule.changeRequest : null;
   return (
     <div className="schedule" data-testid="staff-schedule">
       <Notice>{notice}</Notice>
       <ErrorAlert>{loaded.error}</ErrorAlert>
+      {change && (
+        <ChangeRequestNotice
+          change={change}
+          canManage={canManage}
+          onAction={(kind) => {
+            setNotice(null);
+            setDialog({ kind });
+          }}
+        />
+      )}
       {visit ? (
         <VisitCard
           visit={visit}
@@ -453,8 +566,8 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
               items={open}
               columns={[
                 t('scheduling.date'),
-                t('scheduling.hospitalTime', { zone: schedule.hospitalTimeZone }),
-                t('scheduling.patientTime', { zone: schedule.patientTimeZone }),
+                t('scheduling.hospitalTime', { zone: zoneName(schedule.hospitalTimeZone) }),
+                t('scheduling.patientTime', { zone: zoneName(schedule.patientTimeZone) }),
                 ...(canManage ? [t('common.actions')] : []),
               ]}
               rowKey={(o) => o.id}
@@ -472,10 +585,13 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
       )}
       {visit && dialog?.kind === 'video' && <VideoDialog visit={visit} onDone={(n) => changed(n, t('scheduling.videoSaved'))} onClose={() => setDialog(null)} />}
       {visit && dialog?.kind === 'reschedule' && (
-        <RescheduleDialog visit={visit} schedule={schedule} onDone={(n) => changed(n, t('scheduling.rescheduled'))} onClose={() => setDialog(null)} />
+        <RescheduleDialog caseId={caseId} visit={visit} schedule={schedule} onDone={(n) => changed(n, t('scheduling.rescheduled'))} onClose={() => setDialog(null)} />
       )}
       {visit && dialog?.kind === 'cancel' && (
         <CancelDialog visit={visit} schedule={schedule} onDone={(n) => changed(n, t('scheduling.cancelled'))} onClose={() => setDialog(null)} />
+      )}
+      {change && dialog?.kind === 'decline' && (
+        <DeclineDialog caseId={caseId} change={change} onDone={(n) => changed(n, t('scheduling.changeRequest.declined'))} onClose={() => setDialog(null)} />
       )}
       {dialog?.kind === 'book' && (
         <BookDialog

@@ -9,9 +9,10 @@ export function useZonedFormat() {
 }
 
 /**
- * One span of time read in several zones, each row naming its zone, e.g.
- *   Hospital time (Asia/Tokyo)     Thu, Dec 3, 2026, 15:00–16:00
- *   Patient’s time (Asia/Shanghai) 14:00–15:00
+ * One span of time read in several zones, each row naming its zone in words (the label) and by
+ * its IANA name (small, after it), e.g.
+ *   Hospital time (Japan Standard Time) Asia/Tokyo     Thu, Dec 3, 2026, 15:00–16:00
+ *   Patient’s time (China Standard Time) Asia/Shanghai 14:00–15:00
  * The first row always has the date; later rows repeat it only when it is another day there.
  * A zone equal to an earlier one is not repeated.
  */
@@ -36,7 +37,9 @@ export function ZonedTimes({
     <dl className={`zoned${large ? ' zoned--large' : ''}`} data-testid={testId}>
       {shown.map((r, i) => (
         <div key={r.zone} className={i === 0 ? 'zoned__row zoned__row--first' : 'zoned__row'}>
-          <dt>{r.label}</dt>
+          <dt>
+            {r.label} <span className="zone-iana">{r.zone}</span>
+          </dt>
           <dd>
             <time dateTime={startsAt}>
               {(i === 0 || !sameDayIn(startsAt, first, r.zone)) && <span className="zoned__date">{formatDateInZone(startsAt, r.zone, locale)} </span>}
