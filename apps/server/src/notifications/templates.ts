@@ -20,6 +20,7 @@ export const TEMPLATES = {
   visitReminder: 'email.visitReminder',
   staffVisit: 'email.staffVisit',
   otherTimesRequested: 'email.otherTimesRequested',
+  staffNewRequest: 'email.staffNewRequest',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 
