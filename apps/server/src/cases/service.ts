@@ -200,6 +200,9 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     );
   }
 
+  /** Fresh-link searches still running after their caller was answered. */
+  const inFlight = new Set<Promise<void>>();
+
   return {
     detail,
     advance,
@@ -311,7 +314,6 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
      * Someone on the bare portal asks for a fresh link. The reply is the same whether or not a case
      * exists, and comes before the search: the time it takes tells nothing either. Each case
      * still followed with that requester address gets its own e-mail, at the address on file.
-     * `settled` is the search and its e-mails (tests wait for it; the route does not).
      */
     async requestPortalLink(actor: Actor, email: string, number?: string) {
       const address = email.trim().toLowerCase();
@@ -328,8 +330,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         audit.details = { sent: rows.length, ...(number ? { number } : {}) };
       });
       // Failures are recorded by the gate; the caller has had its answer.
-      settled.catch(() => {});
-      return { settled };
+      const done = settled.catch(() => {});
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    },
+
+    /** Resolves when the fresh-link searches already asked for are done (tests; shutting down). */
+    async idle() {
+      await Promise.all([...inFlight]);
     },
 
     /** The token of a portal link, made as its e-mail leaves; null when the case is gone. */

@@ -50,7 +50,8 @@ export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfi
 
     cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
     /** Pending messages stop carrying `link`: `linkOnly` templates are cancelled, the others go without it. */
-    withdrawPendingLinks: (link: OutboxLink, linkOnly: readonly TemplateName[], tx: Db = db) => withdrawPendingLinks(tx, link, linkOnly, LINK_TOKEN),
+    // A portal link carries its token in the fragment: without it, the address opens the bare portal.
+    withdrawPendingLinks: (link: OutboxLink, linkOnly: readonly TemplateName[], tx: Db = db) => withdrawPendingLinks(tx, link, linkOnly, `#${LINK_TOKEN}`),
     /** What the mail servers of a case's patient side refused (for the coordinator to reach them another way). */
     refusedFor: (caseId: string, tx: Db = db) => listRefused(tx, caseId),
 
