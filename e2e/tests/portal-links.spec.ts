@@ -102,6 +102,26 @@ test('screens: the bare portal with its fresh-link form, a refused address on th
     }
   });
 
+  await test.step('an administrator sets how long portal links last', async () => {
+    for (const locale of LOCALE_LIST) {
+      const l = t(locale).portalLinks.settings;
+      const context = await browser.newContext({ locale, storageState: adminStatePath(), viewport: { width: 1280, height: 720 } });
+      const page = await context.newPage();
+      await page.goto('/admin/settings');
+      const section = page.getByTestId('portal-link-settings');
+      const days = section.getByLabel(l.days, { exact: true });
+      await expect(days).toHaveValue(/^\d+$/);
+      await days.fill('400');
+      await section.getByRole('button', { name: t(locale).common.save }).click();
+      await expect(days).toHaveAttribute('aria-invalid', 'true');
+      await days.fill('30');
+      await section.getByRole('button', { name: t(locale).common.save }).click();
+      await expect(section.getByRole('status')).toHaveText(t(locale).common.saved);
+      await shoot(page, `settings-portal-links-${locale}`, section);
+      await context.close();
+    }
+  });
+
   await test.step('the outbox tells when reminders queued ahead will go', async () => {
     const created = await caseThroughApi(admin);
     const physician = await admin.buildUser({ role: 'physician', locale: 'ja' });

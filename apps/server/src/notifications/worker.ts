@@ -108,7 +108,9 @@ export function startOutboxWorker(opts: {
       if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: message.id }, 'unsent link not discarded'));
       const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
       if (isRefusal(err)) {
-        await markRefused(opts.db, message.id, reason);
+        // The receiving server's own words ("550 5.1.1 Mailbox unknown"), which the coordinator reads on the case.
+        const reply = (err as { response?: unknown }).response;
+        await markRefused(opts.db, message.id, typeof reply === 'string' && reply ? reply.slice(0, 500) : reason);
         opts.logger.warn({ outboxId: message.id, attempts: message.attempts }, 'e-mail refused by the mail server');
         return;
       }

@@ -521,7 +521,7 @@ export const en = {
     title: 'Your request {{number}}',
     titlePlain: 'Your case page',
     intro: 'Here you can follow your request, see which documents we need and write to the international department.',
-    noLink: 'This page opens from the link in the e-mails we send you. If you cannot find a working link, ask for a new one here.',
+    noLink: 'This page opens from the link in the e-mails we send you. If you cannot find a working link, ask for a new one below.',
     linkProblemTitle: 'This link cannot be opened',
     linkProblemAdvice: 'This can happen when a link is old or was withdrawn. You can ask for a new link below: it is sent to the e-mail address of your request.',
     tryAgain: 'Try again',
