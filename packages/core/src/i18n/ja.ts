@@ -292,7 +292,7 @@ export const ja: Catalog = {
   email: {
     staffNewRequest: {
       subject: 'Kakehashi: 新しい依頼 {{number}}',
-      body: 'セカンドオピニオンの新しい依頼が届きました（{{number}}）。\n\n依頼者: {{requesterType}}\n患者の居住国: {{country}}\n診療科: {{department}}\n\n詳細は症例ページでご確認ください（ログインが必要です）。\n\n{{url}}',
+      body: 'セカンドオピニオンの新しい依頼が届きました（{{number}}）。\n\n依頼者: {{requesterType}}\n患者の居住国: {{country}}\n診療科: {{department}}\n\n詳細は依頼のページでご確認ください（ログインが必要です）。\n\n{{url}}',
     },
     calendarSummary: 'Kakehashi オンライン相談 {{number}}',
     calendarTeam: '担当チーム：{{team}}',
@@ -989,7 +989,7 @@ export const ja: Catalog = {
     },
     settings: {
       title: 'ポータルリンク',
-      intro: '患者側へのメールには、送信時に発行する症例ページへの新しいリンクが含まれます。変更は今後発行するリンクに適用され、送信済みのリンクの有効期間は変わりません。',
+      intro: '患者側へのメールには、送信時に発行するケースページへの新しいリンクが含まれます。変更は今後発行するリンクに適用され、送信済みのリンクの有効期間は変わりません。',
       days: '有効期間（日）',
       daysHint: '1〜365日。長くすると患者がリンクを再請求する手間が減り、短くすると転送されたメールから開ける期間が限られます。',
     },
