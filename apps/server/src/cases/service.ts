@@ -80,6 +80,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       caseId: row.id,
     });
   }
+
   /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
   function decoy() {
     const exp = Math.floor(Date.now() / 1000) + DEFAULT_PORTAL_LINK_DAYS * 86_400;

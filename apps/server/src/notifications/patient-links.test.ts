@@ -215,6 +215,11 @@ describe('an address the mail server refuses', () => {
     expect(detail.refusedEmails).toEqual([{ to: address, reason: expect.stringMatching(/550/), at: row.refusedAt!.toISOString() }]);
     const portal = (await portalAs(created.portalUrl.split('#')[1])).json();
     expect(portal.refusedEmails).toEqual([]);
+
+    // Sent again by an administrator, the message is waiting, and the case no longer shows it refused.
+    const admin = await adminClient(t);
+    expect((await admin.post(`/api/v1/outbox/${row.id}/resend`)).status).toBe(200);
+    expect((await coordinator.get(`/api/v1/cases/${created.id}`)).body.refusedEmails).toEqual([]);
   });
 
   it('keeps retrying a temporary refusal', async () => {

@@ -117,11 +117,14 @@ export async function findStuck(db: Db, minutes: number): Promise<{ since: Date;
   return Number(row.waiting) > 0 && row.since ? { since: new Date(row.since), waiting: Number(row.waiting) } : null;
 }
 
-/** A failed message, or one waiting after a failed attempt, is due now, with a fresh retry period. */
+/**
+ * A failed message, or one waiting after a failed attempt, is due now, with a fresh retry period (a
+ * refusal is forgotten: the address may have been fixed at the other end).
+ */
 export async function resendMessage(db: Db, id: string): Promise<OutboxRow | null> {
   const [row] = await db
     .update(emailOutbox)
-    .set({ status: 'pending', nextAttemptAt: sql`now()`, dueAt: sql`now()`, lockedUntil: null })
+    .set({ status: 'pending', nextAttemptAt: sql`now()`, dueAt: sql`now()`, lockedUntil: null, refusedAt: null })
     .where(and(eq(emailOutbox.id, id), resendable()))
     .returning();
   return row ?? null;
