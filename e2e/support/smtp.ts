@@ -6,6 +6,8 @@ import { SMTPServer } from 'smtp-server';
 
 /** The run's SMTP server refuses every recipient at this domain for now (451). */
 export const GREYLIST_DOMAIN = 'greylist.example.org';
+/** …and refuses every recipient at this one for good (550 unknown mailbox). */
+export const REFUSED_DOMAIN = 'refused.example.org';
 
 export interface TestSmtp {
   port: number;
@@ -29,6 +31,9 @@ export async function startTestSmtp(dir: string, port = 0): Promise<TestSmtp> {
     onRcptTo(address, _session, callback) {
       if (address.address.toLowerCase().endsWith(`@${GREYLIST_DOMAIN}`)) {
         return callback(Object.assign(new Error('Greylisted, please try again later (test server)'), { responseCode: 451 }));
+      }
+      if (address.address.toLowerCase().endsWith(`@${REFUSED_DOMAIN}`)) {
+        return callback(Object.assign(new Error('5.1.1 Mailbox unknown (test server)'), { responseCode: 550 }));
       }
       callback();
     },

@@ -137,6 +137,8 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       clearInterval(sealer);
       await seal();
     }
+    // Fresh-link searches answered already but still running finish before the database closes.
+    await services.cases.idle();
     await outbox?.stop();
   });
   installErrorHandler(app);

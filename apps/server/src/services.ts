@@ -49,7 +49,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     tokens: createApiTokenService({ db, gate }),
     guestLinks,
     cases,
-    triage: createTriageService({ config, gate, mail, cases }),
+    triage: createTriageService({ gate, cases }),
     caseSettings: createCaseSettingsService({ gate }),
     scheduling,
     institutions,

@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
+/** Every recipient at this domain is refused for good (550), as a mail server refuses an unknown mailbox. */
+export const REFUSED_DOMAIN = 'refused.example.org';
+
 export interface ReceivedMail {
   to: string;
   raw: string;
@@ -14,6 +17,12 @@ export async function startSmtp(port = 0) {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.toLowerCase().endsWith(`@${REFUSED_DOMAIN}`)) {
+        return callback(Object.assign(new Error('5.1.1 Mailbox unknown (test server)'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.setEncoding('utf8');

@@ -51,6 +51,7 @@ const EXPECTED: Record<Action, string> = {
   'guest_links.create': 'admin coordinator',
   'guest_links.revoke': 'admin coordinator',
   'guest_links.send': 'admin coordinator',
+  'portal_link.request': 'everyone',
   'schedule.read': 'admin coordinator team partner:own guest:own',
   'schedule.offer': 'admin coordinator',
   'schedule.other_times': 'guest:own',

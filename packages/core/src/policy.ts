@@ -98,6 +98,8 @@ export const POLICY = {
   'guest_links.create': manage('case'),
   'guest_links.revoke': manage('case'),
   'guest_links.send': manage('case'),
+  /** The bare portal asks for a fresh link by e-mail: anyone may ask; the e-mail goes only to the address on file. */
+  'portal_link.request': { subject: 'none', audit: 'write', allow: [{ anyone: true }] },
 
   // Scheduling
   'schedule.read': { subject: 'case', audit: 'read', allow: CASE_READERS },

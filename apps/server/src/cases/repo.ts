@@ -12,6 +12,7 @@ import {
   departments,
   feeSchedules,
   institutions,
+  portalLinkSettings,
   users,
 } from '../db/schema.ts';
 
@@ -42,6 +43,38 @@ export async function insertCaseOnce(db: Db, row: NewCaseRow): Promise<CaseRow |
 export async function findCase(db: Db, id: string): Promise<CaseRow | null> {
   const [row] = await db.select().from(cases).where(eq(cases.id, id));
   return row ?? null;
+}
+
+/**
+ * Cases whose requester wrote this address (in any case of letters) and that are still followed on
+ * the portal (not cancelled or withdrawn); one case when its number is given.
+ */
+export async function findCasesOfRequester(db: Db, email: string, number?: string): Promise<CaseRow[]> {
+  return db
+    .select()
+    .from(cases)
+    .where(
+      and(
+        sql`lower(${cases.requesterEmail}) = ${email.toLowerCase()}`,
+        sql`${cases.status} not in ('cancelled', 'withdrawn')`,
+        number ? eq(cases.number, number.toUpperCase()) : undefined,
+      ),
+    )
+    .orderBy(desc(cases.createdAt))
+    .limit(20);
+}
+
+/** How many days a portal link made now stays valid: the administrator's setting, else the default. */
+export async function portalLinkDays(db: Db, fallback: number): Promise<number> {
+  const [row] = await db.select({ days: portalLinkSettings.linkDays }).from(portalLinkSettings);
+  return row?.days ?? fallback;
+}
+
+export async function setPortalLinkDays(db: Db, days: number): Promise<void> {
+  await db
+    .insert(portalLinkSettings)
+    .values({ id: true, linkDays: days })
+    .onConflictDoUpdate({ target: portalLinkSettings.id, set: { linkDays: days, updatedAt: sql`now()` } });
 }
 
 export async function findCaseBySubmission(db: Db, submissionId: string): Promise<CaseRow | null> {

@@ -17,6 +17,11 @@ export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app
   route(app, C.getPortalCase, async (req) => cases.portalCase(actorOf(req)));
   route(app, C.createGuestLink, async (req, reply) => reply.status(201).send(await cases.createGuestLink(actorOf(req), req.params.id)));
   route(app, C.sendGuestLink, async (req, reply) => reply.status(202).send(await cases.sendGuestLink(actorOf(req), req.params.id)));
+  route(app, C.requestPortalLink, async (req, reply) => {
+    // Answered before the search is done: neither the reply nor its timing tells whether a case exists.
+    await cases.requestPortalLink(actorOf(req), req.body.email, req.body.number);
+    return reply.status(202).send({});
+  });
   route(app, C.revokeGuestLinks, async (req) => cases.revokeGuestLinks(actorOf(req), req.params.id));
   route(app, C.transitionCase, async (req) => cases.transition(actorOf(req), req.params.id, req.body.to, req.body.note));
   route(app, C.listDepartments, async (req) => ({ items: await cases.departments(actorOf(req).locale) }));

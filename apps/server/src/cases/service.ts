@@ -15,7 +15,7 @@ import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
-import type { MailService } from '../notifications/service.ts';
+import type { MailService, QueueOptions } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { reserveAttempt } from '../auth/rate-limit.ts';
 import { badRequest, conflict, notFound, rateLimited } from '../errors.ts';
@@ -26,10 +26,15 @@ import * as repo from './repo.ts';
 
 /** The id of no case: what a caller without a portal link asks the portal for. */
 const NO_CASE = '00000000-0000-0000-0000-000000000000';
-/** Guest links to the case portal last as long as a case usually does. */
-const PORTAL_LINK_DAYS = 120;
+/** How long a portal link lasts until an administrator sets otherwise (settings: portal links). */
+export const DEFAULT_PORTAL_LINK_DAYS = 30;
 /** Public requests allowed per address per hour. */
 const PUBLIC_REQUESTS_PER_HOUR = 10;
+/** Fresh portal links one address may ask for in an hour, and one network address. */
+const LINK_REQUESTS_PER_ADDRESS = 5;
+const LINK_REQUESTS_PER_IP = 20;
+/** E-mails whose only purpose is their portal link: revoking the case's links cancels them. */
+const LINK_ONLY: readonly TemplateName[] = ['caseReceived', 'portalLink'];
 
 type RequestInput = z.output<typeof caseRequestBody> & { institutionId?: string | null };
 
@@ -52,7 +57,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
   const left = async (tx: Db, row: repo.CaseRow) => deps.onLeft?.(tx, row);
 
   async function portalLink(tx: Db, caseId: string, createdBy: string | null) {
-    const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy }, tx);
+    const days = await repo.portalLinkDays(tx, DEFAULT_PORTAL_LINK_DAYS);
+    const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: days * 86_400, createdBy }, tx);
     // In the fragment, so the token never reaches a server log or a proxy.
     return { url: `${config.publicUrl}/portal#${link.token}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
@@ -60,9 +66,24 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
   /** A portal link in a queued e-mail: its token is made when the message is sent (notifications/links.ts). */
   const mailedPortalUrl = `${config.publicUrl}/portal#${LINK_TOKEN}`;
 
+  /**
+   * E-mails the requester of a case, at the address on file and in the patient's language. The text
+   * names no medical detail; its `{{url}}` opens the case in one tap with a link made when the
+   * message is sent (so a reminder queued weeks ahead still carries a fresh one).
+   */
+  function tellRequester(tx: Db, row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}, extra: Omit<QueueOptions, 'link' | 'caseId'> = {}) {
+    const locale = isLocale(row.locale) ? row.locale : 'ja';
+    const name = (row.requester as { name: string }).name;
+    return mail.queue(row.requesterEmail, locale, template, { name, number: row.number, ...vars, url: mailedPortalUrl }, tx, {
+      ...extra,
+      link: { kind: 'portal', caseId: row.id },
+      caseId: row.id,
+    });
+  }
+
   /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
   function decoy() {
-    const exp = Math.floor(Date.now() / 1000) + PORTAL_LINK_DAYS * 86_400;
+    const exp = Math.floor(Date.now() / 1000) + DEFAULT_PORTAL_LINK_DAYS * 86_400;
     const number = `SO-${new Date().getUTCFullYear()}-${String(randomInt(1, 10_000)).padStart(4, '0')}`;
     const token = `kg.${randomUUID()}.${exp}.${randomBytes(32).toString('base64url')}`;
     return { case: { id: randomUUID(), number }, portal: { url: `${config.publicUrl}/portal#${token}` }, created: true };
@@ -89,13 +110,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     const isGuest = actor.principal?.kind === 'guest';
     const actions = gate.caseActions(actor, facts);
     const manage = actions.includes('case.transition');
-    const [institution, department, consent, events, documents, team] = await inTurn(
+    const [institution, department, consent, events, documents, team, refused] = await inTurn(
       () => repo.findInstitutionOf(tx, row.institutionId),
       () => repo.findDepartment(tx, row.department),
       () => repo.findConsentVersion(tx, row.consentVersionId),
       () => repo.listEvents(tx, row.id),
       () => repo.listDocuments(tx, row.id),
       () => repo.listTeam(tx, row.id),
+      () => (isGuest ? Promise.resolve([]) : mail.refusedFor(row.id, tx)),
     );
     const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
@@ -133,6 +155,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
+      refusedEmails: refused.map((r) => ({ to: r.to, reason: r.reason ?? '', at: r.at!.toISOString() })),
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
     };
   }
@@ -149,6 +172,37 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     if (LEFT.includes(to)) await left(tx, row);
     return true;
   }
+
+  /**
+   * E-mails every active coordinator about a case, each in their language, with a link to it; `vars`
+   * may depend on that language. Never medical details: the case page holds them.
+   */
+  async function notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> | ((locale: Locale) => Record<string, unknown>) = {}, tx: Db = db) {
+    for (const c of await repo.activeCoordinators(tx)) {
+      const locale = isLocale(c.locale) ? c.locale : 'ja';
+      const extra = typeof vars === 'function' ? vars(locale) : vars;
+      await mail.queue(c.email, locale, template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...extra }, tx);
+    }
+  }
+
+  /** Coordinators learn of a new request: who asks (the kind of requester), from where, for which department. */
+  async function notifyNewRequest(tx: Db, row: repo.CaseRow) {
+    const department = await repo.findDepartment(tx, row.department);
+    const requesterType = (row.requester as { type: string }).type;
+    await notifyCoordinators(
+      row,
+      'staffNewRequest',
+      (locale) => ({
+        requesterType: translator(locale)(`cases.requesterTypes.${requesterType}`),
+        country: new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' }).of(row.country) ?? row.country,
+        department: department ? localName(department, locale) : row.department,
+      }),
+      tx,
+    );
+  }
+
+  /** Fresh-link searches still running after their caller was answered. */
+  const inFlight = new Set<Promise<void>>();
 
   return {
     detail,
@@ -206,9 +260,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
         // The submitter's confirmation page opens the portal with this link; the e-mail gets its own, made when it is sent.
         const portal = await portalLink(tx, created.id, createdBy);
-        await mail.queue(input.requester.email, input.patient.preferredLocale, 'caseReceived', { name: input.requester.name, number: created.number, url: mailedPortalUrl }, tx, {
-          link: { kind: 'portal', caseId: created.id },
-        });
+        await tellRequester(tx, created, 'caseReceived');
+        await notifyNewRequest(tx, created);
         Object.assign(audit, { subjectId: created.id, details: { number: created.number } });
         return { case: created, portal, created: true };
       });
@@ -238,8 +291,9 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     revokeGuestLinks(actor: Actor, id: string) {
       return gate.run(actor, 'guest_links.revoke', id, async ({ tx, audit }) => {
         const revoked = await guestLinks.revokeAll(id, tx);
-        // A link still waiting in the outbox would be made after this: it must not go either.
-        await mail.cancelPendingLinks({ kind: 'portal', caseId: id }, tx);
+        // A link still waiting in the outbox would be made after this: it must not go either. Messages
+        // sent for their link are cancelled; the others (a visit reminder) still go, to the bare portal.
+        await mail.withdrawPendingLinks({ kind: 'portal', caseId: id }, LINK_ONLY, tx);
         audit.details = { revoked };
         return { revoked };
       });
@@ -252,19 +306,46 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     /** E-mails the requester a new link to the case page, made when the message is sent. */
     sendGuestLink(actor: Actor, id: string) {
       return gate.run(actor, 'guest_links.send', id, async ({ tx, subject: row }) => {
-        const requester = row.requester as { name: string };
-        const locale = isLocale(row.locale) ? row.locale : 'ja';
-        await mail.queue(row.requesterEmail, locale, 'portalLink', { name: requester.name, number: row.number, url: mailedPortalUrl }, tx, {
-          link: { kind: 'portal', caseId: id },
-        });
+        await tellRequester(tx, row, 'portalLink');
         return { to: row.requesterEmail };
       });
+    },
+
+    /**
+     * Someone on the bare portal asks for a fresh link. The reply is the same whether or not a case
+     * exists, and comes before the search: the time it takes tells nothing either. Each case
+     * still followed with that requester address gets its own e-mail, at the address on file.
+     */
+    async requestPortalLink(actor: Actor, email: string, number?: string) {
+      const address = email.trim().toLowerCase();
+      const attempt = await reserveAttempt(db, [
+        { key: `portal-link-ip:${actor.ip ?? 'unknown'}`, max: LINK_REQUESTS_PER_IP, windowSeconds: 3600 },
+        { key: `portal-link-address:${address}`, max: LINK_REQUESTS_PER_ADDRESS, windowSeconds: 3600 },
+      ]);
+      if (!attempt.ok) throw rateLimited(attempt.secondsLeft);
+      const settled = gate.run(actor, 'portal_link.request', null, async ({ tx, audit }) => {
+        const rows = await repo.findCasesOfRequester(tx, address, number);
+        for (const row of rows) await tellRequester(tx, row, 'portalLink');
+        // The trail of the one case asked about shows the request; the count never reaches the caller.
+        audit.subjectId = rows.length === 1 ? rows[0].id : undefined;
+        audit.details = { sent: rows.length, ...(number ? { number } : {}) };
+      });
+      // Failures are recorded by the gate; the caller has had its answer.
+      const done = settled.catch(() => {});
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    },
+
+    /** Resolves when the fresh-link searches already asked for are done (tests; shutting down). */
+    async idle() {
+      await Promise.all([...inFlight]);
     },
 
     /** The token of a portal link, made as its e-mail leaves; null when the case is gone. */
     async mintPortalLink(caseId: string) {
       if (!(await repo.findCase(db, caseId))) return null;
-      const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: PORTAL_LINK_DAYS * 86_400, createdBy: null });
+      const days = await repo.portalLinkDays(db, DEFAULT_PORTAL_LINK_DAYS);
+      const link = await guestLinks.create({ scope: 'case_portal', subjectId: caseId, ttlSeconds: days * 86_400, createdBy: null });
       return { token: link.token, discard: async () => void (await guestLinks.revoke(link.id)) };
     },
 
@@ -299,16 +380,9 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     /** For a case that left the journey by another way (the patient's withdrawal of consent). */
     left,
 
-    /**
-     * E-mails every active coordinator about a case, each in their language, with a link to it;
-     * `vars` may depend on that language (a time formatted for the reader).
-     */
-    async notifyCoordinators(row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> | ((locale: Locale) => Record<string, unknown>) = {}, tx: Db = db) {
-      for (const c of await repo.activeCoordinators(tx)) {
-        const locale: Locale = isLocale(c.locale) ? c.locale : 'ja';
-        await mail.queue(c.email, locale, template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...(typeof vars === 'function' ? vars(locale) : vars) }, tx);
-      }
-    },
+    tellRequester,
+
+    notifyCoordinators,
 
     async departments(locale: Locale) {
       const rows = await repo.listDepartments(db);

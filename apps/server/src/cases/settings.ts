@@ -4,6 +4,7 @@ import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import { notFound } from '../errors.ts';
 import * as repo from './repo.ts';
+import { DEFAULT_PORTAL_LINK_DAYS } from './service.ts';
 
 type RuleRow = Awaited<ReturnType<typeof repo.listAcceptanceRules>>[number];
 type FeeRow = Awaited<ReturnType<typeof repo.listFeeSchedules>>[number];
@@ -53,6 +54,17 @@ export function createCaseSettingsService(deps: { gate: Gate<unknown> }) {
         const row = await repo.updateAcceptanceRule(tx, id, ruleFields(body));
         if (!row) throw notFound();
         return ruleView(row);
+      });
+    },
+    /** How long portal links mailed from now on stay valid (links already sent keep their expiry). */
+    portalLinks(actor: Actor) {
+      return gate.run(actor, 'settings.read', null, async ({ tx }) => ({ linkDays: await repo.portalLinkDays(tx, DEFAULT_PORTAL_LINK_DAYS) }));
+    },
+    setPortalLinks(actor: Actor, linkDays: number) {
+      return gate.run(actor, 'settings.edit', null, async ({ tx, audit }) => {
+        audit.details = { setting: 'portal_links', linkDays };
+        await repo.setPortalLinkDays(tx, linkDays);
+        return { linkDays };
       });
     },
     fees(actor: Actor) {

@@ -3,18 +3,14 @@ import {
   type documentRequestBody,
   type DocumentKind,
   type feeBody,
-  type Locale,
   type screeningBody,
   type teamBody,
   TEAM_ROLES,
 } from '@kakehashi/core';
-import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
-import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict } from '../errors.ts';
-import type { TemplateName } from '../notifications/templates.ts';
 import { actorLabelOf, type CaseService } from './service.ts';
 import * as repo from './repo.ts';
 
@@ -26,10 +22,9 @@ export type TriageService = ReturnType<typeof createTriageService>;
  * What the international department does with a request: screening, documents, the team, the fee,
  * messages with the patient side; and the patient's withdrawal of consent.
  */
-export function createTriageService(deps: { config: Config; gate: Gate<repo.CaseRow>; mail: MailService; cases: CaseService }) {
-  const { config, gate, mail, cases } = deps;
-  const portalUrl = `${config.publicUrl}/portal`;
-  const { advance, detail } = cases;
+export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: CaseService }) {
+  const { gate, cases } = deps;
+  const { advance, detail, tellRequester } = cases;
 
   /** A change to a case that is not finished, through the gate; the reply is the case as it now is. */
   function change(actor: Actor, action: 'case.screen' | 'case.documents' | 'case.assign_team' | 'case.fee', id: string, work: (tx: Db, row: repo.CaseRow, audit: { details: Record<string, unknown> }) => Promise<void>) {
@@ -40,9 +35,6 @@ export function createTriageService(deps: { config: Config; gate: Gate<repo.Case
     });
   }
 
-  /** E-mails the requester in the patient's language: never medical details, only a pointer to the portal. */
-  const tellRequester = (tx: Db, row: repo.CaseRow, template: TemplateName, vars: Record<string, unknown> = {}) =>
-    mail.queue(row.requesterEmail, row.locale as Locale, template, { name: (row.requester as { name: string }).name, number: row.number, url: portalUrl, ...vars }, tx);
 
   return {
     /** People a coordinator can put on a team. */

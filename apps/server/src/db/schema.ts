@@ -145,8 +145,16 @@ export const emailOutbox = pgTable(
     link: jsonb('link').$type<OutboxLink>(),
     /** When the message was first meant to go (reset by a resend): retries stop five days after it. */
     dueAt: tstz('due_at').notNull().defaultNow(),
+    /** The case a message to the patient side is about: a refusal is shown on that case. */
+    caseId: uuid('case_id'),
+    /** When the recipient's mail server refused the message for good (SMTP 5xx). */
+    refusedAt: tstz('refused_at'),
   },
-  (t) => [index('email_outbox_due_idx').on(t.status, t.nextAttemptAt), index('email_outbox_ref_idx').on(t.ref)],
+  (t) => [
+    index('email_outbox_due_idx').on(t.status, t.nextAttemptAt),
+    index('email_outbox_ref_idx').on(t.ref),
+    index('email_outbox_refused_idx').on(t.caseId, t.refusedAt),
+  ],
 );
 
 /** Append-only (enforced by a trigger) and hash-chained: see audit/chain.ts. */
@@ -271,7 +279,12 @@ export const cases = pgTable(
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
-  (t) => [index('cases_status_idx').on(t.status, t.statusSince), index('cases_institution_idx').on(t.institutionId)],
+  (t) => [
+    index('cases_status_idx').on(t.status, t.statusSince),
+    index('cases_institution_idx').on(t.institutionId),
+    // A requester asking for a fresh portal link is found by address, as typed or not.
+    index('cases_requester_email_idx').on(sql`lower(${t.requesterEmail})`),
+  ],
 );
 
 /** Every status change, timestamped: the history of a case and the basis of its timings. */
@@ -350,6 +363,13 @@ export const feeSchedules = pgTable('fee_schedules', {
   interpreterIncluded: boolean('interpreter_included').notNull(),
   disabledAt: tstz('disabled_at'),
   createdAt: createdAt(),
+});
+
+/** How long the portal links mailed to the patient side stay valid: one row, set by an administrator. */
+export const portalLinkSettings = pgTable('portal_link_settings', {
+  id: boolean('id').primaryKey().default(true),
+  linkDays: integer('link_days').notNull(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
 });
 
 /** A staff member's weekly hours, in their own time zone. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf, inTurn } from '../db/client.ts';
 import { emailOutbox, type OutboxLink } from '../db/schema.ts';
@@ -53,17 +53,41 @@ export async function markAttemptFailed(db: Db, id: string, error: string, retry
     .where(eq(emailOutbox.id, id));
 }
 
+/** The recipient's mail server refused the message for good (SMTP 5xx): retrying would not help. */
+export async function markRefused(db: Db, id: string, error: string): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ status: 'failed', lockedUntil: null, lastError: error, refusedAt: sql`now()` })
+    .where(eq(emailOutbox.id, id));
+}
+
+/** Messages to the patient side of a case that their mail server refused, newest first. */
+export async function listRefused(db: Db, caseId: string) {
+  return db
+    .select({ to: emailOutbox.toAddress, reason: emailOutbox.lastError, at: emailOutbox.refusedAt })
+    .from(emailOutbox)
+    .where(and(eq(emailOutbox.caseId, caseId), isNotNull(emailOutbox.refusedAt)))
+    .orderBy(desc(emailOutbox.refusedAt))
+    .limit(5);
+}
+
 /** The message will not go: its link could not be made (the user was disabled, the case is gone). */
 export async function markCancelled(db: Db, id: string, reason: string): Promise<void> {
   await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null, lastError: reason }).where(eq(emailOutbox.id, id));
 }
 
-/** Cancels messages not sent yet whose link opens `link` (every portal link of a case was revoked). */
-export async function cancelPendingLinks(db: Db, link: OutboxLink): Promise<void> {
+/**
+ * Every link to `link`'s subject was revoked: messages not sent yet lose their link. Those that
+ * exist only to carry it (`templates`) are cancelled; the others (a visit reminder) still go, with
+ * the placeholder taken out of their text, so they open the bare page instead of a case.
+ */
+export async function withdrawPendingLinks(db: Db, link: OutboxLink, templates: readonly string[], placeholder: string): Promise<void> {
+  const pending = and(eq(emailOutbox.status, 'pending'), sql`${emailOutbox.link} @> ${JSON.stringify(link)}::jsonb`);
+  await db.update(emailOutbox).set({ status: 'cancelled', lockedUntil: null }).where(and(pending, inArray(emailOutbox.template, [...templates])));
   await db
     .update(emailOutbox)
-    .set({ status: 'cancelled', lockedUntil: null })
-    .where(and(eq(emailOutbox.status, 'pending'), sql`${emailOutbox.link} @> ${JSON.stringify(link)}::jsonb`));
+    .set({ link: null, bodyText: sql`replace(${emailOutbox.bodyText}, ${placeholder}, '')` })
+    .where(pending);
 }
 
 /** Cancels messages about `ref` that have not gone yet (reminders of a visit that moved). */
@@ -93,11 +117,14 @@ export async function findStuck(db: Db, minutes: number): Promise<{ since: Date;
   return Number(row.waiting) > 0 && row.since ? { since: new Date(row.since), waiting: Number(row.waiting) } : null;
 }
 
-/** A failed message, or one waiting after a failed attempt, is due now, with a fresh retry period. */
+/**
+ * A failed message, or one waiting after a failed attempt, is due now, with a fresh retry period (a
+ * refusal is forgotten: the address may have been fixed at the other end).
+ */
 export async function resendMessage(db: Db, id: string): Promise<OutboxRow | null> {
   const [row] = await db
     .update(emailOutbox)
-    .set({ status: 'pending', nextAttemptAt: sql`now()`, dueAt: sql`now()`, lockedUntil: null })
+    .set({ status: 'pending', nextAttemptAt: sql`now()`, dueAt: sql`now()`, lockedUntil: null, refusedAt: null })
     .where(and(eq(emailOutbox.id, id), resendable()))
     .returning();
   return row ?? null;

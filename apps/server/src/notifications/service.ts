@@ -3,8 +3,8 @@ import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import { conflict, notFound } from '../errors.ts';
-import type { OutboxLink } from './links.ts';
-import { cancelPending, cancelPendingLinks, findMessage, findStuck, insertMessage, listMessages, resendMessage, type OutboxRow } from './repo.ts';
+import { LINK_TOKEN, type OutboxLink } from './links.ts';
+import { cancelPending, findMessage, findStuck, insertMessage, listMessages, listRefused, resendMessage, withdrawPendingLinks, type OutboxRow } from './repo.ts';
 import { STUCK_AFTER_MINUTES } from './worker.ts';
 import { renderEmail, type TemplateName } from './templates.ts';
 
@@ -19,6 +19,8 @@ export interface QueueOptions {
   ical?: { method: string; content: string };
   /** The link the worker makes when it sends; the text holds LINK_TOKEN where its token goes. */
   link?: OutboxLink;
+  /** The case a message to the patient side is about (its refusal is shown there). */
+  caseId?: string;
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
@@ -40,13 +42,18 @@ export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfi
         icalMethod: extra.ical?.method ?? null,
         icalContent: extra.ical?.content ?? null,
         link: extra.link ?? null,
+        caseId: extra.caseId ?? null,
       });
       if (!extra.sendAt) opts.onQueued?.();
       return row;
     },
 
     cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
-    cancelPendingLinks: (link: OutboxLink, tx: Db = db) => cancelPendingLinks(tx, link),
+    /** Pending messages stop carrying `link`: `linkOnly` templates are cancelled, the others go without it. */
+    // A portal link carries its token in the fragment: without it, the address opens the bare portal.
+    withdrawPendingLinks: (link: OutboxLink, linkOnly: readonly TemplateName[], tx: Db = db) => withdrawPendingLinks(tx, link, linkOnly, `#${LINK_TOKEN}`),
+    /** What the mail servers of a case's patient side refused (for the coordinator to reach them another way). */
+    refusedFor: (caseId: string, tx: Db = db) => listRefused(tx, caseId),
 
     /** The outbox for an administrator (messages name patients: the read is audited). */
     list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {

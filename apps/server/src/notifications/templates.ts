@@ -23,6 +23,7 @@ export const TEMPLATES = {
   visitRescheduleRequested: 'email.visitRescheduleRequested',
   visitCancelRequested: 'email.visitCancelRequested',
   visitChangeDeclined: 'email.visitChangeDeclined',
+  staffNewRequest: 'email.staffNewRequest',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

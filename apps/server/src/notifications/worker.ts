@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/client.ts';
 import { withToken, type LinkMinter, type MintedLink } from './links.ts';
-import { claimNext, findStuck, markAttemptFailed, markCancelled, markSent, type OutboxRow } from './repo.ts';
+import { claimNext, findStuck, markAttemptFailed, markCancelled, markRefused, markSent, type OutboxRow } from './repo.ts';
 
 /**
  * How long a message is retried after it was due. Portal links reach patients only by e-mail, so
@@ -23,6 +23,16 @@ export function messageIdDomain(from: string): string {
   const address = from.match(/<([^>]*)>/)?.[1] ?? from;
   const domain = address.slice(address.lastIndexOf('@') + 1).trim();
   return address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'kakehashi.local';
+}
+
+/**
+ * The mail server refused this message for good (a 5xx reply to its recipient or its content):
+ * trying again for days would not change the answer. A 5xx to the sign-in or the sender is our own
+ * configuration and is retried like a server that is down, until an administrator fixes it.
+ */
+export function isRefusal(err: unknown): boolean {
+  const e = err as { responseCode?: unknown; command?: unknown };
+  return typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600 && (e.command === 'RCPT TO' || e.command === 'DATA');
 }
 
 type LogFn = (fields: Record<string, unknown>, message: string) => void;
@@ -96,10 +106,17 @@ export function startOutboxWorker(opts: {
     } catch (err) {
       // A link that never reached anyone must not stay usable.
       if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: message.id }, 'unsent link not discarded'));
+      const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
+      if (isRefusal(err)) {
+        // The receiving server's own words ("550 5.1.1 Mailbox unknown"), which the coordinator reads on the case.
+        const reply = (err as { response?: unknown }).response;
+        await markRefused(opts.db, message.id, typeof reply === 'string' && reply ? reply.slice(0, 500) : reason);
+        opts.logger.warn({ outboxId: message.id, attempts: message.attempts }, 'e-mail refused by the mail server');
+        return;
+      }
       const at = now().getTime();
       const retry = at < message.dueAt.getTime() + RETRY_DAYS * 86_400_000;
       const retryAt = retry ? new Date(at + backoffSeconds(message.attempts) * 1000) : null;
-      const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
       await markAttemptFailed(opts.db, message.id, reason, retryAt);
       opts.logger.warn({ outboxId: message.id, attempts: message.attempts, retry }, 'e-mail not sent');
     }

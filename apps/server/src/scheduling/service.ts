@@ -184,11 +184,10 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       hospitalTime: formatInZone(visit.startsAt, patientLocale, config.timeZone),
       provider: t(`videoProviders.${visit.provider}`),
       joinUrl: visit.joinUrl || '—',
-      url: portalUrl,
     };
     // A visit cancelled because the case ended promises no new time.
     const template = change === 'booked' ? 'visitInvitation' : change === 'changed' ? 'visitChanged' : caseEnded ? 'visitCancelledFinal' : 'visitCancelled';
-    await mail.queue(requester.email, patientLocale, template, vars, tx, {
+    await cases.tellRequester(tx, row, template, vars, {
       ical: {
         method,
         content: calendar(
@@ -222,7 +221,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     for (const r of REMINDERS) {
       const sendAt = new Date(visit.startsAt.getTime() - r.hours * 3_600_000);
       if (sendAt.getTime() <= Date.now()) continue;
-      await mail.queue(requester.email, patientLocale, 'visitReminder', { ...vars, when: t(r.when) }, tx, { sendAt, ref });
+      await cases.tellRequester(tx, row, 'visitReminder', { ...vars, when: t(r.when) }, { sendAt, ref });
     }
   }
 
@@ -301,8 +300,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
           }
         }
         await repo.insertOffers(tx, windows.map((w) => ({ caseId, startsAt: w.start, endsAt: w.end })));
-        const requester = row.requester as { name: string; email: string };
-        await mail.queue(requester.email, row.locale as Locale, 'slotsOffered', { name: requester.name, number: row.number, url: portalUrl }, tx);
+        await cases.tellRequester(tx, row, 'slotsOffered');
         return view(tx, row);
       });
     },
@@ -363,8 +361,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         const change = await repo.findChangeRequest(tx, caseId, requestId);
         if (!change) throw notFound();
         if (change.status !== 'pending' || !(await repo.resolveChangeRequest(tx, change.visitId, 'declined', reply))) throw conflict('change_request_closed');
-        const requester = row.requester as { name: string; email: string };
-        await mail.queue(requester.email, row.locale as Locale, 'visitChangeDeclined', { name: requester.name, number: row.number, url: portalUrl }, tx);
+        await cases.tellRequester(tx, row, 'visitChangeDeclined');
         return view(tx, row);
       });
     },

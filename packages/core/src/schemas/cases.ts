@@ -181,6 +181,8 @@ export const caseDetail = caseSummary
     eligibilityReason: z.string(),
     screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
+    /** E-mails to the patient side that their mail server refused for good (staff only; empty for the patient). */
+    refusedEmails: z.array(z.object({ to: z.string(), reason: z.string(), at: z.string() })),
     /** What the caller may do next; the UI shows only these. */
     /** What the caller may do, from the policy table: `actions` names them; the UI never re-derives them. */
     allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean(), actions: z.array(z.enum(ACTIONS as [Action, ...Action[]])) }),
@@ -191,6 +193,19 @@ export const guestLinkCreated = z.object({ url: z.string(), token: z.string(), e
 export const guestLinksRevoked = z.object({ revoked: z.number().int() });
 /** A new portal link is on its way to the requester, at this address. */
 export const guestLinkSent = z.object({ to: z.string() });
+
+/** The bare portal asks for a fresh link: the requester's address, and the case number if they have it. */
+export const portalLinkRequestBody = z.object({
+  email,
+  number: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^SO-\d{4}-\d{4,6}$/, 'validation.caseNumber')
+    .optional(),
+});
+/** How long the portal links mailed to the patient side stay valid, in days. */
+export const portalLinkSettings = z.object({ linkDays: z.number().int().min(1).max(365) }).meta({ id: 'PortalLinkSettings' });
 
 export const caseTransitionBody = z.object({ to: z.enum(CASE_STATUSES), note: text(2000).default('') });
 export const department = z.object({ code: z.string(), name: z.string() });

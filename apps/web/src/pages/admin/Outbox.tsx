@@ -126,7 +126,12 @@ export function OutboxPage() {
             </td>
             <td>
               <span className={`badge ${statusTone[m.status]}`}>{t(`outbox.statuses.${m.status}`)}</span>
-              {m.nextAttemptAt && <span className="cell-sub">{t('outbox.nextAttemptAt', { at: fmt.dateTime(m.nextAttemptAt) })}</span>}
+              {m.nextAttemptAt && (
+                // Never tried yet (a reminder queued ahead): when it goes; after a failed attempt: when it is tried again.
+                <span className="cell-sub" data-testid="outbox-when">
+                  {t(m.attempts === 0 ? 'outbox.sendsAt' : 'outbox.nextAttemptAt', { at: fmt.dateTime(m.nextAttemptAt) })}
+                </span>
+              )}
             </td>
             <td className="cell-num">{m.attempts}</td>
             <td className="cell-wrap cell-error" title={m.lastError ?? undefined}>

@@ -12,6 +12,7 @@ import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
+import { PortalLinkSettings } from '../../components/links/PortalLinkSettings.tsx';
 
 type Rule = z.infer<typeof acceptanceRule>;
 type Fee = z.infer<typeof feeSchedule>;
@@ -263,6 +264,8 @@ export function SettingsPage() {
           )}
         />
       </section>
+
+      <PortalLinkSettings />
 
       <section className="settings-section" aria-labelledby="settings-consent">
         <h2 id="settings-consent">{t('caseSettings.consentTitle')}</h2>

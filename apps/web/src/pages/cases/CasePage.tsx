@@ -12,6 +12,7 @@ import { MessageThread } from '../../components/MessageThread.tsx';
 import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
+import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -202,6 +203,7 @@ export function CasePage() {
       </p>
       <PageHead title={t('caseView.title', { number: d.number })} intro={`${d.patient.nameNative} · ${d.patient.nameLatin}`} />
       <ErrorAlert>{c.error}</ErrorAlert>
+      <RefusedEmails refused={d.refusedEmails} />
       <section className="card case-summary" aria-label={t('caseView.summary')}>
         <dl className="facts facts--compact">
           <Fact label={t('common.status')} testId="case-status">

@@ -16,6 +16,8 @@ import { Field } from '../../components/Field.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
 import { PortalSchedule } from '../../components/scheduling/PortalSchedule.tsx';
 import { StatusBadge } from '../cases/parts.tsx';
+import { FreshLinkForm } from '../../components/links/FreshLinkForm.tsx';
+import { HospitalContact } from '../../components/links/HospitalContact.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -153,6 +155,8 @@ function PortalCase({ token }: { token: string | null }) {
       <section className="card" data-testid="portal-no-link">
         <h1>{t('portal.titlePlain')}</h1>
         <p>{t('portal.noLink')}</p>
+        <FreshLinkForm />
+        <HospitalContact />
       </section>
     );
   }
@@ -164,7 +168,13 @@ function PortalCase({ token }: { token: string | null }) {
         <div className={`alert ${invalid ? 'alert--warning' : 'alert--error'}`} role="alert">
           {c.error}
         </div>
-        {invalid && <p>{t('portal.linkProblemAdvice')}</p>}
+        {invalid && (
+          <>
+            <p>{t('portal.linkProblemAdvice')}</p>
+            <FreshLinkForm />
+            <HospitalContact />
+          </>
+        )}
         {!invalid && (
           <button type="button" className="button button--secondary" onClick={c.reload}>
             {t('portal.tryAgain')}
