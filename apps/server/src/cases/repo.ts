@@ -162,8 +162,14 @@ export async function insertEvent(db: Db, row: typeof caseEvents.$inferInsert): 
   await db.insert(caseEvents).values(row);
 }
 
+/** A case's history, with the name of each staff member who made a change (never their address). */
 export const listEvents = (db: Db, caseId: string) =>
-  db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id));
+  db
+    .select({ at: caseEvents.at, fromStatus: caseEvents.fromStatus, toStatus: caseEvents.toStatus, actorKind: caseEvents.actorKind, actorName: users.name, note: caseEvents.note })
+    .from(caseEvents)
+    .leftJoin(users, eq(users.id, caseEvents.actorUserId))
+    .where(eq(caseEvents.caseId, caseId))
+    .orderBy(asc(caseEvents.id));
 
 // Documents, team, messages
 

@@ -161,7 +161,7 @@ describe('withdrawing consent', () => {
     expect(res.json()).toMatchObject({ status: 'withdrawn', consent: { withdrawnAt: expect.any(String) } });
     expect((await outbox(t)).some((m) => m.toAddress === coordinatorEmail && m.subject === `Kakehashi：依頼 ${c.number} の同意が撤回されました`)).toBe(true);
     const staffView = await coordinator.get(`/api/v1/cases/${c.id}`);
-    expect(staffView.body.history.at(-1)).toMatchObject({ toStatus: 'withdrawn', actor: 'patient (consent withdrawn)', note: '家人决定不再咨询' });
+    expect(staffView.body.history.at(-1)).toMatchObject({ toStatus: 'withdrawn', actor: { kind: 'consent_withdrawn', name: null }, note: '家人决定不再咨询' });
     expect((await coordinator.post(`/api/v1/cases/${c.id}/documents/request`, { kinds: ['imaging'] })).status).toBe(409);
   });
 });

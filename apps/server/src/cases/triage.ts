@@ -15,7 +15,7 @@ import type { MailService } from '../notifications/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict } from '../errors.ts';
 import type { TemplateName } from '../notifications/templates.ts';
-import { actorLabelOf, type CaseService } from './service.ts';
+import { historyActorOf, type CaseService } from './service.ts';
 import * as repo from './repo.ts';
 
 const FINAL: readonly string[] = ['closed', 'cancelled', 'withdrawn'];
@@ -57,11 +57,11 @@ export function createTriageService(deps: { config: Config; gate: Gate<repo.Case
         audit.details = { eligibility: body.eligibility };
         await repo.updateCase(tx, id, { eligibility: body.eligibility, eligibilityReason: body.reason, screening: body.rules });
         if (body.eligibility === 'ineligible') {
-          await advance(tx, row, 'cancelled', actorLabelOf(actor), body.reason);
+          await advance(tx, row, 'cancelled', historyActorOf(actor), body.reason);
           // Only that it was declined: the reason, possibly medical, is shown on the portal.
           await tellRequester(tx, row, 'caseDeclined');
         } else if (row.status === 'requested') {
-          await advance(tx, row, 'triage', actorLabelOf(actor));
+          await advance(tx, row, 'triage', historyActorOf(actor));
         }
       });
     },
@@ -82,8 +82,8 @@ export function createTriageService(deps: { config: Config; gate: Gate<repo.Case
         for (const kind of body.kinds) {
           await repo.upsertDocument(tx, { caseId: id, kind, status: 'requested', note: body.note, requestedAt: now, receivedAt: null });
         }
-        if (row.status === 'requested') await advance(tx, row, 'triage', actorLabelOf(actor));
-        await advance(tx, row, 'awaiting_records', actorLabelOf(actor), body.note);
+        if (row.status === 'requested') await advance(tx, row, 'triage', historyActorOf(actor));
+        await advance(tx, row, 'awaiting_records', historyActorOf(actor), body.note);
         await tellRequester(tx, row, 'documentsRequested');
       });
     },
@@ -149,7 +149,7 @@ export function createTriageService(deps: { config: Config; gate: Gate<repo.Case
         await repo.updateCase(tx, id, { consentWithdrawnAt: new Date() });
         if (!FINAL.includes(row.status)) {
           if (!(await repo.moveStatus(tx, id, row.status, 'withdrawn'))) throw conflict('case_changed');
-          await repo.insertEvent(tx, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorLabel: 'patient (consent withdrawn)', note: reason });
+          await repo.insertEvent(tx, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorKind: 'consent_withdrawn', note: reason });
           await cases.left(tx, { ...row, status: 'withdrawn' });
         }
         await cases.notifyCoordinators(row, 'consentWithdrawn', {}, tx);

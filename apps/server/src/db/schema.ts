@@ -282,7 +282,9 @@ export const caseEvents = pgTable(
     caseId: uuid('case_id').notNull().references(() => cases.id),
     fromStatus: text('from_status'),
     toStatus: text('to_status').notNull(),
-    actorLabel: text('actor_label'),
+    /** Who made the change: a `HISTORY_ACTORS` code, named on display; `user` with the staff member's id. */
+    actorKind: text('actor_kind').notNull().default('system'),
+    actorUserId: uuid('actor_user_id').references(() => users.id),
     note: text('note').notNull().default(''),
     at: tstz('at').notNull().defaultNow(),
   },

@@ -3,7 +3,7 @@ import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider
 import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
-import { actorLabelOf, type CaseRow, type CaseService } from '../cases/service.ts';
+import { historyActorOf, type CaseRow, type CaseService } from '../cases/service.ts';
 import type { MailService } from '../notifications/service.ts';
 import { buildCalendar } from '../notifications/calendar.ts';
 import { formatInZone } from '../notifications/format.ts';
@@ -263,7 +263,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
           const visit = await repo.insertVisit(tx, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
           await repo.insertParticipants(tx, team.map((m) => ({ visitId: visit.id, userId: m.userId, role: m.role, startsAt: offer.startsAt, endsAt: offer.endsAt })));
           await repo.settleOffers(tx, caseId, offer.id);
-          await cases.advance(tx, row, 'scheduled', actorLabelOf(actor));
+          await cases.advance(tx, row, 'scheduled', historyActorOf(actor));
           await notify(tx, row, visit, 'booked');
           return view(tx, row);
         });
@@ -309,7 +309,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         await notify(tx, row, cancelled, 'cancelled');
         await repo.releaseParticipants(tx, visitId);
         await repo.withdrawOffers(tx, row.id);
-        await cases.advance(tx, row, 'ready_to_schedule', actorLabelOf(actor), reason);
+        await cases.advance(tx, row, 'ready_to_schedule', historyActorOf(actor), reason);
         return view(tx, row);
       });
     },

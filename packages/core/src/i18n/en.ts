@@ -379,6 +379,18 @@ export const en = {
       withdrawn: 'Withdrawn',
     },
     requesterTypes: { patient: 'The patient', family: 'A family member', intermediary: 'A medical travel agency', referring_doctor: 'A referring doctor' },
+    nextStep: {
+      screen: 'Screen the request',
+      request_records: 'Ask for records or mark ready',
+      check_records: 'Check the records received',
+      offer_times: 'Offer visit times',
+      hold_visit: 'Hold the video visit',
+      write_report: 'Write the report',
+      close: 'Close the case',
+      none: 'Nothing more to do',
+    },
+    /** Who changed a case, when it was not a staff member (stored as these codes). */
+    actors: { public_form: 'Public request form', patient: 'Patient side (portal)', consent_withdrawn: 'Patient side (consent withdrawn)', system: 'System' },
     documentKinds: {
       referral_letter: 'Referral letter',
       pathology_report: 'Pathology report',
@@ -570,7 +582,11 @@ export const en = {
   },
   caseInbox: {
     title: 'Second-opinion requests',
-    intro: 'Requests you may see, newest first. Open one to screen it, ask for documents and form the team.',
+    intro: 'Every request, newest first. Open one to screen it, ask for documents and form the team.',
+    introTeam: 'The cases whose team you are on, newest first. Open one to see the records, the visit and the messages.',
+    introInstitution: 'Your institution’s requests, newest first. Open one to follow it and write to the hospital.',
+    nextStep: 'Next step',
+    requester: 'Requested by',
     searchPlaceholder: 'Request number or patient name',
     anyStatus: 'Any status',
     department: 'Department',

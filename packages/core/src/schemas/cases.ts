@@ -6,6 +6,8 @@ import {
   DOCUMENT_KINDS,
   DOCUMENT_STATUSES,
   ELIGIBILITY,
+  HISTORY_ACTORS,
+  NEXT_STEPS,
   PAYMENT_STATUSES,
   REQUESTER_TYPES,
   SEXES,
@@ -105,6 +107,11 @@ export const caseSummary = z
     locale: z.enum(LOCALES),
     country: z.string(),
     institution: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    /** Who asked: the patient, family, an agency or a referring doctor. */
+    requesterType: z.enum(REQUESTER_TYPES),
+    eligibility: z.enum(ELIGIBILITY),
+    /** What the case waits for (`nextStep` in core), so every list names it alike. */
+    nextStep: z.enum(NEXT_STEPS),
     createdAt: z.string(),
   })
   .meta({ id: 'CaseSummary' });
@@ -123,7 +130,8 @@ export const caseEvent = z.object({
   at: z.string(),
   fromStatus: z.enum(CASE_STATUSES).nullable(),
   toStatus: z.enum(CASE_STATUSES),
-  actor: z.string().nullable(),
+  /** Who made the change: a staff member's name (kind `user`), else a source translated on display. */
+  actor: z.object({ kind: z.enum(HISTORY_ACTORS), name: z.string().nullable() }).nullable(),
   note: z.string(),
 });
 
@@ -177,7 +185,6 @@ export const caseDetail = caseSummary
     documents: z.array(caseDocument),
     history: z.array(caseEvent),
     team: z.array(teamMember),
-    eligibility: z.enum(ELIGIBILITY),
     eligibilityReason: z.string(),
     screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
