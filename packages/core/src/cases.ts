@@ -104,3 +104,6 @@ export function nextStep(c: { status: CaseStatus; eligibility: Eligibility }): N
       return 'none';
   }
 }
+
+/** A case the hospital has not acted on (status change or message to the patient side) for this many days waits too long. */
+export const WAITING_TOO_LONG_DAYS = 5;

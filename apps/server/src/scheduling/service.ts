@@ -194,6 +194,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       await repo.releaseParticipants(tx, visit.id);
     },
 
+    /** Booked visits of these cases in a period, for a caller the gate has already let list them. */
+    visitsBetween: (tx: Db, caseIds: string[], from: Date, to: Date) => repo.bookedVisitsBetween(tx, caseIds, from, to),
+
     availability(actor: Actor, userId: string) {
       return gate.run(actor, 'availability.read', userId, ({ tx }) => availabilityOf(tx, userId));
     },

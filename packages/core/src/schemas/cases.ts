@@ -8,6 +8,7 @@ import {
   ELIGIBILITY,
   HISTORY_ACTORS,
   NEXT_STEPS,
+  VIDEO_PROVIDERS,
   PAYMENT_STATUSES,
   REQUESTER_TYPES,
   SEXES,
@@ -258,3 +259,42 @@ export const feeScheduleBody = z.object({
 /** Staff who can join a case team, for coordinators choosing them. */
 export const staffQuery = z.object({ role: z.enum(TEAM_ROLES).optional() });
 export const staffList = z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })) });
+
+/** A case in a home work queue; `since` is when what the queue is about began (received, last action, message). */
+export const workItem = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  patientName: z.string(),
+  patientNameLatin: z.string(),
+  status: z.enum(CASE_STATUSES),
+  nextStep: z.enum(NEXT_STEPS),
+  locale: z.enum(LOCALES),
+  since: z.string(),
+});
+export const workVisit = z.object({
+  caseId: z.uuid(),
+  number: z.string(),
+  patientName: z.string(),
+  patientNameLatin: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  provider: z.enum(VIDEO_PROVIDERS),
+});
+/**
+ * The caller's home page: the queues of whoever manages cases (new requests, cases waiting too
+ * long, unanswered patient messages) or, for everyone else, their own cases; and the visits ahead.
+ * A queue that is not the caller's is null, not empty.
+ */
+export const workQueues = z
+  .object({
+    /** A case waits too long after this many days without a staff action. */
+    waitingDays: z.number().int(),
+    /** Visits are listed up to this time. */
+    visitsUntil: z.string(),
+    newRequests: z.array(workItem).nullable(),
+    waiting: z.array(workItem).nullable(),
+    unanswered: z.array(workItem).nullable(),
+    cases: z.array(workItem).nullable(),
+    visits: z.array(workVisit),
+  })
+  .meta({ id: 'WorkQueues' });
