@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider } from '@kakehashi/core';
+import type { availabilityBody, availabilityExceptionBody, Locale, Role, VideoProvider } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
@@ -119,14 +119,14 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     // Read in the transaction: the embedded database has one connection, which the transaction holds.
     const department = (await repo.findDepartmentNames(tx, row.department))?.[patientLocale] ?? 'Kakehashi';
     const team = new Intl.ListFormat(patientLocale).format(
-      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role}`) })),
+      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role as Role}`) })),
     );
     const vars = {
       name: requester.name,
       number: row.number,
       patientTime: formatInZone(visit.startsAt, patientLocale, patientTz),
       hospitalTime: formatInZone(visit.startsAt, patientLocale, config.timeZone),
-      provider: t(`videoProviders.${visit.provider}`),
+      provider: t(`videoProviders.${visit.provider as VideoProvider}`),
       joinUrl: visit.joinUrl || '—',
       url: portalUrl,
     };
@@ -150,7 +150,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       const staffVars = {
         number: row.number,
         hospitalTime: formatInZone(visit.startsAt, locale, config.timeZone),
-        provider: st(`videoProviders.${visit.provider}`),
+        provider: st(`videoProviders.${visit.provider as VideoProvider}`),
         joinUrl: visit.joinUrl || '—',
         url: `${config.publicUrl}/cases/${row.id}`,
         change: st(change === 'booked' ? 'email.staffVisitBooked' : change === 'changed' ? 'email.staffVisitChanged' : 'email.staffVisitCancelled'),

@@ -104,7 +104,34 @@ export const en = {
     twoStepOn: 'On',
     twoStepOff: 'Off',
     setUpTwoStep: 'Set up two-step verification',
-    nextSteps: 'Second-opinion requests and case conferences will appear here.',
+    account: 'Your account',
+    /** The home page's work queues. */
+    work: {
+      newRequests: 'New requests to screen',
+      newRequestsEmpty: 'No request is waiting to be screened. New requests from the form and from partners appear here.',
+      received: 'received {{time}}',
+      waiting_one: 'No action for over {{count}} day',
+      waiting_other: 'No action for over {{count}} days',
+      waitingEmpty_one: 'No case has waited more than {{count}} day for the hospital.',
+      waitingEmpty_other: 'No case has waited more than {{count}} days for the hospital.',
+      noActionFor_one: 'no action for {{count}} day',
+      noActionFor_other: 'no action for {{count}} days',
+      unanswered: 'Unanswered patient messages',
+      unansweredEmpty: 'Every message from the patient side has been answered.',
+      messageAt: 'message {{time}}',
+      visits_one: 'Video visits in the next {{count}} day',
+      visits_other: 'Video visits in the next {{count}} days',
+      visitsEmpty_one: 'No video visit in the next {{count}} day.',
+      visitsEmpty_other: 'No video visit in the next {{count}} days.',
+      cases: 'Your open cases',
+      casesEmpty: 'No open case yet. Cases appear here when the international department adds you to a team or your institution sends a request.',
+      openInbox: 'All requests',
+      admin: 'Administration',
+      outboxHint: 'E-mails waiting or failed: resend what is stuck.',
+      auditHint: 'The audit log and the state of its seal.',
+      usersHint: 'Accounts, roles and two-step verification.',
+      nothingForRole: 'Your role has no case work. Use the menu above for the screens open to you.',
+    },
   },
   institutions: {
     title: 'Institutions',
@@ -187,8 +214,10 @@ export const en = {
   audit: {
     chain: {
       title: 'Tamper evidence',
-      sealed: 'Sealed through event {{event}} ({{at}}); {{count}} newer events wait for the next seal, a few seconds away.',
-      nothingSealed: 'Nothing is sealed yet; {{count}} events wait for the first seal.',
+      sealed_one: 'Sealed through event {{event}} ({{at}}); {{count}} newer event waits for the next seal, a few seconds away.',
+      sealed_other: 'Sealed through event {{event}} ({{at}}); {{count}} newer events wait for the next seal, a few seconds away.',
+      nothingSealed_one: 'Nothing is sealed yet; {{count}} event waits for the first seal.',
+      nothingSealed_other: 'Nothing is sealed yet; {{count}} events wait for the first seal.',
       checkpoint: {
         none: 'There is no checkpoint outside the database yet.',
         matches: 'The checkpoint kept outside the database names the newest seal ({{at}}): nothing was removed.',
@@ -261,9 +290,11 @@ export const en = {
       verifiedBroken: 'BROKEN at event no. {{event}}: {{reason}}',
       verifiedBrokenNoEvent: 'BROKEN: {{reason}}',
       sealed: 'Sealed events',
-      sealedValue: '{{count}} events in {{seals}} seals',
+      sealedValue_one: '{{count}} event; seals: {{seals}}',
+      sealedValue_other: '{{count}} events; seals: {{seals}}',
       unsealed: 'Events not sealed yet',
-      unsealedValue: '{{count}} (the newest few seconds; checked at the next seal)',
+      unsealedValue_one: '{{count}} (the newest few seconds; checked at the next seal)',
+      unsealedValue_other: '{{count}} (the newest few seconds; checked at the next seal)',
       checkpoint: 'Checkpoint outside the database',
       covers: 'What the verification covers',
       coversValue: 'The whole log at export time, not only this period: every sealed event is checked against its seal, the seals against each other and the newest seal against the signed checkpoint kept outside the database. Events not sealed yet are not checked.',
@@ -1014,7 +1045,8 @@ export const en = {
     forbidden: 'You do not have permission to do this.',
     not_found: 'Not found.',
     invalid_credentials: 'The e-mail address or password is not correct.',
-    rate_limited: 'Too many attempts. Please wait {{minutes}} minutes and try again.',
+    rate_limited_one: 'Too many attempts. Please wait {{count}} minute and try again.',
+    rate_limited_other: 'Too many attempts. Please wait {{count}} minutes and try again.',
     totp_invalid: 'The code is not correct. Check that the time on your phone is right and try again.',
     totp_required: 'Enter the code from your authenticator app to continue.',
     totp_enrolment_required: 'Set up two-step verification to continue.',
@@ -1034,6 +1066,10 @@ export const en = {
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
-/** Every catalog has the shape of the English one. */
+/** Plural forms other than `other`: a language has only those its plural rules use (Japanese and Chinese none). */
+type MinorPlural = `${string}_${'zero' | 'one' | 'two' | 'few' | 'many'}`;
+type Shape<T> = { [K in keyof T as K extends MinorPlural ? never : K]: T[K] extends string ? string : Shape<T[K]> } & {
+  [K in keyof T as K extends MinorPlural ? K : never]?: string;
+};
+/** Every catalog has the shape of the English one, with the plural forms of its own language. */
 export type Catalog = Shape<typeof en>;
