@@ -4,7 +4,8 @@ import { catalogs, createI18n, en, flattenKeys } from './index.ts';
 function valueAt(obj: object, key: string): string {
   return key.split('.').reduce<any>((o, k) => o?.[k], obj);
 }
-const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+/** A text's placeholders, by name (a formatted one, `{{n, number(…)}}`, counts as `n`). */
+const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)(?:,[^}]*)?\}\}/g)].map((m) => m[1]).sort();
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 /** A key without its plural suffix: `home.work.waiting_one` → `home.work.waiting`. */
@@ -42,6 +43,8 @@ describe('i18n catalogs', () => {
 
   it('translates with interpolation in each language', () => {
     const i18n = createI18n();
+    // Chinese says 第一希望日期, with the number in Chinese numerals.
+    expect(i18n.getFixedT('zh-CN')('caseRequest.dateN', { n: 1 })).toBe('第一希望日期');
     expect(i18n.getFixedT('en')('errors.rate_limited', { count: 15 })).toContain('15 minutes');
     expect(i18n.getFixedT('ja')('errors.rate_limited', { count: 15 })).toContain('15 分');
     expect(i18n.getFixedT('zh-CN')('errors.rate_limited', { count: 15 })).toContain('15 分钟');

@@ -516,7 +516,7 @@ export const ja: Catalog = {
     questionsHint: '例：手術はまだ可能でしょうか。ほかの治療法はありますか。',
     datesTitle: '4. ご希望の日程',
     datesIntro: '任意です。オンライン相談にご都合のよい日を 3 つまでお選びください。日程は後ほど確定します。',
-    dateN: '第 {{n}} 希望',
+    dateN: '第{{n}}希望日',
     dateNote: '備考（任意）',
     dateNotePlaceholder: '例：午後のみ',
     consentTitle: '5. 同意',
