@@ -215,7 +215,7 @@ export async function upsertDocument(db: Db, row: typeof caseDocuments.$inferIns
     .values(row)
     .onConflictDoUpdate({
       target: [caseDocuments.caseId, caseDocuments.kind],
-      set: { status: row.status, note: row.note, requestedAt: row.requestedAt, receivedAt: row.receivedAt },
+      set: { status: row.status, note: row.note, noteLocale: row.noteLocale, requestedAt: row.requestedAt, receivedAt: row.receivedAt },
     });
 }
 

@@ -121,6 +121,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         kind: d.kind as never,
         status: d.status as never,
         note: d.note,
+        noteLocale: localeOrNull(d.noteLocale),
         requestedAt: d.requestedAt?.toISOString() ?? null,
         receivedAt: d.receivedAt?.toISOString() ?? null,
       })),
@@ -135,6 +136,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       eligibility: row.eligibility as never,
       // The patient side reads why a request was declined here (e-mails never carry it); other notes stay with the staff.
       eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
+      eligibilityReasonLocale: localeOrNull(row.eligibilityReasonLocale),
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
@@ -338,6 +340,9 @@ export interface HistoryActorRef {
 }
 export const historyActorOf = (actor: Actor): HistoryActorRef =>
   actor.principal?.kind === 'user' ? { actorKind: 'user', actorUserId: actor.principal.user.id } : { actorKind: 'patient' };
+
+/** A stored language code, or null for text stored before its language was. */
+export const localeOrNull = (value: string | null): Locale | null => (isLocale(value) ? value : null);
 
 const localName = (d: { nameJa: string; nameZh: string; nameEn: string }, locale: Locale) =>
   ({ ja: d.nameJa, 'zh-CN': d.nameZh, en: d.nameEn })[locale];

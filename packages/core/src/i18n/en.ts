@@ -61,6 +61,7 @@ export const en = {
     partner: 'Partner institution member',
   },
   languages: { ja: '日本語', 'zh-CN': '简体中文', en: 'English' },
+  languageMarks: { originalIn: 'Written in {{language}}', patientLanguage: 'Patient’s language: {{language}}' },
   signIn: {
     title: 'Sign in',
     intro: 'For staff of the hospital and its partner institutions. Patients join through the link in their e-mail.',

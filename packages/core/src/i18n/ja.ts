@@ -61,6 +61,7 @@ export const ja: Catalog = {
     partner: '協力機関メンバー',
   },
   languages: { ja: '日本語', 'zh-CN': '简体中文', en: 'English' },
+  languageMarks: { originalIn: '原文は{{language}}', patientLanguage: '患者の言語：{{language}}' },
   signIn: {
     title: 'ログイン',
     intro: '病院および協力機関の職員用です。患者さんはメールに記載されたリンクからご参加ください。',

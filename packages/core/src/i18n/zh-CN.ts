@@ -61,6 +61,7 @@ export const zhCN: Catalog = {
     partner: '合作机构成员',
   },
   languages: { ja: '日本語', 'zh-CN': '简体中文', en: 'English' },
+  languageMarks: { originalIn: '原文为{{language}}', patientLanguage: '患者语言：{{language}}' },
   signIn: {
     title: '登录',
     intro: '供医院及合作机构的工作人员使用。患者请通过邮件中的链接进入。',

@@ -123,6 +123,8 @@ export const caseDocument = z.object({
   kind: z.enum(DOCUMENT_KINDS),
   status: z.enum(DOCUMENT_STATUSES),
   note: z.string(),
+  /** The language the note was written in; null when unknown. */
+  noteLocale: z.enum(LOCALES).nullable(),
   requestedAt: z.string().nullable(),
   receivedAt: z.string().nullable(),
 });
@@ -187,6 +189,7 @@ export const caseDetail = caseSummary
     history: z.array(caseEvent),
     team: z.array(teamMember),
     eligibilityReason: z.string(),
+    eligibilityReasonLocale: z.enum(LOCALES).nullable(),
     screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
     /** What the caller may do next; the UI shows only these. */
@@ -233,7 +236,9 @@ export const feeBody = z.object({
 });
 
 export const messageBody = z.object({ body: required(5000) });
-export const caseMessage = z.object({ id: z.uuid(), fromPatient: z.boolean(), authorName: z.string(), body: z.string(), createdAt: z.string() }).meta({ id: 'CaseMessage' });
+export const caseMessage = z
+  .object({ id: z.uuid(), fromPatient: z.boolean(), authorName: z.string(), body: z.string(), locale: z.enum(LOCALES).nullable().describe('The language it was written in; null when unknown'), createdAt: z.string() })
+  .meta({ id: 'CaseMessage' });
 export const caseMessageList = z.object({ items: z.array(caseMessage) });
 export const withdrawBody = z.object({ reason: text(2000).default('') });
 

@@ -216,7 +216,7 @@ export function CasePage() {
           </Card>
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
-            <MessageThread caseId={d.id} side="staff" />
+            <MessageThread caseId={d.id} side="staff" patientLocale={d.locale} />
           </Card>
           <Card id="case-history" title={t('caseView.historyTitle')}>
             <History c={d} />
