@@ -617,6 +617,7 @@ export const en = {
     intro: 'Every request, newest first. Open one to screen it, ask for documents and form the team.',
     introTeam: 'The cases whose team you are on, newest first. Open one to see the records, the visit and the messages.',
     introInstitution: 'Your institution’s requests, newest first. Open one to follow it and write to the hospital.',
+    countryLanguage: 'Country, language',
     nextStep: 'Next step',
     requester: 'Requested by',
     searchPlaceholder: 'Request number or patient name',

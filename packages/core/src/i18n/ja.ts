@@ -606,6 +606,7 @@ export const ja: Catalog = {
     intro: 'すべての申込の一覧です（新しい順）。開いて審査、資料依頼、チーム編成を行います。',
     introTeam: 'ご担当チームに加わっている案件の一覧です（新しい順）。開くと資料、面談予定、メッセージを確認できます。',
     introInstitution: '貴機関からの申込の一覧です（新しい順）。開くと進捗の確認と病院へのご連絡ができます。',
+    countryLanguage: '国・言語',
     nextStep: '次の対応',
     requester: '申込者',
     searchPlaceholder: '受付番号または患者氏名',

@@ -606,6 +606,7 @@ export const zhCN: Catalog = {
     intro: '全部申请，按时间从新到旧排列。打开申请即可审核、索取资料和组建团队。',
     introTeam: '您所在团队负责的病例，按时间从新到旧排列。打开即可查看资料、面诊安排和消息。',
     introInstitution: '贵机构提交的申请，按时间从新到旧排列。打开即可跟进进度并与医院联系。',
+    countryLanguage: '国家、语言',
     nextStep: '下一步',
     requester: '申请人',
     searchPlaceholder: '申请编号或患者姓名',

@@ -139,7 +139,7 @@ export function InboxPage() {
         testId="case-inbox"
         loading={list.loading}
         items={list.error ? null : list.data?.items}
-        columns={[t('caseInbox.number'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.locale'), t('caseInbox.country'), t('caseInbox.institution'), t('caseInbox.received')]}
+        columns={[t('caseInbox.number'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.countryLanguage'), t('caseInbox.institution'), t('caseInbox.received')]}
         rowKey={(c) => c.id}
         paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
         timeZoneNote
@@ -161,8 +161,10 @@ export function InboxPage() {
               <td className="cell-wrap">{t(`cases.nextStep.${c.nextStep}`)}</td>
               <td>{departmentName.get(c.department) ?? c.department}</td>
               <td className="cell-wrap">{t(`cases.requesterTypes.${c.requesterType}`)}</td>
-              <td>{t(`languages.${c.locale}`)}</td>
-              <td>{region(c.country)}</td>
+              <td className="cell-wrap">
+                {region(c.country)}
+                <span className="cell-sub">{t(`languages.${c.locale}`)}</span>
+              </td>
               <td className="cell-wrap">{c.institution?.name ?? t('common.none')}</td>
               <td className="cell-nowrap">{fmt.dateTime(c.createdAt)}</td>
             </>
