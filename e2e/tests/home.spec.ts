@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi, type User } from '../support/api.ts';
+import { DEMO, adminStatePath } from '../support/env.ts';
 import { LOCALE_LIST, signInUI, t } from '../support/ui.ts';
 import { caseThroughApi, guestCall, readyToSchedule, type ApiCase } from '../support/cases.ts';
 import { shoot } from '../support/shots.ts';
@@ -15,6 +16,8 @@ let fresh: ApiCase;
 let asked: ApiCase;
 let teamCase: ApiCase;
 let adminName = '';
+let partner: User;
+let viaPartner: ApiCase;
 
 test.use({ storageState: NO_STATE });
 
@@ -30,6 +33,8 @@ test.beforeAll(async () => {
   await guestCall(asked.token, 'POST', `/cases/${asked.id}/messages`, { body: '请问还需要哪些资料？（测试）' });
   teamCase = await caseThroughApi(admin);
   await readyToSchedule(admin, teamCase.id, [{ userId: physician.id, role: 'physician' }]);
+  partner = await admin.buildUser({ role: 'partner', name: 'Partner 李 Home' });
+  viaPartner = await caseThroughApi(admin, { institutionId: (await admin.institutionNamed(DEMO.partnerInstitution)).id });
   await admin.dispose();
 });
 
@@ -137,5 +142,34 @@ test.describe('a physician’s home (en)', () => {
     await expect(page.getByTestId('history')).toContainText(adminName);
     await expect(page.getByTestId('history')).not.toContainText('@');
     await shoot(page, 'case-history-physician-en', page.getByTestId('history'));
+  });
+});
+
+test.describe('a partner’s home (zh-CN)', () => {
+  test.use({ locale: 'zh-CN' });
+
+  test('shows their institution’s cases and no department queues', async ({ page }) => {
+    await signInUI(page, partner.email);
+    const cases = page.getByTestId('queue-cases');
+    await expect(cases.getByRole('link', { name: new RegExp(viaPartner.number) })).toBeVisible();
+    // Cases of no institution (the public form's) are not theirs.
+    await expect(cases.getByRole('link', { name: new RegExp(fresh.number) })).toHaveCount(0);
+    await expect(page.getByTestId('queue-new')).toHaveCount(0);
+    await inEachLanguage(page, 'home-partner', async (l) => {
+      await expect(page.getByRole('heading', { name: t(l).home.work.cases })).toBeVisible();
+    });
+  });
+});
+
+test.describe('an administrator’s home', () => {
+  test.use({ storageState: adminStatePath(), locale: 'ja' });
+
+  test('has the department’s queues and the administration shortcuts', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('queue-new')).toBeVisible();
+    await expect(page.getByRole('link', { name: ja.nav.outbox })).toHaveCount(2);
+    await inEachLanguage(page, 'home-admin', async (l) => {
+      await expect(page.getByRole('heading', { name: t(l).home.work.admin })).toBeVisible();
+    });
   });
 });
