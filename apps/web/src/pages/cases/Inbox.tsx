@@ -139,7 +139,7 @@ export function InboxPage() {
         testId="case-inbox"
         loading={list.loading}
         items={list.error ? null : list.data?.items}
-        columns={[t('caseInbox.number'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.countryLanguage'), t('caseInbox.institution'), t('caseInbox.received')]}
+        columns={[t('caseInbox.numberReceived'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.countryLanguage'), t('caseInbox.institution')]}
         rowKey={(c) => c.id}
         paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
         timeZoneNote
@@ -147,8 +147,11 @@ export function InboxPage() {
           const waited = daysSince(c.statusSince);
           return (
             <>
-              <td className="cell-mono">
-                <Link to={`/cases/${c.id}`}>{c.number}</Link>
+              <td>
+                <Link to={`/cases/${c.id}`} className="cell-mono">
+                  {c.number}
+                </Link>
+                <span className="cell-sub cell-nowrap">{fmt.dateTime(c.createdAt)}</span>
               </td>
               <td className="cell-wrap">
                 {c.patientName}
@@ -166,7 +169,6 @@ export function InboxPage() {
                 <span className="cell-sub">{t(`languages.${c.locale}`)}</span>
               </td>
               <td className="cell-wrap">{c.institution?.name ?? t('common.none')}</td>
-              <td className="cell-nowrap">{fmt.dateTime(c.createdAt)}</td>
             </>
           );
         }}
