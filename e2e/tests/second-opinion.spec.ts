@@ -17,6 +17,7 @@ import {
 } from '../support/cases.ts';
 import { findMails, icsUtc, waitForMail } from '../support/mail.ts';
 import { shoot } from '../support/shots.ts';
+import { createI18n } from '@kakehashi/core/i18n';
 
 const zh = t('zh-CN');
 const ja = t('ja');
@@ -63,7 +64,8 @@ test('a family member asks in Chinese on a phone; a coordinator triages in Japan
   // beside their fields, in Chinese, and nothing is created.
   const requestForm = patient.getByTestId('request-form');
   const birth = requestForm.getByLabel(zh.caseRequest.birthDate, { exact: true });
-  const wish = requestForm.getByLabel(fill(zh.caseRequest.dateN, { n: '1' }), { exact: true });
+  // Rendered by i18next: Chinese numbers the wish in Chinese numerals (第一希望日期).
+  const wish = requestForm.getByLabel(createI18n().getFixedT('zh-CN')('caseRequest.dateN', { n: 1 }), { exact: true });
   await birth.fill(daysFromNow(30));
   await wish.fill(daysFromNow(-3));
   await patient.getByRole('button', { name: zh.caseRequest.submit }).click();

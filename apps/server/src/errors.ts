@@ -1,6 +1,7 @@
 import type { en } from '@kakehashi/core/i18n';
 
-export type ErrorCode = keyof (typeof en)['errors'];
+/** An error's code: its message's key in the catalogs (a plural message by its base key). */
+export type ErrorCode = keyof (typeof en)['errors'] extends infer K ? (K extends `${infer B}_${'one' | 'other'}` ? B : K) : never;
 
 /**
  * The one error type of the domain. `code` is stable and names a message in every catalog
@@ -25,4 +26,4 @@ export const forbidden = () => new DomainError('forbidden');
 export const notFound = () => new DomainError('not_found');
 export const conflict = (code: ErrorCode, vars: Record<string, unknown> = {}, details?: unknown) => new DomainError(code, vars, details);
 export const rateLimited = (retryAfterSeconds: number) =>
-  new DomainError('rate_limited', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)), retryAfterSeconds });
+  new DomainError('rate_limited', { count: Math.max(1, Math.ceil(retryAfterSeconds / 60)), retryAfterSeconds });

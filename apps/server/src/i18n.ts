@@ -1,4 +1,13 @@
-import { createI18n, LOCALES, type Locale } from '@kakehashi/core/i18n';
+import { createI18n, LOCALES, type en, type Locale } from '@kakehashi/core/i18n';
+
+// The server's translations are checked like the web's: a key that is not in the catalogs, or a
+// plural key used without its count, fails the typecheck instead of showing a raw key to a reader.
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    defaultNS: 'translation';
+    resources: { translation: typeof en };
+  }
+}
 
 const i18n = createI18n();
 

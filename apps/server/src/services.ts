@@ -4,6 +4,7 @@ import { createAuditLogService, createAuditService } from './audit/service.ts';
 import { createCaseService } from './cases/service.ts';
 import { createCaseSettingsService } from './cases/settings.ts';
 import { createTriageService } from './cases/triage.ts';
+import { createWorkService } from './cases/work.ts';
 import { createAuthService } from './auth/service.ts';
 import { createApiTokenService } from './auth/tokens.ts';
 import { createGuestLinkService } from './auth/guest-links.ts';
@@ -52,6 +53,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     triage: createTriageService({ gate, cases }),
     caseSettings: createCaseSettingsService({ gate }),
     scheduling,
+    work: createWorkService({ gate, scheduling }),
     institutions,
     users: createUserService({ db, gate, audit, auth, institutions }),
   };

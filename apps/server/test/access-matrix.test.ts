@@ -136,6 +136,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   listStaff: () => ({}),
   submitCase: () => ({ body: buildCaseRequest({}, consentId) }),
   listCases: () => ({}),
+  getMyWork: () => ({}),
   getCase: (w) => ({ params: { id: w.id } }),
   getPortalCase: () => ({}),
   createGuestLink: (w) => ({ params: { id: w.id } }),

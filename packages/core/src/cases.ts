@@ -67,6 +67,43 @@ export const DOCUMENT_STATUSES = ['requested', 'received', 'missing'] as const;
 export const TEAM_ROLES = ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] as const;
 export const PAYMENT_STATUSES = ['none', 'quoted', 'paid', 'waived'] as const;
 export const ELIGIBILITY = ['pending', 'eligible', 'ineligible'] as const;
+export type Eligibility = (typeof ELIGIBILITY)[number];
+
+/**
+ * Who changed a case, as its history stores it: a staff member (`user`, named from their account)
+ * or one of the patient-side and system sources, translated on display (`cases.actors.*`).
+ */
+export const HISTORY_ACTORS = ['user', 'public_form', 'patient', 'consent_withdrawn', 'system'] as const;
+export type HistoryActor = (typeof HISTORY_ACTORS)[number];
 
 export const VIDEO_PROVIDERS = ['teams', 'zoom', 'voov', 'jitsi', 'other'] as const;
 export type VideoProvider = (typeof VIDEO_PROVIDERS)[number];
+
+/** What a case waits for next, as the inbox and the home queues name it (translated `cases.nextStep.*`). */
+export const NEXT_STEPS = ['screen', 'request_records', 'check_records', 'offer_times', 'hold_visit', 'write_report', 'close', 'none'] as const;
+export type NextStep = (typeof NEXT_STEPS)[number];
+
+/** The next step of a case, from its status and the screening's outcome. Pure: the same on server and web. */
+export function nextStep(c: { status: CaseStatus; eligibility: Eligibility }): NextStep {
+  switch (c.status) {
+    case 'requested':
+      return 'screen';
+    case 'triage':
+      return c.eligibility === 'pending' ? 'screen' : 'request_records';
+    case 'awaiting_records':
+      return 'check_records';
+    case 'ready_to_schedule':
+      return 'offer_times';
+    case 'scheduled':
+      return 'hold_visit';
+    case 'consulted':
+      return 'write_report';
+    case 'report_delivered':
+      return 'close';
+    default:
+      return 'none';
+  }
+}
+
+/** A case the hospital has not acted on (status change or message to the patient side) for this many days waits too long. */
+export const WAITING_TOO_LONG_DAYS = 5;

@@ -69,6 +69,7 @@ import {
   staffQuery,
   teamBody,
   withdrawBody,
+  workQueues,
 } from './schemas/cases.ts';
 import {
   availability,
@@ -169,6 +170,7 @@ export const CONTRACTS = {
 
   // Cases
   submitCase: contract({ method: 'POST', path: '/cases', operationId: 'submitCase', summary: 'Request a second opinion: the public form without authentication, or staff on a patient’s behalf', tag: 'cases', action: 'case.create', callers: 'open', body: staffCaseRequestBody, responses: { 200: caseCreated, 201: caseCreated } }),
+  getMyWork: contract({ method: 'GET', path: '/me/work', operationId: 'getMyWork', summary: 'The caller’s home work queues, from the cases they may see', tag: 'cases', action: 'case.list', callers: 'staff', responses: { 200: workQueues } }),
   listCases: contract({ method: 'GET', path: '/cases', operationId: 'listCases', summary: 'The cases the caller may see, filtered', tag: 'cases', action: 'case.list', callers: 'staff', query: caseListQuery, responses: { 200: caseList } }),
   getCase: contract({ method: 'GET', path: '/cases/:id', operationId: 'getCase', summary: 'A case, with what the caller may do on it', tag: 'cases', action: 'case.read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseDetail } }),
   getPortalCase: contract({ method: 'GET', path: '/portal/case', operationId: 'getPortalCase', summary: 'The case a guest link opens', tag: 'portal', action: 'case.read', callers: 'guest', responses: { 200: caseDetail } }),

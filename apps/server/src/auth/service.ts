@@ -250,7 +250,7 @@ export function createAuthService(deps: { db: Db; config: Config; audit: AuditSe
       if (purpose === 'reset') {
         await mail.queue(user.email, locale, 'passwordReset', { name: user.name, url, minutes: RESET_MINUTES }, tx, { link: { kind: 'password_reset', userId: user.id } });
       } else {
-        const role = translator(locale)(`roles.${user.role}`);
+        const role = translator(locale)(`roles.${user.role as Role}`);
         await mail.queue(user.email, locale, 'invitation', { name: user.name, url, hours: INVITE_HOURS, role }, tx, { link: { kind: 'invitation', userId: user.id } });
       }
     },

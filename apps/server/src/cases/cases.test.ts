@@ -199,6 +199,8 @@ describe('staff', () => {
     const created = (await submit(request({ patient: { ...request().patient, nameNative: '李 检索', nameLatin: 'LI Search', preferredLocale: 'en' }, medical: { ...request().medical, department: 'urology' } }))).json();
     const byNumber = await admin.get(`/api/v1/cases?q=${created.number}`);
     expect(byNumber.body.items.map((c: { id: string }) => c.id)).toEqual([created.id]);
+    // Who asked and what the case waits for, so the inbox can say both without opening it.
+    expect(byNumber.body.items[0]).toMatchObject({ country: 'CN', requesterType: 'family', eligibility: 'pending', nextStep: 'screen' });
     expect((await admin.get(`/api/v1/cases?q=${encodeURIComponent('李 检索')}`)).body.total).toBe(1);
     expect((await admin.get('/api/v1/cases?q=li%20search')).body.total).toBe(1);
     expect((await admin.get('/api/v1/cases?department=urology&locale=en')).body.items.map((c: { id: string }) => c.id)).toContain(created.id);
@@ -211,7 +213,7 @@ describe('staff', () => {
 
   it('move a case only along the workflow, with history and audit', async () => {
     const created = (await submit(request())).json();
-    const coordinator = await t.user({ role: 'coordinator', locale: 'en' });
+    const coordinator = await t.user({ role: 'coordinator', locale: 'en', name: 'Coordinator 佐藤 Test' });
     const c = new Client(t.app);
     await c.signIn(coordinator.email);
     const detail = await c.get(`/api/v1/cases/${created.id}`);
@@ -222,7 +224,10 @@ describe('staff', () => {
     expect(triage.status).toBe(200);
     expect(triage.body.status).toBe('triage');
     expect(triage.body.history.map((e: { toStatus: string }) => e.toStatus)).toEqual(['requested', 'triage']);
-    expect(triage.body.history[1]).toMatchObject({ fromStatus: 'requested', actor: coordinator.email, note: 'Checking the records' });
+    // People by name (never their address); the public form by a code the screen translates.
+    expect(triage.body.history[0]).toMatchObject({ actor: { kind: 'public_form', name: null } });
+    expect(triage.body.history[1]).toMatchObject({ fromStatus: 'requested', actor: { kind: 'user', name: 'Coordinator 佐藤 Test' }, note: 'Checking the records' });
+    expect(JSON.stringify(triage.body.history)).not.toContain(coordinator.email);
     await c.post(`/api/v1/cases/${created.id}/status`, { to: 'ready_to_schedule' });
     // Only a booking schedules a case.
     const manual = await c.post(`/api/v1/cases/${created.id}/status`, { to: 'scheduled' });

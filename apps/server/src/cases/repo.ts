@@ -1,5 +1,5 @@
 import type { CaseScope, Role } from '@kakehashi/core';
-import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { escapeLike, pgErrorCode, rowsOf, transaction, UNIQUE_VIOLATION, type Db, inTurn } from '../db/client.ts';
 import {
   acceptanceRules,
@@ -189,14 +189,53 @@ export async function findActivePartnerInstitution(db: Db, id: string) {
   return row ?? null;
 }
 
+// Home work queues: each bounded, oldest first (what has waited longest comes first).
+
+const QUEUE_LIMIT = 20;
+const OPEN = sql`${cases.status} not in ('closed', 'cancelled', 'withdrawn')`;
+/** Not yet screened: new, or in triage without a decision. */
+const UNSCREENED = sql`(${cases.status} = 'requested' or (${cases.status} = 'triage' and ${cases.eligibility} = 'pending'))`;
+/** The hospital's last action on a case: its last status change or message to the patient side. */
+const LAST_ACTION = sql<Date>`greatest(${cases.statusSince}, (select max(m.created_at) from case_messages m where m.case_id = ${cases.id} and not m.from_patient))`;
+/** When the patient side's latest message came, if nobody answered it since. */
+const UNANSWERED_SINCE = sql<Date | null>`(select case when m.from_patient then m.created_at end from case_messages m where m.case_id = ${cases.id} order by m.created_at desc limit 1)`;
+
+const queue = (db: Db, since: SQL | AnyColumn, ...where: (SQL | undefined)[]) =>
+  db
+    .select({ case: cases, since: sql<Date | string>`${since}` })
+    .from(cases)
+    .where(and(...where))
+    .orderBy(asc(since))
+    .limit(QUEUE_LIMIT);
+
+export const newRequests = (db: Db, scope: CaseScope) => queue(db, cases.createdAt, scopeCondition(scope), UNSCREENED);
+
+/** Screened, open cases the hospital has not acted on since `before` (a scheduled case waits for its visit, not for us). */
+export const waitingCases = (db: Db, scope: CaseScope, before: Date) =>
+  queue(db, LAST_ACTION, scopeCondition(scope), OPEN, sql`not ${UNSCREENED}`, sql`${cases.status} <> 'scheduled'`, sql`${LAST_ACTION} < ${before.toISOString()}`);
+
+export const unansweredCases = (db: Db, scope: CaseScope) => queue(db, UNANSWERED_SINCE, scopeCondition(scope), OPEN, sql`${UNANSWERED_SINCE} is not null`);
+
+export const openCases = (db: Db, scope: CaseScope) => queue(db, cases.statusSince, scopeCondition(scope), OPEN);
+
+/** Scheduled cases of a scope: each holds one booked visit. */
+export const scheduledCases = (db: Db, scope: CaseScope) =>
+  db.select().from(cases).where(and(scopeCondition(scope), eq(cases.status, 'scheduled'))).limit(200);
+
 // History
 
 export async function insertEvent(db: Db, row: typeof caseEvents.$inferInsert): Promise<void> {
   await db.insert(caseEvents).values(row);
 }
 
+/** A case's history, with the name of each staff member who made a change (never their address). */
 export const listEvents = (db: Db, caseId: string) =>
-  db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id));
+  db
+    .select({ at: caseEvents.at, fromStatus: caseEvents.fromStatus, toStatus: caseEvents.toStatus, actorKind: caseEvents.actorKind, actorName: users.name, note: caseEvents.note })
+    .from(caseEvents)
+    .leftJoin(users, eq(users.id, caseEvents.actorUserId))
+    .where(eq(caseEvents.caseId, caseId))
+    .orderBy(asc(caseEvents.id));
 
 // Documents, team, messages
 
@@ -209,7 +248,7 @@ export async function upsertDocument(db: Db, row: typeof caseDocuments.$inferIns
     .values(row)
     .onConflictDoUpdate({
       target: [caseDocuments.caseId, caseDocuments.kind],
-      set: { status: row.status, note: row.note, requestedAt: row.requestedAt, receivedAt: row.receivedAt },
+      set: { status: row.status, note: row.note, noteLocale: row.noteLocale, requestedAt: row.requestedAt, receivedAt: row.receivedAt },
     });
 }
 

@@ -4,7 +4,7 @@ import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 import { route } from '../http/route.ts';
 
-export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { cases } }) => {
+export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { cases, work } }) => {
   route(app, C.submitCase, async (req, reply) => {
     const actor = actorOf(req);
     // The public form cannot name an institution; only staff can.
@@ -12,6 +12,7 @@ export const caseRoutes: FastifyPluginAsync<{ services: Services }> = async (app
     const { case: created, portal, created: isNew } = await cases.submit(actor, body);
     return reply.status(isNew ? 201 : 200).send({ number: created.number, ...(portal ? { id: created.id, portalUrl: portal.url } : {}) });
   });
+  route(app, C.getMyWork, async (req) => work.queues(actorOf(req)));
   route(app, C.listCases, async (req) => cases.list(actorOf(req), req.query));
   route(app, C.getCase, async (req) => cases.get(actorOf(req), req.params.id));
   route(app, C.getPortalCase, async (req) => cases.portalCase(actorOf(req)));

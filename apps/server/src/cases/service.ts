@@ -7,7 +7,11 @@ import {
   type caseListQuery,
   type caseRequestBody,
   type CaseStatus,
+  type HistoryActor,
   type Locale,
+  nextStep,
+  type RequesterType,
+  type Eligibility,
   type PolicySubject,
   caseScope,
 } from '@kakehashi/core';
@@ -139,6 +143,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         kind: d.kind as never,
         status: d.status as never,
         note: d.note,
+        noteLocale: localeOrNull(d.noteLocale),
         requestedAt: d.requestedAt?.toISOString() ?? null,
         receivedAt: d.receivedAt?.toISOString() ?? null,
       })),
@@ -146,13 +151,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         at: e.at.toISOString(),
         fromStatus: e.fromStatus as CaseStatus | null,
         toStatus: e.toStatus as CaseStatus,
-        actor: isGuest ? null : e.actorLabel,
+        actor: isGuest ? null : { kind: e.actorKind as HistoryActor, name: e.actorName },
         note: isGuest ? '' : e.note,
       })),
       team: team.map((m) => ({ userId: m.userId, name: m.name, role: m.role as never })),
       eligibility: row.eligibility as never,
       // The patient side reads why a request was declined here (e-mails never carry it); other notes stay with the staff.
       eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
+      eligibilityReasonLocale: localeOrNull(row.eligibilityReasonLocale),
       screening: isGuest ? {} : row.screening,
       fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
       refusedEmails: refused.map((r) => ({ to: r.to, reason: r.reason ?? '', at: r.at!.toISOString() })),
@@ -164,10 +170,10 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
    * Moves a case as a consequence of another action (a booking, a request for documents), inside
    * the caller's transaction; only the transitions the workflow allows, each recorded.
    */
-  async function advance(tx: Db, row: repo.CaseRow, to: CaseStatus, actorLabel: string, note = '') {
+  async function advance(tx: Db, row: repo.CaseRow, to: CaseStatus, by: HistoryActorRef, note = '') {
     if (row.status === to || !CASE_TRANSITIONS[row.status as CaseStatus].includes(to)) return false;
     if (!(await repo.moveStatus(tx, row.id, row.status, to))) throw conflict('case_changed');
-    await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, actorLabel, note });
+    await repo.insertEvent(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, ...by, note });
     row.status = to;
     if (LEFT.includes(to)) await left(tx, row);
     return true;
@@ -188,7 +194,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
   /** Coordinators learn of a new request: who asks (the kind of requester), from where, for which department. */
   async function notifyNewRequest(tx: Db, row: repo.CaseRow) {
     const department = await repo.findDepartment(tx, row.department);
-    const requesterType = (row.requester as { type: string }).type;
+    const requesterType = (row.requester as { type: RequesterType }).type;
     await notifyCoordinators(
       row,
       'staffNewRequest',
@@ -257,7 +263,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
           // The same form sent twice at once: the unique submission id let the other one through.
           return repeated(tx, (await repo.findCaseBySubmission(tx, input.submissionId))!, input, institutionId, audit);
         }
-        await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', actorLabel: p?.kind === 'user' ? p.user.email : 'public form' });
+        await repo.insertEvent(tx, { caseId: created.id, fromStatus: null, toStatus: 'requested', ...(p?.kind === 'user' ? historyActorOf(actor) : { actorKind: 'public_form' }) });
         // The submitter's confirmation page opens the portal with this link; the e-mail gets its own, made when it is sent.
         const portal = await portalLink(tx, created.id, createdBy);
         await tellRequester(tx, created, 'caseReceived');
@@ -358,7 +364,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
           const t = translator(actor.locale);
           throw conflict('invalid_transition', { from: t(`cases.status.${from}`), to: t(`cases.status.${to}`) });
         }
-        await advance(tx, row, to, actorLabelOf(actor), note);
+        await advance(tx, row, to, historyActorOf(actor), note);
         return detail(tx, actor, row, facts);
       });
     },
@@ -405,8 +411,16 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
   };
 }
 
-/** Who did it, as the case history names them. */
-export const actorLabelOf = (actor: Actor) => (actor.principal?.kind === 'user' ? actor.principal.user.email : 'patient');
+/** Who made a change, as the case history stores it: a code, and the staff member's id (named on display). */
+export interface HistoryActorRef {
+  actorKind: HistoryActor;
+  actorUserId?: string | null;
+}
+export const historyActorOf = (actor: Actor): HistoryActorRef =>
+  actor.principal?.kind === 'user' ? { actorKind: 'user', actorUserId: actor.principal.user.id } : { actorKind: 'patient' };
+
+/** A stored language code, or null for text stored before its language was. */
+export const localeOrNull = (value: string | null): Locale | null => (isLocale(value) ? value : null);
 
 const localName = (d: { nameJa: string; nameZh: string; nameEn: string }, locale: Locale) =>
   ({ ja: d.nameJa, 'zh-CN': d.nameZh, en: d.nameEn })[locale];
@@ -423,6 +437,9 @@ function summary(row: repo.CaseRow, institution: { id: string; name: string } | 
     locale: row.locale as Locale,
     country: row.country,
     institution,
+    requesterType: (row.requester as { type: RequesterType }).type,
+    eligibility: row.eligibility as Eligibility,
+    nextStep: nextStep({ status: row.status as CaseStatus, eligibility: row.eligibility as Eligibility }),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -161,7 +161,26 @@ describe('withdrawing consent', () => {
     expect(res.json()).toMatchObject({ status: 'withdrawn', consent: { withdrawnAt: expect.any(String) } });
     expect((await outbox(t)).some((m) => m.toAddress === coordinatorEmail && m.subject === `Kakehashi：依頼 ${c.number} の同意が撤回されました`)).toBe(true);
     const staffView = await coordinator.get(`/api/v1/cases/${c.id}`);
-    expect(staffView.body.history.at(-1)).toMatchObject({ toStatus: 'withdrawn', actor: 'patient (consent withdrawn)', note: '家人决定不再咨询' });
+    expect(staffView.body.history.at(-1)).toMatchObject({ toStatus: 'withdrawn', actor: { kind: 'consent_withdrawn', name: null }, note: '家人决定不再咨询' });
     expect((await coordinator.post(`/api/v1/cases/${c.id}/documents/request`, { kinds: ['imaging'] })).status).toBe(409);
+  });
+});
+
+describe('languages of written text', () => {
+  it('stores the language each text to the patient side was written in, so the portal can mark it', async () => {
+    const c = await newCase();
+    // The coordinator works in Japanese; the patient side reads Chinese.
+    await coordinator.post(`/api/v1/cases/${c.id}/documents/request`, { kinds: ['imaging'], note: '最新の CT 画像をお送りください（テスト）' });
+    await coordinator.post(`/api/v1/cases/${c.id}/messages`, { body: 'ご質問ありがとうございます（テスト）' });
+    await guest(c.token, 'POST', `/api/v1/cases/${c.id}/messages`, { body: '谢谢（测试）' });
+    const portal = (await guest(c.token, 'GET', `/api/v1/portal/case`)).json();
+    expect(portal.documents[0]).toMatchObject({ kind: 'imaging', noteLocale: 'ja' });
+    const messages = (await guest(c.token, 'GET', `/api/v1/cases/${c.id}/messages`)).json().items;
+    expect(messages.map((m: { fromPatient: boolean; locale: string }) => [m.fromPatient, m.locale])).toEqual([
+      [false, 'ja'],
+      [true, 'zh-CN'],
+    ]);
+    const declined = await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'ineligible', reason: '対象外の疾患です（テスト）' });
+    expect(declined.body.eligibilityReasonLocale).toBe('ja');
   });
 });

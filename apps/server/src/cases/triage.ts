@@ -11,7 +11,8 @@ import type { Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict } from '../errors.ts';
-import { actorLabelOf, type CaseService } from './service.ts';
+import type { TemplateName } from '../notifications/templates.ts';
+import { historyActorOf, localeOrNull, type CaseService } from './service.ts';
 import * as repo from './repo.ts';
 
 const FINAL: readonly string[] = ['closed', 'cancelled', 'withdrawn'];
@@ -47,13 +48,13 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
     screen(actor: Actor, id: string, body: z.output<typeof screeningBody>) {
       return change(actor, 'case.screen', id, async (tx, row, audit) => {
         audit.details = { eligibility: body.eligibility };
-        await repo.updateCase(tx, id, { eligibility: body.eligibility, eligibilityReason: body.reason, screening: body.rules });
+        await repo.updateCase(tx, id, { eligibility: body.eligibility, eligibilityReason: body.reason, eligibilityReasonLocale: actor.locale, screening: body.rules });
         if (body.eligibility === 'ineligible') {
-          await advance(tx, row, 'cancelled', actorLabelOf(actor), body.reason);
+          await advance(tx, row, 'cancelled', historyActorOf(actor), body.reason);
           // Only that it was declined: the reason, possibly medical, is shown on the portal.
           await tellRequester(tx, row, 'caseDeclined');
         } else if (row.status === 'requested') {
-          await advance(tx, row, 'triage', actorLabelOf(actor));
+          await advance(tx, row, 'triage', historyActorOf(actor));
         }
       });
     },
@@ -62,7 +63,7 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
       return change(actor, 'case.documents', id, async (tx, _row, audit) => {
         audit.details = { kind, status };
         const now = new Date();
-        await repo.upsertDocument(tx, { caseId: id, kind, status, note, requestedAt: status === 'requested' ? now : null, receivedAt: status === 'received' ? now : null });
+        await repo.upsertDocument(tx, { caseId: id, kind, status, note, noteLocale: actor.locale, requestedAt: status === 'requested' ? now : null, receivedAt: status === 'received' ? now : null });
       });
     },
 
@@ -72,10 +73,10 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
         audit.details = { kinds: body.kinds, status: 'requested' };
         const now = new Date();
         for (const kind of body.kinds) {
-          await repo.upsertDocument(tx, { caseId: id, kind, status: 'requested', note: body.note, requestedAt: now, receivedAt: null });
+          await repo.upsertDocument(tx, { caseId: id, kind, status: 'requested', note: body.note, noteLocale: actor.locale, requestedAt: now, receivedAt: null });
         }
-        if (row.status === 'requested') await advance(tx, row, 'triage', actorLabelOf(actor));
-        await advance(tx, row, 'awaiting_records', actorLabelOf(actor), body.note);
+        if (row.status === 'requested') await advance(tx, row, 'triage', historyActorOf(actor));
+        await advance(tx, row, 'awaiting_records', historyActorOf(actor), body.note);
         await tellRequester(tx, row, 'documentsRequested');
       });
     },
@@ -111,7 +112,7 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
 
     messages(actor: Actor, id: string) {
       return gate.run(actor, 'case.messages_read', id, async ({ tx }) =>
-        (await repo.listMessages(tx, id)).map((m) => ({ id: m.id, fromPatient: m.fromPatient, authorName: m.authorName, body: m.body, createdAt: m.createdAt.toISOString() })),
+        (await repo.listMessages(tx, id)).map((m) => ({ id: m.id, fromPatient: m.fromPatient, authorName: m.authorName, body: m.body, locale: localeOrNull(m.locale), createdAt: m.createdAt.toISOString() })),
       );
     },
 
@@ -126,11 +127,13 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
           authorUserId: p.kind === 'user' ? p.user.id : null,
           authorName: p.kind === 'user' ? p.user.name : (row.requester as { name: string }).name,
           body,
+          // The writer's language, so the reader's side can mark text written in another.
+          locale: actor.locale,
         });
         audit.details = { message: message.id };
         if (fromPatient) await cases.notifyCoordinators(row, 'staffNewMessage', {}, tx);
         else await tellRequester(tx, row, 'newMessage');
-        return { id: message.id, fromPatient, authorName: message.authorName, body: message.body, createdAt: message.createdAt.toISOString() };
+        return { id: message.id, fromPatient, authorName: message.authorName, body: message.body, locale: actor.locale, createdAt: message.createdAt.toISOString() };
       });
     },
 
@@ -141,7 +144,7 @@ export function createTriageService(deps: { gate: Gate<repo.CaseRow>; cases: Cas
         await repo.updateCase(tx, id, { consentWithdrawnAt: new Date() });
         if (!FINAL.includes(row.status)) {
           if (!(await repo.moveStatus(tx, id, row.status, 'withdrawn'))) throw conflict('case_changed');
-          await repo.insertEvent(tx, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorLabel: 'patient (consent withdrawn)', note: reason });
+          await repo.insertEvent(tx, { caseId: id, fromStatus: row.status, toStatus: 'withdrawn', actorKind: 'consent_withdrawn', note: reason });
           await cases.left(tx, { ...row, status: 'withdrawn' });
         }
         await cases.notifyCoordinators(row, 'consentWithdrawn', {}, tx);

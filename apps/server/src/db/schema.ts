@@ -270,6 +270,8 @@ export const cases = pgTable(
     consentWithdrawnAt: tstz('consent_withdrawn_at'),
     eligibility: text('eligibility').notNull().default('pending'),
     eligibilityReason: text('eligibility_reason').notNull().default(''),
+    /** The language the reason was written in (the author's UI language), so the portal can mark it. */
+    eligibilityReasonLocale: text('eligibility_reason_locale'),
     /** The coordinator's answer to each acceptance rule at screening: rule id → met. */
     screening: jsonb('screening').$type<Record<string, boolean>>().notNull().default({}),
     feeScheduleId: uuid('fee_schedule_id'),
@@ -295,7 +297,9 @@ export const caseEvents = pgTable(
     caseId: uuid('case_id').notNull().references(() => cases.id),
     fromStatus: text('from_status'),
     toStatus: text('to_status').notNull(),
-    actorLabel: text('actor_label'),
+    /** Who made the change: a `HISTORY_ACTORS` code, named on display; `user` with the staff member's id. */
+    actorKind: text('actor_kind').notNull().default('system'),
+    actorUserId: uuid('actor_user_id').references(() => users.id),
     note: text('note').notNull().default(''),
     at: tstz('at').notNull().defaultNow(),
   },
@@ -310,6 +314,8 @@ export const caseDocuments = pgTable(
     kind: text('kind').notNull(),
     status: text('status').notNull(),
     note: text('note').notNull().default(''),
+    /** The language the note was written in (the author's UI language). */
+    noteLocale: text('note_locale'),
     requestedAt: tstz('requested_at'),
     receivedAt: tstz('received_at'),
   },
@@ -337,6 +343,8 @@ export const caseMessages = pgTable(
     authorUserId: uuid('author_user_id').references(() => users.id),
     authorName: text('author_name').notNull(),
     body: text('body').notNull(),
+    /** The language the message was written in (the author's UI language); null for older messages. */
+    locale: text('locale'),
     createdAt: createdAt(),
   },
   (t) => [index('case_messages_case_idx').on(t.caseId, t.createdAt)],

@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import type { Locale } from '@kakehashi/core';
+import type { en } from '@kakehashi/core/i18n';
 import { translator } from '../i18n.ts';
 
 /** Kept on the error so the handler can word each field's problem in the caller's language. */
@@ -57,6 +58,9 @@ export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
 
 const zodLocales = { ja: z.locales.ja, 'zh-CN': z.locales.zhCN, en: z.locales.en } as const;
 
+/** A schema's message names a key of the catalogs' `validation` section. */
+type ValidationKey = `validation.${keyof (typeof en)['validation']}`;
+
 /** Field-by-field messages, translated. */
 export function fieldErrors(err: RequestValidationError, locale: Locale) {
   const t = translator(locale);
@@ -66,6 +70,6 @@ export function fieldErrors(err: RequestValidationError, locale: Locale) {
   return result.error.issues.map((issue) => ({
     path: issue.path.join('.'),
     // A custom issue's params fill the message's placeholders (validation.dateRange: its limits).
-    message: issue.message.startsWith('validation.') ? t(issue.message, issue.code === 'custom' ? issue.params : undefined) : issue.message,
+    message: issue.message.startsWith('validation.') ? t(issue.message as ValidationKey, issue.code === 'custom' ? issue.params : {}) : issue.message,
   }));
 }

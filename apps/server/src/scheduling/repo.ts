@@ -132,6 +132,16 @@ export async function bookedVisitOf(db: Db, caseId: string): Promise<VisitRow | 
   return row ?? null;
 }
 
+/** The booked visits of these cases that end after `from` and start before `to`, soonest first. */
+export const bookedVisitsBetween = (db: Db, caseIds: string[], from: Date, to: Date) =>
+  caseIds.length
+    ? db
+        .select()
+        .from(visits)
+        .where(and(inArray(visits.caseId, caseIds), eq(visits.status, 'booked'), gt(visits.endsAt, from), lt(visits.startsAt, to)))
+        .orderBy(asc(visits.startsAt))
+    : Promise.resolve([]);
+
 export async function updateVisit(db: Db, id: string, patch: Partial<typeof visits.$inferInsert>): Promise<VisitRow> {
   const [row] = await db.update(visits).set(patch).where(eq(visits.id, id)).returning();
   return row;

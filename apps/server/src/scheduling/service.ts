@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { availabilityBody, availabilityExceptionBody, Locale, VideoProvider, VisitChangeKind } from '@kakehashi/core';
+import type { availabilityBody, availabilityExceptionBody, Locale, Role, VideoProvider, VisitChangeKind } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
 import type { Gate } from '../access/gate.ts';
-import { actorLabelOf, type CaseRow, type CaseService } from '../cases/service.ts';
+import { historyActorOf, type CaseRow, type CaseService } from '../cases/service.ts';
 import type { MailService } from '../notifications/service.ts';
 import { buildCalendar } from '../notifications/calendar.ts';
 import { formatInZone } from '../notifications/format.ts';
@@ -175,14 +175,14 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     // Read in the transaction: the embedded database has one connection, which the transaction holds.
     const department = (await repo.findDepartmentNames(tx, row.department))?.[patientLocale] ?? 'Kakehashi';
     const team = new Intl.ListFormat(patientLocale).format(
-      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role}`) })),
+      participants.map((p) => t('email.calendarTeamMember', { name: p.name, role: t(`roles.${p.role as Role}`) })),
     );
     const vars = {
       name: requester.name,
       number: row.number,
       patientTime: formatInZone(visit.startsAt, patientLocale, patientTz),
       hospitalTime: formatInZone(visit.startsAt, patientLocale, config.timeZone),
-      provider: t(`videoProviders.${visit.provider}`),
+      provider: t(`videoProviders.${visit.provider as VideoProvider}`),
       joinUrl: visit.joinUrl || '—',
     };
     // A visit cancelled because the case ended promises no new time.
@@ -205,7 +205,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       const staffVars = {
         number: row.number,
         hospitalTime: formatInZone(visit.startsAt, locale, config.timeZone),
-        provider: st(`videoProviders.${visit.provider}`),
+        provider: st(`videoProviders.${visit.provider as VideoProvider}`),
         joinUrl: visit.joinUrl || '—',
         url: `${config.publicUrl}/cases/${row.id}`,
         change: st(change === 'booked' ? 'email.staffVisitBooked' : change === 'changed' ? 'email.staffVisitChanged' : 'email.staffVisitCancelled'),
@@ -249,6 +249,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       await repo.releaseParticipants(tx, visit.id);
       await repo.resolveChangeRequest(tx, visit.id, 'cancelled');
     },
+
+    /** Booked visits of these cases in a period, for a caller the gate has already let list them. */
+    visitsBetween: (tx: Db, caseIds: string[], from: Date, to: Date) => repo.bookedVisitsBetween(tx, caseIds, from, to),
 
     availability(actor: Actor, userId: string) {
       return gate.run(actor, 'availability.read', userId, ({ tx }) => availabilityOf(tx, userId));
@@ -318,7 +321,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
           const visit = await repo.insertVisit(tx, { caseId, startsAt: offer.startsAt, endsAt: offer.endsAt });
           await repo.insertParticipants(tx, team.map((m) => ({ visitId: visit.id, userId: m.userId, role: m.role, startsAt: offer.startsAt, endsAt: offer.endsAt })));
           await repo.settleOffers(tx, caseId, offer.id);
-          await cases.advance(tx, row, 'scheduled', actorLabelOf(actor));
+          await cases.advance(tx, row, 'scheduled', historyActorOf(actor));
           await notify(tx, row, visit, 'booked');
           return view(tx, row);
         });
@@ -433,7 +436,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         await repo.releaseParticipants(tx, visitId);
         await repo.resolveChangeRequest(tx, visitId, 'cancelled');
         await repo.withdrawOffers(tx, row.id);
-        await cases.advance(tx, row, 'ready_to_schedule', actorLabelOf(actor), reason);
+        await cases.advance(tx, row, 'ready_to_schedule', historyActorOf(actor), reason);
         return view(tx, row);
       });
     },

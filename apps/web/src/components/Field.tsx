@@ -4,20 +4,25 @@ interface Props {
   label: string;
   error?: string | null;
   hint?: string | null;
+  /** Shown beside the label, e.g. the language the reader of this text uses. */
+  mark?: ReactNode;
   /** Renders the control with the ids that tie it to its label, hint and error. */
   children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
   className?: string;
 }
 
 /** A labelled form control with an optional hint and a field error beside it. */
-export function Field({ label, error, hint, children, className }: Props) {
+export function Field({ label, error, hint, mark, children, className }: Props) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field--invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id}>
+        {label}
+        {mark && <> {mark}</>}
+      </label>
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
       {hint && (
         <p className="field__hint" id={hintId}>

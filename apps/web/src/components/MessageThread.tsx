@@ -1,17 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { caseMessage, caseMessageList } from '@kakehashi/core';
+import { caseMessage, caseMessageList, type Locale } from '@kakehashi/core';
 import { api, ApiError, errorMessage } from '../lib/api.ts';
 import { useLoad } from '../lib/useLoad.ts';
 import { useFormat } from '../lib/time.ts';
 import { ErrorAlert } from './Alert.tsx';
 import { Field } from './Field.tsx';
+import { PatientLanguage, WrittenIn } from './LanguageMark.tsx';
 
 /**
  * The secure messages of a case, oldest first, and a box to write one. The patient side uses its
  * guest link; staff their session. Each side's own messages sit on the right.
  */
-export function MessageThread({ caseId, guestToken, side }: { caseId: string; guestToken?: string; side: 'patient' | 'staff' }) {
+export function MessageThread({ caseId, guestToken, side, patientLocale }: { caseId: string; guestToken?: string; side: 'patient' | 'staff'; patientLocale?: Locale }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const list = useLoad(() => api.get(`/cases/${caseId}/messages`, { schema: caseMessageList, guestToken }), `messages-${caseId}`);
@@ -57,7 +58,9 @@ export function MessageThread({ caseId, guestToken, side }: { caseId: string; gu
                   </span>
                   <time dateTime={m.createdAt}>{fmt.dateTime(m.createdAt)}</time>
                 </div>
-                <p className="message__body">{m.body}</p>
+                <WrittenIn locale={m.locale} className="message__body">
+                  {m.body}
+                </WrittenIn>
               </li>
             );
           })}
@@ -65,7 +68,10 @@ export function MessageThread({ caseId, guestToken, side }: { caseId: string; gu
       )}
       <form className="form thread__form" onSubmit={send} noValidate>
         <ErrorAlert>{error}</ErrorAlert>
-        <Field label={t('messages.write')} hint={side === 'patient' ? t('messages.hintPatient') : t('messages.hintStaff')} error={fieldError}>
+        <Field label={t('messages.write')} hint={side === 'patient' ? t('messages.hintPatient') : t('messages.hintStaff')}
+          mark={side === 'staff' && patientLocale && <PatientLanguage locale={patientLocale} />}
+          error={fieldError}
+        >
           {(p) => <textarea {...p} className="input textarea" name="message" rows={4} maxLength={5000} value={body} onChange={(e) => setBody(e.target.value)} />}
         </Field>
         <div className="form__actions">

@@ -61,6 +61,7 @@ export const en = {
     partner: 'Partner institution member',
   },
   languages: { ja: '日本語', 'zh-CN': '简体中文', en: 'English' },
+  languageMarks: { originalIn: 'Written in {{language}}', patientLanguage: 'Patient’s language: {{language}}' },
   signIn: {
     title: 'Sign in',
     intro: 'For staff of the hospital and its partner institutions. Patients join through the link in their e-mail.',
@@ -104,7 +105,34 @@ export const en = {
     twoStepOn: 'On',
     twoStepOff: 'Off',
     setUpTwoStep: 'Set up two-step verification',
-    nextSteps: 'Second-opinion requests and case conferences will appear here.',
+    account: 'Your account',
+    /** The home page's work queues. */
+    work: {
+      newRequests: 'New requests to screen',
+      newRequestsEmpty: 'No request is waiting to be screened. New requests from the form and from partners appear here.',
+      received: 'received {{time}}',
+      waiting_one: 'No action for over {{count}} day',
+      waiting_other: 'No action for over {{count}} days',
+      waitingEmpty_one: 'No case has waited more than {{count}} day for the hospital.',
+      waitingEmpty_other: 'No case has waited more than {{count}} days for the hospital.',
+      noActionFor_one: 'no action for {{count}} day',
+      noActionFor_other: 'no action for {{count}} days',
+      unanswered: 'Unanswered patient messages',
+      unansweredEmpty: 'Every message from the patient side has been answered.',
+      messageAt: 'message {{time}}',
+      visits_one: 'Video visits in the next {{count}} day',
+      visits_other: 'Video visits in the next {{count}} days',
+      visitsEmpty_one: 'No video visit in the next {{count}} day.',
+      visitsEmpty_other: 'No video visit in the next {{count}} days.',
+      cases: 'Your open cases',
+      casesEmpty: 'No open case yet. Cases appear here when the international department adds you to a team or your institution sends a request.',
+      openInbox: 'All requests',
+      admin: 'Administration',
+      outboxHint: 'E-mails waiting or failed: resend what is stuck.',
+      auditHint: 'The audit log and the state of its seal.',
+      usersHint: 'Accounts, roles and two-step verification.',
+      nothingForRole: 'Your role has no case work. Use the menu above for the screens open to you.',
+    },
   },
   institutions: {
     title: 'Institutions',
@@ -188,8 +216,10 @@ export const en = {
   audit: {
     chain: {
       title: 'Tamper evidence',
-      sealed: 'Sealed through event {{event}} ({{at}}); {{count}} newer events wait for the next seal, a few seconds away.',
-      nothingSealed: 'Nothing is sealed yet; {{count}} events wait for the first seal.',
+      sealed_one: 'Sealed through event {{event}} ({{at}}); {{count}} newer event waits for the next seal, a few seconds away.',
+      sealed_other: 'Sealed through event {{event}} ({{at}}); {{count}} newer events wait for the next seal, a few seconds away.',
+      nothingSealed_one: 'Nothing is sealed yet; {{count}} event waits for the first seal.',
+      nothingSealed_other: 'Nothing is sealed yet; {{count}} events wait for the first seal.',
       checkpoint: {
         none: 'There is no checkpoint outside the database yet.',
         matches: 'The checkpoint kept outside the database names the newest seal ({{at}}): nothing was removed.',
@@ -263,9 +293,11 @@ export const en = {
       verifiedBroken: 'BROKEN at event no. {{event}}: {{reason}}',
       verifiedBrokenNoEvent: 'BROKEN: {{reason}}',
       sealed: 'Sealed events',
-      sealedValue: '{{count}} events in {{seals}} seals',
+      sealedValue_one: '{{count}} event; seals: {{seals}}',
+      sealedValue_other: '{{count}} events; seals: {{seals}}',
       unsealed: 'Events not sealed yet',
-      unsealedValue: '{{count}} (the newest few seconds; checked at the next seal)',
+      unsealedValue_one: '{{count}} (the newest few seconds; checked at the next seal)',
+      unsealedValue_other: '{{count}} (the newest few seconds; checked at the next seal)',
       checkpoint: 'Checkpoint outside the database',
       covers: 'What the verification covers',
       coversValue: 'The whole log at export time, not only this period: every sealed event is checked against its seal, the seals against each other and the newest seal against the signed checkpoint kept outside the database. Events not sealed yet are not checked.',
@@ -397,6 +429,18 @@ export const en = {
       withdrawn: 'Withdrawn',
     },
     requesterTypes: { patient: 'The patient', family: 'A family member', intermediary: 'A medical travel agency', referring_doctor: 'A referring doctor' },
+    nextStep: {
+      screen: 'Screen the request',
+      request_records: 'Ask for records or mark ready',
+      check_records: 'Check the records received',
+      offer_times: 'Offer visit times',
+      hold_visit: 'Hold the video visit',
+      write_report: 'Write the report',
+      close: 'Close the case',
+      none: 'Nothing more to do',
+    },
+    /** Who changed a case, when it was not a staff member (stored as these codes). */
+    actors: { public_form: 'Public request form', patient: 'Patient side (portal)', consent_withdrawn: 'Patient side (consent withdrawn)', system: 'System' },
     documentKinds: {
       referral_letter: 'Referral letter',
       pathology_report: 'Pathology report',
@@ -588,7 +632,13 @@ export const en = {
   },
   caseInbox: {
     title: 'Second-opinion requests',
-    intro: 'Requests you may see, newest first. Open one to screen it, ask for documents and form the team.',
+    intro: 'Every request, newest first. Open one to screen it, ask for documents and form the team.',
+    introTeam: 'The cases whose team you are on, newest first. Open one to see the records, the visit and the messages.',
+    introInstitution: 'Your institution’s requests, newest first. Open one to follow it and write to the hospital.',
+    numberReceived: 'Number, received',
+    countryLanguage: 'Country, language',
+    nextStep: 'Next step',
+    requester: 'Requested by',
     searchPlaceholder: 'Request number or patient name',
     anyStatus: 'Any status',
     department: 'Department',
@@ -599,11 +649,8 @@ export const en = {
     waitingAny: 'Any time',
     waitingMore_one: 'More than {{count}} day in this status',
     waitingMore_other: 'More than {{count}} days in this status',
-    number: 'Number',
     patient: 'Patient',
-    country: 'Country',
     institution: 'Through',
-    received: 'Received',
     inStatusFor_one: 'for {{count}} day',
     inStatusFor_other: 'for {{count}} days',
     inStatusToday: 'since today',
@@ -1097,7 +1144,8 @@ export const en = {
     forbidden: 'You do not have permission to do this.',
     not_found: 'Not found.',
     invalid_credentials: 'The e-mail address or password is not correct.',
-    rate_limited: 'Too many attempts. Please wait {{minutes}} minutes and try again.',
+    rate_limited_one: 'Too many attempts. Please wait {{count}} minute and try again.',
+    rate_limited_other: 'Too many attempts. Please wait {{count}} minutes and try again.',
     totp_invalid: 'The code is not correct. Check that the time on your phone is right and try again.',
     totp_required: 'Enter the code from your authenticator app to continue.',
     totp_enrolment_required: 'Set up two-step verification to continue.',
@@ -1117,6 +1165,10 @@ export const en = {
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
-/** Every catalog has the shape of the English one. */
+/** Plural forms other than `other`: a language has only those its plural rules use (Japanese and Chinese none). */
+type MinorPlural = `${string}_${'zero' | 'one' | 'two' | 'few' | 'many'}`;
+type Shape<T> = { [K in keyof T as K extends MinorPlural ? never : K]: T[K] extends string ? string : Shape<T[K]> } & {
+  [K in keyof T as K extends MinorPlural ? K : never]?: string;
+};
+/** Every catalog has the shape of the English one, with the plural forms of its own language. */
 export type Catalog = Shape<typeof en>;

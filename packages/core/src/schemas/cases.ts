@@ -6,6 +6,9 @@ import {
   DOCUMENT_KINDS,
   DOCUMENT_STATUSES,
   ELIGIBILITY,
+  HISTORY_ACTORS,
+  NEXT_STEPS,
+  VIDEO_PROVIDERS,
   PAYMENT_STATUSES,
   REQUESTER_TYPES,
   SEXES,
@@ -105,6 +108,11 @@ export const caseSummary = z
     locale: z.enum(LOCALES),
     country: z.string(),
     institution: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    /** Who asked: the patient, family, an agency or a referring doctor. */
+    requesterType: z.enum(REQUESTER_TYPES),
+    eligibility: z.enum(ELIGIBILITY),
+    /** What the case waits for (`nextStep` in core), so every list names it alike. */
+    nextStep: z.enum(NEXT_STEPS),
     createdAt: z.string(),
   })
   .meta({ id: 'CaseSummary' });
@@ -115,6 +123,8 @@ export const caseDocument = z.object({
   kind: z.enum(DOCUMENT_KINDS),
   status: z.enum(DOCUMENT_STATUSES),
   note: z.string(),
+  /** The language the note was written in; null when unknown. */
+  noteLocale: z.enum(LOCALES).nullable(),
   requestedAt: z.string().nullable(),
   receivedAt: z.string().nullable(),
 });
@@ -123,7 +133,8 @@ export const caseEvent = z.object({
   at: z.string(),
   fromStatus: z.enum(CASE_STATUSES).nullable(),
   toStatus: z.enum(CASE_STATUSES),
-  actor: z.string().nullable(),
+  /** Who made the change: a staff member's name (kind `user`), else a source translated on display. */
+  actor: z.object({ kind: z.enum(HISTORY_ACTORS), name: z.string().nullable() }).nullable(),
   note: z.string(),
 });
 
@@ -177,8 +188,8 @@ export const caseDetail = caseSummary
     documents: z.array(caseDocument),
     history: z.array(caseEvent),
     team: z.array(teamMember),
-    eligibility: z.enum(ELIGIBILITY),
     eligibilityReason: z.string(),
+    eligibilityReasonLocale: z.enum(LOCALES).nullable(),
     screening: z.record(z.string(), z.boolean()),
     fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
     /** E-mails to the patient side that their mail server refused for good (staff only; empty for the patient). */
@@ -240,7 +251,9 @@ export const feeBody = z.object({
 });
 
 export const messageBody = z.object({ body: required(5000) });
-export const caseMessage = z.object({ id: z.uuid(), fromPatient: z.boolean(), authorName: z.string(), body: z.string(), createdAt: z.string() }).meta({ id: 'CaseMessage' });
+export const caseMessage = z
+  .object({ id: z.uuid(), fromPatient: z.boolean(), authorName: z.string(), body: z.string(), locale: z.enum(LOCALES).nullable().describe('The language it was written in; null when unknown'), createdAt: z.string() })
+  .meta({ id: 'CaseMessage' });
 export const caseMessageList = z.object({ items: z.array(caseMessage) });
 export const withdrawBody = z.object({ reason: text(2000).default('') });
 
@@ -266,3 +279,42 @@ export const feeScheduleBody = z.object({
 /** Staff who can join a case team, for coordinators choosing them. */
 export const staffQuery = z.object({ role: z.enum(TEAM_ROLES).optional() });
 export const staffList = z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })) });
+
+/** A case in a home work queue; `since` is when what the queue is about began (received, last action, message). */
+export const workItem = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  patientName: z.string(),
+  patientNameLatin: z.string(),
+  status: z.enum(CASE_STATUSES),
+  nextStep: z.enum(NEXT_STEPS),
+  locale: z.enum(LOCALES),
+  since: z.string(),
+});
+export const workVisit = z.object({
+  caseId: z.uuid(),
+  number: z.string(),
+  patientName: z.string(),
+  patientNameLatin: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  provider: z.enum(VIDEO_PROVIDERS),
+});
+/**
+ * The caller's home page: the queues of whoever manages cases (new requests, cases waiting too
+ * long, unanswered patient messages) or, for everyone else, their own cases; and the visits ahead.
+ * A queue that is not the caller's is null, not empty.
+ */
+export const workQueues = z
+  .object({
+    /** A case waits too long after this many days without a staff action. */
+    waitingDays: z.number().int(),
+    /** Visits are listed up to this time. */
+    visitsUntil: z.string(),
+    newRequests: z.array(workItem).nullable(),
+    waiting: z.array(workItem).nullable(),
+    unanswered: z.array(workItem).nullable(),
+    cases: z.array(workItem).nullable(),
+    visits: z.array(workVisit),
+  })
+  .meta({ id: 'WorkQueues' });

@@ -6,6 +6,7 @@ import { caseDetail } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
+import { useRegionName } from '../../lib/regions.ts';
 import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
@@ -31,26 +32,6 @@ function Fact({ label, children, wide, testId }: { label: string; children: Reac
       <dd>{empty ? t('common.none') : children}</dd>
     </div>
   );
-}
-
-function useRegionName() {
-  const { i18n } = useTranslation();
-  const names = useMemo(() => {
-    try {
-      return new Intl.DisplayNames([i18n.language], { type: 'region' });
-    } catch {
-      return null;
-    }
-  }, [i18n.language]);
-  return (code: string) => {
-    let name: string | undefined;
-    try {
-      name = names?.of(code);
-    } catch {
-      name = undefined;
-    }
-    return name && name !== code ? `${name} (${code})` : code;
-  };
 }
 
 function Details({ c }: { c: CaseDetail }) {
@@ -152,7 +133,7 @@ function History({ c }: { c: CaseDetail }) {
               {fmt.dateTime(h.at)}
             </time>
           </div>
-          <span className="cell-sub">{h.actor ?? t('common.none')}</span>
+          <span className="cell-sub">{!h.actor ? t('common.none') : h.actor.kind === 'user' ? (h.actor.name ?? t('common.none')) : t(`cases.actors.${h.actor.kind}`)}</span>
           {h.note && <p className="history__note prewrap">{h.note}</p>}
         </li>
       ))}
@@ -237,7 +218,7 @@ export function CasePage() {
           </Card>
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
-            <MessageThread caseId={d.id} side="staff" />
+            <MessageThread caseId={d.id} side="staff" patientLocale={d.locale} />
           </Card>
           <Card id="case-history" title={t('caseView.historyTitle')}>
             <History c={d} />

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { CASE_STATUSES, LOCALES, caseList, departmentList, institutionList, type CaseStatus, type Locale } from '@kakehashi/core';
+import { CASE_STATUSES, LOCALES, caseList, caseScope, departmentList, institutionList, type CaseStatus, type Locale } from '@kakehashi/core';
 import { api } from '../../lib/api.ts';
 import { useLoad } from '../../lib/useLoad.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -11,6 +11,8 @@ import { Field } from '../../components/Field.tsx';
 import { DataTable, FilterActions } from '../../components/DataTable.tsx';
 import { useUrlParams } from '../../lib/useUrlParams.ts';
 import { useMe } from '../../lib/session.tsx';
+import { policyPrincipalOf } from '../../lib/policy.ts';
+import { useRegionName } from '../../lib/regions.ts';
 import { StatusBadge, daysSince } from './parts.tsx';
 import { REQUEST_ROLES } from './NewRequest.tsx';
 
@@ -30,6 +32,10 @@ export function InboxPage() {
   const me = useMe();
   // Partners only ever see their own institution's cases: no institution to choose.
   const byInstitution = me.role !== 'partner';
+  const region = useRegionName();
+  // The intro says which cases these are, by the same rule the server lists them by.
+  const scope = caseScope('case.list', policyPrincipalOf(me));
+  const intro = scope?.all ? t('caseInbox.intro') : scope?.team ? t('caseInbox.introTeam') : t('caseInbox.introInstitution');
   const applied: Record<Filter, string> = {
     status: isStatus(params.get('status')) ? params.get('status')! : '',
     department: params.get('department') ?? '',
@@ -93,7 +99,7 @@ export function InboxPage() {
     <>
       <PageHead
         title={t('caseInbox.title')}
-        intro={t('caseInbox.intro')}
+        intro={intro}
         action={
           REQUEST_ROLES.includes(me.role) && (
             <Link to="/cases/new" className="button">
@@ -133,7 +139,7 @@ export function InboxPage() {
         testId="case-inbox"
         loading={list.loading}
         items={list.error ? null : list.data?.items}
-        columns={[t('caseInbox.number'), t('caseInbox.patient'), t('common.status'), t('caseInbox.department'), t('caseInbox.locale'), t('caseInbox.country'), t('caseInbox.institution'), t('caseInbox.received')]}
+        columns={[t('caseInbox.numberReceived'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.countryLanguage'), t('caseInbox.institution')]}
         rowKey={(c) => c.id}
         paging={list.data && { page: list.data.page, pageSize: list.data.pageSize, total: list.data.total, onPage: (p) => update({ page: String(p) }) }}
         timeZoneNote
@@ -141,8 +147,11 @@ export function InboxPage() {
           const waited = daysSince(c.statusSince);
           return (
             <>
-              <td className="cell-mono">
-                <Link to={`/cases/${c.id}`}>{c.number}</Link>
+              <td>
+                <Link to={`/cases/${c.id}`} className="cell-mono">
+                  {c.number}
+                </Link>
+                <span className="cell-sub cell-nowrap">{fmt.dateTime(c.createdAt)}</span>
               </td>
               <td className="cell-wrap">
                 {c.patientName}
@@ -152,11 +161,14 @@ export function InboxPage() {
                 <StatusBadge status={c.status} />
                 <span className={`cell-sub${waited >= 7 ? ' cell-sub--alert' : ''}`}>{waited === 0 ? t('caseInbox.inStatusToday') : t('caseInbox.inStatusFor', { count: waited })}</span>
               </td>
+              <td className="cell-wrap">{t(`cases.nextStep.${c.nextStep}`)}</td>
               <td>{departmentName.get(c.department) ?? c.department}</td>
-              <td>{t(`languages.${c.locale}`)}</td>
-              <td>{c.country}</td>
+              <td className="cell-wrap">{t(`cases.requesterTypes.${c.requesterType}`)}</td>
+              <td className="cell-wrap">
+                {region(c.country)}
+                <span className="cell-sub">{t(`languages.${c.locale}`)}</span>
+              </td>
               <td className="cell-wrap">{c.institution?.name ?? t('common.none')}</td>
-              <td className="cell-nowrap">{fmt.dateTime(c.createdAt)}</td>
             </>
           );
         }}

@@ -24,6 +24,7 @@ import { useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
+import { PatientLanguage } from '../../components/LanguageMark.tsx';
 import { CopyBox } from '../../components/CopyBox.tsx';
 import { Card } from './parts.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
@@ -169,6 +170,7 @@ export function ScreeningPanel({ c, onChange }: Props) {
         <Field
           label={t('caseView.reason')}
           hint={eligibility === 'ineligible' ? t('caseView.reasonHintDecline') : t('caseView.reasonHint')}
+          mark={eligibility === 'ineligible' && <PatientLanguage locale={c.locale} />}
           error={a.fieldErrors.reason}
         >
           {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
@@ -283,7 +285,7 @@ export function DocumentsPanel({ c, manage, onChange }: Props & { manage: boolea
               ))}
               {a.fieldErrors.kinds && <p className="field__error">{t('caseView.askKindsRequired')}</p>}
             </fieldset>
-            <Field label={t('caseView.askNote')} hint={t('caseView.askNoteHint')} error={a.fieldErrors.note}>
+            <Field label={t('caseView.askNote')} hint={t('caseView.askNoteHint')} mark={<PatientLanguage locale={c.locale} />} error={a.fieldErrors.note}>
               {(p) => <textarea {...p} className="input textarea" name="note" rows={4} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />}
             </Field>
             <FormActions submitLabel={t('caseView.askSend')} busy={a.busy} onCancel={() => setAsking(false)} />

@@ -14,6 +14,7 @@ import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Field } from '../../components/Field.tsx';
 import { MessageThread } from '../../components/MessageThread.tsx';
+import { WrittenIn } from '../../components/LanguageMark.tsx';
 import { PortalSchedule } from '../../components/scheduling/PortalSchedule.tsx';
 import { StatusBadge } from '../cases/parts.tsx';
 import { FreshLinkForm } from '../../components/links/FreshLinkForm.tsx';
@@ -76,7 +77,11 @@ function Documents({ c }: { c: CaseDetail }) {
             <div className="checklist__body">
               <span className="checklist__kind">{t(`cases.documentKinds.${d.kind}`)}</span>
               <span className={`badge ${d.status === 'received' ? 'badge--ok' : 'badge--warn'}`}>{t(`portal.documentStatus.${d.status}`)}</span>
-              {d.note && <p className="checklist__note">{d.note}</p>}
+              {d.note && (
+                <WrittenIn locale={d.noteLocale} className="checklist__note">
+                  {d.note}
+                </WrittenIn>
+              )}
               {d.status === 'received' && d.receivedAt && <span className="cell-sub">{t('portal.receivedOn', { at: fmt.dateTime(d.receivedAt) })}</span>}
             </div>
           </li>
@@ -221,7 +226,9 @@ function PortalCase({ token }: { token: string | null }) {
         {d.eligibility === 'ineligible' && d.eligibilityReason && (
           <div data-testid="decline-reason">
             <h3>{t('portal.declineReasonTitle')}</h3>
-            <p className="prewrap">{d.eligibilityReason}</p>
+            <WrittenIn locale={d.eligibilityReasonLocale} className="prewrap">
+              {d.eligibilityReason}
+            </WrittenIn>
           </div>
         )}
         <h3>{t('portal.historyTitle')}</h3>
