@@ -689,7 +689,9 @@ test('an administrator sets acceptance rules, fees and a new consent version', a
 
   await page.getByRole('button', { name: en.caseSettings.feeAdd }).click();
   const fee = page.getByRole('dialog', { name: en.caseSettings.feeAdd });
-  await fee.getByLabel(en.caseSettings.feeName, { exact: true }).fill(`Extended opinion, 90 minutes ${tag}`);
+  await fee.getByLabel(en.caseSettings.feeNameIn.replace('{{language}}', en.languages.ja), { exact: true }).fill(`延長相談 90分 ${tag}`);
+  await fee.getByLabel(en.caseSettings.feeNameIn.replace('{{language}}', en.languages['zh-CN']), { exact: true }).fill(`延长会诊 90 分钟 ${tag}`);
+  await fee.getByLabel(en.caseSettings.feeNameIn.replace('{{language}}', en.languages.en), { exact: true }).fill(`Extended opinion, 90 minutes ${tag}`);
   await fee.getByLabel(en.caseSettings.feeMinutes, { exact: true }).fill('90');
   await fee.getByLabel(en.caseSettings.feeAmount, { exact: true }).fill('165000');
   await fee.getByLabel(en.caseSettings.feeInterpreter, { exact: true }).check();

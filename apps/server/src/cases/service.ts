@@ -89,13 +89,14 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     const isGuest = actor.principal?.kind === 'guest';
     const actions = gate.caseActions(actor, facts);
     const manage = actions.includes('case.transition');
-    const [institution, department, consent, events, documents, team] = await inTurn(
+    const [institution, department, consent, events, documents, team, feeSchedule] = await inTurn(
       () => repo.findInstitutionOf(tx, row.institutionId),
       () => repo.findDepartment(tx, row.department),
       () => repo.findConsentVersion(tx, row.consentVersionId),
       () => repo.listEvents(tx, row.id),
       () => repo.listDocuments(tx, row.id),
       () => repo.listTeam(tx, row.id),
+      () => (row.feeScheduleId ? repo.findFeeSchedule(tx, row.feeScheduleId) : Promise.resolve(null)),
     );
     const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
@@ -132,7 +133,13 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       // The patient side reads why a request was declined here (e-mails never carry it); other notes stay with the staff.
       eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
       screening: isGuest ? {} : row.screening,
-      fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
+      fee: {
+        scheduleId: row.feeScheduleId,
+        amount: row.feeAmount,
+        currency: row.feeCurrency,
+        paymentStatus: row.paymentStatus as never,
+        schedule: feeSchedule && { name: localName(feeSchedule, actor.locale), minutes: feeSchedule.minutes, interpreterIncluded: feeSchedule.interpreterIncluded },
+      },
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
     };
   }
