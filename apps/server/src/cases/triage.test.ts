@@ -129,8 +129,8 @@ describe('team and fee', () => {
       amount: 110000,
       currency: 'JPY',
       paymentStatus: 'quoted',
-      // Named in the caller's language (the coordinator's, English here).
-      schedule: { name: '60 minutes (test)', minutes: 60, interpreterIncluded: true },
+      // Named in the caller's language (the coordinator's, Japanese here).
+      schedule: { name: '60分（テスト）', minutes: 60, interpreterIncluded: true },
     });
     const paid = await coordinator.put(`/api/v1/cases/${c.id}/fee`, { scheduleId: schedule.body.id, amount: 100000, currency: 'JPY', paymentStatus: 'paid' });
     expect(paid.body.fee.amount).toBe(100000);

@@ -2,7 +2,7 @@
 export const en = {
   common: {
     appName: 'Kakehashi',
-    documentTitle: '{{page}} – Kakehashi',
+    documentTitle: '{{page}} – {{app}}',
     tagline: 'Remote second opinions across borders',
     language: 'Language',
     signOut: 'Sign out',
@@ -991,7 +991,8 @@ export const en = {
       none: 'There is no fee for your request yet. We will tell you the amount before anything is due.',
       amount: 'Amount',
       length: 'Consultation length',
-      minutes: '{{count}} minutes',
+      minutes_one: '{{count}} minute',
+      minutes_other: '{{count}} minutes',
       interpreter: 'Medical interpreter',
       interpreterIncluded: 'Included',
       interpreterNotIncluded: 'Not included',
@@ -1028,6 +1029,8 @@ export const en = {
       logoSaved: 'Logo saved.',
       logoRemoved: 'Logo removed.',
       edit: 'Edit identity',
+      hospitalName: 'Hospital name',
+      departmentName: 'Department name',
       notSet: 'Not set',
     },
   },

@@ -3,7 +3,7 @@ import type { Catalog } from './en.ts';
 export const ja: Catalog = {
   common: {
     appName: 'Kakehashi',
-    documentTitle: '{{page}} – Kakehashi',
+    documentTitle: '{{page}} – {{app}}',
     tagline: '国境を越える遠隔セカンドオピニオン',
     language: '言語',
     signOut: 'ログアウト',
@@ -992,7 +992,8 @@ export const ja: Catalog = {
       none: 'ご依頼の費用はまだ決まっていません。お支払いが必要になる前に金額をお知らせします。',
       amount: '金額',
       length: '相談時間',
-      minutes: '{{count}}分',
+      minutes_one: '{{count}}分',
+      minutes_other: '{{count}}分',
       interpreter: '医療通訳',
       interpreterIncluded: '含む',
       interpreterNotIncluded: '含まない',
@@ -1029,6 +1030,8 @@ export const ja: Catalog = {
       logoSaved: 'ロゴを保存しました。',
       logoRemoved: 'ロゴを削除しました。',
       edit: '病院情報を編集',
+      hospitalName: '病院名',
+      departmentName: '部署名',
       notSet: '未設定',
     },
   },

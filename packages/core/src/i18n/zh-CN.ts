@@ -3,7 +3,7 @@ import type { Catalog } from './en.ts';
 export const zhCN: Catalog = {
   common: {
     appName: 'Kakehashi',
-    documentTitle: '{{page}} – Kakehashi',
+    documentTitle: '{{page}} – {{app}}',
     tagline: '跨境远程第二诊疗意见',
     language: '语言',
     signOut: '退出登录',
@@ -992,7 +992,8 @@ export const zhCN: Catalog = {
       none: '您的申请暂未确定费用。需要付款之前，我们会先告知您金额。',
       amount: '金额',
       length: '会诊时长',
-      minutes: '{{count}} 分钟',
+      minutes_one: '{{count}} 分钟',
+      minutes_other: '{{count}} 分钟',
       interpreter: '医疗翻译',
       interpreterIncluded: '包含',
       interpreterNotIncluded: '不包含',
@@ -1029,6 +1030,8 @@ export const zhCN: Catalog = {
       logoSaved: '标志已保存。',
       logoRemoved: '标志已删除。',
       edit: '编辑医院信息',
+      hospitalName: '医院名称',
+      departmentName: '部门名称',
       notSet: '未设置',
     },
   },

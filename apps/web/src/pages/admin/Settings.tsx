@@ -12,6 +12,7 @@ import { Dialog } from '../../components/Dialog.tsx';
 import { Check, Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
+import { HospitalSettingsSection } from './HospitalSettings.tsx';
 
 type Rule = z.infer<typeof acceptanceRule>;
 type Fee = z.infer<typeof feeSchedule>;
@@ -189,6 +190,8 @@ export function SettingsPage() {
     <>
       <PageHead title={t('caseSettings.title')} intro={t('caseSettings.intro')} />
       <Notice>{notice}</Notice>
+
+      <HospitalSettingsSection />
 
       <section className="settings-section" aria-labelledby="settings-rules">
         <div className="page-head">
