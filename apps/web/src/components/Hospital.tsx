@@ -35,7 +35,7 @@ export function HospitalContact() {
       {who && <p className="hospital-contact__who">{who}</p>}
       <dl className="facts facts--compact">
         {email && (
-          <div>
+          <div className="facts__wide">
             <dt>{t('hospital.contactEmail')}</dt>
             <dd>
               <a href={`mailto:${email}`}>{email}</a>

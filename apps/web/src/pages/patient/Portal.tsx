@@ -133,7 +133,7 @@ function Quote({ c }: { c: CaseDetail }) {
         <div>
           <dt>{t('hospital.quote.status')}</dt>
           <dd>
-            <span className={`badge ${settled ? 'badge--ok' : 'badge--warn'}`} data-testid="quote-status">
+            <span className={`badge badge--wrap ${settled ? 'badge--ok' : 'badge--warn'}`} data-testid="quote-status">
               {t(`hospital.quote.statuses.${f.paymentStatus}`)}
             </span>
           </dd>
