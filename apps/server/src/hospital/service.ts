@@ -24,8 +24,8 @@ function view(row: Row | null): HospitalSettings {
   return {
     name: r.name,
     department: r.department,
-    contact: { email: r.contactEmail ?? '', phone: r.contactPhone ?? '', fax: r.contactFax ?? '', hours: r.contactHours },
-    replyTo: r.replyTo ?? '',
+    contact: { email: r.contactEmail, phone: r.contactPhone, fax: r.contactFax, hours: r.contactHours },
+    replyTo: r.replyTo,
     expectations: { firstAnswer: r.expectFirstAnswer, opinion: r.expectOpinion, fee: r.expectFee },
     paymentInstructions: r.paymentInstructions,
     logoUrl: r.logoType && r.logoUpdatedAt ? `/api/v1/hospital/logo?v=${r.logoUpdatedAt.getTime()}` : null,

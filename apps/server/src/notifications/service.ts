@@ -29,14 +29,14 @@ export function createMailService(
     smtpConfigured: boolean;
     onQueued?: () => void;
     /** The hospital as the footer names it, in the recipient's language (read in the caller's transaction). */
-    sender?: (locale: Locale, tx: Db) => Promise<EmailSender>;
+    sender: (locale: Locale, tx: Db) => Promise<EmailSender>;
   },
 ) {
   return {
     smtpConfigured: opts.smtpConfigured,
 
     async queue(to: string, locale: Locale, template: TemplateName, vars: Record<string, unknown>, tx: Db = db, extra: QueueOptions = {}) {
-      const { subject, text } = renderEmail(template, locale, vars, opts.sender ? await opts.sender(locale, tx) : null);
+      const { subject, text } = renderEmail(template, locale, vars, await opts.sender(locale, tx));
       const row = await insertMessage(tx, {
         toAddress: to,
         subject,

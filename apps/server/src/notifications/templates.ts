@@ -32,8 +32,7 @@ export interface EmailSender {
 }
 
 /** The footer of every e-mail: who sent it and how to reach them, then whether a reply reaches anyone. */
-function footer(t: ReturnType<typeof translator>, sender: EmailSender | null): string {
-  if (!sender) return t('email.footer');
+function footer(t: ReturnType<typeof translator>, sender: EmailSender): string {
   const name = sender.name ?? t('common.appName');
   const c = sender.contact;
   const lines = [
@@ -47,10 +46,10 @@ function footer(t: ReturnType<typeof translator>, sender: EmailSender | null): s
   return lines.filter(Boolean).join('\n');
 }
 
-export function renderEmail(template: TemplateName, locale: Locale, vars: Record<string, unknown>, sender: EmailSender | null = null) {
+export function renderEmail(template: TemplateName, locale: Locale, vars: Record<string, unknown>, sender: EmailSender) {
   const t = translator(locale);
   const base = TEMPLATES[template];
-  const all = { hospital: sender?.name ?? t('common.appName'), ...vars };
+  const all = { hospital: sender.name ?? t('common.appName'), ...vars };
   return {
     subject: t(`${base}.subject`, all),
     text: `${t(`${base}.body`, all)}\n\n--\n${footer(t, sender)}\n`,

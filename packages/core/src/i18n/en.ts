@@ -290,7 +290,6 @@ export const en = {
     calendarSummary: 'Kakehashi video consultation {{number}}',
     calendarTeam: 'Your team at the hospital: {{team}}',
     calendarTeamMember: '{{name}} ({{role}})',
-    footer: 'This message was sent by Kakehashi. Please do not reply to it.',
     caseReceived: {
       subject: '{{hospital}}: we received your request {{number}}',
       body: 'Dear {{name}},\n\nThank you. We received your request for a second opinion. Its number is {{number}}.\n\nThe international department will review it and tell you what happens next. You can follow your request, see which documents we need and write to us here:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',

@@ -291,7 +291,6 @@ export const ja: Catalog = {
     calendarSummary: 'Kakehashi オンライン相談 {{number}}',
     calendarTeam: '担当チーム：{{team}}',
     calendarTeamMember: '{{name}}（{{role}}）',
-    footer: 'このメールは Kakehashi から送信されています。このメールには返信しないでください。',
     caseReceived: {
       subject: '{{hospital}}：ご依頼 {{number}} を受け付けました',
       body: '{{name}} 様\n\nセカンドオピニオンのご依頼を受け付けました。受付番号は {{number}} です。\n\n国際診療部で内容を確認し、今後の流れをご連絡します。ご依頼の状況の確認、必要な書類の確認、担当者へのメッセージは次のページから行えます。\n\n{{url}}\n\nこのリンクはパスワードなしでご依頼を開けます。他の人に知らせないでください。',

@@ -291,7 +291,6 @@ export const zhCN: Catalog = {
     calendarSummary: 'Kakehashi 视频会诊 {{number}}',
     calendarTeam: '医院会诊团队：{{team}}',
     calendarTeamMember: '{{name}}（{{role}}）',
-    footer: '此邮件由 Kakehashi 系统发送，请勿直接回复。',
     caseReceived: {
       subject: '{{hospital}}：我们已收到您的申请 {{number}}',
       body: '{{name}}，您好：\n\n我们已收到您的第二诊疗意见申请，申请编号为 {{number}}。\n\n国际医疗部将审核您的申请，并告知您后续安排。您可以通过以下链接查看申请进度、所需材料，并给我们留言：\n\n{{url}}\n\n此链接无需密码即可打开您的申请，请勿转发给他人。',
