@@ -36,7 +36,7 @@ function footer(t: ReturnType<typeof translator>, sender: EmailSender): string {
   const name = sender.name ?? t('common.appName');
   const c = sender.contact;
   const lines = [
-    sender.department ? t('hospital.email.nameAndDepartment', { name, department: sender.department }) : name,
+    sender.department ? t('hospital.nameAndDepartment', { name, department: sender.department }) : name,
     c.email && t('hospital.email.contactEmail', { value: c.email }),
     c.phone && t('hospital.email.contactPhone', { value: c.phone }),
     c.fax && t('hospital.email.contactFax', { value: c.fax }),

@@ -28,7 +28,9 @@ export function HospitalContact() {
   const { email, phone, fax } = h.contact;
   const hours = pick(h.contact.hours);
   if (!email && !phone && !fax && !hours) return null;
-  const who = [pick(h.name), pick(h.department)].filter(Boolean).join(' ');
+  const name = pick(h.name);
+  const department = pick(h.department);
+  const who = name && department ? t('hospital.nameAndDepartment', { name, department }) : name || department;
   return (
     <section className="card hospital-contact" aria-labelledby="hospital-contact" data-testid="hospital-contact">
       <h2 id="hospital-contact">{t('hospital.contactTitle')}</h2>

@@ -966,8 +966,8 @@ export const en = {
     backToPortal: 'Back to your case page',
   },
   hospital: {
+    nameAndDepartment: '{{name}}, {{department}}',
     email: {
-      nameAndDepartment: '{{name}}, {{department}}',
       contactEmail: 'E-mail: {{value}}',
       contactPhone: 'Phone: {{value}}',
       contactFax: 'Fax: {{value}}',

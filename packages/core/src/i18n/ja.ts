@@ -967,8 +967,8 @@ export const ja: Catalog = {
     backToPortal: 'ケースページに戻る',
   },
   hospital: {
+    nameAndDepartment: '{{name}} {{department}}',
     email: {
-      nameAndDepartment: '{{name}} {{department}}',
       contactEmail: 'メール：{{value}}',
       contactPhone: '電話：{{value}}',
       contactFax: 'FAX：{{value}}',

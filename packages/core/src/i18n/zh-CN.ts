@@ -967,8 +967,8 @@ export const zhCN: Catalog = {
     backToPortal: '返回病例页面',
   },
   hospital: {
+    nameAndDepartment: '{{name}} {{department}}',
     email: {
-      nameAndDepartment: '{{name}} {{department}}',
       contactEmail: '邮箱：{{value}}',
       contactPhone: '电话：{{value}}',
       contactFax: '传真：{{value}}',
