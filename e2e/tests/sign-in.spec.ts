@@ -23,7 +23,7 @@ for (const locale of LOCALE_LIST) {
       await page.goto('/sign-in');
       await expect(page.locator('html')).toHaveAttribute('lang', locale);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.signIn.title);
-      await expect(page).toHaveTitle(c.common.documentTitle.replace('{{page}}', c.signIn.title));
+      await expect(page).toHaveTitle(c.common.documentTitle.replace('{{page}}', c.signIn.title).replace('{{app}}', c.common.appName));
       await expect(page.getByTestId('language-picker')).toHaveValue(locale);
 
       // A wrong password: the server's own translated message, announced as an alert.

@@ -23,6 +23,7 @@ import { triageRoutes } from './cases/triage-routes.ts';
 import { schedulingRoutes } from './scheduling/routes.ts';
 import { tokenRoutes } from './auth/token-routes.ts';
 import { healthRoutes } from './health/routes.ts';
+import { hospitalRoutes } from './hospital/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
 import { outboxRoutes } from './notifications/routes.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts';
@@ -103,12 +104,13 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   });
   app.addHook('onSend', async (req, reply) => {
     if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // API answers are not cached, unless a route says otherwise (the hospital's logo).
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   let outbox: OutboxWorker | null = null;
   const services = createServices(db, config, { onMailQueued: () => outbox?.wake() });
-  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links });
+  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) });
   app.decorate('services', services);
   app.decorate('outbox', outbox);
   // Hourly: expired sessions and links go; runs in every process, harmlessly.
@@ -188,6 +190,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(caseRoutes, { services });
       await api.register(triageRoutes, { services });
       await api.register(schedulingRoutes, { services });
+      await api.register(hospitalRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

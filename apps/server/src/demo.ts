@@ -6,6 +6,7 @@ import { findUserByEmail } from './auth/repo.ts';
 import { findInstitutionByName, insertInstitution } from './institutions/repo.ts';
 import { insertUser } from './users/repo.ts';
 import { createAuditService } from './audit/service.ts';
+import { findHospital, saveTexts, type HospitalTexts } from './hospital/repo.ts';
 import { currentConsent, insertAcceptanceRule, insertConsentVersion, insertFeeSchedule, listAcceptanceRules, listFeeSchedules } from './cases/repo.ts';
 
 export const DEMO_PASSWORD = 'kakehashi-demo';
@@ -45,14 +46,66 @@ export async function seedDemo(db: Db, config: Config): Promise<number> {
     for (const [i, [textJa, textZh, textEn]] of DEMO_RULES.entries()) await insertAcceptanceRule(db, { textJa, textZh, textEn, sortOrder: i * 10 });
   }
   if (!(await listFeeSchedules(db)).length) {
-    await insertFeeSchedule(db, { name: 'Remote second opinion, 60 minutes (interpreter included)', minutes: 60, amount: 110_000, currency: 'JPY', interpreterIncluded: true });
-    await insertFeeSchedule(db, { name: 'Remote second opinion, 30 minutes', minutes: 30, amount: 55_000, currency: 'JPY', interpreterIncluded: false });
+    await insertFeeSchedule(db, {
+      nameJa: '遠隔セカンドオピニオン 60分（医療通訳込み）',
+      nameZh: '远程第二诊疗意见 60 分钟（含医疗翻译）',
+      nameEn: 'Remote second opinion, 60 minutes (interpreter included)',
+      minutes: 60,
+      amount: 110_000,
+      currency: 'JPY',
+      interpreterIncluded: true,
+    });
+    await insertFeeSchedule(db, {
+      nameJa: '遠隔セカンドオピニオン 30分',
+      nameZh: '远程第二诊疗意见 30 分钟',
+      nameEn: 'Remote second opinion, 30 minutes',
+      minutes: 30,
+      amount: 55_000,
+      currency: 'JPY',
+      interpreterIncluded: false,
+    });
   }
+  if (!(await findHospital(db))) await saveTexts(db, DEMO_HOSPITAL);
   for (const [locale, body] of Object.entries(DEMO_CONSENT)) {
     if (!(await currentConsent(db, locale))) await insertConsentVersion(db, locale, body, null);
   }
   return added;
 }
+
+/** An obviously fictional hospital: its names, contact window and what patients should expect. */
+const DEMO_HOSPITAL: HospitalTexts = {
+  name: { ja: '架け橋医療センター（デモ）', 'zh-CN': '架桥医疗中心（演示）', en: 'Kakehashi Medical Center (Demo)' },
+  department: { ja: '国際診療部', 'zh-CN': '国际医疗部', en: 'International Patient Services' },
+  contactEmail: 'international@example.org',
+  contactPhone: '+81-3-0000-0000',
+  contactFax: '+81-3-0000-0001',
+  contactHours: {
+    ja: '平日 9:00～17:00（日本時間、土日祝・年末年始を除く）',
+    'zh-CN': '工作日 9:00–17:00（日本时间，即北京时间 8:00–16:00；周末及日本法定节假日除外）',
+    en: 'Weekdays 9:00–17:00 Japan time (closed on weekends and Japanese public holidays)',
+  },
+  replyTo: 'international@example.org',
+  expectFirstAnswer: {
+    ja: 'ご依頼から3営業日以内に、受け入れの可否と必要な資料をご連絡します。',
+    'zh-CN': '我们会在收到申请后 3 个工作日内告知能否受理以及需要准备的资料。',
+    en: 'Within 3 working days of your request we tell you whether we can accept it and which records we need.',
+  },
+  expectOpinion: {
+    ja: '資料がそろってから、通常2～3週間でオンライン相談を行います。',
+    'zh-CN': '资料齐全后，通常在 2–3 周内安排视频会诊。',
+    en: 'Once we have your records, the video consultation usually takes place within 2–3 weeks.',
+  },
+  expectFee: {
+    ja: '60分 110,000円（税込、医療通訳込み）。保険は適用されません。',
+    'zh-CN': '60 分钟 110,000 日元（含税，含医疗翻译）。不适用医疗保险。',
+    en: '¥110,000 for 60 minutes, tax and medical interpreter included. Insurance does not apply.',
+  },
+  paymentInstructions: {
+    ja: '相談日の7日前までに、請求書に記載の口座へお振り込みください（振込手数料はご負担ください）。デモ用の架空の案内です。',
+    'zh-CN': '请在会诊日 7 天前汇款至账单所列账户（汇款手续费由您承担）。此为演示用的虚构说明。',
+    en: 'Please pay by bank transfer to the account on the invoice at least 7 days before the consultation (transfer fees are yours). Fictional demo instructions.',
+  },
+};
 
 /** Acceptance rules of the kind the seed hospital used (ja, zh-CN, en). */
 const DEMO_RULES = [

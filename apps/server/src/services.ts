@@ -14,6 +14,7 @@ import { createMailService } from './notifications/service.ts';
 import { createSchedulingService } from './scheduling/service.ts';
 import { createUserService } from './users/service.ts';
 import { createGate } from './access/gate.ts';
+import { createHospitalService } from './hospital/service.ts';
 import { findCaseSubject, type CaseRow } from './cases/repo.ts';
 import { findVisit } from './scheduling/repo.ts';
 
@@ -32,7 +33,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
       },
     },
   });
-  const mail = createMailService(db, { gate, smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued });
+  const hospital = createHospitalService({ db, gate });
+  const mail = createMailService(db, { gate, smtpConfigured: !!config.smtpUrl, onQueued: hooks.onMailQueued, sender: hospital.sender });
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
@@ -55,6 +57,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     scheduling,
     work: createWorkService({ gate, scheduling }),
     institutions,
+    hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),
   };
 }

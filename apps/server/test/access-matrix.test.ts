@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caseScope, CONTRACTS, decide, POLICY, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
+import { caseScope, CONTRACTS, decide, POLICY, sameInEveryLanguage, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
 import { rowsOf } from '../src/db/client.ts';
-import { buildCaseRequest, useTestApp } from './helpers.ts';
+import { buildCaseRequest, buildHospitalSettings, useTestApp } from './helpers.ts';
 
 /**
  * The policy table against the real routes. For every operation and every kind of caller — each
@@ -131,8 +131,12 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   listFeeSchedules: () => ({}),
   getPortalLinkSettings: () => ({}),
   updatePortalLinkSettings: () => ({ body: { linkDays: 30 } }),
-  createFeeSchedule: () => ({ body: { name: 'Matrix fee (test)', minutes: 30, amount: 1000 } }),
-  updateFeeSchedule: () => ({ params: { id: spare.feeId }, body: { name: 'Matrix fee (test)', minutes: 30, amount: 2000 } }),
+  createFeeSchedule: () => ({ body: { name: sameInEveryLanguage('Matrix fee (test)'), minutes: 30, amount: 1000 } }),
+  updateFeeSchedule: () => ({ params: { id: spare.feeId }, body: { name: sameInEveryLanguage('Matrix fee (test)'), minutes: 30, amount: 2000 } }),
+  getHospital: 'public',
+  getHospitalLogo: 'public',
+  updateHospitalSettings: () => ({ body: buildHospitalSettings() }),
+  setHospitalLogo: () => ({ body: { logo: null } }),
   listStaff: () => ({}),
   submitCase: () => ({ body: buildCaseRequest({}, consentId) }),
   listCases: () => ({}),
@@ -255,7 +259,7 @@ beforeAll(async () => {
   spare = {
     tokenId: (await t.app.services.tokens.issue(caller('hotline_operator').userId!, 'spare', null)).id,
     ruleId: (await ok('POST', '/api/v1/settings/acceptance-rules', 'admin', { text: { ja: '規則', 'zh-CN': '规则', en: 'Rule' } })).id,
-    feeId: (await ok('POST', '/api/v1/settings/fee-schedules', 'admin', { name: 'Spare fee (test)', minutes: 30, amount: 500 })).id,
+    feeId: (await ok('POST', '/api/v1/settings/fee-schedules', 'admin', { name: sameInEveryLanguage('Spare fee (test)'), minutes: 30, amount: 500 })).id,
     exceptionId: (await ok('POST', `/api/v1/availability/${caller('physician').userId}/exceptions`, 'physician', { date: '2099-02-02', available: false })).exceptions[0].id,
     messageId: (await ok('GET', '/api/v1/outbox?pageSize=1', 'admin')).items[0].id,
   };

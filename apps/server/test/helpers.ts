@@ -162,6 +162,7 @@ export async function sendOutbox(t: TestApp, smtpUrl: string) {
     from: 'Kakehashi <no-reply@example.org>',
     logger: pino({ level: 'silent' }),
     links: t.app.services.links,
+    sender: (locale) => t.app.services.hospital.sender(locale),
     pollMs: 3_600_000,
   });
   try {
@@ -171,4 +172,4 @@ export async function sendOutbox(t: TestApp, smtpUrl: string) {
   }
 }
 
-export { buildCaseRequest } from './factories.ts';
+export { buildCaseRequest, buildHospitalSettings } from './factories.ts';

@@ -5,6 +5,8 @@ import type { Role } from '@kakehashi/core';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
+import { PatientPages } from './lib/hospital.ts';
+import { HospitalBrand } from './components/Hospital.tsx';
 import type { SignInState } from './pages/SignIn.tsx';
 import { clearRequestForm } from './components/RequestForm.tsx';
 import { STAFF_REQUEST_STORAGE_KEY } from './pages/cases/NewRequest.tsx';
@@ -16,20 +18,13 @@ const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician'
 /** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
 const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings'] as const;
 
-function Brand({ link = true }: { link?: boolean }) {
+function Brand() {
   const { t } = useTranslation();
-  const inner = (
-    <>
+  return (
+    <Link to="/" className="brand">
       <img src="/favicon.svg" alt="" width={28} height={28} />
       <span className="brand__name">{t('common.appName')}</span>
-    </>
-  );
-  return link ? (
-    <Link to="/" className="brand">
-      {inner}
     </Link>
-  ) : (
-    <span className="brand">{inner}</span>
   );
 }
 
@@ -46,21 +41,23 @@ function SkipLink() {
 function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
   const { t } = useTranslation();
   return (
-    <div className={`shell shell--${kind}`}>
-      <SkipLink />
-      <header className="topbar">
-        <div className="topbar__inner">
-          <Brand link={kind === 'public'} />
-          <span className="topbar__tagline">{t('common.tagline')}</span>
-          <div className="topbar__end">
-            <LanguagePicker />
+    <PatientPages.Provider value={kind === 'patient'}>
+      <div className={`shell shell--${kind}`}>
+        <SkipLink />
+        <header className="topbar">
+          <div className="topbar__inner">
+            {kind === 'patient' ? <HospitalBrand /> : <Brand />}
+            <span className="topbar__tagline">{t('common.tagline')}</span>
+            <div className="topbar__end">
+              <LanguagePicker />
+            </div>
           </div>
-        </div>
-      </header>
-      <main id="main" className={`main main--${kind}`} tabIndex={-1}>
-        <Outlet />
-      </main>
-    </div>
+        </header>
+        <main id="main" className={`main main--${kind}`} tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+    </PatientPages.Provider>
   );
 }
 
@@ -70,8 +67,8 @@ export function PublicLayout() {
 }
 
 /**
- * The patient side (request form, case portal): no account, often a phone, any of the three
- * languages. The brand does not lead into the staff console.
+ * The patient side (request form, case portal, device check): no account, often a phone, any of
+ * the three languages. The hospital's name and logo head it, and do not lead into the staff console.
  */
 export function PatientLayout() {
   return <GuestShell kind="patient" />;

@@ -65,7 +65,8 @@ export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 export const DOCUMENT_STATUSES = ['requested', 'received', 'missing'] as const;
 
 export const TEAM_ROLES = ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] as const;
-export const PAYMENT_STATUSES = ['none', 'quoted', 'paid', 'waived'] as const;
+/** `quoted`: the patient side knows the fee and has not paid; `invoiced`: an invoice was sent. */
+export const PAYMENT_STATUSES = ['none', 'quoted', 'invoiced', 'paid', 'waived'] as const;
 export const ELIGIBILITY = ['pending', 'eligible', 'ineligible'] as const;
 export type Eligibility = (typeof ELIGIBILITY)[number];
 

@@ -91,6 +91,7 @@ import {
   visitParam,
   visitUpdateBody,
 } from './schemas/scheduling.ts';
+import { hospitalLogoBody, hospitalSettings, hospitalSettingsBody } from './schemas/hospital.ts';
 
 /**
  * Who can call an operation, for the OpenAPI document (the policy table decides who may):
@@ -166,6 +167,10 @@ export const CONTRACTS = {
   listFeeSchedules: contract({ method: 'GET', path: '/settings/fee-schedules', operationId: 'listFeeSchedules', summary: 'The fee schedule', tag: 'settings', action: 'settings.read', callers: 'staff', responses: { 200: feeScheduleList } }),
   createFeeSchedule: contract({ method: 'POST', path: '/settings/fee-schedules', operationId: 'createFeeSchedule', summary: 'Add a fee', tag: 'settings', action: 'settings.edit', callers: 'staff', body: feeScheduleBody, responses: { 201: feeSchedule } }),
   updateFeeSchedule: contract({ method: 'PUT', path: '/settings/fee-schedules/:id', operationId: 'updateFeeSchedule', summary: 'Change or retire a fee', tag: 'settings', action: 'settings.edit', callers: 'staff', params: idParam, body: feeScheduleBody, responses: { 200: feeSchedule } }),
+  getHospital: contract({ method: 'GET', path: '/hospital', operationId: 'getHospital', summary: 'The hospital’s names, contact window and what patients should expect, in every language', tag: 'reference', action: 'reference.read', callers: 'public', responses: { 200: hospitalSettings } }),
+  getHospitalLogo: contract({ method: 'GET', path: '/hospital/logo', operationId: 'getHospitalLogo', summary: 'The hospital’s logo (PNG or SVG)', tag: 'reference', action: 'reference.read', callers: 'public', query: z.object({ v: z.string().max(40).optional() }), responses: { 200: z.string().meta({ description: 'image/png or image/svg+xml' }) } }),
+  updateHospitalSettings: contract({ method: 'PUT', path: '/settings/hospital', operationId: 'updateHospitalSettings', summary: 'Change the hospital’s names, contact window, reply-to address, expectations and payment instructions', tag: 'settings', action: 'settings.edit', callers: 'staff', body: hospitalSettingsBody, responses: { 200: hospitalSettings } }),
+  setHospitalLogo: contract({ method: 'PUT', path: '/settings/hospital/logo', operationId: 'setHospitalLogo', summary: 'Replace or remove the hospital’s logo (PNG or SVG, at most 200 KB)', tag: 'settings', action: 'settings.edit', callers: 'staff', body: hospitalLogoBody, responses: { 200: hospitalSettings } }),
   listStaff: contract({ method: 'GET', path: '/staff', operationId: 'listStaff', summary: 'Staff who can be put on a case team', tag: 'case triage', action: 'staff.list', callers: 'staff', query: staffQuery, responses: { 200: staffList } }),
 
   // Cases

@@ -7,6 +7,7 @@ export * from './cases.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
 export * from './timeZones.ts';
+export * from './schemas/hospital.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

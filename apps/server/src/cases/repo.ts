@@ -320,7 +320,7 @@ export async function updateAcceptanceRule(db: Db, id: string, patch: Partial<ty
   return updated ?? null;
 }
 
-export const listFeeSchedules = (db: Db) => db.select().from(feeSchedules).orderBy(asc(feeSchedules.minutes), asc(feeSchedules.name));
+export const listFeeSchedules = (db: Db) => db.select().from(feeSchedules).orderBy(asc(feeSchedules.minutes), asc(feeSchedules.nameEn));
 
 export async function findFeeSchedule(db: Db, id: string) {
   const [row] = await db.select().from(feeSchedules).where(eq(feeSchedules.id, id));

@@ -114,7 +114,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     const isGuest = actor.principal?.kind === 'guest';
     const actions = gate.caseActions(actor, facts);
     const manage = actions.includes('case.transition');
-    const [institution, department, consent, events, documents, team, refused] = await inTurn(
+    const [institution, department, consent, events, documents, team, refused, feeSchedule] = await inTurn(
       () => repo.findInstitutionOf(tx, row.institutionId),
       () => repo.findDepartment(tx, row.department),
       () => repo.findConsentVersion(tx, row.consentVersionId),
@@ -122,6 +122,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       () => repo.listDocuments(tx, row.id),
       () => repo.listTeam(tx, row.id),
       () => (isGuest ? Promise.resolve([]) : mail.refusedFor(row.id, tx)),
+      () => (row.feeScheduleId ? repo.findFeeSchedule(tx, row.feeScheduleId) : Promise.resolve(null)),
     );
     const departmentName = department ? localName(department, actor.locale) : row.department;
     return {
@@ -160,7 +161,13 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       eligibilityReason: isGuest && row.eligibility !== 'ineligible' ? '' : row.eligibilityReason,
       eligibilityReasonLocale: localeOrNull(row.eligibilityReasonLocale),
       screening: isGuest ? {} : row.screening,
-      fee: { scheduleId: row.feeScheduleId, amount: row.feeAmount, currency: row.feeCurrency, paymentStatus: row.paymentStatus as never },
+      fee: {
+        scheduleId: row.feeScheduleId,
+        amount: row.feeAmount,
+        currency: row.feeCurrency,
+        paymentStatus: row.paymentStatus as never,
+        schedule: feeSchedule && { name: localName(feeSchedule, actor.locale), minutes: feeSchedule.minutes, interpreterIncluded: feeSchedule.interpreterIncluded },
+      },
       refusedEmails: refused.map((r) => ({ to: r.to, reason: r.reason ?? '', at: r.at!.toISOString() })),
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
     };

@@ -12,7 +12,7 @@ type FeeRow = Awaited<ReturnType<typeof repo.listFeeSchedules>>[number];
 const ruleView = (r: RuleRow) => ({ id: r.id, text: { ja: r.textJa, 'zh-CN': r.textZh, en: r.textEn }, active: !r.disabledAt });
 export const feeView = (f: FeeRow) => ({
   id: f.id,
-  name: f.name,
+  name: { ja: f.nameJa, 'zh-CN': f.nameZh, en: f.nameEn },
   minutes: f.minutes,
   amount: f.amount,
   currency: f.currency,
@@ -32,8 +32,8 @@ export function createCaseSettingsService(deps: { gate: Gate<unknown> }) {
     disabledAt: b.active ? null : new Date(),
   });
   const feeFields = (b: z.output<typeof feeScheduleBody>) => {
-    const { active, ...rest } = b;
-    return { ...rest, disabledAt: active ? null : new Date() };
+    const { active, name, ...rest } = b;
+    return { ...rest, nameJa: name.ja, nameZh: name['zh-CN'], nameEn: name.en, disabledAt: active ? null : new Date() };
   };
 
   return {

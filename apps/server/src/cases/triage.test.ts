@@ -120,11 +120,18 @@ describe('team and fee', () => {
   });
 
   it('quotes a fee from the schedule and records payment', async () => {
-    const schedule = await admin.post('/api/v1/settings/fee-schedules', { name: '60 minutes (test)', minutes: 60, amount: 110000, currency: 'JPY', interpreterIncluded: true });
+    const schedule = await admin.post('/api/v1/settings/fee-schedules', { name: { ja: '60分（テスト）', 'zh-CN': '60 分钟（测试）', en: '60 minutes (test)' }, minutes: 60, amount: 110000, currency: 'JPY', interpreterIncluded: true });
     expect(schedule.status).toBe(201);
     const c = await newCase();
     const quoted = await coordinator.put(`/api/v1/cases/${c.id}/fee`, { scheduleId: schedule.body.id, amount: null, currency: null, paymentStatus: 'quoted' });
-    expect(quoted.body.fee).toEqual({ scheduleId: schedule.body.id, amount: 110000, currency: 'JPY', paymentStatus: 'quoted' });
+    expect(quoted.body.fee).toEqual({
+      scheduleId: schedule.body.id,
+      amount: 110000,
+      currency: 'JPY',
+      paymentStatus: 'quoted',
+      // Named in the caller's language (the coordinator's, Japanese here).
+      schedule: { name: '60分（テスト）', minutes: 60, interpreterIncluded: true },
+    });
     const paid = await coordinator.put(`/api/v1/cases/${c.id}/fee`, { scheduleId: schedule.body.id, amount: 100000, currency: 'JPY', paymentStatus: 'paid' });
     expect(paid.body.fee.amount).toBe(100000);
     expect((await coordinator.put(`/api/v1/cases/${c.id}/fee`, { amount: -5, currency: 'JPY', paymentStatus: 'paid' })).status).toBe(400);

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   date,
   index,
@@ -364,7 +365,9 @@ export const acceptanceRules = pgTable('acceptance_rules', {
 /** What a consultation costs, e.g. 60 minutes, ¥110,000, interpreter included. */
 export const feeSchedules = pgTable('fee_schedules', {
   id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull(),
+  nameJa: text('name_ja').notNull(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
   minutes: integer('minutes').notNull(),
   amount: integer('amount').notNull(),
   currency: text('currency').notNull(),
@@ -379,6 +382,33 @@ export const portalLinkSettings = pgTable('portal_link_settings', {
   linkDays: integer('link_days').notNull(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 });
+
+/** A text in each language (ja, zh-CN, en), validated by the API's schema before it is stored. */
+export type LocalizedText = { ja: string; 'zh-CN': string; en: string };
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
+/**
+ * The hospital's identity, one row (id 1): names, contact window, reply-to address, what patients
+ * should expect, payment instructions and the logo. No row: nothing set yet.
+ */
+export const hospitalSettings = pgTable('hospital_settings', {
+  id: integer('id').primaryKey().default(1),
+  name: jsonb('name').$type<LocalizedText>().notNull(),
+  department: jsonb('department').$type<LocalizedText>().notNull(),
+  contactEmail: text('contact_email').notNull().default(''),
+  contactPhone: text('contact_phone').notNull().default(''),
+  contactFax: text('contact_fax').notNull().default(''),
+  contactHours: jsonb('contact_hours').$type<LocalizedText>().notNull(),
+  replyTo: text('reply_to').notNull().default(''),
+  expectFirstAnswer: jsonb('expect_first_answer').$type<LocalizedText>().notNull(),
+  expectOpinion: jsonb('expect_opinion').$type<LocalizedText>().notNull(),
+  expectFee: jsonb('expect_fee').$type<LocalizedText>().notNull(),
+  paymentInstructions: jsonb('payment_instructions').$type<LocalizedText>().notNull(),
+  logo: bytea('logo'),
+  logoType: text('logo_type'),
+  logoUpdatedAt: tstz('logo_updated_at'),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, () => [check('hospital_settings_one_row', sql`id = 1`)]);
 
 /** A staff member's weekly hours, in their own time zone. */
 export const availabilityRules = pgTable(

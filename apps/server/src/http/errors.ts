@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   partner_needs_partner_institution: 400,
   cannot_change_self: 400,
   network: 400,
+  logo_invalid: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   guest_link_invalid: 401,

@@ -238,7 +238,7 @@ beforeAll(async () => {
   ids.institutions = (await admin.post('/api/v1/institutions', { name: 'Fuzz Partner Hospital', country: 'CN' })).body.id;
   ids.tokens = (await admin.post('/api/v1/tokens', { userId: physician.id, name: 'fuzz' })).body.token.id;
   ids['acceptance-rules'] = (await admin.post('/api/v1/settings/acceptance-rules', { text: { ja: '規則', 'zh-CN': '规则', en: 'Rule' } })).body.id;
-  ids['fee-schedules'] = (await admin.post('/api/v1/settings/fee-schedules', { name: 'Fuzz', minutes: 60, amount: 10000 })).body.id;
+  ids['fee-schedules'] = (await admin.post('/api/v1/settings/fee-schedules', { name: { ja: 'Fuzz', 'zh-CN': 'Fuzz', en: 'Fuzz' }, minutes: 60, amount: 10000 })).body.id;
   for (const [name, id] of Object.entries(ids)) expect(id, name).toMatch(/^[0-9a-f-]{36}$/);
 });
 

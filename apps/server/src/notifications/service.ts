@@ -6,7 +6,7 @@ import { conflict, notFound } from '../errors.ts';
 import { LINK_TOKEN, type OutboxLink } from './links.ts';
 import { cancelPending, findMessage, findStuck, insertMessage, listMessages, listRefused, resendMessage, withdrawPendingLinks, type OutboxRow } from './repo.ts';
 import { STUCK_AFTER_MINUTES } from './worker.ts';
-import { renderEmail, type TemplateName } from './templates.ts';
+import { renderEmail, type EmailSender, type TemplateName } from './templates.ts';
 
 export type MailService = ReturnType<typeof createMailService>;
 
@@ -24,12 +24,21 @@ export interface QueueOptions {
 }
 
 /** Every e-mail goes into the durable outbox; the worker sends it. */
-export function createMailService(db: Db, opts: { gate: Gate<unknown>; smtpConfigured: boolean; onQueued?: () => void }) {
+export function createMailService(
+  db: Db,
+  opts: {
+    gate: Gate<unknown>;
+    smtpConfigured: boolean;
+    onQueued?: () => void;
+    /** The hospital as the footer names it, in the recipient's language (read in the caller's transaction). */
+    sender: (locale: Locale, tx: Db) => Promise<EmailSender>;
+  },
+) {
   return {
     smtpConfigured: opts.smtpConfigured,
 
     async queue(to: string, locale: Locale, template: TemplateName, vars: Record<string, unknown>, tx: Db = db, extra: QueueOptions = {}) {
-      const { subject, text } = renderEmail(template, locale, vars);
+      const { subject, text } = renderEmail(template, locale, vars, await opts.sender(locale, tx));
       const row = await insertMessage(tx, {
         toAddress: to,
         subject,

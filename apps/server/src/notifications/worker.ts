@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
 import { withToken, type LinkMinter, type MintedLink } from './links.ts';
 import { claimNext, findStuck, markAttemptFailed, markCancelled, markRefused, markSent, type OutboxRow } from './repo.ts';
@@ -18,9 +19,14 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
 }
 
+/** The address in MAIL_FROM (`Kakehashi <no-reply@example.org>` → `no-reply@example.org`). */
+export function envelopeAddress(from: string): string {
+  return (from.match(/<([^>]*)>/)?.[1] ?? from).trim();
+}
+
 /** The domain of the address in MAIL_FROM (`Kakehashi <no-reply@example.org>` → `example.org`). */
 export function messageIdDomain(from: string): string {
-  const address = from.match(/<([^>]*)>/)?.[1] ?? from;
+  const address = envelopeAddress(from);
   const domain = address.slice(address.lastIndexOf('@') + 1).trim();
   return address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'kakehashi.local';
 }
@@ -57,6 +63,8 @@ export function startOutboxWorker(opts: {
   logger: WorkerLogger;
   /** Makes the token of a message's link just before it is sent (services.links). */
   links: LinkMinter;
+  /** The sender's display name and reply-to address for a message in this language (the hospital's settings). */
+  sender?: (locale: Locale) => Promise<{ name: string | null; replyTo: string | null }>;
   pollMs?: number;
   instanceId?: string;
   /** The clock for the retry schedule (tests set it). */
@@ -90,8 +98,11 @@ export function startOutboxWorker(opts: {
         }
         text = withToken(text, minted.token);
       }
+      const sender = await opts.sender?.(message.locale as Locale);
       await transport.sendMail({
-        from: opts.from,
+        // The hospital's name in the reader's language, on the environment's envelope address.
+        from: sender?.name ? { name: sender.name, address: envelopeAddress(opts.from) } : opts.from,
+        ...(sender?.replyTo ? { replyTo: sender.replyTo } : {}),
         to: message.toAddress,
         subject: message.subject,
         text,

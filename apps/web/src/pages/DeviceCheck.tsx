@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { storedPortalToken } from '../lib/portal.ts';
+import { HospitalContact } from '../components/Hospital.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 
 /**
@@ -606,6 +607,7 @@ export function DeviceCheckPage() {
           </p>
         )}
       </section>
+      <HospitalContact />
     </div>
   );
 }

@@ -191,7 +191,14 @@ export const caseDetail = caseSummary
     eligibilityReason: z.string(),
     eligibilityReasonLocale: z.enum(LOCALES).nullable(),
     screening: z.record(z.string(), z.boolean()),
-    fee: z.object({ scheduleId: z.uuid().nullable(), amount: z.number().int().nullable(), currency: z.string().nullable(), paymentStatus: z.enum(PAYMENT_STATUSES) }),
+    fee: z.object({
+      scheduleId: z.uuid().nullable(),
+      amount: z.number().int().nullable(),
+      currency: z.string().nullable(),
+      paymentStatus: z.enum(PAYMENT_STATUSES),
+      /** What the quote covers, from its fee schedule (the name in the caller's language); null without one. */
+      schedule: z.object({ name: z.string(), minutes: z.number().int(), interpreterIncluded: z.boolean() }).nullable(),
+    }),
     /** E-mails to the patient side that their mail server refused for good (staff only; empty for the patient). */
     refusedEmails: z.array(z.object({ to: z.string(), reason: z.string(), at: z.string() })),
     /** What the caller may do next; the UI shows only these. */
@@ -264,11 +271,11 @@ export const acceptanceRule = z.object({ id: z.uuid(), text: z.object({ ja: z.st
 export const acceptanceRuleList = z.object({ items: z.array(acceptanceRule) });
 export const acceptanceRuleBody = z.object({ text: localized, active: z.boolean().default(true) });
 export const feeSchedule = z
-  .object({ id: z.uuid(), name: z.string(), minutes: z.number().int(), amount: z.number().int(), currency: z.string(), interpreterIncluded: z.boolean(), active: z.boolean() })
+  .object({ id: z.uuid(), name: z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() }), minutes: z.number().int(), amount: z.number().int(), currency: z.string(), interpreterIncluded: z.boolean(), active: z.boolean() })
   .meta({ id: 'FeeSchedule' });
 export const feeScheduleList = z.object({ items: z.array(feeSchedule) });
 export const feeScheduleBody = z.object({
-  name: required(200),
+  name: z.object({ ja: required(200), 'zh-CN': required(200), en: required(200) }),
   minutes: z.number().int().min(10).max(480),
   amount: z.number().int().min(0).max(100_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/).default('JPY'),

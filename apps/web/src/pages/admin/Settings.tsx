@@ -13,6 +13,7 @@ import { Check, Field } from '../../components/Field.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 import { PortalLinkSettings } from '../../components/links/PortalLinkSettings.tsx';
+import { HospitalSettingsSection } from './HospitalSettings.tsx';
 
 type Rule = z.infer<typeof acceptanceRule>;
 type Fee = z.infer<typeof feeSchedule>;
@@ -57,7 +58,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () 
 }
 
 interface FeeDraft {
-  name: string;
+  name: Record<Locale, string>;
   minutes: string;
   amount: string;
   currency: string;
@@ -70,7 +71,7 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
   const [d, setD] = useState<FeeDraft>(
     fee
       ? { ...fee, minutes: String(fee.minutes), amount: String(fee.amount) }
-      : { name: '', minutes: '60', amount: '', currency: 'JPY', interpreterIncluded: false, active: true },
+      : { name: { ja: '', 'zh-CN': '', en: '' }, minutes: '60', amount: '', currency: 'JPY', interpreterIncluded: false, active: true },
   );
   const set = <K extends keyof FeeDraft>(k: K, v: FeeDraft[K]) => setD((x) => ({ ...x, [k]: v }));
   const s = useDialogSubmit(onSaved);
@@ -83,9 +84,11 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
   return (
     <form className="form" onSubmit={submit} noValidate>
       <ErrorAlert>{s.error}</ErrorAlert>
-      <Field label={t('caseSettings.feeName')} error={s.fieldErrors.name}>
-        {(p) => <input {...p} className="input" name="name" maxLength={200} value={d.name} onChange={(e) => set('name', e.target.value)} />}
-      </Field>
+      {LOCALES.map((l) => (
+        <Field key={l} label={t('caseSettings.feeNameIn', { language: t(`languages.${l}`) })} error={s.fieldErrors[`name.${l}`]}>
+          {(p) => <input {...p} className="input" name={`name-${l}`} lang={l} maxLength={200} value={d.name[l]} onChange={(e) => set('name', { ...d.name, [l]: e.target.value })} />}
+        </Field>
+      ))}
       <div className="form__row">
         <Field label={t('caseSettings.feeMinutes')} error={s.fieldErrors.minutes}>
           {(p) => <input {...p} className="input" name="minutes" type="number" min={10} max={480} step={5} value={d.minutes} onChange={(e) => set('minutes', e.target.value)} />}
@@ -189,6 +192,8 @@ export function SettingsPage() {
       <PageHead title={t('caseSettings.title')} intro={t('caseSettings.intro')} />
       <Notice>{notice}</Notice>
 
+      <HospitalSettingsSection />
+
       <section className="settings-section" aria-labelledby="settings-rules">
         <div className="page-head">
           <div>
@@ -250,7 +255,14 @@ export function SettingsPage() {
           rowClassName={(f) => (f.active ? undefined : 'row--disabled')}
           renderRow={(f) => (
             <>
-              <td className="cell-wrap">{f.name}</td>
+              <td className="cell-wrap">
+                {f.name[locale]}
+                {LOCALES.filter((l) => l !== locale).map((l) => (
+                  <span key={l} className="cell-sub" lang={l}>
+                    {f.name[l]}
+                  </span>
+                ))}
+              </td>
               <td className="cell-num">{t('caseSettings.minutes', { count: f.minutes })}</td>
               <td className="cell-num">{fmt.money(f.amount, f.currency)}</td>
               <td>{f.interpreterIncluded ? t('common.yes') : t('common.no')}</td>

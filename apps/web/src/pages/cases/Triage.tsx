@@ -398,7 +398,8 @@ export function TeamPanel({ c, onChange }: Props) {
 }
 
 export function FeePanel({ c, onChange }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
   const fmt = useFormat();
   const schedules = useLoad(() => api.get('/settings/fee-schedules', { schema: feeScheduleList }), 'fee-schedules');
   const [scheduleId, setScheduleId] = useState(c.fee.scheduleId ?? '');
@@ -443,7 +444,7 @@ export function FeePanel({ c, onChange }: Props) {
               <option value="">{t('caseView.feeNoSchedule')}</option>
               {options.map((s) => (
                 <option key={s.id} value={s.id}>
-                  {t('caseView.feeOption', { name: s.name, amount: fmt.money(s.amount, s.currency), minutes: s.minutes })}
+                  {t('caseView.feeOption', { name: s.name[locale], amount: fmt.money(s.amount, s.currency), minutes: s.minutes })}
                 </option>
               ))}
             </select>

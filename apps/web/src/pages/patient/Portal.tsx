@@ -18,7 +18,8 @@ import { WrittenIn } from '../../components/LanguageMark.tsx';
 import { PortalSchedule } from '../../components/scheduling/PortalSchedule.tsx';
 import { StatusBadge } from '../cases/parts.tsx';
 import { FreshLinkForm } from '../../components/links/FreshLinkForm.tsx';
-import { HospitalContact } from '../../components/links/HospitalContact.tsx';
+import { HospitalContact } from '../../components/Hospital.tsx';
+import { useHospital, useLocalized } from '../../lib/hospital.ts';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -92,6 +93,68 @@ function Documents({ c }: { c: CaseDetail }) {
   );
 }
 
+/** Payment statuses where the patient side still has to pay: the hospital's instructions are shown. */
+const TO_PAY = ['quoted', 'invoiced'];
+
+/** The quote: amount, what it covers, whether it is paid, and how to pay. */
+function Quote({ c }: { c: CaseDetail }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const pick = useLocalized();
+  const h = useHospital();
+  const f = c.fee;
+  const instructions = pick(h?.paymentInstructions);
+  const feeText = pick(h?.expectations.fee);
+  if (f.amount === null) {
+    return (
+      <>
+        <p>{t('hospital.quote.none')}</p>
+        {feeText && <p className="muted">{feeText}</p>}
+      </>
+    );
+  }
+  const settled = f.paymentStatus === 'paid' || f.paymentStatus === 'waived';
+  return (
+    <>
+      {f.schedule && <p className="quote__name">{f.schedule.name}</p>}
+      <dl className="facts facts--compact">
+        <div>
+          <dt>{t('hospital.quote.amount')}</dt>
+          <dd className="quote__amount" data-testid="quote-amount">
+            {fmt.money(f.amount, f.currency)}
+          </dd>
+        </div>
+        {f.schedule && (
+          <div>
+            <dt>{t('hospital.quote.length')}</dt>
+            <dd>{t('hospital.quote.minutes', { count: f.schedule.minutes })}</dd>
+          </div>
+        )}
+        {f.schedule && (
+          <div>
+            <dt>{t('hospital.quote.interpreter')}</dt>
+            <dd>{f.schedule.interpreterIncluded ? t('hospital.quote.interpreterIncluded') : t('hospital.quote.interpreterNotIncluded')}</dd>
+          </div>
+        )}
+        <div>
+          <dt>{t('hospital.quote.status')}</dt>
+          <dd>
+            <span className={`badge badge--wrap ${settled ? 'badge--ok' : 'badge--warn'}`} data-testid="quote-status">
+              {t(`hospital.quote.statuses.${f.paymentStatus}`)}
+            </span>
+          </dd>
+        </div>
+      </dl>
+      {TO_PAY.includes(f.paymentStatus) && instructions && (
+        <div data-testid="payment-instructions">
+          <h3>{t('hospital.quote.instructionsTitle')}</h3>
+          <p className="prewrap">{instructions}</p>
+        </div>
+      )}
+    </>
+  );
+}
+
 function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: (c: CaseDetail) => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
@@ -157,35 +220,39 @@ function PortalCase({ token }: { token: string | null }) {
 
   if (!token) {
     return (
-      <section className="card" data-testid="portal-no-link">
-        <h1>{t('portal.titlePlain')}</h1>
-        <p>{t('portal.noLink')}</p>
-        <FreshLinkForm />
+      <>
+        <section className="card" data-testid="portal-no-link">
+          <h1>{t('portal.titlePlain')}</h1>
+          <p>{t('portal.noLink')}</p>
+          <FreshLinkForm />
+        </section>
         <HospitalContact />
-      </section>
+      </>
     );
   }
   if (c.error && !c.data) {
     const invalid = c.errorCode === 'guest_link_invalid' || c.errorCode === 'unauthenticated' || c.errorCode === 'not_found';
     return (
-      <section className="card" data-testid="portal-error">
-        <h1>{invalid ? t('portal.linkProblemTitle') : t('portal.titlePlain')}</h1>
-        <div className={`alert ${invalid ? 'alert--warning' : 'alert--error'}`} role="alert">
-          {c.error}
-        </div>
-        {invalid && (
-          <>
-            <p>{t('portal.linkProblemAdvice')}</p>
-            <FreshLinkForm />
-            <HospitalContact />
-          </>
-        )}
-        {!invalid && (
-          <button type="button" className="button button--secondary" onClick={c.reload}>
-            {t('portal.tryAgain')}
-          </button>
-        )}
-      </section>
+      <>
+        <section className="card" data-testid="portal-error">
+          <h1>{invalid ? t('portal.linkProblemTitle') : t('portal.titlePlain')}</h1>
+          <div className={`alert ${invalid ? 'alert--warning' : 'alert--error'}`} role="alert">
+            {c.error}
+          </div>
+          {invalid && (
+            <>
+              <p>{t('portal.linkProblemAdvice')}</p>
+              <FreshLinkForm />
+            </>
+          )}
+          {!invalid && (
+            <button type="button" className="button button--secondary" onClick={c.reload}>
+              {t('portal.tryAgain')}
+            </button>
+          )}
+        </section>
+        <HospitalContact />
+      </>
     );
   }
   if (!c.data) return <p role="status">{t('common.loading')}</p>;
@@ -242,6 +309,11 @@ function PortalCase({ token }: { token: string | null }) {
         </section>
       )}
 
+      <section className="card" aria-labelledby="portal-quote" data-testid="portal-quote">
+        <h2 id="portal-quote">{t('hospital.quote.title')}</h2>
+        <Quote c={d} />
+      </section>
+
       <section className="card" aria-labelledby="portal-docs">
         <h2 id="portal-docs">{t('portal.documentsTitle')}</h2>
         <Documents c={d} />
@@ -258,6 +330,7 @@ function PortalCase({ token }: { token: string | null }) {
         <p className="muted">{t('portal.consentGiven', { version: d.consent.version, at: fmt.dateTime(d.consent.acceptedAt), name: d.consent.acceptedBy })}</p>
         <Withdraw c={d} token={token} onDone={c.setData} />
       </section>
+      <HospitalContact />
       <TimeZoneNote />
     </div>
   );

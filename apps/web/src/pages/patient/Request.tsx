@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { tokenOfPortalUrl } from '../../lib/portal.ts';
 import { PageHead } from '../../components/PageHead.tsx';
+import { HospitalContact, HospitalExpectations } from '../../components/Hospital.tsx';
+import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { RequestForm, clearRequestForm, readStored, writeStored, type Created } from '../../components/RequestForm.tsx';
 
 /** The public form's draft and submission id (sessionStorage, this tab), and its confirmation. */
@@ -16,6 +18,8 @@ function Confirmation({ created, email, onNew }: { created: Created; email: stri
   const token = created.portalUrl ? tokenOfPortalUrl(created.portalUrl) : null;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  // After sending, the tab says so too.
+  useDocumentTitle(t('caseRequest.doneTitle'));
   return (
     <section className="card confirmation" aria-labelledby="done-title" data-testid="request-done">
       <h1 id="done-title" ref={heading} tabIndex={-1}>
@@ -52,7 +56,6 @@ function Confirmation({ created, email, onNew }: { created: Created; email: stri
 export function RequestPage() {
   const { t } = useTranslation();
   const [done, setDone] = useState<{ created: Created; email: string } | null>(() => readStored(DONE_KEY));
-  useDocumentTitleOnDone(done !== null);
 
   function startNew() {
     writeStored(DONE_KEY, null);
@@ -61,10 +64,18 @@ export function RequestPage() {
     window.scrollTo(0, 0);
   }
 
-  if (done) return <Confirmation created={done.created} email={done.email} onNew={startNew} />;
+  if (done)
+    return (
+      <>
+        <Confirmation created={done.created} email={done.email} onNew={startNew} />
+        <HospitalExpectations />
+        <HospitalContact />
+      </>
+    );
   return (
     <>
       <PageHead title={t('caseRequest.title')} intro={t('caseRequest.intro')} />
+      <HospitalExpectations />
       <RequestForm
         side="patient"
         storageKey={STORAGE_KEY}
@@ -76,14 +87,8 @@ export function RequestPage() {
           window.scrollTo(0, 0);
         }}
       />
+      <HospitalContact />
     </>
   );
 }
 
-/** After sending, the tab says so too. */
-function useDocumentTitleOnDone(done: boolean) {
-  const { t } = useTranslation();
-  useEffect(() => {
-    if (done) document.title = t('common.documentTitle', { page: t('caseRequest.doneTitle') });
-  }, [done, t]);
-}
