@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
 import type { Role } from '@kakehashi/core';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
+import { Brand, Loading, SkipLink } from './GuestLayout.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
 import type { SignInState } from './pages/SignIn.tsx';
 import { clearRequestForm } from './components/RequestForm.tsx';
@@ -16,67 +17,6 @@ const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician'
 /** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
 const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings'] as const;
 
-function Brand({ link = true }: { link?: boolean }) {
-  const { t } = useTranslation();
-  const inner = (
-    <>
-      <img src="/favicon.svg" alt="" width={28} height={28} />
-      <span className="brand__name">{t('common.appName')}</span>
-    </>
-  );
-  return link ? (
-    <Link to="/" className="brand">
-      {inner}
-    </Link>
-  ) : (
-    <span className="brand">{inner}</span>
-  );
-}
-
-function SkipLink() {
-  const { t } = useTranslation();
-  return (
-    <a className="skip-link" href="#main">
-      {t('common.skipToContent')}
-    </a>
-  );
-}
-
-/** A page without an account: the brand, the tagline, the language picker and the page. */
-function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
-  const { t } = useTranslation();
-  return (
-    <div className={`shell shell--${kind}`}>
-      <SkipLink />
-      <header className="topbar">
-        <div className="topbar__inner">
-          <Brand link={kind === 'public'} />
-          <span className="topbar__tagline">{t('common.tagline')}</span>
-          <div className="topbar__end">
-            <LanguagePicker />
-          </div>
-        </div>
-      </header>
-      <main id="main" className={`main main--${kind}`} tabIndex={-1}>
-        <Outlet />
-      </main>
-    </div>
-  );
-}
-
-/** Sign-in, password reset: the brand, the language picker and a centred card. */
-export function PublicLayout() {
-  return <GuestShell kind="public" />;
-}
-
-/**
- * The patient side (request form, case portal): no account, often a phone, any of the three
- * languages. The brand does not lead into the staff console.
- */
-export function PatientLayout() {
-  return <GuestShell kind="patient" />;
-}
-
 /** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
 export function SignedInLayout() {
   const { t } = useTranslation();
@@ -84,13 +24,7 @@ export function SignedInLayout() {
   const location = useLocation();
   const [busy, setBusy] = useState(false);
 
-  if (status === 'loading') {
-    return (
-      <p className="loading" role="status">
-        {t('common.loading')}
-      </p>
-    );
-  }
+  if (status === 'loading') return <Loading />;
   if (status === 'signedOut' || !me) {
     // Signed out on purpose: say so. Session ended: come back here after signing in again.
     const state: SignInState = signedOutBy === 'user' ? { signedOut: true } : { from: location.pathname + location.search };
@@ -141,7 +75,9 @@ export function SignedInLayout() {
         </div>
       </header>
       <main id="main" className="main" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );
