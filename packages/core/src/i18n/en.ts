@@ -979,6 +979,13 @@ export const en = {
     unstorableText: 'This field contains a character that cannot be saved (an invisible control character or half of an emoji, often from copying and pasting). Type the text again or paste it as plain text.',
     periodOrder: 'The end date must not be before the start date.',
   },
+  /** The page the server sends before the JavaScript arrives (apps/server/src/web/shell.ts). */
+  webShell: {
+    loading: 'Loading…',
+    noscriptTitle: 'This page needs JavaScript',
+    noscriptText: 'Please turn on JavaScript in your browser’s settings and reload the page, or open the link in another browser.',
+    noscriptContact: 'To reach the hospital instead: {{contact}}',
+  },
   errors: {
     visit_already_booked: 'A visit is already booked for this case. Change or cancel it instead.',
     slot_taken: 'Someone on the team is no longer free at this time. Choose another time.',

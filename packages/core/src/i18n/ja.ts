@@ -980,6 +980,12 @@ export const ja: Catalog = {
     unstorableText: 'この項目には保存できない文字（コピー＆ペーストで紛れ込みやすい目に見えない制御文字や、壊れた絵文字）が含まれています。入力し直すか、書式なしのテキストとして貼り付けてください。',
     periodOrder: '終了日は開始日以降にしてください。',
   },
+  webShell: {
+    loading: '読み込み中です…',
+    noscriptTitle: 'このページの表示には JavaScript が必要です',
+    noscriptText: 'ブラウザの設定で JavaScript を有効にしてから、ページを再読み込みしてください。別のブラウザでリンクを開いていただくこともできます。',
+    noscriptContact: '病院へのお問い合わせ先：{{contact}}',
+  },
   errors: {
     visit_already_booked: 'この依頼にはすでに予約があります。予約を変更するか取り消してください。',
     slot_taken: 'この時間には担当者の予定がすでに入っています。別の時間を選んでください。',

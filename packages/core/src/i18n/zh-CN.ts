@@ -980,6 +980,12 @@ export const zhCN: Catalog = {
     unstorableText: '此栏包含无法保存的字符（通常是复制粘贴时混入的不可见控制字符或残缺的表情符号）。请重新输入，或以纯文本形式粘贴。',
     periodOrder: '结束日期不能早于开始日期。',
   },
+  webShell: {
+    loading: '正在加载…',
+    noscriptTitle: '此页面需要启用 JavaScript',
+    noscriptText: '请在浏览器设置中启用 JavaScript 后刷新页面，或换用其他浏览器打开链接。',
+    noscriptContact: '也可以直接联系医院：{{contact}}',
+  },
   errors: {
     visit_already_booked: '此申请已有预约。请改为修改或取消该预约。',
     slot_taken: '团队中有成员此时已有安排，请选择其他时间。',
