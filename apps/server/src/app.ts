@@ -30,6 +30,15 @@ import { VERSION } from './version.ts';
 import { webApp } from './web/plugin.ts';
 import type { HospitalIdentitySource } from './web/hospital.ts';
 
+/** Content types worth compressing. */
+const COMPRESSIBLE = /^text\/(?!event-stream)|[/+]json(?:;|$)|[/+]xml(?:;|$)|javascript|svg/;
+
+/**
+ * Headers that only mean something on a document. A slow link pays for every header byte of every
+ * file (HTTP/1.1 does not compress them): the hashed scripts and styles go without them.
+ */
+const DOCUMENT_ONLY_HEADERS = ['content-security-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'referrer-policy', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+
 /** How often the audit sealer runs: events stay unsealed (checked only once sealed) at most this long. */
 const AUDIT_SEAL_MS = 2_000;
 
@@ -107,10 +116,12 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     strictTransportSecurity: false,
   });
   // Brotli or gzip for every compressible answer; static files come precompressed from the build.
-  if (!config.webBaseline) await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+  // (Not octet-stream, which @fastify/compress would: the speed probe's random bytes must go as they are.)
+  if (!config.webBaseline) await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024, customTypes: COMPRESSIBLE });
   app.addHook('onSend', async (req, reply) => {
     if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    else if (req.url.startsWith('/assets/') && reply.statusCode === 200 && !config.webBaseline) for (const h of DOCUMENT_ONLY_HEADERS) reply.removeHeader(h);
   });
 
   let outbox: OutboxWorker | null = null;

@@ -6,6 +6,7 @@ export * from './i18n/locales.ts';
 export * from './cases.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
+export * from './schemas/connection.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

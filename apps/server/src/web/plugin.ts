@@ -31,6 +31,18 @@ export function pageLocale(req: FastifyRequest): Locale {
 }
 
 /**
+ * What the request form reads as soon as it starts (apps/web/src/main.tsx), fetched by the browser
+ * while the scripts load. The department names follow Accept-Language, which the preload sends:
+ * preloaded only when that gives the page's language.
+ */
+function pageData(req: FastifyRequest, pathname: string, locale: Locale): string[] {
+  if (pathname !== '/request') return [];
+  const consent = `/api/v1/consent/current?locale=${locale}`;
+  const departmentsInLocale = (localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE) === locale;
+  return departmentsInLocale ? [consent, '/api/v1/departments'] : [consent];
+}
+
+/**
  * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files revalidated,
  * and every page address as index.html rendered for the request (see shell.ts). Returns the page
  * renderer for the not-found handler (deep links), or null when there is no build.
@@ -64,7 +76,7 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
     const locale = pageLocale(req);
     const pathname = req.url.split('?')[0];
-    const html = renderIndex(template, { locale, pathname, hospital: await hospital(locale), preload });
+    const html = renderIndex(template, { locale, pathname, hospital: await hospital(locale), preload, data: pageData(req, pathname, locale) });
     return reply
       .header('cache-control', 'no-cache')
       .header('content-language', locale)

@@ -28,7 +28,10 @@ function contactLine(hospital: HospitalIdentity): string {
  * emitted stylesheet, so the CSP needs no inline code), a <noscript> message saying what to do,
  * and preloads for the opened page's chunks and the language's catalog.
  */
-export function renderIndex(template: string, opts: { locale: Locale; pathname: string; hospital: HospitalIdentity; preload: Preload | null }): string {
+export function renderIndex(
+  template: string,
+  opts: { locale: Locale; pathname: string; hospital: HospitalIdentity; preload: Preload | null; /** API reads the page makes at once. */ data?: string[] },
+): string {
   const { locale, hospital } = opts;
   const contact = contactLine(hospital);
   const loading = inOrder(locale)
@@ -52,6 +55,8 @@ export function renderIndex(template: string, opts: { locale: Locale; pathname: 
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
   const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : [])]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
+    // crossorigin="anonymous": the same mode and credentials as the app's fetch, so the answer is reused.
+    .concat((opts.data ?? []).map((href) => `<link rel="preload" as="fetch" crossorigin="anonymous" href="${escapeHtml(href)}">`))
     .join('');
   return template
     .replace(/<html lang="[^"]*"/, `<html lang="${locale}" data-locale="${locale}"`)

@@ -220,6 +220,7 @@ export const en = {
       auth: { sign_in: 'Signed in (password)', totp: 'Two-step verification', totp_verify: 'Sign-in code checked', totp_enrol: 'Two-step verification set up', sign_out: 'Signed out', password_reset_request: 'Password reset asked for', password_reset: 'Password set with a link' },
       me: { read: 'Own profile read', update: 'Own language changed' },
       health: { read: 'Health check' },
+      connection: { probe: 'Connection speed measured' },
       reference: { read: 'Reference data read' },
       institution: { list: 'Institutions listed', create: 'Institution added', update: 'Institution changed' },
       user: { list: 'Users listed', create: 'User added', update: 'User changed' },

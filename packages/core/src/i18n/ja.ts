@@ -221,6 +221,7 @@ export const ja: Catalog = {
       auth: { sign_in: 'サインイン（パスワード）', totp: '2段階認証', totp_verify: '確認コードの照合', totp_enrol: '2段階認証の設定', sign_out: 'サインアウト', password_reset_request: 'パスワード再設定の依頼', password_reset: 'リンクからのパスワード設定' },
       me: { read: '自分のプロフィールの表示', update: '自分の表示言語の変更' },
       health: { read: '稼働確認' },
+      connection: { probe: '通信速度の測定' },
       reference: { read: '参照データの表示' },
       institution: { list: '医療機関一覧の表示', create: '医療機関の追加', update: '医療機関の変更' },
       user: { list: 'ユーザー一覧の表示', create: 'ユーザーの追加', update: 'ユーザーの変更' },

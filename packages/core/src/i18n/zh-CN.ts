@@ -221,6 +221,7 @@ export const zhCN: Catalog = {
       auth: { sign_in: '登录（密码）', totp: '两步验证', totp_verify: '核对登录验证码', totp_enrol: '设置两步验证', sign_out: '退出登录', password_reset_request: '申请重设密码', password_reset: '通过链接设置密码' },
       me: { read: '查看本人资料', update: '更改本人显示语言' },
       health: { read: '运行状态检查' },
+      connection: { probe: '测量网络速度' },
       reference: { read: '查看参考数据' },
       institution: { list: '查看医疗机构列表', create: '添加医疗机构', update: '更改医疗机构' },
       user: { list: '查看用户列表', create: '添加用户', update: '更改用户' },
