@@ -4,8 +4,8 @@ import type { Db } from '../db/client.ts';
 import { reserveAttempt } from '../auth/rate-limit.ts';
 import { rateLimited } from '../errors.ts';
 
-/** One device check makes about eight probes; a few checks in a row are fine, a flood is not. */
-export const PROBES_PER_WINDOW = 60;
+/** One device check makes up to eight probes: a dozen checks in a row are fine, a flood is not. */
+export const PROBES_PER_WINDOW = 120;
 export const PROBE_WINDOW_SECONDS = 600;
 
 /**

@@ -980,6 +980,20 @@ export const en = {
     unstorableText: 'This field contains a character that cannot be saved (an invisible control character or half of an emoji, often from copying and pasting). Type the text again or paste it as plain text.',
     periodOrder: 'The end date must not be before the start date.',
   },
+  /** The device check's connection step: speed to the hospital, against what a video visit needs. */
+  deviceSpeed: {
+    intro: 'We send a little test data (up to about 4 MB) to the hospital and back to measure the speed. Nothing is kept.',
+    measuring: 'Measuring… on a slow connection this takes up to 20 seconds.',
+    download: 'Download',
+    upload: 'Upload',
+    responseTime: 'Response time',
+    mbps: '{{value}} Mbit/s',
+    ms: '{{value}} ms',
+    needs: 'A video visit needs about 1.5 Mbit/s download and 1 Mbit/s upload.',
+    good: 'Your connection to the hospital is good enough for a video visit.',
+    reduced: 'Your connection is slow for video. The visit can go ahead with a lower-quality picture. For a better one, move closer to the Wi-Fi router, close other apps that use the internet, or try another network.',
+    audio: 'Your connection is too slow for video. The visit can go ahead with sound only. If you cannot improve the connection, write to the international office from your case page: they can call you by phone instead.',
+  },
   /** The page the server sends before the JavaScript arrives (apps/server/src/web/shell.ts). */
   webShell: {
     loading: 'Loading…',
