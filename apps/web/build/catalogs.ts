@@ -70,7 +70,9 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
       const entryFiles = new Set(chunks.filter((c) => c.isEntry).flatMap((c) => [...closure(c.fileName)]));
       const preload: Preload = { pages: {}, catalogs: {} };
       for (const [address, file] of Object.entries(opts.pages)) {
-        const chunk = byModule.get(path.resolve(opts.root, file));
+        const id = path.resolve(opts.root, file);
+        // A page grouped with others (vite.config.ts codeSplitting) is in a chunk it does not face.
+        const chunk = byModule.get(id) ?? chunks.find((c) => c.moduleIds.includes(id));
         if (!chunk) this.error(`no chunk for ${file}`);
         preload.pages[address] = [...closure(chunk.fileName)].filter((f) => !entryFiles.has(f)).map((f) => `/${f}`);
       }
