@@ -27,7 +27,7 @@ import { outboxRoutes } from './notifications/routes.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { VERSION } from './version.ts';
-import { webApp } from './web/plugin.ts';
+import { webApp } from './web/routes.ts';
 import type { HospitalIdentitySource } from './web/hospital.ts';
 
 /** Content types worth compressing. */
