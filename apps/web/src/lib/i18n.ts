@@ -97,6 +97,8 @@ export async function loadStaffCatalog(): Promise<void> {
 /** Starts i18next with the chosen language's patient catalog; resolves once it is loaded. */
 export async function initI18n(): Promise<typeof i18next> {
   const lng = initialLocale();
+  // A choice made before the cookie existed: let the server render the next page in it too.
+  if (storedLocale()) rememberInCookie(lng);
   const patient = await PATIENT_CATALOGS[lng]();
   await i18next.use(initReactI18next).init({
     resources: { [lng]: { translation: patient.default } },
