@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import fastifyStatic from '@fastify/static';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -29,6 +28,17 @@ import { outboxRoutes } from './notifications/routes.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { VERSION } from './version.ts';
+import { webApp } from './web/routes.ts';
+import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
+
+/** Content types worth compressing. */
+const COMPRESSIBLE = /^text\/(?!event-stream)|[/+]json(?:;|$)|[/+]xml(?:;|$)|javascript|svg/;
+
+/**
+ * Headers that only mean something on a document. A slow link pays for every header byte of every
+ * file (HTTP/1.1 does not compress them): the hashed scripts and styles go without them.
+ */
+const DOCUMENT_ONLY_HEADERS = ['content-security-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'referrer-policy', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
 
 /** How often the audit sealer runs: events stay unsealed (checked only once sealed) at most this long. */
 const AUDIT_SEAL_MS = 2_000;
@@ -51,10 +61,14 @@ export interface AppOptions {
   logger?: boolean;
   /** Where logs go (standard output by default); tests read them. */
   logStream?: NodeJS.WritableStream;
+  /** The web app's build to serve (apps/web/dist by default). */
+  webDist?: string;
+  /** The hospital's name and contact for the page shell; by default its identity settings. */
+  hospital?: HospitalIdentitySource;
 }
 
 /** The whole HTTP app, assembled in order: platform, then request context, then routes, then the web app. */
-export async function buildApp({ config, db, worker = true, logger = true, logStream }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, worker = true, logger = true, logStream, webDist = WEB_DIST, hospital }: AppOptions): Promise<FastifyInstance> {
   const loggerOptions: FastifyServerOptions['logger'] = logger && {
     level: config.logLevel,
     // Tokens travel in headers and query strings (reset links): never log them, nor any body.
@@ -102,10 +116,14 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     // Sent only over HTTPS (below): a plain-HTTP demo must not pin browsers to HTTPS.
     strictTransportSecurity: false,
   });
+  // Brotli or gzip for every compressible answer; static files come precompressed from the build.
+  // (Not octet-stream, which @fastify/compress would: the speed probe's random bytes must go as they are.)
+  if (!config.webBaseline) await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024, customTypes: COMPRESSIBLE });
   app.addHook('onSend', async (req, reply) => {
     if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     // API answers are not cached, unless a route says otherwise (the hospital's logo).
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    else if (req.url.startsWith('/assets/') && reply.statusCode === 200 && !config.webBaseline) for (const h of DOCUMENT_ONLY_HEADERS) reply.removeHeader(h);
   });
 
   let outbox: OutboxWorker | null = null;
@@ -195,11 +213,10 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     { prefix: '/api/v1' },
   );
 
-  // The web app: files as they are on disk now; other page addresses (deep links) get index.html
-  // from the not-found handler, but a missing /assets/ file is a real 404, never a page.
-  const spa = existsSync(path.join(WEB_DIST, 'index.html'));
-  if (spa) await app.register(fastifyStatic, { root: WEB_DIST, index: 'index.html', schemaHide: true });
-  installNotFoundHandler(app, { spa });
+  // The web app: files as they are on disk now; other page addresses (deep links) get the rendered
+  // index.html from the not-found handler, but a missing /assets/ file is a real 404, never a page.
+  const page = await webApp(app, { dist: webDist, plain: config.webBaseline, hospital: hospital ?? hospitalIdentityFrom(services.hospital) });
+  installNotFoundHandler(app, { page });
 
   return app;
 }

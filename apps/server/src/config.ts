@@ -41,6 +41,7 @@ const envSchema = z.object({
       }
     }, 'unknown time zone'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  KAKEHASHI_WEB_BASELINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +63,8 @@ export interface Config {
   timeZone: string;
   trustProxy: boolean;
   logLevel: string;
+  /** Benchmark baseline only: the web app uncompressed and revalidated on every visit (bench/web.ts). */
+  webBaseline: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -96,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timeZone: e.KAKEHASHI_TIME_ZONE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    webBaseline: e.KAKEHASHI_WEB_BASELINE,
   };
 }
 

@@ -100,6 +100,8 @@ async function newCase(book = false, changeRequested = false): Promise<CaseWorld
 const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getOpenApi: 'public',
   health: 'public',
+  probeDownload: 'public',
+  probeUpload: 'public',
   signIn: 'public',
   verifyTotp: 'public',
   startTotpEnrolment: 'public',

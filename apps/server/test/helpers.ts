@@ -7,7 +7,7 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '@kakehashi/core';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type AppOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database, type Db } from '../src/db/client.ts';
 import pino from 'pino';
@@ -47,7 +47,7 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database for this test file. */
-export function useTestApp(env: Record<string, string> = {}): TestApp {
+export function useTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'webDist' | 'hospital'> = {}): TestApp {
   const ctx = {} as TestApp;
   let drop: () => Promise<void>;
   let dataDir: string;
@@ -65,7 +65,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
       LOG_LEVEL: 'silent',
       ...env,
     });
-    ctx.app = await buildApp({ config: ctx.config, db: ctx.db, worker: false, logger: false });
+    ctx.app = await buildApp({ config: ctx.config, db: ctx.db, worker: false, logger: false, ...options });
     let n = 0;
     ctx.user = async (o = {}) => {
       const email = o.email ?? `user${++n}-${randomBytes(3).toString('hex')}@example.org`;

@@ -1,12 +1,11 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
 import type { Role } from '@kakehashi/core';
 import { useSession } from './lib/session.tsx';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
+import { Brand, Loading, SkipLink } from './GuestLayout.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
-import { PatientPages } from './lib/hospital.ts';
-import { HospitalBrand } from './components/Hospital.tsx';
 import type { SignInState } from './pages/SignIn.tsx';
 import { clearRequestForm } from './components/RequestForm.tsx';
 import { STAFF_REQUEST_STORAGE_KEY } from './pages/cases/NewRequest.tsx';
@@ -18,62 +17,6 @@ const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician'
 /** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
 const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings'] as const;
 
-function Brand() {
-  const { t } = useTranslation();
-  return (
-    <Link to="/" className="brand">
-      <img src="/favicon.svg" alt="" width={28} height={28} />
-      <span className="brand__name">{t('common.appName')}</span>
-    </Link>
-  );
-}
-
-function SkipLink() {
-  const { t } = useTranslation();
-  return (
-    <a className="skip-link" href="#main">
-      {t('common.skipToContent')}
-    </a>
-  );
-}
-
-/** A page without an account: the brand, the tagline, the language picker and the page. */
-function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
-  const { t } = useTranslation();
-  return (
-    <PatientPages.Provider value={kind === 'patient'}>
-      <div className={`shell shell--${kind}`}>
-        <SkipLink />
-        <header className="topbar">
-          <div className="topbar__inner">
-            {kind === 'patient' ? <HospitalBrand /> : <Brand />}
-            <span className="topbar__tagline">{t('common.tagline')}</span>
-            <div className="topbar__end">
-              <LanguagePicker />
-            </div>
-          </div>
-        </header>
-        <main id="main" className={`main main--${kind}`} tabIndex={-1}>
-          <Outlet />
-        </main>
-      </div>
-    </PatientPages.Provider>
-  );
-}
-
-/** Sign-in, password reset: the brand, the language picker and a centred card. */
-export function PublicLayout() {
-  return <GuestShell kind="public" />;
-}
-
-/**
- * The patient side (request form, case portal, device check): no account, often a phone, any of
- * the three languages. The hospital's name and logo head it, and do not lead into the staff console.
- */
-export function PatientLayout() {
-  return <GuestShell kind="patient" />;
-}
-
 /** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
 export function SignedInLayout() {
   const { t } = useTranslation();
@@ -81,13 +24,7 @@ export function SignedInLayout() {
   const location = useLocation();
   const [busy, setBusy] = useState(false);
 
-  if (status === 'loading') {
-    return (
-      <p className="loading" role="status">
-        {t('common.loading')}
-      </p>
-    );
-  }
+  if (status === 'loading') return <Loading />;
   if (status === 'signedOut' || !me) {
     // Signed out on purpose: say so. Session ended: come back here after signing in again.
     const state: SignInState = signedOutBy === 'user' ? { signedOut: true } : { from: location.pathname + location.search };
@@ -138,7 +75,9 @@ export function SignedInLayout() {
         </div>
       </header>
       <main id="main" className="main" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -92,6 +92,7 @@ import {
   visitUpdateBody,
 } from './schemas/scheduling.ts';
 import { hospitalLogoBody, hospitalSettings, hospitalSettingsBody } from './schemas/hospital.ts';
+import { probeBytes, probeDownloadQuery, probeUploadResult } from './schemas/connection.ts';
 
 /**
  * Who can call an operation, for the OpenAPI document (the policy table decides who may):
@@ -129,6 +130,8 @@ const contract = <C extends RouteContract>(c: C) => c;
 export const CONTRACTS = {
   getOpenApi: contract({ method: 'GET', path: '/openapi.json', operationId: 'getOpenApi', summary: 'This document', tag: 'reference', action: 'reference.read', callers: 'public', responses: { 200: z.record(z.string(), z.unknown()) } }),
   health: contract({ method: 'GET', path: '/health', operationId: 'health', summary: 'Whether the server and its database answer', tag: 'health', action: 'health.read', callers: 'public', responses: { 200: z.object({ status: z.enum(['ok', 'degraded']), db: z.enum(['ok', 'down']), version: z.string() }), 503: z.object({ status: z.enum(['ok', 'degraded']), db: z.enum(['ok', 'down']), version: z.string() }) } }),
+  probeDownload: contract({ method: 'GET', path: '/connection/download', operationId: 'probeDownload', summary: 'Random bytes to measure the download speed to the hospital (the device check); never compressed or cached', tag: 'health', action: 'connection.probe', callers: 'public', query: probeDownloadQuery, responses: { 200: probeBytes } }),
+  probeUpload: contract({ method: 'POST', path: '/connection/upload', operationId: 'probeUpload', summary: 'Accepts and discards bytes (application/octet-stream) to measure the upload speed to the hospital (the device check)', tag: 'health', action: 'connection.probe', callers: 'public', responses: { 200: probeUploadResult } }),
 
   // Sign-in and the caller's own profile
   signIn: contract({ method: 'POST', path: '/auth/sign-in', operationId: 'signIn', summary: 'Sign in with e-mail and password; the reply says which step comes next', tag: 'auth', action: 'auth.sign_in', callers: 'public', body: signInBody, responses: { 200: signInResult } }),

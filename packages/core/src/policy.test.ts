@@ -21,6 +21,7 @@ const EXPECTED: Record<Action, string> = {
   'me.update': 'staff',
   'health.read': 'everyone',
   'reference.read': 'everyone',
+  'connection.probe': 'everyone',
   'institution.list': 'staff',
   'institution.create': 'admin',
   'institution.update': 'admin',

@@ -64,6 +64,8 @@ export const POLICY = {
   // Reference data anyone may read
   'health.read': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
   'reference.read': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  // The device check's speed test: anonymous, rate limited per address, nothing recorded.
+  'connection.probe': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
 
   // Administration
   'institution.list': { subject: 'none', audit: 'none', allow: [{ signedIn: true }] },

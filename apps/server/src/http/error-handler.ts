@@ -50,10 +50,10 @@ export function installErrorHandler(app: FastifyInstance) {
 }
 
 /** Unknown addresses: API paths and missing assets get the error shape; page addresses the web app. */
-export function installNotFoundHandler(app: FastifyInstance, opts: { spa: boolean }) {
+export function installNotFoundHandler(app: FastifyInstance, opts: { page: ((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | null }) {
   app.setNotFoundHandler(async (req, reply) => {
-    const pagePath = req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/assets/');
-    if (opts.spa && pagePath) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    const pagePath = (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/') && !req.url.startsWith('/assets/');
+    if (opts.page && pagePath) return opts.page(req, reply);
     const t = translator(requestLocale(req));
     return reply.status(404).send({ error: { code: 'not_found', message: t('errors.not_found') } });
   });

@@ -84,7 +84,7 @@ describe('the OpenAPI document', () => {
 
   it('lets anyone call exactly the public operations (security: [])', () => {
     const open = operations(doc).filter((op) => Array.isArray(op.security) && op.security.length === 0).map((op) => op.operationId).sort();
-    expect(open).toEqual(['confirmPasswordReset', 'getCurrentConsent', 'getHospital', 'getHospitalLogo', 'getOpenApi', 'health', 'listDepartments', 'requestPasswordReset', 'signIn']);
+    expect(open).toEqual(['confirmPasswordReset', 'getCurrentConsent', 'getHospital', 'getHospitalLogo', 'getOpenApi', 'health', 'listDepartments', 'probeDownload', 'probeUpload', 'requestPasswordReset', 'signIn']);
   });
 
   it('declares the request form open to anyone and to staff: an empty requirement, the session with CSRF, or a token', () => {

@@ -1,9 +1,10 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { LOCALES, REQUESTER_TYPES, SEXES, caseCreated, consentVersion, departmentList, type Locale, type RequesterType } from '@kakehashi/core';
-import { api, ApiError, errorMessage, type FieldErrors } from '../lib/api.ts';
-import { useLoad } from '../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, LOCALES, REQUESTER_TYPES, SEXES, type caseCreated, type Locale, type RequesterType } from '@kakehashi/core';
+import { ApiError, call, errorMessage, type CallInput, type FieldErrors } from '../lib/api.ts';
+import { consentQuery, departmentsQuery } from '../lib/query.ts';
 import { timeZone as browserTimeZone } from '../lib/time.ts';
 import { ErrorAlert } from './Alert.tsx';
 import { Check, Field } from './Field.tsx';
@@ -233,12 +234,12 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
   const [draft, setDraft] = useState<Draft>(() => loadDraft(side, storageKey));
   // The patient agrees to the text in the language they read; staff record consent to the text in the patient's language.
   const consentLocale: Locale | '' = staff ? draft.patient.preferredLocale : locale;
-  const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${locale}`);
-  const consent = useLoad(
-    () => (consentLocale ? api.get('/consent/current', { query: { locale: consentLocale }, schema: consentVersion }) : Promise.resolve(null)),
-    `consent-${consentLocale}`,
-  );
-  // A failed load keeps the last answer: only a text in the language asked for counts.
+  // Started before React mounted on the public form (main.tsx): usually already in the cache.
+  const departments = useQuery(departmentsQuery(locale));
+  const consent = useQuery({ ...consentQuery(consentLocale || locale), enabled: consentLocale !== '' });
+  const consentErrorCode = consent.error instanceof ApiError ? consent.error.code : consent.error ? 'internal' : null;
+  const consentLoading = consent.isFetching && !consent.data;
+  // Only a text in the language asked for counts.
   const consentText = consent.data && consent.data.locale === consentLocale ? consent.data : null;
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -377,14 +378,15 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
       consent: { versionId: consentText?.id ?? '', accepted: draft.consent.accepted, acceptedBy: draft.consent.acceptedBy },
     };
     try {
-      const created = await api.post('/cases', body, { schema: caseCreated });
+      // Unchosen fields go as they are (empty): the server names each one, and friendlyErrors words it.
+      const created = await call(CONTRACTS.submitCase, { body: body as CallInput<typeof CONTRACTS.submitCase>['body'] });
       clearRequestForm(storageKey);
       onCreated(created, r.email.trim());
     } catch (err) {
       setError(errorMessage(err));
       if (err instanceof ApiError) {
         setFieldErrors(friendlyErrors(err.fieldErrors, filledDates));
-        if (err.code === 'consent_version_not_found') consent.reload();
+        if (err.code === 'consent_version_not_found') void consent.refetch();
         setShowFirstError((n) => n + 1);
       }
     } finally {
@@ -394,7 +396,7 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
 
   // The public form cannot be sent without a consent text in the page's language.
   if (!staff) {
-    if (consent.errorCode === 'not_found') {
+    if (consentErrorCode === 'not_found') {
       return (
         <div className="alert alert--warning" role="alert" data-testid="no-consent">
           <p>
@@ -404,7 +406,7 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
         </div>
       );
     }
-    if (!consentText && consent.error && !consent.loading) return <ErrorAlert>{consent.error}</ErrorAlert>;
+    if (!consentText && consent.error && !consentLoading) return <ErrorAlert>{errorMessage(consent.error)}</ErrorAlert>;
     if (!consentText) return <p role="status">{t('common.loading')}</p>;
   }
 
@@ -640,14 +642,14 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
           <p className={consentError ? 'field__error' : 'request-form__note'} data-testid="consent-choose-language">
             {t('staffRequest.consentChooseLanguage')}
           </p>
-        ) : consent.loading ? (
+        ) : consentLoading ? (
           <p role="status">{t('common.loading')}</p>
-        ) : consent.errorCode === 'not_found' ? (
+        ) : consentErrorCode === 'not_found' ? (
           <div className="alert alert--warning" role="alert" data-testid="no-consent">
             {t('staffRequest.consentMissing')}
           </div>
         ) : (
-          <ErrorAlert>{consent.error}</ErrorAlert>
+          <ErrorAlert>{consent.error ? errorMessage(consent.error) : null}</ErrorAlert>
         )}
         <Field label={tx.consentBy} hint={tx.consentByHint} error={fe['consent.acceptedBy']}>
           {(x) => <input {...x} className="input" name="acceptedBy" autoComplete={staff ? 'off' : 'name'} value={draft.consent.acceptedBy} onChange={(e) => set('consent', 'acceptedBy', e.target.value)} />}

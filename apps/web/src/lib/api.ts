@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { errorBody } from '@kakehashi/core';
+import { errorBody, type Locale, type RouteContract } from '@kakehashi/core';
 import i18next from 'i18next';
 import { currentLocale } from './i18n.ts';
 
@@ -57,6 +57,10 @@ interface RequestOptions<S extends z.ZodType | undefined> {
   body?: unknown;
   query?: Record<string, string | number | boolean | null | undefined>;
   schema?: S;
+  /** Schemas by status (a contract's responses): the answer is checked against its status's. */
+  responses?: Record<number, z.ZodType>;
+  /** The language asked for, when not the page's (a call started before i18next has loaded). */
+  locale?: Locale;
   /** Do not run the global 401 handler (sign-in, /me probe). */
   quiet401?: boolean;
   /**
@@ -98,7 +102,7 @@ export async function request<S extends z.ZodType | undefined = undefined>(
 ): Promise<S extends z.ZodType ? z.output<S> : unknown> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
-    'Accept-Language': currentLocale(),
+    'Accept-Language': options.locale ?? currentLocale(),
   };
   const guest = !!options.guestToken;
   if (guest) headers.Authorization = `Bearer ${options.guestToken}`;
@@ -140,8 +144,10 @@ export async function request<S extends z.ZodType | undefined = undefined>(
     throw err;
   }
 
-  if (options.schema) {
-    const parsed = options.schema.safeParse(json);
+  const schema = options.schema ?? options.responses?.[res.status];
+  if (schema) {
+    // An empty answer (204) is null to the contract.
+    const parsed = schema.safeParse(res.status === 204 ? null : json);
     if (!parsed.success) {
       // The server answered something the shared schema does not describe: a contract bug.
       console.error('Unexpected response from', method, path, parsed.error);
@@ -162,6 +168,34 @@ export const api = {
   put: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
     request('PUT', path, { ...options, body }),
 };
+
+type Out<T> = T extends z.ZodType ? z.output<T> : never;
+type In<T> = T extends z.ZodType ? z.input<T> : never;
+
+/** What a contract's successful answer is: any of its declared responses. */
+export type ResponseOf<C extends RouteContract> = { [K in keyof C['responses']]: Out<C['responses'][K]> }[keyof C['responses']];
+
+/** What a call to a contract sends: exactly the parts the contract declares, typed by its schemas. */
+export type CallInput<C extends RouteContract> = (undefined extends C['params'] ? { params?: undefined } : { params: In<C['params']> }) &
+  (undefined extends C['query'] ? { query?: undefined } : { query: In<C['query']> }) &
+  (undefined extends C['body'] ? { body?: undefined } : { body: In<C['body']> });
+
+type CallOptions = Pick<RequestOptions<undefined>, 'guestToken' | 'quiet401' | 'locale'>;
+
+/** `/cases/:id` with `{ id }` → `/cases/…`. */
+export function pathOf(template: string, params: Record<string, unknown> | undefined): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? '')));
+}
+
+/**
+ * Calls an operation by its contract (packages/core/src/contracts.ts): the path, parameters, query
+ * and body are typed by the contract's schemas, and the answer is checked against and typed by its
+ * response schemas. Nothing about an endpoint is written twice.
+ */
+export function call<C extends RouteContract>(contract: C, input: CallInput<C>, options: CallOptions = {}): Promise<ResponseOf<C>> {
+  const { params, query, body } = input as { params?: Record<string, unknown>; query?: RequestOptions<undefined>['query']; body?: unknown };
+  return request(contract.method, pathOf(contract.path, params), { ...options, query, body, responses: contract.responses }) as Promise<ResponseOf<C>>;
+}
 
 /** The message to show for any thrown value. */
 export function errorMessage(e: unknown): string {

@@ -1,6 +1,8 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { resources, LOCALES, type Locale, type en } from '@kakehashi/core/i18n';
+import { LOCALES, type Locale } from '@kakehashi/core';
+import type { en } from '@kakehashi/core/i18n';
+import { PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
 
 declare module 'i18next' {
   interface CustomTypeOptions {
@@ -33,10 +35,20 @@ function storedLocale(): Locale | null {
   }
 }
 
-/** The stored choice, else the first supported browser language, else Japanese. */
+/** Lets the server render the next page (its shell and <html lang>) in the chosen language. */
+function rememberInCookie(locale: Locale) {
+  document.cookie = `${STORAGE_KEY}=${locale}; path=/; max-age=31536000; samesite=lax`;
+}
+
+/**
+ * The stored choice, else the language the server rendered the page in (from the same cookie or
+ * Accept-Language), else the first supported browser language, else Japanese.
+ */
 export function initialLocale(): Locale {
   const stored = storedLocale();
   if (stored) return stored;
+  const served = document.documentElement.dataset.locale;
+  if (isLocale(served)) return served;
   for (const tag of navigator.languages ?? [navigator.language]) {
     const l = matchLocale(tag);
     if (l) return l;
@@ -55,6 +67,8 @@ export async function setLocale(locale: Locale): Promise<void> {
   } catch {
     // Private mode: the choice lasts for this page only.
   }
+  rememberInCookie(locale);
+  await loadCatalog(locale);
   await i18next.changeLanguage(locale);
 }
 
@@ -62,12 +76,36 @@ function syncDocument(lng: string) {
   document.documentElement.lang = lng;
 }
 
-export function initI18n(): typeof i18next {
-  void i18next.use(initReactI18next).init({
-    resources,
-    lng: initialLocale(),
+/*
+ * Each language's catalog comes in two chunks (see build/catalogs.ts): the sections the patient's
+ * pages use, and the rest, loaded with the first staff page. Only the chosen language is loaded.
+ */
+let staffWanted = false;
+
+async function loadCatalog(locale: Locale): Promise<void> {
+  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null]);
+  for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
+}
+
+/** Staff pages: the whole catalog of the current language (and of any language switched to later). */
+export async function loadStaffCatalog(): Promise<void> {
+  if (staffWanted) return;
+  staffWanted = true;
+  await loadCatalog(currentLocale());
+}
+
+/** Starts i18next with the chosen language's patient catalog; resolves once it is loaded. */
+export async function initI18n(): Promise<typeof i18next> {
+  const lng = initialLocale();
+  // A choice made before the cookie existed: let the server render the next page in it too.
+  if (storedLocale()) rememberInCookie(lng);
+  const patient = await PATIENT_CATALOGS[lng]();
+  await i18next.use(initReactI18next).init({
+    resources: { [lng]: { translation: patient.default } },
+    lng,
     fallbackLng: false,
     supportedLngs: [...LOCALES],
+    partialBundledLanguages: true,
     initAsync: false,
     interpolation: { escapeValue: false },
     returnNull: false,

@@ -4,11 +4,12 @@ import { Link } from 'react-router';
 import { storedPortalToken } from '../lib/portal.ts';
 import { HospitalContact } from '../components/Hospital.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
+import { measureSpeed, ProbeRefused, verdictOf, type Speed, type Verdict } from '../lib/connectionSpeed.ts';
 
 /**
  * /device-check: a patient (no account, often on a phone) checks camera, microphone, speaker,
  * the connection to the hospital and the browser before a video visit. Nothing leaves the
- * device except the timing requests to /api/v1/health; every track and audio context is
+ * device except the speed test's random data (lib/connectionSpeed.ts); every track and audio context is
  * stopped when the page is left.
  */
 
@@ -16,9 +17,6 @@ type Status = 'idle' | 'running' | 'pass' | 'warn' | 'fail';
 type StepName = 'camera' | 'microphone' | 'speaker' | 'connection' | 'browser';
 type MediaProblem = 'denied' | 'missing' | 'busy' | 'unsupported' | 'other';
 
-/** Above this answer time the connection works but a video call may stutter. */
-export const SLOW_MS = 800;
-const PINGS = 5;
 /** Microphone: a level above this (dBFS) for a few frames counts as hearing the user. */
 const HEARD_DB = -42;
 const HEARD_FRAMES = 3;
@@ -460,40 +458,31 @@ function SpeakerStep({ onStatus }: { onStatus: (s: Status) => void }) {
   );
 }
 
+const VERDICT_STATUS: Record<Verdict, Status> = { good: 'pass', reduced: 'warn', audio: 'warn' };
+
 function ConnectionStep({ onStatus }: { onStatus: (s: Status) => void }) {
   const { t } = useTranslation();
   const [status, update] = useStepStatus(onStatus);
-  const [ms, setMs] = useState<number | null>(null);
+  const [speed, setSpeed] = useState<Speed | null>(null);
+  const [refused, setRefused] = useState<string | null>(null);
   const run = useRef(0);
 
   const check = useCallback(async () => {
     const mine = ++run.current;
+    const cancelled = () => mine !== run.current;
     update('running');
-    setMs(null);
-    const times: number[] = [];
-    for (let i = 0; i < PINGS; i++) {
-      const started = performance.now();
-      try {
-        const res = await fetch(`/api/v1/health?check=${Date.now()}-${i}`, { cache: 'no-store', headers: { Accept: 'application/json' }, credentials: 'omit' });
-        await res.text();
-        // 503 still means the hospital's server answered.
-        if (res.ok || res.status === 503) times.push(performance.now() - started);
-      } catch {
-        // Unreachable this time; counted by its absence.
-      }
-      if (mine !== run.current) return;
-    }
-    if (mine !== run.current) return;
-    if (!times.length) {
+    setSpeed(null);
+    setRefused(null);
+    try {
+      const measured = await measureSpeed(cancelled);
+      if (cancelled()) return;
+      setSpeed(measured);
+      update(VERDICT_STATUS[verdictOf(measured)]);
+    } catch (e) {
+      if (cancelled()) return;
+      if (e instanceof ProbeRefused) setRefused(e.message);
       update('fail');
-      return;
     }
-    // The first answer also pays for opening the connection: the median is what a call feels.
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = Math.round(sorted[Math.floor(sorted.length / 2)]);
-    setMs(median);
-    const s: Status = median > SLOW_MS ? 'warn' : 'pass';
-    update(s);
   }, [update]);
 
   useEffect(() => {
@@ -503,25 +492,38 @@ function ConnectionStep({ onStatus }: { onStatus: (s: Status) => void }) {
     };
   }, [check]);
 
+  const verdict = speed ? verdictOf(speed) : null;
   return (
     <Step n={4} name="connection" title={t('deviceCheck.connection.title')} status={status}>
-      <p>{t('deviceCheck.connection.intro')}</p>
-      {ms !== null && (
-        <p className="rtt" data-testid="rtt">
-          {t('deviceCheck.connection.time', { ms })}
-        </p>
+      <p>{t('deviceSpeed.intro')}</p>
+      {status === 'running' && <p role="status">{t('deviceSpeed.measuring')}</p>}
+      {speed && (
+        <dl className="speed" data-testid="speed">
+          <div>
+            <dt>{t('deviceSpeed.download')}</dt>
+            <dd data-testid="speed-down">{t('deviceSpeed.mbps', { value: speed.downMbps })}</dd>
+          </div>
+          <div>
+            <dt>{t('deviceSpeed.upload')}</dt>
+            <dd data-testid="speed-up">{t('deviceSpeed.mbps', { value: speed.upMbps })}</dd>
+          </div>
+          <div>
+            <dt>{t('deviceSpeed.responseTime')}</dt>
+            <dd data-testid="rtt">{t('deviceSpeed.ms', { value: speed.rttMs })}</dd>
+          </div>
+        </dl>
       )}
-      {status === 'pass' && <Outcome tone="success">{t('deviceCheck.connection.pass')}</Outcome>}
-      {status === 'warn' && (
-        <Outcome tone="warning" testId="connection-slow">
-          {t('deviceCheck.connection.slow')}
-        </Outcome>
+      {verdict && (
+        <div data-testid="connection-verdict" data-verdict={verdict}>
+          <Outcome tone={verdict === 'good' ? 'success' : 'warning'}>{t(`deviceSpeed.${verdict}`)}</Outcome>
+        </div>
       )}
       {status === 'fail' && (
         <Outcome tone="error" testId="connection-problem">
-          {t('deviceCheck.connection.fail')}
+          {refused ?? t('deviceCheck.connection.fail')}
         </Outcome>
       )}
+      <p className="muted">{t('deviceSpeed.needs')}</p>
       <div className="form__actions">
         <button type="button" className="button button--secondary button--large" onClick={() => void check()} disabled={status === 'running'}>
           {t('deviceCheck.again')}

@@ -251,6 +251,7 @@ export const en = {
       auth: { sign_in: 'Signed in (password)', totp: 'Two-step verification', totp_verify: 'Sign-in code checked', totp_enrol: 'Two-step verification set up', sign_out: 'Signed out', password_reset_request: 'Password reset asked for', password_reset: 'Password set with a link' },
       me: { read: 'Own profile read', update: 'Own language changed' },
       health: { read: 'Health check' },
+      connection: { probe: 'Connection speed measured' },
       reference: { read: 'Reference data read' },
       institution: { list: 'Institutions listed', create: 'Institution added', update: 'Institution changed' },
       user: { list: 'Users listed', create: 'User added', update: 'User changed' },
@@ -1191,6 +1192,27 @@ export const en = {
     periodOrder: 'The end date must not be before the start date.',
     phone: 'Enter digits, spaces and + - ( ) only, for example +81-3-0000-0000.',
     logoTooLarge: 'The file is larger than 200 KB.',
+  },
+  /** The device check's connection step: speed to the hospital, against what a video visit needs. */
+  deviceSpeed: {
+    intro: 'We send a little test data (up to about 4 MB) to the hospital and back to measure the speed. Nothing is kept.',
+    measuring: 'Measuring… on a slow connection this takes up to 20 seconds.',
+    download: 'Download',
+    upload: 'Upload',
+    responseTime: 'Response time',
+    mbps: '{{value}} Mbit/s',
+    ms: '{{value}} ms',
+    needs: 'A video visit needs about 1.5 Mbit/s download and 1 Mbit/s upload.',
+    good: 'Your connection to the hospital is good enough for a video visit.',
+    reduced: 'Your connection is slow for video. The visit can go ahead with a lower-quality picture. For a better one, move closer to the Wi-Fi router, close other apps that use the internet, or try another network.',
+    audio: 'Your connection is too slow for video. The visit can go ahead with sound only. If you cannot improve the connection, write to the international office from your case page: they can call you by phone instead.',
+  },
+  /** The page the server sends before the JavaScript arrives (apps/server/src/web/shell.ts). */
+  webShell: {
+    loading: 'Loading…',
+    noscriptTitle: 'This page needs JavaScript',
+    noscriptText: 'Please turn on JavaScript in your browser’s settings and reload the page, or open the link in another browser.',
+    noscriptContact: 'To reach the hospital instead: {{contact}}',
   },
   errors: {
     visit_already_booked: 'A visit is already booked for this case. Change or cancel it instead.',

@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage, type Locale } from '@kakehashi/core/i18n';
+import { isLocale } from '../i18n.ts';
+import { defaultHospitalIdentity, type HospitalIdentitySource } from './hospital.ts';
+import { renderIndex, type Preload } from './shell.ts';
+
+/** The cookie the web app sets when the user picks a language (apps/web/src/lib/i18n.ts). */
+export const LOCALE_COOKIE = 'kakehashi.locale';
+/** Hashed file names never change content: cached for a year, never revalidated. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export interface WebOptions {
+  /** The web app's build (apps/web/dist). */
+  dist: string;
+  /**
+   * Benchmark baseline only: files uncompressed and revalidated on every visit, as the web app was
+   * served before (bench/web.ts compares against it).
+   */
+  plain?: boolean;
+  hospital?: HospitalIdentitySource;
+}
+
+/** The language of a page: the one the user picked (cookie), else Accept-Language, else the default. */
+export function pageLocale(req: FastifyRequest): Locale {
+  const chosen = req.cookies?.[LOCALE_COOKIE];
+  if (isLocale(chosen)) return chosen;
+  return localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE;
+}
+
+/**
+ * What the request form reads as soon as it starts (apps/web/src/main.tsx), fetched by the browser
+ * while the scripts load. The department names follow Accept-Language, which the preload sends:
+ * preloaded only when that gives the page's language.
+ */
+function pageData(req: FastifyRequest, pathname: string, locale: Locale): string[] {
+  if (pathname !== '/request') return [];
+  const consent = `/api/v1/consent/current?locale=${locale}`;
+  const departmentsInLocale = (localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE) === locale;
+  return departmentsInLocale ? [consent, '/api/v1/departments'] : [consent];
+}
+
+/**
+ * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files revalidated,
+ * and every page address as index.html rendered for the request (see shell.ts). Returns the page
+ * renderer for the not-found handler (deep links), or null when there is no build.
+ */
+export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | null> {
+  const indexFile = path.join(opts.dist, 'index.html');
+  if (!existsSync(indexFile)) return null;
+  const template = readFileSync(indexFile, 'utf8');
+  const preloadFile = path.join(opts.dist, '.vite/kakehashi-preload.json');
+  const preload = existsSync(preloadFile) ? (JSON.parse(readFileSync(preloadFile, 'utf8')) as Preload) : null;
+  const hospital = opts.hospital ?? defaultHospitalIdentity;
+
+  await app.register(fastifyStatic, {
+    root: opts.dist,
+    index: false,
+    schemaHide: true,
+    preCompressed: !opts.plain,
+    // The build's manifest is for the server; index.html is rendered per request.
+    allowedPath: (pathname) => !pathname.startsWith('/.vite') && pathname !== '/index.html',
+    ...(opts.plain
+      ? {}
+      : {
+          cacheControl: false,
+          setHeaders: (res, file) => {
+            const underAssets = path.relative(opts.dist, file).split(path.sep)[0] === 'assets';
+            res.header('cache-control', underAssets ? IMMUTABLE : 'no-cache');
+          },
+        }),
+  });
+
+  const page = async (req: FastifyRequest, reply: FastifyReply) => {
+    const locale = pageLocale(req);
+    const pathname = req.url.split('?')[0];
+    const html = renderIndex(template, { locale, pathname, hospital: await hospital(locale), preload, data: pageData(req, pathname, locale) });
+    return reply
+      .header('cache-control', 'no-cache')
+      .header('content-language', locale)
+      .header('vary', 'accept-language, cookie')
+      .type('text/html; charset=utf-8')
+      .send(html);
+  };
+  app.get('/', { schema: { hide: true } }, page);
+  app.get('/index.html', { schema: { hide: true } }, page);
+  return page;
+}

@@ -1,0 +1,66 @@
+import { LOCALES, type Locale } from '@kakehashi/core/i18n';
+import { translator } from '../i18n.ts';
+import type { HospitalIdentity } from './hospital.ts';
+
+/** What the build says to preload (apps/web/build/catalogs.ts writes it). */
+export interface Preload {
+  pages: Record<string, string[]>;
+  catalogs: Record<string, string>;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+/** The page's language first, then the other two: someone who opened the wrong language still reads one. */
+const inOrder = (locale: Locale) => [locale, ...LOCALES.filter((l) => l !== locale)];
+
+function contactLine(hospital: HospitalIdentity): string {
+  const parts = [
+    hospital.email && `<a href="mailto:${escapeHtml(hospital.email)}">${escapeHtml(hospital.email)}</a>`,
+    hospital.phone && `<a href="tel:${escapeHtml(hospital.phone.replace(/[^\d+]/g, ''))}">${escapeHtml(hospital.phone)}</a>`,
+  ].filter(Boolean);
+  return parts.join(' · ');
+}
+
+/**
+ * index.html for one request: in the caller's language, with a shell that paints before the
+ * JavaScript arrives (the hospital's name and a "loading" line in three languages, styled by the
+ * emitted stylesheet, so the CSP needs no inline code), a <noscript> message saying what to do,
+ * and preloads for the opened page's chunks and the language's catalog.
+ */
+export function renderIndex(
+  template: string,
+  opts: { locale: Locale; pathname: string; hospital: HospitalIdentity; preload: Preload | null; /** API reads the page makes at once. */ data?: string[] },
+): string {
+  const { locale, hospital } = opts;
+  const contact = contactLine(hospital);
+  const loading = inOrder(locale)
+    .map((l) => `<span lang="${l}">${escapeHtml(translator(l)('webShell.loading'))}</span>`)
+    .join(' ');
+  const noscript = inOrder(locale)
+    .map((l) => {
+      const t = translator(l);
+      return (
+        `<section lang="${l}"><h2>${escapeHtml(t('webShell.noscriptTitle'))}</h2><p>${escapeHtml(t('webShell.noscriptText'))}</p>` +
+        // The contact line is built from escaped parts; the sentence around it is escaped here.
+        (contact ? `<p>${escapeHtml(t('webShell.noscriptContact', { contact: '\u0000' })).replace('\u0000', contact)}</p>` : '') +
+        '</section>'
+      );
+    })
+    .join('');
+  const shell =
+    `<div class="boot"><header class="topbar"><div class="topbar__inner"><span class="brand"><img src="/favicon.svg" alt="" width="28" height="28" />` +
+    `<span class="brand__name">${escapeHtml(hospital.name)}</span></span></div></header>` +
+    `<p class="boot__loading" role="status">${loading}</p>` +
+    `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
+  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : [])]
+    .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
+    // crossorigin="anonymous": the same mode and credentials as the app's fetch, so the answer is reused.
+    .concat((opts.data ?? []).map((href) => `<link rel="preload" as="fetch" crossorigin="anonymous" href="${escapeHtml(href)}">`))
+    .join('');
+  return template
+    .replace(/<html lang="[^"]*"/, `<html lang="${locale}" data-locale="${locale}"`)
+    .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(hospital.name)}</title>`)
+    .replace('</head>', `${preloads}<noscript><link rel="stylesheet" href="/noscript.css"></noscript></head>`)
+    .replace('<div id="root"></div>', `<div id="root">${shell}</div>`);
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers.ts';
+
+/** A small build, shaped like apps/web/dist: index.html, a hashed asset with its .br/.gz, the preload map. */
+function fakeDist(): string {
+  const dist = mkdtempSync(path.join(tmpdir(), 'kh-web-'));
+  mkdirSync(path.join(dist, 'assets'));
+  mkdirSync(path.join(dist, '.vite'));
+  writeFileSync(
+    path.join(dist, 'index.html'),
+    '<!doctype html>\n<html lang="ja">\n<head><title>Kakehashi</title><script type="module" crossorigin src="/assets/index-abc.js"></script></head>\n<body><div id="root"></div></body></html>\n',
+  );
+  const js = `console.log(${JSON.stringify('x'.repeat(5000))});`;
+  writeFileSync(path.join(dist, 'assets/index-abc.js'), js);
+  writeFileSync(path.join(dist, 'assets/index-abc.js.br'), brotliCompressSync(js));
+  writeFileSync(path.join(dist, 'assets/index-abc.js.gz'), gzipSync(js));
+  writeFileSync(path.join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  writeFileSync(
+    path.join(dist, '.vite/kakehashi-preload.json'),
+    JSON.stringify({ pages: { '/request': ['/assets/Request-1.js'] }, catalogs: { ja: '/assets/cat-ja.js', 'zh-CN': '/assets/cat-zh.js', en: '/assets/cat-en.js' } }),
+  );
+  return dist;
+}
+
+const t = useTestApp({}, { webDist: fakeDist(), hospital: async () => ({ name: 'Example <Hospital>', email: 'care@example.org', phone: '+81 3-0000-0000' }) });
+
+describe('the web app, as served', () => {
+  it('sends hashed assets precompressed (brotli, else gzip) and cached as immutable for a year', async () => {
+    const br = await t.app.inject({ url: '/assets/index-abc.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(brotliDecompressSync(br.rawPayload).toString()).toContain('xxxx');
+    const gz = await t.app.inject({ url: '/assets/index-abc.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toContain('xxxx');
+    const plain = await t.app.inject({ url: '/assets/index-abc.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toContain('xxxx');
+  });
+
+  it('revalidates files without a hash and refuses to serve the build manifest', async () => {
+    const icon = await t.app.inject({ url: '/favicon.svg' });
+    expect(icon.headers['cache-control']).toBe('no-cache');
+    const manifest = await t.app.inject({ url: '/.vite/kakehashi-preload.json' });
+    expect(manifest.body).not.toContain('catalogs');
+    const missing = await t.app.inject({ url: '/assets/missing-123.js' });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('renders each page in the language asked for, with a shell, a noscript message and preloads', async () => {
+    const res = await t.app.inject({ url: '/request', headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('<html lang="zh-CN" data-locale="zh-CN"');
+    // The hospital's name is escaped; the loading line comes in the page's language first, then the others.
+    expect(res.body).toContain('Example &lt;Hospital&gt;');
+    expect(res.body).not.toContain('<Hospital>');
+    expect(res.body.indexOf('正在加载')).toBeLessThan(res.body.indexOf('読み込み中'));
+    expect(res.body).toContain('Loading…');
+    expect(res.body).toMatch(/<noscript>.*此页面需要启用 JavaScript.*mailto:care@example.org.*tel:\+81300000000/s);
+    expect(res.body).toContain('<link rel="modulepreload" crossorigin href="/assets/Request-1.js">');
+    expect(res.body).toContain('href="/assets/cat-zh.js"');
+    expect(res.body).not.toContain('cat-ja.js');
+    // The CSP still forbids inline code: the shell carries none.
+    expect(String(res.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect(res.body).not.toMatch(/<script>|<style>| style="| on\w+="/);
+  });
+
+  it('prefers the language the user picked (cookie) over Accept-Language, and ignores a made-up one', async () => {
+    const picked = await t.app.inject({ url: '/portal', headers: { 'accept-language': 'ja', cookie: 'kakehashi.locale=en' } });
+    expect(picked.body).toContain('<html lang="en"');
+    const junk = await t.app.inject({ url: '/', headers: { 'accept-language': 'fr', cookie: 'kakehashi.locale=%3Cscript%3E' } });
+    expect(junk.body).toContain('<html lang="ja"');
+  });
+
+  it('compresses API answers with brotli or gzip', async () => {
+    const res = await t.app.inject({ url: '/api/v1/openapi.json', headers: { 'accept-encoding': 'br' } });
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(res.rawPayload).toString()).openapi).toBe('3.1.0');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+import type { Plugin } from 'vite';
+import { patientReach } from './patientKeys.ts';
+
+/*
+ * Per-language catalog chunks, chosen at build time. `virtual:kakehashi-catalogs` exports, per
+ * language, a loader of the sections the patient's pages use (found by reading their code, see
+ * patientKeys.ts) and a loader of the rest, for staff pages. Only the chosen language is fetched,
+ * and a patient never downloads the staff console's words.
+ *
+ * After the build it writes `.vite/kakehashi-preload.json`: for each patient page address, the
+ * chunks it needs, and each language's patient catalog chunk, so the server can preload them in
+ * the page it renders.
+ */
+
+const ENTRY = 'virtual:kakehashi-catalogs';
+const PREFIX = '\0kakehashi-catalog:';
+const LOCALES = ['ja', 'zh-CN', 'en'] as const;
+export const PRELOAD_FILE = '.vite/kakehashi-preload.json';
+
+export interface Preload {
+  pages: Record<string, string[]>;
+  catalogs: Record<string, string>;
+}
+
+type Catalog = Record<string, unknown>;
+
+export function catalogs(opts: { root: string; pages: Record<string, string> }): Plugin {
+  const core = path.resolve(opts.root, '../../packages/core/src/i18n/index.ts');
+  let patientSections: Set<string> = new Set();
+  let all: Record<string, Catalog> = {};
+  return {
+    name: 'kakehashi-catalogs',
+    async buildStart() {
+      const mod = (await tsImport(core, import.meta.url)) as { catalogs: Record<string, Catalog> };
+      all = mod.catalogs;
+      patientSections = patientReach(opts.root).sections;
+      this.addWatchFile(core);
+    },
+    resolveId(id) {
+      if (id === ENTRY) return '\0' + ENTRY;
+      if (id.startsWith('kakehashi-catalog:')) return '\0' + id;
+      return null;
+    },
+    load(id) {
+      if (id === '\0' + ENTRY) {
+        const loaders = (part: string) =>
+          `{ ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${part}`)})`).join(', ')} }`;
+        return `export const PATIENT_CATALOGS = ${loaders('patient')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\n`;
+      }
+      if (!id.startsWith(PREFIX)) return null;
+      const [locale, part] = id.slice(PREFIX.length).split(':');
+      const catalog = all[locale];
+      if (!catalog) this.error(`no catalog for ${locale}`);
+      const picked = Object.fromEntries(Object.entries(catalog).filter(([section]) => patientSections.has(section) === (part === 'patient')));
+      // JSON.parse of a string literal is parsed faster than the same object literal.
+      return `export default JSON.parse(${JSON.stringify(JSON.stringify(picked))});\n`;
+    },
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+      const byModule = new Map(chunks.filter((c) => c.facadeModuleId).map((c) => [c.facadeModuleId!, c]));
+      const byFile = new Map(chunks.map((c) => [c.fileName, c]));
+      const closure = (fileName: string, out = new Set<string>()) => {
+        if (out.has(fileName)) return out;
+        out.add(fileName);
+        for (const i of byFile.get(fileName)?.imports ?? []) closure(i, out);
+        return out;
+      };
+      const entryFiles = new Set(chunks.filter((c) => c.isEntry).flatMap((c) => [...closure(c.fileName)]));
+      const preload: Preload = { pages: {}, catalogs: {} };
+      for (const [address, file] of Object.entries(opts.pages)) {
+        const id = path.resolve(opts.root, file);
+        // A page grouped with others (vite.config.ts codeSplitting) is in a chunk it does not face.
+        const chunk = byModule.get(id) ?? chunks.find((c) => c.moduleIds.includes(id));
+        if (!chunk) this.error(`no chunk for ${file}`);
+        preload.pages[address] = [...closure(chunk.fileName)].filter((f) => !entryFiles.has(f)).map((f) => `/${f}`);
+      }
+      for (const l of LOCALES) {
+        const chunk = byModule.get(`${PREFIX}${l}:patient`);
+        if (!chunk) this.error(`no catalog chunk for ${l}`);
+        preload.catalogs[l] = `/${chunk.fileName}`;
+      }
+      this.emitFile({ type: 'asset', fileName: PRELOAD_FILE, source: JSON.stringify(preload, null, 2) });
+    },
+  };
+}

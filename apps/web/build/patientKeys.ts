@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The catalog sections the patient's pages use, found by following relative imports from the
+ * patient entries and reading every translation key they name (`t('section.key')`,
+ * `` t(`section.${x}`) ``, `i18next.t(...)`). The catalog plugin ships exactly these sections in
+ * the patient chunk of each language; staff pages load the rest.
+ */
+export const PATIENT_ENTRIES = ['src/main.tsx', 'src/pages/patient/Request.tsx', 'src/pages/patient/Portal.tsx', 'src/pages/DeviceCheck.tsx'];
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
+/** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */
+const KEY = /\bt\(\s*['`]([a-zA-Z][\w-]*)\.[\w.${}-]/g;
+
+export interface Reach {
+  files: string[];
+  sections: Set<string>;
+}
+
+/** Files reachable from the patient entries through static imports (dynamic imports are not followed). */
+export function patientReach(root: string): Reach {
+  const seen = new Set<string>();
+  const sections = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(KEY)) sections.add(m[1]);
+    for (const m of src.matchAll(IMPORT)) {
+      if (!m[1]) continue; // a dynamic import: another chunk, loaded on demand
+      visit(path.resolve(path.dirname(file), m[1]));
+    }
+  };
+  for (const e of PATIENT_ENTRIES) visit(path.resolve(root, e));
+  return { files: [...seen], sections };
+}

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, type Manifest } from 'vite';
+import { flattenKeys, en } from '@kakehashi/core/i18n';
+import { patientReach } from '../build/patientKeys.ts';
+
+/*
+ * The production build, checked from Vite's own manifest: what the patient's pages load must not
+ * contain the staff console, and each language's patient catalog must hold every key they use.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+let out: string;
+let manifest: Manifest;
+let preload: { pages: Record<string, string[]>; catalogs: Record<string, string> };
+
+/** Every source file a manifest entry loads before it runs (static imports, transitively). */
+function staticClosure(key: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(key)) return seen;
+  seen.add(key);
+  for (const i of manifest[key]?.imports ?? []) staticClosure(i, seen);
+  return seen;
+}
+const sourceOf = (file: string) => Object.entries(manifest).find(([, c]) => `/${c.file}` === file)?.[1].src ?? file;
+
+beforeAll(async () => {
+  out = mkdtempSync(path.join(tmpdir(), 'kh-web-build-'));
+  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
+  manifest = JSON.parse(readFileSync(path.join(out, '.vite/manifest.json'), 'utf8'));
+  preload = JSON.parse(readFileSync(path.join(out, '.vite/kakehashi-preload.json'), 'utf8'));
+}, 120_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const STAFF = /src\/(Layout\.tsx|pages\/(admin|cases\/(?!parts)|SignIn|Home|Availability|ForgotPassword|ResetPassword)|components\/(DataTable|Pager|AuditActor|Totp|scheduling\/StaffSchedule))/;
+
+describe('the production build', () => {
+  it('loads no staff page or staff component with the entry or a patient page', () => {
+    const entry = [...staticClosure('index.html')].map((k) => manifest[k]?.src ?? k);
+    expect(entry.filter((s) => STAFF.test(s))).toEqual([]);
+    for (const [address, files] of Object.entries(preload.pages)) {
+      const sources = files.map(sourceOf);
+      expect(sources.filter((s) => STAFF.test(s)), address).toEqual([]);
+    }
+    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/portal', '/request']);
+    // The staff pages exist, as chunks of their own.
+    expect(Object.values(manifest).some((c) => c.src === 'src/pages/cases/CasePage.tsx' && c.isDynamicEntry)).toBe(true);
+  });
+
+  it('ships in each patient catalog chunk every section the patient pages use, and no staff section', () => {
+    const used = patientReach(root).sections;
+    for (const section of ['caseRequest', 'portal', 'deviceCheck', 'common', 'errors']) expect(used.has(section), section).toBe(true);
+    for (const file of Object.values(preload.catalogs)) {
+      const code = readFileSync(path.join(out, file), 'utf8');
+      for (const section of used) expect(code, `${file}: ${section}`).toContain(`"${section}":{`);
+      for (const staffOnly of ['signIn', 'audit', 'caseView', 'availability']) expect(code, `${file}: ${staffOnly}`).not.toContain(`"${staffOnly}":{`);
+    }
+  });
+
+  it('finds the keys of the patient pages in the reference catalog', () => {
+    const keys = new Set(flattenKeys(en).map((k) => k.split('.')[0]));
+    for (const section of patientReach(root).sections) expect(keys.has(section), section).toBe(true);
+  });
+
+  it('writes brotli and gzip copies beside the compressible files', () => {
+    const js = Object.values(manifest).find((c) => c.isEntry)!.file;
+    expect(readFileSync(path.join(out, `${js}.br`)).length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(out, `${js}.gz`)).length).toBeGreaterThan(0);
+  });
+});

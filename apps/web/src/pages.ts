@@ -1,0 +1,47 @@
+import { lazy, type ComponentType } from 'react';
+import { loadStaffCatalog } from './lib/i18n.ts';
+
+/*
+ * Every page is its own chunk, loaded when its address is opened: the patient's pages never carry
+ * the staff console. Staff pages also bring the rest of the catalog (the patient chunk of each
+ * language holds only the sections patient pages use).
+ */
+
+type Module = Record<string, unknown>;
+
+function page<M extends Module>(load: () => Promise<M>, name: keyof M & string, withStaffCatalog = false) {
+  return lazy(async () => {
+    const [m] = await Promise.all([load(), withStaffCatalog ? loadStaffCatalog() : null]);
+    return { default: m[name] as ComponentType };
+  });
+}
+const staff = <M extends Module>(load: () => Promise<M>, name: keyof M & string) => page(load, name, true);
+
+/** The patient pages by address, so main.tsx can start loading the one opened before React mounts. */
+export const PATIENT_PAGES = {
+  '/request': () => import('./pages/patient/Request.tsx'),
+  '/portal': () => import('./pages/patient/Portal.tsx'),
+  '/device-check': () => import('./pages/DeviceCheck.tsx'),
+} as const;
+
+export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
+export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage');
+export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage');
+
+export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
+export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');
+export const NotFound = staff(() => import('./Layout.tsx'), 'NotFound');
+export const SignInPage = staff(() => import('./pages/SignIn.tsx'), 'SignInPage');
+export const ForgotPasswordPage = staff(() => import('./pages/ForgotPassword.tsx'), 'ForgotPasswordPage');
+export const ResetPasswordPage = staff(() => import('./pages/ResetPassword.tsx'), 'ResetPasswordPage');
+export const HomePage = staff(() => import('./pages/Home.tsx'), 'HomePage');
+export const InstitutionsPage = staff(() => import('./pages/admin/Institutions.tsx'), 'InstitutionsPage');
+export const UsersPage = staff(() => import('./pages/admin/Users.tsx'), 'UsersPage');
+export const TokensPage = staff(() => import('./pages/admin/Tokens.tsx'), 'TokensPage');
+export const OutboxPage = staff(() => import('./pages/admin/Outbox.tsx'), 'OutboxPage');
+export const AuditPage = staff(() => import('./pages/admin/Audit.tsx'), 'AuditPage');
+export const SettingsPage = staff(() => import('./pages/admin/Settings.tsx'), 'SettingsPage');
+export const InboxPage = staff(() => import('./pages/cases/Inbox.tsx'), 'InboxPage');
+export const CasePage = staff(() => import('./pages/cases/CasePage.tsx'), 'CasePage');
+export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
+export const AvailabilityPage = staff(() => import('./pages/Availability.tsx'), 'AvailabilityPage');
