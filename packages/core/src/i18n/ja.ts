@@ -1119,7 +1119,6 @@ export const ja: Catalog = {
       none: 'ご依頼の費用はまだ決まっていません。お支払いが必要になる前に金額をお知らせします。',
       amount: '金額',
       length: '相談時間',
-      minutes_one: '{{count}}分',
       minutes_other: '{{count}}分',
       interpreter: '医療通訳',
       interpreterIncluded: '含む',

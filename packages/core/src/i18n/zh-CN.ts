@@ -1119,7 +1119,6 @@ export const zhCN: Catalog = {
       none: '您的申请暂未确定费用。需要付款之前，我们会先告知您金额。',
       amount: '金额',
       length: '会诊时长',
-      minutes_one: '{{count}} 分钟',
       minutes_other: '{{count}} 分钟',
       interpreter: '医疗翻译',
       interpreterIncluded: '包含',
