@@ -85,6 +85,11 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     });
   }
 
+  /** Keeps words the patient side wrote elsewhere in the portal (a note with a scheduling request) among the case's messages. */
+  function addPatientMessage(tx: Db, row: repo.CaseRow, body: string, locale: Locale) {
+    return repo.insertMessage(tx, { caseId: row.id, fromPatient: true, authorUserId: null, authorName: (row.requester as { name: string }).name, body, locale });
+  }
+
   /** What a bot that filled the honeypot is answered: a case number and portal link that look real and open nothing. */
   function decoy() {
     const exp = Math.floor(Date.now() / 1000) + DEFAULT_PORTAL_LINK_DAYS * 86_400;
@@ -394,6 +399,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     left,
 
     tellRequester,
+    addPatientMessage,
 
     notifyCoordinators,
 

@@ -228,7 +228,12 @@ describe('booking', () => {
     expect((await guest(mine.token, 'GET', `/api/v1/cases/${other.id}/schedule`)).statusCode).toBe(404);
     expect((await guest(mine.token, 'POST', `/api/v1/cases/${other.id}/offers/${offer.id}/book`)).statusCode).toBe(404);
     expect((await guest(mine.token, 'POST', `/api/v1/cases/${mine.id}/offers/other-times`, { note: '下周三下午可以吗？' })).statusCode).toBe(204);
-    expect((await outbox(t)).some((m) => m.template === 'otherTimesRequested' && m.bodyText.includes('下周三下午可以吗？'))).toBe(true);
+    // The note joins the case's messages; the coordinators' e-mail carries none of the patient's words.
+    const asked = (await outbox(t)).filter((m) => m.template === 'otherTimesRequested' && m.bodyText.includes(mine.number));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.some((m) => m.bodyText.includes('下周三下午可以吗？'))).toBe(false);
+    const thread = (await coordinator.get(`/api/v1/cases/${mine.id}/messages`)).body;
+    expect(thread.items).toEqual([expect.objectContaining({ fromPatient: true, body: '下周三下午可以吗？' })]);
   });
 });
 

@@ -332,10 +332,14 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       }
     },
 
-    /** The patient side cannot take any offered time: coordinators are told, with the note. */
+    /**
+     * The patient side cannot take any offered time. Its note (which days suit) joins the case's
+     * messages, where staff read and answer it; coordinators are e-mailed without its words.
+     */
     requestOtherTimes(actor: Actor, caseId: string, note: string) {
       return gate.run(actor, 'schedule.other_times', caseId, async ({ tx, subject: row }) => {
-        await cases.notifyCoordinators(row, 'otherTimesRequested', { note: note || '—' }, tx);
+        if (note) await cases.addPatientMessage(tx, row, note, actor.locale);
+        await cases.notifyCoordinators(row, 'otherTimesRequested', {}, tx);
       });
     },
 

@@ -392,7 +392,7 @@ export const en = {
     staffVisitCancelled: 'cancelled',
     otherTimesRequested: {
       subject: '{{hospital}}: case {{number}} asks for other times',
-      body: 'The patient side of case {{number}} cannot take the times offered and asks for others.\n\n{{note}}\n\n{{url}}',
+      body: 'The patient side of case {{number}} cannot take the times offered and asks for others.\nAny note they wrote is among the case’s messages.\n\n{{url}}',
     },
     visitRescheduleRequested: {
       subject: '{{hospital}}: case {{number}} asks to move its video consultation',

@@ -382,7 +382,7 @@ export const ja: Catalog = {
     staffVisitCancelled: '取り消されました',
     otherTimesRequested: {
       subject: '{{hospital}}：依頼 {{number}} で別の日時の希望があります',
-      body: '依頼 {{number}} の患者側から、提示した日時では都合がつかず、別の日時を希望するとの連絡がありました。\n\n{{note}}\n\n{{url}}',
+      body: '依頼 {{number}} の患者側から、提示した日時では都合がつかず、別の日時を希望するとの連絡がありました。\n希望の日時などのメモは、依頼のメッセージ欄でご確認ください。\n\n{{url}}',
     },
     visitRescheduleRequested: {
       subject: '{{hospital}}：依頼 {{number}} で面談日時の変更の希望があります',

@@ -382,7 +382,7 @@ export const zhCN: Catalog = {
     staffVisitCancelled: '已取消',
     otherTimesRequested: {
       subject: '{{hospital}}：申请 {{number}} 希望改约其他时间',
-      body: '申请 {{number}} 的患者方无法参加所提供的时间，希望安排其他时间。\n\n{{note}}\n\n{{url}}',
+      body: '申请 {{number}} 的患者方无法参加所提供的时间，希望安排其他时间。\n如有备注，请在申请的留言中查看。\n\n{{url}}',
     },
     visitRescheduleRequested: {
       subject: '{{hospital}}：申请 {{number}} 希望更改会诊时间',
