@@ -39,7 +39,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
   const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
-  const scheduling = createSchedulingService({ db, config, gate, mail, cases });
+  const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });
   const institutions = createInstitutionService({ gate, auth, cases });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */

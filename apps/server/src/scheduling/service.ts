@@ -10,6 +10,7 @@ import { formatInZone } from '../notifications/format.ts';
 import type { Actor } from '../auth/principal.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
 import { isLocale, translator } from '../i18n.ts';
+import type { HospitalService } from '../hospital/service.ts';
 import * as repo from './repo.ts';
 
 const REMINDERS = [
@@ -86,8 +87,8 @@ function workingSpans(rules: Rules, exceptions: Exceptions, from: Date, to: Date
 
 export type SchedulingService = ReturnType<typeof createSchedulingService>;
 
-export function createSchedulingService(deps: { db: Db; config: Config; gate: Gate<CaseRow>; mail: MailService; cases: CaseService }) {
-  const { db, config, gate, mail, cases } = deps;
+export function createSchedulingService(deps: { db: Db; config: Config; gate: Gate<CaseRow>; mail: MailService; cases: CaseService; hospital: HospitalService }) {
+  const { db, config, gate, mail, cases, hospital } = deps;
   const portalUrl = `${config.publicUrl}/portal`;
 
   async function availabilityOf(tx: Db, userId: string) {
@@ -156,7 +157,9 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     const method = change === 'cancelled' ? 'CANCEL' : 'REQUEST';
     const senderAddress = config.mailFrom.match(/<(.+)>/)?.[1] ?? config.mailFrom;
     const staffAttendees = [{ name: requester.name, email: requester.email }, ...participants.map((p) => ({ name: p.name, email: p.email }))];
-    const calendar = (summary: string, description: string, organizer = { name: 'Kakehashi', email: senderAddress }, attendees = staffAttendees) =>
+    // Calendars name the hospital (its identity settings, in the reader's language), else the product.
+    const hospitalName = async (locale: Locale) => (await hospital.sender(locale, tx)).name ?? translator(locale)('common.appName');
+    const calendar = (summary: string, description: string, organizer: { name: string; email: string }, attendees = staffAttendees) =>
       buildCalendar({
         method,
         uid: `${visit.id}@kakehashi`,
@@ -191,7 +194,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       ical: {
         method,
         content: calendar(
-          t('email.calendarSummary', vars),
+          t('email.calendarSummary', { ...vars, hospital: await hospitalName(patientLocale) }),
           `${vars.joinUrl}\n${portalUrl}\n\n${t('email.calendarTeam', { team })}`,
           { name: department, email: senderAddress },
           [{ name: requester.name, email: requester.email }],
@@ -202,6 +205,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
     for (const p of participants) {
       const locale: Locale = isLocale(p.locale) ? p.locale : 'ja';
       const st = translator(locale);
+      const organizer = { name: await hospitalName(locale), email: senderAddress };
       const staffVars = {
         number: row.number,
         hospitalTime: formatInZone(visit.startsAt, locale, config.timeZone),
@@ -211,7 +215,7 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
         change: st(change === 'booked' ? 'email.staffVisitBooked' : change === 'changed' ? 'email.staffVisitChanged' : 'email.staffVisitCancelled'),
       };
       await mail.queue(p.email, locale, 'staffVisit', staffVars, tx, {
-        ical: { method, content: calendar(st('email.calendarSummary', staffVars), `${staffVars.joinUrl}\n${staffVars.url}`) },
+        ical: { method, content: calendar(st('email.calendarSummary', { ...staffVars, hospital: organizer.name }), `${staffVars.joinUrl}\n${staffVars.url}`, organizer) },
       });
     }
 

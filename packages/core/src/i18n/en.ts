@@ -326,7 +326,7 @@ export const en = {
       subject: '{{hospital}}: new request {{number}}',
       body: 'A new second-opinion request has arrived: {{number}}.\n\nRequested by: {{requesterType}}\nPatient’s country: {{country}}\nDepartment: {{department}}\n\nThe details are on the case page (sign-in required):\n\n{{url}}',
     },
-    calendarSummary: 'Kakehashi video consultation {{number}}',
+    calendarSummary: '{{hospital}} video consultation {{number}}',
     calendarTeam: 'Your team at the hospital: {{team}}',
     calendarTeamMember: '{{name}} ({{role}})',
     caseReceived: {

@@ -316,7 +316,7 @@ export const ja: Catalog = {
       subject: '{{hospital}}: 新しい依頼 {{number}}',
       body: 'セカンドオピニオンの新しい依頼が届きました（{{number}}）。\n\n依頼者: {{requesterType}}\n患者の居住国: {{country}}\n診療科: {{department}}\n\n詳細は依頼のページでご確認ください（ログインが必要です）。\n\n{{url}}',
     },
-    calendarSummary: 'Kakehashi オンライン相談 {{number}}',
+    calendarSummary: '{{hospital}} オンライン相談 {{number}}',
     calendarTeam: '担当チーム：{{team}}',
     calendarTeamMember: '{{name}}（{{role}}）',
     caseReceived: {

@@ -316,7 +316,7 @@ export const zhCN: Catalog = {
       subject: '{{hospital}}：新申请 {{number}}',
       body: '收到一份新的第二诊疗意见申请：{{number}}。\n\n申请人：{{requesterType}}\n患者所在国家/地区：{{country}}\n科室：{{department}}\n\n详情请登录后在病例页面查看：\n\n{{url}}',
     },
-    calendarSummary: 'Kakehashi 视频会诊 {{number}}',
+    calendarSummary: '{{hospital}} 视频会诊 {{number}}',
     calendarTeam: '医院会诊团队：{{team}}',
     calendarTeamMember: '{{name}}（{{role}}）',
     caseReceived: {
