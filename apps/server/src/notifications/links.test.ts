@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { catalogs } from '@kakehashi/core/i18n';
 import { rowsOf } from '../db/client.ts';
 import { adminClient, buildCaseRequest, Client, outbox, sendOutbox, useTestApp } from '../../test/helpers.ts';
 import { startSmtp, textOf } from '../../test/smtp.ts';
@@ -106,6 +107,10 @@ describe('links in e-mails are made when the message is sent', () => {
     expect(receivedBy(nurse.email)).toHaveLength(0);
     expect((await outbox(t)).find((m) => m.toAddress === nurse.email)!.status).toBe('cancelled');
     expect(await passwordTokensOf(nurse.id)).toHaveLength(0);
+    // The administrator reads why in their own language; the database keeps a code, not English.
+    const listed = await admin.get('/api/v1/outbox?status=cancelled&pageSize=100', { 'accept-language': 'ja' });
+    const reason = listed.body.items.find((m: { to: string }) => m.to === nurse.email).lastError;
+    expect(Object.values(catalogs).map((c) => c.outbox.linkUnavailable)).toContain(reason);
   });
 
   it('keeps the confirmation e-mail of a request without a portal link; the sent one opens the case', async () => {

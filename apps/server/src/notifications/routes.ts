@@ -6,10 +6,11 @@ import { actorOf } from '../http/context.ts';
 import { route } from '../http/route.ts';
 import { maskLinks } from './links.ts';
 import type { OutboxRow } from './repo.ts';
-import { RETRY_DAYS } from './worker.ts';
+import { translator } from '../i18n.ts';
+import { LINK_UNAVAILABLE, RETRY_DAYS } from './worker.ts';
 
 /** A message as an administrator sees it: links masked, what may be done with it. */
-function toMessage(m: OutboxRow, now = Date.now()): z.output<typeof outboxMessage> {
+function toMessage(m: OutboxRow, t: ReturnType<typeof translator>, now = Date.now()): z.output<typeof outboxMessage> {
   const waiting = m.status === 'pending' ? m.nextAttemptAt : null;
   return {
     id: m.id,
@@ -18,7 +19,8 @@ function toMessage(m: OutboxRow, now = Date.now()): z.output<typeof outboxMessag
     text: maskLinks(m.bodyText),
     status: m.status,
     attempts: m.attempts,
-    lastError: m.lastError,
+    // The mail server's own words as it sent them; our own reasons as codes, translated.
+    lastError: m.lastError === LINK_UNAVAILABLE ? t('outbox.linkUnavailable') : m.lastError,
     createdAt: m.createdAt.toISOString(),
     sentAt: m.sentAt?.toISOString() ?? null,
     nextAttemptAt: waiting?.toISOString() ?? null,
@@ -29,9 +31,11 @@ function toMessage(m: OutboxRow, now = Date.now()): z.output<typeof outboxMessag
 
 export const outboxRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { mail } }) => {
   route(app, C.listOutbox, async (req) => {
-    const { items, total, stuck } = await mail.list(actorOf(req), req.query);
+    const actor = actorOf(req);
+    const { items, total, stuck } = await mail.list(actor, req.query);
+    const t = translator(actor.locale);
     return {
-      items: items.map((m) => toMessage(m)),
+      items: items.map((m) => toMessage(m, t)),
       total,
       page: req.query.page,
       pageSize: req.query.pageSize,
@@ -40,5 +44,8 @@ export const outboxRoutes: FastifyPluginAsync<{ services: Services }> = async (a
       retryDays: RETRY_DAYS,
     };
   });
-  route(app, C.resendOutboxMessage, async (req) => toMessage(await mail.resend(actorOf(req), req.params.id)));
+  route(app, C.resendOutboxMessage, async (req) => {
+    const actor = actorOf(req);
+    return toMessage(await mail.resend(actor, req.params.id), translator(actor.locale));
+  });
 };

@@ -4,6 +4,9 @@ import type { Db } from '../db/client.ts';
 import { withToken, type LinkMinter, type MintedLink } from './links.ts';
 import { claimNext, findStuck, markAttemptFailed, markCancelled, markRefused, markSent, type OutboxRow } from './repo.ts';
 
+/** Why a message was cancelled when its link could not be made (a code, shown translated). */
+export const LINK_UNAVAILABLE = 'link_unavailable';
+
 /**
  * How long a message is retried after it was due. Portal links reach patients only by e-mail, so
  * a mail server that is down over a long weekend must not lose them; after this, `failed`, and an
@@ -92,7 +95,7 @@ export function startOutboxWorker(opts: {
       if (message.link) {
         minted = await opts.links(message.link);
         if (!minted) {
-          await markCancelled(opts.db, message.id, 'The link of this message can no longer be made.');
+          await markCancelled(opts.db, message.id, LINK_UNAVAILABLE);
           opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail cancelled: its link has no subject');
           return;
         }

@@ -192,6 +192,7 @@ export const en = {
     userOption: '{{name}} ({{email}})',
   },
   outbox: {
+    linkUnavailable: 'The link of this message could no longer be made (the case or account it opened is gone or closed).',
     title: 'E-mail outbox',
     intro: 'Every e-mail Kakehashi sends waits here until the mail server accepts it.',
     smtpOff: 'No mail server is configured (SMTP_URL): messages are kept here and not sent.',

@@ -186,6 +186,7 @@ export const ja: Catalog = {
     userOption: '{{name}}（{{email}}）',
   },
   outbox: {
+    linkUnavailable: 'このメールのリンクを作成できなくなったため、送信を取り消しました（リンク先の依頼またはアカウントが終了しています）。',
     title: 'メール送信箱',
     intro: 'Kakehashi が送るメールは、メールサーバーが受け付けるまでここで待機します。',
     smtpOff: 'メールサーバー（SMTP_URL）が設定されていません。メールは送信されず、ここに保管されます。',

@@ -186,6 +186,7 @@ export const zhCN: Catalog = {
     userOption: '{{name}}（{{email}}）',
   },
   outbox: {
+    linkUnavailable: '此邮件的链接已无法生成，已取消发送（链接指向的申请或账户已结束）。',
     title: '邮件发件箱',
     intro: 'Kakehashi 发送的每封邮件都会在这里等待，直到邮件服务器接收。',
     smtpOff: '未配置邮件服务器（SMTP_URL）：邮件保存在这里，不会发送。',
