@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, request, type Page } from '@playwright/test';
+import { catalogs, createI18n, type Locale } from '@kakehashi/core/i18n';
 import type { Catalog } from './ui.ts';
 import type { AdminApi } from './api.ts';
 import { baseURL } from './env.ts';
@@ -73,9 +74,12 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await form.getByLabel(f.department, { exact: true }).selectOption(d.department);
   await form.getByLabel(f.currentTreatment, { exact: true }).fill('化疗（顺铂 + 培美曲塞），已完成 2 个周期');
   await form.getByLabel(s.questions, { exact: true }).fill(d.questions);
-  await form.getByLabel(f.dateN.replace('{{n}}', '1'), { exact: true }).fill(daysFromNow(14));
+  // The wished dates' labels as i18next renders them (Chinese counts them in Chinese numerals: 第一希望日期).
+  const locale = (Object.keys(catalogs) as Locale[]).find((l) => catalogs[l] === c)!;
+  const dateLabel = (n: number) => createI18n().getFixedT(locale)('caseRequest.dateN', { n });
+  await form.getByLabel(dateLabel(1), { exact: true }).fill(daysFromNow(14));
   await form.getByLabel(f.dateNote, { exact: true }).first().fill('北京时间下午');
-  await form.getByLabel(f.dateN.replace('{{n}}', '2'), { exact: true }).fill(daysFromNow(15));
+  await form.getByLabel(dateLabel(2), { exact: true }).fill(daysFromNow(15));
   if (consent) await form.getByLabel(s.consentAccept, { exact: true }).check();
   await form.getByLabel(s.consentBy, { exact: true }).fill(d.acceptedBy);
 }

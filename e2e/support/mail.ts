@@ -237,7 +237,11 @@ export function receivedMails(): Mail[] {
 
 export interface MailQuery {
   to: string;
-  /** The whole decoded subject, or a part of it (string: contained; RegExp: matched). */
+  /**
+   * The whole decoded subject, or a part of it (string: contained; RegExp: matched). In a string,
+   * a `{{hospital}}` left from the catalog stands for whatever the hospital is called now (its
+   * identity settings, which one spec changes).
+   */
   subject: string | RegExp;
   /** Anything else the message must satisfy, e.g. its calendar's SEQUENCE. */
   where?: (m: Mail) => boolean;
@@ -245,14 +249,22 @@ export interface MailQuery {
   except?: Iterable<string>;
 }
 
+function subjectMatcher(subject: string | RegExp): (s: string) => boolean {
+  if (subject instanceof RegExp) return (s) => subject.test(s);
+  if (!subject.includes('{{hospital}}')) return (s) => s.includes(subject);
+  const pattern = new RegExp(subject.split('{{hospital}}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?'));
+  return (s) => pattern.test(s);
+}
+
 export function findMails(q: MailQuery): Mail[] {
   const except = new Set(q.except ?? []);
   const to = q.to.toLowerCase();
+  const subjectMatches = subjectMatcher(q.subject);
   return receivedMails().filter(
     (m) =>
       !except.has(m.id) &&
       m.to.includes(to) &&
-      (typeof q.subject === 'string' ? m.subject.includes(q.subject) : q.subject.test(m.subject)) &&
+      subjectMatches(m.subject) &&
       (!q.where || q.where(m)),
   );
 }

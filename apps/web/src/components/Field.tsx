@@ -4,7 +4,10 @@ interface Props {
   label: string;
   error?: string | null;
   hint?: string | null;
-  /** Shown beside the label, e.g. the language the reader of this text uses. */
+  /**
+   * Shown beside the label, e.g. the language the reader of this text uses: read out with the hint,
+   * not as part of the field's name.
+   */
   mark?: ReactNode;
   /** Renders the control with the ids that tie it to its label, hint and error. */
   children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
@@ -16,13 +19,18 @@ export function Field({ label, error, hint, mark, children, className }: Props) 
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
+  const markId = `${id}-mark`;
+  const describedBy = [hint ? hintId : null, mark ? markId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field--invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>
-        {label}
-        {mark && <> {mark}</>}
-      </label>
+      {mark ? (
+        <div className="field__label">
+          <label htmlFor={id}>{label}</label>
+          <span id={markId}>{mark}</span>
+        </div>
+      ) : (
+        <label htmlFor={id}>{label}</label>
+      )}
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
       {hint && (
         <p className="field__hint" id={hintId}>
