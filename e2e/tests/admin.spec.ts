@@ -96,7 +96,7 @@ test('an administrator adds a partner institution and invites a partner, who set
   await partner.getByRole('link', { name: zh.signIn.submit }).click();
   await submitPassword(partner, email, 'a long and memorable sentence');
   await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.home.welcome.replace('{{name}}', userName));
-  await expect(partner.getByText(institutionName)).toBeVisible();
+  await expect(partner.getByText(institutionName, { exact: true })).toBeVisible();
 
   // She enters a request for a patient of her hospital: it comes through her institution, no choice.
   await partner.getByRole('link', { name: zh.nav.cases }).click();
