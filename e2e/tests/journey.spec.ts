@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import type { HospitalSettings } from '@kakehashi/core';
-import { AdminApi, type User } from '../support/api.ts';
+import { AdminApi } from '../support/api.ts';
 import { LOCALE_LIST, signInUI, t } from '../support/ui.ts';
 import { familyRequest, fillRequestForm, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
 import { waitForMail, type Mail } from '../support/mail.ts';
