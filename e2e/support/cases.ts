@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, request, type Page } from '@playwright/test';
-import { catalogs, createI18n, type Locale } from '@kakehashi/core/i18n';
-import type { Catalog } from './ui.ts';
+import { createI18n } from '@kakehashi/core/i18n';
+import { LOCALE_LIST, t, type Catalog } from './ui.ts';
 import type { AdminApi } from './api.ts';
 import { baseURL } from './env.ts';
 
@@ -54,6 +54,8 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await expect(form).toBeVisible();
   const f = c.caseRequest;
   const s = staff ? c.staffRequest : f;
+  // Rendered by i18next, as the page does: Chinese numbers the wish in Chinese numerals (第一希望日期).
+  const dateN = (n: number) => createI18n().getFixedT(LOCALE_LIST.find((l) => t(l) === c)!)('caseRequest.dateN', { n });
   await form.getByRole('radio', { name: c.cases.requesterTypes.family }).check();
   await form.getByLabel(s.requesterName, { exact: true }).fill(d.requesterName);
   await form.getByLabel(f.email, { exact: true }).fill(d.email);
@@ -74,12 +76,9 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await form.getByLabel(f.department, { exact: true }).selectOption(d.department);
   await form.getByLabel(f.currentTreatment, { exact: true }).fill('化疗（顺铂 + 培美曲塞），已完成 2 个周期');
   await form.getByLabel(s.questions, { exact: true }).fill(d.questions);
-  // The wished dates' labels as i18next renders them (Chinese counts them in Chinese numerals: 第一希望日期).
-  const locale = (Object.keys(catalogs) as Locale[]).find((l) => catalogs[l] === c)!;
-  const dateLabel = (n: number) => createI18n().getFixedT(locale)('caseRequest.dateN', { n });
-  await form.getByLabel(dateLabel(1), { exact: true }).fill(daysFromNow(14));
+  await form.getByLabel(dateN(1), { exact: true }).fill(daysFromNow(14));
   await form.getByLabel(f.dateNote, { exact: true }).first().fill('北京时间下午');
-  await form.getByLabel(dateLabel(2), { exact: true }).fill(daysFromNow(15));
+  await form.getByLabel(dateN(2), { exact: true }).fill(daysFromNow(15));
   if (consent) await form.getByLabel(s.consentAccept, { exact: true }).check();
   await form.getByLabel(s.consentBy, { exact: true }).fill(d.acceptedBy);
 }

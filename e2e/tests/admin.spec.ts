@@ -99,7 +99,7 @@ test('an administrator adds a partner institution and invites a partner, who set
   await expect(partner.getByText(institutionName, { exact: true })).toBeVisible();
 
   // She enters a request for a patient of her hospital: it comes through her institution, no choice.
-  await partner.getByRole('link', { name: zh.nav.cases }).click();
+  await partner.getByRole('link', { name: zh.nav.cases, exact: true }).click();
   await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.caseInbox.title);
   // She only ever sees her own institution's requests: nothing to filter by.
   await expect(partner.getByLabel(zh.caseInbox.institutionFilter, { exact: true })).toHaveCount(0);
