@@ -62,6 +62,9 @@ describe('home work queues', () => {
     expect(res.status).toBe(200);
     const w = res.body;
     expect(ofQueue(w.newRequests)).toEqual([ids.fresh, ids.fromPartner]);
+    // Each names where the patient lives and who asked, so the coordinator knows what to expect.
+    const fresh = w.newRequests.find((i: { id: string }) => i.id === ids.fresh);
+    expect(fresh).toMatchObject({ country: buildCaseRequest({}, consentId).patient.country, requesterType: buildCaseRequest({}, consentId).requester.type });
     expect(ofQueue(w.waiting)).toEqual([ids.stale]);
     // How long it has waited: since the last status change.
     expect(Date.now() - Date.parse(w.waiting[0].since)).toBeGreaterThan(9 * 86_400_000);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { decide, nextStep, WAITING_TOO_LONG_DAYS, type CaseStatus, type Eligibility, type Locale, type VideoProvider, type workQueues, type workItem } from '@kakehashi/core';
+import { decide, nextStep, WAITING_TOO_LONG_DAYS, type CaseStatus, type Eligibility, type Locale, type RequesterType, type VideoProvider, type workQueues, type workItem } from '@kakehashi/core';
 import { inTurn } from '../db/client.ts';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
@@ -68,6 +68,8 @@ function item({ case: c, since }: { case: repo.CaseRow; since: Date | string }):
     number: c.number,
     patientName: c.patientName,
     patientNameLatin: c.patientNameLatin,
+    country: c.country,
+    requesterType: (c.requester as { type: RequesterType }).type,
     status: c.status as CaseStatus,
     nextStep: nextStep({ status: c.status as CaseStatus, eligibility: c.eligibility as Eligibility }),
     locale: c.locale as Locale,

@@ -293,6 +293,9 @@ export const workItem = z.object({
   number: z.string(),
   patientName: z.string(),
   patientNameLatin: z.string(),
+  /** Where the patient lives (ISO 3166 code; the screen names it) and who asked. */
+  country: z.string(),
+  requesterType: z.enum(REQUESTER_TYPES),
   status: z.enum(CASE_STATUSES),
   nextStep: z.enum(NEXT_STEPS),
   locale: z.enum(LOCALES),
