@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, type Locale } from '@kakehashi/core/i18n';
 import { isLocale } from '../i18n.ts';
 import { defaultHospitalIdentity, type HospitalIdentitySource } from './hospital.ts';
-import { renderIndex, type Preload } from './shell.ts';
+import { renderIndex, type PageData, type Preload } from './shell.ts';
 
 /** The cookie the web app sets when the user picks a language (apps/web/src/lib/i18n.ts). */
 export const LOCALE_COOKIE = 'kakehashi.locale';
@@ -31,15 +31,27 @@ export function pageLocale(req: FastifyRequest): Locale {
 }
 
 /**
- * What the request form reads as soon as it starts (apps/web/src/main.tsx), fetched by the browser
- * while the scripts load. The department names follow Accept-Language, which the preload sends:
- * preloaded only when that gives the page's language.
+ * The public API answers a patient page reads as soon as it starts (apps/web/src/lib/query.ts),
+ * by name: written into the page itself, they cost no round trip on a far link. Only public,
+ * unaudited reads belong here (the page is the same for everyone in a language).
  */
-function pageData(req: FastifyRequest, pathname: string, locale: Locale): string[] {
-  if (pathname !== '/request') return [];
-  const consent = `/api/v1/consent/current?locale=${locale}`;
-  const departmentsInLocale = (localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE) === locale;
-  return departmentsInLocale ? [consent, '/api/v1/departments'] : [consent];
+const PAGE_DATA: Record<string, (locale: Locale) => Record<string, string>> = {
+  '/request': (locale) => ({ hospital: '/api/v1/hospital', consent: `/api/v1/consent/current?locale=${locale}`, departments: '/api/v1/departments' }),
+  '/portal': () => ({ hospital: '/api/v1/hospital' }),
+  '/device-check': () => ({ hospital: '/api/v1/hospital' }),
+};
+
+/** The page's data, read through the API itself (same answers, same checks); a read that fails is left to the page. */
+async function pageData(app: FastifyInstance, pathname: string, locale: Locale): Promise<PageData | null> {
+  const reads = PAGE_DATA[pathname]?.(locale);
+  if (!reads) return null;
+  const answers = await Promise.all(
+    Object.entries(reads).map(async ([name, url]) => {
+      const res = await app.inject({ method: 'GET', url, headers: { 'accept-language': locale } });
+      return res.statusCode === 200 ? [[name, res.json() as unknown] as const] : [];
+    }),
+  );
+  return { locale, ...Object.fromEntries(answers.flat()) };
 }
 
 /**
@@ -76,7 +88,8 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
     const locale = pageLocale(req);
     const pathname = req.url.split('?')[0];
-    const html = renderIndex(template, { locale, pathname, hospital: await hospital(locale), preload, data: pageData(req, pathname, locale) });
+    const [identity, data] = await Promise.all([hospital(locale), opts.plain ? null : pageData(app, pathname, locale)]);
+    const html = renderIndex(template, { locale, pathname, hospital: identity, preload, data });
     return reply
       .header('cache-control', 'no-cache')
       .header('content-language', locale)
