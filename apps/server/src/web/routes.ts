@@ -11,6 +11,11 @@ import { renderIndex, type PageData, type Preload } from './shell.ts';
 export const LOCALE_COOKIE = 'kakehashi.locale';
 /** Hashed file names never change content: cached for a year, never revalidated. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * Files without a hash (the logo, the no-JavaScript stylesheet): kept five minutes, so the logo the
+ * shell shows, the page's and the tab's icon cost one request on a slow link, not three.
+ */
+export const SHORT = 'public, max-age=300';
 
 export interface WebOptions {
   /** The web app's build (apps/web/dist). */
@@ -55,7 +60,7 @@ async function pageData(app: FastifyInstance, pathname: string, locale: Locale):
 }
 
 /**
- * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files revalidated,
+ * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files for minutes,
  * and every page address as index.html rendered for the request (see shell.ts). Returns the page
  * renderer for the not-found handler (deep links), or null when there is no build.
  */
@@ -80,7 +85,7 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
           cacheControl: false,
           setHeaders: (res, file) => {
             const underAssets = path.relative(opts.dist, file).split(path.sep)[0] === 'assets';
-            res.header('cache-control', underAssets ? IMMUTABLE : 'no-cache');
+            res.header('cache-control', underAssets ? IMMUTABLE : SHORT);
           },
         }),
   });

@@ -44,9 +44,9 @@ describe('the web app, as served', () => {
     expect(plain.body).toContain('xxxx');
   });
 
-  it('revalidates files without a hash and refuses to serve the build manifest', async () => {
+  it('keeps files without a hash for minutes only and refuses to serve the build manifest', async () => {
     const icon = await t.app.inject({ url: '/favicon.svg' });
-    expect(icon.headers['cache-control']).toBe('no-cache');
+    expect(icon.headers['cache-control']).toBe('public, max-age=300');
     const manifest = await t.app.inject({ url: '/.vite/kakehashi-preload.json' });
     expect(manifest.body).not.toContain('catalogs');
     const missing = await t.app.inject({ url: '/assets/missing-123.js' });
