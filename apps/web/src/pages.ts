@@ -9,7 +9,7 @@ import { loadStaffCatalog } from './lib/i18n.ts';
 
 type Module = Record<string, unknown>;
 
-/** Modules already loaded by address (main.tsx waits for the opened page's before the first render). */
+/** Page modules already loaded, by their loader (main.tsx waits for the opened page before the first render). */
 const loaded = new Map<() => Promise<Module>, Module>();
 
 function page<M extends Module>(load: () => Promise<M>, name: keyof M & string, withStaffCatalog = false) {
