@@ -9,7 +9,8 @@
  *   - first contentful paint (the server-rendered shell).
  * on 1.5 Mbit/s with 300 ms, and 0.4 Mbit/s with 400 ms. The same is measured against a baseline
  * in the same run: the server started with KAKEHASHI_WEB_BASELINE=true (no compression, files
- * revalidated on every visit, as the web app was served before). Prints one JSON line.
+ * revalidated on every visit, as the web app was served before). Each server serves one page before
+ * the measures (a browser's first visit, not the server's cold start). Prints one JSON line.
  * Needs the web build (`npm run build`) and Chromium at /usr/bin/chromium. Not run in CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,6 +54,8 @@ async function startServer(baseline: boolean): Promise<{ url: string; stop: () =
       if (chunk.toString().includes('is running at')) resolve();
     });
   });
+  // A browser's first visit, not the server's first request: one page served before measuring.
+  await fetch(`http://127.0.0.1:${port}/request`, { headers: { 'accept-language': 'zh-CN' } }).then((r) => r.text());
   return {
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
@@ -97,7 +100,7 @@ async function measure(browser: Browser, url: string, link: (typeof LINKS)[numbe
     );
     const ms = Date.now() - t0;
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
-    // Late responses (the /me probe) still count: let them finish.
+    // Late responses (the tab's icon) still count: let them finish.
     await page.waitForLoadState('networkidle');
     return { ms, kb: Math.round(bytes / 102.4) / 10, fcpMs: fcp === null ? null : Math.round(fcp), requests };
   };

@@ -30,8 +30,9 @@ export default defineConfig({
           groups: [
             // Libraries and the shared schemas: loaded by every page, cached for a year.
             { name: 'vendor', test: /node_modules|packages[\\/]core/, priority: 20 },
-            // The request form page and what it uses, in one file (staff pages that share a piece load it too).
-            { name: 'request', test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead)|lib[\\/](portal|useDocumentTitle))/, priority: 10 },
+            // The request form page and the pieces it uses, in one file (staff pages that share a piece load it too).
+            // Only the modules named: with their dependencies (i18n, API client) it would be pulled into every page.
+            { name: 'request', includeDependenciesRecursively: false, test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead|Alert)|lib[\\/](portal|useDocumentTitle|time))/, priority: 10 },
           ],
         },
       },

@@ -9,10 +9,16 @@ import { loadStaffCatalog } from './lib/i18n.ts';
 
 type Module = Record<string, unknown>;
 
+/** Page modules already loaded, by their loader (main.tsx waits for the opened page before the first render). */
+const loaded = new Map<() => Promise<Module>, Module>();
+
 function page<M extends Module>(load: () => Promise<M>, name: keyof M & string, withStaffCatalog = false) {
-  return lazy(async () => {
-    const [m] = await Promise.all([load(), withStaffCatalog ? loadStaffCatalog() : null]);
-    return { default: m[name] as ComponentType };
+  return lazy(() => {
+    const ready = loaded.get(load);
+    // Already here: an object whose then() answers at once lets React render the page without
+    // suspending (a suspended first render would show the fallback and hold the page back ~300 ms).
+    if (ready) return { then: (resolve: (m: { default: ComponentType }) => void) => resolve({ default: ready[name] as ComponentType }) } as Promise<{ default: ComponentType }>;
+    return Promise.all([load(), withStaffCatalog ? loadStaffCatalog() : null]).then(([m]) => ({ default: m[name] as ComponentType }));
   });
 }
 const staff = <M extends Module>(load: () => Promise<M>, name: keyof M & string) => page(load, name, true);
@@ -23,6 +29,12 @@ export const PATIENT_PAGES = {
   '/portal': () => import('./pages/patient/Portal.tsx'),
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
 } as const;
+
+/** Loads the patient page at this address, if it is one; resolves when its module is here. */
+export async function loadPatientPage(address: string): Promise<void> {
+  const load = (PATIENT_PAGES as Record<string, (() => Promise<Module>) | undefined>)[address];
+  if (load) loaded.set(load, await load());
+}
 
 export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
 export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage');

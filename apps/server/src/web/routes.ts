@@ -5,12 +5,17 @@ import fastifyStatic from '@fastify/static';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, type Locale } from '@kakehashi/core/i18n';
 import { isLocale } from '../i18n.ts';
 import { defaultHospitalIdentity, type HospitalIdentitySource } from './hospital.ts';
-import { renderIndex, type Preload } from './shell.ts';
+import { renderIndex, type PageData, type Preload } from './shell.ts';
 
 /** The cookie the web app sets when the user picks a language (apps/web/src/lib/i18n.ts). */
 export const LOCALE_COOKIE = 'kakehashi.locale';
 /** Hashed file names never change content: cached for a year, never revalidated. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * Files without a hash (the logo, the no-JavaScript stylesheet): kept five minutes, so the logo the
+ * shell shows, the page's and the tab's icon cost one request on a slow link, not three.
+ */
+export const SHORT = 'public, max-age=300';
 
 export interface WebOptions {
   /** The web app's build (apps/web/dist). */
@@ -31,19 +36,31 @@ export function pageLocale(req: FastifyRequest): Locale {
 }
 
 /**
- * What the request form reads as soon as it starts (apps/web/src/main.tsx), fetched by the browser
- * while the scripts load. The department names follow Accept-Language, which the preload sends:
- * preloaded only when that gives the page's language.
+ * The public API answers a patient page reads as soon as it starts (apps/web/src/lib/query.ts),
+ * by name: written into the page itself, they cost no round trip on a far link. Only public,
+ * unaudited reads belong here (the page is the same for everyone in a language).
  */
-function pageData(req: FastifyRequest, pathname: string, locale: Locale): string[] {
-  if (pathname !== '/request') return [];
-  const consent = `/api/v1/consent/current?locale=${locale}`;
-  const departmentsInLocale = (localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE) === locale;
-  return departmentsInLocale ? [consent, '/api/v1/departments'] : [consent];
+const PAGE_DATA: Record<string, (locale: Locale) => Record<string, string>> = {
+  '/request': (locale) => ({ hospital: '/api/v1/hospital', consent: `/api/v1/consent/current?locale=${locale}`, departments: '/api/v1/departments' }),
+  '/portal': () => ({ hospital: '/api/v1/hospital' }),
+  '/device-check': () => ({ hospital: '/api/v1/hospital' }),
+};
+
+/** The page's data, read through the API itself (same answers, same checks); a read that fails is left to the page. */
+async function pageData(app: FastifyInstance, pathname: string, locale: Locale): Promise<PageData | null> {
+  const reads = PAGE_DATA[pathname]?.(locale);
+  if (!reads) return null;
+  const answers = await Promise.all(
+    Object.entries(reads).map(async ([name, url]) => {
+      const res = await app.inject({ method: 'GET', url, headers: { 'accept-language': locale } });
+      return res.statusCode === 200 ? [[name, res.json() as unknown] as const] : [];
+    }),
+  );
+  return { locale, ...Object.fromEntries(answers.flat()) };
 }
 
 /**
- * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files revalidated,
+ * Serves the web app: hashed assets (precompressed .br/.gz) as immutable, other files for minutes,
  * and every page address as index.html rendered for the request (see shell.ts). Returns the page
  * renderer for the not-found handler (deep links), or null when there is no build.
  */
@@ -68,7 +85,7 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
           cacheControl: false,
           setHeaders: (res, file) => {
             const underAssets = path.relative(opts.dist, file).split(path.sep)[0] === 'assets';
-            res.header('cache-control', underAssets ? IMMUTABLE : 'no-cache');
+            res.header('cache-control', underAssets ? IMMUTABLE : SHORT);
           },
         }),
   });
@@ -76,7 +93,8 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
     const locale = pageLocale(req);
     const pathname = req.url.split('?')[0];
-    const html = renderIndex(template, { locale, pathname, hospital: await hospital(locale), preload, data: pageData(req, pathname, locale) });
+    const [identity, data] = await Promise.all([hospital(locale), opts.plain ? null : pageData(app, pathname, locale)]);
+    const html = renderIndex(template, { locale, pathname, hospital: identity, preload, data });
     return reply
       .header('cache-control', 'no-cache')
       .header('content-language', locale)

@@ -8,6 +8,19 @@ export interface Preload {
   catalogs: Record<string, string>;
 }
 
+/** API answers written into the page (routes.ts), by name, with the language they were read in. */
+export type PageData = { locale: Locale } & Record<string, unknown>;
+
+/** The id of the page's data block; apps/web/src/lib/query.ts reads it. */
+export const PAGE_DATA_ID = 'kakehashi-data';
+
+/**
+ * JSON in a non-executed <script type="application/json"> block (the CSP allows it: nothing runs).
+ * `<`, `>` and `&` are escaped so no text in the data can close the block or open a comment.
+ */
+const jsonBlock = (data: PageData) =>
+  `<script type="application/json" id="${PAGE_DATA_ID}">${JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}</script>`;
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
@@ -30,7 +43,7 @@ function contactLine(hospital: HospitalIdentity): string {
  */
 export function renderIndex(
   template: string,
-  opts: { locale: Locale; pathname: string; hospital: HospitalIdentity; preload: Preload | null; /** API reads the page makes at once. */ data?: string[] },
+  opts: { locale: Locale; pathname: string; hospital: HospitalIdentity; preload: Preload | null; /** API answers the page reads at once. */ data?: PageData | null },
 ): string {
   const { locale, hospital } = opts;
   const contact = contactLine(hospital);
@@ -55,12 +68,11 @@ export function renderIndex(
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
   const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : [])]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
-    // crossorigin="anonymous": the same mode and credentials as the app's fetch, so the answer is reused.
-    .concat((opts.data ?? []).map((href) => `<link rel="preload" as="fetch" crossorigin="anonymous" href="${escapeHtml(href)}">`))
     .join('');
+  // Replaced by functions: a `$&` in a name or in the data is text, not a replacement pattern.
   return template
-    .replace(/<html lang="[^"]*"/, `<html lang="${locale}" data-locale="${locale}"`)
-    .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(hospital.name)}</title>`)
-    .replace('</head>', `${preloads}<noscript><link rel="stylesheet" href="/noscript.css"></noscript></head>`)
-    .replace('<div id="root"></div>', `<div id="root">${shell}</div>`);
+    .replace(/<html lang="[^"]*"/, () => `<html lang="${locale}" data-locale="${locale}"`)
+    .replace(/<title>[^<]*<\/title>/, () => `<title>${escapeHtml(hospital.name)}</title>`)
+    .replace('</head>', () => `${preloads}${opts.data ? jsonBlock(opts.data) : ''}<noscript><link rel="stylesheet" href="/noscript.css"></noscript></head>`)
+    .replace('<div id="root"></div>', () => `<div id="root">${shell}</div>`);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers.ts';
+import { PAGE_DATA_ID, renderIndex } from './shell.ts';
 
 /** A small build, shaped like apps/web/dist: index.html, a hashed asset with its .br/.gz, the preload map. */
 function fakeDist(): string {
@@ -43,9 +44,9 @@ describe('the web app, as served', () => {
     expect(plain.body).toContain('xxxx');
   });
 
-  it('revalidates files without a hash and refuses to serve the build manifest', async () => {
+  it('keeps files without a hash for minutes only and refuses to serve the build manifest', async () => {
     const icon = await t.app.inject({ url: '/favicon.svg' });
-    expect(icon.headers['cache-control']).toBe('no-cache');
+    expect(icon.headers['cache-control']).toBe('public, max-age=300');
     const manifest = await t.app.inject({ url: '/.vite/kakehashi-preload.json' });
     expect(manifest.body).not.toContain('catalogs');
     const missing = await t.app.inject({ url: '/assets/missing-123.js' });
@@ -70,6 +71,42 @@ describe('the web app, as served', () => {
     // The CSP still forbids inline code: the shell carries none.
     expect(String(res.headers['content-security-policy'])).toContain("script-src 'self'");
     expect(res.body).not.toMatch(/<script>|<style>| style="| on\w+="/);
+  });
+
+  it('writes the API answers a patient page reads at once into the page, as the API gives them', async () => {
+    const headers = { 'accept-language': 'zh-CN' };
+    const block = (html: string) => html.match(new RegExp(`<script type="application/json" id="${PAGE_DATA_ID}">([^<]*)</script>`))?.[1];
+    const request = await t.app.inject({ url: '/request', headers });
+    const data = JSON.parse(block(request.body)!);
+    expect(data.locale).toBe('zh-CN');
+    for (const [name, url] of [['hospital', '/api/v1/hospital'], ['departments', '/api/v1/departments'], ['consent', '/api/v1/consent/current?locale=zh-CN']]) {
+      const api = await t.app.inject({ url, headers });
+      if (api.statusCode === 200) expect(data[name], name).toEqual(api.json());
+      else expect(data[name], name).toBeUndefined();
+    }
+    // The data answers no fetch: nothing is fetched twice.
+    expect(request.body).not.toContain('as="fetch"');
+    const portal = JSON.parse(block((await t.app.inject({ url: '/portal', headers })).body)!);
+    expect(Object.keys(portal).sort()).toEqual(['hospital', 'locale']);
+    // Staff pages carry none: they read what the signed-in user may see.
+    expect(block((await t.app.inject({ url: '/sign-in', headers })).body)).toBeUndefined();
+  });
+
+  it('keeps the data block closed and the page intact whatever text the data holds', () => {
+    const nasty = '</script><script>alert(1)</script><!-- $& $` \u2028 & "';
+    const html = renderIndex('<html lang="ja"><head><title>x</title></head><body><div id="root"></div></body></html>', {
+      locale: 'en',
+      pathname: '/request',
+      hospital: { name: `Hospital ${nasty}`, email: null, phone: null },
+      preload: null,
+      data: { locale: 'en', hospital: { name: nasty } },
+    });
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toContain('<!--');
+    const json = html.match(/<script type="application\/json" id="kakehashi-data">([^<]*)<\/script>/)![1];
+    expect(JSON.parse(json).hospital.name).toBe(nasty);
+    // `$&` is text in the title, not a replacement pattern.
+    expect(html).toContain('<title>Hospital &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!-- $&amp; $` \u2028 &amp; &quot;</title>');
   });
 
   it('prefers the language the user picked (cookie) over Accept-Language, and ignores a made-up one', async () => {

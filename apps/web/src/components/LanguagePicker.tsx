@@ -2,13 +2,13 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LOCALES, type Locale } from '@kakehashi/core';
 import { isLocale } from '../lib/i18n.ts';
-import { useSession } from '../lib/session.tsx';
+import { useChangeLocale } from '../lib/session.tsx';
 import { GlobeIcon } from './Icons.tsx';
 
 /** 日本語 / 简体中文 / English, on every screen. Each name is written in its own language. */
 export function LanguagePicker() {
   const { t, i18n } = useTranslation();
-  const { changeLocale } = useSession();
+  const changeLocale = useChangeLocale();
   const id = useId();
   return (
     <div className="langpicker">

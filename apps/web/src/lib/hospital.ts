@@ -21,7 +21,8 @@ export function useHospital(load = true): HospitalSettings | null {
   const [h, setH] = useState(current);
   useEffect(() => {
     listeners.add(setH);
-    if (load)
+    // Already known when the server wrote it into the page (lib/query.ts).
+    if (load && !current)
       loading ??= api.get('/hospital', { schema: hospitalSettings }).then(setHospital, () => {
         loading = null;
       });

@@ -18,6 +18,8 @@ interface Session {
   signOut: () => Promise<void>;
   /** Changes the UI language and, when signed in, remembers it on the account. */
   changeLocale: (locale: Locale) => Promise<void>;
+  /** Starts reading GET /me (once): see useSession. */
+  want: () => void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -26,6 +28,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>('loading');
   const [me, setMe] = useState<Me | null>(null);
   const [signedOutBy, setSignedOutBy] = useState<'user' | 'server' | null>(null);
+  // Patient pages never ask who is signed in: on a slow link, GET /me would cost a request for nothing.
+  const [wanted, setWanted] = useState(false);
+  const want = useCallback(() => setWanted(true), []);
 
   const clear = useCallback((by: 'user' | 'server' = 'server') => {
     // A 401 from /me may come from a half-finished sign-in whose token is still needed.
@@ -56,9 +61,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     setUnauthenticatedHandler(() => clear('server'));
-    refresh().catch(() => undefined);
     return () => setUnauthenticatedHandler(null);
-  }, [refresh, clear]);
+  }, [clear]);
+
+  useEffect(() => {
+    if (wanted) refresh().catch(() => undefined);
+  }, [wanted, refresh]);
 
   const signOut = useCallback(async () => {
     try {
@@ -84,16 +92,28 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const value = useMemo(
-    () => ({ status, signedOutBy, me, refresh, signOut, changeLocale }),
-    [status, signedOutBy, me, refresh, signOut, changeLocale],
+    () => ({ status, signedOutBy, me, refresh, signOut, changeLocale, want }),
+    [status, signedOutBy, me, refresh, signOut, changeLocale, want],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
+/** The signed-in user, read from the server the first time a screen asks (status 'loading' until then). */
 export function useSession(): Session {
   const s = useContext(SessionContext);
+  useEffect(() => s?.want(), [s]);
   if (!s) throw new Error('useSession outside SessionProvider');
   return s;
+}
+
+/**
+ * Changes the UI language (and the account's, when the session is known) without asking the
+ * server who is signed in: the language picker is on the patient pages too.
+ */
+export function useChangeLocale(): Session['changeLocale'] {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useChangeLocale outside SessionProvider');
+  return s.changeLocale;
 }
 
 /** For screens inside the signed-in layout, where `me` is known. */
