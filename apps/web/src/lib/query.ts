@@ -1,7 +1,7 @@
-import { QueryClient, keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { QueryClient, keepPreviousData, queryOptions, type QueryKey } from '@tanstack/react-query';
 import { CONTRACTS, type Locale } from '@kakehashi/core';
 import type { z } from 'zod';
-import { ApiError, call, type ResponseOf } from './api.ts';
+import { ApiError, call } from './api.ts';
 
 /** The one cache of server data; pages read it through the named queries below. */
 export const queryClient = new QueryClient({
@@ -83,7 +83,7 @@ export const scheduleQuery = (id: string) => queryOptions({ queryKey: queryKeys.
 
 /** The team's hours and other visits on the given days (comma-separated dates). */
 export const teamCalendarQuery = (id: string, dates: string) =>
-  queryOptions({ queryKey: queryKeys.teamCalendar(id, dates), queryFn: () => call(CONTRACTS.getTeamCalendar, { params: { id }, query: { dates } }), ...live });
+  queryOptions({ queryKey: queryKeys.teamCalendar(id, dates), queryFn: () => call(CONTRACTS.getTeamCalendar, { params: { id }, query: { dates } }), ...paged });
 
 export const staffQuery = (filters: StaffFilters = {}) => queryOptions({ queryKey: queryKeys.staff(filters), queryFn: () => call(CONTRACTS.listStaff, { query: filters }), ...live });
 
@@ -109,18 +109,16 @@ export const feeSchedulesQuery = () => queryOptions({ queryKey: queryKeys.settin
 
 export const portalLinksQuery = () => queryOptions({ queryKey: queryKeys.settings.portalLinks(), queryFn: () => call(CONTRACTS.getPortalLinkSettings, {}), ...live });
 
-type CaseDetail = ResponseOf<typeof CONTRACTS.getCase>;
-
 /**
  * After a change to a case: everything shown about it (detail, audit trail, schedule, team
- * calendar), the inbox lists and the work queues are fetched again. A detail the change answered
- * is shown at once instead of being asked for a second time.
+ * calendar), the inbox lists and the work queues are fetched again. What the change answered (the
+ * case detail or its schedule) is cached at once instead of being asked for a second time.
  */
-export function caseChanged(id: string, detail?: CaseDetail, locale?: Locale): Promise<void> {
-  const answered = detail && locale ? queryKeys.caseDetail(id, locale) : null;
-  if (answered) queryClient.setQueryData(answered, detail);
+export function caseChanged(id: string, answered?: { key: QueryKey; data: unknown }): Promise<void> {
+  if (answered) queryClient.setQueryData(answered.key, answered.data);
+  const same = (key: QueryKey) => !!answered && JSON.stringify(key) === JSON.stringify(answered.key);
   return Promise.all([
-    queryClient.invalidateQueries({ queryKey: queryKeys.case(id), predicate: (q) => !answered || JSON.stringify(q.queryKey) !== JSON.stringify(answered) }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.case(id), predicate: (q) => !same(q.queryKey) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.cases() }),
     queryClient.invalidateQueries({ queryKey: queryKeys.work() }),
   ]).then(() => undefined);

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { CONTRACTS, DOCUMENT_KINDS, PAYMENT_STATUSES, TEAM_ROLES, type CaseStatus, type DocumentKind, type Locale } from '@kakehashi/core';
 import { ApiError, call, errorMessage, type ResponseOf } from '../../lib/api.ts';
-import { acceptanceRulesQuery, caseChanged, departmentsQuery, feeSchedulesQuery, staffQuery } from '../../lib/query.ts';
+import { acceptanceRulesQuery, caseChanged, departmentsQuery, feeSchedulesQuery, queryKeys, staffQuery } from '../../lib/query.ts';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -28,7 +28,7 @@ function useAction(caseId: string) {
   const [notice, setNotice] = useState<string | null>(null);
   const m = useMutation({
     mutationFn: (send: () => Promise<CaseDetail>) => send(),
-    onSuccess: (next) => void caseChanged(caseId, next, currentLocale()),
+    onSuccess: (next) => void caseChanged(caseId, { key: queryKeys.caseDetail(caseId, currentLocale()), data: next }),
   });
   function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
     setNotice(null);
