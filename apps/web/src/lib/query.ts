@@ -51,7 +51,6 @@ export const queryKeys = {
     feeSchedules: () => ['settings', 'fee-schedules'] as const,
     portalLinks: () => ['settings', 'portal-links'] as const,
   },
-  hospital: () => ['hospital'] as const,
 };
 
 /** What staff work on changes under their feet: always fetched again when a screen opens (the cached copy shows meanwhile). */
