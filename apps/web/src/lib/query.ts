@@ -124,7 +124,7 @@ export function caseChanged(id: string, answered?: { key: QueryKey; data: unknow
 }
 
 /** Data anyone may read (the public request form's); everything else belongs to whoever is signed in. */
-const PUBLIC_KEYS = new Set<unknown>(['departments', 'consent', 'hospital']);
+const PUBLIC_KEYS = new Set<unknown>(['departments', 'consent']);
 
 /** On sign-out or an ended session: the next user of this browser must not see the last one's data. */
 export function forgetSignedInData() {
