@@ -31,6 +31,7 @@ test('a triage change shows at once on the case page, its audit trail and the in
     await documents.locator('[data-kind="referral_letter"]').getByRole('button', { name: c.caseView.markReceived }).click();
     await expect(documents.locator('[data-kind="referral_letter"]')).toContainText(c.caseTerms.documentStatuses.received);
     await expect(page.getByTestId('case-audit-table').locator('td[title="case.documents"]')).toHaveCount(1);
+    await shoot(page, 'staff-case-en');
   });
 
   await test.step('a status change shows on the case and, back in the inbox, in the list', async () => {
@@ -59,4 +60,11 @@ test('an unknown case and a server that stopped answering show a message, not an
     await expect(page.getByRole('alert')).toHaveText(c.errors.network, { timeout: 20_000 });
     await shoot(page, 'staff-inbox-offline-en');
   });
+});
+
+test('the users list loads (screenshot)', async ({ page }) => {
+  await page.goto('/admin/users');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.users.title);
+  await expect(page.getByRole('row').filter({ hasText: 'Admin Test' })).toBeVisible();
+  await shoot(page, 'staff-users-en');
 });
