@@ -31,6 +31,8 @@ test('a triage change shows at once on the case page, its audit trail and the in
     await documents.locator('[data-kind="referral_letter"]').getByRole('button', { name: c.caseView.markReceived }).click();
     await expect(documents.locator('[data-kind="referral_letter"]')).toContainText(c.caseTerms.documentStatuses.received);
     await expect(page.getByTestId('case-audit-table').locator('td[title="case.documents"]')).toHaveCount(1);
+    // Marking a document cannot change the schedule: it is not read (and audited) a second time.
+    await expect(page.getByTestId('case-audit-table').locator('td[title="schedule.read"]')).toHaveCount(1);
     await shoot(page, 'staff-case-en');
   });
 

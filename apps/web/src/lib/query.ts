@@ -111,13 +111,14 @@ export const portalLinksQuery = () => queryOptions({ queryKey: queryKeys.setting
 /**
  * After a change to a case: everything shown about it (detail, audit trail, schedule, team
  * calendar), the inbox lists and the work queues are fetched again. What the change answered (the
- * case detail or its schedule) is cached at once instead of being asked for a second time.
+ * case detail or its schedule) is cached at once instead of being asked for a second time. A change
+ * that cannot touch the schedule leaves it be: reading it again would only add an audited read.
  */
-export function caseChanged(id: string, answered?: { key: QueryKey; data: unknown }): Promise<void> {
+export function caseChanged(id: string, answered?: { key: QueryKey; data: unknown }, { schedule = true } = {}): Promise<void> {
   if (answered) queryClient.setQueryData(answered.key, answered.data);
-  const same = (key: QueryKey) => !!answered && JSON.stringify(key) === JSON.stringify(answered.key);
+  const skip = (key: QueryKey) => (!!answered && JSON.stringify(key) === JSON.stringify(answered.key)) || (!schedule && key[2] === 'schedule');
   return Promise.all([
-    queryClient.invalidateQueries({ queryKey: queryKeys.case(id), predicate: (q) => !same(q.queryKey) }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.case(id), predicate: (q) => !skip(q.queryKey) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.cases() }),
     queryClient.invalidateQueries({ queryKey: queryKeys.work() }),
   ]).then(() => undefined);

@@ -22,13 +22,14 @@ type Props = { c: CaseDetail };
 
 /**
  * Sends one change to a case. The server answers the whole case again, which replaces the cached
- * copy at once; its audit trail, schedule, the inbox and the work queues are fetched again.
+ * copy at once; its audit trail, the inbox and the work queues are fetched again, and its schedule
+ * too when the status changed (cancelling a case cancels its offers and visit).
  */
-function useAction(caseId: string) {
+function useAction(c: CaseDetail) {
   const [notice, setNotice] = useState<string | null>(null);
   const m = useMutation({
     mutationFn: (send: () => Promise<CaseDetail>) => send(),
-    onSuccess: (next) => void caseChanged(caseId, { key: queryKeys.caseDetail(caseId, currentLocale()), data: next }),
+    onSuccess: (next) => void caseChanged(c.id, { key: queryKeys.caseDetail(c.id, currentLocale()), data: next }, { schedule: next.status !== c.status }),
   });
   function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
     setNotice(null);
@@ -53,7 +54,7 @@ export function StatusPanel({ c }: Props) {
   const { t } = useTranslation();
   const [to, setTo] = useState<CaseStatus | null>(null);
   const [note, setNote] = useState('');
-  const a = useAction(c.id);
+  const a = useAction(c);
 
   async function confirm(e: FormEvent) {
     e.preventDefault();
@@ -120,7 +121,7 @@ export function ScreeningPanel({ c }: Props) {
   const [reason, setReason] = useState(c.eligibilityReason);
   const [confirming, setConfirming] = useState(false);
   const [choiceError, setChoiceError] = useState<string | null>(null);
-  const a = useAction(c.id);
+  const a = useAction(c);
   const active = rules.data?.items.filter((r) => r.active) ?? [];
 
   async function save() {
@@ -204,7 +205,7 @@ export function DocumentsPanel({ c, manage }: Props & { manage: boolean }) {
   const [asking, setAsking] = useState(false);
   const [kinds, setKinds] = useState<DocumentKind[]>([]);
   const [note, setNote] = useState('');
-  const a = useAction(c.id);
+  const a = useAction(c);
 
   function mark(kind: DocumentKind, status: 'received' | 'missing') {
     void a.run(
@@ -306,7 +307,7 @@ export function TeamPanel({ c }: Props) {
   const [members, setMembers] = useState(c.team.map((m) => ({ userId: m.userId, role: m.role, name: m.name })));
   const [role, setRole] = useState<TeamRole>('physician');
   const [userId, setUserId] = useState('');
-  const a = useAction(c.id);
+  const a = useAction(c);
   const candidates = useMemo(() => (staff.data?.items ?? []).filter((s) => s.role === role && !members.some((m) => m.userId === s.id && m.role === role)), [staff.data, role, members]);
   useEffect(() => setUserId(''), [role]);
 
@@ -408,7 +409,7 @@ export function FeePanel({ c }: Props) {
   const [amount, setAmount] = useState(c.fee.amount === null ? '' : String(c.fee.amount));
   const [currency, setCurrency] = useState(c.fee.currency ?? 'JPY');
   const [paymentStatus, setPaymentStatus] = useState<PaymentStatus>(c.fee.paymentStatus);
-  const a = useAction(c.id);
+  const a = useAction(c);
   const options = (schedules.data?.items ?? []).filter((s) => s.active || s.id === scheduleId);
 
   function pick(id: string) {
@@ -490,7 +491,7 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     setNotice(null);
     await run(async () => {
       setLink(await call(CONTRACTS.createGuestLink, { params: { id: c.id } }));
-      void caseChanged(c.id);
+      void caseChanged(c.id, undefined, { schedule: false });
     });
   }
 
@@ -498,7 +499,7 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     setNotice(null);
     await run(async () => {
       const { to } = await call(CONTRACTS.sendGuestLink, { params: { id: c.id } });
-      void caseChanged(c.id);
+      void caseChanged(c.id, undefined, { schedule: false });
       setNotice(t('caseView.portalLinkSent', { to }));
     });
   }
@@ -507,7 +508,7 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
     setNotice(null);
     await run(async () => {
       const { revoked } = await call(CONTRACTS.revokeGuestLinks, { params: { id: c.id } });
-      void caseChanged(c.id);
+      void caseChanged(c.id, undefined, { schedule: false });
       // The link shown here stopped working too.
       setLink(null);
       setNotice(t('caseView.portalLinkRevoked', { n: revoked }));
