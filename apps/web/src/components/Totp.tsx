@@ -1,18 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { signInResult, totpEnrolment } from '@kakehashi/core';
-import type { z } from 'zod';
-import { api } from '../lib/api.ts';
+import { CONTRACTS } from '@kakehashi/core';
+import { call, type ResponseOf } from '../lib/api.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from './Field.tsx';
 import { ErrorAlert } from './Alert.tsx';
 import { CopyBox } from './CopyBox.tsx';
 
-export type TotpEnrolment = z.infer<typeof totpEnrolment>;
+export type TotpEnrolment = ResponseOf<typeof CONTRACTS.startTotpEnrolment>;
 
 /** Starts enrolment: the server makes a new secret for the signed-in (or half signed-in) user. */
 export function startEnrolment(): Promise<TotpEnrolment> {
-  return api.post('/auth/totp/enrolment', undefined, { schema: totpEnrolment, quiet401: true });
+  return call(CONTRACTS.startTotpEnrolment, {}, { quiet401: true });
 }
 
 /** A six-digit code field that suits phone keyboards and password managers. */
@@ -58,7 +57,7 @@ export function TotpEnrolmentForm({
   async function submit(e: FormEvent) {
     e.preventDefault();
     const ok = await run(async () => {
-      const r = await api.post('/auth/totp/enrolment/confirm', { code }, { schema: signInResult, quiet401: true });
+      const r = await call(CONTRACTS.confirmTotpEnrolment, { body: { code } }, { quiet401: true });
       onDone(r.csrfToken);
     });
     if (!ok) setCode('');

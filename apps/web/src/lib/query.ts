@@ -1,5 +1,6 @@
-import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { QueryClient, keepPreviousData, queryOptions, type QueryKey } from '@tanstack/react-query';
 import { CONTRACTS, type Locale } from '@kakehashi/core';
+import type { z } from 'zod';
 import { ApiError, call } from './api.ts';
 import { setHospital } from './hospital.ts';
 
@@ -16,11 +17,47 @@ export const queryClient = new QueryClient({
   },
 });
 
-/** Named query keys: one place says what is cached under which name. */
+type QueryOf<C extends { query?: z.ZodType }> = C['query'] extends z.ZodType ? z.input<C['query']> : never;
+export type CaseFilters = QueryOf<typeof CONTRACTS.listCases>;
+export type UserFilters = QueryOf<typeof CONTRACTS.listUsers>;
+export type OutboxFilters = QueryOf<typeof CONTRACTS.listOutbox>;
+export type AuditFilters = QueryOf<typeof CONTRACTS.searchAudit>;
+export type StaffFilters = QueryOf<typeof CONTRACTS.listStaff>;
+
+/**
+ * Named query keys: one place says what is cached under which name. One family per resource, so
+ * a change can refresh everything it touches by the family's root (e.g. `case(id)` is the case's
+ * detail, audit trail, schedule and team calendar).
+ */
 export const queryKeys = {
   departments: (locale: Locale) => ['departments', locale] as const,
   consent: (locale: Locale) => ['consent', locale] as const,
+  work: () => ['work'] as const,
+  cases: (filters?: CaseFilters) => (filters ? (['cases', filters] as const) : (['cases'] as const)),
+  case: (id: string) => ['case', id] as const,
+  caseDetail: (id: string, locale: Locale) => ['case', id, 'detail', locale] as const,
+  caseAudit: (id: string, page: number) => ['case', id, 'audit', page] as const,
+  schedule: (id: string) => ['case', id, 'schedule'] as const,
+  teamCalendar: (id: string, dates: string) => ['case', id, 'team-calendar', dates] as const,
+  staff: (filters: StaffFilters = {}) => ['staff', filters] as const,
+  availability: (userId: string) => ['availability', userId] as const,
+  users: (filters?: UserFilters) => (filters ? (['users', filters] as const) : (['users'] as const)),
+  institutions: () => ['institutions'] as const,
+  tokens: () => ['tokens'] as const,
+  outbox: (filters?: OutboxFilters) => (filters ? (['outbox', filters] as const) : (['outbox'] as const)),
+  audit: (filters?: AuditFilters) => (filters ? (['audit', 'search', filters] as const) : (['audit'] as const)),
+  auditStatus: () => ['audit', 'status'] as const,
+  settings: {
+    acceptanceRules: () => ['settings', 'acceptance-rules'] as const,
+    feeSchedules: () => ['settings', 'fee-schedules'] as const,
+    portalLinks: () => ['settings', 'portal-links'] as const,
+  },
 };
+
+/** What staff work on changes under their feet: always fetched again when a screen opens (the cached copy shows meanwhile). */
+const live = { staleTime: 0 } as const;
+/** Paged and filtered lists keep the previous page on screen while the next one loads. */
+const paged = { ...live, placeholderData: keepPreviousData } as const;
 
 /** Departments, named in the given language. */
 export const departmentsQuery = (locale: Locale) =>
@@ -52,4 +89,70 @@ export function seedFromPage(locale: Locale): void {
   if (departments.success) queryClient.setQueryData(queryKeys.departments(locale), departments.data);
   const hospital = CONTRACTS.getHospital.responses[200].safeParse(data.hospital);
   if (hospital.success) setHospital(hospital.data);
+}
+
+export const workQuery = () => queryOptions({ queryKey: queryKeys.work(), queryFn: () => call(CONTRACTS.getMyWork, {}), ...live });
+
+export const casesQuery = (filters: CaseFilters) =>
+  queryOptions({ queryKey: queryKeys.cases(filters), queryFn: () => call(CONTRACTS.listCases, { query: filters }), ...paged });
+
+/** A case as the server describes it in the given language, with what the caller may do. */
+export const caseQuery = (id: string, locale: Locale) =>
+  queryOptions({ queryKey: queryKeys.caseDetail(id, locale), queryFn: () => call(CONTRACTS.getCase, { params: { id } }, { locale }), ...live });
+
+export const caseAuditQuery = (id: string, page: number, pageSize: number) =>
+  queryOptions({ queryKey: queryKeys.caseAudit(id, page), queryFn: () => call(CONTRACTS.getCaseAudit, { params: { id }, query: { page, pageSize } }), ...paged });
+
+export const scheduleQuery = (id: string) => queryOptions({ queryKey: queryKeys.schedule(id), queryFn: () => call(CONTRACTS.getCaseSchedule, { params: { id } }), ...live });
+
+/** The team's hours and other visits on the given days (comma-separated dates). */
+export const teamCalendarQuery = (id: string, dates: string) =>
+  queryOptions({ queryKey: queryKeys.teamCalendar(id, dates), queryFn: () => call(CONTRACTS.getTeamCalendar, { params: { id }, query: { dates } }), ...paged });
+
+export const staffQuery = (filters: StaffFilters = {}) => queryOptions({ queryKey: queryKeys.staff(filters), queryFn: () => call(CONTRACTS.listStaff, { query: filters }), ...live });
+
+export const availabilityQuery = (userId: string) =>
+  queryOptions({ queryKey: queryKeys.availability(userId), queryFn: () => call(CONTRACTS.getAvailability, { params: { userId } }), ...live });
+
+export const usersQuery = (filters: UserFilters) => queryOptions({ queryKey: queryKeys.users(filters), queryFn: () => call(CONTRACTS.listUsers, { query: filters }), ...paged });
+
+export const institutionsQuery = () => queryOptions({ queryKey: queryKeys.institutions(), queryFn: () => call(CONTRACTS.listInstitutions, {}), ...live });
+
+export const tokensQuery = () => queryOptions({ queryKey: queryKeys.tokens(), queryFn: () => call(CONTRACTS.listTokens, {}), ...live });
+
+export const outboxQuery = (filters: OutboxFilters) => queryOptions({ queryKey: queryKeys.outbox(filters), queryFn: () => call(CONTRACTS.listOutbox, { query: filters }), ...paged });
+
+export const auditQuery = (filters: AuditFilters) => queryOptions({ queryKey: queryKeys.audit(filters), queryFn: () => call(CONTRACTS.searchAudit, { query: filters }), ...paged });
+
+export const auditStatusQuery = () => queryOptions({ queryKey: queryKeys.auditStatus(), queryFn: () => call(CONTRACTS.getAuditStatus, {}), ...live });
+
+export const acceptanceRulesQuery = () =>
+  queryOptions({ queryKey: queryKeys.settings.acceptanceRules(), queryFn: () => call(CONTRACTS.listAcceptanceRules, {}), ...live });
+
+export const feeSchedulesQuery = () => queryOptions({ queryKey: queryKeys.settings.feeSchedules(), queryFn: () => call(CONTRACTS.listFeeSchedules, {}), ...live });
+
+export const portalLinksQuery = () => queryOptions({ queryKey: queryKeys.settings.portalLinks(), queryFn: () => call(CONTRACTS.getPortalLinkSettings, {}), ...live });
+
+/**
+ * After a change to a case: everything shown about it (detail, audit trail, schedule, team
+ * calendar), the inbox lists and the work queues are fetched again. What the change answered (the
+ * case detail or its schedule) is cached at once instead of being asked for a second time. A change
+ * that cannot touch the schedule leaves it be: reading it again would only add an audited read.
+ */
+export function caseChanged(id: string, answered?: { key: QueryKey; data: unknown }, { schedule = true } = {}): Promise<void> {
+  if (answered) queryClient.setQueryData(answered.key, answered.data);
+  const skip = (key: QueryKey) => (!!answered && JSON.stringify(key) === JSON.stringify(answered.key)) || (!schedule && key[2] === 'schedule');
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: queryKeys.case(id), predicate: (q) => !skip(q.queryKey) }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.cases() }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.work() }),
+  ]).then(() => undefined);
+}
+
+/** Data anyone may read (the public request form's); everything else belongs to whoever is signed in. */
+const PUBLIC_KEYS = new Set<unknown>(['departments', 'consent']);
+
+/** On sign-out or an ended session: the next user of this browser must not see the last one's data. */
+export function forgetSignedInData() {
+  queryClient.removeQueries({ predicate: (q) => !PUBLIC_KEYS.has(q.queryKey[0]) });
 }

@@ -1,10 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { me as meSchema, type Locale } from '@kakehashi/core';
-import type { z } from 'zod';
-import { api, ApiError, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
+import { CONTRACTS, type Locale } from '@kakehashi/core';
+import { ApiError, call, setCsrfToken, setUnauthenticatedHandler, type ResponseOf } from './api.ts';
 import { setLocale } from './i18n.ts';
+import { forgetSignedInData } from './query.ts';
 
-export type Me = z.infer<typeof meSchema>;
+export type Me = ResponseOf<typeof CONTRACTS.getMe>;
 
 type Status = 'loading' | 'signedIn' | 'signedOut';
 
@@ -35,6 +35,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const clear = useCallback((by: 'user' | 'server' = 'server') => {
     // A 401 from /me may come from a half-finished sign-in whose token is still needed.
     if (by === 'user') setCsrfToken(null);
+    forgetSignedInData();
     setMe(null);
     setSignedOutBy(by);
     setStatus('signedOut');
@@ -42,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async (): Promise<Me | null> => {
     try {
-      const m = await api.get('/me', { schema: meSchema, quiet401: true });
+      const m = await call(CONTRACTS.getMe, {}, { quiet401: true });
       setCsrfToken(m.csrfToken);
       setMe(m);
       setSignedOutBy(null);
@@ -70,7 +71,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await api.post('/auth/sign-out', undefined, { quiet401: true });
+      await call(CONTRACTS.signOut, {}, { quiet401: true });
     } finally {
       clear('user');
     }
@@ -81,7 +82,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       await setLocale(locale);
       if (me && me.via === 'session') {
         try {
-          await api.patch('/me', { locale }, { quiet401: true });
+          await call(CONTRACTS.updateMe, { body: { locale } }, { quiet401: true });
           setMe({ ...me, locale });
         } catch {
           // The choice still applies in this browser; the account keeps its old default.

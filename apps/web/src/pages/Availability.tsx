@@ -1,10 +1,10 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import type { z } from 'zod';
-import { availability as availabilitySchema, staffList, timeZoneName } from '@kakehashi/core';
-import { api, ApiError, request } from '../lib/api.ts';
-import { useLoad } from '../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, timeZoneName } from '@kakehashi/core';
+import { ApiError, call, errorMessage, type ResponseOf } from '../lib/api.ts';
+import { availabilityQuery, queryClient, queryKeys, staffQuery } from '../lib/query.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { useFormat } from '../lib/time.ts';
 import { useMe } from '../lib/session.tsx';
@@ -17,7 +17,7 @@ import { DataTable } from '../components/DataTable.tsx';
 import { CloseIcon } from '../components/Icons.tsx';
 import { FormActions } from '../components/FormActions.tsx';
 
-type Availability = z.infer<typeof availabilitySchema>;
+type Availability = ResponseOf<typeof CONTRACTS.getAvailability>;
 type Exception = Availability['exceptions'][number];
 
 const DEFAULT_ZONE = 'Asia/Tokyo';
@@ -100,7 +100,7 @@ function WeeklyHours({ userId, data, onSaved }: { userId: string; data: Availabi
     setNotice(null);
     await run(async () => {
       try {
-        const saved = await request('PUT', `/availability/${userId}`, { body: { timeZone, rules }, schema: availabilitySchema });
+        const saved = await call(CONTRACTS.setAvailability, { params: { userId }, body: { timeZone, rules } });
         setWeek(weekOf(saved));
         setNotice(t('availability.hoursSaved'));
         onSaved(saved);
@@ -226,11 +226,10 @@ function ExceptionForm({ userId, onSaved }: { userId: string; onSaved: (a: Avail
   async function submit(e: FormEvent) {
     e.preventDefault();
     await run(async () => {
-      const saved = await api.post(
-        `/availability/${userId}/exceptions`,
-        { date, available, start: withHours ? start : null, end: withHours ? end : null, note: note.trim() },
-        { schema: availabilitySchema },
-      );
+      const saved = await call(CONTRACTS.addAvailabilityException, {
+        params: { userId },
+        body: { date, available, start: withHours ? start : null, end: withHours ? end : null, note: note.trim() },
+      });
       setDate('');
       setNote('');
       onSaved(saved);
@@ -283,7 +282,7 @@ function Exceptions({ userId, data, onChange }: { userId: string; data: Availabi
   const items = [...data.exceptions].sort((a, b) => a.date.localeCompare(b.date) || (a.start ?? '').localeCompare(b.start ?? ''));
 
   async function remove(x: Exception) {
-    await run(async () => onChange(await request('DELETE', `/availability/${userId}/exceptions/${x.id}`, { schema: availabilitySchema }), t('availability.exceptionDeleted')));
+    await run(async () => onChange(await call(CONTRACTS.removeAvailabilityException, { params: { userId, exceptionId: x.id } }), t('availability.exceptionDeleted')));
     setConfirm(null);
   }
 
@@ -336,25 +335,17 @@ export function AvailabilityPage() {
   const manager = MANAGERS.includes(me.role);
   const [params, setParams] = useSearchParams();
   const userId = (manager && params.get('user')) || me.id;
-  const physicians = useLoad(
-    () => (manager ? api.get('/staff', { query: { role: 'physician' }, schema: staffList }) : Promise.resolve(null)),
-    `physicians-${manager}`,
-  );
-  const loaded = useLoad(() => api.get(`/availability/${userId}`, { schema: availabilitySchema }), `availability-${userId}`);
-  const [data, setData] = useState<Availability | null>(null);
+  const physicians = useQuery({ ...staffQuery({ role: 'physician' }), enabled: manager });
+  const loaded = useQuery(availabilityQuery(userId));
   const [notice, setNotice] = useState<string | null>(null);
-  // The weekly form starts again from what the server has when the person changes.
-  const [formKey, setFormKey] = useState(0);
-
-  useEffect(() => {
-    if (loaded.data && loaded.data.userId === userId) {
-      setData(loaded.data);
-      setFormKey((k) => k + 1);
-    }
-  }, [loaded.data, userId]);
   useEffect(() => setNotice(null), [userId]);
 
-  const shown = data && data.userId === userId ? data : null;
+  const shown = loaded.data ?? null;
+  /** What a change answered is the person's availability now. */
+  const setData = (next: Availability) => queryClient.setQueryData(queryKeys.availability(userId), next);
+  // The weekly form starts again from what the server has when the person changes, and once more
+  // when a copy cached from an earlier visit has been fetched again (not after its own saves).
+  const formKey = `${userId}-${loaded.isFetchedAfterMount}`;
   const whoseName = userId === me.id ? me.name : physicians.data?.items.find((p) => p.id === userId)?.name;
 
   return (
@@ -393,14 +384,14 @@ export function AvailabilityPage() {
           </Field>
         </div>
       )}
-      <ErrorAlert>{loaded.error ?? physicians.error}</ErrorAlert>
-      {!shown && loaded.loading && <p role="status">{t('common.loading')}</p>}
+      <ErrorAlert>{(loaded.error ?? physicians.error) && errorMessage(loaded.error ?? physicians.error)}</ErrorAlert>
+      {loaded.isPending && <p role="status">{t('common.loading')}</p>}
       {shown && (
         <div className="availability">
           <section className="card" aria-labelledby="availability-weekly">
             <h2 id="availability-weekly">{whoseName ? t('availability.weeklyTitleNamed', { name: whoseName }) : t('availability.weeklyTitle')}</h2>
             <p className="muted">{t('availability.weeklyIntro')}</p>
-            <WeeklyHours key={`${userId}-${formKey}`} userId={userId} data={shown} onSaved={setData} />
+            <WeeklyHours key={formKey} userId={userId} data={shown} onSaved={setData} />
           </section>
           <section className="card" aria-labelledby="availability-exceptions">
             <h2 id="availability-exceptions">{t('availability.exceptionsTitle')}</h2>

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError } from '../lib/api.ts';
+import { CONTRACTS } from '@kakehashi/core';
+import { ApiError, call } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { EmailField } from './SignIn.tsx';
@@ -18,7 +19,7 @@ export function ForgotPasswordPage() {
     e.preventDefault();
     await run(async () => {
       try {
-        await api.post('/auth/password-reset', { email }, { quiet401: true });
+        await call(CONTRACTS.requestPasswordReset, { body: { email } }, { quiet401: true });
       } catch (err) {
         // A malformed address is worth fixing; anything else must not reveal whether the account exists.
         if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'rate_limited' || err.status === 0)) throw err;

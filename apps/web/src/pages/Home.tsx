@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
+import { useQuery } from '@tanstack/react-query';
 import { caseScope, decide, workQueues, type workItem } from '@kakehashi/core';
-import { api, setCsrfToken } from '../lib/api.ts';
+import { errorMessage, setCsrfToken } from '../lib/api.ts';
 import { useMe, useSession } from '../lib/session.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
-import { useLoad } from '../lib/useLoad.ts';
+import { workQuery } from '../lib/query.ts';
 import { useFormat } from '../lib/time.ts';
 import { policyPrincipalOf } from '../lib/policy.ts';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';
@@ -57,8 +58,8 @@ export function HomePage() {
 function WorkQueues() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const work = useLoad(() => api.get('/me/work', { schema: workQueues }), 'work');
-  if (work.error) return <ErrorAlert>{work.error}</ErrorAlert>;
+  const work = useQuery(workQuery());
+  if (work.error) return <ErrorAlert>{errorMessage(work.error)}</ErrorAlert>;
   if (!work.data) return <p className="muted">{t('common.loading')}</p>;
   const w: Queues = work.data;
   const visitsDays = Math.round((Date.parse(w.visitsUntil) - Date.now()) / 86_400_000);

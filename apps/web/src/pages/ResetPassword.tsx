@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { newPassword } from '@kakehashi/core';
-import { api, type FieldErrors } from '../lib/api.ts';
+import { CONTRACTS, newPassword } from '@kakehashi/core';
+import { call, type FieldErrors } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from '../components/Field.tsx';
@@ -33,7 +33,7 @@ export function ResetPasswordPage() {
       return;
     }
     await run(async () => {
-      await api.post('/auth/password-reset/confirm', { token, password }, { quiet401: true });
+      await call(CONTRACTS.confirmPasswordReset, { body: { token, password } }, { quiet401: true });
       setDone(true);
     });
   }

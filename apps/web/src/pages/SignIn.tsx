@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { signInResult } from '@kakehashi/core';
-import { api, setCsrfToken } from '../lib/api.ts';
+import { CONTRACTS } from '@kakehashi/core';
+import { call, setCsrfToken } from '../lib/api.ts';
 import { setLocale } from '../lib/i18n.ts';
 import { useSession } from '../lib/session.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
@@ -71,7 +71,7 @@ export function SignInPage() {
   async function submitPassword(e: FormEvent) {
     e.preventDefault();
     await run(async () => {
-      const r = await api.post('/auth/sign-in', { email, password }, { schema: signInResult, quiet401: true });
+      const r = await call(CONTRACTS.signIn, { body: { email, password } }, { quiet401: true });
       setCsrfToken(r.csrfToken);
       setPassword('');
       if (r.next === 'done') await finish(r.csrfToken);
@@ -83,7 +83,7 @@ export function SignInPage() {
   async function submitCode(e: FormEvent) {
     e.preventDefault();
     const ok = await run(async () => {
-      const r = await api.post('/auth/totp/verify', { code }, { schema: signInResult, quiet401: true });
+      const r = await call(CONTRACTS.verifyTotp, { body: { code } }, { quiet401: true });
       await finish(r.csrfToken);
     });
     if (!ok) setCode('');

@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { portalLinkSettings } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS } from '@kakehashi/core';
+import { call, errorMessage } from '../../lib/api.ts';
+import { portalLinksQuery, queryClient, queryKeys } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
@@ -10,7 +11,7 @@ import { Field } from '../Field.tsx';
 /** Settings: how long the portal links mailed to the patient side stay valid. */
 export function PortalLinkSettings() {
   const { t } = useTranslation();
-  const current = useLoad(() => api.get('/settings/portal-links', { schema: portalLinkSettings }), 'portal-links');
+  const current = useQuery(portalLinksQuery());
   const [days, setDays] = useState('');
   const [saved, setSaved] = useState(false);
   const { busy, error, fieldErrors, run } = useSubmit();
@@ -20,14 +21,14 @@ export function PortalLinkSettings() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setSaved(await run(() => api.put('/settings/portal-links', { linkDays: Number(days) }, { schema: portalLinkSettings })));
+    setSaved(await run(async () => queryClient.setQueryData(queryKeys.settings.portalLinks(), await call(CONTRACTS.updatePortalLinkSettings, { body: { linkDays: Number(days) } }))));
   }
 
   return (
     <section className="settings-section" aria-labelledby="settings-portal-links" data-testid="portal-link-settings">
       <h2 id="settings-portal-links">{t('portalLinks.settings.title')}</h2>
       <p className="muted">{t('portalLinks.settings.intro')}</p>
-      <ErrorAlert>{current.error ?? error}</ErrorAlert>
+      <ErrorAlert>{(current.error && errorMessage(current.error)) ?? error}</ErrorAlert>
       <Notice>{saved && t('common.saved')}</Notice>
       <form className="form" onSubmit={(e) => void submit(e)} noValidate>
         <Field label={t('portalLinks.settings.days')} hint={t('portalLinks.settings.daysHint')} error={fieldErrors.linkDays}>

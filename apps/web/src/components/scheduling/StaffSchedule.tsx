@@ -1,9 +1,9 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { z } from 'zod';
-import { caseSchedule, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
+import { call, errorMessage, type ResponseOf } from '../../lib/api.ts';
+import { caseChanged, queryKeys, scheduleQuery } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { formatDateInZone, todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
@@ -15,7 +15,7 @@ import { FormActions } from '../FormActions.tsx';
 import { useFormat, useZoneName } from '../../lib/time.ts';
 import { TeamCalendar } from './TeamCalendar.tsx';
 
-type CaseSchedule = z.infer<typeof caseSchedule>;
+type CaseSchedule = ResponseOf<typeof CONTRACTS.getCaseSchedule>;
 type Visit = NonNullable<CaseSchedule['visit']>;
 type Offer = CaseSchedule['offers'][number];
 type ChangeRequest = NonNullable<CaseSchedule['changeRequest']>;
@@ -29,8 +29,6 @@ export interface StaffScheduleProps {
   caseId: string;
   /** Coordinators and administrators on a case that is not final: offer, book, change and cancel. Others only read. */
   canManage: boolean;
-  /** Called after every change the server accepted; booking and cancelling also change the case status. */
-  onChanged?: () => void;
 }
 
 /** A date, a start time in the hospital's zone and a length: the input of an offer or a reschedule. */
@@ -145,7 +143,7 @@ function OfferForm({ caseId, schedule, onDone }: { caseId: string; schedule: Cas
     setLocal(missing);
     if (Object.keys(missing).length) return;
     await a.run(async () => {
-      const next = await api.post(`/cases/${caseId}/offers`, { slots: body }, { schema: caseSchedule });
+      const next = await call(CONTRACTS.offerTimes, { params: { id: caseId }, body: { slots: body } });
       setSlots([emptySlot()]);
       onDone(next);
     });
@@ -217,7 +215,7 @@ function VideoDialog({ visit, onDone, onClose }: { visit: Visit; onDone: (s: Cas
       a.setFieldErrors({ joinUrl: t('scheduling.joinUrlHttps') });
       return;
     }
-    await a.run(async () => onDone(await api.patch(`/visits/${visit.id}`, { provider, joinUrl: url }, { schema: caseSchedule })));
+    await a.run(async () => onDone(await call(CONTRACTS.updateVisit, { params: { visitId: visit.id }, body: { provider, joinUrl: url } })));
   }
 
   return (
@@ -262,7 +260,7 @@ function RescheduleDialog({ caseId, visit, schedule, onDone, onClose }: { caseId
     const startsAt = wallTimeToInstant(slot.date, slot.time, hz);
     setLocal(startsAt ? null : t('scheduling.slotIncomplete'));
     if (!startsAt) return;
-    await a.run(async () => onDone(await api.post(`/visits/${visit.id}/reschedule`, { startsAt, minutes: slot.minutes }, { schema: caseSchedule })));
+    await a.run(async () => onDone(await call(CONTRACTS.rescheduleVisit, { params: { visitId: visit.id }, body: { startsAt, minutes: slot.minutes } })));
   }
 
   return (
@@ -293,7 +291,7 @@ function CancelDialog({ visit, schedule, onDone, onClose }: { visit: Visit; sche
   const [reason, setReason] = useState('');
 
   async function confirm() {
-    await a.run(async () => onDone(await api.post(`/visits/${visit.id}/cancel`, { reason: reason.trim() }, { schema: caseSchedule })));
+    await a.run(async () => onDone(await call(CONTRACTS.cancelVisit, { params: { visitId: visit.id }, body: { reason: reason.trim() } })));
   }
 
   return (
@@ -321,7 +319,7 @@ function BookDialog({ offer, caseId, schedule, onDone, onClose }: { offer: Offer
   const { t } = useTranslation();
   const a = useSubmit();
   async function confirm() {
-    await a.run(async () => onDone(await api.post(`/cases/${caseId}/offers/${offer.id}/book`, undefined, { schema: caseSchedule })));
+    await a.run(async () => onDone(await call(CONTRACTS.bookOffer, { params: { id: caseId, offerId: offer.id } })));
   }
   return (
     <Dialog title={t('scheduling.bookTitle')} onClose={onClose}>
@@ -348,7 +346,7 @@ function DeclineDialog({ caseId, change, onDone, onClose }: { caseId: string; ch
   const [reply, setReply] = useState('');
 
   async function confirm() {
-    await a.run(async () => onDone(await api.post(`/cases/${caseId}/visit-change-requests/${change.id}/decline`, { reply: reply.trim() }, { schema: caseSchedule })));
+    await a.run(async () => onDone(await call(CONTRACTS.declineVisitChange, { params: { id: caseId, requestId: change.id }, body: { reply: reply.trim() } })));
   }
 
   return (
@@ -492,34 +490,29 @@ function VisitCard({ visit, schedule, canManage, onAction }: { visit: Visit; sch
  * the patient's, each named.
  *
  * Renders the inside of a card; the case page wraps it, e.g.
- *   <Card id="case-schedule" title={t('scheduling.title')}><StaffSchedule caseId={d.id} canManage={manage} onChanged={c.reload} /></Card>
+ *   <Card id="case-schedule" title={t('scheduling.title')}><StaffSchedule caseId={d.id} canManage={manage} /></Card>
  */
-export function StaffSchedule({ caseId, canManage, onChanged }: StaffScheduleProps) {
+export function StaffSchedule({ caseId, canManage }: StaffScheduleProps) {
   const { t } = useTranslation();
   const zoneName = useZoneName();
-  const loaded = useLoad(() => api.get(`/cases/${caseId}/schedule`, { schema: caseSchedule }), `schedule-${caseId}`);
-  const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
+  const loaded = useQuery(scheduleQuery(caseId));
+  const schedule = loaded.data ?? null;
+  const error = loaded.error && errorMessage(loaded.error);
   const [notice, setNotice] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kind: 'video' | 'reschedule' | 'cancel' | 'decline' } | { kind: 'book'; offer: Offer } | null>(null);
-  const onChangedRef = useRef(onChanged);
-  onChangedRef.current = onChanged;
 
-  useEffect(() => {
-    if (loaded.data) setSchedule(loaded.data);
-  }, [loaded.data]);
-
+  /** Booking and cancelling also change the case's status: the whole case is fetched again. */
   function changed(next: CaseSchedule, message: string) {
-    setSchedule(next);
+    void caseChanged(caseId, { key: queryKeys.schedule(caseId), data: next });
     setDialog(null);
     setNotice(message);
-    onChangedRef.current?.();
   }
 
   if (!schedule) {
     return (
       <div data-testid="staff-schedule">
-        <ErrorAlert>{loaded.error}</ErrorAlert>
-        {loaded.loading && <p role="status">{t('common.loading')}</p>}
+        <ErrorAlert>{error}</ErrorAlert>
+        {loaded.isPending && <p role="status">{t('common.loading')}</p>}
       </div>
     );
   }
@@ -530,7 +523,7 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
   return (
     <div className="schedule" data-testid="staff-schedule">
       <Notice>{notice}</Notice>
-      <ErrorAlert>{loaded.error}</ErrorAlert>
+      <ErrorAlert>{error}</ErrorAlert>
       {change && (
         <ChangeRequestNotice
           change={change}
@@ -602,7 +595,7 @@ export function StaffSchedule({ caseId, canManage, onChanged }: StaffSchedulePro
           onClose={() => {
             setDialog(null);
             // The offer may have gone meanwhile (booked by the patient): show what is true now.
-            loaded.reload();
+            void loaded.refetch();
           }}
         />
       )}

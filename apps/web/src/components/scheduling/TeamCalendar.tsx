@@ -1,13 +1,14 @@
-import { useEffect, useId, useState } from 'react';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { z } from 'zod';
-import { teamCalendar } from '@kakehashi/core';
-import { api, errorMessage } from '../../lib/api.ts';
+import { useQuery } from '@tanstack/react-query';
+import type { CONTRACTS } from '@kakehashi/core';
+import { errorMessage, type ResponseOf } from '../../lib/api.ts';
+import { teamCalendarQuery } from '../../lib/query.ts';
 import { useZoneName } from '../../lib/time.ts';
 import { formatDateInZone, formatSpanInZone } from '../../lib/zonedTime.ts';
 import { ErrorAlert } from '../Alert.tsx';
 
-type TeamCalendarData = z.infer<typeof teamCalendar>;
+type TeamCalendarData = ResponseOf<typeof CONTRACTS.getTeamCalendar>;
 type Member = TeamCalendarData['days'][number]['members'][number];
 type Span = { startsAt: string; endsAt: string };
 
@@ -33,20 +34,9 @@ export function TeamCalendar({ caseId, dates, slots }: { caseId: string; dates: 
   const zoneName = useZoneName();
   const titleId = useId();
   const key = [...new Set(dates)].sort().join(',');
-  const [data, setData] = useState<TeamCalendarData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!key) return;
-    let live = true;
-    api.get(`/cases/${caseId}/team-calendar?dates=${encodeURIComponent(key)}`, { schema: teamCalendar }).then(
-      (d) => live && (setData(d), setError(null)),
-      (e: unknown) => live && setError(errorMessage(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [caseId, key, i18n.language]);
+  const calendar = useQuery({ ...teamCalendarQuery(caseId, key), enabled: key !== '' });
+  const data = calendar.data;
+  const error = calendar.error && errorMessage(calendar.error);
 
   const locale = i18n.language;
   const days = data?.days.filter((d) => key.split(',').includes(d.date)) ?? [];

@@ -3,10 +3,11 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent, auditList, auditStatus } from '@kakehashi/core';
+import { useQuery } from '@tanstack/react-query';
+import { AUDIT_OUTCOMES, auditCaseNumber, auditEvent } from '@kakehashi/core';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { errorMessage } from '../../lib/api.ts';
+import { auditQuery, auditStatusQuery, type AuditFilters } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -70,7 +71,7 @@ function Subject({ ev }: { ev: z.infer<typeof auditEvent> }) {
 function ChainStatus() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const status = useLoad(() => api.get('/audit/status', { schema: auditStatus }), 'audit-status');
+  const status = useQuery(auditStatusQuery());
   const s = status.data;
   if (!s) return null;
   const sound = s.checkpoint.state === 'matches' || s.checkpoint.state === 'behind_database' || s.checkpoint.state === 'none';
@@ -118,8 +119,9 @@ export function AuditPage() {
   const applied = filtersFrom(params);
   const page = Math.max(1, Number(params.get('page')) || 1);
   const [draft, setDraft] = useState<Filters>(applied);
-  const query = { ...applied, page, pageSize: PAGE_SIZE };
-  const list = useLoad(() => api.get('/audit', { query, schema: auditList }), JSON.stringify(query));
+  // Filters come from the address as typed; the server checks them (a bad date is its 400, translated).
+  const filters = Object.fromEntries(FILTERS.filter((k) => applied[k]).map((k) => [k, applied[k]])) as Omit<AuditFilters, 'page' | 'pageSize'>;
+  const list = useQuery(auditQuery({ ...filters, page, pageSize: PAGE_SIZE }));
   const set = (k: keyof Filters, v: string) => setDraft((d) => ({ ...d, [k]: v }));
 
   function apply(e: FormEvent) {
@@ -175,11 +177,11 @@ export function AuditPage() {
         />
       </form>
       <Download from={draft.from} to={draft.to} />
-      <ErrorAlert>{list.error}</ErrorAlert>
+      <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
       <DataTable
         label={t('audit.title')}
         testId="audit-table"
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.data?.items}
         columns={[t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.subject'), t('audit.outcome'), t('audit.ip')]}
         rowKey={(ev) => String(ev.id)}

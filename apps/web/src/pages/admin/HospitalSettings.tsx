@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, hospitalSettings, type HospitalSettings, type Locale } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
+import { CONTRACTS, LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
+import { call } from '../../lib/api.ts';
 import { setHospital, useHospital, useLocalized } from '../../lib/hospital.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -61,7 +61,7 @@ function HospitalForm({ current, onSaved, onCancel }: { current: HospitalSetting
   function submit(ev: FormEvent) {
     ev.preventDefault();
     void run(async () => {
-      setHospital(await api.put('/settings/hospital', d, { schema: hospitalSettings }));
+      setHospital(await call(CONTRACTS.updateHospitalSettings, { body: d }));
       onSaved();
     });
   }
@@ -145,14 +145,14 @@ function LogoPicker({ current, onNotice }: { current: HospitalSettings; onNotice
       // Checked here for a quick answer; the server checks again, and what the bytes are.
       if (file.size > LOGO_MAX_BYTES || !(LOGO_TYPES as readonly string[]).includes(file.type)) throw new Error(t('errors.logo_invalid'));
       const data = await readBase64(file);
-      setHospital(await api.put('/settings/hospital/logo', { logo: { contentType: file.type, data } }, { schema: hospitalSettings }));
+      setHospital(await call(CONTRACTS.setHospitalLogo, { body: { logo: { contentType: file.type as (typeof LOGO_TYPES)[number], data } } }));
       onNotice(t('hospital.settings.logoSaved'));
     });
     if (input.current) input.current.value = '';
   }
   function remove() {
     void run(async () => {
-      setHospital(await api.put('/settings/hospital/logo', { logo: null }, { schema: hospitalSettings }));
+      setHospital(await call(CONTRACTS.setHospitalLogo, { body: { logo: null } }));
       onNotice(t('hospital.settings.logoRemoved'));
     });
   }

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { INSTITUTION_KINDS, MOU_STATUSES, institution as institutionSchema, institutionList, type InstitutionKind, type MouStatus } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, INSTITUTION_KINDS, MOU_STATUSES, institution as institutionSchema, type InstitutionKind, type MouStatus } from '@kakehashi/core';
+import { call, errorMessage } from '../../lib/api.ts';
+import { institutionsQuery, queryClient, queryKeys } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
@@ -52,8 +53,8 @@ function InstitutionForm({
       mouSignedOn: d.mouSignedOn || null,
     };
     await run(async () => {
-      if (existing) await api.patch(`/institutions/${existing.id}`, { ...body, disabled: d.disabled }, { schema: institutionSchema });
-      else await api.post('/institutions', body, { schema: institutionSchema });
+      if (existing) await call(CONTRACTS.updateInstitution, { params: { id: existing.id }, body: { ...body, disabled: d.disabled } });
+      else await call(CONTRACTS.createInstitution, { body });
       onSaved();
     });
   }
@@ -116,14 +117,17 @@ function InstitutionForm({
 export function InstitutionsPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const list = useLoad(() => api.get('/institutions', { schema: institutionList }), 'institutions');
+  const list = useQuery(institutionsQuery());
   const [editing, setEditing] = useState<Institution | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   function saved(message: string) {
     setEditing(null);
     setNotice(message);
-    list.reload();
+    // Institutions are named on users and cases too.
+    void queryClient.invalidateQueries({ queryKey: queryKeys.institutions() });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.users() });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.cases() });
   }
 
   return (
@@ -138,10 +142,10 @@ export function InstitutionsPage() {
         }
       />
       <Notice>{notice}</Notice>
-      <ErrorAlert>{list.error}</ErrorAlert>
+      <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
       <DataTable
         label={t('institutions.title')}
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.data?.items}
         columns={[t('institutions.name'), t('institutions.countryShort'), t('institutions.kind'), t('institutions.mouStatus'), t('common.status'), t('common.actions')]}
         rowKey={(i) => i.id}

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { OUTBOX_STATUSES, outboxList, outboxMessage } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, OUTBOX_STATUSES, outboxMessage } from '@kakehashi/core';
+import { call, errorMessage } from '../../lib/api.ts';
+import { outboxQuery, queryClient, queryKeys } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -33,8 +34,7 @@ export function OutboxPage() {
   const statusParam = params.get('status');
   const status = isStatus(statusParam) ? statusParam : '';
   const page = Math.max(1, Number(params.get('page')) || 1);
-  const query = { status, page, pageSize: PAGE_SIZE };
-  const list = useLoad(() => api.get('/outbox', { query, schema: outboxList }), JSON.stringify(query));
+  const list = useQuery(outboxQuery({ status: status || undefined, page, pageSize: PAGE_SIZE }));
   const [open, setOpen] = useState<Message | null>(null);
   const resend = useSubmit();
   const [resent, setResent] = useState(false);
@@ -46,10 +46,10 @@ export function OutboxPage() {
   }
 
   async function sendAgain(m: Message) {
-    const ok = await resend.run(async () => setOpen(await api.post(`/outbox/${m.id}/resend`, undefined, { schema: outboxMessage })));
+    const ok = await resend.run(async () => setOpen(await call(CONTRACTS.resendOutboxMessage, { params: { id: m.id } })));
     if (ok) {
       setResent(true);
-      list.reload();
+      void queryClient.invalidateQueries({ queryKey: queryKeys.outbox() });
     }
   }
   // The select answers at once; the URL (and so the list) follows.
@@ -89,10 +89,10 @@ export function OutboxPage() {
           )}
         </Field>
       </div>
-      <ErrorAlert>{list.error}</ErrorAlert>
+      <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
       <DataTable
         label={t('outbox.title')}
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.data?.items}
         columns={[
           t('outbox.createdAt'),

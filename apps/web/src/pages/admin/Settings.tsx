@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { LOCALES, acceptanceRule, acceptanceRuleList, consentVersion, feeSchedule, feeScheduleList, type Locale } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CONTRACTS, LOCALES, acceptanceRule, feeSchedule, type Locale } from '@kakehashi/core';
+import { ApiError, call, errorMessage } from '../../lib/api.ts';
+import { acceptanceRulesQuery, consentQuery, feeSchedulesQuery, queryClient, queryKeys } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
@@ -41,7 +42,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule: Rule | null; onSaved: () 
   function submit(e: FormEvent) {
     e.preventDefault();
     const body = { text, active };
-    void s.run(() => (rule ? api.put(`/settings/acceptance-rules/${rule.id}`, body, { schema: acceptanceRule }) : api.post('/settings/acceptance-rules', body, { schema: acceptanceRule })));
+    void s.run(() => (rule ? call(CONTRACTS.updateAcceptanceRule, { params: { id: rule.id }, body }) : call(CONTRACTS.createAcceptanceRule, { body })));
   }
   return (
     <form className="form" onSubmit={submit} noValidate>
@@ -75,11 +76,12 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
   );
   const set = <K extends keyof FeeDraft>(k: K, v: FeeDraft[K]) => setD((x) => ({ ...x, [k]: v }));
   const s = useDialogSubmit(onSaved);
-  const num = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v));
+  // What the browser cannot read as a number goes as typed, so the server's message names the field.
+  const num = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v)) as number;
   function submit(e: FormEvent) {
     e.preventDefault();
     const body = { ...d, minutes: num(d.minutes), amount: num(d.amount.replace(/[,\s]/g, '')), currency: d.currency.trim().toUpperCase() };
-    void s.run(() => (fee ? api.put(`/settings/fee-schedules/${fee.id}`, body, { schema: feeSchedule }) : api.post('/settings/fee-schedules', body, { schema: feeSchedule })));
+    void s.run(() => (fee ? call(CONTRACTS.updateFeeSchedule, { params: { id: fee.id }, body }) : call(CONTRACTS.createFeeSchedule, { body })));
   }
   return (
     <form className="form" onSubmit={submit} noValidate>
@@ -110,16 +112,16 @@ function FeeForm({ fee, onSaved, onCancel }: { fee: Fee | null; onSaved: () => v
 function ConsentCard({ locale }: { locale: Locale }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const current = useLoad(() => api.get('/consent/current', { query: { locale }, schema: consentVersion }), `consent-${locale}`);
+  const current = useQuery({ ...consentQuery(locale), staleTime: 0 });
   const [editing, setEditing] = useState(false);
   const [body, setBody] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
   const s = useDialogSubmit(() => {
     setEditing(false);
     setNotice(t('caseSettings.consentPublished'));
-    current.reload();
+    void queryClient.invalidateQueries({ queryKey: queryKeys.consent(locale) });
   });
-  const missing = current.errorCode === 'not_found';
+  const missing = current.error instanceof ApiError && current.error.code === 'not_found';
   const language = t(`languages.${locale}`);
   return (
     <section className="card consent-card" aria-labelledby={`consent-${locale}`} data-testid={`consent-${locale}`}>
@@ -130,7 +132,7 @@ function ConsentCard({ locale }: { locale: Locale }) {
         {current.data && <span className="badge badge--info">{t('caseSettings.consentVersion', { version: current.data.version })}</span>}
       </div>
       <Notice>{notice}</Notice>
-      {missing ? <Notice tone="warning">{t('caseSettings.consentMissing')}</Notice> : <ErrorAlert>{current.error}</ErrorAlert>}
+      {missing ? <Notice tone="warning">{t('caseSettings.consentMissing')}</Notice> : <ErrorAlert>{current.error && errorMessage(current.error)}</ErrorAlert>}
       {current.data && (
         <>
           <p className="field__hint">{t('caseSettings.consentSince', { at: fmt.dateTime(current.data.createdAt) })}</p>
@@ -158,7 +160,7 @@ function ConsentCard({ locale }: { locale: Locale }) {
             className="form"
             onSubmit={(e) => {
               e.preventDefault();
-              void s.run(() => api.post('/consent', { locale, body }, { schema: consentVersion }));
+              void s.run(() => call(CONTRACTS.publishConsent, { body: { locale, body } }));
             }}
             noValidate
           >
@@ -179,8 +181,8 @@ export function SettingsPage() {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const locale = i18n.language as Locale;
-  const rules = useLoad(() => api.get('/settings/acceptance-rules', { schema: acceptanceRuleList }), 'rules');
-  const fees = useLoad(() => api.get('/settings/fee-schedules', { schema: feeScheduleList }), 'fees');
+  const rules = useQuery(acceptanceRulesQuery());
+  const fees = useQuery(feeSchedulesQuery());
   const [rule, setRule] = useState<Rule | 'new' | null>(null);
   const [fee, setFee] = useState<Fee | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -204,11 +206,11 @@ export function SettingsPage() {
             {t('caseSettings.ruleAdd')}
           </button>
         </div>
-        <ErrorAlert>{rules.error}</ErrorAlert>
+        <ErrorAlert>{rules.error && errorMessage(rules.error)}</ErrorAlert>
         <DataTable
           label={t('caseSettings.rulesTitle')}
           testId="rules"
-          loading={rules.loading}
+          loading={rules.isFetching}
           items={rules.data?.items}
           columns={[t('caseSettings.ruleTextShort'), t('common.status'), t('common.actions')]}
           rowKey={(r) => r.id}
@@ -244,11 +246,11 @@ export function SettingsPage() {
             {t('caseSettings.feeAdd')}
           </button>
         </div>
-        <ErrorAlert>{fees.error}</ErrorAlert>
+        <ErrorAlert>{fees.error && errorMessage(fees.error)}</ErrorAlert>
         <DataTable
           label={t('caseSettings.feesTitle')}
           testId="fees"
-          loading={fees.loading}
+          loading={fees.isFetching}
           items={fees.data?.items}
           columns={[t('caseSettings.feeName'), t('caseSettings.feeMinutes'), t('caseSettings.feeAmount'), t('caseSettings.feeInterpreterShort'), t('common.status'), t('common.actions')]}
           rowKey={(f) => f.id}
@@ -298,7 +300,7 @@ export function SettingsPage() {
             onSaved={() => {
               setRule(null);
               setNotice(t('common.saved'));
-              rules.reload();
+              void queryClient.invalidateQueries({ queryKey: queryKeys.settings.acceptanceRules() });
             }}
           />
         </Dialog>
@@ -311,7 +313,7 @@ export function SettingsPage() {
             onSaved={() => {
               setFee(null);
               setNotice(t('common.saved'));
-              fees.reload();
+              void queryClient.invalidateQueries({ queryKey: queryKeys.settings.feeSchedules() });
             }}
           />
         </Dialog>

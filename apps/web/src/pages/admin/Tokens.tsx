@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { apiToken, apiTokenList, createdApiToken, userList } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { CONTRACTS, apiToken, createdApiToken } from '@kakehashi/core';
+import { call, errorMessage } from '../../lib/api.ts';
+import { queryClient, queryKeys, tokensQuery, usersQuery } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
@@ -22,19 +23,19 @@ function CreateTokenForm({ onCreated, onCancel }: { onCreated: (c: Created) => v
   const { t } = useTranslation();
   const me = useMe();
   // The server caps pageSize at 200; an administrator picks among active users.
-  const users = useLoad(() => api.get('/users', { query: { pageSize: 200, includeDisabled: 'false' }, schema: userList }), 'token-users');
+  const users = useQuery(usersQuery({ pageSize: 200, includeDisabled: 'false' }));
   const [userId, setUserId] = useState(me.id);
   const [name, setName] = useState('');
   const { busy, error, fieldErrors, run } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    await run(async () => onCreated(await api.post('/tokens', { userId, name }, { schema: createdApiToken })));
+    await run(async () => onCreated(await call(CONTRACTS.createToken, { body: { userId, name } })));
   }
 
   return (
     <form className="form" onSubmit={submit} noValidate>
-      <ErrorAlert>{error ?? users.error}</ErrorAlert>
+      <ErrorAlert>{error ?? (users.error && errorMessage(users.error))}</ErrorAlert>
       <Field label={t('tokens.name')} error={fieldErrors.name}>
         {(p) => <input {...p} className="input" name="name" required autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -58,20 +59,24 @@ function CreateTokenForm({ onCreated, onCancel }: { onCreated: (c: Created) => v
 export function TokensPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const list = useLoad(() => api.get('/tokens', { schema: apiTokenList }), 'tokens');
+  const list = useQuery(tokensQuery());
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const { busy, error, run } = useSubmit();
   const [notice, setNotice] = useState<string | null>(null);
-
-  async function revoke(tok: ApiToken) {
-    await run(async () => {
-      await api.post(`/tokens/${tok.id}/revoke`);
+  const revocation = useMutation({
+    mutationFn: (tok: ApiToken) => call(CONTRACTS.revokeToken, { params: { id: tok.id } }),
+    onSuccess: () => {
       setNotice(t('tokens.revoked'));
-      list.reload();
-    });
-    setRevoking(null);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.tokens() });
+    },
+    onSettled: () => setRevoking(null),
+  });
+  const busy = revocation.isPending;
+  const error = revocation.error && errorMessage(revocation.error);
+
+  function revoke(tok: ApiToken) {
+    revocation.mutate(tok);
   }
 
   return (
@@ -98,10 +103,10 @@ export function TokensPage() {
         </section>
       )}
       <Notice>{notice}</Notice>
-      <ErrorAlert>{error ?? list.error}</ErrorAlert>
+      <ErrorAlert>{error ?? (list.error && errorMessage(list.error))}</ErrorAlert>
       <DataTable
         label={t('tokens.title')}
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.data?.items}
         columns={[t('tokens.name'), t('tokens.user'), t('tokens.prefix'), t('tokens.createdAt'), t('tokens.lastUsedAt'), t('common.status'), t('common.actions')]}
         rowKey={(tok) => tok.id}
@@ -141,7 +146,7 @@ export function TokensPage() {
             onCreated={(c) => {
               setCreating(false);
               setCreated(c);
-              list.reload();
+              void queryClient.invalidateQueries({ queryKey: queryKeys.tokens() });
             }}
           />
         </Dialog>

@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
-import { LOCALES, ROLES, institutionList, user as userSchema, userList, type Locale, type Role } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { CONTRACTS, LOCALES, ROLES, institutionList, user as userSchema, type Locale, type Role } from '@kakehashi/core';
+import { call, errorMessage } from '../../lib/api.ts';
+import { institutionsQuery, queryClient, queryKeys, usersQuery } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useMe } from '../../lib/session.tsx';
@@ -84,11 +85,7 @@ function AddUserForm({ institutions, onSaved, onCancel }: { institutions: Instit
   async function submit(e: FormEvent) {
     e.preventDefault();
     await run(async () => {
-      await api.post(
-        '/users',
-        { email, name, role, institutionId: institutionId || null, locale: locale || null, ...(password ? { password } : {}) },
-        { schema: userSchema },
-      );
+      await call(CONTRACTS.createUser, { body: { email, name, role, institutionId: institutionId || null, locale: locale || null, ...(password ? { password } : {}) } });
       onSaved(!password);
     });
   }
@@ -149,9 +146,9 @@ function EditUserForm({
   const [disabled, setDisabled] = useState(user.disabled);
   const { busy, error, fieldErrors, run } = useSubmit();
 
-  async function send(body: Record<string, unknown>, message: string) {
+  async function send(body: z.input<typeof CONTRACTS.updateUser.body>, message: string) {
     await run(async () => {
-      await api.patch(`/users/${user.id}`, body, { schema: userSchema });
+      await call(CONTRACTS.updateUser, { params: { id: user.id }, body });
       onSaved(message);
     });
   }
@@ -199,6 +196,11 @@ function EditUserForm({
   );
 }
 
+/** Users appear in the user list, the staff to put on a team and the token form. */
+function usersChanged() {
+  return Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.users() }), queryClient.invalidateQueries({ queryKey: queryKeys.staff() })]);
+}
+
 export function UsersPage() {
   const { t } = useTranslation();
   const me = useMe();
@@ -219,26 +221,27 @@ export function UsersPage() {
     setShowDisabled(includeDisabled);
   }, [q, role, includeDisabled]);
   const [notice, setNotice] = useState<string | null>(null);
-  const { error: actionError, run: runAction } = useSubmit();
   const [dialog, setDialog] = useState<User | 'new' | null>(null);
 
-  const query = { q, role, includeDisabled: String(includeDisabled), page, pageSize: PAGE_SIZE };
-  const list = useLoad(() => api.get('/users', { query, schema: userList }), JSON.stringify(query));
-  const institutions = useLoad(() => api.get('/institutions', { schema: institutionList }), 'institutions');
-
-  async function toggleDisabled(u: User) {
-    setNotice(null);
-    await runAction(async () => {
-      await api.patch(`/users/${u.id}`, { disabled: !u.disabled }, { schema: userSchema });
+  const list = useQuery(usersQuery({ q: q || undefined, role: role || undefined, includeDisabled: includeDisabled ? 'true' : 'false', page, pageSize: PAGE_SIZE }));
+  const institutions = useQuery(institutionsQuery());
+  const toggle = useMutation({
+    mutationFn: (u: User) => call(CONTRACTS.updateUser, { params: { id: u.id }, body: { disabled: !u.disabled } }),
+    onSuccess: () => {
       setNotice(t('common.saved'));
-      list.reload();
-    });
+      void usersChanged();
+    },
+  });
+
+  function toggleDisabled(u: User) {
+    setNotice(null);
+    toggle.mutate(u);
   }
 
   function saved(message: string) {
     setDialog(null);
     setNotice(message);
-    list.reload();
+    void usersChanged();
   }
 
   return (
@@ -303,10 +306,10 @@ export function UsersPage() {
         />
       </form>
       <Notice>{notice}</Notice>
-      <ErrorAlert>{actionError ?? list.error}</ErrorAlert>
+      <ErrorAlert>{(toggle.error ?? list.error) && errorMessage(toggle.error ?? list.error)}</ErrorAlert>
       <DataTable
         label={t('users.title')}
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.data?.items}
         columns={[t('users.name'), t('users.email'), t('users.role'), t('users.institution'), t('users.totp'), t('common.status'), t('common.actions')]}
         rowKey={(u) => u.id}

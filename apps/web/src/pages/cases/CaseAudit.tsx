@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { caseAuditList } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { errorMessage } from '../../lib/api.ts';
+import { caseAuditQuery } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { ErrorAlert } from '../../components/Alert.tsx';
@@ -16,18 +16,18 @@ function Trail({ caseId }: { caseId: string }) {
   const fmt = useFormat();
   const actionName = useActionName();
   const [page, setPage] = useState(1);
-  const list = useLoad(() => api.get(`/cases/${caseId}/audit`, { query: { page, pageSize: PAGE_SIZE }, schema: caseAuditList }), `${caseId}-${page}`);
+  const list = useQuery(caseAuditQuery(caseId, page, PAGE_SIZE));
   return (
     <>
       <p className="muted">{t('caseView.audit.intro')}</p>
-      <ErrorAlert>{list.error}</ErrorAlert>
+      <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
       {list.data?.total === 0 ? (
         <p className="muted">{t('caseView.audit.empty')}</p>
       ) : (
         <DataTable
           label={t('caseView.audit.title')}
           testId="case-audit-table"
-          loading={list.loading}
+          loading={list.isFetching}
           items={list.data?.items}
           columns={[t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.outcome')]}
           rowKey={(ev) => String(ev.id)}

@@ -1,10 +1,12 @@
-import { useMemo, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { z } from 'zod';
 import { caseDetail } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { errorMessage } from '../../lib/api.ts';
+import { caseQuery } from '../../lib/query.ts';
+import { currentLocale } from '../../lib/i18n.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useRegionName } from '../../lib/regions.ts';
 import { PageHead, TimeZoneNote } from '../../components/PageHead.tsx';
@@ -156,18 +158,19 @@ function TeamList({ c }: { c: CaseDetail }) {
 }
 
 export function CasePage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const fmt = useFormat();
   const { id = '' } = useParams();
-  const c = useLoad(() => api.get(`/cases/${id}`, { schema: caseDetail }), `case-${id}-${i18n.language}`);
-  const d = c.data && c.data.id === id ? c.data : null;
+  const c = useQuery(caseQuery(id, currentLocale()));
+  const d = c.data ?? null;
+  const error = c.error && errorMessage(c.error);
 
   if (!d) {
     return (
       <>
         <PageHead title={t('caseView.titlePlain')} />
-        <ErrorAlert>{c.error}</ErrorAlert>
-        {c.loading && <p role="status">{t('common.loading')}</p>}
+        <ErrorAlert>{error}</ErrorAlert>
+        {c.isPending && <p role="status">{t('common.loading')}</p>}
         <p>
           <Link to="/cases">{t('caseView.backToInbox')}</Link>
         </p>
@@ -176,14 +179,13 @@ export function CasePage() {
   }
 
   const manage = d.allowed.manage && !FINAL.includes(d.status);
-  const update = (next: CaseDetail) => c.setData(next);
   return (
     <>
       <p className="breadcrumb">
         <Link to="/cases">{t('caseView.backToInbox')}</Link>
       </p>
       <PageHead title={t('caseView.title', { number: d.number })} intro={`${d.patient.nameNative} · ${d.patient.nameLatin}`} />
-      <ErrorAlert>{c.error}</ErrorAlert>
+      <ErrorAlert>{error}</ErrorAlert>
       <RefusedEmails refused={d.refusedEmails} />
       <section className="card case-summary" aria-label={t('caseView.summary')}>
         <dl className="facts facts--compact">
@@ -209,7 +211,7 @@ export function CasePage() {
       <div className="case-layout">
         <div className="case-layout__main">
           <Card id="case-schedule" title={t('scheduling.title')}>
-            <StaffSchedule caseId={d.id} canManage={manage && SCHEDULING.includes(d.status)} onChanged={c.reload} />
+            <StaffSchedule caseId={d.id} canManage={manage && SCHEDULING.includes(d.status)} />
             {manage && !SCHEDULING.includes(d.status) && (
               <p className="muted" data-testid="schedule-not-ready">
                 {t('scheduling.notReady')}
@@ -226,15 +228,15 @@ export function CasePage() {
           {d.allowed.actions.includes('case.audit_read') && <CaseAuditPanel caseId={d.id} />}
         </div>
         <div className="case-layout__side">
-          {manage && <StatusPanel c={d} onChange={update} />}
-          {manage && <ScreeningPanel c={d} onChange={update} />}
+          {manage && <StatusPanel c={d} />}
+          {manage && <ScreeningPanel c={d} />}
           <Card id="case-documents" title={t('caseView.documentsTitle')}>
-            <DocumentsPanel c={d} manage={manage} onChange={update} />
+            <DocumentsPanel c={d} manage={manage} />
           </Card>
           <Card id="case-team" title={t('caseView.teamTitle')}>
-            {manage ? <TeamPanel c={d} onChange={update} /> : <TeamList c={d} />}
+            {manage ? <TeamPanel c={d} /> : <TeamList c={d} />}
           </Card>
-          {manage && <FeePanel c={d} onChange={update} />}
+          {manage && <FeePanel c={d} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
         </div>
       </div>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { CASE_STATUSES, LOCALES, caseList, caseScope, departmentList, institutionList, type CaseStatus, type Locale } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import { CASE_STATUSES, LOCALES, caseScope, type CaseStatus, type Locale } from '@kakehashi/core';
+import { errorMessage } from '../../lib/api.ts';
+import { casesQuery, departmentsQuery, institutionsQuery } from '../../lib/query.ts';
+import { currentLocale } from '../../lib/i18n.ts';
 import { useFormat } from '../../lib/time.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
@@ -26,7 +28,7 @@ const isLocale = (v: string | null): v is Locale => !!v && (LOCALES as readonly 
 const isUuid = (v: string | null): v is string => !!v && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 export function InboxPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const fmt = useFormat();
   const { params, update, clear } = useUrlParams();
   const me = useMe();
@@ -55,11 +57,21 @@ export function InboxPage() {
     setSearch(q);
   }, [appliedKey, q]);
 
-  const query = { ...applied, q, page, pageSize: PAGE_SIZE };
-  const list = useLoad(() => api.get('/cases', { query, schema: caseList }), JSON.stringify(query));
-  const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${i18n.language}`);
+  const list = useQuery(
+    casesQuery({
+      status: applied.status ? (applied.status as CaseStatus) : undefined,
+      department: applied.department || undefined,
+      locale: applied.locale ? (applied.locale as Locale) : undefined,
+      waitingDays: applied.waitingDays ? Number(applied.waitingDays) : undefined,
+      institutionId: applied.institutionId || undefined,
+      q: q || undefined,
+      page,
+      pageSize: PAGE_SIZE,
+    }),
+  );
+  const departments = useQuery(departmentsQuery(currentLocale()));
   const departmentName = useMemo(() => new Map(departments.data?.items.map((d) => [d.code, d.name]) ?? []), [departments.data]);
-  const institutions = useLoad(() => (byInstitution ? api.get('/institutions', { schema: institutionList }) : Promise.resolve(null)), `institutions-${byInstitution}`);
+  const institutions = useQuery({ ...institutionsQuery(), enabled: byInstitution });
   // Requests come through partner institutions, disabled ones included for older cases (and whichever the address names).
   const institutionOptions = useMemo(
     () =>
@@ -133,11 +145,11 @@ export function InboxPage() {
           }}
         />
       </form>
-      <ErrorAlert>{list.error}</ErrorAlert>
+      <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
       <DataTable
         label={t('caseInbox.title')}
         testId="case-inbox"
-        loading={list.loading}
+        loading={list.isFetching}
         items={list.error ? null : list.data?.items}
         columns={[t('caseInbox.numberReceived'), t('caseInbox.patient'), t('common.status'), t('caseInbox.nextStep'), t('caseInbox.department'), t('caseInbox.requester'), t('caseInbox.countryLanguage'), t('caseInbox.institution')]}
         rowKey={(c) => c.id}

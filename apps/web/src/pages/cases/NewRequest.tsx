@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { institutionList, type Role } from '@kakehashi/core';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useQuery } from '@tanstack/react-query';
+import type { Role } from '@kakehashi/core';
+import { errorMessage } from '../../lib/api.ts';
+import { institutionsQuery } from '../../lib/query.ts';
 import { useMe } from '../../lib/session.tsx';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
@@ -26,10 +27,7 @@ export function NewRequestPage() {
   const navigate = useNavigate();
   const allowed = REQUEST_ROLES.includes(me.role);
   const isPartner = me.role === 'partner';
-  const institutions = useLoad(
-    () => (allowed && !isPartner ? api.get('/institutions', { schema: institutionList }) : Promise.resolve(null)),
-    `institutions-${allowed && !isPartner}`,
-  );
+  const institutions = useQuery({ ...institutionsQuery(), enabled: allowed && !isPartner });
   const institution = useMemo((): InstitutionChoice | null => {
     if (isPartner) return me.institution ? { kind: 'fixed', name: me.institution.name } : null;
     const options = (institutions.data?.items ?? []).filter((i) => i.kind === 'partner' && !i.disabled).map((i) => ({ id: i.id, name: i.name }));
@@ -48,7 +46,7 @@ export function NewRequestPage() {
         </div>
       ) : (
         <>
-          <ErrorAlert>{institutions.error}</ErrorAlert>
+          <ErrorAlert>{institutions.error && errorMessage(institutions.error)}</ErrorAlert>
           <RequestForm
             side="staff"
             storageKey={STAFF_REQUEST_STORAGE_KEY}

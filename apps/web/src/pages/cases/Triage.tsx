@@ -1,24 +1,10 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import {
-  guestLinkSent,
-  guestLinksRevoked,
-  DOCUMENT_KINDS,
-  PAYMENT_STATUSES,
-  TEAM_ROLES,
-  acceptanceRuleList,
-  caseDetail,
-  departmentList,
-  feeScheduleList,
-  guestLinkCreated,
-  staffList,
-  type CaseStatus,
-  type DocumentKind,
-  type Locale,
-} from '@kakehashi/core';
-import { z } from 'zod';
-import { api } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { CONTRACTS, DOCUMENT_KINDS, PAYMENT_STATUSES, TEAM_ROLES, type CaseStatus, type DocumentKind, type Locale } from '@kakehashi/core';
+import { ApiError, call, errorMessage, type ResponseOf } from '../../lib/api.ts';
+import { acceptanceRulesQuery, caseChanged, departmentsQuery, feeSchedulesQuery, queryKeys, staffQuery } from '../../lib/query.ts';
+import { currentLocale } from '../../lib/i18n.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
@@ -29,35 +15,51 @@ import { CopyBox } from '../../components/CopyBox.tsx';
 import { Card } from './parts.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 
-type CaseDetail = z.infer<typeof caseDetail>;
+type CaseDetail = ResponseOf<typeof CONTRACTS.getCase>;
 type TeamRole = (typeof TEAM_ROLES)[number];
 type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-type Props = { c: CaseDetail; onChange: (c: CaseDetail) => void };
+type Props = { c: CaseDetail };
 
-/** Sends one change; the server answers the whole case again, which replaces the page's copy. */
-function useAction(onChange: (c: CaseDetail) => void) {
-  const { busy, error, fieldErrors, run: submit } = useSubmit();
+/**
+ * Sends one change to a case. The server answers the whole case again, which replaces the cached
+ * copy at once; its audit trail, the inbox and the work queues are fetched again, and its schedule
+ * too when the status changed (cancelling a case cancels its offers and visit).
+ */
+function useAction(c: CaseDetail) {
   const [notice, setNotice] = useState<string | null>(null);
+  const m = useMutation({
+    mutationFn: (send: () => Promise<CaseDetail>) => send(),
+    onSuccess: (next) => void caseChanged(c.id, { key: queryKeys.caseDetail(c.id, currentLocale()), data: next }, { schedule: next.status !== c.status }),
+  });
   function run(send: () => Promise<CaseDetail>, done?: string): Promise<boolean> {
     setNotice(null);
-    return submit(async () => {
-      onChange(await send());
-      setNotice(done ?? null);
-    });
+    return m.mutateAsync(send).then(
+      () => {
+        setNotice(done ?? null);
+        return true;
+      },
+      () => false,
+    );
   }
-  return { busy, error, fieldErrors, notice, run };
+  return {
+    busy: m.isPending,
+    error: m.error && errorMessage(m.error),
+    fieldErrors: m.error instanceof ApiError ? m.error.fieldErrors : ({} as Record<string, string>),
+    notice,
+    run,
+  };
 }
 
-export function StatusPanel({ c, onChange }: Props) {
+export function StatusPanel({ c }: Props) {
   const { t } = useTranslation();
   const [to, setTo] = useState<CaseStatus | null>(null);
   const [note, setNote] = useState('');
-  const a = useAction(onChange);
+  const a = useAction(c);
 
   async function confirm(e: FormEvent) {
     e.preventDefault();
     if (!to) return;
-    const ok = await a.run(() => api.post(`/cases/${c.id}/status`, { to, note }, { schema: caseDetail }), t('caseView.statusChanged'));
+    const ok = await a.run(() => call(CONTRACTS.transitionCase, { params: { id: c.id }, body: { to, note } }), t('caseView.statusChanged'));
     if (ok) {
       setTo(null);
       setNote('');
@@ -110,21 +112,22 @@ export function StatusPanel({ c, onChange }: Props) {
   );
 }
 
-export function ScreeningPanel({ c, onChange }: Props) {
+export function ScreeningPanel({ c }: Props) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
-  const rules = useLoad(() => api.get('/settings/acceptance-rules', { schema: acceptanceRuleList }), 'acceptance-rules');
+  const rules = useQuery(acceptanceRulesQuery());
   const [checked, setChecked] = useState<Record<string, boolean>>(c.screening);
   const [eligibility, setEligibility] = useState<'eligible' | 'ineligible' | ''>(c.eligibility === 'pending' ? '' : c.eligibility);
   const [reason, setReason] = useState(c.eligibilityReason);
   const [confirming, setConfirming] = useState(false);
   const [choiceError, setChoiceError] = useState<string | null>(null);
-  const a = useAction(onChange);
+  const a = useAction(c);
   const active = rules.data?.items.filter((r) => r.active) ?? [];
 
   async function save() {
+    if (!eligibility) return false;
     const ok = await a.run(
-      () => api.post(`/cases/${c.id}/screening`, { eligibility, reason, rules: Object.fromEntries(active.map((r) => [r.id, !!checked[r.id]])) }, { schema: caseDetail }),
+      () => call(CONTRACTS.screenCase, { params: { id: c.id }, body: { eligibility, reason, rules: Object.fromEntries(active.map((r) => [r.id, !!checked[r.id]])) } }),
       t('caseView.screeningSaved'),
     );
     setConfirming(false);
@@ -146,10 +149,10 @@ export function ScreeningPanel({ c, onChange }: Props) {
     <Card id="case-screening" title={t('caseView.screeningTitle')}>
       <form className="form" onSubmit={submit} noValidate data-testid="screening">
         <Notice>{a.notice}</Notice>
-        <ErrorAlert>{a.error ?? rules.error}</ErrorAlert>
+        <ErrorAlert>{a.error ?? (rules.error && errorMessage(rules.error))}</ErrorAlert>
         <fieldset className="choice">
           <legend>{t('caseView.rulesTitle')}</legend>
-          {rules.loading && !rules.data && <p role="status">{t('common.loading')}</p>}
+          {rules.isPending && <p role="status">{t('common.loading')}</p>}
           {rules.data && active.length === 0 && <p className="muted">{t('caseView.rulesNone')}</p>}
           {active.map((r) => (
             <Check key={r.id} label={r.text[locale] || r.text.en} checked={!!checked[r.id]} onChange={(v) => setChecked((x) => ({ ...x, [r.id]: v }))} />
@@ -195,25 +198,25 @@ export function ScreeningPanel({ c, onChange }: Props) {
   );
 }
 
-export function DocumentsPanel({ c, manage, onChange }: Props & { manage: boolean }) {
+export function DocumentsPanel({ c, manage }: Props & { manage: boolean }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const byKind = new Map(c.documents.map((d) => [d.kind, d]));
   const [asking, setAsking] = useState(false);
   const [kinds, setKinds] = useState<DocumentKind[]>([]);
   const [note, setNote] = useState('');
-  const a = useAction(onChange);
+  const a = useAction(c);
 
   function mark(kind: DocumentKind, status: 'received' | 'missing') {
     void a.run(
-      () => api.put(`/cases/${c.id}/documents/${kind}`, { status, note: byKind.get(kind)?.note ?? '' }, { schema: caseDetail }),
+      () => call(CONTRACTS.setCaseDocument, { params: { id: c.id, kind }, body: { status, note: byKind.get(kind)?.note ?? '' } }),
       t('caseView.documentMarked', { kind: t(`cases.documentKinds.${kind}`), status: t(`caseTerms.documentStatuses.${status}`) }),
     );
   }
 
   async function ask(e: FormEvent) {
     e.preventDefault();
-    const ok = await a.run(() => api.post(`/cases/${c.id}/documents/request`, { kinds, note }, { schema: caseDetail }), t('caseView.documentsRequested'));
+    const ok = await a.run(() => call(CONTRACTS.requestCaseDocuments, { params: { id: c.id }, body: { kinds, note } }), t('caseView.documentsRequested'));
     if (ok) {
       setAsking(false);
       setKinds([]);
@@ -296,15 +299,15 @@ export function DocumentsPanel({ c, manage, onChange }: Props & { manage: boolea
   );
 }
 
-export function TeamPanel({ c, onChange }: Props) {
-  const { t, i18n } = useTranslation();
-  const staff = useLoad(() => api.get('/staff', { schema: staffList }), 'staff');
-  const departments = useLoad(() => api.get('/departments', { schema: departmentList }), `departments-${i18n.language}`);
+export function TeamPanel({ c }: Props) {
+  const { t } = useTranslation();
+  const staff = useQuery(staffQuery());
+  const departments = useQuery(departmentsQuery(currentLocale()));
   const [department, setDepartment] = useState(c.medical.department);
   const [members, setMembers] = useState(c.team.map((m) => ({ userId: m.userId, role: m.role, name: m.name })));
   const [role, setRole] = useState<TeamRole>('physician');
   const [userId, setUserId] = useState('');
-  const a = useAction(onChange);
+  const a = useAction(c);
   const candidates = useMemo(() => (staff.data?.items ?? []).filter((s) => s.role === role && !members.some((m) => m.userId === s.id && m.role === role)), [staff.data, role, members]);
   useEffect(() => setUserId(''), [role]);
 
@@ -318,7 +321,7 @@ export function TeamPanel({ c, onChange }: Props) {
   function save(e: FormEvent) {
     e.preventDefault();
     void a.run(
-      () => api.put(`/cases/${c.id}/team`, { department, members: members.map(({ userId: u, role: r }) => ({ userId: u, role: r })) }, { schema: caseDetail }),
+      () => call(CONTRACTS.setCaseTeam, { params: { id: c.id }, body: { department, members: members.map(({ userId: u, role: r }) => ({ userId: u, role: r })) } }),
       t('caseView.teamSaved'),
     );
   }
@@ -326,7 +329,7 @@ export function TeamPanel({ c, onChange }: Props) {
   return (
     <form className="form" onSubmit={save} noValidate data-testid="team-form">
       <Notice>{a.notice}</Notice>
-      <ErrorAlert>{a.error ?? staff.error}</ErrorAlert>
+      <ErrorAlert>{a.error ?? (staff.error && errorMessage(staff.error))}</ErrorAlert>
       <Field label={t('caseView.field.department')} error={a.fieldErrors.department}>
         {(p) => (
           <select {...p} className="input" name="department" value={department} onChange={(e) => setDepartment(e.target.value)}>
@@ -397,16 +400,16 @@ export function TeamPanel({ c, onChange }: Props) {
   );
 }
 
-export function FeePanel({ c, onChange }: Props) {
+export function FeePanel({ c }: Props) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
   const fmt = useFormat();
-  const schedules = useLoad(() => api.get('/settings/fee-schedules', { schema: feeScheduleList }), 'fee-schedules');
+  const schedules = useQuery(feeSchedulesQuery());
   const [scheduleId, setScheduleId] = useState(c.fee.scheduleId ?? '');
   const [amount, setAmount] = useState(c.fee.amount === null ? '' : String(c.fee.amount));
   const [currency, setCurrency] = useState(c.fee.currency ?? 'JPY');
   const [paymentStatus, setPaymentStatus] = useState<PaymentStatus>(c.fee.paymentStatus);
-  const a = useAction(onChange);
+  const a = useAction(c);
   const options = (schedules.data?.items ?? []).filter((s) => s.active || s.id === scheduleId);
 
   function pick(id: string) {
@@ -424,11 +427,11 @@ export function FeePanel({ c, onChange }: Props) {
     const n = amount.trim() === '' ? null : Number(amount.replace(/[,\s]/g, ''));
     void a.run(
       () =>
-        api.put(
-          `/cases/${c.id}/fee`,
-          { scheduleId: scheduleId || null, amount: n !== null && Number.isFinite(n) ? n : n === null ? null : amount, currency: currency.trim().toUpperCase() || null, paymentStatus },
-          { schema: caseDetail },
-        ),
+        call(CONTRACTS.setCaseFee, {
+          params: { id: c.id },
+          // A number the browser cannot read goes as typed, so the server's message names the field.
+          body: { scheduleId: scheduleId || null, amount: n !== null && Number.isFinite(n) ? n : n === null ? null : (amount as unknown as number), currency: currency.trim().toUpperCase() || null, paymentStatus },
+        }),
       t('caseView.feeSaved'),
     );
   }
@@ -437,7 +440,7 @@ export function FeePanel({ c, onChange }: Props) {
     <Card id="case-fee-panel" title={t('caseView.feeTitle')}>
       <form className="form" onSubmit={save} noValidate data-testid="fee-form">
         <Notice>{a.notice}</Notice>
-        <ErrorAlert>{a.error ?? schedules.error}</ErrorAlert>
+        <ErrorAlert>{a.error ?? (schedules.error && errorMessage(schedules.error))}</ErrorAlert>
         <Field label={t('caseView.feeSchedule')} error={a.fieldErrors.scheduleId}>
           {(p) => (
             <select {...p} className="input" name="scheduleId" value={scheduleId} onChange={(e) => pick(e.target.value)}>
@@ -479,20 +482,24 @@ export function FeePanel({ c, onChange }: Props) {
 export function GuestLinkPanel({ c }: { c: CaseDetail }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const [link, setLink] = useState<z.infer<typeof guestLinkCreated> | null>(null);
+  const [link, setLink] = useState<ResponseOf<typeof CONTRACTS.createGuestLink> | null>(null);
   const { busy, error, run } = useSubmit();
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
 
   async function create() {
     setNotice(null);
-    await run(async () => setLink(await api.post(`/cases/${c.id}/guest-links`, undefined, { schema: guestLinkCreated })));
+    await run(async () => {
+      setLink(await call(CONTRACTS.createGuestLink, { params: { id: c.id } }));
+      void caseChanged(c.id, undefined, { schedule: false });
+    });
   }
 
   async function send() {
     setNotice(null);
     await run(async () => {
-      const { to } = await api.post(`/cases/${c.id}/guest-links/send`, undefined, { schema: guestLinkSent });
+      const { to } = await call(CONTRACTS.sendGuestLink, { params: { id: c.id } });
+      void caseChanged(c.id, undefined, { schedule: false });
       setNotice(t('caseView.portalLinkSent', { to }));
     });
   }
@@ -500,7 +507,8 @@ export function GuestLinkPanel({ c }: { c: CaseDetail }) {
   async function revoke() {
     setNotice(null);
     await run(async () => {
-      const { revoked } = await api.post(`/cases/${c.id}/guest-links/revoke`, undefined, { schema: guestLinksRevoked });
+      const { revoked } = await call(CONTRACTS.revokeGuestLinks, { params: { id: c.id } });
+      void caseChanged(c.id, undefined, { schedule: false });
       // The link shown here stopped working too.
       setLink(null);
       setNotice(t('caseView.portalLinkRevoked', { n: revoked }));
