@@ -120,11 +120,13 @@ test('the journey: a family asks on a phone in Chinese, every e-mail opens the c
 
   const staffContext = await browser.newContext({ locale: 'ja', storageState: NO_STATE, viewport: { width: 1280, height: 900 } });
   const staff = await staffContext.newPage();
-  await test.step('the coordinator finds the request on the home work queue, with its next step', async () => {
+  await test.step('the coordinator finds the request on the home work queue: who asked, from where, the next step', async () => {
     await signInUI(staff, coordinator.email);
     const item = staff.getByTestId('queue-new').getByRole('listitem').filter({ hasText: number });
     await expect(item).toContainText(d.nameNative);
     await expect(item).toContainText(ja.cases.nextStep.screen);
+    await expect(item).toContainText(ja.cases.requesterTypes.family);
+    await expect(item).toContainText('中国');
     await expect(item).toContainText(ja.languages['zh-CN']);
     await shoot(staff, 'journey-home-ja');
   });

@@ -15,6 +15,7 @@ import { ErrorAlert, Notice } from '../components/Alert.tsx';
 import { TimeZoneNote } from '../components/PageHead.tsx';
 import { startEnrolment, TotpEnrolmentForm, type TotpEnrolment } from '../components/Totp.tsx';
 import { StatusBadge, daysSince } from './cases/parts.tsx';
+import { useRegionName } from '../lib/regions.ts';
 import { REQUEST_ROLES } from './cases/NewRequest.tsx';
 
 type WorkItem = z.output<typeof workItem>;
@@ -125,6 +126,7 @@ function WorkQueues() {
 
 function Queue({ id, title, items, empty, when, alert }: { id: string; title: string; items: WorkItem[]; empty: string; when: (i: WorkItem) => string; alert: (i: WorkItem) => boolean }) {
   const { t } = useTranslation();
+  const region = useRegionName();
   return (
     <section className="card work-card" aria-labelledby={`work-${id}`} data-testid={`queue-${id}`}>
       <h2 id={`work-${id}`}>
@@ -141,6 +143,9 @@ function Queue({ id, title, items, empty, when, alert }: { id: string; title: st
               </Link>
               <span className="work-item__status">
                 <StatusBadge status={i.status} /> <span className="cell-sub">{t(`cases.nextStep.${i.nextStep}`)}</span>
+              </span>
+              <span className="cell-sub">
+                {t(`cases.requesterTypes.${i.requesterType}`)} · {region(i.country)}
               </span>
               <span className={`cell-sub${alert(i) ? ' cell-sub--alert' : ''}`}>
                 {i.patientNameLatin} · {t(`languages.${i.locale}`)} · {when(i)}
