@@ -19,6 +19,12 @@ export const queryClient = new QueryClient({
 export const queryKeys = {
   departments: (locale: Locale) => ['departments', locale] as const,
   consent: (locale: Locale) => ['consent', locale] as const,
+  hospital: ['hospital'] as const,
+  /** The case a portal link opens; department names come in the page's language. */
+  portalCase: (token: string, locale: Locale) => ['portal', token, 'case', locale] as const,
+  /** Every cached copy of the case a portal link opens, whatever its language. */
+  portal: (token: string) => ['portal', token] as const,
+  messages: (caseId: string) => ['cases', caseId, 'messages'] as const,
 };
 
 /** Departments, named in the given language. */
@@ -28,3 +34,14 @@ export const departmentsQuery = (locale: Locale) =>
 /** The consent text in force in one language. */
 export const consentQuery = (locale: Locale) =>
   queryOptions({ queryKey: queryKeys.consent(locale), queryFn: () => call(CONTRACTS.getCurrentConsent, { query: { locale } }, { locale }) });
+
+/** The hospital's identity (names, contact, expectations) in every language. */
+export const hospitalQuery = queryOptions({ queryKey: queryKeys.hospital, queryFn: () => call(CONTRACTS.getHospital, {}), staleTime: Infinity });
+
+/** The case a portal link (a guest token) opens. */
+export const portalCaseQuery = (token: string, locale: Locale) =>
+  queryOptions({ queryKey: queryKeys.portalCase(token, locale), queryFn: () => call(CONTRACTS.getPortalCase, {}, { guestToken: token, locale }), staleTime: 0 });
+
+/** A case's messages, read with the staff session or a portal link. */
+export const messagesQuery = (caseId: string, guestToken?: string) =>
+  queryOptions({ queryKey: queryKeys.messages(caseId), queryFn: () => call(CONTRACTS.listCaseMessages, { params: { id: caseId } }, { guestToken }), staleTime: 0 });
