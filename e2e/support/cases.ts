@@ -3,6 +3,8 @@ import { expect, request, type Page } from '@playwright/test';
 import type { Catalog } from './ui.ts';
 import type { AdminApi } from './api.ts';
 import { baseURL } from './env.ts';
+import { LOCALES } from '@kakehashi/core';
+import { createI18n } from '@kakehashi/core/i18n';
 
 /** A day from now, as YYYY-MM-DD. */
 export function daysFromNow(days: number): string {
@@ -48,6 +50,13 @@ export function familyRequest(): RequestData {
  * (`/cases/new`) words a few labels for the person asking, and names the patient's language (whose
  * consent text then appears) and time zone instead of taking the browser's.
  */
+/** The label of the n-th wished date, rendered as the page renders it (Chinese numbers it in Chinese numerals). */
+function dateLabel(c: Catalog, n: number): string {
+  const i18n = createI18n();
+  const locale = LOCALES.find((l) => i18n.getFixedT(l)('caseRequest.title') === c.caseRequest.title) ?? 'en';
+  return i18n.getFixedT(locale)('caseRequest.dateN', { n });
+}
+
 export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { consent = true, staff = false } = {}) {
   const form = page.getByTestId('request-form');
   await expect(form).toBeVisible();
@@ -73,9 +82,9 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await form.getByLabel(f.department, { exact: true }).selectOption(d.department);
   await form.getByLabel(f.currentTreatment, { exact: true }).fill('化疗（顺铂 + 培美曲塞），已完成 2 个周期');
   await form.getByLabel(s.questions, { exact: true }).fill(d.questions);
-  await form.getByLabel(f.dateN.replace('{{n}}', '1'), { exact: true }).fill(daysFromNow(14));
+  await form.getByLabel(dateLabel(c, 1), { exact: true }).fill(daysFromNow(14));
   await form.getByLabel(f.dateNote, { exact: true }).first().fill('北京时间下午');
-  await form.getByLabel(f.dateN.replace('{{n}}', '2'), { exact: true }).fill(daysFromNow(15));
+  await form.getByLabel(dateLabel(c, 2), { exact: true }).fill(daysFromNow(15));
   if (consent) await form.getByLabel(s.consentAccept, { exact: true }).check();
   await form.getByLabel(s.consentBy, { exact: true }).fill(d.acceptedBy);
 }
