@@ -43,7 +43,9 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
   const staff = side === 'staff';
   const locale = i18n.language as Locale;
   const [defaults] = useState(() => loadDraft(side, storageKey));
-  const form = useForm<RequestValues, RequestContext>({ defaultValues: defaults, shouldFocusError: false, resolver: requestResolver(t) });
+  // What the resolver needs besides the fields; filled in below, read when the form is checked.
+  const [context] = useState(() => ({}) as RequestContext);
+  const form = useForm<RequestValues, RequestContext>({ defaultValues: defaults, context, shouldFocusError: false, resolver: requestResolver(t) });
   const { watch, setValue, setError, handleSubmit, getValues, formState } = form;
   const preferredLocale = watch('patient.preferredLocale');
   // The patient agrees to the text in the language they read; staff record consent to the text in the patient's language.
@@ -52,14 +54,14 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
   // Only a text in the language asked for counts.
   const consentText = consent.data && consent.data.locale === consentLocale ? consent.data : null;
   const institutionId = watch('institutionId');
-  const context: RequestContext = {
+  Object.assign(context, {
     side,
     locale,
     consentId: consentText?.id ?? null,
     consentLocale,
     submissionId: '',
     institutionId: institution?.kind === 'choose' && institution.options.some((o) => o.id === institutionId) ? institutionId : '',
-  };
+  } satisfies RequestContext);
   const [error, setFormError] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 

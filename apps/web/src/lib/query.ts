@@ -25,6 +25,7 @@ export const queryKeys = {
   /** Every cached copy of the case a portal link opens, whatever its language. */
   portal: (token: string) => ['portal', token] as const,
   messages: (caseId: string) => ['cases', caseId, 'messages'] as const,
+  schedule: (caseId: string, locale: Locale) => ['cases', caseId, 'schedule', locale] as const,
 };
 
 /** Departments, named in the given language. */
@@ -45,3 +46,7 @@ export const portalCaseQuery = (token: string, locale: Locale) =>
 /** A case's messages, read with the staff session or a portal link. */
 export const messagesQuery = (caseId: string, guestToken?: string) =>
   queryOptions({ queryKey: queryKeys.messages(caseId), queryFn: () => call(CONTRACTS.listCaseMessages, { params: { id: caseId } }, { guestToken }), staleTime: 0 });
+
+/** A case's offered times and booked visit, as the patient side reads them with its portal link. */
+export const scheduleQuery = (caseId: string, locale: Locale, guestToken: string) =>
+  queryOptions({ queryKey: queryKeys.schedule(caseId, locale), queryFn: () => call(CONTRACTS.getCaseSchedule, { params: { id: caseId } }, { guestToken, locale }), staleTime: 0 });

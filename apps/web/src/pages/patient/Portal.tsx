@@ -4,7 +4,7 @@ import { useLocation, useNavigate } from 'react-router';
 import type { z } from 'zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { CONTRACTS, type caseDetail, type Locale } from '@kakehashi/core';
-import { ApiError, call, errorMessage, request } from '../../lib/api.ts';
+import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { portalCaseQuery, queryKeys } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { rememberPortalToken, storedPortalToken } from '../../lib/portal.ts';
@@ -309,7 +309,7 @@ function PortalCase({ token }: { token: string | null }) {
       {SCHEDULE_SHOWN.includes(d.status) && (
         <section className="card" aria-labelledby="portal-schedule-title" data-testid="portal-schedule-card">
           <h2 id="portal-schedule-title">{t('portalSchedule.title')}</h2>
-          <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={reload} />
+          <PortalSchedule caseId={d.id} guestToken={token} onChanged={reload} />
         </section>
       )}
 
