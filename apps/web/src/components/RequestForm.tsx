@@ -78,16 +78,17 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
     const sub = watch((values) => saveDraft(storageKey, values));
     return () => sub.unsubscribe();
   }, [watch, storageKey]);
-  // After a refused submission (once the errors are on screen): take the user to the first problem.
-  const [showFirstError, setShowFirstError] = useState(0);
+  // After a refused submission, once the errors are on screen: take the user to the first problem.
+  const focusFirstError = useRef(false);
   useEffect(() => {
-    if (!showFirstError) return;
+    if (!focusFirstError.current || formState.isSubmitting) return;
     const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]');
     if (first) {
+      focusFirstError.current = false;
       first.scrollIntoView({ block: 'center' });
       first.focus({ preventScroll: true });
     }
-  }, [showFirstError]);
+  });
   // Agreeing is to the text on screen: another language or a new version asks again.
   const consentId = consentText?.id;
   useEffect(() => {
@@ -107,14 +108,14 @@ export function RequestForm({ side, storageKey, institution, onCreated }: Props)
         if (err instanceof ApiError) {
           for (const [path, message] of Object.entries(serverFieldErrors(err.fieldErrors, values, ctx, t))) setError(path as 'root', { type: 'server', message });
           if (err.code === 'consent_version_not_found') void consent.refetch();
-          setShowFirstError((n) => n + 1);
+          focusFirstError.current = true;
         }
       }
     },
     // The same words as the server's refusal: each field says what is wrong.
     () => {
       setFormError(t('errors.validation_failed'));
-      setShowFirstError((n) => n + 1);
+      focusFirstError.current = true;
     },
   );
 
