@@ -5,7 +5,8 @@ import { emptyValues, requestResolver, serverFieldErrors, toBody, type RequestCo
 
 // Catalog keys stand in for the texts: the test is about which message goes where.
 const t = ((key: string, params?: Record<string, unknown>) => (params && Object.keys(params).length ? `${key} ${JSON.stringify(params)}` : key)) as unknown as TFunction;
-const ctx: RequestContext = { side: 'patient', locale: 'zh-CN', consentId: '00000000-0000-4000-8000-000000000001', consentLocale: 'zh-CN', submissionId: '00000000-0000-4000-8000-000000000002', institutionId: '' };
+// As the form checks itself: the submission id is made only when it is sent.
+const ctx: RequestContext = { side: 'patient', locale: 'zh-CN', consentId: '00000000-0000-4000-8000-000000000001', consentLocale: 'zh-CN', submissionId: '', institutionId: '' };
 const inTwoWeeks = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
 
 function filled(): RequestValues {

@@ -33,6 +33,7 @@ export interface RequestContext {
   consentId: string | null;
   /** The language of the consent text asked for; empty when staff have not chosen the patient's language. */
   consentLocale: Locale | '';
+  /** Empty while the form is checked: the id is made when it is sent. */
   submissionId: string;
   /** Staff side: the institution id, when it is one of the choices offered. */
   institutionId: string;
@@ -223,6 +224,8 @@ export function requestResolver(t: TFunction): Resolver<RequestValues, RequestCo
     if (result.success) return { values, errors: {} };
     const errors: FormErrors<RequestValues> = {};
     for (const issue of result.error.issues) {
+      // Made at sending, not by the user: nothing to show on the form.
+      if (issue.path[0] === 'submissionId') continue;
       const path = formPath(issue.path.join('.'), values);
       const params = issue.code === 'custom' ? issue.params : undefined;
       const message = messageFor(path, issue.message, values, ctx!, t, params);
