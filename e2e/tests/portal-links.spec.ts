@@ -11,7 +11,8 @@ import { shoot } from '../support/shots.ts';
 const zh = t('zh-CN');
 const NO_STATE = { cookies: [], origins: [] };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? `{{${k}}}`);
+/** A catalog text with its placeholders filled; the hospital's name (from its identity settings) left out unless given. */
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? (k === 'hospital' ? '' : `{{${k}}}`));
 const portalLinkIn = (text: string) => {
   const found = text.match(/https?:\/\/\S+\/portal#kg\.\S+/)?.[0];
   if (!found) throw new Error(`no portal link in:\n${text}`);

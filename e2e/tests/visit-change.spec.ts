@@ -11,7 +11,8 @@ const zh = t('zh-CN');
 const ja = t('ja');
 const NO_STATE = { cookies: [], origins: [] };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? `{{${k}}}`);
+/** A catalog text with its placeholders filled; the hospital's name (from its identity settings) left out unless given. */
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? (k === 'hospital' ? '' : `{{${k}}}`));
 
 test.use({ storageState: adminStatePath() });
 

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { caseMessage, caseMessageList, type Locale } from '@kakehashi/core';
-import { api, ApiError, errorMessage } from '../lib/api.ts';
-import { useLoad } from '../lib/useLoad.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CONTRACTS, type Locale } from '@kakehashi/core';
+import { ApiError, call, errorMessage } from '../lib/api.ts';
+import { messagesQuery } from '../lib/query.ts';
 import { useFormat } from '../lib/time.ts';
 import { ErrorAlert } from './Alert.tsx';
 import { Field } from './Field.tsx';
@@ -15,34 +16,33 @@ import { PatientLanguage, WrittenIn } from './LanguageMark.tsx';
 export function MessageThread({ caseId, guestToken, side, patientLocale }: { caseId: string; guestToken?: string; side: 'patient' | 'staff'; patientLocale?: Locale }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const list = useLoad(() => api.get(`/cases/${caseId}/messages`, { schema: caseMessageList, guestToken }), `messages-${caseId}`);
+  const queryClient = useQueryClient();
+  const messages = messagesQuery(caseId, guestToken);
+  const list = useQuery(messages);
   const [body, setBody] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [fieldError, setFieldError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  async function send(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldError(undefined);
-    try {
-      const m = await api.post(`/cases/${caseId}/messages`, { body }, { schema: caseMessage, guestToken });
-      list.setData({ items: [...(list.data?.items ?? []), m] });
+  const post = useMutation({
+    mutationFn: (text: string) => call(CONTRACTS.postCaseMessage, { params: { id: caseId }, body: { body: text } }, { guestToken }),
+    onSuccess: (m) => {
+      // The new message at once; the list is fetched again for any that crossed it.
+      queryClient.setQueryData(messages.queryKey, (old) => ({ items: [...(old?.items ?? []), m] }));
+      void queryClient.invalidateQueries({ queryKey: messages.queryKey });
       setBody('');
-    } catch (err) {
-      setError(errorMessage(err));
-      if (err instanceof ApiError) setFieldError(err.fieldErrors.body ? (body.trim() ? err.fieldErrors.body : t('messages.empty')) : undefined);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const postError = post.error instanceof ApiError ? post.error : null;
+  const error = post.error ? errorMessage(post.error) : null;
+  const fieldError = postError?.fieldErrors.body ? (body.trim() ? postError.fieldErrors.body : t('messages.empty')) : undefined;
+
+  function send(e: FormEvent) {
+    e.preventDefault();
+    post.mutate(body);
   }
 
   const items = list.data?.items ?? [];
   return (
     <div className="thread" data-testid="messages">
-      <ErrorAlert>{list.error}</ErrorAlert>
-      {list.loading && !list.data && <p role="status">{t('common.loading')}</p>}
+      <ErrorAlert>{list.error ? errorMessage(list.error) : null}</ErrorAlert>
+      {list.isPending && <p role="status">{t('common.loading')}</p>}
       {list.data && items.length === 0 && <p className="muted">{side === 'patient' ? t('messages.noneYetPatient') : t('messages.noneYet')}</p>}
       {items.length > 0 && (
         <ol className="thread__list" aria-label={t('messages.title')}>
@@ -75,10 +75,10 @@ export function MessageThread({ caseId, guestToken, side, patientLocale }: { cas
           {(p) => <textarea {...p} className="input textarea" name="message" rows={4} maxLength={5000} value={body} onChange={(e) => setBody(e.target.value)} />}
         </Field>
         <div className="form__actions">
-          <button type="submit" className="button" disabled={busy}>
+          <button type="submit" className="button" disabled={post.isPending}>
             {t('messages.send')}
           </button>
-          <button type="button" className="button button--secondary" onClick={list.reload} disabled={list.loading}>
+          <button type="button" className="button button--secondary" onClick={() => void list.refetch()} disabled={list.isFetching}>
             {t('messages.refresh')}
           </button>
         </div>

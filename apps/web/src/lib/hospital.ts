@@ -1,34 +1,22 @@
-import { createContext, useContext, useEffect, useState } from 'react';
+import { createContext, useContext } from 'react';
 import { useTranslation } from 'react-i18next';
-import { hospitalSettings, type HospitalSettings, type Locale } from '@kakehashi/core';
-import { api } from './api.ts';
+import { useQuery } from '@tanstack/react-query';
+import type { HospitalSettings, Locale } from '@kakehashi/core';
+import { hospitalQuery, queryClient } from './query.ts';
 
-/**
- * The hospital's identity, loaded once per page load and shared by every component that shows it
- * (the patient pages' header, contact card, expectations). An administrator's change replaces it.
+/*
+ * The hospital's identity, loaded once per page load (the named query `hospital`) and shared by
+ * every component that shows it (the patient pages' header, contact card, expectations).
  */
-let current: HospitalSettings | null = null;
-let loading: Promise<void> | null = null;
-const listeners = new Set<(h: HospitalSettings) => void>();
 
+/** An administrator's change replaces it for every component at once. */
 export function setHospital(h: HospitalSettings) {
-  current = h;
-  for (const l of listeners) l(h);
+  queryClient.setQueryData(hospitalQuery.queryKey, h);
 }
 
 /** The hospital's settings, or null until they arrive (or when the server cannot be reached); `load: false` only listens. */
 export function useHospital(load = true): HospitalSettings | null {
-  const [h, setH] = useState(current);
-  useEffect(() => {
-    listeners.add(setH);
-    // Already known when the server wrote it into the page (lib/query.ts).
-    if (load && !current)
-      loading ??= api.get('/hospital', { schema: hospitalSettings }).then(setHospital, () => {
-        loading = null;
-      });
-    return () => void listeners.delete(setH);
-  }, [load]);
-  return h;
+  return useQuery({ ...hospitalQuery, enabled: load }).data ?? null;
 }
 
 /** True inside the patient's pages: they carry the hospital's name (staff pages carry the product's). */

@@ -52,6 +52,14 @@ export const queryKeys = {
     feeSchedules: () => ['settings', 'fee-schedules'] as const,
     portalLinks: () => ['settings', 'portal-links'] as const,
   },
+  hospital: ['hospital'] as const,
+  /** The case a portal link opens; department names come in the page's language. */
+  portalCase: (token: string, locale: Locale) => ['portal', token, 'case', locale] as const,
+  /** Every cached copy of the case a portal link opens, whatever its language. */
+  portal: (token: string) => ['portal', token] as const,
+  messages: (caseId: string) => ['case', caseId, 'messages'] as const,
+  /** The schedule as the patient side reads it (in its language). */
+  portalSchedule: (caseId: string, locale: Locale) => ['case', caseId, 'portal-schedule', locale] as const,
 };
 
 /** What staff work on changes under their feet: always fetched again when a screen opens (the cached copy shows meanwhile). */
@@ -88,7 +96,7 @@ export function seedFromPage(locale: Locale): void {
   const departments = CONTRACTS.listDepartments.responses[200].safeParse(data.departments);
   if (departments.success) queryClient.setQueryData(queryKeys.departments(locale), departments.data);
   const hospital = CONTRACTS.getHospital.responses[200].safeParse(data.hospital);
-  if (hospital.success) setHospital(hospital.data);
+  if (hospital.success) queryClient.setQueryData(queryKeys.hospital, hospital.data);
 }
 
 export const workQuery = () => queryOptions({ queryKey: queryKeys.work(), queryFn: () => call(CONTRACTS.getMyWork, {}), ...live });
@@ -150,9 +158,24 @@ export function caseChanged(id: string, answered?: { key: QueryKey; data: unknow
 }
 
 /** Data anyone may read (the public request form's); everything else belongs to whoever is signed in. */
-const PUBLIC_KEYS = new Set<unknown>(['departments', 'consent']);
+const PUBLIC_KEYS = new Set<unknown>(['departments', 'consent', 'hospital']);
 
 /** On sign-out or an ended session: the next user of this browser must not see the last one's data. */
 export function forgetSignedInData() {
   queryClient.removeQueries({ predicate: (q) => !PUBLIC_KEYS.has(q.queryKey[0]) });
 }
+
+/** The hospital's identity (names, contact, expectations) in every language. */
+export const hospitalQuery = queryOptions({ queryKey: queryKeys.hospital, queryFn: () => call(CONTRACTS.getHospital, {}), staleTime: Infinity });
+
+/** The case a portal link (a guest token) opens. */
+export const portalCaseQuery = (token: string, locale: Locale) =>
+  queryOptions({ queryKey: queryKeys.portalCase(token, locale), queryFn: () => call(CONTRACTS.getPortalCase, {}, { guestToken: token, locale }), staleTime: 0 });
+
+/** A case's messages, read with the staff session or a portal link. */
+export const messagesQuery = (caseId: string, guestToken?: string) =>
+  queryOptions({ queryKey: queryKeys.messages(caseId), queryFn: () => call(CONTRACTS.listCaseMessages, { params: { id: caseId } }, { guestToken }), staleTime: 0 });
+
+/** A case's offered times and booked visit, as the patient side reads them with its portal link. */
+export const portalScheduleQuery = (caseId: string, locale: Locale, guestToken: string) =>
+  queryOptions({ queryKey: queryKeys.portalSchedule(caseId, locale), queryFn: () => call(CONTRACTS.getCaseSchedule, { params: { id: caseId } }, { guestToken, locale }), staleTime: 0 });

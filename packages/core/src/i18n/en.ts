@@ -1178,6 +1178,7 @@ export const en = {
     },
   },
   validation: {
+    email: 'Enter an e-mail address such as name@example.org: one @, no spaces, half-width characters.',
     caseNumber: 'Enter the request number as it appears in our e-mails, such as SO-2026-0042.',
     httpsUrl: 'Enter the full https:// address of the meeting.',
     time: 'Enter a time such as 09:30.',

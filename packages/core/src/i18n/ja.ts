@@ -1163,6 +1163,7 @@ export const ja: Catalog = {
     },
   },
   validation: {
+    email: 'メールアドレスは name@example.org のように、半角文字で @ を 1 つ含め、空白を入れずに入力してください。',
     caseNumber: '依頼番号は、メールに記載の形式（例: SO-2026-0042）で入力してください。',
     httpsUrl: '会議の https:// から始まるアドレスを入力してください。',
     time: '09:30 のように時刻を入力してください。',

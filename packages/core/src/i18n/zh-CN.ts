@@ -1163,6 +1163,7 @@ export const zhCN: Catalog = {
     },
   },
   validation: {
+    email: '请按 name@example.org 的格式输入电子邮箱：使用半角字符，包含一个 @，不要有空格。',
     caseNumber: '请按邮件中的格式输入申请编号，例如 SO-2026-0042。',
     httpsUrl: '请输入以 https:// 开头的完整会议地址。',
     time: '请输入时间，例如 09:30。',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LOCALES } from '../i18n/locales.ts';
 import { ROLES } from '../roles.ts';
 
-export const email = z.email().max(254).transform((s) => s.trim().toLowerCase());
+export const email = z.email({ error: 'validation.email' }).max(254).transform((s) => s.trim().toLowerCase());
 /** Passwords: long enough to resist guessing, short enough to hash cheaply. */
 export const newPassword = z.string().min(12).max(200);
 export const totpCode = z.string().regex(/^\d{6}$/);

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../lib/api.ts';
-import { useSubmit } from '../../lib/useSubmit.ts';
+import { useMutation } from '@tanstack/react-query';
+import { CONTRACTS } from '@kakehashi/core';
+import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
 
@@ -13,13 +14,17 @@ export function FreshLinkForm() {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
   const [number, setNumber] = useState('');
-  const [sent, setSent] = useState(false);
-  const { busy, error, fieldErrors, run } = useSubmit();
+  const ask = useMutation({
+    mutationFn: () => call(CONTRACTS.requestPortalLink, { body: { email: email.trim(), ...(number.trim() ? { number: number.trim() } : {}) } }),
+  });
+  const sent = ask.isSuccess;
+  const busy = ask.isPending;
+  const error = ask.error ? errorMessage(ask.error) : null;
+  const fieldErrors = ask.error instanceof ApiError ? ask.error.fieldErrors : {};
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    const ok = await run(() => api.post('/portal/link-requests', { email: email.trim(), ...(number.trim() ? { number: number.trim() } : {}) }));
-    setSent(ok);
+    ask.mutate();
   }
 
   return (
@@ -28,7 +33,7 @@ export function FreshLinkForm() {
       {sent ? (
         <Notice>{t('portalLinks.request.sent')}</Notice>
       ) : (
-        <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        <form className="form" onSubmit={submit} noValidate>
           <p>{t('portalLinks.request.intro')}</p>
           <ErrorAlert>{error}</ErrorAlert>
           <Field label={t('portalLinks.request.email')} error={fieldErrors.email}>

@@ -2,9 +2,10 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import i18next from 'i18next';
-import { caseSchedule, type VideoProvider, type VisitChangeKind } from '@kakehashi/core';
-import { ApiError, errorMessage } from '../../lib/api.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CONTRACTS, type caseSchedule, type Locale, type VideoProvider, type VisitChangeKind } from '@kakehashi/core';
+import { ApiError, call, errorMessage } from '../../lib/api.ts';
+import { portalScheduleQuery } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useZoneName } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
@@ -14,32 +15,13 @@ import { ZonedTimes } from './ZonedTimes.tsx';
 type CaseSchedule = z.infer<typeof caseSchedule>;
 type Offer = CaseSchedule['offers'][number];
 
-/**
- * Calls the API as the patient: the portal's request function with its guest link (Bearer kg.…)
- * already applied. `path` is below /api/v1 (e.g. `/cases/{id}/schedule`); `body` is sent as JSON.
- * Resolves with the parsed JSON (undefined for 204) and rejects with an ApiError carrying the
- * server's translated message, like `request()` in lib/api.ts. The portal can pass:
- *   (method, path, body) => request(method, path, { body, guestToken: token })
- */
-export type PortalRequest = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
-
 export interface PortalScheduleProps {
   /** The case of the guest link. */
   caseId: string;
-  /** See PortalRequest. A new function on each render is fine: the latest one is used. */
-  request: PortalRequest;
+  /** The portal's guest link (Bearer kg.…): every call is made with it. */
+  guestToken: string;
   /** Called after the patient booked a time: the case is now “scheduled”. */
   onChanged?: () => void;
-}
-
-/** The shared schema checks the answer, as api.get(…, { schema }) does for staff screens. */
-function asSchedule(json: unknown): CaseSchedule {
-  const parsed = caseSchedule.safeParse(json);
-  if (!parsed.success) {
-    console.error('Unexpected schedule from the server', parsed.error);
-    throw new ApiError(200, 'internal', i18next.t('errors.internal'));
-  }
-  return parsed.data;
 }
 
 /** A span as the patient reads it: their own zone first, the hospital's second, both named. */
@@ -94,7 +76,7 @@ function BookedVisit({
   schedule: CaseSchedule;
   justBooked: boolean;
   meanwhile: boolean;
-  change: { caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void };
+  change: { caseId: string; guestToken: string; onDone: (s: CaseSchedule) => void };
 }) {
   const { t } = useTranslation();
   const visit = schedule.visit!;
@@ -149,7 +131,7 @@ function BookedVisit({
 }
 
 /** Asking to move or cancel the booked visit: it stays booked until the international department acts. */
-function ChangeVisit({ caseId, request, onDone }: { caseId: string; request: PortalRequest; onDone: (s: CaseSchedule) => void }) {
+function ChangeVisit({ caseId, guestToken, onDone }: { caseId: string; guestToken: string; onDone: (s: CaseSchedule) => void }) {
   const { t } = useTranslation();
   const [kind, setKind] = useState<VisitChangeKind | null>(null);
   const [note, setNote] = useState('');
@@ -160,7 +142,7 @@ function ChangeVisit({ caseId, request, onDone }: { caseId: string; request: Por
     e.preventDefault();
     if (!kind) return;
     await run(async () => {
-      onDone(asSchedule(await request('POST', `/cases/${caseId}/visit-change-requests`, { kind, note: note.trim() })));
+      onDone(await call(CONTRACTS.requestVisitChange, { params: { id: caseId }, body: { kind, note: note.trim() } }, { guestToken }));
       setKind(null);
       setNote('');
     });
@@ -249,7 +231,7 @@ function ConfirmBooking({ offer, schedule, busy, onConfirm, onBack }: { offer: O
   );
 }
 
-function OtherTimes({ caseId, request, onBack }: { caseId: string; request: PortalRequest; onBack: () => void }) {
+function OtherTimes({ caseId, guestToken, onBack }: { caseId: string; guestToken: string; onBack: () => void }) {
   const { t } = useTranslation();
   const [note, setNote] = useState('');
   const { busy, error, run } = useSubmit();
@@ -258,7 +240,7 @@ function OtherTimes({ caseId, request, onBack }: { caseId: string; request: Port
   async function submit(e: FormEvent) {
     e.preventDefault();
     await run(async () => {
-      await request('POST', `/cases/${caseId}/offers/other-times`, { note: note.trim() });
+      await call(CONTRACTS.requestOtherTimes, { params: { id: caseId }, body: { note: note.trim() } }, { guestToken });
       setSent(true);
     });
   }
@@ -306,70 +288,46 @@ function OfferCard({ offer, schedule, busy, onChoose }: { offer: Offer; schedule
  * others) and confirm it, then the booked visit with the join button, the joining guide for its
  * video service, a link to the device check, and a way to ask to move or cancel it. Phone first. Renders the inside of a card; the portal wraps it, e.g.
  *   <section className="card" aria-labelledby="portal-visit"><h2 id="portal-visit">{t('portalSchedule.title')}</h2>
- *     <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={c.reload} /></section>
+ *     <PortalSchedule caseId={d.id} guestToken={token} onChanged={reload} /></section>
  * A booking refused because the time had gone (409) loads the schedule again: the times still free,
  * or the visit another device booked meanwhile, said as such.
  */
-export function PortalSchedule({ caseId, request, onChanged }: PortalScheduleProps) {
+export function PortalSchedule({ caseId, guestToken, onChanged }: PortalScheduleProps) {
   const { t, i18n } = useTranslation();
-  const requestRef = useRef(request);
-  requestRef.current = request;
-  const onChangedRef = useRef(onChanged);
-  onChangedRef.current = onChanged;
-  const [schedule, setSchedule] = useState<CaseSchedule | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const queryClient = useQueryClient();
+  // Messages come in the page's language: load again when it changes.
+  const query = portalScheduleQuery(caseId, i18n.language as Locale, guestToken);
+  const loaded = useQuery(query);
+  const schedule = loaded.data ?? null;
+  const loadError = loaded.error && !loaded.data ? errorMessage(loaded.error) : null;
   const [justBooked, setJustBooked] = useState(false);
   const [askOther, setAskOther] = useState(false);
   /** The time chosen and waiting for confirmation: only Confirm books it. */
   const [confirming, setConfirming] = useState<Offer | null>(null);
   /** A booking was refused because the time had gone: if a visit turns up, it was booked meanwhile. */
   const [conflict, setConflict] = useState(false);
-  const [tick, setTick] = useState(0);
-  const seq = useRef(0);
-
-  useEffect(() => {
-    const mine = ++seq.current;
-    requestRef.current('GET', `/cases/${caseId}/schedule`).then(
-      (json) => {
-        if (mine !== seq.current) return;
-        try {
-          setSchedule(asSchedule(json));
-          setLoadError(null);
-        } catch (e) {
-          setLoadError(errorMessage(e));
-        }
-      },
-      (e: unknown) => {
-        if (mine === seq.current) setLoadError(errorMessage(e));
-      },
-    );
-    // Messages come in the page's language: load again when it changes.
-  }, [caseId, tick, i18n.language]);
-
-  async function choose(offer: Offer) {
-    setBusy(true);
-    setActionError(null);
-    try {
-      const next = asSchedule(await requestRef.current('POST', `/cases/${caseId}/offers/${offer.id}/book`));
-      seq.current++;
-      setSchedule(next);
+  const onChangedRef = useRef(onChanged);
+  onChangedRef.current = onChanged;
+  const replace = (next: CaseSchedule) => queryClient.setQueryData(query.queryKey, next);
+  const book = useMutation({
+    mutationFn: (offer: Offer) => call(CONTRACTS.bookOffer, { params: { id: caseId, offerId: offer.id } }, { guestToken }),
+    onSuccess: (next) => {
+      replace(next);
       setJustBooked(true);
       setConfirming(null);
       onChangedRef.current?.();
-    } catch (e) {
+    },
+    onError: (e) => {
       setConfirming(null);
-      setActionError(errorMessage(e));
       // Taken or withdrawn meanwhile: show the times that are still free (or the visit booked meanwhile).
       if (e instanceof ApiError && e.status === 409) {
         setConflict(true);
-        setTick((n) => n + 1);
+        void queryClient.invalidateQueries({ queryKey: query.queryKey });
       }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+  });
+  const busy = book.isPending;
+  const actionError = book.error ? errorMessage(book.error) : null;
 
   if (!schedule) {
     return (
@@ -377,7 +335,7 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
         <ErrorAlert>{loadError}</ErrorAlert>
         {!loadError && <p role="status">{t('common.loading')}</p>}
         {loadError && (
-          <button type="button" className="button button--secondary" onClick={() => setTick((n) => n + 1)}>
+          <button type="button" className="button button--secondary" onClick={() => void loaded.refetch()}>
             {t('portalSchedule.tryAgain')}
           </button>
         )}
@@ -394,11 +352,10 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
           meanwhile={conflict}
           change={{
             caseId,
-            request: (m, p, b) => requestRef.current(m, p, b),
+            guestToken,
             onDone: (next) => {
-              seq.current++;
               setJustBooked(false);
-              setSchedule(next);
+              replace(next);
             },
           }}
         />
@@ -416,16 +373,16 @@ export function PortalSchedule({ caseId, request, onChanged }: PortalSchedulePro
           <DeviceCheckLink />
         </>
       ) : confirming ? (
-        <ConfirmBooking offer={confirming} schedule={schedule} busy={busy} onConfirm={() => void choose(confirming)} onBack={() => setConfirming(null)} />
+        <ConfirmBooking offer={confirming} schedule={schedule} busy={busy} onConfirm={() => book.mutate(confirming)} onBack={() => setConfirming(null)} />
       ) : askOther ? (
-        <OtherTimes caseId={caseId} request={(m, p, b) => requestRef.current(m, p, b)} onBack={() => setAskOther(false)} />
+        <OtherTimes caseId={caseId} guestToken={guestToken} onBack={() => setAskOther(false)} />
       ) : (
         <>
           <h3>{t('portalSchedule.chooseTitle')}</h3>
           <p>{t('portalSchedule.chooseIntro')}</p>
           <ul className="offer-cards">
             {open.map((o) => (
-              <OfferCard key={o.id} offer={o} schedule={schedule} busy={busy} onChoose={() => { setActionError(null); setConfirming(o); }} />
+              <OfferCard key={o.id} offer={o} schedule={schedule} busy={busy} onChoose={() => { book.reset(); setConfirming(o); }} />
             ))}
           </ul>
           <button type="button" className="button button--secondary button--large button--block" onClick={() => setAskOther(true)} data-testid="none-suit">

@@ -2,10 +2,10 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { z } from 'zod';
-import { caseDetail } from '@kakehashi/core';
-import { api, request } from '../../lib/api.ts';
-import { useLoad } from '../../lib/useLoad.ts';
-import { useSubmit } from '../../lib/useSubmit.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CONTRACTS, type caseDetail, type Locale } from '@kakehashi/core';
+import { ApiError, call, errorMessage } from '../../lib/api.ts';
+import { portalCaseQuery, queryKeys } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { rememberPortalToken, storedPortalToken } from '../../lib/portal.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
@@ -155,22 +155,26 @@ function Quote({ c }: { c: CaseDetail }) {
   );
 }
 
-function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: (c: CaseDetail) => void }) {
-  const { t } = useTranslation();
+function Withdraw({ c, token }: { c: CaseDetail; token: string }) {
+  const { t, i18n } = useTranslation();
   const fmt = useFormat();
+  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const { busy, error, run } = useSubmit();
+  const withdraw = useMutation({
+    mutationFn: () => call(CONTRACTS.withdrawConsent, { params: { id: c.id }, body: { reason } }, { guestToken: token }),
+    onSuccess: (changed) => {
+      queryClient.setQueryData(queryKeys.portalCase(token, i18n.language as Locale), changed);
+      // Copies in other languages are stale now.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.portal(token) });
+      setOpen(false);
+    },
+  });
+  const busy = withdraw.isPending;
+  const error = withdraw.error ? errorMessage(withdraw.error) : null;
 
   if (c.consent.withdrawnAt) {
     return <p data-testid="withdrawn">{t('portal.withdrawnOn', { at: fmt.dateTime(c.consent.withdrawnAt) })}</p>;
-  }
-
-  async function confirm() {
-    await run(async () => {
-      onDone(await api.post(`/cases/${c.id}/consent/withdraw`, { reason }, { schema: caseDetail, guestToken: token }));
-      setOpen(false);
-    });
   }
 
   return (
@@ -188,7 +192,7 @@ function Withdraw({ c, token, onDone }: { c: CaseDetail; token: string; onDone: 
               {(p) => <textarea {...p} className="input textarea" name="reason" rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
             </Field>
             <div className="form__actions">
-              <button type="button" className="button button--danger" onClick={() => void confirm()} disabled={busy}>
+              <button type="button" className="button button--danger" onClick={() => withdraw.mutate()} disabled={busy}>
                 {t('portal.withdrawConfirm')}
               </button>
               <button type="button" className="button button--secondary" onClick={() => setOpen(false)}>
@@ -211,11 +215,11 @@ export function PortalPage() {
 function PortalCase({ token }: { token: string | null }) {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
+  const queryClient = useQueryClient();
   // Department names come in the page's language: load again when it changes.
-  const c = useLoad(
-    () => (token ? api.get('/portal/case', { schema: caseDetail, guestToken: token }) : Promise.resolve(null)),
-    `portal-${token}-${i18n.language}`,
-  );
+  const c = useQuery({ ...portalCaseQuery(token ?? '', i18n.language as Locale), enabled: !!token });
+  const errorCode = c.error instanceof ApiError ? c.error.code : 'internal';
+  const reload = () => void queryClient.invalidateQueries({ queryKey: queryKeys.portal(token ?? '') });
   useDocumentTitle(c.data ? t('portal.title', { number: c.data.number }) : t('portal.titlePlain'));
 
   if (!token) {
@@ -231,13 +235,13 @@ function PortalCase({ token }: { token: string | null }) {
     );
   }
   if (c.error && !c.data) {
-    const invalid = c.errorCode === 'guest_link_invalid' || c.errorCode === 'unauthenticated' || c.errorCode === 'not_found';
+    const invalid = errorCode === 'guest_link_invalid' || errorCode === 'unauthenticated' || errorCode === 'not_found';
     return (
       <>
         <section className="card" data-testid="portal-error">
           <h1>{invalid ? t('portal.linkProblemTitle') : t('portal.titlePlain')}</h1>
           <div className={`alert ${invalid ? 'alert--warning' : 'alert--error'}`} role="alert">
-            {c.error}
+            {errorMessage(c.error)}
           </div>
           {invalid && (
             <>
@@ -246,7 +250,7 @@ function PortalCase({ token }: { token: string | null }) {
             </>
           )}
           {!invalid && (
-            <button type="button" className="button button--secondary" onClick={c.reload}>
+            <button type="button" className="button button--secondary" onClick={() => void c.refetch()}>
               {t('portal.tryAgain')}
             </button>
           )}
@@ -305,7 +309,7 @@ function PortalCase({ token }: { token: string | null }) {
       {SCHEDULE_SHOWN.includes(d.status) && (
         <section className="card" aria-labelledby="portal-schedule-title" data-testid="portal-schedule-card">
           <h2 id="portal-schedule-title">{t('portalSchedule.title')}</h2>
-          <PortalSchedule caseId={d.id} request={(m, p, b) => request(m, p, { body: b, guestToken: token })} onChanged={c.reload} />
+          <PortalSchedule caseId={d.id} guestToken={token} onChanged={reload} />
         </section>
       )}
 
@@ -328,7 +332,7 @@ function PortalCase({ token }: { token: string | null }) {
       <section className="card" aria-labelledby="portal-consent">
         <h2 id="portal-consent">{t('portal.consentTitle')}</h2>
         <p className="muted">{t('portal.consentGiven', { version: d.consent.version, at: fmt.dateTime(d.consent.acceptedAt), name: d.consent.acceptedBy })}</p>
-        <Withdraw c={d} token={token} onDone={c.setData} />
+        <Withdraw c={d} token={token} />
       </section>
       <HospitalContact />
       <TimeZoneNote />
