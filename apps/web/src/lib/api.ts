@@ -95,7 +95,7 @@ function withQuery(path: string, query: RequestOptions<undefined>['query']): str
   return qs ? `${path}?${qs}` : path;
 }
 
-export async function request<S extends z.ZodType | undefined = undefined>(
+async function request<S extends z.ZodType | undefined = undefined>(
   method: Method,
   path: string,
   options: RequestOptions<S> = {},
@@ -157,17 +157,6 @@ export async function request<S extends z.ZodType | undefined = undefined>(
   }
   return json as never;
 }
-
-export const api = {
-  get: <S extends z.ZodType | undefined = undefined>(path: string, options?: RequestOptions<S>) =>
-    request('GET', path, options),
-  post: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
-    request('POST', path, { ...options, body }),
-  patch: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
-    request('PATCH', path, { ...options, body }),
-  put: <S extends z.ZodType | undefined = undefined>(path: string, body?: unknown, options?: RequestOptions<S>) =>
-    request('PUT', path, { ...options, body }),
-};
 
 type Out<T> = T extends z.ZodType ? z.output<T> : never;
 type In<T> = T extends z.ZodType ? z.input<T> : never;

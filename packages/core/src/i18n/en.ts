@@ -1060,10 +1060,6 @@ export const en = {
     },
     connection: {
       title: 'Connection to the hospital',
-      intro: 'We send a few small messages to the hospital and measure how long the answers take.',
-      time: 'Answer time: {{ms}} ms',
-      pass: 'Your connection to the hospital is good.',
-      slow: 'Your connection is slow: the video may stop or stutter. Move closer to your Wi-Fi router, close other apps that use the internet, or try another network.',
       fail: 'The hospital cannot be reached. Check that you are connected to the internet, then test again.',
     },
     browser: {
