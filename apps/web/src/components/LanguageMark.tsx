@@ -1,19 +1,13 @@
-import { useMemo, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '@kakehashi/core';
+import { useDisplayNames } from '../lib/regions.ts';
 
 /** The written language behind a locale: Chinese here is Simplified, whatever the region. */
 const LANGUAGE_TAG: Record<Locale, string> = { ja: 'ja', 'zh-CN': 'zh-Hans', en: 'en' };
 
 function useLanguageName() {
-  const { i18n } = useTranslation();
-  const names = useMemo(() => {
-    try {
-      return new Intl.DisplayNames([i18n.language], { type: 'language' });
-    } catch {
-      return null;
-    }
-  }, [i18n.language]);
+  const names = useDisplayNames('language');
   return (locale: Locale) => names?.of(LANGUAGE_TAG[locale]) ?? locale;
 }
 

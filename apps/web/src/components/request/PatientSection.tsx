@@ -5,6 +5,7 @@ import { LOCALES, SEXES, type Locale } from '@kakehashi/core';
 import { Field } from '../Field.tsx';
 import { OTHER, today, type RequestValues } from './form.ts';
 import { Section, useRequestField, type Words } from './Section.tsx';
+import { useDisplayNames } from '../../lib/regions.ts';
 
 /** Countries most requests come from; anything else is typed as an ISO code. */
 const COMMON_COUNTRIES = ['CN', 'JP', 'TW', 'HK', 'KR', 'US', 'SG', 'VN', 'TH', 'MN', 'RU'] as const;
@@ -92,15 +93,9 @@ export function PatientSection({ staff, words }: { staff: boolean; words: Words 
 
 /** A country from the short list, or another typed as its two-letter code. */
 function CountryField({ label, name }: { label: string; name: 'nationality' | 'country' }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { register, watch, error } = useRequestField();
-  const names = useMemo(() => {
-    try {
-      return new Intl.DisplayNames([i18n.language], { type: 'region' });
-    } catch {
-      return null;
-    }
-  }, [i18n.language]);
+  const names = useDisplayNames('region');
   const other = watch(`patient.${name}`) === OTHER;
   const message = error(`patient.${name}`);
   return (
