@@ -84,9 +84,14 @@ async function measure(browser: Browser, url: string, link: (typeof LINKS)[numbe
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: link.latencyMs, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond });
   let bytes = 0;
   let requests = 0;
-  cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
+  // KAKEHASHI_WEB_DETAIL=1: what each response weighed, on stderr (the JSON line stays the only stdout).
+  const urls = new Map<string, string>();
+  const detail: string[] = [];
+  cdp.on('Network.requestWillBeSent', (e: { requestId: string; request: { url: string } }) => urls.set(e.requestId, e.request.url));
+  cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) => {
     bytes += e.encodedDataLength;
     requests += 1;
+    detail.push(`${String(e.encodedDataLength).padStart(8)} ${urls.get(e.requestId)?.replace(url, '')}`);
   });
   const visit = async (): Promise<Visit> => {
     bytes = 0;
@@ -102,6 +107,7 @@ async function measure(browser: Browser, url: string, link: (typeof LINKS)[numbe
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
     // Late responses (the tab's icon) still count: let them finish.
     await page.waitForLoadState('networkidle');
+    if (process.env.KAKEHASHI_WEB_DETAIL) process.stderr.write(`${link.name}\n${detail.splice(0).join('\n')}\n`);
     return { ms, kb: Math.round(bytes / 102.4) / 10, fcpMs: fcp === null ? null : Math.round(fcp), requests };
   };
   const first = await visit();

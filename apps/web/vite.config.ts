@@ -28,11 +28,12 @@ export default defineConfig({
         // every request queued behind them waits another round trip.
         codeSplitting: {
           groups: [
-            // Libraries and the shared schemas: loaded by every page, cached for a year.
-            { name: 'vendor', test: /node_modules|packages[\\/]core/, priority: 20 },
+            // Libraries and the shared schemas: loaded by every page, cached for a year. The router and
+            // the staff console's operations stay out: they go with the staff console.
+            { name: 'vendor', test: /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/]staff)/, priority: 20 },
             // The request form page and the pieces it uses, in one file (staff pages that share a piece load it too).
             // Only the modules named: with their dependencies (i18n, API client) it would be pulled into every page.
-            { name: 'request', includeDependenciesRecursively: false, test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead|Alert)|lib[\\/](portal|useDocumentTitle|time))/, priority: 10 },
+            { name: 'request', includeDependenciesRecursively: false, test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead|Alert)|lib[\\/](portal|useDocumentTitle|time|regions))/, priority: 10 },
           ],
         },
       },

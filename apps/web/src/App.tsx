@@ -3,12 +3,12 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { SessionProvider } from './lib/session.tsx';
 import { queryClient } from './lib/query.ts';
-import { Loading, PatientLayout, PublicLayout } from './GuestLayout.tsx';
+import { Loading } from './GuestLayout.tsx';
+import { PublicLayout } from './PublicLayout.tsx';
 import {
   AuditPage,
   AvailabilityPage,
   CasePage,
-  DeviceCheckPage,
   ForgotPasswordPage,
   HomePage,
   InboxPage,
@@ -16,8 +16,6 @@ import {
   NewRequestPage,
   NotFound,
   OutboxPage,
-  PortalPage,
-  RequestPage,
   RequireAdmin,
   ResetPasswordPage,
   SettingsPage,
@@ -27,6 +25,7 @@ import {
   UsersPage,
 } from './pages.ts';
 
+/** The staff console and its sign-in pages (the patient's pages are PatientApp.tsx, without this router). */
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
@@ -38,11 +37,6 @@ export function App() {
                 <Route path="/sign-in" element={<SignInPage />} />
                 <Route path="/forgot-password" element={<ForgotPasswordPage />} />
                 <Route path="/reset-password" element={<ResetPasswordPage />} />
-              </Route>
-              <Route element={<PatientLayout />}>
-                <Route path="/request" element={<RequestPage />} />
-                <Route path="/portal" element={<PortalPage />} />
-                <Route path="/device-check" element={<DeviceCheckPage />} />
               </Route>
               <Route element={<SignedInLayout />}>
                 <Route index element={<HomePage />} />

@@ -1,31 +1,13 @@
-import { Suspense } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Outlet } from 'react-router';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import { HospitalBrand } from './components/Hospital.tsx';
 import { PatientPages } from './lib/hospital.ts';
 
 /*
- * The layouts of pages without an account. Kept apart from the staff console's layout (Layout.tsx)
- * so the patient's pages load none of it.
+ * The frame of pages without an account. Kept apart from the staff console's layout (Layout.tsx)
+ * and from any router, so the patient's pages load none of it.
  */
-
-export function Brand({ link = true }: { link?: boolean }) {
-  const { t } = useTranslation();
-  const inner = (
-    <>
-      <img src="/favicon.svg" alt="" width={28} height={28} />
-      <span className="brand__name">{t('common.appName')}</span>
-    </>
-  );
-  return link ? (
-    <Link to="/" className="brand">
-      {inner}
-    </Link>
-  ) : (
-    <span className="brand">{inner}</span>
-  );
-}
 
 export function SkipLink() {
   const { t } = useTranslation();
@@ -37,7 +19,7 @@ export function SkipLink() {
 }
 
 /** A page without an account: the brand, the tagline, the language picker and the page. */
-function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
+export function GuestShell({ kind, brand, children }: { kind: 'public' | 'patient'; brand: ReactNode; children: ReactNode }) {
   const { t } = useTranslation();
   return (
     <PatientPages.Provider value={kind === 'patient'}>
@@ -45,7 +27,7 @@ function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
         <SkipLink />
         <header className="topbar">
           <div className="topbar__inner">
-            {kind === 'patient' ? <HospitalBrand /> : <Brand />}
+            {brand}
             <span className="topbar__tagline">{t('common.tagline')}</span>
             <div className="topbar__end">
               <LanguagePicker />
@@ -53,26 +35,23 @@ function GuestShell({ kind }: { kind: 'public' | 'patient' }) {
           </div>
         </header>
         <main id="main" className={`main main--${kind}`} tabIndex={-1}>
-          <Suspense fallback={<Loading />}>
-            <Outlet />
-          </Suspense>
+          <Suspense fallback={<Loading />}>{children}</Suspense>
         </main>
       </div>
     </PatientPages.Provider>
   );
 }
 
-/** Sign-in, password reset: the brand, the language picker and a centred card. */
-export function PublicLayout() {
-  return <GuestShell kind="public" />;
-}
-
 /**
  * The patient side (request form, case portal, device check): no account, often a phone, any of
  * the three languages. The hospital's name and logo head it, and do not lead into the staff console.
  */
-export function PatientLayout() {
-  return <GuestShell kind="patient" />;
+export function PatientLayout({ children }: { children: ReactNode }) {
+  return (
+    <GuestShell kind="patient" brand={<HospitalBrand />}>
+      {children}
+    </GuestShell>
+  );
 }
 
 /** What a page shows while its code or data is on the way. */

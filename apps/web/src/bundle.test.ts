@@ -14,6 +14,8 @@ const root = path.resolve(import.meta.dirname, '..');
 let out: string;
 let manifest: Manifest;
 let preload: { pages: Record<string, string[]>; catalogs: Record<string, string> };
+/** The modules in each emitted chunk, by file name. */
+const modulesOf = new Map<string, string[]>();
 
 /** Every source file a manifest entry loads before it runs (static imports, transitively). */
 function staticClosure(key: string, seen = new Set<string>()): Set<string> {
@@ -26,7 +28,9 @@ const sourceOf = (file: string) => Object.entries(manifest).find(([, c]) => `/${
 
 beforeAll(async () => {
   out = mkdtempSync(path.join(tmpdir(), 'kh-web-build-'));
-  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
+  const result = await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
+  for (const o of (Array.isArray(result) ? result : [result]) as Array<{ output: Array<{ type: string; fileName: string; moduleIds?: string[] }> }>)
+    for (const c of o.output) if (c.type === 'chunk') modulesOf.set(c.fileName, c.moduleIds ?? []);
   manifest = JSON.parse(readFileSync(path.join(out, '.vite/manifest.json'), 'utf8'));
   preload = JSON.parse(readFileSync(path.join(out, '.vite/kakehashi-preload.json'), 'utf8'));
 }, 120_000);
@@ -47,6 +51,17 @@ describe('the production build', () => {
     expect(preload.pages['/request'].length).toBeGreaterThan(0);
     // The staff pages exist, as chunks of their own.
     expect(Object.values(manifest).some((c) => c.src === 'src/pages/cases/CasePage.tsx' && c.isDynamicEntry)).toBe(true);
+  });
+
+  it('loads no router and none of the staff console\'s operations with a patient page', () => {
+    const entry = [...staticClosure('index.html')].map((k) => manifest[k]?.file).filter(Boolean) as string[];
+    for (const [address, files] of Object.entries(preload.pages)) {
+      const modules = [...entry, ...files.map((f) => f.slice(1))].flatMap((f) => modulesOf.get(f) ?? []);
+      expect(modules.length, address).toBeGreaterThan(10);
+      expect(modules.filter((m) => /node_modules[\\/]react-router|contracts[\\/]staff/.test(m)), address).toEqual([]);
+    }
+    // The staff console still has its router.
+    expect([...modulesOf.values()].flat().some((m) => /node_modules[\\/]react-router/.test(m))).toBe(true);
   });
 
   it('ships in each patient catalog chunk every section the patient pages use, and no staff section', () => {

@@ -1,15 +1,17 @@
-import { StrictMode } from 'react';
+import { StrictMode, type ComponentType } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initI18n, initialLocale } from './lib/i18n.ts';
+import { isPatientAddress } from './lib/nav.tsx';
 import { consentQuery, departmentsQuery, queryClient, seedFromPage } from './lib/query.ts';
 import { loadPatientPage } from './pages.ts';
-import { App } from './App.tsx';
+import { PatientApp } from './PatientApp.tsx';
 import './styles.css';
 
 /*
  * On a slow link every round trip counts: before React mounts, take the data the server wrote into
  * the page, and start in parallel the opened page's chunk, the language's catalog (initI18n) and
  * the request form's data when the page did not carry it (fresh data is not fetched again).
+ * A patient's page needs no router; the staff console (App.tsx) comes in its own chunk.
  */
 const locale = initialLocale();
 const address = window.location.pathname;
@@ -19,11 +21,17 @@ if (address === '/request') {
   void queryClient.prefetchQuery(departmentsQuery(locale));
 }
 
+const app: Promise<ComponentType> = isPatientAddress(address)
+  ? loadPatientPage(address)
+      .catch(() => undefined)
+      .then(() => PatientApp)
+  : import('./App.tsx').then((m) => m.App);
+
 // The first render waits for the opened page's code as well as the catalog: it shows the page at once.
-void Promise.all([initI18n(), loadPatientPage(address).catch(() => undefined)]).then(() =>
+void Promise.all([initI18n(), app]).then(([, Root]) =>
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
-      <App />
+      <Root />
     </StrictMode>,
   ),
 );

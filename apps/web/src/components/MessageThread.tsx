@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CONTRACTS, type Locale } from '@kakehashi/core';
+import { type Locale } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../lib/api.ts';
 import { messagesQuery } from '../lib/query.ts';
 import { useFormat } from '../lib/time.ts';

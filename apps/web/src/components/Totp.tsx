@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, type ResponseOf } from '../lib/api.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
 import { Field } from './Field.tsx';

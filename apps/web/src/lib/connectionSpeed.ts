@@ -1,4 +1,5 @@
-import { CONTRACTS, PROBE_MAX_BYTES } from '@kakehashi/core';
+import { PROBE_MAX_BYTES } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 
 /**
  * The device check's speed test: how fast data moves between this device and the hospital, both

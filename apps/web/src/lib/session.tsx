@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { CONTRACTS, type Locale } from '@kakehashi/core';
+import { type Locale } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, setCsrfToken, setUnauthenticatedHandler, type ResponseOf } from './api.ts';
 import { setLocale } from './i18n.ts';
 import { forgetSignedInData } from './query.ts';

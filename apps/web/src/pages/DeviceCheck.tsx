@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link } from '../lib/nav.tsx';
 import { storedPortalToken } from '../lib/portal.ts';
 import { HospitalContact } from '../components/Hospital.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';

@@ -8,7 +8,7 @@ import { errorMessage, setCsrfToken } from '../lib/api.ts';
 import { useMe, useSession } from '../lib/session.tsx';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';
-import { workQuery } from '../lib/query.ts';
+import { workQuery } from '../lib/staffQueries.ts';
 import { useFormat } from '../lib/time.ts';
 import { policyPrincipalOf } from '../lib/policy.ts';
 import { ErrorAlert, Notice } from '../components/Alert.tsx';

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { CONTRACTS, newPassword } from '@kakehashi/core';
+import { newPassword } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, type FieldErrors } from '../lib/api.ts';
 import { useDocumentTitle } from '../lib/useDocumentTitle.ts';
 import { useSubmit } from '../lib/useSubmit.ts';

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, setCsrfToken } from '../lib/api.ts';
 import { setLocale } from '../lib/i18n.ts';
 import { useSession } from '../lib/session.tsx';

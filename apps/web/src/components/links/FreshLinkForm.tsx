@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation } from '@tanstack/react-query';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';

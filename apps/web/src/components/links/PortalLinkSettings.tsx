@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, errorMessage } from '../../lib/api.ts';
-import { portalLinksQuery, queryClient, queryKeys } from '../../lib/query.ts';
+import { queryClient, queryKeys } from '../../lib/query.ts';
+import { portalLinksQuery } from '../../lib/staffQueries.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';

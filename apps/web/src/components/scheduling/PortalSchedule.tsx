@@ -1,9 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link } from '../../lib/nav.tsx';
 import type { z } from 'zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CONTRACTS, type caseSchedule, type Locale, type VideoProvider, type VisitChangeKind } from '@kakehashi/core';
+import { type caseSchedule, type Locale, type VideoProvider, type VisitChangeKind } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { portalScheduleQuery } from '../../lib/query.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';

@@ -1,9 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { CONTRACTS, VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
+import { VIDEO_PROVIDERS, type VideoProvider } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, errorMessage, type ResponseOf } from '../../lib/api.ts';
-import { caseChanged, queryKeys, scheduleQuery } from '../../lib/query.ts';
+import { caseChanged, queryKeys } from '../../lib/query.ts';
+import { scheduleQuery } from '../../lib/staffQueries.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { formatDateInZone, todayInZone, wallTimeToInstant, zonedParts } from '../../lib/zonedTime.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';

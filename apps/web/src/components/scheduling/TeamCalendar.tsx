@@ -1,9 +1,9 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import type { CONTRACTS } from '@kakehashi/core';
+import type * as CONTRACTS from '@kakehashi/core/contracts';
 import { errorMessage, type ResponseOf } from '../../lib/api.ts';
-import { teamCalendarQuery } from '../../lib/query.ts';
+import { teamCalendarQuery } from '../../lib/staffQueries.ts';
 import { useZoneName } from '../../lib/time.ts';
 import { formatDateInZone, formatSpanInZone } from '../../lib/zonedTime.ts';
 import { ErrorAlert } from '../Alert.tsx';

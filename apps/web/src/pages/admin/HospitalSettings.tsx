@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CONTRACTS, LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
+import { LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call } from '../../lib/api.ts';
 import { setHospital, useHospital, useLocalized } from '../../lib/hospital.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';

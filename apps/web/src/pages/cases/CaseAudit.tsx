@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
 import { errorMessage } from '../../lib/api.ts';
-import { caseAuditQuery } from '../../lib/query.ts';
+import { caseAuditQuery } from '../../lib/staffQueries.ts';
 import { useFormat } from '../../lib/time.ts';
 import { OUTCOME_BADGE, useActionName } from '../../lib/auditNames.ts';
 import { ErrorAlert } from '../../components/Alert.tsx';

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { caseDetail } from '@kakehashi/core';
 import { useQuery } from '@tanstack/react-query';
 import { errorMessage } from '../../lib/api.ts';
-import { caseQuery } from '../../lib/query.ts';
+import { caseQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useRegionName } from '../../lib/regions.ts';

@@ -4,7 +4,7 @@ import { Link, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import type { Role } from '@kakehashi/core';
 import { errorMessage } from '../../lib/api.ts';
-import { institutionsQuery } from '../../lib/query.ts';
+import { institutionsQuery } from '../../lib/staffQueries.ts';
 import { useMe } from '../../lib/session.tsx';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';

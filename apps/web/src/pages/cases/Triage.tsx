@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { CONTRACTS, DOCUMENT_KINDS, PAYMENT_STATUSES, TEAM_ROLES, type CaseStatus, type DocumentKind, type Locale } from '@kakehashi/core';
+import { DOCUMENT_KINDS, PAYMENT_STATUSES, TEAM_ROLES, type CaseStatus, type DocumentKind, type Locale } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage, type ResponseOf } from '../../lib/api.ts';
-import { acceptanceRulesQuery, caseChanged, departmentsQuery, feeSchedulesQuery, queryKeys, staffQuery } from '../../lib/query.ts';
+import { caseChanged, departmentsQuery, queryKeys } from '../../lib/query.ts';
+import { acceptanceRulesQuery, feeSchedulesQuery, staffQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { useFormat } from '../../lib/time.ts';

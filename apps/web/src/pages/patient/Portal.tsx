@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLocation, useNavigate } from 'react-router';
 import type { z } from 'zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CONTRACTS, type caseDetail, type Locale } from '@kakehashi/core';
+import { type caseDetail, type Locale } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { portalCaseQuery, queryKeys } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
@@ -20,6 +20,7 @@ import { StatusBadge } from '../cases/parts.tsx';
 import { FreshLinkForm } from '../../components/links/FreshLinkForm.tsx';
 import { HospitalContact } from '../../components/Hospital.tsx';
 import { useHospital, useLocalized } from '../../lib/hospital.ts';
+import { navigate, useLocation } from '../../lib/nav.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -29,7 +30,6 @@ const SCHEDULE_SHOWN = ['requested', 'triage', 'awaiting_records', 'ready_to_sch
 /** Reads the token from the address fragment once, keeps it for reloads, and clears the address bar. */
 function usePortalToken(): string | null {
   const location = useLocation();
-  const navigate = useNavigate();
   const fromHash = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
   const [token, setToken] = useState<string | null>(() => {
     if (fromHash) rememberPortalToken(fromHash);
@@ -40,8 +40,8 @@ function usePortalToken(): string | null {
     // Another link opened in this tab: it replaces the one before.
     rememberPortalToken(fromHash);
     setToken(fromHash);
-    navigate({ pathname: location.pathname, search: location.search }, { replace: true });
-  }, [fromHash, location.pathname, location.search, navigate]);
+    navigate(location.pathname + location.search, { replace: true });
+  }, [fromHash, location.pathname, location.search]);
   return token;
 }
 

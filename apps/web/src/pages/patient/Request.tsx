@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
 import { tokenOfPortalUrl } from '../../lib/portal.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { HospitalContact, HospitalExpectations } from '../../components/Hospital.tsx';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { RequestForm, clearRequestForm, readStored, writeStored, type Created } from '../../components/RequestForm.tsx';
+import { navigate } from '../../lib/nav.tsx';
 
 /** The public form's draft and submission id (sessionStorage, this tab), and its confirmation. */
 const STORAGE_KEY = 'kakehashi.request';
@@ -13,7 +13,6 @@ const DONE_KEY = 'kakehashi.request.done';
 
 function Confirmation({ created, email, onNew }: { created: Created; email: string; onNew: () => void }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
   // No portal link when the same submission id came back with another request: the e-mail has it.
   const token = created.portalUrl ? tokenOfPortalUrl(created.portalUrl) : null;
   const heading = useRef<HTMLHeadingElement>(null);

@@ -1,0 +1,3 @@
+/** Every operation of the API, by name (see ../contracts.ts). */
+export * from './patient.ts';
+export * from './staff.ts';
