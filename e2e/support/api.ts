@@ -112,8 +112,8 @@ export class AdminApi {
   }
 
   /** Any API call as the administrator (a manager of cases too). */
-  async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, data?: unknown): Promise<T> {
-    const res = await this.ctx.fetch(`/api/v1${path}`, { method, data, headers: { 'X-CSRF-Token': this.csrf } });
+  async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, data?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.ctx.fetch(`/api/v1${path}`, { method, data, headers: { ...headers, 'X-CSRF-Token': this.csrf } });
     return json<T>(res, `${method} ${path}`);
   }
 

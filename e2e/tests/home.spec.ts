@@ -14,6 +14,9 @@ let coordinator: User;
 let physician: User;
 let fresh: ApiCase;
 let asked: ApiCase;
+/** A case the hospital wrote to in Japanese: the patient's portal marks it (its own case, so the test stands alone). */
+let answered: ApiCase;
+const HOSPITAL_NOTE = '病理報告書をお送りください。（テスト）';
 let teamCase: ApiCase;
 let adminName = '';
 let partner: User;
@@ -31,6 +34,8 @@ test.beforeAll(async () => {
   asked = await caseThroughApi(admin);
   await admin.call('POST', `/cases/${asked.id}/screening`, { eligibility: 'eligible', reason: '', rules: {} });
   await guestCall(asked.token, 'POST', `/cases/${asked.id}/messages`, { body: '请问还需要哪些资料？（测试）' });
+  answered = await caseThroughApi(admin);
+  await admin.call('POST', `/cases/${answered.id}/messages`, { body: HOSPITAL_NOTE }, { 'accept-language': 'ja' });
   teamCase = await caseThroughApi(admin);
   await readyToSchedule(admin, teamCase.id, [{ userId: physician.id, role: 'physician' }]);
   partner = await admin.buildUser({ role: 'partner', name: 'Partner 李 Home' });
@@ -79,9 +84,9 @@ test.describe('a coordinator’s home (ja)', () => {
       await expect(thread.getByTestId('patient-language')).toHaveText(ja.languageMarks.patientLanguage.replace('{{language}}', ja.languages['zh-CN']));
       // The patient's message is marked as written in Chinese, with its language on the element.
       await expect(thread.locator('.message__body[lang="zh-CN"]')).toHaveText('请问还需要哪些资料？（测试）');
-      await thread.locator('textarea[name=message]').fill('病理報告書をお送りください。（テスト）');
+      await thread.locator('textarea[name=message]').fill(HOSPITAL_NOTE);
       await thread.getByRole('button', { name: ja.messages.send }).click();
-      await expect(thread.locator('.message__body[lang="ja"]')).toHaveText('病理報告書をお送りください。（テスト）');
+      await expect(thread.locator('.message__body[lang="ja"]')).toHaveText(HOSPITAL_NOTE);
       await shoot(page, 'case-messages-ja', thread);
     });
 
@@ -104,14 +109,41 @@ test.describe('a coordinator’s home (ja)', () => {
   });
 });
 
+test.describe('a full queue (ja)', () => {
+  test.use({ locale: 'ja' });
+
+  test('says how many more wait and leads to them in the inbox', async ({ page }) => {
+    const admin = await AdminApi.open();
+    const more: ApiCase[] = [];
+    try {
+      for (let i = 0; i < 20; i++) more.push(await caseThroughApi(admin));
+      await signInUI(page, (await admin.buildUser({ role: 'coordinator', name: 'Coordinator 高橋 Queue' })).email);
+      const note = page.getByTestId('queue-new-more');
+      await expect(note).toBeVisible();
+      const total = Number(await page.getByTestId('queue-new').getByRole('heading').locator('.badge').innerText());
+      expect(total).toBeGreaterThanOrEqual(21);
+      await expect(page.getByTestId('queue-new').getByRole('listitem')).toHaveCount(20);
+      await expect(note).toHaveText(ja.home.work.more_other.replace('{{count}}', String(total - 20)));
+      await shoot(page, 'home-full-queue-ja', page.getByTestId('queue-new'));
+      await note.getByRole('link').click();
+      await expect(page).toHaveURL(/\/cases\?status=requested/);
+      await expect(page.getByTestId('case-inbox').getByRole('row', { name: new RegExp(more[19].number) })).toBeVisible();
+    } finally {
+      // Out of the queue again, for whatever runs next.
+      for (const c of more) await admin.call('POST', `/cases/${c.id}/status`, { to: 'cancelled', note: '' });
+      await admin.dispose();
+    }
+  });
+});
+
 test.describe('the patient’s portal (zh-CN)', () => {
   test.use({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
 
   test('marks the hospital’s Japanese message as written in Japanese', async ({ page }) => {
-    await page.goto(`/portal#${asked.token}`);
+    await page.goto(`/portal#${answered.token}`);
     const thread = page.getByTestId('messages');
     const hospital = thread.locator('.message__body[lang="ja"]');
-    await expect(hospital).toHaveText('病理報告書をお送りください。（テスト）');
+    await expect(hospital).toHaveText(HOSPITAL_NOTE);
     await expect(thread.getByTestId('lang-mark').first()).toHaveText('原文为日语');
     await shoot(page, 'portal-language-mark-zh-CN', thread);
   });

@@ -189,7 +189,7 @@ export async function findActivePartnerInstitution(db: Db, id: string) {
   return row ?? null;
 }
 
-// Home work queues: each bounded, oldest first (what has waited longest comes first).
+// Home work queues: each bounded, oldest first (what has waited longest comes first), with its full size.
 
 const QUEUE_LIMIT = 20;
 const OPEN = sql`${cases.status} not in ('closed', 'cancelled', 'withdrawn')`;
@@ -202,7 +202,8 @@ const UNANSWERED_SINCE = sql<Date | null>`(select case when m.from_patient then 
 
 const queue = (db: Db, since: SQL | AnyColumn, ...where: (SQL | undefined)[]) =>
   db
-    .select({ case: cases, since: sql<Date | string>`${since}` })
+    // The window count is taken before the limit: how many the whole queue holds.
+    .select({ case: cases, since: sql<Date | string>`${since}`, total: sql<number>`count(*) over ()` })
     .from(cases)
     .where(and(...where))
     .orderBy(asc(since))

@@ -22,7 +22,7 @@ async function signedIn(name: string, role: 'coordinator' | 'physician' | 'nurse
   clients[name] = client;
   return client;
 }
-const ofQueue = (items: { id: string }[] | null) => items?.map((i) => i.id) ?? null;
+const ofQueue = (q: { items: { id: string }[]; total: number } | null) => q?.items.map((i) => i.id) ?? null;
 
 beforeAll(async () => {
   admin = await adminClient(t, { 'accept-language': 'en' });
@@ -63,12 +63,13 @@ describe('home work queues', () => {
     const w = res.body;
     expect(ofQueue(w.newRequests)).toEqual([ids.fresh, ids.fromPartner]);
     // Each names where the patient lives and who asked, so the coordinator knows what to expect.
-    const fresh = w.newRequests.find((i: { id: string }) => i.id === ids.fresh);
+    expect(w.newRequests.total).toBe(2);
+    const fresh = w.newRequests.items.find((i: { id: string }) => i.id === ids.fresh);
     expect(fresh).toMatchObject({ country: buildCaseRequest({}, consentId).patient.country, requesterType: buildCaseRequest({}, consentId).requester.type });
     expect(ofQueue(w.waiting)).toEqual([ids.stale]);
     // How long it has waited: since the last status change.
-    expect(Date.now() - Date.parse(w.waiting[0].since)).toBeGreaterThan(9 * 86_400_000);
-    expect(w.waiting[0]).toMatchObject({ status: 'triage', nextStep: 'request_records' });
+    expect(Date.now() - Date.parse(w.waiting.items[0].since)).toBeGreaterThan(9 * 86_400_000);
+    expect(w.waiting.items[0]).toMatchObject({ status: 'triage', nextStep: 'request_records' });
     expect(ofQueue(w.unanswered)).toEqual([ids.asked]);
     expect(w.visits).toEqual([expect.objectContaining({ caseId: ids.booked, patientName: '约 测试', provider: 'zoom' })]);
     expect(w.cases).toBeNull();
@@ -79,8 +80,8 @@ describe('home work queues', () => {
     await clients.coordinator.post(`/api/v1/cases/${ids.asked}/messages`, { body: '病理报告即可。（测试）' });
     await clients.coordinator.post(`/api/v1/cases/${ids.stale}/messages`, { body: '我们正在审阅资料。（测试）' });
     const w = (await clients.coordinator.get('/api/v1/me/work')).body;
-    expect(w.unanswered).toEqual([]);
-    expect(w.waiting).toEqual([]);
+    expect(w.unanswered).toEqual({ items: [], total: 0 });
+    expect(w.waiting).toEqual({ items: [], total: 0 });
   });
 
   it('give a physician their own cases and visits, and no department queues', async () => {
@@ -89,7 +90,7 @@ describe('home work queues', () => {
     expect(ofQueue(w.cases)).toEqual([ids.booked]);
     expect(w.visits.map((v: { caseId: string }) => v.caseId)).toEqual([ids.booked]);
     // A nurse on no team has nothing yet.
-    expect((await clients.nurse.get('/api/v1/me/work')).body).toMatchObject({ cases: [], visits: [] });
+    expect((await clients.nurse.get('/api/v1/me/work')).body).toMatchObject({ cases: { items: [], total: 0 }, visits: [] });
   });
 
   it('give a partner their institution’s cases only; another institution’s partner sees none of them', async () => {
@@ -97,7 +98,23 @@ describe('home work queues', () => {
     expect(ofQueue(a.cases)).toEqual([ids.fromPartner]);
     expect(a.newRequests).toBeNull();
     const b = (await clients.partnerB.get('/api/v1/me/work')).body;
-    expect(b).toMatchObject({ cases: [], visits: [], newRequests: null });
+    expect(b).toMatchObject({ cases: { items: [], total: 0 }, visits: [], newRequests: null });
+  });
+
+  it('list the 20 requests that waited longest, and say how many there are in all', async () => {
+    const more: string[] = [];
+    for (let i = 0; i < 20; i++) more.push((await publicCase(`多 测试 ${i}`)).id);
+    try {
+      const w = (await clients.coordinator.get('/api/v1/me/work')).body;
+      expect(w.newRequests.total).toBe(22);
+      expect(w.newRequests.items).toHaveLength(20);
+      // Oldest first: the two from before come first, the last two new ones wait for the inbox.
+      expect(ofQueue(w.newRequests)!.slice(0, 2)).toEqual([ids.fresh, ids.fromPartner]);
+      expect(ofQueue(w.newRequests)).not.toContain(more[19]);
+    } finally {
+      // Out of the queue again for the tests that follow.
+      await t.db.execute(sql`update cases set status = 'cancelled' where id in ${more}`);
+    }
   });
 
   it('refuse whoever may list no cases, and record the reads', async () => {

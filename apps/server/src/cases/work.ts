@@ -37,13 +37,14 @@ export function createWorkService(deps: { gate: Gate<repo.CaseRow>; scheduling: 
         // A visit that began up to an hour ago is still on: it stays on the list.
         const visits = await scheduling.visitsBetween(tx, [...byId.keys()], new Date(now.getTime() - 3_600_000), visitsUntil);
         audit.details = { view: 'work', results: [fresh, waiting, unanswered, own].reduce((n, q) => n + (q?.length ?? 0), visits.length) };
+        const queue = (rows: Awaited<ReturnType<typeof repo.newRequests>> | null) => rows && { items: rows.map(item), total: Number(rows[0]?.total ?? 0) };
         return {
           waitingDays: WAITING_TOO_LONG_DAYS,
           visitsUntil: visitsUntil.toISOString(),
-          newRequests: fresh?.map(item) ?? null,
-          waiting: waiting?.map(item) ?? null,
-          unanswered: unanswered?.map(item) ?? null,
-          cases: own?.map(item) ?? null,
+          newRequests: queue(fresh),
+          waiting: queue(waiting),
+          unanswered: queue(unanswered),
+          cases: queue(own),
           visits: visits.map((v) => {
             const c = byId.get(v.caseId)!;
             return {
@@ -62,7 +63,7 @@ export function createWorkService(deps: { gate: Gate<repo.CaseRow>; scheduling: 
   };
 }
 
-function item({ case: c, since }: { case: repo.CaseRow; since: Date | string }): z.output<typeof workItem> {
+function item({ case: c, since }: { case: repo.CaseRow; since: Date | string; total: number }): z.output<typeof workItem> {
   return {
     id: c.id,
     number: c.number,

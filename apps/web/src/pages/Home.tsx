@@ -68,20 +68,20 @@ function WorkQueues() {
     <>
       <div className="work-grid" data-testid="work-queues">
         {w.newRequests && (
-          <Queue id="new" title={t('home.work.newRequests')} items={w.newRequests} empty={t('home.work.newRequestsEmpty')} when={(i) => t('home.work.received', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= w.waitingDays} />
+          <Queue id="new" title={t('home.work.newRequests')} queue={w.newRequests} inbox="/cases?status=requested" empty={t('home.work.newRequestsEmpty')} when={(i) => t('home.work.received', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= w.waitingDays} />
         )}
         {w.waiting && (
           <Queue
             id="waiting"
             title={t('home.work.waiting', { count: w.waitingDays })}
-            items={w.waiting}
+            queue={w.waiting}
             empty={t('home.work.waitingEmpty', { count: w.waitingDays })}
             when={(i) => t('home.work.noActionFor', { count: daysSince(i.since) })}
             alert={() => true}
           />
         )}
         {w.unanswered && (
-          <Queue id="unanswered" title={t('home.work.unanswered')} items={w.unanswered} empty={t('home.work.unansweredEmpty')} when={(i) => t('home.work.messageAt', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= 1} />
+          <Queue id="unanswered" title={t('home.work.unanswered')} queue={w.unanswered} empty={t('home.work.unansweredEmpty')} when={(i) => t('home.work.messageAt', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= 1} />
         )}
         <section className="card work-card" aria-labelledby="work-visits">
           <h2 id="work-visits">{t('home.work.visits', { count: visitsDays })}</h2>
@@ -109,7 +109,7 @@ function WorkQueues() {
           <Queue
             id="cases"
             title={t('home.work.cases')}
-            items={w.cases}
+            queue={w.cases}
             empty={t('home.work.casesEmpty')}
             when={(i) => (daysSince(i.since) === 0 ? t('caseInbox.inStatusToday') : t('caseInbox.inStatusFor', { count: daysSince(i.since) }))}
             alert={() => false}
@@ -124,13 +124,31 @@ function WorkQueues() {
   );
 }
 
-function Queue({ id, title, items, empty, when, alert }: { id: string; title: string; items: WorkItem[]; empty: string; when: (i: WorkItem) => string; alert: (i: WorkItem) => boolean }) {
+/** A work queue: its first items (what waited longest), its size, and the inbox for the rest. */
+function Queue({
+  id,
+  title,
+  queue,
+  inbox = '/cases',
+  empty,
+  when,
+  alert,
+}: {
+  id: string;
+  title: string;
+  queue: { items: WorkItem[]; total: number };
+  inbox?: string;
+  empty: string;
+  when: (i: WorkItem) => string;
+  alert: (i: WorkItem) => boolean;
+}) {
   const { t } = useTranslation();
   const region = useRegionName();
+  const { items, total } = queue;
   return (
     <section className="card work-card" aria-labelledby={`work-${id}`} data-testid={`queue-${id}`}>
       <h2 id={`work-${id}`}>
-        {title} {items.length > 0 && <span className="badge badge--info">{items.length}</span>}
+        {title} {queue.total > 0 && <span className="badge badge--info">{queue.total}</span>}
       </h2>
       {items.length === 0 ? (
         <p className="muted">{empty}</p>
@@ -153,6 +171,11 @@ function Queue({ id, title, items, empty, when, alert }: { id: string; title: st
             </li>
           ))}
         </ul>
+      )}
+      {total > items.length && (
+        <p className="work-more-note" data-testid={`queue-${id}-more`}>
+          <Link to={inbox}>{t('home.work.more', { count: total - items.length })}</Link>
+        </p>
       )}
     </section>
   );

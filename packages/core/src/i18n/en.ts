@@ -127,6 +127,8 @@ export const en = {
       cases: 'Your open cases',
       casesEmpty: 'No open case yet. Cases appear here when the international department adds you to a team or your institution sends a request.',
       openInbox: 'All requests',
+      more_one: 'Showing those that waited longest: {{count}} more in the inbox',
+      more_other: 'Showing those that waited longest: {{count}} more in the inbox',
       admin: 'Administration',
       outboxHint: 'E-mails waiting or failed: resend what is stuck.',
       auditHint: 'The audit log and the state of its seal.',

@@ -121,6 +121,7 @@ export const zhCN: Catalog = {
       cases: '我负责的病例',
       casesEmpty: '目前没有进行中的病例。国际医疗部将您加入团队的病例，或贵机构提交的申请，会显示在这里。',
       openInbox: '查看全部申请',
+      more_other: '按等待时间从长到短显示，另有 {{count}} 件请在病例列表中查看',
       admin: '系统管理',
       outboxHint: '待发送或发送失败的邮件，可重新发送滞留的邮件。',
       auditHint: '审计日志及其封存（防篡改）状态。',

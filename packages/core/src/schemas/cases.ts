@@ -315,16 +315,19 @@ export const workVisit = z.object({
  * long, unanswered patient messages) or, for everyone else, their own cases; and the visits ahead.
  * A queue that is not the caller's is null, not empty.
  */
+/** A queue's first items (what waited longest) and how many it holds in all. */
+export const workQueue = z.object({ items: z.array(workItem), total: z.number().int() });
+
 export const workQueues = z
   .object({
     /** A case waits too long after this many days without a staff action. */
     waitingDays: z.number().int(),
     /** Visits are listed up to this time. */
     visitsUntil: z.string(),
-    newRequests: z.array(workItem).nullable(),
-    waiting: z.array(workItem).nullable(),
-    unanswered: z.array(workItem).nullable(),
-    cases: z.array(workItem).nullable(),
+    newRequests: workQueue.nullable(),
+    waiting: workQueue.nullable(),
+    unanswered: workQueue.nullable(),
+    cases: workQueue.nullable(),
     visits: z.array(workVisit),
   })
   .meta({ id: 'WorkQueues' });
