@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { adminStatePath } from '../support/env.ts';
 import { LOCALE_LIST, submitPassword, t } from '../support/ui.ts';
 import { AdminApi, apiSignIn } from '../support/api.ts';
@@ -19,124 +19,139 @@ test('an administrator adds a partner institution and invites a partner, who set
   const email = `e2e-partner-${tag}@example.org`;
   const userName = `Dr. Li ${tag}`;
 
-  await page.goto('/admin/institutions');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.institutions.title);
-  await page.getByRole('button', { name: c.institutions.add }).click();
-  const dialog = page.getByRole('dialog', { name: c.institutions.add });
-  await dialog.getByLabel(c.institutions.name, { exact: true }).fill(institutionName);
-  await dialog.getByLabel(c.institutions.country, { exact: true }).fill('cn');
-  await dialog.getByLabel(c.institutions.kind, { exact: true }).selectOption('partner');
-  await dialog.getByLabel(c.institutions.mouStatus, { exact: true }).selectOption('signed');
-  await dialog.getByLabel(c.institutions.mouSignedOn, { exact: true }).fill('2026-04-01');
-  await dialog.getByRole('button', { name: c.common.create }).click();
-  await expect(dialog).toBeHidden();
-  await expect(page.getByRole('status').filter({ hasText: c.institutions.created })).toBeVisible();
-  const instRow = page.getByRole('row').filter({ hasText: institutionName });
-  await expect(instRow).toContainText('CN');
-  await expect(instRow).toContainText(c.institutions.kinds.partner);
-  await expect(instRow).toContainText(c.institutions.mou.signed);
-  await expect(instRow).toContainText(new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date('2026-04-01T00:00:00Z')));
-  await expect(instRow).toContainText(c.common.active);
-
-  await page.getByRole('link', { name: c.nav.users }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.users.title);
-  await page.getByRole('button', { name: c.users.add }).click();
-  const add = page.getByRole('dialog', { name: c.users.add });
-  await add.getByLabel(c.users.email, { exact: true }).fill(email);
-  await add.getByLabel(c.users.name, { exact: true }).fill(userName);
-  await add.getByLabel(c.users.role, { exact: true }).selectOption('partner');
-  await add.getByLabel(c.users.institution, { exact: true }).selectOption({ label: institutionName });
-  await add.getByLabel(c.users.locale, { exact: true }).selectOption('zh-CN');
-  await add.getByRole('button', { name: c.common.create }).click();
-  await expect(add).toBeHidden();
-  // No password given: the user is invited by e-mail.
-  await expect(page.getByRole('status').filter({ hasText: c.users.invited })).toBeVisible();
-
-  await page.getByRole('searchbox', { name: c.common.search }).fill(email);
-  await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
-  const row = page.getByRole('row').filter({ hasText: email });
-  await expect(row).toContainText(userName);
-  await expect(row).toContainText(c.roles.partner);
-  await expect(row).toContainText(institutionName);
-  await expect(row).toContainText(c.common.active);
-
-  // The invitation reaches the mail server in her language; the outbox keeps a copy an administrator
-  // can read, without the link: it is made when the message is sent and is masked there.
-  const invitation = await waitForMail({ to: email, subject: t('zh-CN').email.invitation.subject });
-  expect(invitation.contentLanguage).toBe('zh-CN');
-  const link = invitation.text.match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
-  expect(link, 'the invitation contains a set-password link').toBeTruthy();
-  await page.getByRole('link', { name: c.nav.outbox }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
-  const mail = page.getByRole('row').filter({ hasText: email });
-  await expect(mail).toContainText(c.outbox.statuses.sent);
-  await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toHaveCount(0);
-  await mail.getByRole('button').first().click();
-  const reader = page.getByRole('dialog');
-  const text = reader.getByTestId('outbox-text');
-  await expect(text).toContainText(userName);
-  await expect(text).toContainText('/reset-password?token=••••••••');
-  await expect(text).not.toContainText(new URL(link!).search);
-  await reader.getByRole('button', { name: c.common.close }).click();
-  await expect(reader).toBeHidden();
-
-  // The new partner follows the link in a browser of her own, sets a password and signs in, in Chinese.
-  const partnerContext = await browser.newContext({ locale: 'zh-CN', storageState: NO_STATE });
-  const partner = await partnerContext.newPage();
   const zh = t('zh-CN');
-  await partner.goto(new URL(link!).pathname + new URL(link!).search);
-  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.resetPassword.title);
-  await partner.getByLabel(zh.resetPassword.password, { exact: true }).fill('a long and memorable sentence');
-  await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence!');
-  await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
-  await expect(partner.getByText(zh.resetPassword.mismatch)).toBeVisible();
-  await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence');
-  await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
-  await expect(partner.getByRole('status')).toHaveText(zh.resetPassword.done);
-  await partner.getByRole('link', { name: zh.signIn.submit }).click();
-  await submitPassword(partner, email, 'a long and memorable sentence');
-  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.home.welcome.replace('{{name}}', userName));
-  await expect(partner.getByText(institutionName, { exact: true })).toBeVisible();
+  let row: Locator;
+  let link: string | undefined;
+  let partnerContext: BrowserContext;
+  let partner: Page;
 
-  // She enters a request for a patient of her hospital: it comes through her institution, no choice.
-  await partner.getByRole('link', { name: zh.nav.cases, exact: true }).click();
-  await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.caseInbox.title);
-  // She only ever sees her own institution's requests: nothing to filter by.
-  await expect(partner.getByLabel(zh.caseInbox.institutionFilter, { exact: true })).toHaveCount(0);
-  await partner.getByRole('link', { name: zh.caseInbox.newRequest }).click();
-  const form = partner.getByTestId('request-form');
-  await expect(form.getByTestId('request-institution')).toHaveText(zh.staffRequest.institutionFixed.replace('{{name}}', institutionName));
-  await expect(form.getByLabel(zh.staffRequest.institution, { exact: true })).toHaveCount(0);
-  // Sent empty: the patient's language is asked for, and with it the consent text.
-  await form.getByRole('button', { name: zh.staffRequest.submit }).click();
-  await expect(partner.getByRole('alert').filter({ hasText: zh.errors.validation_failed })).toBeVisible();
-  await expect(form.getByLabel(zh.caseRequest.preferredLocale, { exact: true })).toHaveAttribute('aria-invalid', 'true');
-  await expect(form.getByTestId('consent-choose-language')).toHaveClass(/field__error/);
-  const request = familyRequest();
-  await fillRequestForm(partner, zh, request, { staff: true });
-  await form.getByRole('button', { name: zh.staffRequest.submit }).click();
-  await expect(partner).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
-  await expect(partner.getByRole('region', { name: zh.caseView.summary })).toContainText(institutionName);
-  await partner.getByRole('link', { name: zh.caseView.backToInbox }).click();
-  await expect(partner.getByTestId('case-inbox').getByRole('row').filter({ hasText: request.nameNative })).toContainText(institutionName);
-  await partner.getByRole('button', { name: zh.common.signOut }).click();
-  await expect(partner).toHaveURL(/\/sign-in$/);
+  await test.step('add a partner institution', async () => {
+    await page.goto('/admin/institutions');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.institutions.title);
+    await page.getByRole('button', { name: c.institutions.add }).click();
+    const dialog = page.getByRole('dialog', { name: c.institutions.add });
+    await dialog.getByLabel(c.institutions.name, { exact: true }).fill(institutionName);
+    await dialog.getByLabel(c.institutions.country, { exact: true }).fill('cn');
+    await dialog.getByLabel(c.institutions.kind, { exact: true }).selectOption('partner');
+    await dialog.getByLabel(c.institutions.mouStatus, { exact: true }).selectOption('signed');
+    await dialog.getByLabel(c.institutions.mouSignedOn, { exact: true }).fill('2026-04-01');
+    await dialog.getByRole('button', { name: c.common.create }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('status').filter({ hasText: c.institutions.created })).toBeVisible();
+    const instRow = page.getByRole('row').filter({ hasText: institutionName });
+    await expect(instRow).toContainText('CN');
+    await expect(instRow).toContainText(c.institutions.kinds.partner);
+    await expect(instRow).toContainText(c.institutions.mou.signed);
+    await expect(instRow).toContainText(new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date('2026-04-01T00:00:00Z')));
+    await expect(instRow).toContainText(c.common.active);
+  });
 
-  // The administrator disables her: she can no longer sign in.
-  await page.getByRole('link', { name: c.nav.users }).click();
-  await page.getByRole('searchbox', { name: c.common.search }).fill(email);
-  await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
-  await row.getByRole('button', { name: c.common.disable }).click();
-  await expect(page.getByRole('status').filter({ hasText: c.common.saved })).toBeVisible();
-  // Disabled users are hidden unless asked for; they are never deleted.
-  await expect(row).toHaveCount(0);
-  await page.getByLabel(c.users.includeDisabled, { exact: true }).check();
-  await expect(row).toContainText(c.common.disabled);
-  await expect(row.getByRole('button', { name: c.common.enable })).toBeVisible();
+  await test.step('invite a partner, who is e-mailed (the outbox masks the link)', async () => {
+    await page.getByRole('link', { name: c.nav.users }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.users.title);
+    await page.getByRole('button', { name: c.users.add }).click();
+    const add = page.getByRole('dialog', { name: c.users.add });
+    await add.getByLabel(c.users.email, { exact: true }).fill(email);
+    await add.getByLabel(c.users.name, { exact: true }).fill(userName);
+    await add.getByLabel(c.users.role, { exact: true }).selectOption('partner');
+    await add.getByLabel(c.users.institution, { exact: true }).selectOption({ label: institutionName });
+    await add.getByLabel(c.users.locale, { exact: true }).selectOption('zh-CN');
+    await add.getByRole('button', { name: c.common.create }).click();
+    await expect(add).toBeHidden();
+    // No password given: the user is invited by e-mail.
+    await expect(page.getByRole('status').filter({ hasText: c.users.invited })).toBeVisible();
 
-  await submitPassword(partner, email, 'a long and memorable sentence');
-  await expect(partner.getByRole('alert')).toHaveText(zh.errors.invalid_credentials);
-  await partnerContext.close();
+    await page.getByRole('searchbox', { name: c.common.search }).fill(email);
+    await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
+    row = page.getByRole('row').filter({ hasText: email });
+    await expect(row).toContainText(userName);
+    await expect(row).toContainText(c.roles.partner);
+    await expect(row).toContainText(institutionName);
+    await expect(row).toContainText(c.common.active);
+
+    // The invitation reaches the mail server in her language; the outbox keeps a copy an administrator
+    // can read, without the link: it is made when the message is sent and is masked there.
+    const invitation = await waitForMail({ to: email, subject: t('zh-CN').email.invitation.subject });
+    expect(invitation.contentLanguage).toBe('zh-CN');
+    link = invitation.text.match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
+    expect(link, 'the invitation contains a set-password link').toBeTruthy();
+    await page.getByRole('link', { name: c.nav.outbox }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.outbox.title);
+    const mail = page.getByRole('row').filter({ hasText: email });
+    await expect(mail).toContainText(c.outbox.statuses.sent);
+    await expect(page.getByRole('status').filter({ hasText: c.outbox.smtpOff })).toHaveCount(0);
+    await mail.getByRole('button').first().click();
+    const reader = page.getByRole('dialog');
+    const text = reader.getByTestId('outbox-text');
+    await expect(text).toContainText(userName);
+    await expect(text).toContainText('/reset-password?token=••••••••');
+    await expect(text).not.toContainText(new URL(link!).search);
+    await reader.getByRole('button', { name: c.common.close }).click();
+    await expect(reader).toBeHidden();
+  });
+
+  await test.step('she sets a password and signs in, in Chinese', async () => {
+    // The new partner follows the link in a browser of her own, sets a password and signs in, in Chinese.
+    partnerContext = await browser.newContext({ locale: 'zh-CN', storageState: NO_STATE });
+    partner = await partnerContext.newPage();
+    await partner.goto(new URL(link!).pathname + new URL(link!).search);
+    await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.resetPassword.title);
+    await partner.getByLabel(zh.resetPassword.password, { exact: true }).fill('a long and memorable sentence');
+    await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence!');
+    await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
+    await expect(partner.getByText(zh.resetPassword.mismatch)).toBeVisible();
+    await partner.getByLabel(zh.resetPassword.confirm, { exact: true }).fill('a long and memorable sentence');
+    await partner.getByRole('button', { name: zh.resetPassword.submit }).click();
+    await expect(partner.getByRole('status')).toHaveText(zh.resetPassword.done);
+    await partner.getByRole('link', { name: zh.signIn.submit }).click();
+    await submitPassword(partner, email, 'a long and memorable sentence');
+    await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.home.welcome.replace('{{name}}', userName));
+    await expect(partner.getByText(institutionName, { exact: true })).toBeVisible();
+  });
+
+  await test.step('she enters a request for a patient of her hospital', async () => {
+    // She enters a request for a patient of her hospital: it comes through her institution, no choice.
+    await partner.getByRole('link', { name: zh.nav.cases, exact: true }).click();
+    await expect(partner.getByRole('heading', { level: 1 })).toHaveText(zh.caseInbox.title);
+    // She only ever sees her own institution's requests: nothing to filter by.
+    await expect(partner.getByLabel(zh.caseInbox.institutionFilter, { exact: true })).toHaveCount(0);
+    await partner.getByRole('link', { name: zh.caseInbox.newRequest }).click();
+    const form = partner.getByTestId('request-form');
+    await expect(form.getByTestId('request-institution')).toHaveText(zh.staffRequest.institutionFixed.replace('{{name}}', institutionName));
+    await expect(form.getByLabel(zh.staffRequest.institution, { exact: true })).toHaveCount(0);
+    // Sent empty: the patient's language is asked for, and with it the consent text.
+    await form.getByRole('button', { name: zh.staffRequest.submit }).click();
+    await expect(partner.getByRole('alert').filter({ hasText: zh.errors.validation_failed })).toBeVisible();
+    await expect(form.getByLabel(zh.caseRequest.preferredLocale, { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await expect(form.getByTestId('consent-choose-language')).toHaveClass(/field__error/);
+    const request = familyRequest();
+    await fillRequestForm(partner, zh, request, { staff: true });
+    await form.getByRole('button', { name: zh.staffRequest.submit }).click();
+    await expect(partner).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
+    await expect(partner.getByRole('region', { name: zh.caseView.summary })).toContainText(institutionName);
+    await partner.getByRole('link', { name: zh.caseView.backToInbox }).click();
+    await expect(partner.getByTestId('case-inbox').getByRole('row').filter({ hasText: request.nameNative })).toContainText(institutionName);
+    await partner.getByRole('button', { name: zh.common.signOut }).click();
+    await expect(partner).toHaveURL(/\/sign-in$/);
+  });
+
+  await test.step('disabled, she can no longer sign in', async () => {
+    // The administrator disables her: she can no longer sign in.
+    await page.getByRole('link', { name: c.nav.users }).click();
+    await page.getByRole('searchbox', { name: c.common.search }).fill(email);
+    await page.getByRole('search').getByRole('button', { name: c.common.search }).click();
+    await row.getByRole('button', { name: c.common.disable }).click();
+    await expect(page.getByRole('status').filter({ hasText: c.common.saved })).toBeVisible();
+    // Disabled users are hidden unless asked for; they are never deleted.
+    await expect(row).toHaveCount(0);
+    await page.getByLabel(c.users.includeDisabled, { exact: true }).check();
+    await expect(row).toContainText(c.common.disabled);
+    await expect(row.getByRole('button', { name: c.common.enable })).toBeVisible();
+
+    await submitPassword(partner, email, 'a long and memorable sentence');
+    await expect(partner.getByRole('alert')).toHaveText(zh.errors.invalid_credentials);
+    await partnerContext.close();
+  });
 });
 
 test('an administrator edits an institution: the MOU expires and the institution is disabled', async ({ page }) => {

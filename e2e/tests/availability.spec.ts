@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi, type User } from '../support/api.ts';
 import { signInUI, t } from '../support/ui.ts';
@@ -40,106 +40,128 @@ test('a physician sets weekly hours and a day off; a coordinator sees them', asy
   const c = t('en');
   const monday = new Intl.DateTimeFormat('en', { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, 1)));
 
-  const physician = await newPhysician();
-  const { context, page } = await signedIn(browser, physician);
-  await page.getByRole('link', { name: c.nav.availability }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.availability.title);
-  await expect(page.getByTestId('no-hours')).toHaveText(c.availability.noHoursYet);
-  // Only coordinators and administrators choose whose hours.
-  await expect(page.getByTestId('whose')).toHaveCount(0);
-  await expect(page.getByLabel(c.availability.timeZone)).toHaveValue('Asia/Tokyo');
-
-  // Monday: 09:00–12:00 and 13:30–17:00, then the same for Tuesday to Friday.
-  const mon = page.getByTestId('weekday-1');
-  await page.getByRole('button', { name: c.availability.addHoursNamed.replace('{{day}}', monday) }).click();
-  await mon.getByLabel(c.availability.to).fill('12:00');
-  await page.getByRole('button', { name: c.availability.addHoursNamed.replace('{{day}}', monday) }).click();
-  const second = mon.getByRole('group', { name: c.availability.windowLabel.replace('{{day}}', monday).replace('{{n}}', '2') });
-  await second.getByLabel(c.availability.from).fill('13:30');
-  await second.getByLabel(c.availability.to).fill('17:00');
-  await page.getByRole('button', { name: c.availability.copyMonday.replace('{{monday}}', monday) }).click();
-  await expect(page.getByTestId('weekday-5').getByLabel(c.availability.from)).toHaveCount(2);
-  await expect(page.getByTestId('weekday-6')).toContainText(c.availability.notWorking);
-
-  // A period that ends before it starts is refused, and the error sits beside that field.
-  const tue = page.getByTestId('weekday-2');
-  await tue.getByLabel(c.availability.to).first().fill('08:00');
-  await page.getByRole('button', { name: c.availability.saveHours }).click();
-  await expect(page.getByRole('alert').filter({ hasText: c.errors.validation_failed })).toBeVisible();
-  await expect(tue.locator('.field__error')).toHaveText(c.validation.timeRange);
-  await tue.getByLabel(c.availability.to).first().fill('12:00');
-  await page.getByRole('button', { name: c.availability.saveHours }).click();
-  await expect(page.getByRole('status').filter({ hasText: c.availability.hoursSaved })).toBeVisible();
-  await expect(page.getByTestId('no-hours')).toHaveCount(0);
-
-  // A day off for a congress.
-  const date = dayAhead(21);
-  const form = page.getByTestId('exception-form');
-  await form.getByLabel(c.availability.date).fill(date);
-  await expect(form.getByLabel(c.availability.kind)).toHaveValue('off');
-  await expect(form.getByLabel(c.availability.wholeDay)).toBeChecked();
-  await form.getByLabel(c.availability.note).fill('ESMO congress');
-  await form.getByRole('button', { name: c.availability.add }).click();
-  await expect(page.getByRole('status').filter({ hasText: c.availability.exceptionAdded })).toBeVisible();
-  const row = page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'ESMO congress' });
-  await expect(row).toContainText(c.availability.kinds.off);
-  await expect(row).toContainText(c.availability.wholeDay);
-
-  // Extra hours on another day: their times must be given.
-  await form.getByLabel(c.availability.date).fill(dayAhead(22));
-  await form.getByLabel(c.availability.kind).selectOption('extra');
-  await form.getByLabel(c.availability.from).fill('14:00');
-  await form.getByLabel(c.availability.to).fill('16:00');
-  await form.getByLabel(c.availability.note).fill('Extra clinic');
-  await form.getByRole('button', { name: c.availability.add }).click();
-  await expect(page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toContainText('14:00–16:00');
-
-  // After a reload the page shows what was saved.
-  await page.reload();
-  await expect(page.getByTestId('weekday-1').getByLabel(c.availability.from)).toHaveCount(2);
-  await expect(page.getByTestId('weekday-1').getByLabel(c.availability.to).first()).toHaveValue('12:00');
-  await expect(page.getByTestId('weekday-3').getByLabel(c.availability.from).nth(1)).toHaveValue('13:30');
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await shoot(page, 'availability-physician-en');
-  await page.setViewportSize({ width: 390, height: 844 });
-  await shoot(page, 'availability-physician-en-390');
-
-  // Deleting the extra clinic asks first.
-  await page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' }).getByRole('button', { name: new RegExp(c.availability.delete) }).click();
-  const dialog = page.getByRole('dialog', { name: c.availability.deleteTitle });
-  await dialog.getByRole('button', { name: c.availability.delete }).click();
-  await expect(page.getByRole('status').filter({ hasText: c.availability.exceptionDeleted })).toBeVisible();
-  await expect(page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toHaveCount(0);
-  await context.close();
-
-  // The coordinator, in Japanese, picks the physician and sees the same hours and the day off.
   const ja = t('ja');
-  const coord = await signedIn(browser, coordinator, 'ja');
-  await coord.page.getByRole('link', { name: ja.nav.availability }).click();
-  await expect(coord.page.getByRole('heading', { level: 1 })).toHaveText(ja.availability.title);
-  await coord.page.getByLabel(ja.availability.whose).selectOption({ label: physician.name });
-  await expect(coord.page).toHaveURL(new RegExp(`user=${physician.id}`));
-  await expect(coord.page.getByRole('heading', { level: 2 }).first()).toHaveText(ja.availability.weeklyTitleNamed.replace('{{name}}', physician.name));
-  const jaMonday = new Intl.DateTimeFormat('ja', { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, 1)));
-  await expect(coord.page.getByTestId('weekday-1')).toContainText(jaMonday);
-  await expect(coord.page.getByTestId('weekday-1').getByLabel(ja.availability.from)).toHaveCount(2);
-  await expect(coord.page.getByTestId('weekday-2').getByLabel(ja.availability.to).first()).toHaveValue('12:00');
-  await expect(coord.page.getByTestId('weekday-5').getByLabel(ja.availability.to).nth(1)).toHaveValue('17:00');
-  await expect(coord.page.getByTestId('weekday-7')).toContainText(ja.availability.notWorking);
-  const dayOff = coord.page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'ESMO congress' });
-  await expect(dayOff).toContainText(ja.availability.kinds.off);
-  await expect(dayOff).toContainText(ja.availability.wholeDay);
-  await expect(coord.page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toHaveCount(0);
+  let physician: User;
+  let context: BrowserContext;
+  let page: Page;
+  let form: Locator;
+  let coord: { context: BrowserContext; page: Page };
 
-  // A link to the physician's hours opens them directly.
-  await coord.page.reload();
-  await expect(coord.page.getByLabel(ja.availability.whose)).toHaveValue(physician.id);
-  await expect(coord.page.getByTestId('weekday-1').getByLabel(ja.availability.from)).toHaveCount(2);
-  await coord.page.setViewportSize({ width: 1280, height: 720 });
-  await shoot(coord.page, 'availability-coordinator-ja');
-  await coord.page.setViewportSize({ width: 390, height: 844 });
-  await shoot(coord.page, 'availability-coordinator-ja-390');
-  await coord.context.close();
+  await test.step('the physician opens the availability page: no hours yet', async () => {
+    physician = await newPhysician();
+    ({ context, page } = await signedIn(browser, physician));
+    await page.getByRole('link', { name: c.nav.availability }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(c.availability.title);
+    await expect(page.getByTestId('no-hours')).toHaveText(c.availability.noHoursYet);
+    // Only coordinators and administrators choose whose hours.
+    await expect(page.getByTestId('whose')).toHaveCount(0);
+    await expect(page.getByLabel(c.availability.timeZone)).toHaveValue('Asia/Tokyo');
+  });
+
+  await test.step('weekly hours: two periods on Monday, copied to the week', async () => {
+    // Monday: 09:00–12:00 and 13:30–17:00, then the same for Tuesday to Friday.
+    const mon = page.getByTestId('weekday-1');
+    await page.getByRole('button', { name: c.availability.addHoursNamed.replace('{{day}}', monday) }).click();
+    await mon.getByLabel(c.availability.to).fill('12:00');
+    await page.getByRole('button', { name: c.availability.addHoursNamed.replace('{{day}}', monday) }).click();
+    const second = mon.getByRole('group', { name: c.availability.windowLabel.replace('{{day}}', monday).replace('{{n}}', '2') });
+    await second.getByLabel(c.availability.from).fill('13:30');
+    await second.getByLabel(c.availability.to).fill('17:00');
+    await page.getByRole('button', { name: c.availability.copyMonday.replace('{{monday}}', monday) }).click();
+    await expect(page.getByTestId('weekday-5').getByLabel(c.availability.from)).toHaveCount(2);
+    await expect(page.getByTestId('weekday-6')).toContainText(c.availability.notWorking);
+  });
+
+  await test.step('a period that ends before it starts is refused beside its field', async () => {
+    // A period that ends before it starts is refused, and the error sits beside that field.
+    const tue = page.getByTestId('weekday-2');
+    await tue.getByLabel(c.availability.to).first().fill('08:00');
+    await page.getByRole('button', { name: c.availability.saveHours }).click();
+    await expect(page.getByRole('alert').filter({ hasText: c.errors.validation_failed })).toBeVisible();
+    await expect(tue.locator('.field__error')).toHaveText(c.validation.timeRange);
+    await tue.getByLabel(c.availability.to).first().fill('12:00');
+    await page.getByRole('button', { name: c.availability.saveHours }).click();
+    await expect(page.getByRole('status').filter({ hasText: c.availability.hoursSaved })).toBeVisible();
+    await expect(page.getByTestId('no-hours')).toHaveCount(0);
+  });
+
+  await test.step('a day off and extra hours', async () => {
+    // A day off for a congress.
+    const date = dayAhead(21);
+    form = page.getByTestId('exception-form');
+    await form.getByLabel(c.availability.date).fill(date);
+    await expect(form.getByLabel(c.availability.kind)).toHaveValue('off');
+    await expect(form.getByLabel(c.availability.wholeDay)).toBeChecked();
+    await form.getByLabel(c.availability.note).fill('ESMO congress');
+    await form.getByRole('button', { name: c.availability.add }).click();
+    await expect(page.getByRole('status').filter({ hasText: c.availability.exceptionAdded })).toBeVisible();
+    const row = page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'ESMO congress' });
+    await expect(row).toContainText(c.availability.kinds.off);
+    await expect(row).toContainText(c.availability.wholeDay);
+
+    // Extra hours on another day: their times must be given.
+    await form.getByLabel(c.availability.date).fill(dayAhead(22));
+    await form.getByLabel(c.availability.kind).selectOption('extra');
+    await form.getByLabel(c.availability.from).fill('14:00');
+    await form.getByLabel(c.availability.to).fill('16:00');
+    await form.getByLabel(c.availability.note).fill('Extra clinic');
+    await form.getByRole('button', { name: c.availability.add }).click();
+    await expect(page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toContainText('14:00–16:00');
+  });
+
+  await test.step('after a reload the page shows what was saved', async () => {
+    // After a reload the page shows what was saved.
+    await page.reload();
+    await expect(page.getByTestId('weekday-1').getByLabel(c.availability.from)).toHaveCount(2);
+    await expect(page.getByTestId('weekday-1').getByLabel(c.availability.to).first()).toHaveValue('12:00');
+    await expect(page.getByTestId('weekday-3').getByLabel(c.availability.from).nth(1)).toHaveValue('13:30');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await shoot(page, 'availability-physician-en');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shoot(page, 'availability-physician-en-390');
+  });
+
+  await test.step('deleting the extra clinic asks first', async () => {
+    // Deleting the extra clinic asks first.
+    await page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' }).getByRole('button', { name: new RegExp(c.availability.delete) }).click();
+    const dialog = page.getByRole('dialog', { name: c.availability.deleteTitle });
+    await dialog.getByRole('button', { name: c.availability.delete }).click();
+    await expect(page.getByRole('status').filter({ hasText: c.availability.exceptionDeleted })).toBeVisible();
+    await expect(page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toHaveCount(0);
+    await context.close();
+  });
+
+  await test.step('the coordinator, in Japanese, sees the same hours and the day off', async () => {
+    // The coordinator, in Japanese, picks the physician and sees the same hours and the day off.
+    coord = await signedIn(browser, coordinator, 'ja');
+    await coord.page.getByRole('link', { name: ja.nav.availability }).click();
+    await expect(coord.page.getByRole('heading', { level: 1 })).toHaveText(ja.availability.title);
+    await coord.page.getByLabel(ja.availability.whose).selectOption({ label: physician.name });
+    await expect(coord.page).toHaveURL(new RegExp(`user=${physician.id}`));
+    await expect(coord.page.getByRole('heading', { level: 2 }).first()).toHaveText(ja.availability.weeklyTitleNamed.replace('{{name}}', physician.name));
+    const jaMonday = new Intl.DateTimeFormat('ja', { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, 1)));
+    await expect(coord.page.getByTestId('weekday-1')).toContainText(jaMonday);
+    await expect(coord.page.getByTestId('weekday-1').getByLabel(ja.availability.from)).toHaveCount(2);
+    await expect(coord.page.getByTestId('weekday-2').getByLabel(ja.availability.to).first()).toHaveValue('12:00');
+    await expect(coord.page.getByTestId('weekday-5').getByLabel(ja.availability.to).nth(1)).toHaveValue('17:00');
+    await expect(coord.page.getByTestId('weekday-7')).toContainText(ja.availability.notWorking);
+    const dayOff = coord.page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'ESMO congress' });
+    await expect(dayOff).toContainText(ja.availability.kinds.off);
+    await expect(dayOff).toContainText(ja.availability.wholeDay);
+    await expect(coord.page.getByTestId('exceptions').getByRole('row').filter({ hasText: 'Extra clinic' })).toHaveCount(0);
+  });
+
+  await test.step("a link to the physician's hours opens them directly", async () => {
+    // A link to the physician's hours opens them directly.
+    await coord.page.reload();
+    await expect(coord.page.getByLabel(ja.availability.whose)).toHaveValue(physician.id);
+    await expect(coord.page.getByTestId('weekday-1').getByLabel(ja.availability.from)).toHaveCount(2);
+    await coord.page.setViewportSize({ width: 1280, height: 720 });
+    await shoot(coord.page, 'availability-coordinator-ja');
+    await coord.page.setViewportSize({ width: 390, height: 844 });
+    await shoot(coord.page, 'availability-coordinator-ja-390');
+    await coord.context.close();
+  });
 });
 
 test('availability screens in Chinese', async ({ browser }) => {

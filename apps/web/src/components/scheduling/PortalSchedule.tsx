@@ -7,7 +7,6 @@ import { type caseSchedule, type Locale, type VideoProvider, type VisitChangeKin
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { portalScheduleQuery } from '../../lib/query.ts';
-import { useSubmit } from '../../lib/useSubmit.ts';
 import { useZoneName } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
@@ -136,17 +135,21 @@ function ChangeVisit({ caseId, guestToken, onDone }: { caseId: string; guestToke
   const { t } = useTranslation();
   const [kind, setKind] = useState<VisitChangeKind | null>(null);
   const [note, setNote] = useState('');
-  const { busy, error, run } = useSubmit();
   const titleId = useId();
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!kind) return;
-    await run(async () => {
-      onDone(await call(CONTRACTS.requestVisitChange, { params: { id: caseId }, body: { kind, note: note.trim() } }, { guestToken }));
+  const ask = useMutation({
+    mutationFn: (k: VisitChangeKind) => call(CONTRACTS.requestVisitChange, { params: { id: caseId }, body: { kind: k, note: note.trim() } }, { guestToken }),
+    onSuccess: (next) => {
+      onDone(next);
       setKind(null);
       setNote('');
-    });
+    },
+  });
+  const busy = ask.isPending;
+  const error = ask.error ? errorMessage(ask.error) : null;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (kind) ask.mutate(kind);
   }
 
   return (
@@ -163,7 +166,14 @@ function ChangeVisit({ caseId, guestToken, onDone }: { caseId: string; guestToke
             <button type="submit" className={`button button--large${kind === 'cancel' ? ' button--danger' : ''}`} disabled={busy}>
               {t(`portalSchedule.change.send.${kind}`)}
             </button>
-            <button type="button" className="button button--secondary button--large" onClick={() => setKind(null)}>
+            <button
+              type="button"
+              className="button button--secondary button--large"
+              onClick={() => {
+                ask.reset();
+                setKind(null);
+              }}
+            >
               {t('portalSchedule.change.keep')}
             </button>
           </div>
@@ -235,18 +245,16 @@ function ConfirmBooking({ offer, schedule, busy, onConfirm, onBack }: { offer: O
 function OtherTimes({ caseId, guestToken, onBack }: { caseId: string; guestToken: string; onBack: () => void }) {
   const { t } = useTranslation();
   const [note, setNote] = useState('');
-  const { busy, error, run } = useSubmit();
-  const [sent, setSent] = useState(false);
+  const send = useMutation({ mutationFn: () => call(CONTRACTS.requestOtherTimes, { params: { id: caseId }, body: { note: note.trim() } }, { guestToken }) });
+  const busy = send.isPending;
+  const error = send.error ? errorMessage(send.error) : null;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    await run(async () => {
-      await call(CONTRACTS.requestOtherTimes, { params: { id: caseId }, body: { note: note.trim() } }, { guestToken });
-      setSent(true);
-    });
+    send.mutate();
   }
 
-  if (sent) {
+  if (send.isSuccess) {
     return (
       <div className="alert alert--success" role="status" data-testid="other-times-sent">
         {t('portalSchedule.otherTimesThanks')}
