@@ -30,6 +30,26 @@ const OVERHEAD = LENGTH + NONCE + TAG;
 
 export class SealedFileError extends Error {}
 
+/** One small sealed message (an upload's description): nonce · ciphertext · tag, bound to `label`. */
+export function sealMessage(key: Buffer, label: string, plain: Buffer): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(label, 'utf8'));
+  return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+export function openMessage(key: Buffer, label: string, sealed: Buffer): Buffer {
+  if (sealed.length < NONCE + TAG) throw new SealedFileError('sealed message too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE));
+  decipher.setAAD(Buffer.from(label, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()]);
+  } catch {
+    throw new SealedFileError('sealed message fails authentication');
+  }
+}
+
 function aad(id: string, offset: number): Buffer {
   const place = Buffer.alloc(8);
   place.writeBigUInt64BE(BigInt(offset));
