@@ -59,7 +59,10 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
       const dataKey = newDataKey();
       // pipeline() hands a failure of either stream to the other, so a failing source fails the write.
       const encrypted = pipeline(body, new EncryptStream(dataKey, blobId, deps.chunkSize ?? CHUNK_SIZE), () => {});
-      await backend.create(id, encrypted);
+      await backend.create(id, encrypted).catch((err: unknown) => {
+        encrypted.destroy(); // a backend that failed before reading must not leave the source hanging
+        throw err;
+      });
       const result = { size: encrypted.size, sha256: encrypted.sha256() };
       try {
         await insertBlob(db, { id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id });

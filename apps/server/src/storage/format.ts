@@ -94,7 +94,6 @@ export class EncryptStream extends Transform {
   }
 
   override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (!Buffer.isBuffer(data)) data = Buffer.from(data);
     this.hash.update(data);
     this.size += data.length;
     let at = 0;
@@ -120,9 +119,8 @@ export class EncryptStream extends Transform {
   private seal(last: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.dataKey, nonce(this.index));
     cipher.setAAD(additionalData(this.header, this.blobId, this.index, last));
-    const body = cipher.update(this.pending.subarray(0, this.filled));
-    const final = cipher.final();
-    this.push(final.length ? Buffer.concat([body, final]) : body);
+    this.push(cipher.update(this.pending.subarray(0, this.filled)));
+    cipher.final(); // GCM is a stream mode: nothing is held back, but the tag is made here
     this.push(cipher.getAuthTag());
     this.index++;
     this.filled = 0;
@@ -139,13 +137,17 @@ export interface DecryptPlan {
   end: number;
 }
 
+/** The chunks a plan covers (an empty blob read whole: its one empty chunk). */
+function chunksOf(plan: Pick<DecryptPlan, 'header' | 'size' | 'start' | 'end'>) {
+  const chunkSize = parseHeader(plan.header);
+  const first = Math.floor(plan.start / chunkSize);
+  return { chunkSize, count: chunkCount(plan.size, chunkSize), first, last: plan.end < plan.start ? first : Math.floor(plan.end / chunkSize) };
+}
+
 /** The stored bytes a plan needs: `end` undefined when it reaches the last chunk (see DecryptStream). */
 export function storedRange(plan: Pick<DecryptPlan, 'header' | 'size' | 'start' | 'end'>): { start: number; end?: number } {
-  const chunkSize = parseHeader(plan.header);
-  const n = chunkCount(plan.size, chunkSize);
-  const first = Math.floor(plan.start / chunkSize);
-  const last = plan.end < plan.start ? first : Math.floor(plan.end / chunkSize);
-  return { start: chunkOffset(first, chunkSize), end: last === n - 1 ? undefined : chunkOffset(last + 1, chunkSize) - 1 };
+  const { chunkSize, count, first, last } = chunksOf(plan);
+  return { start: chunkOffset(first, chunkSize), end: last === count - 1 ? undefined : chunkOffset(last + 1, chunkSize) - 1 };
 }
 
 /**
@@ -163,10 +165,8 @@ export class DecryptStream extends Transform {
 
   constructor(private readonly plan: DecryptPlan) {
     super();
-    this.chunkSize = parseHeader(plan.header);
-    this.count = chunkCount(plan.size, this.chunkSize);
-    this.index = Math.floor(plan.start / this.chunkSize);
-    this.lastNeeded = plan.end < plan.start ? this.index : Math.floor(plan.end / this.chunkSize);
+    const { chunkSize, count, first, last } = chunksOf(plan);
+    [this.chunkSize, this.count, this.index, this.lastNeeded] = [chunkSize, count, first, last];
     this.pending = Buffer.allocUnsafe(this.chunkSize + TAG_SIZE);
   }
 
