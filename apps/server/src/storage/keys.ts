@@ -10,10 +10,10 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { BlobIntegrityError } from './errors.ts';
+import { TAG_SIZE } from './format.ts';
 
-export const KEY_SIZE = 32;
+const KEY_SIZE = 32;
 const NONCE_SIZE = 12;
-const TAG_SIZE = 16;
 const WRAP_LABEL = Buffer.from('kakehashi blob data key v1\0');
 
 export interface MasterKey {
