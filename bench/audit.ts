@@ -238,12 +238,13 @@ async function main() {
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
   const secret = randomBytes(32).toString('hex');
+  const masterKey = randomBytes(32).toString('base64');
 
   // The schema, a coordinator and their API token, before the server starts.
   database = await openDatabase({ databaseUrl, dataDir, poolSize: 2 });
   await migrateDatabase(database);
   const db = database.db;
-  const config = loadConfig({ DATABASE_URL: databaseUrl, KAKEHASHI_SECRET: secret, KAKEHASHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: databaseUrl, KAKEHASHI_SECRET: secret, KAKEHASHI_MASTER_KEY: masterKey, KAKEHASHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const services = createServices(db, config);
   const { user } = await services.users.create(
     null,
@@ -259,6 +260,7 @@ async function main() {
   const base = await startServer({
     DATABASE_URL: databaseUrl,
     KAKEHASHI_SECRET: secret,
+    KAKEHASHI_MASTER_KEY: masterKey,
     KAKEHASHI_DATA_DIR: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',

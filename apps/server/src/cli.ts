@@ -11,6 +11,8 @@ import { grantServerRole } from './db/roles.ts';
 import { findUserByEmail } from './auth/repo.ts';
 import { findInstitution, findInstitutionByName } from './institutions/repo.ts';
 import { seedDemo } from './demo.ts';
+import { rotateMasterKey } from './storage/blob-store.ts';
+import { keyring } from './storage/keys.ts';
 import { VERSION } from './version.ts';
 
 /** Runs a command against the database and always releases it. */
@@ -171,6 +173,22 @@ audit
     withRuntime('audit anchor', async ({ database, config }) => {
       const moved = await createServices(database.db, config).audit.anchor({ principal: null, ip: null }, 'cli');
       console.log(`Checkpoint moved from seal ${moved.from ?? 'none'} to seal ${moved.to ?? 'none'}.`);
+    }),
+  );
+
+const storage = program.command('storage').description('encrypted files at rest');
+storage
+  .command('rotate-key')
+  .description('re-wrap every data key with KAKEHASHI_MASTER_KEY, unwrapping with KAKEHASHI_PREVIOUS_MASTER_KEYS; files are not rewritten')
+  .action(() =>
+    withRuntime('storage rotate-key', async ({ database, config }) => {
+      const keys = keyring(config.masterKey, config.previousMasterKeys);
+      const { rewrapped, unknown, unreadable } = await rotateMasterKey(database.db, keys);
+      console.log(`Re-wrapped ${rewrapped} data keys with master key ${keys.current.id}.`);
+      const missing = Object.entries(unknown);
+      if (missing.length) console.log(`Not re-wrapped, their master key is not configured: ${missing.map(([id, n]) => `${n} under ${id}`).join(', ')}.`);
+      if (unreadable.length) console.log(`Not re-wrapped, their wrapped key fails authentication (altered rows): ${unreadable.join(', ')}.`);
+      if (missing.length || unreadable.length) process.exitCode = 1;
     }),
   );
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,28 @@ describe('configuration', () => {
     expect(readFileSync(file, 'utf8').trim()).toBe(config.secret);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(loadConfig({ KAKEHASHI_DATA_DIR: dir }).secret).toBe(config.secret);
+  });
+
+  it('generates the embedded master key once, private, and requires one with PostgreSQL', () => {
+    const config = loadConfig({ KAKEHASHI_DATA_DIR: dir });
+    const file = path.join(dir, 'master.key');
+    expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')).toEqual(config.masterKey);
+    expect(config.masterKey).toHaveLength(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir }).masterKey).toEqual(config.masterKey);
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_URL: 'postgres://localhost/x', KAKEHASHI_SECRET: 'x'.repeat(32) })).toThrow(/KAKEHASHI_MASTER_KEY is required/);
+  });
+
+  it('takes master keys as base64 of 32 bytes only, and earlier ones separated by commas', () => {
+    const key = randomBytes(32);
+    const old = [randomBytes(32), randomBytes(32)];
+    const config = loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_MASTER_KEY: key.toString('base64'), KAKEHASHI_PREVIOUS_MASTER_KEYS: old.map((k) => k.toString('base64')).join(', ') });
+    expect(config.masterKey).toEqual(key);
+    expect(config.previousMasterKeys).toEqual(old);
+    for (const bad of [randomBytes(16).toString('base64'), randomBytes(32).toString('hex'), `${key.toString('base64')}!`]) {
+      expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_MASTER_KEY: bad })).toThrow(/KAKEHASHI_MASTER_KEY must be the base64 of 32 bytes/);
+    }
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_PREVIOUS_MASTER_KEYS: 'nope' })).toThrow(/KAKEHASHI_PREVIOUS_MASTER_KEYS/);
   });
 
   it('names every invalid variable', () => {

@@ -15,6 +15,12 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   KAKEHASHI_SECRET: z.string().min(32, 'KAKEHASHI_SECRET must be at least 32 characters').optional(),
+  KAKEHASHI_MASTER_KEY: z.string().refine(isKey, 'KAKEHASHI_MASTER_KEY must be the base64 of 32 bytes').optional(),
+  KAKEHASHI_PREVIOUS_MASTER_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean))
+    .refine((keys) => keys.every(isKey), 'KAKEHASHI_PREVIOUS_MASTER_KEYS must be base64 keys of 32 bytes, separated by commas'),
   KAKEHASHI_PUBLIC_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('Kakehashi <no-reply@example.org>'),
@@ -55,6 +61,10 @@ export interface Config {
   /** PostgreSQL connections this process may hold (each request's transaction holds one). */
   databasePoolSize: number;
   secret: string;
+  /** Wraps the data key of every stored file (storage/keys.ts). */
+  masterKey: Buffer;
+  /** Earlier master keys, still accepted to unwrap data keys until `storage rotate-key` has re-wrapped them. */
+  previousMasterKeys: Buffer[];
   publicUrl: string;
   smtpUrl: string | null;
   mailFrom: string;
@@ -85,6 +95,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.DATABASE_URL) throw new ConfigError('KAKEHASHI_SECRET is required when DATABASE_URL is set.');
     secret = embeddedSecret(dataDir);
   }
+  let masterKey = e.KAKEHASHI_MASTER_KEY;
+  if (!masterKey) {
+    // Like the secret: every process must unwrap what any other stored, so only the embedded default makes its own.
+    if (e.DATABASE_URL) throw new ConfigError('KAKEHASHI_MASTER_KEY is required when DATABASE_URL is set.');
+    masterKey = embeddedMasterKey(dataDir);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -92,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     secret,
+    masterKey: Buffer.from(masterKey, 'base64'),
+    previousMasterKeys: e.KAKEHASHI_PREVIOUS_MASTER_KEYS.map((k) => Buffer.from(k, 'base64')),
     publicUrl: (e.KAKEHASHI_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
@@ -104,9 +122,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 function embeddedSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'secret.key');
+  return generatedOnce(path.join(dataDir, 'secret.key'), () => randomBytes(32).toString('base64url'));
+}
+
+function embeddedMasterKey(dataDir: string): string {
+  const key = generatedOnce(path.join(dataDir, 'master.key'), () => randomBytes(32).toString('base64'));
+  if (!isKey(key)) throw new ConfigError(`${path.join(dataDir, 'master.key')} does not hold the base64 of 32 bytes.`);
+  return key;
+}
+
+/** The value kept in `file`, made by `make` and written readable by the owner only on first use. */
+function generatedOnce(file: string, make: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-  return secret;
+  const value = make();
+  writeFileSync(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  return value;
+}
+
+/** Standard base64 of exactly 32 bytes (Node's decoder would silently skip stray characters). */
+function isKey(value: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(value.trim());
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { createAuditLogService, createAuditService } from './audit/service.ts';
@@ -17,6 +18,9 @@ import { createGate } from './access/gate.ts';
 import { createHospitalService } from './hospital/service.ts';
 import { findCaseSubject, type CaseRow } from './cases/repo.ts';
 import { findVisit } from './scheduling/repo.ts';
+import { LocalBackend } from './storage/backend.ts';
+import { createBlobStore } from './storage/blob-store.ts';
+import { keyring } from './storage/keys.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void } = {}) {
@@ -59,6 +63,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     institutions,
     hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),
+    /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
+    blobs: createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys: keyring(config.masterKey, config.previousMasterKeys) }),
   };
 }
 

@@ -61,6 +61,7 @@ export function useTestApp(env: Record<string, string> = {}, options: Pick<AppOp
       KAKEHASHI_DATA_DIR: dataDir,
       DATABASE_URL: created.url,
       KAKEHASHI_SECRET: randomBytes(32).toString('hex'),
+      KAKEHASHI_MASTER_KEY: randomBytes(32).toString('base64'),
       KAKEHASHI_PUBLIC_URL: 'https://kakehashi.example.org',
       LOG_LEVEL: 'silent',
       ...env,

@@ -70,6 +70,7 @@ describe('the server as a role that may only insert and read the audit log', () 
       KAKEHASHI_DATA_DIR: dataDir,
       DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
       KAKEHASHI_SECRET: randomBytes(32).toString('hex'),
+      KAKEHASHI_MASTER_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'silent',
     });
     const app = await buildApp({ config, db: asServer.db, worker: false, logger: false });

@@ -514,3 +514,23 @@ export const visitParticipants = pgTable(
   },
   (t) => [uniqueIndex('visit_participants_key').on(t.visitId, t.userId)],
 );
+
+/**
+ * Every stored file (storage/): its size and SHA-256, and its data key wrapped by the master key that
+ * `key_id` names. The key lives here, not in the stored object, so `storage rotate-key` re-wraps it
+ * with one UPDATE whatever the backend (S3 objects cannot be rewritten in place), and deleting the
+ * row leaves the object's bytes unreadable for good.
+ */
+export const blobs = pgTable(
+  'blobs',
+  {
+    id: uuid('id').primaryKey(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** Of the plaintext, hex. */
+    sha256: text('sha256').notNull(),
+    wrappedKey: bytea('wrapped_key').notNull(),
+    keyId: text('key_id').notNull(),
+    createdAt: createdAt(),
+  },
+  () => [check('blobs_size_nonnegative', sql`size >= 0`)],
+);

@@ -1251,6 +1251,7 @@ export const en = {
     guest_link_invalid: 'This link is not valid, has expired or was withdrawn. Please ask the hospital for a new one.',
     payload_too_large: 'The request is too large.',
     unsupported_media_type: 'This kind of content is not accepted here.',
+    range_not_satisfiable: 'The requested part lies outside the file, which has {{size}} bytes.',
     not_implemented: 'This is not available yet.',
     internal: 'Something went wrong on our side. Please try again; if it happens again, contact the international department.',
     network: 'The server cannot be reached. Check your connection and try again.',

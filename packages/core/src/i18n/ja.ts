@@ -1232,6 +1232,7 @@ export const ja: Catalog = {
     guest_link_invalid: 'このリンクは無効か、有効期限が切れているか、取り消されています。病院に新しいリンクをご依頼ください。',
     payload_too_large: 'リクエストが大きすぎます。',
     unsupported_media_type: 'この形式のデータは受け付けていません。',
+    range_not_satisfiable: '要求された範囲がファイルの外にあります（ファイルは {{size}} バイトです）。',
     not_implemented: 'この機能はまだご利用いただけません。',
     internal: 'システム側で問題が発生しました。もう一度お試しください。繰り返し発生する場合は国際診療部にご連絡ください。',
     network: 'サーバーに接続できません。接続を確認して、もう一度お試しください。',

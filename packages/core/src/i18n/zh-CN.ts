@@ -1232,6 +1232,7 @@ export const zhCN: Catalog = {
     guest_link_invalid: '此链接无效、已过期或已被撤回。请联系医院获取新的链接。',
     payload_too_large: '请求内容过大。',
     unsupported_media_type: '此处不接受这种类型的内容。',
+    range_not_satisfiable: '请求的范围超出了文件（文件大小为 {{size}} 字节）。',
     not_implemented: '此功能暂不可用。',
     internal: '系统出现问题，请重试；如果问题反复出现，请联系国际医疗部。',
     network: '无法连接服务器。请检查网络后重试。',

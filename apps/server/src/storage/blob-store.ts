@@ -1,0 +1,164 @@
+/**
+ * The encrypted store of files (DICOM studies, documents): one layer of crypto over any ObjectBackend.
+ * The format of stored files is in format.ts, the keys in keys.ts; each blob's size, SHA-256 and
+ * wrapped data key are its `blobs` row (repo.ts), which is the truth about which blobs exist.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { transaction, type Db } from '../db/client.ts';
+import { DomainError, notFound } from '../errors.ts';
+import type { ObjectBackend } from './backend.ts';
+import { BlobIntegrityError, UnknownMasterKeyError } from './errors.ts';
+import { CHUNK_SIZE, DecryptStream, EncryptStream, HEADER_SIZE, storedRange } from './format.ts';
+import { newDataKey, unwrapDataKey, wrapDataKey, type Keyring } from './keys.ts';
+import { blobsNotUnder, deleteBlob, findBlob, insertBlob, rewrapBlob } from './repo.ts';
+
+/** Plaintext bytes `start` to `end` inclusive, as in HTTP's Range header; `end` defaults to the last byte and is capped there. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface BlobStore {
+  /** Encrypts and stores the stream under a new id (a UUID), never buffering it whole; a stream that fails stores nothing. */
+  put(id: string, body: Readable): Promise<{ size: number; sha256: string }>;
+  /**
+   * The plaintext, or a range of it, decrypting only the chunks that hold it. A missing blob or an
+   * unsatisfiable range throws before the stream starts; stored bytes that fail authentication error
+   * the stream (BlobIntegrityError) before any of their plaintext is passed on.
+   */
+  get(id: string, range?: ByteRange): Promise<Readable>;
+  /** Forgets the blob's key, then removes its bytes; false when there was no such blob. */
+  delete(id: string): Promise<boolean>;
+  exists(id: string): Promise<boolean>;
+  /** The plaintext's size in bytes. */
+  size(id: string): Promise<number>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The id's 16 bytes (bound into every chunk), or null when it is not a lower-case UUID. */
+function idBytes(id: string): Buffer | null {
+  return UUID.test(id) ? Buffer.from(id.replaceAll('-', ''), 'hex') : null;
+}
+
+export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Keyring; chunkSize?: number }): BlobStore {
+  const { db, backend, keys } = deps;
+
+  async function rowOf(id: string) {
+    const blobId = idBytes(id);
+    const row = blobId && (await findBlob(db, id));
+    if (!blobId || !row) throw notFound();
+    return { blobId, row };
+  }
+
+  return {
+    async put(id, body) {
+      const blobId = idBytes(id);
+      if (!blobId) throw new TypeError('a blob id is a lower-case UUID');
+      const dataKey = newDataKey();
+      // pipeline() hands a failure of either stream to the other, so a failing source fails the write.
+      const encrypted = pipeline(body, new EncryptStream(dataKey, blobId, deps.chunkSize ?? CHUNK_SIZE), () => {});
+      await backend.create(id, encrypted).catch((err: unknown) => {
+        encrypted.destroy(); // a backend that failed before reading must not leave the source hanging
+        throw err;
+      });
+      const result = { size: encrypted.size, sha256: encrypted.sha256() };
+      try {
+        await insertBlob(db, { id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id });
+      } catch (err) {
+        await backend.remove(id);
+        throw err;
+      }
+      return result;
+    },
+
+    async get(id, range) {
+      const { blobId, row } = await rowOf(id);
+      const { start, end } = resolveRange(row.size, range);
+      const master = keys.byId.get(row.keyId);
+      if (!master) throw new UnknownMasterKeyError(row.keyId);
+      const dataKey = unwrapDataKey(master, blobId, row.wrappedKey);
+      const header = await readHeader(backend.read(id, 0, HEADER_SIZE - 1));
+      const plan = { dataKey, blobId, header, size: row.size, start, end };
+      const stored = storedRange(plan);
+      return pipeline(backend.read(id, stored.start, stored.end), new DecryptStream(plan), () => {});
+    },
+
+    async delete(id) {
+      if (!idBytes(id)) return false;
+      const existed = await deleteBlob(db, id);
+      await backend.remove(id);
+      return existed;
+    },
+
+    async exists(id) {
+      return !!idBytes(id) && !!(await findBlob(db, id));
+    },
+
+    async size(id) {
+      return (await rowOf(id)).row.size;
+    },
+  };
+}
+
+function resolveRange(size: number, range: ByteRange | undefined): { start: number; end: number } {
+  if (!range) return { start: 0, end: size - 1 };
+  const { start, end = size - 1 } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || start >= size) {
+    throw new DomainError('range_not_satisfiable', { size });
+  }
+  return { start, end: Math.min(end, size - 1) };
+}
+
+async function readHeader(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  const header = Buffer.concat(parts);
+  if (header.length !== HEADER_SIZE) throw new BlobIntegrityError('blob is shorter than its header');
+  return header;
+}
+
+export interface Rotation {
+  /** Data keys now wrapped by the current master key. */
+  rewrapped: number;
+  /** Blobs left as they were, by the id of the master key they need and which is not configured. */
+  unknown: Record<string, number>;
+  /** Blobs left as they were because their wrapped key fails authentication: the row was altered. */
+  unreadable: string[];
+}
+
+/**
+ * Re-wraps every data key not yet under the current master key (`kakehashi storage rotate-key`). The
+ * stored files are not touched: their chunks are encrypted with the data keys, which do not change.
+ * Each batch is one transaction; running it again after an interruption carries on where it stopped.
+ */
+export async function rotateMasterKey(db: Db, keys: Keyring, batchSize = 500): Promise<Rotation> {
+  const result: Rotation = { rewrapped: 0, unknown: {}, unreadable: [] };
+  let after: string | null = null;
+  for (;;) {
+    const rows = await blobsNotUnder(db, keys.current.id, after, batchSize);
+    if (rows.length === 0) return result;
+    await transaction(db, async (tx) => {
+      for (const row of rows) {
+        const old = keys.byId.get(row.keyId);
+        if (!old) {
+          result.unknown[row.keyId] = (result.unknown[row.keyId] ?? 0) + 1;
+          continue;
+        }
+        const blobId = idBytes(row.id)!;
+        let dataKey: Buffer;
+        try {
+          dataKey = unwrapDataKey(old, blobId, row.wrappedKey);
+        } catch (err) {
+          if (!(err instanceof BlobIntegrityError)) throw err;
+          result.unreadable.push(row.id);
+          continue;
+        }
+        const wrappedKey = wrapDataKey(keys.current, blobId, dataKey);
+        if (await rewrapBlob(tx, row.id, row.keyId, { wrappedKey, keyId: keys.current.id })) result.rewrapped++;
+      }
+    });
+    after = rows[rows.length - 1].id;
+  }
+}
