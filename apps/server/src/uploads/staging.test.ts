@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,31 +7,17 @@ import path from 'node:path';
 import { Server } from '@tus/server';
 import { Upload as TusUpload } from 'tus-js-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SealedStagingStore, type DataKeys } from './staging.ts';
+import { keyring } from '../storage/keys.ts';
+import { SealedStagingStore } from './staging.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kh-staging-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Data keys wrapped with AES-256-GCM under a master key (the storage layer's keyring does this in the app). */
-function keysUnder(master: Buffer): DataKeys {
-  return {
-    wrap(key) {
-      const nonce = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', master, nonce);
-      return Buffer.concat([nonce, c.update(key), c.final(), c.getAuthTag()]);
-    },
-    unwrap(w) {
-      const d = createDecipheriv('aes-256-gcm', master, w.subarray(0, 12));
-      d.setAuthTag(w.subarray(w.length - 16));
-      return Buffer.concat([d.update(w.subarray(12, w.length - 16)), d.final()]);
-    },
-  };
-}
 const master = randomBytes(32);
 
 /** A tus endpoint on a real HTTP server over the staging folder, as a server process would run it. */
 async function endpoint() {
-  const store = new SealedStagingStore({ directory: dir, dataKeys: keysUnder(master), expirationMs: 86_400_000 });
+  const store = new SealedStagingStore({ directory: dir, keys: keyring(master), expirationMs: 86_400_000 });
   const tus = new Server({ path: '/files', datastore: store });
   const server = http.createServer((req, res) => void tus.handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -95,6 +81,20 @@ describe('the sealed staging store behind a real tus endpoint', () => {
     await second.stop();
   });
 
+  it('reads an upload begun before a master key rotation while the old key is kept, and not without it', async () => {
+    const { store, url, stop } = await endpoint();
+    const res = await fetch(url, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '3', 'Content-Type': 'application/offset+octet-stream' }, body: 'abc' });
+    expect(res.status).toBe(201);
+    const id = res.headers.get('location')!.split('/').pop()!;
+    await stop();
+    expect((await store.getUpload(id)).offset).toBe(3);
+    const next = randomBytes(32);
+    const rotated = new SealedStagingStore({ directory: dir, keys: keyring(next, [master]), expirationMs: 86_400_000 });
+    expect((await plaintext(rotated, id)).toString()).toBe('abc');
+    const forgotten = new SealedStagingStore({ directory: dir, keys: keyring(next), expirationMs: 86_400_000 });
+    await expect(forgotten.getUpload(id)).rejects.toThrow(/master key/);
+  });
+
   it('refuses an id that is not one of its own, and forgets an upload that is terminated or expired', async () => {
     const { store, url, stop } = await endpoint();
     try {
@@ -106,7 +106,7 @@ describe('the sealed staging store behind a real tus endpoint', () => {
       const del = await fetch(location, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
       expect(del.status).toBe(204);
       await expect(store.getUpload(id)).rejects.toMatchObject({ status_code: 404 });
-      const old = new SealedStagingStore({ directory: dir, dataKeys: keysUnder(master), expirationMs: 0 });
+      const old = new SealedStagingStore({ directory: dir, keys: keyring(master), expirationMs: 0 });
       const again = await fetch(`${url}`, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '10' } });
       const expiredId = again.headers.get('location')!.split('/').pop()!;
       expect(await old.deleteExpired()).toBeGreaterThanOrEqual(1);

@@ -3,17 +3,16 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { BlobIntegrityError } from '../storage/errors.ts';
+import { unwrapDataKey, wrapDataKey, type Keyring } from '../storage/keys.ts';
 import { append, openMessage, read, recover, sealMessage } from './sealed.ts';
-
-/** How a data key is kept: wrapped by the master key (storage/), never written in clear. */
-export interface DataKeys {
-  wrap(key: Buffer): Buffer;
-  unwrap(wrapped: Buffer): Buffer;
-}
 
 /** An upload id names files: random, from tus, and never a path. */
 const ID = /^[A-Za-z0-9_-]{16,64}$/;
 const INFO_LABEL = 'kakehashi-upload-info:';
+/** The master key's id (8 bytes) before the wrapped data key, so an upload outlives a rotation while the old key is kept. */
+const KEY_ID = 8;
+const wrapLabel = (id: string) => Buffer.from(`upload:${id}`);
 
 /**
  * Where tus uploads live while they arrive: one sealed staging file per upload (sealed.ts) and a
@@ -26,7 +25,7 @@ export class SealedStagingStore extends DataStore {
   private readonly keys = new Map<string, Buffer>();
 
   constructor(
-    private readonly opts: { directory: string; dataKeys: DataKeys; expirationMs: number },
+    private readonly opts: { directory: string; keys: Keyring; expirationMs: number },
   ) {
     super();
     this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration'];
@@ -58,7 +57,9 @@ export class SealedStagingStore extends DataStore {
     const wrapped = bytes.subarray(2, 2 + length);
     let key = this.keys.get(id);
     if (!key) {
-      key = this.opts.dataKeys.unwrap(wrapped);
+      const master = this.opts.keys.byId.get(wrapped.subarray(0, KEY_ID).toString('hex'));
+      if (!master) throw new BlobIntegrityError('the master key of this upload is not configured');
+      key = unwrapDataKey(master, wrapLabel(id), wrapped.subarray(KEY_ID));
       this.keys.set(id, key);
     }
     const described = JSON.parse(openMessage(key, INFO_LABEL + id, bytes.subarray(2 + length)).toString('utf8'));
@@ -71,7 +72,8 @@ export class SealedStagingStore extends DataStore {
     const key = randomBytes(32);
     upload.creation_date ??= new Date().toISOString();
     await writeFile(data, '', { flag: 'wx', mode: 0o600 });
-    await this.writeInfo(upload.id, key, this.opts.dataKeys.wrap(key), upload);
+    const master = this.opts.keys.current;
+    await this.writeInfo(upload.id, key, Buffer.concat([Buffer.from(master.id, 'hex'), wrapDataKey(master, wrapLabel(upload.id), key)]), upload);
     this.keys.set(upload.id, key);
     upload.storage = { type: 'sealed', path: data };
     return upload;
