@@ -1,0 +1,183 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/*
+ * The staging file of an upload in progress: the bytes as they arrive, sealed as they are written, so
+ * nothing lies on disk in clear even before an upload completes.
+ *
+ * A file is a run of records, each an AES-256-GCM message of its own:
+ *
+ *   length (4 bytes, big-endian: plaintext bytes, 1..RECORD_MAX) · nonce (12 random bytes) ·
+ *   ciphertext (length bytes) · tag (16 bytes)
+ *
+ * The associated data binds each record to its upload and its place: the upload's id and the
+ * plaintext offset where the record starts. A record cannot be moved, dropped from the middle or
+ * taken from another upload without failing authentication; dropping records from the end only
+ * shortens what the upload reports as received, and the client sends those bytes again.
+ *
+ * Appending never rewrites what is written (a tus upload only grows), and a nonce is random for each
+ * record, so no (key, nonce) pair is used twice even when a torn record is written again after a
+ * crash. A process killed mid-write leaves at most one torn record at the end: recover() cuts it off,
+ * and the upload's offset is what the complete records hold.
+ */
+
+export const RECORD_MAX = 1 << 20;
+const LENGTH = 4;
+const NONCE = 12;
+const TAG = 16;
+const OVERHEAD = LENGTH + NONCE + TAG;
+
+export class SealedFileError extends Error {}
+
+/** One small sealed message (an upload's description): nonce · ciphertext · tag, bound to `label`. */
+export function sealMessage(key: Buffer, label: string, plain: Buffer): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(label, 'utf8'));
+  return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+export function openMessage(key: Buffer, label: string, sealed: Buffer): Buffer {
+  if (sealed.length < NONCE + TAG) throw new SealedFileError('sealed message too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE));
+  decipher.setAAD(Buffer.from(label, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()]);
+  } catch {
+    throw new SealedFileError('sealed message fails authentication');
+  }
+}
+
+function aad(id: string, offset: number): Buffer {
+  const place = Buffer.alloc(8);
+  place.writeBigUInt64BE(BigInt(offset));
+  return Buffer.concat([Buffer.from(id, 'utf8'), Buffer.from([0]), place]);
+}
+
+function seal(key: Buffer, id: string, offset: number, plain: Buffer): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad(id, offset));
+  const head = Buffer.alloc(LENGTH);
+  head.writeUInt32BE(plain.length);
+  return Buffer.concat([head, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+function open_(key: Buffer, id: string, offset: number, record: Buffer): Buffer {
+  const length = record.readUInt32BE(0);
+  const nonce = record.subarray(LENGTH, LENGTH + NONCE);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(aad(id, offset));
+  decipher.setAuthTag(record.subarray(LENGTH + NONCE + length));
+  try {
+    return Buffer.concat([decipher.update(record.subarray(LENGTH + NONCE, LENGTH + NONCE + length)), decipher.final()]);
+  } catch {
+    throw new SealedFileError(`record at plaintext offset ${offset} fails authentication`);
+  }
+}
+
+/** Length of the next record's plaintext from its 4-byte head, or null when the head is not a record's. */
+async function recordAt(fh: FileHandle, position: number, fileSize: number): Promise<number | null> {
+  if (position + OVERHEAD > fileSize) return null;
+  const head = Buffer.alloc(LENGTH);
+  await fh.read(head, 0, LENGTH, position);
+  const length = head.readUInt32BE(0);
+  if (length === 0 || length > RECORD_MAX || position + OVERHEAD + length > fileSize) return null;
+  return length;
+}
+
+/**
+ * Walks the records of a staging file and cuts off a torn one at its end (a write a crash broke
+ * off). Returns how many plaintext bytes the complete records hold: the upload's offset.
+ */
+export async function recover(path: string): Promise<number> {
+  const fh = await open(path, 'r+');
+  try {
+    const { size } = await fh.stat();
+    let position = 0;
+    let plain = 0;
+    for (;;) {
+      const length = await recordAt(fh, position, size);
+      if (length === null) break;
+      position += OVERHEAD + length;
+      plain += length;
+    }
+    if (position < size) await fh.truncate(position);
+    return plain;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Appends what the stream brings to the staging file, sealed in records of at most RECORD_MAX
+ * bytes, starting at plaintext offset `offset` (what recover() or the last append returned). Bytes
+ * that arrived before the stream broke off are kept: a record is written for them too. Holds at most
+ * one record's bytes in memory. Returns the plaintext bytes appended.
+ */
+export async function append(path: string, key: Buffer, id: string, offset: number, source: Readable): Promise<number> {
+  const fh = await open(path, 'a');
+  let written = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (upTo: number) => {
+    const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    let start = 0;
+    while (all.length - start >= upTo && all.length - start > 0) {
+      const piece = all.subarray(start, start + Math.min(RECORD_MAX, all.length - start));
+      await fh.write(seal(key, id, offset + written, piece));
+      written += piece.length;
+      start += piece.length;
+    }
+    pending = start < all.length ? [all.subarray(start)] : [];
+    pendingBytes = all.length - start;
+  };
+  try {
+    try {
+      for await (const chunk of source) {
+        const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        pending.push(b);
+        pendingBytes += b.length;
+        if (pendingBytes >= RECORD_MAX) await flush(RECORD_MAX);
+      }
+    } catch (e) {
+      // The connection broke off: keep what arrived, then let the caller see the error.
+      if (pendingBytes > 0) await flush(1);
+      await fh.sync();
+      throw Object.assign(e as Error, { written });
+    }
+    if (pendingBytes > 0) await flush(1);
+    await fh.sync();
+    return written;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The plaintext of a staging file, record by record, each checked before its bytes are given out. */
+export function read(path: string, key: Buffer, id: string): Readable {
+  return Readable.from(
+    (async function* () {
+      const fh = await open(path, 'r');
+      try {
+        const { size } = await fh.stat();
+        let position = 0;
+        let plain = 0;
+        while (position < size) {
+          const length = await recordAt(fh, position, size);
+          if (length === null) throw new SealedFileError(`torn or foreign record at byte ${position}`);
+          const record = Buffer.alloc(OVERHEAD + length);
+          await fh.read(record, 0, record.length, position);
+          yield open_(key, id, plain, record);
+          position += record.length;
+          plain += length;
+        }
+      } finally {
+        await fh.close();
+      }
+    })(),
+    { objectMode: false },
+  );
+}
