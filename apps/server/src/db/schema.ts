@@ -115,6 +115,43 @@ export const rateLimits = pgTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
+/** A job's life: `running` holds a lease (`locked_by`, `locked_until`); the last three are final. */
+export const JOB_STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
+/** How far a long job has come, as its handler reports it (no patient data: operators read it). */
+export type JobProgress = { done: number; total: number | null };
+
+/**
+ * The one durable queue of background work (jobs/): every kind of work is a row, claimed with
+ * `FOR UPDATE SKIP LOCKED` under a lease, so it survives restarts and runs once across processes.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Which handler runs it (e.g. `email`). */
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('pending'),
+    /** Not before this time: when it was queued for, then the next attempt after a failure. */
+    runAt: tstz('run_at').notNull().defaultNow(),
+    /** When it was first meant to run (reset by a retry asked for by a person): lateness and giving up count from it. */
+    dueAt: tstz('due_at').notNull().defaultNow(),
+    /** Attempts started, the running one included. */
+    attempts: integer('attempts').notNull().default(0),
+    /** The worker that holds the lease, and until when; a lease that ran out makes the job due again. */
+    lockedBy: text('locked_by'),
+    lockedUntil: tstz('locked_until'),
+    lastError: text('last_error'),
+    progress: jsonb('progress').$type<JobProgress>(),
+    /** A caller's name for the job, so queuing the same work twice gives one job. */
+    uniqueKey: text('unique_key').unique('jobs_unique_key'),
+    createdAt: createdAt(),
+    finishedAt: tstz('finished_at'),
+  },
+  // Claims and lateness look only at open jobs, a small part of the table once history grows.
+  (t) => [index('jobs_open_idx').on(t.kind, t.runAt).where(sql`${t.status} in ('pending', 'running')`)],
+);
+
 /**
  * What an e-mail's link opens, kept instead of the link itself: the worker makes the token just
  * before sending (notifications/links.ts), so the outbox never holds a live credential.
