@@ -158,22 +158,20 @@ export const jobs = pgTable(
  */
 export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string };
 
+/**
+ * An e-mail as it was written. Its delivery (status, attempts, next attempt, lease, last error) is
+ * the job of kind `email` with the same id (notifications/worker.ts).
+ */
 export const emailOutbox = pgTable(
   'email_outbox',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().references(() => jobs.id),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
     bodyText: text('body_text').notNull(),
     locale: text('locale').notNull(),
     template: text('template').notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
-    lockedUntil: tstz('locked_until'),
-    lastError: text('last_error'),
     createdAt: createdAt(),
-    sentAt: tstz('sent_at'),
     /** What the message is about (e.g. `visit:<id>`), so pending reminders can be cancelled. */
     ref: text('ref'),
     /** A calendar invitation (RFC 5545) sent as text/calendar with this METHOD. */
@@ -181,18 +179,12 @@ export const emailOutbox = pgTable(
     icalContent: text('ical_content'),
     /** The link the worker makes when it sends; the body holds a placeholder where the token goes. */
     link: jsonb('link').$type<OutboxLink>(),
-    /** When the message was first meant to go (reset by a resend): retries stop five days after it. */
-    dueAt: tstz('due_at').notNull().defaultNow(),
     /** The case a message to the patient side is about: a refusal is shown on that case. */
     caseId: uuid('case_id'),
-    /** When the recipient's mail server refused the message for good (SMTP 5xx). */
+    /** When the recipient's mail server refused the message for good (SMTP 5xx); its words are the job's last error. */
     refusedAt: tstz('refused_at'),
   },
-  (t) => [
-    index('email_outbox_due_idx').on(t.status, t.nextAttemptAt),
-    index('email_outbox_ref_idx').on(t.ref),
-    index('email_outbox_refused_idx').on(t.caseId, t.refusedAt),
-  ],
+  (t) => [index('email_outbox_ref_idx').on(t.ref), index('email_outbox_refused_idx').on(t.caseId, t.refusedAt)],
 );
 
 /** Append-only (enforced by a trigger) and hash-chained: see audit/chain.ts. */
