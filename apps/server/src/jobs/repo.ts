@@ -14,6 +14,8 @@ export interface Lease {
 
 const held = (l: Lease) => and(eq(jobs.id, l.id), eq(jobs.status, 'running'), eq(jobs.lockedBy, l.worker), eq(jobs.attempts, l.attempt));
 const unlocked = { lockedBy: null, lockedUntil: null } as const;
+// A literal, as in the partial index of open jobs, so the planner can use the index with any plan.
+const open = sql`${jobs.status} in ('pending', 'running')`;
 const leaseEnd = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
 
 /** A new job; with a unique key already taken, the job that holds it (`created: false`). */
@@ -44,8 +46,7 @@ export async function claimDue(db: Db, kind: string, limit: number, leaseSeconds
     .where(
       and(
         eq(jobs.kind, kind),
-        // Spelled out so the planner uses the partial index of open jobs.
-        inArray(jobs.status, ['pending', 'running']),
+        open,
         sql`((${jobs.status} = 'pending' and ${jobs.runAt} <= now()) or (${jobs.status} = 'running' and ${jobs.lockedUntil} < now()))`,
       ),
     )
@@ -128,7 +129,7 @@ export async function findLate(db: Db, kind: string, minutes: number): Promise<{
   const [row] = await db
     .select({ since: sql<string | null>`min(${jobs.dueAt})`, waiting: sql<number>`count(*)` })
     .from(jobs)
-    .where(and(eq(jobs.kind, kind), inArray(jobs.status, ['pending', 'running']), sql`${jobs.dueAt} < now() - make_interval(mins => ${minutes})`));
+    .where(and(eq(jobs.kind, kind), open, sql`${jobs.dueAt} < now() - make_interval(mins => ${minutes})`));
   return Number(row.waiting) > 0 && row.since ? { since: new Date(row.since), waiting: Number(row.waiting) } : null;
 }
 
