@@ -1,8 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { cancelPending, findJob, findLate, insertJob, retryNow, type JobRow } from './repo.ts';
-
-export type { JobRow };
-export type { JobProgress } from './repo.ts';
+import { cancelPending, findJob, findLate, insertJob, retryNow } from './repo.ts';
 
 export interface EnqueueOptions {
   /** Not before this time (a reminder); now by default. */
