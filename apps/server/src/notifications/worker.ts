@@ -113,7 +113,7 @@ export function registerEmailDelivery(worker: JobWorker, opts: EmailDeliveryOpti
   }
 
   worker.registerHandler(EMAIL_JOB, (job) => send(job.id), {
-    // One message at a time per process, as relays expect from one sender.
+    // One message at a time per process, as before: each process holds at most one SMTP connection.
     concurrency: 1,
     // A process that dies while sending loses its lease after two minutes; the message goes again, same Message-ID.
     leaseSeconds: 120,
