@@ -25,7 +25,8 @@ import { healthRoutes } from './health/routes.ts';
 import { hospitalRoutes } from './hospital/routes.ts';
 import { institutionRoutes } from './institutions/routes.ts';
 import { outboxRoutes } from './notifications/routes.ts';
-import { startOutboxWorker, type OutboxWorker } from './notifications/worker.ts';
+import { registerEmailDelivery } from './notifications/worker.ts';
+import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
@@ -48,7 +49,8 @@ const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
-    outbox: OutboxWorker | null;
+    /** This process's job worker (null when it runs no background work). */
+    jobs: JobWorker | null;
     routeTable: { method: string; url: string; action?: string }[];
   }
 }
@@ -56,7 +58,7 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config;
   db: Db;
-  /** Run background work in this process: the e-mail worker (when SMTP is configured) and the audit sealer. */
+  /** Run background work in this process: the job worker (e-mail delivery when SMTP is configured) and the audit sealer. */
   worker?: boolean;
   logger?: boolean;
   /** Where logs go (standard output by default); tests read them. */
@@ -126,11 +128,16 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     else if (req.url.startsWith('/assets/') && reply.statusCode === 200 && !config.webBaseline) for (const h of DOCUMENT_ONLY_HEADERS) reply.removeHeader(h);
   });
 
-  let outbox: OutboxWorker | null = null;
-  const services = createServices(db, config, { onMailQueued: () => outbox?.wake() });
-  if (worker && config.smtpUrl) outbox = startOutboxWorker({ db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) });
+  const jobs = worker ? createJobWorker({ db, logger: app.log }) : null;
+  const services = createServices(db, config, { onMailQueued: () => jobs?.wake() });
+  // Without a mail server, e-mail jobs wait in the outbox for a process that has one.
+  const closeMail =
+    jobs && config.smtpUrl
+      ? registerEmailDelivery(jobs, { db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) })
+      : null;
+  jobs?.start();
   app.decorate('services', services);
-  app.decorate('outbox', outbox);
+  app.decorate('jobs', jobs);
   // Hourly: expired sessions and links go; runs in every process, harmlessly.
   const housekeeping = setInterval(() => void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 3_600_000);
   housekeeping.unref();
@@ -159,7 +166,8 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     }
     // Fresh-link searches answered already but still running finish before the database closes.
     await services.cases.idle();
-    await outbox?.stop();
+    await jobs?.stop();
+    closeMail?.();
   });
   installErrorHandler(app);
 

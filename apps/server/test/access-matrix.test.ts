@@ -266,7 +266,7 @@ beforeAll(async () => {
     messageId: (await ok('GET', '/api/v1/outbox?pageSize=1', 'admin')).items[0].id,
   };
   // A message the mail server gave up on, for an administrator to send again.
-  await t.db.execute(sql`update email_outbox set status = 'failed', attempts = 3 where id = ${spare.messageId}`);
+  await t.db.execute(sql`update jobs set status = 'failed', attempts = 3 where id = ${spare.messageId}`);
 }, 120_000);
 
 describe('the access matrix', () => {

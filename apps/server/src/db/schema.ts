@@ -115,28 +115,63 @@ export const rateLimits = pgTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
+/** A job's life: `running` holds a lease (`locked_by`, `locked_until`); the last three are final. */
+export const JOB_STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
+/** How far a long job has come, as its handler reports it (no patient data: operators read it). */
+export type JobProgress = { done: number; total: number | null };
+
+/**
+ * The one durable queue of background work (jobs/): every kind of work is a row, claimed with
+ * `FOR UPDATE SKIP LOCKED` under a lease, so it survives restarts and runs once across processes.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Which handler runs it (e.g. `email`). */
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('pending'),
+    /** Not before this time: when it was queued for, then the next attempt after a failure. */
+    runAt: tstz('run_at').notNull().defaultNow(),
+    /** When it was first meant to run (reset by a retry asked for by a person): lateness and giving up count from it. */
+    dueAt: tstz('due_at').notNull().defaultNow(),
+    /** Attempts started, the running one included. */
+    attempts: integer('attempts').notNull().default(0),
+    /** The worker that holds the lease, and until when; a lease that ran out makes the job due again. */
+    lockedBy: text('locked_by'),
+    lockedUntil: tstz('locked_until'),
+    lastError: text('last_error'),
+    progress: jsonb('progress').$type<JobProgress>(),
+    /** A caller's name for the job, so queuing the same work twice gives one job. */
+    uniqueKey: text('unique_key').unique('jobs_unique_key'),
+    createdAt: createdAt(),
+    finishedAt: tstz('finished_at'),
+  },
+  // Claims and lateness look only at open jobs, a small part of the table once history grows.
+  (t) => [index('jobs_open_idx').on(t.kind, t.runAt).where(sql`${t.status} in ('pending', 'running')`)],
+);
+
 /**
  * What an e-mail's link opens, kept instead of the link itself: the worker makes the token just
  * before sending (notifications/links.ts), so the outbox never holds a live credential.
  */
 export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string };
 
+/**
+ * An e-mail as it was written. Its delivery (status, attempts, next attempt, lease, last error) is
+ * the job of kind `email` with the same id (notifications/worker.ts).
+ */
 export const emailOutbox = pgTable(
   'email_outbox',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().references(() => jobs.id),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
     bodyText: text('body_text').notNull(),
     locale: text('locale').notNull(),
     template: text('template').notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
-    lockedUntil: tstz('locked_until'),
-    lastError: text('last_error'),
     createdAt: createdAt(),
-    sentAt: tstz('sent_at'),
     /** What the message is about (e.g. `visit:<id>`), so pending reminders can be cancelled. */
     ref: text('ref'),
     /** A calendar invitation (RFC 5545) sent as text/calendar with this METHOD. */
@@ -144,18 +179,12 @@ export const emailOutbox = pgTable(
     icalContent: text('ical_content'),
     /** The link the worker makes when it sends; the body holds a placeholder where the token goes. */
     link: jsonb('link').$type<OutboxLink>(),
-    /** When the message was first meant to go (reset by a resend): retries stop five days after it. */
-    dueAt: tstz('due_at').notNull().defaultNow(),
     /** The case a message to the patient side is about: a refusal is shown on that case. */
     caseId: uuid('case_id'),
-    /** When the recipient's mail server refused the message for good (SMTP 5xx). */
+    /** When the recipient's mail server refused the message for good (SMTP 5xx); its words are the job's last error. */
     refusedAt: tstz('refused_at'),
   },
-  (t) => [
-    index('email_outbox_due_idx').on(t.status, t.nextAttemptAt),
-    index('email_outbox_ref_idx').on(t.ref),
-    index('email_outbox_refused_idx').on(t.caseId, t.refusedAt),
-  ],
+  (t) => [index('email_outbox_ref_idx').on(t.ref), index('email_outbox_refused_idx').on(t.caseId, t.refusedAt)],
 );
 
 /** Append-only (enforced by a trigger) and hash-chained: see audit/chain.ts. */

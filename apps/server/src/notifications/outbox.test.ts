@@ -65,7 +65,7 @@ describe('e-mail outbox', () => {
     expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
 
     // Time passes: make it due, bring the server back.
-    await t.db.execute(`update email_outbox set next_attempt_at = now() where id = '${queued.id}'` as never);
+    await t.db.execute(`update jobs set run_at = now() where id = '${queued.id}'` as never);
     const smtp = await startSmtp(port);
     try {
       await w.drain();
@@ -108,7 +108,8 @@ async function deadPort() {
   return probe.port;
 }
 const rowOf = async (id: string) => (await outbox(t)).find((m) => m.id === id)!;
-const setRow = (id: string, assignments: ReturnType<typeof sql>) => t.db.execute(sql`update email_outbox set ${assignments} where id = ${id}`);
+/** A message's delivery is its job, which has the message's id. */
+const setRow = (id: string, assignments: ReturnType<typeof sql>) => t.db.execute(sql`update jobs set ${assignments} where id = ${id}`);
 
 describe('e-mail outbox during a long SMTP outage', () => {
   it('keeps trying after ten failed attempts while the message is younger than five days', async () => {
@@ -129,10 +130,10 @@ describe('e-mail outbox during a long SMTP outage', () => {
     const w = worker(await deadPort(), { now: () => clock });
     await w.drain();
     expect((await rowOf(queued.id)).nextAttemptAt.toISOString()).toBe(after(30));
-    await setRow(queued.id, sql`next_attempt_at = now()`);
+    await setRow(queued.id, sql`run_at = now()`);
     await w.drain();
     expect((await rowOf(queued.id)).nextAttemptAt.toISOString()).toBe(after(60));
-    await setRow(queued.id, sql`next_attempt_at = now(), attempts = 30`);
+    await setRow(queued.id, sql`run_at = now(), attempts = 30`);
     await w.drain();
     expect((await rowOf(queued.id)).nextAttemptAt.toISOString()).toBe(after(3600));
   });
@@ -175,13 +176,13 @@ describe('e-mail outbox during a long SMTP outage', () => {
 
   it('says when e-mail is stuck: in the outbox list and as a warning in the server log', async () => {
     // Start from an outbox where nothing waits.
-    await t.db.execute(sql`update email_outbox set status = 'cancelled' where status in ('pending', 'sending')`);
+    await t.db.execute(sql`update jobs set status = 'cancelled' where kind = 'email' and status in ('pending', 'running')`);
     const admin = await adminClient(t);
     expect((await admin.get('/api/v1/outbox')).body.stuck).toBeNull();
 
     // A message due 20 minutes ago, failing since, its next attempt later.
     const queued = await queue('patient.stuck@example.org');
-    await setRow(queued.id, sql`due_at = now() - interval '20 minutes', attempts = 5, next_attempt_at = now() + interval '10 minutes'`);
+    await setRow(queued.id, sql`due_at = now() - interval '20 minutes', attempts = 5, run_at = now() + interval '10 minutes'`);
     const { stuck } = (await admin.get('/api/v1/outbox')).body;
     expect(stuck).toMatchObject({ waiting: 1 });
     expect(new Date(stuck.since).getTime()).toBeLessThan(Date.now() - 19 * 60_000);

@@ -4,8 +4,9 @@ import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import { conflict, notFound } from '../errors.ts';
 import { LINK_TOKEN, type OutboxLink } from './links.ts';
-import { cancelPending, findMessage, findStuck, insertMessage, listMessages, listRefused, resendMessage, withdrawPendingLinks, type OutboxRow } from './repo.ts';
-import { STUCK_AFTER_MINUTES } from './worker.ts';
+import { cancelJobs, enqueue, lateJobs, retryJobNow } from '../jobs/queue.ts';
+import { clearRefusal, dropPendingLink, findMessage, insertMessage, listMessages, listRefused, pendingAbout, pendingLinkOnly, type OutboxStatus } from './repo.ts';
+import { EMAIL_JOB, STUCK_AFTER_MINUTES } from './worker.ts';
 import { renderEmail, type EmailSender, type TemplateName } from './templates.ts';
 
 export type MailService = ReturnType<typeof createMailService>;
@@ -23,7 +24,7 @@ export interface QueueOptions {
   caseId?: string;
 }
 
-/** Every e-mail goes into the durable outbox; the worker sends it. */
+/** Every e-mail is a message in the outbox and a job that delivers it (notifications/worker.ts). */
 export function createMailService(
   db: Db,
   opts: {
@@ -39,35 +40,39 @@ export function createMailService(
 
     async queue(to: string, locale: Locale, template: TemplateName, vars: Record<string, unknown>, tx: Db = db, extra: QueueOptions = {}) {
       const { subject, text } = renderEmail(template, locale, vars, await opts.sender(locale, tx));
-      const row = await insertMessage(tx, {
+      const { job } = await enqueue(tx, EMAIL_JOB, {}, { runAt: extra.sendAt });
+      await insertMessage(tx, {
+        id: job.id,
         toAddress: to,
         subject,
         bodyText: text,
         locale,
         template,
         ref: extra.ref ?? null,
-        nextAttemptAt: extra.sendAt ?? new Date(),
-        dueAt: extra.sendAt ?? new Date(),
         icalMethod: extra.ical?.method ?? null,
         icalContent: extra.ical?.content ?? null,
         link: extra.link ?? null,
         caseId: extra.caseId ?? null,
       });
       if (!extra.sendAt) opts.onQueued?.();
-      return row;
+      return { id: job.id };
     },
 
-    cancelPending: (ref: string, tx: Db = db) => cancelPending(tx, ref),
+    /** Cancels messages about `ref` that have not gone yet (reminders of a visit that moved). */
+    cancelPending: async (ref: string, tx: Db = db) => void (await cancelJobs(tx, await pendingAbout(tx, ref))),
     /** Pending messages stop carrying `link`: `linkOnly` templates are cancelled, the others go without it. */
-    // A portal link carries its token in the fragment: without it, the address opens the bare portal.
-    withdrawPendingLinks: (link: OutboxLink, linkOnly: readonly TemplateName[], tx: Db = db) => withdrawPendingLinks(tx, link, linkOnly, `#${LINK_TOKEN}`),
+    async withdrawPendingLinks(link: OutboxLink, linkOnly: readonly TemplateName[], tx: Db = db) {
+      await cancelJobs(tx, await pendingLinkOnly(tx, link, linkOnly));
+      // A portal link carries its token in the fragment: without it, the address opens the bare portal.
+      await dropPendingLink(tx, link, `#${LINK_TOKEN}`);
+    },
     /** What the mail servers of a case's patient side refused (for the coordinator to reach them another way). */
     refusedFor: (caseId: string, tx: Db = db) => listRefused(tx, caseId),
 
     /** The outbox for an administrator (messages name patients: the read is audited). */
-    list(actor: Actor, f: { status?: OutboxRow['status']; page: number; pageSize: number }) {
+    list(actor: Actor, f: { status?: OutboxStatus; page: number; pageSize: number }) {
       return opts.gate.run(actor, 'outbox.read', null, async ({ tx, audit }) => {
-        const [found, stuck] = await inTurn(() => listMessages(tx, f), () => findStuck(tx, STUCK_AFTER_MINUTES));
+        const [found, stuck] = await inTurn(() => listMessages(tx, f), () => lateJobs(tx, EMAIL_JOB, STUCK_AFTER_MINUTES));
         audit.details = { ...f, results: found.items.length };
         return { ...found, stuck };
       });
@@ -76,10 +81,12 @@ export function createMailService(
     /** Sends a failed message again (or a waiting one now), with a fresh retry period. */
     async resend(actor: Actor, id: string) {
       const row = await opts.gate.run(actor, 'outbox.resend', id, async ({ tx, audit }) => {
-        const resent = await resendMessage(tx, id);
-        if (!resent) throw (await findMessage(tx, id)) ? conflict('outbox_not_resendable') : notFound();
-        audit.details = { to: resent.toAddress, template: resent.template };
-        return resent;
+        const message = await findMessage(tx, id);
+        if (!message) throw notFound();
+        if (!(await retryJobNow(tx, id))) throw conflict('outbox_not_resendable');
+        await clearRefusal(tx, id);
+        audit.details = { to: message.toAddress, template: message.template };
+        return (await findMessage(tx, id))!;
       });
       opts.onQueued?.();
       return row;

@@ -1,8 +1,12 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
+import { createJobWorker, type JobOutcome, type JobWorker, type WorkerLogger } from '../jobs/worker.ts';
 import { withToken, type LinkMinter, type MintedLink } from './links.ts';
-import { claimNext, findStuck, markAttemptFailed, markCancelled, markRefused, markSent, type OutboxRow } from './repo.ts';
+import { findMessage, markRefused } from './repo.ts';
+
+/** The kind of job that delivers one e-mail: its id is the message's id. */
+export const EMAIL_JOB = 'email';
 
 /** Why a message was cancelled when its link could not be made (a code, shown translated). */
 export const LINK_UNAVAILABLE = 'link_unavailable';
@@ -15,12 +19,8 @@ export const LINK_UNAVAILABLE = 'link_unavailable';
 export const RETRY_DAYS = 5;
 /** A message due this long and not sent means e-mail is stuck: a warning in the log, a banner for administrators. */
 export const STUCK_AFTER_MINUTES = 15;
-const LEASE_SECONDS = 120;
-
 /** 30 s, 1 min, 2 min … capped at 1 hour: a mail server that is down for a day loses nothing. */
-export function backoffSeconds(attempts: number): number {
-  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
-}
+const BACKOFF = { baseSeconds: 30, maxSeconds: 3600 };
 
 /** The address in MAIL_FROM (`Kakehashi <no-reply@example.org>` → `no-reply@example.org`). */
 export function envelopeAddress(from: string): string {
@@ -44,22 +44,7 @@ export function isRefusal(err: unknown): boolean {
   return typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600 && (e.command === 'RCPT TO' || e.command === 'DATA');
 }
 
-type LogFn = (fields: Record<string, unknown>, message: string) => void;
-/** The logger calls the worker makes (the app passes Fastify's, tests pino's): the worker does not depend on HTTP. */
-export interface WorkerLogger {
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-}
-
-export interface OutboxWorker {
-  /** Sends everything that is due now; resolves with how many messages were sent. */
-  drain(): Promise<number>;
-  wake(): void;
-  stop(): Promise<void>;
-}
-
-export function startOutboxWorker(opts: {
+export interface EmailDeliveryOptions {
   db: Db;
   smtpUrl: string;
   from: string;
@@ -68,12 +53,13 @@ export function startOutboxWorker(opts: {
   links: LinkMinter;
   /** The sender's display name and reply-to address for a message in this language (the hospital's settings). */
   sender?: (locale: Locale) => Promise<{ name: string | null; replyTo: string | null }>;
-  pollMs?: number;
-  instanceId?: string;
-  /** The clock for the retry schedule (tests set it). */
-  now?: () => Date;
-}): OutboxWorker {
-  const now = opts.now ?? (() => new Date());
+}
+
+/**
+ * Makes `worker` deliver e-mail: each `email` job sends its message over SMTP. Returns what closes
+ * the SMTP transport once the worker has stopped.
+ */
+export function registerEmailDelivery(worker: JobWorker, opts: EmailDeliveryOptions): () => void {
   // Settings in the URL (smtp://user:pass@host:587?requireTLS=true) win over these defaults.
   const transport: Transporter = nodemailer.createTransport({
     url: opts.smtpUrl,
@@ -83,11 +69,10 @@ export function startOutboxWorker(opts: {
   } as Parameters<typeof nodemailer.createTransport>[0]);
   // Message-IDs name the sender's domain (RFC 5322 §3.6.4), not the host of the SMTP relay.
   const domain = messageIdDomain(opts.from);
-  let stopped = false;
-  let running: Promise<number> | null = null;
-  let timer: NodeJS.Timeout | null = null;
 
-  async function sendOne(message: OutboxRow): Promise<void> {
+  async function send(id: string): Promise<JobOutcome> {
+    const message = await findMessage(opts.db, id);
+    if (!message) throw new Error('e-mail job without its message');
     let minted: MintedLink | null = null;
     let delivered = false;
     try {
@@ -95,9 +80,8 @@ export function startOutboxWorker(opts: {
       if (message.link) {
         minted = await opts.links(message.link);
         if (!minted) {
-          await markCancelled(opts.db, message.id, LINK_UNAVAILABLE);
-          opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail cancelled: its link has no subject');
-          return;
+          opts.logger.info({ outboxId: id, template: message.template }, 'e-mail cancelled: its link has no subject');
+          return { status: 'cancelled', reason: LINK_UNAVAILABLE };
         }
         text = withToken(text, minted.token);
       }
@@ -110,85 +94,48 @@ export function startOutboxWorker(opts: {
         subject: message.subject,
         text,
         // A stable Message-ID: if a crash makes us send again, receivers see the same message.
-        messageId: `<${message.id}@${domain}>`,
+        messageId: `<${id}@${domain}>`,
         headers: { 'Content-Language': message.locale },
         ...(message.icalContent ? { icalEvent: { method: message.icalMethod ?? 'REQUEST', filename: 'invite.ics', content: message.icalContent } } : {}),
       });
       delivered = true;
-      await markSent(opts.db, message.id);
-      opts.logger.info({ outboxId: message.id, template: message.template }, 'e-mail sent');
+      opts.logger.info({ outboxId: id, template: message.template }, 'e-mail sent');
     } catch (err) {
       // A link that never reached anyone must not stay usable.
-      if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: message.id }, 'unsent link not discarded'));
-      const reason = err instanceof Error ? err.message.slice(0, 500) : String(err);
-      if (isRefusal(err)) {
-        // The receiving server's own words ("550 5.1.1 Mailbox unknown"), which the coordinator reads on the case.
-        const reply = (err as { response?: unknown }).response;
-        await markRefused(opts.db, message.id, typeof reply === 'string' && reply ? reply.slice(0, 500) : reason);
-        opts.logger.warn({ outboxId: message.id, attempts: message.attempts }, 'e-mail refused by the mail server');
-        return;
-      }
-      const at = now().getTime();
-      const retry = at < message.dueAt.getTime() + RETRY_DAYS * 86_400_000;
-      const retryAt = retry ? new Date(at + backoffSeconds(message.attempts) * 1000) : null;
-      await markAttemptFailed(opts.db, message.id, reason, retryAt);
-      opts.logger.warn({ outboxId: message.id, attempts: message.attempts, retry }, 'e-mail not sent');
+      if (minted && !delivered) await minted.discard().catch((e) => opts.logger.warn({ err: e, outboxId: id }, 'unsent link not discarded'));
+      if (!isRefusal(err)) throw err;
+      // The receiving server's own words ("550 5.1.1 Mailbox unknown"), which the coordinator reads on the case.
+      const reply = (err as { response?: unknown }).response;
+      await markRefused(opts.db, id);
+      opts.logger.warn({ outboxId: id }, 'e-mail refused by the mail server');
+      return { status: 'failed', reason: typeof reply === 'string' && reply ? reply.slice(0, 500) : (err as Error).message.slice(0, 500) };
     }
   }
 
-  let warnedAt = 0;
-  /** Warns in the log while e-mail is stuck: at once, then every STUCK_AFTER_MINUTES. */
-  async function checkStuck() {
-    const stuck = await findStuck(opts.db, STUCK_AFTER_MINUTES);
-    if (!stuck) {
-      warnedAt = 0;
-      return;
-    }
-    if (Date.now() - warnedAt < STUCK_AFTER_MINUTES * 60_000) return;
-    warnedAt = Date.now();
-    opts.logger.warn({ since: stuck.since.toISOString(), waiting: stuck.waiting }, 'e-mail outbox stuck');
-  }
+  worker.registerHandler(EMAIL_JOB, (job) => send(job.id), {
+    // One message at a time per process, as before: each process holds at most one SMTP connection.
+    concurrency: 1,
+    // A process that dies while sending loses its lease after two minutes; the message goes again, same Message-ID.
+    leaseSeconds: 120,
+    backoff: BACKOFF,
+    giveUp: { afterSeconds: RETRY_DAYS * 86_400 },
+    late: { afterMinutes: STUCK_AFTER_MINUTES, warning: 'e-mail outbox stuck' },
+  });
+  return () => transport.close();
+}
 
-  async function drainOnce(): Promise<number> {
-    let sent = 0;
-    while (!stopped) {
-      const message = await claimNext(opts.db, LEASE_SECONDS);
-      if (!message) break;
-      await sendOne(message);
-      sent++;
-    }
-    await checkStuck();
-    return sent;
-  }
+export type OutboxWorker = JobWorker;
 
-  function drain(): Promise<number> {
-    // One drain at a time in this process; other processes are kept apart by the lease.
-    running ??= drainOnce().finally(() => (running = null));
-    return running;
-  }
-
-  const tick = () => {
-    if (stopped) return;
-    drain()
-      .catch((err) => opts.logger.error({ err }, 'outbox worker failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 5000);
-      });
-  };
-  timer = setTimeout(tick, 0);
-
+/** A job worker that delivers e-mail only, polling until stopped (tests; the app runs one worker for every kind). */
+export function startOutboxWorker(opts: EmailDeliveryOptions & { pollMs?: number; now?: () => Date }): OutboxWorker {
+  const worker = createJobWorker({ db: opts.db, logger: opts.logger, pollMs: opts.pollMs, now: opts.now });
+  const close = registerEmailDelivery(worker, opts);
+  worker.start();
   return {
-    drain,
-    // Woken from inside a transaction, the first pass may not see the new row yet: look again shortly.
-    wake: () => {
-      void drain().catch(() => {});
-      setTimeout(() => void drain().catch(() => {}), 1000).unref();
-    },
+    ...worker,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => {});
-      transport.close();
+      await worker.stop();
+      close();
     },
   };
 }
