@@ -28,6 +28,7 @@ import { outboxRoutes } from './notifications/routes.ts';
 import { registerEmailDelivery } from './notifications/worker.ts';
 import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { userRoutes } from './users/routes.ts';
+import { uploadRoutes } from './uploads/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -217,6 +218,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(triageRoutes, { services });
       await api.register(schedulingRoutes, { services });
       await api.register(hospitalRoutes, { services });
+      await api.register(uploadRoutes, { services });
     },
     { prefix: '/api/v1' },
   );
