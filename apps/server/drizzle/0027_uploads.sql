@@ -8,7 +8,9 @@ CREATE TABLE "uploads" (
 	"size" bigint,
 	"status" text DEFAULT 'receiving' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"received_at" timestamp with time zone
+	"received_at" timestamp with time zone,
+	"locked_by" text,
+	"locked_until" timestamp with time zone
 );
 --> statement-breakpoint
 ALTER TABLE "uploads" ADD CONSTRAINT "uploads_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

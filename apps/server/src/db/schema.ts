@@ -588,6 +588,9 @@ export const uploads = pgTable(
     status: text('status').notNull().default('receiving'),
     createdAt: createdAt(),
     receivedAt: tstz('received_at'),
+    /** tus's lock, shared by every server process: who holds it, until when (renewed while it writes). */
+    lockedBy: text('locked_by'),
+    lockedUntil: tstz('locked_until'),
   },
   (t) => [index('uploads_case_idx').on(t.caseId)],
 );

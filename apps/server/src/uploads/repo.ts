@@ -32,3 +32,20 @@ export async function setUploadStatus(db: Db, id: string, status: 'received' | '
 export async function setUploadSize(db: Db, id: string, size: number): Promise<void> {
   await db.update(uploads).set({ size }).where(eq(uploads.id, id));
 }
+
+/** Takes (or renews) an upload's lease for `holder` if it is free, expired or already the holder's. */
+export async function takeLease(db: Db, id: string, holder: string, seconds: number): Promise<boolean> {
+  const rows = await db
+    .update(uploads)
+    .set({ lockedBy: holder, lockedUntil: sql`now() + make_interval(secs => ${seconds})` })
+    .where(and(eq(uploads.id, id), sql`(${uploads.lockedUntil} is null or ${uploads.lockedUntil} < now() or ${uploads.lockedBy} = ${holder})`))
+    .returning({ id: uploads.id });
+  return rows.length > 0;
+}
+
+export async function releaseLease(db: Db, id: string, holder: string): Promise<void> {
+  await db
+    .update(uploads)
+    .set({ lockedBy: null, lockedUntil: null })
+    .where(and(eq(uploads.id, id), eq(uploads.lockedBy, holder)));
+}

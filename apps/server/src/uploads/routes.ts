@@ -22,6 +22,7 @@ export const uploadRoutes: FastifyPluginAsync<{ services: Services }> = async (a
   const tus = new Server({
     path: '/api/v1/uploads',
     datastore: staging,
+    locker: uploads.locker,
     maxSize: uploadLimits.fileBytes,
     relativeLocation: true,
     // Same origin only: the patient's page and the staff console are served from here.

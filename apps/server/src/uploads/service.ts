@@ -4,6 +4,7 @@ import type { Gate } from '../access/gate.ts';
 import type { Db } from '../db/client.ts';
 import type { Actor } from '../auth/principal.ts';
 import { DomainError, notFound } from '../errors.ts';
+import { LeaseLocker } from './locker.ts';
 import * as repo from './repo.ts';
 
 export type UploadService = ReturnType<typeof createUploadService>;
@@ -72,6 +73,9 @@ export function createUploadService(deps: { db: Db; gate: Gate<unknown>; limits:
         if (action === 'upload.cancel') await repo.setUploadStatus(tx, id, 'cancelled');
       });
     },
+
+    /** tus's lock on an upload, shared by every server process (locker.ts). */
+    locker: new LeaseLocker(deps.db),
 
     /** All of an upload's bytes are here. */
     received: (id: string) => repo.setUploadStatus(deps.db, id, 'received'),

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Upload as TusUpload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../db/client.ts';
+import { openDatabase, rowsOf } from '../db/client.ts';
+import { buildApp } from '../app.ts';
 import { adminClient, buildCaseRequest, Client, useTestApp } from '../../test/helpers.ts';
 
 /*
@@ -122,6 +123,49 @@ describe('uploads into a case (tus)', () => {
     // What arrived of it is deleted, and it no longer counts against the case.
     await expect(t.app.services.staging.getUpload(url.split('/').pop()!)).rejects.toMatchObject({ status_code: 404 });
     expect((await send(randomBytes(7 * 1024 * 1024), { caseId: c.id, token: c.token, stopAfter: 1 })).length).toBeGreaterThan(0);
+  });
+
+  it('lets an upload begun through one server process go on through another, and never two write it at once', async () => {
+    // A second process: its own app, services and database pool, over the same database and data folder.
+    const database = await openDatabase({ databaseUrl: t.url, dataDir: '', poolSize: 4 });
+    const second = await buildApp({ config: t.config, db: database.db, worker: false, logger: false });
+    await second.listen({ port: 0, host: '127.0.0.1' });
+    const otherBase = `http://127.0.0.1:${(second.server.address() as AddressInfo).port}`;
+    try {
+      const c = await portalCase();
+      const MB = 1024 * 1024;
+      const data = randomBytes(3 * MB);
+      const url = await send(data, { caseId: c.id, token: c.token, stopAfter: 1 });
+      const there = url.replace(base, otherBase);
+      const piece = data.subarray(MB, 2 * MB);
+      const patch = (u: string, body: BodyInit) =>
+        fetch(u, { method: 'PATCH', body, duplex: 'half', headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(MB), 'content-type': 'application/offset+octet-stream', authorization: `Bearer ${c.token}` } } as RequestInit);
+      // The first resumption trickles in through this process; meanwhile the same piece arrives through the other.
+      let sent = false;
+      const slow = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent) return controller.close();
+          controller.enqueue(piece.subarray(0, MB / 2));
+          await new Promise((r) => setTimeout(r, 600));
+          controller.enqueue(piece.subarray(MB / 2));
+          sent = true;
+        },
+      });
+      const first = patch(url, slow);
+      await new Promise((r) => setTimeout(r, 200));
+      const statuses = (await Promise.all([first, patch(there, piece)])).map((r) => r.status);
+      // Whichever takes the lock first writes; the other then finds the offset moved (without a lock
+      // shared by the processes, both would write: 204 twice, and a broken file).
+      expect(statuses.sort()).toEqual([204, 409]);
+      // The client goes on through the other process, from what arrived.
+      await send(data, { caseId: c.id, token: c.token, uploadUrl: there });
+      const parts: Buffer[] = [];
+      for await (const p of await second.services.staging.read(there.split('/').pop()!)) parts.push(p as Buffer);
+      expect(sha(Buffer.concat(parts))).toBe(sha(data));
+    } finally {
+      await second.close();
+      await database.close();
+    }
   });
 
   it('asks a staff session for its CSRF header', async () => {
