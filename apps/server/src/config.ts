@@ -46,6 +46,9 @@ const envSchema = z.object({
         return false;
       }
     }, 'unknown time zone'),
+  /** Records a case may hold in all, and one file at most (bytes); 20 GB by default. */
+  KAKEHASHI_UPLOAD_MAX_CASE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  KAKEHASHI_UPLOAD_MAX_FILE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAKEHASHI_WEB_BASELINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -73,6 +76,8 @@ export interface Config {
   timeZone: string;
   trustProxy: boolean;
   logLevel: string;
+  /** What a case's records may weigh in all, and one file at most (bytes). */
+  uploadLimits: { caseBytes: number; fileBytes: number };
   /** Benchmark baseline only: the web app uncompressed and revalidated on every visit (bench/web.ts). */
   webBaseline: boolean;
 }
@@ -117,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timeZone: e.KAKEHASHI_TIME_ZONE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    uploadLimits: { caseBytes: e.KAKEHASHI_UPLOAD_MAX_CASE_BYTES, fileBytes: e.KAKEHASHI_UPLOAD_MAX_FILE_BYTES },
     webBaseline: e.KAKEHASHI_WEB_BASELINE,
   };
 }

@@ -9,6 +9,7 @@ export * from './schemas/scheduling.ts';
 export * from './timeZones.ts';
 export * from './schemas/hospital.ts';
 export * from './schemas/connection.ts';
+export * from './schemas/records.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

@@ -49,6 +49,9 @@ const EXPECTED: Record<Action, string> = {
   'case.messages_read': 'admin coordinator team partner:own guest:own',
   'case.message': 'admin coordinator team partner:own guest:own',
   'consent.withdraw': 'guest:own',
+  'upload.start': 'admin coordinator team partner:own guest:own',
+  'upload.continue': 'admin coordinator team partner:own guest:own',
+  'upload.cancel': 'admin coordinator team partner:own guest:own',
   'guest_links.create': 'admin coordinator',
   'guest_links.revoke': 'admin coordinator',
   'guest_links.send': 'admin coordinator',
@@ -135,7 +138,7 @@ describe('the policy table', () => {
     for (const action of ACTIONS) {
       expect(['write', 'read', 'none']).toContain(POLICY[action].audit);
       // Whatever changes something is audited (the speed probe's upload is read and thrown away).
-      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read|connection\.probe$)/);
+      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read|connection\.probe$|upload\.continue$)/);
     }
   });
 
@@ -153,7 +156,8 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request'].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read'].sort());
+    const uploads = ['upload.start', 'upload.continue', 'upload.cancel'];
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
   });
 });

@@ -563,3 +563,34 @@ export const blobs = pgTable(
   },
   () => [check('blobs_size_nonnegative', sql`size >= 0`)],
 );
+
+/**
+ * A tus upload into a case (uploads/): who started it and what it is. Its bytes wait, sealed, in the
+ * staging folder until they are all there; the row is what the access gate decides by (an upload's
+ * case) and what the case lists while files arrive.
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    /** tus's upload id (the last part of its address). */
+    id: text('id').primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    /** Who started it: a staff user, or the guest link it came through. */
+    userId: uuid('user_id').references(() => users.id),
+    guestLinkId: uuid('guest_link_id').references(() => guestLinks.id),
+    filename: text('filename').notNull(),
+    relativePath: text('relative_path').notNull().default(''),
+    /** Null while the client defers it (tus Upload-Defer-Length). */
+    size: bigint('size', { mode: 'number' }),
+    /** receiving → received; cancelled when terminated. */
+    status: text('status').notNull().default('receiving'),
+    createdAt: createdAt(),
+    receivedAt: tstz('received_at'),
+    /** tus's lock, shared by every server process: who holds it, until when (renewed while it writes). */
+    lockedBy: text('locked_by'),
+    lockedUntil: tstz('locked_until'),
+  },
+  (t) => [index('uploads_case_idx').on(t.caseId)],
+);

@@ -57,7 +57,8 @@ export function route<C extends RouteContract>(app: FastifyInstance, c: C, handl
       ...(c.body ? { body: c.body } : {}),
       response: { ...ERROR_RESPONSES, ...c.responses },
     },
-    config: { action: c.action },
+    // A HEAD route of its own is documented (Fastify's HEAD twins of GET routes are not).
+    config: { action: c.action, ...(c.method === 'HEAD' ? { swagger: { exposeHeadRoute: true } } : {}) },
     handler: handler as never,
   });
 }

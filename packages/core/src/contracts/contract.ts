@@ -11,7 +11,7 @@ import { errorBody } from '../schemas/common.ts';
 export type Callers = 'public' | 'signing_in' | 'staff' | 'guest' | 'staff_or_guest' | 'open';
 
 export interface RouteContract {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Under /api/v1, with `:name` parameters. */
   path: string;
   operationId: string;

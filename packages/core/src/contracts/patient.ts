@@ -7,6 +7,7 @@ import { caseCreated, caseDetail, caseMessage, caseMessageList, consentQuery, co
 import { caseSchedule, visitChangeRequestBody, offerParam, otherTimesBody } from '../schemas/scheduling.ts';
 import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
+import { uploadParam } from '../schemas/records.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -37,3 +38,7 @@ export const getCaseSchedule = contract({ method: 'GET', path: '/cases/:id/sched
 export const bookOffer = contract({ method: 'POST', path: '/cases/:id/offers/:offerId/book', operationId: 'bookOffer', summary: 'Book an offered time (the patient with a guest link, or a coordinator)', tag: 'scheduling', action: 'visit.book', callers: 'staff_or_guest', params: offerParam, responses: { 200: caseSchedule } });
 export const requestOtherTimes = contract({ method: 'POST', path: '/cases/:id/offers/other-times', operationId: 'requestOtherTimes', summary: 'The patient side asks for other times', tag: 'scheduling', action: 'schedule.other_times', callers: 'guest', params: idParam, body: otherTimesBody, responses: { 204: noContent } });
 export const requestVisitChange = contract({ method: 'POST', path: '/cases/:id/visit-change-requests', operationId: 'requestVisitChange', summary: 'The patient side asks to move or cancel its booked visit; coordinators are e-mailed', tag: 'scheduling', action: 'visit.change_request', callers: 'guest', params: idParam, body: visitChangeRequestBody, responses: { 200: caseSchedule } });
+export const startUpload = contract({ method: 'POST', path: '/uploads', operationId: 'startUpload', summary: 'Start a resumable upload into a case (tus 1.0 creation and creation-with-upload; Tus-Resumable: 1.0.0): Upload-Length (or Upload-Defer-Length), and Upload-Metadata with caseId, filename and relativePath, each base64 as tus writes them. Answers 201 with the upload’s Location', tag: 'records', action: 'upload.start', callers: 'staff_or_guest', responses: { 201: noContent } });
+export const getUploadOffset = contract({ method: 'HEAD', path: '/uploads/:id', operationId: 'getUploadOffset', summary: 'How much of an upload has arrived (Upload-Offset), to resume it after a dropped connection', tag: 'records', action: 'upload.continue', callers: 'staff_or_guest', params: uploadParam, responses: { 200: noContent } });
+export const continueUpload = contract({ method: 'PATCH', path: '/uploads/:id', operationId: 'continueUpload', summary: 'The next bytes of an upload (application/offset+octet-stream), from the Upload-Offset the server holds', tag: 'records', action: 'upload.continue', callers: 'staff_or_guest', params: uploadParam, responses: { 204: noContent } });
+export const cancelUpload = contract({ method: 'DELETE', path: '/uploads/:id', operationId: 'cancelUpload', summary: 'Cancel an upload under way and delete what arrived of it (tus termination)', tag: 'records', action: 'upload.cancel', callers: 'staff_or_guest', params: uploadParam, responses: { 204: noContent } });

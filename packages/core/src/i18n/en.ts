@@ -269,6 +269,7 @@ export const en = {
       portal_link: { request: 'Fresh portal link asked for' },
       schedule: { team_calendar: 'Team calendar viewed', read: 'Schedule viewed', offer: 'Times offered', other_times: 'Other times asked for' },
       visit: { change_request: 'Change of visit asked for', change_decline: 'Change request declined', book: 'Visit booked', update: 'Video link set', reschedule: 'Visit moved', cancel: 'Visit cancelled' },
+      upload: { start: 'Upload started', continue: 'Upload continued', cancel: 'Upload cancelled' },
       availability: { read: 'Hours viewed', edit: 'Hours changed' },
     },
     csv: {
@@ -1251,6 +1252,9 @@ export const en = {
     guest_link_invalid: 'This link is not valid, has expired or was withdrawn. Please ask the hospital for a new one.',
     payload_too_large: 'The request is too large.',
     unsupported_media_type: 'This kind of content is not accepted here.',
+    upload_metadata: 'Say which case the file is for, and the file’s name (Upload-Metadata: caseId and filename).',
+    upload_too_large: 'This would bring the case’s files to more than {{limit}}. Send fewer files, or ask the international department.',
+    upload_gone: 'This upload was cancelled or has expired. Send the file again.',
     range_not_satisfiable: 'The requested part lies outside the file, which has {{size}} bytes.',
     not_implemented: 'This is not available yet.',
     internal: 'Something went wrong on our side. Please try again; if it happens again, contact the international department.',

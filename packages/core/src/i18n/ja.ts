@@ -260,6 +260,7 @@ export const ja: Catalog = {
       portal_link: { request: '新しいポータルリンクの請求' },
       schedule: { team_calendar: 'チームの予定の表示', read: '日程の表示', offer: '候補日時の提示', other_times: '別の日時の希望' },
       visit: { change_request: '面談の変更の依頼', change_decline: '変更依頼へのお断り', book: '面談の予約', update: 'ビデオ会議情報の設定', reschedule: '面談の日時変更', cancel: '面談の取消' },
+      upload: { start: 'アップロード開始', continue: 'アップロード継続', cancel: 'アップロード取消' },
       availability: { read: '診療可能時間の表示', edit: '診療可能時間の変更' },
     },
     csv: {
@@ -1232,6 +1233,9 @@ export const ja: Catalog = {
     guest_link_invalid: 'このリンクは無効か、有効期限が切れているか、取り消されています。病院に新しいリンクをご依頼ください。',
     payload_too_large: 'リクエストが大きすぎます。',
     unsupported_media_type: 'この形式のデータは受け付けていません。',
+    upload_metadata: '送信先の案件とファイル名を指定してください（Upload-Metadata の caseId と filename）。',
+    upload_too_large: 'この案件のファイルの合計が {{limit}} を超えます。ファイルを減らすか、国際診療部にご相談ください。',
+    upload_gone: 'このアップロードは取り消されたか、期限が切れています。ファイルをもう一度送ってください。',
     range_not_satisfiable: '要求された範囲がファイルの外にあります（ファイルは {{size}} バイトです）。',
     not_implemented: 'この機能はまだご利用いただけません。',
     internal: 'システム側で問題が発生しました。もう一度お試しください。繰り返し発生する場合は国際診療部にご連絡ください。',

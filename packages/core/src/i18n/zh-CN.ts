@@ -260,6 +260,7 @@ export const zhCN: Catalog = {
       portal_link: { request: '申请新的门户链接' },
       schedule: { team_calendar: '查看团队日程', read: '查看日程', offer: '提供候选时间', other_times: '请求其他时间' },
       visit: { change_request: '申请更改会诊', change_decline: '婉拒更改申请', book: '预约会诊', update: '设置视频会议信息', reschedule: '更改会诊时间', cancel: '取消会诊' },
+      upload: { start: '开始上传', continue: '继续上传', cancel: '取消上传' },
       availability: { read: '查看出诊时间', edit: '更改出诊时间' },
     },
     csv: {
@@ -1232,6 +1233,9 @@ export const zhCN: Catalog = {
     guest_link_invalid: '此链接无效、已过期或已被撤回。请联系医院获取新的链接。',
     payload_too_large: '请求内容过大。',
     unsupported_media_type: '此处不接受这种类型的内容。',
+    upload_metadata: '请说明文件属于哪个病例以及文件名（Upload-Metadata 中的 caseId 和 filename）。',
+    upload_too_large: '这样该病例的文件总量将超过 {{limit}}。请减少文件，或联系国际医疗部。',
+    upload_gone: '此上传已取消或已过期。请重新发送文件。',
     range_not_satisfiable: '请求的范围超出了文件（文件大小为 {{size}} 字节）。',
     not_implemented: '此功能暂不可用。',
     internal: '系统出现问题，请重试；如果问题反复出现，请联系国际医疗部。',

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { UPLOAD_ID, uploadMetadata } from '@kakehashi/core';
+import type { Gate } from '../access/gate.ts';
+import type { Db } from '../db/client.ts';
+import type { Actor } from '../auth/principal.ts';
+import { DomainError, notFound } from '../errors.ts';
+import { LeaseLocker } from './locker.ts';
+import * as repo from './repo.ts';
+
+export type UploadService = ReturnType<typeof createUploadService>;
+
+/** A size in words everyone reads alike: 20 GB, 512 MB. */
+function bytesInWords(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * Uploads into a case (the tus protocol itself is routes.ts's, with @tus/server). Starting one goes
+ * through the gate with the case named in its metadata, and writes the upload's row and its event
+ * in one transaction; every later request of that upload is decided against the same case.
+ */
+export function createUploadService(deps: { db: Db; gate: Gate<unknown>; limits: { caseBytes: number; fileBytes: number } }) {
+  const { gate, limits } = deps;
+
+  return {
+    /**
+     * Decides and records the start of an upload: the case from its metadata, within the case's and
+     * the file's limits. Returns the id tus is to give the upload.
+     */
+    start(actor: Actor, metadata: Record<string, string | undefined>, size: number | null): Promise<string> {
+      const parsed = uploadMetadata.safeParse(metadata);
+      if (!parsed.success) throw new DomainError('upload_metadata');
+      const { caseId, filename, relativePath } = parsed.data;
+      return gate.run(actor, 'upload.start', caseId, async ({ tx, audit }) => {
+        if (size !== null && size > limits.fileBytes) throw new DomainError('upload_too_large', { limit: bytesInWords(limits.fileBytes) });
+        if (size !== null && (await repo.caseUploadBytes(tx, caseId)) + size > limits.caseBytes) {
+          throw new DomainError('upload_too_large', { limit: bytesInWords(limits.caseBytes) });
+        }
+        const id = randomBytes(18).toString('base64url');
+        const p = actor.principal!;
+        await repo.insertUpload(tx, {
+          id,
+          caseId,
+          userId: p.kind === 'user' ? p.user.id : null,
+          guestLinkId: p.kind === 'guest' ? p.linkId : null,
+          filename,
+          relativePath: relativePath ?? '',
+          size,
+        });
+        // The file's name stays out of the audit log: it may name the patient.
+        audit.details = { upload: id, ...(size !== null ? { size } : {}) };
+        return id;
+      });
+    },
+
+    /**
+     * Decides a later request of an upload (its offset, its next bytes: `upload.continue`; its
+     * cancellation: `upload.cancel`) against the upload's case. A cancelled upload is gone (410).
+     */
+    async admit(actor: Actor, id: string, action: 'upload.continue' | 'upload.cancel'): Promise<void> {
+      const row = UPLOAD_ID.test(id) ? await repo.findUpload(deps.db, id) : null;
+      // An unknown upload is decided without a case: the gate answers 401 (counted) or 404.
+      await gate.run(actor, action, row?.caseId ?? null, async ({ tx, audit }) => {
+        if (!row) throw notFound();
+        if (row.status === 'cancelled') throw new DomainError('upload_gone');
+        audit.details = { upload: id };
+        if (action === 'upload.cancel') await repo.setUploadStatus(tx, id, 'cancelled');
+      });
+    },
+
+    /** tus's lock on an upload, shared by every server process (locker.ts). */
+    locker: new LeaseLocker(deps.db),
+
+    /** All of an upload's bytes are here. */
+    received: (id: string) => repo.setUploadStatus(deps.db, id, 'received'),
+
+    /** The client said how long the upload is, after deferring it. */
+    sized: (id: string, size: number) => repo.setUploadSize(deps.db, id, size),
+  };
+}
