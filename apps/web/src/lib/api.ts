@@ -51,7 +51,7 @@ export function setUnauthenticatedHandler(fn: (() => void) | null) {
   onUnauthenticated = fn;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+type Method = RouteContract['method'];
 
 interface RequestOptions<S extends z.ZodType | undefined> {
   body?: unknown;
