@@ -29,6 +29,8 @@ import { registerEmailDelivery } from './notifications/worker.ts';
 import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
+import { recordsRoutes } from './records/routes.ts';
+import { registerIngest } from './records/ingest.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -130,12 +132,13 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   });
 
   const jobs = worker ? createJobWorker({ db, logger: app.log }) : null;
-  const services = createServices(db, config, { onMailQueued: () => jobs?.wake() });
+  const services = createServices(db, config, { onMailQueued: () => jobs?.wake(), onJobQueued: () => jobs?.wake() });
   // Without a mail server, e-mail jobs wait in the outbox for a process that has one.
   const closeMail =
     jobs && config.smtpUrl
       ? registerEmailDelivery(jobs, { db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) })
       : null;
+  if (jobs) registerIngest(jobs, { db, staging: services.staging, blobs: services.blobs, logger: app.log });
   jobs?.start();
   app.decorate('services', services);
   app.decorate('jobs', jobs);
@@ -226,6 +229,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(schedulingRoutes, { services });
       await api.register(hospitalRoutes, { services });
       await api.register(uploadRoutes, { services });
+      await api.register(recordsRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -22,13 +22,14 @@ import { LocalBackend } from './storage/backend.ts';
 import { createBlobStore } from './storage/blob-store.ts';
 import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
+import { createRecordsService } from './records/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
 const STAGING_DAYS = 14;
 
-export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void } = {}) {
+export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void; onJobQueued?: () => void } = {}) {
   const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });
   const gate = createGate<CaseRow>({
     db,
@@ -50,6 +51,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
   const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });
   const institutions = createInstitutionService({ gate, auth, cases });
+  const records = createRecordsService({ gate });
   const keys = keyring(config.masterKey, config.previousMasterKeys);
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
@@ -72,7 +74,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
     blobs: createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys }),
     /** Uploads into cases, and their bytes while they arrive (sealed, in the data folder). */
-    uploads: createUploadService({ db, gate, limits: config.uploadLimits }),
+    uploads: createUploadService({ db, gate, limits: config.uploadLimits, onReceived: records.arrived, onQueued: hooks.onJobQueued }),
+    records,
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
   };

@@ -174,6 +174,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   postCaseMessage: (w) => ({ params: { id: w.id }, body: { body: 'A message (matrix test)' } }),
   withdrawConsent: (w) => ({ params: { id: w.id }, body: {} }),
   startUpload: (w) => ({ headers: tusStart(w.id) }),
+  listCaseFiles: (w) => ({ params: { id: w.id } }),
   getUploadOffset: (w) => ({ params: { id: w.uploadId! }, headers: TUS }),
   // An empty piece at offset 0: valid for every caller in turn, whatever the others sent.
   continueUpload: (w) => ({ params: { id: w.uploadId! }, headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, raw: '' }),

@@ -50,6 +50,7 @@ const EXPECTED: Record<Action, string> = {
   'case.message': 'admin coordinator team partner:own guest:own',
   'consent.withdraw': 'guest:own',
   'upload.start': 'admin coordinator team partner:own guest:own',
+  'case.files_read': 'admin coordinator team partner:own guest:own',
   'upload.continue': 'admin coordinator team partner:own guest:own',
   'upload.cancel': 'admin coordinator team partner:own guest:own',
   'guest_links.create': 'admin coordinator',
@@ -156,7 +157,7 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
-    const uploads = ['upload.start', 'upload.continue', 'upload.cancel'];
+    const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request', ...uploads].sort());
     expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
   });

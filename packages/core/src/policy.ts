@@ -100,6 +100,7 @@ export const POLICY = {
   // Records sent into a case (tus uploads): whoever may see the case may add to it. Starting and
   // cancelling an upload are events; each piece of an upload under way is not (the start covers it).
   'upload.start': { subject: 'case', audit: 'write', allow: CASE_READERS },
+  'case.files_read': { subject: 'case', audit: 'read', allow: CASE_READERS },
   'upload.continue': { subject: 'case', audit: 'none', allow: CASE_READERS },
   'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_READERS },
   'guest_links.create': manage('case'),

@@ -594,3 +594,34 @@ export const uploads = pgTable(
   },
   (t) => [index('uploads_case_idx').on(t.caseId)],
 );
+
+/**
+ * A file of a case's records (records/): what arrived through an upload, and what became of it —
+ * stored (encrypted, in the blob store), a duplicate of a file the case already holds, or refused
+ * with a reason the patient and the coordinator read. The same bytes are stored once per case.
+ */
+export const caseFiles = pgTable(
+  'case_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    uploadId: text('upload_id').references(() => uploads.id),
+    blobId: uuid('blob_id').references(() => blobs.id),
+    filename: text('filename').notNull(),
+    relativePath: text('relative_path').notNull().default(''),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** Of the content, hex; known once the file is read. */
+    sha256: text('sha256'),
+    /** What the content is, by its first bytes (records/sniff.ts). */
+    kind: text('kind'),
+    /** processing → stored | duplicate | refused. */
+    status: text('status').notNull().default('processing'),
+    /** Why it was refused: a catalog key under records.reasons. */
+    reason: text('reason'),
+    createdAt: createdAt(),
+    doneAt: tstz('done_at'),
+  },
+  (t) => [index('case_files_case_idx').on(t.caseId), uniqueIndex('case_files_one_copy').on(t.caseId, t.sha256).where(sql`status = 'stored'`)],
+);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UPLOAD_ID, uploadMetadata } from '@kakehashi/core';
 import type { Gate } from '../access/gate.ts';
-import type { Db } from '../db/client.ts';
+import { transaction, type Db } from '../db/client.ts';
 import type { Actor } from '../auth/principal.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { LeaseLocker } from './locker.ts';
@@ -25,7 +25,15 @@ function bytesInWords(n: number): string {
  * through the gate with the case named in its metadata, and writes the upload's row and its event
  * in one transaction; every later request of that upload is decided against the same case.
  */
-export function createUploadService(deps: { db: Db; gate: Gate<unknown>; limits: { caseBytes: number; fileBytes: number } }) {
+export function createUploadService(deps: {
+  db: Db;
+  gate: Gate<unknown>;
+  limits: { caseBytes: number; fileBytes: number };
+  /** A complete upload becomes a file of its case (records/), in the same transaction as its status. */
+  onReceived: (tx: Db, upload: { id: string; caseId: string; filename: string; relativePath: string; size: number }) => Promise<void>;
+  /** After the commit: work was queued. */
+  onQueued?: () => void;
+}) {
   const { gate, limits } = deps;
 
   return {
@@ -77,8 +85,17 @@ export function createUploadService(deps: { db: Db; gate: Gate<unknown>; limits:
     /** tus's lock on an upload, shared by every server process (locker.ts). */
     locker: new LeaseLocker(deps.db),
 
-    /** All of an upload's bytes are here. */
-    received: (id: string) => repo.setUploadStatus(deps.db, id, 'received'),
+    /** All of an upload's bytes are here: once (tus may say so again after a retried last piece). */
+    async received(id: string, size: number): Promise<void> {
+      const queued = await transaction(deps.db, async (tx) => {
+        const row = await repo.findUpload(tx, id);
+        if (!row || row.status !== 'receiving') return false;
+        await repo.setUploadStatus(tx, id, 'received');
+        await deps.onReceived(tx, { id, caseId: row.caseId, filename: row.filename, relativePath: row.relativePath, size });
+        return true;
+      });
+      if (queued) deps.onQueued?.();
+    },
 
     /** The client said how long the upload is, after deferring it. */
     sized: (id: string, size: number) => repo.setUploadSize(deps.db, id, size),

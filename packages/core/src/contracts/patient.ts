@@ -7,7 +7,7 @@ import { caseCreated, caseDetail, caseMessage, caseMessageList, consentQuery, co
 import { caseSchedule, visitChangeRequestBody, offerParam, otherTimesBody } from '../schemas/scheduling.ts';
 import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
-import { uploadParam } from '../schemas/records.ts';
+import { caseFileList, uploadParam } from '../schemas/records.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -42,3 +42,4 @@ export const startUpload = contract({ method: 'POST', path: '/uploads', operatio
 export const getUploadOffset = contract({ method: 'HEAD', path: '/uploads/:id', operationId: 'getUploadOffset', summary: 'How much of an upload has arrived (Upload-Offset), to resume it after a dropped connection', tag: 'records', action: 'upload.continue', callers: 'staff_or_guest', params: uploadParam, responses: { 200: noContent } });
 export const continueUpload = contract({ method: 'PATCH', path: '/uploads/:id', operationId: 'continueUpload', summary: 'The next bytes of an upload (application/offset+octet-stream), from the Upload-Offset the server holds', tag: 'records', action: 'upload.continue', callers: 'staff_or_guest', params: uploadParam, responses: { 204: noContent } });
 export const cancelUpload = contract({ method: 'DELETE', path: '/uploads/:id', operationId: 'cancelUpload', summary: 'Cancel an upload under way and delete what arrived of it (tus termination)', tag: 'records', action: 'upload.cancel', callers: 'staff_or_guest', params: uploadParam, responses: { 204: noContent } });
+export const listCaseFiles = contract({ method: 'GET', path: '/cases/:id/files', operationId: 'listCaseFiles', summary: 'Every file sent into a case, with what became of it: stored, a duplicate, or refused with its reason (audited)', tag: 'records', action: 'case.files_read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseFileList } });

@@ -264,7 +264,7 @@ export const en = {
       consent: { publish: 'Consent text published', withdraw: 'Consent withdrawn' },
       settings: { read: 'Settings read', edit: 'Settings changed' },
       staff: { list: 'Staff listed' },
-      case: { create: 'Request received', list: 'Requests listed', read: 'Request opened', transition: 'Status changed', screen: 'Screening recorded', documents: 'Documents updated', assign_team: 'Team assigned', fee: 'Fee updated', messages_read: 'Messages read', message: 'Message written', audit_read: 'Access record viewed' },
+      case: { create: 'Request received', list: 'Requests listed', read: 'Request opened', transition: 'Status changed', screen: 'Screening recorded', documents: 'Documents updated', assign_team: 'Team assigned', fee: 'Fee updated', messages_read: 'Messages read', message: 'Message written', files_read: 'Files listed', audit_read: 'Access record viewed' },
       guest_links: { create: 'Portal link made', revoke: 'Portal links revoked', send: 'Portal link e-mailed' },
       portal_link: { request: 'Fresh portal link asked for' },
       schedule: { team_calendar: 'Team calendar viewed', read: 'Schedule viewed', offer: 'Times offered', other_times: 'Other times asked for' },
@@ -1214,6 +1214,13 @@ export const en = {
     noscriptTitle: 'This page needs JavaScript',
     noscriptText: 'Please turn on JavaScript in your browser’s settings and reload the page, or open the link in another browser.',
     noscriptContact: 'To reach the hospital instead: {{contact}}',
+  },
+  records: {
+    status: { processing: 'Being checked', stored: 'Received', duplicate: 'Already received', refused: 'Not accepted' },
+    reasons: {
+      type_not_accepted: 'This kind of file is not accepted. Send DICOM images (from the CD or as a ZIP), PDF, JPEG, PNG or HEIC.',
+      truncated: 'The file arrived incomplete. Send it again.',
+    },
   },
   errors: {
     visit_already_booked: 'A visit is already booked for this case. Change or cancel it instead.',

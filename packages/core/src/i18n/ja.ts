@@ -255,7 +255,7 @@ export const ja: Catalog = {
       consent: { publish: '同意文の公開', withdraw: '同意の撤回' },
       settings: { read: '設定の表示', edit: '設定の変更' },
       staff: { list: '職員一覧の表示' },
-      case: { create: '申込の受付', list: '申込一覧の表示', read: '申込の表示', transition: 'ステータスの変更', screen: '受入審査の記録', documents: '資料の更新', assign_team: '担当チームの設定', fee: '料金の更新', messages_read: 'メッセージの表示', message: 'メッセージの送信', audit_read: 'アクセス記録の表示' },
+      case: { create: '申込の受付', list: '申込一覧の表示', read: '申込の表示', transition: 'ステータスの変更', screen: '受入審査の記録', documents: '資料の更新', assign_team: '担当チームの設定', fee: '料金の更新', messages_read: 'メッセージの表示', message: 'メッセージの送信', files_read: 'ファイル一覧の閲覧', audit_read: 'アクセス記録の表示' },
       guest_links: { create: 'ポータルリンクの作成', revoke: 'ポータルリンクの無効化', send: 'ポータルリンクのメール送付' },
       portal_link: { request: '新しいポータルリンクの請求' },
       schedule: { team_calendar: 'チームの予定の表示', read: '日程の表示', offer: '候補日時の提示', other_times: '別の日時の希望' },
@@ -1196,6 +1196,13 @@ export const ja: Catalog = {
     noscriptTitle: 'このページの表示には JavaScript が必要です',
     noscriptText: 'ブラウザの設定で JavaScript を有効にしてから、ページを再読み込みしてください。別のブラウザでリンクを開いていただくこともできます。',
     noscriptContact: '病院へのお問い合わせ先：{{contact}}',
+  },
+  records: {
+    status: { processing: '確認中', stored: '受領済み', duplicate: '受領済み（重複）', refused: '受け付けられません' },
+    reasons: {
+      type_not_accepted: 'この種類のファイルは受け付けていません。DICOM 画像（CD のまま、または ZIP）、PDF、JPEG、PNG、HEIC をお送りください。',
+      truncated: 'ファイルが途中までしか届きませんでした。もう一度お送りください。',
+    },
   },
   errors: {
     visit_already_booked: 'この依頼にはすでに予約があります。予約を変更するか取り消してください。',

@@ -255,7 +255,7 @@ export const zhCN: Catalog = {
       consent: { publish: '发布知情同意书', withdraw: '撤回同意' },
       settings: { read: '查看设置', edit: '更改设置' },
       staff: { list: '查看员工列表' },
-      case: { create: '收到申请', list: '查看申请列表', read: '查看申请', transition: '更改状态', screen: '记录受理审核', documents: '更新资料', assign_team: '设置负责团队', fee: '更新费用', messages_read: '查看消息', message: '发送消息', audit_read: '查看访问记录' },
+      case: { create: '收到申请', list: '查看申请列表', read: '查看申请', transition: '更改状态', screen: '记录受理审核', documents: '更新资料', assign_team: '设置负责团队', fee: '更新费用', messages_read: '查看消息', message: '发送消息', files_read: '查看文件列表', audit_read: '查看访问记录' },
       guest_links: { create: '创建门户链接', revoke: '使门户链接失效', send: '通过邮件发送门户链接' },
       portal_link: { request: '申请新的门户链接' },
       schedule: { team_calendar: '查看团队日程', read: '查看日程', offer: '提供候选时间', other_times: '请求其他时间' },
@@ -1196,6 +1196,13 @@ export const zhCN: Catalog = {
     noscriptTitle: '此页面需要启用 JavaScript',
     noscriptText: '请在浏览器设置中启用 JavaScript 后刷新页面，或换用其他浏览器打开链接。',
     noscriptContact: '也可以直接联系医院：{{contact}}',
+  },
+  records: {
+    status: { processing: '正在检查', stored: '已收到', duplicate: '已收到（重复）', refused: '未被接受' },
+    reasons: {
+      type_not_accepted: '不接受此类文件。请发送 DICOM 影像（光盘原样或 ZIP 压缩包）、PDF、JPEG、PNG 或 HEIC。',
+      truncated: '文件未完整送达，请重新发送。',
+    },
   },
   errors: {
     visit_already_booked: '此申请已有预约。请改为修改或取消该预约。',

@@ -12,3 +12,26 @@ export const uploadMetadata = z.object({
   /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
   relativePath: z.string().trim().max(1024).optional(),
 });
+
+/** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
+export const FILE_KINDS = ['dicom', 'zip', 'pdf', 'jpeg', 'png', 'heic'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+/** processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason). */
+export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused'] as const;
+/** Why a file was refused: each a message in the catalogs (records.reasons). */
+export const FILE_REASONS = ['type_not_accepted', 'truncated'] as const;
+
+export const caseFile = z
+  .object({
+    id: z.uuid(),
+    filename: z.string(),
+    relativePath: z.string(),
+    size: z.number().int(),
+    sha256: z.string().nullable(),
+    kind: z.enum(FILE_KINDS).nullable(),
+    status: z.enum(FILE_STATUSES),
+    reason: z.enum(FILE_REASONS).nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'CaseFile' });
+export const caseFileList = z.object({ items: z.array(caseFile) });

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { Upload as TusUpload } from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../db/client.ts';
+import { createJobWorker, type JobWorker } from '../jobs/worker.ts';
+import { adminClient, buildCaseRequest, useTestApp } from '../../test/helpers.ts';
+import { registerIngest } from './ingest.ts';
+
+/*
+ * From a finished upload to a file of the case: its kind read from its bytes, stored encrypted,
+ * once per case, or refused with a reason the patient and the coordinator read.
+ */
+const t = useTestApp();
+let base = '';
+let consentId = '';
+let worker: JobWorker;
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function send(data: Buffer, c: { id: string; token: string }, filename: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new TusUpload(data, {
+      endpoint: `${base}/api/v1/uploads`,
+      retryDelays: [],
+      headers: { authorization: `Bearer ${c.token}` },
+      metadata: { caseId: c.id, filename, relativePath: `CD/${filename}` },
+      onSuccess: () => resolve(),
+      onError: reject,
+    }).start();
+  });
+}
+async function bytesOf(blobId: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const p of await t.app.services.blobs.get(blobId)) parts.push(p as Buffer);
+  return Buffer.concat(parts);
+}
+
+beforeAll(async () => {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  const admin = await adminClient(t, { 'accept-language': 'en' });
+  consentId = (await admin.post('/api/v1/consent', { locale: 'zh-CN', body: '同意书（测试）' })).body.id;
+  worker = createJobWorker({ db: t.db, logger: silent });
+  registerIngest(worker, { db: t.db, staging: t.app.services.staging, blobs: t.app.services.blobs, logger: silent });
+});
+afterAll(async () => {
+  await worker.stop();
+  await t.app.close();
+});
+
+describe('ingesting what a case receives', () => {
+  it('stores each accepted kind encrypted, once per case, refuses the rest, and lists every outcome to the patient side', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.1' });
+    const c = { id: res.json().id as string, token: res.json().portalUrl.split('#')[1] as string };
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000)]);
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(1000)]);
+    const dicom = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), randomBytes(5000)]);
+    const exe = Buffer.concat([Buffer.from('MZ'), randomBytes(2000)]);
+    await send(pdf, c, '病理报告.pdf');
+    await send(png, c, 'photo.png');
+    await send(dicom, c, 'IM000001');
+    await send(exe, c, 'setup.exe');
+    await send(pdf, c, 'report-again.pdf');
+    expect(await worker.drain()).toBe(5);
+
+    const files = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } });
+    expect(files.statusCode).toBe(200);
+    const byName = Object.fromEntries((files.json().items as { filename: string; sha256: string }[]).map((f) => [f.filename, f]));
+    expect(byName['病理报告.pdf']).toMatchObject({ status: 'stored', kind: 'pdf', size: pdf.length, relativePath: 'CD/病理报告.pdf', reason: null });
+    expect(byName['photo.png']).toMatchObject({ status: 'stored', kind: 'png' });
+    expect(byName['IM000001']).toMatchObject({ status: 'stored', kind: 'dicom' });
+    expect(byName['setup.exe']).toMatchObject({ status: 'refused', reason: 'type_not_accepted' });
+    expect(byName['report-again.pdf']).toMatchObject({ status: 'duplicate', kind: 'pdf', sha256: byName['病理报告.pdf'].sha256 });
+
+    // The stored bytes are the sent ones; the duplicate and the refused file keep nothing, staging included.
+    const rows = rowsOf<{ filename: string; blob_id: string | null }>(await t.db.execute(sql`select filename, blob_id from case_files where case_id = ${c.id}`));
+    const blobOf = Object.fromEntries(rows.map((r) => [r.filename, r.blob_id]));
+    expect((await bytesOf(blobOf['病理报告.pdf']!)).equals(pdf)).toBe(true);
+    expect(blobOf['report-again.pdf']).toBeNull();
+    expect(blobOf['setup.exe']).toBeNull();
+    const [{ n }] = rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from blobs b where not exists (select 1 from case_files f where f.blob_id = b.id)`));
+    expect(Number(n)).toBe(0);
+    const uploads = rowsOf<{ id: string }>(await t.db.execute(sql`select id from uploads where case_id = ${c.id}`));
+    for (const u of uploads) await expect(t.app.services.staging.getUpload(u.id)).rejects.toMatchObject({ status_code: 404 });
+
+    // Another case's portal link sees none of it.
+    const other = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.2' });
+    const foreign = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${other.json().portalUrl.split('#')[1]}` } });
+    expect(foreign.statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
+import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { SealedStagingStore } from '../uploads/staging.ts';
+import { findFile, finishFile, storedCopy } from './repo.ts';
+import { sniff, SNIFF_BYTES } from './sniff.ts';
+
+export const INGEST_JOB = 'ingest';
+
+/** The first `n` bytes of a stream (it is then let go). */
+async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    parts.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= n) break;
+  }
+  stream.destroy();
+  return Buffer.concat(parts).subarray(0, n);
+}
+
+/**
+ * A received upload becomes a file of the case: its kind is read from its first bytes, its bytes go
+ * from the sealed staging file into the encrypted blob store (hashed on the way), and it ends as
+ * stored, a duplicate of a file the case already holds (the new copy is dropped), or refused with a
+ * reason. The staging file goes once the outcome is written. Safe to run again after a crash: a file
+ * no longer `processing` is left as it is, and a blob stored by an interrupted run is never referenced.
+ */
+export function registerIngest(worker: JobWorker, deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger }) {
+  const { db, staging, blobs } = deps;
+
+  async function ingest(fileId: string): Promise<void> {
+    const file = await findFile(db, fileId);
+    if (!file || file.status !== 'processing' || !file.uploadId) return;
+    const uploadId = file.uploadId;
+    const kind = sniff(await firstBytes(await staging.read(uploadId), SNIFF_BYTES));
+    if (!kind) {
+      await finishFile(db, fileId, { status: 'refused', reason: 'type_not_accepted' });
+      await staging.remove(uploadId);
+      return;
+    }
+    const blobId = randomUUID();
+    const { size, sha256 } = await blobs.put(blobId, await staging.read(uploadId));
+    if (size !== file.size) {
+      // Fewer bytes than were announced reached the staging file: the upload broke off.
+      await blobs.delete(blobId);
+      await finishFile(db, fileId, { status: 'refused', reason: 'truncated', sha256, kind });
+      await staging.remove(uploadId);
+      return;
+    }
+    const stored = await transaction(db, async (tx) => {
+      if (await storedCopy(tx, file.caseId, sha256, fileId)) return false;
+      await finishFile(tx, fileId, { status: 'stored', blobId, sha256, kind });
+      return true;
+    }).catch((err: unknown) => {
+      // The same file arrived twice at once: the other copy won.
+      if (pgErrorCode(err) === UNIQUE_VIOLATION) return false;
+      throw err;
+    });
+    if (!stored) {
+      await blobs.delete(blobId);
+      await finishFile(db, fileId, { status: 'duplicate', sha256, kind });
+    }
+    await staging.remove(uploadId);
+    deps.logger.info({ fileId, kind, outcome: stored ? 'stored' : 'duplicate' }, 'file ingested');
+  }
+
+  worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId), {
+    concurrency: 2,
+    leaseSeconds: 120,
+    giveUp: { attempts: 5 },
+  });
+}
