@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, STAGING_DAYS, type Services } from './services.ts';
 import { requestContext } from './http/context.ts';
 import { installErrorHandler, installNotFoundHandler, serializeError } from './http/error-handler.ts';
 import { validatorCompiler } from './http/validation.ts';
@@ -143,7 +143,10 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
   app.decorate('services', services);
   app.decorate('jobs', jobs);
   // Hourly: expired sessions and links go; runs in every process, harmlessly.
-  const housekeeping = setInterval(() => void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 3_600_000);
+  const housekeeping = setInterval(() => {
+    void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
+    void services.uploads.expire(services.staging, STAGING_DAYS).catch((err) => app.log.warn({ err }, 'expiring uploads failed'));
+  }, 3_600_000);
   housekeeping.unref();
   // Every few seconds, and on a graceful stop: seal the audit events that can no longer change and
   // move the checkpoint, so little is ever unsealed. Every process may try; one seals at a time.

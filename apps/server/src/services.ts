@@ -27,7 +27,7 @@ import { SealedStagingStore } from './uploads/staging.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
-const STAGING_DAYS = 14;
+export const STAGING_DAYS = 14;
 
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void; onJobQueued?: () => void } = {}) {
   const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });

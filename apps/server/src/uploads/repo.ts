@@ -49,3 +49,13 @@ export async function releaseLease(db: Db, id: string, holder: string): Promise<
     .set({ lockedBy: null, lockedUntil: null })
     .where(and(eq(uploads.id, id), eq(uploads.lockedBy, holder)));
 }
+
+/** Uploads still receiving that were started before `before`: cancelled; returns their ids. */
+export async function expireUploads(db: Db, before: Date): Promise<string[]> {
+  const rows = await db
+    .update(uploads)
+    .set({ status: 'cancelled' })
+    .where(and(eq(uploads.status, 'receiving'), sql`${uploads.createdAt} < ${before.toISOString()}`))
+    .returning({ id: uploads.id });
+  return rows.map((r) => r.id);
+}

@@ -82,6 +82,17 @@ export function createUploadService(deps: {
       });
     },
 
+    /**
+     * Uploads never finished within `days`: cancelled, and what arrived of them deleted from the
+     * staging folder (with any staging file left without a row). Returns how many were cancelled.
+     */
+    async expire(staging: { remove(id: string): Promise<void>; deleteExpired(): Promise<number> }, days: number): Promise<number> {
+      const ids = await repo.expireUploads(deps.db, new Date(Date.now() - days * 86_400_000));
+      for (const id of ids) await staging.remove(id);
+      await staging.deleteExpired();
+      return ids.length;
+    },
+
     /** tus's lock on an upload, shared by every server process (locker.ts). */
     locker: new LeaseLocker(deps.db),
 

@@ -168,6 +168,20 @@ describe('uploads into a case (tus)', () => {
     }
   });
 
+  it('drops an upload never finished within the staging period, and what arrived of it', async () => {
+    const c = await portalCase();
+    const url = await send(randomBytes(2 * 1024 * 1024), { caseId: c.id, token: c.token, stopAfter: 1 });
+    const id = url.split('/').pop()!;
+    const fresh = await send(randomBytes(2 * 1024 * 1024), { caseId: c.id, token: c.token, stopAfter: 1 });
+    await t.db.execute(sql`update uploads set created_at = now() - interval '15 days' where id = ${id}`);
+    expect(await t.app.services.uploads.expire(t.app.services.staging, 14)).toBe(1);
+    await expect(t.app.services.staging.getUpload(id)).rejects.toMatchObject({ status_code: 404 });
+    const head = await fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${c.token}` } });
+    expect(head.status).toBe(410);
+    // The recent one goes on.
+    expect((await t.app.services.staging.getUpload(fresh.split('/').pop()!)).offset).toBe(1024 * 1024);
+  });
+
   it('asks a staff session for its CSRF header', async () => {
     const c = await portalCase();
     const headers = { 'tus-resumable': '1.0.0', 'upload-length': '3', 'upload-metadata': `caseId ${b64(c.id)},filename ${b64('a.pdf')}` };
