@@ -13,6 +13,8 @@ need=()
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 /usr/bin/python3 -c 'import icalendar' 2>/dev/null || need+=(python3-icalendar)
+# Info-ZIP's zip makes a password-protected archive for the ZIP checks.
+command -v zip >/dev/null || need+=(zip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing system packages: ${need[*]}"
   as_root apt-get update -qq

@@ -138,7 +138,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     jobs && config.smtpUrl
       ? registerEmailDelivery(jobs, { db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) })
       : null;
-  if (jobs) registerIngest(jobs, { db, staging: services.staging, blobs: services.blobs, logger: app.log });
+  if (jobs) registerIngest(jobs, { db, staging: services.staging, blobs: services.blobs, logger: app.log, maxArchiveBytes: config.uploadLimits.caseBytes });
   jobs?.start();
   app.decorate('services', services);
   app.decorate('jobs', jobs);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
@@ -30,6 +31,18 @@ function send(data: Buffer, c: { id: string; token: string }, filename: string):
     }).start();
   });
 }
+/** A deflated archive made by Python's zipfile, entries by name (content in base64). */
+function zipOf(entries: Record<string, string>): Buffer {
+  const script = `
+import sys, io, zipfile, json, base64
+out = io.BytesIO()
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+    for n, b in json.loads(sys.stdin.read()).items():
+        z.writestr(n, base64.b64decode(b))
+sys.stdout.buffer.write(out.getvalue())
+`;
+  return execFileSync('python3', ['-c', script], { input: JSON.stringify(entries), maxBuffer: 64 * 1024 * 1024 });
+}
 async function bytesOf(blobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const p of await t.app.services.blobs.get(blobId)) parts.push(p as Buffer);
@@ -42,7 +55,7 @@ beforeAll(async () => {
   const admin = await adminClient(t, { 'accept-language': 'en' });
   consentId = (await admin.post('/api/v1/consent', { locale: 'zh-CN', body: '同意书（测试）' })).body.id;
   worker = createJobWorker({ db: t.db, logger: silent });
-  registerIngest(worker, { db: t.db, staging: t.app.services.staging, blobs: t.app.services.blobs, logger: silent });
+  registerIngest(worker, { db: t.db, staging: t.app.services.staging, blobs: t.app.services.blobs, logger: silent, maxArchiveBytes: 50 * 1024 * 1024 });
 });
 afterAll(async () => {
   await worker.stop();
@@ -62,7 +75,9 @@ describe('ingesting what a case receives', () => {
     await send(dicom, c, 'IM000001');
     await send(exe, c, 'setup.exe');
     await send(pdf, c, 'report-again.pdf');
-    expect(await worker.drain()).toBe(5);
+    await send(zipOf({ 'CD/DICOM/IM0001': dicom.toString('base64') }), c, 'cd.zip');
+    await send(zipOf({ 'zeros.dcm': Buffer.alloc(5 * 1024 * 1024).toString('base64') }), c, 'bomb.zip');
+    expect(await worker.drain()).toBe(7);
 
     const files = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } });
     expect(files.statusCode).toBe(200);
@@ -71,6 +86,8 @@ describe('ingesting what a case receives', () => {
     expect(byName['photo.png']).toMatchObject({ status: 'stored', kind: 'png' });
     expect(byName['IM000001']).toMatchObject({ status: 'stored', kind: 'dicom' });
     expect(byName['setup.exe']).toMatchObject({ status: 'refused', reason: 'type_not_accepted' });
+    expect(byName['cd.zip']).toMatchObject({ status: 'stored', kind: 'zip' });
+    expect(byName['bomb.zip']).toMatchObject({ status: 'refused', kind: 'zip', reason: 'zip_bomb' });
     expect(byName['report-again.pdf']).toMatchObject({ status: 'duplicate', kind: 'pdf', sha256: byName['病理报告.pdf'].sha256 });
 
     // The stored bytes are the sent ones; the duplicate and the refused file keep nothing, staging included.

@@ -6,6 +6,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
 import { findFile, finishFile, storedCopy } from './repo.ts';
 import { sniff, SNIFF_BYTES } from './sniff.ts';
+import { inspectZip } from './zip.ts';
 
 export const INGEST_JOB = 'ingest';
 
@@ -29,7 +30,7 @@ async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
  * reason. The staging file goes once the outcome is written. Safe to run again after a crash: a file
  * no longer `processing` is left as it is, and a blob stored by an interrupted run is never referenced.
  */
-export function registerIngest(worker: JobWorker, deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger }) {
+export function registerIngest(worker: JobWorker, deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger; maxArchiveBytes: number }) {
   const { db, staging, blobs } = deps;
 
   async function ingest(fileId: string): Promise<void> {
@@ -50,6 +51,16 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
       await finishFile(db, fileId, { status: 'refused', reason: 'truncated', sha256, kind });
       await staging.remove(uploadId);
       return;
+    }
+    if (kind === 'zip') {
+      // Read by range from the store: its directory is at its end.
+      const inspected = await inspectZip((start, end) => blobs.get(blobId, { start, end }), size, deps.maxArchiveBytes);
+      if (!inspected.ok) {
+        await blobs.delete(blobId);
+        await finishFile(db, fileId, { status: 'refused', reason: inspected.reason, sha256, kind });
+        await staging.remove(uploadId);
+        return;
+      }
     }
     const stored = await transaction(db, async (tx) => {
       if (await storedCopy(tx, file.caseId, sha256, fileId)) return false;

@@ -19,7 +19,7 @@ export type FileKind = (typeof FILE_KINDS)[number];
 /** processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason). */
 export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused'] as const;
 /** Why a file was refused: each a message in the catalogs (records.reasons). */
-export const FILE_REASONS = ['type_not_accepted', 'truncated'] as const;
+export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt'] as const;
 
 export const caseFile = z
   .object({
