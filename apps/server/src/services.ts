@@ -24,6 +24,7 @@ import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
+import { createUploadLinkService } from './uploads/links.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -76,6 +77,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** Uploads into cases, and their bytes while they arrive (sealed, in the data folder). */
     uploads: createUploadService({ db, gate, limits: config.uploadLimits, onReceived: records.arrived, onQueued: hooks.onJobQueued }),
     records,
+    uploadLinks: createUploadLinkService({ gate, guestLinks, publicUrl: config.publicUrl }),
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
   };

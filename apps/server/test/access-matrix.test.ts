@@ -34,6 +34,9 @@ interface CaseWorld {
   changeRequestId: string | null;
   /** An upload under way into the case, started by the coordinator. */
   uploadId: string | null;
+  /** An upload-request link for the case (it may send files, read nothing), and its token. */
+  uploadLinkId: string;
+  uploadToken: string;
 }
 interface Request {
   params?: Record<string, string>;
@@ -106,7 +109,8 @@ async function newCase(book = false, changeRequested = false, upload = false): P
     if (res.statusCode !== 201) throw new Error(`upload: ${res.statusCode} ${res.body}`);
     uploadId = res.headers.location!.split('/').pop()!;
   }
-  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId, uploadId };
+  const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
+  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId, uploadId, uploadLinkId: uploadLink.id, uploadToken: uploadLink.url.split('#')[1] };
 }
 
 /**
@@ -175,6 +179,11 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   withdrawConsent: (w) => ({ params: { id: w.id }, body: {} }),
   startUpload: (w) => ({ headers: tusStart(w.id) }),
   listCaseFiles: (w) => ({ params: { id: w.id } }),
+  createUploadLink: (w) => ({ params: { id: w.id }, body: { days: 30, locale: 'ja', note: 'CT 画像をお送りください（テスト）', passcode: 'kakehashi-123' } }),
+  listUploadLinks: (w) => ({ params: { id: w.id } }),
+  extendUploadLink: (w) => ({ params: { id: w.id, linkId: w.uploadLinkId }, body: { days: 60 } }),
+  revokeUploadLink: (w) => ({ params: { id: w.id, linkId: w.uploadLinkId } }),
+  getUploadLink: () => ({}),
   getUploadOffset: (w) => ({ params: { id: w.uploadId! }, headers: TUS }),
   // An empty piece at offset 0: valid for every caller in turn, whatever the others sent.
   continueUpload: (w) => ({ params: { id: w.uploadId! }, headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, raw: '' }),
@@ -234,7 +243,9 @@ const deniedCount = async (action: string) =>
 
 function expectedAllowed(action: Action, c: Caller, w: CaseWorld, operation: string): boolean {
   // The portal opens the case of the caller's own link: any portal link, and no one else.
-  if (operation === 'getPortalCase') return c.principal?.kind === 'guest';
+  if (operation === 'getPortalCase') return c.principal?.kind === 'guest' && c.principal.scope === 'case_portal';
+  // An upload-request link opens its own page: any such link, and no one else.
+  if (operation === 'getUploadLink') return c.principal?.kind === 'guest' && c.principal.scope === 'case_upload';
   if (action === 'case.list') return caseScope(action, c.principal) !== null;
   const kind = POLICY[action].subject;
   let facts: PolicySubject = {};
@@ -317,6 +328,10 @@ describe('the access matrix', () => {
       ];
       guests[0].principal = { kind: 'guest', scope: 'case_portal', subjectId: w.id };
       guests[1].principal = { kind: 'guest', scope: 'case_portal', subjectId: otherCase.id };
+      guests.push(
+        { name: 'upload:own', headers: { authorization: `Bearer ${w.uploadToken}` }, principal: { kind: 'guest', scope: 'case_upload', subjectId: w.id }, userId: null, teamRole: null },
+        { name: 'upload:other', headers: { authorization: `Bearer ${otherCase.uploadToken}` }, principal: { kind: 'guest', scope: 'case_upload', subjectId: otherCase.id }, userId: null, teamRole: null },
+      );
       const everyone = [...callers, ...guests];
       const action = contract.action;
       const audited = POLICY[action].audit !== 'none';

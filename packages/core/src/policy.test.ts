@@ -49,10 +49,14 @@ const EXPECTED: Record<Action, string> = {
   'case.messages_read': 'admin coordinator team partner:own guest:own',
   'case.message': 'admin coordinator team partner:own guest:own',
   'consent.withdraw': 'guest:own',
-  'upload.start': 'admin coordinator team partner:own guest:own',
+  'upload.start': 'admin coordinator team partner:own guest:own upload:own',
   'case.files_read': 'admin coordinator team partner:own guest:own',
-  'upload.continue': 'admin coordinator team partner:own guest:own',
-  'upload.cancel': 'admin coordinator team partner:own guest:own',
+  'upload.continue': 'admin coordinator team partner:own guest:own upload:own',
+  'upload.cancel': 'admin coordinator team partner:own guest:own upload:own',
+  'upload_links.create': 'admin coordinator',
+  'upload_links.read': 'admin coordinator',
+  'upload_links.update': 'admin coordinator',
+  'upload_link.read': 'upload:own',
   'guest_links.create': 'admin coordinator',
   'guest_links.revoke': 'admin coordinator',
   'guest_links.send': 'admin coordinator',
@@ -95,6 +99,9 @@ const CALLERS: Caller[] = [
   ...TEAM_ROLES.map((role) => ({ name: `self:${role}`, principal: user(role) })),
   { name: 'guest:own', principal: { kind: 'guest', scope: 'case_portal', subjectId: CASE } },
   { name: 'guest:other', principal: { kind: 'guest', scope: 'case_portal', subjectId: OTHER_CASE } },
+  // An upload-request link: sends into its case, reads nothing of it.
+  { name: 'upload:own', principal: { kind: 'guest', scope: 'case_upload', subjectId: CASE } },
+  { name: 'upload:other', principal: { kind: 'guest', scope: 'case_upload', subjectId: OTHER_CASE } },
 ];
 
 /** The subject each caller is asked about: the case (with their place on it), or a user record. */

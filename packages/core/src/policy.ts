@@ -51,6 +51,8 @@ const manage = <S extends SubjectKind>(subject: S) => ({ subject, audit: 'write'
 const admin = <S extends SubjectKind, M extends AuditMode = 'write'>(subject: S, audit: M = 'write' as M) => ({ subject, audit, allow: [{ roles: ADMIN }] });
 /** Everyone who may see a case: managers, its team, its partner institution and its patient's portal link. */
 const CASE_READERS: readonly Rule[] = [{ roles: MANAGERS }, { team: TEAM_ROLES }, { institution: true }, { guest: 'case_portal' }];
+/** Who may send files into a case: its readers, and an upload-request link for it (which reads nothing). */
+const CASE_SENDERS: readonly Rule[] = [...CASE_READERS, { guest: 'case_upload' }];
 
 export const POLICY = {
   // Sign-in and the caller's own profile
@@ -99,10 +101,16 @@ export const POLICY = {
   'consent.withdraw': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
   // Records sent into a case (tus uploads): whoever may see the case may add to it. Starting and
   // cancelling an upload are events; each piece of an upload under way is not (the start covers it).
-  'upload.start': { subject: 'case', audit: 'write', allow: CASE_READERS },
+  'upload.start': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
   'case.files_read': { subject: 'case', audit: 'read', allow: CASE_READERS },
-  'upload.continue': { subject: 'case', audit: 'none', allow: CASE_READERS },
-  'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_READERS },
+  'upload.continue': { subject: 'case', audit: 'none', allow: CASE_SENDERS },
+  'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
+  // Upload-request links: made, listed, extended and revoked by the international department; the
+  // page one opens reads only what it asks for.
+  'upload_links.create': manage('case'),
+  'upload_links.read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },
+  'upload_links.update': manage('case'),
+  'upload_link.read': { subject: 'case', audit: 'read', allow: [{ guest: 'case_upload' }] },
   'guest_links.create': manage('case'),
   'guest_links.revoke': manage('case'),
   'guest_links.send': manage('case'),

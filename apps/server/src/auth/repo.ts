@@ -216,15 +216,28 @@ export async function revokeGuestLink(db: Db, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
-export async function revokeGuestLinksOf(db: Db, subjectId: string): Promise<number> {
+export async function revokeGuestLinksOf(db: Db, subjectId: string, scope: string): Promise<number> {
   const rows = await db
     .update(guestLinks)
     .set({ revokedAt: new Date() })
-    .where(and(eq(guestLinks.subjectId, subjectId), isNull(guestLinks.revokedAt)))
+    .where(and(eq(guestLinks.subjectId, subjectId), eq(guestLinks.scope, scope), isNull(guestLinks.revokedAt)))
     .returning({ id: guestLinks.id });
   return rows.length;
 }
 
 export async function touchGuestLink(db: Db, id: string): Promise<void> {
   await db.update(guestLinks).set({ lastUsedAt: new Date() }).where(eq(guestLinks.id, id));
+}
+
+export const listGuestLinksOf = (db: Db, subjectId: string, scope: string) =>
+  db.select().from(guestLinks).where(and(eq(guestLinks.subjectId, subjectId), eq(guestLinks.scope, scope))).orderBy(desc(guestLinks.createdAt));
+
+/** A later expiry for a link still in force; false when it is revoked, expired or not this subject's. */
+export async function extendGuestLink(db: Db, id: string, subjectId: string, expiresAt: Date): Promise<boolean> {
+  const rows = await db
+    .update(guestLinks)
+    .set({ expiresAt })
+    .where(and(eq(guestLinks.id, id), eq(guestLinks.subjectId, subjectId), isNull(guestLinks.revokedAt), sql`${guestLinks.expiresAt} > now()`))
+    .returning({ id: guestLinks.id });
+  return rows.length === 1;
 }

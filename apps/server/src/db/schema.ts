@@ -104,6 +104,11 @@ export const guestLinks = pgTable(
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
     lastUsedAt: tstz('last_used_at'),
+    /** An upload-request link (scope case_upload) may ask for a passcode too: its argon2 hash. */
+    passcodeHash: text('passcode_hash'),
+    /** What an upload-request link asks for, in the recipient's language, and that language. */
+    note: text('note').notNull().default(''),
+    locale: text('locale'),
   },
   (t) => [index('guest_links_subject_idx').on(t.subjectId)],
 );

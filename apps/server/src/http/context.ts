@@ -12,6 +12,8 @@ import { requestLocale } from './i18n.ts';
 
 export const SESSION_COOKIE = 'kh_session';
 export const CSRF_HEADER = 'x-csrf-token';
+/** The passcode of an upload-request link that asks for one, sent with each of its requests. */
+export const PASSCODE_HEADER = 'x-link-passcode';
 const SESSIONLESS_ROUTES = new Set(['/api/v1/auth/sign-in', '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm']);
 
 declare module 'fastify' {
@@ -46,8 +48,11 @@ export const requestContext = fp(async function requestContext(
         // Counted before the link is checked, so a burst of guesses cannot all be tried; a good link gives it back.
         const attempt = await reserveAttempt(opts.db, [{ key: `guest:${req.ip}`, max: GUEST_FAILURES, windowSeconds: GUEST_WINDOW_SECONDS }]);
         if (!attempt.ok) throw rateLimited(attempt.secondsLeft);
-        const grant = await opts.guestLinks.resolve(bearer);
+        const passcode = req.headers[PASSCODE_HEADER];
+        const grant = await opts.guestLinks.resolve(bearer, typeof passcode === 'string' ? passcode : undefined);
         if (!grant) throw guestLinkInvalid();
+        // An upload-request link that asks for a passcode: a wrong one counts like a wrong link.
+        if (grant === 'passcode') throw new DomainError('link_passcode');
         await attempt.release();
         req.principal = { kind: 'guest', linkId: grant.linkId, scope: grant.scope, subjectId: grant.subjectId };
         return;

@@ -42,6 +42,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   upload_metadata: 400,
   upload_too_large: 413,
   upload_gone: 410,
+  link_passcode: 401,
+  link_ended: 409,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

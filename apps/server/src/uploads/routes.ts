@@ -41,6 +41,13 @@ export const uploadRoutes: FastifyPluginAsync<{ services: Services }> = async (a
     await tus.handle(req.raw, reply.raw);
   };
 
+  const { uploadLinks } = services;
+  route(app, C.createUploadLink, async (req, reply) => reply.status(201).send(await uploadLinks.create(actorOf(req), req.params.id, req.body)));
+  route(app, C.listUploadLinks, async (req) => uploadLinks.list(actorOf(req), req.params.id));
+  route(app, C.extendUploadLink, async (req) => uploadLinks.extend(actorOf(req), req.params.id, req.params.linkId, req.body.days));
+  route(app, C.revokeUploadLink, async (req) => uploadLinks.revoke(actorOf(req), req.params.id, req.params.linkId));
+  route(app, C.getUploadLink, async (req) => uploadLinks.opened(actorOf(req)));
+
   await app.register(async (scope) => {
     // The bytes are tus's to read, as they stream: Fastify leaves the body alone.
     scope.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LOCALES } from '../i18n/locales.ts';
+import { uuid } from './common.ts';
 
 /** An upload's id: made by the server (tus), letters, digits, `-` and `_` only. */
 export const UPLOAD_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -35,3 +37,37 @@ export const caseFile = z
   })
   .meta({ id: 'CaseFile' });
 export const caseFileList = z.object({ items: z.array(caseFile) });
+
+/** How long an upload-request link works: long enough for a large study over a slow link. */
+export const UPLOAD_LINK_DAYS = { default: 14, max: 90 } as const;
+
+export const uploadLinkBody = z.object({
+  days: z.number().int().min(1).max(UPLOAD_LINK_DAYS.max).default(UPLOAD_LINK_DAYS.default),
+  /** Asked for on the page the link opens, given to the recipient another way (telephone, fax). */
+  passcode: z.string().trim().min(6).max(64).optional(),
+  /** What is asked for, in the recipient's language. */
+  note: z.string().trim().max(2000).default(''),
+  locale: z.enum(LOCALES),
+});
+export const uploadLinkExtendBody = z.object({ days: z.number().int().min(1).max(UPLOAD_LINK_DAYS.max) });
+export const uploadLinkParam = z.object({ id: uuid, linkId: uuid });
+
+export const uploadLink = z
+  .object({
+    id: z.uuid(),
+    expiresAt: z.string(),
+    revokedAt: z.string().nullable(),
+    hasPasscode: z.boolean(),
+    note: z.string(),
+    locale: z.enum(LOCALES).nullable(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+  })
+  .meta({ id: 'UploadLink' });
+export const uploadLinkList = z.object({ items: z.array(uploadLink) });
+/** A new link: its address is shown once (the token is not kept in clear). */
+export const uploadLinkCreated = uploadLink.extend({ url: z.string() });
+/** What the page an upload-request link opens shows. */
+export const uploadLinkView = z
+  .object({ caseId: z.uuid(), caseNumber: z.string(), note: z.string(), locale: z.enum(LOCALES).nullable(), expiresAt: z.string() })
+  .meta({ id: 'UploadLinkView' });
