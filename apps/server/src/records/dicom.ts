@@ -284,7 +284,8 @@ function metaEnd(meta: DataSet & { position: number }, size: number): number {
   const groupLength = meta.elements.x00020000;
   if (groupLength?.length === 4) {
     const end = groupLength.dataOffset + 4 + (meta.uint32('x00020000') ?? 0);
-    if (end <= size && end <= meta.position) return end;
+    if (end > size) throw new DicomError('truncated', 'the file ends inside the meta header');
+    if (end <= meta.position) return end;
   }
   return meta.position;
 }
@@ -470,7 +471,10 @@ function decodeText(dataSet: DataSet, tag: string, charset: string | undefined):
     // An unknown or malformed character set: keep the bytes as Latin-1 rather than lose the value.
     text = bytes.toString('latin1');
   }
-  return text.replace(/[\0 ]+$/, '') || null;
+  text = text.replace(/[\0 ]+$/, '');
+  // Empty trailing groups of a name ("Wang^XiaoDong=王^小東=") say nothing; pydicom drops them too.
+  if (vr === 'PN') text = text.replace(/=+$/, '');
+  return text || null;
 }
 
 function rawString(dataSet: DataSet, tag: string): string | null {
