@@ -76,7 +76,7 @@ export interface DicomInfo {
 
 export type DicomErrorReason = 'not_dicom' | 'truncated' | 'corrupt' | 'unsupported';
 
-/** Why a file could not be read; `message` says where (offsets, tags), never a value from the file. */
+/** Why a file could not be read; `message` says where (offsets, tags, the transfer syntax), never patient data. */
 export class DicomError extends Error {
   override name = 'DicomError';
   constructor(
@@ -126,12 +126,16 @@ export async function readDicom(read: RangeReader, size: number, options: ReadDi
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const file = new FilePrefix(read, size);
   const layout = await readLayout(file, maxHeaderBytes);
-  const header =
+  const header: Prefix =
     layout.transferSyntaxUid === DEFLATED_LE
       ? new InflatedPrefix(read, size, layout.datasetStart)
       : new DatasetPrefix(file, layout.datasetStart);
-  const dataSet = await parseDataset(header, layout, maxHeaderBytes);
-  return describe(dataSet, layout, read, size);
+  try {
+    const dataSet = await parseDataset(header, layout, maxHeaderBytes);
+    return await describe(dataSet, layout, read, size);
+  } finally {
+    await header.close?.();
+  }
 }
 
 /** `readDicom` over a local file. */
@@ -160,6 +164,8 @@ interface Prefix {
   bytes: Buffer;
   complete: boolean;
   grow(): Promise<void>;
+  /** Releases what it holds open (the inflater). */
+  close?(): Promise<unknown>;
 }
 
 /** A prefix of the file, read in doubling windows. */
@@ -227,8 +233,10 @@ class InflatedPrefix implements Prefix {
       throw new DicomError(code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt', 'the deflated dataset does not inflate');
     }
     this.bytes = Buffer.concat(parts, length);
-    // Without pixel data the header is the whole dataset; stop inflating once it is read.
-    if (this.complete) await this.chunks.return?.();
+  }
+  /** Stops inflating: the header has been read (or never will be). */
+  async close() {
+    await this.chunks.return?.();
   }
 }
 
@@ -250,20 +258,19 @@ interface Layout {
 /** Finds the transfer syntax and where the dataset starts: after "DICM" and the meta header, or at byte 0 of a bare dataset. */
 async function readLayout(file: FilePrefix, maxHeaderBytes: number): Promise<Layout> {
   await file.grow();
-  const bytes = () => file.bytes;
-  if (bytes().length < 132 || bytes().toString('latin1', 128, 132) !== 'DICM') {
-    const transferSyntaxUid = guessBareDataset(bytes(), file.size);
+  if (file.bytes.length < 132 || file.bytes.toString('latin1', 128, 132) !== 'DICM') {
+    const transferSyntaxUid = guessBareDataset(file.bytes, file.size);
     if (!transferSyntaxUid) throw new DicomError('not_dicom', 'no "DICM" prefix, and no dataset at byte 0');
     return { transferSyntaxUid, datasetStart: 0, meta: null };
   }
   for (;;) {
     try {
       // Its dataset's `position` (where the meta header ends) is missing from the package's types.
-      const meta = dicomParser.readPart10Header(bytes()) as DataSet & { position: number };
+      const meta = dicomParser.readPart10Header(file.bytes) as DataSet & { position: number };
       const datasetStart = metaEnd(meta, file.size);
       let transferSyntaxUid = meta.string('x00020010')?.replace(/\0/g, '');
       // Seen in the wild: a meta header without Transfer Syntax UID. Guess it from the dataset, as pydicom does.
-      transferSyntaxUid ||= guessBareDataset(bytes().subarray(datasetStart), file.size - datasetStart) ?? undefined;
+      transferSyntaxUid ||= guessBareDataset(file.bytes.subarray(datasetStart), file.size - datasetStart) ?? undefined;
       if (!transferSyntaxUid) throw new DicomError('corrupt', 'the meta header has no transfer syntax');
       if (!isSupported(transferSyntaxUid)) throw new DicomError('unsupported', `transfer syntax ${transferSyntaxUid}`);
       return { transferSyntaxUid, datasetStart, meta };
@@ -449,13 +456,12 @@ function valueBytes(dataSet: DataSet, tag: string): Buffer | null {
   return Buffer.from(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + element.dataOffset, element.length);
 }
 
-/** Text VRs whose bytes follow Specific Character Set; every other string VR is ASCII (PS3.5 6.1.2.3). */
+/** The elements read whose VR follows Specific Character Set; every other one read is ASCII (PS3.5 6.1.2.3). */
 const CHARSET_VRS: Record<string, string> = {
   x00100010: 'PN',
   x00100020: 'LO',
   x00081030: 'LO',
   x0008103e: 'LO',
-  x00180015: 'CS',
   x00080050: 'SH',
 };
 
@@ -463,7 +469,7 @@ function decodeText(dataSet: DataSet, tag: string, charset: string | undefined):
   const bytes = valueBytes(dataSet, tag);
   if (!bytes) return null;
   const vr = CHARSET_VRS[tag];
-  if (!vr || vr === 'CS') return cleanAscii(bytes.toString('latin1'));
+  if (!vr) return cleanAscii(bytes.toString('latin1'));
   let text: string;
   try {
     text = convertBytes(charset, bytes, { vr });
