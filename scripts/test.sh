@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: Chromium and CJK fonts for the browser tests, PostgreSQL for the API tests,
-# Python's icalendar to read the calendar invitations with a second, independent parser.
+# Python's icalendar to read the calendar invitations with a second, independent parser; pydicom (its
+# sample files, and a reference reader) and dcmtk for the DICOM reader's tests.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 /usr/bin/python3 -c 'import icalendar' 2>/dev/null || need+=(python3-icalendar)
+/usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
+command -v dcmodify >/dev/null || need+=(dcmtk)
 # Info-ZIP's zip makes a password-protected archive for the ZIP checks.
 command -v zip >/dev/null || need+=(zip)
 if [ ${#need[@]} -gt 0 ]; then
