@@ -1232,6 +1232,7 @@ export const en = {
     reading: 'Reading the files…',
     loadFailed: 'The page could not prepare the sending. Check the connection and try again.',
     progressTitle: 'Sending',
+    sentTitle: 'Sent',
     bytes: '{{sent}} of {{total}}',
     speed: '{{speed}} per second',
     timeLeft: 'about {{time}} left',

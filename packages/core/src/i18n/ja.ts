@@ -1214,6 +1214,7 @@ export const ja: Catalog = {
     reading: 'ファイルを読み込んでいます…',
     loadFailed: '送信の準備ができませんでした。通信を確かめて、もう一度お試しください。',
     progressTitle: '送信中',
+    sentTitle: '送信結果',
     bytes: '{{total}} 中 {{sent}}',
     speed: '毎秒 {{speed}}',
     timeLeft: '残り約 {{time}}',

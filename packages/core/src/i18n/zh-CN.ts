@@ -1214,6 +1214,7 @@ export const zhCN: Catalog = {
     reading: '正在读取文件…',
     loadFailed: '无法准备发送。请检查网络后重试。',
     progressTitle: '正在发送',
+    sentTitle: '发送结果',
     bytes: '已发送 {{sent}}，共 {{total}}',
     speed: '每秒 {{speed}}',
     timeLeft: '还需约 {{time}}',

@@ -210,7 +210,7 @@ function Progress({ s, onPause, onResume, onRetry }: { s: UploadSnapshot; onPaus
   if (s.secondsLeft !== null) facts.push(t('portalRecords.timeLeft', { time: fmt.duration(s.secondsLeft) }));
   return (
     <section className="upload-progress" aria-labelledby="upload-progress-title" data-testid="upload-progress">
-      <h3 id="upload-progress-title">{t('portalRecords.progressTitle')}</h3>
+      <h3 id="upload-progress-title">{s.active ? t('portalRecords.progressTitle') : t('portalRecords.sentTitle')}</h3>
       {s.filesTotal > 0 && (
         <>
           <progress className="bar" max={Math.max(1, s.bytesTotal)} value={s.bytesSent} aria-labelledby="upload-progress-title" />
