@@ -2,6 +2,11 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { catalogs } from './build/catalogs.ts';
 import { precompress } from './build/precompress.ts';
+import { dependencyClosure, LAZY_ROOTS, packageOf } from './build/lazyPackages.ts';
+
+/** Uppy and its dependencies: only the uploader (loaded on demand from the portal) uses them. */
+const lazyOnly = dependencyClosure(LAZY_ROOTS, import.meta.dirname);
+const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/]staff)/;
 
 // The server serves dist/ under a strict CSP (script-src 'self', style-src 'self'):
 // keep everything in emitted files, never inline.
@@ -30,7 +35,8 @@ export default defineConfig({
           groups: [
             // Libraries and the shared schemas: loaded by every page, cached for a year. The router and
             // the staff console's operations stay out: they go with the staff console.
-            { name: 'vendor', test: /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/]staff)/, priority: 20 },
+            // The uploader's libraries stay out too: they go with the uploader.
+            { name: 'vendor', test: (id) => VENDOR.test(id) && !lazyOnly.has(packageOf(id) ?? ''), priority: 20 },
             // The request form page and the pieces it uses, in one file (staff pages that share a piece load it too).
             // Only the modules named: with their dependencies (i18n, API client) it would be pulled into every page.
             { name: 'request', includeDependenciesRecursively: false, test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead|Alert)|lib[\\/](portal|useDocumentTitle|time|regions))/, priority: 10 },

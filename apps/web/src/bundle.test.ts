@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type Manifest } from 'vite';
 import { flattenKeys, en } from '@kakehashi/core/i18n';
 import { patientReach } from '../build/patientKeys.ts';
+import { dependencyClosure, LAZY_ROOTS, packageOf } from '../build/lazyPackages.ts';
 
 /*
  * The production build, checked from Vite's own manifest: what the patient's pages load must not
@@ -62,6 +63,21 @@ describe('the production build', () => {
     }
     // The staff console still has its router.
     expect([...modulesOf.values()].flat().some((m) => /node_modules[\\/]react-router/.test(m))).toBe(true);
+  });
+
+  it('loads no Uppy module (nor any of its dependencies) with the entry or a patient page: only the uploader, on demand', () => {
+    const lazyOnly = dependencyClosure(LAZY_ROOTS, root);
+    const isLazy = (m: string) => lazyOnly.has(packageOf(m) ?? '');
+    const entry = [...staticClosure('index.html')].map((k) => manifest[k]?.file).filter(Boolean) as string[];
+    for (const [address, files] of Object.entries(preload.pages)) {
+      const modules = [...entry, ...files.map((f) => f.slice(1))].flatMap((f) => modulesOf.get(f) ?? []);
+      expect(modules.filter(isLazy), address).toEqual([]);
+    }
+    // The uploader is a chunk of its own, imported dynamically, and it does carry Uppy and tus.
+    const uploader = Object.values(manifest).find((c) => c.src === 'src/lib/uploader.ts');
+    expect(uploader?.isDynamicEntry).toBe(true);
+    const carried = [uploader!.file, ...[...staticClosure('src/lib/uploader.ts')].map((k) => manifest[k]?.file)].flatMap((f) => modulesOf.get(f ?? '') ?? []);
+    for (const pkg of ['@uppy/core', '@uppy/tus', 'tus-js-client']) expect(carried.some((m) => packageOf(m) === pkg), pkg).toBe(true);
   });
 
   it('ships in each patient catalog chunk every section the patient pages use, and no staff section', () => {

@@ -59,6 +59,8 @@ export const queryKeys = {
   /** Every cached copy of the case a portal link opens, whatever its language. */
   portal: (token: string) => ['portal', token] as const,
   messages: (caseId: string) => ['case', caseId, 'messages'] as const,
+  /** The files sent into a case, with what became of each. */
+  caseFiles: (caseId: string) => ['case', caseId, 'files'] as const,
   /** The schedule as the patient side reads it (in its language). */
   portalSchedule: (caseId: string, locale: Locale) => ['case', caseId, 'portal-schedule', locale] as const,
 };
@@ -134,3 +136,15 @@ export const messagesQuery = (caseId: string, guestToken?: string) =>
 /** A case's offered times and booked visit, as the patient side reads them with its portal link. */
 export const portalScheduleQuery = (caseId: string, locale: Locale, guestToken: string) =>
   queryOptions({ queryKey: queryKeys.portalSchedule(caseId, locale), queryFn: () => call(CONTRACTS.getCaseSchedule, { params: { id: caseId } }, { guestToken, locale }), staleTime: 0 });
+
+/** How often the files are read again while one is still being checked (ingest takes seconds). */
+const FILES_POLL_MS = 3000;
+
+/** A case's files (staff session or portal link); read again every few seconds while any is `processing`. */
+export const caseFilesQuery = (caseId: string, guestToken?: string) =>
+  queryOptions({
+    queryKey: queryKeys.caseFiles(caseId),
+    queryFn: () => call(CONTRACTS.listCaseFiles, { params: { id: caseId } }, { guestToken }),
+    staleTime: 0,
+    refetchInterval: (q) => (q.state.data?.items.some((f) => f.status === 'processing') ? FILES_POLL_MS : false),
+  });

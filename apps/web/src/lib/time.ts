@@ -44,7 +44,31 @@ export function formatMoney(amount: number | null | undefined, currency: string 
   }
 }
 
-/** Formats dates and money with the current UI language. */
+const BYTE_UNITS = ['kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+
+/** A size as people read it, in the language's words (steps of 1024, as the server's limits; 0.2 kB, never "200 byte"). */
+export function formatBytes(bytes: number, locale: string): string {
+  let n = bytes / 1024;
+  let i = 0;
+  while (n >= 1024 && i < BYTE_UNITS.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: BYTE_UNITS[i], unitDisplay: 'short', maximumFractionDigits: n < 10 ? 1 : 0 }).format(n);
+}
+
+/** A time left, rounded as a person would say it: 40 s, 5 min, 2 h 10 min (in the language's words). */
+export function formatDuration(seconds: number, locale: string): string {
+  const unit = (value: number, u: 'second' | 'minute' | 'hour') => new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
+  if (seconds < 60) return unit(Math.max(5, Math.round(seconds / 5) * 5), 'second');
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return unit(minutes, 'minute');
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m ? `${unit(h, 'hour')} ${unit(m, 'minute')}` : unit(h, 'hour');
+}
+
+/** Formats dates, money, sizes and durations with the current UI language. */
 export function useFormat() {
   const { i18n } = useTranslation();
   const locale = i18n.language;
@@ -52,6 +76,8 @@ export function useFormat() {
     dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale),
     date: (d: string | null | undefined) => formatDate(d, locale),
     money: (amount: number | null | undefined, currency: string | null | undefined) => formatMoney(amount, currency, locale),
+    bytes: (n: number) => formatBytes(n, locale),
+    duration: (seconds: number) => formatDuration(seconds, locale),
   };
 }
 

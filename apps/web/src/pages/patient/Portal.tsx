@@ -21,6 +21,7 @@ import { FreshLinkForm } from '../../components/links/FreshLinkForm.tsx';
 import { HospitalContact } from '../../components/Hospital.tsx';
 import { useHospital, useLocalized } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
+import { SendRecords } from '../../components/records/SendRecords.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -92,6 +93,9 @@ function Documents({ c }: { c: CaseDetail }) {
     </>
   );
 }
+
+/** Statuses in which the request is over: nothing more is sent into it. */
+const ENDED = ['closed', 'cancelled', 'withdrawn'];
 
 /** Payment statuses where the patient side still has to pay: the hospital's instructions are shown. */
 const TO_PAY = ['quoted', 'invoiced'];
@@ -322,6 +326,13 @@ function PortalCase({ token }: { token: string | null }) {
         <h2 id="portal-docs">{t('portal.documentsTitle')}</h2>
         <Documents c={d} />
       </section>
+
+      {d.allowed.actions.includes('case.files_read') && (
+        <section className="card" aria-labelledby="portal-send" data-testid="portal-send">
+          <h2 id="portal-send">{t('portalRecords.title')}</h2>
+          <SendRecords caseId={d.id} token={token} canSend={d.allowed.actions.includes('upload.start') && !d.consent.withdrawnAt && !ENDED.includes(d.status)} />
+        </section>
+      )}
 
       <section className="card" aria-labelledby="portal-messages">
         <h2 id="portal-messages">{t('messages.title')}</h2>

@@ -1,0 +1,95 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
+import type { z } from 'zod';
+import type { caseFile } from '@kakehashi/core';
+import { caseFilesQuery } from '../../lib/query.ts';
+import { useFormat } from '../../lib/time.ts';
+import { folderOf, groupOf } from '../../lib/uploadProgress.ts';
+import { errorMessage } from '../../lib/api.ts';
+import { ErrorAlert } from '../Alert.tsx';
+
+type CaseFile = z.infer<typeof caseFile>;
+
+const BADGE: Record<CaseFile['status'], string> = { processing: 'badge--info', stored: 'badge--ok', duplicate: 'badge--off', refused: 'badge--error' };
+/** A folder of up to this many files is shown open; a CD's thousands stay one row until opened. */
+const OPEN_UP_TO = 20;
+
+/** A case's files as the hospital holds them, folders (a CD) grouped under one row each. */
+export function CaseFiles({ caseId, token }: { caseId: string; token?: string }) {
+  const { t } = useTranslation();
+  const files = useQuery(caseFilesQuery(caseId, token));
+  const groups = new Map<string, { folder: boolean; items: CaseFile[] }>();
+  for (const f of files.data?.items ?? []) {
+    const g = groupOf(f.relativePath, f.filename);
+    // Loose files of the same name stay separate rows: keyed by id.
+    const key = g.folder ? `dir:${g.key}` : `file:${f.id}`;
+    const entry = groups.get(key) ?? { folder: g.folder, items: [] };
+    entry.items.push(f);
+    groups.set(key, entry);
+  }
+  return (
+    <div className="case-files" data-testid="case-files">
+      <h3>{t('portalRecords.listTitle')}</h3>
+      <ErrorAlert>{files.error ? errorMessage(files.error) : null}</ErrorAlert>
+      {files.data && files.data.items.length === 0 && <p className="muted">{t('portalRecords.listNone')}</p>}
+      {groups.size > 0 && (
+        <ul className="file-list">
+          {[...groups].map(([key, g]) =>
+            g.folder ? (
+              <FolderRow key={key} name={key.slice(4)} items={g.items} />
+            ) : (
+              <FileRow key={key} f={g.items[0]!} />
+            ),
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function FolderRow({ name, items }: { name: string; items: CaseFile[] }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(items.length <= OPEN_UP_TO);
+  const refused = items.filter((f) => f.status === 'refused').length;
+  const processing = items.some((f) => f.status === 'processing');
+  return (
+    <li className="file-list__folder">
+      <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <span className="file-list__name">{t('portalRecords.folder', { name })}</span>
+          <span className="cell-sub">{t('portalRecords.filesIn', { count: items.length })}</span>
+          {processing && <span className="badge badge--info">{t('records.status.processing')}</span>}
+          {refused > 0 && <span className="badge badge--error">{t('portalRecords.refusedCount', { count: refused })}</span>}
+        </summary>
+        {/* Thousands of rows only when asked for. */}
+        {open && (
+          <ul className="file-list">
+            {items.map((f) => (
+              <FileRow key={f.id} f={f} />
+            ))}
+          </ul>
+        )}
+      </details>
+    </li>
+  );
+}
+
+function FileRow({ f }: { f: CaseFile }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const folder = folderOf(f.relativePath);
+  return (
+    <li className={`file-row file-row--${f.status}`} data-testid="case-file">
+      <div className="file-row__head">
+        <span className="file-list__name">{f.filename}</span>
+        <span className={`badge ${BADGE[f.status]}`}>{t(`records.status.${f.status}`)}</span>
+      </div>
+      <span className="cell-sub">
+        {folder && <>{t('portalRecords.inFolder', { path: folder })} · </>}
+        {fmt.bytes(f.size)}
+      </span>
+      {f.status === 'refused' && f.reason && <p className="file-row__reason">{t(`records.reasons.${f.reason}`)}</p>}
+    </li>
+  );
+}

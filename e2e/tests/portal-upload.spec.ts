@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Browser } from '@playwright/test';
+import type { Locale } from '@kakehashi/core/i18n';
+import { AdminApi } from '../support/api.ts';
+import { caseThroughApi } from '../support/cases.ts';
+import { LOCALE_LIST, t } from '../support/ui.ts';
+import { shoot } from '../support/shots.ts';
+
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const patientPhone = (browser: Browser, locale: Locale) => browser.newContext({ ...PHONE, locale, timezoneId: 'Asia/Shanghai', storageState: { cookies: [], origins: [] } });
+/** A catalog text with its placeholders filled. */
+const fill = (text: string, vars: Record<string, string | number>) => text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k] ?? `{{${k}}}`));
+
+/** The smallest real PNG: one white pixel. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==', 'base64');
+
+/**
+ * A folder as a patient would pick it: a PDF report (padded to a few MB, so that the sending can be
+ * seen and paused on a throttled link), a phone photo, and a program that is not a record.
+ */
+function recordsFolder(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-records-'));
+  const dir = path.join(root, '检查资料');
+  fs.mkdirSync(path.join(dir, '报告'), { recursive: true });
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% 病理报告\n'), Buffer.alloc(3 * 1024 * 1024, 0x20), Buffer.from('\n%%EOF\n')]);
+  fs.writeFileSync(path.join(dir, '报告', '病理报告.pdf'), pdf);
+  fs.writeFileSync(path.join(dir, '化验单.png'), PNG);
+  fs.writeFileSync(path.join(dir, 'setup.exe'), Buffer.concat([Buffer.from('MZ'), Buffer.alloc(4096, 0x90)]));
+  return dir;
+}
+
+test('a folder chosen on a phone is sent with its progress; the list shows what was received and what was refused, and why', async ({ browser }) => {
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  await admin.dispose();
+  const dir = recordsFolder();
+  const zh = t('zh-CN');
+  const r = zh.portalRecords;
+
+  const context = await patientPhone(browser, 'zh-CN');
+  const page = await context.newPage();
+  await page.goto(`/portal#${created.token}`);
+  const section = page.getByTestId('portal-send');
+  await expect(section.getByRole('heading', { level: 2 })).toHaveText(r.title);
+  await expect(section).toContainText(r.guideCd);
+  await expect(section.getByTestId('case-files')).toContainText(r.listNone);
+  // No uploader code yet: it comes with the first files.
+  const scripts = () => page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\/assets\/uploader-/.test(n)));
+  expect(await scripts()).toEqual([]);
+
+  await test.step('the folder goes out over a slow link: progress by folder, pause and continue', async () => {
+    // About 1 Mbit/s up: the 3 MB report takes long enough to be seen and paused.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 50, downloadThroughput: 1_000_000, uploadThroughput: 128 * 1024 });
+    await section.getByTestId('choose-folder').setInputFiles(dir);
+    const progress = section.getByTestId('upload-progress');
+    await expect(progress.getByRole('heading', { name: r.progressTitle })).toBeVisible();
+    // A phone has nothing to drag: the box offers only the pickers.
+    await expect(section.getByText(r.dropHere)).toBeHidden();
+    await expect(progress.getByRole('progressbar', { name: r.progressTitle })).toBeVisible();
+    const folderRow = progress.getByTestId('upload-groups').getByRole('listitem').filter({ hasText: fill(r.folder, { name: '检查资料' }) });
+    // "n / 3 个文件", whatever n is by now.
+    await expect(folderRow).toContainText(new RegExp(fill(r.files_other, { count: 3 }).replace(/[/.]/g, '\\$&').replace('{{done}}', '\\d')));
+    expect(await scripts()).toHaveLength(1);
+
+    await progress.getByRole('button', { name: r.pause }).click();
+    await expect(progress).toContainText(r.paused);
+    await expect(section.getByTestId('send-announcement')).toHaveText(r.paused);
+    await shoot(page, 'portal-send-progress-zh-CN-390', section);
+    await progress.getByRole('button', { name: r.resume }).click();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await expect(progress).toContainText(r.allSent, { timeout: 30_000 });
+    await expect(progress.getByRole('heading', { level: 3 })).toHaveText(r.sentTitle);
+    await expect(folderRow).toContainText(fill(r.files_other, { done: 3, count: 3 }));
+    await expect(section.getByTestId('send-announcement')).toHaveText(r.allSent);
+  });
+
+  await test.step('the list shows the PDF and the PNG received and the program refused with its reason', async () => {
+    const files = section.getByTestId('case-files').getByTestId('case-file');
+    const row = (name: string) => files.filter({ hasText: name });
+    await expect(row('病理报告.pdf')).toContainText(zh.records.status.stored, { timeout: 30_000 });
+    await expect(row('病理报告.pdf')).toContainText(fill(r.inFolder, { path: '检查资料/报告' }));
+    await expect(row('化验单.png')).toContainText(zh.records.status.stored);
+    await expect(row('setup.exe')).toContainText(zh.records.status.refused);
+    await expect(row('setup.exe')).toContainText(zh.records.reasons.type_not_accepted);
+    await expect(section.getByTestId('case-files')).toContainText(fill(r.refusedCount_other, { count: 1 }));
+  });
+
+  await test.step('a file dropped on the box is sent too', async () => {
+    await section.getByTestId('dropzone').evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['%PDF-1.4\n出院小结\n%%EOF\n'], '出院小结.pdf', { type: 'application/pdf' }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await expect(section.getByTestId('case-file').filter({ hasText: '出院小结.pdf' })).toContainText(zh.records.status.stored, { timeout: 30_000 });
+  });
+
+  await test.step('the same folder chosen again is not sent twice', async () => {
+    await section.getByTestId('choose-folder').setInputFiles(dir);
+    await expect(section.getByTestId('upload-progress')).toContainText(fill(r.skipped_other, { count: 3 }));
+    await expect(section.getByTestId('case-file')).toHaveCount(4);
+  });
+  await shoot(page, 'portal-send-zh-CN-390', section);
+  await context.close();
+
+  for (const locale of LOCALE_LIST.filter((l) => l !== 'zh-CN')) {
+    await test.step(`the section in ${locale}`, async () => {
+      const c = t(locale);
+      const ctx = await patientPhone(browser, locale);
+      const p = await ctx.newPage();
+      await p.goto(`/portal#${created.token}`);
+      const s = p.getByTestId('portal-send');
+      await expect(s.getByRole('heading', { level: 2 })).toHaveText(c.portalRecords.title);
+      await expect(s.getByRole('button', { name: c.portalRecords.chooseFolder })).toBeVisible();
+      await expect(s.getByTestId('case-file').filter({ hasText: 'setup.exe' })).toContainText(c.records.reasons.type_not_accepted);
+      await shoot(p, `portal-send-${locale}-390`, s);
+      await ctx.close();
+    });
+  }
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});
