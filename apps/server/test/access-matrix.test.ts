@@ -179,6 +179,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   withdrawConsent: (w) => ({ params: { id: w.id }, body: {} }),
   startUpload: (w) => ({ headers: tusStart(w.id) }),
   listCaseFiles: (w) => ({ params: { id: w.id } }),
+  listCaseStudies: (w) => ({ params: { id: w.id } }),
   createUploadLink: (w) => ({ params: { id: w.id }, body: { days: 30, locale: 'ja', note: 'CT 画像をお送りください（テスト）', passcode: 'kakehashi-123' } }),
   listUploadLinks: (w) => ({ params: { id: w.id } }),
   extendUploadLink: (w) => ({ params: { id: w.id, linkId: w.uploadLinkId }, body: { days: 60 } }),

@@ -630,3 +630,72 @@ export const caseFiles = pgTable(
   },
   (t) => [index('case_files_case_idx').on(t.caseId), uniqueIndex('case_files_one_copy').on(t.caseId, t.sha256).where(sql`status = 'stored'`)],
 );
+
+/**
+ * The imaging index of a case (records/): study → series → instance, as the files' headers say. A
+ * study and a series are one per UID and case; an instance is stored once per case (the same image
+ * sent twice is a duplicate), with where each frame's bytes lie in its file (the viewer reads frames
+ * by range). The patient is as the header names them, compared with the case's patient elsewhere.
+ */
+export const dicomStudies = pgTable(
+  'dicom_studies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    studyInstanceUid: text('study_instance_uid').notNull(),
+    studyDate: text('study_date'),
+    description: text('description'),
+    accessionNumber: text('accession_number'),
+    patientName: text('patient_name'),
+    patientId: text('patient_id'),
+    patientBirthDate: text('patient_birth_date'),
+    patientSex: text('patient_sex'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('dicom_studies_case_uid').on(t.caseId, t.studyInstanceUid)],
+);
+
+export const dicomSeries = pgTable(
+  'dicom_series',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => dicomStudies.id),
+    seriesInstanceUid: text('series_instance_uid').notNull(),
+    number: integer('number'),
+    description: text('description'),
+    modality: text('modality'),
+    bodyPart: text('body_part'),
+  },
+  (t) => [uniqueIndex('dicom_series_study_uid').on(t.studyId, t.seriesInstanceUid)],
+);
+
+export const dicomInstances = pgTable(
+  'dicom_instances',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    seriesId: uuid('series_id')
+      .notNull()
+      .references(() => dicomSeries.id),
+    fileId: uuid('file_id')
+      .notNull()
+      .references(() => caseFiles.id),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    sopClassUid: text('sop_class_uid'),
+    transferSyntaxUid: text('transfer_syntax_uid').notNull(),
+    rows: integer('rows'),
+    columns: integer('columns'),
+    frames: integer('frames').notNull(),
+    /** [{ start, end, fragments? }] in the stored file, half-open (records/dicom.ts). */
+    frameRanges: jsonb('frame_ranges').notNull(),
+    bigEndian: boolean('big_endian').notNull(),
+    deflated: boolean('deflated').notNull(),
+  },
+  (t) => [uniqueIndex('dicom_instances_case_uid').on(t.caseId, t.sopInstanceUid), index('dicom_instances_series_idx').on(t.seriesId)],
+);

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
@@ -62,7 +64,43 @@ afterAll(async () => {
   await t.app.close();
 });
 
+const SAMPLES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
+
 describe('ingesting what a case receives', () => {
+  it('indexes real DICOM files by study and series, once per instance, and refuses a truncated one', async () => {
+    if (!existsSync(SAMPLES)) throw new Error(`pydicom's sample files are missing (${SAMPLES}): bash scripts/test.sh installs python3-pydicom`);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.3' });
+    const c = { id: res.json().id as string, token: res.json().portalUrl.split('#')[1] as string };
+    for (const name of ['CT_small.dcm', 'MR_small.dcm', 'MR_small_RLE.dcm', 'MR_truncated.dcm']) await send(readFileSync(path.join(SAMPLES, name)), c, name);
+    expect(await worker.drain()).toBe(4);
+    const files = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } })).json().items as { filename: string; status: string; reason: string | null }[];
+    const status = Object.fromEntries(files.map((f) => [f.filename, [f.status, f.reason]]));
+    expect(status).toEqual({
+      'CT_small.dcm': ['stored', null],
+      'MR_small.dcm': ['stored', null],
+      // The same image again, compressed otherwise: the case holds it already.
+      'MR_small_RLE.dcm': ['duplicate', null],
+      'MR_truncated.dcm': ['refused', 'truncated'],
+    });
+    const studies = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/studies`, headers: { authorization: `Bearer ${c.token}` } });
+    expect(studies.statusCode).toBe(200);
+    const items = studies.json().items as { studyDate: string; modalities: string[]; patient: { name: string }; series: { modality: string; instanceCount: number; size: number }[] }[];
+    expect(items.map((s) => [s.studyDate, s.modalities, s.patient.name])).toEqual([
+      ['20040119', ['CT'], 'CompressedSamples^CT1'],
+      ['20040826', ['MR'], 'CompressedSamples^MR1'],
+    ]);
+    expect(items[1].series).toEqual([expect.objectContaining({ modality: 'MR', instanceCount: 1, size: statSync(path.join(SAMPLES, 'MR_small.dcm')).size })]);
+    // Each frame's bytes are found in the stored file by range.
+    const [inst] = rowsOf<{ frame_ranges: { start: number; end: number }[]; blob_id: string }>(
+      await t.db.execute(sql`select i.frame_ranges, f.blob_id from dicom_instances i join case_files f on f.id = i.file_id where i.case_id = ${c.id} and f.filename = 'MR_small.dcm'`),
+    );
+    const original = readFileSync(path.join(SAMPLES, 'MR_small.dcm'));
+    const [frame] = inst.frame_ranges;
+    expect((await bytesOf(inst.blob_id)).subarray(frame.start, frame.end).equals(original.subarray(frame.start, frame.end))).toBe(true);
+    expect(frame.end - frame.start).toBe(64 * 64 * 2);
+  });
+
+
   it('stores each accepted kind encrypted, once per case, refuses the rest, and lists every outcome to the patient side', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.1' });
     const c = { id: res.json().id as string, token: res.json().portalUrl.split('#')[1] as string };
@@ -84,7 +122,8 @@ describe('ingesting what a case receives', () => {
     const byName = Object.fromEntries((files.json().items as { filename: string; sha256: string }[]).map((f) => [f.filename, f]));
     expect(byName['病理报告.pdf']).toMatchObject({ status: 'stored', kind: 'pdf', size: pdf.length, relativePath: 'CD/病理报告.pdf', reason: null });
     expect(byName['photo.png']).toMatchObject({ status: 'stored', kind: 'png' });
-    expect(byName['IM000001']).toMatchObject({ status: 'stored', kind: 'dicom' });
+    // "DICM" after the preamble, then noise: read as DICOM, and refused as unreadable.
+    expect(byName['IM000001']).toMatchObject({ status: 'refused', kind: 'dicom', reason: 'dicom_unreadable' });
     expect(byName['setup.exe']).toMatchObject({ status: 'refused', reason: 'type_not_accepted' });
     expect(byName['cd.zip']).toMatchObject({ status: 'stored', kind: 'zip' });
     expect(byName['bomb.zip']).toMatchObject({ status: 'refused', kind: 'zip', reason: 'zip_bomb' });

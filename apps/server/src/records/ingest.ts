@@ -4,9 +4,18 @@ import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/clien
 import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
-import { findFile, finishFile, storedCopy } from './repo.ts';
+import { findFile, finishFile, indexInstance, storedCopy } from './repo.ts';
 import { sniff, SNIFF_BYTES } from './sniff.ts';
 import { inspectZip } from './zip.ts';
+import { DicomError, readDicom, type DicomErrorReason, type DicomInfo } from './dicom.ts';
+
+/** A DICOM reader's refusal, as the patient and the coordinator read it (records.reasons). */
+const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' | 'dicom_unsupported'> = {
+  not_dicom: 'dicom_unreadable',
+  corrupt: 'dicom_unreadable',
+  truncated: 'truncated',
+  unsupported: 'dicom_unsupported',
+};
 
 export const INGEST_JOB = 'ingest';
 
@@ -32,6 +41,13 @@ async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
  */
 export function registerIngest(worker: JobWorker, deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger; maxArchiveBytes: number }) {
   const { db, staging, blobs } = deps;
+  /** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader asks for them. */
+  const rangeOf = (id: string) => async (start: number, end: number) => {
+    if (end <= start) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    for await (const p of await blobs.get(id, { start, end: end - 1 })) parts.push(p as Buffer);
+    return Buffer.concat(parts);
+  };
 
   async function ingest(fileId: string): Promise<void> {
     const file = await findFile(db, fileId);
@@ -62,8 +78,41 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
         return;
       }
     }
+    let dicom: DicomInfo | null = null;
+    if (kind === 'dicom') {
+      try {
+        dicom = await readDicom(rangeOf(blobId), size);
+      } catch (err) {
+        if (!(err instanceof DicomError)) throw err;
+        await blobs.delete(blobId);
+        await finishFile(db, fileId, { status: 'refused', reason: DICOM_REASONS[err.reason], sha256, kind });
+        await staging.remove(uploadId);
+        return;
+      }
+    }
     const stored = await transaction(db, async (tx) => {
       if (await storedCopy(tx, file.caseId, sha256, fileId)) return false;
+      // An image goes into the case's index; the same instance sent again is a duplicate.
+      if (dicom && dicom.kind !== 'dicomdir' && dicom.sopInstanceUid && dicom.studyInstanceUid && dicom.seriesInstanceUid) {
+        const fresh = await indexInstance(tx, {
+          caseId: file.caseId,
+          fileId,
+          study: { uid: dicom.studyInstanceUid, ...dicom.study, patient: dicom.patient },
+          series: { uid: dicom.seriesInstanceUid, ...dicom.series },
+          instance: {
+            sopInstanceUid: dicom.sopInstanceUid,
+            sopClassUid: dicom.sopClassUid,
+            transferSyntaxUid: dicom.transferSyntaxUid,
+            rows: dicom.rows,
+            columns: dicom.columns,
+            frames: dicom.frames,
+            frameRanges: dicom.frameRanges,
+            bigEndian: dicom.bigEndian,
+            deflated: dicom.deflated,
+          },
+        });
+        if (!fresh) return false;
+      }
       await finishFile(tx, fileId, { status: 'stored', blobId, sha256, kind });
       return true;
     }).catch((err: unknown) => {

@@ -1,11 +1,11 @@
-import type { caseFileList } from '@kakehashi/core';
+import type { caseFileList, caseStudyList } from '@kakehashi/core';
 import type { z } from 'zod';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { INGEST_JOB } from './ingest.ts';
-import { insertFile, listFiles } from './repo.ts';
+import { insertFile, listFiles, listStudies } from './repo.ts';
 
 export type RecordsService = ReturnType<typeof createRecordsService>;
 
@@ -34,6 +34,25 @@ export function createRecordsService(deps: { gate: Gate<unknown>; onQueued?: () 
             status: f.status as never,
             reason: f.reason as never,
             createdAt: f.createdAt.toISOString(),
+          })),
+        };
+      });
+    },
+
+    /** The case's studies and series, from the index. */
+    studies(actor: Actor, caseId: string): Promise<z.output<typeof caseStudyList>> {
+      return deps.gate.run(actor, 'case.files_read', caseId, async ({ tx, audit }) => {
+        const studies = await listStudies(tx, caseId);
+        audit.details = { view: 'studies', results: studies.length };
+        return {
+          items: studies.map((s) => ({
+            studyInstanceUid: s.studyInstanceUid,
+            studyDate: s.studyDate,
+            description: s.description,
+            accessionNumber: s.accessionNumber,
+            modalities: [...new Set(s.series.map((x) => x.modality).filter((m): m is string => !!m))],
+            patient: { name: s.patientName, id: s.patientId, birthDate: s.patientBirthDate, sex: s.patientSex },
+            series: s.series.map((x) => ({ seriesInstanceUid: x.uid, number: x.number, modality: x.modality, description: x.description, bodyPart: x.bodyPart, instanceCount: x.instances, size: x.bytes })),
           })),
         };
       });

@@ -1270,6 +1270,8 @@ export const en = {
       zip_unsafe_path: 'This ZIP archive holds file names that point outside its folder. Make the archive again from the folder, or send the folder itself.',
       zip_bomb: 'This ZIP archive would unpack to far more than it holds, or more than a case may receive. Send the folder itself.',
       zip_corrupt: 'This ZIP archive cannot be read: it may be damaged or incomplete. Make it again, or send the folder itself.',
+      dicom_unreadable: 'This DICOM file cannot be read: it may be damaged. Copy it from the CD again, or ask the hospital that made it.',
+      dicom_unsupported: 'This DICOM file is written in a way we cannot read yet. Please tell the international department: they will help.',
     },
   },
   errors: {

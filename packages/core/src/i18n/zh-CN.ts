@@ -1246,6 +1246,8 @@ export const zhCN: Catalog = {
       zip_unsafe_path: '此 ZIP 压缩包中的文件名指向文件夹以外的位置。请从文件夹重新压缩，或直接发送文件夹。',
       zip_bomb: '此 ZIP 压缩包解压后会过大（或超过一个病例可接收的总量）。请直接发送文件夹。',
       zip_corrupt: '无法读取此 ZIP 压缩包，可能已损坏或不完整。请重新压缩，或直接发送文件夹。',
+      dicom_unreadable: '无法读取此 DICOM 文件，可能已损坏。请从光盘重新复制，或咨询制作光盘的医院。',
+      dicom_unsupported: '此 DICOM 文件的写入方式我们暂时无法读取。请告知国际医疗部，他们会协助您。',
     },
   },
   errors: {

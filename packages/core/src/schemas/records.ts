@@ -21,7 +21,7 @@ export type FileKind = (typeof FILE_KINDS)[number];
 /** processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason). */
 export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused'] as const;
 /** Why a file was refused: each a message in the catalogs (records.reasons). */
-export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt'] as const;
+export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported'] as const;
 
 export const caseFile = z
   .object({
@@ -71,3 +71,27 @@ export const uploadLinkCreated = uploadLink.extend({ url: z.string() });
 export const uploadLinkView = z
   .object({ caseId: z.uuid(), caseNumber: z.string(), note: z.string(), locale: z.enum(LOCALES).nullable(), expiresAt: z.string() })
   .meta({ id: 'UploadLinkView' });
+
+/** A case's imaging as its files' headers describe it (the patient as the header names them). */
+export const caseStudy = z
+  .object({
+    studyInstanceUid: z.string(),
+    studyDate: z.string().nullable(),
+    description: z.string().nullable(),
+    accessionNumber: z.string().nullable(),
+    modalities: z.array(z.string()),
+    patient: z.object({ name: z.string().nullable(), id: z.string().nullable(), birthDate: z.string().nullable(), sex: z.string().nullable() }),
+    series: z.array(
+      z.object({
+        seriesInstanceUid: z.string(),
+        number: z.number().int().nullable(),
+        modality: z.string().nullable(),
+        description: z.string().nullable(),
+        bodyPart: z.string().nullable(),
+        instanceCount: z.number().int(),
+        size: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'CaseStudy' });
+export const caseStudyList = z.object({ items: z.array(caseStudy) });
