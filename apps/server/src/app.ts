@@ -43,6 +43,8 @@ const COMPRESSIBLE = /^text\/(?!event-stream)|[/+]json(?:;|$)|[/+]xml(?:;|$)|jav
  * file (HTTP/1.1 does not compress them): the hashed scripts and styles go without them.
  */
 const DOCUMENT_ONLY_HEADERS = ['content-security-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'referrer-policy', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+/** A hashed asset never changes under its name and is cached for a year: validators would never be used. */
+const UNUSED_ON_IMMUTABLE = ['etag', 'last-modified', 'accept-ranges'];
 
 /** How often the audit sealer runs: events stay unsealed (checked only once sealed) at most this long. */
 const AUDIT_SEAL_MS = 2_000;
@@ -128,7 +130,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     // API answers are not cached, unless a route says otherwise (the hospital's logo).
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    else if (req.url.startsWith('/assets/') && reply.statusCode === 200 && !config.webBaseline) for (const h of DOCUMENT_ONLY_HEADERS) reply.removeHeader(h);
+    else if (req.url.startsWith('/assets/') && reply.statusCode === 200 && !config.webBaseline) for (const h of [...DOCUMENT_ONLY_HEADERS, ...UNUSED_ON_IMMUTABLE]) reply.removeHeader(h);
   });
 
   const jobs = worker ? createJobWorker({ db, logger: app.log }) : null;

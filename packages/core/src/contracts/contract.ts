@@ -30,6 +30,7 @@ export const noContent = z.null();
 export const accepted = z.object({});
 
 /** Checks one operation against RouteContract and keeps its exact type. */
+/* @__NO_SIDE_EFFECTS__ */
 export const contract = <C extends RouteContract>(c: C) => c;
 
 /** The error body every operation may answer with, by status. */
