@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { FILE_REASONS } from '@kakehashi/core';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -61,22 +62,18 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
     }
     const blobId = randomUUID();
     const { size, sha256 } = await blobs.put(blobId, await staging.read(uploadId));
-    if (size !== file.size) {
-      // Fewer bytes than were announced reached the staging file: the upload broke off.
+    /** Refused once read: its stored copy and its staging file go, the reason stays. */
+    const refuse = async (reason: (typeof FILE_REASONS)[number]) => {
       await blobs.delete(blobId);
-      await finishFile(db, fileId, { status: 'refused', reason: 'truncated', sha256, kind });
+      await finishFile(db, fileId, { status: 'refused', reason, sha256, kind });
       await staging.remove(uploadId);
-      return;
-    }
+    };
+    // Fewer bytes than were announced reached the staging file: the upload broke off.
+    if (size !== file.size) return refuse('truncated');
     if (kind === 'zip') {
       // Read by range from the store: its directory is at its end.
       const inspected = await inspectZip((start, end) => blobs.get(blobId, { start, end }), size, deps.maxArchiveBytes);
-      if (!inspected.ok) {
-        await blobs.delete(blobId);
-        await finishFile(db, fileId, { status: 'refused', reason: inspected.reason, sha256, kind });
-        await staging.remove(uploadId);
-        return;
-      }
+      if (!inspected.ok) return refuse(inspected.reason);
     }
     let dicom: DicomInfo | null = null;
     if (kind === 'dicom') {
@@ -84,10 +81,7 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
         dicom = await readDicom(rangeOf(blobId), size);
       } catch (err) {
         if (!(err instanceof DicomError)) throw err;
-        await blobs.delete(blobId);
-        await finishFile(db, fileId, { status: 'refused', reason: DICOM_REASONS[err.reason], sha256, kind });
-        await staging.remove(uploadId);
-        return;
+        return refuse(DICOM_REASONS[err.reason]);
       }
     }
     const stored = await transaction(db, async (tx) => {
