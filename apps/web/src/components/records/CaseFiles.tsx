@@ -20,7 +20,7 @@ export function CaseFiles({ caseId, token }: { caseId: string; token?: string })
   const { t } = useTranslation();
   const files = useQuery(caseFilesQuery(caseId, token));
   const groups = new Map<string, { folder: boolean; items: CaseFile[] }>();
-  for (const f of files.data?.items ?? []) {
+  for (const f of shown(files.data?.items ?? [])) {
     const g = groupOf(f.relativePath, f.filename);
     // Loose files of the same name stay separate rows: keyed by id.
     const key = g.folder ? `dir:${g.key}` : `file:${f.id}`;
@@ -46,6 +46,17 @@ export function CaseFiles({ caseId, token }: { caseId: string; token?: string })
       )}
     </div>
   );
+}
+
+/**
+ * The same file, under the same name and folder, received again (a pause that cut the request
+ * starting its upload makes the browser send it anew): one row, the received one. A copy sent under
+ * another name stays listed as already received: that tells the sender something.
+ */
+function shown(items: CaseFile[]): CaseFile[] {
+  const sameAs = (f: CaseFile) => `${f.relativePath}\u0000${f.filename}\u0000${f.sha256}`;
+  const stored = new Set(items.filter((f) => f.status === 'stored').map(sameAs));
+  return items.filter((f) => f.status !== 'duplicate' || !stored.has(sameAs(f)));
 }
 
 function FolderRow({ name, items }: { name: string; items: CaseFile[] }) {
