@@ -31,6 +31,7 @@ import { userRoutes } from './users/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
 import { registerIngest } from './records/ingest.ts';
+import { clamdScanner } from './records/scan.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -140,7 +141,14 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
     jobs && config.smtpUrl
       ? registerEmailDelivery(jobs, { db, smtpUrl: config.smtpUrl, from: config.mailFrom, logger: app.log, links: services.links, sender: (locale) => services.hospital.sender(locale) })
       : null;
-  if (jobs) registerIngest(jobs, { db, staging: services.staging, blobs: services.blobs, logger: app.log, maxArchiveBytes: config.uploadLimits.caseBytes });
+  if (jobs) registerIngest(jobs, {
+      db,
+      staging: services.staging,
+      blobs: services.blobs,
+      logger: app.log,
+      maxArchiveBytes: config.uploadLimits.caseBytes,
+      scanner: config.clamd ? clamdScanner(config.clamd) : undefined,
+    });
   jobs?.start();
   app.decorate('services', services);
   app.decorate('jobs', jobs);

@@ -49,6 +49,11 @@ const envSchema = z.object({
   /** Records a case may hold in all, and one file at most (bytes); 20 GB by default. */
   KAKEHASHI_UPLOAD_MAX_CASE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
   KAKEHASHI_UPLOAD_MAX_FILE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** ClamAV's clamd for the scanning hook: `host:port` or the path of its socket; unset, files are not scanned. */
+  KAKEHASHI_CLAMD: z
+    .string()
+    .regex(/^(\/\S+|[A-Za-z0-9.-]+:\d{1,5})$/, 'host:port or an absolute socket path')
+    .optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAKEHASHI_WEB_BASELINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -78,6 +83,8 @@ export interface Config {
   logLevel: string;
   /** What a case's records may weigh in all, and one file at most (bytes). */
   uploadLimits: { caseBytes: number; fileBytes: number };
+  /** ClamAV's clamd (`host:port` or a socket path), when documents are to be scanned. */
+  clamd: string | null;
   /** Benchmark baseline only: the web app uncompressed and revalidated on every visit (bench/web.ts). */
   webBaseline: boolean;
 }
@@ -123,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     uploadLimits: { caseBytes: e.KAKEHASHI_UPLOAD_MAX_CASE_BYTES, fileBytes: e.KAKEHASHI_UPLOAD_MAX_FILE_BYTES },
+    clamd: e.KAKEHASHI_CLAMD ?? null,
     webBaseline: e.KAKEHASHI_WEB_BASELINE,
   };
 }

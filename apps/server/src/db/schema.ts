@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -621,14 +622,38 @@ export const caseFiles = pgTable(
     sha256: text('sha256'),
     /** What the content is, by its first bytes (records/sniff.ts). */
     kind: text('kind'),
-    /** processing → stored | duplicate | refused. */
+    /** processing → stored | duplicate | refused; an archive whose entries became files of their own: unpacked. */
     status: text('status').notNull().default('processing'),
     /** Why it was refused: a catalog key under records.reasons. */
     reason: text('reason'),
+    /** An entry of an archive: the archive's file, and the entry's place in it. */
+    parentId: uuid('parent_id').references((): AnyPgColumn => caseFiles.id),
+    archiveEntry: integer('archive_entry'),
     createdAt: createdAt(),
     doneAt: tstz('done_at'),
   },
-  (t) => [index('case_files_case_idx').on(t.caseId), uniqueIndex('case_files_one_copy').on(t.caseId, t.sha256).where(sql`status = 'stored'`)],
+  (t) => [
+    index('case_files_case_idx').on(t.caseId),
+    uniqueIndex('case_files_one_copy').on(t.caseId, t.sha256).where(sql`status = 'stored'`),
+    uniqueIndex('case_files_archive_entry').on(t.parentId, t.archiveEntry),
+  ],
+);
+
+/**
+ * The images a stored DICOMDIR lists (its IMAGE and other records that name an instance), so the case
+ * can say whether everything on the disc arrived: each is compared with the case's index by UID.
+ */
+export const dicomdirEntries = pgTable(
+  'dicomdir_entries',
+  {
+    fileId: uuid('file_id')
+      .notNull()
+      .references(() => caseFiles.id),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    /** The Referenced File ID, joined with '/'. */
+    path: text('path').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fileId, t.sopInstanceUid] })],
 );
 
 /**

@@ -35,15 +35,18 @@ function send(data: Buffer, c: { id: string; token: string }, filename: string):
 }
 /** A deflated archive made by Python's zipfile, entries by name (content in base64). */
 function zipOf(entries: Record<string, string>): Buffer {
+  return zipOfEntries(Object.entries(entries).map(([n, b]) => [n, Buffer.from(b, 'base64')]));
+}
+function zipOfEntries(entries: [string, Buffer][]): Buffer {
   const script = `
 import sys, io, zipfile, json, base64
 out = io.BytesIO()
 with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
-    for n, b in json.loads(sys.stdin.read()).items():
+    for n, b in json.loads(sys.stdin.read()):
         z.writestr(n, base64.b64decode(b))
 sys.stdout.buffer.write(out.getvalue())
 `;
-  return execFileSync('python3', ['-c', script], { input: JSON.stringify(entries), maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync('python3', ['-c', script], { input: JSON.stringify(entries.map(([n, b]) => [n, b.toString('base64')])), maxBuffer: 64 * 1024 * 1024 });
 }
 async function bytesOf(blobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -115,7 +118,8 @@ describe('ingesting what a case receives', () => {
     await send(pdf, c, 'report-again.pdf');
     await send(zipOf({ 'CD/DICOM/IM0001': dicom.toString('base64') }), c, 'cd.zip');
     await send(zipOf({ 'zeros.dcm': Buffer.alloc(5 * 1024 * 1024).toString('base64') }), c, 'bomb.zip');
-    expect(await worker.drain()).toBe(7);
+    // Seven uploads, and the archive's one entry.
+    expect(await worker.drain()).toBe(8);
 
     const files = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } });
     expect(files.statusCode).toBe(200);
@@ -125,7 +129,9 @@ describe('ingesting what a case receives', () => {
     // "DICM" after the preamble, then noise: read as DICOM, and refused as unreadable.
     expect(byName['IM000001']).toMatchObject({ status: 'refused', kind: 'dicom', reason: 'dicom_unreadable' });
     expect(byName['setup.exe']).toMatchObject({ status: 'refused', reason: 'type_not_accepted' });
-    expect(byName['cd.zip']).toMatchObject({ status: 'stored', kind: 'zip' });
+    // An archive is unpacked: its entry is a file of its own, read like any other.
+    expect(byName['cd.zip']).toMatchObject({ status: 'unpacked', kind: 'zip' });
+    expect(byName['IM0001']).toMatchObject({ status: 'refused', kind: 'dicom', reason: 'dicom_unreadable', relativePath: 'CD/cd.zip/CD/DICOM/IM0001' });
     expect(byName['bomb.zip']).toMatchObject({ status: 'refused', kind: 'zip', reason: 'zip_bomb' });
     expect(byName['report-again.pdf']).toMatchObject({ status: 'duplicate', kind: 'pdf', sha256: byName['病理报告.pdf'].sha256 });
 
@@ -134,6 +140,7 @@ describe('ingesting what a case receives', () => {
     const blobOf = Object.fromEntries(rows.map((r) => [r.filename, r.blob_id]));
     expect((await bytesOf(blobOf['病理报告.pdf']!)).equals(pdf)).toBe(true);
     expect(blobOf['report-again.pdf']).toBeNull();
+    expect(blobOf['cd.zip']).toBeNull();
     expect(blobOf['setup.exe']).toBeNull();
     const [{ n }] = rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from blobs b where not exists (select 1 from case_files f where f.blob_id = b.id)`));
     expect(Number(n)).toBe(0);
@@ -144,5 +151,54 @@ describe('ingesting what a case receives', () => {
     const other = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.2' });
     const foreign = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${other.json().portalUrl.split('#')[1]}` } });
     expect(foreign.statusCode).toBe(404);
+  });
+
+  it('unpacks an archive of a disc entry by entry, one archive deep, and says what its DICOMDIR lists that did not arrive', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.4' });
+    const c = { id: res.json().id as string, token: res.json().portalUrl.split('#')[1] as string };
+    const disc = path.join(SAMPLES, 'dicomdirtests');
+    const read = (p: string) => readFileSync(path.join(disc, p));
+    // The disc's directory and two of its three patients' folders; the third stays behind.
+    const sent = ['77654033/CR1/6154', '77654033/CR2/6247', '77654033/CR3/6278', '77654033/CT2/17106', '77654033/CT2/17136', '77654033/CT2/17166', '77654033/CT2/17196'];
+    const inner = zipOfEntries(['98892001/CT5N/2062', '98892001/CT5N/2392'].map((p) => [p, read(p)]));
+    const tooDeep = zipOfEntries([['deeper.zip', zipOfEntries([['x.dcm', read('98892001/CT2N/6293')]])]]);
+    const archive = zipOfEntries([
+      ['DISC/DICOMDIR', read('DICOMDIR')],
+      ...sent.map((p): [string, Buffer] => [`DISC/${p}`, read(p)]),
+      ['DISC/more.zip', inner],
+      ['DISC/nested.zip', tooDeep],
+      ['__MACOSX/DISC/._DICOMDIR', Buffer.from('resource fork')],
+      ['DISC/.DS_Store', Buffer.from('folder settings')],
+    ]);
+    await send(archive, c, 'disc.zip');
+    // The archive, its ten entries (the clutter skipped), the two of one archive inside it and the one of the other (refused unread: an archive two deep).
+    expect(await worker.drain()).toBe(1 + 10 + 2 + 1);
+    const files = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } })).json().items as { relativePath: string; status: string; reason: string | null }[];
+    const byPath = Object.fromEntries(files.map((f) => [f.relativePath, [f.status, f.reason]]));
+    expect(byPath).toEqual({
+      'CD/disc.zip': ['unpacked', null],
+      'CD/disc.zip/DISC/DICOMDIR': ['stored', null],
+      ...Object.fromEntries(sent.map((p) => [`CD/disc.zip/DISC/${p}`, ['stored', null]])),
+      'CD/disc.zip/DISC/more.zip': ['unpacked', null],
+      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2062': ['stored', null],
+      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2392': ['stored', null],
+      'CD/disc.zip/DISC/nested.zip': ['unpacked', null],
+      'CD/disc.zip/DISC/nested.zip/deeper.zip': ['refused', 'zip_nested'],
+    });
+    // Each entry's bytes are stored as they were in the archive.
+    const [row] = rowsOf<{ blob_id: string }>(await t.db.execute(sql`select blob_id from case_files where case_id = ${c.id} and relative_path = 'CD/disc.zip/DISC/77654033/CT2/17136'`));
+    expect((await bytesOf(row.blob_id)).equals(read('77654033/CT2/17136'))).toBe(true);
+
+    const studies = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/studies`, headers: { authorization: `Bearer ${c.token}` } })).json();
+    expect((studies.items as { series: { instanceCount: number }[] }[]).flatMap((s) => s.series).reduce((n, s) => n + s.instanceCount, 0)).toBe(sent.length + 2);
+    // The disc lists 31 images; 9 arrived; the first missing ones are named as the disc names them.
+    const listed = Number(execFileSync('/usr/bin/python3', ['-c', `import pydicom; d = pydicom.dcmread('${path.join(disc, 'DICOMDIR')}'); print(sum(1 for r in d.DirectoryRecordSequence if 'ReferencedSOPInstanceUIDInFile' in r))`]).toString());
+    expect(studies.directories).toEqual([
+      { fileId: expect.any(String), relativePath: 'CD/disc.zip/DISC/DICOMDIR', listed, arrived: sent.length + 2, missing: expect.arrayContaining(['98892003/MR1/4919']) },
+    ]);
+    expect(studies.directories[0].missing).not.toContain('77654033/CR1/6154');
+    // No blob is left unreferenced: the archives' own copies went once unpacked.
+    const [{ n }] = rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from blobs b where not exists (select 1 from case_files f where f.blob_id = b.id)`));
+    expect(Number(n)).toBe(0);
   });
 });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { FILE_REASONS } from '@kakehashi/core';
+import type { FILE_REASONS, FileKind } from '@kakehashi/core';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
-import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
+import { enqueue } from '../jobs/queue.ts';
+import type { JobContext, JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
-import { findFile, finishFile, indexInstance, storedCopy } from './repo.ts';
+import { archiveDepth, archiveEntriesOf, findFile, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow } from './repo.ts';
+import { noScanner, type Scanner } from './scan.ts';
 import { sniff, SNIFF_BYTES } from './sniff.ts';
-import { inspectZip } from './zip.ts';
+import { eachZipEntry, inspectZip, isSystemClutter } from './zip.ts';
 import { DicomError, readDicom, type DicomErrorReason, type DicomInfo } from './dicom.ts';
 
 /** A DICOM reader's refusal, as the patient and the coordinator read it (records.reasons). */
@@ -37,11 +39,19 @@ async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
  * A received upload becomes a file of the case: its kind is read from its first bytes, its bytes go
  * from the sealed staging file into the encrypted blob store (hashed on the way), and it ends as
  * stored, a duplicate of a file the case already holds (the new copy is dropped), or refused with a
- * reason. The staging file goes once the outcome is written. Safe to run again after a crash: a file
- * no longer `processing` is left as it is, and a blob stored by an interrupted run is never referenced.
+ * reason. The staging file goes once the outcome is written. A ZIP archive is unpacked entry by
+ * entry, each entry becoming a file of its own (stored when unpacked, then ingested by a job of its
+ * own like an upload); an archive inside an archive is unpacked too, one level deeper is refused.
+ * Documents that are not DICOM pass the scanning hook (scan.ts). Safe to run again after a crash: a
+ * file no longer `processing` is left as it is, an archive's entries already made are not made again,
+ * and a blob stored by an interrupted run is never referenced (housekeeping removes it).
  */
-export function registerIngest(worker: JobWorker, deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger; maxArchiveBytes: number }) {
+export function registerIngest(
+  worker: JobWorker,
+  deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger; maxArchiveBytes: number; scanner?: Scanner },
+) {
   const { db, staging, blobs } = deps;
+  const scanner = deps.scanner ?? noScanner;
   /** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader asks for them. */
   const rangeOf = (id: string) => async (start: number, end: number) => {
     if (end <= start) return Buffer.alloc(0);
@@ -50,30 +60,91 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
     return Buffer.concat(parts);
   };
 
-  async function ingest(fileId: string): Promise<void> {
+  /** Each file entry of a stored archive becomes a file of the case, with a job to ingest it. */
+  async function unpack(file: CaseFileRow, blobId: string, size: number, job: JobContext<unknown>): Promise<number> {
+    const made = new Set(await archiveEntriesOf(db, file.id));
+    const folder = file.relativePath || file.filename;
+    let entries = 0;
+    await eachZipEntry(
+      (start, end) => blobs.get(blobId, { start, end }),
+      size,
+      async (entry, open) => {
+        if (job.signal.aborted) throw job.signal.reason;
+        entries += 1;
+        if (made.has(entry.index) || isSystemClutter(entry.name)) return;
+        const entryBlob = randomUUID();
+        const stored = await blobs.put(entryBlob, await open());
+        await transaction(db, async (tx) => {
+          const child = await insertFile(tx, {
+            caseId: file.caseId,
+            parentId: file.id,
+            archiveEntry: entry.index,
+            blobId: entryBlob,
+            sha256: stored.sha256,
+            filename: entry.name.split('/').pop() ?? entry.name,
+            relativePath: `${folder}/${entry.name}`,
+            size: stored.size,
+          });
+          await enqueue(tx, INGEST_JOB, { fileId: child.id }, { uniqueKey: `ingest:${child.id}` });
+        });
+        if (entries % 50 === 0) await job.progress({ done: entries, total: null });
+      },
+    );
+    return entries;
+  }
+
+  async function ingest(fileId: string, job: JobContext<unknown>): Promise<void> {
     const file = await findFile(db, fileId);
-    if (!file || file.status !== 'processing' || !file.uploadId) return;
+    if (!file || file.status !== 'processing') return;
     const uploadId = file.uploadId;
-    const kind = sniff(await firstBytes(await staging.read(uploadId), SNIFF_BYTES));
-    if (!kind) {
-      await finishFile(db, fileId, { status: 'refused', reason: 'type_not_accepted' });
-      await staging.remove(uploadId);
-      return;
-    }
-    const blobId = randomUUID();
-    const { size, sha256 } = await blobs.put(blobId, await staging.read(uploadId));
-    /** Refused once read: its stored copy and its staging file go, the reason stays. */
-    const refuse = async (reason: (typeof FILE_REASONS)[number]) => {
+    let blobId: string;
+    let size: number;
+    let sha256: string;
+    let kind: FileKind | null;
+    if (uploadId) {
+      kind = sniff(await firstBytes(await staging.read(uploadId), SNIFF_BYTES));
+      if (!kind) {
+        await finishFile(db, fileId, { status: 'refused', reason: 'type_not_accepted' });
+        await staging.remove(uploadId);
+        return;
+      }
+      blobId = randomUUID();
+      ({ size, sha256 } = await blobs.put(blobId, await staging.read(uploadId)));
+    } else if (file.blobId && file.sha256) {
+      // An entry of an archive: stored when the archive was unpacked.
+      ({ blobId, size, sha256 } = { blobId: file.blobId, size: file.size, sha256: file.sha256 });
+      kind = size > 0 ? sniff(await firstBytes(await blobs.get(blobId, { start: 0, end: SNIFF_BYTES - 1 }), SNIFF_BYTES)) : null;
+    } else return;
+    const cleanUp = () => (uploadId ? staging.remove(uploadId) : undefined);
+    /** Done with, keeping nothing of its bytes: the outcome is written first, so a crash in between leaves an unreferenced blob, never a dangling reference. */
+    const letGo = async (outcome: Parameters<typeof finishFile>[2]) => {
+      await finishFile(db, fileId, { ...outcome, sha256, kind, blobId: null });
       await blobs.delete(blobId);
-      await finishFile(db, fileId, { status: 'refused', reason, sha256, kind });
-      await staging.remove(uploadId);
+      await cleanUp();
     };
+    const refuse = (reason: (typeof FILE_REASONS)[number]) => letGo({ status: 'refused', reason });
+    if (!kind) return refuse('type_not_accepted');
     // Fewer bytes than were announced reached the staging file: the upload broke off.
     if (size !== file.size) return refuse('truncated');
     if (kind === 'zip') {
+      if ((await archiveDepth(db, file)) >= 2) return refuse('zip_nested');
       // Read by range from the store: its directory is at its end.
       const inspected = await inspectZip((start, end) => blobs.get(blobId, { start, end }), size, deps.maxArchiveBytes);
       if (!inspected.ok) return refuse(inspected.reason);
+      const entries = await unpack(file, blobId, size, job);
+      deps.logger.info({ fileId, kind, outcome: 'unpacked', entries }, 'archive unpacked');
+      return letGo({ status: 'unpacked' });
+    }
+    if (kind !== 'dicom') {
+      const scanned = await scanner.scan(await blobs.get(blobId));
+      if (scanned.verdict === 'infected') {
+        deps.logger.warn({ fileId, signature: scanned.signature }, 'file refused by the scanner');
+        return refuse('malware');
+      }
+      if (scanned.verdict === 'unscannable') {
+        deps.logger.warn({ fileId, detail: scanned.detail }, 'file could not be scanned');
+        return refuse('scan_failed');
+      }
     }
     let dicom: DicomInfo | null = null;
     if (kind === 'dicom') {
@@ -107,6 +178,8 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
         });
         if (!fresh) return false;
       }
+      // A disc's directory: what it lists is compared with what arrived (directoryCompleteness).
+      if (dicom?.kind === 'dicomdir') await recordDirectory(tx, fileId, dicom.directoryRecords ?? []);
       await finishFile(tx, fileId, { status: 'stored', blobId, sha256, kind });
       return true;
     }).catch((err: unknown) => {
@@ -114,15 +187,12 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
       if (pgErrorCode(err) === UNIQUE_VIOLATION) return false;
       throw err;
     });
-    if (!stored) {
-      await blobs.delete(blobId);
-      await finishFile(db, fileId, { status: 'duplicate', sha256, kind });
-    }
-    await staging.remove(uploadId);
+    if (!stored) await letGo({ status: 'duplicate' });
+    else await cleanUp();
     deps.logger.info({ fileId, kind, outcome: stored ? 'stored' : 'duplicate' }, 'file ingested');
   }
 
-  worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId), {
+  worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId, job), {
     concurrency: 2,
     leaseSeconds: 120,
     giveUp: { attempts: 5 },

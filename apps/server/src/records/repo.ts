@@ -1,6 +1,7 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { caseFiles, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
+import { caseFiles, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
+import type { DirectoryRecord } from './dicom.ts';
 
 export type CaseFileRow = typeof caseFiles.$inferSelect;
 
@@ -31,6 +32,60 @@ export async function finishFile(db: Db, id: string, outcome: Pick<CaseFileRow, 
 }
 
 export const listFiles = (db: Db, caseId: string) => db.select().from(caseFiles).where(eq(caseFiles.caseId, caseId)).orderBy(asc(caseFiles.createdAt), asc(caseFiles.relativePath));
+
+// Archives and disc directories
+
+/** The entries of an archive already made files of their own (by their place in it). */
+export async function archiveEntriesOf(db: Db, archiveId: string): Promise<number[]> {
+  const rows = await db.select({ entry: caseFiles.archiveEntry }).from(caseFiles).where(and(eq(caseFiles.parentId, archiveId), isNotNull(caseFiles.archiveEntry)));
+  return rows.map((r) => r.entry as number);
+}
+
+/** How many archives a file lies within: 0 for an upload, 1 for an entry of an uploaded archive, … */
+export async function archiveDepth(db: Db, file: CaseFileRow): Promise<number> {
+  let depth = 0;
+  for (let parent = file.parentId; parent && depth < 3; depth++) parent = (await findFile(db, parent))?.parentId ?? null;
+  return depth;
+}
+
+/** The instances a stored DICOMDIR lists (those naming one; the same instance listed twice counts once). */
+export async function recordDirectory(db: Db, fileId: string, records: DirectoryRecord[]): Promise<void> {
+  const rows = records.filter((r) => r.sopInstanceUid).map((r) => ({ fileId, sopInstanceUid: r.sopInstanceUid as string, path: r.fileId.join('/') }));
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(dicomdirEntries).values(rows.slice(i, i + 1000)).onConflictDoNothing();
+}
+
+/**
+ * For each stored DICOMDIR of the case: how many instances it lists, how many of them the case's
+ * index holds, and the first `sample` of those missing (by path, as the disc names them).
+ */
+export async function directoryCompleteness(db: Db, caseId: string, sample = 20) {
+  const dirs = await db
+    .select({ id: caseFiles.id, relativePath: caseFiles.relativePath, filename: caseFiles.filename })
+    .from(caseFiles)
+    .innerJoin(dicomdirEntries, eq(dicomdirEntries.fileId, caseFiles.id))
+    .where(and(eq(caseFiles.caseId, caseId), eq(caseFiles.status, 'stored')))
+    .groupBy(caseFiles.id)
+    .orderBy(asc(caseFiles.relativePath));
+  if (dirs.length === 0) return [];
+  const arrived = sql`exists (select 1 from ${dicomInstances} i where i.case_id = ${caseId} and i.sop_instance_uid = ${dicomdirEntries.sopInstanceUid})`;
+  const counts = await db
+    .select({ fileId: dicomdirEntries.fileId, listed: sql<string | number>`count(*)`, arrived: sql<string | number>`count(*) filter (where ${arrived})` })
+    .from(dicomdirEntries)
+    .where(inArray(dicomdirEntries.fileId, dirs.map((d) => d.id)))
+    .groupBy(dicomdirEntries.fileId);
+  return Promise.all(
+    dirs.map(async (d) => {
+      const c = counts.find((x) => x.fileId === d.id);
+      const missing = await db
+        .select({ path: dicomdirEntries.path })
+        .from(dicomdirEntries)
+        .where(and(eq(dicomdirEntries.fileId, d.id), sql`not ${arrived}`))
+        .orderBy(asc(dicomdirEntries.path))
+        .limit(sample);
+      return { fileId: d.id, relativePath: d.relativePath || d.filename, listed: Number(c?.listed ?? 0), arrived: Number(c?.arrived ?? 0), missing: missing.map((m) => m.path) };
+    }),
+  );
+}
 
 // The imaging index
 

@@ -5,7 +5,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { INGEST_JOB } from './ingest.ts';
-import { insertFile, listFiles, listStudies } from './repo.ts';
+import { directoryCompleteness, insertFile, listFiles, listStudies } from './repo.ts';
 
 export type RecordsService = ReturnType<typeof createRecordsService>;
 
@@ -45,6 +45,7 @@ export function createRecordsService(deps: { gate: Gate<unknown>; onQueued?: () 
         const studies = await listStudies(tx, caseId);
         audit.details = { view: 'studies', results: studies.length };
         return {
+          directories: await directoryCompleteness(tx, caseId),
           items: studies.map((s) => ({
             studyInstanceUid: s.studyInstanceUid,
             studyDate: s.studyDate,

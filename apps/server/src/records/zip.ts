@@ -69,3 +69,48 @@ export function inspectZip(read: (start: number, end: number) => Promise<Readabl
     });
   });
 }
+
+/** What operating systems add to an archive beside the files: macOS resource forks and folder settings, Windows thumbnails. */
+export function isSystemClutter(name: string): boolean {
+  const base = name.split('/').pop() ?? '';
+  return name.startsWith('__MACOSX/') || base.startsWith('._') || base === '.DS_Store' || base.toLowerCase() === 'thumbs.db';
+}
+
+/**
+ * Calls `onEntry` for each file entry of an archive (inspected first: inspectZip), one at a time in
+ * the archive's order, with its index among all entries and a way to open its inflated bytes; the next
+ * entry is read when the promise settles. Rejects with the first error (an entry that inflates to
+ * other than its announced size included).
+ */
+export function eachZipEntry(
+  read: (start: number, end: number) => Promise<Readable>,
+  size: number,
+  onEntry: (entry: ZipEntry & { index: number }, open: () => Promise<Readable>) => Promise<void>,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromRandomAccessReader(new RangeReader(read), size, { lazyEntries: true, validateEntrySizes: true, autoClose: false }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error('unreadable archive'));
+      let index = -1;
+      let failed = false;
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        zip.close();
+        reject(e);
+      };
+      zip.on('error', fail);
+      zip.on('end', () => {
+        zip.close();
+        resolve();
+      });
+      zip.on('entry', (entry: yauzl.Entry) => {
+        index += 1;
+        if (entry.fileName.endsWith('/')) return zip.readEntry();
+        const open = () =>
+          new Promise<Readable>((ok, no) => zip.openReadStream(entry, (e, stream) => (e || !stream ? no(e ?? new Error('unreadable entry')) : ok(stream))));
+        onEntry({ index, name: entry.fileName, compressedSize: entry.compressedSize, uncompressedSize: entry.uncompressedSize }, open).then(() => !failed && zip.readEntry(), fail);
+      });
+      zip.readEntry();
+    });
+  });
+}

@@ -1262,7 +1262,7 @@ export const en = {
     refusedCount_other: '{{count}} not accepted',
   },
   records: {
-    status: { processing: 'Being checked', stored: 'Received', duplicate: 'Already received', refused: 'Not accepted' },
+    status: { processing: 'Being checked', stored: 'Received', duplicate: 'Already received', refused: 'Not accepted', unpacked: 'Unpacked' },
     reasons: {
       type_not_accepted: 'This kind of file is not accepted. Send DICOM images (from the CD or as a ZIP), PDF, JPEG, PNG or HEIC.',
       truncated: 'The file arrived incomplete. Send it again.',
@@ -1272,6 +1272,9 @@ export const en = {
       zip_corrupt: 'This ZIP archive cannot be read: it may be damaged or incomplete. Make it again, or send the folder itself.',
       dicom_unreadable: 'This DICOM file cannot be read: it may be damaged. Copy it from the CD again, or ask the hospital that made it.',
       dicom_unsupported: 'This DICOM file is written in a way we cannot read yet. Please tell the international department: they will help.',
+      zip_nested: 'This ZIP archive holds archives inside archives. Unpack them, or send the folder itself.',
+      malware: 'The virus scanner found something harmful in this file, so it was not accepted. Please check your computer, or send a fresh copy from the hospital that made it.',
+      scan_failed: 'This file could not be checked for viruses (it may be too large). Send it again, or tell the international department.',
     },
   },
   errors: {

@@ -1238,7 +1238,7 @@ export const ja: Catalog = {
     refusedCount_other: '受付不可 {{count}} 件',
   },
   records: {
-    status: { processing: '確認中', stored: '受領済み', duplicate: '受領済み（重複）', refused: '受け付けられません' },
+    status: { processing: '確認中', stored: '受領済み', duplicate: '受領済み（重複）', refused: '受け付けられません', unpacked: '展開済み' },
     reasons: {
       type_not_accepted: 'この種類のファイルは受け付けていません。DICOM 画像（CD のまま、または ZIP）、PDF、JPEG、PNG、HEIC をお送りください。',
       truncated: 'ファイルが途中までしか届きませんでした。もう一度お送りください。',
@@ -1248,6 +1248,9 @@ export const ja: Catalog = {
       zip_corrupt: 'この ZIP ファイルを読み取れません。壊れているか、途中までしか作られていない可能性があります。作り直すか、フォルダーのままお送りください。',
       dicom_unreadable: 'この DICOM ファイルを読み取れません。破損している可能性があります。CD からもう一度コピーするか、作成した医療機関にご相談ください。',
       dicom_unsupported: 'この DICOM ファイルは、まだ読み取れない形式で書かれています。お手数ですが国際診療部にお知らせください。',
+      zip_nested: 'この ZIP ファイルには、ZIP の中の ZIP がさらに含まれています。展開してから、またはフォルダーのままお送りください。',
+      malware: 'ウイルス検査で有害なものが見つかったため、このファイルは受け付けませんでした。お使いのパソコンをご確認いただくか、作成した医療機関から改めて入手したものをお送りください。',
+      scan_failed: 'このファイルのウイルス検査ができませんでした（大きすぎる可能性があります）。もう一度お送りいただくか、国際診療部にお知らせください。',
     },
   },
   errors: {

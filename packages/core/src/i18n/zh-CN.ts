@@ -1238,7 +1238,7 @@ export const zhCN: Catalog = {
     refusedCount_other: '{{count}} 个未被接受',
   },
   records: {
-    status: { processing: '正在检查', stored: '已收到', duplicate: '已收到（重复）', refused: '未被接受' },
+    status: { processing: '正在检查', stored: '已收到', duplicate: '已收到（重复）', refused: '未被接受', unpacked: '已解压' },
     reasons: {
       type_not_accepted: '不接受此类文件。请发送 DICOM 影像（光盘原样或 ZIP 压缩包）、PDF、JPEG、PNG 或 HEIC。',
       truncated: '文件未完整送达，请重新发送。',
@@ -1248,6 +1248,9 @@ export const zhCN: Catalog = {
       zip_corrupt: '无法读取此 ZIP 压缩包，可能已损坏或不完整。请重新压缩，或直接发送文件夹。',
       dicom_unreadable: '无法读取此 DICOM 文件，可能已损坏。请从光盘重新复制，或咨询制作光盘的医院。',
       dicom_unsupported: '此 DICOM 文件的写入方式我们暂时无法读取。请告知国际医疗部，他们会协助您。',
+      zip_nested: '此 ZIP 压缩包中的压缩包里还套有压缩包。请先解压，或直接发送文件夹。',
+      malware: '病毒扫描在此文件中发现有害内容，因此未被接受。请检查您的电脑，或从制作该文件的医院重新获取后发送。',
+      scan_failed: '无法对此文件进行病毒检查（可能文件过大）。请重新发送，或告知国际医疗部。',
     },
   },
   errors: {

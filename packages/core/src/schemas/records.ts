@@ -18,10 +18,13 @@ export const uploadMetadata = z.object({
 /** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
 export const FILE_KINDS = ['dicom', 'zip', 'pdf', 'jpeg', 'png', 'heic'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
-/** processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason). */
-export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused'] as const;
+/**
+ * processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason);
+ * an archive ends `unpacked`: its entries are files of their own (`relativePath` under the archive's).
+ */
+export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused', 'unpacked'] as const;
 /** Why a file was refused: each a message in the catalogs (records.reasons). */
-export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported'] as const;
+export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported', 'zip_nested', 'malware', 'scan_failed'] as const;
 
 export const caseFile = z
   .object({
@@ -94,4 +97,8 @@ export const caseStudy = z
     ),
   })
   .meta({ id: 'CaseStudy' });
-export const caseStudyList = z.object({ items: z.array(caseStudy) });
+/** A disc's DICOMDIR against what arrived: how many instances it lists, how many the case holds, the first missing ones by path. */
+export const caseDirectory = z
+  .object({ fileId: z.uuid(), relativePath: z.string(), listed: z.number().int(), arrived: z.number().int(), missing: z.array(z.string()) })
+  .meta({ id: 'CaseDirectory' });
+export const caseStudyList = z.object({ items: z.array(caseStudy), directories: z.array(caseDirectory) });

@@ -11,7 +11,7 @@ import { ErrorAlert } from '../Alert.tsx';
 
 type CaseFile = z.infer<typeof caseFile>;
 
-const BADGE: Record<CaseFile['status'], string> = { processing: 'badge--info', stored: 'badge--ok', duplicate: 'badge--off', refused: 'badge--error' };
+const BADGE: Record<CaseFile['status'], string> = { processing: 'badge--info', stored: 'badge--ok', duplicate: 'badge--off', refused: 'badge--error', unpacked: 'badge--ok' };
 /** A folder of up to this many files is shown open; a CD's thousands stay one row until opened. */
 const OPEN_UP_TO = 20;
 
