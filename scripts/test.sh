@@ -8,7 +8,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: Chromium and CJK fonts for the browser tests, PostgreSQL for the API tests,
 # Python's icalendar to read the calendar invitations with a second, independent parser; pydicom (its
-# sample files, and a reference reader) and dcmtk for the DICOM reader's tests.
+# sample files, and a reference reader) and dcmtk for the DICOM reader's tests; clamd for the scanning hook.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
@@ -18,6 +18,8 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v dcmodify >/dev/null || need+=(dcmtk)
 # Info-ZIP's zip makes a password-protected archive for the ZIP checks.
 command -v zip >/dev/null || need+=(zip)
+# ClamAV's clamd for the documents' scanning hook (started by its test with a signature of its own).
+command -v clamd >/dev/null || need+=(clamav-daemon)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing system packages: ${need[*]}"
   as_root apt-get update -qq

@@ -28,6 +28,18 @@ export function clamdScanner(address: string, timeoutMs = 120_000): Scanner {
   const port = /^(.+):(\d+)$/.exec(address);
   const open = (): Socket => (port ? connect({ host: port[1], port: Number(port[2]) }) : connect({ path: address }));
 
+  /** Whether clamd answers PING. */
+  const ping = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = open();
+      let reply = '';
+      socket.setTimeout(timeoutMs, () => socket.destroy());
+      socket.on('connect', () => socket.write('zPING\0'));
+      socket.on('data', (d) => (reply += d.toString('utf8')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(reply.startsWith('PONG')));
+    });
+
   return {
     scan(bytes) {
       return new Promise((resolve, reject) => {
@@ -42,9 +54,21 @@ export function clamdScanner(address: string, timeoutMs = 120_000): Scanner {
           fn();
         };
         socket.setTimeout(timeoutMs, () => settle(() => reject(new ScannerUnavailableError('clamd did not answer in time'))));
-        socket.on('error', (err) => settle(() => reject(new ScannerUnavailableError(`clamd: ${err.message}`))));
-        socket.on('data', (d) => reply.push(d));
-        socket.on('end', () => settle(() => resolve(verdictOf(Buffer.concat(reply).toString('utf8')))));
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+          const unavailable = () => reject(new ScannerUnavailableError(`clamd: ${err.message}`));
+          // Closed while it was being sent the stream: either clamd refused it (a limit) before its
+          // answer could be read, or it went away. Asked again, a clamd that answers refused it.
+          if (err.code === 'EPIPE' || err.code === 'ECONNRESET') {
+            settle(() => void ping().then((alive) => (alive ? resolve({ verdict: 'unscannable', detail: 'clamd closed the stream' }) : unavailable())));
+          } else settle(unavailable);
+        });
+        const answer = () => settle(() => resolve(verdictOf(Buffer.concat(reply).toString('utf8'))));
+        // A z-command's answer ends with a NUL: it may come before the stream ends (a limit passed).
+        socket.on('data', (d) => {
+          reply.push(d);
+          if (d.includes(0)) answer();
+        });
+        socket.on('end', answer);
         bytes.on('error', (err) => settle(() => reject(err)));
         socket.on('connect', async () => {
           try {
