@@ -65,7 +65,15 @@ export const uploadRoutes: FastifyPluginAsync<{ services: Services }> = async (a
       return handOver(req, reply);
     });
     route(scope, C.getUploadOffset, async (req, reply) => {
-      await uploads.admit(actorOf(req), req.params.id, 'upload.continue');
+      const upload = await uploads.admit(actorOf(req), req.params.id, 'upload.continue');
+      // All of it arrived (its staging file may be gone, taken into the case's records): a client
+      // that resumes it — the patient dropped the same folder again after a reload — sends nothing.
+      if (upload.received && upload.size !== null) {
+        return reply
+          .status(200)
+          .headers({ 'tus-resumable': '1.0.0', 'upload-offset': String(upload.size), 'upload-length': String(upload.size), 'cache-control': 'no-store' })
+          .send();
+      }
       return handOver(req, reply);
     });
     route(scope, C.continueUpload, async (req, reply) => {

@@ -71,14 +71,15 @@ export function createUploadService(deps: {
      * Decides a later request of an upload (its offset, its next bytes: `upload.continue`; its
      * cancellation: `upload.cancel`) against the upload's case. A cancelled upload is gone (410).
      */
-    async admit(actor: Actor, id: string, action: 'upload.continue' | 'upload.cancel'): Promise<void> {
+    async admit(actor: Actor, id: string, action: 'upload.continue' | 'upload.cancel'): Promise<{ received: boolean; size: number | null }> {
       const row = UPLOAD_ID.test(id) ? await repo.findUpload(deps.db, id) : null;
       // An unknown upload is decided without a case: the gate answers 401 (counted) or 404.
-      await gate.run(actor, action, row?.caseId ?? null, async ({ tx, audit }) => {
+      return gate.run(actor, action, row?.caseId ?? null, async ({ tx, audit }) => {
         if (!row) throw notFound();
         if (row.status === 'cancelled') throw new DomainError('upload_gone');
         audit.details = { upload: id };
         if (action === 'upload.cancel') await repo.setUploadStatus(tx, id, 'cancelled');
+        return { received: row.status === 'received', size: row.size };
       });
     },
 

@@ -86,6 +86,18 @@ describe('uploads into a case (tus)', () => {
     );
     expect(events.map((e) => e.action)).toEqual(['upload.start']);
     expect(JSON.stringify(events[0].details)).not.toContain('王建国');
+
+    // Once taken into the records its staging file is gone; resumed again (the same folder dropped
+    // after a reload), it is complete: nothing is sent twice.
+    await t.app.services.staging.remove(id);
+    const again = await fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${c.token}` } });
+    expect([again.status, again.headers.get('upload-offset'), again.headers.get('upload-length')]).toEqual([200, String(data.length), String(data.length)]);
+    let pieces = 0;
+    await new Promise<void>((resolve, reject) =>
+      new TusUpload(data, { endpoint: `${base}/api/v1/uploads`, uploadUrl: url, retryDelays: [], headers: { authorization: `Bearer ${c.token}` }, onChunkComplete: () => (pieces += 1), onSuccess: () => resolve(), onError: reject }).start(),
+    );
+    expect(pieces).toBe(0);
+    expect(rowsOf(await t.db.execute(sql`select id from uploads where case_id = ${c.id}`))).toHaveLength(1);
   });
 
   it('refuses another case’s portal link, no credentials, and a start without its case, in the caller’s language', async () => {
