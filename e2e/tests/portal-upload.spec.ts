@@ -106,6 +106,16 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     await expect(section.getByTestId('upload-progress')).toContainText(fill(r.skipped_other, { count: 3 }));
     await expect(section.getByTestId('case-file')).toHaveCount(4);
   });
+
+  await test.step('after a reload the browser has lost the files: the folder dropped again is recognised, nothing is sent twice', async () => {
+    const received = async () => ((await (await page.request.get(`/api/v1/cases/${created.id}/files`, { headers: { authorization: `Bearer ${created.token}` } })).json()) as { items: unknown[] }).items.length;
+    const before = await received();
+    await page.reload();
+    await section.getByTestId('choose-folder').setInputFiles(dir);
+    await expect(section.getByTestId('upload-progress')).toContainText(r.allSent, { timeout: 30_000 });
+    // Each file's upload is found complete on the server: no new upload, no new file.
+    expect(await received()).toBe(before);
+  });
   await shoot(page, 'portal-send-zh-CN-390', section);
   await context.close();
 

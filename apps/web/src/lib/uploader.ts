@@ -101,7 +101,9 @@ export function createUploader(opts: UploaderOptions): Uploader {
     limit: PARALLEL,
     retryDelays: RETRY_DELAYS,
     urlStorage: tabUrlStorage,
-    removeFingerprintOnSuccess: true,
+    // A finished upload's address is kept for the tab's life: dropped again after a reload, the
+    // file is found complete on the server and not sent twice.
+    removeFingerprintOnSuccess: false,
   });
 
   let timer: ReturnType<typeof setTimeout> | null = null;
