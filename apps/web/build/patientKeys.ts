@@ -4,10 +4,15 @@ import path from 'node:path';
 /**
  * The catalog sections the patient's pages use, found by following relative imports from the
  * patient entries and reading every translation key they name (`t('section.key')`,
- * `` t(`section.${x}`) ``, `i18next.t(...)`). The catalog plugin ships exactly these sections in
- * the patient chunk of each language; staff pages load the rest.
+ * `` t(`section.${x}`) ``, `i18next.t(...)`). The catalog plugin ships them in two chunks per
+ * language: `request`, what the request form (every patient page's start) uses — the far link's
+ * first visit —, and `portal`, what the other patient pages add; staff pages load the rest.
  */
-export const PATIENT_ENTRIES = ['src/main.tsx', 'src/pages/patient/Request.tsx', 'src/pages/patient/Portal.tsx', 'src/pages/DeviceCheck.tsx'];
+export const PATIENT_ENTRIES = {
+  request: ['src/main.tsx', 'src/pages/patient/Request.tsx'],
+  portal: ['src/pages/patient/Portal.tsx', 'src/pages/DeviceCheck.tsx'],
+} as const;
+export type PatientPart = keyof typeof PATIENT_ENTRIES;
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
 /** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */
@@ -15,11 +20,21 @@ const KEY = /\bt\(\s*['`]([a-zA-Z][\w-]*)\.[\w.${}-]/g;
 
 export interface Reach {
   files: string[];
+  /** Every section a patient page uses. */
   sections: Set<string>;
+  /** The sections of each part: `portal` holds only those the request form does not use. */
+  parts: Record<PatientPart, Set<string>>;
 }
 
 /** Files reachable from the patient entries through static imports (dynamic imports are not followed). */
 export function patientReach(root: string): Reach {
+  const request = reach(root, PATIENT_ENTRIES.request);
+  const all = reach(root, [...PATIENT_ENTRIES.request, ...PATIENT_ENTRIES.portal]);
+  const portal = new Set([...all.sections].filter((s) => !request.sections.has(s)));
+  return { files: all.files, sections: all.sections, parts: { request: request.sections, portal } };
+}
+
+function reach(root: string, entries: readonly string[]): { files: string[]; sections: Set<string> } {
   const seen = new Set<string>();
   const sections = new Set<string>();
   const visit = (file: string) => {
@@ -32,6 +47,6 @@ export function patientReach(root: string): Reach {
       visit(path.resolve(path.dirname(file), m[1]));
     }
   };
-  for (const e of PATIENT_ENTRIES) visit(path.resolve(root, e));
+  for (const e of entries) visit(path.resolve(root, e));
   return { files: [...seen], sections };
 }

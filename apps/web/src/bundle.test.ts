@@ -14,7 +14,7 @@ import { dependencyClosure, LAZY_ROOTS, packageOf } from '../build/lazyPackages.
 const root = path.resolve(import.meta.dirname, '..');
 let out: string;
 let manifest: Manifest;
-let preload: { pages: Record<string, string[]>; catalogs: Record<string, string> };
+let preload: { pages: Record<string, string[]>; catalogs: Record<string, Record<'request' | 'portal', string>>; catalogParts: Record<string, string[]> };
 /** The modules in each emitted chunk, by file name. */
 const modulesOf = new Map<string, string[]>();
 
@@ -80,14 +80,20 @@ describe('the production build', () => {
     for (const pkg of ['@uppy/core', '@uppy/tus', 'tus-js-client']) expect(carried.some((m) => packageOf(m) === pkg), pkg).toBe(true);
   });
 
-  it('ships in each patient catalog chunk every section the patient pages use, and no staff section', () => {
-    const used = patientReach(root).sections;
-    for (const section of ['caseRequest', 'portal', 'deviceCheck', 'common', 'errors']) expect(used.has(section), section).toBe(true);
-    for (const file of Object.values(preload.catalogs)) {
-      const code = readFileSync(path.join(out, file), 'utf8');
-      for (const section of used) expect(code, `${file}: ${section}`).toContain(`"${section}":{`);
-      for (const staffOnly of ['signIn', 'audit', 'caseView', 'availability']) expect(code, `${file}: ${staffOnly}`).not.toContain(`"${staffOnly}":{`);
+  it('ships in each patient catalog part every section its pages use, and no staff section; the request form carries no portal words', () => {
+    const { parts } = patientReach(root);
+    for (const section of ['caseRequest', 'common', 'errors']) expect(parts.request.has(section), section).toBe(true);
+    for (const section of ['portal', 'deviceCheck', 'portalRecords', 'records']) expect(parts.portal.has(section), section).toBe(true);
+    for (const chunks of Object.values(preload.catalogs)) {
+      for (const part of ['request', 'portal'] as const) {
+        const file = chunks[part];
+        const code = readFileSync(path.join(out, file), 'utf8');
+        for (const section of parts[part]) expect(code, `${file}: ${section}`).toContain(`"${section}":{`);
+        const other = part === 'request' ? parts.portal : parts.request;
+        for (const section of [...other, 'signIn', 'audit', 'caseView', 'availability']) expect(code, `${file}: ${section}`).not.toContain(`"${section}":{`);
+      }
     }
+    expect(preload.catalogParts).toMatchObject({ '/request': ['request'], '/portal': ['request', 'portal'], '/device-check': ['request', 'portal'] });
   });
 
   it('finds the keys of the patient pages in the reference catalog', () => {

@@ -4,6 +4,7 @@ import { initI18n, initialLocale } from './lib/i18n.ts';
 import { isPatientAddress } from './lib/nav.tsx';
 import { consentQuery, departmentsQuery, queryClient, seedFromPage } from './lib/query.ts';
 import { loadPatientPage } from './pages.ts';
+import { PORTAL_CATALOG_PAGES } from './lib/catalogParts.ts';
 import { PatientApp } from './PatientApp.tsx';
 import './styles.css';
 
@@ -28,7 +29,7 @@ const app: Promise<ComponentType> = isPatientAddress(address)
   : import('./App.tsx').then((m) => m.App);
 
 // The first render waits for the opened page's code as well as the catalog: it shows the page at once.
-void Promise.all([initI18n(), app]).then(([, Root]) =>
+void Promise.all([initI18n({ portal: PORTAL_CATALOG_PAGES.includes(address) }), app]).then(([, Root]) =>
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <Root />

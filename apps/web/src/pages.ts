@@ -1,5 +1,5 @@
 import { lazy, type ComponentType } from 'react';
-import { loadStaffCatalog } from './lib/i18n.ts';
+import { loadPortalCatalog, loadStaffCatalog } from './lib/i18n.ts';
 
 /*
  * Every page is its own chunk, loaded when its address is opened: the patient's pages never carry
@@ -12,16 +12,17 @@ type Module = Record<string, unknown>;
 /** Page modules already loaded, by their loader (main.tsx waits for the opened page before the first render). */
 const loaded = new Map<() => Promise<Module>, Module>();
 
-function page<M extends Module>(load: () => Promise<M>, name: keyof M & string, withStaffCatalog = false) {
+function page<M extends Module>(load: () => Promise<M>, name: keyof M & string, catalog: 'staff' | 'portal' | null = null) {
   return lazy(() => {
     const ready = loaded.get(load);
     // Already here: an object whose then() answers at once lets React render the page without
     // suspending (a suspended first render would show the fallback and hold the page back ~300 ms).
     if (ready) return { then: (resolve: (m: { default: ComponentType }) => void) => resolve({ default: ready[name] as ComponentType }) } as Promise<{ default: ComponentType }>;
-    return Promise.all([load(), withStaffCatalog ? loadStaffCatalog() : null]).then(([m]) => ({ default: m[name] as ComponentType }));
+    const words = catalog === 'staff' ? loadStaffCatalog() : catalog === 'portal' ? loadPortalCatalog() : null;
+    return Promise.all([load(), words]).then(([m]) => ({ default: m[name] as ComponentType }));
   });
 }
-const staff = <M extends Module>(load: () => Promise<M>, name: keyof M & string) => page(load, name, true);
+const staff = <M extends Module>(load: () => Promise<M>, name: keyof M & string) => page(load, name, 'staff');
 
 /** The patient pages by address, so main.tsx can start loading the one opened before React mounts. */
 export const PATIENT_PAGES = {
@@ -37,8 +38,9 @@ export async function loadPatientPage(address: string): Promise<void> {
 }
 
 export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
-export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage');
-export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage');
+// The portal's words beyond the request form's come with it (main.tsx loads them at start when it is the page opened).
+export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage', 'portal');
+export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage', 'portal');
 
 export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
 export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');

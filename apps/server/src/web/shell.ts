@@ -5,7 +5,10 @@ import type { HospitalIdentity } from './hospital.ts';
 /** What the build says to preload (apps/web/build/catalogs.ts writes it). */
 export interface Preload {
   pages: Record<string, string[]>;
-  catalogs: Record<string, string>;
+  /** Per language, each patient catalog part's chunk. */
+  catalogs: Record<string, Record<string, string>>;
+  /** Per patient page address, the catalog parts it reads. */
+  catalogParts: Record<string, string[]>;
 }
 
 /** API answers written into the page (routes.ts), by name, with the language they were read in. */
@@ -66,7 +69,8 @@ export function renderIndex(
     `<span class="brand__name">${escapeHtml(hospital.name)}</span></span></div></header>` +
     `<p class="boot__loading" role="status">${loading}</p>` +
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
-  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : [])]
+  const catalogs = (opts.preload?.catalogParts[opts.pathname] ?? ['request']).map((part) => opts.preload?.catalogs[locale]?.[part]).filter((href): href is string => !!href);
+  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
     .join('');
   // Replaced by functions: a `$&` in a name or in the data is text, not a replacement pattern.

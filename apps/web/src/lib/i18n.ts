@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { LOCALES, type Locale } from '@kakehashi/core';
 import type { en } from '@kakehashi/core/i18n';
-import { PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
+import { PATIENT_CATALOGS, PORTAL_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
 
 declare module 'i18next' {
   interface CustomTypeOptions {
@@ -77,14 +77,28 @@ function syncDocument(lng: string) {
 }
 
 /*
- * Each language's catalog comes in two chunks (see build/catalogs.ts): the sections the patient's
- * pages use, and the rest, loaded with the first staff page. Only the chosen language is loaded.
+ * Each language's catalog comes in three chunks (see build/catalogs.ts): the sections the request
+ * form uses (every patient page starts with them), those the other patient pages add, loaded with
+ * the portal or the device check, and the rest, loaded with the first staff page (staff pages show
+ * the patient's words too: the records' statuses, say). Only the chosen language is loaded.
  */
+let portalWanted = false;
 let staffWanted = false;
 
 async function loadCatalog(locale: Locale): Promise<void> {
-  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null]);
+  const parts = await Promise.all([
+    PATIENT_CATALOGS[locale](),
+    portalWanted || staffWanted ? PORTAL_CATALOGS[locale]() : null,
+    staffWanted ? STAFF_CATALOGS[locale]() : null,
+  ]);
   for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
+}
+
+/** The portal and the device check: the patient words beyond the request form's. */
+export async function loadPortalCatalog(): Promise<void> {
+  if (portalWanted || staffWanted) return;
+  portalWanted = true;
+  await loadCatalog(currentLocale());
 }
 
 /** Staff pages: the whole catalog of the current language (and of any language switched to later). */
@@ -94,14 +108,18 @@ export async function loadStaffCatalog(): Promise<void> {
   await loadCatalog(currentLocale());
 }
 
-/** Starts i18next with the chosen language's patient catalog; resolves once it is loaded. */
-export async function initI18n(): Promise<typeof i18next> {
+/**
+ * Starts i18next with the chosen language's patient catalog (with the portal's words when the page
+ * opened reads them); resolves once it is loaded.
+ */
+export async function initI18n({ portal = false }: { portal?: boolean } = {}): Promise<typeof i18next> {
   const lng = initialLocale();
   // A choice made before the cookie existed: let the server render the next page in it too.
   if (storedLocale()) rememberInCookie(lng);
-  const patient = await PATIENT_CATALOGS[lng]();
+  portalWanted = portal;
+  const [patient, extra] = await Promise.all([PATIENT_CATALOGS[lng](), portal ? PORTAL_CATALOGS[lng]() : null]);
   await i18next.use(initReactI18next).init({
-    resources: { [lng]: { translation: patient.default } },
+    resources: { [lng]: { translation: { ...patient.default, ...extra?.default } } },
     lng,
     fallbackLng: false,
     supportedLngs: [...LOCALES],
