@@ -1267,12 +1267,11 @@ export const en = {
     removeTitle: 'Remove “{{name}}”?',
     removeText: 'The hospital deletes this file. You can send it again later if you need to.',
     removeConfirm: 'Yes, remove it',
-    removeCancel: 'Keep it',
     removed: '“{{name}}” was removed.',
     heldCount_one: '{{count}} held for review',
     heldCount_other: '{{count}} held for review',
     documentKind: 'This is:',
-    documentKindNone: 'Not sure / other',
+    documentKindNone: 'Not sure',
     documentKindHint: 'Say which of the documents asked for this answers, so that the list above is ticked off.',
   },
   records: {

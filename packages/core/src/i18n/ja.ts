@@ -1243,11 +1243,10 @@ export const ja: Catalog = {
     removeTitle: '「{{name}}」を削除しますか？',
     removeText: '病院側でこのファイルを削除します。必要であれば、あとでもう一度お送りいただけます。',
     removeConfirm: '削除する',
-    removeCancel: '削除しない',
     removed: '「{{name}}」を削除しました。',
     heldCount_other: '確認のため保留中 {{count}} 件',
     documentKind: '送る資料の種類：',
-    documentKindNone: 'わからない／その他',
+    documentKindNone: 'わからない',
     documentKindHint: 'ご依頼している資料のうち、どれに当たるかをお選びください。上の一覧に受領済みと表示されます。',
   },
   records: {

@@ -1243,11 +1243,10 @@ export const zhCN: Catalog = {
     removeTitle: '删除“{{name}}”？',
     removeText: '医院将删除此文件。如有需要，您之后可以重新发送。',
     removeConfirm: '确认删除',
-    removeCancel: '保留',
     removed: '已删除“{{name}}”。',
     heldCount_other: '{{count}} 个暂缓待核对',
     documentKind: '所发资料类型：',
-    documentKindNone: '不确定／其他',
+    documentKindNone: '不确定',
     documentKindHint: '请选择这些文件对应所需资料中的哪一项，上方清单会随之标记为已收到。',
   },
   records: {

@@ -14,8 +14,8 @@ export const uploadMetadata = z.object({
   filename: z.string().trim().min(1).max(255),
   /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
   relativePath: z.string().trim().max(1024).optional(),
-  /** The checklist item the file answers (a pathology report, imaging…), if the sender said. */
-  documentKind: z.enum(DOCUMENT_KINDS).optional(),
+  /** The checklist item the file answers (a pathology report, imaging…), if the sender said (empty: not said). */
+  documentKind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(DOCUMENT_KINDS).optional()),
 });
 
 /** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
