@@ -128,7 +128,7 @@ export function SendRecords({ caseId, token, canSend }: { caseId: string; token:
           <p className="muted">{t('portalRecords.accepted')}</p>
           <div className="field send-records__kind">
             <label htmlFor="send-document-kind">{t('portalRecords.documentKind')}</label>
-            <select id="send-document-kind" value={documentKind} onChange={(e) => setDocumentKind(e.currentTarget.value as DocumentKind | '')} aria-describedby="send-document-kind-hint" data-testid="document-kind">
+            <select id="send-document-kind" className="input" value={documentKind} onChange={(e) => setDocumentKind(e.currentTarget.value as DocumentKind | '')} aria-describedby="send-document-kind-hint" data-testid="document-kind">
               <option value="">{t('portalRecords.documentKindNone')}</option>
               {DOCUMENT_KINDS.map((k) => (
                 <option key={k} value={k}>
