@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect, test, type Browser } from '@playwright/test';
 import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi } from '../support/api.ts';
+import { adminStatePath } from '../support/env.ts';
 import { caseThroughApi } from '../support/cases.ts';
 import { LOCALE_LIST, t } from '../support/ui.ts';
 import { shoot } from '../support/shots.ts';
@@ -130,6 +131,8 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
 const PETER_CT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892001/CT2N';
 
 test('another patient’s images are held for review; the patient removes a file sent by mistake until it is accepted; the checklist ticks what arrived', async ({ browser }) => {
+  // Three languages, a staff page and several reloads on a phone.
+  test.setTimeout(150_000);
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
   for (const kind of ['pathology_report', 'imaging']) await admin.call('PUT', `/cases/${created.id}/documents/${kind}`, { status: 'requested' });
@@ -174,7 +177,8 @@ test('another patient’s images are held for review; the patient removes a file
   for (const locale of LOCALE_LIST.filter((l) => l !== 'zh-CN')) {
     await test.step(`the held file and the remove button in ${locale}`, async () => {
       const c = t(locale);
-      const ctx = await patientPhone(browser, locale);
+      // A tall phone: the list is longer than a screen, and a part beyond the screen shoots askew.
+      const ctx = await browser.newContext({ ...PHONE, viewport: { width: 390, height: 1600 }, locale, timezoneId: 'Asia/Shanghai', storageState: { cookies: [], origins: [] } });
       const p = await ctx.newPage();
       await p.goto(`/portal#${created.token}`);
       const list = p.getByTestId('portal-send').getByTestId('case-files');
@@ -198,6 +202,17 @@ test('another patient’s images are held for review; the patient removes a file
     await expect(section.getByTestId('case-files')).toContainText(fill(r.removed, { name: '别人的报告.pdf' }));
     await expect(row).toContainText(zh.records.status.deleted);
     await expect(row.getByRole('button')).toHaveCount(0);
+  });
+
+  await test.step('the coordinator’s home lists the case once under records to accept or review', async () => {
+    const staff = await browser.newContext({ locale: 'en', storageState: adminStatePath() });
+    const home = await staff.newPage();
+    await home.goto('/');
+    const queue = home.getByTestId('queue-records');
+    await expect(queue.getByRole('heading', { name: t('en').home.work.records })).toBeVisible();
+    await expect(queue.getByRole('link', { name: new RegExp(created.number) })).toHaveCount(1);
+    await shoot(home, 'home-records-queue-en', queue);
+    await staff.close();
   });
 
   await test.step('once the coordinator accepts the files, the patient can no longer remove them', async () => {
