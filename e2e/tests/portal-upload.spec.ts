@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect, test, type Browser } from '@playwright/test';
 import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi } from '../support/api.ts';
+import { adminStatePath } from '../support/env.ts';
 import { caseThroughApi } from '../support/cases.ts';
 import { LOCALE_LIST, t } from '../support/ui.ts';
 import { shoot } from '../support/shots.ts';
@@ -134,4 +135,105 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     });
   }
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});
+
+/** Doe^Peter's CT from pydicom's CD sample: someone other than the case's patient. */
+const PETER_CT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892001/CT2N';
+
+test('another patient’s images are held for review; the patient removes a file sent by mistake until it is accepted; the checklist ticks what arrived', async ({ browser }) => {
+  // Three languages, a staff page and several reloads on a phone.
+  test.setTimeout(150_000);
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  for (const kind of ['pathology_report', 'imaging']) await admin.call('PUT', `/cases/${created.id}/documents/${kind}`, { status: 'requested' });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-review-'));
+  const cd = path.join(root, 'CD');
+  fs.cpSync(PETER_CT, cd, { recursive: true });
+  const report = path.join(root, '病理报告.pdf');
+  fs.writeFileSync(report, '%PDF-1.4\n% 病理报告\n%%EOF\n');
+  const wrong = path.join(root, '别人的报告.pdf');
+  fs.writeFileSync(wrong, '%PDF-1.4\n% 不是本人的\n%%EOF\n');
+  const zh = t('zh-CN');
+  const r = zh.portalRecords;
+
+  const context = await patientPhone(browser, 'zh-CN');
+  const page = await context.newPage();
+  await page.goto(`/portal#${created.token}`);
+  const section = page.getByTestId('portal-send');
+  const files = section.getByTestId('case-file');
+
+  await test.step('a report sent as the pathology report ticks it on the checklist', async () => {
+    await section.getByLabel(r.documentKind).selectOption({ label: zh.cases.documentKinds.pathology_report });
+    await section.getByTestId('choose-files').setInputFiles([report, wrong]);
+    await expect(files.filter({ hasText: '病理报告.pdf' })).toContainText(zh.records.status.stored, { timeout: 30_000 });
+    await expect(files.filter({ hasText: '别人的报告.pdf' })).toContainText(zh.records.status.stored, { timeout: 30_000 });
+    await page.reload();
+    await expect(page.getByTestId('documents').locator('.checklist__item--received')).toHaveText(new RegExp(zh.cases.documentKinds.pathology_report));
+  });
+
+  await test.step('another patient’s CT is held, with the reason, and does not tick imaging', async () => {
+    await section.getByLabel(r.documentKind).selectOption('');
+    await section.getByTestId('choose-folder').setInputFiles(cd);
+    const folder = section.getByTestId('case-files').locator('.file-list__folder').filter({ hasText: fill(r.folder, { name: 'CD' }) });
+    await expect(folder).toContainText(fill(r.heldCount_other, { count: 2 }), { timeout: 30_000 });
+    await expect(folder.getByTestId('case-file').first()).toContainText(zh.records.reasons.wrong_patient_held);
+    await page.reload();
+    await expect(page.getByTestId('documents').locator('.checklist__item--received')).toHaveCount(1);
+    await page.waitForLoadState('networkidle');
+    await shoot(page, 'portal-files-held-zh-CN-390', section.getByTestId('case-files'));
+    await shoot(page, 'portal-send-kind-zh-CN-390', section.locator('.send-records__kind'));
+  });
+
+  for (const locale of LOCALE_LIST.filter((l) => l !== 'zh-CN')) {
+    await test.step(`the held file and the remove button in ${locale}`, async () => {
+      const c = t(locale);
+      // A tall phone: the list is longer than a screen, and a part beyond the screen shoots askew.
+      const ctx = await browser.newContext({ ...PHONE, viewport: { width: 390, height: 1600 }, locale, timezoneId: 'Asia/Shanghai', storageState: { cookies: [], origins: [] } });
+      const p = await ctx.newPage();
+      await p.goto(`/portal#${created.token}`);
+      const list = p.getByTestId('portal-send').getByTestId('case-files');
+      await expect(list.locator('.file-row--held').first()).toContainText(c.records.reasons.wrong_patient_held);
+      await expect(list.getByRole('button', { name: `${c.portalRecords.remove}: 别人的报告.pdf` })).toBeVisible();
+      // The sections above fill in as their data comes: shoot once the page is still.
+      await p.waitForLoadState('networkidle');
+      await shoot(p, `portal-files-held-${locale}-390`, list);
+      await ctx.close();
+    });
+  }
+
+  await test.step('the patient removes the file sent by mistake, after confirming', async () => {
+    const row = files.filter({ hasText: '别人的报告.pdf' });
+    await row.getByRole('button', { name: `${r.remove}: 别人的报告.pdf` }).click();
+    const dialog = page.getByRole('dialog', { name: fill(r.removeTitle, { name: '别人的报告.pdf' }) });
+    await expect(dialog).toContainText(r.removeText);
+    await shoot(page, 'portal-files-remove-zh-CN-390', dialog);
+    await dialog.getByRole('button', { name: r.removeConfirm }).click();
+    await expect(dialog).toBeHidden();
+    await expect(section.getByTestId('case-files')).toContainText(fill(r.removed, { name: '别人的报告.pdf' }));
+    await expect(row).toContainText(zh.records.status.deleted);
+    await expect(row.getByRole('button')).toHaveCount(0);
+  });
+
+  await test.step('the coordinator’s home lists the case once under records to accept or review', async () => {
+    const staff = await browser.newContext({ locale: 'en', storageState: adminStatePath() });
+    const home = await staff.newPage();
+    await home.goto('/');
+    const queue = home.getByTestId('queue-records');
+    await expect(queue.getByRole('heading', { name: t('en').home.work.records })).toBeVisible();
+    await expect(queue.getByRole('link', { name: new RegExp(created.number) })).toHaveCount(1);
+    await shoot(home, 'home-records-queue-en', queue);
+    await staff.close();
+  });
+
+  await test.step('once the coordinator accepts the files, the patient can no longer remove them', async () => {
+    // The CT is held: it waits for its review, and stays removable.
+    expect(await admin.call<{ accepted: number }>('POST', `/cases/${created.id}/files/accept`)).toEqual({ accepted: 1 });
+    await page.reload();
+    await expect(files.filter({ hasText: '病理报告.pdf' })).toContainText(zh.records.status.stored);
+    await expect(files.filter({ hasText: '病理报告.pdf' }).getByRole('button')).toHaveCount(0);
+    await expect(section.getByTestId('case-files').locator('.file-list__folder').getByRole('button', { name: new RegExp(`^${r.remove}`) })).toHaveCount(2);
+  });
+  await admin.dispose();
+  await context.close();
+  fs.rmSync(root, { recursive: true, force: true });
 });

@@ -37,6 +37,9 @@ interface CaseWorld {
   /** An upload-request link for the case (it may send files, read nothing), and its token. */
   uploadLinkId: string;
   uploadToken: string;
+  /** A stored file the coordinator sent, and a study held for the wrong-patient review, when asked for. */
+  fileId: string | null;
+  studyUid: string | null;
 }
 interface Request {
   params?: Record<string, string>;
@@ -84,7 +87,7 @@ const ok = async (method: string, url: string, name: string, body?: unknown) => 
  * A case through the partner institution, screened, with its team, ready to schedule, two times
  * offered; booked if asked, and with the patient side's pending change request if asked.
  */
-async function newCase(book = false, changeRequested = false, upload = false): Promise<CaseWorld> {
+async function newCase(book = false, changeRequested = false, upload = false, records = false): Promise<CaseWorld> {
   const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
   const id = created.id as string;
   await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
@@ -110,7 +113,19 @@ async function newCase(book = false, changeRequested = false, upload = false): P
     uploadId = res.headers.location!.split('/').pop()!;
   }
   const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
-  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId, uploadId, uploadLinkId: uploadLink.id, uploadToken: uploadLink.url.split('#')[1] };
+  let fileId: string | null = null;
+  let studyUid: string | null = null;
+  if (records) {
+    // As the ingest job leaves them (records/ingest.test.ts runs it): a stored file, a held study.
+    const upload = `matrix${randomUUID().replaceAll('-', '')}`;
+    await t.db.execute(sql`insert into uploads (id, case_id, user_id, filename, size, status) values (${upload}, ${id}, ${caller('coordinator').userId}, 'report.pdf', 3, 'received')`);
+    fileId = rowsOf<{ id: string }>(
+      await t.db.execute(sql`insert into case_files (case_id, upload_id, filename, size, sha256, kind, status) values (${id}, ${upload}, 'report.pdf', 3, ${randomUUID()}, 'pdf', 'stored') returning id`),
+    )[0].id;
+    studyUid = `1.2.826.0.1.${Date.now()}.${slot}`;
+    await t.db.execute(sql`insert into dicom_studies (case_id, study_instance_uid, patient_name, review, review_check) values (${id}, ${studyUid}, 'Other^Patient', 'held', '{"result":"mismatch","differs":["name"]}')`);
+  }
+  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId, uploadId, uploadLinkId: uploadLink.id, uploadToken: uploadLink.url.split('#')[1], fileId, studyUid };
 }
 
 /**
@@ -180,6 +195,9 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   startUpload: (w) => ({ headers: tusStart(w.id) }),
   listCaseFiles: (w) => ({ params: { id: w.id } }),
   listCaseStudies: (w) => ({ params: { id: w.id } }),
+  deleteCaseFile: (w) => ({ params: { id: w.id, fileId: w.fileId! } }),
+  acceptCaseFiles: (w) => ({ params: { id: w.id } }),
+  reviewCaseStudy: (w) => ({ params: { id: w.id, studyInstanceUid: w.studyUid! }, body: { decision: 'confirm', reason: 'The same patient: the referring hospital wrote the old spelling (test).' } }),
   createUploadLink: (w) => ({ params: { id: w.id }, body: { days: 30, locale: 'ja', note: 'CT 画像をお送りください（テスト）', passcode: 'kakehashi-123' } }),
   listUploadLinks: (w) => ({ params: { id: w.id } }),
   extendUploadLink: (w) => ({ params: { id: w.id, linkId: w.uploadLinkId }, body: { days: 60 } }),
@@ -211,6 +229,8 @@ const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit', '
 /** Routes that answer the patient side's pending change request. */
 const CHANGE_ROUTES = new Set(['declineVisitChange']);
 const UPLOAD_ROUTES = new Set(['getUploadOffset', 'continueUpload', 'cancelUpload']);
+/** Routes that act on a case's stored file or held study. */
+const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
 const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };
 
 function urlOf(c: RouteContract, r: Request) {
@@ -322,7 +342,7 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const w = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name));
+      const w = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name));
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
         { name: 'guest:other', headers: { authorization: `Bearer ${otherCase.guestToken}` }, principal: null, userId: null, teamRole: null },

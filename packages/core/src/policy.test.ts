@@ -53,6 +53,9 @@ const EXPECTED: Record<Action, string> = {
   'case.files_read': 'admin coordinator team partner:own guest:own',
   'upload.continue': 'admin coordinator team partner:own guest:own upload:own',
   'upload.cancel': 'admin coordinator team partner:own guest:own upload:own',
+  'case.file_delete': 'admin coordinator team partner:own guest:own upload:own',
+  'case.files_accept': 'admin coordinator',
+  'case.study_review': 'admin coordinator',
   'upload_links.create': 'admin coordinator',
   'upload_links.read': 'admin coordinator',
   'upload_links.update': 'admin coordinator',
@@ -164,7 +167,7 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
-    const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read'];
+    const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request', ...uploads].sort());
     expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
   });

@@ -105,6 +105,12 @@ export const POLICY = {
   'case.files_read': { subject: 'case', audit: 'read', allow: CASE_READERS },
   'upload.continue': { subject: 'case', audit: 'none', allow: CASE_SENDERS },
   'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
+  // A mistaken file: whoever may send may ask; the service lets its sender delete it until the
+  // coordinator accepted it, and managers at any time (docs/records.md).
+  'case.file_delete': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
+  'case.files_accept': manage('case'),
+  // The wrong-patient review of a held study: confirmed (with a reason) or rejected (deleted).
+  'case.study_review': manage('case'),
   // Upload-request links: made, listed, extended and revoked by the international department; the
   // page one opens reads only what it asks for.
   'upload_links.create': manage('case'),

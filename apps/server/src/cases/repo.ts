@@ -217,6 +217,14 @@ export const waitingCases = (db: Db, scope: CaseScope, before: Date) =>
 
 export const unansweredCases = (db: Db, scope: CaseScope) => queue(db, UNANSWERED_SINCE, scopeCondition(scope), OPEN, sql`${UNANSWERED_SINCE} is not null`);
 
+/**
+ * Since when the case holds stored files the coordinator has not accepted (held ones among them):
+ * one entry per case however many files a CD brought, gone once they are accepted.
+ */
+const RECORDS_SINCE = sql<Date | null>`(select min(coalesce(f.done_at, f.created_at)) from case_files f where f.case_id = ${cases.id} and f.status = 'stored' and f.accepted_at is null)`;
+
+export const recordsToAccept = (db: Db, scope: CaseScope) => queue(db, RECORDS_SINCE, scopeCondition(scope), OPEN, sql`${RECORDS_SINCE} is not null`);
+
 export const openCases = (db: Db, scope: CaseScope) => queue(db, cases.statusSince, scopeCondition(scope), OPEN);
 
 /** Scheduled cases of a scope: each holds one booked visit. */

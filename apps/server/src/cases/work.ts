@@ -26,17 +26,18 @@ export function createWorkService(deps: { gate: Gate<repo.CaseRow>; scheduling: 
         const manages = decide('case.screen', policyPrincipal(actor), {});
         const now = new Date();
         const visitsUntil = new Date(now.getTime() + (manages ? VISIT_DAYS.manager : VISIT_DAYS.other) * DAY);
-        const [fresh, waiting, unanswered, own, scheduled] = await inTurn(
+        const [fresh, waiting, unanswered, records, own, scheduled] = await inTurn(
           async () => (manages ? repo.newRequests(tx, scope) : null),
           async () => (manages ? repo.waitingCases(tx, scope, new Date(now.getTime() - WAITING_TOO_LONG_DAYS * DAY)) : null),
           async () => (manages ? repo.unansweredCases(tx, scope) : null),
+          async () => (manages ? repo.recordsToAccept(tx, scope) : null),
           async () => (manages ? null : repo.openCases(tx, scope)),
           async () => repo.scheduledCases(tx, scope),
         );
         const byId = new Map(scheduled.map((c) => [c.id, c]));
         // A visit that began up to an hour ago is still on: it stays on the list.
         const visits = await scheduling.visitsBetween(tx, [...byId.keys()], new Date(now.getTime() - 3_600_000), visitsUntil);
-        audit.details = { view: 'work', results: [fresh, waiting, unanswered, own].reduce((n, q) => n + (q?.length ?? 0), visits.length) };
+        audit.details = { view: 'work', results: [fresh, waiting, unanswered, records, own].reduce((n, q) => n + (q?.length ?? 0), visits.length) };
         const queue = (rows: Awaited<ReturnType<typeof repo.newRequests>> | null) => rows && { items: rows.map(item), total: Number(rows[0]?.total ?? 0) };
         return {
           waitingDays: WAITING_TOO_LONG_DAYS,
@@ -44,6 +45,7 @@ export function createWorkService(deps: { gate: Gate<repo.CaseRow>; scheduling: 
           newRequests: queue(fresh),
           waiting: queue(waiting),
           unanswered: queue(unanswered),
+          records: queue(records),
           cases: queue(own),
           visits: visits.map((v) => {
             const c = byId.get(v.caseId)!;

@@ -588,6 +588,8 @@ export const uploads = pgTable(
     guestLinkId: uuid('guest_link_id').references(() => guestLinks.id),
     filename: text('filename').notNull(),
     relativePath: text('relative_path').notNull().default(''),
+    /** The checklist item (DOCUMENT_KINDS) the sender said this file answers, if any. */
+    documentKind: text('document_kind'),
     /** Null while the client defers it (tus Upload-Defer-Length). */
     size: bigint('size', { mode: 'number' }),
     /** receiving → received; cancelled when terminated. */
@@ -622,15 +624,21 @@ export const caseFiles = pgTable(
     sha256: text('sha256'),
     /** What the content is, by its first bytes (records/sniff.ts). */
     kind: text('kind'),
-    /** processing → stored | duplicate | refused; an archive whose entries became files of their own: unpacked. */
+    /** processing → stored | duplicate | refused (| held, its study under review); an archive whose entries became files of their own: unpacked; any of those → deleted (the row stays, its bytes and index go). */
     status: text('status').notNull().default('processing'),
     /** Why it was refused: a catalog key under records.reasons. */
     reason: text('reason'),
+    /** The checklist item (DOCUMENT_KINDS) it answers, as its upload said. */
+    documentKind: text('document_kind'),
     /** An entry of an archive: the archive's file, and the entry's place in it. */
     parentId: uuid('parent_id').references((): AnyPgColumn => caseFiles.id),
     archiveEntry: integer('archive_entry'),
     createdAt: createdAt(),
     doneAt: tstz('done_at'),
+    /** The coordinator accepted it: from then on only the coordinator may delete it. */
+    acceptedAt: tstz('accepted_at'),
+    acceptedBy: uuid('accepted_by').references(() => users.id),
+    deletedAt: tstz('deleted_at'),
   },
   (t) => [
     index('case_files_case_idx').on(t.caseId),
@@ -677,6 +685,17 @@ export const dicomStudies = pgTable(
     patientId: text('patient_id'),
     patientBirthDate: text('patient_birth_date'),
     patientSex: text('patient_sex'),
+    /**
+     * The wrong-patient check (records/patientMatch.ts, docs/records.md): ok | held (for review) |
+     * confirmed (by a coordinator, with a reason). A rejected study is deleted.
+     */
+    review: text('review').notNull().default('ok'),
+    /** What the check found: { result: match | mismatch | unchecked, differs: fields } (no values). */
+    reviewCheck: jsonb('review_check').$type<{ result: string; differs: string[] }>(),
+    /** The coordinator's reason for confirming. */
+    reviewReason: text('review_reason'),
+    reviewedBy: uuid('reviewed_by').references(() => users.id),
+    reviewedAt: tstz('reviewed_at'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('dicom_studies_case_uid').on(t.caseId, t.studyInstanceUid)],

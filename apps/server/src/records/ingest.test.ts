@@ -79,8 +79,9 @@ describe('ingesting what a case receives', () => {
     const files = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } })).json().items as { filename: string; status: string; reason: string | null }[];
     const status = Object.fromEntries(files.map((f) => [f.filename, [f.status, f.reason]]));
     expect(status).toEqual({
-      'CT_small.dcm': ['stored', null],
-      'MR_small.dcm': ['stored', null],
+      // Stored, and held for review: the phantoms' headers name someone other than the case's patient (review.test.ts).
+      'CT_small.dcm': ['held', 'wrong_patient_held'],
+      'MR_small.dcm': ['held', 'wrong_patient_held'],
       // The same image again, compressed otherwise: the case holds it already.
       'MR_small_RLE.dcm': ['duplicate', null],
       'MR_truncated.dcm': ['refused', 'truncated'],
@@ -175,13 +176,15 @@ describe('ingesting what a case receives', () => {
     expect(await worker.drain()).toBe(1 + 10 + 2 + 1);
     const files = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } })).json().items as { relativePath: string; status: string; reason: string | null }[];
     const byPath = Object.fromEntries(files.map((f) => [f.relativePath, [f.status, f.reason]]));
+    // The images are stored and indexed, held for review: the disc's patients are not this case's.
+    const held = ['held', 'wrong_patient_held'];
     expect(byPath).toEqual({
       'CD/disc.zip': ['unpacked', null],
       'CD/disc.zip/DISC/DICOMDIR': ['stored', null],
-      ...Object.fromEntries(sent.map((p) => [`CD/disc.zip/DISC/${p}`, ['stored', null]])),
+      ...Object.fromEntries(sent.map((p) => [`CD/disc.zip/DISC/${p}`, held])),
       'CD/disc.zip/DISC/more.zip': ['unpacked', null],
-      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2062': ['stored', null],
-      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2392': ['stored', null],
+      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2062': held,
+      'CD/disc.zip/DISC/more.zip/98892001/CT5N/2392': held,
       'CD/disc.zip/DISC/nested.zip': ['unpacked', null],
       'CD/disc.zip/DISC/nested.zip/deeper.zip': ['refused', 'zip_nested'],
     });

@@ -6,7 +6,8 @@ import { enqueue } from '../jobs/queue.ts';
 import type { JobContext, JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
-import { archiveDepth, archiveEntriesOf, findFile, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow } from './repo.ts';
+import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFile, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow } from './repo.ts';
+import { checkPatient } from './patientMatch.ts';
 import { noScanner, type Scanner } from './scan.ts';
 import { sniff, SNIFF_BYTES } from './sniff.ts';
 import { eachZipEntry, inspectZip, isSystemClutter } from './zip.ts';
@@ -155,13 +156,18 @@ export function registerIngest(
         return refuse(DICOM_REASONS[err.reason]);
       }
     }
-    const stored = await transaction(db, async (tx) => {
-      if (await storedCopy(tx, file.caseId, sha256, fileId)) return false;
-      // An image goes into the case's index; the same instance sent again is a duplicate.
+    const outcome = await transaction(db, async (tx): Promise<'stored' | 'duplicate' | 'rejected'> => {
+      if (await storedCopy(tx, file.caseId, sha256, fileId)) return 'duplicate';
+      /** The study's review when the file is an image (the checklist's imaging item waits for a held one). */
+      let review: string | null = null;
+      // An image goes into the case's index; the same instance sent again is a duplicate. A new
+      // study is checked against the case's patient and held for review when it names another.
       if (dicom && dicom.kind !== 'dicomdir' && dicom.sopInstanceUid && dicom.studyInstanceUid && dicom.seriesInstanceUid) {
-        const fresh = await indexInstance(tx, {
+        const check = checkPatient(dicom.patient, await casePatient(tx, file.caseId));
+        const indexed = await indexInstance(tx, {
           caseId: file.caseId,
           fileId,
+          review: { state: check.result === 'match' ? 'ok' : 'held', check },
           study: { uid: dicom.studyInstanceUid, ...dicom.study, patient: dicom.patient },
           series: { uid: dicom.seriesInstanceUid, ...dicom.series },
           instance: {
@@ -176,20 +182,28 @@ export function registerIngest(
             deflated: dicom.deflated,
           },
         });
-        if (!fresh) return false;
+        if (typeof indexed === 'string') return indexed;
+        review = indexed.review;
       }
       // A disc's directory: what it lists is compared with what arrived (directoryCompleteness).
       if (dicom?.kind === 'dicomdir') await recordDirectory(tx, fileId, dicom.directoryRecords ?? []);
       await finishFile(tx, fileId, { status: 'stored', blobId, sha256, kind });
-      return true;
+      // The checklist: the item the sender named, and imaging once a study not held is indexed.
+      const received = new Set(file.documentKind ? [file.documentKind] : []);
+      if (review === 'held') received.delete('imaging');
+      else if (review) received.add('imaging');
+      for (const k of received) await documentReceived(tx, file.caseId, k);
+      return 'stored';
     }).catch((err: unknown) => {
       // The same file arrived twice at once: the other copy won.
-      if (pgErrorCode(err) === UNIQUE_VIOLATION) return false;
+      if (pgErrorCode(err) === UNIQUE_VIOLATION) return 'duplicate' as const;
       throw err;
     });
-    if (!stored) await letGo({ status: 'duplicate' });
+    // A study a coordinator rejected (another patient's), sent again.
+    if (outcome === 'rejected') return refuse('wrong_patient_rejected');
+    if (outcome === 'duplicate') await letGo({ status: 'duplicate' });
     else await cleanUp();
-    deps.logger.info({ fileId, kind, outcome: stored ? 'stored' : 'duplicate' }, 'file ingested');
+    deps.logger.info({ fileId, kind, outcome }, 'file ingested');
   }
 
   worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId, job), {

@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, ne, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { caseFiles, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
+import { caseDocuments, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, guestLinks, uploads, users } from '../db/schema.ts';
 import type { DirectoryRecord } from './dicom.ts';
+import type { CasePatient } from './patientMatch.ts';
 
 export type CaseFileRow = typeof caseFiles.$inferSelect;
 
@@ -31,7 +32,137 @@ export async function finishFile(db: Db, id: string, outcome: Pick<CaseFileRow, 
     .where(eq(caseFiles.id, id));
 }
 
-export const listFiles = (db: Db, caseId: string) => db.select().from(caseFiles).where(eq(caseFiles.caseId, caseId)).orderBy(asc(caseFiles.createdAt), asc(caseFiles.relativePath));
+/** A file with who sent it (the upload's user or guest link, and that link's scope) and its study's review, if it is an image. */
+const withSender = (db: Db) =>
+  db
+    .select({ file: caseFiles, userId: uploads.userId, guestLinkId: uploads.guestLinkId, guestScope: guestLinks.scope, review: dicomStudies.review })
+    .from(caseFiles)
+    .leftJoin(uploads, eq(uploads.id, caseFiles.uploadId))
+    .leftJoin(guestLinks, eq(guestLinks.id, uploads.guestLinkId))
+    .leftJoin(dicomInstances, eq(dicomInstances.fileId, caseFiles.id))
+    .leftJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
+    .leftJoin(dicomStudies, eq(dicomStudies.id, dicomSeries.studyId));
+export type FileWithSender = Awaited<ReturnType<typeof listFiles>>[number];
+
+export const listFiles = (db: Db, caseId: string) => withSender(db).where(eq(caseFiles.caseId, caseId)).orderBy(asc(caseFiles.createdAt), asc(caseFiles.relativePath));
+
+/** One file of the case, locked until the transaction ends (a deletion and an acceptance meet here). */
+export async function fileForUpdate(db: Db, caseId: string, fileId: string): Promise<FileWithSender | null> {
+  const [row] = await withSender(db)
+    .where(and(eq(caseFiles.caseId, caseId), eq(caseFiles.id, fileId)))
+    .for('update', { of: caseFiles });
+  return row ?? null;
+}
+
+/** Files of the held studies of a case. */
+const inHeldStudy = (db: Db) =>
+  db
+    .select({ x: sql`1` })
+    .from(dicomInstances)
+    .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
+    .innerJoin(dicomStudies, eq(dicomStudies.id, dicomSeries.studyId))
+    .where(and(eq(dicomInstances.fileId, caseFiles.id), eq(dicomStudies.review, 'held')));
+
+/** Every stored file of the case not accepted yet (those of a held study wait for its review): accepted now, by `userId`. */
+export async function acceptFiles(db: Db, caseId: string, userId: string | null): Promise<number> {
+  const rows = await db
+    .update(caseFiles)
+    .set({ acceptedAt: new Date(), acceptedBy: userId })
+    .where(and(eq(caseFiles.caseId, caseId), eq(caseFiles.status, 'stored'), isNull(caseFiles.acceptedAt), notExists(inHeldStudy(db))))
+    .returning({ id: caseFiles.id });
+  return rows.length;
+}
+
+/**
+ * Takes files out of the imaging index: their instances, then each series and study left empty (a
+ * rejected study stays, so the same study sent again is refused).
+ */
+async function unindex(db: Db, fileIds: string[]): Promise<void> {
+  if (!fileIds.length) return;
+  const gone = await db.delete(dicomInstances).where(inArray(dicomInstances.fileId, fileIds)).returning({ seriesId: dicomInstances.seriesId });
+  const seriesIds = [...new Set(gone.map((g) => g.seriesId))];
+  if (!seriesIds.length) return;
+  const emptied = await db
+    .delete(dicomSeries)
+    .where(and(inArray(dicomSeries.id, seriesIds), notExists(db.select({ x: sql`1` }).from(dicomInstances).where(eq(dicomInstances.seriesId, dicomSeries.id)))))
+    .returning({ studyId: dicomSeries.studyId });
+  const studyIds = [...new Set(emptied.map((e) => e.studyId))];
+  if (!studyIds.length) return;
+  await db
+    .delete(dicomStudies)
+    .where(and(inArray(dicomStudies.id, studyIds), ne(dicomStudies.review, 'rejected'), notExists(db.select({ x: sql`1` }).from(dicomSeries).where(eq(dicomSeries.studyId, dicomStudies.id)))));
+}
+
+/** A file deleted: out of the index, its blob let go (returned, to delete after the commit), its row kept as `deleted`. */
+export async function deleteFile(db: Db, file: CaseFileRow): Promise<string | null> {
+  await unindex(db, [file.id]);
+  await db.update(caseFiles).set({ status: 'deleted', blobId: null, deletedAt: new Date() }).where(eq(caseFiles.id, file.id));
+  return file.blobId;
+}
+
+// The checklist
+
+/** The case's patient, as a header's is compared with (patientMatch.ts). */
+export async function casePatient(db: Db, caseId: string): Promise<CasePatient> {
+  const [row] = await db.select({ patient: cases.patient, nameNative: cases.patientName, nameLatin: cases.patientNameLatin }).from(cases).where(eq(cases.id, caseId));
+  const p = row.patient as { birthDate?: string; sex?: string };
+  return { nameNative: row.nameNative, nameLatin: row.nameLatin, birthDate: p.birthDate ?? null, sex: p.sex ?? null };
+}
+
+/**
+ * The case received a document of this kind: its checklist item becomes received if it was
+ * requested or missing (added as received if it was not on the list; a received one stays as it is).
+ */
+export async function documentReceived(db: Db, caseId: string, kind: string): Promise<void> {
+  await db
+    .insert(caseDocuments)
+    .values({ caseId, kind, status: 'received', receivedAt: new Date() })
+    .onConflictDoUpdate({
+      target: [caseDocuments.caseId, caseDocuments.kind],
+      set: { status: 'received', receivedAt: new Date() },
+      setWhere: sql`${caseDocuments.status} in ('requested', 'missing')`,
+    });
+}
+
+// The wrong-patient review
+
+export async function studyForUpdate(db: Db, caseId: string, uid: string) {
+  const [row] = await db
+    .select()
+    .from(dicomStudies)
+    .where(and(eq(dicomStudies.caseId, caseId), eq(dicomStudies.studyInstanceUid, uid)))
+    .for('update');
+  return row ?? null;
+}
+
+/** A held study confirmed as the case's patient's, by `userId`, for `reason`. Returns how many files it holds. */
+export async function confirmStudy(db: Db, studyId: string, userId: string | null, reason: string): Promise<number> {
+  await db.update(dicomStudies).set({ review: 'confirmed', reviewReason: reason, reviewedBy: userId, reviewedAt: new Date() }).where(eq(dicomStudies.id, studyId));
+  const [row] = await db
+    .select({ n: sql<string | number>`count(*)` })
+    .from(dicomInstances)
+    .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
+    .where(eq(dicomSeries.studyId, studyId));
+  return Number(row.n);
+}
+
+/**
+ * A held study rejected (another patient's): its files refused (`wrong_patient_rejected`), its index
+ * gone, the study kept as `rejected`. Returns the files' blobs, to delete after the commit.
+ */
+export async function rejectStudy(db: Db, studyId: string, userId: string | null, reason: string): Promise<string[]> {
+  const files = await db
+    .select({ id: caseFiles.id, blobId: caseFiles.blobId })
+    .from(dicomInstances)
+    .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
+    .innerJoin(caseFiles, eq(caseFiles.id, dicomInstances.fileId))
+    .where(eq(dicomSeries.studyId, studyId));
+  await db.update(dicomStudies).set({ review: 'rejected', reviewReason: reason || null, reviewedBy: userId, reviewedAt: new Date() }).where(eq(dicomStudies.id, studyId));
+  const ids = files.map((f) => f.id);
+  await unindex(db, ids);
+  if (ids.length) await db.update(caseFiles).set({ status: 'refused', reason: 'wrong_patient_rejected', blobId: null }).where(inArray(caseFiles.id, ids));
+  return files.map((f) => f.blobId).filter((b): b is string => !!b);
+}
 
 // Archives and disc directories
 
@@ -92,16 +223,19 @@ export async function directoryCompleteness(db: Db, caseId: string, sample = 20)
 export interface IndexedInstance {
   caseId: string;
   fileId: string;
+  /** The wrong-patient check of the study, kept when this instance is the study's first. */
+  review: { state: 'ok' | 'held'; check: { result: string; differs: string[] } };
   study: { uid: string; date: string | null; description: string | null; accessionNumber: string | null; patient: { name: string | null; id: string | null; birthDate: string | null; sex: string | null } };
   series: { uid: string; number: number | null; description: string | null; modality: string | null; bodyPart: string | null };
   instance: { sopInstanceUid: string; sopClassUid: string | null; transferSyntaxUid: string; rows: number | null; columns: number | null; frames: number; frameRanges: unknown; bigEndian: boolean; deflated: boolean };
 }
 
 /**
- * Files one instance under its study and series (made on first sight). False when the case already
- * holds this instance: the file is then a duplicate.
+ * Files one instance under its study and series (made on first sight, with the study's review).
+ * `duplicate` when the case already holds this instance; `rejected` when a coordinator rejected its
+ * study (another patient's): nothing is filed. Otherwise the study's review state.
  */
-export async function indexInstance(db: Db, x: IndexedInstance): Promise<boolean> {
+export async function indexInstance(db: Db, x: IndexedInstance): Promise<'duplicate' | 'rejected' | { review: string }> {
   await db
     .insert(dicomStudies)
     .values({
@@ -114,9 +248,12 @@ export async function indexInstance(db: Db, x: IndexedInstance): Promise<boolean
       patientId: x.study.patient.id,
       patientBirthDate: x.study.patient.birthDate,
       patientSex: x.study.patient.sex,
+      review: x.review.state,
+      reviewCheck: x.review.check,
     })
     .onConflictDoNothing();
-  const [study] = await db.select({ id: dicomStudies.id }).from(dicomStudies).where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
+  const [study] = await db.select({ id: dicomStudies.id, review: dicomStudies.review }).from(dicomStudies).where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
+  if (study.review === 'rejected') return 'rejected';
   await db
     .insert(dicomSeries)
     .values({ studyId: study.id, seriesInstanceUid: x.series.uid, number: x.series.number, description: x.series.description, modality: x.series.modality, bodyPart: x.series.bodyPart })
@@ -127,12 +264,19 @@ export async function indexInstance(db: Db, x: IndexedInstance): Promise<boolean
     .values({ caseId: x.caseId, seriesId: series.id, fileId: x.fileId, ...x.instance })
     .onConflictDoNothing()
     .returning({ id: dicomInstances.id });
-  return inserted.length === 1;
+  return inserted.length === 1 ? { review: study.review } : 'duplicate';
 }
 
 /** The case's studies, each with its series, their instance counts and bytes. */
 export async function listStudies(db: Db, caseId: string) {
-  const studies = await db.select().from(dicomStudies).where(eq(dicomStudies.caseId, caseId)).orderBy(asc(dicomStudies.studyDate), asc(dicomStudies.createdAt));
+  const studies = (
+    await db
+      .select({ study: dicomStudies, reviewer: users.name })
+      .from(dicomStudies)
+      .leftJoin(users, eq(users.id, dicomStudies.reviewedBy))
+      .where(eq(dicomStudies.caseId, caseId))
+      .orderBy(asc(dicomStudies.studyDate), asc(dicomStudies.createdAt))
+  ).map((r) => ({ ...r.study, reviewer: r.reviewer }));
   const series = await db
     .select({
       studyId: dicomSeries.studyId,

@@ -100,7 +100,8 @@ b = io.BytesIO(); d.save_as(b); sys.stdout.buffer.write(b.getvalue())`,
       'flagged.pdf': ['refused', 'malware'],
       // Over what this clamd takes in one stream (1 MB here): not stored unscanned.
       'huge-photo.jpg': ['refused', 'scan_failed'],
-      IM000001: ['stored', null],
+      // Stored and indexed (held for review: the sample's patient is not this case's).
+      IM000001: ['held', 'wrong_patient_held'],
     });
   });
 });

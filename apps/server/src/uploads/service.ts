@@ -30,7 +30,7 @@ export function createUploadService(deps: {
   gate: Gate<unknown>;
   limits: { caseBytes: number; fileBytes: number };
   /** A complete upload becomes a file of its case (records/), in the same transaction as its status. */
-  onReceived: (tx: Db, upload: { id: string; caseId: string; filename: string; relativePath: string; size: number }) => Promise<void>;
+  onReceived: (tx: Db, upload: { id: string; caseId: string; filename: string; relativePath: string; size: number; documentKind: string | null }) => Promise<void>;
   /** After the commit: work was queued. */
   onQueued?: () => void;
 }) {
@@ -44,7 +44,7 @@ export function createUploadService(deps: {
     start(actor: Actor, metadata: Record<string, string | undefined>, size: number | null): Promise<string> {
       const parsed = uploadMetadata.safeParse(metadata);
       if (!parsed.success) throw new DomainError('upload_metadata');
-      const { caseId, filename, relativePath } = parsed.data;
+      const { caseId, filename, relativePath, documentKind } = parsed.data;
       return gate.run(actor, 'upload.start', caseId, async ({ tx, audit }) => {
         if (size !== null && size > limits.fileBytes) throw new DomainError('upload_too_large', { limit: bytesInWords(limits.fileBytes) });
         if (size !== null && (await repo.caseUploadBytes(tx, caseId)) + size > limits.caseBytes) {
@@ -59,6 +59,7 @@ export function createUploadService(deps: {
           guestLinkId: p.kind === 'guest' ? p.linkId : null,
           filename,
           relativePath: relativePath ?? '',
+          documentKind: documentKind ?? null,
           size,
         });
         // The file's name stays out of the audit log: it may name the patient.
@@ -103,7 +104,7 @@ export function createUploadService(deps: {
         const row = await repo.findUpload(tx, id);
         if (!row || row.status !== 'receiving') return false;
         await repo.setUploadStatus(tx, id, 'received');
-        await deps.onReceived(tx, { id, caseId: row.caseId, filename: row.filename, relativePath: row.relativePath, size });
+        await deps.onReceived(tx, { id, caseId: row.caseId, filename: row.filename, relativePath: row.relativePath, size, documentKind: row.documentKind });
         return true;
       });
       if (queued) deps.onQueued?.();

@@ -10,7 +10,8 @@ import { UploadTally, type UploadSnapshot } from './uploadProgress.ts';
  * what this reports (the catalog keys of lazily loaded modules would not reach the patient catalog).
  */
 
-type FileMeta = { caseId: string; filename: string; relativePath: string };
+/** `documentKind`: the checklist item the files answer, '' when not said (tus sends every field). */
+type FileMeta = { caseId: string; filename: string; relativePath: string; documentKind: string };
 
 export interface UploaderOptions {
   caseId: string;
@@ -25,7 +26,8 @@ export interface UploaderOptions {
 }
 
 export interface Uploader {
-  add(files: PickedFile[]): void;
+  /** Sends the files, each said to answer the checklist item `documentKind` ('' for none). */
+  add(files: PickedFile[], documentKind?: string): void;
   pause(): void;
   resume(): void;
   /** Sends again the files that failed. */
@@ -96,7 +98,7 @@ export function createUploader(opts: UploaderOptions): Uploader {
   const uppy = new Uppy<FileMeta, TusBody>({ autoProceed: true, allowMultipleUploadBatches: true }).use(Tus<FileMeta, TusBody>, {
     endpoint: '/api/v1/uploads',
     headers: () => ({ Authorization: `Bearer ${opts.token}`, 'Accept-Language': opts.locale() }),
-    allowedMetaFields: ['caseId', 'filename', 'relativePath'],
+    allowedMetaFields: ['caseId', 'filename', 'relativePath', 'documentKind'],
     // chunkSize left unset: one PATCH per file, resumed from the server's offset when cut.
     limit: PARALLEL,
     retryDelays: RETRY_DELAYS,
@@ -139,7 +141,7 @@ export function createUploader(opts: UploaderOptions): Uploader {
   uppy.on('complete', () => report(true));
 
   return {
-    add(files) {
+    add(files, documentKind = '') {
       const before = uppy.getFiles().length;
       uppy.addFiles(
         files.map(({ file, relativePath }) => ({
@@ -147,7 +149,7 @@ export function createUploader(opts: UploaderOptions): Uploader {
           type: file.type,
           data: file,
           source: 'portal',
-          meta: { caseId: opts.caseId, filename: file.name, relativePath },
+          meta: { caseId: opts.caseId, filename: file.name, relativePath, documentKind },
         })),
       );
       // Uppy leaves out a file it already holds (chosen again in this visit): it was sent once.

@@ -83,6 +83,9 @@ function WorkQueues() {
         {w.unanswered && (
           <Queue id="unanswered" title={t('home.work.unanswered')} queue={w.unanswered} empty={t('home.work.unansweredEmpty')} when={(i) => t('home.work.messageAt', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= 1} />
         )}
+        {w.records && (
+          <Queue id="records" title={t('home.work.records')} queue={w.records} empty={t('home.work.recordsEmpty')} when={(i) => t('home.work.recordsAt', { time: fmt.dateTime(i.since) })} alert={(i) => daysSince(i.since) >= 1} />
+        )}
         <section className="card work-card" aria-labelledby="work-visits">
           <h2 id="work-visits">{t('home.work.visits', { count: visitsDays })}</h2>
           {w.visits.length === 0 ? (

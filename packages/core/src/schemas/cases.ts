@@ -327,6 +327,8 @@ export const workQueues = z
     newRequests: workQueue.nullable(),
     waiting: workQueue.nullable(),
     unanswered: workQueue.nullable(),
+    /** Cases with records received that the coordinator has not accepted yet (or must review: held imaging). */
+    records: workQueue.nullable(),
     cases: workQueue.nullable(),
     visits: z.array(workVisit),
   })

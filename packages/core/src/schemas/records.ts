@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locales.ts';
+import { DOCUMENT_KINDS } from '../cases.ts';
 import { uuid } from './common.ts';
 
 /** An upload's id: made by the server (tus), letters, digits, `-` and `_` only. */
@@ -13,6 +14,8 @@ export const uploadMetadata = z.object({
   filename: z.string().trim().min(1).max(255),
   /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
   relativePath: z.string().trim().max(1024).optional(),
+  /** The checklist item the file answers (a pathology report, imaging…), if the sender said (empty: not said). */
+  documentKind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(DOCUMENT_KINDS).optional()),
 });
 
 /** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
@@ -20,11 +23,27 @@ export const FILE_KINDS = ['dicom', 'zip', 'pdf', 'jpeg', 'png', 'heic'] as cons
 export type FileKind = (typeof FILE_KINDS)[number];
 /**
  * processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason);
- * an archive ends `unpacked`: its entries are files of their own (`relativePath` under the archive's).
+ * an archive ends `unpacked`: its entries are files of their own (`relativePath` under the archive's);
+ * `held`: stored, but its study waits for a coordinator's wrong-patient review; `deleted`: removed
+ * by its sender or a coordinator (the row stays so the list is honest; the bytes are gone).
  */
-export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused', 'unpacked'] as const;
-/** Why a file was refused: each a message in the catalogs (records.reasons). */
-export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported', 'zip_nested', 'malware', 'scan_failed'] as const;
+export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused', 'unpacked', 'held', 'deleted'] as const;
+/** Why a file was refused or held: each a message in the catalogs (records.reasons). */
+export const FILE_REASONS = [
+  'type_not_accepted',
+  'truncated',
+  'zip_encrypted',
+  'zip_unsafe_path',
+  'zip_bomb',
+  'zip_corrupt',
+  'zip_nested',
+  'dicom_unreadable',
+  'dicom_unsupported',
+  'malware',
+  'scan_failed',
+  'wrong_patient_held',
+  'wrong_patient_rejected',
+] as const;
 
 export const caseFile = z
   .object({
@@ -36,10 +55,19 @@ export const caseFile = z
     kind: z.enum(FILE_KINDS).nullable(),
     status: z.enum(FILE_STATUSES),
     reason: z.enum(FILE_REASONS).nullable(),
+    /** The checklist item it answers, as its sender said. */
+    documentKind: z.enum(DOCUMENT_KINDS).nullable(),
     createdAt: z.string(),
+    /** When the coordinator accepted it; after that only the coordinator may delete it. */
+    acceptedAt: z.string().nullable(),
+    /** The caller may delete it now (its sender before acceptance, a coordinator any time). */
+    removable: z.boolean(),
   })
   .meta({ id: 'CaseFile' });
 export const caseFileList = z.object({ items: z.array(caseFile) });
+export const caseFileParam = z.object({ id: uuid, fileId: uuid });
+/** The coordinator accepted every stored file of the case not accepted yet: how many that was. */
+export const caseFilesAccepted = z.object({ accepted: z.number().int() });
 
 /** How long an upload-request link works: long enough for a large study over a slow link. */
 export const UPLOAD_LINK_DAYS = { default: 14, max: 90 } as const;
@@ -75,10 +103,35 @@ export const uploadLinkView = z
   .object({ caseId: z.uuid(), caseNumber: z.string(), note: z.string(), locale: z.enum(LOCALES).nullable(), expiresAt: z.string() })
   .meta({ id: 'UploadLinkView' });
 
+/**
+ * A study's wrong-patient review: ok (the header names the case's patient), held, confirmed by a
+ * coordinator, or rejected (its files and index are gone; the study stays listed, without series, so
+ * the same study sent again is refused).
+ */
+export const STUDY_REVIEWS = ['ok', 'held', 'confirmed', 'rejected'] as const;
+/** What the check found; `unchecked`: the header names neither a patient nor a birth date. */
+export const PATIENT_CHECK_RESULTS = ['match', 'mismatch', 'unchecked'] as const;
+export const PATIENT_FIELDS = ['name', 'birthDate', 'sex'] as const;
+
+export const studyParam = z.object({ id: uuid, studyInstanceUid: z.string().regex(/^[0-9.]{1,64}$/) });
+export const studyReviewBody = z.object({
+  decision: z.enum(['confirm', 'reject']),
+  /** Why the coordinator decided so (required to confirm; kept with the study, not in the audit log). */
+  reason: z.string().trim().max(2000).default(''),
+});
+
+export const studyReviewResult = z.object({ review: z.enum(['confirmed', 'rejected']), files: z.number().int() });
+
 /** A case's imaging as its files' headers describe it (the patient as the header names them). */
 export const caseStudy = z
   .object({
     studyInstanceUid: z.string(),
+    review: z.enum(STUDY_REVIEWS),
+    /** The check against the case's patient: which fields differ (never their values); null for studies indexed before the check. */
+    check: z.object({ result: z.enum(PATIENT_CHECK_RESULTS), differs: z.array(z.enum(PATIENT_FIELDS)) }).nullable(),
+    reviewReason: z.string().nullable(),
+    reviewedBy: z.string().nullable(),
+    reviewedAt: z.string().nullable(),
     studyDate: z.string().nullable(),
     description: z.string().nullable(),
     accessionNumber: z.string().nullable(),

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
+import { DOCUMENT_KINDS, type DocumentKind } from '@kakehashi/core';
 import { queryKeys } from '../../lib/query.ts';
 import { useFormat } from '../../lib/time.ts';
 import { droppedEntries, filesOfEntries, filesOfInput, type PickedFile } from '../../lib/droppedFiles.ts';
@@ -11,6 +12,9 @@ import { CaseFiles } from './CaseFiles.tsx';
 
 /** Chosen with "Choose files": on a phone this offers the camera and the photos too. DICOM from a CD goes by folder. */
 const ACCEPT = 'image/*,application/pdf,.pdf,application/dicom,.dcm,.zip,application/zip,.heic,.heif';
+
+/** A file of a CD or a DICOM export, by its name: the folder it comes in is imaging. */
+const looksDicom = (f: PickedFile) => /(^|\/)DICOMDIR$/i.test(f.relativePath || f.file.name) || /\.dcm$/i.test(f.file.name);
 
 /** The uploader's code (Uppy), fetched once, on the first sign that the patient is about to send. */
 const loadUploaderModule = () => import('../../lib/uploader.ts');
@@ -41,6 +45,8 @@ export function SendRecords({ caseId, token, canSend }: { caseId: string; token:
   const [loadFailed, setLoadFailed] = useState(false);
   const [unreadable, setUnreadable] = useState(0);
   const [announced, setAnnounced] = useState('');
+  /** What the files about to be sent are, on the checklist ('' : not said). */
+  const [documentKind, setDocumentKind] = useState<DocumentKind | ''>('');
   const lastKey = useRef('');
 
   useEffect(() => () => void uploader.current?.then((u) => u.close()), []);
@@ -74,7 +80,9 @@ export function SendRecords({ caseId, token, canSend }: { caseId: string; token:
     setUnreadable((n) => n + skippedUnreadable);
     if (files.length === 0) return;
     try {
-      (await getUploader()).add(files);
+      // Not said: a folder with DICOM in it is imaging; anything else answers no item.
+      const kind = documentKind || (files.some(looksDicom) ? 'imaging' : '');
+      (await getUploader()).add(files, kind);
     } catch {
       // Shown by getUploader (loadFailed).
     }
@@ -118,6 +126,20 @@ export function SendRecords({ caseId, token, canSend }: { caseId: string; token:
             <li>{t('portalRecords.guidePhoto')}</li>
           </ul>
           <p className="muted">{t('portalRecords.accepted')}</p>
+          <div className="field send-records__kind">
+            <label htmlFor="send-document-kind">{t('portalRecords.documentKind')}</label>
+            <select id="send-document-kind" className="input" value={documentKind} onChange={(e) => setDocumentKind(e.currentTarget.value as DocumentKind | '')} aria-describedby="send-document-kind-hint" data-testid="document-kind">
+              <option value="">{t('portalRecords.documentKindNone')}</option>
+              {DOCUMENT_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`cases.documentKinds.${k}`)}
+                </option>
+              ))}
+            </select>
+            <p className="field__hint" id="send-document-kind-hint">
+              {t('portalRecords.documentKindHint')}
+            </p>
+          </div>
           <div
             className={`dropzone${over ? ' dropzone--over' : ''}`}
             role="group"
