@@ -20,6 +20,7 @@ import { findCaseSubject, type CaseRow } from './cases/repo.ts';
 import { findVisit } from './scheduling/repo.ts';
 import { LocalBackend } from './storage/backend.ts';
 import { createBlobStore } from './storage/blob-store.ts';
+import { S3Backend } from './storage/s3.ts';
 import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
@@ -72,8 +73,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     institutions,
     hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),
-    /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
-    blobs: createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys }),
+    /** Encrypted files at rest, in the data folder or an S3 bucket. */
+    blobs: createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys }),
     /** Uploads into cases, and their bytes while they arrive (sealed, in the data folder). */
     uploads: createUploadService({ db, gate, limits: config.uploadLimits, onReceived: records.arrived, onQueued: hooks.onJobQueued }),
     records,
