@@ -21,6 +21,7 @@ import { findVisit } from './scheduling/repo.ts';
 import { LocalBackend } from './storage/backend.ts';
 import { createBlobStore } from './storage/blob-store.ts';
 import { S3Backend } from './storage/s3.ts';
+import { createRetentionService } from './storage/retention.ts';
 import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
@@ -81,6 +82,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     uploadLinks: createUploadLinkService({ gate, guestLinks, publicUrl: config.publicUrl }),
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
+    /** What the retention job deleted, for administrators. */
+    retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };
 }
 
