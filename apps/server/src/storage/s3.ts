@@ -12,8 +12,7 @@
  *   does not answer from hanging a request.
  */
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ObjectExistsError, type ObjectBackend } from './backend.ts';
 import { StorageUnavailableError } from './errors.ts';
 
@@ -33,13 +32,31 @@ export interface S3Settings {
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
+/** The AWS SDK, loaded on first use: a server storing files in its data folder never loads it (seconds of start-up). */
+type Sdk = typeof import('@aws-sdk/client-s3') & { Upload: typeof import('@aws-sdk/lib-storage').Upload };
+let loading: Promise<Sdk> | null = null;
+const sdk = () => (loading ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ ...s3, Upload: storage.Upload })));
+/** Set once the SDK is loaded (an S3 error can only come after). */
+let S3ServiceException: Sdk['S3ServiceException'] | null = null;
+const isS3Error = (err: unknown): err is InstanceType<Sdk['S3ServiceException']> => !!S3ServiceException && err instanceof S3ServiceException;
+
 export class S3Backend implements ObjectBackend {
-  private readonly client: S3Client;
+  private client: S3Client | null = null;
   private readonly bucket: string;
 
-  constructor(settings: S3Settings) {
+  constructor(private readonly settings: S3Settings) {
     this.bucket = settings.bucket;
-    this.client = new S3Client({
+  }
+
+  private async sdk(): Promise<Sdk & { client: S3Client }> {
+    const loaded = await sdk();
+    S3ServiceException = loaded.S3ServiceException;
+    this.client ??= this.newClient(loaded, this.settings);
+    return { ...loaded, client: this.client };
+  }
+
+  private newClient({ S3Client }: Sdk, settings: S3Settings): S3Client {
+    return new S3Client({
       endpoint: settings.endpoint ?? undefined,
       region: settings.region,
       forcePathStyle: settings.forcePathStyle,
@@ -71,8 +88,9 @@ export class S3Backend implements ObjectBackend {
     // blob store's encrypting stream has one (the plaintext's size so far).
     const source = new PassThrough();
     pipeline(body, source, () => {});
+    const { Upload, client } = await this.sdk();
     const upload = new Upload({
-      client: this.client,
+      client,
       params: { Bucket: this.bucket, Key: key, Body: source, IfNoneMatch: '*', ContentType: 'application/octet-stream' },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
@@ -86,11 +104,11 @@ export class S3Backend implements ObjectBackend {
       await Promise.race([upload.done(), failed]);
     } catch (err) {
       await upload.abort().catch(() => {});
-      if (err instanceof S3ServiceException && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412)) {
+      if (isS3Error(err) && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412)) {
         throw new ObjectExistsError(`object ${key} exists`);
       }
       // The source's own error (a failed stream) passes through as it is; the store's becomes a storage error.
-      if (err instanceof S3ServiceException || isNetworkError(err)) throw unavailable('write', key, err);
+      if (isS3Error(err) || isNetworkError(err)) throw unavailable('write', key, err);
       throw err;
     }
   }
@@ -99,8 +117,9 @@ export class S3Backend implements ObjectBackend {
     this.check(key);
     const out = new PassThrough();
     const range = `bytes=${start}-${end ?? ''}`;
-    this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }), { abortSignal: abortOn(out) })
+    const abortSignal = abortOn(out);
+    this.sdk()
+      .then(({ client, GetObjectCommand }) => client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }), { abortSignal }))
       .then(
         (res) => {
           const body = res.Body as Readable;
@@ -111,7 +130,7 @@ export class S3Backend implements ObjectBackend {
         (err: unknown) => {
           // A range that starts past the object's end (an object cut short): no bytes, as a file read gives,
           // and the blob store's authentication says what that means.
-          if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 416) out.end();
+          if (isS3Error(err) && err.$metadata.httpStatusCode === 416) out.end();
           else out.destroy(unavailable('read', key, err));
         },
       );
@@ -121,24 +140,26 @@ export class S3Backend implements ObjectBackend {
   async remove(key: string): Promise<void> {
     this.check(key);
     // DeleteObject answers 204 whether or not the object was there.
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch((err: unknown) => {
+    const { client, DeleteObjectCommand } = await this.sdk();
+    await client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch((err: unknown) => {
       throw unavailable('delete', key, err);
     });
   }
 
   private async has(key: string): Promise<boolean> {
+    const { client, HeadObjectCommand } = await this.sdk();
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
-      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return false;
+      if (isS3Error(err) && err.$metadata.httpStatusCode === 404) return false;
       throw unavailable('check', key, err);
     }
   }
 
   /** Closes the client's connections. */
   destroy(): void {
-    this.client.destroy();
+    this.client?.destroy();
   }
 }
 
@@ -157,6 +178,6 @@ function isNetworkError(err: unknown): boolean {
 
 /** The store's error, named by operation and key only (S3 messages may echo the request, never content). */
 function unavailable(operation: string, key: string, err: unknown): StorageUnavailableError {
-  const what = err instanceof S3ServiceException ? `${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'})` : err instanceof Error ? `${err.name}: ${(err as { code?: string }).code ?? err.message}` : String(err);
+  const what = isS3Error(err) ? `${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'})` : err instanceof Error ? `${err.name}: ${(err as { code?: string }).code ?? err.message}` : String(err);
   return new StorageUnavailableError(`object store ${operation} of ${key} failed: ${what}`, { cause: err });
 }
