@@ -32,6 +32,8 @@ import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
 import { registerIngest } from './records/ingest.ts';
 import { clamdScanner } from './records/scan.ts';
+import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts';
+import { storageRoutes } from './storage/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -149,11 +151,14 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       maxArchiveBytes: config.uploadLimits.caseBytes,
       scanner: config.clamd ? clamdScanner(config.clamd) : undefined,
     });
+  if (jobs) registerStorageJobs(jobs, { db, blobs: services.blobs, staging: services.staging, audit: services.audit, retentionDays: config.retentionDays, logger: app.log });
   jobs?.start();
   app.decorate('services', services);
   app.decorate('jobs', jobs);
-  // Hourly: expired sessions and links go; runs in every process, harmlessly.
+  // Hourly: expired sessions and links go; runs in every process, harmlessly. The day's retention run
+  // and orphan-blob cleanup are queued once a day (a key per day), for whichever process has a worker.
   const housekeeping = setInterval(() => {
+    void scheduleStorageJobs(db).then(() => jobs?.wake(), (err) => app.log.warn({ err }, 'scheduling storage jobs failed'));
     void services.auth.housekeeping().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
     void services.uploads.expire(services.staging, STAGING_DAYS).catch((err) => app.log.warn({ err }, 'expiring uploads failed'));
   }, 3_600_000);
@@ -243,6 +248,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(hospitalRoutes, { services });
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
+      await api.register(storageRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

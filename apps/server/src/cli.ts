@@ -13,6 +13,7 @@ import { findInstitution, findInstitutionByName } from './institutions/repo.ts';
 import { seedDemo } from './demo.ts';
 import { rotateMasterKey } from './storage/blob-store.ts';
 import { keyring } from './storage/keys.ts';
+import { runRetention } from './storage/retention.ts';
 import { VERSION } from './version.ts';
 
 /** Runs a command against the database and always releases it. */
@@ -189,6 +190,22 @@ storage
       if (missing.length) console.log(`Not re-wrapped, their master key is not configured: ${missing.map(([id, n]) => `${n} under ${id}`).join(', ')}.`);
       if (unreadable.length) console.log(`Not re-wrapped, their wrapped key fails authentication (altered rows): ${unreadable.join(', ')}.`);
       if (missing.length || unreadable.length) process.exitCode = 1;
+    }),
+  );
+
+storage
+  .command('retention')
+  .description('delete the stored files, DICOM index and uploads of cases ended more than KAKEHASHI_RETENTION_DAYS ago, and print the report (as the daily job does); --dry-run only says what would go')
+  .option('--dry-run', 'delete nothing, record nothing: print what would be deleted')
+  .action((opts: { dryRun?: boolean }) =>
+    withRuntime('storage retention', async ({ database, config }) => {
+      const services = createServices(database.db, config);
+      const report = await runRetention({ db: database.db, blobs: services.blobs, staging: services.staging, audit: services.audit }, { days: config.retentionDays, dryRun: !!opts.dryRun });
+      console.log(`${report.dryRun ? 'Dry run: would delete' : 'Deleted'} the records of ${report.cases.length} cases ended before ${report.closedBefore.toISOString()} (retention ${report.retentionDays} days): ${report.blobs} files, ${report.bytes} bytes.`);
+      for (const c of report.cases) {
+        console.log(`  ${c.number} (${c.status} ${c.closedAt}): ${c.files} files, ${c.blobs} blobs, ${c.bytes} bytes; ${c.studies} studies, ${c.series} series, ${c.instances} images; ${c.uploads} unfinished uploads`);
+      }
+      if (report.id) console.log(`Report ${report.id}.`);
     }),
   );
 

@@ -59,4 +59,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
     expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, DATABASE_POOL_SIZE: 'many' })).toThrow(/DATABASE_POOL_SIZE/);
   });
+
+  it('stores files in the data folder unless an S3 bucket is configured, and names what a half-configured bucket lacks', () => {
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir }).s3).toBeNull();
+    const s3 = { KAKEHASHI_DATA_DIR: dir, KAKEHASHI_S3_ENDPOINT: 'http://127.0.0.1:9000', KAKEHASHI_S3_BUCKET: 'kakehashi', KAKEHASHI_S3_ACCESS_KEY_ID: 'id', KAKEHASHI_S3_SECRET_ACCESS_KEY: 'secret', KAKEHASHI_S3_FORCE_PATH_STYLE: 'true' };
+    expect(loadConfig(s3).s3).toEqual({ endpoint: 'http://127.0.0.1:9000', bucket: 'kakehashi', region: 'us-east-1', credentials: { accessKeyId: 'id', secretAccessKey: 'secret' }, forcePathStyle: true });
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_S3_BUCKET: 'kakehashi', KAKEHASHI_S3_REGION: 'ap-northeast-1' }).s3).toMatchObject({ endpoint: null, region: 'ap-northeast-1', credentials: null, forcePathStyle: false });
+    expect(() => loadConfig({ ...s3, KAKEHASHI_S3_BUCKET: undefined })).toThrow(/KAKEHASHI_S3_BUCKET is required .*KAKEHASHI_S3_ENDPOINT/);
+    expect(() => loadConfig({ ...s3, KAKEHASHI_S3_SECRET_ACCESS_KEY: undefined })).toThrow(/set both or neither/);
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_S3_BUCKET: 'kakehashi' })).toThrow(/KAKEHASHI_S3_REGION is required/);
+    expect(() => loadConfig({ ...s3, KAKEHASHI_S3_ENDPOINT: 'not a url' })).toThrow(/KAKEHASHI_S3_ENDPOINT/);
+  });
+
+  it('keeps closed cases five years by default, or the days configured', () => {
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir }).retentionDays).toBe(1827);
+    expect(loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_RETENTION_DAYS: '3650' }).retentionDays).toBe(3650);
+    expect(() => loadConfig({ KAKEHASHI_DATA_DIR: dir, KAKEHASHI_RETENTION_DAYS: '0' })).toThrow(/KAKEHASHI_RETENTION_DAYS/);
+  });
 });

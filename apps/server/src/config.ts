@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOTP_ROLES, ROLES, type Role } from '@kakehashi/core';
+import type { S3Settings } from './storage/s3.ts';
 
 /**
  * Every environment variable Kakehashi reads, validated once at start-up.
@@ -54,6 +55,19 @@ const envSchema = z.object({
     .string()
     .regex(/^(\/\S+|[A-Za-z0-9.-]+:\d{1,5})$/, 'host:port or an absolute socket path')
     .optional(),
+  /** An S3-compatible bucket for stored files instead of the data folder; see s3Settings() below. */
+  KAKEHASHI_S3_ENDPOINT: z.string().url().optional(),
+  KAKEHASHI_S3_BUCKET: z.string().min(3).optional(),
+  KAKEHASHI_S3_REGION: z.string().min(1).optional(),
+  KAKEHASHI_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  KAKEHASHI_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  KAKEHASHI_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Days a closed case's records are kept before they are deleted. Five years by default: the legal
+   * minimum for 診療録 (医師法 第24条, 療養担当規則 第9条), counted here from the case's closing; five
+   * calendar years hold at most two leap days.
+   */
+  KAKEHASHI_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(5 * 365 + 2),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAKEHASHI_WEB_BASELINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -85,6 +99,10 @@ export interface Config {
   uploadLimits: { caseBytes: number; fileBytes: number };
   /** ClamAV's clamd (`host:port` or a socket path), when documents are to be scanned. */
   clamd: string | null;
+  /** Stored files go to this bucket instead of the data folder's `blobs/` (null: the folder). */
+  s3: S3Settings | null;
+  /** Days after closing that a case's records are kept (retention job, storage/retention.ts). */
+  retentionDays: number;
   /** Benchmark baseline only: the web app uncompressed and revalidated on every visit (bench/web.ts). */
   webBaseline: boolean;
 }
@@ -132,6 +150,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadLimits: { caseBytes: e.KAKEHASHI_UPLOAD_MAX_CASE_BYTES, fileBytes: e.KAKEHASHI_UPLOAD_MAX_FILE_BYTES },
     clamd: e.KAKEHASHI_CLAMD ?? null,
     webBaseline: e.KAKEHASHI_WEB_BASELINE,
+    s3: s3Settings(e),
+    retentionDays: e.KAKEHASHI_RETENTION_DAYS,
+  };
+}
+
+/**
+ * The S3 backend's settings, or null when no KAKEHASHI_S3_* variable is set. A bucket is required as
+ * soon as any is set, and the two halves of a key go together; without a key the SDK's own chain is used
+ * (AWS_* variables, an instance role). Without an endpoint it is AWS S3 in the region.
+ */
+function s3Settings(e: z.output<typeof envSchema>): S3Settings | null {
+  const set = Object.entries(e).filter(([k, v]) => k.startsWith('KAKEHASHI_S3_') && k !== 'KAKEHASHI_S3_FORCE_PATH_STYLE' && v !== undefined);
+  if (set.length === 0 && !e.KAKEHASHI_S3_FORCE_PATH_STYLE) return null;
+  if (!e.KAKEHASHI_S3_BUCKET) throw new ConfigError(`KAKEHASHI_S3_BUCKET is required when other KAKEHASHI_S3_* variables are set (${set.map(([k]) => k).join(', ') || 'KAKEHASHI_S3_FORCE_PATH_STYLE'}).`);
+  if (!e.KAKEHASHI_S3_ACCESS_KEY_ID !== !e.KAKEHASHI_S3_SECRET_ACCESS_KEY) throw new ConfigError('KAKEHASHI_S3_ACCESS_KEY_ID and KAKEHASHI_S3_SECRET_ACCESS_KEY go together: set both or neither.');
+  if (!e.KAKEHASHI_S3_ENDPOINT && !e.KAKEHASHI_S3_REGION) throw new ConfigError('KAKEHASHI_S3_REGION is required for AWS S3 (no KAKEHASHI_S3_ENDPOINT set).');
+  return {
+    endpoint: e.KAKEHASHI_S3_ENDPOINT ?? null,
+    bucket: e.KAKEHASHI_S3_BUCKET,
+    // S3-compatible stores mostly ignore the region, but requests are signed with one.
+    region: e.KAKEHASHI_S3_REGION ?? 'us-east-1',
+    credentials: e.KAKEHASHI_S3_ACCESS_KEY_ID ? { accessKeyId: e.KAKEHASHI_S3_ACCESS_KEY_ID, secretAccessKey: e.KAKEHASHI_S3_SECRET_ACCESS_KEY! } : null,
+    forcePathStyle: e.KAKEHASHI_S3_FORCE_PATH_STYLE,
   };
 }
 

@@ -20,6 +20,8 @@ import { findCaseSubject, type CaseRow } from './cases/repo.ts';
 import { findVisit } from './scheduling/repo.ts';
 import { LocalBackend } from './storage/backend.ts';
 import { createBlobStore } from './storage/blob-store.ts';
+import { S3Backend } from './storage/s3.ts';
+import { createRetentionService } from './storage/retention.ts';
 import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
@@ -54,7 +56,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const institutions = createInstitutionService({ gate, auth, cases });
   const keys = keyring(config.masterKey, config.previousMasterKeys);
   /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
-  const blobs = createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
+  /** Encrypted files at rest, in the data folder or an S3 bucket. */
+  const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
@@ -81,6 +84,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     uploadLinks: createUploadLinkService({ gate, guestLinks, publicUrl: config.publicUrl }),
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
+    /** What the retention job deleted, for administrators. */
+    retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };
 }
 

@@ -159,6 +159,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   createToken: () => ({ body: { userId: caller('analyst').userId, name: 'matrix' } }),
   revokeToken: () => ({ params: { id: spare.tokenId } }),
   listOutbox: () => ({}),
+  listRetentionRuns: () => ({}),
   resendOutboxMessage: () => ({ params: { id: spare.messageId } }),
   searchAudit: () => ({ query: { pageSize: '5' } }),
   publishConsent: () => ({ body: { locale: 'en', body: 'Consent text for the access matrix (test).' } }),

@@ -34,6 +34,7 @@ const EXPECTED: Record<Action, string> = {
   'outbox.read': 'admin',
   'outbox.resend': 'admin',
   'audit.read': 'admin',
+  'retention.read': 'admin',
   'consent.publish': 'admin',
   'settings.read': 'staff',
   'settings.edit': 'admin',

@@ -82,6 +82,8 @@ export const POLICY = {
   'outbox.read': admin('outbox', 'read'),
   'outbox.resend': admin('outbox'),
   'audit.read': admin('none', 'read'),
+  /** The retention job's reports name cases (numbers) and what was deleted of them. */
+  'retention.read': admin('none', 'read'),
   'consent.publish': admin('consent_version'),
   'settings.read': { subject: 'settings', audit: 'none', allow: [{ signedIn: true }] },
   'settings.edit': admin('settings'),

@@ -639,8 +639,11 @@ export const caseFiles = pgTable(
     acceptedAt: tstz('accepted_at'),
     acceptedBy: uuid('accepted_by').references(() => users.id),
     deletedAt: tstz('deleted_at'),
+    /** When the retention period deleted its stored bytes (storage/retention.ts); the row stays. */
+    purgedAt: tstz('purged_at'),
   },
   (t) => [
+    index('case_files_blob_idx').on(t.blobId),
     index('case_files_case_idx').on(t.caseId),
     uniqueIndex('case_files_one_copy').on(t.caseId, t.sha256).where(sql`status = 'stored'`),
     uniqueIndex('case_files_archive_entry').on(t.parentId, t.archiveEntry),
@@ -742,4 +745,39 @@ export const dicomInstances = pgTable(
     deflated: boolean('deflated').notNull(),
   },
   (t) => [uniqueIndex('dicom_instances_case_uid').on(t.caseId, t.sopInstanceUid), index('dicom_instances_series_idx').on(t.seriesId)],
+);
+
+/** What one case lost to a retention run: its closing, and what was deleted of it. */
+export interface RetentionCaseReport {
+  caseId: string;
+  number: string;
+  status: string;
+  closedAt: string;
+  files: number;
+  blobs: number;
+  bytes: number;
+  studies: number;
+  series: number;
+  instances: number;
+  uploads: number;
+}
+
+/**
+ * Each run of the retention job (storage/retention.ts): which cases had been closed longer than the
+ * retention period, and what was deleted of each. Read by administrators and `storage retention`.
+ */
+export const retentionRuns = pgTable(
+  'retention_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    startedAt: tstz('started_at').notNull(),
+    finishedAt: tstz('finished_at').notNull().defaultNow(),
+    retentionDays: integer('retention_days').notNull(),
+    /** Cases that ended before this were due. */
+    closedBefore: tstz('closed_before').notNull(),
+    cases: jsonb('cases').$type<RetentionCaseReport[]>().notNull(),
+    blobs: integer('blobs').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('retention_runs_started_idx').on(t.startedAt)],
 );

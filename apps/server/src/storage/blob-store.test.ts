@@ -11,33 +11,82 @@ import { createTestDatabase } from '../../test/helpers.ts';
 import type { Db } from '../db/client.ts';
 import { blobs } from '../db/schema.ts';
 import { DomainError } from '../errors.ts';
-import { LocalBackend, ObjectExistsError } from './backend.ts';
+import { startS3, type TestS3 } from '../../test/s3.ts';
+import { LocalBackend, ObjectExistsError, type ObjectBackend } from './backend.ts';
 import { createBlobStore, rotateMasterKey, type BlobStore, type ByteRange } from './blob-store.ts';
 import { BlobIntegrityError, UnknownMasterKeyError } from './errors.ts';
 import { CHUNK_SIZE, chunkOffset, HEADER_SIZE, storedSize, TAG_SIZE } from './format.ts';
 import { keyring, masterKey, unwrapDataKey } from './keys.ts';
+import { S3Backend } from './s3.ts';
 
 const C = CHUNK_SIZE;
 const K1 = randomBytes(32);
 let db: Db;
 let drop: () => Promise<void>;
-const root = mkdtempSync(path.join(tmpdir(), 'kh-blobs-'));
-const backend = new LocalBackend(root);
 let store: BlobStore;
+
+/**
+ * The store under test, over one backend: `backendAt(place)` is a separate place of that backend (a
+ * folder, a bucket), `fileOf` is where an object's bytes lie on disk (tests alter them there), `root`
+ * holds everything stored, `leftovers` is what interrupted writes left behind.
+ */
+interface Backing {
+  root: string;
+  backendAt(place: string): ObjectBackend;
+  fileOf(id: string, place: string): string;
+  leftovers(): string[];
+  stop(): Promise<void>;
+}
+
+const BACKINGS: Record<'local' | 's3', () => Promise<Backing>> = {
+  async local() {
+    const root = mkdtempSync(path.join(tmpdir(), 'kh-blobs-'));
+    const folder = (place: string) => path.join(root, place);
+    return {
+      root,
+      backendAt: (place) => new LocalBackend(folder(place)),
+      fileOf: (id, place) => path.join(folder(place), id.slice(0, 2), id.slice(2, 4), id),
+      leftovers: () => readdirSync(path.join(folder('blobs'), 'tmp')),
+      stop: async () => rmSync(root, { recursive: true, force: true }),
+    };
+  },
+  // A real S3 API (s3rver) on a loopback port; its objects are files in its folder.
+  async s3() {
+    const s3: TestS3 = await startS3(['blobs', 'rotation']);
+    const made: S3Backend[] = [];
+    return {
+      root: s3.directory,
+      backendAt: (place) => {
+        const backend = new S3Backend(s3.settings(place));
+        made.push(backend);
+        return backend;
+      },
+      fileOf: (id, place) => s3.fileOf(place, id),
+      // Multipart uploads not completed nor aborted.
+      leftovers: () => readdirSync(path.join(s3.directory, 'blobs')).filter((name) => name.includes('_S3rver_uploads')).flatMap((name) => readdirSync(path.join(s3.directory, 'blobs', name))),
+      async stop() {
+        for (const backend of made) backend.destroy();
+        await s3.stop();
+      },
+    };
+  },
+};
+
+let backing: Backing;
+let backend: ObjectBackend;
+let root: string;
 
 beforeAll(async () => {
   const created = await createTestDatabase();
   drop = created.drop;
   db = created.database.db;
-  store = storeWith(K1);
 });
 afterAll(async () => {
   await drop();
-  rmSync(root, { recursive: true, force: true });
 });
 
 const storeWith = (current: Buffer, chunkSize?: number) => createBlobStore({ db, backend, keys: keyring(current), chunkSize });
-const fileOf = (id: string, folder = root) => path.join(folder, id.slice(0, 2), id.slice(2, 4), id);
+const fileOf = (id: string, place = 'blobs') => backing.fileOf(id, place);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** The data in pieces of an awkward size, so that chunks are cut across the source's pieces. */
@@ -68,6 +117,15 @@ function filesUnder(dir: string): string[] {
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
 }
+
+describe.each(Object.keys(BACKINGS) as (keyof typeof BACKINGS)[])('%s backend', (kind) => {
+beforeAll(async () => {
+  backing = await BACKINGS[kind]();
+  backend = backing.backendAt('blobs');
+  root = backing.root;
+  store = storeWith(K1);
+});
+afterAll(() => backing.stop());
 
 describe('round trips', () => {
   it.each([
@@ -282,9 +340,10 @@ describe('master keys', () => {
   describe('rotation', () => {
     // A database and folder of its own, so that the rows other tests altered or left are not counted here.
     let own: { db: Db; url: string; drop(): Promise<void> };
-    const ownBackend = new LocalBackend(path.join(root, 'rotation'));
+    let ownBackend: ObjectBackend;
     const ownStore = (current: Buffer, previous: Buffer[] = []) => createBlobStore({ db: own.db, backend: ownBackend, keys: keyring(current, previous) });
     beforeAll(async () => {
+      ownBackend = backing.backendAt('rotation');
       const created = await createTestDatabase();
       own = { db: created.database.db, url: created.url, drop: created.drop };
     });
@@ -295,7 +354,7 @@ describe('master keys', () => {
       const contents = [randomBytes(10), randomBytes(C + 3), Buffer.alloc(0), randomBytes(7)];
       const ids = await Promise.all(contents.map((c) => putNew(c, ownStore(K0))));
       const stranded = await putNew(randomBytes(5), ownStore(lost));
-      const files = () => ids.map((id) => sha256(readFileSync(fileOf(id, path.join(root, 'rotation')))));
+      const files = () => ids.map((id) => sha256(readFileSync(fileOf(id, 'rotation'))));
       const before = files();
 
       expect(await rotateMasterKey(own.db, keyring(K2, [K0]), 3)).toEqual({ rewrapped: ids.length, unknown: { [masterKey(lost).id]: 1 }, unreadable: [] });
@@ -362,7 +421,7 @@ describe('failures leave nothing behind', () => {
     await expect(store.put(id, Readable.from(failing()))).rejects.toThrow('connection reset');
     expect(await store.exists(id)).toBe(false);
     expect(() => readFileSync(fileOf(id))).toThrow(/ENOENT/);
-    expect(readdirSync(path.join(root, 'tmp'))).toEqual([]);
+    expect(backing.leftovers()).toEqual([]);
   });
 
   it('a put under an existing id fails and leaves the blob as it was', async () => {
@@ -392,4 +451,5 @@ describe('failures leave nothing behind', () => {
       expect(bytes.includes(Buffer.from('山田太郎')), file).toBe(false);
     }
   });
+});
 });

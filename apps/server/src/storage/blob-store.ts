@@ -31,6 +31,12 @@ export interface BlobStore {
   /** Forgets the blob's key, then removes its bytes; false when there was no such blob. */
   delete(id: string): Promise<boolean>;
   exists(id: string): Promise<boolean>;
+  /**
+   * Removes the stored bytes and keeps the row, for a caller that deletes rows referencing the blob
+   * with the blob's own row in one transaction afterwards (retention.ts): a crash in between leaves
+   * rows that say what is still to be deleted, never bytes that no row names.
+   */
+  removeBytes(id: string): Promise<void>;
   /** The plaintext's size in bytes. */
   size(id: string): Promise<number>;
 }
@@ -94,6 +100,11 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
 
     async exists(id) {
       return !!idBytes(id) && !!(await findBlob(db, id));
+    },
+
+    async removeBytes(id) {
+      if (!idBytes(id)) throw new TypeError('a blob id is a lower-case UUID');
+      await backend.remove(id);
     },
 
     async size(id) {

@@ -16,3 +16,8 @@ export class UnknownMasterKeyError extends Error {
     super(`data key wrapped by master key ${keyId}, which is not configured`);
   }
 }
+
+/** The object store failed or did not answer in time (an S3 error, a refused connection, a timeout). */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+}

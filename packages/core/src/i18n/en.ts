@@ -264,6 +264,7 @@ export const en = {
       token: { list: 'API tokens listed', create: 'API token issued', revoke: 'API token revoked' },
       outbox: { read: 'E-mail outbox read', resend: 'E-mail sent again' },
       audit: { read: 'Audit log searched', export: 'Audit log exported', anchor: 'Audit checkpoint re-anchored' },
+      retention: { read: 'Retention reports read', delete: 'Records deleted after the retention period' },
       consent: { publish: 'Consent text published', withdraw: 'Consent withdrawn' },
       settings: { read: 'Settings read', edit: 'Settings changed' },
       staff: { list: 'Staff listed' },

@@ -255,6 +255,7 @@ export const ja: Catalog = {
       token: { list: 'APIトークン一覧の表示', create: 'APIトークンの発行', revoke: 'APIトークンの失効' },
       outbox: { read: 'メール送信箱の表示', resend: 'メールの再送' },
       audit: { read: '監査ログの検索', export: '監査ログの書き出し', anchor: '監査チェックポイントの再設定' },
+      retention: { read: '保存期間満了による削除記録の閲覧', delete: '保存期間満了による診療記録の削除' },
       consent: { publish: '同意文の公開', withdraw: '同意の撤回' },
       settings: { read: '設定の表示', edit: '設定の変更' },
       staff: { list: '職員一覧の表示' },

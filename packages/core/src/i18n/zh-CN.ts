@@ -255,6 +255,7 @@ export const zhCN: Catalog = {
       token: { list: '查看 API 令牌列表', create: '签发 API 令牌', revoke: '吊销 API 令牌' },
       outbox: { read: '查看邮件发件箱', resend: '重新发送邮件' },
       audit: { read: '查询审计日志', export: '导出审计日志', anchor: '重新设定审计检查点' },
+      retention: { read: '查看保存期满删除记录', delete: '保存期满，病历资料已删除' },
       consent: { publish: '发布知情同意书', withdraw: '撤回同意' },
       settings: { read: '查看设置', edit: '更改设置' },
       staff: { list: '查看员工列表' },

@@ -165,3 +165,38 @@ export const auditStatus = z.object({
   unsealed: z.number().int(),
   checkpoint: z.object({ state: z.enum(CHECKPOINT_STATES), sealId: z.number().int().nullable(), at: z.string().nullable() }),
 });
+
+/** What a retention run deleted of one case (the case row and its audit trail stay). */
+export const retentionCase = z.object({
+  caseId: z.uuid(),
+  number: z.string(),
+  /** closed, cancelled or withdrawn: how the case ended, and when (the retention period counts from then). */
+  status: z.string(),
+  closedAt: z.string(),
+  files: z.number().int(),
+  blobs: z.number().int(),
+  bytes: z.number().int(),
+  studies: z.number().int(),
+  series: z.number().int(),
+  instances: z.number().int(),
+  uploads: z.number().int(),
+});
+export const retentionRun = z
+  .object({
+    id: z.uuid(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    retentionDays: z.number().int(),
+    /** Cases that ended before this were due. */
+    closedBefore: z.string(),
+    cases: z.array(retentionCase),
+    blobs: z.number().int(),
+    bytes: z.number().int(),
+  })
+  .meta({ id: 'RetentionRun' });
+export const retentionRunList = z.object({
+  /** The retention period now configured (KAKEHASHI_RETENTION_DAYS). */
+  retentionDays: z.number().int(),
+  /** The newest runs first (at most 50). */
+  items: z.array(retentionRun),
+});
