@@ -52,8 +52,9 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
   const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });
   const institutions = createInstitutionService({ gate, auth, cases });
-  const records = createRecordsService({ gate });
   const keys = keyring(config.masterKey, config.previousMasterKeys);
+  const blobs = createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
+  const records = createRecordsService({ gate, blobs });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),
@@ -73,7 +74,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),
     /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
-    blobs: createBlobStore({ db, backend: new LocalBackend(path.join(config.dataDir, 'blobs')), keys }),
+    blobs,
     /** Uploads into cases, and their bytes while they arrive (sealed, in the data folder). */
     uploads: createUploadService({ db, gate, limits: config.uploadLimits, onReceived: records.arrived, onQueued: hooks.onJobQueued }),
     records,
