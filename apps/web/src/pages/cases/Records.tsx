@@ -192,6 +192,7 @@ function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
               <DataTable
                 label={t('recordsView.imagingTitle')}
                 testId="records-series"
+                className="records-series"
                 columns={[t('recordsView.columns.number'), t('recordsView.columns.modality'), t('recordsView.columns.description'), t('recordsView.columns.bodyPart'), t('recordsView.columns.images'), t('recordsView.columns.size'), t('recordsView.columns.download')]}
                 items={s.series}
                 rowKey={(x) => x.seriesInstanceUid}
