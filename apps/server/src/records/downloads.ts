@@ -4,8 +4,8 @@
  * and a HEIC photo converted to a JPEG for the preview.
  */
 import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { create as contentDisposition } from 'content-disposition';
-import heicConvert from 'heic-convert';
 import parseRange from 'range-parser';
 import yazl from 'yazl';
 import type { FileKind } from '@kakehashi/core';
@@ -90,12 +90,56 @@ export async function studyZip(s: ZipStudy, open: (blobId: string) => Promise<Re
   return { stream, size: size >= 0 ? size : null };
 }
 
+/** A preview's longest side: enough for a photographed page on a screen. */
+export const PREVIEW_MAX_SIDE = 2048;
+/** A conversion that takes longer is given up (the worker is stopped). */
+const PREVIEW_TIMEOUT_MS = 120_000;
+
+/** The worker is let go after this long without a photo (its WebAssembly memory with it). */
+const PREVIEW_IDLE_MS = 60_000;
+
+let worker: Worker | null = null;
+let idle: NodeJS.Timeout | undefined;
 /** One conversion at a time: a photo decodes to width × height × 4 bytes. */
 let converting: Promise<unknown> = Promise.resolve();
 
-/** A HEIC photo as a JPEG a browser shows. */
+/** A HEIC photo as a JPEG a browser shows, made in a worker thread (heic-preview.worker.mjs). */
 export function heicToJpeg(heic: Buffer): Promise<Buffer> {
-  const run = converting.then(async () => Buffer.from(await heicConvert({ buffer: heic, format: 'JPEG', quality: 0.85 })));
+  const run = converting.then(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        clearTimeout(idle);
+        const w = (worker ??= new Worker(new URL('./heic-preview.worker.mjs', import.meta.url)));
+        w.unref();
+        const done = () => {
+          clearTimeout(timer);
+          w.off('message', onMessage).off('error', onError).off('exit', onExit);
+          idle = setTimeout(() => void stop(w), PREVIEW_IDLE_MS).unref();
+        };
+        const stop = (x: Worker) => {
+          if (worker === x) worker = null;
+          return x.terminate();
+        };
+        const onMessage = (out: Uint8Array | { error: string }) => {
+          done();
+          if (out instanceof Uint8Array) resolve(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+          else reject(new Error(out.error));
+        };
+        const onError = (err: Error) => {
+          done();
+          void stop(w);
+          reject(err);
+        };
+        const onExit = (code: number) => {
+          done();
+          if (worker === w) worker = null;
+          reject(new Error(`HEIC conversion ended (${code})`));
+        };
+        const timer = setTimeout(() => void stop(w), PREVIEW_TIMEOUT_MS);
+        w.on('message', onMessage).on('error', onError).on('exit', onExit);
+        w.postMessage({ heic, maxSide: PREVIEW_MAX_SIDE, quality: 85 });
+      }),
+  );
   converting = run.catch(() => undefined);
   return run;
 }
