@@ -1294,6 +1294,8 @@ export const en = {
     refusedTitle: 'Not accepted and duplicates',
     refusedNone: 'Every file that arrived was accepted.',
     duplicate: 'The case already holds the same file: this copy was not kept.',
+    duplicateCount_one: '{{count}} already received',
+    duplicateCount_other: '{{count}} already received',
     checklistTitle: 'Documents checklist',
     checklistNote: 'Marked as received on the case page, once the files here have been checked.',
   },

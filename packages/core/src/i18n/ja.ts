@@ -1268,6 +1268,7 @@ export const ja: Catalog = {
     refusedTitle: '受付不可・重複ファイル',
     refusedNone: '届いたファイルはすべて受け付けました。',
     duplicate: '同じファイルを受領済みのため、このファイルは保存していません。',
+    duplicateCount_other: '受領済み {{count}} 件',
     checklistTitle: '資料チェックリスト',
     checklistNote: 'ここでファイルを確認した後、申込ページで「受領」にしてください。',
   },

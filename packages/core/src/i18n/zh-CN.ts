@@ -1268,6 +1268,7 @@ export const zhCN: Catalog = {
     refusedTitle: '未被接受及重复的文件',
     refusedNone: '收到的文件均已接受。',
     duplicate: '此申请已有相同的文件，此副本未保存。',
+    duplicateCount_other: '{{count}} 个已收到',
     checklistTitle: '资料清单',
     checklistNote: '在此核对文件后，请在申请页面将其标记为“已收到”。',
   },

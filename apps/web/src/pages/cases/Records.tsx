@@ -225,29 +225,59 @@ function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
   );
 }
 
+/** Up to this many files not kept show at once; more (a CD sent twice) stay one row until opened. */
+const OPEN_UP_TO = 20;
+
 /** Files that were refused, with the reason the patient side read too, and copies already held. */
 function NotKept({ files }: { files: CaseFile[] }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   if (files.length === 0) return <p className="muted">{t('recordsView.refusedNone')}</p>;
+  const refused = files.filter((f) => f.status === 'refused');
+  const duplicates = files.filter((f) => f.status === 'duplicate');
   return (
     <ul className="file-list" data-testid="records-refused">
-      {files.map((f) => {
-        const folder = folderOf(f.relativePath);
-        return (
-          <li key={f.id} className={`file-row file-row--${f.status}`} data-testid="records-not-kept">
-            <div className="file-row__head">
-              <span className="file-list__name">{f.filename}</span>
-              <span className={`badge ${f.status === 'refused' ? 'badge--error' : 'badge--off'}`}>{t(`records.status.${f.status}`)}</span>
-            </div>
-            <span className="cell-sub">
-              {folder && <>{t('portalRecords.inFolder', { path: folder })} · </>}
-              {fmt.bytes(f.size)} · {fmt.dateTime(f.createdAt)}
-            </span>
-            <p className="file-row__reason">{f.status === 'refused' && f.reason ? t(`records.reasons.${f.reason}`) : t('recordsView.duplicate')}</p>
-          </li>
-        );
-      })}
+      {refused.length > OPEN_UP_TO ? <Many label={t('portalRecords.refusedCount', { count: refused.length })} files={refused} /> : refused.map((f) => <NotKeptRow key={f.id} f={f} />)}
+      {duplicates.length > OPEN_UP_TO ? <Many label={t('recordsView.duplicateCount', { count: duplicates.length })} files={duplicates} /> : duplicates.map((f) => <NotKeptRow key={f.id} f={f} />)}
     </ul>
+  );
+}
+
+function Many({ label, files }: { label: string; files: CaseFile[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li className="file-list__folder">
+      <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <span className="file-list__name">{label}</span>
+        </summary>
+        {/* Hundreds of rows only when asked for. */}
+        {open && (
+          <ul className="file-list">
+            {files.map((f) => (
+              <NotKeptRow key={f.id} f={f} />
+            ))}
+          </ul>
+        )}
+      </details>
+    </li>
+  );
+}
+
+function NotKeptRow({ f }: { f: CaseFile }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const folder = folderOf(f.relativePath);
+  return (
+    <li className={`file-row file-row--${f.status}`} data-testid="records-not-kept">
+      <div className="file-row__head">
+        <span className="file-list__name">{f.filename}</span>
+        <span className={`badge ${f.status === 'refused' ? 'badge--error' : 'badge--off'}`}>{t(`records.status.${f.status}`)}</span>
+      </div>
+      <span className="cell-sub">
+        {folder && <>{t('portalRecords.inFolder', { path: folder })} · </>}
+        {fmt.bytes(f.size)} · {fmt.dateTime(f.createdAt)}
+      </span>
+      <p className="file-row__reason">{f.status === 'refused' && f.reason ? t(`records.reasons.${f.reason}`) : t('recordsView.duplicate')}</p>
+    </li>
   );
 }
