@@ -55,7 +55,6 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });
   const institutions = createInstitutionService({ gate, auth, cases });
   const keys = keyring(config.masterKey, config.previousMasterKeys);
-  /** Encrypted files at rest, in the data folder (an S3 backend comes later). */
   /** Encrypted files at rest, in the data folder or an S3 bucket. */
   const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });

@@ -1,8 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caseScope, CONTRACTS, decide, POLICY, sameInEveryLanguage, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
 import { rowsOf } from '../src/db/client.ts';
+import { finishFile, indexInstance, insertFile } from '../src/records/repo.ts';
 import { buildCaseRequest, buildHospitalSettings, useTestApp } from './helpers.ts';
 
 /**
@@ -40,6 +43,8 @@ interface CaseWorld {
   /** A stored file the coordinator sent, and a study held for the wrong-patient review, when asked for. */
   fileId: string | null;
   studyUid: string | null;
+  /** Stored files of the case (a HEIC photo, and one image of a study), when the route needs them. */
+  records?: { photoId: string; studyUid: string; seriesUid: string };
 }
 interface Request {
   params?: Record<string, string>;
@@ -208,6 +213,10 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   // An empty piece at offset 0: valid for every caller in turn, whatever the others sent.
   continueUpload: (w) => ({ params: { id: w.uploadId! }, headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, raw: '' }),
   cancelUpload: (w) => ({ params: { id: w.uploadId! }, headers: TUS }),
+  getCaseFileContent: (w) => ({ params: { id: w.id, fileId: w.records!.photoId }, query: { download: '1' } }),
+  getCaseFilePreview: (w) => ({ params: { id: w.id, fileId: w.records!.photoId } }),
+  downloadStudy: (w) => ({ params: { id: w.id, studyUid: w.records!.studyUid } }),
+  downloadSeries: (w) => ({ params: { id: w.id, studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid } }),
   getAvailability: () => ({ params: { userId: caller('physician').userId! } }),
   setAvailability: () => ({ params: { userId: caller('physician').userId! }, body: WHOLE_WEEK }),
   addAvailabilityException: () => ({ params: { userId: caller('physician').userId! }, body: { date: '2099-01-05', available: false } }),
@@ -232,6 +241,34 @@ const CHANGE_ROUTES = new Set(['declineVisitChange']);
 const UPLOAD_ROUTES = new Set(['getUploadOffset', 'continueUpload', 'cancelUpload']);
 /** Routes that act on a case's stored file or held study. */
 const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
+/** Routes that read a case's stored files or studies. */
+const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);
+
+/** A file stored in the case as the ingest job leaves one (records/ingest.ts). */
+async function storeFile(caseId: string, bytes: Buffer, filename: string, kind: string) {
+  const blobId = randomUUID();
+  const { sha256 } = await t.app.services.blobs.put(blobId, Readable.from([bytes]));
+  const file = await insertFile(t.db, { caseId, filename, relativePath: filename, size: bytes.length });
+  await finishFile(t.db, file.id, { status: 'stored', blobId, sha256, kind });
+  return file.id;
+}
+/** A HEIC photo, and one image filed under a study and series, in the world's case. */
+async function storeRecords(w: CaseWorld): Promise<CaseWorld> {
+  const photoId = await storeFile(w.id, readFileSync(new URL('fixtures/photo.heic', import.meta.url)), 'photo.heic', 'heic');
+  const n = createHash('sha256').update(w.id).digest().readUInt32BE(0);
+  const image = Buffer.concat([Buffer.alloc(128), Buffer.from(`DICM matrix test image ${w.id}`)]);
+  const fileId = await storeFile(w.id, image, 'IM0001', 'dicom');
+  const [studyUid, seriesUid] = [`1.2.826.0.1.3680043.2.1125.9.${n}`, `1.2.826.0.1.3680043.2.1125.9.${n}.1`];
+  await indexInstance(t.db, {
+    caseId: w.id,
+    fileId,
+    review: { state: 'ok', check: { result: 'match', differs: [] } },
+    study: { uid: studyUid, date: '20260101', description: null, accessionNumber: null, patient: { name: 'Test^Matrix', id: null, birthDate: null, sex: null } },
+    series: { uid: seriesUid, number: 1, description: null, modality: 'CT', bodyPart: null },
+    instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', rows: null, columns: null, frames: 1, frameRanges: [], bigEndian: false, deflated: false },
+  });
+  return { ...w, records: { photoId, studyUid, seriesUid } };
+}
 const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };
 
 function urlOf(c: RouteContract, r: Request) {
@@ -343,7 +380,8 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const w = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name));
+      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name));
+      const w = DOWNLOAD_ROUTES.has(name) ? await storeRecords(built) : built;
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
         { name: 'guest:other', headers: { authorization: `Bearer ${otherCase.guestToken}` }, principal: null, userId: null, teamRole: null },

@@ -9,6 +9,7 @@ import {
   AuditPage,
   AvailabilityPage,
   CasePage,
+  RecordsPage,
   ForgotPasswordPage,
   HomePage,
   InboxPage,
@@ -43,6 +44,7 @@ export function App() {
                 <Route path="cases" element={<InboxPage />} />
                 <Route path="cases/new" element={<NewRequestPage />} />
                 <Route path="cases/:id" element={<CasePage />} />
+                <Route path="cases/:id/records" element={<RecordsPage />} />
                 <Route path="availability" element={<AvailabilityPage />} />
                 <Route path="admin" element={<RequireAdmin />}>
                   <Route path="institutions" element={<InstitutionsPage />} />

@@ -57,5 +57,6 @@ export const AuditPage = staff(() => import('./pages/admin/Audit.tsx'), 'AuditPa
 export const SettingsPage = staff(() => import('./pages/admin/Settings.tsx'), 'SettingsPage');
 export const InboxPage = staff(() => import('./pages/cases/Inbox.tsx'), 'InboxPage');
 export const CasePage = staff(() => import('./pages/cases/CasePage.tsx'), 'CasePage');
+export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'RecordsPage');
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
 export const AvailabilityPage = staff(() => import('./pages/Availability.tsx'), 'AvailabilityPage');

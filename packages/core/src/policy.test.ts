@@ -52,6 +52,7 @@ const EXPECTED: Record<Action, string> = {
   'consent.withdraw': 'guest:own',
   'upload.start': 'admin coordinator team partner:own guest:own upload:own',
   'case.files_read': 'admin coordinator team partner:own guest:own',
+  'case.files_download': 'admin coordinator team partner:own',
   'upload.continue': 'admin coordinator team partner:own guest:own upload:own',
   'upload.cancel': 'admin coordinator team partner:own guest:own upload:own',
   'case.file_delete': 'admin coordinator team partner:own guest:own upload:own',
@@ -170,6 +171,6 @@ describe('the policy table', () => {
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
   });
 });

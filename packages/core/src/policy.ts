@@ -105,6 +105,8 @@ export const POLICY = {
   // cancelling an upload are events; each piece of an upload under way is not (the start covers it).
   'upload.start': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
   'case.files_read': { subject: 'case', audit: 'read', allow: CASE_READERS },
+  /** A file's bytes, a preview, a study as a ZIP: the staff who may see the case; each download is an event. */
+  'case.files_download': { subject: 'case', audit: 'read', allow: CASE_READERS.filter((r) => !('guest' in r)) },
   'upload.continue': { subject: 'case', audit: 'none', allow: CASE_SENDERS },
   'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
   // A mistaken file: whoever may send may ask; the service lets its sender delete it until the

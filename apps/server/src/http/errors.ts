@@ -39,6 +39,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
+  preview_unavailable: 409,
+  preview_too_large: 413,
   upload_metadata: 400,
   upload_too_large: 413,
   upload_gone: 410,

@@ -297,3 +297,41 @@ export async function listStudies(db: Db, caseId: string) {
     .orderBy(asc(dicomSeries.number));
   return studies.map((s) => ({ ...s, series: series.filter((x) => x.studyId === s.id).map((x) => ({ ...x, instances: Number(x.instances), bytes: Number(x.bytes) })) }));
 }
+
+// Downloads
+
+/** A file of the case, if it is one (another case's id is as unknown as a made-up one). */
+export async function caseFile(db: Db, caseId: string, fileId: string): Promise<CaseFileRow | null> {
+  const [row] = await db.select().from(caseFiles).where(and(eq(caseFiles.caseId, caseId), eq(caseFiles.id, fileId)));
+  return row ?? null;
+}
+
+/**
+ * The stored images of one study of the case (or one series of it), in the order a ZIP lists them:
+ * series by number, instances by the path they arrived under. Null when the case has no such study
+ * or series.
+ */
+export async function studyInstances(db: Db, caseId: string, studyUid: string, seriesUid?: string) {
+  const [study] = await db
+    .select({ id: dicomStudies.id, date: dicomStudies.studyDate, description: dicomStudies.description })
+    .from(dicomStudies)
+    .where(and(eq(dicomStudies.caseId, caseId), eq(dicomStudies.studyInstanceUid, studyUid)));
+  if (!study) return null;
+  const series = await db
+    .select({ id: dicomSeries.id, number: dicomSeries.number, modality: dicomSeries.modality, description: dicomSeries.description })
+    .from(dicomSeries)
+    .where(and(eq(dicomSeries.studyId, study.id), ...(seriesUid ? [eq(dicomSeries.seriesInstanceUid, seriesUid)] : [])))
+    .orderBy(asc(dicomSeries.number), asc(dicomSeries.seriesInstanceUid));
+  if (seriesUid && series.length === 0) return null;
+  const instances = await db
+    .select({ seriesId: dicomInstances.seriesId, blobId: caseFiles.blobId, size: caseFiles.size, createdAt: caseFiles.createdAt })
+    .from(dicomInstances)
+    .innerJoin(caseFiles, eq(caseFiles.id, dicomInstances.fileId))
+    .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
+    .where(and(eq(dicomInstances.caseId, caseId), eq(dicomSeries.studyId, study.id), eq(caseFiles.status, 'stored'), ...(seriesUid ? [eq(dicomSeries.seriesInstanceUid, seriesUid)] : [])))
+    .orderBy(asc(caseFiles.relativePath), asc(caseFiles.filename), asc(caseFiles.createdAt));
+  return {
+    study,
+    series: series.map((s) => ({ ...s, instances: instances.filter((i) => i.seriesId === s.id && i.blobId).map((i) => ({ blobId: i.blobId!, size: i.size, createdAt: i.createdAt })) })),
+  };
+}

@@ -53,3 +53,6 @@ export const feeSchedulesQuery = () => queryOptions({ queryKey: queryKeys.settin
 
 export const portalLinksQuery = () => queryOptions({ queryKey: queryKeys.settings.portalLinks(), queryFn: () => call(CONTRACTS.getPortalLinkSettings, {}), ...live });
 
+
+/** The case's imaging: studies with their series (series rows, never instances). */
+export const caseStudiesQuery = (id: string) => queryOptions({ queryKey: ['case', id, 'studies'] as const, queryFn: () => call(CONTRACTS.listCaseStudies, { params: { id } }), ...live });

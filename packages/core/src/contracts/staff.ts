@@ -6,7 +6,23 @@ import { apiToken, apiTokenList, auditExportQuery, auditList, auditQuery, auditS
 import { acceptanceRule, acceptanceRuleBody, acceptanceRuleList, caseDetail, caseList, caseListQuery, caseTransitionBody, consentVersion, documentKindParam, documentRequestBody, documentUpdateBody, feeBody, feeSchedule, feeScheduleBody, feeScheduleList, guestLinkCreated, guestLinkSent, guestLinksRevoked, portalLinkSettings, publishConsentBody, screeningBody, staffList, staffQuery, teamBody, workQueues } from '../schemas/cases.ts';
 import { availability, availabilityBody, availabilityExceptionBody, cancelVisitBody, caseSchedule, changeRequestParam, declineChangeBody, teamCalendar, teamCalendarQuery, exceptionParam, offerBody, rescheduleBody, userParam, visitParam, visitUpdateBody } from '../schemas/scheduling.ts';
 import { hospitalLogoBody, hospitalSettings, hospitalSettingsBody } from '../schemas/hospital.ts';
-import { caseFilesAccepted, studyParam, studyReviewBody, studyReviewResult, uploadLink, uploadLinkBody, uploadLinkCreated, uploadLinkExtendBody, uploadLinkList, uploadLinkParam } from '../schemas/records.ts';
+import {
+  caseFileParam,
+  caseFilesAccepted,
+  caseSeriesParam,
+  caseStudyParam,
+  fileBytes,
+  fileContentQuery,
+  studyParam,
+  studyReviewBody,
+  studyReviewResult,
+  uploadLink,
+  uploadLinkBody,
+  uploadLinkCreated,
+  uploadLinkExtendBody,
+  uploadLinkList,
+  uploadLinkParam,
+} from '../schemas/records.ts';
 
 /** Every other operation: the staff console's, and the API reference, which no page calls. */
 
@@ -70,3 +86,7 @@ export const createUploadLink = contract({ method: 'POST', path: '/cases/:id/upl
 export const listUploadLinks = contract({ method: 'GET', path: '/cases/:id/upload-links', operationId: 'listUploadLinks', summary: 'The case’s upload-request links (audited)', tag: 'records', action: 'upload_links.read', callers: 'staff', params: idParam, responses: { 200: uploadLinkList } });
 export const extendUploadLink = contract({ method: 'POST', path: '/cases/:id/upload-links/:linkId/extend', operationId: 'extendUploadLink', summary: 'Let an upload-request link work longer, counted from now (audited)', tag: 'records', action: 'upload_links.update', callers: 'staff', params: uploadLinkParam, body: uploadLinkExtendBody, responses: { 200: uploadLink } });
 export const revokeUploadLink = contract({ method: 'POST', path: '/cases/:id/upload-links/:linkId/revoke', operationId: 'revokeUploadLink', summary: 'Stop an upload-request link at once (audited)', tag: 'records', action: 'upload_links.update', callers: 'staff', params: uploadLinkParam, responses: { 200: uploadLink } });
+export const getCaseFileContent = contract({ method: 'GET', path: '/cases/:id/files/:fileId/content', operationId: 'getCaseFileContent', summary: 'A stored file of the case, decrypted as it is sent: inline for the preview (PDF and images) or, with download=1, as an attachment under its own name; a Range header gets that part (206). Each request is an audit event', tag: 'records', action: 'case.files_download', callers: 'staff', params: caseFileParam, query: fileContentQuery, responses: { 200: fileBytes, 206: fileBytes } });
+export const getCaseFilePreview = contract({ method: 'GET', path: '/cases/:id/files/:fileId/preview', operationId: 'getCaseFilePreview', summary: 'A HEIC photo of the case as a JPEG a browser can show (audited; photos above 25 MB are not converted)', tag: 'records', action: 'case.files_download', callers: 'staff', params: caseFileParam, responses: { 200: fileBytes } });
+export const downloadStudy = contract({ method: 'GET', path: '/cases/:id/studies/:studyUid/download', operationId: 'downloadStudy', summary: 'Every image of a study as a ZIP (Study…/Series…/IM0001.dcm), made as it is sent (audited)', tag: 'records', action: 'case.files_download', callers: 'staff', params: caseStudyParam, responses: { 200: fileBytes } });
+export const downloadSeries = contract({ method: 'GET', path: '/cases/:id/studies/:studyUid/series/:seriesUid/download', operationId: 'downloadSeries', summary: 'Every image of one series as a ZIP (Study…/Series…/IM0001.dcm), made as it is sent (audited)', tag: 'records', action: 'case.files_download', callers: 'staff', params: caseSeriesParam, responses: { 200: fileBytes } });

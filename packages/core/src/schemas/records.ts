@@ -155,3 +155,15 @@ export const caseDirectory = z
   .object({ fileId: z.uuid(), relativePath: z.string(), listed: z.number().int(), arrived: z.number().int(), missing: z.array(z.string()) })
   .meta({ id: 'CaseDirectory' });
 export const caseStudyList = z.object({ items: z.array(caseStudy), directories: z.array(caseDirectory) });
+
+/** A DICOM UID: digits in dot-separated parts, at most 64 characters (PS3.5 9.1). */
+export const DICOM_UID = /^[0-9]+(\.[0-9]+)*$/;
+const dicomUid = z.string().max(64).regex(DICOM_UID);
+export const caseStudyParam = z.object({ id: z.uuid(), studyUid: dicomUid });
+export const caseSeriesParam = caseStudyParam.extend({ seriesUid: dicomUid });
+/** `?download=1`: as an attachment to save, rather than shown in the page (the preview). */
+export const fileContentQuery = z.object({ download: z.enum(['0', '1']).optional() });
+/** A HEIC photo is converted for the preview up to this size (it is decoded whole in memory). */
+export const HEIC_PREVIEW_MAX_BYTES = 25 * 1024 * 1024;
+/** Bytes of a stored file (its Content-Type from its kind), a JPEG preview, or a ZIP of images. */
+export const fileBytes = z.string().meta({ description: 'The bytes, as binary', format: 'binary' });

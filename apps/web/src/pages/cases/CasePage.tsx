@@ -228,6 +228,12 @@ export function CasePage() {
           {d.allowed.actions.includes('case.audit_read') && <CaseAuditPanel caseId={d.id} />}
         </div>
         <div className="case-layout__side">
+          <Card id="case-records" title={t('recordsView.cardTitle')}>
+            <p className="muted">{t('recordsView.cardIntro')}</p>
+            <Link className="button button--secondary" to={`/cases/${d.id}/records`} data-testid="open-records">
+              {t('recordsView.open')}
+            </Link>
+          </Card>
           {manage && <StatusPanel c={d} />}
           {manage && <ScreeningPanel c={d} />}
           <Card id="case-documents" title={t('caseView.documentsTitle')}>

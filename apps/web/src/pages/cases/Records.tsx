@@ -1,0 +1,283 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import type { z } from 'zod';
+import type { caseFile, caseStudy, FileKind } from '@kakehashi/core';
+import { useQuery } from '@tanstack/react-query';
+import { errorMessage } from '../../lib/api.ts';
+import { caseFilesQuery } from '../../lib/query.ts';
+import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
+import { currentLocale } from '../../lib/i18n.ts';
+import { useFormat } from '../../lib/time.ts';
+import { folderOf } from '../../lib/uploadProgress.ts';
+import { PageHead } from '../../components/PageHead.tsx';
+import { ErrorAlert } from '../../components/Alert.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
+import { Card } from './parts.tsx';
+import { DocumentsPanel } from './Triage.tsx';
+
+type CaseFile = z.infer<typeof caseFile>;
+type Study = z.infer<typeof caseStudy>;
+
+/*
+ * The case's Records: the documents that arrived (shown in the page: PDFs in a frame, photos as
+ * images, HEIC through the server's JPEG preview), the imaging as studies → series (series rows
+ * only: a thousand-image CD is a few rows), the files that were not accepted, and downloads of each.
+ * Sections are cards of their own, so more (a review of the studies, accepting files) fit beside them.
+ */
+
+/** Document kinds the page shows itself; the rest are downloaded. */
+const SHOWN: ReadonlySet<FileKind> = new Set(['pdf', 'jpeg', 'png', 'heic']);
+const DOCUMENT_KINDS: ReadonlySet<FileKind> = new Set(['pdf', 'jpeg', 'png', 'heic', 'zip']);
+
+const base = (caseId: string) => `/api/v1/cases/${encodeURIComponent(caseId)}`;
+export const recordsUrls = {
+  content: (caseId: string, fileId: string, download = false) => `${base(caseId)}/files/${fileId}/content${download ? '?download=1' : ''}`,
+  preview: (caseId: string, fileId: string) => `${base(caseId)}/files/${fileId}/preview`,
+  study: (caseId: string, studyUid: string) => `${base(caseId)}/studies/${studyUid}/download`,
+  series: (caseId: string, studyUid: string, seriesUid: string) => `${base(caseId)}/studies/${studyUid}/series/${seriesUid}/download`,
+};
+
+/** A DICOM date (YYYYMMDD) as an ISO date, for the page's date format. */
+const dicomDate = (d: string | null) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : null);
+/** A DICOM person name (Family^Given^Middle^Prefix^Suffix) as words. */
+const personName = (n: string | null) => (n ? n.split('=')[0]!.split('^').filter(Boolean).join(' ') : null);
+
+export function RecordsPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const c = useQuery(caseQuery(id, currentLocale()));
+  const files = useQuery(caseFilesQuery(id));
+  const studies = useQuery(caseStudiesQuery(id));
+  const d = c.data ?? null;
+  const error = [c.error, files.error, studies.error].filter(Boolean).map(errorMessage)[0];
+  const items = files.data?.items ?? [];
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to={`/cases/${id}`}>{t('recordsView.backToCase')}</Link>
+      </p>
+      <PageHead title={d ? t('recordsView.title', { number: d.number }) : t('recordsView.cardTitle')} intro={d ? `${d.patient.nameNative} · ${d.patient.nameLatin}` : undefined} />
+      <ErrorAlert>{error}</ErrorAlert>
+      {(c.isPending || files.isPending || studies.isPending) && <p role="status">{t('common.loading')}</p>}
+      <div className="case-layout">
+        <div className="case-layout__main">
+          <Card id="records-documents" title={t('recordsView.documentsTitle')}>
+            {files.data && <Documents caseId={id} files={items.filter((f) => f.status === 'stored' && f.kind && DOCUMENT_KINDS.has(f.kind))} />}
+          </Card>
+          <Card id="records-imaging" title={t('recordsView.imagingTitle')}>
+            {studies.data && <Studies caseId={id} studies={studies.data.items} />}
+          </Card>
+          <Card id="records-refused" title={t('recordsView.refusedTitle')}>
+            {files.data && <NotKept files={items.filter((f) => f.status === 'refused' || f.status === 'duplicate')} />}
+          </Card>
+        </div>
+        <div className="case-layout__side">
+          {d && (
+            <Card id="records-checklist" title={t('recordsView.checklistTitle')}>
+              <DocumentsPanel c={d} manage={false} />
+              <p className="muted">{t('recordsView.checklistNote')}</p>
+            </Card>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Documents({ caseId, files }: { caseId: string; files: CaseFile[] }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const [shown, setShown] = useState<string | null>(null);
+  const open = files.find((f) => f.id === shown) ?? null;
+  if (files.length === 0) return <p className="muted">{t('recordsView.documentsNone')}</p>;
+  return (
+    <>
+      <ul className="file-list" data-testid="records-documents">
+        {files.map((f) => {
+          const folder = folderOf(f.relativePath);
+          return (
+            <li key={f.id} className={`file-row${f.id === shown ? ' file-row--open' : ''}`} data-testid="records-document">
+              <div className="file-row__head">
+                <span className="file-list__name">{f.filename}</span>
+                <span className="button-row">
+                  {f.kind && SHOWN.has(f.kind) && (
+                    <button type="button" className="button button--secondary button--small" aria-pressed={f.id === shown} onClick={() => setShown(f.id === shown ? null : f.id)}>
+                      {f.id === shown ? t('recordsView.closePreview') : t('recordsView.preview')}
+                    </button>
+                  )}
+                  <a className="button button--ghost button--small" href={recordsUrls.content(caseId, f.id, true)} download>
+                    {t('recordsView.download')}
+                  </a>
+                </span>
+              </div>
+              <span className="cell-sub">
+                {f.kind && t(`recordsView.kinds.${f.kind}`)} · {fmt.bytes(f.size)} · {fmt.dateTime(f.createdAt)}
+                {folder && <> · {t('portalRecords.inFolder', { path: folder })}</>}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      {open && <Preview caseId={caseId} file={open} />}
+    </>
+  );
+}
+
+function Preview({ caseId, file }: { caseId: string; file: CaseFile }) {
+  const { t } = useTranslation();
+  const label = t('recordsView.previewOf', { name: file.filename });
+  return (
+    <figure className="records-preview" data-testid="records-preview">
+      <figcaption className="cell-sub">{label}</figcaption>
+      {file.kind === 'pdf' ? (
+        <iframe className="records-preview__frame" src={recordsUrls.content(caseId, file.id)} title={label} />
+      ) : file.kind === 'heic' ? (
+        <img className="records-preview__image" src={recordsUrls.preview(caseId, file.id)} alt={label} />
+      ) : file.kind === 'jpeg' || file.kind === 'png' ? (
+        <img className="records-preview__image" src={recordsUrls.content(caseId, file.id)} alt={label} />
+      ) : (
+        <p className="muted">{t('recordsView.noPreview')}</p>
+      )}
+    </figure>
+  );
+}
+
+function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  if (studies.length === 0) return <p className="muted">{t('recordsView.imagingNone')}</p>;
+  return (
+    <ul className="file-list" data-testid="records-studies">
+      {studies.map((s) => {
+        const images = s.series.reduce((n, x) => n + x.instanceCount, 0);
+        const bytes = s.series.reduce((n, x) => n + x.size, 0);
+        const date = dicomDate(s.studyDate);
+        const p = s.patient;
+        return (
+          <li key={s.studyInstanceUid} className="file-list__folder" data-testid="records-study">
+            <details>
+              <summary>
+                <span className="file-list__name">
+                  {date ? fmt.date(date) : t('recordsView.undated')} · {s.description || t('recordsView.noDescription')}
+                </span>{' '}
+                {s.modalities.map((m) => (
+                  <span key={m} className="badge badge--info">
+                    {m}
+                  </span>
+                ))}
+                <span className="cell-sub">
+                  {' '}
+                  {t('recordsView.seriesCount', { count: s.series.length })} · {t('recordsView.imageCount', { count: images })} · {fmt.bytes(bytes)}
+                </span>
+              </summary>
+              <dl className="facts facts--compact records-study__facts">
+                <div>
+                  <dt>{t('recordsView.headerPatient')}</dt>
+                  <dd data-testid="records-header-patient">
+                    {p.name ? (
+                      <>
+                        <strong>{personName(p.name)}</strong>
+                        {p.id && <> · {t('recordsView.patientId', { id: p.id })}</>}
+                        {dicomDate(p.birthDate) && <> · {t('recordsView.born', { date: fmt.date(dicomDate(p.birthDate)) })}</>}
+                        {p.sex && <> · {p.sex}</>}
+                      </>
+                    ) : (
+                      t('recordsView.headerPatientNone')
+                    )}
+                  </dd>
+                </div>
+              </dl>
+              <DataTable
+                label={t('recordsView.imagingTitle')}
+                testId="records-series"
+                className="records-series"
+                columns={[t('recordsView.columns.number'), t('recordsView.columns.modality'), t('recordsView.columns.description'), t('recordsView.columns.bodyPart'), t('recordsView.columns.images'), t('recordsView.columns.size'), t('recordsView.columns.download')]}
+                items={s.series}
+                rowKey={(x) => x.seriesInstanceUid}
+                renderRow={(x) => (
+                  <>
+                    <td>{x.number ?? t('common.none')}</td>
+                    <td>{x.modality ?? t('common.none')}</td>
+                    <td className="cell-wrap">{x.description || t('common.none')}</td>
+                    <td>{x.bodyPart ?? t('common.none')}</td>
+                    <td className="num">{x.instanceCount}</td>
+                    <td className="num">{fmt.bytes(x.size)}</td>
+                    <td>
+                      <a className="button button--ghost button--small" href={recordsUrls.series(caseId, s.studyInstanceUid, x.seriesInstanceUid)} download aria-label={t('recordsView.downloadSeriesLabel', { number: x.number ?? '' })}>
+                        {t('recordsView.downloadSeries')}
+                      </a>
+                    </td>
+                  </>
+                )}
+              />
+              <p>
+                <a className="button button--secondary button--small" href={recordsUrls.study(caseId, s.studyInstanceUid)} download data-testid="records-study-download">
+                  {t('recordsView.downloadStudy')}
+                </a>
+              </p>
+            </details>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Up to this many files not kept show at once; more (a CD sent twice) stay one row until opened. */
+const OPEN_UP_TO = 20;
+
+/** Files that were refused, with the reason the patient side read too, and copies already held. */
+function NotKept({ files }: { files: CaseFile[] }) {
+  const { t } = useTranslation();
+  if (files.length === 0) return <p className="muted">{t('recordsView.refusedNone')}</p>;
+  const refused = files.filter((f) => f.status === 'refused');
+  const duplicates = files.filter((f) => f.status === 'duplicate');
+  return (
+    <ul className="file-list" data-testid="records-refused">
+      {refused.length > OPEN_UP_TO ? <Many label={t('portalRecords.refusedCount', { count: refused.length })} files={refused} /> : refused.map((f) => <NotKeptRow key={f.id} f={f} />)}
+      {duplicates.length > OPEN_UP_TO ? <Many label={t('recordsView.duplicateCount', { count: duplicates.length })} files={duplicates} /> : duplicates.map((f) => <NotKeptRow key={f.id} f={f} />)}
+    </ul>
+  );
+}
+
+function Many({ label, files }: { label: string; files: CaseFile[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li className="file-list__folder">
+      <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <span className="file-list__name">{label}</span>
+        </summary>
+        {/* Hundreds of rows only when asked for. */}
+        {open && (
+          <ul className="file-list">
+            {files.map((f) => (
+              <NotKeptRow key={f.id} f={f} />
+            ))}
+          </ul>
+        )}
+      </details>
+    </li>
+  );
+}
+
+function NotKeptRow({ f }: { f: CaseFile }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const folder = folderOf(f.relativePath);
+  return (
+    <li className={`file-row file-row--${f.status}`} data-testid="records-not-kept">
+      <div className="file-row__head">
+        <span className="file-list__name">{f.filename}</span>
+        <span className={`badge ${f.status === 'refused' ? 'badge--error' : 'badge--off'}`}>{t(`records.status.${f.status}`)}</span>
+      </div>
+      <span className="cell-sub">
+        {folder && <>{t('portalRecords.inFolder', { path: folder })} · </>}
+        {fmt.bytes(f.size)} · {fmt.dateTime(f.createdAt)}
+      </span>
+      <p className="file-row__reason">{f.status === 'refused' && f.reason ? t(`records.reasons.${f.reason}`) : t('recordsView.duplicate')}</p>
+    </li>
+  );
+}
