@@ -88,7 +88,7 @@ export class S3Backend implements ObjectBackend {
     // blob store's encrypting stream has one (the plaintext's size so far).
     const source = new PassThrough();
     pipeline(body, source, () => {});
-    const { Upload, client } = await this.sdk();
+    const { Upload, AbortMultipartUploadCommand, client } = await this.sdk();
     const upload = new Upload({
       client,
       params: { Bucket: this.bucket, Key: key, Body: source, IfNoneMatch: '*', ContentType: 'application/octet-stream' },
@@ -104,6 +104,8 @@ export class S3Backend implements ObjectBackend {
       await Promise.race([upload.done(), failed]);
     } catch (err) {
       await upload.abort().catch(() => {});
+      // The parts sent so far go too (the bucket's lifecycle rule catches what this cannot).
+      if (upload.uploadId) await client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.uploadId })).catch(() => {});
       if (isS3Error(err) && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412)) {
         throw new ObjectExistsError(`object ${key} exists`);
       }
