@@ -8,12 +8,25 @@ export const UPLOAD_ID = /^[A-Za-z0-9_-]{16,64}$/;
 export const uploadParam = z.object({ id: z.string().regex(UPLOAD_ID) });
 
 /** What an upload says about itself in tus's Upload-Metadata (each value base64, as tus writes it). */
-export const uploadMetadata = z.object({
-  caseId: z.uuid(),
-  filename: z.string().trim().min(1).max(255),
-  /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
-  relativePath: z.string().trim().max(1024).optional(),
-});
+export const uploadMetadata = z
+  .object({
+    caseId: z.uuid(),
+    filename: z.string().trim().min(1).max(255),
+    /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
+    relativePath: z.string().trim().max(1024).optional(),
+    /**
+     * `deflate`: the bytes sent are the file compressed by the browser (zlib format, RFC 1950, as
+     * CompressionStream('deflate') writes it); the server inflates them before storing the file.
+     */
+    encoding: z.literal('deflate').optional(),
+    /** With an encoding: the file's own size in bytes, before compression. */
+    originalSize: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,14})$/)
+      .transform(Number)
+      .optional(),
+  })
+  .refine((m) => (m.encoding === undefined) === (m.originalSize === undefined), { message: 'encoding and originalSize go together' });
 
 /** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
 export const FILE_KINDS = ['dicom', 'zip', 'pdf', 'jpeg', 'png', 'heic'] as const;
@@ -21,7 +34,7 @@ export type FileKind = (typeof FILE_KINDS)[number];
 /** processing → stored | duplicate (the case already holds the same bytes) | refused (with a reason). */
 export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused'] as const;
 /** Why a file was refused: each a message in the catalogs (records.reasons). */
-export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported'] as const;
+export const FILE_REASONS = ['type_not_accepted', 'truncated', 'zip_encrypted', 'zip_unsafe_path', 'zip_bomb', 'zip_corrupt', 'dicom_unreadable', 'dicom_unsupported', 'encoding_corrupt'] as const;
 
 export const caseFile = z
   .object({
