@@ -46,7 +46,12 @@ export function mathisBytesPerSecond(mss: number, rttMs: number, loss: number): 
 
 /** The emulation's clock: every TICK_MS the link's and the connections' allowances are shared out. */
 const TICK_MS = 4;
-const CREDIT_MS = 40;
+/**
+ * Allowances accrue up to this much time's worth: a late tick (a busy machine stalls the event loop
+ * for tens of milliseconds) loses no capacity, and a connection accrues only while it has bytes
+ * waiting, so an idle one cannot burst.
+ */
+const CREDIT_MS = 250;
 /** The link is shared in quanta of one segment, round-robin among the connections with bytes to send. */
 const QUANTUM = 1460;
 
@@ -197,8 +202,7 @@ export class LinkProxy {
     const dt = (now - this.last) / 1000;
     this.last = now;
     const pipes = [...this.open].flatMap((c) => c.pipes);
-    // Allowances accrue while there is something to send, up to CREDIT_MS worth: a late tick (a busy
-    // machine) loses nothing, and an idle connection cannot burst.
+    // Allowances accrue up to CREDIT_MS worth (a connection's only while it has bytes waiting).
     for (const dir of ['up', 'down'] as const) this.linkCredit[dir] = Math.min(this.linkCredit[dir] + this.linkBytesPerSecond * dt, Math.max(QUANTUM, (this.linkBytesPerSecond * CREDIT_MS) / 1000));
     const cap = Math.max(QUANTUM, (this.connBytesPerSecond * CREDIT_MS) / 1000);
     const sending = pipes.filter((p) => p.waiting.length > 0 && now >= p.readyAt);

@@ -42,11 +42,13 @@ export interface Uploader {
  */
 const PARALLEL = 6;
 /**
- * A file's first bytes go with the request that starts its upload (tus creation-with-upload: no
- * round trip per file), then in pieces of this size. A request cut off while starting loses what
- * it carried (its address was not yet known), so the pieces stay moderate.
+ * A file up to this size goes whole with the request that starts its upload (tus
+ * creation-with-upload: no round trip per file, which matters for the hundreds of small files of a
+ * CD). A larger one is started by an empty request and sent by a resumable PATCH: a request cut off
+ * while starting loses what it carried (the upload's address comes only with the answer), and a
+ * pause waits for such a request to end (see onBeforeRequest), so it stays small.
  */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const WITH_CREATION_MAX_BYTES = 1024 * 1024;
 /**
  * After a dropped connection tus resumes from the server's offset. Over a lossy link it keeps
  * trying for about five minutes before it reports the file as failed (the patient can retry).
@@ -128,15 +130,16 @@ export function createUploader(opts: UploaderOptions): Uploader {
     // Per file (its `tus` state) when it goes compressed: META_FIELDS with its encoding and size.
     allowedMetaFields: META_FIELDS,
     limit: PARALLEL,
+    // Per file (its `tus` state): larger files start with an empty request.
     uploadDataDuringCreation: true,
-    chunkSize: CHUNK_BYTES,
     retryDelays: RETRY_DELAYS,
     urlStorage: tabUrlStorage,
     removeFingerprintOnSuccess: true,
     /*
      * Pausing must not cut a request that starts an upload: the server may have made the upload, but
-     * its address comes only with the answer, so the file would start again as a second upload. Such
-     * a file is paused once its answer is in (its address stored); no request starts while paused.
+     * its address comes only with the answer, so the file would start again as a second upload (what
+     * Uppy's pauseAll() did). Such a file is paused once its answer is in (its address stored); no
+     * request starts while paused.
      */
     onBeforeRequest: (req, file) => {
       if (pausing) {
@@ -226,7 +229,12 @@ export function createUploader(opts: UploaderOptions): Uploader {
           report();
           continue;
         }
-        if (packed) uppy.setFileState(id, { tus: { allowedMetaFields: [...META_FIELDS, 'encoding', 'originalSize'] } } as never);
+        uppy.setFileState(id, {
+          tus: {
+            ...(packed ? { allowedMetaFields: [...META_FIELDS, 'encoding', 'originalSize'] } : {}),
+            ...(data.size > WITH_CREATION_MAX_BYTES ? { uploadDataDuringCreation: false } : {}),
+          },
+        } as never);
         sent.set(id, { key: keyOf(picked), ratio: data.size > 0 ? file.size / data.size : 1 });
         aheadOf.set(id, data.size);
         ahead = { files: ahead.files + 1, bytes: ahead.bytes + data.size };
@@ -265,7 +273,9 @@ export function createUploader(opts: UploaderOptions): Uploader {
     resume() {
       pausing = false;
       tally.setPaused(false);
-      uppy.resumeAll();
+      // Only the files that were paused: Uppy's resumeAll() would start again every unfinished file,
+      // one whose request is still going included (a second upload of it).
+      for (const f of uppy.getFiles()) if (f.isPaused) uppy.pauseResume(f.id);
       report(true);
     },
     retry() {
