@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,17 +18,23 @@ const fill = (text: string, vars: Record<string, string | number>) => text.repla
 /** The smallest real PNG: one white pixel. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==', 'base64');
 
+/** A real CT image (uncompressed: the browser sends it deflated, the server stores the original). */
+const CT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
+
 /**
- * A folder as a patient would pick it: a PDF report (padded to a few MB, so that the sending can be
- * seen and paused on a throttled link), a phone photo, and a program that is not a record.
+ * A folder as a patient would pick it: a PDF report (padded to a few MB of what does not compress,
+ * so that the sending can be seen and paused on a throttled link), a phone photo, a CT image, and a
+ * program that is not a record.
  */
 function recordsFolder(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-records-'));
   const dir = path.join(root, '检查资料');
   fs.mkdirSync(path.join(dir, '报告'), { recursive: true });
-  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% 病理报告\n'), Buffer.alloc(3 * 1024 * 1024, 0x20), Buffer.from('\n%%EOF\n')]);
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% 病理报告\n'), crypto.randomBytes(3 * 1024 * 1024), Buffer.from('\n%%EOF\n')]);
   fs.writeFileSync(path.join(dir, '报告', '病理报告.pdf'), pdf);
   fs.writeFileSync(path.join(dir, '化验单.png'), PNG);
+  fs.mkdirSync(path.join(dir, '影像'));
+  fs.copyFileSync(CT, path.join(dir, '影像', 'IM0001'));
   fs.writeFileSync(path.join(dir, 'setup.exe'), Buffer.concat([Buffer.from('MZ'), Buffer.alloc(4096, 0x90)]));
   return dir;
 }
@@ -48,6 +55,7 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
   await expect(section).toContainText(r.guideCd);
   await expect(section.getByTestId('case-files')).toContainText(r.listNone);
   // No uploader code yet: it comes with the first files.
+  const deflatedSent = new Set<string>();
   const scripts = () => page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\/assets\/uploader-/.test(n)));
   expect(await scripts()).toEqual([]);
 
@@ -55,6 +63,13 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     // About 1 Mbit/s up: the 3 MB report takes long enough to be seen and paused.
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 50, downloadThroughput: 1_000_000, uploadThroughput: 128 * 1024 });
+    // Which files the browser sends deflated (tus metadata `encoding`, base64 as tus writes it).
+    page.on('request', (req) => {
+      const meta = req.method() === 'POST' && req.url().endsWith('/api/v1/uploads') ? req.headers()['upload-metadata'] : undefined;
+      if (!meta) return;
+      const m = Object.fromEntries(meta.split(',').map((kv) => kv.split(' ')).map(([k, v]) => [k, Buffer.from(v ?? '', 'base64').toString()]));
+      if (m.encoding) deflatedSent.add(m.filename!);
+    });
     await section.getByTestId('choose-folder').setInputFiles(dir);
     const progress = section.getByTestId('upload-progress');
     await expect(progress.getByRole('heading', { name: r.progressTitle })).toBeVisible();
@@ -62,8 +77,8 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     await expect(section.getByText(r.dropHere)).toBeHidden();
     await expect(progress.getByRole('progressbar', { name: r.progressTitle })).toBeVisible();
     const folderRow = progress.getByTestId('upload-groups').getByRole('listitem').filter({ hasText: fill(r.folder, { name: '检查资料' }) });
-    // "n / 3 个文件", whatever n is by now.
-    await expect(folderRow).toContainText(new RegExp(fill(r.files_other, { count: 3 }).replace(/[/.]/g, '\\$&').replace('{{done}}', '\\d')));
+    // "n / 4 个文件", whatever n is by now.
+    await expect(folderRow).toContainText(new RegExp(fill(r.files_other, { count: 4 }).replace(/[/.]/g, '\\$&').replace('{{done}}', '\\d')));
     expect(await scripts()).toHaveLength(1);
 
     await progress.getByRole('button', { name: r.pause }).click();
@@ -74,17 +89,27 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await expect(progress).toContainText(r.allSent, { timeout: 30_000 });
     await expect(progress.getByRole('heading', { level: 3 })).toHaveText(r.sentTitle);
-    await expect(folderRow).toContainText(fill(r.files_other, { done: 3, count: 3 }));
+    await expect(folderRow).toContainText(fill(r.files_other, { done: 4, count: 4 }));
     await expect(section.getByTestId('send-announcement')).toHaveText(r.allSent);
   });
 
   await test.step('the list shows the PDF and the PNG received and the program refused with its reason', async () => {
     const files = section.getByTestId('case-files').getByTestId('case-file');
     const row = (name: string) => files.filter({ hasText: name });
-    // A pause that cut the request starting an upload makes the browser start that file again: the
-    // second copy is then listed as already received (a duplicate). One copy of each is received.
     const received = (name: string) => row(name).and(section.locator('.file-row--stored'));
     await expect(received('病理报告.pdf')).toHaveCount(1, { timeout: 30_000 });
+    // The pause never cut a request starting an upload (the file would have started again as a
+    // second upload, then a duplicate): each file arrived once.
+    const listed = await page.request.get(`/api/v1/cases/${created.id}/files`, { headers: { authorization: `Bearer ${created.token}` } });
+    const items = ((await listed.json()) as { items: { filename: string; size: number; sha256: string | null; kind: string | null }[] }).items;
+    expect(items.map((f) => f.filename).sort()).toEqual(['IM0001', 'setup.exe', '化验单.png', '病理报告.pdf'].sort());
+    // The CT image and the program went deflated (the random-padded PDF and the tiny photo did not);
+    // the original is stored, read as DICOM, and the program still refused for what it is.
+    expect([...deflatedSent].sort()).toEqual(['IM0001', 'setup.exe']);
+    const ct = fs.readFileSync(CT);
+    expect(items.find((f) => f.filename === 'IM0001')).toMatchObject({ size: ct.length, kind: 'dicom', sha256: crypto.createHash('sha256').update(ct).digest('hex') });
+    await expect(received('IM0001')).toHaveCount(1);
+    await expect(received('IM0001')).toContainText(fill(r.inFolder, { path: '检查资料/影像' }));
     await expect(received('病理报告.pdf')).toContainText(fill(r.inFolder, { path: '检查资料/报告' }));
     await expect(received('化验单.png')).toHaveCount(1);
     await expect(received('化验单.png')).toContainText(zh.records.status.stored);
@@ -104,8 +129,8 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
 
   await test.step('the same folder chosen again is not sent twice', async () => {
     await section.getByTestId('choose-folder').setInputFiles(dir);
-    await expect(section.getByTestId('upload-progress')).toContainText(fill(r.skipped_other, { count: 3 }));
-    await expect(section.getByTestId('case-file')).toHaveCount(4);
+    await expect(section.getByTestId('upload-progress')).toContainText(fill(r.skipped_other, { count: 4 }));
+    await expect(section.getByTestId('case-file')).toHaveCount(5);
   });
 
   await test.step('after a reload the browser has lost the files: the folder dropped again is recognised, nothing is sent twice', async () => {

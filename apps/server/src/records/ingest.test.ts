@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Upload as TusUpload } from 'tus-js-client';
@@ -21,13 +22,13 @@ let consentId = '';
 let worker: JobWorker;
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function send(data: Buffer, c: { id: string; token: string }, filename: string): Promise<void> {
+function send(data: Buffer, c: { id: string; token: string }, filename: string, extra: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     new TusUpload(data, {
       endpoint: `${base}/api/v1/uploads`,
       retryDelays: [],
       headers: { authorization: `Bearer ${c.token}` },
-      metadata: { caseId: c.id, filename, relativePath: `CD/${filename}` },
+      metadata: { caseId: c.id, filename, relativePath: `CD/${filename}`, ...extra },
       onSuccess: () => resolve(),
       onError: reject,
     }).start();
@@ -203,5 +204,48 @@ describe('ingesting what a case receives', () => {
     // No blob is left unreferenced: the archives' own copies went once unpacked.
     const [{ n }] = rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from blobs b where not exists (select 1 from case_files f where f.blob_id = b.id)`));
     expect(Number(n)).toBe(0);
+  });
+
+  it('inflates what the browser sent deflated: the stored file and its hash are the original; a broken deflate stream is refused with its reason', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: '10.11.0.5' });
+    const c = { id: res.json().id as string, token: res.json().portalUrl.split('#')[1] as string };
+    const ct = readFileSync(path.join(SAMPLES, 'CT_small.dcm'));
+    const mr = readFileSync(path.join(SAMPLES, 'MR_small.dcm'));
+    // As CompressionStream('deflate') writes it: the zlib format, with its Adler-32 checksum at the end.
+    const deflated = (b: Buffer) => deflateSync(b);
+    const as = (original: Buffer) => ({ encoding: 'deflate', originalSize: String(original.length) });
+    const corrupt = Buffer.from(deflated(mr));
+    corrupt[Math.floor(corrupt.length / 2)] ^= 0xff;
+    await send(deflated(ct), c, 'CT_small.dcm', as(ct));
+    await send(deflated(mr).subarray(0, Math.floor(deflated(mr).length / 2)), c, 'cut.dcm', as(mr));
+    await send(corrupt, c, 'corrupt.dcm', as(mr));
+    await send(mr, c, 'not-deflated.dcm', as(mr));
+    // Announced smaller than it inflates to: stopped at the announced size.
+    await send(deflated(Buffer.concat([mr, Buffer.alloc(1_000_000)])), c, 'bigger.dcm', as(mr));
+    expect(await worker.drain()).toBe(5);
+
+    const files = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}`, 'accept-language': 'ja' } })).json().items as {
+      filename: string;
+      status: string;
+      reason: string | null;
+      size: number;
+      sha256: string | null;
+    }[];
+    const byName = Object.fromEntries(files.map((f) => [f.filename, f]));
+    // Stored (held for review: the sample's patient is not this case's).
+    expect(byName['CT_small.dcm']).toMatchObject({ status: 'held', reason: 'wrong_patient_held', size: ct.length, sha256: createHash('sha256').update(ct).digest('hex') });
+    expect(byName['cut.dcm']).toMatchObject({ status: 'refused', reason: 'truncated', size: mr.length });
+    expect(byName['corrupt.dcm']).toMatchObject({ status: 'refused', reason: 'encoding_corrupt' });
+    expect(byName['not-deflated.dcm']).toMatchObject({ status: 'refused', reason: 'encoding_corrupt' });
+    expect(byName['bigger.dcm']).toMatchObject({ status: 'refused', reason: 'encoding_corrupt' });
+    const [row] = rowsOf<{ blob_id: string }>(await t.db.execute(sql`select blob_id from case_files where case_id = ${c.id} and filename = 'CT_small.dcm'`));
+    expect((await bytesOf(row.blob_id)).equals(ct)).toBe(true);
+    // Indexed from the inflated bytes.
+    const studies = (await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/studies`, headers: { authorization: `Bearer ${c.token}` } })).json().items as { modalities: string[] }[];
+    expect(studies.map((s) => s.modalities)).toEqual([['CT']]);
+    // Nothing of the refused ones is kept: no blob, no staging file.
+    const [{ n }] = rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from blobs b where not exists (select 1 from case_files f where f.blob_id = b.id)`));
+    expect(Number(n)).toBe(0);
+    for (const u of rowsOf<{ id: string }>(await t.db.execute(sql`select id from uploads where case_id = ${c.id}`))) await expect(t.app.services.staging.getUpload(u.id)).rejects.toMatchObject({ status_code: 404 });
   });
 });

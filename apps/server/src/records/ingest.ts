@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { createInflate } from 'node:zlib';
 import type { FILE_REASONS, FileKind } from '@kakehashi/core';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import { enqueue } from '../jobs/queue.ts';
@@ -22,6 +23,36 @@ const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' |
 };
 
 export const INGEST_JOB = 'ingest';
+
+type Fault = 'truncated' | 'encoding_corrupt';
+
+/**
+ * The file's own bytes from what was sent: inflated (streamed) when the browser sent it deflated
+ * (zlib format: its checksum is verified at the end). At most `limit` bytes come out. When the
+ * stream fails, `fault()` says why in the patient's terms: the compressed bytes broke off
+ * (truncated), or do not inflate, fail their checksum or inflate beyond the announced size.
+ */
+function decoded(sent: Readable, encoding: 'deflate' | null, limit: number): { stream: Readable; fault: () => Fault | null } {
+  if (!encoding) return { stream: sent, fault: () => null };
+  let fault: Fault | null = null;
+  let out = 0;
+  const inflate = createInflate();
+  // zlib's own errors only (Z_BUF_ERROR: the input ended early); a failing store is not the file's fault.
+  inflate.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code?.startsWith('Z_')) fault ??= err.code === 'Z_BUF_ERROR' ? 'truncated' : 'encoding_corrupt';
+  });
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      out += chunk.length;
+      if (out > limit) {
+        fault ??= 'encoding_corrupt';
+        return done(new Error('inflates beyond the announced size'));
+      }
+      done(null, chunk);
+    },
+  });
+  return { stream: pipeline(sent, inflate, cap, () => {}), fault: () => fault };
+}
 
 /** The first `n` bytes of a stream (it is then let go). */
 async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
@@ -103,14 +134,30 @@ export function registerIngest(
     let sha256: string;
     let kind: FileKind | null;
     if (uploadId) {
-      kind = sniff(await firstBytes(await staging.read(uploadId), SNIFF_BYTES));
-      if (!kind) {
-        await finishFile(db, fileId, { status: 'refused', reason: 'type_not_accepted' });
+      // Sent deflated by the browser: read through inflation (the file's own bytes are stored).
+      const encoding = await staging.encodingOf(uploadId);
+      const open = async () => decoded(await staging.read(uploadId), encoding, file.size);
+      /** Refused before anything is stored: the reason stays, the staging file goes. */
+      const refuseUnread = async (reason: (typeof FILE_REASONS)[number], k: string | null = null) => {
+        await finishFile(db, fileId, { status: 'refused', reason, kind: k });
         await staging.remove(uploadId);
-        return;
-      }
+      };
+      const head = await open();
+      const first = await firstBytes(head.stream, SNIFF_BYTES).catch((err: unknown) => {
+        if (head.fault()) return null;
+        throw err;
+      });
+      if (first === null) return refuseUnread(head.fault()!);
+      kind = sniff(first);
+      if (!kind) return refuseUnread('type_not_accepted');
       blobId = randomUUID();
-      ({ size, sha256 } = await blobs.put(blobId, await staging.read(uploadId)));
+      const whole = await open();
+      const put = await blobs.put(blobId, whole.stream).catch((err: unknown) => {
+        if (whole.fault()) return null;
+        throw err;
+      });
+      if (put === null) return refuseUnread(whole.fault()!, kind);
+      ({ size, sha256 } = put);
     } else if (file.blobId && file.sha256) {
       // An entry of an archive: stored when the archive was unpacked.
       ({ blobId, size, sha256 } = { blobId: file.blobId, size: file.size, sha256: file.sha256 });

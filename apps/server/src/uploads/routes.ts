@@ -32,7 +32,7 @@ export const uploadRoutes: FastifyPluginAsync<{ services: Services }> = async (a
       return (raw && started.get(raw)) ?? '';
     },
     onUploadFinish: async (_req, upload) => {
-      await uploads.received(upload.id, upload.size ?? upload.offset);
+      await uploads.received(upload.id, upload.size ?? upload.offset, upload.metadata);
       return {};
     },
   });

@@ -44,8 +44,10 @@ export function createUploadService(deps: {
     start(actor: Actor, metadata: Record<string, string | undefined>, size: number | null): Promise<string> {
       const parsed = uploadMetadata.safeParse(metadata);
       if (!parsed.success) throw new DomainError('upload_metadata');
-      const { caseId, filename, relativePath, documentKind } = parsed.data;
+      const { caseId, filename, relativePath, documentKind, originalSize } = parsed.data;
       return gate.run(actor, 'upload.start', caseId, async ({ tx, audit }) => {
+        // A compressed file is held to the limits at its own size (what will be stored).
+        if (originalSize !== undefined && size !== null) size = Math.max(size, originalSize);
         if (size !== null && size > limits.fileBytes) throw new DomainError('upload_too_large', { limit: bytesInWords(limits.fileBytes) });
         if (size !== null && (await repo.caseUploadBytes(tx, caseId)) + size > limits.caseBytes) {
           throw new DomainError('upload_too_large', { limit: bytesInWords(limits.caseBytes) });
@@ -98,8 +100,13 @@ export function createUploadService(deps: {
     /** tus's lock on an upload, shared by every server process (locker.ts). */
     locker: new LeaseLocker(deps.db),
 
-    /** All of an upload's bytes are here: once (tus may say so again after a retried last piece). */
-    async received(id: string, size: number): Promise<void> {
+    /**
+     * All of an upload's bytes are here: once (tus may say so again after a retried last piece).
+     * `metadata` is the upload's own (checked when it started): a compressed upload's file has the
+     * size the file had before compression.
+     */
+    async received(id: string, size: number, metadata?: Record<string, string | null>): Promise<void> {
+      if (metadata?.encoding === 'deflate' && metadata.originalSize) size = Number(metadata.originalSize);
       const queued = await transaction(deps.db, async (tx) => {
         const row = await repo.findUpload(tx, id);
         if (!row || row.status !== 'receiving') return false;

@@ -108,6 +108,12 @@ export class SealedStagingStore extends DataStore {
     this.keys.delete(id);
   }
 
+  /** How the upload's bytes are encoded (its metadata `encoding`): 'deflate', or null (the file as it is). */
+  async encodingOf(id: string): Promise<'deflate' | null> {
+    const { metadata } = await this.readInfo(id);
+    return metadata.encoding === 'deflate' ? 'deflate' : null;
+  }
+
   /** The plaintext received so far, checked record by record (for the ingest step). */
   async read(id: string): Promise<Readable> {
     const { key } = await this.readInfo(id);

@@ -115,6 +115,12 @@ describe('uploads into a case (tus)', () => {
     const noCase = await fetch(`${base}/api/v1/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': `filename ${b64('a.pdf')}`, authorization: `Bearer ${c.token}`, 'accept-language': 'zh-CN' } });
     expect(noCase.status).toBe(400);
     expect((await noCase.json()).error).toMatchObject({ code: 'upload_metadata', message: expect.stringContaining('病例') });
+    // A compressed upload names its size before compression, and only with its encoding.
+    for (const metadata of [`caseId ${b64(c.id)},filename ${b64('a.dcm')},encoding ${b64('deflate')}`, `caseId ${b64(c.id)},filename ${b64('a.dcm')},encoding ${b64('gzip')},originalSize ${b64('20')}`, `caseId ${b64(c.id)},filename ${b64('a.dcm')},encoding ${b64('deflate')},originalSize ${b64('-3')}`]) {
+      const res = await fetch(`${base}/api/v1/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': metadata, authorization: `Bearer ${c.token}`, 'accept-language': 'en' } });
+      expect(res.status, metadata).toBe(400);
+      expect((await res.json()).error.code).toBe('upload_metadata');
+    }
     const unknown = await fetch(`${base}/api/v1/uploads/${'x'.repeat(24)}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${c.token}` } });
     expect(unknown.status).toBe(404);
   });
@@ -127,6 +133,12 @@ describe('uploads into a case (tus)', () => {
     });
     expect(big.status).toBe(413);
     expect((await big.json()).error.message).toContain('8 MB');
+    // Compressed, it is held to the limit at the size it will be stored at.
+    const deflated = await fetch(`${base}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': String(1024 * 1024), 'upload-metadata': `caseId ${b64(c.id)},filename ${b64('ct.dcm')},encoding ${b64('deflate')},originalSize ${b64(String(9 * 1024 * 1024))}`, authorization: `Bearer ${c.token}`, 'accept-language': 'en' },
+    });
+    expect(deflated.status).toBe(413);
     const url = await send(randomBytes(2 * 1024 * 1024), { caseId: c.id, token: c.token, stopAfter: 1 });
     const gone = await fetch(url, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${c.token}` } });
     expect(gone.status).toBe(204);

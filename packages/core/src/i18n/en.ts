@@ -1318,6 +1318,7 @@ export const en = {
     reasons: {
       type_not_accepted: 'This kind of file is not accepted. Send DICOM images (from the CD or as a ZIP), PDF, JPEG, PNG or HEIC.',
       truncated: 'The file arrived incomplete. Send it again.',
+      encoding_corrupt: 'The file arrived damaged on the way (its compressed form could not be read). Send it again.',
       zip_encrypted: 'This ZIP archive is protected by a password. Send it without a password, or send the folder itself.',
       zip_unsafe_path: 'This ZIP archive holds file names that point outside its folder. Make the archive again from the folder, or send the folder itself.',
       zip_bomb: 'This ZIP archive would unpack to far more than it holds, or more than a case may receive. Send the folder itself.',

@@ -1290,6 +1290,7 @@ export const zhCN: Catalog = {
     reasons: {
       type_not_accepted: '不接受此类文件。请发送 DICOM 影像（光盘原样或 ZIP 压缩包）、PDF、JPEG、PNG 或 HEIC。',
       truncated: '文件未完整送达，请重新发送。',
+      encoding_corrupt: '文件在传输途中受损（无法读取其压缩内容），请重新发送。',
       zip_encrypted: '此 ZIP 压缩包设有密码。请去掉密码重新压缩，或直接发送文件夹。',
       zip_unsafe_path: '此 ZIP 压缩包中的文件名指向文件夹以外的位置。请从文件夹重新压缩，或直接发送文件夹。',
       zip_bomb: '此 ZIP 压缩包解压后会过大（或超过一个病例可接收的总量）。请直接发送文件夹。',

@@ -9,14 +9,27 @@ export const UPLOAD_ID = /^[A-Za-z0-9_-]{16,64}$/;
 export const uploadParam = z.object({ id: z.string().regex(UPLOAD_ID) });
 
 /** What an upload says about itself in tus's Upload-Metadata (each value base64, as tus writes it). */
-export const uploadMetadata = z.object({
-  caseId: z.uuid(),
-  filename: z.string().trim().min(1).max(255),
-  /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
-  relativePath: z.string().trim().max(1024).optional(),
-  /** The checklist item the file answers (a pathology report, imaging…), if the sender said (empty: not said). */
-  documentKind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(DOCUMENT_KINDS).optional()),
-});
+export const uploadMetadata = z
+  .object({
+    caseId: z.uuid(),
+    filename: z.string().trim().min(1).max(255),
+    /** The file's place in the folder it was dropped with (a CD's DICOM/IM0001), if any. */
+    relativePath: z.string().trim().max(1024).optional(),
+    /** The checklist item the file answers (a pathology report, imaging…), if the sender said (empty: not said). */
+    documentKind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(DOCUMENT_KINDS).optional()),
+    /**
+     * `deflate`: the bytes sent are the file compressed by the browser (zlib format, RFC 1950, as
+     * CompressionStream('deflate') writes it); the server inflates them before storing the file.
+     */
+    encoding: z.literal('deflate').optional(),
+    /** With an encoding: the file's own size in bytes, before compression. */
+    originalSize: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,14})$/)
+      .transform(Number)
+      .optional(),
+  })
+  .refine((m) => (m.encoding === undefined) === (m.originalSize === undefined), { message: 'encoding and originalSize go together' });
 
 /** What a file of a case's records is, read from its content (the server's records/sniff.ts). */
 export const FILE_KINDS = ['dicom', 'zip', 'pdf', 'jpeg', 'png', 'heic'] as const;
@@ -39,6 +52,7 @@ export const FILE_REASONS = [
   'zip_nested',
   'dicom_unreadable',
   'dicom_unsupported',
+  'encoding_corrupt',
   'malware',
   'scan_failed',
   'wrong_patient_held',
