@@ -19,6 +19,8 @@ const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' |
 };
 
 export const INGEST_JOB = 'ingest';
+/** Files ingested at once by one server process (bench/upload.ts gives Orthanc the same number of connections). */
+export const INGEST_CONCURRENCY = 2;
 
 /** The first `n` bytes of a stream (it is then let go). */
 async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
@@ -123,7 +125,7 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
   }
 
   worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId), {
-    concurrency: 2,
+    concurrency: INGEST_CONCURRENCY,
     leaseSeconds: 120,
     giveUp: { attempts: 5 },
   });
