@@ -174,7 +174,9 @@ interface Server {
 
 /** Starts bench/upload-server.ts (the real app plus the PUT baseline) and resolves once it listens. */
 function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/upload-server.ts')], {
+  // BENCH_SERVER_NODE_ARGS: options for the server's Node (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'bench/upload-server.ts')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FILE_REASONS } from '@kakehashi/core';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
 import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
@@ -22,17 +22,39 @@ export const INGEST_JOB = 'ingest';
 /** Files ingested at once by one server process (bench/upload.ts gives Orthanc the same number of connections). */
 export const INGEST_CONCURRENCY = 2;
 
-/** The first `n` bytes of a stream (it is then let go). */
-async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
+/** How much of a file's start is kept aside as it passes into the store: the DICOM reader's first reads come from it. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * A stream's first chunks, at least `n` bytes of them when the stream has as many, and the same
+ * stream whole (those chunks, then the rest): the file is read once, for its kind and into the store.
+ */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; whole: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first: Buffer[] = [];
   let length = 0;
-  for await (const chunk of stream) {
-    parts.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= n) break;
+  while (length < n) {
+    const next = await iterator.next();
+    if (next.done) break;
+    first.push(next.value);
+    length += next.value.length;
   }
-  stream.destroy();
-  return Buffer.concat(parts).subarray(0, n);
+  const whole = Readable.from(
+    (async function* () {
+      try {
+        yield* first;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        stream.destroy();
+      }
+    })(),
+    { objectMode: false },
+  );
+  return { head: Buffer.concat(first, length), whole };
 }
 
 /**
@@ -56,14 +78,20 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
     const file = await findFile(db, fileId);
     if (!file || file.status !== 'processing' || !file.uploadId) return;
     const uploadId = file.uploadId;
-    const kind = sniff(await firstBytes(await staging.read(uploadId), SNIFF_BYTES));
+    // One read of the staging file: its first bytes say what it is, then all of it goes into the store.
+    const source = await staging.read(uploadId);
+    const { head: first, whole } = await peek(source, SNIFF_BYTES);
+    const kind = sniff(first.subarray(0, SNIFF_BYTES));
     if (!kind) {
+      source.destroy();
       await finishFile(db, fileId, { status: 'refused', reason: 'type_not_accepted' });
       await staging.remove(uploadId);
       return;
     }
+    // A copy, so the staging record the first bytes came in is not held.
+    const head = Buffer.from(first.subarray(0, HEAD_BYTES));
     const blobId = randomUUID();
-    const { size, sha256 } = await blobs.put(blobId, await staging.read(uploadId));
+    const { size, sha256 } = await blobs.put(blobId, whole);
     /** Refused once read: its stored copy and its staging file go, the reason stays. */
     const refuse = async (reason: (typeof FILE_REASONS)[number]) => {
       await blobs.delete(blobId);
@@ -80,7 +108,9 @@ export function registerIngest(worker: JobWorker, deps: { db: Db; staging: Seale
     let dicom: DicomInfo | null = null;
     if (kind === 'dicom') {
       try {
-        dicom = await readDicom(rangeOf(blobId), size);
+        // The header is in the first bytes, kept as they passed; what lies beyond is read from the store.
+        const fromStore = rangeOf(blobId);
+        dicom = await readDicom((start, end) => (end <= head.length ? Promise.resolve(head.subarray(start, end)) : fromStore(start, end)), size);
       } catch (err) {
         if (!(err instanceof DicomError)) throw err;
         return refuse(DICOM_REASONS[err.reason]);
