@@ -8,7 +8,7 @@
  *
  * BENCH_INGEST=later: no background work until the parent sends the message 'ingest' (IPC); then
  * the ingest job worker starts exactly as the app starts it (registerIngest), and 'ingesting' is
- * sent back. Prints "listening <port>" on stdout once it listens.
+ * sent back; 'pause' stops it again ('paused'). Prints "listening <port>" on stdout once it listens.
  */
 import { randomUUID } from 'node:crypto';
 import { buildApp } from '../apps/server/src/app.ts';
@@ -34,11 +34,17 @@ await app.register(async (scope) => {
 
 let worker: ReturnType<typeof createJobWorker> | null = null;
 process.on('message', (message) => {
-  if (message !== 'ingest' || worker) return;
-  worker = createJobWorker({ db, logger: app.log });
-  registerIngest(worker, { db, staging: app.services.staging, blobs: app.services.blobs, logger: app.log, maxArchiveBytes: rt.config.uploadLimits.caseBytes });
-  worker.start();
-  process.send?.('ingesting');
+  if (message === 'ingest') {
+    worker ??= createJobWorker({ db, logger: app.log });
+    registerIngest(worker, { db, staging: app.services.staging, blobs: app.services.blobs, logger: app.log, maxArchiveBytes: rt.config.uploadLimits.caseBytes });
+    worker.start();
+    process.send?.('ingesting');
+  } else if (message === 'pause') {
+    // Background work stops (what runs is let go back to the queue) until the next 'ingest'.
+    const stopping = worker?.stop();
+    worker = null;
+    void Promise.resolve(stopping).then(() => process.send?.('paused'));
+  }
 });
 
 const stop = async () => {
