@@ -47,29 +47,42 @@ export interface IndexedInstance {
  * holds this instance: the file is then a duplicate.
  */
 export async function indexInstance(db: Db, x: IndexedInstance): Promise<boolean> {
-  await db
-    .insert(dicomStudies)
-    .values({
-      caseId: x.caseId,
-      studyInstanceUid: x.study.uid,
-      studyDate: x.study.date,
-      description: x.study.description,
-      accessionNumber: x.study.accessionNumber,
-      patientName: x.study.patient.name,
-      patientId: x.study.patient.id,
-      patientBirthDate: x.study.patient.birthDate,
-      patientSex: x.study.patient.sex,
-    })
-    .onConflictDoNothing();
-  const [study] = await db.select({ id: dicomStudies.id }).from(dicomStudies).where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
-  await db
-    .insert(dicomSeries)
-    .values({ studyId: study.id, seriesInstanceUid: x.series.uid, number: x.series.number, description: x.series.description, modality: x.series.modality, bodyPart: x.series.bodyPart })
-    .onConflictDoNothing();
-  const [series] = await db.select({ id: dicomSeries.id }).from(dicomSeries).where(and(eq(dicomSeries.studyId, study.id), eq(dicomSeries.seriesInstanceUid, x.series.uid)));
+  // Most instances join a study and a series filed already: one look-up finds both.
+  const [found] = await db
+    .select({ studyId: dicomStudies.id, seriesId: dicomSeries.id })
+    .from(dicomStudies)
+    .leftJoin(dicomSeries, and(eq(dicomSeries.studyId, dicomStudies.id), eq(dicomSeries.seriesInstanceUid, x.series.uid)))
+    .where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
+  let studyId = found?.studyId;
+  if (!studyId) {
+    // Made on first sight; a copy made meanwhile by another file's transaction is the one used.
+    await db
+      .insert(dicomStudies)
+      .values({
+        caseId: x.caseId,
+        studyInstanceUid: x.study.uid,
+        studyDate: x.study.date,
+        description: x.study.description,
+        accessionNumber: x.study.accessionNumber,
+        patientName: x.study.patient.name,
+        patientId: x.study.patient.id,
+        patientBirthDate: x.study.patient.birthDate,
+        patientSex: x.study.patient.sex,
+      })
+      .onConflictDoNothing();
+    [{ id: studyId }] = await db.select({ id: dicomStudies.id }).from(dicomStudies).where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
+  }
+  let seriesId = found?.seriesId ?? null;
+  if (!seriesId) {
+    await db
+      .insert(dicomSeries)
+      .values({ studyId, seriesInstanceUid: x.series.uid, number: x.series.number, description: x.series.description, modality: x.series.modality, bodyPart: x.series.bodyPart })
+      .onConflictDoNothing();
+    [{ id: seriesId }] = await db.select({ id: dicomSeries.id }).from(dicomSeries).where(and(eq(dicomSeries.studyId, studyId), eq(dicomSeries.seriesInstanceUid, x.series.uid)));
+  }
   const inserted = await db
     .insert(dicomInstances)
-    .values({ caseId: x.caseId, seriesId: series.id, fileId: x.fileId, ...x.instance })
+    .values({ caseId: x.caseId, seriesId, fileId: x.fileId, ...x.instance })
     .onConflictDoNothing()
     .returning({ id: dicomInstances.id });
   return inserted.length === 1;
