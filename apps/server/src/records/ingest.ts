@@ -23,6 +23,8 @@ const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' |
 };
 
 export const INGEST_JOB = 'ingest';
+/** Files ingested at once by one server process (bench/upload.ts gives Orthanc the same number of connections). */
+export const INGEST_CONCURRENCY = 2;
 
 type Fault = 'truncated' | 'encoding_corrupt';
 
@@ -254,7 +256,7 @@ export function registerIngest(
   }
 
   worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId, job), {
-    concurrency: 2,
+    concurrency: INGEST_CONCURRENCY,
     leaseSeconds: 120,
     giveUp: { attempts: 5 },
   });
