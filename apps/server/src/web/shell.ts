@@ -6,6 +6,8 @@ import type { HospitalIdentity } from './hospital.ts';
 export interface Preload {
   pages: Record<string, string[]>;
   catalogs: Record<string, string>;
+  /** A page's own catalog chunk by language, for a page whose words the other patient pages do not carry. */
+  pageCatalogs?: Record<string, Record<string, string>>;
 }
 
 /** API answers written into the page (routes.ts), by name, with the language they were read in. */
@@ -66,7 +68,8 @@ export function renderIndex(
     `<span class="brand__name">${escapeHtml(hospital.name)}</span></span></div></header>` +
     `<p class="boot__loading" role="status">${loading}</p>` +
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
-  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : [])]
+  const own = opts.preload?.pageCatalogs?.[opts.pathname]?.[locale];
+  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...(opts.preload?.catalogs[locale] ? [opts.preload.catalogs[locale]] : []), ...(own ? [own] : [])]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
     .join('');
   // Replaced by functions: a `$&` in a name or in the data is text, not a replacement pattern.
