@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import type { Plugin } from 'vite';
-import { patientReach } from './patientKeys.ts';
+import { ownPageSections, patientReach } from './patientKeys.ts';
 
 /*
  * Per-language catalog chunks, chosen at build time. `virtual:kakehashi-catalogs` exports, per
@@ -22,6 +22,8 @@ export const PRELOAD_FILE = '.vite/kakehashi-preload.json';
 export interface Preload {
   pages: Record<string, string[]>;
   catalogs: Record<string, string>;
+  /** The own catalog chunk of a page opened from a link (patientKeys.ts OWN_CATALOG_PAGES), by address and language. */
+  pageCatalogs: Record<string, Record<string, string>>;
 }
 
 type Catalog = Record<string, unknown>;
@@ -29,6 +31,7 @@ type Catalog = Record<string, unknown>;
 export function catalogs(opts: { root: string; pages: Record<string, string> }): Plugin {
   const core = path.resolve(opts.root, '../../packages/core/src/i18n/index.ts');
   let patientSections: Set<string> = new Set();
+  let pageSections: Record<string, Set<string>> = {};
   let all: Record<string, Catalog> = {};
   return {
     name: 'kakehashi-catalogs',
@@ -36,6 +39,7 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
       const mod = (await tsImport(core, import.meta.url)) as { catalogs: Record<string, Catalog> };
       all = mod.catalogs;
       patientSections = patientReach(opts.root).sections;
+      pageSections = ownPageSections(opts.root, patientSections);
       this.addWatchFile(core);
     },
     resolveId(id) {
@@ -47,13 +51,16 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
       if (id === '\0' + ENTRY) {
         const loaders = (part: string) =>
           `{ ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${part}`)})`).join(', ')} }`;
-        return `export const PATIENT_CATALOGS = ${loaders('patient')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\n`;
+        const pages = Object.keys(pageSections).map((address) => `${JSON.stringify(address)}: ${loaders(address)}`);
+        return `export const PATIENT_CATALOGS = ${loaders('patient')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\nexport const PAGE_CATALOGS = { ${pages.join(', ')} };\n`;
       }
       if (!id.startsWith(PREFIX)) return null;
       const [locale, part] = id.slice(PREFIX.length).split(':');
       const catalog = all[locale];
       if (!catalog) this.error(`no catalog for ${locale}`);
-      const picked = Object.fromEntries(Object.entries(catalog).filter(([section]) => patientSections.has(section) === (part === 'patient')));
+      // The staff part is every section the patient part leaves out (a page's own sections too).
+      const wanted = (section: string) => (part === 'patient' ? patientSections.has(section) : part === 'staff' ? !patientSections.has(section) : !!pageSections[part]?.has(section));
+      const picked = Object.fromEntries(Object.entries(catalog).filter(([section]) => wanted(section)));
       // JSON.parse of a string literal is parsed faster than the same object literal.
       return `export default JSON.parse(${JSON.stringify(JSON.stringify(picked))});\n`;
     },
@@ -68,7 +75,7 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
         return out;
       };
       const entryFiles = new Set(chunks.filter((c) => c.isEntry).flatMap((c) => [...closure(c.fileName)]));
-      const preload: Preload = { pages: {}, catalogs: {} };
+      const preload: Preload = { pages: {}, catalogs: {}, pageCatalogs: {} };
       for (const [address, file] of Object.entries(opts.pages)) {
         const id = path.resolve(opts.root, file);
         // A page grouped with others (vite.config.ts codeSplitting) is in a chunk it does not face.
@@ -80,6 +87,11 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
         const chunk = byModule.get(`${PREFIX}${l}:patient`);
         if (!chunk) this.error(`no catalog chunk for ${l}`);
         preload.catalogs[l] = `/${chunk.fileName}`;
+        for (const address of Object.keys(pageSections)) {
+          const own = byModule.get(`${PREFIX}${l}:${address}`);
+          if (!own) this.error(`no catalog chunk for ${address} in ${l}`);
+          (preload.pageCatalogs[address] ??= {})[l] = `/${own.fileName}`;
+        }
       }
       this.emitFile({ type: 'asset', fileName: PRELOAD_FILE, source: JSON.stringify(preload, null, 2) });
     },

@@ -8,6 +8,11 @@ import path from 'node:path';
  * the patient chunk of each language; staff pages load the rest.
  */
 export const PATIENT_ENTRIES = ['src/main.tsx', 'src/pages/patient/Request.tsx', 'src/pages/patient/Portal.tsx', 'src/pages/DeviceCheck.tsx'];
+/**
+ * Patient pages opened only from a link someone is sent (the upload-request page): their own words
+ * come in a chunk of their own, so the request form's first visit does not carry them.
+ */
+export const OWN_CATALOG_PAGES: Record<string, string> = { '/send': 'src/pages/patient/Send.tsx' };
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
 /** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */
@@ -19,7 +24,7 @@ export interface Reach {
 }
 
 /** Files reachable from the patient entries through static imports (dynamic imports are not followed). */
-export function patientReach(root: string): Reach {
+export function patientReach(root: string, entries: string[] = PATIENT_ENTRIES): Reach {
   const seen = new Set<string>();
   const sections = new Set<string>();
   const visit = (file: string) => {
@@ -32,6 +37,13 @@ export function patientReach(root: string): Reach {
       visit(path.resolve(path.dirname(file), m[1]));
     }
   };
-  for (const e of PATIENT_ENTRIES) visit(path.resolve(root, e));
+  for (const e of entries) visit(path.resolve(root, e));
   return { files: [...seen], sections };
+}
+
+/** The sections each page of OWN_CATALOG_PAGES uses that the patient catalog does not hold, by address. */
+export function ownPageSections(root: string, patient: Set<string> = patientReach(root).sections): Record<string, Set<string>> {
+  return Object.fromEntries(
+    Object.entries(OWN_CATALOG_PAGES).map(([address, file]) => [address, new Set([...patientReach(root, [file]).sections].filter((s) => !patient.has(s)))]),
+  );
 }

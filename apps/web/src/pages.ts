@@ -1,5 +1,5 @@
 import { lazy, type ComponentType } from 'react';
-import { loadStaffCatalog } from './lib/i18n.ts';
+import { loadPageCatalog, loadStaffCatalog } from './lib/i18n.ts';
 
 /*
  * Every page is its own chunk, loaded when its address is opened: the patient's pages never carry
@@ -28,6 +28,8 @@ export const PATIENT_PAGES = {
   '/request': () => import('./pages/patient/Request.tsx'),
   '/portal': () => import('./pages/patient/Portal.tsx'),
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
+  // Opened from an upload-request link: its words come with it, not with the other patient pages.
+  '/send': () => Promise.all([import('./pages/patient/Send.tsx'), loadPageCatalog('/send')]).then(([m]) => m),
 } as const;
 
 /** Loads the patient page at this address, if it is one; resolves when its module is here. */
@@ -39,6 +41,7 @@ export async function loadPatientPage(address: string): Promise<void> {
 export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
 export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage');
 export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage');
+export const SendPage = page(PATIENT_PAGES['/send'], 'SendPage');
 
 export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
 export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');

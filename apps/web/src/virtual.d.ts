@@ -5,4 +5,6 @@ declare module 'virtual:kakehashi-catalogs' {
   export const PATIENT_CATALOGS: Record<Locale, Loader>;
   /** Each language's other sections, for staff pages. */
   export const STAFF_CATALOGS: Record<Locale, Loader>;
+  /** A page opened from a link: its own sections, by its address, in each language. */
+  export const PAGE_CATALOGS: Record<string, Record<Locale, Loader>>;
 }

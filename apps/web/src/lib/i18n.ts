@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { LOCALES, type Locale } from '@kakehashi/core';
 import type { en } from '@kakehashi/core/i18n';
-import { PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
+import { PAGE_CATALOGS, PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
 
 declare module 'i18next' {
   interface CustomTypeOptions {
@@ -45,6 +45,9 @@ function rememberInCookie(locale: Locale) {
  * Accept-Language), else the first supported browser language, else Japanese.
  */
 export function initialLocale(): Locale {
+  // An address naming its language (an upload-request link, made in the recipient's) wins.
+  const named = new URLSearchParams(window.location.search).get('lang');
+  if (isLocale(named)) return named;
   const stored = storedLocale();
   if (stored) return stored;
   const served = document.documentElement.dataset.locale;
@@ -81,10 +84,25 @@ function syncDocument(lng: string) {
  * pages use, and the rest, loaded with the first staff page. Only the chosen language is loaded.
  */
 let staffWanted = false;
+/** Pages opened from a link (/send) whose own words have been asked for. */
+const pagesWanted = new Set<string>();
+let markReady: () => void;
+const ready = new Promise<void>((resolve) => (markReady = resolve));
 
 async function loadCatalog(locale: Locale): Promise<void> {
-  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null]);
+  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null, ...[...pagesWanted].map((p) => PAGE_CATALOGS[p][locale]())]);
   for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
+}
+
+/** A page with its own catalog chunk: its words in the current language (and in any switched to later). */
+export async function loadPageCatalog(address: string): Promise<void> {
+  if (pagesWanted.has(address) || !PAGE_CATALOGS[address]) return;
+  pagesWanted.add(address);
+  // Fetched at once, alongside the page's code; added once i18next has started.
+  const locale = isLocale(i18next.language) ? i18next.language : initialLocale();
+  const part = await PAGE_CATALOGS[address][locale]();
+  await ready;
+  i18next.addResourceBundle(locale, 'translation', part.default, true, true);
 }
 
 /** Staff pages: the whole catalog of the current language (and of any language switched to later). */
@@ -112,5 +130,6 @@ export async function initI18n(): Promise<typeof i18next> {
   });
   syncDocument(i18next.language);
   i18next.on('languageChanged', syncDocument);
+  markReady();
   return i18next;
 }

@@ -14,8 +14,10 @@ type FileMeta = { caseId: string; filename: string; relativePath: string };
 
 export interface UploaderOptions {
   caseId: string;
-  /** The portal link's guest token: the Bearer of every request. */
+  /** The guest link's token (the portal's or an upload-request link's): the Bearer of every request. */
   token: string;
+  /** An upload-request link's passcode, when it asks for one: sent with every request. */
+  passcode?: string;
   /** The page's language when a request goes: the server's error messages come in it. */
   locale: () => string;
   /** The progress changed (at most a few times a second). */
@@ -95,7 +97,7 @@ export function createUploader(opts: UploaderOptions): Uploader {
   const tally = new UploadTally();
   const uppy = new Uppy<FileMeta, TusBody>({ autoProceed: true, allowMultipleUploadBatches: true }).use(Tus<FileMeta, TusBody>, {
     endpoint: '/api/v1/uploads',
-    headers: () => ({ Authorization: `Bearer ${opts.token}`, 'Accept-Language': opts.locale() }),
+    headers: () => ({ Authorization: `Bearer ${opts.token}`, 'Accept-Language': opts.locale(), ...(opts.passcode ? { 'X-Link-Passcode': opts.passcode } : {}) }),
     allowedMetaFields: ['caseId', 'filename', 'relativePath'],
     // chunkSize left unset: one PATCH per file, resumed from the server's offset when cut.
     limit: PARALLEL,
