@@ -15,6 +15,8 @@ import { ownPageSections, patientReach } from './patientKeys.ts';
  */
 
 const ENTRY = 'virtual:kakehashi-catalogs';
+/** `virtual:kakehashi-page-catalog/send`: the loaders of one page's own catalog part (OWN_CATALOG_PAGES), imported by that page only. */
+const PAGE_ENTRY = 'virtual:kakehashi-page-catalog';
 const PREFIX = '\0kakehashi-catalog:';
 const LOCALES = ['ja', 'zh-CN', 'en'] as const;
 export const PRELOAD_FILE = '.vite/kakehashi-preload.json';
@@ -43,7 +45,7 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
       this.addWatchFile(core);
     },
     resolveId(id) {
-      if (id === ENTRY) return '\0' + ENTRY;
+      if (id === ENTRY || id.startsWith(`${PAGE_ENTRY}/`)) return '\0' + id;
       if (id.startsWith('kakehashi-catalog:')) return '\0' + id;
       return null;
     },
@@ -51,8 +53,12 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
       if (id === '\0' + ENTRY) {
         const loaders = (part: string) =>
           `{ ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${part}`)})`).join(', ')} }`;
-        const pages = Object.keys(pageSections).map((address) => `${JSON.stringify(address)}: ${loaders(address)}`);
-        return `export const PATIENT_CATALOGS = ${loaders('patient')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\nexport const PAGE_CATALOGS = { ${pages.join(', ')} };\n`;
+        return `export const PATIENT_CATALOGS = ${loaders('patient')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\n`;
+      }
+      if (id.startsWith(`\0${PAGE_ENTRY}/`)) {
+        const address = id.slice(`\0${PAGE_ENTRY}`.length);
+        if (!pageSections[address]) this.error(`${address} is not in OWN_CATALOG_PAGES`);
+        return `export default { ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${address}`)})`).join(', ')} };\n`;
       }
       if (!id.startsWith(PREFIX)) return null;
       const [locale, part] = id.slice(PREFIX.length).split(':');

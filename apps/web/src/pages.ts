@@ -1,5 +1,5 @@
 import { lazy, type ComponentType } from 'react';
-import { loadPageCatalog, loadStaffCatalog } from './lib/i18n.ts';
+import { loadStaffCatalog } from './lib/i18n.ts';
 
 /*
  * Every page is its own chunk, loaded when its address is opened: the patient's pages never carry
@@ -28,8 +28,8 @@ export const PATIENT_PAGES = {
   '/request': () => import('./pages/patient/Request.tsx'),
   '/portal': () => import('./pages/patient/Portal.tsx'),
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
-  // Opened from an upload-request link: its words come with it, not with the other patient pages.
-  '/send': () => Promise.all([import('./pages/patient/Send.tsx'), loadPageCatalog('/send')]).then(([m]) => m),
+  // Opened from an upload-request link: its words come with it (catalogReady), not with the other patient pages.
+  '/send': () => import('./pages/patient/Send.tsx').then(async (m) => (await m.catalogReady, m)),
 } as const;
 
 /** Loads the patient page at this address, if it is one; resolves when its module is here. */

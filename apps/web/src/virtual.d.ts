@@ -5,6 +5,11 @@ declare module 'virtual:kakehashi-catalogs' {
   export const PATIENT_CATALOGS: Record<Locale, Loader>;
   /** Each language's other sections, for staff pages. */
   export const STAFF_CATALOGS: Record<Locale, Loader>;
-  /** A page opened from a link: its own sections, by its address, in each language. */
-  export const PAGE_CATALOGS: Record<string, Record<Locale, Loader>>;
+}
+
+declare module 'virtual:kakehashi-page-catalog/*' {
+  import type { Locale } from '@kakehashi/core';
+  /** A page's own sections (build/patientKeys.ts OWN_CATALOG_PAGES), in each language. */
+  const part: Record<Locale, () => Promise<{ default: Record<string, unknown> }>>;
+  export default part;
 }

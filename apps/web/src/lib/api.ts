@@ -108,8 +108,8 @@ async function request<S extends z.ZodType | undefined = undefined>(
   };
   const guest = !!options.guestToken;
   if (guest) headers.Authorization = `Bearer ${options.guestToken}`;
-  if (options.linkPasscode) headers['X-Link-Passcode'] = options.linkPasscode;
   else if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (options.linkPasscode) headers['X-Link-Passcode'] = options.linkPasscode;
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { LOCALES, type Locale } from '@kakehashi/core';
 import type { en } from '@kakehashi/core/i18n';
-import { PAGE_CATALOGS, PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
+import { PATIENT_CATALOGS, STAFF_CATALOGS } from 'virtual:kakehashi-catalogs';
 
 declare module 'i18next' {
   interface CustomTypeOptions {
@@ -84,25 +84,24 @@ function syncDocument(lng: string) {
  * pages use, and the rest, loaded with the first staff page. Only the chosen language is loaded.
  */
 let staffWanted = false;
-/** Pages opened from a link (/send) whose own words have been asked for. */
-const pagesWanted = new Set<string>();
+export type CatalogPart = Record<Locale, () => Promise<{ default: Record<string, unknown> }>>;
+/** Parts of the catalog a page brought with it (the upload-request page's words). */
+const pageParts: CatalogPart[] = [];
 let markReady: () => void;
 const ready = new Promise<void>((resolve) => (markReady = resolve));
 
 async function loadCatalog(locale: Locale): Promise<void> {
-  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null, ...[...pagesWanted].map((p) => PAGE_CATALOGS[p][locale]())]);
+  const parts = await Promise.all([PATIENT_CATALOGS[locale](), staffWanted ? STAFF_CATALOGS[locale]() : null, ...pageParts.map((p) => p[locale]())]);
   for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
 }
 
-/** A page with its own catalog chunk: its words in the current language (and in any switched to later). */
-export async function loadPageCatalog(address: string): Promise<void> {
-  if (pagesWanted.has(address) || !PAGE_CATALOGS[address]) return;
-  pagesWanted.add(address);
-  // Fetched at once, alongside the page's code; added once i18next has started.
+/** A page's own words: loaded now, in the page's language, and with any language switched to later. */
+export async function addCatalogPart(part: CatalogPart): Promise<void> {
+  pageParts.push(part);
   const locale = isLocale(i18next.language) ? i18next.language : initialLocale();
-  const part = await PAGE_CATALOGS[address][locale]();
+  const loaded = await part[locale]();
   await ready;
-  i18next.addResourceBundle(locale, 'translation', part.default, true, true);
+  i18next.addResourceBundle(locale, 'translation', loaded.default, true, true);
 }
 
 /** Staff pages: the whole catalog of the current language (and of any language switched to later). */

@@ -9,6 +9,7 @@ import { ErrorAlert, Notice } from '../Alert.tsx';
 import { CopyBox } from '../CopyBox.tsx';
 import { ConfirmDialog, Dialog } from '../Dialog.tsx';
 import { Field } from '../Field.tsx';
+import './UploadLinkPanel.css';
 
 type Link = ResponseOf<typeof CONTRACTS.listUploadLinks>['items'][number];
 type Made = ResponseOf<typeof CONTRACTS.createUploadLink>;

@@ -2,7 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
 import * as CONTRACTS from '@kakehashi/core/contracts';
+import SEND_CATALOG from 'virtual:kakehashi-page-catalog/send';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
+import { addCatalogPart } from '../../lib/i18n.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useBrandName } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
@@ -11,6 +13,7 @@ import { HospitalContact } from '../../components/Hospital.tsx';
 import { Field } from '../../components/Field.tsx';
 import { WrittenIn } from '../../components/LanguageMark.tsx';
 import { SendFiles } from '../../components/records/SendFiles.tsx';
+import './Send.css';
 
 /*
  * The page an upload-request link opens (/send?lang=…#kg.…): a referring hospital or the patient
@@ -18,6 +21,9 @@ import { SendFiles } from '../../components/records/SendFiles.tsx';
  * number and what is asked, and the sending part, never the case's files. Its words come in a
  * catalog chunk of its own (build/patientKeys.ts OWN_CATALOG_PAGES).
  */
+
+/** This page's words, fetched with its code (the server preloads both). */
+export const catalogReady = addCatalogPart(SEND_CATALOG);
 
 const KEY = 'kakehashi.send';
 
