@@ -33,12 +33,13 @@ async function openWithPasscode(page: Page, url: string, locale: Locale, passcod
   await page.goto(url);
   const box = page.getByTestId('send-passcode');
   await expect(box.getByRole('heading', { level: 1 })).toHaveText(c.passcodeTitle);
-  await box.getByLabel(c.passcodeLabel).fill(passcode);
+  await box.getByLabel(c.passcodeLabel, { exact: true }).fill(passcode);
   await box.getByRole('button', { name: c.passcodeSubmit }).click();
   await expect(page.getByTestId('send-page')).toBeVisible();
 }
 
 test('a coordinator makes an upload link with a passcode; a referring hospital sends a PDF and a DICOM folder through it; the link is extended, then revoked', async ({ browser }) => {
+  test.setTimeout(180_000);
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
   const coordinator = await admin.buildUser({ role: 'coordinator', locale: 'ja' });
@@ -61,12 +62,12 @@ test('a coordinator makes an upload link with a passcode; a referring hospital s
     await expect(panel).toContainText(ja.none);
     await panel.getByRole('button', { name: ja.create }).click();
     const form = panel.getByTestId('upload-link-form');
-    await form.getByLabel(ja.label).fill('Example General Hospital, radiology');
-    await form.getByLabel(ja.locale).selectOption('en');
-    await form.getByLabel(ja.note).fill(note);
+    await form.getByLabel(ja.label, { exact: true }).fill('Example General Hospital, radiology');
+    await form.getByLabel(ja.locale, { exact: true }).selectOption('en');
+    await form.getByLabel(ja.note, { exact: true }).fill(note);
     // Two weeks unless chosen otherwise; a passcode is made ready.
-    await expect(form.getByLabel(ja.days)).toHaveValue('14');
-    await expect(form.getByLabel(ja.withPasscode)).toBeChecked();
+    await expect(form.getByLabel(ja.days, { exact: true })).toHaveValue('14');
+    await expect(form.getByLabel(ja.withPasscode, { exact: true })).toBeChecked();
     await expect(form.getByLabel(ja.passcode, { exact: true })).toHaveValue(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     await form.getByRole('button', { name: ja.submit }).click();
     const made = panel.getByTestId('upload-link-made');
@@ -96,10 +97,10 @@ test('a coordinator makes an upload link with a passcode; a referring hospital s
     // The token is out of the address bar (and the language with it).
     await expect(page).toHaveURL(/\/send$/);
     await shoot(page, 'send-passcode-en-390');
-    await box.getByLabel(c.passcodeLabel).fill('WRONG-CODE');
+    await box.getByLabel(c.passcodeLabel, { exact: true }).fill('WRONG-CODE');
     await box.getByRole('button', { name: c.passcodeSubmit }).click();
     await expect(box.getByRole('alert')).toHaveText(c.passcodeWrong);
-    await box.getByLabel(c.passcodeLabel).fill(passcode);
+    await box.getByLabel(c.passcodeLabel, { exact: true }).fill(passcode);
     await box.getByRole('button', { name: c.passcodeSubmit }).click();
     const sendPage = page.getByTestId('send-page');
     await expect(sendPage.getByTestId('case-number')).toHaveText(created.number);
@@ -150,7 +151,7 @@ test('a coordinator makes an upload link with a passcode; a referring hospital s
     const row = panel.getByTestId('upload-link');
     await row.getByRole('button', { name: ja.extend }).click();
     const dialog = staff.getByRole('dialog');
-    await dialog.getByLabel(ja.extendDays).selectOption('60');
+    await dialog.getByLabel(ja.extendDays, { exact: true }).selectOption('60');
     await dialog.getByRole('button', { name: ja.extendConfirm }).click();
     await expect(panel.getByRole('status').filter({ hasText: ja.extended.split('{{')[0] })).toBeVisible();
     const links = (await (await staff.request.get(`/api/v1/cases/${created.id}/upload-links`)).json()) as { items: { expiresAt: string }[] };
