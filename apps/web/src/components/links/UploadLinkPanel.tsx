@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { LOCALES, UPLOAD_LINK_DAYS, type Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, errorMessage, type ResponseOf } from '../../lib/api.ts';
+import { generatePasscode } from '../../lib/passcode.ts';
 import { useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { CopyBox } from '../CopyBox.tsx';
@@ -16,15 +17,6 @@ type Made = ResponseOf<typeof CONTRACTS.createUploadLink>;
 
 /** How long a link works: a large study over a slow link may take days to arrive. */
 const DAY_CHOICES = [7, 14, 30, 60, 90] as const;
-/** Passcodes made here: no look-alike letters or digits, read out easily over the telephone. */
-const PASSCODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-
-export function generatePasscode(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  const chars = Array.from(bytes, (b) => PASSCODE_ALPHABET[b % PASSCODE_ALPHABET.length]);
-  return `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
-}
-
 const linksKey = (caseId: string) => ['case', caseId, 'upload-links'] as const;
 
 function stateOf(l: Link): 'active' | 'expired' | 'revoked' {
