@@ -119,6 +119,7 @@ test('a coordinator makes an upload link with a passcode; a referring hospital s
     await section.getByTestId('choose-folder').setInputFiles(files.cd);
     await expect(progress.getByTestId('upload-groups')).toContainText(fill(en.portalRecords.files_other, { done: 2, count: 2 }), { timeout: 30_000 });
     await expect(progress).toContainText(en.sendLink.allSent);
+    await expect(section.getByTestId('send-announcement')).toHaveText(en.sendLink.allSent);
     await shoot(page, 'send-en-390');
   });
 

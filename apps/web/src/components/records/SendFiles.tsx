@@ -128,92 +128,92 @@ export function SendFiles({
     lastKey.current = key;
     const s = snapshot;
     if (s.paused) setAnnounced(t('portalRecords.paused'));
-    else if (!s.active) setAnnounced(s.filesFailed > 0 ? t('portalRecords.failed', { count: s.filesFailed }) : t('portalRecords.allSent'));
+    else if (!s.active) setAnnounced(s.filesFailed > 0 ? t('portalRecords.failed', { count: s.filesFailed }) : (allSentText ?? t('portalRecords.allSent')));
     else setAnnounced(`${t('portalRecords.progressTitle')}: ${t('portalRecords.files', { done: s.filesDone, count: s.filesTotal })}`);
-  }, [snapshot, t]);
+  }, [snapshot, t, allSentText]);
 
   return (
-        <>
-          <SendGuide />
-          <div
-            className={`dropzone${over ? ' dropzone--over' : ''}`}
-            role="group"
-            aria-label={t('portalRecords.dropZone')}
-            data-testid="dropzone"
-            onPointerEnter={() => void loadUploaderModule().catch(() => undefined)}
-            onFocus={() => void loadUploaderModule().catch(() => undefined)}
-            onDragEnter={(e) => {
-              e.preventDefault();
-              setOver(true);
-            }}
-            onDragOver={(e) => {
-              e.preventDefault();
-              e.dataTransfer.dropEffect = 'copy';
-            }}
-            onDragLeave={(e) => {
-              if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
-            }}
-            onDrop={(e) => void onDrop(e)}
-          >
-            <p className="dropzone__hint" aria-hidden="true">
-              {t('portalRecords.dropHere')}
-            </p>
-            <p className="dropzone__or" aria-hidden="true">
-              {t('portalRecords.or')}
-            </p>
-            <div className="dropzone__buttons">
-              <button type="button" className="button button--large" onClick={() => filesInput.current?.click()}>
-                {t('portalRecords.chooseFiles')}
-              </button>
-              <button type="button" className="button button--secondary button--large" onClick={() => folderInput.current?.click()}>
-                {t('portalRecords.chooseFolder')}
-              </button>
-            </div>
-            <input
-              ref={filesInput}
-              type="file"
-              multiple
-              accept={ACCEPT}
-              hidden
-              data-testid="choose-files"
-              onChange={(e) => {
-                void send(filesOfInput(e.currentTarget.files));
-                e.currentTarget.value = '';
-              }}
-            />
-            <input
-              ref={(el) => {
-                folderInput.current = el;
-                // Not in React's attribute types: a folder picker (every current browser supports it).
-                el?.setAttribute('webkitdirectory', '');
-              }}
-              type="file"
-              multiple
-              hidden
-              data-testid="choose-folder"
-              onChange={(e) => {
-                void send(filesOfInput(e.currentTarget.files));
-                e.currentTarget.value = '';
-              }}
-            />
-          </div>
-          <p className="muted">{t('portalRecords.guideKeepOpen')}</p>
-          <ErrorAlert>{loadFailed ? t('portalRecords.loadFailed') : null}</ErrorAlert>
-          {reading && <p role="status">{t('portalRecords.reading')}</p>}
-          {unreadable > 0 && <p className="alert alert--warning">{t('portalRecords.unreadable', { count: unreadable })}</p>}
-          {snapshot && snapshot.filesTotal + snapshot.skipped > 0 && (
-            <Progress
-              s={snapshot}
-              onPause={() => void uploader.current?.then((u) => u.pause())}
-              onResume={() => void uploader.current?.then((u) => u.resume())}
-              onRetry={() => void uploader.current?.then((u) => u.retry())}
-              allSentText={allSentText}
-            />
-          )}
-          <p className="visually-hidden" role="status" aria-live="polite" data-testid="send-announcement">
-            {announced}
-          </p>
-        </>
+    <>
+      <SendGuide />
+      <div
+        className={`dropzone${over ? ' dropzone--over' : ''}`}
+        role="group"
+        aria-label={t('portalRecords.dropZone')}
+        data-testid="dropzone"
+        onPointerEnter={() => void loadUploaderModule().catch(() => undefined)}
+        onFocus={() => void loadUploaderModule().catch(() => undefined)}
+        onDragEnter={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+        }}
+        onDrop={(e) => void onDrop(e)}
+      >
+        <p className="dropzone__hint" aria-hidden="true">
+          {t('portalRecords.dropHere')}
+        </p>
+        <p className="dropzone__or" aria-hidden="true">
+          {t('portalRecords.or')}
+        </p>
+        <div className="dropzone__buttons">
+          <button type="button" className="button button--large" onClick={() => filesInput.current?.click()}>
+            {t('portalRecords.chooseFiles')}
+          </button>
+          <button type="button" className="button button--secondary button--large" onClick={() => folderInput.current?.click()}>
+            {t('portalRecords.chooseFolder')}
+          </button>
+        </div>
+        <input
+          ref={filesInput}
+          type="file"
+          multiple
+          accept={ACCEPT}
+          hidden
+          data-testid="choose-files"
+          onChange={(e) => {
+            void send(filesOfInput(e.currentTarget.files));
+            e.currentTarget.value = '';
+          }}
+        />
+        <input
+          ref={(el) => {
+            folderInput.current = el;
+            // Not in React's attribute types: a folder picker (every current browser supports it).
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          type="file"
+          multiple
+          hidden
+          data-testid="choose-folder"
+          onChange={(e) => {
+            void send(filesOfInput(e.currentTarget.files));
+            e.currentTarget.value = '';
+          }}
+        />
+      </div>
+      <p className="muted">{t('portalRecords.guideKeepOpen')}</p>
+      <ErrorAlert>{loadFailed ? t('portalRecords.loadFailed') : null}</ErrorAlert>
+      {reading && <p role="status">{t('portalRecords.reading')}</p>}
+      {unreadable > 0 && <p className="alert alert--warning">{t('portalRecords.unreadable', { count: unreadable })}</p>}
+      {snapshot && snapshot.filesTotal + snapshot.skipped > 0 && (
+        <Progress
+          s={snapshot}
+          onPause={() => void uploader.current?.then((u) => u.pause())}
+          onResume={() => void uploader.current?.then((u) => u.resume())}
+          onRetry={() => void uploader.current?.then((u) => u.retry())}
+          allSentText={allSentText}
+        />
+      )}
+      <p className="visually-hidden" role="status" aria-live="polite" data-testid="send-announcement">
+        {announced}
+      </p>
+    </>
   );
 }
 

@@ -103,7 +103,12 @@ function SendLink({ token }: { token: string | null }) {
   if (code === 'link_passcode' || code === 'rate_limited') {
     return (
       <>
-        <Passcode wrong={code === 'link_passcode' && !!passcode} limited={code === 'rate_limited' ? errorMessage(link.error) : null} onSubmit={setPasscode} />
+        {/* The same passcode again (after a wait, say) is asked again, not taken from the cache. */}
+        <Passcode
+          wrong={code === 'link_passcode' && !!passcode}
+          limited={code === 'rate_limited' ? errorMessage(link.error) : null}
+          onSubmit={(v) => (v === passcode ? void link.refetch() : setPasscode(v))}
+        />
         <HospitalContact />
       </>
     );
