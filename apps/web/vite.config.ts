@@ -6,7 +6,7 @@ import { dependencyClosure, LAZY_ROOTS, packageOf } from './build/lazyPackages.t
 
 /** Uppy and its dependencies: only the uploader (loaded on demand from the portal) uses them. */
 const lazyOnly = dependencyClosure(LAZY_ROOTS, import.meta.dirname);
-const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/]staff)/;
+const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/](staff|uploadLink))/;
 
 // The server serves dist/ under a strict CSP (script-src 'self', style-src 'self'):
 // keep everything in emitted files, never inline.
@@ -16,7 +16,7 @@ export default defineConfig({
     catalogs({
       root: import.meta.dirname,
       // The patient pages by address (src/pages.ts loads the same modules): the server preloads their chunks.
-      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/device-check': 'src/pages/DeviceCheck.tsx' },
+      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx' },
     }),
     precompress(),
   ],
@@ -34,11 +34,13 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             // Libraries and the shared schemas: loaded by every page, cached for a year. The router and
-            // the staff console's operations stay out: they go with the staff console.
+            // the staff console's operations stay out: they go with the staff console (and the upload-request page's, with it).
             // The uploader's libraries stay out too: they go with the uploader.
             { name: 'vendor', test: (id) => VENDOR.test(id) && !lazyOnly.has(packageOf(id) ?? ''), priority: 20 },
             // The request form page and the pieces it uses, in one file (staff pages that share a piece load it too).
             // Only the modules named: with their dependencies (i18n, API client) it would be pulled into every page.
+            // The sending part the portal and the upload-request page share, in one file rather than a few.
+            { name: 'sending', includeDependenciesRecursively: false, test: /src[\\/](components[\\/](records[\\/]SendFiles|LanguageMark)|lib[\\/](uploadProgress|droppedFiles))/, priority: 10 },
             { name: 'request', includeDependenciesRecursively: false, test: /src[\\/](pages[\\/]patient[\\/]Request|components[\\/](RequestForm|Field|PageHead|Alert)|lib[\\/](portal|useDocumentTitle|time|regions))/, priority: 10 },
           ],
         },

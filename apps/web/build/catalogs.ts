@@ -2,7 +2,7 @@ import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import type { Plugin } from 'vite';
 import { PORTAL_CATALOG_PAGES } from '../src/lib/catalogParts.ts';
-import { patientReach, type PatientPart } from './patientKeys.ts';
+import { ownPageSections, patientReach, type PatientPart } from './patientKeys.ts';
 
 /*
  * Per-language catalog chunks, chosen at build time. `virtual:kakehashi-catalogs` exports, per
@@ -17,6 +17,8 @@ import { patientReach, type PatientPart } from './patientKeys.ts';
  */
 
 const ENTRY = 'virtual:kakehashi-catalogs';
+/** `virtual:kakehashi-page-catalog/send`: the loaders of one page's own catalog part (OWN_CATALOG_PAGES), imported by that page only. */
+const PAGE_ENTRY = 'virtual:kakehashi-page-catalog';
 const PREFIX = '\0kakehashi-catalog:';
 const LOCALES = ['ja', 'zh-CN', 'en'] as const;
 export const PRELOAD_FILE = '.vite/kakehashi-preload.json';
@@ -27,6 +29,8 @@ export interface Preload {
   catalogs: Record<string, Record<PatientPart, string>>;
   /** Per patient page address, the parts it reads. */
   catalogParts: Record<string, PatientPart[]>;
+  /** The own catalog chunk of a page opened from a link (patientKeys.ts OWN_CATALOG_PAGES), by address and language. */
+  pageCatalogs: Record<string, Record<string, string>>;
 }
 
 type Catalog = Record<string, unknown>;
@@ -34,17 +38,20 @@ type Catalog = Record<string, unknown>;
 export function catalogs(opts: { root: string; pages: Record<string, string> }): Plugin {
   const core = path.resolve(opts.root, '../../packages/core/src/i18n/index.ts');
   let parts: Record<PatientPart, Set<string>> = { request: new Set(), portal: new Set() };
+  let pageSections: Record<string, Set<string>> = {};
   let all: Record<string, Catalog> = {};
   return {
     name: 'kakehashi-catalogs',
     async buildStart() {
       const mod = (await tsImport(core, import.meta.url)) as { catalogs: Record<string, Catalog> };
       all = mod.catalogs;
-      parts = patientReach(opts.root).parts;
+      const reach = patientReach(opts.root);
+      parts = reach.parts;
+      pageSections = ownPageSections(opts.root, reach.sections);
       this.addWatchFile(core);
     },
     resolveId(id) {
-      if (id === ENTRY) return '\0' + ENTRY;
+      if (id === ENTRY || id.startsWith(`${PAGE_ENTRY}/`)) return '\0' + id;
       if (id.startsWith('kakehashi-catalog:')) return '\0' + id;
       return null;
     },
@@ -54,12 +61,19 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
           `{ ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${part}`)})`).join(', ')} }`;
         return `export const PATIENT_CATALOGS = ${loaders('request')};\nexport const PORTAL_CATALOGS = ${loaders('portal')};\nexport const STAFF_CATALOGS = ${loaders('staff')};\n`;
       }
+      if (id.startsWith(`\0${PAGE_ENTRY}/`)) {
+        const address = id.slice(`\0${PAGE_ENTRY}`.length);
+        if (!pageSections[address]) this.error(`${address} is not in OWN_CATALOG_PAGES`);
+        return `export default { ${LOCALES.map((l) => `${JSON.stringify(l)}: () => import(${JSON.stringify(`kakehashi-catalog:${l}:${address}`)})`).join(', ')} };\n`;
+      }
       if (!id.startsWith(PREFIX)) return null;
       const [locale, part] = id.slice(PREFIX.length).split(':');
       const catalog = all[locale];
       if (!catalog) this.error(`no catalog for ${locale}`);
+      // The staff part is every section the patient parts leave out (a page's own sections too).
       const partOf = (section: string): string => (parts.request.has(section) ? 'request' : parts.portal.has(section) ? 'portal' : 'staff');
-      const picked = Object.fromEntries(Object.entries(catalog).filter(([section]) => partOf(section) === part));
+      const wanted = (section: string) => (part.startsWith('/') ? !!pageSections[part]?.has(section) : partOf(section) === part);
+      const picked = Object.fromEntries(Object.entries(catalog).filter(([section]) => wanted(section)));
       // JSON.parse of a string literal is parsed faster than the same object literal.
       return `export default JSON.parse(${JSON.stringify(JSON.stringify(picked))});\n`;
     },
@@ -74,7 +88,7 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
         return out;
       };
       const entryFiles = new Set(chunks.filter((c) => c.isEntry).flatMap((c) => [...closure(c.fileName)]));
-      const preload: Preload = { pages: {}, catalogs: {}, catalogParts: {} };
+      const preload: Preload = { pages: {}, catalogs: {}, catalogParts: {}, pageCatalogs: {} };
       for (const [address, file] of Object.entries(opts.pages)) {
         const id = path.resolve(opts.root, file);
         // A page grouped with others (vite.config.ts codeSplitting) is in a chunk it does not face.
@@ -90,6 +104,11 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
           return `/${chunk.fileName}`;
         };
         preload.catalogs[l] = { request: chunkOf('request'), portal: chunkOf('portal') };
+        for (const address of Object.keys(pageSections)) {
+          const own = byModule.get(`${PREFIX}${l}:${address}`);
+          if (!own) this.error(`no catalog chunk for ${address} in ${l}`);
+          (preload.pageCatalogs[address] ??= {})[l] = `/${own.fileName}`;
+        }
       }
       this.emitFile({ type: 'asset', fileName: PRELOAD_FILE, source: JSON.stringify(preload, null, 2) });
     },

@@ -13,6 +13,11 @@ export const PATIENT_ENTRIES = {
   portal: ['src/pages/patient/Portal.tsx', 'src/pages/DeviceCheck.tsx'],
 } as const;
 export type PatientPart = keyof typeof PATIENT_ENTRIES;
+/**
+ * Patient pages opened only from a link someone is sent (the upload-request page): their own words
+ * come in a chunk of their own, so neither the request form nor the portal carries them.
+ */
+export const OWN_CATALOG_PAGES: Record<string, string> = { '/send': 'src/pages/patient/Send.tsx' };
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
 /** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */
@@ -32,6 +37,13 @@ export function patientReach(root: string): Reach {
   const all = reach(root, [...PATIENT_ENTRIES.request, ...PATIENT_ENTRIES.portal]);
   const portal = new Set([...all.sections].filter((s) => !request.sections.has(s)));
   return { files: all.files, sections: all.sections, parts: { request: request.sections, portal } };
+}
+
+/** The sections each page of OWN_CATALOG_PAGES uses that the patient parts do not hold, by address. */
+export function ownPageSections(root: string, patient: Set<string> = patientReach(root).sections): Record<string, Set<string>> {
+  return Object.fromEntries(
+    Object.entries(OWN_CATALOG_PAGES).map(([address, file]) => [address, new Set([...reach(root, [file]).sections].filter((s) => !patient.has(s)))]),
+  );
 }
 
 function reach(root: string, entries: readonly string[]): { files: string[]; sections: Set<string> } {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type Manifest } from 'vite';
 import { flattenKeys, en } from '@kakehashi/core/i18n';
-import { patientReach } from '../build/patientKeys.ts';
+import { ownPageSections, patientReach } from '../build/patientKeys.ts';
 import { dependencyClosure, LAZY_ROOTS, packageOf } from '../build/lazyPackages.ts';
 
 /*
@@ -14,7 +14,7 @@ import { dependencyClosure, LAZY_ROOTS, packageOf } from '../build/lazyPackages.
 const root = path.resolve(import.meta.dirname, '..');
 let out: string;
 let manifest: Manifest;
-let preload: { pages: Record<string, string[]>; catalogs: Record<string, Record<'request' | 'portal', string>>; catalogParts: Record<string, string[]> };
+let preload: { pages: Record<string, string[]>; catalogs: Record<string, Record<'request' | 'portal', string>>; catalogParts: Record<string, string[]>; pageCatalogs: Record<string, Record<string, string>> };
 /** The modules in each emitted chunk, by file name. */
 const modulesOf = new Map<string, string[]>();
 
@@ -47,7 +47,7 @@ describe('the production build', () => {
       const sources = files.map(sourceOf);
       expect(sources.filter((s) => STAFF.test(s)), address).toEqual([]);
     }
-    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/portal', '/request']);
+    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/portal', '/request', '/send']);
     // The request form is not part of what every page loads (the page lists leave out the entry's files).
     expect(preload.pages['/request'].length).toBeGreaterThan(0);
     // The staff pages exist, as chunks of their own.
@@ -93,7 +93,23 @@ describe('the production build', () => {
         for (const section of [...other, 'signIn', 'audit', 'caseView', 'availability']) expect(code, `${file}: ${section}`).not.toContain(`"${section}":{`);
       }
     }
-    expect(preload.catalogParts).toMatchObject({ '/request': ['request'], '/portal': ['request', 'portal'], '/device-check': ['request', 'portal'] });
+    expect(preload.catalogParts).toMatchObject({ '/request': ['request'], '/portal': ['request', 'portal'], '/device-check': ['request', 'portal'], '/send': ['request', 'portal'] });
+  });
+
+  it('ships the upload-request page\'s words in a chunk of its own, not with the request form\'s first visit', () => {
+    const own = ownPageSections(root)['/send'];
+    expect([...own]).toContain('sendLink');
+    for (const section of own) expect(patientReach(root).sections.has(section), section).toBe(false);
+    for (const [locale, file] of Object.entries(preload.pageCatalogs['/send'])) {
+      const code = readFileSync(path.join(out, file), 'utf8');
+      for (const section of own) expect(code, `${locale}: ${section}`).toContain(`"${section}":{`);
+      expect(code).not.toContain('"caseRequest":{');
+      for (const part of ['request', 'portal'] as const) expect(readFileSync(path.join(out, preload.catalogs[locale][part]), 'utf8')).not.toContain('"sendLink":{');
+    }
+    // The page itself is not loaded with the request form either.
+    const send = preload.pages['/send'].map(sourceOf);
+    expect(send).toContain('src/pages/patient/Send.tsx');
+    expect(preload.pages['/request'].map(sourceOf)).not.toContain('src/pages/patient/Send.tsx');
   });
 
   it('finds the keys of the patient pages in the reference catalog', () => {

@@ -29,6 +29,8 @@ export const PATIENT_PAGES = {
   '/request': () => import('./pages/patient/Request.tsx'),
   '/portal': () => import('./pages/patient/Portal.tsx'),
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
+  // Opened from an upload-request link: its words come with it (catalogReady), not with the other patient pages.
+  '/send': () => import('./pages/patient/Send.tsx').then(async (m) => (await m.catalogReady, m)),
 } as const;
 
 /** Loads the patient page at this address, if it is one; resolves when its module is here. */
@@ -41,6 +43,7 @@ export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
 // The portal's words beyond the request form's come with it (main.tsx loads them at start when it is the page opened).
 export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage', 'portal');
 export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage', 'portal');
+export const SendPage = page(PATIENT_PAGES['/send'], 'SendPage', 'portal');
 
 export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
 export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');

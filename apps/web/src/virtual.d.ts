@@ -8,3 +8,10 @@ declare module 'virtual:kakehashi-catalogs' {
   /** Each language's other sections, for staff pages. */
   export const STAFF_CATALOGS: Record<Locale, Loader>;
 }
+
+declare module 'virtual:kakehashi-page-catalog/*' {
+  import type { Locale } from '@kakehashi/core';
+  /** A page's own sections (build/patientKeys.ts OWN_CATALOG_PAGES), in each language. */
+  const part: Record<Locale, () => Promise<{ default: Record<string, unknown> }>>;
+  export default part;
+}

@@ -39,7 +39,7 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
 
   return {
     async create(
-      input: { scope: GuestScope; subjectId: string; ttlSeconds: number; createdBy: string | null; extendable?: boolean; passcode?: string; note?: string; locale?: string },
+      input: { scope: GuestScope; subjectId: string; ttlSeconds: number; createdBy: string | null; extendable?: boolean; passcode?: string; note?: string; locale?: string; label?: string },
       tx: Db = db,
     ) {
       // Whole seconds, so the expiry in the token and in the row are the same instant.
@@ -52,6 +52,7 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
         passcodeHash: input.passcode ? await hashPassword(input.passcode) : null,
         note: input.note ?? '',
         locale: input.locale ?? null,
+        label: input.label ?? '',
       });
       const signedExp = input.extendable ? 0 : exp;
       const token = `${GUEST_TOKEN_PREFIX}${row.id}.${signedExp}.${sign(row.id, signedExp)}`;

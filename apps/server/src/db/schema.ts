@@ -110,6 +110,8 @@ export const guestLinks = pgTable(
     /** What an upload-request link asks for, in the recipient's language, and that language. */
     note: text('note').notNull().default(''),
     locale: text('locale'),
+    /** Whom an upload-request link is for, in the coordinator's words (shown to staff only). */
+    label: text('label').notNull().default(''),
   },
   (t) => [index('guest_links_subject_idx').on(t.subjectId)],
 );

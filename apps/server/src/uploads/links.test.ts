@@ -30,10 +30,16 @@ afterAll(() => t.app.close());
 
 describe('upload-request links', () => {
   it('send files into their case with the passcode, and read nothing of it', async () => {
-    const made = await coordinator.post(`/api/v1/cases/${caseId}/upload-links`, { days: 30, passcode: 'tokyo-2026', note: '请发送 2026 年 2 月的 CT 影像（测试）', locale: 'zh-CN' });
+    const made = await coordinator.post(`/api/v1/cases/${caseId}/upload-links`, {
+      days: 30,
+      passcode: 'tokyo-2026',
+      note: '请发送 2026 年 2 月的 CT 影像（测试）',
+      locale: 'zh-CN',
+      label: 'Example Referring Hospital, radiology',
+    });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ hasPasscode: true, locale: 'zh-CN', revokedAt: null });
-    expect(made.body.url).toMatch(/^https:\/\/kakehashi\.example\.org\/send#kg\./);
+    expect(made.body).toMatchObject({ hasPasscode: true, locale: 'zh-CN', revokedAt: null, label: 'Example Referring Hospital, radiology', received: 0 });
+    expect(made.body.url).toMatch(/^https:\/\/kakehashi\.example\.org\/send\?lang=zh-CN#kg\./);
     const token = made.body.url.split('#')[1];
     const bearer = { authorization: `Bearer ${token}`, 'accept-language': 'zh-CN' };
 
@@ -62,6 +68,9 @@ describe('upload-request links', () => {
     // The coordinator sees the file arrive.
     const files = await coordinator.get(`/api/v1/cases/${caseId}/files`);
     expect(files.body.items.map((f: { filename: string }) => f.filename)).toContain('CT.zip');
+    // The link's row counts what arrived through it.
+    const listed = await coordinator.get(`/api/v1/cases/${caseId}/upload-links`);
+    expect(listed.body.items.find((l: { id: string }) => l.id === made.body.id)).toMatchObject({ received: 1, label: 'Example Referring Hospital, radiology' });
   });
 
   it('can be extended while in force and revoked at once, apart from the portal links', async () => {

@@ -5,21 +5,24 @@ import type { Actor } from '../auth/principal.ts';
 import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { Db } from '../db/client.ts';
 import { conflict, notFound } from '../errors.ts';
+import { receivedByLink } from './repo.ts';
 
 type LinkRow = Awaited<ReturnType<GuestLinkService['list']>>[number];
 const NO_CASE = '00000000-0000-0000-0000-000000000000';
 const DAY = 86_400_000;
 
-function view(row: LinkRow): z.output<typeof uploadLink> {
+function view(row: LinkRow, received = 0): z.output<typeof uploadLink> {
   return {
     id: row.id,
     expiresAt: row.expiresAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
     hasPasscode: !!row.passcodeHash,
     note: row.note,
+    label: row.label,
     locale: (row.locale as never) ?? null,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    received,
   };
 }
 
@@ -36,22 +39,27 @@ export function createUploadLinkService(deps: { gate: Gate<{ id: string; number:
     if (!row) throw notFound();
     return row;
   };
+  const viewOf = async (tx: Db, caseId: string, linkId: string) => view(await linkOf(tx, caseId, linkId), (await receivedByLink(tx, caseId)).get(linkId) ?? 0);
 
   return {
     create(actor: Actor, caseId: string, body: z.output<typeof uploadLinkBody>): Promise<z.output<typeof uploadLinkCreated>> {
       return gate.run(actor, 'upload_links.create', caseId, async ({ tx, audit }) => {
         const p = actor.principal!;
         const made = await guestLinks.create(
-          { scope: 'case_upload', subjectId: caseId, ttlSeconds: body.days * 86_400, createdBy: p.kind === 'user' ? p.user.id : null, extendable: true, passcode: body.passcode, note: body.note, locale: body.locale },
+          { scope: 'case_upload', subjectId: caseId, ttlSeconds: body.days * 86_400, createdBy: p.kind === 'user' ? p.user.id : null, extendable: true, passcode: body.passcode, note: body.note, locale: body.locale, label: body.label },
           tx,
         );
         audit.details = { link: made.id, days: body.days, passcode: !!body.passcode };
-        return { ...view(await linkOf(tx, caseId, made.id)), url: `${deps.publicUrl}/send#${made.token}` };
+        // The language in the address too: the page opens in it, even before the passcode is given.
+        return { ...view(await linkOf(tx, caseId, made.id)), url: `${deps.publicUrl}/send?lang=${body.locale}#${made.token}` };
       });
     },
 
     list(actor: Actor, caseId: string) {
-      return gate.run(actor, 'upload_links.read', caseId, async ({ tx }) => ({ items: (await guestLinks.list(caseId, 'case_upload', tx)).map(view) }));
+      return gate.run(actor, 'upload_links.read', caseId, async ({ tx }) => {
+        const received = await receivedByLink(tx, caseId);
+        return { items: (await guestLinks.list(caseId, 'case_upload', tx)).map((row) => view(row, received.get(row.id) ?? 0)) };
+      });
     },
 
     extend(actor: Actor, caseId: string, linkId: string, days: number) {
@@ -59,7 +67,7 @@ export function createUploadLinkService(deps: { gate: Gate<{ id: string; number:
         await linkOf(tx, caseId, linkId);
         if (!(await guestLinks.extend(linkId, caseId, new Date(Date.now() + days * DAY), tx))) throw conflict('link_ended');
         audit.details = { link: linkId, extendedByDays: days };
-        return view(await linkOf(tx, caseId, linkId));
+        return viewOf(tx, caseId, linkId);
       });
     },
 
@@ -68,7 +76,7 @@ export function createUploadLinkService(deps: { gate: Gate<{ id: string; number:
         await linkOf(tx, caseId, linkId);
         await guestLinks.revoke(linkId, tx);
         audit.details = { link: linkId, revoked: true };
-        return view(await linkOf(tx, caseId, linkId));
+        return viewOf(tx, caseId, linkId);
       });
     },
 

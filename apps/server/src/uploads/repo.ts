@@ -59,3 +59,13 @@ export async function expireUploads(db: Db, before: Date): Promise<string[]> {
     .returning({ id: uploads.id });
   return rows.map((r) => r.id);
 }
+
+/** Uploads received whole into a case, by the guest link they came through. */
+export async function receivedByLink(db: Db, caseId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ link: uploads.guestLinkId, n: sql<number>`count(*)::int` })
+    .from(uploads)
+    .where(and(eq(uploads.caseId, caseId), eq(uploads.status, 'received'), sql`${uploads.guestLinkId} is not null`))
+    .groupBy(uploads.guestLinkId);
+  return new Map(rows.map((r) => [r.link!, Number(r.n)]));
+}

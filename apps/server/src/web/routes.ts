@@ -28,8 +28,14 @@ export interface WebOptions {
   hospital?: HospitalIdentitySource;
 }
 
-/** The language of a page: the one the user picked (cookie), else Accept-Language, else the default. */
+/**
+ * The language of a page: the one its address names (`?lang=`, an upload-request link made for a
+ * recipient in their language), else the one the user picked (cookie), else Accept-Language, else
+ * the default.
+ */
 export function pageLocale(req: FastifyRequest): Locale {
+  const named = new URLSearchParams(req.url.split('?')[1] ?? '').get('lang');
+  if (isLocale(named)) return named;
   const chosen = req.cookies?.[LOCALE_COOKIE];
   if (isLocale(chosen)) return chosen;
   return localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE;
@@ -44,6 +50,7 @@ const PAGE_DATA: Record<string, (locale: Locale) => Record<string, string>> = {
   '/request': (locale) => ({ hospital: '/api/v1/hospital', consent: `/api/v1/consent/current?locale=${locale}`, departments: '/api/v1/departments' }),
   '/portal': () => ({ hospital: '/api/v1/hospital' }),
   '/device-check': () => ({ hospital: '/api/v1/hospital' }),
+  '/send': () => ({ hospital: '/api/v1/hospital' }),
 };
 
 /** The page's data, read through the API itself (same answers, same checks); a read that fails is left to the page. */

@@ -9,6 +9,8 @@ export interface Preload {
   catalogs: Record<string, Record<string, string>>;
   /** Per patient page address, the catalog parts it reads. */
   catalogParts: Record<string, string[]>;
+  /** A page's own catalog chunk by language, for a page whose words the other patient pages do not carry. */
+  pageCatalogs?: Record<string, Record<string, string>>;
 }
 
 /** API answers written into the page (routes.ts), by name, with the language they were read in. */
@@ -70,7 +72,8 @@ export function renderIndex(
     `<p class="boot__loading" role="status">${loading}</p>` +
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
   const catalogs = (opts.preload?.catalogParts[opts.pathname] ?? ['request']).map((part) => opts.preload?.catalogs[locale]?.[part]).filter((href): href is string => !!href);
-  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs]
+  const own = opts.preload?.pageCatalogs?.[opts.pathname]?.[locale];
+  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs, ...(own ? [own] : [])]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
     .join('');
   // Replaced by functions: a `$&` in a name or in the data is text, not a replacement pattern.

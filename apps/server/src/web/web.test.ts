@@ -22,7 +22,11 @@ function fakeDist(): string {
   writeFileSync(path.join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(
     path.join(dist, '.vite/kakehashi-preload.json'),
-    JSON.stringify({ pages: { '/request': ['/assets/Request-1.js'] }, catalogs: { ja: '/assets/cat-ja.js', 'zh-CN': '/assets/cat-zh.js', en: '/assets/cat-en.js' } }),
+    JSON.stringify({
+      pages: { '/request': ['/assets/Request-1.js'], '/send': ['/assets/Send-1.js'] },
+      catalogs: { ja: '/assets/cat-ja.js', 'zh-CN': '/assets/cat-zh.js', en: '/assets/cat-en.js' },
+      pageCatalogs: { '/send': { ja: '/assets/send-ja.js', 'zh-CN': '/assets/send-zh.js', en: '/assets/send-en.js' } },
+    }),
   );
   return dist;
 }
@@ -117,6 +121,17 @@ describe('the web app, as served', () => {
     expect(picked.body).toContain('<html lang="en"');
     const junk = await t.app.inject({ url: '/', headers: { 'accept-language': 'fr', cookie: 'kakehashi.locale=%3Cscript%3E' } });
     expect(junk.body).toContain('<html lang="ja"');
+  });
+
+  it('opens a page in the language its address names (an upload-request link), with that page\'s own catalog', async () => {
+    const res = await t.app.inject({ url: '/send?lang=zh-CN', headers: { 'accept-language': 'ja', cookie: 'kakehashi.locale=en' } });
+    expect(res.body).toContain('<html lang="zh-CN"');
+    for (const file of ['/assets/Send-1.js', '/assets/cat-zh.js', '/assets/send-zh.js']) expect(res.body).toContain(`<link rel="modulepreload" crossorigin href="${file}">`);
+    expect(res.body).not.toContain('send-ja.js');
+    // Other pages do not load it; a made-up language in the address is ignored.
+    const other = await t.app.inject({ url: '/request?lang=fr', headers: { 'accept-language': 'en' } });
+    expect(other.body).toContain('<html lang="en"');
+    expect(other.body).not.toContain('send-en.js');
   });
 
   it('compresses API answers with brotli or gzip', async () => {

@@ -68,6 +68,8 @@ interface RequestOptions<S extends z.ZodType | undefined> {
    * and a 401 is the link's problem, not the end of a staff session.
    */
   guestToken?: string | null;
+  /** An upload-request link's passcode (X-Link-Passcode), when it asks for one. */
+  linkPasscode?: string | null;
 }
 
 function fieldErrorsFrom(details: unknown): FieldErrors {
@@ -107,6 +109,7 @@ async function request<S extends z.ZodType | undefined = undefined>(
   const guest = !!options.guestToken;
   if (guest) headers.Authorization = `Bearer ${options.guestToken}`;
   else if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (options.linkPasscode) headers['X-Link-Passcode'] = options.linkPasscode;
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -169,7 +172,7 @@ export type CallInput<C extends RouteContract> = (undefined extends C['params'] 
   (undefined extends C['query'] ? { query?: undefined } : { query: In<C['query']> }) &
   (undefined extends C['body'] ? { body?: undefined } : { body: In<C['body']> });
 
-type CallOptions = Pick<RequestOptions<undefined>, 'guestToken' | 'quiet401' | 'locale'>;
+type CallOptions = Pick<RequestOptions<undefined>, 'guestToken' | 'linkPasscode' | 'quiet401' | 'locale'>;
 
 /** `/cases/:id` with `{ id }` → `/cases/…`. */
 export function pathOf(template: string, params: Record<string, unknown> | undefined): string {

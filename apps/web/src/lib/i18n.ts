@@ -45,6 +45,9 @@ function rememberInCookie(locale: Locale) {
  * Accept-Language), else the first supported browser language, else Japanese.
  */
 export function initialLocale(): Locale {
+  // An address naming its language (an upload-request link, made in the recipient's) wins.
+  const named = new URLSearchParams(window.location.search).get('lang');
+  if (isLocale(named)) return named;
   const stored = storedLocale();
   if (stored) return stored;
   const served = document.documentElement.dataset.locale;
@@ -84,17 +87,32 @@ function syncDocument(lng: string) {
  */
 let portalWanted = false;
 let staffWanted = false;
+export type CatalogPart = Record<Locale, () => Promise<{ default: Record<string, unknown> }>>;
+/** Parts of the catalog a page brought with it (the upload-request page's words). */
+const pageParts: CatalogPart[] = [];
+let markReady: () => void;
+const ready = new Promise<void>((resolve) => (markReady = resolve));
 
 async function loadCatalog(locale: Locale): Promise<void> {
   const parts = await Promise.all([
     PATIENT_CATALOGS[locale](),
     portalWanted || staffWanted ? PORTAL_CATALOGS[locale]() : null,
     staffWanted ? STAFF_CATALOGS[locale]() : null,
+    ...pageParts.map((p) => p[locale]()),
   ]);
   for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
 }
 
-/** The portal and the device check: the patient words beyond the request form's. */
+/** A page's own words: loaded now, in the page's language, and with any language switched to later. */
+export async function addCatalogPart(part: CatalogPart): Promise<void> {
+  pageParts.push(part);
+  const locale = isLocale(i18next.language) ? i18next.language : initialLocale();
+  const loaded = await part[locale]();
+  await ready;
+  i18next.addResourceBundle(locale, 'translation', loaded.default, true, true);
+}
+
+/** The portal, the device check and the upload-request page: the patient words beyond the request form's. */
 export async function loadPortalCatalog(): Promise<void> {
   if (portalWanted || staffWanted) return;
   portalWanted = true;
@@ -130,5 +148,6 @@ export async function initI18n({ portal = false }: { portal?: boolean } = {}): P
   });
   syncDocument(i18next.language);
   i18next.on('languageChanged', syncDocument);
+  markReady();
   return i18next;
 }

@@ -17,8 +17,10 @@ const META_FIELDS = ['caseId', 'filename', 'relativePath', 'documentKind'];
 
 export interface UploaderOptions {
   caseId: string;
-  /** The portal link's guest token: the Bearer of every request. */
+  /** The guest link's token (the portal's or an upload-request link's): the Bearer of every request. */
   token: string;
+  /** An upload-request link's passcode, when it asks for one: sent with every request. */
+  passcode?: string;
   /** The page's language when a request goes: the server's error messages come in it. */
   locale: () => string;
   /** The progress changed (at most a few times a second). */
@@ -128,7 +130,7 @@ export function createUploader(opts: UploaderOptions): Uploader {
 
   const uppy = new Uppy<FileMeta, TusBody>({ autoProceed: true, allowMultipleUploadBatches: true }).use(Tus<FileMeta, TusBody>, {
     endpoint: '/api/v1/uploads',
-    headers: () => ({ Authorization: `Bearer ${opts.token}`, 'Accept-Language': opts.locale() }),
+    headers: () => ({ Authorization: `Bearer ${opts.token}`, 'Accept-Language': opts.locale(), ...(opts.passcode ? { 'X-Link-Passcode': opts.passcode } : {}) }),
     // Per file (its `tus` state) when it goes compressed: META_FIELDS with its encoding and size.
     allowedMetaFields: META_FIELDS,
     limit: PARALLEL,

@@ -1,3 +1,4 @@
 /** Every operation of the API, by name (see ../contracts.ts). */
 export * from './patient.ts';
+export * from './uploadLink.ts';
 export * from './staff.ts';

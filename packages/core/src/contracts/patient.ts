@@ -7,7 +7,7 @@ import { caseCreated, caseDetail, caseMessage, caseMessageList, consentQuery, co
 import { caseSchedule, visitChangeRequestBody, offerParam, otherTimesBody } from '../schemas/scheduling.ts';
 import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
-import { caseFileList, caseFileParam, caseStudyList, uploadLinkView, uploadParam } from '../schemas/records.ts';
+import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../schemas/records.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -44,5 +44,4 @@ export const continueUpload = contract({ method: 'PATCH', path: '/uploads/:id', 
 export const cancelUpload = contract({ method: 'DELETE', path: '/uploads/:id', operationId: 'cancelUpload', summary: 'Cancel an upload under way and delete what arrived of it (tus termination)', tag: 'records', action: 'upload.cancel', callers: 'staff_or_guest', params: uploadParam, responses: { 204: noContent } });
 export const listCaseFiles = contract({ method: 'GET', path: '/cases/:id/files', operationId: 'listCaseFiles', summary: 'Every file sent into a case, with what became of it: stored, a duplicate, or refused with its reason (audited)', tag: 'records', action: 'case.files_read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseFileList } });
 export const deleteCaseFile = contract({ method: 'DELETE', path: '/cases/:id/files/:fileId', operationId: 'deleteCaseFile', summary: 'Delete a mistaken file: its sender may until the international department accepted it, a coordinator at any time. Its stored bytes and imaging index go; it stays listed as deleted (audited)', tag: 'records', action: 'case.file_delete', callers: 'staff_or_guest', params: caseFileParam, responses: { 204: noContent } });
-export const getUploadLink = contract({ method: 'GET', path: '/upload-link', operationId: 'getUploadLink', summary: 'What the page an upload-request link opens shows: the case number and what is asked (audited; send X-Link-Passcode when the link has one)', tag: 'records', action: 'upload_link.read', callers: 'guest', responses: { 200: uploadLinkView } });
 export const listCaseStudies = contract({ method: 'GET', path: '/cases/:id/studies', operationId: 'listCaseStudies', summary: 'The imaging studies of a case with their series (UIDs, dates, modalities, instance counts and sizes) and the patient their headers name (audited)', tag: 'records', action: 'case.files_read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseStudyList } });

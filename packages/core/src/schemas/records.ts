@@ -90,6 +90,8 @@ export const uploadLinkBody = z.object({
   days: z.number().int().min(1).max(UPLOAD_LINK_DAYS.max).default(UPLOAD_LINK_DAYS.default),
   /** Asked for on the page the link opens, given to the recipient another way (telephone, fax). */
   passcode: z.string().trim().min(6).max(64).optional(),
+  /** Whom the link is for (a hospital, a department, the patient): shown to staff only. */
+  label: z.string().trim().max(200).default(''),
   /** What is asked for, in the recipient's language. */
   note: z.string().trim().max(2000).default(''),
   locale: z.enum(LOCALES),
@@ -104,9 +106,12 @@ export const uploadLink = z
     revokedAt: z.string().nullable(),
     hasPasscode: z.boolean(),
     note: z.string(),
+    label: z.string(),
     locale: z.enum(LOCALES).nullable(),
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
+    /** Files received whole through this link. */
+    received: z.number().int(),
   })
   .meta({ id: 'UploadLink' });
 export const uploadLinkList = z.object({ items: z.array(uploadLink) });

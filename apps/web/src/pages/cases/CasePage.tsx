@@ -16,6 +16,7 @@ import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
+import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -244,6 +245,7 @@ export function CasePage() {
           </Card>
           {manage && <FeePanel c={d} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
+          {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
         </div>
       </div>
       <TimeZoneNote />

@@ -1,0 +1,1 @@
+ALTER TABLE "guest_links" ADD COLUMN "label" text DEFAULT '' NOT NULL;
