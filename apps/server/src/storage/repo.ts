@@ -1,6 +1,8 @@
-import { and, asc, eq, gt, ne } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { blobs } from '../db/schema.ts';
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/client.ts';
+import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
+
+export type { RetentionCaseReport };
 
 export type BlobRow = typeof blobs.$inferSelect;
 
@@ -37,4 +39,92 @@ export async function rewrapBlob(db: Db, id: string, from: string, to: { wrapped
     .where(and(eq(blobs.id, id), eq(blobs.keyId, from)))
     .returning({ id: blobs.id });
   return updated.length > 0;
+}
+
+// Retention (retention.ts)
+
+/** Cases ended before `closedBefore` that still hold something to delete, oldest end first. */
+export async function endedCasesHolding(db: Db, endedStatuses: string[], closedBefore: Date) {
+  return db
+    .select({ id: cases.id, number: cases.number, status: cases.status, statusSince: cases.statusSince })
+    .from(cases)
+    .where(
+      and(
+        inArray(cases.status, endedStatuses),
+        lt(cases.statusSince, closedBefore),
+        sql`(exists (select 1 from ${caseFiles} f where f.case_id = ${cases.id} and f.blob_id is not null)
+          or exists (select 1 from ${dicomStudies} s where s.case_id = ${cases.id})
+          or exists (select 1 from ${uploads} u where u.case_id = ${cases.id} and u.status = 'receiving'))`,
+      ),
+    )
+    .orderBy(cases.statusSince);
+}
+
+/** What is to be deleted of one case, and its blobs. */
+export async function retentionInventory(db: Db, c: { id: string; number: string; status: string; statusSince: Date }) {
+  const refs = rowsOf<{ id: string; size: string | number }>(
+    await db.execute(sql`select distinct b.id, b.size from ${caseFiles} f join ${blobs} b on b.id = f.blob_id where f.case_id = ${c.id}`),
+  );
+  const [counts] = rowsOf<{ files: string; studies: string; series: string; instances: string; uploads: string }>(
+    await db.execute(sql`select
+      (select count(*) from ${caseFiles} where case_id = ${c.id} and blob_id is not null) as files,
+      (select count(*) from ${dicomStudies} where case_id = ${c.id}) as studies,
+      (select count(*) from ${dicomSeries} where study_id in (select id from ${dicomStudies} where case_id = ${c.id})) as series,
+      (select count(*) from ${dicomInstances} where case_id = ${c.id}) as instances,
+      (select count(*) from ${uploads} where case_id = ${c.id} and status = 'receiving') as uploads`),
+  );
+  const report: RetentionCaseReport = {
+    caseId: c.id,
+    number: c.number,
+    status: c.status,
+    closedAt: c.statusSince.toISOString(),
+    files: Number(counts.files),
+    blobs: refs.length,
+    bytes: refs.reduce((sum, r) => sum + Number(r.size), 0),
+    studies: Number(counts.studies),
+    series: Number(counts.series),
+    instances: Number(counts.instances),
+    uploads: Number(counts.uploads),
+  };
+  return { report, blobIds: refs.map((r) => r.id) };
+}
+
+/** Deletes one ended case's DICOM index and disc directories, its files' blob references, the blob rows no file names any more, and cancels its unfinished uploads. */
+export async function purgeCaseRows(tx: Db, caseId: string, blobIds: string[]): Promise<void> {
+  await tx.delete(dicomInstances).where(eq(dicomInstances.caseId, caseId));
+  await tx.delete(dicomSeries).where(sql`${dicomSeries.studyId} in (select id from ${dicomStudies} where case_id = ${caseId})`);
+  await tx.delete(dicomStudies).where(eq(dicomStudies.caseId, caseId));
+  await tx.delete(dicomdirEntries).where(sql`${dicomdirEntries.fileId} in (select id from ${caseFiles} where case_id = ${caseId})`);
+  await tx.update(caseFiles).set({ blobId: null, purgedAt: new Date() }).where(and(eq(caseFiles.caseId, caseId), isNotNull(caseFiles.blobId)));
+  if (blobIds.length) await tx.delete(blobs).where(and(inArray(blobs.id, blobIds), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id})`));
+  await tx.update(uploads).set({ status: 'cancelled' }).where(and(eq(uploads.caseId, caseId), eq(uploads.status, 'receiving')));
+}
+
+export async function caseUploadIds(db: Db, caseId: string): Promise<string[]> {
+  return (await db.select({ id: uploads.id }).from(uploads).where(eq(uploads.caseId, caseId))).map((u) => u.id);
+}
+
+export async function insertRetentionRun(db: Db, row: typeof retentionRuns.$inferInsert): Promise<string> {
+  const [created] = await db.insert(retentionRuns).values(row).returning({ id: retentionRuns.id });
+  return created.id;
+}
+
+/** The newest runs first. */
+export function listRetentionRuns(db: Db, limit = 50) {
+  return db.select().from(retentionRuns).orderBy(desc(retentionRuns.startedAt)).limit(limit);
+}
+
+/** Blobs stored before `before` that no case file references. */
+export function unreferencedBlobs(db: Db, before: Date, limit: number) {
+  return db
+    .select({ id: blobs.id, size: blobs.size })
+    .from(blobs)
+    .where(and(lt(blobs.createdAt, before), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id})`))
+    .limit(limit);
+}
+
+/** Deletes a blob's row only if still unreferenced; false when a file names it meanwhile. */
+export async function deleteUnreferencedBlob(db: Db, id: string): Promise<boolean> {
+  const gone = await db.delete(blobs).where(and(eq(blobs.id, id), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id})`)).returning({ id: blobs.id });
+  return gone.length > 0;
 }

@@ -12,15 +12,15 @@
  * Bytes go before rows: a run cut short leaves rows that say what is still to go, and the next run
  * deletes them, never bytes that no row names.
  */
-import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Gate } from '../access/gate.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { Actor } from '../auth/principal.ts';
-import { rowsOf, transaction, type Db } from '../db/client.ts';
-import { blobs as blobsTable, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
+import { transaction, type Db } from '../db/client.ts';
 import { enqueue } from '../jobs/queue.ts';
 import type { JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from './blob-store.ts';
+import * as repo from './repo.ts';
+import type { RetentionCaseReport } from './repo.ts';
 
 export const RETENTION_JOB = 'retention';
 export const ORPHAN_BLOBS_JOB = 'blobs.orphans';
@@ -50,66 +50,14 @@ export interface RetentionReport {
   bytes: number;
 }
 
-/** Cases ended before `closedBefore` that still hold something to delete, oldest end first. */
-async function dueCases(db: Db, closedBefore: Date) {
-  return db
-    .select({ id: cases.id, number: cases.number, status: cases.status, statusSince: cases.statusSince })
-    .from(cases)
-    .where(
-      and(
-        inArray(cases.status, [...ENDED_STATUSES]),
-        lt(cases.statusSince, closedBefore),
-        sql`(exists (select 1 from ${caseFiles} f where f.case_id = ${cases.id} and f.blob_id is not null)
-          or exists (select 1 from ${dicomStudies} s where s.case_id = ${cases.id})
-          or exists (select 1 from ${uploads} u where u.case_id = ${cases.id} and u.status = 'receiving'))`,
-      ),
-    )
-    .orderBy(cases.statusSince);
-}
-
-/** What is to be deleted of one case, and its blobs. */
-async function inventory(db: Db, c: { id: string; number: string; status: string; statusSince: Date }) {
-  const refs = rowsOf<{ id: string; size: string | number }>(
-    await db.execute(sql`select distinct b.id, b.size from ${caseFiles} f join ${blobsTable} b on b.id = f.blob_id where f.case_id = ${c.id}`),
-  );
-  const [counts] = rowsOf<{ files: string; studies: string; series: string; instances: string; uploads: string }>(
-    await db.execute(sql`select
-      (select count(*) from ${caseFiles} where case_id = ${c.id} and blob_id is not null) as files,
-      (select count(*) from ${dicomStudies} where case_id = ${c.id}) as studies,
-      (select count(*) from ${dicomSeries} where study_id in (select id from ${dicomStudies} where case_id = ${c.id})) as series,
-      (select count(*) from ${dicomInstances} where case_id = ${c.id}) as instances,
-      (select count(*) from ${uploads} where case_id = ${c.id} and status = 'receiving') as uploads`),
-  );
-  const report: RetentionCaseReport = {
-    caseId: c.id,
-    number: c.number,
-    status: c.status,
-    closedAt: c.statusSince.toISOString(),
-    files: Number(counts.files),
-    blobs: refs.length,
-    bytes: refs.reduce((sum, r) => sum + Number(r.size), 0),
-    studies: Number(counts.studies),
-    series: Number(counts.series),
-    instances: Number(counts.instances),
-    uploads: Number(counts.uploads),
-  };
-  return { report, blobIds: refs.map((r) => r.id) };
-}
-
 async function purgeCase(deps: RetentionDeps, c: { id: string; number: string; status: string; statusSince: Date }, retentionDays: number): Promise<RetentionCaseReport> {
-  const { report, blobIds } = await inventory(deps.db, c);
+  const { report, blobIds } = await repo.retentionInventory(deps.db, c);
   for (const id of blobIds) await deps.blobs.removeBytes(id);
   const uploadIds = await transaction(deps.db, async (tx) => {
-    await tx.delete(dicomInstances).where(eq(dicomInstances.caseId, c.id));
-    await tx.delete(dicomSeries).where(sql`${dicomSeries.studyId} in (select id from ${dicomStudies} where case_id = ${c.id})`);
-    await tx.delete(dicomStudies).where(eq(dicomStudies.caseId, c.id));
-    await tx.delete(dicomdirEntries).where(sql`${dicomdirEntries.fileId} in (select id from ${caseFiles} where case_id = ${c.id})`);
-    await tx.update(caseFiles).set({ blobId: null, purgedAt: new Date() }).where(and(eq(caseFiles.caseId, c.id), isNotNull(caseFiles.blobId)));
-    if (blobIds.length) await tx.delete(blobsTable).where(and(inArray(blobsTable.id, blobIds), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobsTable.id})`));
-    await tx.update(uploads).set({ status: 'cancelled' }).where(and(eq(uploads.caseId, c.id), eq(uploads.status, 'receiving')));
+    await repo.purgeCaseRows(tx, c.id, blobIds);
     const { caseId: _id, number: _n, ...counts } = report;
     await deps.audit.record(tx, { principal: null, ip: null }, { action: 'retention.delete', actorLabel: RETENTION_ACTOR, subjectType: 'case', subjectId: c.id, details: { ...counts, retentionDays } });
-    return (await tx.select({ id: uploads.id }).from(uploads).where(eq(uploads.caseId, c.id))).map((u) => u.id);
+    return repo.caseUploadIds(tx, c.id);
   });
   // Whatever any upload of the case left in staging (an unfinished one, or a received one never ingested).
   for (const id of uploadIds) await deps.staging.remove(id);
@@ -123,41 +71,29 @@ async function purgeCase(deps: RetentionDeps, c: { id: string; number: string; s
 export async function runRetention(deps: RetentionDeps, opts: { days: number; dryRun?: boolean; now?: Date }): Promise<RetentionReport> {
   const startedAt = opts.now ?? new Date();
   const closedBefore = new Date(startedAt.getTime() - opts.days * 86_400_000);
-  const due = await dueCases(deps.db, closedBefore);
+  const due = await repo.endedCasesHolding(deps.db, [...ENDED_STATUSES], closedBefore);
   const reports: RetentionCaseReport[] = [];
-  for (const c of due) reports.push(opts.dryRun ? (await inventory(deps.db, c)).report : await purgeCase(deps, c, opts.days));
+  for (const c of due) reports.push(opts.dryRun ? (await repo.retentionInventory(deps.db, c)).report : await purgeCase(deps, c, opts.days));
   const totals = { blobs: reports.reduce((n, r) => n + r.blobs, 0), bytes: reports.reduce((n, r) => n + r.bytes, 0) };
   let id: string | null = null;
   if (!opts.dryRun) {
-    const [row] = await deps.db
-      .insert(retentionRuns)
-      .values({ startedAt, retentionDays: opts.days, closedBefore, cases: reports, ...totals })
-      .returning({ id: retentionRuns.id });
-    id = row.id;
+    id = await repo.insertRetentionRun(deps.db, { startedAt, retentionDays: opts.days, closedBefore, cases: reports, ...totals });
   }
   return { id, dryRun: !!opts.dryRun, startedAt, retentionDays: opts.days, closedBefore, cases: reports, ...totals };
 }
 
-/** The newest runs first. */
-export function listRetentionRuns(db: Db, limit = 50) {
-  return db.select().from(retentionRuns).orderBy(desc(retentionRuns.startedAt)).limit(limit);
-}
+export const listRetentionRuns = repo.listRetentionRuns;
 
 /** Deletes blobs stored before `before` that no case file references; returns how many and their bytes. */
 export async function deleteOrphanBlobs(deps: Pick<RetentionDeps, 'db' | 'blobs'>, before: Date): Promise<{ blobs: number; bytes: number }> {
   const result = { blobs: 0, bytes: 0 };
   for (;;) {
-    const orphans = await deps.db
-      .select({ id: blobsTable.id, size: blobsTable.size })
-      .from(blobsTable)
-      .where(and(lt(blobsTable.createdAt, before), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobsTable.id})`))
-      .limit(500);
+    const orphans = await repo.unreferencedBlobs(deps.db, before, 500);
     if (orphans.length === 0) return result;
     for (const { id, size } of orphans) {
       await deps.blobs.removeBytes(id);
       // Only if still unreferenced: the row goes with nothing pointing at it.
-      const gone = await deps.db.delete(blobsTable).where(and(eq(blobsTable.id, id), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobsTable.id})`)).returning({ id: blobsTable.id });
-      if (gone.length === 0) throw new Error(`blob ${id} became referenced while it was deleted as an orphan`);
+      if (!(await repo.deleteUnreferencedBlob(deps.db, id))) throw new Error(`blob ${id} became referenced while it was deleted as an orphan`);
       result.blobs += 1;
       result.bytes += size;
     }

@@ -71,7 +71,7 @@ export function renderIndex(
     `<span class="brand__name">${escapeHtml(hospital.name)}</span></span></div></header>` +
     `<p class="boot__loading" role="status">${loading}</p>` +
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
-  const catalogs = (opts.preload?.catalogParts[opts.pathname] ?? ['request']).map((part) => opts.preload?.catalogs[locale]?.[part]).filter((href): href is string => !!href);
+  const catalogs = (opts.preload?.catalogParts?.[opts.pathname] ?? ['request']).map((part) => opts.preload?.catalogs[locale]?.[part]).filter((href): href is string => !!href);
   const own = opts.preload?.pageCatalogs?.[opts.pathname]?.[locale];
   const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs, ...(own ? [own] : [])]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)

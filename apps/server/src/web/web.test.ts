@@ -24,7 +24,12 @@ function fakeDist(): string {
     path.join(dist, '.vite/kakehashi-preload.json'),
     JSON.stringify({
       pages: { '/request': ['/assets/Request-1.js'], '/send': ['/assets/Send-1.js'] },
-      catalogs: { ja: '/assets/cat-ja.js', 'zh-CN': '/assets/cat-zh.js', en: '/assets/cat-en.js' },
+      catalogs: {
+        ja: { request: '/assets/cat-ja.js', portal: '/assets/portal-ja.js' },
+        'zh-CN': { request: '/assets/cat-zh.js', portal: '/assets/portal-zh.js' },
+        en: { request: '/assets/cat-en.js', portal: '/assets/portal-en.js' },
+      },
+      catalogParts: { '/request': ['request'], '/send': ['request', 'portal'] },
       pageCatalogs: { '/send': { ja: '/assets/send-ja.js', 'zh-CN': '/assets/send-zh.js', en: '/assets/send-en.js' } },
     }),
   );
@@ -126,7 +131,7 @@ describe('the web app, as served', () => {
   it('opens a page in the language its address names (an upload-request link), with that page\'s own catalog', async () => {
     const res = await t.app.inject({ url: '/send?lang=zh-CN', headers: { 'accept-language': 'ja', cookie: 'kakehashi.locale=en' } });
     expect(res.body).toContain('<html lang="zh-CN"');
-    for (const file of ['/assets/Send-1.js', '/assets/cat-zh.js', '/assets/send-zh.js']) expect(res.body).toContain(`<link rel="modulepreload" crossorigin href="${file}">`);
+    for (const file of ['/assets/Send-1.js', '/assets/cat-zh.js', '/assets/portal-zh.js', '/assets/send-zh.js']) expect(res.body).toContain(`<link rel="modulepreload" crossorigin href="${file}">`);
     expect(res.body).not.toContain('send-ja.js');
     // Other pages do not load it; a made-up language in the address is ignored.
     const other = await t.app.inject({ url: '/request?lang=fr', headers: { 'accept-language': 'en' } });
