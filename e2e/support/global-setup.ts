@@ -7,6 +7,7 @@ import type { FullConfig } from '@playwright/test';
 import { REPO_ROOT, adminStatePath, baseURL } from './env.ts';
 import { signInAdminForState } from './api.ts';
 import { startTestSmtp } from './smtp.ts';
+import { stopPid, type ServerControl } from './server.ts';
 
 const CLI = path.join(REPO_ROOT, 'apps/server/bin/kakehashi.mjs');
 const WEB = path.join(REPO_ROOT, 'apps/web');
@@ -96,9 +97,16 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     const logPath = path.join(tmp, 'server.log');
     const log = fs.openSync(logPath, 'a');
     const child = spawn(process.execPath, [CLI, 'serve'], { cwd: REPO_ROOT, env, stdio: ['ignore', log, log] });
+    // A spec may restart the server (support/server.ts): it writes the new process's id here.
+    const control: ServerControl = { command: [process.execPath, CLI, 'serve'], cwd: REPO_ROOT, env, logPath, pidFile: path.join(tmp, 'server.pid') };
+    fs.writeFileSync(control.pidFile, String(child.pid));
+    fs.writeFileSync(path.join(tmp, 'server.json'), JSON.stringify(control));
+    process.env.E2E_SERVER_CONTROL = path.join(tmp, 'server.json');
     teardown = async () => {
       // The server first, so its outbox worker is not cut off in the middle of a message.
       await stop(child);
+      const restarted = Number(fs.readFileSync(control.pidFile, 'utf8'));
+      if (restarted !== child.pid) await stopPid(restarted);
       fs.closeSync(log);
       if (process.env.E2E_KEEP_DATA) console.log(`E2E data kept in ${tmp}`);
       else fs.rmSync(tmp, { recursive: true, force: true });

@@ -2,8 +2,13 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { z } from 'zod';
-import type { caseFile, caseStudy, FileKind } from '@kakehashi/core';
-import { useQuery } from '@tanstack/react-query';
+import type { caseDirectory, caseFile, caseStudy, FileKind } from '@kakehashi/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import * as CONTRACTS from '@kakehashi/core/contracts';
+import { call } from '../../lib/api.ts';
+import { queryKeys } from '../../lib/query.ts';
+import { ConfirmDialog } from '../../components/Dialog.tsx';
+import { Notice } from '../../components/Alert.tsx';
 import { errorMessage } from '../../lib/api.ts';
 import { caseFilesQuery } from '../../lib/query.ts';
 import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
@@ -15,9 +20,11 @@ import { ErrorAlert } from '../../components/Alert.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { Card } from './parts.tsx';
 import { DocumentsPanel } from './Triage.tsx';
+import './Records.css';
 
 type CaseFile = z.infer<typeof caseFile>;
 type Study = z.infer<typeof caseStudy>;
+type Directory = z.infer<typeof caseDirectory>;
 
 /*
  * The case's Records: the documents that arrived (shown in the page: PDFs in a frame, photos as
@@ -67,13 +74,15 @@ export function RecordsPage() {
             {files.data && <Documents caseId={id} files={items.filter((f) => f.status === 'stored' && f.kind && DOCUMENT_KINDS.has(f.kind))} />}
           </Card>
           <Card id="records-imaging" title={t('recordsView.imagingTitle')}>
-            {studies.data && <Studies caseId={id} studies={studies.data.items} />}
+            {studies.data && <Directories directories={studies.data.directories} />}
+            {studies.data && <Studies caseId={id} studies={studies.data.items} canReview={!!d?.allowed.actions.includes('case.study_review')} />}
           </Card>
           <Card id="records-refused" title={t('recordsView.refusedTitle')}>
             {files.data && <NotKept files={items.filter((f) => f.status === 'refused' || f.status === 'duplicate')} />}
           </Card>
         </div>
         <div className="case-layout__side">
+          {d?.allowed.actions.includes('case.files_accept') && files.data && <Accept caseId={id} files={items} />}
           {d && (
             <Card id="records-checklist" title={t('recordsView.checklistTitle')}>
               <DocumentsPanel c={d} manage={false} />
@@ -144,7 +153,101 @@ function Preview({ caseId, file }: { caseId: string; file: CaseFile }) {
   );
 }
 
-function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
+/** What a disc's DICOMDIR lists against what arrived: a disc copied in part is seen at once. */
+function Directories({ directories }: { directories: Directory[] }) {
+  const { t } = useTranslation();
+  if (directories.length === 0) return null;
+  return (
+    <ul className="records-directories" data-testid="records-directories">
+      {directories.map((d) => (
+        <li key={d.fileId} className={d.arrived < d.listed ? 'records-directories--incomplete' : 'muted'}>
+          {t(d.arrived < d.listed ? 'recordsView.discIncomplete' : 'recordsView.discComplete', { path: d.relativePath, listed: d.listed, arrived: d.arrived })}
+          {d.missing.length > 0 && <span className="cell-sub"> {t('recordsView.discMissing', { paths: d.missing.slice(0, 5).join(', ') })}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The case's received files the coordinator has not accepted yet; once accepted, only staff may delete them. */
+function Accept({ caseId, files }: { caseId: string; files: CaseFile[] }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const waiting = files.filter((f) => f.status === 'stored' && !f.acceptedAt).length;
+  const held = files.filter((f) => f.status === 'held').length;
+  const accept = useMutation({
+    mutationFn: () => call(CONTRACTS.acceptCaseFiles, { params: { id: caseId } }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.caseFiles(caseId) }),
+  });
+  return (
+    <Card id="records-accept" title={t('recordsView.acceptTitle')}>
+      <p>{waiting > 0 ? t('recordsView.acceptWaiting', { count: waiting }) : t('recordsView.acceptNone')}</p>
+      {held > 0 && <p className="muted">{t('recordsView.acceptHeld', { count: held })}</p>}
+      <ErrorAlert>{accept.error ? errorMessage(accept.error) : null}</ErrorAlert>
+      {accept.isSuccess && <Notice>{t('recordsView.accepted', { count: accept.data.accepted })}</Notice>}
+      {waiting > 0 && (
+        <button type="button" className="button" disabled={accept.isPending} onClick={() => accept.mutate()} data-testid="records-accept">
+          {t('recordsView.acceptButton', { count: waiting })}
+        </button>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * A study whose header names another patient (or none) waits here: the coordinator confirms it is
+ * this patient's, with a reason, or rejects it, which deletes its images.
+ */
+function Review({ caseId, study }: { caseId: string; study: Study }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [rejecting, setRejecting] = useState(false);
+  const decide = useMutation({
+    mutationFn: (decision: 'confirm' | 'reject') => call(CONTRACTS.reviewCaseStudy, { params: { id: caseId, studyInstanceUid: study.studyInstanceUid }, body: { decision, reason } }),
+    onSuccess: () => {
+      setRejecting(false);
+      void queryClient.invalidateQueries({ queryKey: ['case', caseId] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.caseFiles(caseId) });
+    },
+  });
+  const differs = study.check?.differs ?? [];
+  return (
+    <div className="records-review" data-testid="records-review">
+      <p>
+        <strong>{study.check?.result === 'unchecked' ? t('recordsView.reviewUnchecked') : t('recordsView.reviewMismatch', { fields: differs.map((f) => t(`recordsView.fields.${f}`)).join(t('recordsView.listSeparator')) })}</strong>
+      </p>
+      <p className="muted">{t('recordsView.reviewHint')}</p>
+      <div className="field">
+        <label htmlFor={`review-${study.studyInstanceUid}`}>{t('recordsView.reviewReason')}</label>
+        <textarea id={`review-${study.studyInstanceUid}`} className="input" rows={2} maxLength={2000} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+      </div>
+      <ErrorAlert>{decide.error ? errorMessage(decide.error) : null}</ErrorAlert>
+      <div className="form-actions">
+        <button type="button" className="button" disabled={decide.isPending || !reason.trim()} onClick={() => decide.mutate('confirm')}>
+          {t('recordsView.reviewConfirm')}
+        </button>
+        <button type="button" className="button button--danger" disabled={decide.isPending} onClick={() => setRejecting(true)}>
+          {t('recordsView.reviewReject')}
+        </button>
+      </div>
+      {rejecting && (
+        <ConfirmDialog
+          title={t('recordsView.reviewRejectTitle')}
+          message={t('recordsView.reviewRejectMessage')}
+          confirmLabel={t('recordsView.reviewReject')}
+          busy={decide.isPending}
+          onConfirm={() => decide.mutate('reject')}
+          onCancel={() => setRejecting(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+const REVIEW_BADGE: Record<Study['review'], string | null> = { ok: null, held: 'badge--error', confirmed: 'badge--ok', rejected: 'badge--off' };
+
+function Studies({ caseId, studies, canReview }: { caseId: string; studies: Study[]; canReview: boolean }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   if (studies.length === 0) return <p className="muted">{t('recordsView.imagingNone')}</p>;
@@ -156,8 +259,8 @@ function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
         const date = dicomDate(s.studyDate);
         const p = s.patient;
         return (
-          <li key={s.studyInstanceUid} className="file-list__folder" data-testid="records-study">
-            <details>
+          <li key={s.studyInstanceUid} className={`file-list__folder${s.review === 'held' ? ' records-study--held' : ''}`} data-testid="records-study" data-review={s.review}>
+            <details open={s.review === 'held' || undefined}>
               <summary>
                 <span className="file-list__name">
                   {date ? fmt.date(date) : t('recordsView.undated')} · {s.description || t('recordsView.noDescription')}
@@ -167,6 +270,11 @@ function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
                     {m}
                   </span>
                 ))}
+                {REVIEW_BADGE[s.review] && (
+                  <span className={`badge ${REVIEW_BADGE[s.review]}`} data-testid="records-review-badge">
+                    {t(`recordsView.review.${s.review}`)}
+                  </span>
+                )}
                 <span className="cell-sub">
                   {' '}
                   {t('recordsView.seriesCount', { count: s.series.length })} · {t('recordsView.imageCount', { count: images })} · {fmt.bytes(bytes)}
@@ -189,6 +297,8 @@ function Studies({ caseId, studies }: { caseId: string; studies: Study[] }) {
                   </dd>
                 </div>
               </dl>
+              {s.review === 'held' && canReview && <Review caseId={caseId} study={s} />}
+              {s.review === 'confirmed' && s.reviewReason && <p className="muted">{t('recordsView.reviewConfirmedBecause', { reason: s.reviewReason })}</p>}
               <DataTable
                 label={t('recordsView.imagingTitle')}
                 testId="records-series"
