@@ -108,8 +108,10 @@ test('a folder chosen on a phone is sent with its progress; the list shows what 
     expect([...deflatedSent].sort()).toEqual(['IM0001', 'setup.exe']);
     const ct = fs.readFileSync(CT);
     expect(items.find((f) => f.filename === 'IM0001')).toMatchObject({ size: ct.length, kind: 'dicom', sha256: crypto.createHash('sha256').update(ct).digest('hex') });
-    await expect(received('IM0001')).toHaveCount(1);
-    await expect(received('IM0001')).toContainText(fill(r.inFolder, { path: '检查资料/影像' }));
+    // Stored, and held for review: the sample CT names another patient than this case's.
+    const held = row('IM0001').and(section.locator('.file-row--held'));
+    await expect(held).toHaveCount(1);
+    await expect(held).toContainText(fill(r.inFolder, { path: '检查资料/影像' }));
     await expect(received('病理报告.pdf')).toContainText(fill(r.inFolder, { path: '检查资料/报告' }));
     await expect(received('化验单.png')).toHaveCount(1);
     await expect(received('化验单.png')).toContainText(zh.records.status.stored);

@@ -93,9 +93,10 @@ test('a coordinator reads the records a patient sent: the report and the photo i
     await section.getByTestId('choose-folder').setInputFiles(dir);
     const stored = section.getByTestId('case-files').locator('.file-row--stored');
     await expect(section.getByTestId('case-files').getByText('setup.exe')).toBeVisible({ timeout: 60_000 });
-    // The four images, the report and the photo are received (the CD's folder opens on a click).
+    // The four images, the report and the photo are received (the CD's folder opens on a click); the
+    // sample images name other patients than this case's, so they are held for review, stored all the same.
     await expect
-      .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored').length, { timeout: 60_000 })
+      .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout: 60_000 })
       .toBe(6);
     await expect(stored.filter({ hasText: '病理报告.pdf' })).toHaveCount(1);
     await context.close();
@@ -146,7 +147,8 @@ test('a coordinator reads the records a patient sent: the report and the photo i
   await test.step('the MR study opens on its series; a series downloads as a ZIP of exactly the images sent', async () => {
     const study = page.getByTestId('records-study').filter({ hasText: 'MR' });
     await expect(study).toContainText(fill(v.imageCount_other, { count: 3 }));
-    await study.locator('summary').click();
+    // Held for the wrong-patient review (the sample names another patient), the study is shown open.
+    await expect(study.locator('details')).toHaveAttribute('open', '');
     await expect(study.getByTestId('records-header-patient')).toContainText('CompressedSamples MR1');
     const rows = study.getByTestId('records-series').locator('tbody tr');
     await expect(rows).toHaveCount(1);
@@ -170,7 +172,7 @@ test('a coordinator reads the records a patient sent: the report and the photo i
       const c = t(locale).recordsView;
       await other.goto(`/cases/${created.id}/records`);
       await expect(other.getByRole('heading', { level: 1 })).toContainText(fill(c.title, { number: created.number }));
-      await other.getByTestId('records-study').filter({ hasText: 'MR' }).locator('summary').click();
+      await expect(other.getByTestId('records-study').filter({ hasText: 'MR' }).locator('details')).toHaveAttribute('open', '');
       await other.getByTestId('records-document').filter({ hasText: '化验单.heic' }).getByRole('button', { name: c.preview }).click();
       await expect(other.getByTestId('records-preview').locator('img')).toBeVisible();
       await shoot(other, `records-${locale}`);

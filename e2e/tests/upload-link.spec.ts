@@ -129,7 +129,8 @@ test('a coordinator makes an upload link with a passcode; a referring hospital s
       expect(res.status()).toBe(200);
       const items = ((await res.json()) as { items: { filename: string; relativePath: string; status: string; kind: string | null }[] }).items;
       const got = items.map((f) => `${f.filename} ${f.status} ${f.kind}`).sort();
-      expect(got).toEqual(['IM000001.dcm stored dicom', 'IM000002.dcm stored dicom', 'referral-letter.pdf stored pdf']);
+      // The sample images name another patient than this case's: stored, and held for review.
+      expect(got).toEqual(['IM000001.dcm held dicom', 'IM000002.dcm held dicom', 'referral-letter.pdf stored pdf']);
     }).toPass({ timeout: 30_000 });
     await staff.reload();
     await expect(panel.getByTestId('upload-link-received')).toContainText(fill(ja.received_other, { count: 3 }));
