@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,17 +27,6 @@ const LINKS = [
   { name: '0.4Mbit-400ms', mbit: 0.4, latencyMs: 400 },
 ] as const;
 const TARGETS = { '1.5Mbit-300ms': { firstVisitMs: 2500, firstVisitKB: 160 }, '0.4Mbit-400ms': { firstVisitMs: 7000 } };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(baseline: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
