@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { jobs, type JobProgress } from '../db/schema.ts';
 
@@ -77,6 +77,15 @@ export async function finish(db: Db, lease: Lease, status: 'done' | 'failed' | '
     .update(jobs)
     .set({ status, lastError: reason, finishedAt: sql`now()`, ...unlocked })
     .where(held(lease));
+}
+
+/** These attempts ended well, in one statement (a worker finishing many jobs at once). */
+export async function finishDone(db: Db, leases: Lease[]): Promise<void> {
+  if (leases.length === 0) return;
+  await db
+    .update(jobs)
+    .set({ status: 'done', lastError: null, finishedAt: sql`now()`, ...unlocked })
+    .where(or(...leases.map(held)));
 }
 
 /** The attempt failed and the job runs again at `runAt`. */

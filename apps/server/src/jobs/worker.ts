@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/client.ts';
-import { claimDue, finish, findLate, release, renewLease, retryLater, type JobProgress, type JobRow, type Lease } from './repo.ts';
+import { coalesce } from '../db/coalesce.ts';
+import { claimDue, finish, finishDone, findLate, release, renewLease, retryLater, type JobProgress, type JobRow, type Lease } from './repo.ts';
 
 type LogFn = (fields: Record<string, unknown>, message: string) => void;
 /** The logger calls a worker makes (the app passes Fastify's, tests pino's): workers do not depend on HTTP. */
@@ -89,6 +90,11 @@ export function createJobWorker(opts: {
   let stopped = false;
   let draining: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  // Jobs that end together are recorded together: one statement for many short jobs.
+  const done = coalesce<Lease, void>(async (leases) => {
+    await finishDone(db, leases);
+    return leases.map(() => ({ status: 'fulfilled', value: undefined }));
+  });
 
   async function attempt(kind: string, h: Registered, row: JobRow): Promise<void> {
     const lease: Lease = { id: row.id, worker: me, attempt: row.attempts };
@@ -120,9 +126,11 @@ export function createJobWorker(opts: {
           (o) => o ?? ({ status: 'done', reason: null } as const),
           (err: unknown) => ({ status: 'error', reason: err instanceof Error ? err.message : String(err) }) as const,
         );
-      if (outcome.status !== 'error') {
+      if (outcome.status === 'done') {
+        await done(lease);
+      } else if (outcome.status !== 'error') {
         await finish(db, lease, outcome.status, outcome.reason);
-        if (outcome.status !== 'done') logger.warn(log, `job ${outcome.status}`);
+        logger.warn(log, `job ${outcome.status}`);
       } else if (stopped && abort.signal.aborted) {
         await release(db, lease);
       } else {
@@ -176,8 +184,9 @@ export function createJobWorker(opts: {
         }
       }
       if (inFlight.size === 0) break;
-      // A slot frees up: claim again.
+      // A slot frees up: claim again, once the jobs that ended with it have let go of theirs.
       await Promise.race(inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(inFlight);
     if (!stopped) await checkLate();

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { createInflate } from 'node:zlib';
 import type { FILE_REASONS, FileKind } from '@kakehashi/core';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/client.ts';
+import { coalesce } from '../db/coalesce.ts';
 import { enqueue } from '../jobs/queue.ts';
 import type { JobContext, JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
-import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFile, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow } from './repo.ts';
+import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFiles, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow, type StudyCache } from './repo.ts';
 import { checkPatient } from './patientMatch.ts';
 import { noScanner, type Scanner } from './scan.ts';
-import { sniff, SNIFF_BYTES } from './sniff.ts';
+import { sniff } from './sniff.ts';
 import { eachZipEntry, inspectZip, isSystemClutter } from './zip.ts';
 import { DicomError, readDicom, type DicomErrorReason, type DicomInfo } from './dicom.ts';
 
@@ -24,7 +25,7 @@ const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' |
 
 export const INGEST_JOB = 'ingest';
 /** Files ingested at once by one server process (bench/upload.ts gives Orthanc the same number of connections). */
-export const INGEST_CONCURRENCY = 2;
+export const INGEST_CONCURRENCY = Number(process.env.KH_IC ?? 8);
 
 type Fault = 'truncated' | 'encoding_corrupt';
 
@@ -56,18 +57,136 @@ function decoded(sent: Readable, encoding: 'deflate' | null, limit: number): { s
   return { stream: pipeline(sent, inflate, cap, () => {}), fault: () => fault };
 }
 
-/** The first `n` bytes of a stream (it is then let go). */
-async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
+/**
+ * The bytes of a file the DICOM reader finds in memory, read as the file passes into the store (a
+ * typical image's header fits; beyond, it reads the stored file by range).
+ */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * The first `n` bytes of a stream (fewer when it is shorter) and a stream that still yields every
+ * byte: the kind of a file is read before any of it is stored. An error of the stream is thrown.
+ */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; rest: Readable }> {
   const parts: Buffer[] = [];
   let length = 0;
-  for await (const chunk of stream) {
-    parts.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= n) break;
+  while (length < n && !stream.readableEnded) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk !== null) {
+      parts.push(chunk);
+      length += chunk.length;
+      continue;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        stream.off('readable', settle).off('end', settle).off('error', settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('readable', settle).on('end', settle).on('error', settle);
+    });
   }
-  stream.destroy();
-  return Buffer.concat(parts).subarray(0, n);
+  const all = Buffer.concat(parts);
+  if (stream.readableEnded) return { head: all, rest: Readable.from(all.length ? [all] : []) };
+  if (all.length) stream.unshift(all);
+  return { head: all.subarray(0, n), rest: stream };
 }
+
+/** A file whose bytes are stored and read, to be filed in the case's records. */
+interface Received {
+  file: CaseFileRow;
+  blobId: string;
+  sha256: string;
+  kind: FileKind;
+  dicom: DicomInfo | null;
+}
+type Filed = 'stored' | 'duplicate' | 'rejected';
+
+/**
+ * Files a received file in one transaction with others (`batch` holds what that transaction has
+ * already done): a duplicate of a stored file; an image into the case's index (the same instance
+ * again is a duplicate; a new study is checked against the case's patient and held for review when
+ * it names another; a study a coordinator rejected is refused); a disc's directory recorded; the
+ * checklist's items ticked.
+ */
+async function fileInto(tx: Db, r: Received, batch: { studies: StudyCache; ticked: Set<string> }): Promise<Filed> {
+  const { file, dicom } = r;
+  if (await storedCopy(tx, file.caseId, r.sha256, file.id)) return 'duplicate';
+  /** The study's review when the file is an image (the checklist's imaging item waits for a held one). */
+  let review: string | null = null;
+  if (dicom && dicom.kind !== 'dicomdir' && dicom.sopInstanceUid && dicom.studyInstanceUid && dicom.seriesInstanceUid) {
+    const { patient } = dicom;
+    const indexed = await indexInstance(
+      tx,
+      {
+        caseId: file.caseId,
+        fileId: file.id,
+        study: { uid: dicom.studyInstanceUid, ...dicom.study, patient },
+        series: { uid: dicom.seriesInstanceUid, ...dicom.series },
+        instance: {
+          sopInstanceUid: dicom.sopInstanceUid,
+          sopClassUid: dicom.sopClassUid,
+          transferSyntaxUid: dicom.transferSyntaxUid,
+          rows: dicom.rows,
+          columns: dicom.columns,
+          frames: dicom.frames,
+          frameRanges: dicom.frameRanges,
+          bigEndian: dicom.bigEndian,
+          deflated: dicom.deflated,
+        },
+      },
+      async () => {
+        const check = checkPatient(patient, await casePatient(tx, file.caseId));
+        return { state: check.result === 'match' ? 'ok' : 'held', check };
+      },
+      batch.studies,
+    );
+    if (typeof indexed === 'string') return indexed;
+    review = indexed.review;
+  }
+  // A disc's directory: what it lists is compared with what arrived (directoryCompleteness).
+  if (dicom?.kind === 'dicomdir') await recordDirectory(tx, file.id, dicom.directoryRecords ?? []);
+  await finishFile(tx, file.id, { status: 'stored', blobId: r.blobId, sha256: r.sha256, kind: r.kind });
+  // The checklist: the item the sender named, and imaging once a study not held is indexed.
+  const received = new Set(file.documentKind ? [file.documentKind] : []);
+  if (review === 'held') received.delete('imaging');
+  else if (review) received.add('imaging');
+  for (const k of received) {
+    const key = `${file.caseId} ${k}`;
+    if (batch.ticked.has(key)) continue;
+    batch.ticked.add(key);
+    await documentReceived(tx, file.caseId, k);
+  }
+  return 'stored';
+}
+
+/** Files one received file in a transaction of its own; the same file filed at once by another worker is a duplicate. */
+function fileAlone(db: Db, r: Received): Promise<Filed> {
+  return transaction(db, (tx) => fileInto(tx, r, { studies: new Map(), ticked: new Set() })).catch((err: unknown) => {
+    // The same file arrived twice at once: the other copy won.
+    if (pgErrorCode(err) === UNIQUE_VIOLATION) return 'duplicate' as const;
+    throw err;
+  });
+}
+
+/**
+ * Files received files in batches (coalesce.ts): the files that finish reading while a batch is
+ * being written are written together, in one transaction. When one of them fails it, each is filed
+ * again alone, so one file's failure is its own.
+ */
+const recorder = (db: Db) =>
+  coalesce<Received, Filed>(async (batch) => {
+    if (batch.length > 1) {
+      const filed = await transaction(db, async (tx) => {
+        const done = { studies: new Map(), ticked: new Set<string>() } as const;
+        const out: Filed[] = [];
+        for (const r of batch) out.push(await fileInto(tx, r, done));
+        return out;
+      }).catch(() => null);
+      if (filed) return filed.map((value) => ({ status: 'fulfilled', value }));
+    }
+    return Promise.allSettled(batch.map((r) => fileAlone(db, r)));
+  });
 
 /**
  * A received upload becomes a file of the case: its kind is read from its first bytes, its bytes go
@@ -85,6 +204,12 @@ export function registerIngest(
   deps: { db: Db; staging: SealedStagingStore; blobs: BlobStore; logger: WorkerLogger; maxArchiveBytes: number; scanner?: Scanner },
 ) {
   const { db, staging, blobs } = deps;
+  const record = recorder(db);
+  // Files are looked up together when their jobs start together.
+  const load = coalesce<string, CaseFileRow | null>(async (ids) => {
+    const rows = new Map((await findFiles(db, ids)).map((r) => [r.id, r]));
+    return ids.map((id) => ({ status: 'fulfilled', value: rows.get(id) ?? null }));
+  });
   const scanner = deps.scanner ?? noScanner;
   /** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader asks for them. */
   const rangeOf = (id: string) => async (start: number, end: number) => {
@@ -128,42 +253,45 @@ export function registerIngest(
   }
 
   async function ingest(fileId: string, job: JobContext<unknown>): Promise<void> {
-    const file = await findFile(db, fileId);
+    const file = await load(fileId);
     if (!file || file.status !== 'processing') return;
     const uploadId = file.uploadId;
     let blobId: string;
     let size: number;
     let sha256: string;
     let kind: FileKind | null;
+    /** The file's first bytes (HEAD_BYTES), for its kind and its DICOM header. */
+    let head: Buffer;
     if (uploadId) {
       // Sent deflated by the browser: read through inflation (the file's own bytes are stored).
-      const encoding = await staging.encodingOf(uploadId);
-      const open = async () => decoded(await staging.read(uploadId), encoding, file.size);
+      const sent = await staging.open(uploadId);
+      const body = decoded(sent.stream, sent.encoding, file.size);
       /** Refused before anything is stored: the reason stays, the staging file goes. */
       const refuseUnread = async (reason: (typeof FILE_REASONS)[number], k: string | null = null) => {
+        body.stream.destroy();
         await finishFile(db, fileId, { status: 'refused', reason, kind: k });
         await staging.remove(uploadId);
       };
-      const head = await open();
-      const first = await firstBytes(head.stream, SNIFF_BYTES).catch((err: unknown) => {
-        if (head.fault()) return null;
+      const peeked = await peek(body.stream, HEAD_BYTES).catch((err: unknown) => {
+        if (body.fault()) return null;
         throw err;
       });
-      if (first === null) return refuseUnread(head.fault()!);
-      kind = sniff(first);
+      if (peeked === null) return refuseUnread(body.fault()!);
+      head = peeked.head;
+      kind = sniff(head);
       if (!kind) return refuseUnread('type_not_accepted');
       blobId = randomUUID();
-      const whole = await open();
-      const put = await blobs.put(blobId, whole.stream).catch((err: unknown) => {
-        if (whole.fault()) return null;
+      const put = await blobs.put(blobId, peeked.rest).catch((err: unknown) => {
+        if (body.fault()) return null;
         throw err;
       });
-      if (put === null) return refuseUnread(whole.fault()!, kind);
+      if (put === null) return refuseUnread(body.fault()!, kind);
       ({ size, sha256 } = put);
     } else if (file.blobId && file.sha256) {
       // An entry of an archive: stored when the archive was unpacked.
       ({ blobId, size, sha256 } = { blobId: file.blobId, size: file.size, sha256: file.sha256 });
-      kind = size > 0 ? sniff(await firstBytes(await blobs.get(blobId, { start: 0, end: SNIFF_BYTES - 1 }), SNIFF_BYTES)) : null;
+      head = size > 0 ? await rangeOf(blobId)(0, Math.min(size, HEAD_BYTES)) : Buffer.alloc(0);
+      kind = sniff(head);
     } else return;
     const cleanUp = () => (uploadId ? staging.remove(uploadId) : undefined);
     /** Done with, keeping nothing of its bytes: the outcome is written first, so a crash in between leaves an unreferenced blob, never a dangling reference. */
@@ -199,55 +327,14 @@ export function registerIngest(
     let dicom: DicomInfo | null = null;
     if (kind === 'dicom') {
       try {
-        dicom = await readDicom(rangeOf(blobId), size);
+        const stored = rangeOf(blobId);
+        dicom = await readDicom(async (start, end) => (end <= head.length ? head.subarray(start, end) : stored(start, end)), size);
       } catch (err) {
         if (!(err instanceof DicomError)) throw err;
         return refuse(DICOM_REASONS[err.reason]);
       }
     }
-    const outcome = await transaction(db, async (tx): Promise<'stored' | 'duplicate' | 'rejected'> => {
-      if (await storedCopy(tx, file.caseId, sha256, fileId)) return 'duplicate';
-      /** The study's review when the file is an image (the checklist's imaging item waits for a held one). */
-      let review: string | null = null;
-      // An image goes into the case's index; the same instance sent again is a duplicate. A new
-      // study is checked against the case's patient and held for review when it names another.
-      if (dicom && dicom.kind !== 'dicomdir' && dicom.sopInstanceUid && dicom.studyInstanceUid && dicom.seriesInstanceUid) {
-        const check = checkPatient(dicom.patient, await casePatient(tx, file.caseId));
-        const indexed = await indexInstance(tx, {
-          caseId: file.caseId,
-          fileId,
-          review: { state: check.result === 'match' ? 'ok' : 'held', check },
-          study: { uid: dicom.studyInstanceUid, ...dicom.study, patient: dicom.patient },
-          series: { uid: dicom.seriesInstanceUid, ...dicom.series },
-          instance: {
-            sopInstanceUid: dicom.sopInstanceUid,
-            sopClassUid: dicom.sopClassUid,
-            transferSyntaxUid: dicom.transferSyntaxUid,
-            rows: dicom.rows,
-            columns: dicom.columns,
-            frames: dicom.frames,
-            frameRanges: dicom.frameRanges,
-            bigEndian: dicom.bigEndian,
-            deflated: dicom.deflated,
-          },
-        });
-        if (typeof indexed === 'string') return indexed;
-        review = indexed.review;
-      }
-      // A disc's directory: what it lists is compared with what arrived (directoryCompleteness).
-      if (dicom?.kind === 'dicomdir') await recordDirectory(tx, fileId, dicom.directoryRecords ?? []);
-      await finishFile(tx, fileId, { status: 'stored', blobId, sha256, kind });
-      // The checklist: the item the sender named, and imaging once a study not held is indexed.
-      const received = new Set(file.documentKind ? [file.documentKind] : []);
-      if (review === 'held') received.delete('imaging');
-      else if (review) received.add('imaging');
-      for (const k of received) await documentReceived(tx, file.caseId, k);
-      return 'stored';
-    }).catch((err: unknown) => {
-      // The same file arrived twice at once: the other copy won.
-      if (pgErrorCode(err) === UNIQUE_VIOLATION) return 'duplicate' as const;
-      throw err;
-    });
+    const outcome = await record({ file, blobId, sha256, kind, dicom });
     // A study a coordinator rejected (another patient's), sent again.
     if (outcome === 'rejected') return refuse('wrong_patient_rejected');
     if (outcome === 'duplicate') await letGo({ status: 'duplicate' });

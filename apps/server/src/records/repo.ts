@@ -16,6 +16,8 @@ export async function findFile(db: Db, id: string): Promise<CaseFileRow | null> 
   return row ?? null;
 }
 
+export const findFiles = (db: Db, ids: string[]): Promise<CaseFileRow[]> => db.select().from(caseFiles).where(inArray(caseFiles.id, ids));
+
 /** The stored file of the case with this content, other than `exceptId`, if any. */
 export async function storedCopy(db: Db, caseId: string, sha256: string, exceptId: string): Promise<CaseFileRow | null> {
   const [row] = await db
@@ -223,48 +225,78 @@ export async function directoryCompleteness(db: Db, caseId: string, sample = 20)
 export interface IndexedInstance {
   caseId: string;
   fileId: string;
-  /** The wrong-patient check of the study, kept when this instance is the study's first. */
-  review: { state: 'ok' | 'held'; check: { result: string; differs: string[] } };
   study: { uid: string; date: string | null; description: string | null; accessionNumber: string | null; patient: { name: string | null; id: string | null; birthDate: string | null; sex: string | null } };
   series: { uid: string; number: number | null; description: string | null; modality: string | null; bodyPart: string | null };
   instance: { sopInstanceUid: string; sopClassUid: string | null; transferSyntaxUid: string; rows: number | null; columns: number | null; frames: number; frameRanges: unknown; bigEndian: boolean; deflated: boolean };
 }
 
+/** The wrong-patient check of a study, made when its first instance arrives. */
+export type StudyReview = { state: 'ok' | 'held'; check: { result: string; differs: string[] } };
+
+type StudyAndSeries = { studyId: string; review: string; seriesId: string | null };
+/** Studies and series found in one transaction, by case, study and series UID (its rows do not change under it). */
+export type StudyCache = Map<string, StudyAndSeries>;
+
+/** The study of the case with this UID and the series of it with that one, as far as they exist. */
+async function studyAndSeries(db: Db, caseId: string, studyUid: string, seriesUid: string): Promise<StudyAndSeries | null> {
+  const [row] = await db
+    .select({ studyId: dicomStudies.id, review: dicomStudies.review, seriesId: dicomSeries.id })
+    .from(dicomStudies)
+    .leftJoin(dicomSeries, and(eq(dicomSeries.studyId, dicomStudies.id), eq(dicomSeries.seriesInstanceUid, seriesUid)))
+    .where(and(eq(dicomStudies.caseId, caseId), eq(dicomStudies.studyInstanceUid, studyUid)));
+  return row ?? null;
+}
+
 /**
- * Files one instance under its study and series (made on first sight, with the study's review).
- * `duplicate` when the case already holds this instance; `rejected` when a coordinator rejected its
- * study (another patient's): nothing is filed. Otherwise the study's review state.
+ * Files one instance under its study and series, made on first sight (a new study with the review
+ * `review()` gives). `duplicate` when the case already holds this instance; `rejected` when a
+ * coordinator rejected its study (another patient's): nothing is filed. Otherwise the study's review
+ * state. The usual case, a study and series already known, is one lookup and one insert.
  */
-export async function indexInstance(db: Db, x: IndexedInstance): Promise<'duplicate' | 'rejected' | { review: string }> {
-  await db
-    .insert(dicomStudies)
-    .values({
-      caseId: x.caseId,
-      studyInstanceUid: x.study.uid,
-      studyDate: x.study.date,
-      description: x.study.description,
-      accessionNumber: x.study.accessionNumber,
-      patientName: x.study.patient.name,
-      patientId: x.study.patient.id,
-      patientBirthDate: x.study.patient.birthDate,
-      patientSex: x.study.patient.sex,
-      review: x.review.state,
-      reviewCheck: x.review.check,
-    })
-    .onConflictDoNothing();
-  const [study] = await db.select({ id: dicomStudies.id, review: dicomStudies.review }).from(dicomStudies).where(and(eq(dicomStudies.caseId, x.caseId), eq(dicomStudies.studyInstanceUid, x.study.uid)));
-  if (study.review === 'rejected') return 'rejected';
-  await db
-    .insert(dicomSeries)
-    .values({ studyId: study.id, seriesInstanceUid: x.series.uid, number: x.series.number, description: x.series.description, modality: x.series.modality, bodyPart: x.series.bodyPart })
-    .onConflictDoNothing();
-  const [series] = await db.select({ id: dicomSeries.id }).from(dicomSeries).where(and(eq(dicomSeries.studyId, study.id), eq(dicomSeries.seriesInstanceUid, x.series.uid)));
+export async function indexInstance(
+  db: Db,
+  x: IndexedInstance,
+  review: () => Promise<StudyReview>,
+  known: StudyCache = new Map(),
+): Promise<'duplicate' | 'rejected' | { review: string }> {
+  const key = `${x.caseId} ${x.study.uid} ${x.series.uid}`;
+  let found = known.get(key) ?? (await studyAndSeries(db, x.caseId, x.study.uid, x.series.uid));
+  if (!found) {
+    const { state, check } = await review();
+    await db
+      .insert(dicomStudies)
+      .values({
+        caseId: x.caseId,
+        studyInstanceUid: x.study.uid,
+        studyDate: x.study.date,
+        description: x.study.description,
+        accessionNumber: x.study.accessionNumber,
+        patientName: x.study.patient.name,
+        patientId: x.study.patient.id,
+        patientBirthDate: x.study.patient.birthDate,
+        patientSex: x.study.patient.sex,
+        review: state,
+        reviewCheck: check,
+      })
+      .onConflictDoNothing();
+    found = (await studyAndSeries(db, x.caseId, x.study.uid, x.series.uid))!;
+  }
+  if (found.review === 'rejected') return 'rejected';
+  let seriesId = found.seriesId;
+  if (!seriesId) {
+    await db
+      .insert(dicomSeries)
+      .values({ studyId: found.studyId, seriesInstanceUid: x.series.uid, number: x.series.number, description: x.series.description, modality: x.series.modality, bodyPart: x.series.bodyPart })
+      .onConflictDoNothing();
+    seriesId = (await studyAndSeries(db, x.caseId, x.study.uid, x.series.uid))!.seriesId!;
+  }
+  known.set(key, { ...found, seriesId });
   const inserted = await db
     .insert(dicomInstances)
-    .values({ caseId: x.caseId, seriesId: series.id, fileId: x.fileId, ...x.instance })
+    .values({ caseId: x.caseId, seriesId, fileId: x.fileId, ...x.instance })
     .onConflictDoNothing()
     .returning({ id: dicomInstances.id });
-  return inserted.length === 1 ? { review: study.review } : 'duplicate';
+  return inserted.length === 1 ? { review: found.review } : 'duplicate';
 }
 
 /** The case's studies, each with its series, their instance counts and bytes. */

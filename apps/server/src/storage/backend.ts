@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, rm, unlink } from 'node:fs/promises';
+import { link, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,22 +43,39 @@ export class LocalBackend implements ObjectBackend {
     return path.join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  /** Folders known to exist (made once per process: a file ingested costs no `mkdir`). */
+  private readonly folders = new Set<string>();
+
+  private async folder(dir: string): Promise<void> {
+    if (this.folders.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.folders.add(dir);
+  }
+
   async create(key: string, body: Readable): Promise<void> {
     const final = this.pathOf(key);
-    await mkdir(this.tmp, { recursive: true });
-    await mkdir(path.dirname(final), { recursive: true });
+    await this.folder(this.tmp);
+    await this.folder(path.dirname(final));
     const temp = path.join(this.tmp, `${key}.${randomBytes(6).toString('hex')}`);
     try {
       // flush: fsync before the file is closed, so what is linked under its name is on disk.
       await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
-      await link(temp, final).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'EEXIST' ? new ObjectExistsError(`object ${key} exists`) : err;
+      const linked = () =>
+        link(temp, final).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EEXIST' ? new ObjectExistsError(`object ${key} exists`) : err;
+        });
+      await linked().catch(async (err: NodeJS.ErrnoException) => {
+        // The folder was removed since it was made (by hand): make it again.
+        if (err.code !== 'ENOENT') throw err;
+        this.folders.delete(path.dirname(final));
+        await this.folder(path.dirname(final));
+        await linked();
       });
       // The new name, too, must survive a crash once the caller records the object.
       const folder = await open(path.dirname(final), 'r');
       await folder.sync().finally(() => folder.close());
     } finally {
-      await rm(temp, { force: true });
+      await unlink(temp).catch(() => undefined);
     }
   }
 

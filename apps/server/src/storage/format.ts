@@ -119,9 +119,10 @@ export class EncryptStream extends Transform {
   private seal(last: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.dataKey, nonce(this.index));
     cipher.setAAD(additionalData(this.header, this.blobId, this.index, last));
-    this.push(cipher.update(this.pending.subarray(0, this.filled)));
+    const sealed = cipher.update(this.pending.subarray(0, this.filled));
     cipher.final(); // GCM is a stream mode: nothing is held back, but the tag is made here
-    this.push(cipher.getAuthTag());
+    // One write per chunk, not two: the file is written in fewer calls.
+    this.push(Buffer.concat([sealed, cipher.getAuthTag()]));
     this.index++;
     this.filled = 0;
   }

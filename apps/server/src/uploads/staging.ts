@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
@@ -103,21 +103,23 @@ export class SealedStagingStore extends DataStore {
 
   override async remove(id: string): Promise<void> {
     const { data, info } = this.paths(id);
-    await rm(info, { force: true });
-    await rm(data, { force: true });
+    const gone = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    };
+    await unlink(info).catch(gone);
+    await unlink(data).catch(gone);
     this.keys.delete(id);
   }
 
-  /** How the upload's bytes are encoded (its metadata `encoding`): 'deflate', or null (the file as it is). */
-  async encodingOf(id: string): Promise<'deflate' | null> {
-    const { metadata } = await this.readInfo(id);
-    return metadata.encoding === 'deflate' ? 'deflate' : null;
+  /** The plaintext received so far, checked record by record, and how the sender encoded it (for the ingest step). */
+  async open(id: string): Promise<{ stream: Readable; encoding: 'deflate' | null }> {
+    const { key, metadata } = await this.readInfo(id);
+    return { stream: read(this.paths(id).data, key, id), encoding: metadata.encoding === 'deflate' ? 'deflate' : null };
   }
 
-  /** The plaintext received so far, checked record by record (for the ingest step). */
+  /** The plaintext received so far, checked record by record. */
   async read(id: string): Promise<Readable> {
-    const { key } = await this.readInfo(id);
-    return read(this.paths(id).data, key, id);
+    return (await this.open(id)).stream;
   }
 
   override getExpiration(): number {
