@@ -4,11 +4,10 @@
  * `create` as an upload with `If-None-Match: *`, `read` as a ranged GET, `remove` as DeleteObject.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, fsync, linkSync, mkdirSync, openSync, unlinkSync, writev } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface ObjectBackend {
   /**
@@ -43,39 +42,55 @@ export class LocalBackend implements ObjectBackend {
     return path.join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  /** Folders known to exist (made once per process: a file ingested costs no `mkdir`). */
+  /** Folders known to exist (made once per process: a file stored costs no `mkdir`). */
   private readonly folders = new Set<string>();
 
-  private async folder(dir: string): Promise<void> {
+  private folder(dir: string): void {
     if (this.folders.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     this.folders.add(dir);
   }
 
+  /*
+   * Small file-system calls (open, close, link, unlink) are made synchronously: they take
+   * microseconds, where each asynchronous call costs a hand-off to libuv's threads and back. The
+   * writes and the flushes to disk, which take long, stay asynchronous.
+   */
   async create(key: string, body: Readable): Promise<void> {
     const final = this.pathOf(key);
-    await this.folder(this.tmp);
-    await this.folder(path.dirname(final));
+    const dir = path.dirname(final);
+    this.folder(this.tmp);
+    this.folder(dir);
     const temp = path.join(this.tmp, `${key}.${randomBytes(6).toString('hex')}`);
     try {
-      // flush: fsync before the file is closed, so what is linked under its name is on disk.
-      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
-      const linked = () =>
-        link(temp, final).catch((err: NodeJS.ErrnoException) => {
-          throw err.code === 'EEXIST' ? new ObjectExistsError(`object ${key} exists`) : err;
-        });
-      await linked().catch(async (err: NodeJS.ErrnoException) => {
+      const fd = openSync(temp, 'wx', 0o600);
+      try {
+        await writeAll(fd, body);
+        // On disk before it is linked under its name.
+        await fsyncOf(fd);
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        linkSync(temp, final); // unlike rename, refuses to replace a file
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new ObjectExistsError(`object ${key} exists`);
+        if (code !== 'ENOENT') throw err;
         // The folder was removed since it was made (by hand): make it again.
-        if (err.code !== 'ENOENT') throw err;
-        this.folders.delete(path.dirname(final));
-        await this.folder(path.dirname(final));
-        await linked();
-      });
+        this.folders.delete(dir);
+        this.folder(dir);
+        linkSync(temp, final);
+      }
       // The new name, too, must survive a crash once the caller records the object.
-      const folder = await open(path.dirname(final), 'r');
-      await folder.sync().finally(() => folder.close());
+      const folder = openSync(dir, 'r');
+      await fsyncOf(folder).finally(() => closeSync(folder));
     } finally {
-      await unlink(temp).catch(() => undefined);
+      try {
+        unlinkSync(temp);
+      } catch {
+        // never made, or already gone
+      }
     }
   }
 
@@ -88,4 +103,31 @@ export class LocalBackend implements ObjectBackend {
       if (err.code !== 'ENOENT') throw err;
     });
   }
+}
+
+const fsyncOf = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+
+/** Writes the stream's bytes to the file, gathered into writes of about 1 MiB. */
+async function writeAll(fd: number, body: Readable): Promise<void> {
+  let pending: Buffer[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    let buffers = pending;
+    pending = [];
+    bytes = 0;
+    while (buffers.length) {
+      const written = await new Promise<number>((resolve, reject) => writev(fd, buffers, (err, n) => (err ? reject(err) : resolve(n))));
+      if (written === 0) throw new Error('the file system took no bytes');
+      // A short write: carry on after what was written.
+      let skip = written;
+      while (buffers.length && skip >= buffers[0].length) skip -= buffers.shift()!.length;
+      if (skip) buffers[0] = buffers[0].subarray(skip);
+    }
+  };
+  for await (const chunk of body) {
+    pending.push(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    if (bytes >= 1 << 20) await flush();
+  }
+  await flush();
 }

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, read as fsRead } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -160,24 +161,36 @@ export async function append(path: string, key: Buffer, id: string, offset: numb
 export function read(path: string, key: Buffer, id: string): Readable {
   return Readable.from(
     (async function* () {
-      const fh = await open(path, 'r');
+      // Opened, measured and closed synchronously (microseconds): the records are read in windows
+      // of up to a record's size, so a file of a few records costs few calls to the file system.
+      const fd = openSync(path, 'r');
       try {
-        const { size } = await fh.stat();
+        const size = fstatSync(fd).size;
+        const window = Buffer.allocUnsafe(Math.min(size, RECORD_MAX + OVERHEAD));
         let position = 0;
         let plain = 0;
         while (position < size) {
-          const length = await recordAt(fh, position, size);
-          if (length === null) throw new SealedFileError(`torn or foreign record at byte ${position}`);
-          const record = Buffer.alloc(OVERHEAD + length);
-          await fh.read(record, 0, record.length, position);
-          yield open_(key, id, plain, record);
-          position += record.length;
-          plain += length;
+          const n = await readAt(fd, window, Math.min(window.length, size - position), position);
+          let at = 0;
+          while (at + OVERHEAD <= n) {
+            const length = window.readUInt32BE(at);
+            if (length === 0 || length > RECORD_MAX || position + at + OVERHEAD + length > size) break;
+            if (at + OVERHEAD + length > n) break; // continues past the window: read from its start
+            yield open_(key, id, plain, window.subarray(at, at + OVERHEAD + length));
+            plain += length;
+            at += OVERHEAD + length;
+          }
+          if (at === 0) throw new SealedFileError(`torn or foreign record at byte ${position}`);
+          position += at;
         }
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     })(),
     { objectMode: false },
   );
+}
+
+function readAt(fd: number, into: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fsRead(fd, into, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }

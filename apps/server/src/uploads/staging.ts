@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
@@ -49,10 +50,14 @@ export class SealedStagingStore extends DataStore {
 
   private async readInfo(id: string): Promise<{ key: Buffer; wrapped: Buffer; size: number | null; metadata: Record<string, string | null>; creation_date: string }> {
     const { info } = this.paths(id);
-    const bytes = await readFile(info).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw ERRORS.FILE_NOT_FOUND;
+    let bytes: Buffer;
+    try {
+      // A few hundred bytes: read synchronously, in microseconds, without a hand-off to libuv's threads.
+      bytes = readFileSync(info);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw ERRORS.FILE_NOT_FOUND;
       throw e;
-    });
+    }
     const length = bytes.readUInt16BE(0);
     const wrapped = bytes.subarray(2, 2 + length);
     let key = this.keys.get(id);
@@ -103,11 +108,13 @@ export class SealedStagingStore extends DataStore {
 
   override async remove(id: string): Promise<void> {
     const { data, info } = this.paths(id);
-    const gone = (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    };
-    await unlink(info).catch(gone);
-    await unlink(data).catch(gone);
+    for (const file of [info, data]) {
+      try {
+        unlinkSync(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
     this.keys.delete(id);
   }
 
