@@ -8,7 +8,7 @@ import { enqueue } from '../jobs/queue.ts';
 import type { JobContext, JobWorker, WorkerLogger } from '../jobs/worker.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
-import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFiles, finishFile, indexInstance, insertFile, recordDirectory, storedCopy, type CaseFileRow, type StudyCache } from './repo.ts';
+import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFiles, finishFile, indexInstance, insertFile, recordDirectory, storedContents, type CaseFileRow, type StudyCache } from './repo.ts';
 import { checkPatient } from './patientMatch.ts';
 import { noScanner, type Scanner } from './scan.ts';
 import { sniff } from './sniff.ts';
@@ -109,9 +109,10 @@ type Filed = 'stored' | 'duplicate' | 'rejected';
  * it names another; a study a coordinator rejected is refused); a disc's directory recorded; the
  * checklist's items ticked.
  */
-async function fileInto(tx: Db, r: Received, batch: { studies: StudyCache; ticked: Set<string> }): Promise<Filed> {
+async function fileInto(tx: Db, r: Received, batch: Batch): Promise<Filed> {
   const { file, dicom } = r;
-  if (await storedCopy(tx, file.caseId, r.sha256, file.id)) return 'duplicate';
+  const content = `${file.caseId} ${r.sha256}`;
+  if (batch.stored.has(content)) return 'duplicate';
   /** The study's review when the file is an image (the checklist's imaging item waits for a held one). */
   let review: string | null = null;
   if (dicom && dicom.kind !== 'dicomdir' && dicom.sopInstanceUid && dicom.studyInstanceUid && dicom.seriesInstanceUid) {
@@ -147,6 +148,7 @@ async function fileInto(tx: Db, r: Received, batch: { studies: StudyCache; ticke
   // A disc's directory: what it lists is compared with what arrived (directoryCompleteness).
   if (dicom?.kind === 'dicomdir') await recordDirectory(tx, file.id, dicom.directoryRecords ?? []);
   await finishFile(tx, file.id, { status: 'stored', blobId: r.blobId, sha256: r.sha256, kind: r.kind });
+  batch.stored.add(content);
   // The checklist: the item the sender named, and imaging once a study not held is indexed.
   const received = new Set(file.documentKind ? [file.documentKind] : []);
   if (review === 'held') received.delete('imaging');
@@ -160,9 +162,26 @@ async function fileInto(tx: Db, r: Received, batch: { studies: StudyCache; ticke
   return 'stored';
 }
 
+/** What one transaction filing files has found and done: contents stored, studies and series known, checklist items ticked. */
+interface Batch {
+  stored: Set<string>;
+  studies: StudyCache;
+  ticked: Set<string>;
+}
+
+/** Files received files in one transaction, in turn. */
+function fileAll(db: Db, files: Received[]): Promise<Filed[]> {
+  return transaction(db, async (tx) => {
+    const batch: Batch = { stored: await storedContents(tx, files.map((r) => ({ caseId: r.file.caseId, sha256: r.sha256 }))), studies: new Map(), ticked: new Set() };
+    const out: Filed[] = [];
+    for (const r of files) out.push(await fileInto(tx, r, batch));
+    return out;
+  });
+}
+
 /** Files one received file in a transaction of its own; the same file filed at once by another worker is a duplicate. */
 function fileAlone(db: Db, r: Received): Promise<Filed> {
-  return transaction(db, (tx) => fileInto(tx, r, { studies: new Map(), ticked: new Set() })).catch((err: unknown) => {
+  return fileAll(db, [r]).then(([filed]) => filed).catch((err: unknown) => {
     // The same file arrived twice at once: the other copy won.
     if (pgErrorCode(err) === UNIQUE_VIOLATION) return 'duplicate' as const;
     throw err;
@@ -177,12 +196,7 @@ function fileAlone(db: Db, r: Received): Promise<Filed> {
 const recorder = (db: Db) =>
   coalesce<Received, Filed>(async (batch) => {
     if (batch.length > 1) {
-      const filed = await transaction(db, async (tx) => {
-        const done = { studies: new Map(), ticked: new Set<string>() } as const;
-        const out: Filed[] = [];
-        for (const r of batch) out.push(await fileInto(tx, r, done));
-        return out;
-      }).catch(() => null);
+      const filed = await fileAll(db, batch).catch(() => null);
       if (filed) return filed.map((value) => ({ status: 'fulfilled', value }));
     }
     return Promise.allSettled(batch.map((r) => fileAlone(db, r)));

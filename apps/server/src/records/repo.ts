@@ -18,13 +18,13 @@ export async function findFile(db: Db, id: string): Promise<CaseFileRow | null> 
 
 export const findFiles = (db: Db, ids: string[]): Promise<CaseFileRow[]> => db.select().from(caseFiles).where(inArray(caseFiles.id, ids));
 
-/** The stored file of the case with this content, other than `exceptId`, if any. */
-export async function storedCopy(db: Db, caseId: string, sha256: string, exceptId: string): Promise<CaseFileRow | null> {
-  const [row] = await db
-    .select()
+/** Which of these contents the cases already hold as stored files, as "caseId sha256" keys. */
+export async function storedContents(db: Db, files: { caseId: string; sha256: string }[]): Promise<Set<string>> {
+  const rows = await db
+    .select({ caseId: caseFiles.caseId, sha256: caseFiles.sha256 })
     .from(caseFiles)
-    .where(and(eq(caseFiles.caseId, caseId), eq(caseFiles.sha256, sha256), eq(caseFiles.status, 'stored'), ne(caseFiles.id, exceptId)));
-  return row ?? null;
+    .where(and(inArray(caseFiles.caseId, [...new Set(files.map((f) => f.caseId))]), inArray(caseFiles.sha256, files.map((f) => f.sha256)), eq(caseFiles.status, 'stored')));
+  return new Set(rows.map((r) => `${r.caseId} ${r.sha256}`));
 }
 
 export async function finishFile(db: Db, id: string, outcome: Pick<CaseFileRow, 'status'> & Partial<Pick<CaseFileRow, 'blobId' | 'sha256' | 'kind' | 'reason'>>): Promise<void> {

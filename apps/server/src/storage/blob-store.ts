@@ -11,7 +11,8 @@ import type { ObjectBackend } from './backend.ts';
 import { BlobIntegrityError, UnknownMasterKeyError } from './errors.ts';
 import { CHUNK_SIZE, DecryptStream, EncryptStream, HEADER_SIZE, storedRange } from './format.ts';
 import { newDataKey, unwrapDataKey, wrapDataKey, type Keyring } from './keys.ts';
-import { blobsNotUnder, deleteBlob, findBlob, insertBlob, rewrapBlob } from './repo.ts';
+import { coalesce } from '../db/coalesce.ts';
+import { blobsNotUnder, deleteBlob, findBlob, insertBlobs, rewrapBlob } from './repo.ts';
 
 /** Plaintext bytes `start` to `end` inclusive, as in HTTP's Range header; `end` defaults to the last byte and is capped there. */
 export interface ByteRange {
@@ -50,6 +51,11 @@ function idBytes(id: string): Buffer | null {
 
 export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Keyring; chunkSize?: number }): BlobStore {
   const { db, backend, keys } = deps;
+  // Files stored at once are recorded together; when that fails, each alone, so a failure is its file's own.
+  const record = coalesce<Parameters<typeof insertBlobs>[1][number], void>(async (rows) => {
+    if (rows.length > 1 && (await insertBlobs(db, rows).then(() => true, () => false))) return rows.map(() => ({ status: 'fulfilled', value: undefined }));
+    return Promise.allSettled(rows.map((row) => insertBlobs(db, [row])));
+  });
 
   async function rowOf(id: string) {
     const blobId = idBytes(id);
@@ -71,7 +77,7 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
       });
       const result = { size: encrypted.size, sha256: encrypted.sha256() };
       try {
-        await insertBlob(db, { id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id });
+        await record({ id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id });
       } catch (err) {
         await backend.remove(id);
         throw err;

@@ -11,8 +11,8 @@ export async function findBlob(db: Db, id: string): Promise<BlobRow | null> {
   return row ?? null;
 }
 
-export async function insertBlob(db: Db, row: Omit<BlobRow, 'createdAt'>): Promise<void> {
-  await db.insert(blobs).values(row);
+export async function insertBlobs(db: Db, rows: Omit<BlobRow, 'createdAt'>[]): Promise<void> {
+  await db.insert(blobs).values(rows);
 }
 
 /** Removes the row; false when there was none. */
