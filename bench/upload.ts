@@ -122,6 +122,24 @@ function rssMB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/** CPU time (user + system, every thread) of the processes whose pid is given or whose name is `postgres`, in ms (Linux /proc). */
+function cpuMs(which: number | 'postgres'): number {
+  const pids = which === 'postgres' ? readdirSync('/proc').filter((p) => /^\d+$/.test(p)) : [String(which)];
+  let ticks = 0;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (which === 'postgres' && !stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 /** Samples a process's RSS every `ms` until stopped; returns the peak. */
 function sampleRss(pid: number, ms = 50) {
   let peak = 0;
@@ -422,9 +440,11 @@ async function part3(ctx: Context) {
     await sleep(1000);
     const idleMB = idle();
     const peak = sampleRss(server.pid);
+    const cpu0 = { server: cpuMs(server.pid), postgres: cpuMs('postgres') };
     const t0 = performance.now();
     await server.send('ingest', 'ingesting');
     const ms = await waitIngested(caseId, t0);
+    const cpu = { server: cpuMs(server.pid) - cpu0.server, postgres: cpuMs('postgres') - cpu0.postgres };
     const peakMB = peak();
     const out = await outcomes(caseId);
     if (out.files.stored !== files.length || out.instances !== files.length) throw new Error(`ingest: ${JSON.stringify(out)}`);
@@ -437,12 +457,14 @@ async function part3(ctx: Context) {
       idleRssMB: Math.round(idleMB),
       peakRssMB: Math.round(peakMB),
       rssGrowthMB: Math.round(peakMB - idleMB),
+      // Where the time goes: CPU per instance of the server process and of PostgreSQL (every backend, this run's own).
+      cpuMsPerInstance: { server: round1(cpu.server / files.length), postgres: round1(cpu.postgres / files.length) },
       uploadSeconds: round1(uploadSeconds),
       uploadAndIngestInstancesPerSecond: round1(files.length / (uploadSeconds + seconds)),
       stored: out.files.stored,
       indexed: out.instances,
     };
-    log(`part 3 product ingest: ${product.instancesPerSecond} instances/s, ${product.MBps} MB/s, RSS ${product.idleRssMB} → ${product.peakRssMB} MB`);
+    log(`part 3 product ingest: ${product.instancesPerSecond} instances/s, ${product.MBps} MB/s, RSS ${product.idleRssMB} → ${product.peakRssMB} MB, CPU per instance ${JSON.stringify(product.cpuMsPerInstance)} ms`);
   } finally {
     await server.stop();
   }
@@ -502,9 +524,11 @@ async function orthancIngest(files: string[], bytes: number, concurrency: number
     await sleep(1000);
     const idleMB = idle();
     const peak = sampleRss(child.pid!);
+    const cpu0 = cpuMs(child.pid!);
     const t0 = performance.now();
     await pool(files, concurrency, async (file) => send(`${base}/instances`, 'POST', { 'content-type': 'application/dicom' }, await readFile(file), 200));
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuMs(child.pid!) - cpu0;
     const peakMB = peak();
     const stats = await json(`${base}/statistics`);
     if (stats.CountInstances !== files.length) throw new Error(`Orthanc holds ${stats.CountInstances} instances, not ${files.length}`);
@@ -514,6 +538,8 @@ async function orthancIngest(files: string[], bytes: number, concurrency: number
       instancesPerSecond: round1(files.length / seconds),
       MBps: round1(bytes / MB / seconds),
       seconds: round1(seconds),
+      // Receiving over HTTP, parsing, storing and indexing (SQLite, in the process).
+      cpuMsPerInstance: round1(cpu / files.length),
       idleRssMB: Math.round(idleMB),
       peakRssMB: Math.round(peakMB),
     };

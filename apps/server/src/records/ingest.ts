@@ -25,7 +25,7 @@ const DICOM_REASONS: Record<DicomErrorReason, 'dicom_unreadable' | 'truncated' |
 
 export const INGEST_JOB = 'ingest';
 /** Files ingested at once by one server process (bench/upload.ts gives Orthanc the same number of connections). */
-export const INGEST_CONCURRENCY = Number(process.env.KH_IC ?? 8);
+export const INGEST_CONCURRENCY = 8;
 
 type Fault = 'truncated' | 'encoding_corrupt';
 
