@@ -128,7 +128,7 @@ describe('ingesting what a case receives', () => {
 
     const files = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}/files`, headers: { authorization: `Bearer ${c.token}` } });
     expect(files.statusCode).toBe(200);
-    const byName = Object.fromEntries((files.json().items as { filename: string; sha256: string }[]).map((f) => [f.filename, f]));
+    const byName = Object.fromEntries((files.json().items as { filename: string; sha256: string; status: string }[]).map((f) => [f.filename, f]));
     // The same report sent twice: ingested side by side, whichever is filed first is kept, the other is a duplicate.
     const [kept, again] = byName['病理报告.pdf'].status === 'stored' ? ['病理报告.pdf', 'report-again.pdf'] : ['report-again.pdf', '病理报告.pdf'];
     expect(byName[kept]).toMatchObject({ status: 'stored', kind: 'pdf', size: pdf.length, relativePath: `CD/${kept}`, reason: null });

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, read as fsRead } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, fsync, ftruncateSync, openSync, read as fsRead, readSync, write as fsWrite } from 'node:fs';
 import { Readable } from 'node:stream';
 
 /*
@@ -80,10 +79,10 @@ function open_(key: Buffer, id: string, offset: number, record: Buffer): Buffer 
 }
 
 /** Length of the next record's plaintext from its 4-byte head, or null when the head is not a record's. */
-async function recordAt(fh: FileHandle, position: number, fileSize: number): Promise<number | null> {
+function recordAt(fd: number, position: number, fileSize: number): number | null {
   if (position + OVERHEAD > fileSize) return null;
   const head = Buffer.alloc(LENGTH);
-  await fh.read(head, 0, LENGTH, position);
+  readSync(fd, head, 0, LENGTH, position);
   const length = head.readUInt32BE(0);
   if (length === 0 || length > RECORD_MAX || position + OVERHEAD + length > fileSize) return null;
   return length;
@@ -91,24 +90,25 @@ async function recordAt(fh: FileHandle, position: number, fileSize: number): Pro
 
 /**
  * Walks the records of a staging file and cuts off a torn one at its end (a write a crash broke
- * off). Returns how many plaintext bytes the complete records hold: the upload's offset.
+ * off). Returns how many plaintext bytes the complete records hold: the upload's offset. Its few
+ * small reads are made synchronously (microseconds each; asked on every request of an upload).
  */
 export async function recover(path: string): Promise<number> {
-  const fh = await open(path, 'r+');
+  const fd = openSync(path, 'r+');
   try {
-    const { size } = await fh.stat();
+    const size = fstatSync(fd).size;
     let position = 0;
     let plain = 0;
     for (;;) {
-      const length = await recordAt(fh, position, size);
+      const length = recordAt(fd, position, size);
       if (length === null) break;
       position += OVERHEAD + length;
       plain += length;
     }
-    if (position < size) await fh.truncate(position);
+    if (position < size) ftruncateSync(fd, position);
     return plain;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -119,7 +119,8 @@ export async function recover(path: string): Promise<number> {
  * one record's bytes in memory. Returns the plaintext bytes appended.
  */
 export async function append(path: string, key: Buffer, id: string, offset: number, source: Readable): Promise<number> {
-  const fh = await open(path, 'a');
+  const fd = openSync(path, 'a');
+  const fh = { write: (b: Buffer) => writeAt(fd, b), sync: () => fsyncOf(fd) };
   let written = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -153,9 +154,20 @@ export async function append(path: string, key: Buffer, id: string, offset: numb
     await fh.sync();
     return written;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
+
+/** Appends the whole buffer (a file opened for appending). */
+async function writeAt(fd: number, b: Buffer): Promise<void> {
+  for (let at = 0; at < b.length; ) {
+    const n = await new Promise<number>((resolve, reject) => fsWrite(fd, b, at, b.length - at, null, (err, w) => (err ? reject(err) : resolve(w))));
+    if (n === 0) throw new Error('the file system took no bytes');
+    at += n;
+  }
+}
+
+const fsyncOf = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 /** The plaintext of a staging file, record by record, each checked before its bytes are given out. */
 export function read(path: string, key: Buffer, id: string): Readable {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
@@ -44,8 +44,9 @@ export class SealedStagingStore extends DataStore {
     head.writeUInt16BE(wrapped.length);
     // Written whole, then renamed: a crash leaves the old description or the new, never half.
     const temp = `${info}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, Buffer.concat([head, wrapped, body]), { mode: 0o600 });
-    await rename(temp, info);
+    // A few hundred bytes: written synchronously, in microseconds, without a hand-off to libuv's threads.
+    writeFileSync(temp, Buffer.concat([head, wrapped, body]), { mode: 0o600 });
+    renameSync(temp, info);
   }
 
   private async readInfo(id: string): Promise<{ key: Buffer; wrapped: Buffer; size: number | null; metadata: Record<string, string | null>; creation_date: string }> {
@@ -73,10 +74,17 @@ export class SealedStagingStore extends DataStore {
 
   override async create(upload: Upload): Promise<Upload> {
     const { data } = this.paths(upload.id);
-    await mkdir(this.opts.directory, { recursive: true, mode: 0o700 });
     const key = randomBytes(32);
     upload.creation_date ??= new Date().toISOString();
-    await writeFile(data, '', { flag: 'wx', mode: 0o600 });
+    const made = () => writeFileSync(data, '', { flag: 'wx', mode: 0o600 });
+    try {
+      made();
+    } catch (err) {
+      // The folder is made on first use (and again if it was removed).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(this.opts.directory, { recursive: true, mode: 0o700 });
+      made();
+    }
     const master = this.opts.keys.current;
     await this.writeInfo(upload.id, key, Buffer.concat([Buffer.from(master.id, 'hex'), wrapDataKey(master, wrapLabel(upload.id), key)]), upload);
     this.keys.set(upload.id, key);
