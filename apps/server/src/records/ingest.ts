@@ -358,7 +358,8 @@ export function registerIngest(
 
   worker.registerHandler<{ fileId: string }>(INGEST_JOB, (job) => ingest(job.payload.fileId, job), {
     concurrency: INGEST_CONCURRENCY,
-    leaseSeconds: 120,
+    // Renewed every 10 s while a file is read: after a crash, its files are taken up again within half a minute.
+    leaseSeconds: 30,
     giveUp: { attempts: 5 },
   });
 }
