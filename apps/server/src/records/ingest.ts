@@ -58,8 +58,8 @@ function decoded(sent: Readable, encoding: 'deflate' | null, limit: number): { s
 }
 
 /**
- * The bytes of a file the DICOM reader finds in memory, read as the file passes into the store (a
- * typical image's header fits; beyond, it reads the stored file by range).
+ * The first bytes of a file, kept in memory while it is stored: its kind is read from them, and the
+ * DICOM reader finds a typical image's header in them (beyond, it reads the stored file by range).
  */
 const HEAD_BYTES = 256 * 1024;
 
