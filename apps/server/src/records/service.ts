@@ -26,8 +26,9 @@ function isSender(actor: Actor, f: Pick<repo.FileWithSender, 'userId' | 'guestLi
   return f.guestLinkId === p.linkId || (p.scope === 'case_portal' && f.guestScope === 'case_portal');
 }
 
-/** The status the patient and the coordinator read: a stored image of a held study is `held`. */
+/** The status the patient and the coordinator read: a stored image of a held study is `held`; one whose bytes retention deleted is `purged`. */
 function shownStatus(f: repo.FileWithSender) {
+  if (f.file.purgedAt) return { status: 'purged', reason: null };
   if (f.file.status === 'stored' && f.review === 'held') return { status: 'held', reason: 'wrong_patient_held' };
   return { status: f.file.status, reason: f.file.reason };
 }
@@ -62,7 +63,7 @@ export function createRecordsService(deps: { gate: Gate<unknown>; blobs: BlobSto
         return {
           items: rows.map((f) => {
             const shown = shownStatus(f);
-            const done = f.file.status !== 'processing' && f.file.status !== 'deleted';
+            const done = f.file.status !== 'processing' && f.file.status !== 'deleted' && !f.file.purgedAt;
             return {
               id: f.file.id,
               filename: f.file.filename,

@@ -135,6 +135,11 @@ describe('retention', () => {
     // Kept: the case, its file rows (what was sent, and when it was purged), the other cases' files.
     expect(await count(sql`select count(*) as n from cases where id = ${old.id}`)).toBe(1);
     expect(await count(sql`select count(*) as n from case_files where case_id = ${old.id}`)).toBe(3);
+    // The case's readers see that the stored files were deleted at the end of the period, not "received".
+    const listed = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${old.id}/files`, headers: { authorization: `Bearer ${old.token}` } });
+    const stored = (listed.json().items as { status: string; removable: boolean }[]).filter((f) => f.status !== 'refused' && f.status !== 'duplicate');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.every((f) => f.status === 'purged' && !f.removable)).toBe(true);
     for (const id of kept) expect(await t.app.services.blobs.exists(id)).toBe(true);
     expect(await count(sql`select count(*) as n from dicom_instances`)).toBe(2);
 

@@ -1406,7 +1406,7 @@ export const en = {
     revoked: 'The link was revoked.',
   },
   records: {
-    status: { processing: 'Being checked', stored: 'Received', duplicate: 'Already received', refused: 'Not accepted', unpacked: 'Unpacked', held: 'Held for review', deleted: 'Deleted' },
+    status: { processing: 'Being checked', stored: 'Received', duplicate: 'Already received', refused: 'Not accepted', unpacked: 'Unpacked', held: 'Held for review', deleted: 'Deleted', purged: 'Deleted at the end of the retention period' },
     reasons: {
       type_not_accepted: 'This kind of file is not accepted. Send DICOM images (from the CD or as a ZIP), PDF, JPEG, PNG or HEIC.',
       truncated: 'The file arrived incomplete. Send it again.',

@@ -1372,7 +1372,7 @@ export const ja: Catalog = {
     revoked: 'リンクを無効にしました。',
   },
   records: {
-    status: { processing: '確認中', stored: '受領済み', duplicate: '受領済み（重複）', refused: '受け付けられません', unpacked: '展開済み', held: '確認のため保留中', deleted: '削除済み' },
+    status: { processing: '確認中', stored: '受領済み', duplicate: '受領済み（重複）', refused: '受け付けられません', unpacked: '展開済み', held: '確認のため保留中', deleted: '削除済み', purged: '保存期間の終了により削除済み' },
     reasons: {
       type_not_accepted: 'この種類のファイルは受け付けていません。DICOM 画像（CD のまま、または ZIP）、PDF、JPEG、PNG、HEIC をお送りください。',
       truncated: 'ファイルが途中までしか届きませんでした。もう一度お送りください。',

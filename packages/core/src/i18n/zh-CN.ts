@@ -1372,7 +1372,7 @@ export const zhCN: Catalog = {
     revoked: '链接已停用。',
   },
   records: {
-    status: { processing: '正在检查', stored: '已收到', duplicate: '已收到（重复）', refused: '未被接受', unpacked: '已解压', held: '暂缓，待核对', deleted: '已删除' },
+    status: { processing: '正在检查', stored: '已收到', duplicate: '已收到（重复）', refused: '未被接受', unpacked: '已解压', held: '暂缓，待核对', deleted: '已删除', purged: '保存期满，已删除' },
     reasons: {
       type_not_accepted: '不接受此类文件。请发送 DICOM 影像（光盘原样或 ZIP 压缩包）、PDF、JPEG、PNG 或 HEIC。',
       truncated: '文件未完整送达，请重新发送。',

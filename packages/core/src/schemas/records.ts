@@ -40,7 +40,8 @@ export type FileKind = (typeof FILE_KINDS)[number];
  * `held`: stored, but its study waits for a coordinator's wrong-patient review; `deleted`: removed
  * by its sender or a coordinator (the row stays so the list is honest; the bytes are gone).
  */
-export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused', 'unpacked', 'held', 'deleted'] as const;
+/** `purged`: its bytes were deleted when the case's retention period ended (the row says what was sent, and when). */
+export const FILE_STATUSES = ['processing', 'stored', 'duplicate', 'refused', 'unpacked', 'held', 'deleted', 'purged'] as const;
 /** Why a file was refused or held: each a message in the catalogs (records.reasons). */
 export const FILE_REASONS = [
   'type_not_accepted',

@@ -22,6 +22,7 @@ const BADGE: Record<CaseFile['status'], string> = {
   unpacked: 'badge--ok',
   held: 'badge--warn',
   deleted: 'badge--off',
+  purged: 'badge--off',
 };
 
 /** Asking to delete a file: the row's button sets it, the dialog confirms it. */
