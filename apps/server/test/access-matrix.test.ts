@@ -203,7 +203,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   listCaseStudies: (w) => ({ params: { id: w.id } }),
   deleteCaseFile: (w) => ({ params: { id: w.id, fileId: w.fileId! } }),
   acceptCaseFiles: (w) => ({ params: { id: w.id } }),
-  reviewCaseStudy: (w) => ({ params: { id: w.id, studyInstanceUid: w.studyUid! }, body: { decision: 'confirm', reason: 'The same patient: the referring hospital wrote the old spelling (test).' } }),
+  reviewCaseStudy: (w) => ({ params: { id: w.id, studyUid: w.studyUid! }, body: { decision: 'confirm', reason: 'The same patient: the referring hospital wrote the old spelling (test).' } }),
   createUploadLink: (w) => ({ params: { id: w.id }, body: { days: 30, locale: 'ja', note: 'CT 画像をお送りください（テスト）', passcode: 'kakehashi-123' } }),
   listUploadLinks: (w) => ({ params: { id: w.id } }),
   extendUploadLink: (w) => ({ params: { id: w.id, linkId: w.uploadLinkId }, body: { days: 60 } }),

@@ -17,7 +17,7 @@ export const recordsRoutes: FastifyPluginAsync<{ services: Services }> = async (
     return reply.code(204).send();
   });
   route(app, C.acceptCaseFiles, async (req) => records.accept(actorOf(req), req.params.id));
-  route(app, C.reviewCaseStudy, async (req) => records.review(actorOf(req), req.params.id, req.params.studyInstanceUid, req.body));
+  route(app, C.reviewCaseStudy, async (req) => records.review(actorOf(req), req.params.id, req.params.studyUid, req.body));
 
   route(app, C.getCaseFileContent, async (req, reply) => {
     const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;

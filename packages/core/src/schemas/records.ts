@@ -133,7 +133,6 @@ export const STUDY_REVIEWS = ['ok', 'held', 'confirmed', 'rejected'] as const;
 export const PATIENT_CHECK_RESULTS = ['match', 'mismatch', 'unchecked'] as const;
 export const PATIENT_FIELDS = ['name', 'birthDate', 'sex'] as const;
 
-export const studyParam = z.object({ id: uuid, studyInstanceUid: z.string().regex(/^[0-9.]{1,64}$/) });
 export const studyReviewBody = z.object({
   decision: z.enum(['confirm', 'reject']),
   /** Why the coordinator decided so (required to confirm; kept with the study, not in the audit log). */

@@ -204,7 +204,7 @@ function Review({ caseId, study }: { caseId: string; study: Study }) {
   const [reason, setReason] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const decide = useMutation({
-    mutationFn: (decision: 'confirm' | 'reject') => call(CONTRACTS.reviewCaseStudy, { params: { id: caseId, studyInstanceUid: study.studyInstanceUid }, body: { decision, reason } }),
+    mutationFn: (decision: 'confirm' | 'reject') => call(CONTRACTS.reviewCaseStudy, { params: { id: caseId, studyUid: study.studyInstanceUid }, body: { decision, reason } }),
     onSuccess: () => {
       setRejecting(false);
       void queryClient.invalidateQueries({ queryKey: ['case', caseId] });
