@@ -88,12 +88,23 @@ class Writer {
     this.families = [primary, primary === 'jp' ? 'sc' : 'jp'];
     for (const family of this.families) {
       for (const weight of ['regular', 'bold'] as const) this.doc.registerFont(`${family}-${weight}`, fontFile(family, weight));
+    }
+    this.doc.font(`${primary}-regular`).fillColor(COLOR.text);
+  }
+
+  /** Whether the family draws the code point: the other family's font is opened only when the first lacks one. */
+  private covered(family: Family, cp: number): boolean {
+    let covers = this.covers.get(family);
+    if (!covers) {
+      const current = (this.doc as unknown as { _font: unknown })._font;
       this.doc.font(`${family}-regular`);
       // pdfkit's font object holds fontkit's; hasGlyphForCodePoint is a cmap lookup.
       const fontkit = (this.doc as unknown as { _font: { font: { hasGlyphForCodePoint(cp: number): boolean } } })._font.font;
-      this.covers.set(family, (cp) => fontkit.hasGlyphForCodePoint(cp));
+      (this.doc as unknown as { _font: unknown })._font = current;
+      covers = (c) => fontkit.hasGlyphForCodePoint(c);
+      this.covers.set(family, covers);
     }
-    this.doc.font(`${primary}-regular`).fillColor(COLOR.text);
+    return covers(cp);
   }
 
   /** The text cut into runs, each in the first family that draws all its characters. */
@@ -102,7 +113,7 @@ class Writer {
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
       // Line breaks and spaces belong to the run they are in.
-      const family = cp <= 0x20 ? (runs.at(-1)?.family ?? this.families[0]) : (this.families.find((f) => this.covers.get(f)!(cp)) ?? this.families[0]);
+      const family = cp <= 0x20 ? (runs.at(-1)?.family ?? this.families[0]) : (this.families.find((f) => this.covered(f, cp)) ?? this.families[0]);
       const last = runs.at(-1);
       if (last && last.family === family) last.text += ch;
       else runs.push({ family, text: ch });
