@@ -7,7 +7,7 @@ import type { Letterhead } from './pdf.ts';
 /**
  * The letterhead's lines that the hospital's settings do not hold: its postal address and contact
  * lines in each language, and a logo for print (PNG or JPEG; the settings' logo may be SVG, which
- * pdfkit cannot draw). Read from the JSON file KAKEHASHI_LETTERHEAD names (docs/configuration.md).
+ * pdfkit cannot draw). Read from the JSON file KAKEHASHI_LETTERHEAD names (the README's configuration table).
  */
 export interface LetterheadConfig {
   address: Record<Locale, string[]>;

@@ -358,9 +358,11 @@ export async function renderReplyLetterPdf(
   }
   w.gap(4);
   w.paragraphs(t('reportPdf.letter.attached', { version: meta.version, date: formatSigned(meta.signedAt, locale, meta.timeZone), code: meta.verificationCode, url: meta.verificationUrl }));
-  w.paragraphs(t('reportPdf.letter.closing'));
+  // The closing words go with the signature: never a page holding only "Yours sincerely".
+  const closing = t('reportPdf.letter.closing');
+  w.keep(w.heightOf(closing, SIZE.body) + 80);
+  w.paragraphs(closing);
   w.gap(6);
-  w.keep(60);
   w.text(t('reportPdf.letter.signOff'), { align: 'right' });
   w.gap(4);
   w.text(person(t, meta.physician), { weight: 'bold', align: 'right' });
