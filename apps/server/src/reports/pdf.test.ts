@@ -68,8 +68,12 @@ describe('the report PDF', () => {
   }
 
   it('runs to several pages, numbered n / N, and keeps every word inside the margins', async () => {
+    // Text without a place to break: a long address, a long run of ideographs without punctuation.
+    const unbreakable = `https://records.example.org/${'a1b2c3d4'.repeat(20)}\n\n${'乳癌治療方針検討'.repeat(30)}`;
     for (const locale of LOCALES) {
-      const file = save(await renderReportPdf({ content: sampleContent(locale, 4), meta: sampleMeta(locale), letterhead: sampleLetterhead(locale) }));
+      const content = sampleContent(locale, 4);
+      content.caseSummary = `${unbreakable}\n\n${content.caseSummary}`;
+      const file = save(await renderReportPdf({ content, meta: sampleMeta(locale), letterhead: sampleLetterhead(locale) }));
       const pages = pagesOf(file);
       expect(pages, locale).toBeGreaterThanOrEqual(4);
       expect(textOf(file, pages)).toContain(`${pages}/${pages}`);
@@ -134,6 +138,11 @@ describe('the report PDF', () => {
     await expect(render({ verificationCode: '7KQ2-M9XD-4HCW-TR3U' })).rejects.toThrow(/validation.verificationCode/);
     await expect(render({ timeZone: 'Mars/Olympus' })).rejects.toThrow(/validation.timeZone/);
     await expect(render({}, { diagnosisOpinion: '', treatmentOpinion: '' })).rejects.toThrow(/validation.reportOpinionRequired/);
+    const letter = sampleLetter('ja');
+    await expect(
+      renderReplyLetterPdf({ letter: { ...letter, recipient: { ...letter.recipient, name: 'Dr\u0000X' } }, content: sampleContent('ja'), meta: sampleMeta('ja'), letterhead: sampleLetterhead('ja') }),
+    ).rejects.toThrow(/validation.unstorableText/);
+    await expect(renderReplyLetterPdf({ letter: { ...letter, date: '0000-01-01' }, content: sampleContent('ja'), meta: sampleMeta('ja'), letterhead: sampleLetterhead('ja') })).rejects.toThrow(/validation.dateRange/);
   });
 });
 
