@@ -18,6 +18,8 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v dcmodify >/dev/null || need+=(dcmtk)
 # Info-ZIP's zip makes a password-protected archive for the ZIP checks.
 command -v zip >/dev/null || need+=(zip)
+# poppler's pdftotext, pdffonts, pdfinfo and pdfsig read the report PDFs back and validate their signatures.
+command -v pdfsig >/dev/null || need+=(poppler-utils)
 # ClamAV's clamd for the documents' scanning hook (started by its test with a signature of its own).
 command -v clamd >/dev/null || need+=(clamav-daemon)
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOTP_ROLES, ROLES, type Role } from '@kakehashi/core';
+import { readLetterheadFile, type LetterheadConfig } from './reports/letterhead.ts';
+import { readSigningIdentity, type SigningFiles } from './reports/sign.ts';
 import type { S3Settings } from './storage/s3.ts';
 
 /**
@@ -68,6 +70,12 @@ const envSchema = z.object({
    * calendar years hold at most two leap days.
    */
   KAKEHASHI_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(5 * 365 + 2),
+  /** The hospital's document-signing key and certificate (PEM files); unset, a demo key is made (reports/sign.ts). */
+  KAKEHASHI_SIGNING_KEY: z.string().min(1).optional(),
+  KAKEHASHI_SIGNING_CERT: z.string().min(1).optional(),
+  KAKEHASHI_SIGNING_KEY_PASSPHRASE: z.string().min(1).optional(),
+  /** A JSON file with the letterhead's address and contact lines per language and a logo for print (reports/letterhead.ts). */
+  KAKEHASHI_LETTERHEAD: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAKEHASHI_WEB_BASELINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -103,6 +111,13 @@ export interface Config {
   s3: S3Settings | null;
   /** Days after closing that a case's records are kept (retention job, storage/retention.ts). */
   retentionDays: number;
+  /**
+   * The key and certificate that sign report PDFs, checked at start-up; null: the demo's own,
+   * self-signed, made once in the data folder (reports/sign.ts demoSigningIdentity).
+   */
+  signing: SigningFiles | null;
+  /** The report PDFs' letterhead lines and logo (KAKEHASHI_LETTERHEAD); null: the hospital's name and contact only. */
+  letterhead: LetterheadConfig | null;
   /** Benchmark baseline only: the web app uncompressed and revalidated on every visit (bench/web.ts). */
   webBaseline: boolean;
 }
@@ -152,7 +167,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webBaseline: e.KAKEHASHI_WEB_BASELINE,
     s3: s3Settings(e),
     retentionDays: e.KAKEHASHI_RETENTION_DAYS,
+    signing: signingFiles(e),
+    letterhead: e.KAKEHASHI_LETTERHEAD ? letterhead(e.KAKEHASHI_LETTERHEAD) : null,
   };
+}
+
+/** The configured signing files, read and checked now so a wrong file stops the start, not a signature. */
+function signingFiles(e: z.output<typeof envSchema>): SigningFiles | null {
+  const { KAKEHASHI_SIGNING_KEY: keyFile, KAKEHASHI_SIGNING_CERT: certFile, KAKEHASHI_SIGNING_KEY_PASSPHRASE: passphrase } = e;
+  if (!keyFile && !certFile) {
+    if (passphrase) throw new ConfigError('KAKEHASHI_SIGNING_KEY_PASSPHRASE is set without KAKEHASHI_SIGNING_KEY.');
+    return null;
+  }
+  if (!keyFile || !certFile) throw new ConfigError('KAKEHASHI_SIGNING_KEY and KAKEHASHI_SIGNING_CERT go together: set both or neither.');
+  const files = { keyFile: path.resolve(keyFile), certFile: path.resolve(certFile), passphrase: passphrase ?? null };
+  try {
+    readSigningIdentity(files);
+  } catch (err) {
+    throw new ConfigError(`KAKEHASHI_SIGNING_KEY / KAKEHASHI_SIGNING_CERT: ${(err as Error).message}`);
+  }
+  return files;
+}
+
+function letterhead(file: string): LetterheadConfig {
+  try {
+    return readLetterheadFile(path.resolve(file));
+  } catch (err) {
+    throw new ConfigError(`KAKEHASHI_LETTERHEAD: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
-import type { Locale } from '@kakehashi/core';
+import { UNSTORABLE_TEXT, type Locale } from '@kakehashi/core';
 import type { en } from '@kakehashi/core/i18n';
 import { translator } from '../i18n.ts';
 
@@ -17,11 +17,8 @@ export class RequestValidationError extends Error {
   }
 }
 
-/**
- * A NUL, or half of a surrogate pair (half an emoji, from a paste or a cut at a length limit).
- * PostgreSQL stores neither in jsonb and no NUL in text, and neither is anything a person meant.
- */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A NUL, or half of a surrogate pair: see UNSTORABLE_TEXT in core. */
+const UNSTORABLE = UNSTORABLE_TEXT;
 
 /**
  * Paths of the fields (body, query string or path) whose text, or whose keys, cannot be stored.

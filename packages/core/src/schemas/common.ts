@@ -3,6 +3,25 @@ import { z } from 'zod';
 export const uuid = z.uuid();
 
 /**
+ * A NUL, or half of a surrogate pair (half an emoji, from a paste or a cut at a length limit).
+ * PostgreSQL stores neither in jsonb and no NUL in text, and neither is anything a person meant.
+ * The server's request validator refuses them in every field (http/validation.ts).
+ */
+export const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text as a person wrote it, trimmed, at most `max` characters, refused (not cleaned) when it holds
+ * what UNSTORABLE_TEXT matches: for text that reaches the database or a document without passing
+ * through a request (a report rendered from stored content, say).
+ */
+export const storableText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((s) => !UNSTORABLE_TEXT.test(s), 'validation.unstorableText');
+
+/**
  * The dates the service can mean, from the oldest patient's birth to the furthest plan. Outside
  * them JavaScript and PostgreSQL disagree (PostgreSQL has no year 0 and no year 10000).
  */
