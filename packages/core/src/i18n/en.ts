@@ -1207,9 +1207,9 @@ export const en = {
       nurse: 'The nurse who attended (choose all that apply)',
     },
     scales: {
-      purpose: { 1: 'Fully achieved', 2: 'Mostly achieved', 3: 'Not sufficiently achieved', 4: 'Not achieved at all' },
-      understanding: { 1: 'Fully understood', 2: 'Mostly understood', 3: 'Not sufficiently understood', 4: 'Not understood at all' },
-      satisfaction: { 1: 'Very satisfied', 2: 'Mostly satisfied', 3: 'Somewhat dissatisfied', 4: 'Not satisfied at all' },
+      purpose: { answer1: 'Fully achieved', answer2: 'Mostly achieved', answer3: 'Not sufficiently achieved', answer4: 'Not achieved at all' },
+      understanding: { answer1: 'Fully understood', answer2: 'Mostly understood', answer3: 'Not sufficiently understood', answer4: 'Not understood at all' },
+      satisfaction: { answer1: 'Very satisfied', answer2: 'Mostly satisfied', answer3: 'Somewhat dissatisfied', answer4: 'Not satisfied at all' },
     },
     nurse: {
       nurse_better_present: 'It was better to have a nurse there',

@@ -1191,9 +1191,9 @@ export const ja: Catalog = {
       nurse: '同席した看護師について（複数回答可）',
     },
     scales: {
-      purpose: { 1: '十分に達成', 2: 'ほぼ達成', 3: '不十分', 4: '全く達成なし' },
-      understanding: { 1: '十分に理解', 2: 'ほぼ理解', 3: '理解不十分', 4: '全く理解なし' },
-      satisfaction: { 1: 'とても満足', 2: 'ほぼ満足', 3: 'やや不満', 4: '全く不満' },
+      purpose: { answer1: '十分に達成', answer2: 'ほぼ達成', answer3: '不十分', answer4: '全く達成なし' },
+      understanding: { answer1: '十分に理解', answer2: 'ほぼ理解', answer3: '理解不十分', answer4: '全く理解なし' },
+      satisfaction: { answer1: 'とても満足', answer2: 'ほぼ満足', answer3: 'やや不満', answer4: '全く不満' },
     },
     nurse: {
       nurse_better_present: '看護師が同席した方がよい',

@@ -1191,9 +1191,9 @@ export const zhCN: Catalog = {
       nurse: '关于在场的护士（可多选）',
     },
     scales: {
-      purpose: { 1: '完全达到', 2: '基本达到', 3: '不够充分', 4: '完全没有达到' },
-      understanding: { 1: '完全理解', 2: '基本理解', 3: '理解不充分', 4: '完全不理解' },
-      satisfaction: { 1: '非常满意', 2: '基本满意', 3: '有些不满意', 4: '完全不满意' },
+      purpose: { answer1: '完全达到', answer2: '基本达到', answer3: '不够充分', answer4: '完全没有达到' },
+      understanding: { answer1: '完全理解', answer2: '基本理解', answer3: '理解不充分', answer4: '完全不理解' },
+      satisfaction: { answer1: '非常满意', answer2: '基本满意', answer3: '有些不满意', answer4: '完全不满意' },
     },
     nurse: {
       nurse_better_present: '有护士在场更好',
