@@ -65,7 +65,7 @@ test('a coordinator sends the survey; the family answers it on a phone in Chines
     await card.getByRole('group', { name: `2. ${zh.survey.questions.understanding}` }).getByLabel(zh.survey.scales.understanding.answer1).check();
     await card.getByRole('group', { name: `3. ${zh.survey.questions.satisfaction}` }).getByLabel(zh.survey.scales.satisfaction.answer1).check();
     await card.getByRole('button', { name: zh.survey.submit, exact: true }).click();
-    await expect(card.getByRole('status')).toContainText(zh.survey.thanks);
+    await expect(card.getByRole('status')).toHaveText(zh.survey.thanks);
     const answers = card.getByTestId('survey-answers');
     await expect(answers).toContainText(zh.survey.scales.purpose.answer2);
     await expect(answers).toContainText(zh.survey.scales.understanding.answer1);

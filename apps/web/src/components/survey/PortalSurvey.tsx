@@ -76,9 +76,8 @@ export function PortalSurvey({ caseId, guestToken }: { caseId: string; guestToke
     return (
       <section className="card survey" aria-labelledby="portal-survey-title" data-testid="portal-survey">
         {title}
-        <Notice>
-          {t('survey.thanks')} {s.submittedAt && t('survey.submittedOn', { at: fmt.dateTime(s.submittedAt) })}
-        </Notice>
+        <Notice>{t('survey.thanks')}</Notice>
+        {s.submittedAt && <p className="muted">{t('survey.submittedOn', { at: fmt.dateTime(s.submittedAt) })}</p>}
         <SurveyAnswersList answers={s.answers} />
       </section>
     );
