@@ -50,6 +50,9 @@ test('a coordinator sends the survey; the family answers it on a phone in Chines
     // Submitting without questions 1–3 says what is missing and sends nothing.
     await card.getByRole('button', { name: zh.survey.submit, exact: true }).click();
     await expect(card.getByRole('alert')).toHaveText(zh.errors.survey_incomplete);
+    await expect(card.getByText(zh.survey.required)).toHaveCount(3);
+    await expect(card.getByLabel(zh.survey.scales.purpose.answer1)).toBeFocused();
+    await shoot(patient, 'portal-survey-incomplete-zh-CN-390', card);
     await card.getByRole('group', { name: `1. ${zh.survey.questions.purpose}` }).getByLabel(zh.survey.scales.purpose.answer2).check();
     await card.getByRole('group', { name: `4. ${zh.survey.questions.nurse}` }).getByLabel(zh.survey.nurse.nurse_talk_after_glad).check();
     await card.getByLabel(zh.survey.comment).fill('翻译很耐心，谢谢（测试）');

@@ -1225,6 +1225,7 @@ export const en = {
     thanks: 'Thank you for your answers.',
     submittedOn: 'Submitted on {{at}}.',
     noAnswer: 'No answer',
+    required: 'Please choose an answer to this question.',
     staff: {
       title: 'Satisfaction survey',
       send: 'Send the survey',

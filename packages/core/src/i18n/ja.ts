@@ -1209,6 +1209,7 @@ export const ja: Catalog = {
     thanks: 'ご回答ありがとうございました。',
     submittedOn: '{{at}}に送信しました。',
     noAnswer: '回答なし',
+    required: 'この質問の回答を選んでください。',
     staff: {
       title: '利用者アンケート',
       send: 'アンケートを送る',

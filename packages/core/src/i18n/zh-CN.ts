@@ -1209,6 +1209,7 @@ export const zhCN: Catalog = {
     thanks: '感谢您的回答。',
     submittedOn: '已于 {{at}} 提交。',
     noAnswer: '未回答',
+    required: '请为此问题选择一个答案。',
     staff: {
       title: '满意度调查',
       send: '发送调查',

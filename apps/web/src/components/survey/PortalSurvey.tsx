@@ -95,6 +95,8 @@ export function PortalSurvey({ caseId, guestToken }: { caseId: string; guestToke
     const unanswered = SURVEY_SCALE_QUESTIONS.filter((q) => a[q] === null);
     setMissing(unanswered);
     if (unanswered.length === 0) submit.mutate(a);
+    // Take the reader to the first question still to answer.
+    else document.querySelector<HTMLInputElement>(`input[name="survey-${unanswered[0]}"]`)?.focus();
   };
 
   return (
@@ -110,10 +112,15 @@ export function PortalSurvey({ caseId, guestToken }: { caseId: string; guestToke
         }}
       >
         {SURVEY_SCALE_QUESTIONS.map((q, i) => (
-          <fieldset key={q} className={`choice survey__question${missing.includes(q) ? ' field--invalid' : ''}`} aria-invalid={missing.includes(q) || undefined}>
+          <fieldset key={q} className={`choice survey__question${missing.includes(q) ? ' field--invalid' : ''}`} aria-describedby={missing.includes(q) ? `survey-${q}-error` : undefined}>
             <legend>
               {i + 1}. {t(`survey.questions.${q}`)}
             </legend>
+            {missing.includes(q) && (
+              <p className="field__error" id={`survey-${q}-error`}>
+                {t('survey.required')}
+              </p>
+            )}
             <div className="choice__options survey__scale">
               {SURVEY_SCALE_CODES.map((code) => (
                 <label key={code} className="choice__option">
