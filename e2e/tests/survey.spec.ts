@@ -85,6 +85,35 @@ test('a coordinator sends the survey; the family answers it on a phone in Chines
     await expect(panel.getByTestId('survey-answers')).toHaveCount(0);
     await shoot(staff.page, 'case-survey-panel-ja', panel);
   });
+
+  await test.step('once an administrator lets staff see the answers, the coordinator sees them', async () => {
+    const adminContext = await browser.newContext({ locale: 'ja', storageState: adminStatePath(), viewport: { width: 1280, height: 900 } });
+    const page = await adminContext.newPage();
+    try {
+      await page.goto('/admin/settings');
+      const section = page.getByTestId('hospital-settings');
+      await expect(section.getByTestId('survey-visibility')).toHaveText(ja.hospital.settings.surveyHidden);
+      await section.getByRole('button', { name: ja.hospital.settings.edit }).click();
+      const dialog = page.getByRole('dialog', { name: ja.hospital.settings.edit });
+      await dialog.getByRole('group', { name: ja.hospital.settings.surveyTitle }).getByLabel(ja.hospital.settings.surveyAnswersVisibleToStaff).check();
+      await dialog.getByRole('button', { name: ja.common.save }).click();
+      await expect(dialog).toBeHidden();
+      await expect(section.getByTestId('survey-visibility')).toHaveText(ja.hospital.settings.surveyVisible);
+
+      await staff.page.reload();
+      const answers = panel.getByTestId('survey-answers');
+      await expect(answers).toContainText(ja.survey.scales.purpose.answer2);
+      await expect(answers).toContainText(ja.survey.nurse.nurse_talk_after_glad);
+      await expect(answers).toContainText('翻译很耐心');
+      await shoot(staff.page, 'case-survey-answers-ja', panel);
+    } finally {
+      // Back to the default for the other specs.
+      const current = await admin.call<Record<string, unknown>>('GET', '/hospital');
+      const { logoUrl: _logo, ...body } = current;
+      await admin.call('PUT', '/settings/hospital', { ...body, surveyAnswersVisibleToStaff: false });
+      await adminContext.close();
+    }
+  });
   await patientContext.close();
   await staff.context.close();
 });
