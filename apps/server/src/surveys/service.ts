@@ -70,10 +70,12 @@ export function createSurveyService(deps: { db: Db; gate: Gate<CaseRow>; cases: 
   }
 
   async function save(actor: Actor, caseId: string, answers: SurveyAnswers, submit: boolean) {
-    return gate.run(actor, submit ? 'survey.submit' : 'survey.answer', caseId, async ({ tx, audit }) => {
+    return gate.run(actor, submit ? 'survey.submit' : 'survey.answer', caseId, async ({ tx, subject: row, audit }) => {
       const current = await repo.findSurvey(tx, caseId, { lock: true });
       if (!current) throw conflict('survey_not_opened');
       if (current.submittedAt) throw conflict('survey_submitted');
+      // Consent withdrawn (or the case cancelled): nothing more is taken from the patient side.
+      if (CLOSED.includes(row.status)) throw conflict('survey_case_closed');
       if (submit) {
         const missing = (['purpose', 'understanding', 'satisfaction'] as const).filter((q) => answers[q] === null);
         if (missing.length) throw badRequest('survey_incomplete', missing.map((path) => ({ path })));

@@ -102,6 +102,20 @@ describe('sending the survey', () => {
     expect(await surveyRow(c.id)).toBeNull();
     expect(await mailsTo(c.email, 'surveyOpened')).toHaveLength(0);
   });
+
+  it('takes no answers and sends no reminder once consent is withdrawn after it was sent', async () => {
+    const c = await newCase();
+    await coordinator.post(`/api/v1/cases/${c.id}/survey/open`);
+    expect((await guest(c.token, 'POST', `/api/v1/cases/${c.id}/consent/withdraw`, { reason: '' })).statusCode).toBe(200);
+    const row = await surveyRow(c.id);
+    const res = await guest(c.token, 'POST', `/api/v1/cases/${c.id}/survey/submit`, ANSWERS);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'survey_case_closed', message: '此病例已取消或撤回，调查已关闭。' });
+    await dueNow(c.id);
+    await runReminders();
+    expect(await mailsTo(c.email, 'surveyReminder')).toHaveLength(0);
+    expect(await surveyRow(c.id)).toEqual(row);
+  });
 });
 
 describe('answering the survey', () => {

@@ -1491,7 +1491,7 @@ export const en = {
     survey_not_opened: 'The survey has not been sent for this case yet.',
     survey_submitted: 'The survey has already been submitted and can no longer be changed.',
     survey_incomplete: 'Please answer questions 1 to 3 before submitting.',
-    survey_case_closed: 'This case was cancelled or withdrawn: no survey is sent.',
+    survey_case_closed: 'This case was cancelled or withdrawn: the survey is closed.',
     no_visit_to_change: 'There is no booked consultation ahead to change.',
     change_request_pending: 'Your earlier request is still waiting for a reply. The international department will answer it first.',
     change_request_closed: 'This request has already been answered. Reload the page to see what is true now.',

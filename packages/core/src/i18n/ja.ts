@@ -1457,7 +1457,7 @@ export const ja: Catalog = {
     survey_not_opened: 'このケースのアンケートはまだ送付されていません。',
     survey_submitted: 'アンケートは送信済みのため、変更できません。',
     survey_incomplete: '送信する前に質問1〜3にお答えください。',
-    survey_case_closed: 'このケースは中止または撤回されたため、アンケートは送付できません。',
+    survey_case_closed: 'このケースは中止または撤回されたため、アンケートは受け付けていません。',
     no_visit_to_change: '変更できる予約済みの相談がありません。',
     change_request_pending: '先にお送りいただいたご依頼への回答をお待ちください。国際診療部からまずそちらにお答えします。',
     change_request_closed: 'この依頼にはすでに対応済みです。ページを再読み込みして最新の状態をご確認ください。',

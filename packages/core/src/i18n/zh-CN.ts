@@ -1457,7 +1457,7 @@ export const zhCN: Catalog = {
     survey_not_opened: '此病例的调查尚未发送。',
     survey_submitted: '调查已提交，无法再更改。',
     survey_incomplete: '提交前请回答第 1 至 3 题。',
-    survey_case_closed: '此病例已取消或撤回，无法发送调查。',
+    survey_case_closed: '此病例已取消或撤回，调查已关闭。',
     no_visit_to_change: '目前没有可以更改的已预约会诊。',
     change_request_pending: '您之前的请求还在等待答复，国际医疗部会先处理那个请求。',
     change_request_closed: '此请求已经处理过了。请刷新页面查看最新情况。',

@@ -41,7 +41,7 @@ export function SurveyAnswersList({ answers }: { answers: SurveyAnswers }) {
  * groups, the nurse question as checkboxes, a comment; saved for later or submitted. Afterwards a
  * thank-you with the answers read-only. Nothing is shown before it is sent.
  */
-export function PortalSurvey({ caseId, guestToken }: { caseId: string; guestToken: string }) {
+export function PortalSurvey({ caseId, guestToken, closed = false }: { caseId: string; guestToken: string; closed?: boolean }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const queryClient = useQueryClient();
@@ -83,6 +83,8 @@ export function PortalSurvey({ caseId, guestToken }: { caseId: string; guestToke
     );
   }
 
+  // The case left the journey (consent withdrawn, cancelled): the server takes no answers.
+  if (closed) return null;
   const a = draft ?? s.answers ?? EMPTY;
   const busy = save.isPending || submit.isPending;
   const error = missing.length ? t('errors.survey_incomplete') : save.error ? errorMessage(save.error) : submit.error ? errorMessage(submit.error) : null;

@@ -276,7 +276,7 @@ function PortalCase({ token }: { token: string | null }) {
         </div>
       </div>
 
-      {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} />}
+      {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} closed={!!d.consent.withdrawnAt || d.status === 'cancelled'} />}
 
       <section className="card" aria-labelledby="portal-status">
         <h2 id="portal-status">{t('portal.statusTitle')}</h2>
