@@ -34,6 +34,8 @@ import { registerIngest } from './records/ingest.ts';
 import { clamdScanner } from './records/scan.ts';
 import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts';
 import { storageRoutes } from './storage/routes.ts';
+import { registerSurveyJobs } from './surveys/service.ts';
+import { surveyRoutes } from './surveys/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -152,6 +154,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       scanner: config.clamd ? clamdScanner(config.clamd) : undefined,
     });
   if (jobs) registerStorageJobs(jobs, { db, blobs: services.blobs, staging: services.staging, audit: services.audit, retentionDays: config.retentionDays, logger: app.log });
+  if (jobs) registerSurveyJobs(jobs, services.surveys);
   jobs?.start();
   app.decorate('services', services);
   app.decorate('jobs', jobs);
@@ -249,6 +252,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
       await api.register(storageRoutes, { services });
+      await api.register(surveyRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

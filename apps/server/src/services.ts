@@ -27,6 +27,7 @@ import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
 import { createUploadLinkService } from './uploads/links.ts';
+import { createSurveyService } from './surveys/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -83,6 +84,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     uploadLinks: createUploadLinkService({ gate, guestLinks, publicUrl: config.publicUrl }),
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
+    /** The patient satisfaction survey of each case (sent, answered, reminded). */
+    surveys: createSurveyService({ db, gate, cases, hospital, audit }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -92,7 +92,7 @@ const ok = async (method: string, url: string, name: string, body?: unknown) => 
  * A case through the partner institution, screened, with its team, ready to schedule, two times
  * offered; booked if asked, and with the patient side's pending change request if asked.
  */
-async function newCase(book = false, changeRequested = false, upload = false, records = false): Promise<CaseWorld> {
+async function newCase(book = false, changeRequested = false, upload = false, records = false, survey = false): Promise<CaseWorld> {
   const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
   const id = created.id as string;
   await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
@@ -117,6 +117,7 @@ async function newCase(book = false, changeRequested = false, upload = false, re
     if (res.statusCode !== 201) throw new Error(`upload: ${res.statusCode} ${res.body}`);
     uploadId = res.headers.location!.split('/').pop()!;
   }
+  if (survey) await ok('POST', `/api/v1/cases/${id}/survey/open`, 'coordinator');
   const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
   let fileId: string | null = null;
   let studyUid: string | null = null;
@@ -232,6 +233,10 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   requestVisitChange: (w) => ({ params: { id: w.id }, body: { kind: 'reschedule', note: '' } }),
   declineVisitChange: (w) => ({ params: { id: w.id, requestId: w.changeRequestId! }, body: { reply: '' } }),
   getCaseAudit: (w) => ({ params: { id: w.id } }),
+  getCaseSurvey: (w) => ({ params: { id: w.id } }),
+  openSurvey: (w) => ({ params: { id: w.id } }),
+  saveSurveyDraft: (w) => ({ params: { id: w.id }, body: { purpose: 2, understanding: null, satisfaction: null, nurse: ['nurse_not_needed'], comment: '' } }),
+  submitSurvey: (w) => ({ params: { id: w.id }, body: { purpose: 1, understanding: 2, satisfaction: 1, nurse: [], comment: 'Thank you (test).' } }),
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
@@ -241,6 +246,8 @@ const CHANGE_ROUTES = new Set(['declineVisitChange']);
 const UPLOAD_ROUTES = new Set(['getUploadOffset', 'continueUpload', 'cancelUpload']);
 /** Routes that act on a case's stored file or held study. */
 const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
+/** Routes that answer a case's survey: it is opened first. */
+const SURVEY_ROUTES = new Set(['saveSurveyDraft', 'submitSurvey']);
 /** Routes that read a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);
 
@@ -379,7 +386,7 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name));
+      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name), SURVEY_ROUTES.has(name));
       const w = DOWNLOAD_ROUTES.has(name) ? await storeRecords(built) : built;
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },

@@ -2,11 +2,11 @@ import { ACTIONS, type Action } from './policy.ts';
 
 /**
  * Events the server writes outside the gate under names that are not policy actions: the steps of
- * a sign-in (their own outcome decides), a password reset asked for, and the log re-anchored after a
- * restore. The other events written outside the gate (sign-in, sign-out, a user or token made on the
+ * a sign-in (their own outcome decides), a password reset asked for, the log re-anchored after a
+ * restore, and the survey's reminder sent by its job. The other events written outside the gate (sign-in, sign-out, a user or token made on the
  * command line) carry their policy action's name.
  */
-export const SERVER_EVENTS = ['auth.totp_verify', 'auth.totp_enrol', 'auth.password_reset_request', 'audit.anchor', 'retention.delete'] as const;
+export const SERVER_EVENTS = ['auth.totp_verify', 'auth.totp_enrol', 'auth.password_reset_request', 'audit.anchor', 'retention.delete', 'survey.remind'] as const;
 
 /** Every name an audit event can carry. */
 export type AuditEventName = Action | (typeof SERVER_EVENTS)[number];

@@ -72,6 +72,10 @@ const EXPECTED: Record<Action, string> = {
   'visit.book': 'admin coordinator guest:own',
   'schedule.team_calendar': 'admin coordinator',
   'visit.change_request': 'guest:own',
+  'survey.open': 'admin coordinator',
+  'survey.read': 'admin coordinator team guest:own',
+  'survey.answer': 'guest:own',
+  'survey.submit': 'guest:own',
   'visit.change_decline': 'admin coordinator',
   'visit.update': 'admin coordinator',
   'visit.reschedule': 'admin coordinator',
@@ -170,7 +174,7 @@ describe('the policy table', () => {
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', ...uploads].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', ...uploads].sort());
   });
 });

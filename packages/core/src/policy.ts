@@ -141,6 +141,14 @@ export const POLICY = {
   'availability.read': { subject: 'user', audit: 'none', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
   'availability.edit': { subject: 'user', audit: 'write', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
 
+  // The satisfaction survey: a coordinator sends it (the report's delivery will too); the patient
+  // side answers it; the case's staff see whether it was answered, and the answers only where the
+  // hospital allows it (the service decides that from the hospital's settings).
+  'survey.open': manage('case'),
+  'survey.read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
+  'survey.answer': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+  'survey.submit': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+
   // The audit trail
   /** A case's own trail (who opened or changed it): reading it is itself audited. */
   'case.audit_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },

@@ -400,6 +400,8 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
 
     tellRequester,
     addPatientMessage,
+    /** A case's row without a decision, for background work that acts on it (the survey's reminder). */
+    findRow: (id: string, tx: Db = db) => repo.findCase(tx, id),
 
     notifyCoordinators,
 

@@ -12,6 +12,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -444,8 +445,37 @@ export const hospitalSettings = pgTable('hospital_settings', {
   logo: bytea('logo'),
   logoType: text('logo_type'),
   logoUpdatedAt: tstz('logo_updated_at'),
+  /** Whether staff see each case's survey answers (off: only whether it was sent and answered). */
+  surveyAnswersVisibleToStaff: boolean('survey_answers_visible_to_staff').notNull().default(false),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 }, () => [check('hospital_settings_one_row', sql`id = 1`)]);
+
+/**
+ * A case's satisfaction survey, one per case: opened (sent) by a coordinator or the report's
+ * delivery, answered by the patient side (a draft until submitted, read-only afterwards), reminded
+ * once. The scales are coded 1 (best) to 4 (worst), null while unanswered.
+ */
+export const surveys = pgTable(
+  'surveys',
+  {
+    caseId: uuid('case_id').primaryKey().references(() => cases.id, { onDelete: 'cascade' }),
+    openedAt: tstz('opened_at').notNull().defaultNow(),
+    /** Null: opened by the server (the report's delivery). */
+    openedBy: uuid('opened_by').references(() => users.id),
+    purpose: smallint('purpose'),
+    understanding: smallint('understanding'),
+    satisfaction: smallint('satisfaction'),
+    nurse: text('nurse').array().notNull().default(sql`'{}'::text[]`),
+    comment: text('comment').notNull().default(''),
+    remindedAt: tstz('reminded_at'),
+    submittedAt: tstz('submitted_at'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('surveys_scales', sql`${t.purpose} between 1 and 4 and ${t.understanding} between 1 and 4 and ${t.satisfaction} between 1 and 4`),
+    check('surveys_submitted_complete', sql`${t.submittedAt} is null or (${t.purpose} is not null and ${t.understanding} is not null and ${t.satisfaction} is not null)`),
+  ],
+);
 
 /** A staff member's weekly hours, in their own time zone. */
 export const availabilityRules = pgTable(

@@ -20,7 +20,7 @@ const EMPTY_TEXTS: repo.HospitalTexts = {
 type Row = NonNullable<Awaited<ReturnType<typeof repo.findHospital>>>;
 
 function view(row: Row | null): HospitalSettings {
-  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', logoType: null, logoUpdatedAt: null };
+  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', surveyAnswersVisibleToStaff: false, logoType: null, logoUpdatedAt: null };
   return {
     name: r.name,
     department: r.department,
@@ -28,6 +28,7 @@ function view(row: Row | null): HospitalSettings {
     replyTo: r.replyTo,
     expectations: { firstAnswer: r.expectFirstAnswer, opinion: r.expectOpinion, fee: r.expectFee },
     paymentInstructions: r.paymentInstructions,
+    surveyAnswersVisibleToStaff: r.surveyAnswersVisibleToStaff,
     logoUrl: r.logoType && r.logoUpdatedAt ? `/api/v1/hospital/logo?v=${r.logoUpdatedAt.getTime()}` : null,
   };
 }
@@ -66,6 +67,11 @@ export function createHospitalService(deps: { db: Db; gate: Gate<unknown> }) {
 
     logo: () => repo.findLogo(db),
 
+    /** Whether staff may see each case's survey answers (read in the caller's transaction). */
+    async surveyAnswersVisibleToStaff(tx: Db = db) {
+      return (await repo.findHospital(tx))?.surveyAnswersVisibleToStaff ?? false;
+    },
+
     update(actor: Actor, body: z.output<typeof hospitalSettingsBody>) {
       return gate.run(actor, 'settings.edit', null, async ({ tx, audit }) => {
         audit.details = { setting: 'hospital', change: 'update' };
@@ -81,6 +87,7 @@ export function createHospitalService(deps: { db: Db; gate: Gate<unknown> }) {
           expectOpinion: body.expectations.opinion,
           expectFee: body.expectations.fee,
           paymentInstructions: body.paymentInstructions,
+          surveyAnswersVisibleToStaff: body.surveyAnswersVisibleToStaff,
         });
         return view(await repo.findHospital(tx));
       });

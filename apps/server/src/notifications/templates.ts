@@ -24,6 +24,8 @@ export const TEMPLATES = {
   visitCancelRequested: 'email.visitCancelRequested',
   visitChangeDeclined: 'email.visitChangeDeclined',
   staffNewRequest: 'email.staffNewRequest',
+  surveyOpened: 'email.surveyOpened',
+  surveyReminder: 'email.surveyReminder',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -63,6 +63,8 @@ export const queryKeys = {
   caseFiles: (caseId: string) => ['case', caseId, 'files'] as const,
   /** The schedule as the patient side reads it (in its language). */
   portalSchedule: (caseId: string, locale: Locale) => ['case', caseId, 'portal-schedule', locale] as const,
+  /** A case's satisfaction survey (the patient's answers; for staff, what the hospital lets them see). */
+  survey: (caseId: string) => ['case', caseId, 'survey'] as const,
 };
 
 

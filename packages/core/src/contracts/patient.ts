@@ -8,6 +8,7 @@ import { caseSchedule, visitChangeRequestBody, offerParam, otherTimesBody } from
 import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
 import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../schemas/records.ts';
+import { caseSurvey, surveyAnswers } from '../schemas/survey.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -45,3 +46,6 @@ export const cancelUpload = contract({ method: 'DELETE', path: '/uploads/:id', o
 export const listCaseFiles = contract({ method: 'GET', path: '/cases/:id/files', operationId: 'listCaseFiles', summary: 'Every file sent into a case, with what became of it: stored, a duplicate, or refused with its reason (audited)', tag: 'records', action: 'case.files_read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseFileList } });
 export const deleteCaseFile = contract({ method: 'DELETE', path: '/cases/:id/files/:fileId', operationId: 'deleteCaseFile', summary: 'Delete a mistaken file: its sender may until the international department accepted it, a coordinator at any time. Its stored bytes and imaging index go; it stays listed as deleted (audited)', tag: 'records', action: 'case.file_delete', callers: 'staff_or_guest', params: caseFileParam, responses: { 204: noContent } });
 export const listCaseStudies = contract({ method: 'GET', path: '/cases/:id/studies', operationId: 'listCaseStudies', summary: 'The imaging studies of a case with their series (UIDs, dates, modalities, instance counts and sizes) and the patient their headers name (audited)', tag: 'records', action: 'case.files_read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseStudyList } });
+export const getCaseSurvey = contract({ method: 'GET', path: '/cases/:id/survey', operationId: 'getCaseSurvey', summary: 'The satisfaction survey of a case: whether it was sent and answered; the answers for the patient side, and for staff where the hospital allows it', tag: 'survey', action: 'survey.read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseSurvey } });
+export const saveSurveyDraft = contract({ method: 'PUT', path: '/cases/:id/survey', operationId: 'saveSurveyDraft', summary: 'The patient side saves its answers to the survey for later (unanswered questions may be null); refused once submitted', tag: 'survey', action: 'survey.answer', callers: 'guest', params: idParam, body: surveyAnswers, responses: { 200: caseSurvey } });
+export const submitSurvey = contract({ method: 'POST', path: '/cases/:id/survey/submit', operationId: 'submitSurvey', summary: 'The patient side submits its answers (questions 1–3 answered); the survey is read-only afterwards', tag: 'survey', action: 'survey.submit', callers: 'guest', params: idParam, body: surveyAnswers, responses: { 200: caseSurvey } });

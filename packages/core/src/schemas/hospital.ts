@@ -24,6 +24,8 @@ export const hospitalSettingsBody = z.object({
   replyTo: optionalEmail,
   expectations: z.object({ firstAnswer: localizedText(500), opinion: localizedText(500), fee: localizedText(1000) }),
   paymentInstructions: localizedText(4000),
+  /** Whether staff see each case's survey answers; off, they see only whether it was sent and answered. */
+  surveyAnswersVisibleToStaff: z.boolean().default(false),
 });
 
 const localizedView = z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() });
@@ -36,6 +38,7 @@ export const hospitalSettings = z
     replyTo: z.string(),
     expectations: z.object({ firstAnswer: localizedView, opinion: localizedView, fee: localizedView }),
     paymentInstructions: localizedView,
+    surveyAnswersVisibleToStaff: z.boolean(),
     /** The served logo, with its version in the query so a new one is fetched at once; null: none. */
     logoUrl: z.string().nullable(),
   })

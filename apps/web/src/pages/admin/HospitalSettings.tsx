@@ -7,7 +7,7 @@ import { setHospital, useHospital, useLocalized } from '../../lib/hospital.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
-import { Field } from '../../components/Field.tsx';
+import { Check, Field } from '../../components/Field.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 
 type Localized = Record<Locale, string>;
@@ -120,6 +120,17 @@ function HospitalForm({ current, onSaved, onCancel }: { current: HospitalSetting
           rows={4}
         />
       </fieldset>
+      <fieldset className="fieldset">
+        <legend>{t('hospital.settings.surveyTitle')}</legend>
+        <Check
+          label={t('hospital.settings.surveyAnswersVisibleToStaff')}
+          name="surveyAnswersVisibleToStaff"
+          checked={d.surveyAnswersVisibleToStaff}
+          onChange={(v) => set('surveyAnswersVisibleToStaff', v)}
+          error={e.surveyAnswersVisibleToStaff}
+        />
+        <p className="field__hint">{t('hospital.settings.surveyAnswersVisibleToStaffHint')}</p>
+      </fieldset>
       <FormActions submitLabel={t('common.save')} busy={busy} onCancel={onCancel} />
     </form>
   );
@@ -222,6 +233,10 @@ export function HospitalSettingsSection() {
             <div>
               <dt>{t('hospital.settings.replyTo')}</dt>
               <dd>{value(h.replyTo)}</dd>
+            </div>
+            <div>
+              <dt>{t('hospital.settings.surveyTitle')}</dt>
+              <dd data-testid="survey-visibility">{t(h.surveyAnswersVisibleToStaff ? 'hospital.settings.surveyVisible' : 'hospital.settings.surveyHidden')}</dd>
             </div>
           </dl>
           <LogoPicker current={h} onNotice={setNotice} />

@@ -17,6 +17,7 @@ import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
+import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -246,6 +247,7 @@ export function CasePage() {
           {manage && <FeePanel c={d} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
           {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
+          {d.allowed.actions.includes('survey.read') && <StaffSurvey caseId={d.id} canSend={d.allowed.actions.includes('survey.open')} />}
         </div>
       </div>
       <TimeZoneNote />

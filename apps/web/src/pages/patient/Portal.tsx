@@ -22,6 +22,7 @@ import { HospitalContact } from '../../components/Hospital.tsx';
 import { useHospital, useLocalized } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
 import { SendRecords } from '../../components/records/SendRecords.tsx';
+import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -274,6 +275,8 @@ function PortalCase({ token }: { token: string | null }) {
           <p className="muted">{t('portal.intro')}</p>
         </div>
       </div>
+
+      {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} closed={!!d.consent.withdrawnAt || d.status === 'cancelled'} />}
 
       <section className="card" aria-labelledby="portal-status">
         <h2 id="portal-status">{t('portal.statusTitle')}</h2>
