@@ -10,6 +10,7 @@ export * from './timeZones.ts';
 export * from './schemas/hospital.ts';
 export * from './schemas/connection.ts';
 export * from './schemas/records.ts';
+export * from './schemas/visitRecord.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';
