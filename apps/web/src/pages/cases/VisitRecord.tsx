@@ -87,6 +87,8 @@ export function VisitRecordCard({ caseId }: { caseId: string }) {
   const fmt = useFormat();
   const schedule = useQuery(scheduleQuery(caseId));
   const visit = schedule.data?.visit ?? null;
+  // The form starts afresh from each version it saves: the notice of a save is kept here.
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const record = useQuery({
     queryKey: recordKey(caseId, visit?.id ?? ''),
     queryFn: () => call(CONTRACTS.getVisitRecord, { params: { visitId: visit!.id } }),
@@ -97,12 +99,12 @@ export function VisitRecordCard({ caseId }: { caseId: string }) {
       <ErrorAlert>{(schedule.error && errorMessage(schedule.error)) || (record.error && errorMessage(record.error))}</ErrorAlert>
       {schedule.data && !visit && <p className="muted">{t('visitRecord.noVisit')}</p>}
       {visit && <p className="muted">{t('visitRecord.visitOf', { time: fmt.dateTime(visit.startsAt) })}</p>}
-      {record.data && <RecordForm key={`${record.data.visitId}-${record.data.version}`} caseId={caseId} r={record.data} />}
+      {record.data && <RecordForm key={`${record.data.visitId}-${record.data.version}`} caseId={caseId} r={record.data} saved={savedVersion === record.data.version} onSaved={setSavedVersion} />}
     </Card>
   );
 }
 
-function RecordForm({ caseId, r }: { caseId: string; r: VisitRecord }) {
+function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRecord; saved: boolean; onSaved: (version: number) => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [held, setHeld] = useState(r.held);
@@ -118,7 +120,6 @@ function RecordForm({ caseId, r }: { caseId: string; r: VisitRecord }) {
   const [nurseNotes, setNurseNotes] = useState(r.nurseNotes);
   const [psychNotes, setPsychNotes] = useState(r.psychNotes ?? '');
   const [theirs, setTheirs] = useState<VisitRecord | null>(null);
-  const [saved, setSaved] = useState(false);
   const s = useSubmit();
   const yesNo = (v: boolean) => t(v ? 'visitRecord.yes' : 'visitRecord.no');
   const attendanceText = (team: { userId: string }[], a: { patient: boolean; family: boolean; interpreter: boolean; others: string }) =>
@@ -144,11 +145,11 @@ function RecordForm({ caseId, r }: { caseId: string; r: VisitRecord }) {
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    setSaved(false);
     setTheirs(null);
-    const ok = await s.run(async () => {
+    await s.run(async () => {
       try {
         const next = await call(CONTRACTS.saveVisitRecord, { params: { visitId: r.visitId }, body: body() });
+        onSaved(next.version);
         queryClient.setQueryData(recordKey(caseId, r.visitId), next);
         // A visit that did not take place reopens the case's scheduling.
         if (!held) await queryClient.invalidateQueries({ queryKey: ['case', caseId] });
@@ -157,7 +158,6 @@ function RecordForm({ caseId, r }: { caseId: string; r: VisitRecord }) {
         throw err;
       }
     });
-    setSaved(ok);
   }
 
   const mine = body();
@@ -261,18 +261,19 @@ function RecordForm({ caseId, r }: { caseId: string; r: VisitRecord }) {
 /** The case's classification, as the hospital counts it, and its follow-up actions. */
 export function ClassificationCard({ caseId }: { caseId: string }) {
   const { t } = useTranslation();
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const q = useQuery({ queryKey: classificationKey(caseId), queryFn: () => call(CONTRACTS.getCaseClassification, { params: { id: caseId } }) });
   return (
     <Card id="case-classification" title={t('visitRecord.classification.title')}>
       <ErrorAlert>{q.error && errorMessage(q.error)}</ErrorAlert>
-      {q.data && <ClassificationForm key={q.data.version} caseId={caseId} c={q.data} />}
+      {q.data && <ClassificationForm key={q.data.version} caseId={caseId} c={q.data} saved={savedVersion === q.data.version} onSaved={setSavedVersion} />}
     </Card>
   );
 }
 
 type FollowUp = Classification['followUps'][number];
 
-function ClassificationForm({ caseId, c }: { caseId: string; c: Classification }) {
+function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: Classification; saved: boolean; onSaved: (version: number) => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [subject, setSubject] = useState<string>(c.subject ?? '');
@@ -282,7 +283,6 @@ function ClassificationForm({ caseId, c }: { caseId: string; c: Classification }
   const [disposition, setDisposition] = useState<string>(c.disposition ?? '');
   const [followUps, setFollowUps] = useState<FollowUp[]>(c.followUps);
   const [theirs, setTheirs] = useState<Classification | null>(null);
-  const [saved, setSaved] = useState(false);
   const s = useSubmit();
   const orNull = <T,>(v: string) => (v === '' ? null : (v as T));
 
@@ -298,17 +298,17 @@ function ClassificationForm({ caseId, c }: { caseId: string; c: Classification }
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    setSaved(false);
     setTheirs(null);
-    const ok = await s.run(async () => {
+    await s.run(async () => {
       try {
-        queryClient.setQueryData(classificationKey(caseId), await call(CONTRACTS.saveCaseClassification, { params: { id: caseId }, body: body() }));
+        const next = await call(CONTRACTS.saveCaseClassification, { params: { id: caseId }, body: body() });
+        onSaved(next.version);
+        queryClient.setQueryData(classificationKey(caseId), next);
       } catch (err) {
         if (err instanceof ApiError && err.code === 'changed_meanwhile') setTheirs((err.details as { current: Classification }).current);
         throw err;
       }
     });
-    setSaved(ok);
   }
 
   const select = (name: string, label: string, value: string, set: (v: string) => void, codes: readonly string[], group: string) => (
