@@ -6,6 +6,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { CaseRow, CaseService } from '../cases/service.ts';
 import type { SchedulingService } from '../scheduling/service.ts';
 import { badRequest, conflict, forbidden } from '../errors.ts';
+import { translator } from '../i18n.ts';
 import type { PolicySubject } from '@kakehashi/core';
 import * as repo from './repo.ts';
 
@@ -129,7 +130,9 @@ export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: Cas
         if (!(await repo.saveRecord(tx, { visitId: visit.id, caseId: visit.caseId }, body.version, userId, values))) throw await stale();
         let now = visit;
         if (!body.held && visit.status === 'booked') {
-          now = (await scheduling.notHeld(tx, subject.case, visit.id, actor, body.notHeldReason ?? '')) as VisitLike;
+          // The case's history says why, in the words of whoever recorded it.
+          const why = translator(actor.locale)(`codes.notHeld.${body.notHeldReason!}`);
+          now = (await scheduling.notHeld(tx, subject.case, visit.id, actor, why)) as VisitLike;
         }
         return recordView(tx, now, psychRead);
       });

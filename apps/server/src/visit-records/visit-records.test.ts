@@ -32,7 +32,7 @@ async function bookedCase(team: { userId: string; role: string }[]) {
   return { id: c.id as string, visitId: booked.body.visit.id as string, token: c.portalUrl.split('#')[1] as string };
 }
 
-let physician: Who, nurse: Who, interpreter: Who, counsellor: Who, otherPhysician: Who;
+let physician: Who, nurse: Who, interpreter: Who, counsellor: Who, otherPhysician: Who, partner: Who;
 let world: Awaited<ReturnType<typeof bookedCase>>;
 const teamOf = () => [
   { userId: physician.id, role: 'physician' },
@@ -61,6 +61,8 @@ beforeAll(async () => {
   interpreter = await member('interpreter', 'Interpreter Test');
   counsellor = await member('counsellor', 'Counsellor Test');
   otherPhysician = await member('physician', 'Dr Elsewhere Test');
+  const institution = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital (Test)', country: 'CN', kind: 'partner' })).body.id;
+  partner = await member('partner', 'Partner Test', institution);
   world = await bookedCase(teamOf());
 }, 60_000);
 
@@ -105,9 +107,11 @@ describe('the visit record', () => {
     expect(reads.map((r) => r.details.psych)).toEqual([false, false, true, true, true]);
   });
 
-  it('is refused to a physician not on the team, a partner and the patient side', async () => {
+  it('is refused to a physician not on the team, a partner of another institution and the patient side', async () => {
     expect((await otherPhysician.client.get(`/api/v1/visits/${world.visitId}/record`)).status).toBe(404);
     expect((await otherPhysician.client.put(`/api/v1/visits/${world.visitId}/record`, record({ version: 2 }))).status).toBe(404);
+    expect((await partner.client.get(`/api/v1/visits/${world.visitId}/record`)).status).toBe(404);
+    expect((await partner.client.put(`/api/v1/cases/${world.id}/classification`, { version: 0 })).status).toBe(404);
     const other = await bookedCase(teamOf());
     for (const token of [world.token, other.token]) {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/visits/${world.visitId}/record`, headers: { authorization: `Bearer ${token}` } });
@@ -144,6 +148,7 @@ describe('the visit record', () => {
     expect(res.body).toMatchObject({ held: false, notHeldReason: 'no_show', visit: { status: 'cancelled' } });
     const kase = await coordinator.get(`/api/v1/cases/${c.id}`);
     expect(kase.body.status).toBe('ready_to_schedule');
+    expect(kase.body.history.at(-1)).toMatchObject({ toStatus: 'ready_to_schedule', note: 'The patient did not come' });
     expect((await coordinator.get(`/api/v1/cases/${c.id}/schedule`)).body.visit).toBeNull();
     // The team's time is free again and a new visit can be booked.
     const offered = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: slot(), minutes: 30 }] });

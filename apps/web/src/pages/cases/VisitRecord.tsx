@@ -52,28 +52,25 @@ function Conflict({ rows, theirs, onReload }: { rows: { label: string; mine: Rea
     <div className="alert alert--warning" role="alert" data-testid="conflict">
       <h3>{t('visitRecord.conflictTitle')}</h3>
       <p>{t('visitRecord.conflictText', { name: theirs.updatedBy?.name ?? t('common.none'), time: fmt.dateTime(theirs.updatedAt) })}</p>
-      {differ.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('visitRecord.field')}</th>
-                <th scope="col">{t('visitRecord.theirs')}</th>
-                <th scope="col">{t('visitRecord.yours')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {differ.map((r) => (
-                <tr key={r.label}>
-                  <th scope="row">{r.label}</th>
-                  <td className="cell-wrap prewrap">{r.theirs}</td>
-                  <td className="cell-wrap prewrap">{r.mine}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {differ.map((r) => (
+        <section key={r.label} className="conflict__field" aria-label={r.label}>
+          <h4>{r.label}</h4>
+          <div className="conflict__sides">
+            <div>
+              <p className="conflict__side">{t('visitRecord.theirs')}</p>
+              <p className="prewrap" data-testid="conflict-theirs">
+                {r.theirs || t('common.none')}
+              </p>
+            </div>
+            <div>
+              <p className="conflict__side">{t('visitRecord.yours')}</p>
+              <p className="prewrap" data-testid="conflict-mine">
+                {r.mine || t('common.none')}
+              </p>
+            </div>
+          </div>
+        </section>
+      ))}
       <button type="button" className="button button--secondary" onClick={onReload} data-testid="conflict-reload">
         {t('visitRecord.reload')}
       </button>
@@ -105,7 +102,7 @@ export function VisitRecordCard({ caseId }: { caseId: string }) {
 }
 
 function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRecord; saved: boolean; onSaved: (version: number) => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const [held, setHeld] = useState(r.held);
   const [reason, setReason] = useState<string>(r.notHeldReason ?? VISIT_NOT_HELD_REASONS[0]);
@@ -121,15 +118,16 @@ function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRec
   const [psychNotes, setPsychNotes] = useState(r.psychNotes ?? '');
   const [theirs, setTheirs] = useState<VisitRecord | null>(null);
   const s = useSubmit();
+  const list = new Intl.ListFormat(i18n.language, { type: 'unit', style: 'short' });
   const yesNo = (v: boolean) => t(v ? 'visitRecord.yes' : 'visitRecord.no');
   const attendanceText = (team: { userId: string }[], a: { patient: boolean; family: boolean; interpreter: boolean; others: string }) =>
-    [
+    list.format([
       ...r.team.filter((m) => team.some((x) => x.userId === m.userId)).map((m) => m.name),
       ...(a.patient ? [t('visitRecord.patient')] : []),
       ...(a.family ? [t('visitRecord.family')] : []),
       ...(a.interpreter ? [t('visitRecord.interpreter')] : []),
       ...(a.others ? [a.others] : []),
-    ].join(', ');
+    ]);
 
   const body = () => ({
     version: r.version,
