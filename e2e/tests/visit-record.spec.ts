@@ -101,7 +101,8 @@ test('the physician records the visit and classifies the case in Japanese; the n
     await nurseRecord.getByLabel(zh.visitRecord.nurseNotes).fill('患者仍不理解“辅助治疗”（测试）。');
     await nurseRecord.getByTestId('save-visit-record').click();
     const conflict = nurseRecord.getByTestId('conflict');
-    await expect(conflict.getByRole('heading')).toHaveText(zh.visitRecord.conflictTitle);
+    await expect(conflict.getByRole('heading', { level: 3 })).toHaveText(zh.visitRecord.conflictTitle);
+    await expect(conflict.getByRole('region', { name: zh.visitRecord.doctorNotes })).toHaveCount(0);
     await expect(conflict).toContainText(coordinator.name);
     await expect(conflict).toContainText('Explained “adjuvant” again');
     await expect(conflict).toContainText('患者仍不理解');

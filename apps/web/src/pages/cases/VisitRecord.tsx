@@ -71,7 +71,7 @@ function Conflict({ rows, theirs, onReload }: { rows: { label: string; mine: Rea
           </div>
         </section>
       ))}
-      <button type="button" className="button button--secondary" onClick={onReload} data-testid="conflict-reload">
+      <button type="button" className="button button--secondary conflict__reload" onClick={onReload} data-testid="conflict-reload">
         {t('visitRecord.reload')}
       </button>
     </div>
@@ -118,7 +118,7 @@ function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRec
   const [psychNotes, setPsychNotes] = useState(r.psychNotes ?? '');
   const [theirs, setTheirs] = useState<VisitRecord | null>(null);
   const s = useSubmit();
-  const list = new Intl.ListFormat(i18n.language, { type: 'unit', style: 'short' });
+  const list = new Intl.ListFormat(i18n.language, { type: 'conjunction' });
   const yesNo = (v: boolean) => t(v ? 'visitRecord.yes' : 'visitRecord.no');
   const attendanceText = (team: { userId: string }[], a: { patient: boolean; family: boolean; interpreter: boolean; others: string }) =>
     list.format([
