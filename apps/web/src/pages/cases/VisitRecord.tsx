@@ -4,7 +4,6 @@ import { useQuery } from '@tanstack/react-query';
 import type { z } from 'zod';
 import {
   CONSULTATION_SUBJECTS,
-  CONTRACTS,
   DISEASE_STAGES,
   DISPOSITIONS,
   FOLLOW_UP_STATES,
@@ -14,6 +13,7 @@ import {
   type caseClassification,
   type visitRecord,
 } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { queryClient } from '../../lib/query.ts';
 import { scheduleQuery } from '../../lib/staffQueries.ts';
