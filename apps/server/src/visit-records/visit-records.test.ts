@@ -140,6 +140,20 @@ describe('the visit record', () => {
     expect((await physician.client.put(url, record({ version: 1, doctorNotes: 'After reloading.' }))).body).toMatchObject({ version: 2, doctorNotes: 'After reloading.', nurseNotes: record().nurseNotes });
   });
 
+  it('lets exactly one of two saves sent at once, based on the same version, through', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/visits/${c.visitId}/record`;
+    const both = await Promise.all([
+      nurse.client.put(url, record({ nurseNotes: 'At once: the nurse.' })),
+      physician.client.put(url, record({ doctorNotes: 'At once: the doctor.' })),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = both.find((r) => r.status === 200)!.body;
+    const loser = both.find((r) => r.status === 409)!.body;
+    expect(loser.error.details.current).toMatchObject({ version: 1, nurseNotes: winner.nurseNotes, doctorNotes: winner.doctorNotes });
+    expect((await nurse.client.get(url)).body).toMatchObject({ version: 1, nurseNotes: winner.nurseNotes, doctorNotes: winner.doctorNotes });
+  });
+
   it('of a visit that did not take place leaves the case ready to be booked again', async () => {
     const c = await bookedCase(teamOf());
     const url = `/api/v1/visits/${c.visitId}/record`;
