@@ -20,6 +20,7 @@ import { authRoutes } from './auth/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { triageRoutes } from './cases/triage-routes.ts';
 import { schedulingRoutes } from './scheduling/routes.ts';
+import { visitRecordRoutes } from './visit-records/routes.ts';
 import { tokenRoutes } from './auth/token-routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { hospitalRoutes } from './hospital/routes.ts';
@@ -248,6 +249,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(caseRoutes, { services });
       await api.register(triageRoutes, { services });
       await api.register(schedulingRoutes, { services });
+      await api.register(visitRecordRoutes, { services });
       await api.register(hospitalRoutes, { services });
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });

@@ -13,6 +13,7 @@ import { createInstitutionService } from './institutions/service.ts';
 import { createLinkMinter } from './notifications/links.ts';
 import { createMailService } from './notifications/service.ts';
 import { createSchedulingService } from './scheduling/service.ts';
+import { createVisitRecordService } from './visit-records/service.ts';
 import { createUserService } from './users/service.ts';
 import { createGate } from './access/gate.ts';
 import { createHospitalService } from './hospital/service.ts';
@@ -74,6 +75,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     caseSettings: createCaseSettingsService({ gate }),
     scheduling,
     work: createWorkService({ gate, scheduling }),
+    visitRecords: createVisitRecordService({ gate, cases, scheduling }),
     institutions,
     hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),

@@ -232,6 +232,11 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getTeamCalendar: (w) => ({ params: { id: w.id }, query: { dates: new Date().toISOString().slice(0, 10) } }),
   requestVisitChange: (w) => ({ params: { id: w.id }, body: { kind: 'reschedule', note: '' } }),
   declineVisitChange: (w) => ({ params: { id: w.id, requestId: w.changeRequestId! }, body: { reply: '' } }),
+  // Based on "nothing recorded yet": the first allowed caller saves, the others are told it changed meanwhile (409).
+  getVisitRecord: (w) => ({ params: { visitId: w.visitId! } }),
+  saveVisitRecord: (w) => ({ params: { visitId: w.visitId! }, body: { version: 0, held: true, attendance: { team: [], patient: true, family: false, interpreter: false }, doctorNotes: 'Explained the options (matrix test).' } }),
+  getCaseClassification: (w) => ({ params: { id: w.id } }),
+  saveCaseClassification: (w) => ({ params: { id: w.id }, body: { version: 0, subject: 'treatment', outcomes: ['new_treatment_view'] } }),
   getCaseAudit: (w) => ({ params: { id: w.id } }),
   getCaseSurvey: (w) => ({ params: { id: w.id } }),
   openSurvey: (w) => ({ params: { id: w.id } }),
@@ -240,7 +245,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
-const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit', 'requestVisitChange']);
+const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit', 'requestVisitChange', 'getVisitRecord', 'saveVisitRecord']);
 /** Routes that answer the patient side's pending change request. */
 const CHANGE_ROUTES = new Set(['declineVisitChange']);
 const UPLOAD_ROUTES = new Set(['getUploadOffset', 'continueUpload', 'cancelUpload']);

@@ -108,3 +108,31 @@ export function nextStep(c: { status: CaseStatus; eligibility: Eligibility }): N
 
 /** A case the hospital has not acted on (status change or message to the patient side) for this many days waits too long. */
 export const WAITING_TOO_LONG_DAYS = 5;
+
+/*
+ * The classification of a case after its visit, as the hospital counts second opinions
+ * (GLOSSARY.md; docs/glossary.md). Statistics count by these codes: add, never rename.
+ */
+/** What the opinion was asked about (相談内容). */
+export const CONSULTATION_SUBJECTS = ['treatment', 'diagnosis'] as const;
+export type ConsultationSubject = (typeof CONSULTATION_SUBJECTS)[number];
+/** The disease's stage at the visit. */
+export const DISEASE_STAGES = ['early', 'advanced', 'other'] as const;
+export type DiseaseStage = (typeof DISEASE_STAGES)[number];
+/** What the second opinion gave (対応内容); more than one may apply. */
+export const OPINION_OUTCOMES = ['new_treatment_view', 'new_diagnosis_view', 'no_new_view_needed', 'stopping_active_treatment'] as const;
+export type OpinionOutcome = (typeof OPINION_OUTCOMES)[number];
+/** Why the patient came (利用に至った理由). */
+export const VISIT_REASONS = ['not_convinced_by_explanation', 'treatment_not_offered', 'diagnosis_inadequate', 'doctor_uncertain'] as const;
+export type VisitReason = (typeof VISIT_REASONS)[number];
+/** Where the patient went after the opinion (相談後の方針). */
+export const DISPOSITIONS = ['returned_to_primary_doctor', 'treated_here', 'referred_to_regional_hospital', 'travel_to_japan_for_treatment'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+/** Why a booked visit did not take place; the case can then be booked again. */
+export const VISIT_NOT_HELD_REASONS = ['no_show', 'technical_failure', 'cancelled_late'] as const;
+export type VisitNotHeldReason = (typeof VISIT_NOT_HELD_REASONS)[number];
+/** A follow-up action after the visit: open until done, or waived (no longer needed). */
+export const FOLLOW_UP_STATES = ['open', 'done', 'waived'] as const;
+export type FollowUpState = (typeof FOLLOW_UP_STATES)[number];
+/** The team roles who may read and write the psychological-care notes of a visit (not interpreters). */
+export const PSYCH_NOTE_ROLES = ['physician', 'nurse', 'counsellor', 'psycho_oncologist'] as const;

@@ -80,6 +80,12 @@ const EXPECTED: Record<Action, string> = {
   'visit.update': 'admin coordinator',
   'visit.reschedule': 'admin coordinator',
   'visit.cancel': 'admin coordinator',
+  'visit_record.read': 'coordinator team',
+  'visit_record.write': 'coordinator team',
+  'visit_record.psych_read': 'team:physician team:nurse team:counsellor team:psycho_oncologist',
+  'visit_record.psych_write': 'team:physician team:nurse team:counsellor team:psycho_oncologist',
+  'case.classification_read': 'coordinator team',
+  'case.classification_write': 'coordinator team',
   'availability.read': 'admin coordinator self',
   'availability.edit': 'admin coordinator self',
   'case.audit_read': 'admin coordinator',
@@ -173,8 +179,11 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
+    const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
+    // An interpreter on the team keeps the record, without the psychological-care notes.
+    expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' })).not.toContain('visit_record.psych_read');
   });
 });

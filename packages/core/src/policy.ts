@@ -1,5 +1,5 @@
 import type { GuestScope, Role } from './roles.ts';
-import { TEAM_ROLES } from './cases.ts';
+import { PSYCH_NOTE_ROLES, TEAM_ROLES } from './cases.ts';
 
 /**
  * The one access policy. Every action a caller can take is named here once, with the principals
@@ -51,6 +51,8 @@ const manage = <S extends SubjectKind>(subject: S) => ({ subject, audit: 'write'
 const admin = <S extends SubjectKind, M extends AuditMode = 'write'>(subject: S, audit: M = 'write' as M) => ({ subject, audit, allow: [{ roles: ADMIN }] });
 /** Everyone who may see a case: managers, its team, its partner institution and its patient's portal link. */
 const CASE_READERS: readonly Rule[] = [{ roles: MANAGERS }, { team: TEAM_ROLES }, { institution: true }, { guest: 'case_portal' }];
+/** Who keeps the record of a visit and the case's classification: coordinators and the case's team. */
+const RECORD_KEEPERS: readonly Rule[] = [{ roles: ['coordinator'] }, { team: TEAM_ROLES }];
 /** Who may send files into a case: its readers, and an upload-request link for it (which reads nothing). */
 const CASE_SENDERS: readonly Rule[] = [...CASE_READERS, { guest: 'case_upload' }];
 
@@ -138,6 +140,16 @@ export const POLICY = {
   'visit.update': manage('visit'),
   'visit.reschedule': manage('visit'),
   'visit.cancel': manage('visit'),
+  // The visit's record and the case's classification: the case's team and the coordinators, no one
+  // else (not administrators, partners or the patient side). The psychological-care notes are
+  // decided inside the record's read and save: the team's physicians, nurses, counsellors and
+  // psycho-oncologists only (not coordinators, not interpreters); others get the record without them.
+  'visit_record.read': { subject: 'visit', audit: 'read', allow: RECORD_KEEPERS },
+  'visit_record.write': { subject: 'visit', audit: 'write', allow: RECORD_KEEPERS },
+  'visit_record.psych_read': { subject: 'visit', audit: 'read', allow: [{ team: PSYCH_NOTE_ROLES }] },
+  'visit_record.psych_write': { subject: 'visit', audit: 'write', allow: [{ team: PSYCH_NOTE_ROLES }] },
+  'case.classification_read': { subject: 'case', audit: 'read', allow: RECORD_KEEPERS },
+  'case.classification_write': { subject: 'case', audit: 'write', allow: RECORD_KEEPERS },
   'availability.read': { subject: 'user', audit: 'none', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
   'availability.edit': { subject: 'user', audit: 'write', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
 

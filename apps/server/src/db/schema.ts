@@ -583,6 +583,57 @@ export const visitParticipants = pgTable(
 );
 
 /**
+ * What happened at a visit, one row per visit (docs/architecture.md, "Visit records"). `version`
+ * grows by one with every save; a save names the version it was based on and is refused when
+ * another save came first (optimistic concurrency: never a silent overwrite). The psychological-care
+ * notes are a column of their own so that a reply can leave them out for whoever may not read them.
+ */
+export const visitRecords = pgTable(
+  'visit_records',
+  {
+    visitId: uuid('visit_id').primaryKey().references(() => visits.id),
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    version: integer('version').notNull().default(1),
+    held: boolean('held').notNull(),
+    /** Why it did not take place (`no_show`, `technical_failure`, `cancelled_late`); null when held. */
+    notHeldReason: text('not_held_reason', { enum: ['no_show', 'technical_failure', 'cancelled_late'] }),
+    startedAt: tstz('started_at'),
+    endedAt: tstz('ended_at'),
+    /** `{ team: [{ userId, role }], patient, family, interpreter, others }` */
+    attendance: jsonb('attendance').notNull(),
+    doctorNotes: text('doctor_notes').notNull().default(''),
+    nurseNotes: text('nurse_notes').notNull().default(''),
+    psychNotes: text('psych_notes').notNull().default(''),
+    updatedBy: uuid('updated_by').notNull().references(() => users.id),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('visit_records_case_idx').on(t.caseId),
+    check('visit_records_reason_iff_not_held', sql`held = (not_held_reason is null)`),
+    check('visit_records_times_ordered', sql`started_at is null or ended_at is null or started_at < ended_at`),
+  ],
+);
+
+/**
+ * A case's classification as the hospital counts second opinions (GLOSSARY.md), and its follow-up
+ * actions, one row per case, versioned like a visit record. Codes are core's (`OPINION_OUTCOMES` …);
+ * statistics count by them.
+ */
+export const caseClassifications = pgTable('case_classifications', {
+  caseId: uuid('case_id').primaryKey().references(() => cases.id),
+  version: integer('version').notNull().default(1),
+  subject: text('subject', { enum: ['treatment', 'diagnosis'] }),
+  stage: text('stage', { enum: ['early', 'advanced', 'other'] }),
+  outcomes: text('outcomes').array().notNull().default(sql`'{}'::text[]`),
+  reason: text('reason'),
+  disposition: text('disposition'),
+  /** `[{ text, due (YYYY-MM-DD or null), ownerId (a team member or null), state }]`, in the order shown. */
+  followUps: jsonb('follow_ups').notNull().default(sql`'[]'::jsonb`),
+  updatedBy: uuid('updated_by').notNull().references(() => users.id),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+/**
  * Every stored file (storage/): its size and SHA-256, and its data key wrapped by the master key that
  * `key_id` names. The key lives here, not in the stored object, so `storage rotate-key` re-wraps it
  * with one UPDATE whatever the backend (S3 objects cannot be rewritten in place), and deleting the

@@ -254,6 +254,25 @@ export function createSchedulingService(deps: { db: Db; config: Config; gate: Ga
       await repo.resolveChangeRequest(tx, visit.id, 'cancelled');
     },
 
+    /**
+     * A booked visit did not take place (no-show, technical failure, cancelled at the last minute),
+     * as its record says, inside the record's transaction: the visit is cancelled like a
+     * coordinator's cancellation (the team's time freed, reminders stopped, offers withdrawn) and the
+     * case waits for a new booking again. Nobody is e-mailed: the coordinator offers new times,
+     * which tells the patient side. Returns the visit as it is now.
+     */
+    async notHeld(tx: Db, row: CaseRow, visitId: string, actor: Actor, note: string) {
+      const visit = await repo.findVisit(tx, visitId);
+      if (!visit || visit.status !== 'booked') throw conflict('case_changed');
+      const cancelled = await repo.updateVisit(tx, visitId, { status: 'cancelled', cancelledAt: new Date(), sequence: visit.sequence + 1 });
+      await mail.cancelPending(`visit:${visitId}:reminder`, tx);
+      await repo.releaseParticipants(tx, visitId);
+      await repo.resolveChangeRequest(tx, visitId, 'cancelled');
+      await repo.withdrawOffers(tx, row.id);
+      await cases.advance(tx, row, 'ready_to_schedule', historyActorOf(actor), note);
+      return cancelled;
+    },
+
     /** Booked visits of these cases in a period, for a caller the gate has already let list them. */
     visitsBetween: (tx: Db, caseIds: string[], from: Date, to: Date) => repo.bookedVisitsBetween(tx, caseIds, from, to),
 

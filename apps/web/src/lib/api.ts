@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fieldErrors: FieldErrors = {},
+    /** The error's details as the server sent them (a 409 changed_meanwhile carries the current state). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -141,7 +143,7 @@ async function request<S extends z.ZodType | undefined = undefined>(
   if (!res.ok) {
     const parsed = errorBody.safeParse(json);
     const err = parsed.success
-      ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, fieldErrorsFrom(parsed.data.error.details))
+      ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, fieldErrorsFrom(parsed.data.error.details), parsed.data.error.details)
       : new ApiError(res.status, 'internal', i18next.t(res.status >= 500 ? 'errors.internal' : 'errors.network'));
     if (res.status === 401 && !options.quiet401 && !guest) onUnauthenticated?.();
     throw err;

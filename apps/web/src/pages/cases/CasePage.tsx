@@ -15,6 +15,7 @@ import { MessageThread } from '../../components/MessageThread.tsx';
 import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
+import { ClassificationCard, VisitRecordCard } from './VisitRecord.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
@@ -220,6 +221,8 @@ export function CasePage() {
               </p>
             )}
           </Card>
+          {d.allowed.actions.includes('visit_record.read') && <VisitRecordCard caseId={d.id} />}
+          {d.allowed.actions.includes('case.classification_read') && <ClassificationCard caseId={d.id} />}
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
             <MessageThread caseId={d.id} side="staff" patientLocale={d.locale} />

@@ -1,0 +1,266 @@
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../db/client.ts';
+import { adminClient, buildCaseRequest, Client, useTestApp } from '../../test/helpers.ts';
+
+const t = useTestApp();
+let consentId = '';
+let coordinator: Client;
+let n = 0;
+
+type Who = { id: string; email: string; client: Client };
+async function member(role: 'coordinator' | 'physician' | 'nurse' | 'counsellor' | 'psycho_oncologist' | 'interpreter' | 'partner', name: string, institutionId: string | null = null): Promise<Who> {
+  const u = await t.user({ role, name, institutionId, locale: 'en' });
+  const client = new Client(t.app, { 'accept-language': 'en' });
+  await client.signIn(u.email);
+  return { ...u, client };
+}
+
+/** A future half hour no other case of this file has used. */
+const slot = () => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + (48 + n++) * 3_600_000).toISOString();
+
+/** A case with its team, a visit booked; returns its ids and portal token. */
+async function bookedCase(team: { userId: string; role: string }[]) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', payload: buildCaseRequest({}, consentId), remoteAddress: `10.9.0.${n + 1}` });
+  const c = res.json();
+  await coordinator.post(`/api/v1/cases/${c.id}/screening`, { eligibility: 'eligible' });
+  await coordinator.put(`/api/v1/cases/${c.id}/team`, { members: team });
+  await coordinator.post(`/api/v1/cases/${c.id}/status`, { to: 'ready_to_schedule' });
+  const offered = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: slot(), minutes: 30 }] });
+  const booked = await coordinator.post(`/api/v1/cases/${c.id}/offers/${offered.body.offers[0].id}/book`);
+  expect(booked.status).toBe(200);
+  return { id: c.id as string, visitId: booked.body.visit.id as string, token: c.portalUrl.split('#')[1] as string };
+}
+
+let physician: Who, nurse: Who, interpreter: Who, counsellor: Who, otherPhysician: Who, partner: Who;
+let world: Awaited<ReturnType<typeof bookedCase>>;
+const teamOf = () => [
+  { userId: physician.id, role: 'physician' },
+  { userId: nurse.id, role: 'nurse' },
+  { userId: counsellor.id, role: 'counsellor' },
+  { userId: interpreter.id, role: 'interpreter' },
+];
+const attendance = () => ({ team: teamOf(), patient: true, family: true, interpreter: false, others: '' });
+const record = (over: Record<string, unknown> = {}) => ({
+  version: 0,
+  held: true,
+  startedAt: '2026-03-02T10:00:00+09:00',
+  endedAt: '2026-03-02T10:40:00+09:00',
+  attendance: attendance(),
+  doctorNotes: 'Explained why surgery is not advised for Patient 王 Test.',
+  nurseNotes: 'The patient had not understood the word “adjuvant”; explained again.',
+  ...over,
+});
+
+beforeAll(async () => {
+  const admin = await adminClient(t);
+  consentId = (await admin.post('/api/v1/consent', { locale: 'zh-CN', body: '同意书（测试）' })).body.id;
+  coordinator = (await member('coordinator', 'Coordinator Test')).client;
+  physician = await member('physician', 'Dr Physician Test');
+  nurse = await member('nurse', 'Nurse Test');
+  interpreter = await member('interpreter', 'Interpreter Test');
+  counsellor = await member('counsellor', 'Counsellor Test');
+  otherPhysician = await member('physician', 'Dr Elsewhere Test');
+  const institution = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital (Test)', country: 'CN', kind: 'partner' })).body.id;
+  partner = await member('partner', 'Partner Test', institution);
+  world = await bookedCase(teamOf());
+}, 60_000);
+
+describe('the visit record', () => {
+  it('starts empty at version 0, with the case team as attendance', async () => {
+    const c = await bookedCase(teamOf());
+    const res = await nurse.client.get(`/api/v1/visits/${c.visitId}/record`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ version: 0, held: true, doctorNotes: '', psychNotes: '', psychAllowed: true, updatedBy: null });
+    expect(res.body.attendance.team).toHaveLength(4);
+  });
+
+  it('keeps the psychological-care notes from coordinators and interpreters, in reads and in saves', async () => {
+    const saved = await physician.client.put(`/api/v1/visits/${world.visitId}/record`, record({ psychNotes: 'Anxious about the family’s expectations; counsellor to call.' }));
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ version: 1, psychAllowed: true, psychNotes: 'Anxious about the family’s expectations; counsellor to call.', updatedBy: { name: 'Dr Physician Test' } });
+
+    for (const who of [coordinator, interpreter.client]) {
+      const read = await who.get(`/api/v1/visits/${world.visitId}/record`);
+      expect(read.status).toBe(200);
+      expect(read.body.psychAllowed).toBe(false);
+      expect(read.body).not.toHaveProperty('psychNotes');
+      expect(JSON.stringify(read.body)).not.toContain('Anxious');
+      expect(read.body.doctorNotes).toContain('surgery');
+    }
+    expect((await nurse.client.get(`/api/v1/visits/${world.visitId}/record`)).body.psychNotes).toContain('Anxious');
+    expect((await counsellor.client.get(`/api/v1/visits/${world.visitId}/record`)).body.psychNotes).toContain('Anxious');
+
+    // A coordinator may not write them; saving the rest leaves them as they were.
+    const refused = await coordinator.put(`/api/v1/visits/${world.visitId}/record`, record({ version: 1, psychNotes: '' }));
+    expect(refused.status).toBe(403);
+    const interpreterSave = await interpreter.client.put(`/api/v1/visits/${world.visitId}/record`, record({ version: 1, nurseNotes: 'Interpreted the follow-up talk.' }));
+    expect(interpreterSave.status).toBe(200);
+    expect(interpreterSave.body).not.toHaveProperty('psychNotes');
+    const after = await physician.client.get(`/api/v1/visits/${world.visitId}/record`);
+    expect(after.body).toMatchObject({ version: 2, nurseNotes: 'Interpreted the follow-up talk.', psychNotes: 'Anxious about the family’s expectations; counsellor to call.', updatedBy: { name: 'Interpreter Test' } });
+
+    // Every read is an event, saying whether the notes were in it.
+    const reads = rowsOf<{ outcome: string; details: { psych: boolean } }>(
+      await t.db.execute(sql`select outcome, details from audit_events where action = 'visit_record.read' and subject_id = ${world.visitId} order by id`),
+    );
+    expect(reads.map((r) => r.details.psych)).toEqual([false, false, true, true, true]);
+  });
+
+  it('is refused to a physician not on the team, a partner of another institution and the patient side', async () => {
+    expect((await otherPhysician.client.get(`/api/v1/visits/${world.visitId}/record`)).status).toBe(404);
+    expect((await otherPhysician.client.put(`/api/v1/visits/${world.visitId}/record`, record({ version: 2 }))).status).toBe(404);
+    expect((await partner.client.get(`/api/v1/visits/${world.visitId}/record`)).status).toBe(404);
+    expect((await partner.client.put(`/api/v1/cases/${world.id}/classification`, { version: 0 })).status).toBe(404);
+    const other = await bookedCase(teamOf());
+    for (const token of [world.token, other.token]) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/visits/${world.visitId}/record`, headers: { authorization: `Bearer ${token}` } });
+      expect([403, 404]).toContain(res.statusCode);
+      const cls = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${world.id}/classification`, headers: { authorization: `Bearer ${token}` } });
+      expect([403, 404]).toContain(cls.statusCode);
+    }
+  });
+
+  it('refuses a save based on an older version with the current record, and overwrites nothing', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/visits/${c.visitId}/record`;
+    expect((await nurse.client.put(url, record({ nurseNotes: 'First: the nurse.' }))).status).toBe(200);
+    const second = await physician.client.put(url, record({ doctorNotes: 'Second: the doctor, from the empty form.' }));
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('changed_meanwhile');
+    expect(second.body.error.message).toContain('Someone else saved this');
+    expect(second.body.error.details.current).toMatchObject({ version: 1, nurseNotes: 'First: the nurse.', updatedBy: { userId: nurse.id, name: 'Nurse Test' } });
+    expect(second.body.error.details.current.updatedAt).toEqual(expect.any(String));
+    // The coordinator's conflict leaves the psychological notes out of the current record too.
+    const third = await coordinator.put(url, record({ version: 0 }));
+    expect(third.body.error.details.current).not.toHaveProperty('psychNotes');
+    const now = await nurse.client.get(url);
+    expect(now.body).toMatchObject({ version: 1, nurseNotes: 'First: the nurse.', doctorNotes: expect.stringContaining('surgery') });
+    // Based on the version read, the save goes through.
+    expect((await physician.client.put(url, record({ version: 1, doctorNotes: 'After reloading.' }))).body).toMatchObject({ version: 2, doctorNotes: 'After reloading.', nurseNotes: record().nurseNotes });
+  });
+
+  it('lets exactly one of two saves sent at once, based on the same version, through', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/visits/${c.visitId}/record`;
+    const both = await Promise.all([
+      nurse.client.put(url, record({ nurseNotes: 'At once: the nurse.' })),
+      physician.client.put(url, record({ doctorNotes: 'At once: the doctor.' })),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = both.find((r) => r.status === 200)!.body;
+    const loser = both.find((r) => r.status === 409)!.body;
+    expect(loser.error.details.current).toMatchObject({ version: 1, nurseNotes: winner.nurseNotes, doctorNotes: winner.doctorNotes });
+    expect((await nurse.client.get(url)).body).toMatchObject({ version: 1, nurseNotes: winner.nurseNotes, doctorNotes: winner.doctorNotes });
+  });
+
+  it('of a visit that did not take place leaves the case ready to be booked again', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/visits/${c.visitId}/record`;
+    const res = await coordinator.put(url, record({ held: false, notHeldReason: 'no_show', startedAt: null, endedAt: null, attendance: { ...attendance(), patient: false, family: false } }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ held: false, notHeldReason: 'no_show', visit: { status: 'cancelled' } });
+    const kase = await coordinator.get(`/api/v1/cases/${c.id}`);
+    expect(kase.body.status).toBe('ready_to_schedule');
+    expect(kase.body.history.at(-1)).toMatchObject({ toStatus: 'ready_to_schedule', note: 'The patient did not come' });
+    expect((await coordinator.get(`/api/v1/cases/${c.id}/schedule`)).body.visit).toBeNull();
+    // The team's time is free again and a new visit can be booked.
+    const offered = await coordinator.post(`/api/v1/cases/${c.id}/offers`, { slots: [{ startsAt: slot(), minutes: 30 }] });
+    expect(offered.status).toBe(200);
+    const open = offered.body.offers.find((o: { status: string }) => o.status === 'offered');
+    const again = await coordinator.post(`/api/v1/cases/${c.id}/offers/${open.id}/book`);
+    expect(again.status).toBe(200);
+    expect(again.body.visit.id).not.toBe(c.visitId);
+    // The old record stays readable and cannot be turned into a held visit.
+    expect((await coordinator.get(url)).body).toMatchObject({ held: false, version: 1 });
+    const back = await coordinator.put(url, record({ version: 1 }));
+    expect(back.status).toBe(409);
+    expect(back.body.error.code).toBe('visit_not_held');
+    // A visit the coordinator cancelled beforehand has nothing to record.
+    await coordinator.post(`/api/v1/visits/${again.body.visit.id}/cancel`, { reason: 'Moved by the patient side' });
+    const cancelled = await coordinator.put(`/api/v1/visits/${again.body.visit.id}/record`, record());
+    expect(cancelled.status).toBe(409);
+    expect(cancelled.body.error.code).toBe('visit_not_recordable');
+  });
+
+  it('refuses bad input with a clear 400 and stores nothing', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/visits/${c.visitId}/record`;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ held: false, notHeldReason: 'bored' }, 'notHeldReason'],
+      [{ held: true, notHeldReason: 'no_show' }, 'notHeldReason'],
+      [{ held: false }, 'notHeldReason'],
+      [{ doctorNotes: 'Explained\u0000 the plan' }, 'doctorNotes'],
+      [{ nurseNotes: 'Half an emoji \ud83d' }, 'nurseNotes'],
+      [{ psychNotes: 'lone low \udc00 surrogate' }, 'psychNotes'],
+      [{ startedAt: '2026-03-02T11:00:00+09:00', endedAt: '2026-03-02T10:00:00+09:00' }, 'endedAt'],
+      [{ startedAt: '0000-01-01T10:00:00Z' }, 'startedAt'],
+      [{ endedAt: '9999-12-31T10:00:00Z' }, 'endedAt'],
+      [{ startedAt: 'yesterday' }, 'startedAt'],
+      [{ attendance: { ...attendance(), team: [{ userId: nurse.id, role: 'psycho_oncologist' }] } }, 'attendance.team.0.userId'],
+      [{ attendance: { ...attendance(), team: [{ userId: otherPhysician.id, role: 'physician' }] } }, 'attendance.team.0.userId'],
+      [{ attendance: { ...attendance(), team: [{ userId: physician.id, role: 'surgeon' }] } }, 'attendance.team.0.role'],
+      [{ version: -1 }, 'version'],
+    ];
+    for (const [over, path] of cases) {
+      const res = await physician.client.put(url, record(over));
+      expect(res.status, JSON.stringify(over)).toBe(400);
+      expect(res.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(over)).toContain(path);
+      expect(res.body.error.details.every((d: { message: string }) => !!d.message), JSON.stringify(over)).toBe(true);
+    }
+    expect((await physician.client.get(url)).body.version).toBe(0);
+  });
+});
+
+describe('the case classification', () => {
+  it('is saved with its codes and follow-up actions, versioned like the record', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/cases/${c.id}/classification`;
+    expect((await interpreter.client.get(url)).body).toMatchObject({ version: 0, subject: null, outcomes: [], followUps: [] });
+    const body = {
+      version: 0,
+      subject: 'treatment',
+      stage: 'advanced',
+      outcomes: ['new_treatment_view', 'stopping_active_treatment'],
+      reason: 'not_convinced_by_explanation',
+      disposition: 'returned_to_primary_doctor',
+      followUps: [{ text: 'Send the reply letter to the primary doctor', due: '2026-04-01', ownerId: physician.id }],
+    };
+    const saved = await physician.client.put(url, body);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ version: 1, subject: 'treatment', outcomes: ['new_treatment_view', 'stopping_active_treatment'], followUps: [{ state: 'open', ownerId: physician.id, due: '2026-04-01' }] });
+    const stale = await coordinator.put(url, { ...body, disposition: 'treated_here' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.details.current).toMatchObject({ version: 1, disposition: 'returned_to_primary_doctor', updatedBy: { name: 'Dr Physician Test' } });
+    const done = await coordinator.put(url, { ...body, version: 1, followUps: [{ ...body.followUps[0], state: 'done' }] });
+    expect(done.body).toMatchObject({ version: 2, followUps: [{ state: 'done' }] });
+    expect(rowsOf(await t.db.execute(sql`select 1 from audit_events where action = 'case.classification_read' and subject_id = ${c.id}`))).toHaveLength(1);
+    expect((await otherPhysician.client.get(url)).status).toBe(404);
+  });
+
+  it('refuses unknown codes, duplicates, owners outside the team, unstorable text and impossible dates', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/cases/${c.id}/classification`;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ subject: 'prognosis' }, 'subject'],
+      [{ stage: 'late' }, 'stage'],
+      [{ outcomes: ['new_treatment_view', 'cure'] }, 'outcomes.1'],
+      [{ outcomes: ['new_treatment_view', 'new_treatment_view'] }, 'outcomes'],
+      [{ reason: 'curiosity' }, 'reason'],
+      [{ disposition: 'went_home' }, 'disposition'],
+      [{ followUps: [{ text: 'Call\u0000 back' }] }, 'followUps.0.text'],
+      [{ followUps: [{ text: '\ud800' }] }, 'followUps.0.text'],
+      [{ followUps: [{ text: 'Call back', due: '0000-01-01' }] }, 'followUps.0.due'],
+      [{ followUps: [{ text: 'Call back', due: '9999-12-31' }] }, 'followUps.0.due'],
+      [{ followUps: [{ text: 'Call back', ownerId: otherPhysician.id }] }, 'followUps.0.ownerId'],
+      [{ followUps: [{ text: 'Call back', state: 'forgotten' }] }, 'followUps.0.state'],
+      [{ followUps: [{ text: '   ' }] }, 'followUps.0.text'],
+    ];
+    for (const [over, path] of cases) {
+      const res = await coordinator.put(url, { version: 0, ...over });
+      expect(res.status, JSON.stringify(over)).toBe(400);
+      expect(res.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(over)).toContain(path);
+    }
+    expect((await coordinator.get(url)).body.version).toBe(0);
+  });
+});
