@@ -864,3 +864,58 @@ export const retentionRuns = pgTable(
   },
   (t) => [index('retention_runs_started_idx').on(t.startedAt)],
 );
+
+/**
+ * A case's second-opinion report (reports/): which language the physician writes it in, which
+ * version is current, and when it was delivered to the patient side. Its texts are `report_texts`.
+ */
+export const reports = pgTable('reports', {
+  caseId: uuid('case_id').primaryKey().references(() => cases.id),
+  /** The language of the original (the physician's); every other language is a translation of it. */
+  originalLanguage: text('original_language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+  /** The version being written or, once signed, the one in force (1, then one more per amendment). */
+  currentVersion: integer('current_version').notNull().default(1),
+  /** When the patient side was told (the first signed version of the original or the patient's language). */
+  deliveredAt: tstz('delivered_at'),
+  createdAt: createdAt(),
+});
+
+/**
+ * One language of one version of a report: a draft, a translation marked ready by the interpreter,
+ * or signed. A signed row never changes: every update is `where status <> 'signed'` and the checks
+ * below tie the signature's fields together. `version` is the row's own, for optimistic concurrency.
+ */
+export const reportTexts = pgTable(
+  'report_texts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => reports.caseId),
+    reportVersion: integer('report_version').notNull(),
+    language: text('language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+    isOriginal: boolean('is_original').notNull(),
+    status: text('status', { enum: ['draft', 'ready', 'signed'] }).notNull().default('draft'),
+    /** Core's `reportContent`. */
+    content: jsonb('content').notNull(),
+    version: integer('version').notNull().default(1),
+    writtenBy: uuid('written_by').notNull().references(() => users.id),
+    translatedBy: uuid('translated_by').references(() => users.id),
+    signedBy: uuid('signed_by').references(() => users.id),
+    signedAt: tstz('signed_at'),
+    /** Why this version replaces the previous one (version 2 on). */
+    amendmentReason: text('amendment_reason'),
+    verificationCode: text('verification_code'),
+    pdfBlobId: uuid('pdf_blob_id').references(() => blobs.id),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('report_texts_version_language_key').on(t.caseId, t.reportVersion, t.language),
+    uniqueIndex('report_texts_verification_code_key').on(t.verificationCode),
+    check(
+      'report_texts_signed_complete',
+      sql`(${t.status} = 'signed') = (${t.signedBy} is not null and ${t.signedAt} is not null and ${t.verificationCode} is not null and ${t.pdfBlobId} is not null)`,
+    ),
+    check('report_texts_amendment_reason', sql`(${t.reportVersion} > 1) = (${t.amendmentReason} is not null)`),
+    check('report_texts_original_not_ready', sql`not (${t.isOriginal} and ${t.status} = 'ready')`),
+    check('report_texts_translator', sql`not ${t.isOriginal} or ${t.translatedBy} is null`),
+  ],
+);
