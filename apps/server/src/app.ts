@@ -37,6 +37,7 @@ import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts
 import { storageRoutes } from './storage/routes.ts';
 import { registerSurveyJobs } from './surveys/service.ts';
 import { surveyRoutes } from './surveys/routes.ts';
+import { reportRoutes } from './reports/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
 import { hospitalIdentityFrom, type HospitalIdentitySource } from './web/hospital.ts';
@@ -255,6 +256,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(recordsRoutes, { services });
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });
+      await api.register(reportRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -29,6 +29,7 @@ import { createRecordsService } from './records/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
 import { createUploadLinkService } from './uploads/links.ts';
 import { createSurveyService } from './surveys/service.ts';
+import { createReportService } from './reports/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -60,6 +61,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   /** Encrypted files at rest, in the data folder or an S3 bucket. */
   const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });
+  const surveys = createSurveyService({ db, gate, cases, hospital, audit });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),
@@ -87,7 +89,9 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,
     /** The patient satisfaction survey of each case (sent, answered, reminded). */
-    surveys: createSurveyService({ db, gate, cases, hospital, audit }),
+    surveys,
+    /** The second-opinion report: drafts, translations, signed PDFs, delivery and verification codes. */
+    reports: createReportService({ db, config, gate, cases, hospital, surveys, blobs }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -88,6 +88,14 @@ const EXPECTED: Record<Action, string> = {
   'case.classification_write': 'coordinator team',
   'availability.read': 'admin coordinator self',
   'availability.edit': 'admin coordinator self',
+  'report.read': 'coordinator team',
+  'report.write': 'team:physician',
+  'report.translate': 'team:physician team:interpreter',
+  'report.translation_ready': 'team:interpreter',
+  'report.sign': 'team:physician',
+  'report.amend': 'team:physician',
+  'report.download': 'coordinator team guest:own',
+  'report.verify': 'everyone',
   'case.audit_read': 'admin coordinator',
   'audit.export': 'admin',
 };
@@ -161,7 +169,7 @@ describe('the policy table', () => {
     for (const action of ACTIONS) {
       expect(['write', 'read', 'none']).toContain(POLICY[action].audit);
       // Whatever changes something is audited (the speed probe's upload is read and thrown away).
-      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read|connection\.probe$|upload\.continue$)/);
+      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read|connection\.probe$|upload\.continue$|report\.verify$)/);
     }
   });
 
@@ -181,8 +189,8 @@ describe('the policy table', () => {
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' })).not.toContain('visit_record.psych_read');
   });

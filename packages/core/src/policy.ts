@@ -161,6 +161,18 @@ export const POLICY = {
   'survey.answer': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
   'survey.submit': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
 
+  // The second-opinion report: the case's team and the coordinators read it; the team's physician
+  // writes, signs and amends it; the team's interpreter (or physician) translates; the patient's
+  // portal downloads the signed PDFs; anyone checks a verification code (it tells nothing of the content).
+  'report.read': { subject: 'case', audit: 'read', allow: RECORD_KEEPERS },
+  'report.write': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
+  'report.translate': { subject: 'case', audit: 'write', allow: [{ team: ['physician', 'interpreter'] }] },
+  'report.translation_ready': { subject: 'case', audit: 'write', allow: [{ team: ['interpreter'] }] },
+  'report.sign': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
+  'report.amend': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
+  'report.download': { subject: 'case', audit: 'read', allow: [{ roles: ['coordinator'] }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
+  'report.verify': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+
   // The audit trail
   /** A case's own trail (who opened or changed it): reading it is itself audited. */
   'case.audit_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },

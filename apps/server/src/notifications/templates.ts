@@ -26,6 +26,7 @@ export const TEMPLATES = {
   staffNewRequest: 'email.staffNewRequest',
   surveyOpened: 'email.surveyOpened',
   surveyReminder: 'email.surveyReminder',
+  reportReady: 'email.reportReady',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -9,6 +9,8 @@ import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
 import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../schemas/records.ts';
 import { caseSurvey, surveyAnswers } from '../schemas/survey.ts';
+import { reportPdfQuery, reportVerification, verificationCodeParam } from '../schemas/reports.ts';
+import { fileBytes } from '../schemas/records.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -49,3 +51,6 @@ export const listCaseStudies = contract({ method: 'GET', path: '/cases/:id/studi
 export const getCaseSurvey = contract({ method: 'GET', path: '/cases/:id/survey', operationId: 'getCaseSurvey', summary: 'The satisfaction survey of a case: whether it was sent and answered; the answers for the patient side, and for staff where the hospital allows it', tag: 'survey', action: 'survey.read', callers: 'staff_or_guest', params: idParam, responses: { 200: caseSurvey } });
 export const saveSurveyDraft = contract({ method: 'PUT', path: '/cases/:id/survey', operationId: 'saveSurveyDraft', summary: 'The patient side saves its answers to the survey for later (unanswered questions may be null); refused once submitted', tag: 'survey', action: 'survey.answer', callers: 'guest', params: idParam, body: surveyAnswers, responses: { 200: caseSurvey } });
 export const submitSurvey = contract({ method: 'POST', path: '/cases/:id/survey/submit', operationId: 'submitSurvey', summary: 'The patient side submits its answers (questions 1–3 answered); the survey is read-only afterwards', tag: 'survey', action: 'survey.submit', callers: 'guest', params: idParam, body: surveyAnswers, responses: { 200: caseSurvey } });
+
+export const getReportPdf = contract({ method: 'GET', path: '/cases/:id/report.pdf', operationId: 'getReportPdf', summary: 'The current signed second-opinion report in a language, as a signed PDF (404 where no version is signed in that language). Each download is an audit event', tag: 'report', action: 'report.download', callers: 'staff_or_guest', params: idParam, query: reportPdfQuery, responses: { 200: fileBytes } });
+export const verifyReport = contract({ method: 'GET', path: '/verify/:code', operationId: 'verifyReport', summary: 'Whether a report’s verification code is authentic and its version current: language, version and signing date, never the content or the patient (rate-limited)', tag: 'report', action: 'report.verify', callers: 'public', params: verificationCodeParam, responses: { 200: reportVerification } });

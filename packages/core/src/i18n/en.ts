@@ -273,6 +273,7 @@ export const en = {
       portal_link: { request: 'Fresh portal link asked for' },
       schedule: { team_calendar: 'Team calendar viewed', read: 'Schedule viewed', offer: 'Times offered', other_times: 'Other times asked for' },
       visit: { change_request: 'Change of visit asked for', change_decline: 'Change request declined', book: 'Visit booked', update: 'Video link set', reschedule: 'Visit moved', cancel: 'Visit cancelled' },
+      report: { read: 'Report viewed', write: 'Report original saved', translate: 'Report translation saved', translation_ready: 'Report translation marked ready', sign: 'Report signed', amend: 'Report amendment started', download: 'Report PDF downloaded', verify: 'Report verification code checked' },
       survey: { open: 'Survey sent', read: 'Survey viewed', answer: 'Survey draft saved', submit: 'Survey submitted', remind: 'Survey reminder sent' },
       visit_record: { read: 'Visit record viewed', write: 'Visit record saved', psych_read: 'Psychological-care notes viewed', psych_write: 'Psychological-care notes saved' },
       upload_links: { create: 'Upload link made', read: 'Upload links viewed', update: 'Upload link extended or revoked' },
@@ -337,6 +338,10 @@ export const en = {
     surveyOpened: {
       subject: '{{hospital}}: a short survey about your request {{number}}',
       body: 'Dear {{name}},\n\nThank you for choosing us for your second opinion (request {{number}}). We would be grateful if you answered a short survey about our service on your case page; it takes about two minutes:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
+    },
+    reportReady: {
+      subject: '{{hospital}}: your second-opinion report for request {{number}} is ready',
+      body: 'Dear {{name}},\n\nThe physician has signed the second-opinion report for request {{number}}. You can read and download it on your case page:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
     },
     surveyReminder: {
       subject: '{{hospital}}: reminder of the short survey about your request {{number}}',
@@ -1615,6 +1620,14 @@ export const en = {
     survey_not_opened: 'The survey has not been sent for this case yet.',
     survey_submitted: 'The survey has already been submitted and can no longer be changed.',
     survey_incomplete: 'Please answer questions 1 to 3 before submitting.',
+    report_signed: 'This text is signed and can no longer be changed. To correct it, start an amendment.',
+    report_not_started: 'The physician has not started the report yet.',
+    report_translation_not_ready: 'The interpreter has not marked this translation ready yet.',
+    report_original_unsigned: 'Sign the original of this version before its translations.',
+    report_language_fixed: 'The report’s original is written in another language. Translations are saved separately.',
+    report_not_signed: 'Only a signed report can be amended: sign the original of the current version first.',
+    report_text_missing: 'There is no text in this language for the current version.',
+    verification_code_unknown: 'No document has this verification code. Check the code printed at the foot of the document.',
     survey_case_closed: 'This case was cancelled or withdrawn: the survey is closed.',
     no_visit_to_change: 'There is no booked consultation ahead to change.',
     change_request_pending: 'Your earlier request is still waiting for a reply. The international department will answer it first.',

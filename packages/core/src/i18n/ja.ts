@@ -264,6 +264,7 @@ export const ja: Catalog = {
       portal_link: { request: '新しいポータルリンクの請求' },
       schedule: { team_calendar: 'チームの予定の表示', read: '日程の表示', offer: '候補日時の提示', other_times: '別の日時の希望' },
       visit: { change_request: '面談の変更の依頼', change_decline: '変更依頼へのお断り', book: '面談の予約', update: 'ビデオ会議情報の設定', reschedule: '面談の日時変更', cancel: '面談の取消' },
+      report: { read: '報告書閲覧', write: '報告書原文保存', translate: '報告書翻訳保存', translation_ready: '報告書翻訳の確認完了', sign: '報告書署名', amend: '報告書改訂開始', download: '報告書PDFダウンロード', verify: '報告書の照合コード確認' },
       survey: { open: 'アンケート送付', read: 'アンケート閲覧', answer: 'アンケート一時保存', submit: 'アンケート回答', remind: 'アンケートのリマインド送信' },
       visit_record: { read: '面談記録の表示', write: '面談記録の保存', psych_read: '心理的ケア記録の表示', psych_write: '心理的ケア記録の保存' },
       upload_links: { create: 'アップロード用リンク作成', read: 'アップロード用リンク一覧の閲覧', update: 'アップロード用リンクの延長・無効化' },
@@ -326,6 +327,10 @@ export const ja: Catalog = {
     surveyOpened: {
       subject: '{{hospital}}：ご依頼 {{number}} についてのアンケートのお願い',
       body: '{{name}} 様\n\nセカンドオピニオン（ご依頼 {{number}}）に当院をご利用いただき、ありがとうございました。今後のサービス向上のため、ケースページで簡単なアンケートにご協力ください（2分ほどで終わります）。\n\n{{url}}\n\nこのリンクはパスワードなしでケースを開けますので、他の人に知らせないでください。',
+    },
+    reportReady: {
+      subject: '{{hospital}}：ご依頼 {{number}} のセカンドオピニオン報告書のご案内',
+      body: '{{name}} 様\n\nご依頼 {{number}} のセカンドオピニオン報告書に医師が署名しました。ケースページでお読みいただき、ダウンロードできます。\n\n{{url}}\n\nこのリンクはパスワードなしでケースを開けますので、他の人に知らせないでください。',
     },
     surveyReminder: {
       subject: '{{hospital}}：ご依頼 {{number}} についてのアンケートのお願い（再送）',
@@ -1581,6 +1586,14 @@ export const ja: Catalog = {
     survey_not_opened: 'このケースのアンケートはまだ送付されていません。',
     survey_submitted: 'アンケートは送信済みのため、変更できません。',
     survey_incomplete: '送信する前に質問1〜3にお答えください。',
+    report_signed: 'この文書は署名済みのため変更できません。訂正するには改訂を開始してください。',
+    report_not_started: '医師がまだ報告書を作成していません。',
+    report_translation_not_ready: '通訳者がまだこの翻訳を確認完了にしていません。',
+    report_original_unsigned: '翻訳より先に、この版の原文に署名してください。',
+    report_language_fixed: '報告書の原文は別の言語で作成されています。翻訳は別に保存してください。',
+    report_not_signed: '改訂できるのは署名済みの報告書だけです。先に現在の版の原文に署名してください。',
+    report_text_missing: '現在の版にはこの言語の文書がありません。',
+    verification_code_unknown: 'この照合コードの文書はありません。文書の下部に印刷されたコードをご確認ください。',
     survey_case_closed: 'このケースは中止または撤回されたため、アンケートは受け付けていません。',
     no_visit_to_change: '変更できる予約済みの相談がありません。',
     change_request_pending: '先にお送りいただいたご依頼への回答をお待ちください。国際診療部からまずそちらにお答えします。',

@@ -264,6 +264,7 @@ export const zhCN: Catalog = {
       portal_link: { request: '申请新的门户链接' },
       schedule: { team_calendar: '查看团队日程', read: '查看日程', offer: '提供候选时间', other_times: '请求其他时间' },
       visit: { change_request: '申请更改会诊', change_decline: '婉拒更改申请', book: '预约会诊', update: '设置视频会议信息', reschedule: '更改会诊时间', cancel: '取消会诊' },
+      report: { read: '查看报告', write: '保存报告原文', translate: '保存报告译文', translation_ready: '报告译文标记为就绪', sign: '签署报告', amend: '开始修订报告', download: '下载报告 PDF', verify: '核对报告验证码' },
       survey: { open: '发送调查', read: '查看调查', answer: '保存调查草稿', submit: '提交调查', remind: '发送调查提醒' },
       visit_record: { read: '查看会诊记录', write: '保存会诊记录', psych_read: '查看心理关怀记录', psych_write: '保存心理关怀记录' },
       upload_links: { create: '创建上传链接', read: '查看上传链接', update: '延长或停用上传链接' },
@@ -326,6 +327,10 @@ export const zhCN: Catalog = {
     surveyOpened: {
       subject: '{{hospital}}：关于您的申请 {{number}} 的简短调查',
       body: '{{name}}，您好：\n\n感谢您选择本院提供第二诊疗意见（申请 {{number}}）。为改进服务，请在您的病例页面上回答一份简短的调查（约需两分钟）：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
+    },
+    reportReady: {
+      subject: '{{hospital}}：您的申请 {{number}} 的第二诊疗意见报告已完成',
+      body: '{{name}}，您好：\n\n医生已签署申请 {{number}} 的第二诊疗意见报告。您可以在病例页面上阅读并下载：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
     },
     surveyReminder: {
       subject: '{{hospital}}：提醒：关于您的申请 {{number}} 的简短调查',
@@ -1581,6 +1586,14 @@ export const zhCN: Catalog = {
     survey_not_opened: '此病例的调查尚未发送。',
     survey_submitted: '调查已提交，无法再更改。',
     survey_incomplete: '提交前请回答第 1 至 3 题。',
+    report_signed: '此文本已签署，无法再更改。如需更正，请开始修订。',
+    report_not_started: '医生尚未开始撰写报告。',
+    report_translation_not_ready: '口译员尚未将此译文标记为就绪。',
+    report_original_unsigned: '请先签署此版本的原文，再签署译文。',
+    report_language_fixed: '报告原文使用的是另一种语言。译文请另行保存。',
+    report_not_signed: '只有已签署的报告才能修订：请先签署当前版本的原文。',
+    report_text_missing: '当前版本没有此语言的文本。',
+    verification_code_unknown: '没有与此验证码对应的文件。请核对文件底部印刷的验证码。',
     survey_case_closed: '此病例已取消或撤回，调查已关闭。',
     no_visit_to_change: '目前没有可以更改的已预约会诊。',
     change_request_pending: '您之前的请求还在等待答复，国际医疗部会先处理那个请求。',

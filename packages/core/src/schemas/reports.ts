@@ -103,3 +103,62 @@ export const replyLetter = z
   })
   .meta({ id: 'ReplyLetter' });
 export type ReplyLetter = z.infer<typeof replyLetter>;
+
+// The report's API (apps/server/src/reports/service.ts)
+
+export const REPORT_TEXT_STATUSES = ['draft', 'ready', 'signed'] as const;
+
+/** One language of one version of the report, as the case's staff see it. */
+export const reportText = z.object({
+  language: z.enum(LOCALES),
+  isOriginal: z.boolean(),
+  status: z.enum(REPORT_TEXT_STATUSES),
+  content: reportContent,
+  /** The row's version, to save against (optimistic concurrency). */
+  version: z.number().int(),
+  writtenBy: z.object({ userId: z.string(), name: z.string() }),
+  translatedBy: z.object({ userId: z.string(), name: z.string() }).nullable(),
+  signedBy: z.object({ userId: z.string(), name: z.string() }).nullable(),
+  signedAt: isoDateTime.nullable(),
+  verificationCode: z.string().nullable(),
+  updatedAt: isoDateTime,
+});
+
+/** A case's report: null fields before the physician first saves it. */
+export const caseReport = z
+  .object({
+    caseId: z.string(),
+    originalLanguage: z.enum(LOCALES).nullable(),
+    /** The version being written or, once its original is signed, the one in force. */
+    currentVersion: z.number().int(),
+    amendmentReason: z.string().nullable(),
+    deliveredAt: isoDateTime.nullable(),
+    /** The current version's languages, the original first. */
+    texts: z.array(reportText),
+  })
+  .meta({ id: 'CaseReport' });
+
+/** The physician saves the original of the current version, based on the row version read (0: none yet). */
+export const reportOriginalBody = z.object({ language: z.enum(LOCALES), version: z.number().int().min(0).max(1_000_000), content: reportContent });
+/** A translation of the current version, saved by the team's interpreter or physician. */
+export const reportTranslationBody = z.object({ version: z.number().int().min(0).max(1_000_000), content: reportContent });
+/** Marking ready or signing: the row version read. */
+export const reportVersionBody = z.object({ version: z.number().int().min(1).max(1_000_000) });
+export const reportAmendBody = z.object({ reason: storableText(2_000).min(1) });
+export const reportLanguageParam = z.object({ id: z.uuid(), language: z.enum(LOCALES) });
+export const reportPdfQuery = z.object({ lang: z.enum(LOCALES) });
+export const verificationCodeParam = z.object({ code: z.string().max(100) });
+
+/** What `/verify/{code}` tells anyone: whether the document is authentic and current, never its content or patient. */
+export const reportVerification = z
+  .object({
+    code: verificationCode,
+    authentic: z.literal(true),
+    current: z.boolean(),
+    language: z.enum(LOCALES),
+    version: z.number().int(),
+    signedAt: isoDateTime,
+    /** The version in force, when this one was replaced. */
+    currentVersion: z.number().int(),
+  })
+  .meta({ id: 'ReportVerification' });

@@ -1,0 +1,111 @@
+import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { Locale } from '@kakehashi/core';
+import type { Db } from '../db/client.ts';
+import { reports, reportTexts, users } from '../db/schema.ts';
+
+export type ReportRow = typeof reports.$inferSelect;
+export type ReportTextRow = typeof reportTexts.$inferSelect;
+export type NewReportText = typeof reportTexts.$inferInsert;
+
+/** The case's report, locked for the rest of the transaction when asked (every change to it takes the lock). */
+export async function findReport(db: Db, caseId: string, opts: { lock?: boolean } = {}): Promise<ReportRow | null> {
+  const q = db.select().from(reports).where(eq(reports.caseId, caseId));
+  const [row] = opts.lock ? await q.for('update') : await q;
+  return row ?? null;
+}
+
+/** Starts the case's report; null when another save started it first. */
+export async function insertReport(db: Db, caseId: string, originalLanguage: Locale): Promise<ReportRow | null> {
+  const [row] = await db.insert(reports).values({ caseId, originalLanguage }).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+/** Moves the report to its next version; false when it is no longer at `from`. */
+export async function bumpVersion(db: Db, caseId: string, from: number): Promise<boolean> {
+  const rows = await db
+    .update(reports)
+    .set({ currentVersion: from + 1 })
+    .where(and(eq(reports.caseId, caseId), eq(reports.currentVersion, from)))
+    .returning({ v: reports.currentVersion });
+  return rows.length === 1;
+}
+
+/** Marks the report delivered; false when it already was. */
+export async function markDelivered(db: Db, caseId: string): Promise<boolean> {
+  const rows = await db
+    .update(reports)
+    .set({ deliveredAt: new Date() })
+    .where(and(eq(reports.caseId, caseId), isNull(reports.deliveredAt)))
+    .returning({ id: reports.caseId });
+  return rows.length === 1;
+}
+
+/** A version's texts, the original first. */
+export function listTexts(db: Db, caseId: string, reportVersion: number): Promise<ReportTextRow[]> {
+  return db
+    .select()
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.reportVersion, reportVersion)))
+    .orderBy(desc(reportTexts.isOriginal), reportTexts.language);
+}
+
+export async function findText(db: Db, caseId: string, reportVersion: number, language: Locale): Promise<ReportTextRow | null> {
+  const [row] = await db
+    .select()
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.reportVersion, reportVersion), eq(reportTexts.language, language)));
+  return row ?? null;
+}
+
+/** The names of the users a view shows (authors, translators, signers). */
+export async function userNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** A new text; null when one for that version and language appeared meanwhile. */
+export async function insertText(db: Db, values: NewReportText): Promise<ReportTextRow | null> {
+  const [row] = await db.insert(reportTexts).values(values).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+/**
+ * Changes a text read at `version`: never a signed one (the `where` says so, whatever the caller
+ * checked), and never one another save changed meanwhile. Null when nothing was changed.
+ */
+export async function updateText(
+  db: Db,
+  id: string,
+  version: number,
+  values: Partial<Pick<NewReportText, 'content' | 'status' | 'translatedBy' | 'writtenBy' | 'signedBy' | 'signedAt' | 'verificationCode' | 'pdfBlobId'>>,
+): Promise<ReportTextRow | null> {
+  const [row] = await db
+    .update(reportTexts)
+    .set({ ...values, version: version + 1, updatedAt: new Date() })
+    .where(and(eq(reportTexts.id, id), eq(reportTexts.version, version), ne(reportTexts.status, 'signed')))
+    .returning();
+  return row ?? null;
+}
+
+/** The latest signed text of the case in a language (the one the patient side reads). */
+export async function latestSigned(db: Db, caseId: string, language: Locale): Promise<ReportTextRow | null> {
+  const [row] = await db
+    .select()
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.language, language), eq(reportTexts.status, 'signed')))
+    .orderBy(desc(reportTexts.reportVersion))
+    .limit(1);
+  return row ?? null;
+}
+
+/** A signed text by its verification code, with the latest version of its report whose original is signed. */
+export async function findByCode(db: Db, code: string): Promise<{ text: ReportTextRow; inForce: number } | null> {
+  const [text] = await db.select().from(reportTexts).where(eq(reportTexts.verificationCode, code));
+  if (!text) return null;
+  const [row] = await db
+    .select({ v: sql<number>`max(${reportTexts.reportVersion})` })
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, text.caseId), eq(reportTexts.isOriginal, true), eq(reportTexts.status, 'signed')));
+  return { text, inForce: Number(row?.v ?? text.reportVersion) };
+}

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { create as contentDisposition } from 'content-disposition';
+import { CONTRACTS as C } from '@kakehashi/core';
+import type { Services } from '../services.ts';
+import { actorOf } from '../http/context.ts';
+import { route } from '../http/route.ts';
+
+export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { reports } }) => {
+  route(app, C.getCaseReport, async (req) => reports.read(actorOf(req), req.params.id));
+  route(app, C.saveReportOriginal, async (req) => reports.saveOriginal(actorOf(req), req.params.id, req.body));
+  route(app, C.saveReportTranslation, async (req) => reports.saveTranslation(actorOf(req), req.params.id, req.params.language, req.body));
+  route(app, C.markReportTranslationReady, async (req) => reports.markReady(actorOf(req), req.params.id, req.params.language, req.body.version));
+  route(app, C.signReport, async (req) => reports.sign(actorOf(req), req.params.id, req.params.language, req.body.version));
+  route(app, C.amendReport, async (req) => reports.amend(actorOf(req), req.params.id, req.body));
+  route(app, C.getReportPdf, async (req, reply) => {
+    const { bytes, filename } = await reports.pdf(actorOf(req), req.params.id, req.query.lang);
+    // The patient's document: never kept by a browser or a proxy, never sniffed as another type.
+    return reply
+      .header('cache-control', 'private, no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', contentDisposition(filename))
+      .send(bytes);
+  });
+  route(app, C.verifyReport, async (req) => reports.verify(actorOf(req), req.params.code));
+};
