@@ -92,7 +92,7 @@ const ok = async (method: string, url: string, name: string, body?: unknown) => 
  * A case through the partner institution, screened, with its team, ready to schedule, two times
  * offered; booked if asked, and with the patient side's pending change request if asked.
  */
-async function newCase(book = false, changeRequested = false, upload = false, records = false, survey = false): Promise<CaseWorld> {
+async function newCase(book = false, changeRequested = false, upload = false, records = false, survey = false, report = false): Promise<CaseWorld> {
   const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
   const id = created.id as string;
   await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
@@ -118,6 +118,14 @@ async function newCase(book = false, changeRequested = false, upload = false, re
     uploadId = res.headers.location!.split('/').pop()!;
   }
   if (survey) await ok('POST', `/api/v1/cases/${id}/survey/open`, 'coordinator');
+  if (report) {
+    // The original (Japanese) signed, the English translation marked ready, the Chinese one a draft.
+    await ok('PUT', `/api/v1/cases/${id}/report/original`, 'physician', { language: 'ja', version: 0, content: REPORT_CONTENT });
+    await ok('POST', `/api/v1/cases/${id}/report/texts/ja/sign`, 'physician', { version: 1 });
+    await ok('PUT', `/api/v1/cases/${id}/report/translations/en`, 'interpreter', { version: 0, content: REPORT_CONTENT });
+    await ok('POST', `/api/v1/cases/${id}/report/translations/en/ready`, 'interpreter', { version: 1 });
+    await ok('PUT', `/api/v1/cases/${id}/report/translations/zh-CN`, 'interpreter', { version: 0, content: REPORT_CONTENT });
+  }
   const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
   let fileId: string | null = null;
   let studyUid: string | null = null;
@@ -242,6 +250,15 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   openSurvey: (w) => ({ params: { id: w.id } }),
   saveSurveyDraft: (w) => ({ params: { id: w.id }, body: { purpose: 2, understanding: null, satisfaction: null, nurse: ['nurse_not_needed'], comment: '' } }),
   submitSurvey: (w) => ({ params: { id: w.id }, body: { purpose: 1, understanding: 2, satisfaction: 1, nurse: [], comment: 'Thank you (test).' } }),
+  getCaseReport: (w) => ({ params: { id: w.id } }),
+  // Based on "no report yet": the physician saves; no one else may.
+  saveReportOriginal: (w) => ({ params: { id: w.id }, body: { language: 'ja', version: 0, content: REPORT_CONTENT } }),
+  saveReportTranslation: (w) => ({ params: { id: w.id, language: 'zh-CN' }, body: { version: 1, content: REPORT_CONTENT } }),
+  markReportTranslationReady: (w) => ({ params: { id: w.id, language: 'zh-CN' }, body: { version: 1 } }),
+  signReport: (w) => ({ params: { id: w.id, language: 'en' }, body: { version: 2 } }),
+  amendReport: (w) => ({ params: { id: w.id }, body: { reason: 'Corrected a date (matrix test).' } }),
+  getReportPdf: (w) => ({ params: { id: w.id }, query: { lang: 'ja' } }),
+  verifyReport: 'public',
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
@@ -253,6 +270,9 @@ const UPLOAD_ROUTES = new Set(['getUploadOffset', 'continueUpload', 'cancelUploa
 const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
 /** Routes that answer a case's survey: it is opened first. */
 const SURVEY_ROUTES = new Set(['saveSurveyDraft', 'submitSurvey']);
+/** Routes that act on a case's report: it is written, its original signed, translations under way. */
+const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf']);
+const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
 /** Routes that read a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);
 
@@ -391,7 +411,7 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name), SURVEY_ROUTES.has(name));
+      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name), SURVEY_ROUTES.has(name), REPORT_ROUTES.has(name));
       const w = DOWNLOAD_ROUTES.has(name) ? await storeRecords(built) : built;
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
