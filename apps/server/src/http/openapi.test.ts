@@ -84,7 +84,7 @@ describe('the OpenAPI document', () => {
 
   it('lets anyone call exactly the public operations (security: [])', () => {
     const open = operations(doc).filter((op) => Array.isArray(op.security) && op.security.length === 0).map((op) => op.operationId).sort();
-    expect(open).toEqual(['confirmPasswordReset', 'getCurrentConsent', 'getHospital', 'getHospitalLogo', 'getOpenApi', 'health', 'listDepartments', 'probeDownload', 'probeUpload', 'requestPasswordReset', 'signIn']);
+    expect(open).toEqual(['confirmPasswordReset', 'getCurrentConsent', 'getHospital', 'getHospitalLogo', 'getOpenApi', 'health', 'listDepartments', 'probeDownload', 'probeUpload', 'requestPasswordReset', 'signIn', 'verifyReport']);
   });
 
   it('declares the request form open to anyone and to staff: an empty requirement, the session with CSRF, or a token', () => {
@@ -95,7 +95,7 @@ describe('the OpenAPI document', () => {
 
   it('names the guest scheme on exactly the operations a guest link may call', () => {
     const guest = operations(doc).filter((op) => op.security?.some((r) => 'guest' in r)).map((op) => op.operationId).sort();
-    expect(guest).toEqual(['bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase', 'getUploadLink', 'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'postCaseMessage', 'requestOtherTimes', 'requestVisitChange', 'saveSurveyDraft', 'startUpload', 'submitSurvey', 'withdrawConsent']);
+    expect(guest).toEqual(['bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase', 'getReportPdf', 'getUploadLink', 'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'postCaseMessage', 'requestOtherTimes', 'requestVisitChange', 'saveSurveyDraft', 'startUpload', 'submitSurvey', 'withdrawConsent']);
     expect(byId(doc, 'getPortalCase').security).toEqual([{ guest: [] }]);
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
+import { deleteOrphanBlobs } from '../storage/retention.ts';
 import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
@@ -228,6 +229,10 @@ describe('the PDF and the patient side', () => {
     expect(own.statusCode).toBe(200);
     expect(pdfsig(own.rawPayload)).toContain('Signature is Valid.');
     expect((await events(c.id, 'report.download')).map((e) => e.outcome)).toEqual(['failed', 'allowed']);
+
+    // The daily clean-up of unreferenced blobs keeps the signed PDFs, however old.
+    await deleteOrphanBlobs({ db: t.db, blobs: t.app.services.blobs }, new Date(Date.now() + 7 * 86_400_000));
+    expect(pdfsig((await guestGet(c.token, url(c.id, '.pdf?lang=zh-CN'))).rawPayload)).toContain('Signature is Valid.');
 
     const foreign = await guestGet(other.token, url(c.id, '.pdf?lang=zh-CN'));
     expect(foreign.statusCode).toBe(404);

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.ts';
-import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
+import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, reportTexts, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
 
 export type { RetentionCaseReport };
 
@@ -114,17 +114,20 @@ export function listRetentionRuns(db: Db, limit = 50) {
   return db.select().from(retentionRuns).orderBy(desc(retentionRuns.startedAt)).limit(limit);
 }
 
+/** No case file and no signed report (its PDF) names the blob. */
+const unreferenced = sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id}) and not exists (select 1 from ${reportTexts} r where r.pdf_blob_id = ${blobs.id})`;
+
 /** Blobs stored before `before` that no case file references. */
 export function unreferencedBlobs(db: Db, before: Date, limit: number) {
   return db
     .select({ id: blobs.id, size: blobs.size })
     .from(blobs)
-    .where(and(lt(blobs.createdAt, before), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id})`))
+    .where(and(lt(blobs.createdAt, before), unreferenced))
     .limit(limit);
 }
 
 /** Deletes a blob's row only if still unreferenced; false when a file names it meanwhile. */
 export async function deleteUnreferencedBlob(db: Db, id: string): Promise<boolean> {
-  const gone = await db.delete(blobs).where(and(eq(blobs.id, id), sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id})`)).returning({ id: blobs.id });
+  const gone = await db.delete(blobs).where(and(eq(blobs.id, id), unreferenced)).returning({ id: blobs.id });
   return gone.length > 0;
 }
