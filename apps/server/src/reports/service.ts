@@ -220,7 +220,7 @@ export function createReportService(deps: {
           { signWith: await signingIdentity(settings.name.en || settings.name.ja) },
         );
         const blobId = randomUUID();
-        await blobs.put(blobId, Readable.from([pdf]));
+        await blobs.put(blobId, Readable.from([pdf]), tx);
         const signed = await repo.updateText(tx, text.id, text.version, { status: 'signed', signedBy: userId, signedAt, verificationCode: code, pdfBlobId: blobId });
         if (!signed) throw conflict('report_signed');
         const patientLanguage = isLocale(row.locale) ? row.locale : 'ja';

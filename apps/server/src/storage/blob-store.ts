@@ -21,8 +21,12 @@ export interface ByteRange {
 }
 
 export interface BlobStore {
-  /** Encrypts and stores the stream under a new id (a UUID), never buffering it whole; a stream that fails stores nothing. */
-  put(id: string, body: Readable): Promise<{ size: number; sha256: string }>;
+  /**
+   * Encrypts and stores the stream under a new id (a UUID), never buffering it whole; a stream that fails stores nothing.
+   * With `tx`, the blob's row is written in that transaction, with the work that names it (a signed report): a
+   * second connection would wait for that transaction for ever on PGlite, which has one.
+   */
+  put(id: string, body: Readable, tx?: Db): Promise<{ size: number; sha256: string }>;
   /**
    * The plaintext, or a range of it, decrypting only the chunks that hold it. A missing blob or an
    * unsatisfiable range throws before the stream starts; stored bytes that fail authentication error
@@ -65,7 +69,7 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
   }
 
   return {
-    async put(id, body) {
+    async put(id, body, tx) {
       const blobId = idBytes(id);
       if (!blobId) throw new TypeError('a blob id is a lower-case UUID');
       const dataKey = newDataKey();
@@ -77,7 +81,8 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
       });
       const result = { size: encrypted.size, sha256: encrypted.sha256() };
       try {
-        await record({ id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id });
+        const row = { id, ...result, wrappedKey: wrapDataKey(keys.current, blobId, dataKey), keyId: keys.current.id };
+        await (tx ? insertBlobs(tx, [row]) : record(row));
       } catch (err) {
         await backend.remove(id);
         throw err;
