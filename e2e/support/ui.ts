@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 import { catalogs, type Locale } from '@kakehashi/core/i18n';
 import { DEMO_PASSWORD } from './env.ts';
 import { nextCode, rememberSecret } from './totp.ts';
@@ -43,4 +43,12 @@ export async function signInUI(page: Page, email: string, password = DEMO_PASSWO
   else if (step === 'totp') await completeTotp(page, email);
   await expect(page.getByTestId('current-user')).toBeVisible();
   await expect(page).toHaveURL(/\/$/);
+}
+
+/** A staff member signed in through the UI in a fresh desktop-size browser context of their own, in `locale`. */
+export async function staffPage(browser: Browser, user: { email: string }, locale: Locale, options: BrowserContextOptions = {}) {
+  const context = await browser.newContext({ locale, storageState: { cookies: [], origins: [] }, viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  await signInUI(page, user.email);
+  return { context, page };
 }

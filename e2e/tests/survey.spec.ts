@@ -1,8 +1,7 @@
-import { expect, test, type Browser } from '@playwright/test';
-import type { Locale } from '@kakehashi/core/i18n';
-import { AdminApi, type User } from '../support/api.ts';
+import { expect, test } from '@playwright/test';
+import { AdminApi } from '../support/api.ts';
 import { adminStatePath } from '../support/env.ts';
-import { signInUI, t } from '../support/ui.ts';
+import { staffPage, t } from '../support/ui.ts';
 import { caseThroughApi } from '../support/cases.ts';
 import { waitForMail } from '../support/mail.ts';
 import { shoot } from '../support/shots.ts';
@@ -13,13 +12,6 @@ const NO_STATE = { cookies: [], origins: [] };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 test.use({ storageState: adminStatePath() });
-
-async function staffPage(browser: Browser, user: User, locale: Locale) {
-  const context = await browser.newContext({ locale, storageState: NO_STATE, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await signInUI(page, user.email);
-  return { context, page };
-}
 
 test('a coordinator sends the survey; the family answers it on a phone in Chinese, saving a draft first, and cannot change it afterwards', async ({ browser }) => {
   test.setTimeout(180_000);

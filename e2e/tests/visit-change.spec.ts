@@ -1,8 +1,7 @@
-import { expect, test, type Browser } from '@playwright/test';
-import type { Locale } from '@kakehashi/core/i18n';
-import { AdminApi, type User } from '../support/api.ts';
+import { expect, test } from '@playwright/test';
+import { AdminApi } from '../support/api.ts';
 import { adminStatePath } from '../support/env.ts';
-import { LOCALE_LIST, signInUI, t } from '../support/ui.ts';
+import { LOCALE_LIST, staffPage, t } from '../support/ui.ts';
 import { caseThroughApi, guestCall, readyToSchedule, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
 import { waitForMail } from '../support/mail.ts';
 import { shoot } from '../support/shots.ts';
@@ -39,13 +38,6 @@ async function offeredCase(admin: AdminApi, day: string, tag: string) {
     ],
   });
   return { created, physician, team };
-}
-
-async function staffPage(browser: Browser, user: User, locale: Locale) {
-  const context = await browser.newContext({ locale, storageState: NO_STATE, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await signInUI(page, user.email);
-  return { context, page };
 }
 
 test('the family confirms a time on a phone in Chinese, then asks to move it; the coordinator (Japanese) is e-mailed, sees the team calendar and moves the visit', async ({ browser }) => {

@@ -1,24 +1,15 @@
-import { expect, test, type Browser } from '@playwright/test';
-import type { Locale } from '@kakehashi/core/i18n';
-import { AdminApi, type User } from '../support/api.ts';
+import { expect, test } from '@playwright/test';
+import { AdminApi } from '../support/api.ts';
 import { adminStatePath } from '../support/env.ts';
-import { signInUI, t } from '../support/ui.ts';
+import { staffPage, t } from '../support/ui.ts';
 import { caseThroughApi, readyToSchedule, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
 import { shoot } from '../support/shots.ts';
 
 const ja = t('ja');
 const zh = t('zh-CN');
 const en = t('en');
-const NO_STATE = { cookies: [], origins: [] };
 
 test.use({ storageState: adminStatePath() });
-
-async function staffPage(browser: Browser, user: User, locale: Locale) {
-  const context = await browser.newContext({ locale, storageState: NO_STATE, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await signInUI(page, user.email);
-  return { context, page };
-}
 
 test('the physician records the visit and classifies the case in Japanese; the nurse (Chinese) sees the psychological notes, the coordinator (English) does not; a save overtaken by another shows both versions', async ({ browser }) => {
   test.setTimeout(180_000);
