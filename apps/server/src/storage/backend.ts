@@ -4,10 +4,11 @@
  * `create` as an upload with `If-None-Match: *`, `read` as a ranged GET, `remove` as DeleteObject.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, fsync, linkSync, mkdirSync, openSync, unlinkSync, writev } from 'node:fs';
+import { closeSync, createReadStream, linkSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { fsyncFd, writeBuffers } from './fd.ts';
 
 export interface ObjectBackend {
   /**
@@ -67,7 +68,7 @@ export class LocalBackend implements ObjectBackend {
       try {
         await writeAll(fd, body);
         // On disk before it is linked under its name.
-        await fsyncOf(fd);
+        await fsyncFd(fd);
       } finally {
         closeSync(fd);
       }
@@ -84,7 +85,7 @@ export class LocalBackend implements ObjectBackend {
       }
       // The new name, too, must survive a crash once the caller records the object.
       const folder = openSync(dir, 'r');
-      await fsyncOf(folder).finally(() => closeSync(folder));
+      await fsyncFd(folder).finally(() => closeSync(folder));
     } finally {
       try {
         unlinkSync(temp);
@@ -105,24 +106,15 @@ export class LocalBackend implements ObjectBackend {
   }
 }
 
-const fsyncOf = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-
 /** Writes the stream's bytes to the file, gathered into writes of about 1 MiB. */
 async function writeAll(fd: number, body: Readable): Promise<void> {
   let pending: Buffer[] = [];
   let bytes = 0;
   const flush = async () => {
-    let buffers = pending;
+    const buffers = pending;
     pending = [];
     bytes = 0;
-    while (buffers.length) {
-      const written = await new Promise<number>((resolve, reject) => writev(fd, buffers, (err, n) => (err ? reject(err) : resolve(n))));
-      if (written === 0) throw new Error('the file system took no bytes');
-      // A short write: carry on after what was written.
-      let skip = written;
-      while (buffers.length && skip >= buffers[0].length) skip -= buffers.shift()!.length;
-      if (skip) buffers[0] = buffers[0].subarray(skip);
-    }
+    await writeBuffers(fd, buffers);
   };
   for await (const chunk of body) {
     pending.push(chunk as Buffer);

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsync, ftruncateSync, openSync, read as fsRead, readSync, write as fsWrite } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, read as fsRead, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { fsyncFd, writeBuffers } from '../storage/fd.ts';
 
 /*
  * The staging file of an upload in progress: the bytes as they arrive, sealed as they are written, so
@@ -120,7 +121,6 @@ export async function recover(path: string): Promise<number> {
  */
 export async function append(path: string, key: Buffer, id: string, offset: number, source: Readable): Promise<number> {
   const fd = openSync(path, 'a');
-  const fh = { write: (b: Buffer) => writeAt(fd, b), sync: () => fsyncOf(fd) };
   let written = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -129,7 +129,7 @@ export async function append(path: string, key: Buffer, id: string, offset: numb
     let start = 0;
     while (all.length - start >= upTo && all.length - start > 0) {
       const piece = all.subarray(start, start + Math.min(RECORD_MAX, all.length - start));
-      await fh.write(seal(key, id, offset + written, piece));
+      await writeBuffers(fd, [seal(key, id, offset + written, piece)]);
       written += piece.length;
       start += piece.length;
     }
@@ -147,27 +147,16 @@ export async function append(path: string, key: Buffer, id: string, offset: numb
     } catch (e) {
       // The connection broke off: keep what arrived, then let the caller see the error.
       if (pendingBytes > 0) await flush(1);
-      await fh.sync();
+      await fsyncFd(fd);
       throw Object.assign(e as Error, { written });
     }
     if (pendingBytes > 0) await flush(1);
-    await fh.sync();
+    await fsyncFd(fd);
     return written;
   } finally {
     closeSync(fd);
   }
 }
-
-/** Appends the whole buffer (a file opened for appending). */
-async function writeAt(fd: number, b: Buffer): Promise<void> {
-  for (let at = 0; at < b.length; ) {
-    const n = await new Promise<number>((resolve, reject) => fsWrite(fd, b, at, b.length - at, null, (err, w) => (err ? reject(err) : resolve(w))));
-    if (n === 0) throw new Error('the file system took no bytes');
-    at += n;
-  }
-}
-
-const fsyncOf = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 /** The plaintext of a staging file, record by record, each checked before its bytes are given out. */
 export function read(path: string, key: Buffer, id: string): Readable {
