@@ -1,5 +1,8 @@
 import { useId, type ReactNode } from 'react';
 
+/** What a control gets from its Field: the ids that tie it to its label, hint and error. */
+export type FieldControlProps = { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean };
+
 interface Props {
   label: string;
   error?: string | null;
@@ -10,7 +13,7 @@ interface Props {
    */
   mark?: ReactNode;
   /** Renders the control with the ids that tie it to its label, hint and error. */
-  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+  children: (props: FieldControlProps) => ReactNode;
   className?: string;
 }
 

@@ -9,7 +9,7 @@ import { useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { CopyBox } from '../CopyBox.tsx';
 import { ConfirmDialog, Dialog } from '../Dialog.tsx';
-import { Field } from '../Field.tsx';
+import { Field, type FieldControlProps } from '../Field.tsx';
 import './UploadLinkPanel.css';
 
 type Link = ResponseOf<typeof CONTRACTS.listUploadLinks>['items'][number];
@@ -18,6 +18,20 @@ type Made = ResponseOf<typeof CONTRACTS.createUploadLink>;
 /** How long a link works: a large study over a slow link may take days to arrive. */
 const DAY_CHOICES = [7, 14, 30, 60, 90] as const;
 const linksKey = (caseId: string) => ['case', caseId, 'upload-links'] as const;
+
+/** How many days a link works (when made, or added when extended). */
+function DaysSelect({ days, onChange, ...field }: FieldControlProps & { name: string; days: number; onChange: (days: number) => void }) {
+  const { t } = useTranslation();
+  return (
+    <select {...field} className="input" value={days} onChange={(e) => onChange(Number(e.target.value))}>
+      {DAY_CHOICES.map((n) => (
+        <option key={n} value={n}>
+          {t('uploadLinks.daysOption', { count: n })}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 function stateOf(l: Link): 'active' | 'expired' | 'revoked' {
   if (l.revokedAt) return 'revoked';
@@ -123,15 +137,7 @@ function CreateForm({ caseId, patientLocale, onCancel, onMade }: { caseId: strin
         {(p) => <textarea {...p} className="input textarea" name="note" rows={3} maxLength={2000} lang={locale} value={note} onChange={(e) => setNote(e.target.value)} />}
       </Field>
       <Field label={t('uploadLinks.days')} hint={t('uploadLinks.daysHint')}>
-        {(p) => (
-          <select {...p} className="input" name="days" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-            {DAY_CHOICES.map((n) => (
-              <option key={n} value={n}>
-                {t('uploadLinks.daysOption', { count: n })}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <DaysSelect {...p} name="days" days={days} onChange={setDays} />}
       </Field>
       <label className="check">
         <input type="checkbox" name="withPasscode" checked={withPasscode} onChange={(e) => setWithPasscode(e.target.checked)} />
@@ -244,15 +250,7 @@ function LinkRow({ caseId, link, onChanged }: { caseId: string; link: Link; onCh
           <div className="form">
             <ErrorAlert>{extend.error ? errorMessage(extend.error) : null}</ErrorAlert>
             <Field label={t('uploadLinks.extendDays')}>
-              {(p) => (
-                <select {...p} className="input" name="extendDays" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-                  {DAY_CHOICES.map((n) => (
-                    <option key={n} value={n}>
-                      {t('uploadLinks.daysOption', { count: n })}
-                    </option>
-                  ))}
-                </select>
-              )}
+              {(p) => <DaysSelect {...p} name="extendDays" days={days} onChange={setDays} />}
             </Field>
             <div className="form__actions">
               <button type="button" className="button" onClick={() => extend.mutate()} disabled={extend.isPending}>
