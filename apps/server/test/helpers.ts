@@ -141,6 +141,14 @@ export class Client {
 /** The code for a time step (0 = now, 1 = the next 30 seconds), so a test never waits for the clock. */
 export const totpCode = (secret: string, step = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + step * 30 });
 
+/** A new user (English replies), signed in: their id, e-mail and client. */
+export async function signedInUser(t: TestApp, fields: Parameters<TestApp['user']>[0]): Promise<{ id: string; email: string; client: Client }> {
+  const user = await t.user(fields);
+  const client = new Client(t.app, { 'accept-language': 'en' });
+  await client.signIn(user.email);
+  return { ...user, client };
+}
+
 /** Signs in an administrator (creating one) and returns their client. */
 export async function adminClient(t: TestApp, headers: Record<string, string> = {}) {
   const admin = await t.user({ role: 'admin' });

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
 import { deleteOrphanBlobs } from '../storage/retention.ts';
-import { adminClient, buildCaseRequest, Client, outbox, useTestApp } from '../../test/helpers.ts';
+import { adminClient, buildCaseRequest, Client, outbox, signedInUser, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
 let consentId = '';
@@ -14,12 +14,7 @@ let coordinator: Client;
 let n = 0;
 
 type Who = { id: string; email: string; client: Client };
-async function member(role: 'coordinator' | 'physician' | 'nurse' | 'interpreter', name: string): Promise<Who> {
-  const u = await t.user({ role, name, locale: 'en' });
-  const client = new Client(t.app, { 'accept-language': 'en' });
-  await client.signIn(u.email);
-  return { ...u, client };
-}
+const member = (role: 'coordinator' | 'physician' | 'nurse' | 'interpreter', name: string): Promise<Who> => signedInUser(t, { role, name, locale: 'en' });
 
 let physician: Who, nurse: Who, interpreter: Who, otherPhysician: Who;
 const teamOf = () => [

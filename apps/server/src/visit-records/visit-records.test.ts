@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
-import { adminClient, buildCaseRequest, Client, useTestApp } from '../../test/helpers.ts';
+import { adminClient, buildCaseRequest, Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
 let consentId = '';
@@ -10,10 +10,7 @@ let n = 0;
 
 type Who = { id: string; email: string; client: Client };
 async function member(role: 'coordinator' | 'physician' | 'nurse' | 'counsellor' | 'psycho_oncologist' | 'interpreter' | 'partner', name: string, institutionId: string | null = null): Promise<Who> {
-  const u = await t.user({ role, name, institutionId, locale: 'en' });
-  const client = new Client(t.app, { 'accept-language': 'en' });
-  await client.signIn(u.email);
-  return { ...u, client };
+  return signedInUser(t, { role, name, institutionId, locale: 'en' });
 }
 
 /** A future half hour no other case of this file has used. */
