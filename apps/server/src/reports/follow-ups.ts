@@ -44,6 +44,7 @@ export function createFollowUpService(deps: { gate: Gate<CaseRow>; cases: Pick<C
       limit,
       remaining: closedReason ? 0 : limit - questions.length,
       closedReason,
+      reportLanguage: report?.originalLanguage ?? null,
       questions: questions.map((q) => ({
         number: q.number,
         question: q.question,

@@ -1277,6 +1277,7 @@ export const en = {
     none: 'No follow-up questions yet.',
     patientWords: 'The patient’s words ({{language}})',
     translation: 'Translation',
+    translationIn: 'Translation ({{language}})',
     translatedBy: 'Translated by {{name}}',
     translate: 'Save the translation',
     translationLanguage: 'Translated into',

@@ -1259,6 +1259,7 @@ export const ja: Catalog = {
     none: '追加質問はまだありません。',
     patientWords: '患者の言葉（{{language}}）',
     translation: '翻訳',
+    translationIn: '翻訳（{{language}}）',
     translatedBy: '翻訳：{{name}}',
     translate: '翻訳を保存',
     translationLanguage: '翻訳先の言語',

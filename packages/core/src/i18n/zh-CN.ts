@@ -1259,6 +1259,7 @@ export const zhCN: Catalog = {
     none: '暂无追加问题。',
     patientWords: '患者原话（{{language}}）',
     translation: '译文',
+    translationIn: '译文（{{language}}）',
     translatedBy: '译者：{{name}}',
     translate: '保存译文',
     translationLanguage: '译成',

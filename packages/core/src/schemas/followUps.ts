@@ -44,6 +44,8 @@ export const followUpList = z
     /** How many more the patient side may ask. */
     remaining: z.number().int(),
     closedReason: z.enum(FOLLOW_UP_CLOSED_REASONS).nullable(),
+    /** The language the report's original is written in (what an answer is written in); null before it is started. */
+    reportLanguage: z.enum(LOCALES).nullable(),
     questions: z.array(followUpQuestion),
   })
   .meta({ id: 'FollowUpQuestions' });
