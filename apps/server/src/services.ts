@@ -30,6 +30,7 @@ import { SealedStagingStore } from './uploads/staging.ts';
 import { createUploadLinkService } from './uploads/links.ts';
 import { createSurveyService } from './surveys/service.ts';
 import { createReportService } from './reports/service.ts';
+import { createFollowUpService } from './reports/follow-ups.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -92,6 +93,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     surveys,
     /** The second-opinion report: drafts, translations, signed PDFs, delivery and verification codes. */
     reports: createReportService({ db, config, gate, cases, hospital, surveys, blobs }),
+    followUps: createFollowUpService({ gate, cases, hospital }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -125,6 +125,9 @@ async function newCase(book = false, changeRequested = false, upload = false, re
     await ok('PUT', `/api/v1/cases/${id}/report/translations/en`, 'interpreter', { version: 0, content: REPORT_CONTENT });
     await ok('POST', `/api/v1/cases/${id}/report/translations/en/ready`, 'interpreter', { version: 1 });
     await ok('PUT', `/api/v1/cases/${id}/report/translations/zh-CN`, 'interpreter', { version: 0, content: REPORT_CONTENT });
+    // The report is delivered: the patient side has asked its first follow-up question.
+    const asked = await t.app.inject({ method: 'POST', url: `/api/v1/cases/${id}/report/follow-ups`, headers: { authorization: `Bearer ${link.token}` }, payload: { question: '追加问题（测试）' } });
+    if (asked.statusCode !== 201) throw new Error(`follow-up question: ${asked.statusCode} ${asked.body}`);
   }
   const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
   let fileId: string | null = null;
@@ -259,6 +262,10 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   amendReport: (w) => ({ params: { id: w.id }, body: { reason: 'Corrected a date (matrix test).' } }),
   getReportPdf: (w) => ({ params: { id: w.id }, query: { lang: 'ja' } }),
   verifyReport: 'public',
+  listFollowUpQuestions: (w) => ({ params: { id: w.id } }),
+  askFollowUpQuestion: (w) => ({ params: { id: w.id }, body: { question: '第二个问题（测试）' } }),
+  answerFollowUpQuestion: (w) => ({ params: { id: w.id, number: '1' }, body: { question: 'A follow-up (matrix test)?', answer: 'An answer (matrix test).' } }),
+  translateFollowUpQuestion: (w) => ({ params: { id: w.id, number: '1' }, body: { language: 'en', text: 'A follow-up (matrix test)?', version: 1 } }),
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
@@ -271,7 +278,7 @@ const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
 /** Routes that answer a case's survey: it is opened first. */
 const SURVEY_ROUTES = new Set(['saveSurveyDraft', 'submitSurvey']);
 /** Routes that act on a case's report: it is written, its original signed, translations under way. */
-const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf']);
+const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf', 'listFollowUpQuestions', 'askFollowUpQuestion', 'answerFollowUpQuestion', 'translateFollowUpQuestion']);
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
 /** Routes that read a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);

@@ -12,6 +12,7 @@ export * from './schemas/connection.ts';
 export * from './schemas/records.ts';
 export * from './schemas/reports.ts';
 export * from './schemas/survey.ts';
+export * from './schemas/followUps.ts';
 export * from './schemas/visitRecord.ts';
 export * from './policy.ts';
 export * from './audit.ts';

@@ -172,6 +172,12 @@ export const POLICY = {
   'report.amend': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
   'report.download': { subject: 'case', audit: 'read', allow: [{ roles: ['coordinator'] }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
   'report.verify': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
+  // Follow-up questions: the portal asks, the team's physician answers in the report, its
+  // interpreter (or physician) translates the patient's words; coordinators and the team read them.
+  'report.follow_ups_read': { subject: 'case', audit: 'read', allow: [{ roles: ['coordinator'] }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
+  'report.follow_up_ask': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+  'report.follow_up_answer': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
+  'report.follow_up_translate': { subject: 'case', audit: 'write', allow: [{ team: ['physician', 'interpreter'] }] },
 
   // The audit trail
   /** A case's own trail (who opened or changed it): reading it is itself audited. */

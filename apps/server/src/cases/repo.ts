@@ -355,6 +355,14 @@ export async function findStaff(db: Db, userId: string) {
 export const activeCoordinators = (db: Db) =>
   db.select({ email: users.email, locale: users.locale }).from(users).where(and(eq(users.role, 'coordinator'), isNull(users.disabledAt)));
 
+/** The case's team members in some roles who can be e-mailed (accounts not disabled). */
+export const activeTeam = (db: Db, caseId: string, roles: readonly string[]) =>
+  db
+    .select({ email: users.email, locale: users.locale })
+    .from(caseTeam)
+    .innerJoin(users, eq(users.id, caseTeam.userId))
+    .where(and(eq(caseTeam.caseId, caseId), inArray(caseTeam.role, [...roles]), isNull(users.disabledAt)));
+
 export const listTeamCandidates = (db: Db, roles: readonly string[]) =>
   db
     .select({ id: users.id, name: users.name, role: users.role })

@@ -14,6 +14,7 @@ import {
   type Eligibility,
   type PolicySubject,
   caseScope,
+  type TEAM_ROLES,
 } from '@kakehashi/core';
 import type { Config } from '../config.ts';
 import { inTurn, type Db } from '../db/client.ts';
@@ -200,6 +201,13 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
       const locale = isLocale(c.locale) ? c.locale : 'ja';
       const extra = typeof vars === 'function' ? vars(locale) : vars;
       await mail.queue(c.email, locale, template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}`, ...extra }, tx);
+    }
+  }
+
+  /** E-mails the case's team members in `roles`, each in their language, with a link to the case; no medical details. */
+  async function notifyTeam(tx: Db, row: repo.CaseRow, roles: readonly (typeof TEAM_ROLES)[number][], template: TemplateName) {
+    for (const m of await repo.activeTeam(tx, row.id, roles)) {
+      await mail.queue(m.email, isLocale(m.locale) ? m.locale : 'ja', template, { number: row.number, url: `${config.publicUrl}/cases/${row.id}` }, tx);
     }
   }
 
@@ -399,6 +407,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
     left,
 
     tellRequester,
+    notifyTeam,
     addPatientMessage,
     /** A case's row without a decision, for background work that acts on it (the survey's reminder). */
     findRow: (id: string, tx: Db = db) => repo.findCase(tx, id),

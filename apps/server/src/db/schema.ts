@@ -447,8 +447,10 @@ export const hospitalSettings = pgTable('hospital_settings', {
   logoUpdatedAt: tstz('logo_updated_at'),
   /** Whether staff see each case's survey answers (off: only whether it was sent and answered). */
   surveyAnswersVisibleToStaff: boolean('survey_answers_visible_to_staff').notNull().default(false),
+  /** How many follow-up questions the patient side may ask after the report's delivery (0–10). */
+  followUpQuestionLimit: integer('follow_up_question_limit').notNull().default(3),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
-}, () => [check('hospital_settings_one_row', sql`id = 1`)]);
+}, (t) => [check('hospital_settings_one_row', sql`id = 1`), check('hospital_settings_follow_up_limit', sql`${t.followUpQuestionLimit} between 0 and 10`)]);
 
 /**
  * A case's satisfaction survey, one per case: opened (sent) by a coordinator or the report's
@@ -917,5 +919,34 @@ export const reportTexts = pgTable(
     check('report_texts_amendment_reason', sql`(${t.reportVersion} > 1) = (${t.amendmentReason} is not null)`),
     check('report_texts_original_not_ready', sql`not (${t.isOriginal} and ${t.status} = 'ready')`),
     check('report_texts_translator', sql`not ${t.isOriginal} or ${t.translatedBy} is null`),
+  ],
+);
+
+/**
+ * A follow-up question the patient side asked after the report's delivery, numbered 1, 2, … per
+ * case (the number is the limit's count: concurrent asks take the report's lock, and the unique key
+ * holds whatever happens). The interpreter may add a translation for the physician; the answer is
+ * the report version whose text holds it.
+ */
+export const reportFollowUps = pgTable(
+  'report_follow_ups',
+  {
+    caseId: uuid('case_id').notNull().references(() => reports.caseId),
+    number: integer('number').notNull(),
+    question: text('question').notNull(),
+    language: text('language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+    askedAt: tstz('asked_at').notNull().defaultNow(),
+    translation: text('translation'),
+    translationLanguage: text('translation_language', { enum: ['ja', 'zh-CN', 'en'] }),
+    translatedBy: uuid('translated_by').references(() => users.id),
+    answeredInVersion: integer('answered_in_version'),
+    answeredBy: uuid('answered_by').references(() => users.id),
+    answeredAt: tstz('answered_at'),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.number] }),
+    check('report_follow_ups_translation', sql`(${t.translation} is null) = (${t.translationLanguage} is null) and (${t.translation} is null) = (${t.translatedBy} is null)`),
+    check('report_follow_ups_answer', sql`(${t.answeredInVersion} is null) = (${t.answeredBy} is null) and (${t.answeredBy} is null) = (${t.answeredAt} is null)`),
   ],
 );

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
-import { reports, reportTexts, users } from '../db/schema.ts';
+import { reportFollowUps, reports, reportTexts, users } from '../db/schema.ts';
 
 export type ReportRow = typeof reports.$inferSelect;
 export type ReportTextRow = typeof reportTexts.$inferSelect;
@@ -108,4 +108,35 @@ export async function findByCode(db: Db, code: string): Promise<{ text: ReportTe
     .from(reportTexts)
     .where(and(eq(reportTexts.caseId, text.caseId), eq(reportTexts.isOriginal, true), eq(reportTexts.status, 'signed')));
   return { text, inForce: Number(row?.v ?? text.reportVersion) };
+}
+
+// Follow-up questions (follow-ups.ts)
+
+export type FollowUpRow = typeof reportFollowUps.$inferSelect;
+
+export const listFollowUps = (db: Db, caseId: string): Promise<FollowUpRow[]> =>
+  db.select().from(reportFollowUps).where(eq(reportFollowUps.caseId, caseId)).orderBy(reportFollowUps.number);
+
+export async function findFollowUp(db: Db, caseId: string, number: number): Promise<FollowUpRow | null> {
+  const [row] = await db.select().from(reportFollowUps).where(and(eq(reportFollowUps.caseId, caseId), eq(reportFollowUps.number, number)));
+  return row ?? null;
+}
+
+export async function insertFollowUp(db: Db, values: Pick<FollowUpRow, 'caseId' | 'number' | 'question' | 'language'>): Promise<FollowUpRow> {
+  const [row] = await db.insert(reportFollowUps).values(values).returning();
+  return row!;
+}
+
+/** Changes a question read at `version`; null when another save changed it meanwhile. */
+export async function updateFollowUp(
+  db: Db,
+  row: Pick<FollowUpRow, 'caseId' | 'number' | 'version'>,
+  values: Partial<Pick<FollowUpRow, 'translation' | 'translationLanguage' | 'translatedBy' | 'answeredInVersion' | 'answeredBy' | 'answeredAt'>>,
+): Promise<FollowUpRow | null> {
+  const [updated] = await db
+    .update(reportFollowUps)
+    .set({ ...values, version: row.version + 1 })
+    .where(and(eq(reportFollowUps.caseId, row.caseId), eq(reportFollowUps.number, row.number), eq(reportFollowUps.version, row.version)))
+    .returning();
+  return updated ?? null;
 }

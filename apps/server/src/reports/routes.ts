@@ -5,7 +5,7 @@ import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 import { route } from '../http/route.ts';
 
-export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { reports } }) => {
+export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { reports, followUps } }) => {
   route(app, C.getCaseReport, async (req) => reports.read(actorOf(req), req.params.id));
   route(app, C.saveReportOriginal, async (req) => reports.saveOriginal(actorOf(req), req.params.id, req.body));
   route(app, C.saveReportTranslation, async (req) => reports.saveTranslation(actorOf(req), req.params.id, req.params.language, req.body));
@@ -22,5 +22,9 @@ export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (a
       .header('content-disposition', contentDisposition(filename))
       .send(bytes);
   });
+  route(app, C.listFollowUpQuestions, async (req) => followUps.list(actorOf(req), req.params.id));
+  route(app, C.askFollowUpQuestion, async (req, reply) => reply.status(201).send(await followUps.ask(actorOf(req), req.params.id, req.body)));
+  route(app, C.translateFollowUpQuestion, async (req) => followUps.translate(actorOf(req), req.params.id, req.params.number, req.body));
+  route(app, C.answerFollowUpQuestion, async (req) => followUps.answer(actorOf(req), req.params.id, req.params.number, req.body));
   route(app, C.verifyReport, async (req) => reports.verify(actorOf(req), req.params.code));
 };

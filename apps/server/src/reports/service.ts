@@ -17,12 +17,20 @@ import { letterheadFor } from './letterhead.ts';
 import { renderReportPdf } from './pdf.ts';
 import { demoSigningIdentity, readSigningIdentity, type SigningIdentity } from './sign.ts';
 import { newVerificationCode, verificationUrl } from './verification.ts';
+import { startNextVersion } from './versions.ts';
 import * as repo from './repo.ts';
 
 /** Checks of a verification code per address and minute: a person typing codes from paper, not a script trying them. */
 export const VERIFY_PER_MINUTE = 30;
 
 export type ReportService = ReturnType<typeof createReportService>;
+
+/** The signed-in staff member acting (reports are written by people, never by a token's program alone). */
+export function userIdOf(actor: Actor) {
+  const p = actor.principal;
+  if (p?.kind !== 'user') throw forbidden();
+  return p.user.id;
+}
 
 /**
  * The second-opinion report of a case (docs/architecture.md, "The report"): the physician writes the
@@ -46,12 +54,6 @@ export function createReportService(deps: {
   /** The configured key and certificate, else the demo's own (made once, named after the hospital). */
   const signingIdentity = (hospitalName: string) =>
     (identity ??= config.signing ? Promise.resolve(readSigningIdentity(config.signing)) : demoSigningIdentity(config.dataDir, hospitalName));
-
-  const userIdOf = (actor: Actor) => {
-    const p = actor.principal;
-    if (p?.kind !== 'user') throw forbidden();
-    return p.user.id;
-  };
 
   async function view(tx: Db, caseId: string) {
     const report = await repo.findReport(tx, caseId);
@@ -235,22 +237,8 @@ export function createReportService(deps: {
         const report = await started(tx, caseId);
         const texts = await repo.listTexts(tx, caseId, report.currentVersion);
         if (texts.find((t) => t.isOriginal)?.status !== 'signed') throw conflict('report_not_signed');
-        if (!(await repo.bumpVersion(tx, caseId, report.currentVersion))) throw await stale(tx, caseId);
-        const next = report.currentVersion + 1;
-        // Each language starts again from what it said, as a draft the interpreter marks ready again.
-        for (const t of texts) {
-          await repo.insertText(tx, {
-            caseId,
-            reportVersion: next,
-            language: t.language,
-            isOriginal: t.isOriginal,
-            content: t.content,
-            writtenBy: t.writtenBy,
-            translatedBy: t.translatedBy,
-            amendmentReason: body.reason,
-          });
-        }
-        audit.details = { from: report.currentVersion, to: next };
+        if (!(await startNextVersion(tx, caseId, report.currentVersion, texts, body.reason))) throw await stale(tx, caseId);
+        audit.details = { from: report.currentVersion, to: report.currentVersion + 1 };
         return view(tx, caseId);
       });
     },

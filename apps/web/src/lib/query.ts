@@ -65,6 +65,8 @@ export const queryKeys = {
   portalSchedule: (caseId: string, locale: Locale) => ['case', caseId, 'portal-schedule', locale] as const,
   /** A case's satisfaction survey (the patient's answers; for staff, what the hospital lets them see). */
   survey: (caseId: string) => ['case', caseId, 'survey'] as const,
+  /** A case's follow-up questions after the report. */
+  followUps: (caseId: string) => ['case', caseId, 'followUps'] as const,
 };
 
 

@@ -11,6 +11,7 @@ import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../sche
 import { caseSurvey, surveyAnswers } from '../schemas/survey.ts';
 import { reportPdfQuery, reportVerification, verificationCodeParam } from '../schemas/reports.ts';
 import { fileBytes } from '../schemas/records.ts';
+import { followUpAskBody, followUpList } from '../schemas/followUps.ts';
 
 /**
  * The operations the patient's pages call (the request form, the portal, the device check with its health and speed probes) and the
@@ -54,3 +55,5 @@ export const submitSurvey = contract({ method: 'POST', path: '/cases/:id/survey/
 
 export const getReportPdf = contract({ method: 'GET', path: '/cases/:id/report.pdf', operationId: 'getReportPdf', summary: 'The current signed second-opinion report in a language, as a signed PDF (404 where no version is signed in that language). Each download is an audit event', tag: 'report', action: 'report.download', callers: 'staff_or_guest', params: idParam, query: reportPdfQuery, responses: { 200: fileBytes } });
 export const verifyReport = contract({ method: 'GET', path: '/verify/:code', operationId: 'verifyReport', summary: 'Whether a report’s verification code is authentic and its version current: language, version and signing date, never the content or the patient (rate-limited)', tag: 'report', action: 'report.verify', callers: 'public', params: verificationCodeParam, responses: { 200: reportVerification } });
+export const listFollowUpQuestions = contract({ method: 'GET', path: '/cases/:id/report/follow-ups', operationId: 'listFollowUpQuestions', summary: 'The follow-up questions asked after the report’s delivery, each with the report version that answers it, and how many more the patient side may ask (audited)', tag: 'report', action: 'report.follow_ups_read', callers: 'staff_or_guest', params: idParam, responses: { 200: followUpList } });
+export const askFollowUpQuestion = contract({ method: 'POST', path: '/cases/:id/report/follow-ups', operationId: 'askFollowUpQuestion', summary: 'The patient side asks a follow-up question about its delivered report (up to the hospital’s limit, three by default); the case’s physicians and interpreters are e-mailed, without its words', tag: 'report', action: 'report.follow_up_ask', callers: 'guest', params: idParam, body: followUpAskBody, responses: { 201: followUpList } });

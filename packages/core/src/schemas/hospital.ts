@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locales.ts';
 import { email } from './auth.ts';
+import { FOLLOW_UP_QUESTION_LIMIT_DEFAULT, FOLLOW_UP_QUESTION_LIMIT_MAX } from './followUps.ts';
 
 /**
  * The hospital's identity: names, logo, contact window and what a patient should expect, in each
@@ -26,6 +27,8 @@ export const hospitalSettingsBody = z.object({
   paymentInstructions: localizedText(4000),
   /** Whether staff see each case's survey answers; off, they see only whether it was sent and answered. */
   surveyAnswersVisibleToStaff: z.boolean().default(false),
+  /** How many follow-up questions the patient side may ask after the report's delivery. */
+  followUpQuestionLimit: z.number().int().min(0).max(FOLLOW_UP_QUESTION_LIMIT_MAX).default(FOLLOW_UP_QUESTION_LIMIT_DEFAULT),
 });
 
 const localizedView = z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() });
@@ -39,6 +42,7 @@ export const hospitalSettings = z
     expectations: z.object({ firstAnswer: localizedView, opinion: localizedView, fee: localizedView }),
     paymentInstructions: localizedView,
     surveyAnswersVisibleToStaff: z.boolean(),
+    followUpQuestionLimit: z.number().int(),
     /** The served logo, with its version in the query so a new one is fetched at once; null: none. */
     logoUrl: z.string().nullable(),
   })

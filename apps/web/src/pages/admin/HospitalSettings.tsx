@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
+import { FOLLOW_UP_QUESTION_LIMIT_MAX, LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call } from '../../lib/api.ts';
 import { setHospital, useHospital, useLocalized } from '../../lib/hospital.ts';
@@ -131,6 +131,23 @@ function HospitalForm({ current, onSaved, onCancel }: { current: HospitalSetting
         />
         <p className="field__hint">{t('hospital.settings.surveyAnswersVisibleToStaffHint')}</p>
       </fieldset>
+      <fieldset className="fieldset">
+        <legend>{t('hospital.settings.followUpTitle')}</legend>
+        <Field label={t('hospital.settings.followUpQuestionLimit')} hint={t('hospital.settings.followUpQuestionLimitHint')} error={e.followUpQuestionLimit}>
+          {(p) => (
+            <input
+              {...p}
+              className="input input--short"
+              name="followUpQuestionLimit"
+              type="number"
+              min={0}
+              max={FOLLOW_UP_QUESTION_LIMIT_MAX}
+              value={d.followUpQuestionLimit}
+              onChange={(ev) => set('followUpQuestionLimit', ev.target.valueAsNumber)}
+            />
+          )}
+        </Field>
+      </fieldset>
       <FormActions submitLabel={t('common.save')} busy={busy} onCancel={onCancel} />
     </form>
   );
@@ -237,6 +254,10 @@ export function HospitalSettingsSection() {
             <div>
               <dt>{t('hospital.settings.surveyTitle')}</dt>
               <dd data-testid="survey-visibility">{t(h.surveyAnswersVisibleToStaff ? 'hospital.settings.surveyVisible' : 'hospital.settings.surveyHidden')}</dd>
+            </div>
+            <div>
+              <dt>{t('hospital.settings.followUpTitle')}</dt>
+              <dd data-testid="follow-up-limit">{t('hospital.settings.followUpLimitValue', { count: h.followUpQuestionLimit })}</dd>
             </div>
           </dl>
           <LogoPicker current={h} onNotice={setNotice} />

@@ -19,6 +19,7 @@ import { ClassificationCard, VisitRecordCard } from './VisitRecord.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
+import { StaffFollowUps } from '../../components/report/StaffFollowUps.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -250,6 +251,9 @@ export function CasePage() {
           {manage && <FeePanel c={d} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
           {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
+          {d.allowed.actions.includes('report.follow_ups_read') && (
+            <StaffFollowUps caseId={d.id} canAnswer={d.allowed.actions.includes('report.follow_up_answer')} canTranslate={d.allowed.actions.includes('report.follow_up_translate')} />
+          )}
           {d.allowed.actions.includes('survey.read') && <StaffSurvey caseId={d.id} canSend={d.allowed.actions.includes('survey.open')} />}
         </div>
       </div>

@@ -23,6 +23,7 @@ import { useHospital, useLocalized } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
 import { SendRecords } from '../../components/records/SendRecords.tsx';
 import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
+import { PortalFollowUps } from '../../components/report/PortalFollowUps.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -276,6 +277,7 @@ function PortalCase({ token }: { token: string | null }) {
         </div>
       </div>
 
+      {d.allowed.actions.includes('report.follow_up_ask') && <PortalFollowUps caseId={d.id} guestToken={token} />}
       {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} closed={!!d.consent.withdrawnAt || d.status === 'cancelled'} />}
 
       <section className="card" aria-labelledby="portal-status">
