@@ -27,6 +27,7 @@ export const TEMPLATES = {
   surveyOpened: 'email.surveyOpened',
   surveyReminder: 'email.surveyReminder',
   reportReady: 'email.reportReady',
+  reportAmended: 'email.reportAmended',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

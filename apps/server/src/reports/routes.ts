@@ -22,5 +22,6 @@ export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (a
       .header('content-disposition', contentDisposition(filename))
       .send(bytes);
   });
+  route(app, C.getReportSummary, async (req) => reports.summary(actorOf(req), req.params.id));
   route(app, C.verifyReport, async (req) => reports.verify(actorOf(req), req.params.code));
 };

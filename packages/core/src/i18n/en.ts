@@ -273,7 +273,7 @@ export const en = {
       portal_link: { request: 'Fresh portal link asked for' },
       schedule: { team_calendar: 'Team calendar viewed', read: 'Schedule viewed', offer: 'Times offered', other_times: 'Other times asked for' },
       visit: { change_request: 'Change of visit asked for', change_decline: 'Change request declined', book: 'Visit booked', update: 'Video link set', reschedule: 'Visit moved', cancel: 'Visit cancelled' },
-      report: { read: 'Report viewed', write: 'Report original saved', translate: 'Report translation saved', translation_ready: 'Report translation marked ready', sign: 'Report signed', amend: 'Report amendment started', download: 'Report PDF downloaded', verify: 'Report verification code checked' },
+      report: { read: 'Report viewed', write: 'Report original saved', translate: 'Report translation saved', translation_ready: 'Report translation marked ready', sign: 'Report signed', amend: 'Report amendment started', summary: 'Report summary viewed', download: 'Report PDF downloaded', verify: 'Report verification code checked' },
       survey: { open: 'Survey sent', read: 'Survey viewed', answer: 'Survey draft saved', submit: 'Survey submitted', remind: 'Survey reminder sent' },
       visit_record: { read: 'Visit record viewed', write: 'Visit record saved', psych_read: 'Psychological-care notes viewed', psych_write: 'Psychological-care notes saved' },
       upload_links: { create: 'Upload link made', read: 'Upload links viewed', update: 'Upload link extended or revoked' },
@@ -342,6 +342,10 @@ export const en = {
     reportReady: {
       subject: '{{hospital}}: your second-opinion report for request {{number}} is ready',
       body: 'Dear {{name}},\n\nThe physician has signed the second-opinion report for request {{number}}. You can read and download it on your case page:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
+    },
+    reportAmended: {
+      subject: '{{hospital}}: an updated version of your report for request {{number}} is available',
+      body: 'Dear {{name}},\n\nThe physician has signed an updated version (version {{version}}) of the second-opinion report for request {{number}}. You can see what changed, and read and download it, on your case page:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
     },
     surveyReminder: {
       subject: '{{hospital}}: reminder of the short survey about your request {{number}}',

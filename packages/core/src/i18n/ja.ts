@@ -264,7 +264,7 @@ export const ja: Catalog = {
       portal_link: { request: '新しいポータルリンクの請求' },
       schedule: { team_calendar: 'チームの予定の表示', read: '日程の表示', offer: '候補日時の提示', other_times: '別の日時の希望' },
       visit: { change_request: '面談の変更の依頼', change_decline: '変更依頼へのお断り', book: '面談の予約', update: 'ビデオ会議情報の設定', reschedule: '面談の日時変更', cancel: '面談の取消' },
-      report: { read: '報告書閲覧', write: '報告書原文保存', translate: '報告書翻訳保存', translation_ready: '報告書翻訳の確認完了', sign: '報告書署名', amend: '報告書改訂開始', download: '報告書PDFダウンロード', verify: '報告書の照合コード確認' },
+      report: { read: '報告書閲覧', write: '報告書原文保存', translate: '報告書翻訳保存', translation_ready: '報告書翻訳の確認完了', sign: '報告書署名', amend: '報告書改訂開始', summary: '報告書の概要閲覧', download: '報告書PDFダウンロード', verify: '報告書の照合コード確認' },
       survey: { open: 'アンケート送付', read: 'アンケート閲覧', answer: 'アンケート一時保存', submit: 'アンケート回答', remind: 'アンケートのリマインド送信' },
       visit_record: { read: '面談記録の表示', write: '面談記録の保存', psych_read: '心理的ケア記録の表示', psych_write: '心理的ケア記録の保存' },
       upload_links: { create: 'アップロード用リンク作成', read: 'アップロード用リンク一覧の閲覧', update: 'アップロード用リンクの延長・無効化' },
@@ -331,6 +331,10 @@ export const ja: Catalog = {
     reportReady: {
       subject: '{{hospital}}：ご依頼 {{number}} のセカンドオピニオン報告書のご案内',
       body: '{{name}} 様\n\nご依頼 {{number}} のセカンドオピニオン報告書に医師が署名しました。ケースページでお読みいただき、ダウンロードできます。\n\n{{url}}\n\nこのリンクはパスワードなしでケースを開けますので、他の人に知らせないでください。',
+    },
+    reportAmended: {
+      subject: '{{hospital}}：ご依頼 {{number}} の報告書の改訂版のご案内',
+      body: '{{name}} 様\n\nご依頼 {{number}} のセカンドオピニオン報告書の改訂版（第 {{version}} 版）に医師が署名しました。改訂の理由の確認、閲覧、ダウンロードはケースページでできます。\n\n{{url}}\n\nこのリンクはパスワードなしでケースを開けますので、他の人に知らせないでください。',
     },
     surveyReminder: {
       subject: '{{hospital}}：ご依頼 {{number}} についてのアンケートのお願い（再送）',

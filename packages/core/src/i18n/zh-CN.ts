@@ -264,7 +264,7 @@ export const zhCN: Catalog = {
       portal_link: { request: '申请新的门户链接' },
       schedule: { team_calendar: '查看团队日程', read: '查看日程', offer: '提供候选时间', other_times: '请求其他时间' },
       visit: { change_request: '申请更改会诊', change_decline: '婉拒更改申请', book: '预约会诊', update: '设置视频会议信息', reschedule: '更改会诊时间', cancel: '取消会诊' },
-      report: { read: '查看报告', write: '保存报告原文', translate: '保存报告译文', translation_ready: '报告译文标记为就绪', sign: '签署报告', amend: '开始修订报告', download: '下载报告 PDF', verify: '核对报告验证码' },
+      report: { read: '查看报告', write: '保存报告原文', translate: '保存报告译文', translation_ready: '报告译文标记为就绪', sign: '签署报告', amend: '开始修订报告', summary: '查看报告概要', download: '下载报告 PDF', verify: '核对报告验证码' },
       survey: { open: '发送调查', read: '查看调查', answer: '保存调查草稿', submit: '提交调查', remind: '发送调查提醒' },
       visit_record: { read: '查看会诊记录', write: '保存会诊记录', psych_read: '查看心理关怀记录', psych_write: '保存心理关怀记录' },
       upload_links: { create: '创建上传链接', read: '查看上传链接', update: '延长或停用上传链接' },
@@ -331,6 +331,10 @@ export const zhCN: Catalog = {
     reportReady: {
       subject: '{{hospital}}：您的申请 {{number}} 的第二诊疗意见报告已完成',
       body: '{{name}}，您好：\n\n医生已签署申请 {{number}} 的第二诊疗意见报告。您可以在病例页面上阅读并下载：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
+    },
+    reportAmended: {
+      subject: '{{hospital}}：您的申请 {{number}} 的报告已有更新版本',
+      body: '{{name}}，您好：\n\n医生已签署申请 {{number}} 的第二诊疗意见报告的更新版本（第 {{version}} 版）。您可以在病例页面上查看修改原因，并阅读和下载报告：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
     },
     surveyReminder: {
       subject: '{{hospital}}：提醒：关于您的申请 {{number}} 的简短调查',
