@@ -23,6 +23,7 @@ import { useHospital, useLocalized } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
 import { SendRecords } from '../../components/records/SendRecords.tsx';
 import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
+import { PortalReport } from '../../components/report/PortalReport.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -275,6 +276,8 @@ function PortalCase({ token }: { token: string | null }) {
           <p className="muted">{t('portal.intro')}</p>
         </div>
       </div>
+
+      {d.allowed.actions.includes('report.summary') && <PortalReport caseId={d.id} number={d.number} token={token} patientLocale={d.locale} />}
 
       {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} closed={!!d.consent.withdrawnAt || d.status === 'cancelled'} />}
 
