@@ -44,6 +44,8 @@ export function ReportCard({ c }: { c: CaseDetail }) {
   // Which language is opened; at first the original, while its writer may still change it.
   const [chosen, setOpen] = useState<Locale | null | undefined>(undefined);
   const [amending, setAmending] = useState(false);
+  // The editors start afresh when a first save adds their row: the notice of a save is kept here.
+  const [saved, onSaved] = useState<string | null>(null);
   const r = q.data;
   const original = r?.texts.find((x) => x.isOriginal) ?? null;
   const open = chosen === undefined ? (original?.status === 'draft' && may('report.write') ? original.language : null) : chosen;
@@ -67,11 +69,11 @@ export function ReportCard({ c }: { c: CaseDetail }) {
           {r.texts.length > 0 && (
             <ul className="report__texts" data-testid="report-texts">
               {r.texts.map((x) => (
-                <TextRow key={x.language} c={c} r={r} x={x} open={open === x.language} onToggle={() => setOpen(open === x.language ? null : x.language)} />
+                <TextRow key={x.language} c={c} r={r} x={x} open={open === x.language} onToggle={() => setOpen(open === x.language ? null : x.language)} saved={saved} onSaved={onSaved} />
               ))}
             </ul>
           )}
-          {!original && may('report.write') && <OriginalEditor c={c} r={r} text={null} />}
+          {!original && may('report.write') && <OriginalEditor c={c} r={r} text={null} saved={saved} onSaved={onSaved} />}
           {original && may('report.translate') && missing.length > 0 && (
             <div className="report__start">
               {missing.map((l) => (
@@ -82,7 +84,7 @@ export function ReportCard({ c }: { c: CaseDetail }) {
               ))}
             </div>
           )}
-          {original && open && missing.includes(open) && <TranslationEditor c={c} original={original} language={open} text={null} />}
+          {original && open && missing.includes(open) && <TranslationEditor c={c} original={original} language={open} text={null} saved={saved} onSaved={onSaved} />}
           {original?.status === 'signed' && may('report.amend') && (
             <p>
               <button type="button" className="button button--secondary" onClick={() => setAmending(true)} data-testid="report-amend">
@@ -98,7 +100,7 @@ export function ReportCard({ c }: { c: CaseDetail }) {
 }
 
 /** One language of the current version: status, people, actions, and its editor or text when opened. */
-function TextRow({ c, r, x, open, onToggle }: { c: CaseDetail; r: Report; x: Text; open: boolean; onToggle: () => void }) {
+function TextRow({ c, r, x, open, onToggle, ...notice }: { c: CaseDetail; r: Report; x: Text; open: boolean; onToggle: () => void } & SavedNotice) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const may = (a: Action) => c.allowed.actions.includes(a);
@@ -165,9 +167,9 @@ function TextRow({ c, r, x, open, onToggle }: { c: CaseDetail; r: Report; x: Tex
       {open &&
         (editable ? (
           x.isOriginal ? (
-            <OriginalEditor c={c} r={r} text={x} />
+            <OriginalEditor c={c} r={r} text={x} {...notice} />
           ) : (
-            <TranslationEditor c={c} original={original} language={x.language} text={x} />
+            <TranslationEditor c={c} original={original} language={x.language} text={x} {...notice} />
           )
         ) : (
           <ContentView content={x.content} language={x.language} />
@@ -210,19 +212,22 @@ function ContentView({ content, language }: { content: ReportContent; language: 
   );
 }
 
+/** Which text's save was last confirmed (`language:version`), kept above the editors. */
+type SavedNotice = { saved: string | null; onSaved: (key: string | null) => void };
+
 /** Saves a text against the version read; a 409 shows what the other person saved beside this one. */
-function useSave(c: CaseDetail, language: Locale, setContent: (c: ReportContent) => void) {
+function useSave(c: CaseDetail, language: Locale, text: Text | null, setContent: (c: ReportContent) => void, { saved, onSaved }: SavedNotice) {
   const s = useSubmit();
-  const [saved, setSaved] = useState(false);
   const [theirs, setTheirs] = useState<Text | null>(null);
   const [current, setCurrent] = useState<Report | null>(null);
   const save = (send: () => Promise<Report>) => {
     setTheirs(null);
-    setSaved(false);
+    onSaved(null);
     return s.run(async () => {
       try {
-        queryClient.setQueryData(reportKey(c.id), await send());
-        setSaved(true);
+        const next = await send();
+        queryClient.setQueryData(reportKey(c.id), next);
+        onSaved(`${language}:${next.texts.find((x) => x.language === language)?.version}`);
       } catch (err) {
         if (err instanceof ApiError && err.code === 'changed_meanwhile') {
           const now = (err.details as { current: Report }).current;
@@ -238,7 +243,7 @@ function useSave(c: CaseDetail, language: Locale, setContent: (c: ReportContent)
     if (theirs) setContent(theirs.content);
     setTheirs(null);
   };
-  return { s, saved, theirs, reload, save };
+  return { s, saved: saved === `${language}:${text?.version}`, theirs, reload, save };
 }
 
 /** The differing sections of two texts, for the conflict box. */
@@ -258,12 +263,12 @@ function ConflictBox({ mine, theirs, onReload }: { mine: ReportContent; theirs: 
 }
 
 /** The physician's original: the patient's own words from the request beside the editor. */
-function OriginalEditor({ c, r, text }: { c: CaseDetail; r: Report; text: Text | null }) {
+function OriginalEditor({ c, r, text, ...notice }: { c: CaseDetail; r: Report; text: Text | null } & SavedNotice) {
   const { t } = useTranslation();
   const ui = currentLocale();
   const [language, setLanguage] = useState<Locale>(text?.language ?? r.originalLanguage ?? ui);
   const [content, setContent] = useState<ReportContent>(text?.content ?? EMPTY);
-  const { s, saved, theirs, reload, save } = useSave(c, language, setContent);
+  const { s, saved, theirs, reload, save } = useSave(c, language, text, setContent, notice);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void save(() => call(CONTRACTS.saveReportOriginal, { params: { id: c.id }, body: { language, version: text?.version ?? 0, content } }));
@@ -316,10 +321,10 @@ function OriginalEditor({ c, r, text }: { c: CaseDetail; r: Report; text: Text |
 }
 
 /** The translation beside the original, section by section: the original read only on the left. */
-function TranslationEditor({ c, original, language, text }: { c: CaseDetail; original: Text; language: Locale; text: Text | null }) {
+function TranslationEditor({ c, original, language, text, ...notice }: { c: CaseDetail; original: Text; language: Locale; text: Text | null } & SavedNotice) {
   const { t } = useTranslation();
   const [content, setContent] = useState<ReportContent>(text?.content ?? blankLike(original.content));
-  const { s, saved, theirs, reload, save } = useSave(c, language, setContent);
+  const { s, saved, theirs, reload, save } = useSave(c, language, text, setContent, notice);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void save(() => call(CONTRACTS.saveReportTranslation, { params: { id: c.id, language }, body: { version: text?.version ?? 0, content } }));
