@@ -224,6 +224,25 @@ test('the physician writes the report, interpreters translate it side by side, t
     await row.getByLabel(ja.report.section.recommendations, { exact: true }).fill('二か月後に胸部 CT を再検してください（訂正）。');
     await row.getByTestId('report-save').click();
     await expect(row.getByText(ja.report.saved)).toBeVisible();
+
+    // Changed in another tab meanwhile: this save is refused with both versions shown, nothing overwritten.
+    const other = await doctor.context.newPage();
+    await other.goto(`/cases/${created.id}`);
+    const otherRow = other.getByRole('region', { name: ja.report.title, exact: true }).getByTestId('report-text-ja');
+    await otherRow.getByLabel(ja.report.section.discussWithPrimaryDoctor, { exact: true }).fill('放射線治療の開始時期と副作用（別タブ）。');
+    await otherRow.getByTestId('report-save').click();
+    await expect(otherRow.getByText(ja.report.saved)).toBeVisible();
+    await other.close();
+    await row.getByLabel(ja.report.section.treatmentOpinion, { exact: true }).fill('化学放射線療法を勧めます（古い画面から）。');
+    await row.getByTestId('report-save').click();
+    const conflict = row.getByTestId('conflict');
+    await expect(conflict).toContainText(ja.visitRecord.conflictTitle);
+    await expect(conflict).toContainText('（別タブ）');
+    await expect(conflict).toContainText('（古い画面から）');
+    await shoot(doctor.page, 'report-conflict-ja', row);
+    await conflict.getByTestId('conflict-reload').click();
+    await expect(row.getByLabel(ja.report.section.discussWithPrimaryDoctor, { exact: true })).toHaveValue('放射線治療の開始時期と副作用（別タブ）。');
+    await expect(row.getByLabel(ja.report.section.treatmentOpinion, { exact: true })).toHaveValue(ORIGINAL.treatmentOpinion);
     await sign(doctor.page, card, 'ja');
     const mail = await waitForMail({ to: created.data.email, subject: zh.email.reportAmended.subject.replace('{{number}}', created.number) });
     expect(mail.text).not.toContain('CT');
