@@ -226,8 +226,10 @@ export function createReportService(deps: {
         const patientLanguage = isLocale(row.locale) ? row.locale : 'ja';
         const forPatient = text.isOriginal || language === patientLanguage;
         const delivered = forPatient && (await deliver(tx, row, actor));
-        // An amended version: the first of its texts the patient side can read tells them, once per version.
-        const amended = forPatient && report.currentVersion > 1 && (await repo.listTexts(tx, caseId, report.currentVersion)).filter((t) => t.status === 'signed' && (t.isOriginal || t.language === patientLanguage)).length === 1;
+        // An amended version tells the patient side once: at the first of its texts they can read to be
+        // signed (the report's lock, taken above, orders two signatures at once).
+        const readable = forPatient && report.currentVersion > 1 ? await repo.listTexts(tx, caseId, report.currentVersion) : [];
+        const amended = readable.filter((t) => t.status === 'signed' && (t.isOriginal || t.language === patientLanguage)).length === 1;
         if (amended) await cases.tellRequester(tx, row, 'reportAmended', { version: report.currentVersion });
         Object.assign(audit.details, { reportVersion: report.currentVersion, code, bytes: pdf.length, delivered, amended });
         return view(tx, caseId);
