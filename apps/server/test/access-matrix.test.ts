@@ -261,6 +261,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   signReport: (w) => ({ params: { id: w.id, language: 'en' }, body: { version: 2 } }),
   amendReport: (w) => ({ params: { id: w.id }, body: { reason: 'Corrected a date (matrix test).' } }),
   getReportPdf: (w) => ({ params: { id: w.id }, query: { lang: 'ja' } }),
+  getReportSummary: (w) => ({ params: { id: w.id } }),
   verifyReport: 'public',
   listFollowUpQuestions: (w) => ({ params: { id: w.id } }),
   askFollowUpQuestion: (w) => ({ params: { id: w.id }, body: { question: '第二个问题（测试）' } }),
@@ -278,7 +279,7 @@ const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
 /** Routes that answer a case's survey: it is opened first. */
 const SURVEY_ROUTES = new Set(['saveSurveyDraft', 'submitSurvey']);
 /** Routes that act on a case's report: it is written, its original signed, translations under way. */
-const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf', 'listFollowUpQuestions', 'askFollowUpQuestion', 'answerFollowUpQuestion', 'translateFollowUpQuestion']);
+const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf', 'getReportSummary', 'listFollowUpQuestions', 'askFollowUpQuestion', 'answerFollowUpQuestion', 'translateFollowUpQuestion']);
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
 /** Routes that read a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);

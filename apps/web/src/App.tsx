@@ -24,6 +24,7 @@ import {
   SignInPage,
   TokensPage,
   UsersPage,
+  VerifyPage,
 } from './pages.ts';
 
 /** The staff console and its sign-in pages (the patient's pages are PatientApp.tsx, without this router). */
@@ -38,6 +39,8 @@ export function App() {
                 <Route path="/sign-in" element={<SignInPage />} />
                 <Route path="/forgot-password" element={<ForgotPasswordPage />} />
                 <Route path="/reset-password" element={<ResetPasswordPage />} />
+                <Route path="/verify" element={<VerifyPage />} />
+                <Route path="/verify/:code" element={<VerifyPage />} />
               </Route>
               <Route element={<SignedInLayout />}>
                 <Route index element={<HomePage />} />

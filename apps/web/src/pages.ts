@@ -62,4 +62,6 @@ export const InboxPage = staff(() => import('./pages/cases/Inbox.tsx'), 'InboxPa
 export const CasePage = staff(() => import('./pages/cases/CasePage.tsx'), 'CasePage');
 export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'RecordsPage');
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
+// Opened by anyone from a report's footer: the public pages' shell, with the staff console's words.
+export const VerifyPage = staff(() => import('./pages/Verify.tsx'), 'VerifyPage');
 export const AvailabilityPage = staff(() => import('./pages/Availability.tsx'), 'AvailabilityPage');

@@ -95,6 +95,7 @@ const EXPECTED: Record<Action, string> = {
   'report.sign': 'team:physician',
   'report.amend': 'team:physician',
   'report.download': 'coordinator team guest:own',
+  'report.summary': 'coordinator team guest:own',
   'report.verify': 'everyone',
   'report.follow_ups_read': 'coordinator team guest:own',
   'report.follow_up_ask': 'guest:own',
@@ -193,8 +194,8 @@ describe('the policy table', () => {
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' })).not.toContain('visit_record.psych_read');
   });

@@ -171,6 +171,8 @@ export const POLICY = {
   'report.sign': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
   'report.amend': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
   'report.download': { subject: 'case', audit: 'read', allow: [{ roles: ['coordinator'] }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
+  /** What the portal shows of the signed report (versions, times, codes): the same callers as its PDFs. */
+  'report.summary': { subject: 'case', audit: 'read', allow: [{ roles: ['coordinator'] }, { team: TEAM_ROLES }, { guest: 'case_portal' }] },
   'report.verify': { subject: 'none', audit: 'none', allow: [{ anyone: true }] },
   // Follow-up questions: the portal asks, the team's physician answers in the report, its
   // interpreter (or physician) translates the patient's words; coordinators and the team read them.

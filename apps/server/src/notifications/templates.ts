@@ -28,6 +28,7 @@ export const TEMPLATES = {
   surveyReminder: 'email.surveyReminder',
   reportReady: 'email.reportReady',
   staffFollowUpQuestion: 'email.staffFollowUpQuestion',
+  reportAmended: 'email.reportAmended',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

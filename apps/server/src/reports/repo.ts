@@ -99,6 +99,15 @@ export async function latestSigned(db: Db, caseId: string, language: Locale): Pr
   return row ?? null;
 }
 
+/** Every signed text of the case, the latest version first (what the patient side may read). */
+export function signedTexts(db: Db, caseId: string): Promise<ReportTextRow[]> {
+  return db
+    .select()
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.status, 'signed')))
+    .orderBy(desc(reportTexts.reportVersion), desc(reportTexts.isOriginal), reportTexts.language);
+}
+
 /** A signed text by its verification code, with the latest version of its report whose original is signed. */
 export async function findByCode(db: Db, code: string): Promise<{ text: ReportTextRow; inForce: number } | null> {
   const [text] = await db.select().from(reportTexts).where(eq(reportTexts.verificationCode, code));

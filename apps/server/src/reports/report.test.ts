@@ -287,3 +287,77 @@ describe('amendments and verification', () => {
     expect((await anon('%ED%A0%80', true)).statusCode).toBe(400);
   });
 });
+
+describe('the portal’s summary and the amendment e-mail', () => {
+  const summary = (c: { id: string; token: string }) => guestGet(c.token, url(c.id, '/summary'));
+  const amendedMails = async (email: string) => (await outbox(t)).filter((x) => x.toAddress === email && x.template === 'reportAmended');
+
+  it('shows the patient side each language’s latest signed version, never a draft; another case’s guest and staff off the team get 404', async () => {
+    const c = await newCase();
+    const empty = await summary(c);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.json()).toEqual({ originalLanguage: null, inForce: null, amendmentReason: null, texts: [] });
+    await physician.client.put(url(c.id, '/original'), { language: 'en', version: 0, content: content() });
+    // A draft is not shown.
+    expect((await summary(c)).json()).toMatchObject({ originalLanguage: 'en', inForce: null, texts: [] });
+
+    await physician.client.post(url(c.id, '/texts/en/sign'), { version: 1 });
+    await interpreter.client.put(url(c.id, '/translations/zh-CN'), { version: 0, content: zh() });
+    await interpreter.client.post(url(c.id, '/translations/zh-CN/ready'), { version: 1 });
+    const v1 = (await summary(c)).json();
+    // The translation marked ready but not signed is not there.
+    expect(v1).toMatchObject({ inForce: 1, amendmentReason: null, texts: [{ language: 'en', isOriginal: true, version: 1, amendmentReason: null }] });
+    expect(v1.texts).toHaveLength(1);
+    expect(v1.texts[0].verificationCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    expect(JSON.stringify(v1)).not.toMatch(/Surgery|王/);
+    await physician.client.post(url(c.id, '/texts/zh-CN/sign'), { version: 2 });
+
+    // During an amendment the translation stays at the version before until it is signed again.
+    await physician.client.post(url(c.id, '/amend'), { reason: 'Corrected the CT date (test).' });
+    await physician.client.post(url(c.id, '/texts/en/sign'), { version: 1 });
+    const v2 = (await summary(c)).json();
+    expect(v2).toMatchObject({ inForce: 2, amendmentReason: 'Corrected the CT date (test).' });
+    expect(v2.texts.map((x: { language: string; version: number }) => `${x.language}:${x.version}`)).toEqual(['en:2', 'zh-CN:1']);
+    expect(v2.texts[1].amendmentReason).toBeNull();
+    expect((await events(c.id, 'report.summary')).map((e) => e.outcome)).toEqual(['allowed', 'allowed', 'allowed', 'allowed']);
+
+    // The team and coordinators may read it too; no one else.
+    expect((await nurse.client.get(url(c.id, '/summary'))).status).toBe(200);
+    expect((await coordinator.get(url(c.id, '/summary'))).status).toBe(200);
+    expect((await otherPhysician.client.get(url(c.id, '/summary'))).status).toBe(404);
+    const other = await newCase();
+    const foreign = await guestGet(other.token, url(c.id, '/summary'));
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain('verificationCode');
+    expect((await t.app.inject({ method: 'GET', url: url(c.id, '/summary') })).statusCode).toBe(401);
+  });
+
+  it('e-mails the requester once per amended version, in the patient’s language, without medical content; never for version 1', async () => {
+    const c = await signedCase();
+    await physician.client.post(url(c.id, '/texts/zh-CN/sign'), { version: 2 });
+    expect(await amendedMails(c.email)).toHaveLength(0);
+
+    await physician.client.post(url(c.id, '/amend'), { reason: 'Corrected the CT date (test).' });
+    expect(await amendedMails(c.email)).toHaveLength(0);
+    await physician.client.post(url(c.id, '/texts/en/sign'), { version: 1 });
+    const mails = await amendedMails(c.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].locale).toBe('zh-CN');
+    expect(mails[0].subject).toContain(c.number);
+    expect(mails[0].bodyText).toContain('第 2 版');
+    expect(JSON.stringify(mails[0])).not.toMatch(/Surgery|surgery|chemotherapy|化疗|手术|trial|CT date/);
+    expect((await events(c.id, 'report.sign')).at(-1)?.details).toMatchObject({ reportVersion: 2, amended: true });
+
+    // The patient's language of the same version tells nobody again.
+    await interpreter.client.put(url(c.id, '/translations/zh-CN'), { version: 1, content: zh() });
+    await interpreter.client.post(url(c.id, '/translations/zh-CN/ready'), { version: 2 });
+    expect((await physician.client.post(url(c.id, '/texts/zh-CN/sign'), { version: 3 })).status).toBe(200);
+    expect(await amendedMails(c.email)).toHaveLength(1);
+
+    // Version 3 is another e-mail.
+    await physician.client.post(url(c.id, '/amend'), { reason: 'Added the pathology result (test).' });
+    await physician.client.post(url(c.id, '/texts/en/sign'), { version: 1 });
+    expect(await amendedMails(c.email)).toHaveLength(2);
+    expect((await outbox(t)).filter((x) => x.toAddress === c.email && x.template === 'reportReady')).toHaveLength(1);
+  });
+});

@@ -26,5 +26,6 @@ export const reportRoutes: FastifyPluginAsync<{ services: Services }> = async (a
   route(app, C.askFollowUpQuestion, async (req, reply) => reply.status(201).send(await followUps.ask(actorOf(req), req.params.id, req.body)));
   route(app, C.translateFollowUpQuestion, async (req) => followUps.translate(actorOf(req), req.params.id, req.params.number, req.body));
   route(app, C.answerFollowUpQuestion, async (req) => followUps.answer(actorOf(req), req.params.id, req.params.number, req.body));
+  route(app, C.getReportSummary, async (req) => reports.summary(actorOf(req), req.params.id));
   route(app, C.verifyReport, async (req) => reports.verify(actorOf(req), req.params.code));
 };

@@ -226,8 +226,14 @@ export function createReportService(deps: {
         const signed = await repo.updateText(tx, text.id, text.version, { status: 'signed', signedBy: userId, signedAt, verificationCode: code, pdfBlobId: blobId });
         if (!signed) throw conflict('report_signed');
         const patientLanguage = isLocale(row.locale) ? row.locale : 'ja';
-        const delivered = (text.isOriginal || language === patientLanguage) && (await deliver(tx, row, actor));
-        Object.assign(audit.details, { reportVersion: report.currentVersion, code, bytes: pdf.length, delivered });
+        const forPatient = text.isOriginal || language === patientLanguage;
+        const delivered = forPatient && (await deliver(tx, row, actor));
+        // An amended version tells the patient side once: at the first of its texts they can read to be
+        // signed (the report's lock, taken above, orders two signatures at once).
+        const readable = forPatient && report.currentVersion > 1 ? await repo.listTexts(tx, caseId, report.currentVersion) : [];
+        const amended = readable.filter((t) => t.status === 'signed' && (t.isOriginal || t.language === patientLanguage)).length === 1;
+        if (amended) await cases.tellRequester(tx, row, 'reportAmended', { version: report.currentVersion });
+        Object.assign(audit.details, { reportVersion: report.currentVersion, code, bytes: pdf.length, delivered, amended });
         return view(tx, caseId);
       });
     },
@@ -240,6 +246,29 @@ export function createReportService(deps: {
         if (!(await startNextVersion(tx, caseId, report.currentVersion, texts, body.reason))) throw await stale(tx, caseId);
         audit.details = { from: report.currentVersion, to: report.currentVersion + 1 };
         return view(tx, caseId);
+      });
+    },
+
+    /** What the portal shows: the version in force and each language's latest signed version, never a draft. */
+    summary(actor: Actor, caseId: string) {
+      return gate.run(actor, 'report.summary', caseId, async ({ tx, audit }) => {
+        const [report, signed] = await Promise.all([repo.findReport(tx, caseId), repo.signedTexts(tx, caseId)]);
+        const latest = signed.filter((t, i) => signed.findIndex((u) => u.language === t.language) === i);
+        const inForce = signed.find((t) => t.isOriginal) ?? null;
+        audit.details = { inForce: inForce?.reportVersion ?? null, languages: latest.map((t) => `${t.language}:${t.reportVersion}`) };
+        return {
+          originalLanguage: report?.originalLanguage ?? null,
+          inForce: inForce?.reportVersion ?? null,
+          amendmentReason: inForce?.amendmentReason ?? null,
+          texts: latest.map((t) => ({
+            language: t.language,
+            isOriginal: t.isOriginal,
+            version: t.reportVersion,
+            signedAt: t.signedAt!.toISOString(),
+            verificationCode: t.verificationCode!,
+            amendmentReason: t.amendmentReason,
+          })),
+        };
       });
     },
 

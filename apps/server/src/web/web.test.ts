@@ -5,6 +5,7 @@ import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from '
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../../test/helpers.ts';
 import { PAGE_DATA_ID, renderIndex } from './shell.ts';
+import { verificationUrl } from '../reports/verification.ts';
 
 /** A small build, shaped like apps/web/dist: index.html, a hashed asset with its .br/.gz, the preload map. */
 function fakeDist(): string {
@@ -119,6 +120,19 @@ describe('the web app, as served', () => {
     expect(JSON.parse(json).hospital.name).toBe(nasty);
     // `$&` is text in the title, not a replacement pattern.
     expect(html).toContain('<title>Hospital &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!-- $&amp; $` \u2028 &amp; &quot;</title>');
+  });
+
+  it('serves the web app at the verification address a signed report prints (its footer link and QR code), the API beside it', async () => {
+    const printed = new URL(verificationUrl('https://example.org/', '7KQ2-M9XD-4HCW-TR3B'));
+    for (const url of [printed.pathname, '/verify']) {
+      const page = await t.app.inject({ url, headers: { 'accept-language': 'zh-CN' } });
+      expect(page.statusCode, url).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('<html lang="zh-CN"');
+    }
+    const api = await t.app.inject({ url: `/api/v1${printed.pathname}`, headers: { 'accept-language': 'en' } });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error.code).toBe('verification_code_unknown');
   });
 
   it('prefers the language the user picked (cookie) over Accept-Language, and ignores a made-up one', async () => {

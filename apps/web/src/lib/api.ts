@@ -72,6 +72,8 @@ interface RequestOptions<S extends z.ZodType | undefined> {
   guestToken?: string | null;
   /** An upload-request link's passcode (X-Link-Passcode), when it asks for one. */
   linkPasscode?: string | null;
+  /** The answer is a file: a successful one is returned as a Blob, unparsed. */
+  file?: boolean;
 }
 
 function fieldErrorsFrom(details: unknown): FieldErrors {
@@ -130,6 +132,7 @@ async function request<S extends z.ZodType | undefined = undefined>(
     throw new ApiError(0, 'network', i18next.t('errors.network'));
   }
 
+  if (res.ok && options.file) return (await res.blob()) as never;
   const text = await res.text();
   let json: unknown = undefined;
   if (text) {
@@ -189,6 +192,24 @@ export function pathOf(template: string, params: Record<string, unknown> | undef
 export function call<C extends RouteContract>(contract: C, input: CallInput<C>, options: CallOptions = {}): Promise<ResponseOf<C>> {
   const { params, query, body } = input as { params?: Record<string, unknown>; query?: RequestOptions<undefined>['query']; body?: unknown };
   return request(contract.method, pathOf(contract.path, params), { ...options, query, body, responses: contract.responses }) as Promise<ResponseOf<C>>;
+}
+
+/**
+ * Downloads the file an operation answers (a signed PDF) under this name: fetched like any call, so
+ * a guest link's token goes as a Bearer header and a refusal is a translated ApiError.
+ */
+export async function downloadFile<C extends RouteContract>(contract: C, input: CallInput<C>, filename: string, options: CallOptions = {}): Promise<void> {
+  const { params, query } = input as { params?: Record<string, unknown>; query?: RequestOptions<undefined>['query'] };
+  const blob = (await request(contract.method, pathOf(contract.path, params), { ...options, query, file: true })) as Blob;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Freed once the browser has surely taken the file.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The message to show for any thrown value. */

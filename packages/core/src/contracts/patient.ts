@@ -9,7 +9,7 @@ import { hospitalSettings } from '../schemas/hospital.ts';
 import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/connection.ts';
 import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../schemas/records.ts';
 import { caseSurvey, surveyAnswers } from '../schemas/survey.ts';
-import { reportPdfQuery, reportVerification, verificationCodeParam } from '../schemas/reports.ts';
+import { reportPdfQuery, reportSummary, reportVerification, verificationCodeParam } from '../schemas/reports.ts';
 import { fileBytes } from '../schemas/records.ts';
 import { followUpAskBody, followUpList } from '../schemas/followUps.ts';
 
@@ -54,6 +54,7 @@ export const saveSurveyDraft = contract({ method: 'PUT', path: '/cases/:id/surve
 export const submitSurvey = contract({ method: 'POST', path: '/cases/:id/survey/submit', operationId: 'submitSurvey', summary: 'The patient side submits its answers (questions 1–3 answered); the survey is read-only afterwards', tag: 'survey', action: 'survey.submit', callers: 'guest', params: idParam, body: surveyAnswers, responses: { 200: caseSurvey } });
 
 export const getReportPdf = contract({ method: 'GET', path: '/cases/:id/report.pdf', operationId: 'getReportPdf', summary: 'The current signed second-opinion report in a language, as a signed PDF (404 where no version is signed in that language). Each download is an audit event', tag: 'report', action: 'report.download', callers: 'staff_or_guest', params: idParam, query: reportPdfQuery, responses: { 200: fileBytes } });
+export const getReportSummary = contract({ method: 'GET', path: '/cases/:id/report/summary', operationId: 'getReportSummary', summary: 'The signed report as the patient side sees it: the version in force and its amendment reason, and per language the latest signed version with its signing time and verification code; never a draft (audited)', tag: 'report', action: 'report.summary', callers: 'staff_or_guest', params: idParam, responses: { 200: reportSummary } });
 export const verifyReport = contract({ method: 'GET', path: '/verify/:code', operationId: 'verifyReport', summary: 'Whether a report’s verification code is authentic and its version current: language, version and signing date, never the content or the patient (rate-limited)', tag: 'report', action: 'report.verify', callers: 'public', params: verificationCodeParam, responses: { 200: reportVerification } });
 export const listFollowUpQuestions = contract({ method: 'GET', path: '/cases/:id/report/follow-ups', operationId: 'listFollowUpQuestions', summary: 'The follow-up questions asked after the report’s delivery, each with the report version that answers it, and how many more the patient side may ask (audited)', tag: 'report', action: 'report.follow_ups_read', callers: 'staff_or_guest', params: idParam, responses: { 200: followUpList } });
 export const askFollowUpQuestion = contract({ method: 'POST', path: '/cases/:id/report/follow-ups', operationId: 'askFollowUpQuestion', summary: 'The patient side asks a follow-up question about its delivered report (up to the hospital’s limit, three by default); the case’s physicians and interpreters are e-mailed, without its words', tag: 'report', action: 'report.follow_up_ask', callers: 'guest', params: idParam, body: followUpAskBody, responses: { 201: followUpList } });

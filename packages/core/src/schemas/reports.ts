@@ -149,6 +149,34 @@ export const reportLanguageParam = z.object({ id: z.uuid(), language: z.enum(LOC
 export const reportPdfQuery = z.object({ lang: z.enum(LOCALES) });
 export const verificationCodeParam = z.object({ code: z.string().max(100) });
 
+/** One language of the report as the patient side may read it: its latest signed version, never a draft. */
+export const reportSummaryText = z.object({
+  language: z.enum(LOCALES),
+  isOriginal: z.boolean(),
+  version: z.number().int(),
+  signedAt: isoDateTime,
+  verificationCode: verificationCode,
+  /** Why this version replaced the one before (null for version 1). */
+  amendmentReason: z.string().nullable(),
+});
+
+/**
+ * The report as the patient's portal shows it: the version in force (the latest whose original is
+ * signed) and, per language, the latest signed version — during an amendment a translation may
+ * still be at the version before. Empty before the first signature.
+ */
+export const reportSummary = z
+  .object({
+    originalLanguage: z.enum(LOCALES).nullable(),
+    /** The version in force; null before the original is first signed. */
+    inForce: z.number().int().nullable(),
+    /** Why the version in force replaced the one before (null for version 1). */
+    amendmentReason: z.string().nullable(),
+    /** Each signed language, the original first. */
+    texts: z.array(reportSummaryText),
+  })
+  .meta({ id: 'ReportSummary' });
+
 /** What `/verify/{code}` tells anyone: whether the document is authentic and current, never its content or patient. */
 export const reportVerification = z
   .object({

@@ -16,6 +16,7 @@ import { StaffSchedule } from '../../components/scheduling/StaffSchedule.tsx';
 import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
 import { ClassificationCard, VisitRecordCard } from './VisitRecord.tsx';
+import { ReportCard } from './Report.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
@@ -224,6 +225,7 @@ export function CasePage() {
           </Card>
           {d.allowed.actions.includes('visit_record.read') && <VisitRecordCard caseId={d.id} />}
           {d.allowed.actions.includes('case.classification_read') && <ClassificationCard caseId={d.id} />}
+          {d.allowed.actions.includes('report.read') && <ReportCard c={d} />}
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
             <MessageThread caseId={d.id} side="staff" patientLocale={d.locale} />

@@ -44,7 +44,7 @@ function fromLocalInput(v: string): string | null {
 }
 
 /** The other person's values beside yours, for the fields that differ, and a way to load theirs. */
-function Conflict({ rows, theirs, onReload }: { rows: { label: string; mine: ReactNode; theirs: ReactNode; same: boolean }[]; theirs: { updatedBy: { name: string } | null; updatedAt: string | null }; onReload: () => void }) {
+export function Conflict({ rows, theirs, onReload }: { rows: { label: string; mine: ReactNode; theirs: ReactNode; same: boolean }[]; theirs: { updatedBy: { name: string } | null; updatedAt: string | null }; onReload: () => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const differ = rows.filter((r) => !r.same);

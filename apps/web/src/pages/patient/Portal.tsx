@@ -24,6 +24,7 @@ import { navigate, useLocation } from '../../lib/nav.tsx';
 import { SendRecords } from '../../components/records/SendRecords.tsx';
 import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
 import { PortalFollowUps } from '../../components/report/PortalFollowUps.tsx';
+import { PortalReport } from '../../components/report/PortalReport.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -277,6 +278,7 @@ function PortalCase({ token }: { token: string | null }) {
         </div>
       </div>
 
+      {d.allowed.actions.includes('report.summary') && <PortalReport caseId={d.id} number={d.number} token={token} patientLocale={d.locale} />}
       {d.allowed.actions.includes('report.follow_up_ask') && <PortalFollowUps caseId={d.id} guestToken={token} />}
       {d.allowed.actions.includes('survey.read') && <PortalSurvey caseId={d.id} guestToken={token} closed={!!d.consent.withdrawnAt || d.status === 'cancelled'} />}
 
