@@ -226,6 +226,9 @@ export function CasePage() {
           {d.allowed.actions.includes('visit_record.read') && <VisitRecordCard caseId={d.id} />}
           {d.allowed.actions.includes('case.classification_read') && <ClassificationCard caseId={d.id} />}
           {d.allowed.actions.includes('report.read') && <ReportCard c={d} />}
+          {d.allowed.actions.includes('report.follow_ups_read') && (
+            <StaffFollowUps caseId={d.id} canAnswer={d.allowed.actions.includes('report.follow_up_answer')} canTranslate={d.allowed.actions.includes('report.follow_up_translate')} />
+          )}
           <Details c={d} />
           <Card id="case-messages" title={t('messages.title')}>
             <MessageThread caseId={d.id} side="staff" patientLocale={d.locale} />
@@ -253,9 +256,6 @@ export function CasePage() {
           {manage && <FeePanel c={d} />}
           {d.allowed.manage && <GuestLinkPanel c={d} />}
           {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
-          {d.allowed.actions.includes('report.follow_ups_read') && (
-            <StaffFollowUps caseId={d.id} canAnswer={d.allowed.actions.includes('report.follow_up_answer')} canTranslate={d.allowed.actions.includes('report.follow_up_translate')} />
-          )}
           {d.allowed.actions.includes('survey.read') && <StaffSurvey caseId={d.id} canSend={d.allowed.actions.includes('survey.open')} />}
         </div>
       </div>
