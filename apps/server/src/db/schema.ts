@@ -919,3 +919,34 @@ export const reportTexts = pgTable(
     check('report_texts_translator', sql`not ${t.isOriginal} or ${t.translatedBy} is null`),
   ],
 );
+
+/**
+ * The patient side's consent to giving the report and the reply letter to the primary doctor or
+ * referring institution, as the portal last said it (given or withdrawn, and when); each change is
+ * an audit event, so the row holds only the state.
+ */
+export const reportSharingConsents = pgTable('report_sharing_consents', {
+  caseId: uuid('case_id').primaryKey().references(() => cases.id),
+  given: boolean('given').notNull(),
+  changedAt: tstz('changed_at').notNull().defaultNow(),
+});
+
+/**
+ * The reply letter (返書) to the primary doctor: one per version of the report it summarises (the
+ * current letter is the highest), signed like the report, its PDF in the blob store.
+ */
+export const replyLetters = pgTable(
+  'reply_letters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => reports.caseId),
+    reportVersion: integer('report_version').notNull(),
+    language: text('language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+    /** Core's `replyLetter`: recipient, date, note. */
+    letter: jsonb('letter').notNull(),
+    writtenBy: uuid('written_by').notNull().references(() => users.id),
+    signedAt: tstz('signed_at').notNull(),
+    pdfBlobId: uuid('pdf_blob_id').notNull().references(() => blobs.id),
+  },
+  (t) => [uniqueIndex('reply_letters_version_key').on(t.caseId, t.reportVersion)],
+);

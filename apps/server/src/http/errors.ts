@@ -37,6 +37,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   report_language_fixed: 409,
   report_not_signed: 409,
   report_text_missing: 404,
+  reply_letter_written: 409,
+  sharing_consent_missing: 409,
   verification_code_unknown: 404,
   survey_incomplete: 400,
   no_visit_to_change: 409,

@@ -10,6 +10,7 @@ import { probeBytes, probeDownloadQuery, probeUploadResult } from '../schemas/co
 import { caseFileList, caseFileParam, caseStudyList, uploadParam } from '../schemas/records.ts';
 import { caseSurvey, surveyAnswers } from '../schemas/survey.ts';
 import { reportPdfQuery, reportVerification, verificationCodeParam } from '../schemas/reports.ts';
+import { sharingConsentBody, sharingConsentView } from '../schemas/sharing.ts';
 import { fileBytes } from '../schemas/records.ts';
 
 /**
@@ -54,3 +55,5 @@ export const submitSurvey = contract({ method: 'POST', path: '/cases/:id/survey/
 
 export const getReportPdf = contract({ method: 'GET', path: '/cases/:id/report.pdf', operationId: 'getReportPdf', summary: 'The current signed second-opinion report in a language, as a signed PDF (404 where no version is signed in that language). Each download is an audit event', tag: 'report', action: 'report.download', callers: 'staff_or_guest', params: idParam, query: reportPdfQuery, responses: { 200: fileBytes } });
 export const verifyReport = contract({ method: 'GET', path: '/verify/:code', operationId: 'verifyReport', summary: 'Whether a report’s verification code is authentic and its version current: language, version and signing date, never the content or the patient (rate-limited)', tag: 'report', action: 'report.verify', callers: 'public', params: verificationCodeParam, responses: { 200: reportVerification } });
+export const getReportSharing = contract({ method: 'GET', path: '/cases/:id/report-sharing', operationId: 'getReportSharing', summary: 'Whether the patient side consents to the report and the reply letter going to the primary doctor or referring institution (audited)', tag: 'report', action: 'report_sharing.read', callers: 'staff_or_guest', params: idParam, responses: { 200: sharingConsentView } });
+export const setReportSharing = contract({ method: 'PUT', path: '/cases/:id/report-sharing', operationId: 'setReportSharing', summary: 'The patient side gives or withdraws its consent to the report and the reply letter going to the primary doctor; withdrawing revokes every read link at once', tag: 'report', action: 'report_sharing.consent', callers: 'guest', params: idParam, body: sharingConsentBody, responses: { 200: sharingConsentView } });
