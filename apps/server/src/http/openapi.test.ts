@@ -95,7 +95,10 @@ describe('the OpenAPI document', () => {
 
   it('names the guest scheme on exactly the operations a guest link may call', () => {
     const guest = operations(doc).filter((op) => op.security?.some((r) => 'guest' in r)).map((op) => op.operationId).sort();
-    expect(guest).toEqual(['bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase', 'getReportPdf', 'getUploadLink', 'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'postCaseMessage', 'requestOtherTimes', 'requestVisitChange', 'saveSurveyDraft', 'startUpload', 'submitSurvey', 'withdrawConsent']);
+    expect(guest).toEqual([
+      'bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase', 'getReplyLetterPdf', 'getReportLink', 'getReportPdf', 'getReportSharing', 'getSharedDocuments', 'getSharedReportPdf', 'getUploadLink', 'getUploadOffset', 'listCaseFiles',
+      'listCaseMessages', 'listCaseStudies', 'postCaseMessage', 'requestOtherTimes', 'requestVisitChange', 'saveSurveyDraft', 'setReportSharing', 'startUpload', 'submitSurvey', 'withdrawConsent',
+    ]);
     expect(byId(doc, 'getPortalCase').security).toEqual([{ guest: [] }]);
   });
 

@@ -65,6 +65,8 @@ export const queryKeys = {
   portalSchedule: (caseId: string, locale: Locale) => ['case', caseId, 'portal-schedule', locale] as const,
   /** A case's satisfaction survey (the patient's answers; for staff, what the hospital lets them see). */
   survey: (caseId: string) => ['case', caseId, 'survey'] as const,
+  /** The reply letter and the giving of the report to the primary doctor (consent, letter, links). */
+  sharing: (caseId: string) => ['case', caseId, 'sharing'] as const,
 };
 
 

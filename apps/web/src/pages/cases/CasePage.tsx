@@ -19,6 +19,7 @@ import { ClassificationCard, VisitRecordCard } from './VisitRecord.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
+import { CaseSharing } from '../../components/report/ReplyLetter.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -251,6 +252,7 @@ export function CasePage() {
           {d.allowed.manage && <GuestLinkPanel c={d} />}
           {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
           {d.allowed.actions.includes('survey.read') && <StaffSurvey caseId={d.id} canSend={d.allowed.actions.includes('survey.open')} />}
+          <CaseSharing caseId={d.id} actions={d.allowed.actions} />
         </div>
       </div>
       <TimeZoneNote />
