@@ -31,9 +31,10 @@ const LETTER = {
 };
 
 /** A case through the partner institution (or none), with its team and its portal link; its report signed in English if asked. */
-async function newCase(opts: { partner?: boolean; signed?: boolean } = {}) {
+async function newCase(opts: { partner?: boolean; signed?: boolean; noDoctor?: boolean } = {}) {
   const base = buildCaseRequest({}, consentId);
-  const created = await coordinator.client.post('/api/v1/cases', { ...base, requester: { ...base.requester, email: `sharing${++n}@example.org` }, ...(opts.partner ? { institutionId: institution } : {}) });
+  const medical = opts.noDoctor ? { ...base.medical, primaryDoctor: '', primaryHospital: '' } : base.medical;
+  const created = await coordinator.client.post('/api/v1/cases', { ...base, medical, requester: { ...base.requester, email: `sharing${++n}@example.org` }, ...(opts.partner ? { institutionId: institution } : {}) });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   await coordinator.client.post(`/api/v1/cases/${id}/screening`, { eligibility: 'eligible' });
@@ -80,7 +81,8 @@ beforeAll(async () => {
 
 describe('the patient side’s consent', () => {
   it('is given and withdrawn by the portal only, audited, and shown to staff on the case', async () => {
-    const c = await newCase({ signed: false });
+    // A request that named no primary doctor: nothing to suggest.
+    const c = await newCase({ signed: false, noDoctor: true });
     const other = await newCase({ signed: false });
     expect((await guest(c.portal, 'GET', `/api/v1/cases/${c.id}/report-sharing`)).json()).toEqual({ consent: null });
     // Staff cannot give it for the patient; another case's portal cannot see or give it.
@@ -93,7 +95,7 @@ describe('the patient side’s consent', () => {
     expect(given.json().consent).toMatchObject({ given: true });
     const seen = await nurse.client.get(`/api/v1/cases/${c.id}/reply-letter`);
     expect(seen.status).toBe(200);
-    expect(seen.body).toMatchObject({ consent: { given: true }, letter: null, reportVersion: 0, signedLanguages: [], institution: null });
+    expect(seen.body).toMatchObject({ consent: { given: true }, letter: null, reportVersion: 0, signedLanguages: [], institution: null, suggestedRecipient: { name: '', institution: '', department: '' } });
     expect((await consent(c, false)).json().consent).toMatchObject({ given: false });
     expect((await events(c.id, 'report_sharing.consent')).map((e) => [e.outcome, e.details.given])).toEqual([
       ['denied', undefined],

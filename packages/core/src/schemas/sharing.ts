@@ -41,8 +41,8 @@ export const replyLetterView = z
     reportVersion: z.number().int(),
     /** The languages of the version in force that are signed: a letter is written in one of them. */
     signedLanguages: z.array(z.enum(LOCALES)),
-    /** The recipient as the request named the primary doctor and hospital. */
-    suggestedRecipient: replyLetter.shape.recipient,
+    /** The recipient as the request named the primary doctor and hospital (empty where it did not). */
+    suggestedRecipient: z.object({ name: z.string(), institution: z.string(), department: z.string() }),
     /** The partner institution the case came through: its members see the documents in the product. */
     institution: z.string().nullable(),
   })
