@@ -69,6 +69,16 @@ test('the patient consents on the portal; the physician signs the reply letter; 
     await expect(card.getByRole('button', { name: zh.sharing.give })).toHaveCount(0);
     await shoot(patient, 'letter-portal-consent-given-zh-CN-390', card);
     await context.close();
+    // The same card in the other languages (the answer stands: only the withdrawal is offered).
+    for (const [locale, words] of [['ja', ja], ['en', en]] as const) {
+      const other = await browser.newContext({ ...PHONE, locale, storageState: NO_STATE });
+      const page = await other.newPage();
+      await page.goto(`/portal#${c.token}`);
+      const region = page.getByRole('region', { name: words.sharing.consentTitle, exact: true });
+      await expect(region.getByRole('button', { name: words.sharing.withdraw })).toBeVisible();
+      await shoot(page, `letter-portal-consent-given-${locale}-390`, region);
+      await other.close();
+    }
   });
 
   await test.step('the physician writes and signs the letter, prefilled from the request', async () => {
@@ -78,7 +88,7 @@ test('the patient consents on the portal; the physician signs the reply letter; 
     await expect(panel.getByTestId('reply-letter-consent')).toContainText(ja.replyLetter.consentGiven.split('{{')[0]);
     await panel.getByRole('button', { name: ja.replyLetter.write }).click();
     const form = panel.getByTestId('reply-letter-form');
-    await form.getByLabel(ja.replyLetter.recipientName).fill('李 明 Test 先生');
+    await form.getByLabel(ja.replyLetter.recipientName).fill('李 明 Test');
     await form.getByLabel(ja.replyLetter.recipientInstitution).fill('上海市 Example 人民医院（テスト）');
     await form.getByLabel(ja.replyLetter.recipientDepartment).fill('呼吸器内科');
     await form.getByLabel(ja.replyLetter.note).fill('ご紹介いただきありがとうございました（テスト）。');

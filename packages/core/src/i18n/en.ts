@@ -1656,6 +1656,7 @@ export const en = {
     write: 'Write the reply letter',
     language: 'Language of the letter',
     recipientName: 'Doctor’s name',
+    recipientNameHint: 'Without a title: the letter adds it (Dear Dr …).',
     recipientInstitution: 'Hospital or clinic',
     recipientDepartment: 'Department',
     date: 'Date of the letter',

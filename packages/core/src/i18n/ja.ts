@@ -1622,6 +1622,7 @@ export const ja: Catalog = {
     write: '返書を作成',
     language: '返書の言語',
     recipientName: '医師名',
+    recipientNameHint: '敬称なしで入力してください（返書に「先生」が付きます）。',
     recipientInstitution: '病院・診療所',
     recipientDepartment: '診療科',
     date: '返書の日付',

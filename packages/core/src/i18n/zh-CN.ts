@@ -1622,6 +1622,7 @@ export const zhCN: Catalog = {
     write: '撰写回函',
     language: '回函语言',
     recipientName: '医生姓名',
+    recipientNameHint: '请勿填写称谓：回函会自动加上“医生”等称呼。',
     recipientInstitution: '医院或诊所',
     recipientDepartment: '科室',
     date: '回函日期',

@@ -91,8 +91,8 @@ function LetterForm({ caseId, view, onDone }: { caseId: string; view: View; onDo
     e.preventDefault();
     write.mutate();
   };
-  const person = (key: keyof typeof recipient, label: string, max: number, required = false) => (
-    <Field label={label} error={fieldErrors[`recipient.${key}`]}>
+  const person = (key: keyof typeof recipient, label: string, max: number, required = false, hint?: string) => (
+    <Field label={label} hint={hint} error={fieldErrors[`recipient.${key}`]}>
       {(p) => <input {...p} className="input" name={`recipient-${key}`} maxLength={max} required={required} value={recipient[key]} onChange={(e) => setRecipient({ ...recipient, [key]: e.target.value })} />}
     </Field>
   );
@@ -110,7 +110,7 @@ function LetterForm({ caseId, view, onDone }: { caseId: string; view: View; onDo
           </select>
         )}
       </Field>
-      {person('name', t('replyLetter.recipientName'), 200, true)}
+      {person('name', t('replyLetter.recipientName'), 200, true, t('replyLetter.recipientNameHint'))}
       {person('institution', t('replyLetter.recipientInstitution'), 300)}
       {person('department', t('replyLetter.recipientDepartment'), 200)}
       <Field label={t('replyLetter.date')} error={fieldErrors.date}>
