@@ -66,7 +66,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const reports = createReportService({ db, config, gate, cases, hospital, surveys, blobs });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
-    links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),
+    links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink, mintReportLink: guestLinks.tokenOf }),
     audit,
     auditLog: createAuditLogService({ gate, audit }),
     gate,
@@ -95,7 +95,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** The second-opinion report: drafts, translations, signed PDFs, delivery and verification codes. */
     reports,
     /** The reply letter, the patient's consent to give it and the report to the primary doctor, and read links. */
-    sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, signingIdentity: reports.signingIdentity }),
+    sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

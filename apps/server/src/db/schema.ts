@@ -165,7 +165,8 @@ export const jobs = pgTable(
  * What an e-mail's link opens, kept instead of the link itself: the worker makes the token just
  * before sending (notifications/links.ts), so the outbox never holds a live credential.
  */
-export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string };
+/** What an e-mail's link opens; `report_link`: a read link for the primary doctor, whose token is the link's own (re-made from its row). */
+export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string } | { kind: 'report_link'; linkId: string };
 
 /**
  * An e-mail as it was written. Its delivery (status, attempts, next attempt, lease, last error) is

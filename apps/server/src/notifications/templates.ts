@@ -27,6 +27,7 @@ export const TEMPLATES = {
   surveyOpened: 'email.surveyOpened',
   surveyReminder: 'email.surveyReminder',
   reportReady: 'email.reportReady',
+  reportLink: 'email.reportLink',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

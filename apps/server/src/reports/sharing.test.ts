@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
-import { adminClient, buildCaseRequest, Client, signedInUser, useTestApp } from '../../test/helpers.ts';
+import { adminClient, buildCaseRequest, Client, outbox, signedInUser, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
 let consentId = '';
@@ -259,6 +259,25 @@ describe('read links for the primary doctor', () => {
     await consent(c, true);
     expect((await guest(d.token, 'GET', '/api/v1/report-link', undefined, pass)).statusCode).toBe(401);
     expect((await guest((await readLink(c.id)).token, 'GET', '/api/v1/report-link', undefined, pass)).statusCode).toBe(200);
+  });
+
+  it('may be e-mailed to the recipient in their language: without the passcode or medical content, its token made at sending, none once it ended', async () => {
+    const c = await newCase();
+    await consent(c, true);
+    const to = `dr.li.${c.number}@example.org`;
+    expect((await coordinator.client.post(`/api/v1/cases/${c.id}/report-links`, { days: 7, passcode: 'letter-pass-1', label: 'Dr Li Test', locale: 'zh-CN', email: 'not an address' })).status).toBe(400);
+    const made = await coordinator.client.post(`/api/v1/cases/${c.id}/report-links`, { days: 7, passcode: 'letter-pass-1', label: 'Dr Li Test', locale: 'zh-CN', email: to });
+    expect(made.status).toBe(201);
+    const [message] = (await outbox(t)).filter((m) => m.toAddress === to);
+    expect(message).toMatchObject({ template: 'reportLink', locale: 'zh-CN', link: { kind: 'report_link', linkId: made.body.id } });
+    for (const secret of ['letter-pass-1', 'kg.', 'Agrees with the diagnosis', 'Patient 王', c.number]) expect(message.bodyText).not.toContain(secret);
+    expect(message.bodyText).toContain('/letter?lang=zh-CN#');
+    const minted = await t.app.services.links(message.link!);
+    expect(minted!.token).toBe(made.body.url.split('#')[1]);
+    expect((await guest(minted!.token, 'GET', '/api/v1/report-link', undefined, { 'x-link-passcode': 'letter-pass-1' })).statusCode).toBe(200);
+    expect((await events(c.id, 'report_links.create')).at(-1)!.details).toMatchObject({ emailed: true });
+    await coordinator.client.post(`/api/v1/cases/${c.id}/report-links/${made.body.id}/revoke`);
+    expect(await t.app.services.links(message.link!)).toBeNull();
   });
 
   it('count wrong passcodes against the address, atomically: a burst cannot try more than the limit', async () => {

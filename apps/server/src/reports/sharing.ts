@@ -9,6 +9,9 @@ import type { GuestLinkService } from '../auth/guest-links.ts';
 import type { CaseRow } from '../cases/service.ts';
 import type { Db } from '../db/client.ts';
 import type { HospitalService } from '../hospital/service.ts';
+import type { MailService } from '../notifications/service.ts';
+import { LINK_TOKEN } from '../notifications/links.ts';
+import { formatInZone } from '../notifications/format.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { conflict, DomainError, forbidden, notFound } from '../errors.ts';
 import { translator } from '../i18n.ts';
@@ -51,10 +54,11 @@ export function createSharingService(deps: {
   guestLinks: GuestLinkService;
   hospital: HospitalService;
   blobs: BlobStore;
+  mail: Pick<MailService, 'queue'>;
   /** The report's signing identity (reports/service.ts): the letter is signed with the same key. */
   signingIdentity: (hospitalName: string) => Promise<SigningIdentity>;
 }) {
-  const { config, gate, guestLinks, hospital, blobs } = deps;
+  const { config, gate, guestLinks, hospital, blobs, mail } = deps;
 
   /** A partner member or a read link: they get the documents only while the patient side consents. */
   const isRecipient = (actor: Actor) => actor.principal?.kind === 'guest' || (actor.principal?.kind === 'user' && actor.principal.user.role === 'partner');
@@ -241,7 +245,13 @@ export function createSharingService(deps: {
         const made = await guestLinks.create({ scope: 'case_report', subjectId: caseId, ttlSeconds: body.days * 86_400, createdBy: p.user.id, passcode: body.passcode, label: body.label, locale: body.locale }, tx);
         audit.details.link = made.id;
         // The recipient's language in the address: the page opens in it, before the passcode is given.
-        return { ...linkView(await linkOf(tx, caseId, made.id)), url: `${config.publicUrl}/letter?lang=${body.locale}#${made.token}` };
+        const url = (token: string) => `${config.publicUrl}/letter?lang=${body.locale}#${token}`;
+        if (body.email) {
+          // The token is put in as the message is sent (and not at all once the link ended); never the passcode.
+          await mail.queue(body.email, body.locale, 'reportLink', { url: url(LINK_TOKEN), until: `${formatInZone(made.expiresAt, body.locale, config.timeZone)} (${config.timeZone})` }, tx, { link: { kind: 'report_link', linkId: made.id } });
+          audit.details.emailed = true;
+        }
+        return { ...linkView(await linkOf(tx, caseId, made.id)), url: url(made.token) };
       });
     },
 

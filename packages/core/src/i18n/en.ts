@@ -343,6 +343,10 @@ export const en = {
       subject: '{{hospital}}: a short survey about your request {{number}}',
       body: 'Dear {{name}},\n\nThank you for choosing us for your second opinion (request {{number}}). We would be grateful if you answered a short survey about our service on your case page; it takes about two minutes:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
     },
+    reportLink: {
+      subject: '{{hospital}}: documents shared with you with the patient’s consent',
+      body: 'Dear doctor,\n\n{{hospital}} shares with you, with the patient’s consent, a reply letter and a second-opinion report. Open them here:\n\n{{url}}\n\nThe page asks for a passcode: the hospital gives it to you by telephone or fax, never by e-mail. The link works until {{until}}.',
+    },
     reportReady: {
       subject: '{{hospital}}: your second-opinion report for request {{number}} is ready',
       body: 'Dear {{name}},\n\nThe physician has signed the second-opinion report for request {{number}}. You can read and download it on your case page:\n\n{{url}}\n\nKeep this link private: it opens your case without a password.',
@@ -1664,7 +1668,9 @@ export const en = {
     sign: 'Sign the letter',
     download: 'Download the letter',
     linksTitle: 'Read links for the recipient',
-    linksIntro: 'A link downloads the letter and the report, with a passcode you give by telephone or fax. The product does not e-mail it.',
+    linksIntro: 'A link downloads the letter and the report, with a passcode you give by telephone or fax. Kakehashi can e-mail the link, never the passcode.',
+    email: 'Recipient’s e-mail (optional)',
+    emailHint: 'The link is e-mailed in the recipient’s language, without the passcode and without medical details.',
     noConsent: 'Links can be made once the patient agrees.',
     label: 'For whom (shown to staff only)',
     locale: 'Recipient’s language',

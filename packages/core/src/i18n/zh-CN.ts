@@ -332,6 +332,10 @@ export const zhCN: Catalog = {
       subject: '{{hospital}}：关于您的申请 {{number}} 的简短调查',
       body: '{{name}}，您好：\n\n感谢您选择本院提供第二诊疗意见（申请 {{number}}）。为改进服务，请在您的病例页面上回答一份简短的调查（约需两分钟）：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
     },
+    reportLink: {
+      subject: '{{hospital}}：经患者同意与您共享的文件',
+      body: '尊敬的医生：\n\n经患者同意，{{hospital}}与您共享回函和第二诊疗意见报告。请通过以下链接查看：\n\n{{url}}\n\n页面会要求输入访问码：医院将通过电话或传真告知您，绝不会通过电子邮件发送。链接有效期至{{until}}。',
+    },
     reportReady: {
       subject: '{{hospital}}：您的申请 {{number}} 的第二诊疗意见报告已完成',
       body: '{{name}}，您好：\n\n医生已签署申请 {{number}} 的第二诊疗意见报告。您可以在病例页面上阅读并下载：\n\n{{url}}\n\n请妥善保管此链接：无需密码即可打开您的病例。',
@@ -1630,7 +1634,9 @@ export const zhCN: Catalog = {
     sign: '签署回函',
     download: '下载回函',
     linksTitle: '收件人查阅链接',
-    linksIntro: '链接可下载回函和报告，访问码请通过电话或传真告知。系统不会发送电子邮件。',
+    linksIntro: '链接可下载回函和报告，访问码请通过电话或传真告知。系统可通过电子邮件发送链接，但不会发送访问码。',
+    email: '收件人电子邮箱（可选）',
+    emailHint: '链接将以收件人的语言通过电子邮件发送，不含访问码和医疗信息。',
     noConsent: '患者同意后即可创建链接。',
     label: '收件人（仅工作人员可见）',
     locale: '收件人语言',

@@ -70,8 +70,10 @@ export const reportLinkBody = z.object({
   passcode: z.string().trim().min(6).max(64),
   /** Whom the link is for (a doctor, a hospital): shown to staff only. */
   label: storableText(200).min(1),
-  /** The recipient's language: the page opens in it. */
+  /** The recipient's language: the page opens in it, and the e-mail is written in it. */
   locale: z.enum(LOCALES),
+  /** Where to e-mail the link (without the passcode, without medical content); none: staff pass it on themselves. */
+  email: z.email().max(254).optional(),
 });
 export const reportLinkParam = z.object({ id: uuid, linkId: uuid });
 export const reportLink = z

@@ -183,8 +183,9 @@ function LinkForm({ caseId, onMade }: { caseId: string; onMade: (link: Made, pas
   const [locale, setLocale] = useState<Locale>(i18n.language as Locale);
   const [days, setDays] = useState<number>(REPORT_LINK_DAYS.default);
   const [passcode, setPasscode] = useState(generatePasscode);
+  const [email, setEmail] = useState('');
   const create = useMutation({
-    mutationFn: () => call(CONTRACTS.createReportLink, { params: { id: caseId }, body: { label, locale, days, passcode: passcode.trim() } }),
+    mutationFn: () => call(CONTRACTS.createReportLink, { params: { id: caseId }, body: { label, locale, days, passcode: passcode.trim(), email: email.trim() || undefined } }),
     onSuccess: (link) => onMade(link, passcode.trim()),
   });
   const fieldErrors = create.error instanceof ApiError ? create.error.fieldErrors : {};
@@ -221,6 +222,9 @@ function LinkForm({ caseId, onMade }: { caseId: string; onMade: (link: Made, pas
             </button>
           </div>
         )}
+      </Field>
+      <Field label={t('replyLetter.email')} hint={t('replyLetter.emailHint')} error={fieldErrors.email}>
+        {(p) => <input {...p} className="input" type="email" name="email" autoComplete="off" maxLength={254} value={email} onChange={(e) => setEmail(e.target.value)} />}
       </Field>
       <FormActions submitLabel={t('replyLetter.create')} busy={create.isPending} />
     </form>
