@@ -5,6 +5,7 @@ import { adminStatePath, baseURL, DEMO } from '../support/env.ts';
 import { staffPage, t, type Catalog } from '../support/ui.ts';
 import { caseThroughApi, type ApiCase } from '../support/cases.ts';
 import { shoot } from '../support/shots.ts';
+import { waitForMail } from '../support/mail.ts';
 
 const ja = t('ja');
 const zh = t('zh-CN');
@@ -108,10 +109,15 @@ test('the patient consents on the portal; the physician signs the reply letter; 
     await form.getByLabel(en.replyLetter.label).fill('Dr Li Ming, Example People’s Hospital (test)');
     await form.getByLabel(en.replyLetter.locale).selectOption('zh-CN');
     await form.getByLabel(en.replyLetter.days).fill('7');
+    await form.getByLabel(en.replyLetter.email).fill(`dr.li.${c.number}@example.org`);
     await form.getByRole('button', { name: en.replyLetter.create }).click();
     const shown = panel.getByTestId('report-link-made');
     made = { url: (await shown.getByTestId('report-link-url').innerText()).trim(), passcode: (await shown.getByTestId('report-link-passcode').innerText()).trim() };
     expect(made.url).toMatch(/\/letter\?lang=zh-CN#kg\./);
+    // The e-mail (in the recipient's language) carries the same link, made as it is sent; never the passcode.
+    const mail = await waitForMail({ to: `dr.li.${c.number}@example.org`, subject: zh.email.reportLink.subject.split('：')[1] });
+    expect(mail.text).toContain(made.url);
+    expect(mail.text).not.toContain(made.passcode);
     await expect(panel.getByTestId('report-link')).toHaveCount(1);
     await shoot(staff.page, 'letter-case-link-en', panel);
     await staff.context.close();
