@@ -6,7 +6,7 @@ import { dependencyClosure, LAZY_ROOTS, packageOf } from './build/lazyPackages.t
 
 /** Uppy and its dependencies: only the uploader (loaded on demand from the portal) uses them. */
 const lazyOnly = dependencyClosure(LAZY_ROOTS, import.meta.dirname);
-const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/](staff|uploadLink))/;
+const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/](staff|uploadLink|reportLink))/;
 
 // The server serves dist/ under a strict CSP (script-src 'self', style-src 'self'):
 // keep everything in emitted files, never inline.
@@ -16,7 +16,7 @@ export default defineConfig({
     catalogs({
       root: import.meta.dirname,
       // The patient pages by address (src/pages.ts loads the same modules): the server preloads their chunks.
-      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx' },
+      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx', '/letter': 'src/pages/patient/Letter.tsx' },
     }),
     precompress(),
   ],

@@ -31,6 +31,7 @@ import { createUploadLinkService } from './uploads/links.ts';
 import { createSurveyService } from './surveys/service.ts';
 import { createReportService } from './reports/service.ts';
 import { createFollowUpService } from './reports/follow-ups.ts';
+import { createSharingService } from './reports/sharing.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -63,9 +64,10 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });
   const surveys = createSurveyService({ db, gate, cases, hospital, audit });
+  const reports = createReportService({ db, config, gate, cases, hospital, surveys, blobs });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
-    links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink }),
+    links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink, mintReportLink: guestLinks.tokenOf }),
     audit,
     auditLog: createAuditLogService({ gate, audit }),
     gate,
@@ -92,8 +94,10 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** The patient satisfaction survey of each case (sent, answered, reminded). */
     surveys,
     /** The second-opinion report: drafts, translations, signed PDFs, delivery and verification codes. */
-    reports: createReportService({ db, config, gate, cases, hospital, surveys, blobs }),
+    reports,
     followUps: createFollowUpService({ gate, cases, hospital }),
+    /** The reply letter, the patient's consent to give it and the report to the primary doctor, and read links. */
+    sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -45,6 +45,9 @@ interface CaseWorld {
   studyUid: string | null;
   /** Stored files of the case (a HEIC photo, and one image of a study), when the route needs them. */
   records?: { photoId: string; studyUid: string; seriesUid: string };
+  /** With the patient's consent to share, a reply letter and a read link for the primary doctor (its id and token), when asked for. */
+  reportLinkId: string | null;
+  reportToken: string | null;
 }
 interface Request {
   params?: Record<string, string>;
@@ -92,7 +95,7 @@ const ok = async (method: string, url: string, name: string, body?: unknown) => 
  * A case through the partner institution, screened, with its team, ready to schedule, two times
  * offered; booked if asked, and with the patient side's pending change request if asked.
  */
-async function newCase(book = false, changeRequested = false, upload = false, records = false, survey = false, report = false): Promise<CaseWorld> {
+async function newCase(book = false, changeRequested = false, upload = false, records = false, survey = false, report = false, sharing = false): Promise<CaseWorld> {
   const created = await ok('POST', '/api/v1/cases', 'coordinator', { ...buildCaseRequest({}, consentId), institutionId: partnerInstitution });
   const id = created.id as string;
   await ok('POST', `/api/v1/cases/${id}/screening`, 'coordinator', { eligibility: 'eligible' });
@@ -129,6 +132,13 @@ async function newCase(book = false, changeRequested = false, upload = false, re
     const asked = await t.app.inject({ method: 'POST', url: `/api/v1/cases/${id}/report/follow-ups`, headers: { authorization: `Bearer ${link.token}` }, payload: { question: '追加问题（测试）' } });
     if (asked.statusCode !== 201) throw new Error(`follow-up question: ${asked.statusCode} ${asked.body}`);
   }
+  let reportLink: { id: string; url: string } | null = null;
+  if (sharing) {
+    const given = await t.app.inject({ method: 'PUT', url: `/api/v1/cases/${id}/report-sharing`, headers: { authorization: `Bearer ${link.token}` }, payload: { given: true } });
+    if (given.statusCode !== 200) throw new Error(`consent: ${given.statusCode} ${given.body}`);
+    await ok('POST', `/api/v1/cases/${id}/reply-letter`, 'physician', REPLY_LETTER);
+    reportLink = await ok('POST', `/api/v1/cases/${id}/report-links`, 'coordinator', { days: 7, passcode: REPORT_PASSCODE, label: 'Dr Li (matrix test)', locale: 'zh-CN' });
+  }
   const uploadLink = await ok('POST', `/api/v1/cases/${id}/upload-links`, 'coordinator', { locale: 'zh-CN', note: '请发送 CT 影像（测试）' });
   let fileId: string | null = null;
   let studyUid: string | null = null;
@@ -142,7 +152,21 @@ async function newCase(book = false, changeRequested = false, upload = false, re
     studyUid = `1.2.826.0.1.${Date.now()}.${slot}`;
     await t.db.execute(sql`insert into dicom_studies (case_id, study_instance_uid, patient_name, review, review_check) values (${id}, ${studyUid}, 'Other^Patient', 'held', '{"result":"mismatch","differs":["name"]}')`);
   }
-  return { id, number: created.number, offers, visitId, guestToken: link.token, changeRequestId, uploadId, uploadLinkId: uploadLink.id, uploadToken: uploadLink.url.split('#')[1], fileId, studyUid };
+  return {
+    id,
+    number: created.number,
+    offers,
+    visitId,
+    guestToken: link.token,
+    changeRequestId,
+    uploadId,
+    uploadLinkId: uploadLink.id,
+    uploadToken: uploadLink.url.split('#')[1],
+    fileId,
+    studyUid,
+    reportLinkId: reportLink?.id ?? null,
+    reportToken: reportLink?.url.split('#')[1] ?? null,
+  };
 }
 
 /**
@@ -267,6 +291,18 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   askFollowUpQuestion: (w) => ({ params: { id: w.id }, body: { question: '第二个问题（测试）' } }),
   answerFollowUpQuestion: (w) => ({ params: { id: w.id, number: '1' }, body: { question: 'A follow-up (matrix test)?', answer: 'An answer (matrix test).' } }),
   translateFollowUpQuestion: (w) => ({ params: { id: w.id, number: '1' }, body: { language: 'en', text: 'A follow-up (matrix test)?', version: 1 } }),
+  getReportSharing: (w) => ({ params: { id: w.id } }),
+  setReportSharing: (w) => ({ params: { id: w.id }, body: { given: true } }),
+  getReplyLetter: (w) => ({ params: { id: w.id } }),
+  // The report's original (Japanese) is signed: the physician writes the letter; no one else may.
+  writeReplyLetter: (w) => ({ params: { id: w.id }, body: REPLY_LETTER }),
+  getReplyLetterPdf: (w) => ({ params: { id: w.id } }),
+  getSharedDocuments: (w) => ({ params: { id: w.id } }),
+  getReportLink: () => ({}),
+  getSharedReportPdf: (w) => ({ params: { id: w.id }, query: { lang: 'ja' } }),
+  createReportLink: (w) => ({ params: { id: w.id }, body: { days: 7, passcode: REPORT_PASSCODE, label: 'Dr Li (matrix test)', locale: 'en' } }),
+  listReportLinks: (w) => ({ params: { id: w.id } }),
+  revokeReportLink: (w) => ({ params: { id: w.id, linkId: w.reportLinkId! } }),
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
 };
@@ -279,7 +315,11 @@ const RECORD_ROUTES = new Set(['deleteCaseFile', 'reviewCaseStudy']);
 /** Routes that answer a case's survey: it is opened first. */
 const SURVEY_ROUTES = new Set(['saveSurveyDraft', 'submitSurvey']);
 /** Routes that act on a case's report: it is written, its original signed, translations under way. */
-const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf', 'getReportSummary', 'listFollowUpQuestions', 'askFollowUpQuestion', 'answerFollowUpQuestion', 'translateFollowUpQuestion']);
+const REPORT_ROUTES = new Set(['saveReportTranslation', 'markReportTranslationReady', 'signReport', 'amendReport', 'getReportPdf', 'getReportSummary', 'listFollowUpQuestions', 'askFollowUpQuestion', 'answerFollowUpQuestion', 'translateFollowUpQuestion', 'writeReplyLetter']);
+/** Routes that give the report to the primary doctor: the patient consented, the letter is written, a read link made. */
+const SHARING_ROUTES = new Set(['getReplyLetterPdf', 'getSharedDocuments', 'getReportLink', 'getSharedReportPdf', 'createReportLink', 'revokeReportLink']);
+const REPLY_LETTER = { language: 'ja', recipient: { name: '李 テスト 先生', institution: 'Example People’s Hospital (Test)', department: '腫瘍内科' }, date: '2026-12-06', note: '' };
+const REPORT_PASSCODE = 'matrix-letter-1';
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
 /** Routes that read a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);
@@ -344,6 +384,8 @@ function expectedAllowed(action: Action, c: Caller, w: CaseWorld, operation: str
   if (operation === 'getPortalCase') return c.principal?.kind === 'guest' && c.principal.scope === 'case_portal';
   // An upload-request link opens its own page: any such link, and no one else.
   if (operation === 'getUploadLink') return c.principal?.kind === 'guest' && c.principal.scope === 'case_upload';
+  // A read link opens its own page: any such link, and no one else.
+  if (operation === 'getReportLink') return c.principal?.kind === 'guest' && c.principal.scope === 'case_report';
   if (action === 'case.list') return caseScope(action, c.principal) !== null;
   const kind = POLICY[action].subject;
   let facts: PolicySubject = {};
@@ -389,7 +431,7 @@ beforeAll(async () => {
   callers.push({ name: 'anonymous', headers: {}, principal: null, userId: null, teamRole: null });
   await ok('PUT', `/api/v1/availability/${caller('physician').userId}`, 'physician', WHOLE_WEEK);
 
-  otherCase = await newCase();
+  otherCase = await newCase(false, false, false, false, false, true, true);
   spare = {
     tokenId: (await t.app.services.tokens.issue(caller('hotline_operator').userId!, 'spare', null)).id,
     ruleId: (await ok('POST', '/api/v1/settings/acceptance-rules', 'admin', { text: { ja: '規則', 'zh-CN': '规则', en: 'Rule' } })).id,
@@ -419,7 +461,8 @@ describe('the access matrix', () => {
     const example = EXAMPLES[name];
     if (example === 'public' || !example) continue;
     it(`${contract.method} ${contract.path} (${contract.action}) does what the policy says for every caller`, async () => {
-      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name), SURVEY_ROUTES.has(name), REPORT_ROUTES.has(name));
+      const sharing = SHARING_ROUTES.has(name);
+      const built = await newCase(VISIT_ROUTES.has(name) || CHANGE_ROUTES.has(name), CHANGE_ROUTES.has(name), UPLOAD_ROUTES.has(name), RECORD_ROUTES.has(name), SURVEY_ROUTES.has(name), REPORT_ROUTES.has(name) || sharing, sharing);
       const w = DOWNLOAD_ROUTES.has(name) ? await storeRecords(built) : built;
       const guests: Caller[] = [
         { name: 'guest:own', headers: { authorization: `Bearer ${w.guestToken}` }, principal: null, userId: null, teamRole: null },
@@ -430,7 +473,10 @@ describe('the access matrix', () => {
       guests.push(
         { name: 'upload:own', headers: { authorization: `Bearer ${w.uploadToken}` }, principal: { kind: 'guest', scope: 'case_upload', subjectId: w.id }, userId: null, teamRole: null },
         { name: 'upload:other', headers: { authorization: `Bearer ${otherCase.uploadToken}` }, principal: { kind: 'guest', scope: 'case_upload', subjectId: otherCase.id }, userId: null, teamRole: null },
+        { name: 'report:other', headers: { authorization: `Bearer ${otherCase.reportToken}`, 'x-link-passcode': REPORT_PASSCODE }, principal: { kind: 'guest', scope: 'case_report', subjectId: otherCase.id }, userId: null, teamRole: null },
       );
+      // A read link of this case where it has one (the world was built with the consent to share).
+      if (w.reportToken) guests.push({ name: 'report:own', headers: { authorization: `Bearer ${w.reportToken}`, 'x-link-passcode': REPORT_PASSCODE }, principal: { kind: 'guest', scope: 'case_report', subjectId: w.id }, userId: null, teamRole: null });
       const everyone = [...callers, ...guests];
       const action = contract.action;
       const audited = POLICY[action].audit !== 'none';

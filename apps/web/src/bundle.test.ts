@@ -47,7 +47,7 @@ describe('the production build', () => {
       const sources = files.map(sourceOf);
       expect(sources.filter((s) => STAFF.test(s)), address).toEqual([]);
     }
-    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/portal', '/request', '/send']);
+    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/letter', '/portal', '/request', '/send']);
     // The request form is not part of what every page loads (the page lists leave out the entry's files).
     expect(preload.pages['/request'].length).toBeGreaterThan(0);
     // The staff pages exist, as chunks of their own.
@@ -93,7 +93,7 @@ describe('the production build', () => {
         for (const section of [...other, 'signIn', 'audit', 'caseView', 'availability']) expect(code, `${file}: ${section}`).not.toContain(`"${section}":{`);
       }
     }
-    expect(preload.catalogParts).toMatchObject({ '/request': ['request'], '/portal': ['request', 'portal'], '/device-check': ['request', 'portal'], '/send': ['request', 'portal'] });
+    expect(preload.catalogParts).toMatchObject({ '/request': ['request'], '/portal': ['request', 'portal'], '/device-check': ['request', 'portal'], '/send': ['request', 'portal'], '/letter': ['request', 'portal'] });
   });
 
   it('ships the upload-request page\'s words in a chunk of its own, not with the request form\'s first visit', () => {

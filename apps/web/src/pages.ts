@@ -31,6 +31,8 @@ export const PATIENT_PAGES = {
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
   // Opened from an upload-request link: its words come with it (catalogReady), not with the other patient pages.
   '/send': () => import('./pages/patient/Send.tsx').then(async (m) => (await m.catalogReady, m)),
+  // Opened from a read link for the primary doctor: its words are in the portal's part.
+  '/letter': () => import('./pages/patient/Letter.tsx'),
 } as const;
 
 /** Loads the patient page at this address, if it is one; resolves when its module is here. */
@@ -44,6 +46,7 @@ export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
 export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage', 'portal');
 export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage', 'portal');
 export const SendPage = page(PATIENT_PAGES['/send'], 'SendPage', 'portal');
+export const LetterPage = page(PATIENT_PAGES['/letter'], 'LetterPage', 'portal');
 
 export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
 export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');

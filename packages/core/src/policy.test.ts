@@ -10,7 +10,8 @@ import { TEAM_ROLES } from './cases.ts';
  *
  * Kinds of caller: a role on its own (not on the case's team, partners of another institution);
  * `team:<role>` on the case's team; `partner:own` of the case's institution; `self:<role>` on their
- * own record; `guest:own` / `guest:other` a portal link of this case or of another; `anonymous`.
+ * own record; `guest:own` / `guest:other` a portal link of this case or of another; `upload:…` an upload-request
+ * link, `report:…` a read link for the primary doctor; `anonymous`.
  */
 const EXPECTED: Record<Action, string> = {
   'auth.sign_in': 'everyone',
@@ -101,6 +102,16 @@ const EXPECTED: Record<Action, string> = {
   'report.follow_up_ask': 'guest:own',
   'report.follow_up_answer': 'team:physician',
   'report.follow_up_translate': 'team:physician team:interpreter',
+  'report_sharing.read': 'coordinator team guest:own',
+  'report_sharing.consent': 'guest:own',
+  'reply_letter.read': 'coordinator team',
+  'reply_letter.write': 'team:physician',
+  'reply_letter.download': 'coordinator team partner:own report:own',
+  'shared_documents.read': 'partner:own report:own',
+  'shared_documents.report': 'partner:own report:own',
+  'report_links.create': 'coordinator team:physician',
+  'report_links.read': 'coordinator team:physician',
+  'report_links.update': 'coordinator team:physician',
   'case.audit_read': 'admin coordinator',
   'audit.export': 'admin',
 };
@@ -130,6 +141,9 @@ const CALLERS: Caller[] = [
   // An upload-request link: sends into its case, reads nothing of it.
   { name: 'upload:own', principal: { kind: 'guest', scope: 'case_upload', subjectId: CASE } },
   { name: 'upload:other', principal: { kind: 'guest', scope: 'case_upload', subjectId: OTHER_CASE } },
+  // A read link for the primary doctor: downloads the letter and the report of its case, nothing else.
+  { name: 'report:own', principal: { kind: 'guest', scope: 'case_report', subjectId: CASE } },
+  { name: 'report:other', principal: { kind: 'guest', scope: 'case_report', subjectId: OTHER_CASE } },
 ];
 
 /** The subject each caller is asked about: the case (with their place on it), or a user record. */
@@ -194,8 +208,8 @@ describe('the policy table', () => {
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write'].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' })).not.toContain('visit_record.psych_read');
   });

@@ -55,6 +55,10 @@ const CASE_READERS: readonly Rule[] = [{ roles: MANAGERS }, { team: TEAM_ROLES }
 const RECORD_KEEPERS: readonly Rule[] = [{ roles: ['coordinator'] }, { team: TEAM_ROLES }];
 /** Who may send files into a case: its readers, and an upload-request link for it (which reads nothing). */
 const CASE_SENDERS: readonly Rule[] = [...CASE_READERS, { guest: 'case_upload' }];
+/** Who receives the report and the reply letter, with the patient's consent: the case's partner institution, a read link. */
+const SHARED_WITH: readonly Rule[] = [{ institution: true }, { guest: 'case_report' }];
+/** Who makes and revokes read links for the recipient: coordinators and the team's physician. */
+const LETTER_SENDERS: readonly Rule[] = [{ roles: ['coordinator'] }, { team: ['physician'] }];
 
 export const POLICY = {
   // Sign-in and the caller's own profile
@@ -180,6 +184,21 @@ export const POLICY = {
   'report.follow_up_ask': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
   'report.follow_up_answer': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
   'report.follow_up_translate': { subject: 'case', audit: 'write', allow: [{ team: ['physician', 'interpreter'] }] },
+
+  // Giving the report and the reply letter (返書) to the primary doctor or referring institution:
+  // the patient side consents (or withdraws) on the portal; the team's physician writes and signs the
+  // letter; the case's partner institution reads both, and a read link (made by a coordinator or the
+  // physician) downloads them — the service lets either through only while the consent stands.
+  'report_sharing.read': { subject: 'case', audit: 'read', allow: [...RECORD_KEEPERS, { guest: 'case_portal' }] },
+  'report_sharing.consent': { subject: 'case', audit: 'write', allow: [{ guest: 'case_portal' }] },
+  'reply_letter.read': { subject: 'case', audit: 'read', allow: RECORD_KEEPERS },
+  'reply_letter.write': { subject: 'case', audit: 'write', allow: [{ team: ['physician'] }] },
+  'reply_letter.download': { subject: 'case', audit: 'read', allow: [...RECORD_KEEPERS, ...SHARED_WITH] },
+  'shared_documents.read': { subject: 'case', audit: 'read', allow: SHARED_WITH },
+  'shared_documents.report': { subject: 'case', audit: 'read', allow: SHARED_WITH },
+  'report_links.create': { subject: 'case', audit: 'write', allow: LETTER_SENDERS },
+  'report_links.read': { subject: 'case', audit: 'read', allow: LETTER_SENDERS },
+  'report_links.update': { subject: 'case', audit: 'write', allow: LETTER_SENDERS },
 
   // The audit trail
   /** A case's own trail (who opened or changed it): reading it is itself audited. */

@@ -23,6 +23,10 @@ export const MOU_STATUSES = ['none', 'negotiating', 'signed', 'expired'] as cons
 export type MouStatus = (typeof MOU_STATUSES)[number];
 
 /** Scopes a guest link can grant; each names what the bearer may do on one subject. */
-/** case_portal: the patient side's case page; case_upload: an upload-request link (send files into the case, read nothing). */
-export const GUEST_SCOPES = ['case_portal', 'case_upload'] as const;
+/**
+ * case_portal: the patient side's case page; case_upload: an upload-request link (send files into the
+ * case, read nothing); case_report: a read link for the primary doctor (the reply letter and the
+ * signed report of the case, nothing else).
+ */
+export const GUEST_SCOPES = ['case_portal', 'case_upload', 'case_report'] as const;
 export type GuestScope = (typeof GUEST_SCOPES)[number];

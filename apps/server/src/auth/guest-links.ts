@@ -77,6 +77,17 @@ export function createGuestLinkService(deps: { db: Db; secret: string }) {
       return { linkId: row.id, scope: row.scope as GuestScope, subjectId: row.subjectId, expiresAt: row.expiresAt };
     },
 
+    /**
+     * The token of a link that does not extend (its expiry is signed in it), made again from its row
+     * for an e-mail sent later: null once it expired or was revoked. Nothing is stored, nothing to undo.
+     */
+    async tokenOf(id: string): Promise<{ token: string; discard(): Promise<void> } | null> {
+      const row = await repo.findGuestLink(db, id);
+      if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now() || row.scope === 'case_upload') return null;
+      const exp = Math.floor(row.expiresAt.getTime() / 1000);
+      return { token: `${GUEST_TOKEN_PREFIX}${row.id}.${exp}.${sign(row.id, exp)}`, discard: async () => {} };
+    },
+
     revoke: (id: string, tx: Db = db) => repo.revokeGuestLink(tx, id),
     /** Every link of a scope to one subject stops working (a link was forwarded to the wrong person). */
     revokeAll: (subjectId: string, tx: Db = db, scope: GuestScope = 'case_portal') => repo.revokeGuestLinksOf(tx, subjectId, scope),

@@ -165,7 +165,8 @@ export const jobs = pgTable(
  * What an e-mail's link opens, kept instead of the link itself: the worker makes the token just
  * before sending (notifications/links.ts), so the outbox never holds a live credential.
  */
-export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string };
+/** What an e-mail's link opens; `report_link`: a read link for the primary doctor, whose token is the link's own (re-made from its row). */
+export type OutboxLink = { kind: 'password_reset' | 'invitation'; userId: string } | { kind: 'portal'; caseId: string } | { kind: 'report_link'; linkId: string };
 
 /**
  * An e-mail as it was written. Its delivery (status, attempts, next attempt, lease, last error) is
@@ -949,4 +950,35 @@ export const reportFollowUps = pgTable(
     check('report_follow_ups_translation', sql`(${t.translation} is null) = (${t.translationLanguage} is null) and (${t.translation} is null) = (${t.translatedBy} is null)`),
     check('report_follow_ups_answer', sql`(${t.answeredInVersion} is null) = (${t.answeredBy} is null) and (${t.answeredBy} is null) = (${t.answeredAt} is null)`),
   ],
+);
+
+/**
+ * The patient side's consent to giving the report and the reply letter to the primary doctor or
+ * referring institution, as the portal last said it (given or withdrawn, and when); each change is
+ * an audit event, so the row holds only the state.
+ */
+export const reportSharingConsents = pgTable('report_sharing_consents', {
+  caseId: uuid('case_id').primaryKey().references(() => cases.id),
+  given: boolean('given').notNull(),
+  changedAt: tstz('changed_at').notNull().defaultNow(),
+});
+
+/**
+ * The reply letter (返書) to the primary doctor: one per version of the report it summarises (the
+ * current letter is the highest), signed like the report, its PDF in the blob store.
+ */
+export const replyLetters = pgTable(
+  'reply_letters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').notNull().references(() => reports.caseId),
+    reportVersion: integer('report_version').notNull(),
+    language: text('language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+    /** Core's `replyLetter`: recipient, date, note. */
+    letter: jsonb('letter').notNull(),
+    writtenBy: uuid('written_by').notNull().references(() => users.id),
+    signedAt: tstz('signed_at').notNull(),
+    pdfBlobId: uuid('pdf_blob_id').notNull().references(() => blobs.id),
+  },
+  (t) => [uniqueIndex('reply_letters_version_key').on(t.caseId, t.reportVersion)],
 );

@@ -45,6 +45,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   follow_up_answered: 409,
   follow_up_same_language: 409,
   follow_up_report_full: 409,
+  reply_letter_written: 409,
+  sharing_consent_missing: 409,
   verification_code_unknown: 404,
   survey_incomplete: 400,
   no_visit_to_change: 409,

@@ -95,7 +95,12 @@ describe('the OpenAPI document', () => {
 
   it('names the guest scheme on exactly the operations a guest link may call', () => {
     const guest = operations(doc).filter((op) => op.security?.some((r) => 'guest' in r)).map((op) => op.operationId).sort();
-    expect(guest).toEqual(['askFollowUpQuestion', 'bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase', 'getReportPdf', 'getReportSummary', 'getUploadLink', 'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'listFollowUpQuestions', 'postCaseMessage', 'requestOtherTimes', 'requestVisitChange', 'saveSurveyDraft', 'startUpload', 'submitSurvey', 'withdrawConsent']);
+    expect(guest).toEqual([
+      'askFollowUpQuestion', 'bookOffer', 'cancelUpload', 'continueUpload', 'deleteCaseFile', 'getCase', 'getCaseSchedule', 'getCaseSurvey', 'getPortalCase',
+      'getReplyLetterPdf', 'getReportLink', 'getReportPdf', 'getReportSharing', 'getReportSummary', 'getSharedDocuments', 'getSharedReportPdf', 'getUploadLink',
+      'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'listFollowUpQuestions', 'postCaseMessage', 'requestOtherTimes',
+      'requestVisitChange', 'saveSurveyDraft', 'setReportSharing', 'startUpload', 'submitSurvey', 'withdrawConsent',
+    ]);
     expect(byId(doc, 'getPortalCase').security).toEqual([{ guest: [] }]);
   });
 

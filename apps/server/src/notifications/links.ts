@@ -22,6 +22,7 @@ export type LinkMinter = (link: OutboxLink) => Promise<MintedLink | null>;
 export function createLinkMinter(deps: {
   mintPasswordLink(userId: string, purpose: 'reset' | 'invite'): Promise<MintedLink | null>;
   mintPortalLink(caseId: string): Promise<MintedLink | null>;
+  mintReportLink(linkId: string): Promise<MintedLink | null>;
 }): LinkMinter {
   return (link) => {
     switch (link.kind) {
@@ -31,6 +32,8 @@ export function createLinkMinter(deps: {
         return deps.mintPasswordLink(link.userId, 'invite');
       case 'portal':
         return deps.mintPortalLink(link.caseId);
+      case 'report_link':
+        return deps.mintReportLink(link.linkId);
     }
   };
 }

@@ -29,6 +29,7 @@ export const TEMPLATES = {
   reportReady: 'email.reportReady',
   staffFollowUpQuestion: 'email.staffFollowUpQuestion',
   reportAmended: 'email.reportAmended',
+  reportLink: 'email.reportLink',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -327,7 +327,8 @@ export async function renderReportPdf(input: { content: ReportContent; meta: Rep
  * and verification code as enclosed.
  */
 export async function renderReplyLetterPdf(
-  input: { letter: ReplyLetter; content: ReportContent; meta: ReportMeta; letterhead: Letterhead },
+  /** `meta` is the enclosed report's; `signedAt`, when the letter itself is signed (else the report's time). */
+  input: { letter: ReplyLetter; content: ReportContent; meta: ReportMeta; letterhead: Letterhead; signedAt?: Date },
   options: RenderOptions = {},
 ): Promise<Buffer> {
   const letter = replyLetter.parse(input.letter);
@@ -368,5 +369,5 @@ export async function renderReplyLetterPdf(
   w.text(person(t, meta.physician), { weight: 'bold', align: 'right' });
   w.text(input.letterhead.name, { align: 'right', size: SIZE.small + 0.5, color: COLOR.muted });
   w.footers(meta);
-  return w.finish(options, { name: meta.physician.name, reason: `${t('reportPdf.letter.title')} ${meta.caseNumber}`, location: input.letterhead.name, signingTime: new Date(meta.signedAt) });
+  return w.finish(options, { name: meta.physician.name, reason: `${t('reportPdf.letter.title')} ${meta.caseNumber}`, location: input.letterhead.name, signingTime: input.signedAt ?? new Date(meta.signedAt) });
 }

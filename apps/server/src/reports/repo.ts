@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Locale } from '@kakehashi/core';
 import type { Db } from '../db/client.ts';
-import { reportFollowUps, reports, reportTexts, users } from '../db/schema.ts';
+import { institutions, replyLetters, reportFollowUps, reports, reportSharingConsents, reportTexts, users } from '../db/schema.ts';
 
 export type ReportRow = typeof reports.$inferSelect;
 export type ReportTextRow = typeof reportTexts.$inferSelect;
 export type NewReportText = typeof reportTexts.$inferInsert;
+export type ReplyLetterRow = typeof replyLetters.$inferSelect;
 
 /** The case's report, locked for the rest of the transaction when asked (every change to it takes the lock). */
 export async function findReport(db: Db, caseId: string, opts: { lock?: boolean } = {}): Promise<ReportRow | null> {
@@ -148,4 +149,62 @@ export async function updateFollowUp(
     .where(and(eq(reportFollowUps.caseId, row.caseId), eq(reportFollowUps.number, row.number), eq(reportFollowUps.version, row.version)))
     .returning();
   return updated ?? null;
+}
+
+// Giving the report and the reply letter to the primary doctor (sharing.ts)
+
+/** The patient side's consent to giving them, as last said; null: never asked. */
+export async function findSharingConsent(db: Db, caseId: string): Promise<{ given: boolean; changedAt: Date } | null> {
+  const [row] = await db.select({ given: reportSharingConsents.given, changedAt: reportSharingConsents.changedAt }).from(reportSharingConsents).where(eq(reportSharingConsents.caseId, caseId));
+  return row ?? null;
+}
+
+export async function setSharingConsent(db: Db, caseId: string, given: boolean): Promise<{ given: boolean; changedAt: Date }> {
+  const now = new Date();
+  const [row] = await db
+    .insert(reportSharingConsents)
+    .values({ caseId, given, changedAt: now })
+    .onConflictDoUpdate({ target: reportSharingConsents.caseId, set: { given, changedAt: now } })
+    .returning({ given: reportSharingConsents.given, changedAt: reportSharingConsents.changedAt });
+  return row;
+}
+
+/** The version in force (the latest whose original is signed) and its signed texts; null before the first signature. */
+export async function inForce(db: Db, caseId: string): Promise<{ version: number; texts: ReportTextRow[] } | null> {
+  const [row] = await db
+    .select({ v: sql<number | null>`max(${reportTexts.reportVersion})` })
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.isOriginal, true), eq(reportTexts.status, 'signed')));
+  if (row?.v == null) return null;
+  const version = Number(row.v);
+  return { version, texts: (await listTexts(db, caseId, version)).filter((t) => t.status === 'signed') };
+}
+
+/** The case's current reply letter: the one of the highest report version. */
+export async function currentLetter(db: Db, caseId: string): Promise<ReplyLetterRow | null> {
+  const [row] = await db.select().from(replyLetters).where(eq(replyLetters.caseId, caseId)).orderBy(desc(replyLetters.reportVersion)).limit(1);
+  return row ?? null;
+}
+
+/** A signed letter; null when one for that report version exists already. */
+export async function insertLetter(db: Db, values: typeof replyLetters.$inferInsert): Promise<ReplyLetterRow | null> {
+  const [row] = await db.insert(replyLetters).values(values).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+/** The latest signed text of each language (what the recipient downloads). */
+export async function latestSignedLanguages(db: Db, caseId: string): Promise<{ language: Locale; version: number }[]> {
+  const rows = await db
+    .select({ language: reportTexts.language, v: sql<number>`max(${reportTexts.reportVersion})` })
+    .from(reportTexts)
+    .where(and(eq(reportTexts.caseId, caseId), eq(reportTexts.status, 'signed')))
+    .groupBy(reportTexts.language)
+    .orderBy(reportTexts.language);
+  return rows.map((r) => ({ language: r.language, version: Number(r.v) }));
+}
+
+/** The name of the partner institution a case came through. */
+export async function institutionName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: institutions.name }).from(institutions).where(eq(institutions.id, id));
+  return row?.name ?? null;
 }

@@ -115,6 +115,9 @@ export function createReportService(deps: {
   }
 
   return {
+    /** The signing identity, for the reply letter (sharing.ts): signed with the same key. */
+    signingIdentity,
+
     read(actor: Actor, caseId: string) {
       return gate.run(actor, 'report.read', caseId, async ({ tx, audit }) => {
         const v = await view(tx, caseId);

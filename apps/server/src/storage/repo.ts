@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.ts';
-import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, reportTexts, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
+import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, replyLetters, reportTexts, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
 
 export type { RetentionCaseReport };
 
@@ -115,7 +115,7 @@ export function listRetentionRuns(db: Db, limit = 50) {
 }
 
 /** No case file and no signed report (its PDF) names the blob. */
-const unreferenced = sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id}) and not exists (select 1 from ${reportTexts} r where r.pdf_blob_id = ${blobs.id})`;
+const unreferenced = sql`not exists (select 1 from ${caseFiles} f where f.blob_id = ${blobs.id}) and not exists (select 1 from ${reportTexts} r where r.pdf_blob_id = ${blobs.id}) and not exists (select 1 from ${replyLetters} l where l.pdf_blob_id = ${blobs.id})`;
 
 /** Blobs stored before `before` that no case file references. */
 export function unreferencedBlobs(db: Db, before: Date, limit: number) {

@@ -51,6 +51,7 @@ const PAGE_DATA: Record<string, (locale: Locale) => Record<string, string>> = {
   '/portal': () => ({ hospital: '/api/v1/hospital' }),
   '/device-check': () => ({ hospital: '/api/v1/hospital' }),
   '/send': () => ({ hospital: '/api/v1/hospital' }),
+  '/letter': () => ({ hospital: '/api/v1/hospital' }),
 };
 
 /** The page's data, read through the API itself (same answers, same checks); a read that fails is left to the page. */

@@ -8,7 +8,7 @@ import { useMemo, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEve
  */
 
 /** The patient's pages: the request form, the case portal, the device check and the upload-request page. */
-export const PATIENT_ADDRESSES = ['/request', '/portal', '/device-check', '/send'] as const;
+export const PATIENT_ADDRESSES = ['/request', '/portal', '/device-check', '/send', '/letter'] as const;
 export type PatientAddress = (typeof PATIENT_ADDRESSES)[number];
 
 export const isPatientAddress = (pathname: string): pathname is PatientAddress => (PATIENT_ADDRESSES as readonly string[]).includes(pathname);

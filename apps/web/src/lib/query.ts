@@ -67,6 +67,8 @@ export const queryKeys = {
   survey: (caseId: string) => ['case', caseId, 'survey'] as const,
   /** A case's follow-up questions after the report. */
   followUps: (caseId: string) => ['case', caseId, 'followUps'] as const,
+  /** The reply letter and the giving of the report to the primary doctor (consent, letter, links). */
+  sharing: (caseId: string) => ['case', caseId, 'sharing'] as const,
 };
 
 

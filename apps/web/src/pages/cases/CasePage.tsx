@@ -21,6 +21,7 @@ import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
 import { StaffFollowUps } from '../../components/report/StaffFollowUps.tsx';
+import { CaseSharing } from '../../components/report/ReplyLetter.tsx';
 import { DocumentsPanel, FeePanel, GuestLinkPanel, ScreeningPanel, StatusPanel, TeamPanel } from './Triage.tsx';
 
 export type CaseDetail = z.infer<typeof caseDetail>;
@@ -257,6 +258,7 @@ export function CasePage() {
           {d.allowed.manage && <GuestLinkPanel c={d} />}
           {d.allowed.actions.includes('upload_links.read') && <UploadLinkPanel caseId={d.id} patientLocale={d.locale} />}
           {d.allowed.actions.includes('survey.read') && <StaffSurvey caseId={d.id} canSend={d.allowed.actions.includes('survey.open')} />}
+          <CaseSharing caseId={d.id} actions={d.allowed.actions} />
         </div>
       </div>
       <TimeZoneNote />

@@ -25,6 +25,7 @@ import { SendRecords } from '../../components/records/SendRecords.tsx';
 import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
 import { PortalFollowUps } from '../../components/report/PortalFollowUps.tsx';
 import { PortalReport } from '../../components/report/PortalReport.tsx';
+import { SharingConsent } from '../../components/report/SharingConsent.tsx';
 
 type CaseDetail = z.infer<typeof caseDetail>;
 
@@ -347,6 +348,7 @@ function PortalCase({ token }: { token: string | null }) {
         <MessageThread caseId={d.id} guestToken={token} side="patient" />
       </section>
 
+      {d.allowed.actions.includes('report_sharing.consent') && <SharingConsent caseId={d.id} guestToken={token} />}
       <section className="card" aria-labelledby="portal-consent">
         <h2 id="portal-consent">{t('portal.consentTitle')}</h2>
         <p className="muted">{t('portal.consentGiven', { version: d.consent.version, at: fmt.dateTime(d.consent.acceptedAt), name: d.consent.acceptedBy })}</p>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
 import * as CONTRACTS from '@kakehashi/core/contracts';
@@ -7,10 +7,10 @@ import { ApiError, call, errorMessage } from '../../lib/api.ts';
 import { addCatalogPart } from '../../lib/i18n.ts';
 import { useFormat } from '../../lib/time.ts';
 import { useBrandName } from '../../lib/hospital.ts';
-import { navigate, useLocation } from '../../lib/nav.tsx';
+import { rememberLink, storedLink, useLinkToken } from '../../lib/linkToken.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { HospitalContact } from '../../components/Hospital.tsx';
-import { Field } from '../../components/Field.tsx';
+import { PasscodeForm } from '../../components/links/PasscodeForm.tsx';
 import { WrittenIn } from '../../components/LanguageMark.tsx';
 import { SendFiles } from '../../components/records/SendFiles.tsx';
 import './Send.css';
@@ -27,43 +27,8 @@ export const catalogReady = addCatalogPart(SEND_CATALOG);
 
 const KEY = 'kakehashi.send';
 
-/** The link's token and passcode, kept for a reload in this tab only (like the portal's link). */
-function remember(token: string, passcode: string | null) {
-  try {
-    sessionStorage.setItem(KEY, JSON.stringify({ token, passcode }));
-  } catch {
-    // Storage unavailable: they live as long as the page.
-  }
-}
-
-function stored(): { token: string; passcode: string | null } | null {
-  try {
-    const v = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as { token?: unknown; passcode?: unknown } | null;
-    return v && typeof v.token === 'string' ? { token: v.token, passcode: typeof v.passcode === 'string' ? v.passcode : null } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Reads the token from the address fragment once, and clears the address bar (its language too: a later choice wins on reload). */
-function useSendToken(): string | null {
-  const location = useLocation();
-  const fromHash = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
-  const [token, setToken] = useState<string | null>(() => {
-    if (fromHash && stored()?.token !== fromHash) remember(fromHash, null);
-    return fromHash ?? stored()?.token ?? null;
-  });
-  useEffect(() => {
-    if (!fromHash) return;
-    if (stored()?.token !== fromHash) remember(fromHash, null);
-    setToken(fromHash);
-    navigate(location.pathname, { replace: true });
-  }, [fromHash, location.pathname]);
-  return token;
-}
-
 export function SendPage() {
-  const token = useSendToken();
+  const token = useLinkToken(KEY);
   // Another link in the same tab starts afresh.
   return <SendLink key={token ?? ''} token={token} />;
 }
@@ -72,7 +37,7 @@ function SendLink({ token }: { token: string | null }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const hospital = useBrandName();
-  const [passcode, setPasscode] = useState<string | null>(() => (token && stored()?.token === token ? stored()!.passcode : null));
+  const [passcode, setPasscode] = useState<string | null>(() => (token && storedLink(KEY)?.token === token ? storedLink(KEY)!.passcode : null));
   const link = useQuery({
     queryKey: ['upload-link', token, passcode],
     queryFn: () => call(CONTRACTS.getUploadLink, {}, { guestToken: token, linkPasscode: passcode }),
@@ -82,7 +47,7 @@ function SendLink({ token }: { token: string | null }) {
   });
   const code = link.error instanceof ApiError ? link.error.code : null;
   useEffect(() => {
-    if (token && link.data) remember(token, passcode);
+    if (token && link.data) rememberLink(KEY, token, passcode);
   }, [token, passcode, link.data]);
   useDocumentTitle(link.data ? t('sendLink.title', { hospital }) : t('sendLink.titlePlain'));
 
@@ -104,7 +69,9 @@ function SendLink({ token }: { token: string | null }) {
     return (
       <>
         {/* The same passcode again (after a wait, say) is asked again, not taken from the cache. */}
-        <Passcode
+        <PasscodeForm
+          testId="send"
+          words={{ title: t('sendLink.passcodeTitle'), intro: t('sendLink.passcodeIntro'), wrong: t('sendLink.passcodeWrong'), tooMany: t('sendLink.tooMany'), label: t('sendLink.passcodeLabel'), submit: t('sendLink.passcodeSubmit') }}
           wrong={code === 'link_passcode' && !!passcode}
           limited={code === 'rate_limited' ? errorMessage(link.error) : null}
           onSubmit={(v) => (v === passcode ? void link.refetch() : setPasscode(v))}
@@ -168,41 +135,5 @@ function SendLink({ token }: { token: string | null }) {
       </section>
       <HospitalContact />
     </div>
-  );
-}
-
-function Passcode({ wrong, limited, onSubmit }: { wrong: boolean; limited: string | null; onSubmit: (passcode: string) => void }) {
-  const { t } = useTranslation();
-  const [value, setValue] = useState('');
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (value.trim()) onSubmit(value.trim());
-  };
-  return (
-    <section className="card" data-testid="send-passcode">
-      <h1>{t('sendLink.passcodeTitle')}</h1>
-      <p>{t('sendLink.passcodeIntro')}</p>
-      {wrong && (
-        <div className="alert alert--error" role="alert">
-          {t('sendLink.passcodeWrong')}
-        </div>
-      )}
-      {limited && (
-        <div className="alert alert--error" role="alert" data-testid="send-too-many">
-          <p>{t('sendLink.tooMany')}</p>
-          <p>{limited}</p>
-        </div>
-      )}
-      <form className="form" onSubmit={submit}>
-        <Field label={t('sendLink.passcodeLabel')}>
-          {(p) => <input {...p} className="input" name="passcode" autoComplete="off" autoCapitalize="none" spellCheck={false} maxLength={64} value={value} onChange={(e) => setValue(e.target.value)} />}
-        </Field>
-        <div className="form__actions">
-          <button type="submit" className="button">
-            {t('sendLink.passcodeSubmit')}
-          </button>
-        </div>
-      </form>
-    </section>
   );
 }
