@@ -13,6 +13,7 @@ export * from './schemas/records.ts';
 export * from './schemas/reports.ts';
 export * from './schemas/survey.ts';
 export * from './schemas/visitRecord.ts';
+export * from './schemas/patientWords.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

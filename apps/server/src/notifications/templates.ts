@@ -27,6 +27,7 @@ export const TEMPLATES = {
   surveyOpened: 'email.surveyOpened',
   surveyReminder: 'email.surveyReminder',
   reportReady: 'email.reportReady',
+  followUpDue: 'email.followUpDue',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -399,7 +399,7 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
             </button>
           </div>
         ))}
-        <button type="button" className="button button--secondary" onClick={() => setFollowUps((list) => [...list, { text: '', due: null, ownerId: null, state: 'open' }])} data-testid="add-follow-up">
+        <button type="button" className="button button--secondary" onClick={() => setFollowUps((list) => [...list, { code: null, text: '', due: null, ownerId: null, state: 'open', waivedReason: '' }])} data-testid="add-follow-up">
           {t('visitRecord.classification.add')}
         </button>
       </fieldset>

@@ -1,0 +1,1 @@
+ALTER TABLE "case_classifications" ADD COLUMN "receiving_hospital" text DEFAULT '' NOT NULL;
