@@ -58,6 +58,10 @@ test('the interpreter (Chinese) translates the patient’s words and the physici
     await expect(diagnosis.getByTestId('patient-words-translation')).toHaveText('肺腺がん IIIA期（テスト）');
     await expect(words.getByTestId('translate-words')).toHaveCount(0);
     await shoot(doctor.page, 'patient-words-ja', words);
+    // At phone width the translation goes under the original.
+    await doctor.page.setViewportSize({ width: 390, height: 844 });
+    await shoot(doctor.page, 'patient-words-ja-390', words);
+    await doctor.page.setViewportSize({ width: 1280, height: 900 });
 
     await classification.getByLabel(ja.visitRecord.classification.disposition).selectOption('travel_to_japan_for_treatment');
     for (const code of ['visa_letter', 'cost_estimate', 'travel_dates', 'interpreter_arranged'] as const) {
@@ -80,6 +84,9 @@ test('the interpreter (Chinese) translates the patient’s words and the physici
     await expect(status.getByTestId('close-blocked')).toContainText(en.codes.followUp.visa_letter);
     await expect(status.getByTestId('close-blocked')).toContainText('4 open follow-up actions');
     await shoot(coord.page, 'close-blocked-en', status);
+    await coord.page.setViewportSize({ width: 390, height: 844 });
+    await shoot(coord.page, 'close-blocked-en-390', status);
+    await coord.page.setViewportSize({ width: 1280, height: 900 });
   });
 
   await test.step('waiving wants a reason; once each action is done or waived, the case closes', async () => {

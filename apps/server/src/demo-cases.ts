@@ -138,7 +138,7 @@ const CASES: DemoCase[] = [
  * classified, the patient's words translated, the report signed and delivered, the survey answered,
  * and the first one closed. A case whose request exists already is left as it is.
  */
-export async function seedDemoCases(db: Db, config: Config): Promise<number> {
+export async function seedDemoCases(db: Db, config: Config): Promise<void> {
   const services = createServices(db, config);
   const staff = async (email: string): Promise<Actor> => {
     const u = await findUserByEmail(db, email);
@@ -148,7 +148,6 @@ export async function seedDemoCases(db: Db, config: Config): Promise<number> {
   };
   const [coordinator, physician, nurse, interpreter] = await Promise.all(['coordinator', 'physician', 'nurse', 'interpreter'].map((r) => staff(`${r}@example.org`)));
   const idOf = (a: Actor) => (a.principal?.kind === 'user' ? a.principal.user.id : '');
-  let made = 0;
   for (const [i, d] of CASES.entries()) {
     if (await findCaseBySubmission(db, d.submissionId)) continue;
     const consent = await currentConsent(db, d.locale);
@@ -225,7 +224,5 @@ export async function seedDemoCases(db: Db, config: Config): Promise<number> {
     const followUps = cls.followUps.map((f, j) => (d.closed ? { ...f, state: 'done' as const } : { ...f, due, ownerId: j % 2 ? idOf(interpreter) : idOf(nurse) }));
     await services.visitRecords.saveClassification(coordinator, caseId, classificationBody.parse({ ...cls, version: cls.version, followUps }));
     if (d.closed) await services.cases.transition(coordinator, caseId, 'closed');
-    made++;
   }
-  return made;
 }
