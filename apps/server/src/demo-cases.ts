@@ -5,6 +5,7 @@ import type { Db } from './db/client.ts';
 import type { Actor } from './auth/principal.ts';
 import { findUserByEmail } from './auth/repo.ts';
 import { currentConsent, findCaseBySubmission } from './cases/repo.ts';
+import { moveParticipants, updateVisit } from './scheduling/repo.ts';
 import { createServices } from './services.ts';
 
 type Content = z.input<typeof reportContent>;
@@ -177,6 +178,13 @@ export async function seedDemoCases(db: Db, config: Config): Promise<void> {
     const offered = await services.scheduling.offer(coordinator, caseId, [{ startsAt: startsAt.toISOString(), minutes: 60 }]);
     const booked = await services.scheduling.book(coordinator, caseId, offered.offers[0].id);
     const visitId = booked.visit!.id;
+    // Booking takes only times ahead, and the demo's consultations have taken place: the visit (and
+    // the team's hold on that hour) moves to a past day and its reminders are dropped.
+    const heldAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - (20 - 5 * i) * 86_400_000);
+    const heldUntil = new Date(heldAt.getTime() + 60 * 60_000);
+    await updateVisit(db, visitId, { startsAt: heldAt, endsAt: heldUntil });
+    await moveParticipants(db, visitId, heldAt, heldUntil);
+    await services.mail.cancelPending(`visit:${visitId}:reminder`);
     const team = [
       { userId: idOf(physician), role: 'physician' as const },
       { userId: idOf(nurse), role: 'nurse' as const },
@@ -188,8 +196,8 @@ export async function seedDemoCases(db: Db, config: Config): Promise<void> {
       visitRecordBody.parse({
         version: 0,
         held: true,
-        startedAt: startsAt.toISOString(),
-        endedAt: new Date(startsAt.getTime() + 55 * 60_000).toISOString(),
+        startedAt: heldAt.toISOString(),
+        endedAt: new Date(heldAt.getTime() + 55 * 60_000).toISOString(),
         attendance: { team, patient: true, family: d.locale === 'zh-CN', interpreter: false, others: '' },
         doctorNotes: 'Explained the opinion and answered the questions (demo).',
         nurseNotes: 'Checked what the patient had understood (demo).',
