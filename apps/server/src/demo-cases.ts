@@ -178,6 +178,7 @@ export async function seedDemoCases(db: Db, config: Config): Promise<void> {
     const offered = await services.scheduling.offer(coordinator, caseId, [{ startsAt: startsAt.toISOString(), minutes: 60 }]);
     const booked = await services.scheduling.book(coordinator, caseId, offered.offers[0].id);
     const visitId = booked.visit!.id;
+    await services.scheduling.setVideo(coordinator, visitId, 'jitsi', `https://meet.example.org/kakehashi-demo-${i + 1}`);
     // Booking takes only times ahead, and the demo's consultations have taken place: the visit (and
     // the team's hold on that hour) moves to a past day and its reminders are dropped.
     const heldAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - (20 - 5 * i) * 86_400_000);
