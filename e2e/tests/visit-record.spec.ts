@@ -53,10 +53,13 @@ test('the physician records the visit and classifies the case in Japanese; the n
     await classification.getByLabel(ja.codes.outcome.stopping_active_treatment).check();
     await classification.getByLabel(ja.visitRecord.classification.reason).selectOption('not_convinced_by_explanation');
     await classification.getByLabel(ja.visitRecord.classification.disposition).selectOption('returned_to_primary_doctor');
+    // The disposition brings its checklist (the reply letter); a free action is added after it.
+    await expect(classification.locator('[data-code="reply_letter"]')).toContainText(ja.codes.followUp.reply_letter);
     await classification.getByTestId('add-follow-up').click();
-    await classification.getByLabel(ja.visitRecord.classification.followUpText, { exact: true }).fill('主治医への返書を送る');
-    await classification.getByLabel(ja.visitRecord.classification.due, { exact: true }).fill(tokyoDay(14));
-    await classification.getByLabel(ja.visitRecord.classification.owner, { exact: true }).selectOption(nurse.id);
+    const action = classification.getByTestId('follow-up').last();
+    await action.getByLabel(ja.visitRecord.classification.followUpText, { exact: true }).fill('紹介元に画像を返却する');
+    await action.getByLabel(ja.visitRecord.classification.due, { exact: true }).fill(tokyoDay(14));
+    await action.getByLabel(ja.visitRecord.classification.owner, { exact: true }).selectOption(nurse.id);
     await classification.getByTestId('save-classification').click();
     await expect(classification.getByText(ja.visitRecord.saved)).toBeVisible();
     const saved = await admin.call<unknown>('GET', `/cases/${created.id}`);

@@ -7,6 +7,7 @@ import { findInstitutionByName, insertInstitution } from './institutions/repo.ts
 import { insertUser } from './users/repo.ts';
 import { createAuditService } from './audit/service.ts';
 import { findHospital, saveTexts, type HospitalTexts } from './hospital/repo.ts';
+import { seedDemoCases } from './demo-cases.ts';
 import { currentConsent, insertAcceptanceRule, insertConsentVersion, insertFeeSchedule, listAcceptanceRules, listFeeSchedules } from './cases/repo.ts';
 
 export const DEMO_PASSWORD = 'kakehashi-demo';
@@ -25,7 +26,7 @@ const USERS: { email: string; name: string; role: Role; institution: 'own' | 'pa
   { email: 'partner@example.org', name: 'Dr. 王 Test', role: 'partner', institution: 'partner', locale: 'zh-CN' },
 ];
 
-/** Demo institutions and users; running it again adds only what is missing. Returns the users added. */
+/** Demo institutions, users and completed cases; running it again adds only what is missing. Returns the users added. */
 export async function seedDemo(db: Db, config: Config): Promise<number> {
   const ids: Record<string, string> = {};
   for (const { key, ...inst } of INSTITUTIONS) {
@@ -69,6 +70,7 @@ export async function seedDemo(db: Db, config: Config): Promise<number> {
   for (const [locale, body] of Object.entries(DEMO_CONSENT)) {
     if (!(await currentConsent(db, locale))) await insertConsentVersion(db, locale, body, null);
   }
+  await seedDemoCases(db, config);
   return added;
 }
 

@@ -14,6 +14,7 @@ import { createLinkMinter } from './notifications/links.ts';
 import { createMailService } from './notifications/service.ts';
 import { createSchedulingService } from './scheduling/service.ts';
 import { createVisitRecordService } from './visit-records/service.ts';
+import { createPatientWordsService } from './patient-words/service.ts';
 import { createUserService } from './users/service.ts';
 import { createGate } from './access/gate.ts';
 import { createHospitalService } from './hospital/service.ts';
@@ -56,7 +57,16 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const auth = createAuthService({ db, config, audit, mail });
   const guestLinks = createGuestLinkService({ db, secret: config.secret });
   // Scheduling needs cases; a case that leaves the journey needs scheduling to give up its visit.
-  const cases = createCaseService({ db, config, gate, mail, guestLinks, onLeft: (tx, row) => scheduling.caseLeft(tx, row) });
+  // A case closes only once its follow-up actions are done or waived (the visit records' service says).
+  const cases = createCaseService({
+    db,
+    config,
+    gate,
+    mail,
+    guestLinks,
+    onLeft: (tx, row) => scheduling.caseLeft(tx, row),
+    beforeClose: (tx, row, locale) => visitRecords.checkClosable(tx, row.id, locale),
+  });
   const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });
   const institutions = createInstitutionService({ gate, auth, cases });
   const keys = keyring(config.masterKey, config.previousMasterKeys);
@@ -65,6 +75,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const records = createRecordsService({ gate, blobs });
   const surveys = createSurveyService({ db, gate, cases, hospital, audit });
   const reports = createReportService({ db, config, gate, cases, hospital, surveys, blobs });
+  const visitRecords = createVisitRecordService({ db, config, gate, cases, scheduling, mail, audit });
   return {
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink, mintReportLink: guestLinks.tokenOf }),
@@ -80,7 +91,9 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     caseSettings: createCaseSettingsService({ gate }),
     scheduling,
     work: createWorkService({ gate, scheduling }),
-    visitRecords: createVisitRecordService({ gate, cases, scheduling }),
+    visitRecords,
+    /** The patient's words (the request's medical text) and the interpreter's translations. */
+    patientWords: createPatientWordsService({ gate }),
     institutions,
     hospital,
     users: createUserService({ db, gate, audit, auth, institutions }),

@@ -272,6 +272,9 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   saveVisitRecord: (w) => ({ params: { visitId: w.visitId! }, body: { version: 0, held: true, attendance: { team: [], patient: true, family: false, interpreter: false }, doctorNotes: 'Explained the options (matrix test).' } }),
   getCaseClassification: (w) => ({ params: { id: w.id } }),
   saveCaseClassification: (w) => ({ params: { id: w.id }, body: { version: 0, subject: 'treatment', outcomes: ['new_treatment_view'] } }),
+  getPatientWords: (w) => ({ params: { id: w.id } }),
+  // Into Japanese (the case's request is in Chinese), based on "no translation yet".
+  savePatientWordsTranslation: (w) => ({ params: { id: w.id, language: 'ja' }, body: { version: 0, diagnosis: '肺腺癌（テスト）', questions: '手術は可能ですか（テスト）' } }),
   getCaseAudit: (w) => ({ params: { id: w.id } }),
   getCaseSurvey: (w) => ({ params: { id: w.id } }),
   openSurvey: (w) => ({ params: { id: w.id } }),

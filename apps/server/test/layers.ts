@@ -7,7 +7,7 @@
  *   `@electric-sql/pglite`) and `src/db/schema.ts`. Only `repo.ts` files, `src/db/` itself, the
  *   migrations config (`drizzle.config.ts`) and tests import it. `src/db/client.ts` is not part of it:
  *   it only hands out the `Db` handle, `transaction()` and error codes, which services need to pass a
- *   transaction along, so any server file may import it; composition roots (`cli.ts`, `demo.ts`,
+ *   transaction along, so any server file may import it; composition roots (`cli.ts`, `demo.ts`, `demo-cases.ts`,
  *   `services.ts`, `app.ts`) open the database through it, never through the schema.
  * - Tests (`test/` and `*.test.ts`) may inspect the database directly and wire anything: the server
  *   rules do not apply to them. The web and core rules do (a test must not make the web app depend
@@ -91,7 +91,7 @@ export function importsOf(file: SourceFile): ImportRef[] {
 
 const SERVER_SRC = 'apps/server/src/';
 const NOT_DOMAINS = new Set(['db', 'http', 'access', 'test']);
-const COMPOSITION_ROOTS = new Set(['cli.ts', 'demo.ts', 'services.ts', 'app.ts'].map((f) => SERVER_SRC + f));
+const COMPOSITION_ROOTS = new Set(['cli.ts', 'demo.ts', 'demo-cases.ts', 'services.ts', 'app.ts'].map((f) => SERVER_SRC + f));
 const SHARED_BY_SERVICES = new Set(['errors.ts', 'i18n.ts'].map((f) => SERVER_SRC + f));
 const DATABASE_PACKAGES = ['drizzle-orm', 'drizzle-kit', 'pg', '@electric-sql/pglite'];
 const SCHEMA = `${SERVER_SRC}db/schema`;
@@ -133,7 +133,7 @@ function serverViolations(file: string, ref: ImportRef): string[] {
 
   if (target !== null && isRepo(target) && !COMPOSITION_ROOTS.has(file)) {
     const owner = domainOf(target);
-    if (owner !== null && owner !== domain) found.push(`another domain's repository: go through the ${owner} service (only cli.ts, demo.ts and services.ts wire repositories across domains)`);
+    if (owner !== null && owner !== domain) found.push(`another domain's repository: go through the ${owner} service (only cli.ts, demo.ts, demo-cases.ts and services.ts wire repositories across domains)`);
   }
   return found;
 }

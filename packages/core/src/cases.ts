@@ -134,5 +134,18 @@ export type VisitNotHeldReason = (typeof VISIT_NOT_HELD_REASONS)[number];
 /** A follow-up action after the visit: open until done, or waived (no longer needed). */
 export const FOLLOW_UP_STATES = ['open', 'done', 'waived'] as const;
 export type FollowUpState = (typeof FOLLOW_UP_STATES)[number];
+/** The standard follow-up actions (labels `codes.followUp.*`), recognised by their code. */
+export const FOLLOW_UP_CODES = ['reply_letter', 'referral_letter', 'receiving_hospital_contacted', 'visa_letter', 'cost_estimate', 'travel_dates', 'interpreter_arranged'] as const;
+export type FollowUpCode = (typeof FOLLOW_UP_CODES)[number];
+/**
+ * Each disposition's checklist: choosing a disposition adds those of its items the case has not got
+ * yet, as open actions carrying their code. Free actions (no code) stay possible beside them.
+ */
+export const FOLLOW_UP_CHECKLISTS: Record<Disposition, readonly FollowUpCode[]> = {
+  returned_to_primary_doctor: ['reply_letter'],
+  treated_here: [],
+  referred_to_regional_hospital: ['referral_letter', 'receiving_hospital_contacted'],
+  travel_to_japan_for_treatment: ['visa_letter', 'cost_estimate', 'travel_dates', 'interpreter_arranged'],
+};
 /** The team roles who may read and write the psychological-care notes of a visit (not interpreters). */
 export const PSYCH_NOTE_ROLES = ['physician', 'nurse', 'counsellor', 'psycho_oncologist'] as const;

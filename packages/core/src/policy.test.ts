@@ -87,6 +87,8 @@ const EXPECTED: Record<Action, string> = {
   'visit_record.psych_write': 'team:physician team:nurse team:counsellor team:psycho_oncologist',
   'case.classification_read': 'coordinator team',
   'case.classification_write': 'coordinator team',
+  'case.words_read': 'coordinator team',
+  'case.words_translate': 'team:interpreter',
   'availability.read': 'admin coordinator self',
   'availability.edit': 'admin coordinator self',
   'report.read': 'coordinator team',
@@ -206,11 +208,15 @@ describe('the policy table', () => {
     expect(coordinator).toContain('schedule.offer');
     expect(coordinator).not.toContain('consent.withdraw');
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
-    const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write'];
+    const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write', 'case.words_read'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
     expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
-    expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' })).not.toContain('visit_record.psych_read');
+    const interpreter = caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' });
+    expect(interpreter).not.toContain('visit_record.psych_read');
+    // Only the team's interpreter translates the patient's words.
+    expect(interpreter).toContain('case.words_translate');
+    expect(caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: null })).not.toContain('case.words_translate');
   });
 });

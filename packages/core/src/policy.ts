@@ -154,6 +154,10 @@ export const POLICY = {
   'visit_record.psych_write': { subject: 'visit', audit: 'write', allow: [{ team: PSYCH_NOTE_ROLES }] },
   'case.classification_read': { subject: 'case', audit: 'read', allow: RECORD_KEEPERS },
   'case.classification_write': { subject: 'case', audit: 'write', allow: RECORD_KEEPERS },
+  // The patient's words (the request's medical text) and their translation: read by the record
+  // keepers, translated by the team's interpreter only.
+  'case.words_read': { subject: 'case', audit: 'read', allow: RECORD_KEEPERS },
+  'case.words_translate': { subject: 'case', audit: 'write', allow: [{ team: ['interpreter'] }] },
   'availability.read': { subject: 'user', audit: 'none', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
   'availability.edit': { subject: 'user', audit: 'write', allow: [{ roles: MANAGERS }, { self: ['physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'] }] },
 

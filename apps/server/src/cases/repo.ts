@@ -263,7 +263,7 @@ export async function upsertDocument(db: Db, row: typeof caseDocuments.$inferIns
 
 export const listTeam = (db: Db, caseId: string) =>
   db
-    .select({ userId: caseTeam.userId, role: caseTeam.role, name: users.name, email: users.email })
+    .select({ userId: caseTeam.userId, role: caseTeam.role, name: users.name, email: users.email, locale: users.locale })
     .from(caseTeam)
     .innerJoin(users, eq(users.id, caseTeam.userId))
     .where(eq(caseTeam.caseId, caseId))

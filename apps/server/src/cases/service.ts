@@ -57,7 +57,10 @@ const LEFT: readonly CaseStatus[] = ['cancelled', 'withdrawn'];
 /** Ends what a case holds when it leaves the journey, inside the transaction of the status change. */
 export type OnCaseLeft = (tx: Db, row: repo.CaseRow) => Promise<void>;
 
-export function createCaseService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; guestLinks: GuestLinkService; onLeft?: OnCaseLeft }) {
+/** Refuses (throws) to close a case that still has work open; in the transition's transaction. */
+export type BeforeClose = (tx: Db, row: repo.CaseRow, locale: Locale) => Promise<void>;
+
+export function createCaseService(deps: { db: Db; config: Config; gate: Gate<repo.CaseRow>; mail: MailService; guestLinks: GuestLinkService; onLeft?: OnCaseLeft; beforeClose?: BeforeClose }) {
   const { db, config, gate, mail, guestLinks } = deps;
   const left = async (tx: Db, row: repo.CaseRow) => deps.onLeft?.(tx, row);
 
@@ -384,6 +387,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
           const t = translator(actor.locale);
           throw conflict('invalid_transition', { from: t(`cases.status.${from}`), to: t(`cases.status.${to}`) });
         }
+        if (to === 'closed') await deps.beforeClose?.(tx, row, actor.locale);
         await advance(tx, row, to, historyActorOf(actor), note);
         return detail(tx, actor, row, facts);
       });

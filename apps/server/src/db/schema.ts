@@ -630,11 +630,37 @@ export const caseClassifications = pgTable('case_classifications', {
   outcomes: text('outcomes').array().notNull().default(sql`'{}'::text[]`),
   reason: text('reason'),
   disposition: text('disposition'),
-  /** `[{ text, due (YYYY-MM-DD or null), ownerId (a team member or null), state }]`, in the order shown. */
+  /** For a referral: the hospital that receives the patient ('' until known). */
+  receivingHospital: text('receiving_hospital').notNull().default(''),
+  /**
+   * `[{ code (a checklist's standard action or null), text, due (YYYY-MM-DD or null), ownerId (a team
+   * member or null), state, waivedReason }]`, in the order shown. Rows saved before codes and reasons
+   * existed lack those two keys (read as null and '').
+   */
   followUps: jsonb('follow_ups').notNull().default(sql`'[]'::jsonb`),
   updatedBy: uuid('updated_by').notNull().references(() => users.id),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * The interpreter's translation of the request's medical text (core's `PATIENT_WORD_FIELDS`), one row
+ * per case and language (never the request's own), versioned like a visit record.
+ */
+export const patientWordTranslations = pgTable(
+  'patient_word_translations',
+  {
+    caseId: uuid('case_id').notNull().references(() => cases.id),
+    language: text('language', { enum: ['ja', 'zh-CN', 'en'] }).notNull(),
+    version: integer('version').notNull().default(1),
+    diagnosis: text('diagnosis').notNull(),
+    currentTreatment: text('current_treatment').notNull(),
+    pastTreatment: text('past_treatment').notNull(),
+    questions: text('questions').notNull(),
+    translatedBy: uuid('translated_by').notNull().references(() => users.id),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.language] })],
+);
 
 /**
  * Every stored file (storage/): its size and SHA-256, and its data key wrapped by the master key that

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { cancelPending, findJob, findLate, insertJob, retryNow } from './repo.ts';
+import { cancelPending, findJob, findLate, insertJob, pendingByKeyPrefix, retryNow } from './repo.ts';
 
 export interface EnqueueOptions {
   /** Not before this time (a reminder); now by default. */
@@ -18,6 +18,9 @@ export function enqueue(tx: Db, kind: string, payload: Record<string, unknown> =
 
 /** Cancels those of the jobs that have not started (a running one finishes); returns the ids cancelled. */
 export const cancelJobs = (tx: Db, ids: string[]) => cancelPending(tx, ids);
+
+/** Cancels the pending jobs whose unique key starts with `prefix` (work queued again under new keys). */
+export const cancelJobsByKeyPrefix = async (tx: Db, prefix: string) => cancelPending(tx, await pendingByKeyPrefix(tx, prefix));
 
 /** A failed job, or one waiting after a failed attempt, runs now with a fresh retry period; null if it is neither. */
 export const retryJobNow = (tx: Db, id: string) => retryNow(tx, id);

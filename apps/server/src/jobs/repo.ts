@@ -34,6 +34,15 @@ export async function insertJob(
   return { job: existing, created: false };
 }
 
+/** Pending jobs whose unique key starts with `prefix` (a case's follow-up reminders). */
+export async function pendingByKeyPrefix(db: Db, prefix: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, 'pending'), sql`starts_with(${jobs.uniqueKey}, ${prefix})`));
+  return rows.map((r) => r.id);
+}
+
 /**
  * Leases up to `limit` due jobs of `kind` to `worker` in one statement: pending ones whose time has
  * come, and running ones whose lease ran out (their process died). `SKIP LOCKED` lets several

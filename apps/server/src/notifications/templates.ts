@@ -30,6 +30,7 @@ export const TEMPLATES = {
   staffFollowUpQuestion: 'email.staffFollowUpQuestion',
   reportAmended: 'email.reportAmended',
   reportLink: 'email.reportLink',
+  followUpDue: 'email.followUpDue',
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -1,14 +1,29 @@
 import type { z } from 'zod';
-import { decide, type Action, type classificationBody, type visitRecordBody } from '@kakehashi/core';
-import type { Db } from '../db/client.ts';
+import { decide, FOLLOW_UP_CHECKLISTS, type Action, type classificationBody, type FollowUp, type Locale, type visitRecordBody } from '@kakehashi/core';
+import { transaction, type Db } from '../db/client.ts';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
+import type { AuditService } from '../audit/service.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { CaseRow, CaseService } from '../cases/service.ts';
-import type { SchedulingService } from '../scheduling/service.ts';
+import type { Config } from '../config.ts';
+import { cancelJobsByKeyPrefix, enqueue } from '../jobs/queue.ts';
+import type { JobWorker } from '../jobs/worker.ts';
+import type { MailService } from '../notifications/service.ts';
+import { startOfDay, type SchedulingService } from '../scheduling/service.ts';
 import { badRequest, conflict, forbidden } from '../errors.ts';
-import { translator } from '../i18n.ts';
+import { isLocale, translator } from '../i18n.ts';
 import type { PolicySubject } from '@kakehashi/core';
 import * as repo from './repo.ts';
+
+/** The job that e-mails the owners of the follow-up actions due on a day, that morning. */
+export const FOLLOW_UP_REMINDER_JOB = 'follow_up.reminder';
+/** Who the reminder's audit event names. */
+export const FOLLOW_UP_ACTOR = 'system:follow_up';
+/** The reminder goes at this hour of the due date, in the hospital's time zone. */
+const REMINDER_HOUR = 9;
+/** Statuses in which nothing more is followed up. */
+const ENDED = ['closed', 'cancelled', 'withdrawn'];
+const reminderKeys = (caseId: string) => `follow-up-reminder:${caseId}:`;
 
 /** A visit as the gate loads it (scheduling's row): what a record needs of it. */
 interface VisitLike {
@@ -28,8 +43,34 @@ export type VisitRecordService = ReturnType<typeof createVisitRecordService>;
  * Both are saved against the version they were read at: a save that another one overtook is refused
  * with the current state, so the second person sees what changed instead of overwriting it.
  */
-export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: CaseService; scheduling: SchedulingService }) {
-  const { gate, cases, scheduling } = deps;
+export function createVisitRecordService(deps: {
+  db: Db;
+  config: Pick<Config, 'publicUrl' | 'timeZone'>;
+  gate: Gate<CaseRow>;
+  cases: CaseService;
+  scheduling: SchedulingService;
+  mail: MailService;
+  audit: AuditService;
+}) {
+  const { db, config, gate, cases, scheduling, mail } = deps;
+
+  /** An action in words, in a language: a standard one by its label (and note), a free one by its text. */
+  const labelOf = (t: ReturnType<typeof translator>, f: FollowUp) => (f.code ? t(`codes.followUp.${f.code}`) + (f.text ? ` (${f.text})` : '') : f.text);
+
+  /**
+   * Queues the reminders of a case's open actions that have a due date and an owner: one job per
+   * due date, at REMINDER_HOUR that day, replacing those queued by the previous save. Dates whose
+   * hour has passed get none (whoever just set them knows).
+   */
+  async function queueReminders(tx: Db, caseId: string, version: number, followUps: FollowUp[]) {
+    await cancelJobsByKeyPrefix(tx, reminderKeys(caseId));
+    const dates = new Set(followUps.filter((f) => f.state === 'open' && f.due && f.ownerId).map((f) => f.due!));
+    for (const due of dates) {
+      const runAt = new Date(startOfDay(due, config.timeZone).getTime() + REMINDER_HOUR * 3_600_000);
+      if (runAt.getTime() <= Date.now()) continue;
+      await enqueue(tx, FOLLOW_UP_REMINDER_JOB, { caseId, due }, { runAt, uniqueKey: `${reminderKeys(caseId)}${version}:${due}` });
+    }
+  }
 
   /** Whether the caller may take a sub-action decided inside a gated one (the psychological-care notes). */
   const may = (actor: Actor, action: Action, facts: PolicySubject) => decide(action, policyPrincipal(actor), facts);
@@ -73,6 +114,10 @@ export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: Cas
     };
   }
 
+  /** The stored actions; rows saved before codes and waiving reasons existed lack them. */
+  const followUpsOf = (row: repo.ClassificationRow | null): FollowUp[] =>
+    ((row?.followUps ?? []) as Partial<FollowUp>[]).map((f) => ({ code: f.code ?? null, text: f.text ?? '', due: f.due ?? null, ownerId: f.ownerId ?? null, state: f.state ?? 'open', waivedReason: f.waivedReason ?? '' }));
+
   async function classificationView(tx: Db, caseId: string) {
     const [row, team] = [await repo.findClassification(tx, caseId), await cases.team(caseId, tx)];
     return {
@@ -83,7 +128,8 @@ export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: Cas
       outcomes: (row?.outcomes ?? []) as never[],
       reason: (row?.reason ?? null) as never,
       disposition: (row?.disposition ?? null) as never,
-      followUps: (row?.followUps ?? []) as { text: string; due: string | null; ownerId: string | null; state: 'open' | 'done' | 'waived' }[],
+      receivingHospital: row?.receivingHospital ?? '',
+      followUps: followUpsOf(row),
       team: team.map((m) => ({ userId: m.userId, name: m.name, role: m.role as never })),
       updatedBy: row ? { userId: row.updatedBy, name: row.updatedByName } : null,
       updatedAt: row?.updatedAt.toISOString() ?? null,
@@ -138,6 +184,51 @@ export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: Cas
       });
     },
 
+    /**
+     * A case closes only when each follow-up action is done or waived: otherwise `409
+     * follow_ups_open` naming those still open, in the caller's language (the case service calls
+     * this inside the transition's transaction).
+     */
+    async checkClosable(tx: Db, caseId: string, locale: Locale) {
+      const open = followUpsOf(await repo.findClassification(tx, caseId)).filter((f) => f.state === 'open');
+      if (open.length === 0) return;
+      const t = translator(locale);
+      throw conflict('follow_ups_open', { count: open.length, items: open.map((f) => labelOf(t, f)).join('; ') }, { open: open.map((f) => ({ code: f.code, text: f.text })) });
+    },
+
+    /**
+     * The reminder of the actions due on `due`: each owner of one still open is e-mailed, in their
+     * language, the case's number and link and the standard actions' labels. A free action is
+     * counted, not quoted: its words are the team's and may name the illness, and an e-mail leaves
+     * the hospital. Nothing for actions done, waived, moved to another day or without an owner, or
+     * for a case no longer followed. Returns how many e-mails were queued.
+     */
+    remind(caseId: string, due: string): Promise<number> {
+      return transaction(db, async (tx) => {
+        const row = await cases.findRow(caseId, tx);
+        if (!row || ENDED.includes(row.status)) return 0;
+        const dueNow = followUpsOf(await repo.findClassification(tx, caseId)).filter((f) => f.state === 'open' && f.due === due && f.ownerId);
+        const team = await cases.team(caseId, tx);
+        let sent = 0;
+        for (const ownerId of new Set(dueNow.map((f) => f.ownerId))) {
+          // An owner who has left the team is no longer reminded.
+          const owner = team.find((m) => m.userId === ownerId);
+          if (!owner) continue;
+          const mine = dueNow.filter((f) => f.ownerId === ownerId);
+          const locale: Locale = isLocale(owner.locale) ? owner.locale : 'ja';
+          const t = translator(locale);
+          const free = mine.filter((f) => !f.code).length;
+          const lines = [...mine.filter((f) => f.code).map((f) => t(`codes.followUp.${f.code!}`)), ...(free ? [t('email.followUpFree', { count: free })] : [])];
+          await mail.queue(owner.email, locale, 'followUpDue', { number: row.number, due, items: lines.map((l) => `- ${l}`).join('\n'), url: `${config.publicUrl}/cases/${caseId}` }, tx);
+          sent++;
+        }
+        if (sent > 0) {
+          await deps.audit.record(tx, { principal: null, ip: null }, { action: 'follow_up.remind', actorLabel: FOLLOW_UP_ACTOR, subjectType: 'case', subjectId: caseId, details: { case: row.number, due, actions: dueNow.length, owners: sent } });
+        }
+        return sent;
+      });
+    },
+
     readClassification(actor: Actor, caseId: string) {
       return gate.run(actor, 'case.classification_read', caseId, ({ tx }) => classificationView(tx, caseId));
     },
@@ -154,17 +245,34 @@ export function createVisitRecordService(deps: { gate: Gate<CaseRow>; cases: Cas
           team,
           body.followUps.flatMap((f, i) => (f.ownerId ? [{ userId: f.ownerId, path: `followUps.${i}.ownerId` }] : [])),
         );
+        // The disposition's checklist: its standard actions the case has not got yet are added, open.
+        const present = new Set(body.followUps.map((f) => f.code));
+        const missing = body.disposition ? FOLLOW_UP_CHECKLISTS[body.disposition].filter((code) => !present.has(code)) : [];
+        const followUps: FollowUp[] = [
+          ...body.followUps.map((f) => ({ ...f, waivedReason: f.state === 'waived' ? f.waivedReason : '' })),
+          ...missing.map((code) => ({ code, text: '', due: null, ownerId: null, state: 'open' as const, waivedReason: '' })),
+        ];
         const values: repo.ClassificationValues = {
           subject: body.subject,
           stage: body.stage,
           outcomes: body.outcomes,
           reason: body.reason,
           disposition: body.disposition,
-          followUps: body.followUps,
+          receivingHospital: body.receivingHospital,
+          followUps,
         };
+        audit.details = { basedOn: body.version, open: followUps.filter((f) => f.state === 'open').length, added: missing };
         if (!(await repo.saveClassification(tx, caseId, body.version, userId, values))) throw await stale();
+        await queueReminders(tx, caseId, body.version + 1, followUps);
         return classificationView(tx, caseId);
       });
     },
   };
+}
+
+/** Runs the follow-up reminders in this process's worker. */
+export function registerFollowUpJobs(worker: JobWorker, visitRecords: VisitRecordService) {
+  worker.registerHandler<{ caseId: string; due: string }>(FOLLOW_UP_REMINDER_JOB, async (job) => {
+    await visitRecords.remind(job.payload.caseId, job.payload.due);
+  });
 }

@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
+import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
-import { adminClient, buildCaseRequest, Client, signedInUser, useTestApp } from '../../test/helpers.ts';
+import { createJobWorker } from '../jobs/worker.ts';
+import { adminClient, buildCaseRequest, Client, outbox, signedInUser, useTestApp } from '../../test/helpers.ts';
+import { FOLLOW_UP_REMINDER_JOB, registerFollowUpJobs } from './service.ts';
 
 const t = useTestApp();
 let consentId = '';
@@ -221,7 +224,7 @@ describe('the case classification', () => {
       outcomes: ['new_treatment_view', 'stopping_active_treatment'],
       reason: 'not_convinced_by_explanation',
       disposition: 'returned_to_primary_doctor',
-      followUps: [{ text: 'Send the reply letter to the primary doctor', due: '2026-04-01', ownerId: physician.id }],
+      followUps: [{ code: 'reply_letter', text: 'By post and fax', due: '2026-04-01', ownerId: physician.id }],
     };
     const saved = await physician.client.put(url, body);
     expect(saved.status).toBe(200);
@@ -259,5 +262,131 @@ describe('the case classification', () => {
       expect(res.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(over)).toContain(path);
     }
     expect((await coordinator.get(url)).body.version).toBe(0);
+  });
+});
+
+describe('follow-up actions and closing the case', () => {
+  const followUpsOf = (body: { followUps: { code: string | null; state: string }[] }) => body.followUps.map((f) => `${f.code ?? 'free'}:${f.state}`);
+
+  it('adds the disposition’s checklist, wants a reason to waive, and closes the case only when every action is done or waived', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/cases/${c.id}/classification`;
+    const free = { text: 'Call the family back', ownerId: nurse.id };
+    const first = await physician.client.put(url, { version: 0, disposition: 'travel_to_japan_for_treatment', followUps: [free] });
+    expect(first.status).toBe(200);
+    expect(followUpsOf(first.body)).toEqual(['free:open', 'visa_letter:open', 'cost_estimate:open', 'travel_dates:open', 'interpreter_arranged:open']);
+    // Saved again, the checklist is not added a second time.
+    const again = await physician.client.put(url, { ...first.body, version: 1 });
+    expect(again.body.followUps).toHaveLength(5);
+
+    // Waiving wants a reason.
+    const items = again.body.followUps as Record<string, unknown>[];
+    const noReason = await physician.client.put(url, { ...again.body, followUps: items.map((f, i) => (i === 1 ? { ...f, state: 'waived' } : f)) });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.details.map((d: { path: string }) => d.path)).toContain('followUps.1.waivedReason');
+    expect(noReason.body.error.details[0].message).toContain('no longer needed');
+
+    // Closing with actions open: a 409 that names them, and the case stays as it was.
+    expect((await coordinator.post(`/api/v1/cases/${c.id}/status`, { to: 'consulted' })).status).toBe(200);
+    const refused = await coordinator.post(`/api/v1/cases/${c.id}/status`, { to: 'closed' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('follow_ups_open');
+    expect(refused.body.error.message).toContain('Letter for the medical visa issued');
+    expect(refused.body.error.message).toContain('Call the family back');
+    expect(refused.body.error.details.open).toHaveLength(5);
+    expect((await coordinator.get(`/api/v1/cases/${c.id}`)).body.status).toBe('consulted');
+
+    // One waived with a reason, the rest done (a stale reason on a done action is not kept): it closes.
+    const settled = await coordinator.put(url, {
+      ...again.body,
+      followUps: items.map((f, i) => (i === 1 ? { ...f, state: 'waived', waivedReason: 'The patient holds a visa already.' } : { ...f, state: 'done', waivedReason: 'left over' })),
+    });
+    expect(settled.status).toBe(200);
+    expect(settled.body.followUps[1]).toMatchObject({ code: 'visa_letter', state: 'waived', waivedReason: 'The patient holds a visa already.' });
+    expect(settled.body.followUps[0]).toMatchObject({ text: 'Call the family back', state: 'done', waivedReason: '' });
+    const closed = await coordinator.post(`/api/v1/cases/${c.id}/status`, { to: 'closed' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('closed');
+  });
+
+  it('records a referral’s receiving hospital and refuses unstorable text in it and in a reason', async () => {
+    const c = await bookedCase(teamOf());
+    const url = `/api/v1/cases/${c.id}/classification`;
+    const saved = await coordinator.put(url, { version: 0, disposition: 'referred_to_regional_hospital', receivingHospital: 'Regional Cancer Centre (Test)' });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ receivingHospital: 'Regional Cancer Centre (Test)' });
+    expect(followUpsOf(saved.body)).toEqual(['referral_letter:open', 'receiving_hospital_contacted:open']);
+    for (const [over, path] of [
+      [{ receivingHospital: 'Regional\u0000 Centre' }, 'receivingHospital'],
+      [{ followUps: [{ code: 'referral_letter', state: 'waived', waivedReason: 'Not\u0000 needed' }] }, 'followUps.0.waivedReason'],
+      [{ followUps: [{ code: 'boarding_pass' }] }, 'followUps.0.code'],
+      [{ followUps: [{ code: null }] }, 'followUps.0.text'],
+    ] as const) {
+      const res = await coordinator.put(url, { version: 1, ...over });
+      expect(res.status, JSON.stringify(over)).toBe(400);
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    }
+    expect((await coordinator.get(url)).body.version).toBe(1);
+  });
+
+  it('reminds each owner on the due date, in their language, without the words of free actions; never for actions done, waived or moved', async () => {
+    const jaNurse = await signedInUser(t, { role: 'nurse', name: '看護師 テスト', locale: 'ja' });
+    const c = await bookedCase([...teamOf(), { userId: jaNurse.id, role: 'nurse' }]);
+    const url = `/api/v1/cases/${c.id}/classification`;
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const [d1, d2, d3] = [day(10), day(11), day(12)];
+    const pending = async () =>
+      rowsOf<{ due: string; run_at: Date }>(await t.db.execute(sql`select payload->>'due' as due, run_at from jobs where kind = ${FOLLOW_UP_REMINDER_JOB} and payload->>'caseId' = ${c.id} and status = 'pending' order by 1`));
+    const body = {
+      version: 0,
+      disposition: 'travel_to_japan_for_treatment',
+      followUps: [
+        { code: 'visa_letter', due: d1, ownerId: jaNurse.id },
+        { text: 'Ask about the 肺腺癌 staging (test)', due: d1, ownerId: jaNurse.id },
+        { code: 'cost_estimate', due: d2, ownerId: physician.id },
+        { code: 'travel_dates', due: d1 },
+        { code: 'interpreter_arranged', due: d3, ownerId: interpreter.id, state: 'done' },
+      ],
+    };
+    expect((await coordinator.put(url, body)).status).toBe(200);
+    expect((await pending()).map((j) => j.due)).toEqual([d1, d2]);
+    expect((await pending()).every((j) => new Date(j.run_at).getTime() > Date.now())).toBe(true);
+
+    // Moved to another day: queued again for that day; the old day's reminder goes.
+    const moved = { ...body, version: 1, followUps: body.followUps.map((f) => (f.code === 'cost_estimate' ? { ...f, due: d3 } : f)) };
+    expect((await coordinator.put(url, moved)).status).toBe(200);
+    expect((await pending()).map((j) => j.due)).toEqual([d1, d3]);
+
+    // The days come (the jobs made due now) and the worker runs them.
+    await t.db.execute(sql`update jobs set run_at = now() - interval '1 minute' where kind = ${FOLLOW_UP_REMINDER_JOB} and payload->>'caseId' = ${c.id} and status = 'pending'`);
+    const worker = createJobWorker({ db: t.db, logger: pino({ level: 'silent' }) });
+    registerFollowUpJobs(worker, t.app.services.visitRecords);
+    try {
+      await worker.drain();
+    } finally {
+      await worker.stop();
+    }
+    const mails = (await outbox(t)).filter((m) => m.template === 'followUpDue' && m.bodyText.includes(`/cases/${c.id}`));
+    expect(mails.map((m) => m.toAddress).sort()).toEqual([jaNurse.email, physician.email].sort());
+    const ja = mails.find((m) => m.toAddress === jaNurse.email)!;
+    expect(ja.subject).toContain('フォローアップ');
+    expect(ja.bodyText).toContain('医療滞在ビザ用の書類を発行');
+    expect(ja.bodyText).toContain('ほか 1 件');
+    expect(ja.bodyText).not.toContain('肺腺癌');
+    expect(ja.bodyText).not.toContain('渡航・入院の日程');
+    const en = mails.find((m) => m.toAddress === physician.email)!;
+    expect(en.bodyText).toContain('Estimated cost sent to the patient side');
+    expect(en.bodyText).toContain(d3);
+    expect(rowsOf(await t.db.execute(sql`select 1 from audit_events where action = 'follow_up.remind' and subject_id = ${c.id}`))).toHaveLength(2);
+
+    // Done and waived: nothing is queued, and a reminder that runs anyway sends nothing.
+    const settled = {
+      ...moved,
+      version: 2,
+      followUps: moved.followUps.map((f) => (f.code === 'visa_letter' ? { ...f, state: 'done' } : f.code ? f : { ...f, state: 'waived', waivedReason: 'Asked at the visit.' })),
+    };
+    expect((await coordinator.put(url, settled)).status).toBe(200);
+    expect((await pending()).map((j) => j.due)).toEqual([d3]);
+    expect(await t.app.services.visitRecords.remind(c.id, d1)).toBe(0);
   });
 });

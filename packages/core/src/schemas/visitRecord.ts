@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CONSULTATION_SUBJECTS, DISEASE_STAGES, DISPOSITIONS, FOLLOW_UP_STATES, OPINION_OUTCOMES, TEAM_ROLES, VISIT_NOT_HELD_REASONS, VISIT_REASONS } from '../cases.ts';
-import { calendarDate, isoDateTime } from './common.ts';
+import { CONSULTATION_SUBJECTS, DISEASE_STAGES, DISPOSITIONS, FOLLOW_UP_CODES, FOLLOW_UP_STATES, OPINION_OUTCOMES, TEAM_ROLES, VISIT_NOT_HELD_REASONS, VISIT_REASONS } from '../cases.ts';
+import { calendarDate, isoDateTime, storableText } from './common.ts';
 
 /** Notes of a visit: long enough for a consultation, short enough to stay a note. */
 const notes = z.string().trim().max(20_000);
@@ -8,7 +8,8 @@ const notes = z.string().trim().max(20_000);
  * The version a save is based on: 0 for "there was no record yet". A save based on another
  * version than the stored one is refused (409 `changed_meanwhile`), never merged or overwritten.
  */
-const version = z.number().int().min(0).max(2_147_483_647);
+export const basedOnVersion = z.number().int().min(0).max(2_147_483_647);
+const version = basedOnVersion;
 
 /** Who was there: team members (from the case's team, with the role they had), and the patient side. */
 export const visitAttendance = z.object({
@@ -69,13 +70,21 @@ export const visitRecord = z
   })
   .meta({ id: 'VisitRecord' });
 
-export const followUpInput = z.object({
-  text: z.string().trim().min(1).max(2000),
-  due: calendarDate.nullable().default(null),
-  /** A member of the case's team. */
-  ownerId: z.uuid().nullable().default(null),
-  state: z.enum(FOLLOW_UP_STATES).default('open'),
-});
+export const followUpInput = z
+  .object({
+    /** One of the disposition checklists' standard actions (labelled `codes.followUp.*`); null for a free one. */
+    code: z.enum(FOLLOW_UP_CODES).nullable().default(null),
+    /** The action in words: required for a free action, an optional note beside a standard one. */
+    text: storableText(2000).default(''),
+    due: calendarDate.nullable().default(null),
+    /** A member of the case's team. */
+    ownerId: z.uuid().nullable().default(null),
+    state: z.enum(FOLLOW_UP_STATES).default('open'),
+    /** Why it is no longer needed: required when waived (and kept only then). */
+    waivedReason: storableText(500).default(''),
+  })
+  .refine((f) => f.code !== null || f.text !== '', { path: ['text'], error: 'validation.followUpText' })
+  .refine((f) => f.state !== 'waived' || f.waivedReason !== '', { path: ['waivedReason'], error: 'validation.waivedReason' });
 
 /** A save of a case's classification (every code may stay unset until it is known). */
 export const classificationBody = z.object({
@@ -89,8 +98,21 @@ export const classificationBody = z.object({
     .default([]),
   reason: z.enum(VISIT_REASONS).nullable().default(null),
   disposition: z.enum(DISPOSITIONS).nullable().default(null),
+  /** For a referral: the hospital that receives the patient. */
+  receivingHospital: storableText(200).default(''),
   followUps: z.array(followUpInput).max(50).default([]),
 });
+
+/** A follow-up action as stored and shown. */
+export const followUp = z.object({
+  code: z.enum(FOLLOW_UP_CODES).nullable(),
+  text: z.string(),
+  due: z.string().nullable(),
+  ownerId: z.uuid().nullable(),
+  state: z.enum(FOLLOW_UP_STATES),
+  waivedReason: z.string(),
+});
+export type FollowUp = z.output<typeof followUp>;
 
 export const caseClassification = z
   .object({
@@ -101,7 +123,8 @@ export const caseClassification = z
     outcomes: z.array(z.enum(OPINION_OUTCOMES)),
     reason: z.enum(VISIT_REASONS).nullable(),
     disposition: z.enum(DISPOSITIONS).nullable(),
-    followUps: z.array(z.object({ text: z.string(), due: z.string().nullable(), ownerId: z.uuid().nullable(), state: z.enum(FOLLOW_UP_STATES) })),
+    receivingHospital: z.string(),
+    followUps: z.array(followUp),
     team: z.array(z.object({ userId: z.uuid(), name: z.string(), role: z.enum(TEAM_ROLES) })),
     updatedBy: editor,
     updatedAt: z.string().nullable(),

@@ -17,6 +17,7 @@ import { Card, StatusBadge } from './parts.tsx';
 import { CaseAuditPanel } from './CaseAudit.tsx';
 import { ClassificationCard, VisitRecordCard } from './VisitRecord.tsx';
 import { ReportCard } from './Report.tsx';
+import { PatientWordsCard } from './PatientWordsCard.tsx';
 import { RefusedEmails } from '../../components/links/RefusedEmails.tsx';
 import { UploadLinkPanel } from '../../components/links/UploadLinkPanel.tsx';
 import { StaffSurvey } from '../../components/survey/StaffSurvey.tsx';
@@ -47,6 +48,7 @@ function Details({ c }: { c: CaseDetail }) {
   const fmt = useFormat();
   const region = useRegionName();
   const { patient: p, requester: r, medical: m } = c;
+  const words = c.allowed.actions.includes('case.words_read');
   return (
     <>
       <Card id="case-patient" title={t('caseView.patientTitle')}>
@@ -84,20 +86,26 @@ function Details({ c }: { c: CaseDetail }) {
           <Fact label={t('caseView.field.department')}>{m.departmentName}</Fact>
           <Fact label={t('caseView.field.primaryDoctor')}>{m.primaryDoctor}</Fact>
           <Fact label={t('caseView.field.primaryHospital')}>{m.primaryHospital}</Fact>
-          <Fact label={t('caseView.field.diagnosis')} wide>
-            <span className="prewrap">{m.diagnosis}</span>
-          </Fact>
-          <Fact label={t('caseView.field.currentTreatment')} wide>
-            {m.currentTreatment && <span className="prewrap">{m.currentTreatment}</span>}
-          </Fact>
-          <Fact label={t('caseView.field.pastTreatment')} wide>
-            {m.pastTreatment && <span className="prewrap">{m.pastTreatment}</span>}
-          </Fact>
-          <Fact label={t('caseView.field.questions')} wide>
-            <span className="prewrap">{m.questions}</span>
-          </Fact>
+          {/* Shown beside their translation in the card below, for whoever may read it. */}
+          {!words && (
+            <>
+              <Fact label={t('caseView.field.diagnosis')} wide>
+                <span className="prewrap">{m.diagnosis}</span>
+              </Fact>
+              <Fact label={t('caseView.field.currentTreatment')} wide>
+                {m.currentTreatment && <span className="prewrap">{m.currentTreatment}</span>}
+              </Fact>
+              <Fact label={t('caseView.field.pastTreatment')} wide>
+                {m.pastTreatment && <span className="prewrap">{m.pastTreatment}</span>}
+              </Fact>
+              <Fact label={t('caseView.field.questions')} wide>
+                <span className="prewrap">{m.questions}</span>
+              </Fact>
+            </>
+          )}
         </dl>
       </Card>
+      {words && <PatientWordsCard caseId={c.id} canTranslate={c.allowed.actions.includes('case.words_translate')} />}
 
       <Card id="case-dates" title={t('caseView.datesTitle')}>
         {c.preferredDates.length === 0 ? (

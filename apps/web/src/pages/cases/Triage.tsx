@@ -15,6 +15,7 @@ import { Check, Field } from '../../components/Field.tsx';
 import { PatientLanguage } from '../../components/LanguageMark.tsx';
 import { CopyBox } from '../../components/CopyBox.tsx';
 import { Card } from './parts.tsx';
+import { classificationQuery, useFollowUpLabel } from './VisitRecord.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 
 type CaseDetail = ResponseOf<typeof CONTRACTS.getCase>;
@@ -57,6 +58,10 @@ export function StatusPanel({ c }: Props) {
   const [to, setTo] = useState<CaseStatus | null>(null);
   const [note, setNote] = useState('');
   const a = useAction(c);
+  // The case closes only once every follow-up action is done or waived: the button says what is left.
+  const followUps = useQuery({ ...classificationQuery(c.id), enabled: c.allowed.transitions.includes('closed') && c.allowed.actions.includes('case.classification_read') });
+  const open = followUps.data?.followUps.filter((f) => f.state === 'open') ?? [];
+  const followUpLabel = useFollowUpLabel();
 
   async function confirm(e: FormEvent) {
     e.preventDefault();
@@ -81,6 +86,9 @@ export function StatusPanel({ c }: Props) {
               key={s}
               type="button"
               className={`button button--small ${s === 'cancelled' || s === 'withdrawn' ? 'button--danger-outline' : 'button--secondary'}`}
+              disabled={s === 'closed' && open.length > 0}
+              aria-describedby={s === 'closed' && open.length > 0 ? 'close-blocked' : undefined}
+              data-testid={`move-to-${s}`}
               onClick={() => {
                 setTo(s);
                 setNote('');
@@ -90,6 +98,11 @@ export function StatusPanel({ c }: Props) {
             </button>
           ))}
         </div>
+      )}
+      {c.allowed.transitions.includes('closed') && open.length > 0 && (
+        <p className="muted" id="close-blocked" data-testid="close-blocked">
+          {t('visitRecord.classification.closeBlocked', { count: open.length, items: open.map(followUpLabel).join('; ') })}
+        </p>
       )}
       {to && (
         <Dialog title={t('caseView.moveTo', { status: t(`cases.status.${to}`) })} onClose={() => setTo(null)}>

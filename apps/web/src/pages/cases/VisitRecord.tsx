@@ -6,6 +6,7 @@ import {
   CONSULTATION_SUBJECTS,
   DISEASE_STAGES,
   DISPOSITIONS,
+  FOLLOW_UP_CHECKLISTS,
   FOLLOW_UP_STATES,
   OPINION_OUTCOMES,
   VISIT_NOT_HELD_REASONS,
@@ -27,7 +28,9 @@ type VisitRecord = z.infer<typeof visitRecord>;
 type Classification = z.infer<typeof caseClassification>;
 
 const recordKey = (caseId: string, visitId: string) => ['case', caseId, 'visit-record', visitId] as const;
-const classificationKey = (caseId: string) => ['case', caseId, 'classification'] as const;
+export const classificationKey = (caseId: string) => ['case', caseId, 'classification'] as const;
+/** The case's classification, shared by its card and the close button (which says what is still open). */
+export const classificationQuery = (caseId: string) => ({ queryKey: classificationKey(caseId), queryFn: () => call(CONTRACTS.getCaseClassification, { params: { id: caseId } }) });
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** An instant as a datetime-local input shows it, in this browser's zone (as every staff page's times). */
@@ -260,7 +263,7 @@ function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRec
 export function ClassificationCard({ caseId }: { caseId: string }) {
   const { t } = useTranslation();
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
-  const q = useQuery({ queryKey: classificationKey(caseId), queryFn: () => call(CONTRACTS.getCaseClassification, { params: { id: caseId } }) });
+  const q = useQuery(classificationQuery(caseId));
   return (
     <Card id="case-classification" title={t('visitRecord.classification.title')}>
       <ErrorAlert>{q.error && errorMessage(q.error)}</ErrorAlert>
@@ -271,6 +274,12 @@ export function ClassificationCard({ caseId }: { caseId: string }) {
 
 type FollowUp = Classification['followUps'][number];
 
+/** A follow-up action in words: a standard one by its label (and note), a free one by its text. */
+export function useFollowUpLabel() {
+  const { t } = useTranslation();
+  return (f: Pick<FollowUp, 'code' | 'text'>) => (f.code ? t(`codes.followUp.${f.code}`) + (f.text ? ` (${f.text})` : '') : f.text);
+}
+
 function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: Classification; saved: boolean; onSaved: (version: number) => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
@@ -280,6 +289,8 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
   const [reason, setReason] = useState<string>(c.reason ?? '');
   const [disposition, setDisposition] = useState<string>(c.disposition ?? '');
   const [followUps, setFollowUps] = useState<FollowUp[]>(c.followUps);
+  const [receivingHospital, setReceivingHospital] = useState(c.receivingHospital);
+  const followUpLabel = useFollowUpLabel();
   const [theirs, setTheirs] = useState<Classification | null>(null);
   const s = useSubmit();
   const orNull = <T,>(v: string) => (v === '' ? null : (v as T));
@@ -291,8 +302,16 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
     outcomes: OPINION_OUTCOMES.filter((o) => outcomes.includes(o)),
     reason: orNull<Classification['reason']>(reason),
     disposition: orNull<Classification['disposition']>(disposition),
+    receivingHospital,
     followUps,
   });
+
+  /** Choosing a disposition adds its checklist's actions the case has not got yet (the server does the same). */
+  function chooseDisposition(v: string) {
+    setDisposition(v);
+    const codes = v ? FOLLOW_UP_CHECKLISTS[v as keyof typeof FOLLOW_UP_CHECKLISTS] : [];
+    setFollowUps((list) => [...list, ...codes.filter((code) => !list.some((f) => f.code === code)).map((code) => ({ code, text: '', due: null, ownerId: null, state: 'open' as const, waivedReason: '' }))]);
+  }
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -325,7 +344,9 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
   );
   const label = (group: string, code: string | null) => (code ? (t(`codes.${group}.${code}` as never) as string) : '');
   const followUpText = (list: FollowUp[]) =>
-    list.map((f) => [f.text, f.due ? fmt.date(f.due) : '', c.team.find((m) => m.userId === f.ownerId)?.name ?? '', t(`codes.followUpState.${f.state}`)].filter(Boolean).join(' · ')).join('\n');
+    list
+      .map((f) => [followUpLabel(f), f.due ? fmt.date(f.due) : '', c.team.find((m) => m.userId === f.ownerId)?.name ?? '', t(`codes.followUpState.${f.state}`), f.waivedReason].filter(Boolean).join(' · '))
+      .join('\n');
   const mine = body();
   const rows = theirs
     ? [
@@ -334,9 +355,11 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
         { label: t('visitRecord.classification.outcomes'), mine: mine.outcomes.map((o) => label('outcome', o)).join('\n'), theirs: theirs.outcomes.map((o) => label('outcome', o)).join('\n') },
         { label: t('visitRecord.classification.reason'), mine: label('reason', mine.reason), theirs: label('reason', theirs.reason) },
         { label: t('visitRecord.classification.disposition'), mine: label('disposition', mine.disposition), theirs: label('disposition', theirs.disposition) },
+        { label: t('visitRecord.classification.receivingHospital'), mine: mine.receivingHospital, theirs: theirs.receivingHospital },
         { label: t('visitRecord.classification.followUps'), mine: followUpText(mine.followUps), theirs: followUpText(theirs.followUps) },
       ].map((r) => ({ ...r, same: r.mine === r.theirs }))
     : [];
+  const checklist: readonly string[] = disposition ? FOLLOW_UP_CHECKLISTS[disposition as keyof typeof FOLLOW_UP_CHECKLISTS] : [];
   const setFollowUp = (i: number, patch: Partial<FollowUp>) => setFollowUps((list) => list.map((f, j) => (j === i ? { ...f, ...patch } : f)));
 
   return (
@@ -357,13 +380,19 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
         {s.fieldErrors.outcomes && <p className="field__error">{s.fieldErrors.outcomes}</p>}
       </fieldset>
       {select('reason', t('visitRecord.classification.reason'), reason, setReason, VISIT_REASONS, 'reason')}
-      {select('disposition', t('visitRecord.classification.disposition'), disposition, setDisposition, DISPOSITIONS, 'disposition')}
+      {select('disposition', t('visitRecord.classification.disposition'), disposition, chooseDisposition, DISPOSITIONS, 'disposition')}
+      {(disposition === 'referred_to_regional_hospital' || receivingHospital) && (
+        <Field label={t('visitRecord.classification.receivingHospital')} hint={t('visitRecord.classification.receivingHospitalHint')} error={s.fieldErrors.receivingHospital}>
+          {(p) => <input {...p} className="input" name="receivingHospital" maxLength={200} value={receivingHospital} onChange={(e) => setReceivingHospital(e.target.value)} />}
+        </Field>
+      )}
       <fieldset className="fieldset" data-testid="follow-ups">
         <legend>{t('visitRecord.classification.followUps')}</legend>
         {followUps.length === 0 && <p className="muted">{t('visitRecord.classification.none')}</p>}
         {followUps.map((f, i) => (
-          <div key={i} className="follow-up">
-            <Field label={t('visitRecord.classification.followUpText')} error={s.fieldErrors[`followUps.${i}.text`]}>
+          <div key={i} className="follow-up" data-testid="follow-up" data-code={f.code ?? undefined}>
+            {f.code && <h3 className="follow-up__label">{t(`codes.followUp.${f.code}`)}</h3>}
+            <Field label={t(f.code ? 'visitRecord.classification.note' : 'visitRecord.classification.followUpText')} error={s.fieldErrors[`followUps.${i}.text`]}>
               {(p) => <input {...p} className="input" name={`followUps.${i}.text`} maxLength={2000} value={f.text} onChange={(e) => setFollowUp(i, { text: e.target.value })} />}
             </Field>
             <div className="form__row form__row--tight">
@@ -394,12 +423,20 @@ function ClassificationForm({ caseId, c, saved, onSaved }: { caseId: string; c: 
                 )}
               </Field>
             </div>
-            <button type="button" className="button button--secondary button--small" onClick={() => setFollowUps((list) => list.filter((_, j) => j !== i))}>
-              {t('visitRecord.classification.remove')}
-            </button>
+            {f.state === 'waived' && (
+              <Field label={t('visitRecord.classification.waivedReason')} error={s.fieldErrors[`followUps.${i}.waivedReason`]}>
+                {(p) => <input {...p} className="input" name={`followUps.${i}.waivedReason`} maxLength={500} value={f.waivedReason} onChange={(e) => setFollowUp(i, { waivedReason: e.target.value })} />}
+              </Field>
+            )}
+            {/* The disposition's own actions stay: done, or waived with a reason. */}
+            {!(f.code && checklist.includes(f.code)) && (
+              <button type="button" className="button button--secondary button--small" onClick={() => setFollowUps((list) => list.filter((_, j) => j !== i))}>
+                {t('visitRecord.classification.remove')}
+              </button>
+            )}
           </div>
         ))}
-        <button type="button" className="button button--secondary" onClick={() => setFollowUps((list) => [...list, { text: '', due: null, ownerId: null, state: 'open' }])} data-testid="add-follow-up">
+        <button type="button" className="button button--secondary" onClick={() => setFollowUps((list) => [...list, { code: null, text: '', due: null, ownerId: null, state: 'open', waivedReason: '' }])} data-testid="add-follow-up">
           {t('visitRecord.classification.add')}
         </button>
       </fieldset>
