@@ -64,7 +64,11 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     gate,
     mail,
     guestLinks,
-    onLeft: (tx, row) => scheduling.caseLeft(tx, row),
+    // A case that leaves the journey frees its visit; one whose consent is withdrawn ends the report's read links too.
+    onLeft: async (tx, row) => {
+      await scheduling.caseLeft(tx, row);
+      await guestLinks.revokeAll(row.id, tx, 'case_report');
+    },
     beforeClose: (tx, row, locale) => visitRecords.checkClosable(tx, row.id, locale),
   });
   const scheduling = createSchedulingService({ db, config, gate, mail, cases, hospital });

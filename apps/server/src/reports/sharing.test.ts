@@ -261,6 +261,23 @@ describe('read links for the primary doctor', () => {
     expect((await guest((await readLink(c.id)).token, 'GET', '/api/v1/report-link', undefined, pass)).statusCode).toBe(200);
   });
 
+  it('end when the patient side withdraws its consent to the whole second opinion, and none can be made afterwards', async () => {
+    const c = await newCase({ partner: true });
+    await consent(c, true);
+    const link = await readLink(c.id);
+    const pass = { 'x-link-passcode': 'letter-pass-1' };
+    expect((await guest(link.token, 'GET', '/api/v1/report-link', undefined, pass)).statusCode).toBe(200);
+    expect((await partner.client.get(`/api/v1/cases/${c.id}/shared`)).status).toBe(200);
+
+    expect((await guest(c.portal, 'POST', `/api/v1/cases/${c.id}/consent/withdraw`, { reason: '不再咨询（测试）' })).statusCode).toBe(200);
+    expect((await guest(link.token, 'GET', '/api/v1/report-link', undefined, pass)).statusCode).toBe(401);
+    expect((await partner.client.get(`/api/v1/cases/${c.id}/shared`)).status).toBe(404);
+    expect((await partner.client.get(`/api/v1/cases/${c.id}/reply-letter.pdf`)).status).toBe(404);
+    const refused = await coordinator.client.post(`/api/v1/cases/${c.id}/report-links`, { days: 7, passcode: 'letter-pass-1', label: 'Dr Li (test)', locale: 'en' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('sharing_consent_missing');
+  });
+
   it('may be e-mailed to the recipient in their language: without the passcode or medical content, its token made at sending, none once it ended', async () => {
     const c = await newCase();
     await consent(c, true);

@@ -63,15 +63,19 @@ export function createSharingService(deps: {
   /** A partner member or a read link: they get the documents only while the patient side consents. */
   const isRecipient = (actor: Actor) => actor.principal?.kind === 'guest' || (actor.principal?.kind === 'user' && actor.principal.user.role === 'partner');
 
-  /** The version in force, when the documents may go to the recipient: consent given, report signed. */
-  async function shareable(tx: Db, caseId: string) {
-    const consent = await repo.findSharingConsent(tx, caseId);
-    const force = await repo.inForce(tx, caseId);
+  /**
+   * The version in force, when the documents may go to the recipient: consent given (and the consent
+   * to the whole second opinion not withdrawn since), report signed.
+   */
+  async function shareable(tx: Db, row: CaseRow) {
+    if (row.consentWithdrawnAt) return null;
+    const consent = await repo.findSharingConsent(tx, row.id);
+    const force = await repo.inForce(tx, row.id);
     return consent?.given && force ? force : null;
   }
 
   async function documents(tx: Db, row: CaseRow, expiresAt: Date | null): Promise<z.output<typeof sharedDocuments>> {
-    if (!(await shareable(tx, row.id))) throw notFound();
+    if (!(await shareable(tx, row))) throw notFound();
     const letter = await repo.currentLetter(tx, row.id);
     return {
       caseId: row.id,
@@ -201,7 +205,7 @@ export function createSharingService(deps: {
     /** The current letter's PDF: the team and coordinators; a partner member or a read link while the consent stands. */
     async letterPdf(actor: Actor, caseId: string) {
       const found = await gate.run(actor, 'reply_letter.download', caseId, async ({ tx, subject, audit }) => {
-        if (isRecipient(actor) && !(await shareable(tx, caseId))) throw notFound();
+        if (isRecipient(actor) && !(await shareable(tx, subject!))) throw notFound();
         const letter = await repo.currentLetter(tx, caseId);
         if (!letter) throw notFound();
         audit.details = { letter: letter.id, reportVersion: letter.reportVersion, language: letter.language };
@@ -226,7 +230,7 @@ export function createSharingService(deps: {
     async reportPdf(actor: Actor, caseId: string, language: Locale) {
       const found = await gate.run(actor, 'shared_documents.report', caseId, async ({ tx, subject, audit }) => {
         audit.details = { language };
-        if (!(await shareable(tx, caseId))) throw notFound();
+        if (!(await shareable(tx, subject!))) throw notFound();
         const text = await repo.latestSigned(tx, caseId, language);
         if (!text) throw new DomainError('report_text_missing');
         Object.assign(audit.details, { reportVersion: text.reportVersion, code: text.verificationCode });
@@ -236,11 +240,11 @@ export function createSharingService(deps: {
     },
 
     createLink(actor: Actor, caseId: string, body: z.output<typeof reportLinkBody>): Promise<z.output<typeof reportLinkCreated>> {
-      return gate.run(actor, 'report_links.create', caseId, async ({ tx, audit }) => {
+      return gate.run(actor, 'report_links.create', caseId, async ({ tx, subject, audit }) => {
         const p = actor.principal;
         if (p?.kind !== 'user') throw forbidden();
         audit.details = { days: body.days };
-        if (!(await repo.findSharingConsent(tx, caseId))?.given) throw conflict('sharing_consent_missing');
+        if (subject!.consentWithdrawnAt || !(await repo.findSharingConsent(tx, caseId))?.given) throw conflict('sharing_consent_missing');
         if (!(await repo.inForce(tx, caseId))) throw conflict('report_not_signed');
         const made = await guestLinks.create({ scope: 'case_report', subjectId: caseId, ttlSeconds: body.days * 86_400, createdBy: p.user.id, passcode: body.passcode, label: body.label, locale: body.locale }, tx);
         audit.details.link = made.id;
