@@ -116,8 +116,6 @@ test('the physician writes the report, interpreters translate it side by side, t
     await classification.getByLabel(ja.codes.outcome.new_treatment_view).check();
     await classification.getByTestId('save-classification').click();
     await expect(classification.getByText(ja.visitRecord.saved)).toBeVisible();
-    // The coordinator marks the consultation done (recording the visit does not move the case).
-    await admin.call('POST', `/cases/${created.id}/status`, { to: 'consulted', note: '' });
     await doctor.page.reload();
   });
 

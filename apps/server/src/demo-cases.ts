@@ -204,7 +204,6 @@ export async function seedDemoCases(db: Db, config: Config): Promise<void> {
         nurseNotes: 'Checked what the patient had understood (demo).',
       }),
     );
-    await services.cases.transition(coordinator, caseId, 'consulted');
     if (d.wordsJa) await services.patientWords.save(interpreter, caseId, 'ja', patientWordsBody.parse({ version: 0, ...d.wordsJa }));
 
     // The report: the physician's Japanese original, the interpreter's translation, both signed.

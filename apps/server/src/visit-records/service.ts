@@ -4,7 +4,7 @@ import { transaction, type Db } from '../db/client.ts';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { Actor } from '../auth/principal.ts';
-import type { CaseRow, CaseService } from '../cases/service.ts';
+import { historyActorOf, type CaseRow, type CaseService } from '../cases/service.ts';
 import type { Config } from '../config.ts';
 import { cancelJobsByKeyPrefix, enqueue } from '../jobs/queue.ts';
 import type { JobWorker } from '../jobs/worker.ts';
@@ -180,6 +180,8 @@ export function createVisitRecordService(deps: {
           const why = translator(actor.locale)(`codes.notHeld.${body.notHeldReason!}`);
           now = (await scheduling.notHeld(tx, subject.case, visit.id, actor, why)) as VisitLike;
         }
+        // A visit that took place moves its case on: the report is what comes next.
+        if (body.held && (await cases.advance(tx, subject.case, 'consulted', historyActorOf(actor)))) audit.details.consulted = true;
         return recordView(tx, now, psychRead);
       });
     },

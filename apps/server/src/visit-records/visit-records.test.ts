@@ -140,6 +140,17 @@ describe('the visit record', () => {
     expect((await physician.client.put(url, record({ version: 1, doctorNotes: 'After reloading.' }))).body).toMatchObject({ version: 2, doctorNotes: 'After reloading.', nurseNotes: record().nurseNotes });
   });
 
+  it('of a visit that took place moves its case from scheduled to consulted, once', async () => {
+    const c = await bookedCase(teamOf());
+    const status = async () => (await coordinator.get(`/api/v1/cases/${c.id}`)).body.status;
+    expect(await status()).toBe('scheduled');
+    expect((await nurse.client.put(`/api/v1/visits/${c.visitId}/record`, record())).status).toBe(200);
+    expect(await status()).toBe('consulted');
+    expect((await nurse.client.put(`/api/v1/visits/${c.visitId}/record`, record({ version: 1, nurseNotes: 'Added later.' }))).status).toBe(200);
+    const history = (await coordinator.get(`/api/v1/cases/${c.id}`)).body.history as { toStatus: string }[];
+    expect(history.filter((h) => h.toStatus === 'consulted')).toHaveLength(1);
+  });
+
   it('lets exactly one of two saves sent at once, based on the same version, through', async () => {
     const c = await bookedCase(teamOf());
     const url = `/api/v1/visits/${c.visitId}/record`;

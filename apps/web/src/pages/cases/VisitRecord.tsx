@@ -152,8 +152,8 @@ function RecordForm({ caseId, r, saved, onSaved }: { caseId: string; r: VisitRec
         const next = await call(CONTRACTS.saveVisitRecord, { params: { visitId: r.visitId }, body: body() });
         onSaved(next.version);
         queryClient.setQueryData(recordKey(caseId, r.visitId), next);
-        // A visit that did not take place reopens the case's scheduling.
-        if (!held) await queryClient.invalidateQueries({ queryKey: ['case', caseId] });
+        // The case moves on: to consulted, or (a visit that did not take place) back to scheduling.
+        await queryClient.invalidateQueries({ queryKey: ['case', caseId] });
       } catch (err) {
         if (err instanceof ApiError && err.code === 'changed_meanwhile') setTheirs((err.details as { current: VisitRecord }).current);
         throw err;
