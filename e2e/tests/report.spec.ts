@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, request, test, type Locator, type Page } from '@playwright/test';
 import type { Locale, ReportContent } from '@kakehashi/core';
 import { AdminApi } from '../support/api.ts';
-import { adminStatePath } from '../support/env.ts';
+import { adminStatePath, baseURL } from '../support/env.ts';
 import { LOCALE_LIST, staffPage, t, type Catalog } from '../support/ui.ts';
 import { caseThroughApi, guestCall, readyToSchedule, tokyoDay, tokyoInstant, type Schedule } from '../support/cases.ts';
 import { waitForMail } from '../support/mail.ts';
@@ -99,6 +99,12 @@ test('the physician writes the report, interpreters translate it side by side, t
     { userId: interpreter.id, role: 'interpreter' },
     { userId: englishInterpreter.id, role: 'interpreter' },
   ]);
+  // The interpreter has put the patient's words into Japanese (their own screen is follow-up.spec.ts's).
+  const { secret } = await admin.createToken(interpreter.id, 'e2e patient words');
+  const asInterpreter = await request.newContext({ baseURL: baseURL(), extraHTTPHeaders: { authorization: `Bearer ${secret}` } });
+  const wordsJa = { diagnosis: '肺腺癌 IIIA 期（2026 年 2 月確診）', currentTreatment: '', pastTreatment: '', questions: '今でも手術はできますか？ほかの治療法はありますか？' };
+  expect((await asInterpreter.put(`/api/v1/cases/${created.id}/patient-words/ja`, { data: { version: 0, ...wordsJa } })).status()).toBe(200);
+  await asInterpreter.dispose();
   const offered = await admin.call<Schedule>('POST', `/cases/${created.id}/offers`, { slots: [{ startsAt: tokyoInstant(tokyoDay(2), '10:00'), minutes: 60 }] });
   await admin.call('POST', `/cases/${created.id}/offers/${offered.offers[0].id}/book`);
 
@@ -122,6 +128,8 @@ test('the physician writes the report, interpreters translate it side by side, t
   await test.step('the physician writes the original in Japanese beside the patient’s own words', async () => {
     await expect(card).toContainText(ja.report.notStartedWriter);
     await expect(card.getByTestId('report-request')).toContainText(created.data.questions);
+    // Beside the patient's words, the interpreter's Japanese.
+    await expect(card.getByTestId('report-request-translation').last()).toContainText(wordsJa.questions);
     const form = card.getByTestId('report-original-form');
     await expect(form.getByLabel(ja.report.language)).toHaveValue('ja');
     // Neither opinion: refused beside the field, nothing saved.

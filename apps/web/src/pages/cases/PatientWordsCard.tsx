@@ -14,6 +14,8 @@ import { PatientWords } from '../../components/PatientWords.tsx';
 import { Card } from './parts.tsx';
 
 const wordsKey = (caseId: string) => ['case', caseId, 'patient-words'] as const;
+/** The case's patient words and their translations (an audited read), shared by the screens that show them. */
+export const patientWordsQuery = (caseId: string) => ({ queryKey: wordsKey(caseId), queryFn: () => call(CONTRACTS.getPatientWords, { params: { id: caseId } }) });
 const LIMITS: Record<PatientWordField, number> = { diagnosis: 2000, currentTreatment: 4000, pastTreatment: 4000, questions: 4000 };
 
 /**
@@ -22,7 +24,7 @@ const LIMITS: Record<PatientWordField, number> = { diagnosis: 2000, currentTreat
  */
 export function PatientWordsCard({ caseId, canTranslate }: { caseId: string; canTranslate: boolean }) {
   const { t } = useTranslation();
-  const q = useQuery({ queryKey: wordsKey(caseId), queryFn: () => call(CONTRACTS.getPatientWords, { params: { id: caseId } }) });
+  const q = useQuery(patientWordsQuery(caseId));
   const [editing, setEditing] = useState(false);
   const words = q.data;
   const targets = words ? LOCALES.filter((l) => l !== words.original.language) : [];

@@ -13,6 +13,7 @@ import { Field } from '../../components/Field.tsx';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Card } from './parts.tsx';
+import { patientWordsQuery } from './PatientWordsCard.tsx';
 import { Conflict } from './VisitRecord.tsx';
 import type { CaseDetail } from './CasePage.tsx';
 
@@ -274,6 +275,9 @@ function OriginalEditor({ c, r, text, ...notice }: { c: CaseDetail; r: Report; t
     void save(() => call(CONTRACTS.saveReportOriginal, { params: { id: c.id }, body: { language, version: text?.version ?? 0, content } }));
   };
   const m = c.medical;
+  // The interpreter's translation of the patient's words into the language being written, where there is one.
+  const words = useQuery({ ...patientWordsQuery(c.id), enabled: c.allowed.actions.includes('case.words_read') }).data;
+  const translated = words?.translations.find((x) => x.language === language && x.language !== words.original.language) ?? null;
   return (
     <div className="report__split">
       <aside className="report__request" aria-labelledby="report-request-title" data-testid="report-request">
@@ -288,7 +292,16 @@ function OriginalEditor({ c, r, text, ...notice }: { c: CaseDetail; r: Report; t
         ).map(([k, v]) => (
           <section key={k}>
             <h4>{t(`caseView.field.${k}`)}</h4>
-            <p className="prewrap">{v || t('common.none')}</p>
+            <p className="prewrap" lang={c.locale}>
+              {v || t('common.none')}
+            </p>
+            {translated && (
+              <p className="prewrap" lang={language} data-testid="report-request-translation">
+                <span className="conflict__side">{t('patientWords.translation', { language: t(`languages.${language}`) })}</span>
+                {'\n'}
+                {translated[k] || t('common.none')}
+              </p>
+            )}
           </section>
         ))}
       </aside>
