@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { LOCALES, UPLOAD_LINK_DAYS, type Locale } from '@kakehashi/core';
+import { UPLOAD_LINK_DAYS, type Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call, errorMessage, type ResponseOf } from '../../lib/api.ts';
 import { generatePasscode } from '../../lib/passcode.ts';
@@ -11,6 +11,7 @@ import { CopyBox } from '../CopyBox.tsx';
 import { ConfirmDialog, Dialog } from '../Dialog.tsx';
 import { Field, type FieldControlProps } from '../Field.tsx';
 import './UploadLinkPanel.css';
+import { LanguageSelect } from '../LanguageSelect.tsx';
 
 type Link = ResponseOf<typeof CONTRACTS.listUploadLinks>['items'][number];
 type Made = ResponseOf<typeof CONTRACTS.createUploadLink>;
@@ -123,15 +124,7 @@ function CreateForm({ caseId, patientLocale, onCancel, onMade }: { caseId: strin
         {(p) => <input {...p} className="input" name="label" maxLength={200} value={label} onChange={(e) => setLabel(e.target.value)} />}
       </Field>
       <Field label={t('uploadLinks.locale')} hint={t('uploadLinks.localeHint')}>
-        {(p) => (
-          <select {...p} className="input" name="locale" value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {t(`languages.${l}`)}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <LanguageSelect {...p} name="locale" value={locale} onChange={setLocale} />}
       </Field>
       <Field label={t('uploadLinks.note')} hint={t('uploadLinks.noteHint')} error={fieldErrors.note}>
         {(p) => <textarea {...p} className="input textarea" name="note" rows={3} maxLength={2000} lang={locale} value={note} onChange={(e) => setNote(e.target.value)} />}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { LOCALES, REPORT_LINK_DAYS, type Action, type Locale } from '@kakehashi/core';
+import { REPORT_LINK_DAYS, type Action, type Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage, pathOf, type ResponseOf } from '../../lib/api.ts';
 import { generatePasscode } from '../../lib/passcode.ts';
@@ -12,6 +12,7 @@ import { CopyBox } from '../CopyBox.tsx';
 import { Field } from '../Field.tsx';
 import { FormActions } from '../FormActions.tsx';
 import { SharedDocumentList } from './SharedDocuments.tsx';
+import { LanguageSelect } from '../LanguageSelect.tsx';
 
 type View = ResponseOf<typeof CONTRACTS.getReplyLetter>;
 type Made = ResponseOf<typeof CONTRACTS.createReportLink>;
@@ -100,15 +101,7 @@ function LetterForm({ caseId, view, onDone }: { caseId: string; view: View; onDo
     <form className="form" onSubmit={submit} data-testid="reply-letter-form">
       <ErrorAlert>{write.error ? errorMessage(write.error) : null}</ErrorAlert>
       <Field label={t('replyLetter.language')}>
-        {(p) => (
-          <select {...p} className="input" name="language" value={language} onChange={(e) => setLanguage(e.target.value as Locale)}>
-            {view.signedLanguages.map((l) => (
-              <option key={l} value={l}>
-                {t(`languages.${l}`)}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <LanguageSelect {...p} name="language" value={language} onChange={setLanguage} languages={view.signedLanguages} />}
       </Field>
       {person('name', t('replyLetter.recipientName'), 200, true, t('replyLetter.recipientNameHint'))}
       {person('institution', t('replyLetter.recipientInstitution'), 300)}
@@ -200,15 +193,7 @@ function LinkForm({ caseId, onMade }: { caseId: string; onMade: (link: Made, pas
         {(p) => <input {...p} className="input" name="label" maxLength={200} required value={label} onChange={(e) => setLabel(e.target.value)} />}
       </Field>
       <Field label={t('replyLetter.locale')}>
-        {(p) => (
-          <select {...p} className="input" name="locale" value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {t(`languages.${l}`)}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <LanguageSelect {...p} name="locale" value={locale} onChange={setLocale} />}
       </Field>
       <Field label={t('replyLetter.days')} hint={t('replyLetter.daysHint')} error={fieldErrors.days}>
         {(p) => <input {...p} className="input" type="number" name="days" min={1} max={REPORT_LINK_DAYS.max} required value={days} onChange={(e) => setDays(Number(e.target.value))} />}

@@ -9,6 +9,7 @@ import { useFormat } from '../../lib/time.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
 import { ErrorAlert, Notice } from '../Alert.tsx';
 import { Field } from '../Field.tsx';
+import { LanguageSelect } from '../LanguageSelect.tsx';
 
 type Question = FollowUpList['questions'][number];
 
@@ -101,13 +102,7 @@ function FollowUp({ caseId, q, reportLanguage, canAnswer, canTranslate }: { case
           <ErrorAlert>{translate.error}</ErrorAlert>
           <Field label={t('followUps.translationLanguage')}>
             {(p) => (
-              <select {...p} className="input input--short" name={`follow-up-${q.number}-language`} value={language} onChange={(e) => setLanguage(e.target.value as Locale)}>
-                {targets.map((l) => (
-                  <option key={l} value={l}>
-                    {t(`languages.${l}`)}
-                  </option>
-                ))}
-              </select>
+<LanguageSelect {...p} className="input input--short" name={`follow-up-${q.number}-language`} value={language} onChange={setLanguage} languages={targets} />
             )}
           </Field>
           <Field label={t('followUps.translation')} error={translate.fieldErrors.text}>

@@ -16,6 +16,7 @@ import { Card } from './parts.tsx';
 import { patientWordsQuery } from './PatientWordsCard.tsx';
 import { Conflict } from './VisitRecord.tsx';
 import type { CaseDetail } from './CasePage.tsx';
+import { LanguageSelect } from '../../components/LanguageSelect.tsx';
 
 type Report = z.infer<typeof caseReport>;
 type Text = Report['texts'][number];
@@ -311,15 +312,7 @@ function OriginalEditor({ c, r, text, ...notice }: { c: CaseDetail; r: Report; t
         {saved && <Notice>{t('report.saved')}</Notice>}
         {!text && (
           <Field label={t('report.language')} hint={t('report.languageHint')}>
-            {(p) => (
-              <select {...p} className="input" name="language" value={language} onChange={(e) => setLanguage(e.target.value as Locale)}>
-                {LOCALES.map((l) => (
-                  <option key={l} value={l}>
-                    {t(`languages.${l}`)}
-                  </option>
-                ))}
-              </select>
-            )}
+            {(p) => <LanguageSelect {...p} name="language" value={language} onChange={setLanguage} />}
           </Field>
         )}
         <ContentFields value={content} onChange={setContent} errors={s.fieldErrors} language={language} editableQuestions />
