@@ -61,6 +61,8 @@ test('an e-mail after the first opens the case in one tap, and a bare portal get
 });
 
 test('screens: the bare portal with its fresh-link form, a refused address on the case, send times in the outbox', async ({ browser }) => {
+  // Four steps of screens, each in three languages.
+  test.setTimeout(180_000);
   const admin = await AdminApi.open();
 
   await test.step('bare portal on a phone, in each language', async () => {

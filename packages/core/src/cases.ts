@@ -53,7 +53,8 @@ export const CASE_TRANSITIONS: Record<CaseStatus, readonly CaseStatus[]> = {
   awaiting_records: ['triage', 'ready_to_schedule', 'cancelled', 'withdrawn'],
   ready_to_schedule: ['awaiting_records', 'scheduled', 'cancelled', 'withdrawn'],
   scheduled: ['ready_to_schedule', 'consulted', 'cancelled', 'withdrawn'],
-  consulted: ['report_delivered', 'closed'],
+  // Back to scheduling only when the visit's record is corrected to "did not take place".
+  consulted: ['ready_to_schedule', 'report_delivered', 'closed'],
   report_delivered: ['closed'],
   closed: [],
   cancelled: [],

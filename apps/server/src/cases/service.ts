@@ -43,9 +43,12 @@ const LINK_ONLY: readonly TemplateName[] = ['caseReceived', 'portalLink'];
 
 type RequestInput = z.output<typeof caseRequestBody> & { institutionId?: string | null };
 
-/** Transitions a coordinator makes by hand; booking and cancelling a visit make the others. */
+/**
+ * Transitions a coordinator makes by hand; booking, cancelling and recording a visit make the
+ * others (a visit recorded as not held takes a scheduled or consulted case back to scheduling).
+ */
 export function manualTransitions(from: CaseStatus): CaseStatus[] {
-  return CASE_TRANSITIONS[from].filter((to) => to !== 'scheduled' && !(from === 'scheduled' && to === 'ready_to_schedule'));
+  return CASE_TRANSITIONS[from].filter((to) => to !== 'scheduled' && !((from === 'scheduled' || from === 'consulted') && to === 'ready_to_schedule'));
 }
 
 export type CaseService = ReturnType<typeof createCaseService>;
