@@ -168,7 +168,7 @@ export function IndicatorsPage() {
         <section className="indicator-chart-section">
           <h2>{t('indicators.chart')}</h2>
           <Suspense fallback={<p role="status">{t('indicators.chartLoading')}</p>}>
-            <IndicatorChart bars={bars} names={names} />
+            <IndicatorChart bars={bars} names={names} locale={i18n.language} />
           </Suspense>
         </section>
       )}
