@@ -10,6 +10,7 @@ let analyst: Client;
 let nurse: Client;
 let partner: Client;
 let partnerInstitution = '';
+let otherInstitution = '';
 let consentId = '';
 
 /** A case (through the partner institution or not) whose report was delivered at `deliveredAt`. */
@@ -27,7 +28,7 @@ beforeAll(async () => {
   admin = await adminClient(t, { 'accept-language': 'en' });
   consentId = (await admin.post('/api/v1/consent', { locale: 'zh-CN', body: '同意书（测试）' })).body.id;
   partnerInstitution = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital A (Test)', country: 'CN', kind: 'partner', mouStatus: 'signed', mouSignedOn: '2026-05-01' })).body.id;
-  await admin.post('/api/v1/institutions', { name: 'Partner Hospital B (Test)', country: 'CN', kind: 'partner', mouStatus: 'negotiating' });
+  otherInstitution = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital B (Test)', country: 'CN', kind: 'partner', mouStatus: 'negotiating' })).body.id;
   const expired = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital C (Test)', country: 'CN', kind: 'partner', mouStatus: 'signed', mouSignedOn: '2024-06-01' })).body.id;
   // Disabled now: it still counted in the years it was active, not in a year that starts after it left.
   await t.db.execute(sql`update institutions set disabled_at = '2026-01-15T00:00:00Z' where id = ${expired}`);
@@ -119,6 +120,9 @@ describe('who may do what', () => {
     // The case delivered in FY2025 was not the partner's.
     expect((await partner.get('/api/v1/indicators?year=2025')).body.rows[0].actual).toBe(0);
     expect((await events('indicators.read')).at(-1)?.details).toMatchObject({ year: 2025, scope: 'institution' });
+    // Another institution's member counts none of them.
+    const other = (await signedInUser(t, { role: 'partner', institutionId: otherInstitution })).client;
+    expect((await other.get('/api/v1/indicators?year=2026')).body.rows).toEqual([expect.objectContaining({ code: 'remote_second_opinions', actual: 0 })]);
   });
 });
 

@@ -26,10 +26,11 @@ export function createIndicatorService(deps: { gate: Gate<unknown>; config: Pick
   }
 
   /** Every indicator of the year, or only the institution's own figures (a partner member's view: no plans, its cases). */
-  async function rows(tx: Db, year: number, institutionId: string | null): Promise<IndicatorRow[]> {
+  async function rows(tx: Db, year: number, own: { institutionId: string | null } | null): Promise<IndicatorRow[]> {
     const range = bounds(year);
-    if (institutionId) {
-      const actual = await repo.countDeliveredReports(tx, range, institutionId);
+    if (own) {
+      // A partner member without an institution has no cases of their own to count.
+      const actual = own.institutionId ? await repo.countDeliveredReports(tx, range, own.institutionId) : 0;
       return [{ code: 'remote_second_opinions', level: 'outcome', source: 'counted', planned: null, actual, rate: null, note: '', enteredBy: null, enteredAt: null }];
     }
     const [plans, actuals, partners, opinions] = [
@@ -59,11 +60,11 @@ export function createIndicatorService(deps: { gate: Gate<unknown>; config: Pick
       return gate.run(actor, 'indicators.read', null, async ({ tx, audit }) => {
         const y = year ?? currentYear();
         const user = userOf(actor);
-        const institutionId = user?.role === 'partner' ? user.institutionId : null;
-        const scope = institutionId ? 'institution' : 'programme';
+        const own = user?.role === 'partner' ? { institutionId: user.institutionId } : null;
+        const scope = own ? 'institution' : 'programme';
         audit.details = { year: y, scope };
         const { fromDate, toDate } = bounds(y);
-        return { year: y, from: fromDate, to: toDate, timeZone, scope, rows: await rows(tx, y, institutionId) };
+        return { year: y, from: fromDate, to: toDate, timeZone, scope, rows: await rows(tx, y, own) };
       });
     },
 
