@@ -4,7 +4,7 @@ import { catalogs } from './build/catalogs.ts';
 import { precompress } from './build/precompress.ts';
 import { dependencyClosure, LAZY_ROOTS, packageOf } from './build/lazyPackages.ts';
 
-/** Uppy and its dependencies: only the uploader (loaded on demand from the portal) uses them. */
+/** Uppy, ECharts and their dependencies: only the uploader and the indicators' chart (each loaded on demand) use them. */
 const lazyOnly = dependencyClosure(LAZY_ROOTS, import.meta.dirname);
 const VENDOR = /node_modules[\\/](?!react-router)|packages[\\/]core[\\/]src[\\/](?!contracts[\\/](staff|uploadLink|reportLink))/;
 
@@ -35,7 +35,7 @@ export default defineConfig({
           groups: [
             // Libraries and the shared schemas: loaded by every page, cached for a year. The router and
             // the staff console's operations stay out: they go with the staff console (and the upload-request page's, with it).
-            // The uploader's libraries stay out too: they go with the uploader.
+            // The uploader's and the chart's libraries stay out too: they go with the uploader and the chart.
             { name: 'vendor', test: (id) => VENDOR.test(id) && !lazyOnly.has(packageOf(id) ?? ''), priority: 20 },
             // The request form page and the pieces it uses, in one file (staff pages that share a piece load it too).
             // Only the modules named: with their dependencies (i18n, API client) it would be pulled into every page.

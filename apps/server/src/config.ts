@@ -49,6 +49,8 @@ const envSchema = z.object({
         return false;
       }
     }, 'unknown time zone'),
+  /** The month (1–12) the fiscal year starts in, for programme indicators: April in Japan. */
+  KAKEHASHI_FISCAL_YEAR_START_MONTH: z.coerce.number().int().min(1).max(12).default(4),
   /** Records a case may hold in all, and one file at most (bytes); 20 GB by default. */
   KAKEHASHI_UPLOAD_MAX_CASE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
   KAKEHASHI_UPLOAD_MAX_FILE_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
@@ -101,6 +103,8 @@ export interface Config {
   totpRoles: Role[];
   /** The hospital's time zone: staff calendars and the "hospital time" shown to patients. */
   timeZone: string;
+  /** The month (1–12) a fiscal year starts in, in that zone (programme indicators). */
+  fiscalYearStartMonth: number;
   trustProxy: boolean;
   logLevel: string;
   /** What a case's records may weigh in all, and one file at most (bytes). */
@@ -160,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.MAIL_FROM,
     totpRoles: e.KAKEHASHI_TOTP_ROLES,
     timeZone: e.KAKEHASHI_TIME_ZONE,
+    fiscalYearStartMonth: e.KAKEHASHI_FISCAL_YEAR_START_MONTH,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     uploadLimits: { caseBytes: e.KAKEHASHI_UPLOAD_MAX_CASE_BYTES, fileBytes: e.KAKEHASHI_UPLOAD_MAX_FILE_BYTES },

@@ -30,6 +30,7 @@ import { createRecordsService } from './records/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
 import { createUploadLinkService } from './uploads/links.ts';
 import { createSurveyService } from './surveys/service.ts';
+import { createIndicatorService } from './indicators/service.ts';
 import { createReportService } from './reports/service.ts';
 import { createFollowUpService } from './reports/follow-ups.ts';
 import { createSharingService } from './reports/sharing.ts';
@@ -78,6 +79,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });
   const surveys = createSurveyService({ db, gate, cases, hospital, audit });
+  const indicators = createIndicatorService({ gate, config });
   const reports = createReportService({ db, config, gate, cases, hospital, surveys, blobs });
   const visitRecords = createVisitRecordService({ db, config, gate, cases, scheduling, mail, audit });
   return {
@@ -110,6 +112,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     uploadLimits: config.uploadLimits,
     /** The patient satisfaction survey of each case (sent, answered, reminded). */
     surveys,
+    indicators,
     /** The second-opinion report: drafts, translations, signed PDFs, delivery and verification codes. */
     reports,
     followUps: createFollowUpService({ gate, cases, hospital }),

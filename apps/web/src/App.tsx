@@ -8,6 +8,7 @@ import { PublicLayout } from './PublicLayout.tsx';
 import {
   AuditPage,
   AvailabilityPage,
+  IndicatorsPage,
   CasePage,
   RecordsPage,
   ForgotPasswordPage,
@@ -49,6 +50,7 @@ export function App() {
                 <Route path="cases/:id" element={<CasePage />} />
                 <Route path="cases/:id/records" element={<RecordsPage />} />
                 <Route path="availability" element={<AvailabilityPage />} />
+                <Route path="indicators" element={<IndicatorsPage />} />
                 <Route path="admin" element={<RequireAdmin />}>
                   <Route path="institutions" element={<InstitutionsPage />} />
                   <Route path="users" element={<UsersPage />} />

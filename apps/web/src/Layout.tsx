@@ -1,8 +1,9 @@
 import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Navigate, Outlet, useLocation } from 'react-router';
-import type { Role } from '@kakehashi/core';
+import { decide, type Role } from '@kakehashi/core';
 import { useSession } from './lib/session.tsx';
+import { policyPrincipalOf } from './lib/policy.ts';
 import { LanguagePicker } from './components/LanguagePicker.tsx';
 import { Loading, SkipLink } from './GuestLayout.tsx';
 import { Brand } from './PublicLayout.tsx';
@@ -63,6 +64,7 @@ export function SignedInLayout() {
             </NavLink>
             {CASE_ROLES.includes(me.role) && <NavLink to="/cases">{t('nav.cases')}</NavLink>}
             {AVAILABILITY_ROLES.includes(me.role) && <NavLink to="/availability">{t('nav.availability')}</NavLink>}
+            {decide('indicators.read', policyPrincipalOf(me)) && <NavLink to="/indicators">{t('nav.indicators')}</NavLink>}
             {isAdmin &&
               ADMIN_SCREENS.map((screen) => (
                 <NavLink key={screen} to={`/admin/${screen}`}>

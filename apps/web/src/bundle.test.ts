@@ -37,7 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const STAFF = /src\/(Layout\.tsx|pages\/(admin|cases\/(?!parts)|SignIn|Home|Availability|ForgotPassword|ResetPassword)|components\/(DataTable|Pager|AuditActor|Totp|scheduling\/StaffSchedule))/;
+const STAFF = /src\/(Layout\.tsx|pages\/(admin|stats|cases\/(?!parts)|SignIn|Home|Availability|ForgotPassword|ResetPassword)|components\/(DataTable|Pager|AuditActor|Totp|scheduling\/StaffSchedule))/;
 
 describe('the production build', () => {
   it('loads no staff page or staff component with the entry or a patient page', () => {

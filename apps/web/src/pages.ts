@@ -68,3 +68,4 @@ export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx')
 // Opened by anyone from a report's footer: the public pages' shell, with the staff console's words.
 export const VerifyPage = staff(() => import('./pages/Verify.tsx'), 'VerifyPage');
 export const AvailabilityPage = staff(() => import('./pages/Availability.tsx'), 'AvailabilityPage');
+export const IndicatorsPage = staff(() => import('./pages/stats/Indicators.tsx'), 'IndicatorsPage');

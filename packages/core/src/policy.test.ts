@@ -116,6 +116,8 @@ const EXPECTED: Record<Action, string> = {
   'report_links.update': 'coordinator team:physician',
   'case.audit_read': 'admin coordinator',
   'audit.export': 'admin',
+  'indicators.read': 'admin coordinator analyst partner',
+  'indicators.edit': 'admin',
 };
 
 const CASE = 'c0000000-0000-4000-8000-000000000001';

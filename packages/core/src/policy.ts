@@ -209,6 +209,12 @@ export const POLICY = {
   'case.audit_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },
   /** The whole log for a period, as a file for an auditor. */
   'audit.export': admin('none', 'read'),
+
+  // Programme indicators (plans versus actuals of a fiscal year): analysts, administrators and
+  // coordinators read the programme's; a partner member reads their own institution's figures (the
+  // service narrows them); only administrators enter plans and hand-counted actuals.
+  'indicators.read': { subject: 'none', audit: 'read', allow: [{ roles: [...MANAGERS, 'analyst', 'partner'] }] },
+  'indicators.edit': admin('none'),
 } as const satisfies Record<string, ActionPolicy>;
 
 export type Action = keyof typeof POLICY;

@@ -1008,3 +1008,36 @@ export const replyLetters = pgTable(
   },
   (t) => [uniqueIndex('reply_letters_version_key').on(t.caseId, t.reportVersion)],
 );
+
+/**
+ * Programme indicators (indicators/): the plan of each indicator for a fiscal year (named by the
+ * calendar year it starts in), entered by an administrator.
+ */
+export const indicatorPlans = pgTable(
+  'indicator_plans',
+  {
+    fiscalYear: integer('fiscal_year').notNull(),
+    indicator: text('indicator').notNull(),
+    planned: integer('planned').notNull(),
+    updatedBy: uuid('updated_by').notNull().references(() => users.id),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.fiscalYear, t.indicator] }), check('indicator_plans_planned', sql`${t.planned} >= 0`)],
+);
+
+/**
+ * The actual of an indicator that is not counted from the data (trainees, case conferences,
+ * publications), entered by hand by an administrator, with who, when and where the figure comes from.
+ */
+export const indicatorActuals = pgTable(
+  'indicator_actuals',
+  {
+    fiscalYear: integer('fiscal_year').notNull(),
+    indicator: text('indicator').notNull(),
+    actual: integer('actual').notNull(),
+    note: text('note').notNull().default(''),
+    enteredBy: uuid('entered_by').notNull().references(() => users.id),
+    enteredAt: tstz('entered_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.fiscalYear, t.indicator] }), check('indicator_actuals_actual', sql`${t.actual} >= 0`)],
+);

@@ -7,6 +7,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   consent_version_not_found: 400,
   team_member_invalid: 400,
   patient_words_original_language: 400,
+  indicator_counted: 400,
   slot_outside_availability: 400,
   totp_invalid: 400,
   totp_required: 400,
