@@ -144,6 +144,8 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
 
   const jobs = worker ? createJobWorker({ db, logger: app.log }) : null;
   const services = createServices(db, config, { onMailQueued: () => jobs?.wake(), onJobQueued: () => jobs?.wake() });
+  // Cases from before the statistics' table get their fact rows (once; later writes keep them current).
+  await services.facts.backfill();
   // Without a mail server, e-mail jobs wait in the outbox for a process that has one.
   const closeMail =
     jobs && config.smtpUrl

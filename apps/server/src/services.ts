@@ -33,6 +33,7 @@ import { createSurveyService } from './surveys/service.ts';
 import { createReportService } from './reports/service.ts';
 import { createFollowUpService } from './reports/follow-ups.ts';
 import { createSharingService } from './reports/sharing.ts';
+import { createFacts } from './stats/facts.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -40,9 +41,11 @@ export const STAGING_DAYS = 14;
 
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void; onJobQueued?: () => void } = {}) {
   const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });
+  const facts = createFacts({ db, timeZone: config.timeZone });
   const gate = createGate<CaseRow>({
     db,
     audit,
+    afterCaseWrite: facts.refresh,
     subjects: {
       case: findCaseSubject,
       async visit(tx, id, userId) {
@@ -84,6 +87,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink, mintReportLink: guestLinks.tokenOf }),
     audit,
+    /** The statistics' facts table, refreshed by the gate after every write on a case. */
+    facts,
     auditLog: createAuditLogService({ gate, audit }),
     gate,
     mail,
