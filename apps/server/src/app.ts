@@ -39,6 +39,7 @@ import { storageRoutes } from './storage/routes.ts';
 import { registerSurveyJobs } from './surveys/service.ts';
 import { registerFollowUpJobs } from './visit-records/service.ts';
 import { surveyRoutes } from './surveys/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
@@ -263,6 +264,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });
       await api.register(reportRoutes, { services });
+      await api.register(statsRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

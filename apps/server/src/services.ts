@@ -34,6 +34,7 @@ import { createReportService } from './reports/service.ts';
 import { createFollowUpService } from './reports/follow-ups.ts';
 import { createSharingService } from './reports/sharing.ts';
 import { createFacts } from './stats/facts.ts';
+import { createStatsService } from './stats/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -120,6 +121,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     followUps: createFollowUpService({ gate, cases, hospital }),
     /** The reply letter, the patient's consent to give it and the report to the primary doctor, and read links. */
     sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
+    /** Counts for the hospital's statistics, and the import of consultations from before the platform. */
+    stats: createStatsService({ gate }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

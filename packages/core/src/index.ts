@@ -16,6 +16,7 @@ export * from './schemas/survey.ts';
 export * from './schemas/followUps.ts';
 export * from './schemas/visitRecord.ts';
 export * from './schemas/patientWords.ts';
+export * from './schemas/stats.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

@@ -1,5 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/client.ts';
+import { cases, importedConsultations } from '../db/schema.ts';
+import type { ImportRow } from './import.ts';
 
 /** The local day of a timestamp in the hospital's zone. */
 const localDay = (zone: string, ts: SQL) => sql`(${ts} at time zone ${zone})::date`;
@@ -37,4 +39,123 @@ export async function refreshCaseFacts(db: Db, zone: string, caseId: string | nu
       survey_understanding = excluded.survey_understanding, survey_satisfaction = excluded.survey_satisfaction,
       survey_nurse = excluded.survey_nurse, requested_on = excluded.requested_on,
       requested_month = excluded.requested_month, visited_on = excluded.visited_on, reported_on = excluded.reported_on`);
+}
+
+/** What a statistics query may narrow by; `institutionId` is forced to a partner member's own. */
+export interface FactFilter {
+  from: string;
+  to: string;
+  department?: string;
+  institutionId?: string | null;
+  country?: string;
+  language?: string;
+}
+
+/** The column (or the unnested outcome) each grouping key counts by. */
+const KEY_SQL: Record<string, SQL> = {
+  department: sql`f.department`,
+  month: sql`f.requested_month`,
+  requester: sql`f.requester`,
+  sex: sql`f.sex`,
+  residence: sql`f.residence`,
+  country: sql`f.country`,
+  stage: sql`f.stage`,
+  subject: sql`f.subject`,
+  outcome: sql`o.code`,
+  reason: sql`f.reason`,
+  disposition: sql`f.disposition`,
+  language: sql`f.language`,
+};
+
+function where(filter: FactFilter, extra: SQL): SQL {
+  const parts = [sql`f.requested_on between ${filter.from} and ${filter.to}`, extra];
+  if (filter.department) parts.push(sql`f.department = ${filter.department}`);
+  // A partner member without an institution counts nothing.
+  if (filter.institutionId !== undefined) parts.push(filter.institutionId ? sql`f.institution_id = ${filter.institutionId}` : sql`false`);
+  if (filter.country) parts.push(sql`f.country = ${filter.country}`);
+  if (filter.language) parts.push(sql`f.language = ${filter.language}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** Consultations counted by `keys` (a case once under each of its outcomes), and their total. */
+export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter) {
+  const cols = keys.map((k, i) => sql`${KEY_SQL[k]}::text as ${sql.identifier(`k${i}`)}`);
+  const unnest = keys.includes('outcome') ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) as o(code) on true` : sql``;
+  const groups = keys.map((_, i) => sql.raw(String(i + 1)));
+  const counted = where(filter, sql`f.counted`);
+  const rows = rowsOf<Record<string, string | null> & { count: string }>(
+    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count from consultation_facts f ${unnest}
+      where ${counted} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
+  );
+  const [{ total }] = rowsOf<{ total: string }>(await db.execute(sql`select count(*) as total from consultation_facts f where ${counted}`));
+  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total: Number(total) };
+}
+
+/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered. */
+export async function countSurveyAnswers(db: Db, filter: FactFilter) {
+  const answered = where(filter, sql`f.survey_nurse is not null`);
+  const rows = rowsOf<{ question: string; answer: string; count: string }>(
+    await db.execute(sql`
+      select 'purpose' as question, survey_purpose::text as answer, count(*) as count from consultation_facts f where ${answered} and survey_purpose is not null group by 2
+      union all select 'understanding', survey_understanding::text, count(*) from consultation_facts f where ${answered} and survey_understanding is not null group by 2
+      union all select 'satisfaction', survey_satisfaction::text, count(*) from consultation_facts f where ${answered} and survey_satisfaction is not null group by 2
+      union all select 'nurse', n.code, count(*) from consultation_facts f, unnest(f.survey_nurse) as n(code) where ${answered} group by 2`),
+  );
+  const [n] = rowsOf<Record<'total' | 'purpose' | 'understanding' | 'satisfaction' | 'nurse', string>>(
+    await db.execute(sql`select count(*) as total, count(survey_purpose) as purpose, count(survey_understanding) as understanding,
+      count(survey_satisfaction) as satisfaction, count(*) filter (where cardinality(survey_nurse) > 0) as nurse
+      from consultation_facts f where ${answered}`),
+  );
+  return { rows: rows.map((r) => ({ question: r.question, answer: r.answer, count: Number(r.count) })), n: Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof n, number> };
+}
+
+/** Departments' names, for export labels. */
+export async function departmentNames(db: Db) {
+  return rowsOf<{ code: string; name_ja: string; name_zh: string; name_en: string }>(await db.execute(sql`select code, name_ja, name_zh, name_en from departments`));
+}
+
+const IMPORT_BATCH = 1000;
+
+/** Which of these numbers belong to live cases (never overwritten by an import). */
+export async function liveCaseNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
+  const live = new Set<string>();
+  for (let i = 0; i < numbers.length; i += IMPORT_BATCH) {
+    for (const r of await db.select({ number: cases.number }).from(cases).where(inArray(cases.number, numbers.slice(i, i + IMPORT_BATCH)))) live.add(r.number);
+  }
+  return live;
+}
+
+/** Stores imported consultations (a number imported before is updated) and refreshes their fact rows. */
+export async function saveImported(db: Db, rows: ImportRow[], importedBy: string): Promise<void> {
+  for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
+    const batch = rows.slice(i, i + IMPORT_BATCH).map((r) => ({ ...r, importedBy, importedAt: new Date() }));
+    await db
+      .insert(importedConsultations)
+      .values(batch)
+      .onConflictDoUpdate({
+        target: importedConsultations.caseNumber,
+        set: Object.fromEntries(
+          Object.keys(batch[0])
+            .filter((k) => k !== 'caseNumber')
+            .map((k) => [k, sql.raw(`excluded.${importedConsultations[k as keyof ImportRow].name}`)]),
+        ),
+      });
+    await db.execute(sql`
+      insert into consultation_facts (imported_number, case_number, counted, department, country, residence, requester, sex,
+        stage, subject, outcomes, reason, disposition, survey_purpose, survey_understanding, survey_satisfaction, survey_nurse,
+        requested_on, requested_month, visited_on, reported_on)
+      select i.case_number, i.case_number, true, i.department, case when i.residence in ('tokyo_area', 'other_domestic') then 'JP' end,
+        i.residence, i.requester, i.sex, i.stage, i.subject, i.outcomes, i.reason, i.disposition,
+        i.survey_purpose, i.survey_understanding, i.survey_satisfaction,
+        case when i.survey_purpose is not null or i.survey_understanding is not null or i.survey_satisfaction is not null or cardinality(i.survey_nurse) > 0 then i.survey_nurse end,
+        i.requested_on, to_char(i.requested_on, 'YYYY-MM'), i.visited_on, i.reported_on
+      from imported_consultations i where i.case_number in (${sql.join(batch.map((r) => sql`${r.caseNumber}`), sql`, `)})
+      on conflict (imported_number) do update set department = excluded.department, country = excluded.country,
+        residence = excluded.residence, requester = excluded.requester, sex = excluded.sex, stage = excluded.stage,
+        subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason, disposition = excluded.disposition,
+        survey_purpose = excluded.survey_purpose, survey_understanding = excluded.survey_understanding,
+        survey_satisfaction = excluded.survey_satisfaction, survey_nurse = excluded.survey_nurse,
+        requested_on = excluded.requested_on, requested_month = excluded.requested_month,
+        visited_on = excluded.visited_on, reported_on = excluded.reported_on`);
+  }
 }
