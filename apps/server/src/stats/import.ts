@@ -72,7 +72,7 @@ export function columnsOf(header: string[]): Map<string, number> | null {
 
 /** One line of the file as a row to store, or what is wrong with it (the first problem found). */
 export function readRow(fields: string[], columns: Map<string, number>, departments: ReadonlySet<string>): ImportRow | RowProblem {
-  if (fields.length !== columns.size) return { key: 'columns', params: { count: fields.length, expected: columns.size } };
+  if (fields.length !== columns.size) return { key: 'columns', params: { fields: fields.length, expected: columns.size } };
   const raw = (column: string) => (columns.has(column) ? fields[columns.get(column)!].trim() : '');
   let problem: RowProblem | null = null;
   const fail = (p: RowProblem) => ((problem ??= p), null);

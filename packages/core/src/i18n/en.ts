@@ -1625,7 +1625,7 @@ export const en = {
       code: 'Column {{column}}: unknown code “{{value}}”',
       scale: 'Column {{column}} must be 1 to 4 or empty',
       text: 'Column {{column}} holds characters that cannot be stored',
-      columns: 'The line has {{count}} fields; the header has {{expected}}',
+      columns: 'The line has {{fields}} fields; the header has {{expected}}',
       liveCase: 'Case number {{number}} belongs to a case on the platform: it is not overwritten',
       repeated: 'Case number {{number}} is also on line {{line}}',
     },

@@ -1588,7 +1588,7 @@ export const ja: Catalog = {
       code: '列 {{column}}：不明なコード「{{value}}」',
       scale: '列 {{column}} は 1〜4 または空欄にしてください',
       text: '列 {{column}} に保存できない文字が含まれています',
-      columns: 'この行の項目数は {{count}} で、見出し行は {{expected}} です',
+      columns: 'この行の項目数は {{fields}} で、見出し行は {{expected}} です',
       liveCase: '症例番号 {{number}} はプラットフォーム上の症例のものです。上書きしません',
       repeated: '症例番号 {{number}} は {{line}} 行目にもあります',
     },

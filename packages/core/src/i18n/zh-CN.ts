@@ -1588,7 +1588,7 @@ export const zhCN: Catalog = {
       code: '列 {{column}}：未知代码“{{value}}”',
       scale: '列 {{column}} 须为 1 至 4 或留空',
       text: '列 {{column}} 含有无法保存的字符',
-      columns: '该行有 {{count}} 个字段，标题行有 {{expected}} 个',
+      columns: '该行有 {{fields}} 个字段，标题行有 {{expected}} 个',
       liveCase: '病例编号 {{number}} 属于平台上的病例，不会被覆盖',
       repeated: '病例编号 {{number}} 也出现在第 {{line}} 行',
     },
