@@ -207,11 +207,11 @@ describe('exports', () => {
     const values = book.worksheets[0].getSheetValues().slice(1).map((r) => (r as unknown[]).slice(1));
     expect(values).toEqual([
       ['Sex', 'Count', '%'],
-      ['Male', 2, 50],
       ['Female', 1, 25],
+      ['Male', 2, 50],
       ['Prefer not to say', 1, 25],
       ['Total', 4],
-    ].map((r) => r));
+    ]);
   });
 
   it('suppresses small cells and, complementarily, a cell the total would give away', async () => {
@@ -235,7 +235,6 @@ describe('the history import', () => {
     'B-1,2019-02-30,hematology,,,,,,,,,,,,',
     'B-2,2019-04-01,cardiology,,,,,,,,,,,,',
     'B-3,2019-04-01,hematology,patient,,,,,new_treatment_view;miracle,,,,,,',
-    'B-4,2019-04-01,hematology,patient\u0000,,,,,,,,,,,',
     'B-5,0000-04-01,hematology,,,,,,,,,,,,',
     'B-6,9999-04-01,hematology,,,,,,,,,,,,',
     'B-7,2019-04-01,hematology,,,,,,,,,5,,,',
@@ -247,10 +246,12 @@ describe('the history import', () => {
     const res = await coordinator.post('/api/v1/imports/consultations', bad.join('\n'), { 'content-type': 'text/csv', 'accept-language': 'en' });
     expect(res.status).toBe(200);
     expect(res.body.imported).toBe(0);
-    expect(res.body.rejected.map((r: { row: number }) => r.row)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(res.body.rejected.map((r: { row: number }) => r.row)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(res.body.rejected[0].reason).toBe('Column requested_on is not a date (YYYY-MM-DD) between 1900-01-01 and 2200-12-31');
     expect(res.body.rejected[1].reason).toBe('Column department: unknown code “cardiology”');
-    expect(res.body.rejected[3].reason).toBe('Column requester holds characters that cannot be stored');
-    expect(res.body.rejected[5].reason).toContain('is not a date');
+    expect(res.body.rejected[2].reason).toBe('Column outcomes: unknown code “miracle”');
+    expect(res.body.rejected[3].reason).toContain('is not a date');
+    expect(res.body.rejected[5].reason).toBe('Column survey_purpose must be 1 to 4 or empty');
     expect(await importedCount()).toBe(before);
   });
 
@@ -259,8 +260,8 @@ describe('the history import', () => {
     const file = `\uFEFF${[...bad, `${live.number},2019-04-03,urology,,,,,,,,,,,,`, 'H-4,2019-02-15,urology,,,,,,,,,,,,'].join('\r\n')}`;
     const res = await importCsv(coordinator, file, 'skip-invalid');
     expect(res.body.imported).toBe(2);
-    expect(res.body.rejected.map((r: { row: number }) => r.row)).toEqual([2, 3, 4, 5, 6, 7, 8, 10]);
-    expect(res.body.rejected[7].reason).toContain(live.number);
+    expect(res.body.rejected.map((r: { row: number }) => r.row)).toEqual([2, 3, 4, 5, 6, 7, 9]);
+    expect(res.body.rejected[6].reason).toContain(live.number);
     expect((await fact(live.id)).department).toBe('thoracic_medical');
     const april = await stats(coordinator, 'from=2019-04-01&to=2019-04-30&by=department');
     expect(april.body).toEqual({ rows: [{ department: 'urology', count: 1, percent: 100 }], total: 1 });
@@ -269,6 +270,16 @@ describe('the history import', () => {
     expect(feb.body).toEqual({ rows: [{ department: 'urology', count: 2, percent: 100 }], total: 2 });
     // Put H-4 back as it was for the other tests' arithmetic.
     expect((await importCsv(coordinator, `${HEADER}\r\nH-4,2019-02-15,hematology,intermediary,unknown,,,,,,,,,,`)).body).toEqual({ imported: 1, rejected: [] });
+  });
+
+  it('refuses a file holding a NUL as a whole, as every request is (400, nothing written)', async () => {
+    const before = await importedCount();
+    for (const mode of ['all-or-nothing', 'skip-invalid']) {
+      const res = await importCsv(coordinator, `${HEADER}\r\nN-1,2019-05-01,hematology,patient\u0000,,,,,,,,,,,\r\nN-2,2019-05-02,hematology,,,,,,,,,,,,`, mode);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    expect(await importedCount()).toBe(before);
   });
 
   it('refuses a file without the required columns', async () => {
