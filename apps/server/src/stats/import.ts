@@ -1,4 +1,4 @@
-import { calendarDate, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR } from '@kakehashi/core';
+import { calendarDate, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
 
 /**
  * The history import's file (docs/architecture.md, "Statistics"): CSV as RFC 4180 (quoted fields may
@@ -96,9 +96,8 @@ export function readRow(fields: string[], columns: Map<string, number>, departme
   };
 
   for (const column of REQUIRED) if (raw(column) === '') return { key: 'missing', params: { column } };
-  if (fields.some((f) => !storableText(100_000).safeParse(f).success)) {
-    return { key: 'text', params: { column: [...columns.keys()][fields.findIndex((f) => !storableText(100_000).safeParse(f).success)] } };
-  }
+  const unstorable = fields.findIndex((f) => UNSTORABLE_TEXT.test(f));
+  if (unstorable >= 0) return { key: 'text', params: { column: [...columns.keys()][unstorable] } };
   const number = caseNumber.safeParse(raw('case_number'));
   if (!number.success) return { key: 'text', params: { column: 'case_number' } };
   const department = raw('department');

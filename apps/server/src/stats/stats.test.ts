@@ -282,6 +282,19 @@ describe('the history import', () => {
     expect(await importedCount()).toBe(before);
   });
 
+  it('takes a file of tens of thousands of rows (several MB) on this route', async () => {
+    const departments = ['gynecology', 'dermatology', 'pediatric'];
+    const lines = Array.from({ length: 30_000 }, (_, i) => `BULK-${i},2017-${String((i % 12) + 1).padStart(2, '0')}-15,${departments[i % 3]},patient,female,overseas,early,treatment,new_treatment_view;no_new_view_needed,doctor_uncertain,treated_here,1,2,3,nurse_not_needed`);
+    const file = [HEADER, ...lines].join('\r\n');
+    expect(file.length).toBeGreaterThan(4_000_000);
+    const res = await importCsv(coordinator, file);
+    expect(res.body).toEqual({ imported: 30_000, rejected: [] });
+    const year = await stats(coordinator, 'from=2017-01-01&to=2017-12-31&by=department');
+    expect(year.body).toEqual({ rows: departments.sort().map((department) => ({ department, count: 10_000, percent: 33.3 })), total: 30_000 });
+    const outcomes = await stats(coordinator, 'from=2017-03-01&to=2017-03-31&by=outcome');
+    expect(outcomes.body).toEqual({ rows: [{ outcome: 'new_treatment_view', count: 2_500, percent: 100 }, { outcome: 'no_new_view_needed', count: 2_500, percent: 100 }], total: 2_500 });
+  });
+
   it('refuses a file without the required columns', async () => {
     const res = await importCsv(coordinator, 'number,date\r\nX,2019-01-01');
     expect(res.body).toMatchObject({ imported: 0, rejected: [{ row: 1 }] });
