@@ -1,6 +1,6 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.ts';
-import { cases, importedConsultations } from '../db/schema.ts';
+import { cases } from '../db/schema.ts';
 import type { ImportRow } from './import.ts';
 
 /** The local day of a timestamp in the hospital's zone. */
@@ -128,18 +128,22 @@ export async function liveCaseNumbers(db: Db, numbers: string[]): Promise<Set<st
 /** Stores imported consultations (a number imported before is updated) and refreshes their fact rows. */
 export async function saveImported(db: Db, rows: ImportRow[], importedBy: string): Promise<void> {
   for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
-    const batch = rows.slice(i, i + IMPORT_BATCH).map((r) => ({ ...r, importedBy, importedAt: new Date() }));
-    await db
-      .insert(importedConsultations)
-      .values(batch)
-      .onConflictDoUpdate({
-        target: importedConsultations.caseNumber,
-        set: Object.fromEntries(
-          Object.keys(batch[0])
-            .filter((k) => k !== 'caseNumber')
-            .map((k) => [k, sql.raw(`excluded.${importedConsultations[k as keyof ImportRow].name}`)]),
-        ),
-      });
+    const batch = rows.slice(i, i + IMPORT_BATCH);
+    // One JSON parameter per batch: the database unpacks it (far quicker than a parameter per value).
+    await db.execute(sql`
+      insert into imported_consultations (case_number, requested_on, department, requester, sex, residence, stage, subject, outcomes,
+        reason, disposition, survey_purpose, survey_understanding, survey_satisfaction, survey_nurse, visited_on, reported_on, imported_by)
+      select "caseNumber", "requestedOn", department, requester, sex, residence, stage, subject, outcomes, reason, disposition,
+        "surveyPurpose", "surveyUnderstanding", "surveySatisfaction", "surveyNurse", "visitedOn", "reportedOn", ${importedBy}::uuid
+      from json_to_recordset(${JSON.stringify(batch)}::json) as r("caseNumber" text, "requestedOn" date, department text, requester text,
+        sex text, residence text, stage text, subject text, outcomes text[], reason text, disposition text, "surveyPurpose" smallint,
+        "surveyUnderstanding" smallint, "surveySatisfaction" smallint, "surveyNurse" text[], "visitedOn" date, "reportedOn" date)
+      on conflict (case_number) do update set requested_on = excluded.requested_on, department = excluded.department,
+        requester = excluded.requester, sex = excluded.sex, residence = excluded.residence, stage = excluded.stage,
+        subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason, disposition = excluded.disposition,
+        survey_purpose = excluded.survey_purpose, survey_understanding = excluded.survey_understanding,
+        survey_satisfaction = excluded.survey_satisfaction, survey_nurse = excluded.survey_nurse, visited_on = excluded.visited_on,
+        reported_on = excluded.reported_on, imported_by = excluded.imported_by, imported_at = now()`);
     await db.execute(sql`
       insert into consultation_facts (imported_number, case_number, counted, department, country, residence, requester, sex,
         stage, subject, outcomes, reason, disposition, survey_purpose, survey_understanding, survey_satisfaction, survey_nurse,
@@ -149,7 +153,7 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
         i.survey_purpose, i.survey_understanding, i.survey_satisfaction,
         case when i.survey_purpose is not null or i.survey_understanding is not null or i.survey_satisfaction is not null or cardinality(i.survey_nurse) > 0 then i.survey_nurse end,
         i.requested_on, to_char(i.requested_on, 'YYYY-MM'), i.visited_on, i.reported_on
-      from imported_consultations i where i.case_number in (${sql.join(batch.map((r) => sql`${r.caseNumber}`), sql`, `)})
+      from imported_consultations i where i.case_number in (select json_array_elements_text(${JSON.stringify(batch.map((r) => r.caseNumber))}::json))
       on conflict (imported_number) do update set department = excluded.department, country = excluded.country,
         residence = excluded.residence, requester = excluded.requester, sex = excluded.sex, stage = excluded.stage,
         subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason, disposition = excluded.disposition,
