@@ -82,6 +82,13 @@ describe('the facts table', () => {
     expect(await fact(c.id)).toMatchObject({ stage: 'advanced', outcomes: ['new_treatment_view', 'stopping_active_treatment'], disposition: 'treated_here' });
   });
 
+  it('backfills the cases that have no row (start-up), leaving the others as they are', async () => {
+    const c = await newCase();
+    await t.db.execute(sql`delete from consultation_facts where case_id = ${c.id}`);
+    await t.app.services.facts.backfill();
+    expect(await fact(c.id)).toMatchObject({ case_number: c.number, department: 'thoracic_medical', counted: false });
+  });
+
   it('counts a request at 23:30 UTC on 31 January as 1 February in Tokyo, once its visit is held', async () => {
     const c = await heldCase(undefined, '2026-01-31T23:30:00Z');
     expect(await fact(c.id)).toMatchObject({ counted: true, requested_on: '2026-02-01', requested_month: '2026-02', visited_on: '2026-02-11' });
