@@ -163,3 +163,16 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
         visited_on = excluded.visited_on, reported_on = excluded.reported_on`);
   }
 }
+
+/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous). */
+export async function timeSpans(db: Db, filter: FactFilter) {
+  const counted = where(filter, sql`f.counted`);
+  return rowsOf<{ measure: string; n: string; median: number | null; p90: number | null }>(
+    await db.execute(sql`
+      select 'request_to_visit' as measure, count(d) as n, percentile_cont(0.5) within group (order by d) as median, percentile_cont(0.9) within group (order by d) as p90
+        from (select f.visited_on - f.requested_on as d from consultation_facts f where ${counted} and f.visited_on is not null) x
+      union all
+      select 'visit_to_report', count(d), percentile_cont(0.5) within group (order by d), percentile_cont(0.9) within group (order by d)
+        from (select f.reported_on - f.visited_on as d from consultation_facts f where ${counted} and f.visited_on is not null and f.reported_on is not null) x`),
+  ).map((r) => ({ measure: r.measure, n: Number(r.n), median: r.median === null ? null : Number(r.median), p90: r.p90 === null ? null : Number(r.p90) }));
+}

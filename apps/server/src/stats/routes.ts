@@ -18,5 +18,6 @@ export const statsRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   // The history import's file: text, up to IMPORT_MAX_BYTES on this route only (this plugin's scope).
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES }, (_req, body, done) => done(null, body));
   route(app, C.importConsultations, async (req) => stats.import(actorOf(req), req.body, req.query.mode));
+  route(app, C.getTimeStats, async (req, reply) => send(reply, await stats.times(actorOf(req), req.query, formatOf(req, req.query.format))));
   route(app, C.getSurveyStats, async (req, reply) => send(reply, await stats.surveys(actorOf(req), req.query, formatOf(req, req.query.format))));
 };

@@ -111,6 +111,23 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
       });
     },
 
+    /** Days from request to visit and from visit to report (no small cells: each figure is over N cases, N shown). */
+    times(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer> {
+      return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
+        audit.details = { table: 'times', from: q.from, to: q.to, format, suppress: q.suppress };
+        const spans = await repo.timeSpans(tx, filterOf(actor, q));
+        // For publication a figure over fewer than minCell cases is left out, as a small cell would be.
+        const rows = spans.map((r) => (q.suppress && r.n > 0 && r.n < q.minCell ? { ...r, n: null, median: null, p90: null } : r));
+        return answer(tx, { rows, total: null }, async (l) => {
+          const t = translator(l);
+          return {
+            headers: [t('stats.measure'), t('stats.n'), t('stats.median'), t('stats.p90')],
+            rows: rows.map((r) => [t(`stats.measures.${r.measure}` as 'stats.measures.request_to_visit'), r.n, r.median, r.p90]),
+          };
+        }, format, q.locale ?? actor.locale, `times-${q.from}-${q.to}`);
+      });
+    },
+
     /**
      * Imports consultations from a CSV file. `all-or-nothing` writes nothing when any line is bad;
      * `skip-invalid` stores the good lines. Lines are numbered as in the file (the header is 1).

@@ -167,6 +167,42 @@ describe('survey tables', () => {
   });
 });
 
+describe('time tables', () => {
+  it('gives days from request to visit and from visit to report: N, median, 90th percentile', async () => {
+    const file = [
+      'case_number,requested_on,department,visited_on,reported_on',
+      'T-1,2016-01-01,hematology,2016-01-11,2016-01-15',
+      'T-2,2016-01-02,hematology,2016-01-22,2016-01-24',
+      'T-3,2016-01-03,urology,2016-01-13,',
+      'T-4,2016-01-04,urology,,',
+    ].join('\n');
+    expect((await importCsv(coordinator, file)).body).toEqual({ imported: 4, rejected: [] });
+    const res = await coordinator.get('/api/v1/stats/times?from=2016-01-01&to=2016-01-31');
+    expect(res.body).toEqual({
+      rows: [
+        { measure: 'request_to_visit', n: 3, median: 10, p90: 18 },
+        { measure: 'visit_to_report', n: 2, median: 3, p90: 3.8 },
+      ],
+      total: null,
+    });
+    const published = await coordinator.get('/api/v1/stats/times?from=2016-01-01&to=2016-01-31&suppress=true');
+    expect(published.body.rows).toEqual([
+      { measure: 'request_to_visit', n: null, median: null, p90: null },
+      { measure: 'visit_to_report', n: null, median: null, p90: null },
+    ]);
+    const csv = parseCsv((await coordinator.get('/api/v1/stats/times?from=2016-01-01&to=2016-01-31&format=csv&locale=ja')).raw.body);
+    expect(csv).toEqual([
+      ['指標', '回答数', '中央値（日）', '90パーセンタイル（日）'],
+      ['申込から相談まで', '3', '10', '18'],
+      ['相談から報告書まで', '2', '3', '3.8'],
+    ]);
+    expect((await coordinator.get('/api/v1/stats/times?from=2015-01-01&to=2015-12-31')).body.rows).toEqual([
+      { measure: 'request_to_visit', n: 0, median: null, p90: null },
+      { measure: 'visit_to_report', n: 0, median: null, p90: null },
+    ]);
+  });
+});
+
 describe('who may count', () => {
   it('gives an analyst counts only, and refuses the nurse and the analyst’s import', async () => {
     const res = await stats(analyst, 'from=2019-01-01&to=2019-03-31&by=department');

@@ -1617,6 +1617,10 @@ export const en = {
     question: 'Question',
     answer: 'Answer',
     n: 'N',
+    measure: 'Measure',
+    median: 'Median (days)',
+    p90: '90th percentile (days)',
+    measures: { request_to_visit: 'From request to consultation', visit_to_report: 'From consultation to report' },
     notRecorded: 'Not recorded',
     import: {
       header: 'The header line lacks the required columns case_number, requested_on and department',

@@ -1580,6 +1580,10 @@ export const ja: Catalog = {
     question: '設問',
     answer: '回答',
     n: '回答数',
+    measure: '指標',
+    median: '中央値（日）',
+    p90: '90パーセンタイル（日）',
+    measures: { request_to_visit: '申込から相談まで', visit_to_report: '相談から報告書まで' },
     notRecorded: '未記録',
     import: {
       header: '見出し行に必須の列 case_number、requested_on、department がありません',

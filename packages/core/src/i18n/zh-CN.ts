@@ -1580,6 +1580,10 @@ export const zhCN: Catalog = {
     question: '问题',
     answer: '回答',
     n: '回答人数',
+    measure: '指标',
+    median: '中位数（天）',
+    p90: '第90百分位数（天）',
+    measures: { request_to_visit: '从申请到会诊', visit_to_report: '从会诊到报告' },
     notRecorded: '未记录',
     import: {
       header: '标题行缺少必需的列 case_number、requested_on、department',
