@@ -62,9 +62,10 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'consultations', by: q.by, from: q.from, to: q.to, format, suppress: q.suppress };
         const counted = await repo.countConsultations(tx, q.by, filterOf(actor, q));
-        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), linesOf(counted.rows.map((r) => r.keys)), q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
+        const lines = linesOf(counted.rows.map((r) => r.keys));
+        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
         // The last line of `linesOf` is the whole table: its sum is the total.
-        const totalHidden = hiddenLines.has(linesOf(counted.rows.map((r) => r.keys)).length - 1) || (q.suppress && counted.total > 0 && counted.total < q.minCell);
+        const totalHidden = hiddenLines.has(lines.length - 1) || (q.suppress && counted.total > 0 && counted.total < q.minCell);
         const total = totalHidden ? null : counted.total;
         const rows = counted.rows.map((r, i) => {
           const count = hidden.has(i) ? null : r.count;
