@@ -40,6 +40,7 @@ import { registerSurveyJobs } from './surveys/service.ts';
 import { registerFollowUpJobs } from './visit-records/service.ts';
 import { surveyRoutes } from './surveys/routes.ts';
 import { indicatorRoutes } from './indicators/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { VERSION } from './version.ts';
 import { webApp } from './web/routes.ts';
@@ -145,6 +146,8 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
 
   const jobs = worker ? createJobWorker({ db, logger: app.log }) : null;
   const services = createServices(db, config, { onMailQueued: () => jobs?.wake(), onJobQueued: () => jobs?.wake() });
+  // Cases from before the statistics' table get their fact rows (once; later writes keep them current).
+  await services.facts.backfill();
   // Without a mail server, e-mail jobs wait in the outbox for a process that has one.
   const closeMail =
     jobs && config.smtpUrl
@@ -263,6 +266,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(surveyRoutes, { services });
       await api.register(indicatorRoutes, { services });
       await api.register(reportRoutes, { services });
+      await api.register(statsRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

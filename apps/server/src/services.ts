@@ -34,6 +34,8 @@ import { createIndicatorService } from './indicators/service.ts';
 import { createReportService } from './reports/service.ts';
 import { createFollowUpService } from './reports/follow-ups.ts';
 import { createSharingService } from './reports/sharing.ts';
+import { createFacts } from './stats/facts.ts';
+import { createStatsService } from './stats/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -41,9 +43,11 @@ export const STAGING_DAYS = 14;
 
 export function createServices(db: Db, config: Config, hooks: { onMailQueued?: () => void; onJobQueued?: () => void } = {}) {
   const audit = createAuditService(db, { secret: config.secret, dataDir: config.dataDir });
+  const facts = createFacts({ db, timeZone: config.timeZone });
   const gate = createGate<CaseRow>({
     db,
     audit,
+    afterCaseWrite: facts.refresh,
     subjects: {
       case: findCaseSubject,
       async visit(tx, id, userId) {
@@ -86,6 +90,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** Makes the token of an e-mail's link as the outbox worker sends it. */
     links: createLinkMinter({ mintPasswordLink: auth.mintPasswordLink, mintPortalLink: cases.mintPortalLink, mintReportLink: guestLinks.tokenOf }),
     audit,
+    /** The statistics' facts table, refreshed by the gate after every write on a case. */
+    facts,
     auditLog: createAuditLogService({ gate, audit }),
     gate,
     mail,
@@ -118,6 +124,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     followUps: createFollowUpService({ gate, cases, hospital }),
     /** The reply letter, the patient's consent to give it and the report to the primary doctor, and read links. */
     sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
+    /** Counts for the hospital's statistics, and the import of consultations from before the platform. */
+    stats: createStatsService({ gate }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

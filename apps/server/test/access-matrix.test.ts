@@ -311,6 +311,11 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   revokeReportLink: (w) => ({ params: { id: w.id, linkId: w.reportLinkId! } }),
   getAuditStatus: () => ({}),
   exportAudit: () => ({ query: { from: new Date().toISOString().slice(0, 10), to: new Date().toISOString().slice(0, 10) } }),
+  getConsultationStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31', by: 'department,month' } }),
+  getSurveyStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31' } }),
+  getTimeStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31' } }),
+  // The same number each time: a second allowed caller's import updates the first's.
+  importConsultations: () => ({ headers: { 'content-type': 'text/csv' }, raw: 'case_number,requested_on,department\r\nMATRIX-HIST-1,2020-01-15,hematology\r\n' }),
 };
 const VISIT_ROUTES = new Set(['updateVisit', 'rescheduleVisit', 'cancelVisit', 'requestVisitChange', 'getVisitRecord', 'saveVisitRecord']);
 /** Routes that answer the patient side's pending change request. */

@@ -114,6 +114,8 @@ const EXPECTED: Record<Action, string> = {
   'report_links.create': 'coordinator team:physician',
   'report_links.read': 'coordinator team:physician',
   'report_links.update': 'coordinator team:physician',
+  'stats.read': 'admin coordinator analyst partner',
+  'stats.import': 'admin coordinator',
   'case.audit_read': 'admin coordinator',
   'audit.export': 'admin',
   'indicators.read': 'admin coordinator analyst partner',

@@ -206,6 +206,10 @@ export const POLICY = {
 
   // The audit trail
   /** A case's own trail (who opened or changed it): reading it is itself audited. */
+  // Statistics: counts only, never a case's row; a partner member's are of their own institution (the query says so).
+  'stats.read': { subject: 'none', audit: 'read', allow: [{ roles: ['admin', 'coordinator', 'analyst', 'partner'] }] },
+  // The history import: consultations from before the platform, counted like live cases.
+  'stats.import': manage('none'),
   'case.audit_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }] },
   /** The whole log for a period, as a file for an auditor. */
   'audit.export': admin('none', 'read'),

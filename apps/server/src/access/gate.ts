@@ -61,8 +61,14 @@ export type Gate<CaseRow> = ReturnType<typeof createGate<CaseRow>>;
  * is recorded in a transaction of its own after the rollback. Callers without credentials get 401
  * and are counted, not logged one row each (anyone can send such requests without end).
  */
-export function createGate<CaseRow>(deps: { db: Db; audit: AuditService; subjects: SubjectLoaders<CaseRow> }) {
-  const { db, audit, subjects } = deps;
+export function createGate<CaseRow>(deps: {
+  db: Db;
+  audit: AuditService;
+  subjects: SubjectLoaders<CaseRow>;
+  /** Runs after every allowed write on a case (or a visit's case), in its transaction: the statistics' facts. */
+  afterCaseWrite?: (tx: Db, caseId: string) => Promise<void>;
+}) {
+  const { db, audit, subjects, afterCaseWrite } = deps;
 
   async function load(tx: Db, action: Action, ref: string | null, userId: string | null) {
     const kind = POLICY[action].subject;
@@ -115,6 +121,8 @@ export function createGate<CaseRow>(deps: { db: Db; audit: AuditService; subject
         const facts = factsOf(loaded, ref);
         if (!allowed(p, facts)) throw new Denied(denial(action, p, loaded));
         const result = await work({ tx, subject: loaded?.row ?? null, facts, audit: event });
+        const caseId = loaded?.caseId ?? event.subjectId;
+        if (afterCaseWrite && casebound && policy.audit === 'write' && caseId) await afterCaseWrite(tx, caseId);
         if (policy.audit !== 'none') {
           await audit.record(tx, actor, { action, subjectType: policy.subject === 'none' ? null : policy.subject, subjectId: event.subjectId ?? ref, details: details() });
         }

@@ -1041,3 +1041,75 @@ export const indicatorActuals = pgTable(
   },
   (t) => [primaryKey({ columns: [t.fiscalYear, t.indicator] }), check('indicator_actuals_actual', sql`${t.actual} >= 0`)],
 );
+
+/**
+ * Consultations of the years before the platform, imported from the hospital's own tables
+ * (`POST /imports/consultations`), one row per case number; a re-import of a number updates it.
+ * Codes are core's; they feed `consultation_facts` like a live case.
+ */
+export const importedConsultations = pgTable('imported_consultations', {
+  caseNumber: text('case_number').primaryKey(),
+  requestedOn: date('requested_on').notNull(),
+  department: text('department').notNull().references(() => departments.code),
+  requester: text('requester'),
+  sex: text('sex'),
+  residence: text('residence'),
+  stage: text('stage'),
+  subject: text('subject'),
+  outcomes: text('outcomes').array().notNull().default(sql`'{}'::text[]`),
+  reason: text('reason'),
+  disposition: text('disposition'),
+  surveyPurpose: smallint('survey_purpose'),
+  surveyUnderstanding: smallint('survey_understanding'),
+  surveySatisfaction: smallint('survey_satisfaction'),
+  surveyNurse: text('survey_nurse').array().notNull().default(sql`'{}'::text[]`),
+  visitedOn: date('visited_on'),
+  reportedOn: date('reported_on'),
+  importedBy: uuid('imported_by').notNull().references(() => users.id),
+  importedAt: tstz('imported_at').notNull().defaultNow(),
+});
+
+/**
+ * The statistics' narrow table (docs/architecture.md, "Statistics"): one row per live case (kept up
+ * to date in the transaction of every write to the case) or imported consultation, with the local
+ * day and month already computed in the hospital's time zone. Multi-valued answers (outcomes, the
+ * survey's nurse question) are `text[]`: one row per case keeps every count a plain `count(*)`, and
+ * `unnest` spreads them only for the tables that count by them.
+ */
+export const consultationFacts = pgTable(
+  'consultation_facts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id').unique().references(() => cases.id, { onDelete: 'cascade' }),
+    importedNumber: text('imported_number').unique().references(() => importedConsultations.caseNumber, { onDelete: 'cascade' }),
+    caseNumber: text('case_number').notNull(),
+    /** Counted as a consultation: a live case once a visit was held; an imported one always. */
+    counted: boolean('counted').notNull(),
+    institutionId: uuid('institution_id'),
+    department: text('department').notNull(),
+    language: text('language'),
+    country: text('country'),
+    residence: text('residence'),
+    requester: text('requester'),
+    sex: text('sex'),
+    stage: text('stage'),
+    subject: text('subject'),
+    outcomes: text('outcomes').array().notNull().default(sql`'{}'::text[]`),
+    reason: text('reason'),
+    disposition: text('disposition'),
+    surveyPurpose: smallint('survey_purpose'),
+    surveyUnderstanding: smallint('survey_understanding'),
+    surveySatisfaction: smallint('survey_satisfaction'),
+    surveyNurse: text('survey_nurse').array(),
+    /** The request's day and month ('YYYY-MM') in the hospital's time zone: what a month counts by. */
+    requestedOn: date('requested_on').notNull(),
+    requestedMonth: text('requested_month').notNull(),
+    visitedOn: date('visited_on'),
+    reportedOn: date('reported_on'),
+  },
+  (t) => [
+    index('consultation_facts_month_idx').on(t.requestedOn, t.department),
+    index('consultation_facts_institution_idx').on(t.institutionId, t.requestedOn),
+    check('consultation_facts_one_source', sql`(case_id is null) <> (imported_number is null)`),
+  ],
+);

@@ -1,0 +1,178 @@
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/client.ts';
+import { cases } from '../db/schema.ts';
+import type { ImportRow } from './import.ts';
+
+/** The local day of a timestamp in the hospital's zone. */
+const localDay = (zone: string, ts: SQL) => sql`(${ts} at time zone ${zone})::date`;
+
+/**
+ * Recomputes the fact rows of live cases from their source tables (the case, its classification,
+ * its first held visit, its report's delivery, its submitted survey): of one case, or of every case
+ * without a fact row yet (`caseId` null: the start-up backfill).
+ */
+export async function refreshCaseFacts(db: Db, zone: string, caseId: string | null): Promise<void> {
+  const which = caseId ? sql`c.id = ${caseId}` : sql`not exists (select 1 from consultation_facts f where f.case_id = c.id)`;
+  await db.execute(sql`
+    insert into consultation_facts (case_id, case_number, counted, institution_id, department, language, country,
+      residence, requester, sex, stage, subject, outcomes, reason, disposition,
+      survey_purpose, survey_understanding, survey_satisfaction, survey_nurse,
+      requested_on, requested_month, visited_on, reported_on)
+    select c.id, c.number, v.started is not null, c.institution_id, c.department, c.locale, c.country,
+      case when c.country = 'JP' then null else 'overseas' end,
+      c.requester->>'type', c.patient->>'sex', cl.stage, cl.subject, coalesce(cl.outcomes, '{}'), cl.reason, cl.disposition,
+      s.purpose, s.understanding, s.satisfaction, s.nurse,
+      ${localDay(zone, sql`c.created_at`)}, to_char(${localDay(zone, sql`c.created_at`)}, 'YYYY-MM'),
+      ${localDay(zone, sql`v.started`)}, ${localDay(zone, sql`r.delivered_at`)}
+    from cases c
+    left join case_classifications cl on cl.case_id = c.id
+    left join lateral (select min(coalesce(vr.started_at, vi.starts_at)) as started
+      from visit_records vr join visits vi on vi.id = vr.visit_id where vr.case_id = c.id and vr.held) v on true
+    left join reports r on r.case_id = c.id
+    left join surveys s on s.case_id = c.id and s.submitted_at is not null
+    where ${which}
+    on conflict (case_id) do update set case_number = excluded.case_number, counted = excluded.counted,
+      institution_id = excluded.institution_id, department = excluded.department, language = excluded.language,
+      country = excluded.country, residence = excluded.residence, requester = excluded.requester, sex = excluded.sex,
+      stage = excluded.stage, subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason,
+      disposition = excluded.disposition, survey_purpose = excluded.survey_purpose,
+      survey_understanding = excluded.survey_understanding, survey_satisfaction = excluded.survey_satisfaction,
+      survey_nurse = excluded.survey_nurse, requested_on = excluded.requested_on,
+      requested_month = excluded.requested_month, visited_on = excluded.visited_on, reported_on = excluded.reported_on`);
+}
+
+/** What a statistics query may narrow by; `institutionId` is forced to a partner member's own. */
+export interface FactFilter {
+  from: string;
+  to: string;
+  department?: string;
+  institutionId?: string | null;
+  country?: string;
+  language?: string;
+}
+
+/** The column (or the unnested outcome) each grouping key counts by. */
+const KEY_SQL: Record<string, SQL> = {
+  department: sql`f.department`,
+  month: sql`f.requested_month`,
+  requester: sql`f.requester`,
+  sex: sql`f.sex`,
+  residence: sql`f.residence`,
+  country: sql`f.country`,
+  stage: sql`f.stage`,
+  subject: sql`f.subject`,
+  outcome: sql`o.code`,
+  reason: sql`f.reason`,
+  disposition: sql`f.disposition`,
+  language: sql`f.language`,
+};
+
+function where(filter: FactFilter, extra: SQL): SQL {
+  const parts = [sql`f.requested_on between ${filter.from} and ${filter.to}`, extra];
+  if (filter.department) parts.push(sql`f.department = ${filter.department}`);
+  // A partner member without an institution counts nothing.
+  if (filter.institutionId !== undefined) parts.push(filter.institutionId ? sql`f.institution_id = ${filter.institutionId}` : sql`false`);
+  if (filter.country) parts.push(sql`f.country = ${filter.country}`);
+  if (filter.language) parts.push(sql`f.language = ${filter.language}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** Consultations counted by `keys` (a case once under each of its outcomes), and their total. */
+export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter) {
+  const cols = keys.map((k, i) => sql`${KEY_SQL[k]}::text as ${sql.identifier(`k${i}`)}`);
+  const unnest = keys.includes('outcome') ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) as o(code) on true` : sql``;
+  const groups = keys.map((_, i) => sql.raw(String(i + 1)));
+  const counted = where(filter, sql`f.counted`);
+  const rows = rowsOf<Record<string, string | null> & { count: string }>(
+    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count from consultation_facts f ${unnest}
+      where ${counted} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
+  );
+  const [{ total }] = rowsOf<{ total: string }>(await db.execute(sql`select count(*) as total from consultation_facts f where ${counted}`));
+  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total: Number(total) };
+}
+
+/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered. */
+export async function countSurveyAnswers(db: Db, filter: FactFilter) {
+  const answered = where(filter, sql`f.survey_nurse is not null`);
+  const rows = rowsOf<{ question: string; answer: string; count: string }>(
+    await db.execute(sql`
+      select 'purpose' as question, survey_purpose::text as answer, count(*) as count from consultation_facts f where ${answered} and survey_purpose is not null group by 2
+      union all select 'understanding', survey_understanding::text, count(*) from consultation_facts f where ${answered} and survey_understanding is not null group by 2
+      union all select 'satisfaction', survey_satisfaction::text, count(*) from consultation_facts f where ${answered} and survey_satisfaction is not null group by 2
+      union all select 'nurse', n.code, count(*) from consultation_facts f, unnest(f.survey_nurse) as n(code) where ${answered} group by 2`),
+  );
+  const [n] = rowsOf<Record<'total' | 'purpose' | 'understanding' | 'satisfaction' | 'nurse', string>>(
+    await db.execute(sql`select count(*) as total, count(survey_purpose) as purpose, count(survey_understanding) as understanding,
+      count(survey_satisfaction) as satisfaction, count(*) filter (where cardinality(survey_nurse) > 0) as nurse
+      from consultation_facts f where ${answered}`),
+  );
+  return { rows: rows.map((r) => ({ question: r.question, answer: r.answer, count: Number(r.count) })), n: Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof n, number> };
+}
+
+/** Departments' names, for export labels. */
+export async function departmentNames(db: Db) {
+  return rowsOf<{ code: string; name_ja: string; name_zh: string; name_en: string }>(await db.execute(sql`select code, name_ja, name_zh, name_en from departments`));
+}
+
+const IMPORT_BATCH = 1000;
+
+/** Which of these numbers belong to live cases (never overwritten by an import). */
+export async function liveCaseNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
+  const live = new Set<string>();
+  for (let i = 0; i < numbers.length; i += IMPORT_BATCH) {
+    for (const r of await db.select({ number: cases.number }).from(cases).where(inArray(cases.number, numbers.slice(i, i + IMPORT_BATCH)))) live.add(r.number);
+  }
+  return live;
+}
+
+/** Stores imported consultations (a number imported before is updated) and refreshes their fact rows. */
+export async function saveImported(db: Db, rows: ImportRow[], importedBy: string): Promise<void> {
+  for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
+    const batch = rows.slice(i, i + IMPORT_BATCH);
+    // One JSON parameter per batch: the database unpacks it (far quicker than a parameter per value).
+    await db.execute(sql`
+      insert into imported_consultations (case_number, requested_on, department, requester, sex, residence, stage, subject, outcomes,
+        reason, disposition, survey_purpose, survey_understanding, survey_satisfaction, survey_nurse, visited_on, reported_on, imported_by)
+      select "caseNumber", "requestedOn", department, requester, sex, residence, stage, subject, outcomes, reason, disposition,
+        "surveyPurpose", "surveyUnderstanding", "surveySatisfaction", "surveyNurse", "visitedOn", "reportedOn", ${importedBy}::uuid
+      from json_to_recordset(${JSON.stringify(batch)}::json) as r("caseNumber" text, "requestedOn" date, department text, requester text,
+        sex text, residence text, stage text, subject text, outcomes text[], reason text, disposition text, "surveyPurpose" smallint,
+        "surveyUnderstanding" smallint, "surveySatisfaction" smallint, "surveyNurse" text[], "visitedOn" date, "reportedOn" date)
+      on conflict (case_number) do update set requested_on = excluded.requested_on, department = excluded.department,
+        requester = excluded.requester, sex = excluded.sex, residence = excluded.residence, stage = excluded.stage,
+        subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason, disposition = excluded.disposition,
+        survey_purpose = excluded.survey_purpose, survey_understanding = excluded.survey_understanding,
+        survey_satisfaction = excluded.survey_satisfaction, survey_nurse = excluded.survey_nurse, visited_on = excluded.visited_on,
+        reported_on = excluded.reported_on, imported_by = excluded.imported_by, imported_at = now()`);
+    await db.execute(sql`
+      insert into consultation_facts (imported_number, case_number, counted, department, country, residence, requester, sex,
+        stage, subject, outcomes, reason, disposition, survey_purpose, survey_understanding, survey_satisfaction, survey_nurse,
+        requested_on, requested_month, visited_on, reported_on)
+      select i.case_number, i.case_number, true, i.department, case when i.residence in ('tokyo_area', 'other_domestic') then 'JP' end,
+        i.residence, i.requester, i.sex, i.stage, i.subject, i.outcomes, i.reason, i.disposition,
+        i.survey_purpose, i.survey_understanding, i.survey_satisfaction,
+        case when i.survey_purpose is not null or i.survey_understanding is not null or i.survey_satisfaction is not null or cardinality(i.survey_nurse) > 0 then i.survey_nurse end,
+        i.requested_on, to_char(i.requested_on, 'YYYY-MM'), i.visited_on, i.reported_on
+      from imported_consultations i where i.case_number in (select json_array_elements_text(${JSON.stringify(batch.map((r) => r.caseNumber))}::json))
+      on conflict (imported_number) do update set department = excluded.department, country = excluded.country,
+        residence = excluded.residence, requester = excluded.requester, sex = excluded.sex, stage = excluded.stage,
+        subject = excluded.subject, outcomes = excluded.outcomes, reason = excluded.reason, disposition = excluded.disposition,
+        survey_purpose = excluded.survey_purpose, survey_understanding = excluded.survey_understanding,
+        survey_satisfaction = excluded.survey_satisfaction, survey_nurse = excluded.survey_nurse,
+        requested_on = excluded.requested_on, requested_month = excluded.requested_month,
+        visited_on = excluded.visited_on, reported_on = excluded.reported_on`);
+  }
+}
+
+/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous). */
+export async function timeSpans(db: Db, filter: FactFilter) {
+  const counted = where(filter, sql`f.counted`);
+  return rowsOf<{ measure: string; n: string; median: number | null; p90: number | null }>(
+    await db.execute(sql`
+      select 'request_to_visit' as measure, count(d) as n, percentile_cont(0.5) within group (order by d) as median, percentile_cont(0.9) within group (order by d) as p90
+        from (select f.visited_on - f.requested_on as d from consultation_facts f where ${counted} and f.visited_on is not null) x
+      union all
+      select 'visit_to_report', count(d), percentile_cont(0.5) within group (order by d), percentile_cont(0.9) within group (order by d)
+        from (select f.reported_on - f.visited_on as d from consultation_facts f where ${counted} and f.visited_on is not null and f.reported_on is not null) x`),
+  ).map((r) => ({ measure: r.measure, n: Number(r.n), median: r.median === null ? null : Number(r.median), p90: r.p90 === null ? null : Number(r.p90) }));
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { CONSULTATION_SUBJECTS, DISEASE_STAGES, DISPOSITIONS, OPINION_OUTCOMES, REQUESTER_TYPES, SEXES, VISIT_REASONS } from '../cases.ts';
+import { LOCALES } from '../i18n/locales.ts';
+import { calendarDate } from './common.ts';
+import { SURVEY_NURSE_CODES } from './survey.ts';
+
+/**
+ * Statistics (docs/architecture.md, "Statistics"): counts of consultations and survey answers over
+ * a period, grouped by any of these keys. `outcome` counts a case once under each of its outcomes.
+ */
+export const STATS_KEYS = ['department', 'month', 'requester', 'sex', 'residence', 'country', 'stage', 'subject', 'outcome', 'reason', 'disposition', 'language'] as const;
+export type StatsKey = (typeof STATS_KEYS)[number];
+/** Residence buckets (docs/glossary.md §3.2); a Japanese resident without a prefecture has none. */
+export const RESIDENCE_BUCKETS = ['tokyo_area', 'other_domestic', 'overseas'] as const;
+/** Cells below this count are suppressed in an export meant for publication, unless asked otherwise. */
+export const STATS_MIN_CELL_DEFAULT = 5;
+export const STATS_FORMATS = ['json', 'csv', 'xlsx'] as const;
+
+const keyList = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(STATS_KEYS)).min(1).max(3).refine((keys) => new Set(keys).size === keys.length, 'validation.statsKeysRepeated'));
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const periodQuery = z.object({
+  from: calendarDate,
+  to: calendarDate,
+  /** A department's code (reference data an administrator can extend). */
+  department: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/).optional(),
+  institution: z.uuid().optional(),
+  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/).optional(),
+  language: z.enum(LOCALES).optional(),
+  /** `csv` is also chosen by `Accept: text/csv`. */
+  format: z.enum(STATS_FORMATS).optional(),
+  /** The language of an export's headers and labels (the caller's by default). */
+  locale: z.enum(LOCALES).optional(),
+  /** For publication: cells below `minCell` (and what would give them away) are left blank. */
+  suppress: flag.default(false),
+  minCell: z.coerce.number().int().min(2).max(100).default(STATS_MIN_CELL_DEFAULT),
+});
+const ordered = <T extends { from: string; to: string }>(q: T) => q.from <= q.to;
+
+export const consultationStatsQuery = periodQuery
+  .extend({ by: keyList.default(['department', 'month']) })
+  .refine(ordered, { path: ['to'], error: 'validation.periodOrder' });
+export type ConsultationStatsQuery = z.output<typeof consultationStatsQuery>;
+export const surveyStatsQuery = periodQuery.refine(ordered, { path: ['to'], error: 'validation.periodOrder' });
+export type SurveyStatsQuery = z.output<typeof surveyStatsQuery>;
+
+/** One group: its keys (null: not recorded), its count (null: suppressed) and its share of `total` in percent. */
+export const statsRow = z.record(z.string(), z.union([z.string(), z.number(), z.null()])).meta({ id: 'StatsRow' });
+export const statsTable = z
+  .object({
+    rows: z.array(statsRow),
+    /** Consultations (or submitted surveys) in the period: the base of the percentages (null: suppressed). */
+    total: z.number().int().nullable(),
+  })
+  .meta({ id: 'StatsTable' });
+export type StatsTable = z.infer<typeof statsTable>;
+
+/** The codes each key takes (besides null), for labels and the import's validation. */
+export const STATS_CODES = {
+  requester: REQUESTER_TYPES,
+  sex: SEXES,
+  residence: RESIDENCE_BUCKETS,
+  stage: DISEASE_STAGES,
+  subject: CONSULTATION_SUBJECTS,
+  outcome: OPINION_OUTCOMES,
+  reason: VISIT_REASONS,
+  disposition: DISPOSITIONS,
+  nurse: SURVEY_NURSE_CODES,
+} as const;
+
+export const IMPORT_MODES = ['all-or-nothing', 'skip-invalid'] as const;
+export const importQuery = z.object({ mode: z.enum(IMPORT_MODES).default('all-or-nothing') });
+export const importResult = z
+  .object({
+    imported: z.number().int(),
+    rejected: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  })
+  .meta({ id: 'ImportResult' });
+export type ImportResult = z.infer<typeof importResult>;
+/** The history import's largest file. */
+export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
