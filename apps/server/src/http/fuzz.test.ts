@@ -144,6 +144,8 @@ function leaves(value: Json, raw: Schema | undefined, path: (string | number)[] 
 }
 
 function replaced(body: Json, leaf: Leaf, value: string): Json {
+  // A body that is one text (a CSV file): the whole of it.
+  if (leaf.path.length === 0) return value;
   const copy = structuredClone(body) as Record<string | number, Json>;
   let parent = copy;
   for (const step of leaf.path.slice(0, -1)) parent = parent[step] as Record<string | number, Json>;
