@@ -450,8 +450,10 @@ export const hospitalSettings = pgTable('hospital_settings', {
   surveyAnswersVisibleToStaff: boolean('survey_answers_visible_to_staff').notNull().default(false),
   /** How many follow-up questions the patient side may ask after the report's delivery (0–10). */
   followUpQuestionLimit: integer('follow_up_question_limit').notNull().default(3),
+  /** Statistics exported for publication hide cells counting fewer than this (2–100). */
+  statsMinCell: integer('stats_min_cell').notNull().default(5),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
-}, (t) => [check('hospital_settings_one_row', sql`id = 1`), check('hospital_settings_follow_up_limit', sql`${t.followUpQuestionLimit} between 0 and 10`)]);
+}, (t) => [check('hospital_settings_one_row', sql`id = 1`), check('hospital_settings_follow_up_limit', sql`${t.followUpQuestionLimit} between 0 and 10`), check('hospital_settings_stats_min_cell', sql`${t.statsMinCell} between 2 and 100`)]);
 
 /**
  * A case's satisfaction survey, one per case: opened (sent) by a coordinator or the report's

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { FOLLOW_UP_QUESTION_LIMIT_DEFAULT, LOGO_MAX_BYTES, type HospitalSettings, type hospitalLogoBody, type hospitalSettingsBody, type Locale } from '@kakehashi/core';
+import { FOLLOW_UP_QUESTION_LIMIT_DEFAULT, LOGO_MAX_BYTES, STATS_MIN_CELL_DEFAULT, type HospitalSettings, type hospitalLogoBody, type hospitalSettingsBody, type Locale } from '@kakehashi/core';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -20,7 +20,7 @@ const EMPTY_TEXTS: repo.HospitalTexts = {
 type Row = NonNullable<Awaited<ReturnType<typeof repo.findHospital>>>;
 
 function view(row: Row | null): HospitalSettings {
-  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', surveyAnswersVisibleToStaff: false, followUpQuestionLimit: FOLLOW_UP_QUESTION_LIMIT_DEFAULT, logoType: null, logoUpdatedAt: null };
+  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', surveyAnswersVisibleToStaff: false, followUpQuestionLimit: FOLLOW_UP_QUESTION_LIMIT_DEFAULT, statsMinCell: STATS_MIN_CELL_DEFAULT, logoType: null, logoUpdatedAt: null };
   return {
     name: r.name,
     department: r.department,
@@ -30,6 +30,7 @@ function view(row: Row | null): HospitalSettings {
     paymentInstructions: r.paymentInstructions,
     surveyAnswersVisibleToStaff: r.surveyAnswersVisibleToStaff,
     followUpQuestionLimit: r.followUpQuestionLimit,
+    statsMinCell: r.statsMinCell,
     logoUrl: r.logoType && r.logoUpdatedAt ? `/api/v1/hospital/logo?v=${r.logoUpdatedAt.getTime()}` : null,
   };
 }
@@ -90,6 +91,7 @@ export function createHospitalService(deps: { db: Db; gate: Gate<unknown> }) {
           paymentInstructions: body.paymentInstructions,
           surveyAnswersVisibleToStaff: body.surveyAnswersVisibleToStaff,
           followUpQuestionLimit: body.followUpQuestionLimit,
+          statsMinCell: body.statsMinCell,
         });
         return view(await repo.findHospital(tx));
       });

@@ -2,6 +2,7 @@ import type { ConsultationStatsQuery, ImportResult, Locale, StatsKey, StatsTable
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
+import type { HospitalService } from '../hospital/service.ts';
 import { translator } from '../i18n.ts';
 import { toCsv, toXlsx, type ExportTable } from './export.ts';
 import { columnsOf, parseCsv, readRow, type ImportRow, type RowProblem } from './import.ts';
@@ -20,8 +21,16 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
  * Statistics over the facts table (docs/architecture.md, "Statistics"): counts only, never a case's
  * row. A partner member counts only their institution's cases, in the query itself.
  */
-export function createStatsService(deps: { gate: Gate<unknown> }) {
-  const { gate } = deps;
+export function createStatsService(deps: { gate: Gate<unknown>; hospital: HospitalService }) {
+  const { gate, hospital } = deps;
+
+  /** When suppressing, the smallest count shown: the query's, else the hospital's setting; null: nothing hidden. */
+  async function minCellOf(tx: Db, q: Period): Promise<number | null> {
+    return q.suppress ? (q.minCell ?? (await hospital.settings(tx)).statsMinCell) : null;
+  }
+  /** A count (or a figure's N) to hide: more than none, fewer than minCell. */
+  const small = (minCell: number | null, n: number) => minCell !== null && n > 0 && n < minCell;
+  const NONE = { hidden: new Set<number>(), hiddenLines: new Set<number>() };
 
   function filterOf(actor: Actor, q: Period): repo.FactFilter {
     const p = policyPrincipal(actor);
@@ -62,17 +71,18 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'consultations', by: q.by, from: q.from, to: q.to, format, suppress: q.suppress };
         const counted = await repo.countConsultations(tx, q.by, filterOf(actor, q));
+        const minCell = await minCellOf(tx, q);
         const lines = linesOf(counted.rows.map((r) => r.keys));
-        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
+        const { hidden, hiddenLines } = minCell !== null ? suppress(counted.rows.map((r) => r.count), lines, minCell) : NONE;
         // The last line of `linesOf` is the whole table: its sum is the total.
-        const totalHidden = hiddenLines.has(lines.length - 1) || (q.suppress && counted.total > 0 && counted.total < q.minCell);
+        const totalHidden = hiddenLines.has(lines.length - 1) || small(minCell, counted.total);
         const total = totalHidden ? null : counted.total;
         const rows = counted.rows.map((r, i) => {
           const count = hidden.has(i) ? null : r.count;
           return { ...Object.fromEntries(q.by.map((k, j) => [k, r.keys[j]])), count, percent: percent(count, total) };
         });
         const locale = q.locale ?? actor.locale;
-        return answer(tx, { rows, total }, async (l) => {
+        return answer(tx, { rows, total, ...(minCell !== null ? { minCell } : {}) }, async (l) => {
           const { t, label } = await labeller(tx, l);
           return {
             headers: [...q.by.map((k) => t(`stats.keys.${k}`)), t('stats.count'), t('stats.percent')],
@@ -89,18 +99,18 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
         const questions = ['purpose', 'understanding', 'satisfaction', 'nurse'] as const;
         // Each question's answers are a line whose sum (its N; for the nurse, the answers) could be worked out.
         const lines = questions.map((qn) => counted.rows.flatMap((r, i) => (r.question === qn ? [i] : [])));
-        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
-        const small = (n: number) => q.suppress && n > 0 && n < q.minCell;
-        const total = small(counted.n.total) ? null : counted.n.total;
+        const minCell = await minCellOf(tx, q);
+        const { hidden, hiddenLines } = minCell !== null ? suppress(counted.rows.map((r) => r.count), lines, minCell) : NONE;
+        const total = small(minCell, counted.n.total) ? null : counted.n.total;
         const rows = counted.rows.map((r, i) => {
           const qi = questions.indexOf(r.question as (typeof questions)[number]);
-          const n = hiddenLines.has(qi) || small(counted.n[questions[qi]]) ? null : counted.n[questions[qi]];
+          const n = hiddenLines.has(qi) || small(minCell, counted.n[questions[qi]]) ? null : counted.n[questions[qi]];
           const count = hidden.has(i) ? null : r.count;
           return { question: r.question, answer: r.answer, count, n, percent: percent(count, n) };
         });
         rows.sort((a, b) => questions.indexOf(a.question as never) - questions.indexOf(b.question as never) || a.answer.localeCompare(b.answer));
         const locale = q.locale ?? actor.locale;
-        return answer(tx, { rows, total }, async (l) => {
+        return answer(tx, { rows, total, ...(minCell !== null ? { minCell } : {}) }, async (l) => {
           const t = translator(l);
           const answerLabel = (qn: string, a: string) =>
             qn === 'nurse' ? t(`survey.nurse.${a}` as 'survey.nurse.nurse_not_needed') : t(`survey.scales.${qn}.answer${a}` as 'survey.scales.purpose.answer1');
@@ -118,8 +128,9 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
         audit.details = { table: 'times', from: q.from, to: q.to, format, suppress: q.suppress };
         const spans = await repo.timeSpans(tx, filterOf(actor, q));
         // For publication a figure over fewer than minCell cases is left out, as a small cell would be.
-        const rows = spans.map((r) => (q.suppress && r.n > 0 && r.n < q.minCell ? { ...r, n: null, median: null, p90: null } : r));
-        return answer(tx, { rows, total: null }, async (l) => {
+        const minCell = await minCellOf(tx, q);
+        const rows = spans.map((r) => (small(minCell, r.n) ? { ...r, n: null, median: null, p90: null } : r));
+        return answer(tx, { rows, total: null, ...(minCell !== null ? { minCell } : {}) }, async (l) => {
           const t = translator(l);
           return {
             headers: [t('stats.measure'), t('stats.n'), t('stats.median'), t('stats.p90')],

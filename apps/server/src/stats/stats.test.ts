@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, buildCaseRequest, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
+import { adminClient, buildCaseRequest, buildHospitalSettings, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
 import { parseCsv } from './import.ts';
 
@@ -260,7 +260,7 @@ describe('exports', () => {
   it('suppresses small cells and, complementarily, a cell the total would give away', async () => {
     // Hematology 3, urology 1: urology is small, and the total less hematology would show it.
     const res = await stats(coordinator, 'from=2019-01-01&to=2019-02-28&by=department&suppress=true&minCell=2');
-    expect(res.body).toEqual({ rows: [{ department: 'hematology', count: null, percent: null }, { department: 'urology', count: null, percent: null }], total: 4 });
+    expect(res.body).toEqual({ rows: [{ department: 'hematology', count: null, percent: null }, { department: 'urology', count: null, percent: null }], total: 4, minCell: 2 });
     // Two small cells hide each other; hematology stays.
     const march = await stats(coordinator, 'from=2019-01-01&to=2019-03-31&by=department&suppress=true&minCell=2');
     expect(march.body.rows).toEqual([
@@ -269,6 +269,22 @@ describe('exports', () => {
       { department: 'urology', count: null, percent: null },
     ]);
     expect((await stats(coordinator, 'from=2019-01-01&to=2019-03-31&by=department')).body.rows[1].count).toBe(1);
+  });
+
+  it('hides below the hospital’s setting when the query names no minCell, and says which it used', async () => {
+    const unsuppressed = await stats(coordinator, 'from=2019-01-01&to=2019-03-31&by=department');
+    expect(unsuppressed.body.minCell).toBeUndefined();
+    // The default, 5, hides all three cells (the total, 5, is shown); at 3 hematology's 3 is shown.
+    expect((await stats(coordinator, 'from=2019-01-01&to=2019-03-31&by=department&suppress=true')).body).toMatchObject({ minCell: 5, total: 5, rows: [{ count: null }, { count: null }, { count: null }] });
+    try {
+      expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings({ statsMinCell: 3 }))).status).toBe(200);
+      const res = await stats(coordinator, 'from=2019-01-01&to=2019-03-31&by=department&suppress=true');
+      expect(res.body.minCell).toBe(3);
+      expect(res.body.rows.map((r: { count: number | null }) => r.count)).toEqual([3, null, null]);
+      for (const bad of [1, 101]) expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings({ statsMinCell: bad }))).status).toBe(400);
+    } finally {
+      await admin.put('/api/v1/settings/hospital', buildHospitalSettings({}));
+    }
   });
 });
 

@@ -1231,6 +1231,11 @@ export const en = {
       followUpQuestionLimitHint: 'From 0 (none) to 10. Each answer becomes a new signed version of the report.',
       followUpLimitValue_one: 'Up to {{count}} question',
       followUpLimitValue_other: 'Up to {{count}} questions',
+      statsTitle: 'Statistics for publication',
+      statsMinCell: 'Smallest count shown in published tables',
+      statsMinCellHint: 'From 2 to 100. In exports meant for publication, counts below this are left blank, and so is any figure that would give them away.',
+      statsMinCellValue_one: 'Counts below {{count}} hidden',
+      statsMinCellValue_other: 'Counts below {{count}} hidden',
     },
   },
   /** The satisfaction survey: the patient's card on the portal and the staff panel of a case. */

@@ -1213,6 +1213,10 @@ export const ja: Catalog = {
       followUpQuestionLimit: '報告書の後に患者が送れる追加質問の数',
       followUpQuestionLimitHint: '0（受け付けない）から10まで。回答はそれぞれ報告書の新しい署名版になります。',
       followUpLimitValue_other: '最大 {{count}} 件',
+      statsTitle: '公表用の統計',
+      statsMinCell: '公表する表に示す最小の件数',
+      statsMinCellHint: '2〜100。公表用の出力では、これ未満の件数と、それを推定できる数値を空欄にします。',
+      statsMinCellValue_other: '{{count}} 件未満は非表示',
     },
   },
   /** The satisfaction survey: the patient's card on the portal and the staff panel of a case. */

@@ -1213,6 +1213,10 @@ export const zhCN: Catalog = {
       followUpQuestionLimit: '报告送达后患者可提出的追加问题数',
       followUpQuestionLimitHint: '0（不接受）到 10。每个回答都会成为报告的一个新的签名版本。',
       followUpLimitValue_other: '最多 {{count}} 个问题',
+      statsTitle: '用于公开的统计',
+      statsMinCell: '公开表格中显示的最小例数',
+      statsMinCellHint: '2 至 100。用于公开的导出中，低于此数的例数以及可据以推算出它们的数字均留空。',
+      statsMinCellValue_other: '少于 {{count}} 例不显示',
     },
   },
   /** The satisfaction survey: the patient's card on the portal and the staff panel of a case. */

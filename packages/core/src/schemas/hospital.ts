@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCALES } from '../i18n/locales.ts';
 import { email } from './auth.ts';
 import { FOLLOW_UP_QUESTION_LIMIT_DEFAULT, FOLLOW_UP_QUESTION_LIMIT_MAX } from './followUps.ts';
+import { STATS_MIN_CELL_DEFAULT, statsMinCell } from './stats.ts';
 
 /**
  * The hospital's identity: names, logo, contact window and what a patient should expect, in each
@@ -29,6 +30,8 @@ export const hospitalSettingsBody = z.object({
   surveyAnswersVisibleToStaff: z.boolean().default(false),
   /** How many follow-up questions the patient side may ask after the report's delivery. */
   followUpQuestionLimit: z.number().int().min(0).max(FOLLOW_UP_QUESTION_LIMIT_MAX).default(FOLLOW_UP_QUESTION_LIMIT_DEFAULT),
+  /** Statistics exported for publication hide cells counting fewer than this. */
+  statsMinCell: statsMinCell.default(STATS_MIN_CELL_DEFAULT),
 });
 
 const localizedView = z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() });
@@ -43,6 +46,7 @@ export const hospitalSettings = z
     paymentInstructions: localizedView,
     surveyAnswersVisibleToStaff: z.boolean(),
     followUpQuestionLimit: z.number().int(),
+    statsMinCell: z.number().int(),
     /** The served logo, with its version in the query so a new one is fetched at once; null: none. */
     logoUrl: z.string().nullable(),
   })

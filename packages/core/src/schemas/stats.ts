@@ -12,8 +12,11 @@ export const STATS_KEYS = ['department', 'month', 'requester', 'sex', 'residence
 export type StatsKey = (typeof STATS_KEYS)[number];
 /** Residence buckets (docs/glossary.md §3.2); a Japanese resident without a prefecture has none. */
 export const RESIDENCE_BUCKETS = ['tokyo_area', 'other_domestic', 'overseas'] as const;
-/** Cells below this count are suppressed in an export meant for publication, unless asked otherwise. */
+/** Cells below this count are suppressed in an export meant for publication: the hospital's setting starts here. */
 export const STATS_MIN_CELL_DEFAULT = 5;
+export const STATS_MIN_CELL_MIN = 2;
+export const STATS_MIN_CELL_MAX = 100;
+export const statsMinCell = z.number().int().min(STATS_MIN_CELL_MIN).max(STATS_MIN_CELL_MAX);
 export const STATS_FORMATS = ['json', 'csv', 'xlsx'] as const;
 
 const keyList = z
@@ -36,7 +39,8 @@ const periodQuery = z.object({
   locale: z.enum(LOCALES).optional(),
   /** For publication: cells below `minCell` (and what would give them away) are left blank. */
   suppress: flag.default(false),
-  minCell: z.coerce.number().int().min(2).max(100).default(STATS_MIN_CELL_DEFAULT),
+  /** The smallest count shown when suppressing; the hospital's setting when not given. */
+  minCell: z.coerce.number().pipe(statsMinCell).optional(),
 });
 const ordered = <T extends { from: string; to: string }>(q: T) => q.from <= q.to;
 
@@ -54,6 +58,8 @@ export const statsTable = z
     rows: z.array(statsRow),
     /** Consultations (or submitted surveys) in the period: the base of the percentages (null: suppressed). */
     total: z.number().int().nullable(),
+    /** When suppressing: the smallest count shown. */
+    minCell: z.number().int().optional(),
   })
   .meta({ id: 'StatsTable' });
 export type StatsTable = z.infer<typeof statsTable>;

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { FOLLOW_UP_QUESTION_LIMIT_MAX, LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
+import { FOLLOW_UP_QUESTION_LIMIT_MAX, STATS_MIN_CELL_MAX, STATS_MIN_CELL_MIN, LOCALES, LOGO_MAX_BYTES, LOGO_TYPES, type HospitalSettings, type Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call } from '../../lib/api.ts';
 import { setHospital, useHospital, useLocalized } from '../../lib/hospital.ts';
@@ -148,6 +148,23 @@ function HospitalForm({ current, onSaved, onCancel }: { current: HospitalSetting
           )}
         </Field>
       </fieldset>
+      <fieldset className="fieldset">
+        <legend>{t('hospital.settings.statsTitle')}</legend>
+        <Field label={t('hospital.settings.statsMinCell')} hint={t('hospital.settings.statsMinCellHint')} error={e.statsMinCell}>
+          {(p) => (
+            <input
+              {...p}
+              className="input input--short"
+              name="statsMinCell"
+              type="number"
+              min={STATS_MIN_CELL_MIN}
+              max={STATS_MIN_CELL_MAX}
+              value={d.statsMinCell}
+              onChange={(ev) => set('statsMinCell', ev.target.valueAsNumber)}
+            />
+          )}
+        </Field>
+      </fieldset>
       <FormActions submitLabel={t('common.save')} busy={busy} onCancel={onCancel} />
     </form>
   );
@@ -258,6 +275,10 @@ export function HospitalSettingsSection() {
             <div>
               <dt>{t('hospital.settings.followUpTitle')}</dt>
               <dd data-testid="follow-up-limit">{t('hospital.settings.followUpLimitValue', { count: h.followUpQuestionLimit })}</dd>
+            </div>
+            <div>
+              <dt>{t('hospital.settings.statsTitle')}</dt>
+              <dd data-testid="stats-min-cell">{t('hospital.settings.statsMinCellValue', { count: h.statsMinCell })}</dd>
             </div>
           </dl>
           <LogoPicker current={h} onNotice={setNotice} />

@@ -1,0 +1,2 @@
+ALTER TABLE "hospital_settings" ADD COLUMN "stats_min_cell" integer DEFAULT 5 NOT NULL;--> statement-breakpoint
+ALTER TABLE "hospital_settings" ADD CONSTRAINT "hospital_settings_stats_min_cell" CHECK ("hospital_settings"."stats_min_cell" between 2 and 100);
