@@ -18,6 +18,8 @@ export interface RequestData {
   nameNative: string;
   nameLatin: string;
   birthDate: string;
+  /** Set for a patient living in Japan (a JIS code): the form then asks for the prefecture. */
+  prefecture?: string;
   city: string;
   diagnosis: string;
   department: string;
@@ -66,7 +68,9 @@ export async function fillRequestForm(page: Page, c: Catalog, d: RequestData, { 
   await form.getByLabel(f.birthDate, { exact: true }).fill(d.birthDate);
   await form.getByLabel(f.sex, { exact: true }).selectOption('male');
   await form.getByLabel(f.nationality, { exact: true }).selectOption('CN');
-  await form.getByLabel(f.country, { exact: true }).selectOption('CN');
+  await expect(form.getByLabel(f.prefecture, { exact: true })).toHaveCount(0);
+  await form.getByLabel(f.country, { exact: true }).selectOption(d.prefecture ? 'JP' : 'CN');
+  if (d.prefecture) await form.getByLabel(f.prefecture, { exact: true }).selectOption(d.prefecture);
   await form.getByLabel(f.city, { exact: true }).fill(d.city);
   if (staff) {
     await form.getByLabel(f.preferredLocale, { exact: true }).selectOption('zh-CN');

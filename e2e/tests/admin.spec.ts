@@ -124,10 +124,17 @@ test('an administrator adds a partner institution and invites a partner, who set
     await expect(partner.getByRole('alert').filter({ hasText: zh.errors.validation_failed })).toBeVisible();
     await expect(form.getByLabel(zh.caseRequest.preferredLocale, { exact: true })).toHaveAttribute('aria-invalid', 'true');
     await expect(form.getByTestId('consent-choose-language')).toHaveClass(/field__error/);
-    const request = familyRequest();
+    // The patient lives in Yokohama: the form asks for the prefecture, and refuses the request without it.
+    const request = { ...familyRequest(), prefecture: '14', city: '横浜市' };
     await fillRequestForm(partner, zh, request, { staff: true });
+    await form.getByLabel(zh.caseRequest.prefecture, { exact: true }).selectOption('');
+    await form.getByRole('button', { name: zh.staffRequest.submit }).click();
+    await expect(form.getByLabel(zh.caseRequest.prefecture, { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await shoot(partner, 'request-prefecture-zh-CN');
+    await form.getByLabel(zh.caseRequest.prefecture, { exact: true }).selectOption('14');
     await form.getByRole('button', { name: zh.staffRequest.submit }).click();
     await expect(partner).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
+    await expect(partner.getByText(`横浜市, ${zh.prefectures['14']}`)).toBeVisible();
     await expect(partner.getByRole('region', { name: zh.caseView.summary })).toContainText(institutionName);
     await partner.getByRole('link', { name: zh.caseView.backToInbox }).click();
     await expect(partner.getByTestId('case-inbox').getByRole('row').filter({ hasText: request.nameNative })).toContainText(institutionName);

@@ -4,6 +4,7 @@ export * from './schemas/auth.ts';
 export * from './schemas/admin.ts';
 export * from './i18n/locales.ts';
 export * from './cases.ts';
+export * from './prefectures.ts';
 export * from './schemas/cases.ts';
 export * from './schemas/scheduling.ts';
 export * from './timeZones.ts';

@@ -1,4 +1,5 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
+import { TOKYO_AREA_PREFECTURES } from '@kakehashi/core';
 import { rowsOf, type Db } from '../db/client.ts';
 import { cases } from '../db/schema.ts';
 import type { ImportRow } from './import.ts';
@@ -19,7 +20,9 @@ export async function refreshCaseFacts(db: Db, zone: string, caseId: string | nu
       survey_purpose, survey_understanding, survey_satisfaction, survey_nurse,
       requested_on, requested_month, visited_on, reported_on)
     select c.id, c.number, v.started is not null, c.institution_id, c.department, c.locale, c.country,
-      case when c.country = 'JP' then null else 'overseas' end,
+      case when c.country <> 'JP' then 'overseas'
+        when c.patient->>'prefecture' in (${sql.join(TOKYO_AREA_PREFECTURES.map((p) => sql`${p}`), sql`, `)}) then 'tokyo_area'
+        when c.patient->>'prefecture' is not null then 'other_domestic' end,
       c.requester->>'type', c.patient->>'sex', cl.stage, cl.subject, coalesce(cl.outcomes, '{}'), cl.reason, cl.disposition,
       s.purpose, s.understanding, s.satisfaction, s.nurse,
       ${localDay(zone, sql`c.created_at`)}, to_char(${localDay(zone, sql`c.created_at`)}, 'YYYY-MM'),

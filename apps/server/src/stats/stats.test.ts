@@ -34,9 +34,9 @@ const fact = async (caseId: string) => rowsOf<Record<string, unknown>>(await t.d
 const importedCount = async () => Number(rowsOf<{ n: string }>(await t.db.execute(sql`select count(*) as n from imported_consultations`))[0].n);
 
 /** A case from the public form (or a staff member's form), its id and number. */
-async function newCase(as?: Client) {
+async function newCase(as?: Client, patient: Record<string, string> = {}) {
   const base = buildCaseRequest({}, consentId);
-  const body = { ...base, requester: { ...base.requester, email: `stats-${randomUUID().slice(0, 6)}@example.org` } };
+  const body = { ...base, requester: { ...base.requester, email: `stats-${randomUUID().slice(0, 6)}@example.org` }, patient: { ...base.patient, ...patient } };
   if (as) {
     const res = await as.post('/api/v1/cases', body);
     expect(res.status).toBe(201);
@@ -80,6 +80,37 @@ describe('the facts table', () => {
     const saved = await coordinator.put(`/api/v1/cases/${c.id}/classification`, { version: 0, stage: 'advanced', outcomes: ['new_treatment_view', 'stopping_active_treatment'], disposition: 'treated_here' });
     expect(saved.status).toBe(200);
     expect(await fact(c.id)).toMatchObject({ stage: 'advanced', outcomes: ['new_treatment_view', 'stopping_active_treatment'], disposition: 'treated_here' });
+  });
+
+  it('buckets residence by the prefecture of a patient living in Japan, never by nationality', async () => {
+    const yokohama = await newCase(undefined, { nationality: 'CN', country: 'JP', prefecture: '14', city: 'Yokohama' });
+    const sapporo = await newCase(undefined, { nationality: 'JP', country: 'JP', prefecture: '01', city: 'Sapporo' });
+    // A prefecture given for a patient living abroad is not kept.
+    const shanghai = await newCase(undefined, { nationality: 'JP', country: 'CN', prefecture: '13', city: 'Shanghai' });
+    expect(await fact(yokohama.id)).toMatchObject({ country: 'JP', residence: 'tokyo_area' });
+    expect(await fact(sapporo.id)).toMatchObject({ country: 'JP', residence: 'other_domestic' });
+    expect(await fact(shanghai.id)).toMatchObject({ country: 'CN', residence: 'overseas' });
+    expect((await coordinator.get(`/api/v1/cases/${shanghai.id}`)).body.patient.prefecture).toBeUndefined();
+    expect((await coordinator.get(`/api/v1/cases/${yokohama.id}`)).body.patient.prefecture).toBe('14');
+    // A case from before the prefecture was asked: not recorded, never guessed.
+    await t.db.execute(sql`update cases set patient = patient - 'prefecture' where id = ${sapporo.id}`);
+    await t.app.services.facts.refresh(t.db, sapporo.id);
+    expect(await fact(sapporo.id)).toMatchObject({ country: 'JP', residence: null });
+  });
+
+  it('asks a patient living in Japan for the prefecture (400, translated), and takes only a real one', async () => {
+    const base = buildCaseRequest({}, consentId);
+    for (const [patient, message] of [
+      [{ country: 'JP' }, '日本国内でお住まいの都道府県を選んでください。'],
+      [{ country: 'JP', prefecture: '48' }, null],
+      [{ country: 'JP', prefecture: '1' }, null],
+    ] as const) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/cases', headers: { 'accept-language': 'ja' }, payload: { ...base, patient: { ...base.patient, ...patient } }, remoteAddress: '10.32.0.1' });
+      expect(res.statusCode).toBe(400);
+      const field = res.json().error.details.find((f: { path: string }) => f.path === 'patient.prefecture');
+      expect(field).toBeDefined();
+      if (message) expect(field.message).toBe(message);
+    }
   });
 
   it('backfills the cases that have no row (start-up), leaving the others as they are', async () => {

@@ -14,6 +14,7 @@ import {
   SEXES,
   TEAM_ROLES,
 } from '../cases.ts';
+import { PREFECTURES } from '../prefectures.ts';
 import { email } from './auth.ts';
 import { calendarDate, pageOf, paging } from './common.ts';
 
@@ -53,10 +54,14 @@ export const patient = z.object({
   sex: z.enum(SEXES),
   nationality: countryCode,
   country: countryCode,
+  /** Where in Japan (JIS X 0401 code): required when the country of residence is Japan, dropped otherwise. */
+  prefecture: z.enum(PREFECTURES as [string, ...string[]]).optional(),
   city: required(200),
   preferredLocale: z.enum(LOCALES),
   timeZone,
-});
+})
+  .refine((p) => p.country !== 'JP' || p.prefecture !== undefined, { path: ['prefecture'], error: 'validation.prefectureRequired' })
+  .transform(({ prefecture, ...p }) => (p.country === 'JP' ? { ...p, prefecture } : p));
 
 export const medical = z.object({
   diagnosis: required(2000),
@@ -156,6 +161,7 @@ const patientView = z.object({
   sex: z.enum(SEXES),
   nationality: z.string(),
   country: z.string(),
+  prefecture: z.string().optional(),
   city: z.string(),
   preferredLocale: z.enum(LOCALES),
   timeZone: z.string(),

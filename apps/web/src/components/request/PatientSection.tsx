@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { useController } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { LOCALES, SEXES, type Locale } from '@kakehashi/core';
+import { LOCALES, PREFECTURES, SEXES, type Locale } from '@kakehashi/core';
 import { Field } from '../Field.tsx';
 import { OTHER, today, type RequestValues } from './form.ts';
 import { Section, useRequestField, type Words } from './Section.tsx';
@@ -15,6 +15,8 @@ export function PatientSection({ staff, words }: { staff: boolean; words: Words 
   const { t, i18n } = useTranslation();
   const { register, watch, error } = useRequestField();
   const chosenZone = watch('patient.timeZone');
+  const [country, countryOther] = watch(['patient.country', 'patient.countryOther']);
+  const livesInJapan = (country === OTHER ? countryOther : country).trim().toUpperCase() === 'JP';
   const timeZones = useMemo(() => {
     const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
     return !chosenZone || all.includes(chosenZone) ? all : [chosenZone, ...all];
@@ -52,6 +54,20 @@ export function PatientSection({ staff, words }: { staff: boolean; words: Words 
         <CountryField label={t('caseRequest.nationality')} name="nationality" />
         <CountryField label={t('caseRequest.country')} name="country" />
       </div>
+      {livesInJapan && (
+        <Field label={t('caseRequest.prefecture')} hint={t('caseRequest.prefectureHint')} error={error('patient.prefecture')}>
+          {(x) => (
+            <select {...x} className="input" {...register('patient.prefecture')}>
+              <option value="">{t('caseRequest.choose')}</option>
+              {PREFECTURES.map((code) => (
+                <option key={code} value={code}>
+                  {t(`prefectures.${code}` as 'prefectures.13')}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
       <Field label={t('caseRequest.city')} error={error('patient.city')}>
         {(x) => <input {...x} className="input" autoComplete={staff ? 'off' : 'address-level2'} {...register('patient.city')} />}
       </Field>

@@ -53,6 +53,7 @@ export const emptyValues = (side: RequestSide): RequestValues => ({
     nationalityOther: '',
     country: '',
     countryOther: '',
+    prefecture: '',
     city: '',
     preferredLocale: '',
     // Staff are rarely in the patient's zone: they choose it.
@@ -168,6 +169,8 @@ export function toBody(v: RequestValues, ctx: RequestContext) {
       sex: p.sex,
       nationality: countryValue(p.nationality, p.nationalityOther),
       country: countryValue(p.country, p.countryOther),
+      // Asked only of patients living in Japan (the statistics' residence).
+      ...(countryValue(p.country, p.countryOther) === 'JP' ? { prefecture: p.prefecture } : {}),
       city: p.city,
       preferredLocale: staff ? p.preferredLocale : p.preferredLocale || ctx.locale,
       timeZone: p.timeZone,
@@ -193,7 +196,7 @@ function valueAt(v: RequestValues, path: string): unknown {
   return get(v, path);
 }
 
-const CHOICES = /\.(type|sex|department|nationality|country|timeZone|preferredLocale)$/;
+const CHOICES = /\.(type|sex|department|nationality|country|prefecture|timeZone|preferredLocale)$/;
 
 /**
  * A field's problem in the words the form has always used, for a form path. `message` is the

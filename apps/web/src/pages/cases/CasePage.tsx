@@ -58,7 +58,7 @@ function Details({ c }: { c: CaseDetail }) {
           <Fact label={t('caseView.field.birthDate')}>{fmt.date(p.birthDate)}</Fact>
           <Fact label={t('caseView.field.sex')}>{t(`caseTerms.sexes.${p.sex}`)}</Fact>
           <Fact label={t('caseView.field.nationality')}>{region(p.nationality)}</Fact>
-          <Fact label={t('caseView.residence')}>{`${p.city}, ${region(p.country)}`}</Fact>
+          <Fact label={t('caseView.residence')}>{[p.city, p.prefecture && t(`prefectures.${p.prefecture}` as 'prefectures.13'), region(p.country)].filter(Boolean).join(', ')}</Fact>
           <Fact label={t('caseView.field.timeZone')}>{p.timeZone}</Fact>
           <Fact label={t('caseView.field.language')}>{t(`languages.${p.preferredLocale}`)}</Fact>
         </dl>
