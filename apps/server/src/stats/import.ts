@@ -1,36 +1,32 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { calendarDate, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
 
+/** One record of the file and the line it starts on (a quoted field may hold line breaks). */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
 /**
- * The history import's file (docs/architecture.md, "Statistics"): CSV as RFC 4180 (quoted fields may
- * hold commas, quotes doubled, line breaks), UTF-8 with or without a byte-order mark, header first.
+ * The history import's file (docs/architecture.md, "Statistics"): CSV as RFC 4180 read by csv-parse
+ * (quoted fields may hold commas, doubled quotes and line breaks; a stray quote inside a field is
+ * taken as it is), UTF-8 with or without a byte-order mark, header first; blank lines are skipped.
+ * A quote left open is no CSV at all: the line where that field starts.
  */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const s = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') field += s[++i];
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && s[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
+export function parseCsv(text: string): { records: CsvRecord[] } | { brokenAt: number } {
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    parsed = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true });
+  } catch (e) {
+    if (e instanceof CsvError) return { brokenAt: e.lines ?? 1 };
+    throw e;
   }
-  if (field !== '' || row.length) rows.push([...row, field]);
-  // Blank lines (a trailing line break, say) are no rows.
-  return rows.filter((r) => r.length > 1 || r[0].trim() !== '');
+  return {
+    records: parsed
+      .filter(({ record }) => record.length > 1 || record[0].trim() !== '')
+      // csv-parse counts the lines read up to the record's end.
+      .map(({ record, info }) => ({ line: info.lines - (record.join('').match(/\r\n|\r|\n/g)?.length ?? 0), fields: record })),
+  };
 }
 
 export interface ImportRow {
@@ -55,7 +51,7 @@ export interface ImportRow {
 
 /** Why a row is refused: a `stats.import.*` message and its values. */
 export interface RowProblem {
-  key: 'header' | 'missing' | 'date' | 'code' | 'scale' | 'text' | 'columns' | 'liveCase' | 'repeated';
+  key: 'header' | 'broken' | 'missing' | 'date' | 'code' | 'scale' | 'text' | 'columns' | 'liveCase' | 'repeated';
   params: Record<string, string | number>;
 }
 

@@ -142,26 +142,29 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
 
     /**
      * Imports consultations from a CSV file. `all-or-nothing` writes nothing when any line is bad;
-     * `skip-invalid` stores the good lines. Lines are numbered as in the file (the header is 1).
+     * `skip-invalid` stores the good lines. Rows are named by the line they start on in the file (the header's is 1).
      */
     import(actor: Actor, text: string, mode: 'all-or-nothing' | 'skip-invalid'): Promise<ImportResult> {
       return gate.run(actor, 'stats.import', null, async ({ tx, audit }) => {
         const t = translator(actor.locale);
         const reason = (p: RowProblem): string => t(`stats.import.${p.key}` as 'stats.import.missing', p.params as { column: string });
-        const [header = [], ...lines] = parseCsv(text);
-        const columns = columnsOf(header);
+        const file = parseCsv(text);
+        const [header, ...lines] = 'records' in file ? file.records : [];
+        const columns = header && columnsOf(header.fields);
         if (!columns) {
+          // No CSV, or no header to read it by: nothing can be imported.
+          const row = 'brokenAt' in file ? file.brokenAt : (header?.line ?? 1);
           audit.details = { mode, imported: 0, rejected: 1 };
-          return { imported: 0, rejected: [{ row: 1, reason: reason({ key: 'header', params: {} }) }] };
+          return { imported: 0, rejected: [{ row, reason: reason('brokenAt' in file ? { key: 'broken', params: { line: row } } : { key: 'header', params: {} }) }] };
         }
         const departments = new Set((await repo.departmentNames(tx)).map((d) => d.code));
-        const read = lines.map((fields) => readRow(fields, columns, departments));
+        const read = lines.map((r) => readRow(r.fields, columns, departments));
         const live = await repo.liveCaseNumbers(tx, read.flatMap((r) => ('caseNumber' in r ? [r.caseNumber] : [])));
         const seen = new Map<string, number>();
         const good: ImportRow[] = [];
         const rejected: ImportResult['rejected'] = [];
         read.forEach((r, i) => {
-          const row = i + 2;
+          const row = lines[i].line;
           const problem: RowProblem | null = !('caseNumber' in r)
             ? r
             : live.has(r.caseNumber)

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, buildHospitalSettings, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
-import { parseCsv } from './import.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
 
 const t = useTestApp({ KAKEHASHI_TIME_ZONE: 'Asia/Tokyo' });
 let admin: Client;
@@ -221,7 +221,7 @@ describe('time tables', () => {
       { measure: 'request_to_visit', n: null, median: null, p90: null },
       { measure: 'visit_to_report', n: null, median: null, p90: null },
     ]);
-    const csv = parseCsv((await coordinator.get('/api/v1/stats/times?from=2016-01-01&to=2016-01-31&format=csv&locale=ja')).raw.body);
+    const csv = parseCsv((await coordinator.get('/api/v1/stats/times?from=2016-01-01&to=2016-01-31&format=csv&locale=ja')).raw.body, { bom: true });
     expect(csv).toEqual([
       ['指標', '回答数', '中央値（日）', '90パーセンタイル（日）'],
       ['申込から相談まで', '3', '10', '18'],
@@ -261,14 +261,14 @@ describe('exports', () => {
     expect(res.headers['content-type']).toContain('text/csv');
     const text = res.raw.body;
     expect(text.startsWith('\uFEFF')).toBe(true);
-    expect(parseCsv(text)).toEqual([
+    expect(parseCsv(text, { bom: true })).toEqual([
       ['診療科', '月', '件数', '割合（%）'],
       ['血液内科', '2019-01', '2', '50'],
       ['血液内科', '2019-02', '1', '25'],
       ['泌尿器・後腹膜腫瘍科', '2019-02', '1', '25'],
       ['合計', '', '4', ''],
     ]);
-    const zh = parseCsv((await stats(coordinator, 'from=2019-01-01&to=2019-02-28&by=outcome&format=csv&locale=zh-CN')).raw.body);
+    const zh = parseCsv((await stats(coordinator, 'from=2019-01-01&to=2019-02-28&by=outcome&format=csv&locale=zh-CN')).raw.body, { bom: true });
     expect(zh[0]).toEqual(['会诊结论', '件数', '比例（%）']);
     expect(zh[4]).toEqual(['未记录', '1', '25']);
   });
@@ -383,6 +383,18 @@ describe('the history import', () => {
     expect(year.body).toEqual({ rows: departments.sort().map((department) => ({ department, count: 10_000, percent: 33.3 })), total: 30_000 });
     const outcomes = await stats(coordinator, 'from=2017-03-01&to=2017-03-31&by=outcome');
     expect(outcomes.body).toEqual({ rows: [{ outcome: 'new_treatment_view', count: 2_500, percent: 100 }, { outcome: 'no_new_view_needed', count: 2_500, percent: 100 }], total: 2_500 });
+  });
+
+  it('names a row by the line it starts on, past blank lines and quoted line breaks; a quote left open refuses the file', async () => {
+    const file = [HEADER, '', 'Q-1,2019-05-01,hematology,patient,female,overseas,early,treatment,,,,,,,', '"Q-2",2019-05-02,hematology,"pa', 'tient",,,,,,,,,,,', 'Q-3,2019-05-03,cardiology,,,,,,,,,,,,'].join('\n');
+    const res = await importCsv(coordinator, file);
+    // Line 4 holds a field that runs on to line 5 ("pa\ntient" is no requester code); Q-3 starts on line 6.
+    expect(res.body.rejected.map((r: { row: number }) => r.row)).toEqual([4, 6]);
+    const open = await importCsv(coordinator, [HEADER, 'Q-4,2019-05-04,hematology,,,,,,,,,,,,', 'Q-5,"2019-05-05,hematology,,,,,,,,,,,,'].join('\n'), 'skip-invalid');
+    expect(open.body).toEqual({ imported: 0, rejected: [{ row: 3, reason: expect.stringContaining('not valid CSV from line 3') }] });
+    // A stray quote inside a field is only a character: the row is judged on its values.
+    const stray = await importCsv(coordinator, [HEADER, 'Q-6,2019-05-06,hematology,pat"ient,,,,,,,,,,,'].join('\n'));
+    expect(stray.body.rejected).toEqual([{ row: 2, reason: 'Column requester: unknown code “pat"ient”' }]);
   });
 
   it('refuses a file without the required columns', async () => {

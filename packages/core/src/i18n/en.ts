@@ -1683,6 +1683,7 @@ export const en = {
     measures: { request_to_visit: 'From request to consultation', visit_to_report: 'From consultation to report' },
     notRecorded: 'Not recorded',
     import: {
+      broken: 'The file is not valid CSV from line {{line}}: a quoted field is not closed. Nothing was imported.',
       header: 'The header line lacks the required columns case_number, requested_on and department',
       missing: 'Column {{column}} is empty',
       date: 'Column {{column}} is not a date (YYYY-MM-DD) between {{min}} and {{max}}',

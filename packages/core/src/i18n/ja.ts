@@ -1645,6 +1645,7 @@ export const ja: Catalog = {
     measures: { request_to_visit: '申込から相談まで', visit_to_report: '相談から報告書まで' },
     notRecorded: '未記録',
     import: {
+      broken: '{{line}} 行目から CSV として読めません（引用符で囲んだ項目が閉じていません）。何も取り込んでいません。',
       header: '見出し行に必須の列 case_number、requested_on、department がありません',
       missing: '列 {{column}} が空です',
       date: '列 {{column}} が {{min}}〜{{max}} の日付（YYYY-MM-DD）ではありません',

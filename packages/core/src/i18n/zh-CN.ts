@@ -1645,6 +1645,7 @@ export const zhCN: Catalog = {
     measures: { request_to_visit: '从申请到会诊', visit_to_report: '从会诊到报告' },
     notRecorded: '未记录',
     import: {
+      broken: '文件从第 {{line}} 行起不是有效的 CSV（引号括起的字段未闭合）。未导入任何内容。',
       header: '标题行缺少必需的列 case_number、requested_on、department',
       missing: '列 {{column}} 为空',
       date: '列 {{column}} 不是 {{min}} 至 {{max}} 之间的日期（YYYY-MM-DD）',
