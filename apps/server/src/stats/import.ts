@@ -16,9 +16,9 @@ export interface CsvRecord {
 export function parseCsv(text: string): { records: CsvRecord[] } | { brokenAt: number } {
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    parsed = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true });
+    parsed = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as unknown as typeof parsed;
   } catch (e) {
-    if (e instanceof CsvError) return { brokenAt: e.lines ?? 1 };
+    if (e instanceof CsvError) return { brokenAt: Number(e.lines) || 1 };
     throw e;
   }
   return {
