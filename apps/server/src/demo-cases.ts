@@ -1,4 +1,4 @@
-import { caseRequestBody, classificationBody, patientWordsBody, reportContent, surveyAnswers, visitRecordBody, type Locale, type Role } from '@kakehashi/core';
+import { caseRequestBody, classificationBody, STATS_CODES, patientWordsBody, reportContent, surveyAnswers, visitRecordBody, type Locale, type Role } from '@kakehashi/core';
 import type { z } from 'zod';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
@@ -232,5 +232,57 @@ export async function seedDemoCases(db: Db, config: Config): Promise<void> {
     const followUps = cls.followUps.map((f, j) => (d.closed ? { ...f, state: 'done' as const } : { ...f, due, ownerId: j % 2 ? idOf(interpreter) : idOf(nurse) }));
     await services.visitRecords.saveClassification(coordinator, caseId, classificationBody.parse({ ...cls, version: cls.version, followUps }));
     if (d.closed) await services.cases.transition(coordinator, caseId, 'closed');
+  }  const history = await services.stats.import(coordinator, demoHistory(), 'all-or-nothing');
+  if (history.rejected.length) throw new Error(`demo history refused: ${JSON.stringify(history.rejected.slice(0, 3))}`);
+}
+
+/**
+ * Two and a half years of fictional past consultations (from April 2024), as a hospital would import
+ * its spreadsheet history, so the statistics have something to show. The same each time (a seeded
+ * generator): importing it again updates the same case numbers.
+ */
+export function demoHistory(): string {
+  let seed = 20240401;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: readonly T[], weights?: readonly number[]): T => {
+    let r = random() * (weights ?? xs.map(() => 1)).reduce((a, b) => a + b, 0);
+    for (const [i, x] of xs.entries()) if ((r -= weights?.[i] ?? 1) < 0) return x;
+    return xs[xs.length - 1];
+  };
+  const departments = ['thoracic_medical', 'hematology', 'gi_medical', 'breast_medical', 'hbp_medical', 'urology', 'head_neck', 'gynecology'];
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const header = 'case_number,requested_on,department,requester,sex,residence,stage,subject,outcomes,reason,disposition,survey_purpose,survey_understanding,survey_satisfaction,survey_nurse,visited_on,reported_on';
+  const rows: string[] = [];
+  const start = Date.UTC(2024, 3, 1);
+  const end = Date.UTC(2026, 9, 31);
+  for (let n = 1; n <= 420; n++) {
+    const requested = new Date(start + Math.floor(random() * ((end - start) / 86_400_000)) * 86_400_000);
+    const visited = new Date(requested.getTime() + Math.round(7 + random() * 21) * 86_400_000);
+    const reported = new Date(visited.getTime() + Math.round(2 + random() * 8) * 86_400_000);
+    const surveyed = random() < 0.6;
+    const outcomes = [pick(STATS_CODES.outcome, [5, 3, 2, 1])];
+    if (random() < 0.25) outcomes.push(pick(STATS_CODES.outcome));
+    rows.push(
+      [
+        `DEMO-H-${String(n).padStart(4, '0')}`,
+        day(requested),
+        pick(departments, [6, 4, 3, 3, 2, 2, 1, 1]),
+        pick(STATS_CODES.requester, [6, 3, 2, 1]),
+        pick(STATS_CODES.sex, [10, 9, 0.3, 0.7]),
+        pick([...STATS_CODES.residence, ''], [2, 2, 12, 0.5]),
+        pick([...STATS_CODES.stage, ''], [3, 6, 1, 0.5]),
+        pick(STATS_CODES.subject, [3, 1]),
+        [...new Set(outcomes)].join(';'),
+        pick(STATS_CODES.reason),
+        pick(STATS_CODES.disposition),
+        surveyed ? pick(['1', '2', '3', '4'], [6, 3, 1, 0.3]) : '',
+        surveyed ? pick(['1', '2', '3', '4'], [5, 4, 1, 0.3]) : '',
+        surveyed ? pick(['1', '2', '3', '4'], [6, 3, 1, 0.2]) : '',
+        surveyed ? pick(STATS_CODES.nurse) : '',
+        day(visited),
+        day(reported),
+      ].join(','),
+    );
   }
+  return [header, ...rows].join('\n');
 }

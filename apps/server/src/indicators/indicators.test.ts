@@ -18,6 +18,7 @@ async function deliveredCase(deliveredAt: string, institutionId: string | null =
   const res = await coordinator.post('/api/v1/cases', { ...buildCaseRequest({}, consentId), ...(institutionId ? { institutionId } : {}) });
   expect(res.status).toBe(201);
   await t.db.execute(sql`insert into reports (case_id, original_language, delivered_at) values (${res.body.id}, 'ja', ${deliveredAt})`);
+  await t.app.services.facts.refresh(t.db, res.body.id);
 }
 const rowOf = (body: { rows: { code: string }[] }, code: string) => body.rows.find((r) => r.code === code) as Record<string, unknown>;
 const stored = async (table: 'indicator_plans' | 'indicator_actuals') => rowsOf<Record<string, unknown>>(await t.db.execute(sql`select * from ${sql.identifier(table)}`));
@@ -50,6 +51,14 @@ describe('counting from the data', () => {
     expect(rowOf(fy2025.body, 'remote_second_opinions')).toMatchObject({ source: 'counted', actual: 1 });
     expect(rowOf(fy2026.body, 'remote_second_opinions')).toMatchObject({ source: 'counted', actual: 1 });
     expect((await analyst.get('/api/v1/indicators?year=2027')).body.rows.find((r: { code: string }) => r.code === 'remote_second_opinions').actual).toBe(0);
+  });
+
+  it('counts imported consultations by the day their report was given, as live ones', async () => {
+    const file = ['case_number,requested_on,department,reported_on', 'IND-1,2018-03-01,hematology,2018-03-31', 'IND-2,2018-03-20,hematology,2018-04-01', 'IND-3,2018-05-01,hematology,'].join('\n');
+    expect((await coordinator.post('/api/v1/imports/consultations', file, { 'content-type': 'text/csv' })).body).toEqual({ imported: 3, rejected: [] });
+    const opinions = async (year: number) => rowOf((await analyst.get(`/api/v1/indicators?year=${year}`)).body, 'remote_second_opinions').actual;
+    expect(await opinions(2017)).toBe(1);
+    expect(await opinions(2018)).toBe(1);
   });
 
   it('counts partner institutions with a signed MOU during the year, not those negotiating or gone before it', async () => {

@@ -1,6 +1,6 @@
 import { and, count, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { cases, indicatorActuals, indicatorPlans, institutions, reports, users } from '../db/schema.ts';
+import { consultationFacts, indicatorActuals, indicatorPlans, institutions, users } from '../db/schema.ts';
 
 export async function listPlans(db: Db, fiscalYear: number) {
   return db.select().from(indicatorPlans).where(eq(indicatorPlans.fiscalYear, fiscalYear));
@@ -48,12 +48,15 @@ export async function countPartnerInstitutions(db: Db, range: { from: Date; to: 
   return row.n;
 }
 
-/** Remote second opinions of the year: reports delivered to the patient side in it; optionally only one institution's cases. */
-export async function countDeliveredReports(db: Db, range: { from: Date; to: Date }, institutionId: string | null) {
+/**
+ * Remote second opinions of the year: consultations whose report was delivered in it (the local day
+ * in the facts table), live or imported alike; optionally only one institution's cases.
+ */
+export async function countDeliveredReports(db: Db, range: { fromDate: string; toDate: string }, institutionId: string | null) {
+  const f = consultationFacts;
   const [row] = await db
     .select({ n: count() })
-    .from(reports)
-    .innerJoin(cases, eq(cases.id, reports.caseId))
-    .where(and(gte(reports.deliveredAt, range.from), lt(reports.deliveredAt, range.to), institutionId ? eq(cases.institutionId, institutionId) : undefined));
+    .from(f)
+    .where(and(gte(f.reportedOn, range.fromDate), lt(f.reportedOn, range.toDate), institutionId ? eq(f.institutionId, institutionId) : undefined));
   return row.n;
 }
