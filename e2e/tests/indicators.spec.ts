@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
 import { adminStatePath } from '../support/env.ts';
@@ -64,6 +65,21 @@ test('an administrator enters a plan and a hand-counted actual; an analyst sees 
       await context.close();
     });
   }
+
+  await test.step('the analyst downloads the table as CSV and as Excel, in her language', async () => {
+    const { page: reader, context } = await staffPage(browser, analysts.ja, 'ja');
+    await reader.goto('/indicators');
+    const [csv] = await Promise.all([reader.waitForEvent('download'), reader.getByTestId('indicators-csv').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^kakehashi-indicators-FY\d{4}\.csv$/);
+    const text = (await readFile(await csv.path())).toString('utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(text).toContain(t('ja').indicators.rateColumn);
+    const [xlsx] = await Promise.all([reader.waitForEvent('download'), reader.getByTestId('indicators-xlsx').click()]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+    // An XLSX file is a ZIP archive.
+    expect((await readFile(await xlsx.path())).subarray(0, 2).toString()).toBe('PK');
+    await context.close();
+  });
 
   await test.step('at phone width', async () => {
     const { page: phone, context } = await staffPage(browser, analysts['zh-CN'], 'zh-CN', PHONE);

@@ -1,4 +1,6 @@
+import { parse as parseCsv } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
@@ -105,6 +107,29 @@ describe('plans and hand-counted actuals', () => {
     expect((await admin.put('/api/v1/indicators/2027/case_conferences/plan', { planned: null })).body).toMatchObject({ planned: null, actual: 2 });
     expect((await admin.put('/api/v1/indicators/2027/case_conferences/actual', { actual: null })).body).toMatchObject({ planned: null, actual: null, enteredBy: null });
     expect((await stored('indicator_plans')).filter((r) => r.fiscal_year === 2027)).toEqual([]);
+  });
+});
+
+describe('exports', () => {
+  it('writes the year as CSV (with a BOM) and XLSX, headers and labels in the chosen language', async () => {
+    const res = await analyst.get('/api/v1/indicators?year=2026&locale=ja', { accept: 'text/csv' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(res.headers['content-disposition']).toContain('kakehashi-indicators-FY2026.csv');
+    expect(res.raw.body.startsWith('\uFEFF')).toBe(true);
+    const lines = parseCsv(res.raw.body, { bom: true }) as string[][];
+    expect(lines[0]).toEqual(['年度', '区分', '指標', '計画', '実績', '達成率（%）', '集計方法', '備考']);
+    expect(lines.find((l) => l[2].startsWith('研修'))).toEqual(['2026年度', 'アウトプット指標', expect.any(String), '30', '5520', '18400', '手入力', 'Online seminars, attendances']);
+    expect(lines.find((l) => l[2] === '遠隔セカンドオピニオン実施件数')?.slice(3, 6)).toEqual(['3', '1', '33.3']);
+
+    const xlsx = await analyst.get('/api/v1/indicators?year=2026&format=xlsx&locale=zh-CN');
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.raw.rawPayload as never);
+    const sheet = book.worksheets[0];
+    expect(sheet.getRow(1).getCell(3).value).toBe('指标');
+    expect(sheet.getRow(2).getCell(4).value).toBe(30);
+    expect((await events('indicators.read')).at(-1)).toMatchObject({ details: { year: 2026, format: 'xlsx' } });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { achievementRate, fiscalYearOf, fiscalYearRange, indicatorSource, INDICATORS, type IndicatorCode, type IndicatorRow, type IndicatorYear, type indicatorActualBody } from '@kakehashi/core';
+import { achievementRate, fiscalYearOf, fiscalYearRange, indicatorSource, INDICATORS, type IndicatorCode, type IndicatorRow, type IndicatorYear, type indicatorActualBody, type Locale } from '@kakehashi/core';
 import type { Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
@@ -7,6 +7,8 @@ import type { Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
 import { localParts, startOfDay } from '../scheduling/service.ts';
 import * as repo from './repo.ts';
+import { translator } from '../i18n.ts';
+import { exportAs, type Format, type StatsAnswer } from '../stats/service.ts';
 
 export type IndicatorService = ReturnType<typeof createIndicatorService>;
 
@@ -56,15 +58,33 @@ export function createIndicatorService(deps: { gate: Gate<unknown>; config: Pick
   return {
     currentYear,
 
-    read(actor: Actor, year: number | undefined): Promise<IndicatorYear> {
+    /** The year's table, or its export (CSV, XLSX) with headers and labels in `locale`. */
+    read(actor: Actor, year: number | undefined, format: Format = 'json', locale: Locale = actor.locale): Promise<StatsAnswer<IndicatorYear>> {
       return gate.run(actor, 'indicators.read', null, async ({ tx, audit }) => {
         const y = year ?? currentYear();
         const user = userOf(actor);
         const own = user?.role === 'partner' ? { institutionId: user.institutionId } : null;
         const scope = own ? 'institution' : 'programme';
-        audit.details = { year: y, scope };
+        audit.details = { year: y, scope, format };
         const { fromDate, toDate } = bounds(y);
-        return { year: y, from: fromDate, to: toDate, timeZone, scope, rows: await rows(tx, y, own) };
+        const table: IndicatorYear = { year: y, from: fromDate, to: toDate, timeZone, scope, rows: await rows(tx, y, own) };
+        return exportAs(table, () => {
+          const t = translator(locale);
+          const c = (key: 'indicator' | 'planned' | 'actual') => t(`indicators.columns.${key}`);
+          return {
+            headers: [t('indicators.year'), t('indicators.level'), c('indicator'), c('planned'), c('actual'), t('indicators.rateColumn'), t('indicators.source'), t('indicators.noteColumn')],
+            rows: table.rows.map((r) => [
+              t('indicators.yearName', { year: y }),
+              t(`indicators.levels.${r.level}`),
+              t(`indicators.codes.${r.code}`),
+              r.planned,
+              r.actual,
+              r.rate === null ? null : Math.round(r.rate * 1000) / 10,
+              r.source === 'manual' ? t('indicators.manual') : t(`indicators.how.${r.code}` as 'indicators.how.partner_institutions'),
+              r.note,
+            ]),
+          };
+        }, format, `indicators-FY${y}`);
       });
     },
 

@@ -6,9 +6,10 @@ import { route } from '../http/route.ts';
 import type { StatsAnswer } from './service.ts';
 
 /** `format=` wins; otherwise `Accept: text/csv` asks for CSV. */
-const formatOf = (req: FastifyRequest, format: 'json' | 'csv' | 'xlsx' | undefined) => format ?? (/\btext\/csv\b/.test(req.headers.accept ?? '') ? 'csv' : 'json');
+export const formatOf = (req: FastifyRequest, format: 'json' | 'csv' | 'xlsx' | undefined) => format ?? (/\btext\/csv\b/.test(req.headers.accept ?? '') ? 'csv' : 'json');
 
-function send(reply: FastifyReply, answer: StatsAnswer) {
+/** A table as JSON, or its export as an attachment. */
+export function send<T>(reply: FastifyReply, answer: StatsAnswer<T>) {
   if ('table' in answer) return answer.table;
   return reply.header('content-type', answer.contentType).header('content-disposition', `attachment; filename="kakehashi-${answer.filename}"`).send(answer.file);
 }

@@ -9,13 +9,22 @@ import { columnsOf, parseCsv, readRow, type ImportRow, type RowProblem } from '.
 import * as repo from './repo.ts';
 import { linesOf, suppress } from './suppress.ts';
 
-type Format = 'json' | 'csv' | 'xlsx';
+export type Format = 'json' | 'csv' | 'xlsx';
 type Period = Pick<SurveyStatsQuery, 'from' | 'to' | 'department' | 'institution' | 'country' | 'language' | 'suppress' | 'minCell' | 'locale'>;
 /** A statistics answer: the table, or its export as a file. */
-export type StatsAnswer = { table: StatsTable } | { file: Buffer; contentType: string; filename: string };
+export type StatsAnswer<T = StatsTable> = { table: T } | { file: Buffer; contentType: string; filename: string };
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The table itself (JSON), or its export as CSV or XLSX, named `name`. */
+export async function exportAs<T>(table: T, exported: () => Promise<ExportTable> | ExportTable, format: Format, name: string): Promise<StatsAnswer<T>> {
+  if (format === 'json') return { table };
+  const file = await exported();
+  if (format === 'csv') return { file: toCsv(file), contentType: 'text/csv; charset=utf-8', filename: `${name}.csv` };
+  return { file: await toXlsx(file, name), contentType: XLSX, filename: `${name}.xlsx` };
+}
 
 const percent = (count: number | null, base: number | null) => (count === null || !base ? null : Math.round((count / base) * 1000) / 10);
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /**
  * Statistics over the facts table (docs/architecture.md, "Statistics"): counts only, never a case's
@@ -59,11 +68,8 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
     return { t, label: (key: StatsKey, v: string | null) => (v === null ? t('stats.notRecorded') : (codes[key]?.(v) ?? v)) };
   }
 
-  async function answer(tx: Db, table: StatsTable, exported: (locale: Locale) => Promise<ExportTable>, format: Format, locale: Locale, name: string): Promise<StatsAnswer> {
-    if (format === 'json') return { table };
-    const file = await exported(locale);
-    if (format === 'csv') return { file: toCsv(file), contentType: 'text/csv; charset=utf-8', filename: `${name}.csv` };
-    return { file: await toXlsx(file, name), contentType: XLSX, filename: `${name}.xlsx` };
+  function answer(tx: Db, table: StatsTable, exported: (locale: Locale) => Promise<ExportTable>, format: Format, locale: Locale, name: string): Promise<StatsAnswer> {
+    return exportAs(table, () => exported(locale), format, name);
   }
 
   return {

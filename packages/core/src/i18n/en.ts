@@ -1966,6 +1966,11 @@ export const en = {
     period: '{{from}} to {{end}} ({{zone}})',
     table: 'Planned and actual',
     columns: { indicator: 'Indicator', planned: 'Planned', actual: 'Actual', rate: 'Achieved' },
+    level: 'Level',
+    source: 'Counted how',
+    rateColumn: 'Achieved (%)',
+    noteColumn: 'Note',
+    download: { csv: 'Download CSV', xlsx: 'Download Excel (XLSX)' },
     levels: { output: 'Output', outcome: 'Outcome', impact: 'Impact' },
     codes: {
       trainees: 'Trainees (seminar and training participants)',

@@ -1927,6 +1927,11 @@ export const ja: Catalog = {
     period: '{{from}}～{{end}}（{{zone}}）',
     table: '計画と実績',
     columns: { indicator: '指標', planned: '計画', actual: '実績', rate: '達成率' },
+    level: '区分',
+    source: '集計方法',
+    rateColumn: '達成率（%）',
+    noteColumn: '備考',
+    download: { csv: 'CSV をダウンロード', xlsx: 'Excel（XLSX）をダウンロード' },
     levels: { output: 'アウトプット指標', outcome: 'アウトカム指標', impact: 'インパクト指標' },
     codes: {
       trainees: '研修受講者数（セミナー・研修の参加者）',

@@ -1927,6 +1927,11 @@ export const zhCN: Catalog = {
     period: '{{from}} 至 {{end}}（{{zone}}）',
     table: '计划与实际',
     columns: { indicator: '指标', planned: '计划', actual: '实际', rate: '完成率' },
+    level: '类别',
+    source: '统计方式',
+    rateColumn: '完成率（%）',
+    noteColumn: '备注',
+    download: { csv: '下载 CSV', xlsx: '下载 Excel（XLSX）' },
     levels: { output: '产出指标', outcome: '成果指标', impact: '影响指标' },
     codes: {
       trainees: '培训人数（研讨会和培训的参加者）',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCALES } from '../i18n/locales.ts';
 import { calendarDate, storableText } from './common.ts';
 
 /**
@@ -44,7 +45,13 @@ export const achievementRate = (planned: number | null, actual: number | null) =
 
 const fiscalYear = z.coerce.number().int().min(FISCAL_YEAR_MIN).max(FISCAL_YEAR_MAX);
 /** Without a year: the current fiscal year in the hospital's time zone. */
-export const indicatorQuery = z.object({ year: fiscalYear.optional() });
+export const indicatorQuery = z.object({
+  year: fiscalYear.optional(),
+  /** `csv` (also chosen by `Accept: text/csv`) or `xlsx`: the table as a file. */
+  format: z.enum(['json', 'csv', 'xlsx']).optional(),
+  /** The language of the file's headers and labels (the caller's by default). */
+  locale: z.enum(LOCALES).optional(),
+});
 export const indicatorParam = z.object({ year: fiscalYear, code: z.enum(INDICATOR_CODES) });
 const value = z.number().int().min(0).max(INDICATOR_VALUE_MAX);
 /** A plan for the year; null removes it. */

@@ -115,6 +115,15 @@ export function IndicatorsPage() {
         </Field>
       </div>
       {view && <p className="muted">{t('indicators.period', { from: fmt.date(view.from), end: fmt.date(dayBefore(view.to)), zone: zoneName(view.timeZone) })}</p>}
+      {view && (
+        <p className="button-row">
+          {(['csv', 'xlsx'] as const).map((format) => (
+            <a key={format} className="button button--secondary button--small" href={`/api/v1/indicators?year=${view.year}&format=${format}&locale=${i18n.language}`} download data-testid={`indicators-${format}`}>
+              {t(`indicators.download.${format}`)}
+            </a>
+          ))}
+        </p>
+      )}
       <Notice>{notice}</Notice>
       <ErrorAlert>{data.error && errorMessage(data.error)}</ErrorAlert>
       {!view && data.isFetching && <p role="status">{t('common.loading')}</p>}
