@@ -15,7 +15,8 @@
  *   bucket), the language following the country (a fifth not recorded), 30% from five partner
  *   institutions, 97% counted (a visit held) with visit and report days. They are stored as imported
  *   consultations and their fact rows (the import's shape; the fact rows carry country, language and
- *   institution as a live case's would), then `vacuum analyze`, as autovacuum would have done.
+ *   institution as a live case's would), in the order of their request as cases arrive, then
+ *   `vacuum analyze`, as autovacuum would have done.
  * - Each table is asked through the stats service (`services.stats`) as an administrator: the gate's
  *   transaction, the query's validation by core's schema, the SQL of `stats/repo.ts`, suppression
  *   off, and the audit event every read writes. Tables: department × month for one year and for the
@@ -144,7 +145,7 @@ async function generate(db: Db, rows: number, importedBy: string, baseline: bool
         case when counted then requested_on + 5 + floor(visit * 50)::int end,
         case when counted and report < 0.9 then requested_on + 5 + floor(visit * 50)::int + 2 + floor(report * 30)::int end,
         ${importedBy}::uuid
-      from bench_source`);
+      from bench_source order by requested_on, n`);
     await tx.execute(sql`
       insert into consultation_facts (imported_number, case_number, counted, institution_id, department, language, country, residence,
         requester, sex, stage, subject, outcomes, reason, disposition, survey_purpose, survey_understanding, survey_satisfaction,
@@ -152,7 +153,7 @@ async function generate(db: Db, rows: number, importedBy: string, baseline: bool
       select s.number, s.number, s.counted, s.institution_id, s.department, s.language, s.country, s.residence, s.requester, s.sex,
         s.stage, s.subject, s.outcomes, s.reason, s.disposition, s.survey_purpose, s.survey_understanding, s.survey_satisfaction,
         s.survey_nurse, s.requested_on, to_char(s.requested_on, 'YYYY-MM'), i.visited_on, i.reported_on
-      from bench_source s join imported_consultations i on i.case_number = s.number`);
+      from bench_source s join imported_consultations i on i.case_number = s.number order by s.requested_on, s.n`);
     if (!baseline) return;
     // The same consultations as a case-like table: attributes in jsonb, the request as a timestamptz.
     await tx.execute(sql`
@@ -172,7 +173,7 @@ async function generate(db: Db, rows: number, importedBy: string, baseline: bool
         jsonb_build_object('held', s.counted, 'startedAt', i.visited_on, 'reportDeliveredAt', i.reported_on),
         case when s.surveyed then jsonb_build_object('purpose', s.survey_purpose, 'understanding', s.survey_understanding, 'satisfaction', s.survey_satisfaction, 'nurse', to_jsonb(s.survey_nurse)) end,
         (s.requested_on + s.tod * interval '1 day') at time zone ${ZONE}
-      from bench_source s join imported_consultations i on i.case_number = s.number`);
+      from bench_source s join imported_consultations i on i.case_number = s.number order by s.requested_on, s.tod`);
     await tx.execute(sql`create index bench_cases_created_idx on bench_cases (created_at)`);
   });
   await db.execute(sql.raw(`vacuum analyze imported_consultations, consultation_facts${baseline ? ', bench_cases' : ''}`));

@@ -77,29 +77,36 @@ function where(filter: FactFilter, extra: SQL): SQL {
   return sql.join(parts, sql` and `);
 }
 
-/** Consultations counted by `keys` (a case once under each of its outcomes), and their total. */
+/**
+ * Consultations counted by `keys` (a case once under each of its outcomes), and their total. One
+ * scan: every counted case falls in exactly one group under its first outcome (or "not recorded"),
+ * so the total is the sum of those counts.
+ */
 export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter) {
   const cols = keys.map((k, i) => sql`${KEY_SQL[k]}::text as ${sql.identifier(`k${i}`)}`);
-  const unnest = keys.includes('outcome') ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) as o(code) on true` : sql``;
+  const byOutcome = keys.includes('outcome');
+  const unnest = byOutcome
+    ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) with ordinality as o(code, n) on true`
+    : sql``;
   const groups = keys.map((_, i) => sql.raw(String(i + 1)));
-  const counted = where(filter, sql`f.counted`);
-  const rows = rowsOf<Record<string, string | null> & { count: string }>(
-    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count from consultation_facts f ${unnest}
-      where ${counted} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
+  const rows = rowsOf<Record<string, string | null> & { count: string; cases: string }>(
+    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count${byOutcome ? sql`, count(*) filter (where o.n = 1) as cases` : sql``}
+      from consultation_facts f ${unnest}
+      where ${where(filter, sql`f.counted`)} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
   );
-  const [{ total }] = rowsOf<{ total: string }>(await db.execute(sql`select count(*) as total from consultation_facts f where ${counted}`));
-  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total: Number(total) };
+  const total = rows.reduce((sum, r) => sum + Number(byOutcome ? r.cases : r.count), 0);
+  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total };
 }
 
-/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered. */
+/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered: two scans. */
 export async function countSurveyAnswers(db: Db, filter: FactFilter) {
   const answered = where(filter, sql`f.survey_nurse is not null`);
   const rows = rowsOf<{ question: string; answer: string; count: string }>(
     await db.execute(sql`
-      select 'purpose' as question, survey_purpose::text as answer, count(*) as count from consultation_facts f where ${answered} and survey_purpose is not null group by 2
-      union all select 'understanding', survey_understanding::text, count(*) from consultation_facts f where ${answered} and survey_understanding is not null group by 2
-      union all select 'satisfaction', survey_satisfaction::text, count(*) from consultation_facts f where ${answered} and survey_satisfaction is not null group by 2
-      union all select 'nurse', n.code, count(*) from consultation_facts f, unnest(f.survey_nurse) as n(code) where ${answered} group by 2`),
+      select a.question, a.answer, count(*) as count from consultation_facts f
+      cross join lateral (select 'purpose', f.survey_purpose::text union all select 'understanding', f.survey_understanding::text
+        union all select 'satisfaction', f.survey_satisfaction::text union all select 'nurse', n.code from unnest(f.survey_nurse) as n(code)) as a(question, answer)
+      where ${answered} and a.answer is not null group by 1, 2`),
   );
   const [n] = rowsOf<Record<'total' | 'purpose' | 'understanding' | 'satisfaction' | 'nurse', string>>(
     await db.execute(sql`select count(*) as total, count(survey_purpose) as purpose, count(survey_understanding) as understanding,
@@ -164,15 +171,17 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
   }
 }
 
-/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous). */
+/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous), in one scan. */
 export async function timeSpans(db: Db, filter: FactFilter) {
-  const counted = where(filter, sql`f.counted`);
-  return rowsOf<{ measure: string; n: string; median: number | null; p90: number | null }>(
+  // A difference with a missing day is null: count() and percentile_cont() skip it.
+  const toVisit = sql`f.visited_on - f.requested_on`;
+  const toReport = sql`f.reported_on - f.visited_on`;
+  const [r] = rowsOf<Record<`${'v' | 'r'}${'n' | 'median' | 'p90'}`, string | number | null>>(
     await db.execute(sql`
-      select 'request_to_visit' as measure, count(d) as n, percentile_cont(0.5) within group (order by d) as median, percentile_cont(0.9) within group (order by d) as p90
-        from (select f.visited_on - f.requested_on as d from consultation_facts f where ${counted} and f.visited_on is not null) x
-      union all
-      select 'visit_to_report', count(d), percentile_cont(0.5) within group (order by d), percentile_cont(0.9) within group (order by d)
-        from (select f.reported_on - f.visited_on as d from consultation_facts f where ${counted} and f.visited_on is not null and f.reported_on is not null) x`),
-  ).map((r) => ({ measure: r.measure, n: Number(r.n), median: r.median === null ? null : Number(r.median), p90: r.p90 === null ? null : Number(r.p90) }));
+      select count(${toVisit}) as vn, percentile_cont(0.5) within group (order by ${toVisit}) as vmedian, percentile_cont(0.9) within group (order by ${toVisit}) as vp90,
+        count(${toReport}) as rn, percentile_cont(0.5) within group (order by ${toReport}) as rmedian, percentile_cont(0.9) within group (order by ${toReport}) as rp90
+      from consultation_facts f where ${where(filter, sql`f.counted`)}`),
+  );
+  const figure = (v: string | number | null) => (v === null ? null : Number(v));
+  return (['v', 'r'] as const).map((m) => ({ measure: m === 'v' ? 'request_to_visit' : 'visit_to_report', n: Number(r[`${m}n`]), median: figure(r[`${m}median`]), p90: figure(r[`${m}p90`]) }));
 }
