@@ -67,6 +67,12 @@ const KEY_SQL: Record<string, SQL> = {
   language: sql`f.language`,
 };
 
+/**
+ * A table's query costs enough for PostgreSQL to compile it (JIT), which takes longer than the
+ * query saves (bench/stats.ts); off for the rest of the statistics transaction.
+ */
+const withoutJit = (db: Db) => db.execute(sql`set local jit = off`);
+
 function where(filter: FactFilter, extra: SQL): SQL {
   const parts = [sql`f.requested_on between ${filter.from} and ${filter.to}`, extra];
   if (filter.department) parts.push(sql`f.department = ${filter.department}`);
@@ -89,6 +95,7 @@ export async function countConsultations(db: Db, keys: readonly string[], filter
     ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) with ordinality as o(code, n) on true`
     : sql``;
   const groups = keys.map((_, i) => sql.raw(String(i + 1)));
+  await withoutJit(db);
   const rows = rowsOf<Record<string, string | null> & { count: string; cases: string }>(
     await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count${byOutcome ? sql`, count(*) filter (where o.n = 1) as cases` : sql``}
       from consultation_facts f ${unnest}
@@ -101,6 +108,7 @@ export async function countConsultations(db: Db, keys: readonly string[], filter
 /** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered: two scans. */
 export async function countSurveyAnswers(db: Db, filter: FactFilter) {
   const answered = where(filter, sql`f.survey_nurse is not null`);
+  await withoutJit(db);
   const rows = rowsOf<{ question: string; answer: string; count: string }>(
     await db.execute(sql`
       select a.question, a.answer, count(*) as count from consultation_facts f
@@ -176,6 +184,7 @@ export async function timeSpans(db: Db, filter: FactFilter) {
   // A difference with a missing day is null: count() and percentile_cont() skip it.
   const toVisit = sql`f.visited_on - f.requested_on`;
   const toReport = sql`f.reported_on - f.visited_on`;
+  await withoutJit(db);
   const [r] = rowsOf<Record<`${'v' | 'r'}${'n' | 'median' | 'p90'}`, string | number | null>>(
     await db.execute(sql`
       select count(${toVisit}) as vn, percentile_cont(0.5) within group (order by ${toVisit}) as vmedian, percentile_cont(0.9) within group (order by ${toVisit}) as vp90,
