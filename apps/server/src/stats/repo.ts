@@ -105,23 +105,37 @@ export async function countConsultations(db: Db, keys: readonly string[], filter
   return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total };
 }
 
-/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered: two scans. */
+/**
+ * The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys
+ * answered. One scan counts the surveys by their whole answer (a few thousand combinations at most);
+ * each question's answers and N are summed from those counts.
+ */
 export async function countSurveyAnswers(db: Db, filter: FactFilter) {
-  const answered = where(filter, sql`f.survey_nurse is not null`);
   await withoutJit(db);
-  const rows = rowsOf<{ question: string; answer: string; count: string }>(
+  const groups = rowsOf<{ purpose: number | null; understanding: number | null; satisfaction: number | null; nurse: string[]; count: string }>(
     await db.execute(sql`
-      select a.question, a.answer, count(*) as count from consultation_facts f
-      cross join lateral (select 'purpose', f.survey_purpose::text union all select 'understanding', f.survey_understanding::text
-        union all select 'satisfaction', f.survey_satisfaction::text union all select 'nurse', n.code from unnest(f.survey_nurse) as n(code)) as a(question, answer)
-      where ${answered} and a.answer is not null group by 1, 2`),
+      select f.survey_purpose as purpose, f.survey_understanding as understanding, f.survey_satisfaction as satisfaction, f.survey_nurse as nurse, count(*) as count
+      from consultation_facts f where ${where(filter, sql`f.survey_nurse is not null`)} group by 1, 2, 3, 4`),
   );
-  const [n] = rowsOf<Record<'total' | 'purpose' | 'understanding' | 'satisfaction' | 'nurse', string>>(
-    await db.execute(sql`select count(*) as total, count(survey_purpose) as purpose, count(survey_understanding) as understanding,
-      count(survey_satisfaction) as satisfaction, count(*) filter (where cardinality(survey_nurse) > 0) as nurse
-      from consultation_facts f where ${answered}`),
-  );
-  return { rows: rows.map((r) => ({ question: r.question, answer: r.answer, count: Number(r.count) })), n: Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof n, number> };
+  const n = { total: 0, purpose: 0, understanding: 0, satisfaction: 0, nurse: 0 };
+  const rows = new Map<string, { question: string; answer: string; count: number }>();
+  const add = (question: string, answer: string, count: number) => {
+    const row = rows.get(`${question}:${answer}`) ?? { question, answer, count: 0 };
+    row.count += count;
+    rows.set(`${question}:${answer}`, row);
+  };
+  for (const g of groups) {
+    const count = Number(g.count);
+    n.total += count;
+    for (const q of ['purpose', 'understanding', 'satisfaction'] as const) {
+      if (g[q] === null) continue;
+      n[q] += count;
+      add(q, String(g[q]), count);
+    }
+    if (g.nurse.length) n.nurse += count;
+    for (const code of g.nurse) add('nurse', code, count);
+  }
+  return { rows: [...rows.values()], n };
 }
 
 /** Departments' names, for export labels. */
@@ -179,18 +193,42 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
   }
 }
 
-/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous), in one scan. */
+/**
+ * Days from request to visit and from visit to report: N, median and 90th percentile, interpolated
+ * as `percentile_cont`. One scan counts the consultations by their pair of spans (a missing day
+ * gives null); the percentiles are read from those counts, not from a sort of every row.
+ */
 export async function timeSpans(db: Db, filter: FactFilter) {
-  // A difference with a missing day is null: count() and percentile_cont() skip it.
-  const toVisit = sql`f.visited_on - f.requested_on`;
-  const toReport = sql`f.reported_on - f.visited_on`;
   await withoutJit(db);
-  const [r] = rowsOf<Record<`${'v' | 'r'}${'n' | 'median' | 'p90'}`, string | number | null>>(
+  const counts = rowsOf<{ visit: number | null; report: number | null; count: string }>(
     await db.execute(sql`
-      select count(${toVisit}) as vn, percentile_cont(0.5) within group (order by ${toVisit}) as vmedian, percentile_cont(0.9) within group (order by ${toVisit}) as vp90,
-        count(${toReport}) as rn, percentile_cont(0.5) within group (order by ${toReport}) as rmedian, percentile_cont(0.9) within group (order by ${toReport}) as rp90
-      from consultation_facts f where ${where(filter, sql`f.counted`)}`),
+      select f.visited_on - f.requested_on as visit, f.reported_on - f.visited_on as report, count(*) as count
+      from consultation_facts f where ${where(filter, sql`f.counted`)} group by 1, 2`),
   );
-  const figure = (v: string | number | null) => (v === null ? null : Number(v));
-  return (['v', 'r'] as const).map((m) => ({ measure: m === 'v' ? 'request_to_visit' : 'visit_to_report', n: Number(r[`${m}n`]), median: figure(r[`${m}median`]), p90: figure(r[`${m}p90`]) }));
+  const [visit, report] = (['visit', 'report'] as const).map((m) => {
+    const days = new Map<number, number>();
+    for (const r of counts) if (r[m] !== null) days.set(Number(r[m]), (days.get(Number(r[m])) ?? 0) + Number(r.count));
+    return percentiles([...days].sort((a, b) => a[0] - b[0]));
+  });
+  return [
+    { measure: 'request_to_visit', ...visit },
+    { measure: 'visit_to_report', ...report },
+  ];
+}
+
+/** N, median and 90th percentile of values given as ascending [value, how many], as `percentile_cont` computes them. */
+function percentiles(values: [number, number][]) {
+  const n = values.reduce((sum, [, count]) => sum + count, 0);
+  const at = (index: number) => {
+    let seen = 0;
+    for (const [value, count] of values) if (index < (seen += count)) return value;
+    throw new Error('index past the values');
+  };
+  const cont = (p: number) => {
+    if (!n) return null;
+    const position = p * (n - 1);
+    const lower = at(Math.floor(position));
+    return lower + (at(Math.ceil(position)) - lower) * (position - Math.floor(position));
+  };
+  return { n, median: cont(0.5), p90: cont(0.9) };
 }
