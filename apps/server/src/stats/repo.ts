@@ -70,6 +70,12 @@ const KEY_SQL: Record<string, SQL> = {
   language: sql`f.language`,
 };
 
+/**
+ * A table's query costs enough for PostgreSQL to compile it (JIT), which takes longer than the
+ * query saves (bench/stats.ts); off for the rest of the statistics transaction.
+ */
+const withoutJit = (db: Db) => db.execute(sql`set local jit = off`);
+
 function where(filter: FactFilter, extra: SQL): SQL {
   const parts = [sql`f.requested_on between ${filter.from} and ${filter.to}`, extra];
   if (filter.department) parts.push(sql`f.department = ${filter.department}`);
@@ -80,36 +86,59 @@ function where(filter: FactFilter, extra: SQL): SQL {
   return sql.join(parts, sql` and `);
 }
 
-/** Consultations counted by `keys` (a case once under each of its outcomes), and their total. */
+/**
+ * Consultations counted by `keys` (a case once under each of its outcomes), and their total. One
+ * scan: every counted case falls in exactly one group under its first outcome (or "not recorded"),
+ * so the total is the sum of those counts.
+ */
 export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter) {
   const cols = keys.map((k, i) => sql`${KEY_SQL[k]}::text as ${sql.identifier(`k${i}`)}`);
-  const unnest = keys.includes('outcome') ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) as o(code) on true` : sql``;
+  const byOutcome = keys.includes('outcome');
+  const unnest = byOutcome
+    ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) with ordinality as o(code, n) on true`
+    : sql``;
   const groups = keys.map((_, i) => sql.raw(String(i + 1)));
-  const counted = where(filter, sql`f.counted`);
-  const rows = rowsOf<Record<string, string | null> & { count: string }>(
-    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count from consultation_facts f ${unnest}
-      where ${counted} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
+  await withoutJit(db);
+  const rows = rowsOf<Record<string, string | null> & { count: string; cases: string }>(
+    await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count${byOutcome ? sql`, count(*) filter (where o.n = 1) as cases` : sql``}
+      from consultation_facts f ${unnest}
+      where ${where(filter, sql`f.counted`)} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
   );
-  const [{ total }] = rowsOf<{ total: string }>(await db.execute(sql`select count(*) as total from consultation_facts f where ${counted}`));
-  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total: Number(total) };
+  const total = rows.reduce((sum, r) => sum + Number(byOutcome ? r.cases : r.count), 0);
+  return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total };
 }
 
-/** The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys answered. */
+/**
+ * The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys
+ * answered. One scan counts the surveys by their whole answer (a few thousand combinations at most);
+ * each question's answers and N are summed from those counts.
+ */
 export async function countSurveyAnswers(db: Db, filter: FactFilter) {
-  const answered = where(filter, sql`f.survey_nurse is not null`);
-  const rows = rowsOf<{ question: string; answer: string; count: string }>(
+  await withoutJit(db);
+  const groups = rowsOf<{ purpose: number | null; understanding: number | null; satisfaction: number | null; nurse: string[]; count: string }>(
     await db.execute(sql`
-      select 'purpose' as question, survey_purpose::text as answer, count(*) as count from consultation_facts f where ${answered} and survey_purpose is not null group by 2
-      union all select 'understanding', survey_understanding::text, count(*) from consultation_facts f where ${answered} and survey_understanding is not null group by 2
-      union all select 'satisfaction', survey_satisfaction::text, count(*) from consultation_facts f where ${answered} and survey_satisfaction is not null group by 2
-      union all select 'nurse', n.code, count(*) from consultation_facts f, unnest(f.survey_nurse) as n(code) where ${answered} group by 2`),
+      select f.survey_purpose as purpose, f.survey_understanding as understanding, f.survey_satisfaction as satisfaction, f.survey_nurse as nurse, count(*) as count
+      from consultation_facts f where ${where(filter, sql`f.survey_nurse is not null`)} group by 1, 2, 3, 4`),
   );
-  const [n] = rowsOf<Record<'total' | 'purpose' | 'understanding' | 'satisfaction' | 'nurse', string>>(
-    await db.execute(sql`select count(*) as total, count(survey_purpose) as purpose, count(survey_understanding) as understanding,
-      count(survey_satisfaction) as satisfaction, count(*) filter (where cardinality(survey_nurse) > 0) as nurse
-      from consultation_facts f where ${answered}`),
-  );
-  return { rows: rows.map((r) => ({ question: r.question, answer: r.answer, count: Number(r.count) })), n: Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof n, number> };
+  const n = { total: 0, purpose: 0, understanding: 0, satisfaction: 0, nurse: 0 };
+  const rows = new Map<string, { question: string; answer: string; count: number }>();
+  const add = (question: string, answer: string, count: number) => {
+    const row = rows.get(`${question}:${answer}`) ?? { question, answer, count: 0 };
+    row.count += count;
+    rows.set(`${question}:${answer}`, row);
+  };
+  for (const g of groups) {
+    const count = Number(g.count);
+    n.total += count;
+    for (const q of ['purpose', 'understanding', 'satisfaction'] as const) {
+      if (g[q] === null) continue;
+      n[q] += count;
+      add(q, String(g[q]), count);
+    }
+    if (g.nurse.length) n.nurse += count;
+    for (const code of g.nurse) add('nurse', code, count);
+  }
+  return { rows: [...rows.values()], n };
 }
 
 /** Departments' names, for export labels. */
@@ -167,15 +196,42 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
   }
 }
 
-/** Days from request to visit and from visit to report: N, median and 90th percentile (continuous). */
+/**
+ * Days from request to visit and from visit to report: N, median and 90th percentile, interpolated
+ * as `percentile_cont`. One scan counts the consultations by their pair of spans (a missing day
+ * gives null); the percentiles are read from those counts, not from a sort of every row.
+ */
 export async function timeSpans(db: Db, filter: FactFilter) {
-  const counted = where(filter, sql`f.counted`);
-  return rowsOf<{ measure: string; n: string; median: number | null; p90: number | null }>(
+  await withoutJit(db);
+  const counts = rowsOf<{ visit: number | null; report: number | null; count: string }>(
     await db.execute(sql`
-      select 'request_to_visit' as measure, count(d) as n, percentile_cont(0.5) within group (order by d) as median, percentile_cont(0.9) within group (order by d) as p90
-        from (select f.visited_on - f.requested_on as d from consultation_facts f where ${counted} and f.visited_on is not null) x
-      union all
-      select 'visit_to_report', count(d), percentile_cont(0.5) within group (order by d), percentile_cont(0.9) within group (order by d)
-        from (select f.reported_on - f.visited_on as d from consultation_facts f where ${counted} and f.visited_on is not null and f.reported_on is not null) x`),
-  ).map((r) => ({ measure: r.measure, n: Number(r.n), median: r.median === null ? null : Number(r.median), p90: r.p90 === null ? null : Number(r.p90) }));
+      select f.visited_on - f.requested_on as visit, f.reported_on - f.visited_on as report, count(*) as count
+      from consultation_facts f where ${where(filter, sql`f.counted`)} group by 1, 2`),
+  );
+  const [visit, report] = (['visit', 'report'] as const).map((m) => {
+    const days = new Map<number, number>();
+    for (const r of counts) if (r[m] !== null) days.set(Number(r[m]), (days.get(Number(r[m])) ?? 0) + Number(r.count));
+    return percentiles([...days].sort((a, b) => a[0] - b[0]));
+  });
+  return [
+    { measure: 'request_to_visit', ...visit },
+    { measure: 'visit_to_report', ...report },
+  ];
+}
+
+/** N, median and 90th percentile of values given as ascending [value, how many], as `percentile_cont` computes them. */
+function percentiles(values: [number, number][]) {
+  const n = values.reduce((sum, [, count]) => sum + count, 0);
+  const at = (index: number) => {
+    let seen = 0;
+    for (const [value, count] of values) if (index < (seen += count)) return value;
+    throw new Error('index past the values');
+  };
+  const cont = (p: number) => {
+    if (!n) return null;
+    const position = p * (n - 1);
+    const lower = at(Math.floor(position));
+    return lower + (at(Math.ceil(position)) - lower) * (position - Math.floor(position));
+  };
+  return { n, median: cont(0.5), p90: cont(0.9) };
 }

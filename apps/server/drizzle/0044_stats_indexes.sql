@@ -1,0 +1,1 @@
+CREATE INDEX "consultation_facts_counted_idx" ON "consultation_facts" USING btree ("requested_on","department","requested_month","requester","sex","residence","country","stage","subject","reason","disposition","language","institution_id") WHERE counted;
