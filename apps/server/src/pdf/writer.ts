@@ -129,10 +129,19 @@ export class Writer {
     });
   }
 
-  /** The height the text would take at the content width. */
-  heightOf(text: string, size: number, weight: Weight = 'regular'): number {
+  /** The height the text would take at the width (the content's by default). */
+  heightOf(text: string, size: number, weight: Weight = 'regular', width = CONTENT_WIDTH, gap = LINE_GAP): number {
     this.doc.font(`${this.families[0]}-${weight}`).fontSize(size);
-    return this.doc.heightOfString(text, { width: CONTENT_WIDTH, lineGap: LINE_GAP });
+    return this.doc.heightOfString(text, { width, lineGap: gap });
+  }
+
+  /** The text cut short with "…" to fit on one line of the width. */
+  fit(text: string, width: number, size: number, weight: Weight = 'regular'): string {
+    this.doc.font(`${this.families[0]}-${weight}`).fontSize(size);
+    if (this.doc.widthOfString(text) <= width) return text;
+    const chars = [...text];
+    while (chars.length > 1 && this.doc.widthOfString(`${chars.join('')}…`) > width) chars.pop();
+    return `${chars.join('').trimEnd()}…`;
   }
 
   /** Starts a new page unless `height` still fits above the bottom margin. */

@@ -1,11 +1,15 @@
-import type { ConsultationStatsQuery, ImportResult, Locale, StatsKey, StatsTable, SurveyStatsQuery } from '@kakehashi/core';
+import type { ConsultationStatsQuery, ImportResult, Locale, StatsKey, StatsSummaryQuery, StatsTable, SurveyStatsQuery } from '@kakehashi/core';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import type { HospitalService } from '../hospital/service.ts';
 import { translator } from '../i18n.ts';
+import { letterheadFor } from '../reports/letterhead.ts';
 import { toCsv, toXlsx, type ExportTable } from './export.ts';
 import { columnsOf, parseCsv, readRow, type ImportRow, type RowProblem } from './import.ts';
 import * as repo from './repo.ts';
+import { renderStatsSummary, type SummaryRow } from './summary.ts';
 import { linesOf, suppress } from './suppress.ts';
 
 type Format = 'json' | 'csv' | 'xlsx';
@@ -20,8 +24,8 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
  * Statistics over the facts table (docs/architecture.md, "Statistics"): counts only, never a case's
  * row. A partner member counts only their institution's cases, in the query itself.
  */
-export function createStatsService(deps: { gate: Gate<unknown> }) {
-  const { gate } = deps;
+export function createStatsService(deps: { gate: Gate<unknown>; hospital: HospitalService; config: Pick<Config, 'timeZone' | 'letterhead'> }) {
+  const { gate, hospital, config } = deps;
 
   function filterOf(actor: Actor, q: Period): repo.FactFilter {
     const p = policyPrincipal(actor);
@@ -50,6 +54,47 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
     return { t, label: (key: StatsKey, v: string | null) => (v === null ? t('stats.notRecorded') : (codes[key]?.(v) ?? v)) };
   }
 
+  /** Consultations counted by `by`, small cells blanked when suppressing. */
+  async function consultationTable(tx: Db, by: readonly StatsKey[], filter: repo.FactFilter, q: Period) {
+    const counted = await repo.countConsultations(tx, by, filter);
+    const lines = linesOf(counted.rows.map((r) => r.keys));
+    const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
+    // The last line of `linesOf` is the whole table: its sum is the total.
+    const totalHidden = hiddenLines.has(lines.length - 1) || (q.suppress && counted.total > 0 && counted.total < q.minCell);
+    const total = totalHidden ? null : counted.total;
+    const rows = counted.rows.map((r, i) => {
+      const count = hidden.has(i) ? null : r.count;
+      return { ...Object.fromEntries(by.map((k, j) => [k, r.keys[j]])), count, percent: percent(count, total) };
+    });
+    return { rows, total };
+  }
+
+  /** The survey's answers per question with each question's N, small cells blanked when suppressing. */
+  async function surveyTable(tx: Db, filter: repo.FactFilter, q: Period) {
+    const counted = await repo.countSurveyAnswers(tx, filter);
+    const questions = ['purpose', 'understanding', 'satisfaction', 'nurse'] as const;
+    // Each question's answers are a line whose sum (its N; for the nurse, the answers) could be worked out.
+    const lines = questions.map((qn) => counted.rows.flatMap((r, i) => (r.question === qn ? [i] : [])));
+    const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
+    const small = (n: number) => q.suppress && n > 0 && n < q.minCell;
+    const total = small(counted.n.total) ? null : counted.n.total;
+    const rows = counted.rows.map((r, i) => {
+      const qi = questions.indexOf(r.question as (typeof questions)[number]);
+      const n = hiddenLines.has(qi) || small(counted.n[questions[qi]]) ? null : counted.n[questions[qi]];
+      const count = hidden.has(i) ? null : r.count;
+      return { question: r.question, answer: r.answer, count, n, percent: percent(count, n) };
+    });
+    rows.sort((a, b) => questions.indexOf(a.question as never) - questions.indexOf(b.question as never) || a.answer.localeCompare(b.answer));
+    return { rows, total };
+  }
+
+  /** Days from request to visit and from visit to report; a figure over fewer than minCell cases blanked when suppressing. */
+  async function timeTable(tx: Db, filter: repo.FactFilter, q: Period) {
+    const spans = await repo.timeSpans(tx, filter);
+    // For publication a figure over fewer than minCell cases is left out, as a small cell would be.
+    return spans.map((r) => (q.suppress && r.n > 0 && r.n < q.minCell ? { ...r, n: null, median: null, p90: null } : r));
+  }
+
   async function answer(tx: Db, table: StatsTable, exported: (locale: Locale) => Promise<ExportTable>, format: Format, locale: Locale, name: string): Promise<StatsAnswer> {
     if (format === 'json') return { table };
     const file = await exported(locale);
@@ -61,16 +106,7 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
     consultations(actor: Actor, q: ConsultationStatsQuery, format: Format): Promise<StatsAnswer> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'consultations', by: q.by, from: q.from, to: q.to, format, suppress: q.suppress };
-        const counted = await repo.countConsultations(tx, q.by, filterOf(actor, q));
-        const lines = linesOf(counted.rows.map((r) => r.keys));
-        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
-        // The last line of `linesOf` is the whole table: its sum is the total.
-        const totalHidden = hiddenLines.has(lines.length - 1) || (q.suppress && counted.total > 0 && counted.total < q.minCell);
-        const total = totalHidden ? null : counted.total;
-        const rows = counted.rows.map((r, i) => {
-          const count = hidden.has(i) ? null : r.count;
-          return { ...Object.fromEntries(q.by.map((k, j) => [k, r.keys[j]])), count, percent: percent(count, total) };
-        });
+        const { rows, total } = await consultationTable(tx, q.by, filterOf(actor, q), q);
         const locale = q.locale ?? actor.locale;
         return answer(tx, { rows, total }, async (l) => {
           const { t, label } = await labeller(tx, l);
@@ -85,20 +121,7 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
     surveys(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'surveys', from: q.from, to: q.to, format, suppress: q.suppress };
-        const counted = await repo.countSurveyAnswers(tx, filterOf(actor, q));
-        const questions = ['purpose', 'understanding', 'satisfaction', 'nurse'] as const;
-        // Each question's answers are a line whose sum (its N; for the nurse, the answers) could be worked out.
-        const lines = questions.map((qn) => counted.rows.flatMap((r, i) => (r.question === qn ? [i] : [])));
-        const { hidden, hiddenLines } = q.suppress ? suppress(counted.rows.map((r) => r.count), lines, q.minCell) : { hidden: new Set<number>(), hiddenLines: new Set<number>() };
-        const small = (n: number) => q.suppress && n > 0 && n < q.minCell;
-        const total = small(counted.n.total) ? null : counted.n.total;
-        const rows = counted.rows.map((r, i) => {
-          const qi = questions.indexOf(r.question as (typeof questions)[number]);
-          const n = hiddenLines.has(qi) || small(counted.n[questions[qi]]) ? null : counted.n[questions[qi]];
-          const count = hidden.has(i) ? null : r.count;
-          return { question: r.question, answer: r.answer, count, n, percent: percent(count, n) };
-        });
-        rows.sort((a, b) => questions.indexOf(a.question as never) - questions.indexOf(b.question as never) || a.answer.localeCompare(b.answer));
+        const { rows, total } = await surveyTable(tx, filterOf(actor, q), q);
         const locale = q.locale ?? actor.locale;
         return answer(tx, { rows, total }, async (l) => {
           const t = translator(l);
@@ -116,9 +139,7 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
     times(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'times', from: q.from, to: q.to, format, suppress: q.suppress };
-        const spans = await repo.timeSpans(tx, filterOf(actor, q));
-        // For publication a figure over fewer than minCell cases is left out, as a small cell would be.
-        const rows = spans.map((r) => (q.suppress && r.n > 0 && r.n < q.minCell ? { ...r, n: null, median: null, p90: null } : r));
+        const rows = await timeTable(tx, filterOf(actor, q), q);
         return answer(tx, { rows, total: null }, async (l) => {
           const t = translator(l);
           return {
@@ -126,6 +147,63 @@ export function createStatsService(deps: { gate: Gate<unknown> }) {
             rows: rows.map((r) => [t(`stats.measures.${r.measure}` as 'stats.measures.request_to_visit'), r.n, r.median, r.p90]),
           };
         }, format, q.locale ?? actor.locale, `times-${q.from}-${q.to}`);
+      });
+    },
+
+    /**
+     * The period's one-page summary as a PDF in `locale` (the caller's by default), for the hospital's
+     * own annual report: the tables above, suppressed only when asked.
+     */
+    summary(actor: Actor, q: StatsSummaryQuery): Promise<StatsAnswer> {
+      return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
+        const locale = q.locale ?? actor.locale;
+        audit.details = { table: 'summary', from: q.from, to: q.to, format: 'pdf', locale, suppress: q.suppress };
+        const filter = filterOf(actor, q);
+        const { t, label } = await labeller(tx, locale);
+        const keys = ['department', 'month', 'requester', 'sex', 'residence', 'outcome'] as const;
+        const tables = {} as Record<(typeof keys)[number], StatsTable>;
+        for (const k of keys) tables[k] = await consultationTable(tx, [k], filter, q);
+        const codeOf = (key: StatsKey, r: StatsTable['rows'][number]) => r[key] as string | null;
+        const rowsOf = (key: (typeof keys)[number]): SummaryRow[] => tables[key].rows.map((r) => ({ label: label(key, codeOf(key, r)), count: r.count as number | null, percent: r.percent as number | null }));
+        const departments = rowsOf('department').sort((a, b) => (b.count ?? 0) - (a.count ?? 0) || a.label.localeCompare(b.label, locale));
+        const overseas = rowsOf('residence')[tables.residence.rows.findIndex((r) => codeOf('residence', r) === 'overseas')] ?? { count: 0, percent: 0 };
+        const surveys = await surveyTable(tx, filter, q);
+        const satisfaction = [1, 2, 3, 4].map((a) => {
+          const row = surveys.rows.find((r) => r.question === 'satisfaction' && r.answer === String(a));
+          return { label: t(`survey.scales.satisfaction.answer${a}` as 'survey.scales.satisfaction.answer1'), count: row ? row.count : 0, percent: row ? row.percent : 0 };
+        });
+        const times = await timeTable(tx, filter, q);
+        const time = (measure: string) => times.find((r) => r.measure === measure) ?? { n: 0, median: null };
+        const filters: [string, string][] = [];
+        if (q.department) filters.push([t('stats.keys.department'), label('department', q.department)]);
+        if (typeof filter.institutionId === 'string') filters.push([t('stats.summary.institution'), (await repo.institutionName(tx, filter.institutionId)) ?? filter.institutionId]);
+        if (q.country) filters.push([t('stats.keys.country'), q.country]);
+        if (q.language) filters.push([t('stats.keys.language'), label('language', q.language)]);
+        const file = await renderStatsSummary({
+          locale,
+          letterhead: letterheadFor(locale, await hospital.settings(tx), config.letterhead),
+          from: q.from,
+          to: q.to,
+          filters,
+          total: tables.department.total,
+          overseas,
+          surveys: surveys.total,
+          requestToVisit: time('request_to_visit'),
+          visitToReport: time('visit_to_report'),
+          departments,
+          months: tables.month.rows.map((r) => ({ month: codeOf('month', r)!, count: r.count as number | null })),
+          background: [
+            { title: t('stats.keys.requester'), rows: rowsOf('requester') },
+            { title: t('stats.keys.sex'), rows: rowsOf('sex') },
+            { title: t('stats.keys.residence'), rows: rowsOf('residence') },
+          ],
+          outcomes: rowsOf('outcome'),
+          satisfaction: { rows: satisfaction, n: surveys.rows.find((r) => r.question === 'satisfaction')?.n ?? 0 },
+          minCell: q.suppress ? q.minCell : null,
+          generatedAt: new Date(),
+          timeZone: config.timeZone,
+        });
+        return { file, contentType: 'application/pdf', filename: `summary-${q.from}-${q.to}.pdf` };
       });
     },
 
