@@ -1,4 +1,4 @@
-import type { ConsultationStatsQuery, ImportResult, Locale, StatsKey, StatsSummaryQuery, StatsTable, SurveyStatsQuery } from '@kakehashi/core';
+import { STATS_CODES, type ConsultationStatsQuery, type ImportResult, type Locale, type StatsKey, type StatsSummaryQuery, type StatsTable, type SurveyStatsQuery } from '@kakehashi/core';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
@@ -164,16 +164,22 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
         const tables = {} as Record<(typeof keys)[number], StatsTable>;
         for (const k of keys) tables[k] = await consultationTable(tx, [k], filter, q);
         const codeOf = (key: StatsKey, r: StatsTable['rows'][number]) => r[key] as string | null;
-        const rowsOf = (key: (typeof keys)[number]): SummaryRow[] => tables[key].rows.map((r) => ({ label: label(key, codeOf(key, r)), count: r.count as number | null, percent: r.percent as number | null }));
-        const departments = rowsOf('department').sort((a, b) => (b.count ?? 0) - (a.count ?? 0) || a.label.localeCompare(b.label, locale));
-        const overseas = rowsOf('residence')[tables.residence.rows.findIndex((r) => codeOf('residence', r) === 'overseas')] ?? { count: 0, percent: 0 };
+        const row = (key: StatsKey, r: StatsTable['rows'][number] | undefined, code: string | null): SummaryRow => ({ label: label(key, code), count: r ? (r.count as number | null) : 0, percent: r ? (r.percent as number | null) : 0 });
+        /** Every code in its usual order (0 when absent), then "not recorded" when counted. */
+        const coded = (key: 'requester' | 'sex' | 'residence' | 'outcome'): SummaryRow[] => {
+          const rows = tables[key].rows;
+          const unrecorded = rows.find((r) => codeOf(key, r) === null);
+          return [...STATS_CODES[key].map((code) => row(key, rows.find((r) => codeOf(key, r) === code), code)), ...(unrecorded ? [row(key, unrecorded, null)] : [])];
+        };
+        const departments = tables.department.rows.map((r) => row('department', r, codeOf('department', r))).sort((a, b) => (b.count ?? 0) - (a.count ?? 0) || a.label.localeCompare(b.label, locale));
+        const residence = coded('residence');
         const surveys = await surveyTable(tx, filter, q);
         const satisfaction = [1, 2, 3, 4].map((a) => {
-          const row = surveys.rows.find((r) => r.question === 'satisfaction' && r.answer === String(a));
-          return { label: t(`survey.scales.satisfaction.answer${a}` as 'survey.scales.satisfaction.answer1'), count: row ? row.count : 0, percent: row ? row.percent : 0 };
+          const answer = surveys.rows.find((r) => r.question === 'satisfaction' && r.answer === String(a));
+          return { label: t(`survey.scales.satisfaction.answer${a}` as 'survey.scales.satisfaction.answer1'), count: answer ? answer.count : 0, percent: answer ? answer.percent : 0 };
         });
         const times = await timeTable(tx, filter, q);
-        const time = (measure: string) => times.find((r) => r.measure === measure) ?? { n: 0, median: null };
+        const time = (measure: string) => times.find((r) => r.measure === measure)!;
         const filters: [string, string][] = [];
         if (q.department) filters.push([t('stats.keys.department'), label('department', q.department)]);
         if (typeof filter.institutionId === 'string') filters.push([t('stats.summary.institution'), (await repo.institutionName(tx, filter.institutionId)) ?? filter.institutionId]);
@@ -186,18 +192,18 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
           to: q.to,
           filters,
           total: tables.department.total,
-          overseas,
+          overseas: residence[STATS_CODES.residence.indexOf('overseas')],
           surveys: surveys.total,
           requestToVisit: time('request_to_visit'),
           visitToReport: time('visit_to_report'),
           departments,
           months: tables.month.rows.map((r) => ({ month: codeOf('month', r)!, count: r.count as number | null })),
           background: [
-            { title: t('stats.keys.requester'), rows: rowsOf('requester') },
-            { title: t('stats.keys.sex'), rows: rowsOf('sex') },
-            { title: t('stats.keys.residence'), rows: rowsOf('residence') },
+            { title: t('stats.keys.requester'), rows: coded('requester') },
+            { title: t('stats.keys.sex'), rows: coded('sex') },
+            { title: t('stats.keys.residence'), rows: residence },
           ],
-          outcomes: rowsOf('outcome'),
+          outcomes: coded('outcome'),
           satisfaction: { rows: satisfaction, n: surveys.rows.find((r) => r.question === 'satisfaction')?.n ?? 0 },
           minCell: q.suppress ? q.minCell : null,
           generatedAt: new Date(),
