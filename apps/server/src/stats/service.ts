@@ -178,6 +178,8 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
           const answer = surveys.rows.find((r) => r.question === 'satisfaction' && r.answer === String(a));
           return { label: t(`survey.scales.satisfaction.answer${a}` as 'survey.scales.satisfaction.answer1'), count: answer ? answer.count : 0, percent: answer ? answer.percent : 0 };
         });
+        // Each satisfaction row holds the question's N (null: suppressed); without a row none answered it.
+        const satisfied = surveys.rows.find((r) => r.question === 'satisfaction');
         const times = await timeTable(tx, filter, q);
         const time = (measure: string) => times.find((r) => r.measure === measure)!;
         const filters: [string, string][] = [];
@@ -204,7 +206,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
             { title: t('stats.keys.residence'), rows: residence },
           ],
           outcomes: coded('outcome'),
-          satisfaction: { rows: satisfaction, n: surveys.rows.find((r) => r.question === 'satisfaction')?.n ?? 0 },
+          satisfaction: { rows: satisfaction, n: satisfied ? satisfied.n : 0 },
           minCell: q.suppress ? q.minCell : null,
           generatedAt: new Date(),
           timeZone: config.timeZone,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCALES, type Locale } from '@kakehashi/core';
-import { adminClient, buildCaseRequest, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
+import { adminClient, buildCaseRequest, buildHospitalSettings, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
 import { translator } from '../i18n.ts';
 
@@ -78,6 +78,7 @@ beforeAll(async () => {
   coordinator = c.client;
   coordinatorId = c.id;
   const admin = await adminClient(t, { 'accept-language': 'en' });
+  expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings())).status).toBe(200);
   consentId = (await admin.post('/api/v1/consent', { locale: 'zh-CN', body: '同意书（测试）' })).body.id;
   institutionId = (await admin.post('/api/v1/institutions', { name: 'Partner Hospital Summary (Test)', country: 'CN', kind: 'partner' })).body.id;
   partner = (await signedInUser(t, { role: 'partner', institutionId })).client;
@@ -95,8 +96,8 @@ describe('the summary PDF', () => {
     expect(fonts.length).toBeGreaterThan(0);
     for (const font of fonts) expect(font, font).toMatch(/\s+yes\s+yes\s+(yes|no)\s+\d+\s+\d+$/);
     const ja = translator('ja');
-    const settings = await t.app.services.hospital.settings();
-    expect(text).toContain(squeeze(settings.name.ja));
+    expect(text).toContain('テスト医療センター');
+    expect(text).toContain('国際診療部');
     expect(text).toContain(squeeze(ja('stats.summary.title')));
     expect(text).toContain('2014年1月1日～2014年12月31日');
     expect(text).toContain(squeeze(ja('stats.summary.allConsultations')));
@@ -126,6 +127,7 @@ describe('the summary PDF', () => {
       for (const key of ['stats.summary.title', 'stats.summary.byDepartment', 'stats.summary.byMonth', 'stats.summary.background', 'stats.summary.outcomes', 'stats.summary.satisfaction'] as const) {
         expect(text, key).toContain(squeeze(tr(key)));
       }
+      expect(text).toContain(squeeze(buildHospitalSettings().name[locale]));
       expect(text).toContain(squeeze(tr('stats.summary.days', { count: 7 })));
       expect(text).toContain(locale === 'en' ? 'Hematology' : '血液科');
       expect(text).toContain(squeeze(tr('codes.outcome.new_diagnosis_view')));

@@ -97,7 +97,7 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
   /** Label, count and share per line (the label wraps), with a bar when `bars` is the largest count; returns the y below. */
   function list(rows: SummaryRow[], x: number, y: number, width: number, bars?: number): number {
     const numbers = 62;
-    const barWidth = bars ? Math.min(60, width * 0.3) : 0;
+    const barWidth = bars ? Math.min(40, width * 0.22) : 0;
     const labelWidth = width - numbers - (bars ? barWidth + 6 : 0);
     for (const row of rows) {
       const height = Math.max(w.heightOf(row.label, ROW, 'regular', labelWidth, 0.5), ROW + 2);
@@ -125,7 +125,7 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
   } else {
     // Key figures: a shaded box each, the figure large above its label.
     const days = (m: { median: number | null }) => (m.median === null ? DASH : t('stats.summary.days', { count: m.median }));
-    const over = (n: number | null) => (n === null ? '' : t('stats.summary.over', { count: n }));
+    const over = (n: number | null) => (n ? t('stats.summary.over', { count: n }) : '');
     const figures: [string, string, string][] = [
       [count(input.total), t('stats.summary.counted'), ''],
       [percent(input.overseas.percent), t('stats.summary.overseas'), input.overseas.count === null ? '' : t('stats.summary.consultations', { count: input.overseas.count })],
@@ -217,7 +217,7 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     y = below + 10;
 
     // Outcomes on the left, satisfaction on the right.
-    const outcomesWidth = CONTENT_WIDTH * 0.58;
+    const outcomesWidth = CONTENT_WIDTH * 0.55;
     const satisfactionX = left + outcomesWidth + columnGap;
     const satisfactionWidth = CONTENT_WIDTH - outcomesWidth - columnGap;
     let outcomesY = list(input.outcomes, left, section(t('stats.summary.outcomes'), left, y, outcomesWidth), outcomesWidth);
