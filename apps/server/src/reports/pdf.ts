@@ -1,12 +1,12 @@
 import { replyLetter, reportContent, reportMeta, type ReplyLetter, type ReportContent, type ReportMeta } from '@kakehashi/core';
 import { translator } from '../i18n.ts';
-import { formatMoment, LINE_GAP, SIZE, COLOR, Writer, type Letterhead } from '../pdf/writer.ts';
+import { COLOR, formatMoment, LINE_GAP, SIZE, Writer, type Letterhead } from '../pdf/writer.ts';
 import { addSignaturePlaceholder, signPdf, type SigningIdentity } from './sign.ts';
 
 /*
  * The second-opinion report and the reply letter (返書) as PDF (pdf/writer.ts: A4, the hospital's
- * letterhead, Noto Sans fonts), the document's words from the catalogs, then optionally signed (sign.ts). Pure: a service gives it the content, the metadata and
- * the letterhead, and stores the bytes.
+ * letterhead, Noto Sans fonts), the document's words from the catalogs, then optionally signed
+ * (sign.ts). Pure: a service gives it the content, the metadata and the letterhead, and stores the bytes.
  */
 
 export interface RenderOptions {
