@@ -47,7 +47,7 @@ function fontFile(family: Family, weight: Weight): Buffer {
 
 const PRIMARY: Record<Locale, Family> = { ja: 'jp', 'zh-CN': 'sc', en: 'jp' };
 
-const A4 = { width: 595.28, height: 841.89 };
+export const A4 = { width: 595.28, height: 841.89 };
 export const MARGIN = { top: 56, bottom: 72, left: 62, right: 62 };
 export const CONTENT_WIDTH = A4.width - MARGIN.left - MARGIN.right;
 export const COLOR = { text: '#1a1a1a', muted: '#555555', rule: '#9aa5b1', accent: '#1f4e79', notice: '#f3f6f9' };

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCALES, type Locale } from '@kakehashi/core';
+import { LOCALES, STATS_CODES, type Locale } from '@kakehashi/core';
 import { adminClient, buildCaseRequest, buildHospitalSettings, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
 import { translator } from '../i18n.ts';
+import { sampleLetterhead } from '../reports/samples.ts';
+import { renderStatsSummary } from './summary.ts';
 
 /*
  * The period's one-page summary (GET /stats/summary) over a dataset with known answers, read back
@@ -158,6 +160,40 @@ describe('the summary PDF', () => {
     expect(yearly.pages).toBe(1);
     expect(yearly.text).toContain(squeeze(translator('zh-CN')('stats.summary.byYear')));
     expect(yearly.layout).toMatch(/2012/);
+  });
+
+  it('lists fewer departments when the letterhead and the filters take more room, still on one page', async () => {
+    const tr = translator('en');
+    const row = (label: string, count: number) => ({ label, count, percent: 1 });
+    const departments = Array.from({ length: 20 }, (_, i) => row(`Department ${i} (test)`, 40 - i));
+    const pdf = await renderStatsSummary({
+      locale: 'en',
+      letterhead: { ...sampleLetterhead('en'), addressLines: Array(6).fill('1-2-3 Kaku-cho, Chiyoda-ku, Tokyo 100-0000, Japan'), contactLines: Array(6).fill('Tel. +81-3-0000-0000 · international@example.org') },
+      from: '2001-01-01',
+      to: '2014-12-31',
+      filters: [[tr('stats.summary.institution'), 'A partner hospital with a long official name, '.repeat(4)]],
+      total: 610,
+      overseas: { count: 300, percent: 49.2 },
+      surveys: 200,
+      requestToVisit: { n: 600, median: 12 },
+      visitToReport: { n: 500, median: 6 },
+      departments,
+      months: [{ month: '2014-01', count: 610 }],
+      background: (['requester', 'sex', 'residence'] as const).map((key) => ({ title: tr(`stats.keys.${key}`), rows: STATS_CODES[key].map((code) => row(code, 10)) })),
+      outcomes: STATS_CODES.outcome.map((code) => row(tr(`codes.outcome.${code}`), 10)),
+      satisfaction: { rows: [1, 2, 3, 4].map((a) => row(`answer ${a}`, a)), n: 10 },
+      minCell: 5,
+      generatedAt: new Date(),
+      timeZone: 'Asia/Tokyo',
+    });
+    const file = path.join(dir, 'crowded.pdf');
+    writeFileSync(file, pdf);
+    expect(Number(run('pdfinfo', file).match(/^Pages:\s+(\d+)/m)![1])).toBe(1);
+    const text = squeeze(run('pdftotext', '-enc', 'UTF-8', file, '-'));
+    expect(text).toContain('Department0(test)');
+    expect(text).not.toContain('Department9(test)');
+    expect(text).toMatch(/\d+otherdepartments/);
+    expect(text).toContain(squeeze(tr('stats.summary.satisfaction')));
   });
 
   it('says there is nothing to show for an empty period, on a valid page', async () => {

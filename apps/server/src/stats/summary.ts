@@ -1,6 +1,6 @@
 import type { Locale } from '@kakehashi/core';
 import { translator } from '../i18n.ts';
-import { COLOR, CONTENT_WIDTH, formatMoment, MARGIN, SIZE, Writer, type Letterhead } from '../pdf/writer.ts';
+import { A4, COLOR, CONTENT_WIDTH, formatMoment, MARGIN, SIZE, Writer, type Letterhead } from '../pdf/writer.ts';
 
 /*
  * The one-page summary of a period for the hospital's own annual report (GET /stats/summary): the
@@ -45,7 +45,7 @@ export interface SummaryInput {
   timeZone: string;
 }
 
-/** Departments listed one by one; the rest share a line. */
+/** Departments listed one by one (fewer when the page has less room); the rest share a line. */
 const TOP_DEPARTMENTS = 10;
 /** Up to this many months a bar each; a longer period a bar per year. */
 const MONTHLY_UP_TO = 24;
@@ -94,18 +94,22 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     return below + 4;
   }
 
+  const labelWidth = (width: number, bars: boolean) => width - 62 - (bars ? Math.min(40, width * 0.22) + 6 : 0);
+  const rowHeight = (row: SummaryRow, width: number, bars: boolean) => Math.max(w.heightOf(row.label, ROW, 'regular', labelWidth(width, bars), 0.5), ROW + 2) + 2;
+  const listHeight = (rows: SummaryRow[], width: number, bars = false) => rows.reduce((sum, row) => sum + rowHeight(row, width, bars), 0);
+  const sectionHeight = (title: string, width: number) => w.heightOf(title, SIZE.body - 0.5, 'bold', width, 0) + 6;
+
   /** Label, count and share per line (the label wraps), with a bar when `bars` is the largest count; returns the y below. */
   function list(rows: SummaryRow[], x: number, y: number, width: number, bars?: number): number {
     const numbers = 62;
     const barWidth = bars ? Math.min(40, width * 0.22) : 0;
-    const labelWidth = width - numbers - (bars ? barWidth + 6 : 0);
+    const textWidth = labelWidth(width, !!bars);
     for (const row of rows) {
-      const height = Math.max(w.heightOf(row.label, ROW, 'regular', labelWidth, 0.5), ROW + 2);
-      w.text(row.label, { size: ROW, x, y, width: labelWidth, gap: 0.5 });
-      if (bars && row.count) doc.save().rect(x + labelWidth + 4, y + 2, Math.max(0.8, (barWidth * row.count) / bars), ROW - 1).fill(BAR.fill).restore();
+      w.text(row.label, { size: ROW, x, y, width: textWidth, gap: 0.5 });
+      if (bars && row.count) doc.save().rect(x + textWidth + 4, y + 2, Math.max(0.8, (barWidth * row.count) / bars), ROW - 1).fill(BAR.fill).restore();
       w.text(count(row.count), { size: ROW, x: x + width - numbers, y, width: 26, align: 'right', gap: 0 });
       w.text(percent(row.percent), { size: ROW, color: COLOR.muted, x: x + width - 34, y, width: 34, align: 'right', gap: 0 });
-      y += height + 2;
+      y += rowHeight(row, width, !!bars);
     }
     return y;
   }
@@ -147,12 +151,27 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     });
     y += boxHeight + 12;
 
-    // By department (left): the largest first, a bar each; past TOP_DEPARTMENTS the rest on one line.
+    // What comes below the departments and months, measured first: the departments take the room left.
     const columnGap = 16;
+    const columnWidth = (CONTENT_WIDTH - 2 * columnGap) / 3;
+    const outcomesWidth = CONTENT_WIDTH * 0.55;
+    const satisfactionX = left + outcomesWidth + columnGap;
+    const satisfactionWidth = CONTENT_WIDTH - outcomesWidth - columnGap;
+    const backgroundHeight = sectionHeight(t('stats.summary.background'), CONTENT_WIDTH) + Math.max(...input.background.map((b) => w.heightOf(b.title, ROW, 'bold', columnWidth, 0) + 3 + listHeight(b.rows, columnWidth))) + 10;
+    const outcomesHeight = Math.max(
+      sectionHeight(t('stats.summary.outcomes'), outcomesWidth) + listHeight(input.outcomes, outcomesWidth) + 1 + w.heightOf(t('stats.summary.outcomesNote'), ROW - 1, 'regular', outcomesWidth, 0.5),
+      sectionHeight(t('stats.summary.satisfaction'), satisfactionWidth) + listHeight(input.satisfaction.rows, satisfactionWidth, true) + 1 + ROW,
+    );
+    const line = ROW + 4.5;
     const tableWidth = CONTENT_WIDTH * 0.56;
+    const room = A4.height - MARGIN.bottom - y - backgroundHeight - outcomesHeight - sectionHeight(t('stats.summary.byDepartment'), tableWidth) - (ROW + 2) - 10 - 8;
+    // Lines for departments besides the total: at most TOP_DEPARTMENTS and "others", at least two.
+    const lines = Math.max(2, Math.min(TOP_DEPARTMENTS + 1, Math.floor(room / line) - 1));
+
+    // By department (left): the largest first, a bar each; past the lines that fit, the rest on one line.
     let below = section(t('stats.summary.byDepartment'), left, y, tableWidth);
-    const rest = input.departments.length > TOP_DEPARTMENTS + 1 ? input.departments.slice(TOP_DEPARTMENTS) : [];
-    const named = rest.length ? input.departments.slice(0, TOP_DEPARTMENTS) : input.departments;
+    const rest = input.departments.length > lines ? input.departments.slice(lines - 1) : [];
+    const named = rest.length ? input.departments.slice(0, lines - 1) : input.departments;
     const sum = (rows: SummaryRow[], key: 'count' | 'percent') => (rows.some((r) => r[key] === null) ? null : Math.round(rows.reduce((s, r) => s + r[key]!, 0) * 10) / 10);
     const others = rest.length ? { label: t('stats.summary.others', { count: rest.length }), count: sum(rest, 'count'), percent: sum(rest, 'percent') } : null;
     const nameWidth = 112;
@@ -160,23 +179,23 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     const barX = left + nameWidth + 6;
     const barMax = tableWidth - nameWidth - 6 - numbers - 4;
     const largest = Math.max(1, ...[...named, ...(others ? [others] : [])].map((r) => r.count ?? 0));
-    const line = (row: SummaryRow, kind: 'named' | 'others' | 'total') => {
+    const draw = (row: SummaryRow, kind: 'named' | 'others' | 'total') => {
       const weight = kind === 'total' ? 'bold' : 'regular';
       w.text(w.fit(row.label, nameWidth, ROW, weight), { size: ROW, weight, x: left, y: below, width: nameWidth + 20, gap: 0 });
       if (kind !== 'total' && row.count) doc.save().rect(barX, below + 1.5, Math.max(0.8, (barMax * row.count) / largest), ROW - 0.5).fill(kind === 'others' ? BAR.light : BAR.fill).restore();
       w.text(count(row.count), { size: ROW, weight, x: left + tableWidth - numbers, y: below, width: 28, align: 'right', gap: 0 });
       w.text(percent(row.percent), { size: ROW, color: COLOR.muted, x: left + tableWidth - 34, y: below, width: 34, align: 'right', gap: 0 });
-      below += ROW + 4.5;
+      below += line;
     };
     const head = (x: number, text: string, width: number, align: 'left' | 'right') => w.text(text, { size: ROW - 1, color: COLOR.muted, x, y: below, width, align, gap: 0 });
     head(left, t('stats.keys.department'), nameWidth, 'left');
     head(left + tableWidth - numbers, t('stats.count'), 28, 'right');
     head(left + tableWidth - 34, '%', 34, 'right');
     below += ROW + 2;
-    for (const row of named) line(row, 'named');
-    if (others) line(others, 'others');
+    for (const row of named) draw(row, 'named');
+    if (others) draw(others, 'others');
     doc.save().moveTo(left, below - 1.5).lineTo(left + tableWidth, below - 1.5).lineWidth(0.4).strokeColor(COLOR.rule).stroke().restore();
-    line({ label: t('stats.total'), count: input.total, percent: input.total === null ? null : 100 }, 'total');
+    draw({ label: t('stats.total'), count: input.total, percent: input.total === null ? null : 100 }, 'total');
 
     // By month or year (right): a column each, its count above when there is room, the months (and the year at each January) below.
     const chartX = left + tableWidth + columnGap;
@@ -187,7 +206,9 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     const slot = chartWidth / bars.length;
     const barWidth = Math.min(slot * 0.7, 22);
     const highest = Math.max(1, ...bars.map((b) => b.count ?? 0));
-    const base = Math.max(chartTop + 70, below - 2 * ROW - 6);
+    // The months' (and years') labels below the axis; the bars as tall as the table beside them.
+    const labels = monthly ? 2 * ROW + 4 : ROW + 4;
+    const base = Math.max(chartTop + 30, below - labels);
     const chartHeight = base - chartTop - ROW - 4;
     const values = slot >= 15;
     // Labels no closer than their width: every n-th when the slots are narrow.
@@ -203,11 +224,10 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
       if (monthly && (i === 0 || b.key.endsWith('-01'))) w.text(b.key.slice(0, 4), { size: ROW - 1, weight: 'bold', color: COLOR.muted, x: chartX + i * slot, y: base + ROW + 1, width: 40, gap: 0 });
     });
     doc.save().moveTo(chartX, base).lineTo(chartX + chartWidth, base).lineWidth(0.6).strokeColor(COLOR.rule).stroke().restore();
-    y = Math.max(below, base + (monthly ? 2 * ROW + 4 : ROW + 4)) + 10;
+    y = Math.max(below, base + labels) + 10;
 
     // Who asked: three lists side by side.
     y = section(t('stats.summary.background'), left, y, CONTENT_WIDTH);
-    const columnWidth = (CONTENT_WIDTH - 2 * columnGap) / 3;
     below = y;
     input.background.forEach((b, i) => {
       const x = left + i * (columnWidth + columnGap);
@@ -217,9 +237,6 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     y = below + 10;
 
     // Outcomes on the left, satisfaction on the right.
-    const outcomesWidth = CONTENT_WIDTH * 0.55;
-    const satisfactionX = left + outcomesWidth + columnGap;
-    const satisfactionWidth = CONTENT_WIDTH - outcomesWidth - columnGap;
     let outcomesY = list(input.outcomes, left, section(t('stats.summary.outcomes'), left, y, outcomesWidth), outcomesWidth);
     w.text(t('stats.summary.outcomesNote'), { size: ROW - 1, color: COLOR.muted, x: left, y: outcomesY + 1, width: outcomesWidth, gap: 0.5 });
     outcomesY = doc.y;
