@@ -51,6 +51,8 @@ const TOP_DEPARTMENTS = 10;
 const MONTHLY_UP_TO = 24;
 const DASH = '—';
 const ROW = SIZE.small - 0.5;
+/** The count and share columns' width, at the right of a table. */
+const NUMBERS = 62;
 const BAR = { fill: '#4a78a8', light: '#c9d6e3' };
 
 const day = (date: string, locale: Locale) => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
@@ -94,20 +96,19 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     return below + 4;
   }
 
-  const labelWidth = (width: number, bars: boolean) => width - 62 - (bars ? Math.min(40, width * 0.22) + 6 : 0);
+  const labelWidth = (width: number, bars: boolean) => width - NUMBERS - (bars ? Math.min(40, width * 0.22) + 6 : 0);
   const rowHeight = (row: SummaryRow, width: number, bars: boolean) => Math.max(w.heightOf(row.label, ROW, 'regular', labelWidth(width, bars), 0.5), ROW + 2) + 2;
   const listHeight = (rows: SummaryRow[], width: number, bars = false) => rows.reduce((sum, row) => sum + rowHeight(row, width, bars), 0);
   const sectionHeight = (title: string, width: number) => w.heightOf(title, SIZE.body - 0.5, 'bold', width, 0) + 6;
 
   /** Label, count and share per line (the label wraps), with a bar when `bars` is the largest count; returns the y below. */
   function list(rows: SummaryRow[], x: number, y: number, width: number, bars?: number): number {
-    const numbers = 62;
     const barWidth = bars ? Math.min(40, width * 0.22) : 0;
     const textWidth = labelWidth(width, !!bars);
     for (const row of rows) {
       w.text(row.label, { size: ROW, x, y, width: textWidth, gap: 0.5 });
       if (bars && row.count) doc.save().rect(x + textWidth + 4, y + 2, Math.max(0.8, (barWidth * row.count) / bars), ROW - 1).fill(BAR.fill).restore();
-      w.text(count(row.count), { size: ROW, x: x + width - numbers, y, width: 26, align: 'right', gap: 0 });
+      w.text(count(row.count), { size: ROW, x: x + width - NUMBERS, y, width: 26, align: 'right', gap: 0 });
       w.text(percent(row.percent), { size: ROW, color: COLOR.muted, x: x + width - 34, y, width: 34, align: 'right', gap: 0 });
       y += rowHeight(row, width, !!bars);
     }
@@ -175,21 +176,20 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
     const sum = (rows: SummaryRow[], key: 'count' | 'percent') => (rows.some((r) => r[key] === null) ? null : Math.round(rows.reduce((s, r) => s + r[key]!, 0) * 10) / 10);
     const others = rest.length ? { label: t('stats.summary.others', { count: rest.length }), count: sum(rest, 'count'), percent: sum(rest, 'percent') } : null;
     const nameWidth = 112;
-    const numbers = 62;
     const barX = left + nameWidth + 6;
-    const barMax = tableWidth - nameWidth - 6 - numbers - 4;
+    const barMax = tableWidth - nameWidth - 6 - NUMBERS - 4;
     const largest = Math.max(1, ...[...named, ...(others ? [others] : [])].map((r) => r.count ?? 0));
     const draw = (row: SummaryRow, kind: 'named' | 'others' | 'total') => {
       const weight = kind === 'total' ? 'bold' : 'regular';
       w.text(w.fit(row.label, nameWidth, ROW, weight), { size: ROW, weight, x: left, y: below, width: nameWidth + 20, gap: 0 });
       if (kind !== 'total' && row.count) doc.save().rect(barX, below + 1.5, Math.max(0.8, (barMax * row.count) / largest), ROW - 0.5).fill(kind === 'others' ? BAR.light : BAR.fill).restore();
-      w.text(count(row.count), { size: ROW, weight, x: left + tableWidth - numbers, y: below, width: 28, align: 'right', gap: 0 });
+      w.text(count(row.count), { size: ROW, weight, x: left + tableWidth - NUMBERS, y: below, width: 28, align: 'right', gap: 0 });
       w.text(percent(row.percent), { size: ROW, color: COLOR.muted, x: left + tableWidth - 34, y: below, width: 34, align: 'right', gap: 0 });
       below += line;
     };
     const head = (x: number, text: string, width: number, align: 'left' | 'right') => w.text(text, { size: ROW - 1, color: COLOR.muted, x, y: below, width, align, gap: 0 });
     head(left, t('stats.keys.department'), nameWidth, 'left');
-    head(left + tableWidth - numbers, t('stats.count'), 28, 'right');
+    head(left + tableWidth - NUMBERS, t('stats.count'), 28, 'right');
     head(left + tableWidth - 34, '%', 34, 'right');
     below += ROW + 2;
     for (const row of named) draw(row, 'named');
