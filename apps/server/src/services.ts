@@ -125,7 +125,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** The reply letter, the patient's consent to give it and the report to the primary doctor, and read links. */
     sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
     /** Counts for the hospital's statistics, and the import of consultations from before the platform. */
-    stats: createStatsService({ gate, hospital }),
+    stats: createStatsService({ gate, hospital, config }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

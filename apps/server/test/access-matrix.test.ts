@@ -314,6 +314,7 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getConsultationStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31', by: 'department,month' } }),
   getSurveyStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31' } }),
   getTimeStats: () => ({ query: { from: '2020-01-01', to: '2020-12-31' } }),
+  getStatsSummary: () => ({ query: { from: '2020-01-01', to: '2020-12-31', locale: 'zh-CN' } }),
   // The same number each time: a second allowed caller's import updates the first's.
   importConsultations: () => ({ headers: { 'content-type': 'text/csv' }, raw: 'case_number,requested_on,department\r\nMATRIX-HIST-1,2020-01-15,hematology\r\n' }),
 };

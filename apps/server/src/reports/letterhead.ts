@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { storableText, type HospitalSettings, type Locale } from '@kakehashi/core';
-import type { Letterhead } from './pdf.ts';
+import type { Letterhead } from '../pdf/writer.ts';
 
 /**
  * The letterhead's lines that the hospital's settings do not hold: its postal address and contact

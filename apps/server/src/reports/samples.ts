@@ -1,5 +1,5 @@
 import type { Locale, ReplyLetter, ReportContent, ReportMeta } from '@kakehashi/core';
-import type { Letterhead } from './pdf.ts';
+import type { Letterhead } from '../pdf/writer.ts';
 
 /*
  * Fictional reports in each language, for tests and the benchmark (bench/report.ts). No real patient,

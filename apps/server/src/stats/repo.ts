@@ -1,7 +1,7 @@
-import { inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { TOKYO_AREA_PREFECTURES } from '@kakehashi/core';
 import { rowsOf, type Db } from '../db/client.ts';
-import { cases } from '../db/schema.ts';
+import { cases, institutions } from '../db/schema.ts';
 import type { ImportRow } from './import.ts';
 
 /** The local day of a timestamp in the hospital's zone. */
@@ -144,6 +144,12 @@ export async function countSurveyAnswers(db: Db, filter: FactFilter) {
 /** Departments' names, for export labels. */
 export async function departmentNames(db: Db) {
   return rowsOf<{ code: string; name_ja: string; name_zh: string; name_en: string }>(await db.execute(sql`select code, name_ja, name_zh, name_en from departments`));
+}
+
+/** An institution's name, for the summary's filters (null: no such institution). */
+export async function institutionName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: institutions.name }).from(institutions).where(eq(institutions.id, id));
+  return row?.name ?? null;
 }
 
 const IMPORT_BATCH = 1000;

@@ -20,5 +20,6 @@ export const statsRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES }, (_req, body, done) => done(null, body));
   route(app, C.importConsultations, async (req) => stats.import(actorOf(req), req.body, req.query.mode));
   route(app, C.getTimeStats, async (req, reply) => send(reply, await stats.times(actorOf(req), req.query, formatOf(req, req.query.format))));
+  route(app, C.getStatsSummary, async (req, reply) => send(reply, await stats.summary(actorOf(req), req.query)));
   route(app, C.getSurveyStats, async (req, reply) => send(reply, await stats.surveys(actorOf(req), req.query, formatOf(req, req.query.format))));
 };

@@ -50,6 +50,9 @@ export const consultationStatsQuery = periodQuery
 export type ConsultationStatsQuery = z.output<typeof consultationStatsQuery>;
 export const surveyStatsQuery = periodQuery.refine(ordered, { path: ['to'], error: 'validation.periodOrder' });
 export type SurveyStatsQuery = z.output<typeof surveyStatsQuery>;
+/** The one-page summary (PDF) of a period: the same filters; `locale` is the PDF's language. */
+export const statsSummaryQuery = periodQuery.omit({ format: true }).refine(ordered, { path: ['to'], error: 'validation.periodOrder' });
+export type StatsSummaryQuery = z.output<typeof statsSummaryQuery>;
 
 /** One group: its keys (null: not recorded), its count (null: suppressed) and its share of `total` in percent. */
 export const statsRow = z.record(z.string(), z.union([z.string(), z.number(), z.null()])).meta({ id: 'StatsRow' });
