@@ -1,37 +1,4 @@
-import { calendarDate, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
-
-/**
- * The history import's file (docs/architecture.md, "Statistics"): CSV as RFC 4180 (quoted fields may
- * hold commas, quotes doubled, line breaks), UTF-8 with or without a byte-order mark, header first.
- */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const s = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') field += s[++i];
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && s[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length) rows.push([...row, field]);
-  // Blank lines (a trailing line break, say) are no rows.
-  return rows.filter((r) => r.length > 1 || r[0].trim() !== '');
-}
+import { calendarDate, DATE_RANGE, IMPORT_REQUIRED_COLUMNS as REQUIRED, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
 
 export interface ImportRow {
   caseNumber: string;
@@ -59,7 +26,6 @@ export interface RowProblem {
   params: Record<string, string | number>;
 }
 
-const REQUIRED = ['case_number', 'requested_on', 'department'] as const;
 const SINGLE = { requester: 'requester', sex: 'sex', residence: 'residence', stage: 'stage', subject: 'subject', reason: 'reason', disposition: 'disposition' } as const;
 const SCALES = { surveyPurpose: 'survey_purpose', surveyUnderstanding: 'survey_understanding', surveySatisfaction: 'survey_satisfaction' } as const;
 const caseNumber = storableText(64).min(1);

@@ -1,10 +1,10 @@
-import type { ConsultationStatsQuery, ImportResult, Locale, StatsKey, StatsTable, SurveyStatsQuery } from '@kakehashi/core';
+import { parseCsv, type ConsultationStatsQuery, type ImportResult, type Locale, type StatsKey, type StatsTable, type SurveyStatsQuery } from '@kakehashi/core';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { translator } from '../i18n.ts';
 import { toCsv, toXlsx, type ExportTable } from './export.ts';
-import { columnsOf, parseCsv, readRow, type ImportRow, type RowProblem } from './import.ts';
+import { columnsOf, readRow, type ImportRow, type RowProblem } from './import.ts';
 import * as repo from './repo.ts';
 import { linesOf, suppress } from './suppress.ts';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
+import { parseCsv } from '@kakehashi/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, buildCaseRequest, type Client, signedInUser, useTestApp } from '../../test/helpers.ts';
 import { rowsOf } from '../db/client.ts';
-import { parseCsv } from './import.ts';
 
 const t = useTestApp({ KAKEHASHI_TIME_ZONE: 'Asia/Tokyo' });
 let admin: Client;

@@ -71,6 +71,8 @@ export const STATS_CODES = {
   nurse: SURVEY_NURSE_CODES,
 } as const;
 
+/** The columns every history import file must have (its other columns are optional). */
+export const IMPORT_REQUIRED_COLUMNS = ['case_number', 'requested_on', 'department'] as const;
 export const IMPORT_MODES = ['all-or-nothing', 'skip-invalid'] as const;
 export const importQuery = z.object({ mode: z.enum(IMPORT_MODES).default('all-or-nothing') });
 export const importResult = z
