@@ -184,6 +184,18 @@ function CountTable({ statsKey, table, f, label }: { statsKey: StatsKey; table: 
   );
 }
 
+/** A table by one key as bars lying down, the key's labels at their left. */
+function CountChart({ statsKey, table, f }: { statsKey: StatsKey; table: StatsTable; f: StatsFormat }) {
+  const { t } = useTranslation();
+  const categories = useMemo(() => table.rows.map((r) => f.label(statsKey, r[statsKey])), [table, f, statsKey]);
+  const series = useMemo(() => [{ name: t('stats.count'), data: table.rows.map((r) => r.count as number | null) }], [table, t]);
+  return (
+    <ChartBox>
+      <StatsChart categories={categories} series={series} horizontal locale={f.locale} testId={`stats-${statsKey}-chart`} />
+    </ChartBox>
+  );
+}
+
 /** Departments down, months across, with each row's and column's sum (blank when a part of it is hidden). */
 function DepartmentMonths({ table, from, to, f }: { table: StatsTable; from: string; to: string; f: StatsFormat }) {
   const { t } = useTranslation();
@@ -506,11 +518,7 @@ export function StatisticsPage() {
               {(table) => (
                 <>
                   <CountTable statsKey={k} table={table} f={f} label={t(`stats.keys.${k}`)} />
-                  {table.rows.length > 0 && (
-                    <ChartBox>
-                      <StatsChart categories={table.rows.map((r) => f.label(k, r[k]))} series={[{ name: t('stats.count'), data: table.rows.map((r) => r.count as number | null) }]} horizontal locale={f.locale} testId={`stats-${k}-chart`} />
-                    </ChartBox>
-                  )}
+                  {table.rows.length > 0 && <CountChart statsKey={k} table={table} f={f} />}
                 </>
               )}
             </Loaded>
