@@ -1634,7 +1634,7 @@ export const en = {
       to: 'Requested until',
       all: 'All',
       institution: 'Institution',
-      countryHint: 'Two-letter ISO code, e.g. CN',
+      countryHint: 'ISO code, e.g. CN',
       presets: 'Quick periods',
       preset: { thisFiscalYear: 'This fiscal year', lastFiscalYear: 'Last fiscal year', thisYear: 'This calendar year' },
       suppress: 'For publication: hide small cells',

@@ -1597,7 +1597,7 @@ export const ja: Catalog = {
       to: '申込日（まで）',
       all: 'すべて',
       institution: '連携医療機関',
-      countryHint: 'ISO 2文字コード（例：CN）',
+      countryHint: 'ISOコード（例：CN）',
       presets: '期間の選択',
       preset: { thisFiscalYear: '今年度', lastFiscalYear: '前年度', thisYear: '今年（暦年）' },
       suppress: '公表用：少数のセルを伏せる',

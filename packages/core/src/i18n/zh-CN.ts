@@ -1597,7 +1597,7 @@ export const zhCN: Catalog = {
       to: '申请日期（止）',
       all: '全部',
       institution: '合作医疗机构',
-      countryHint: 'ISO 两位字母代码，例如 CN',
+      countryHint: 'ISO 代码，例如 CN',
       presets: '快速选择期间',
       preset: { thisFiscalYear: '本财年', lastFiscalYear: '上一财年', thisYear: '本年度（日历年）' },
       suppress: '用于公开发布：隐藏小数值单元格',

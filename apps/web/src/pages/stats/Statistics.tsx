@@ -2,7 +2,7 @@ import { lazy, Suspense, useMemo, useState, type FormEvent, type ReactNode } fro
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { decide, fiscalYearOf, fiscalYearRange, LOCALES, type Locale, type StatsKey, type StatsTable } from '@kakehashi/core';
+import { decide, fiscalYearOf, fiscalYearRange, LOCALES, STATS_CODES, type Locale, type StatsKey, type StatsTable } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { errorMessage } from '../../lib/api.ts';
 import { currentLocale } from '../../lib/i18n.ts';
@@ -60,6 +60,13 @@ function monthsBetween(from: string, to: string): string[] {
     if (out.length > MONTH_COLUMNS_MAX) return [];
   }
   return out;
+}
+
+/** A table's rows in its codes' own order (as the forms list them), "not recorded" last. */
+function inCodeOrder(key: StatsKey, rows: StatsTable['rows']) {
+  const codes: readonly string[] = (STATS_CODES as Partial<Record<StatsKey, readonly string[]>>)[key] ?? [];
+  const rank = (v: unknown) => (v === null ? Infinity : codes.indexOf(String(v)));
+  return [...rows].sort((a, b) => rank(a[key]) - rank(b[key]));
 }
 
 /** The address of a table's download: the same query as shown, as a file in the page's language. */
@@ -145,6 +152,18 @@ function ChartBox({ children }: { children: ReactNode }) {
   return <Suspense fallback={<p role="status">{t('stats.page.chartLoading')}</p>}>{children}</Suspense>;
 }
 
+/** A share in percent, with a small bar before it (a case under several outcomes may pass 100%: the bar stops there). */
+function Share({ percent, f }: { percent: StatsTable['rows'][number][string]; f: StatsFormat }) {
+  return (
+    <td className="num">
+      <span className="stats-share">
+        {typeof percent === 'number' && <progress className="bar bar--small" max={100} value={Math.min(100, percent)} aria-hidden="true" />}
+        {f.percent(percent)}
+      </span>
+    </td>
+  );
+}
+
 /** Counts by one key: the key's label, the count, its share (with a bar). */
 function CountTable({ statsKey, table, f, label }: { statsKey: StatsKey; table: StatsTable; f: StatsFormat; label: string }) {
   const { t } = useTranslation();
@@ -162,14 +181,11 @@ function CountTable({ statsKey, table, f, label }: { statsKey: StatsKey; table: 
         </tr>
       </thead>
       <tbody>
-        {table.rows.map((r) => (
+        {inCodeOrder(statsKey, table.rows).map((r) => (
           <tr key={String(r[statsKey])} data-key={r[statsKey] ?? 'null'}>
             <th scope="row">{f.label(statsKey, r[statsKey])}</th>
             <td className="num">{f.count(r.count)}</td>
-            <td className="num stats-share">
-              {f.percent(r.percent)}
-              {typeof r.percent === 'number' && <progress className="bar bar--small" max={100} value={Math.min(100, r.percent)} aria-hidden="true" />}
-            </td>
+            <Share percent={r.percent} f={f} />
           </tr>
         ))}
       </tbody>
@@ -187,8 +203,10 @@ function CountTable({ statsKey, table, f, label }: { statsKey: StatsKey; table: 
 /** A table by one key as bars lying down, the key's labels at their left. */
 function CountChart({ statsKey, table, f }: { statsKey: StatsKey; table: StatsTable; f: StatsFormat }) {
   const { t } = useTranslation();
-  const categories = useMemo(() => table.rows.map((r) => f.label(statsKey, r[statsKey])), [table, f, statsKey]);
-  const series = useMemo(() => [{ name: t('stats.count'), data: table.rows.map((r) => r.count as number | null) }], [table, t]);
+  const { categories, series } = useMemo(() => {
+    const rows = inCodeOrder(statsKey, table.rows);
+    return { categories: rows.map((r) => f.label(statsKey, r[statsKey])), series: [{ name: t('stats.count'), data: rows.map((r) => r.count as number | null) }] };
+  }, [table, f, t, statsKey]);
   return (
     <ChartBox>
       <StatsChart categories={categories} series={series} horizontal locale={f.locale} testId={`stats-${statsKey}-chart`} />
@@ -298,10 +316,7 @@ function SurveyTable({ table, f }: { table: StatsTable; f: StatsFormat }) {
               <tr key={String(r.answer)} data-answer={r.answer}>
                 <th scope="row">{answer(q, String(r.answer))}</th>
                 <td className="num">{f.count(r.count)}</td>
-                <td className="num stats-share">
-                  {f.percent(r.percent)}
-                  {typeof r.percent === 'number' && <progress className="bar bar--small" max={100} value={Math.min(100, r.percent)} aria-hidden="true" />}
-                </td>
+                <Share percent={r.percent} f={f} />
               </tr>
             ))}
           </tbody>
@@ -443,8 +458,8 @@ export function StatisticsPage() {
             )}
           </Field>
         )}
-        <Field label={t('stats.keys.country')} hint={t('stats.page.countryHint')}>
-          {(p) => <input {...p} className="input" name="country" maxLength={2} autoCapitalize="characters" autoComplete="off" value={draft.country} onChange={(e) => set('country', e.target.value)} />}
+        <Field label={t('stats.keys.country')}>
+          {(p) => <input {...p} className="input" name="country" placeholder={t('stats.page.countryHint')} maxLength={2} autoCapitalize="characters" autoComplete="off" value={draft.country} onChange={(e) => set('country', e.target.value)} />}
         </Field>
         <Field label={t('stats.keys.language')}>
           {(p) => (

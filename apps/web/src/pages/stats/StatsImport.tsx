@@ -115,7 +115,9 @@ function ImportForm() {
                 <table className="table stats-table">
                   <thead>
                     <tr>
-                      <th scope="col">{t('stats.importPage.row')}</th>
+                      <th scope="col" className="num">
+                        {t('stats.importPage.row')}
+                      </th>
                       {preview.header.map((h, i) => (
                         <th key={i} scope="col" data-verbatim>
                           {h}
