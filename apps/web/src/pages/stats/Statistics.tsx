@@ -5,7 +5,6 @@ import { useQueries, useQuery } from '@tanstack/react-query';
 import { decide, fiscalYearOf, fiscalYearRange, LOCALES, STATS_CODES, type Locale, type StatsKey, type StatsTable } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { errorMessage } from '../../lib/api.ts';
-import { currentLocale } from '../../lib/i18n.ts';
 import { departmentsQuery, type PeriodStatsFilters } from '../../lib/query.ts';
 import { consultationStatsQuery, institutionsQuery, surveyStatsQuery, timeStatsQuery } from '../../lib/staffQueries.ts';
 import { useSession } from '../../lib/session.tsx';
@@ -371,7 +370,7 @@ export function StatisticsPage() {
   const { me } = useSession();
   const principal = me ? policyPrincipalOf(me) : null;
   // A partner member counts only their institution (the server narrows it): no choice to offer.
-  const chooseInstitution = !!me && me.role !== 'partner' && decide('institution.list', principal!);
+  const chooseInstitution = !!principal && me!.role !== 'partner' && decide('institution.list', principal);
   const canImport = !!principal && decide('stats.import', principal);
   const institutions = useQuery({ ...institutionsQuery(), enabled: chooseInstitution });
   const departments = useQuery(departmentsQuery(f.locale));
@@ -393,9 +392,10 @@ export function StatisticsPage() {
   const survey = useQuery(surveyStatsQuery(filters));
   const times = useQuery(timeStatsQuery(filters));
   const failed = [pivot, ...background, outcomes, reasons, survey, times].find((q) => q.error)?.error;
+  // The threshold used, when the answer names it (the hospital's setting when the page gives none).
   const minCell = (pivot.data as { minCell?: number } | undefined)?.minCell;
 
-  const locale = currentLocale();
+  const locale = f.locale;
   const downloads = (path: string, query: object) => ({ csv: exportHref(path, query, 'csv', locale), xlsx: exportHref(path, query, 'xlsx', locale) });
   const consultationDownloads = (...keys: StatsKey[]) => downloads(CONTRACTS.getConsultationStats.path, by(...keys));
   const summary = `/api/v1/stats/summary?${new URLSearchParams({ ...period, locale }).toString()}`;
