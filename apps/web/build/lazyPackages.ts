@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The npm packages only lazily loaded modules use — the uploader (Uppy) and the indicators' chart
- * (ECharts) — with everything they depend on, read from the installed package.json files, so the
+ * The npm packages only lazily loaded modules use — the uploader (Uppy), the statistics' charts
+ * (ECharts) and the history import's CSV reader (csv-parse) — with everything they depend on, read from the installed package.json files, so the
  * build keeps them out of the 'vendor' chunk that every page loads, and a test can check that no
  * patient page loads one of them up front.
  */
-export const LAZY_ROOTS = ['@uppy/core', '@uppy/tus', 'echarts'];
+export const LAZY_ROOTS = ['@uppy/core', '@uppy/tus', 'echarts', 'csv-parse'];
 
 /** The package a module belongs to, from its path: the name after the last node_modules/. */
 export function packageOf(id: string): string | null {

@@ -9,6 +9,8 @@ import {
   AuditPage,
   AvailabilityPage,
   IndicatorsPage,
+  StatisticsPage,
+  StatsImportPage,
   CasePage,
   RecordsPage,
   ForgotPasswordPage,
@@ -51,6 +53,8 @@ export function App() {
                 <Route path="cases/:id/records" element={<RecordsPage />} />
                 <Route path="availability" element={<AvailabilityPage />} />
                 <Route path="indicators" element={<IndicatorsPage />} />
+                <Route path="stats" element={<StatisticsPage />} />
+                <Route path="stats/import" element={<StatsImportPage />} />
                 <Route path="admin" element={<RequireAdmin />}>
                   <Route path="institutions" element={<InstitutionsPage />} />
                   <Route path="users" element={<UsersPage />} />

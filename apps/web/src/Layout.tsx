@@ -64,6 +64,7 @@ export function SignedInLayout() {
             </NavLink>
             {CASE_ROLES.includes(me.role) && <NavLink to="/cases">{t('nav.cases')}</NavLink>}
             {AVAILABILITY_ROLES.includes(me.role) && <NavLink to="/availability">{t('nav.availability')}</NavLink>}
+            {decide('stats.read', policyPrincipalOf(me)) && <NavLink to="/stats">{t('nav.statistics')}</NavLink>}
             {decide('indicators.read', policyPrincipalOf(me)) && <NavLink to="/indicators">{t('nav.indicators')}</NavLink>}
             {isAdmin &&
               ADMIN_SCREENS.map((screen) => (

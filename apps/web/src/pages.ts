@@ -69,3 +69,5 @@ export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx')
 export const VerifyPage = staff(() => import('./pages/Verify.tsx'), 'VerifyPage');
 export const AvailabilityPage = staff(() => import('./pages/Availability.tsx'), 'AvailabilityPage');
 export const IndicatorsPage = staff(() => import('./pages/stats/Indicators.tsx'), 'IndicatorsPage');
+export const StatisticsPage = staff(() => import('./pages/stats/Statistics.tsx'), 'StatisticsPage');
+export const StatsImportPage = staff(() => import('./pages/stats/StatsImport.tsx'), 'StatsImportPage');

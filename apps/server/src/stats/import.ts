@@ -1,5 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { calendarDate, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
+import { calendarDate, IMPORT_CSV_OPTIONS, IMPORT_REQUIRED_COLUMNS, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
 
 /** One record of the file and the line it starts on (a quoted field may hold line breaks). */
 export interface CsvRecord {
@@ -16,7 +16,7 @@ export interface CsvRecord {
 export function parseCsv(text: string): { records: CsvRecord[] } | { brokenAt: number } {
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    parsed = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as unknown as typeof parsed;
+    parsed = parse(text, { ...IMPORT_CSV_OPTIONS, info: true }) as unknown as typeof parsed;
   } catch (e) {
     if (e instanceof CsvError) return { brokenAt: Number(e.lines) || 1 };
     throw e;
@@ -55,7 +55,6 @@ export interface RowProblem {
   params: Record<string, string | number>;
 }
 
-const REQUIRED = ['case_number', 'requested_on', 'department'] as const;
 const SINGLE = { requester: 'requester', sex: 'sex', residence: 'residence', stage: 'stage', subject: 'subject', reason: 'reason', disposition: 'disposition' } as const;
 const SCALES = { surveyPurpose: 'survey_purpose', surveyUnderstanding: 'survey_understanding', surveySatisfaction: 'survey_satisfaction' } as const;
 const caseNumber = storableText(64).min(1);
@@ -63,7 +62,7 @@ const caseNumber = storableText(64).min(1);
 /** The header's column positions, or null when a required column is missing. */
 export function columnsOf(header: string[]): Map<string, number> | null {
   const columns = new Map(header.map((h, i) => [h.trim().toLowerCase(), i]));
-  return REQUIRED.every((c) => columns.has(c)) ? columns : null;
+  return IMPORT_REQUIRED_COLUMNS.every((c) => columns.has(c)) ? columns : null;
 }
 
 /** One line of the file as a row to store, or what is wrong with it (the first problem found). */
@@ -91,7 +90,7 @@ export function readRow(fields: string[], columns: Map<string, number>, departme
     return v === '' ? null : /^[1-4]$/.test(v) ? Number(v) : fail({ key: 'scale', params: { column } });
   };
 
-  for (const column of REQUIRED) if (raw(column) === '') return { key: 'missing', params: { column } };
+  for (const column of IMPORT_REQUIRED_COLUMNS) if (raw(column) === '') return { key: 'missing', params: { column } };
   const unstorable = fields.findIndex((f) => UNSTORABLE_TEXT.test(f));
   if (unstorable >= 0) return { key: 'text', params: { column: [...columns.keys()][unstorable] } };
   const number = caseNumber.safeParse(raw('case_number'));

@@ -24,6 +24,8 @@ export type UserFilters = QueryOf<typeof CONTRACTS.listUsers>;
 export type OutboxFilters = QueryOf<typeof CONTRACTS.listOutbox>;
 export type AuditFilters = QueryOf<typeof CONTRACTS.searchAudit>;
 export type StaffFilters = QueryOf<typeof CONTRACTS.listStaff>;
+export type ConsultationStatsFilters = QueryOf<typeof CONTRACTS.getConsultationStats>;
+export type PeriodStatsFilters = QueryOf<typeof CONTRACTS.getSurveyStats>;
 
 /**
  * Named query keys: one place says what is cached under which name. One family per resource, so
@@ -48,6 +50,8 @@ export const queryKeys = {
   outbox: (filters?: OutboxFilters) => (filters ? (['outbox', filters] as const) : (['outbox'] as const)),
   audit: (filters?: AuditFilters) => (filters ? (['audit', 'search', filters] as const) : (['audit'] as const)),
   auditStatus: () => ['audit', 'status'] as const,
+  /** Statistics tables; `stats()` is every one (an import changes them all). */
+  stats: (table?: 'consultations' | 'surveys' | 'times', filters?: PeriodStatsFilters) => (table ? (['stats', table, filters] as const) : (['stats'] as const)),
   settings: {
     acceptanceRules: () => ['settings', 'acceptance-rules'] as const,
     feeSchedules: () => ['settings', 'fee-schedules'] as const,

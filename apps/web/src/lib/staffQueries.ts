@@ -2,7 +2,7 @@ import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import type { Locale } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call } from './api.ts';
-import { queryKeys, type AuditFilters, type CaseFilters, type OutboxFilters, type StaffFilters, type UserFilters } from './query.ts';
+import { queryKeys, type AuditFilters, type CaseFilters, type ConsultationStatsFilters, type OutboxFilters, type PeriodStatsFilters, type StaffFilters, type UserFilters } from './query.ts';
 
 /* The staff console's queries (the patient pages' stay in query.ts, which every page loads). */
 
@@ -45,6 +45,14 @@ export const outboxQuery = (filters: OutboxFilters) => queryOptions({ queryKey: 
 export const auditQuery = (filters: AuditFilters) => queryOptions({ queryKey: queryKeys.audit(filters), queryFn: () => call(CONTRACTS.searchAudit, { query: filters }), ...paged });
 
 export const auditStatusQuery = () => queryOptions({ queryKey: queryKeys.auditStatus(), queryFn: () => call(CONTRACTS.getAuditStatus, {}), ...live });
+
+/** Statistics: consultations counted by the keys in `filters.by`, survey answers, and times. */
+export const consultationStatsQuery = (filters: ConsultationStatsFilters) =>
+  queryOptions({ queryKey: queryKeys.stats('consultations', filters), queryFn: () => call(CONTRACTS.getConsultationStats, { query: filters }), ...paged });
+export const surveyStatsQuery = (filters: PeriodStatsFilters) =>
+  queryOptions({ queryKey: queryKeys.stats('surveys', filters), queryFn: () => call(CONTRACTS.getSurveyStats, { query: filters }), ...paged });
+export const timeStatsQuery = (filters: PeriodStatsFilters) =>
+  queryOptions({ queryKey: queryKeys.stats('times', filters), queryFn: () => call(CONTRACTS.getTimeStats, { query: filters }), ...paged });
 
 export const acceptanceRulesQuery = () =>
   queryOptions({ queryKey: queryKeys.settings.acceptanceRules(), queryFn: () => call(CONTRACTS.listAcceptanceRules, {}), ...live });

@@ -80,6 +80,14 @@ export const STATS_CODES = {
   nurse: SURVEY_NURSE_CODES,
 } as const;
 
+/** The columns every history import file must have (its other columns are optional). */
+export const IMPORT_REQUIRED_COLUMNS = ['case_number', 'requested_on', 'department'] as const;
+/**
+ * How the history import's CSV is read (csv-parse's options), on the server and in the import page's
+ * preview alike: UTF-8 with or without a byte-order mark, blank lines skipped, the field count checked
+ * per row (not by the parser), a stray quote inside an unquoted field kept as a character.
+ */
+export const IMPORT_CSV_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true } as const;
 export const IMPORT_MODES = ['all-or-nothing', 'skip-invalid'] as const;
 export const importQuery = z.object({ mode: z.enum(IMPORT_MODES).default('all-or-nothing') });
 export const importResult = z
