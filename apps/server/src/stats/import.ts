@@ -1,11 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { calendarDate, IMPORT_CSV_OPTIONS, IMPORT_REQUIRED_COLUMNS, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
-
-/** One record of the file and the line it starts on (a quoted field may hold line breaks). */
-export interface CsvRecord {
-  line: number;
-  fields: string[];
-}
+import { calendarDate, csvRecords, IMPORT_CSV_OPTIONS, type CsvRecord, IMPORT_REQUIRED_COLUMNS, DATE_RANGE, STATS_CODES, storableText, SURVEY_NURSE_SEPARATOR, UNSTORABLE_TEXT } from '@kakehashi/core';
 
 /**
  * The history import's file (docs/architecture.md, "Statistics"): CSV as RFC 4180 read by csv-parse
@@ -14,19 +8,12 @@ export interface CsvRecord {
  * A quote left open is no CSV at all: the line where that field starts.
  */
 export function parseCsv(text: string): { records: CsvRecord[] } | { brokenAt: number } {
-  let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    parsed = parse(text, { ...IMPORT_CSV_OPTIONS, info: true }) as unknown as typeof parsed;
+    return { records: csvRecords(parse(text, IMPORT_CSV_OPTIONS)) };
   } catch (e) {
     if (e instanceof CsvError) return { brokenAt: Number(e.lines) || 1 };
     throw e;
   }
-  return {
-    records: parsed
-      .filter(({ record }) => record.length > 1 || record[0].trim() !== '')
-      // csv-parse counts the lines read up to the record's end.
-      .map(({ record, info }) => ({ line: info.lines - (record.join('').match(/\r\n|\r|\n/g)?.length ?? 0), fields: record })),
-  };
 }
 
 export interface ImportRow {

@@ -87,7 +87,23 @@ export const IMPORT_REQUIRED_COLUMNS = ['case_number', 'requested_on', 'departme
  * preview alike: UTF-8 with or without a byte-order mark, blank lines skipped, the field count checked
  * per row (not by the parser), a stray quote inside an unquoted field kept as a character.
  */
-export const IMPORT_CSV_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true } as const;
+export const IMPORT_CSV_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true } as const;
+
+/** One record of the file and the line it starts on (a quoted field may hold line breaks). */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+/** csv-parse's records (read with `IMPORT_CSV_OPTIONS`) without blank ones, each with the line it starts on. */
+export function csvRecords(parsed: unknown): CsvRecord[] {
+  // What `info: true` returns (csv-parse's typings do not follow that option).
+  return (
+    (parsed as readonly { record: string[]; info: { lines: number } }[])
+      .filter(({ record }) => record.length > 1 || record[0].trim() !== '')
+      // csv-parse counts the lines read up to the record's end.
+      .map(({ record, info }) => ({ line: info.lines - (record.join('').match(/\r\n|\r|\n/g)?.length ?? 0), fields: record }))
+  );
+}
 export const IMPORT_MODES = ['all-or-nothing', 'skip-invalid'] as const;
 export const importQuery = z.object({ mode: z.enum(IMPORT_MODES).default('all-or-nothing') });
 export const importResult = z

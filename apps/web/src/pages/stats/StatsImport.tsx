@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { parse } from 'csv-parse/browser/esm/sync';
-import { decide, IMPORT_CSV_OPTIONS, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_REQUIRED_COLUMNS, type ImportResult } from '@kakehashi/core';
+import { csvRecords, decide, IMPORT_CSV_OPTIONS, type CsvRecord, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_REQUIRED_COLUMNS, type ImportResult } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { errorMessage, sendFile } from '../../lib/api.ts';
 import { queryClient, queryKeys } from '../../lib/query.ts';
@@ -21,7 +21,7 @@ const MODE_KEYS = { 'all-or-nothing': 'allOrNothing', 'skip-invalid': 'skipInval
 interface Preview {
   file: File;
   header: string[];
-  rows: string[][];
+  rows: CsvRecord[];
   missing: string[];
 }
 
@@ -66,17 +66,17 @@ function ImportForm() {
       setProblem(t('stats.importPage.tooLarge', { size: formatBytes(file.size, i18n.language), max: formatBytes(IMPORT_MAX_BYTES, i18n.language) }));
       return;
     }
-    let records: string[][];
+    let records: CsvRecord[];
     try {
       // Read as the server reads it (csv-parse, the same options): what the preview shows is what is imported.
-      records = parse(await file.text(), IMPORT_CSV_OPTIONS);
+      records = csvRecords(parse(await file.text(), IMPORT_CSV_OPTIONS));
     } catch {
       setProblem(t('stats.importPage.notCsv'));
       return;
     }
-    const [header = [], ...rows] = records.filter((r) => r.length > 1 || r[0].trim() !== '');
-    const columns = new Set(header.map((h) => h.trim().toLowerCase()));
-    setPreview({ file, header, rows, missing: IMPORT_REQUIRED_COLUMNS.filter((c) => !columns.has(c)) });
+    const [header, ...rows] = records;
+    const columns = new Set((header?.fields ?? []).map((h) => h.trim().toLowerCase()));
+    setPreview({ file, header: header?.fields ?? [], rows, missing: IMPORT_REQUIRED_COLUMNS.filter((c) => !columns.has(c)) });
   }
 
   async function submit(e: FormEvent) {
@@ -135,10 +135,10 @@ function ImportForm() {
                     </tr>
                   </thead>
                   <tbody>
-                    {preview.rows.slice(0, PREVIEW_ROWS).map((r, i) => (
-                      <tr key={i}>
-                        <td className="num">{i + 2}</td>
-                        {r.map((v, j) => (
+                    {preview.rows.slice(0, PREVIEW_ROWS).map((r) => (
+                      <tr key={r.line}>
+                        <td className="num">{r.line}</td>
+                        {r.fields.map((v, j) => (
                           <td key={j} className="cell-nowrap">
                             {v}
                           </td>
