@@ -62,7 +62,7 @@ program
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
     console.log(`Kakehashi ${VERSION} is running at http://${host}:${port}/ (${rt.database.kind}, ready in ${seconds} s, ${rss} MB)`);
-    if (opts.demo) console.log('Demo users (password kakehashi-demo): admin@example.org, coordinator@example.org, physician@example.org, nurse@example.org, interpreter@example.org, partner@example.org');
+    if (opts.demo) console.log('Demo users (password kakehashi-demo): admin@example.org, coordinator@example.org, physician@example.org, nurse@example.org, interpreter@example.org, partner@example.org, analyst@example.org');
   });
 
 program

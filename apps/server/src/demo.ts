@@ -24,6 +24,7 @@ const USERS: { email: string; name: string; role: Role; institution: 'own' | 'pa
   { email: 'nurse@example.org', name: 'Nurse 鈴木 Test', role: 'nurse', institution: 'own', locale: null },
   { email: 'interpreter@example.org', name: 'Interpreter 李 Test', role: 'interpreter', institution: 'own', locale: 'zh-CN' },
   { email: 'partner@example.org', name: 'Dr. 王 Test', role: 'partner', institution: 'partner', locale: 'zh-CN' },
+  { email: 'analyst@example.org', name: 'Analyst 高橋 Test', role: 'analyst', institution: 'own', locale: null },
 ];
 
 /** Demo institutions, users and completed cases; running it again adds only what is missing. Returns the users added. */

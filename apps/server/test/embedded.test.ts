@@ -35,7 +35,7 @@ let startup = '';
 beforeAll(async () => {
   const seeded = await cli(['seed-demo']);
   expect(seeded.err).toBe('');
-  expect(seeded.out).toContain('Demo data loaded (6 users added)');
+  expect(seeded.out).toContain('Demo data loaded (7 users added)');
   server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   base = await new Promise<string>((resolve, reject) => {
     let out = '';
