@@ -1,4 +1,4 @@
-import { STATS_CODES, type ConsultationStatsQuery, type ImportResult, type Locale, type StatsKey, type StatsSummaryQuery, type StatsTable, type SurveyStatsQuery } from '@kakehashi/core';
+import { STATS_CODES, STATS_LABEL_PREFIXES, type ConsultationStatsQuery, type ImportResult, type Locale, type StatsKey, type StatsSummaryQuery, type StatsTable, type SurveyStatsQuery } from '@kakehashi/core';
 import { policyPrincipal, type Gate } from '../access/gate.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
@@ -58,15 +58,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
     const names = new Map((await repo.departmentNames(tx)).map((d) => [d.code, locale === 'ja' ? d.name_ja : locale === 'zh-CN' ? d.name_zh : d.name_en]));
     const codes: Partial<Record<StatsKey, (v: string) => string>> = {
       department: (v) => names.get(v) ?? v,
-      requester: (v) => t(`cases.requesterTypes.${v}` as 'cases.requesterTypes.patient'),
-      sex: (v) => t(`caseTerms.sexes.${v}` as 'caseTerms.sexes.male'),
-      residence: (v) => t(`stats.residence.${v}` as 'stats.residence.overseas'),
-      stage: (v) => t(`codes.stage.${v}` as 'codes.stage.early'),
-      subject: (v) => t(`codes.subject.${v}` as 'codes.subject.treatment'),
-      outcome: (v) => t(`codes.outcome.${v}` as 'codes.outcome.new_treatment_view'),
-      reason: (v) => t(`codes.reason.${v}` as 'codes.reason.doctor_uncertain'),
-      disposition: (v) => t(`codes.disposition.${v}` as 'codes.disposition.treated_here'),
-      language: (v) => t(`languages.${v}` as 'languages.ja'),
+      ...Object.fromEntries(Object.entries(STATS_LABEL_PREFIXES).map(([key, prefix]) => [key, (v: string) => t(`${prefix}.${v}` as 'stats.notRecorded')])),
     };
     return { t, label: (key: StatsKey, v: string | null) => (v === null ? t('stats.notRecorded') : (codes[key]?.(v) ?? v)) };
   }

@@ -104,6 +104,19 @@ export function csvRecords(parsed: unknown): CsvRecord[] {
       .map(({ record, info }) => ({ line: info.lines - (record.join('').match(/\r\n|\r|\n/g)?.length ?? 0), fields: record }))
   );
 }
+/** Where each coded key's labels are in the catalogs (`<prefix>.<code>`), for the screens and the exports alike. */
+export const STATS_LABEL_PREFIXES: Partial<Record<StatsKey, string>> = {
+  requester: 'cases.requesterTypes',
+  sex: 'caseTerms.sexes',
+  residence: 'stats.residence',
+  stage: 'codes.stage',
+  subject: 'codes.subject',
+  outcome: 'codes.outcome',
+  reason: 'codes.reason',
+  disposition: 'codes.disposition',
+  language: 'languages',
+};
+
 export const IMPORT_MODES = ['all-or-nothing', 'skip-invalid'] as const;
 export const importQuery = z.object({ mode: z.enum(IMPORT_MODES).default('all-or-nothing') });
 export const importResult = z

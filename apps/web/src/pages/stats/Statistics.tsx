@@ -2,7 +2,7 @@ import { lazy, Suspense, useMemo, useState, type FormEvent, type ReactNode } fro
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { decide, fiscalYearOf, fiscalYearRange, LOCALES, STATS_CODES, type Locale, type StatsKey, type StatsTable } from '@kakehashi/core';
+import { decide, fiscalYearOf, fiscalYearRange, LOCALES, STATS_CODES, STATS_LABEL_PREFIXES, type Locale, type StatsKey, type StatsTable } from '@kakehashi/core';
 import * as CONTRACTS from '@kakehashi/core/contracts';
 import { errorMessage } from '../../lib/api.ts';
 import { departmentsQuery, type PeriodStatsFilters } from '../../lib/query.ts';
@@ -86,15 +86,7 @@ function useStatsFormat() {
     const codes: Partial<Record<StatsKey, (v: string) => string>> = {
       department: (v) => names.get(v) ?? v,
       month: (v) => month.format(new Date(`${v}-01T00:00:00Z`)),
-      requester: (v) => t(`cases.requesterTypes.${v}` as 'cases.requesterTypes.patient'),
-      sex: (v) => t(`caseTerms.sexes.${v}` as 'caseTerms.sexes.male'),
-      residence: (v) => t(`stats.residence.${v}` as 'stats.residence.overseas'),
-      stage: (v) => t(`codes.stage.${v}` as 'codes.stage.early'),
-      subject: (v) => t(`codes.subject.${v}` as 'codes.subject.treatment'),
-      outcome: (v) => t(`codes.outcome.${v}` as 'codes.outcome.new_treatment_view'),
-      reason: (v) => t(`codes.reason.${v}` as 'codes.reason.doctor_uncertain'),
-      disposition: (v) => t(`codes.disposition.${v}` as 'codes.disposition.treated_here'),
-      language: (v) => t(`languages.${v}` as 'languages.ja'),
+      ...Object.fromEntries(Object.entries(STATS_LABEL_PREFIXES).map(([key, prefix]) => [key, (v: string) => t(`${prefix}.${v}` as 'stats.notRecorded')])),
     };
     return {
       locale,
