@@ -95,7 +95,7 @@ describe('embedded PGlite, through the CLI', () => {
     expect(confirmed.status).toBe(200);
     const session = { cookie: confirmed.cookie, 'x-csrf-token': confirmed.body.csrfToken };
     const users = await api('GET', '/api/v1/users', undefined, session);
-    expect(users.body.total).toBe(6);
+    expect(users.body.total).toBe(7);
     const inst = await api('POST', '/api/v1/institutions', { name: 'Embedded Partner (Test)', country: 'CN', kind: 'partner' }, session);
     expect(inst.status).toBe(201);
     const audit = await api('GET', '/api/v1/audit?action=auth.', undefined, session);
