@@ -142,7 +142,6 @@ test('the patient consents on the portal; the physician signs the reply letter; 
     const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
     expect(text).toContain('李 明 Test');
     expect(text).toContain('ご紹介いただきありがとうございました');
-    execFileSync('cp', [file, '/work/shots/letter/reply-letter-ja.pdf']);
     const report = page.waitForEvent('download');
     await page.getByTestId('download-ja').click();
     expect(execFileSync('pdftotext', [await (await report).path(), '-'], { encoding: 'utf8' })).toContain('肺腺癌 IIIA 期との診断に同意します');
