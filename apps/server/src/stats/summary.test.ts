@@ -104,18 +104,18 @@ describe('the summary PDF', () => {
     expect(text).toContain('2014年1月1日～2014年12月31日');
     expect(text).toContain(squeeze(ja('stats.summary.allConsultations')));
     // Key figures: 4 consultations, 50% abroad (2 of them), 3 surveys, medians 7 and 5 days.
-    expect(layout).toMatch(/\b4\s+50%\s+3\s+7日\s+5日/);
+    expect(layout).toMatch(/\b4\s+50\.0%\s+3\s+7日\s+5日/);
     // Departments by name, the largest first, with count and share.
-    expect(layout).toMatch(/血液内科\s+2\s+50%/);
-    expect(layout).toMatch(/泌尿器・後腹膜腫瘍科\s+1\s+25%/);
-    expect(layout).toMatch(/病理診断科\s+1\s+25%/);
+    expect(layout).toMatch(/血液内科\s+2\s+50\.0%/);
+    expect(layout).toMatch(/泌尿器・後腹膜腫瘍科\s+1\s+25\.0%/);
+    expect(layout).toMatch(/病理診断科\s+1\s+25\.0%/);
     expect(layout.indexOf('血液内科')).toBeLessThan(layout.indexOf('病理診断科'));
     // Who asked, outcomes (a case under each of its outcomes), satisfaction over its N.
-    expect(layout).toMatch(new RegExp(`${ja('cases.requesterTypes.patient')}\\s+2\\s+50%`));
-    expect(layout).toMatch(new RegExp(`${ja('stats.residence.overseas')}\\s+2\\s+50%`));
-    expect(layout).toMatch(new RegExp(`${ja('codes.outcome.new_treatment_view')}\\s+2\\s+50%`));
+    expect(layout).toMatch(new RegExp(`${ja('cases.requesterTypes.patient')}\\s+2\\s+50\\.0%`));
+    expect(layout).toMatch(new RegExp(`${ja('stats.residence.overseas')}\\s+2\\s+50\\.0%`));
+    expect(layout).toMatch(new RegExp(`${ja('codes.outcome.new_treatment_view')}\\s+2\\s+50\\.0%`));
     expect(layout).toMatch(new RegExp(`${ja('survey.scales.satisfaction.answer1')}\\s+2\\s+66\\.7%`));
-    expect(layout).toMatch(new RegExp(`${ja('survey.scales.satisfaction.answer4')}\\s+0\\s+0%`));
+    expect(layout).toMatch(new RegExp(`${ja('survey.scales.satisfaction.answer4')}\\s+0\\s+0\\.0%`));
     expect(text).toContain(squeeze(ja('stats.summary.answers', { count: 3 })));
     expect(text).toContain(`${squeeze(ja('stats.summary.generated', { date: '' }))}`);
     expect(text).toContain('(Asia/Tokyo)');
@@ -153,7 +153,7 @@ describe('the summary PDF', () => {
     // The largest (the long name, with the most) is cut short on its line.
     expect(monthly.text).toContain('Adepartmentwhosename');
     expect(monthly.text).not.toContain('onelineofthesummary');
-    expect(monthly.layout).toMatch(new RegExp(`Total\\s+${lines.length}\\s+100%`));
+    expect(monthly.layout).toMatch(new RegExp(`Total\\s+${lines.length}\\s+100\\.0%`));
     for (const locale of ['ja', 'zh-CN'] as const) expect((await summary(coordinator, `from=2012-01-01&to=2013-12-31&locale=${locale}`)).pages).toBe(1);
     // Fourteen years: a bar per year.
     const yearly = await summary(coordinator, 'from=2000-01-01&to=2014-12-31&locale=zh-CN');
@@ -207,9 +207,9 @@ describe('the summary PDF', () => {
     await heldCase(partner, '2016-06-10T03:00:00Z');
     await heldCase(undefined, '2016-06-11T03:00:00Z');
     const all = await summary(coordinator, 'from=2016-01-01&to=2016-12-31&locale=en');
-    expect(all.layout).toMatch(/Total\s+2\s+100%/);
+    expect(all.layout).toMatch(/Total\s+2\s+100\.0%/);
     const own = await summary(partner, `from=2016-01-01&to=2016-12-31&locale=en`);
-    expect(own.layout).toMatch(/Total\s+1\s+100%/);
+    expect(own.layout).toMatch(/Total\s+1\s+100\.0%/);
     expect(own.text).toContain('Partnerinstitution:PartnerHospitalSummary(Test)');
     // Another institution named: nothing, not the other's counts.
     const other = await summary(partner, `from=2016-01-01&to=2016-12-31&locale=en&institution=${randomUUID()}`);

@@ -83,7 +83,7 @@ export async function renderStatsSummary(input: SummaryInput): Promise<Buffer> {
   const w = new Writer(locale, { title: `${t('stats.summary.title')} ${period}`, author: input.letterhead.name, subject: t('stats.summary.title'), created: input.generatedAt });
   const { doc } = w;
   const number = new Intl.NumberFormat(locale);
-  const share = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  const share = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const count = (n: number | null) => (n === null ? DASH : number.format(n));
   const percent = (p: number | null) => (p === null ? DASH : `${share.format(p)}%`);
   const left = MARGIN.left;
