@@ -8,7 +8,7 @@ import { badRequest } from '../errors.ts';
 import { localParts, startOfDay } from '../scheduling/service.ts';
 import * as repo from './repo.ts';
 import { translator } from '../i18n.ts';
-import { exportAs, type Format, type StatsAnswer } from '../stats/service.ts';
+import { exportAs, type Format, type StatsAnswer } from '../stats/export.ts';
 
 export type IndicatorService = ReturnType<typeof createIndicatorService>;
 

@@ -21,3 +21,17 @@ export async function toXlsx(table: ExportTable, sheetName: string): Promise<Buf
   sheet.columns.forEach((c) => (c.width = 18));
   return Buffer.from(await book.xlsx.writeBuffer());
 }
+
+export type Format = 'json' | 'csv' | 'xlsx';
+/** A table as JSON (`T`), or its export as a file. */
+export type StatsAnswer<T> = { table: T } | { file: Buffer; contentType: string; filename: string };
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The table itself (JSON), or its export as CSV or XLSX, named `name`. */
+export async function exportAs<T>(table: T, exported: () => Promise<ExportTable> | ExportTable, format: Format, name: string): Promise<StatsAnswer<T>> {
+  if (format === 'json') return { table };
+  const file = await exported();
+  if (format === 'csv') return { file: toCsv(file), contentType: 'text/csv; charset=utf-8', filename: `${name}.csv` };
+  return { file: await toXlsx(file, name), contentType: XLSX, filename: `${name}.xlsx` };
+}

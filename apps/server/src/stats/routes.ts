@@ -3,7 +3,7 @@ import { CONTRACTS as C, IMPORT_MAX_BYTES } from '@kakehashi/core';
 import type { Services } from '../services.ts';
 import { actorOf } from '../http/context.ts';
 import { route } from '../http/route.ts';
-import type { StatsAnswer } from './service.ts';
+import type { StatsAnswer } from './export.ts';
 
 /** `format=` wins; otherwise `Accept: text/csv` asks for CSV. */
 export const formatOf = (req: FastifyRequest, format: 'json' | 'csv' | 'xlsx' | undefined) => format ?? (/\btext\/csv\b/.test(req.headers.accept ?? '') ? 'csv' : 'json');

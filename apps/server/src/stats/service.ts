@@ -6,27 +6,13 @@ import type { Db } from '../db/client.ts';
 import type { HospitalService } from '../hospital/service.ts';
 import { translator } from '../i18n.ts';
 import { letterheadFor } from '../reports/letterhead.ts';
-import { toCsv, toXlsx, type ExportTable } from './export.ts';
+import { exportAs, type ExportTable, type Format, type StatsAnswer } from './export.ts';
 import { columnsOf, parseCsv, readRow, type ImportRow, type RowProblem } from './import.ts';
 import * as repo from './repo.ts';
 import { renderStatsSummary, type SummaryRow } from './summary.ts';
 import { linesOf, suppress } from './suppress.ts';
 
-export type Format = 'json' | 'csv' | 'xlsx';
 type Period = Pick<SurveyStatsQuery, 'from' | 'to' | 'department' | 'institution' | 'country' | 'language' | 'suppress' | 'minCell' | 'locale'>;
-/** A statistics answer: the table, or its export as a file. */
-export type StatsAnswer<T = StatsTable> = { table: T } | { file: Buffer; contentType: string; filename: string };
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-/** The table itself (JSON), or its export as CSV or XLSX, named `name`. */
-export async function exportAs<T>(table: T, exported: () => Promise<ExportTable> | ExportTable, format: Format, name: string): Promise<StatsAnswer<T>> {
-  if (format === 'json') return { table };
-  const file = await exported();
-  if (format === 'csv') return { file: toCsv(file), contentType: 'text/csv; charset=utf-8', filename: `${name}.csv` };
-  return { file: await toXlsx(file, name), contentType: XLSX, filename: `${name}.xlsx` };
-}
-
 const percent = (count: number | null, base: number | null) => (count === null || !base ? null : Math.round((count / base) * 1000) / 10);
 
 /**
@@ -104,12 +90,12 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
   }
 
   /** The table as JSON (with the minCell used, when suppressing), or its export in `locale`. */
-  function answer(table: StatsTable, minCell: number | null, exported: (locale: Locale) => Promise<ExportTable>, format: Format, locale: Locale, name: string): Promise<StatsAnswer> {
+  function answer(table: StatsTable, minCell: number | null, exported: (locale: Locale) => Promise<ExportTable>, format: Format, locale: Locale, name: string): Promise<StatsAnswer<StatsTable>> {
     return exportAs({ ...table, ...(minCell !== null ? { minCell } : {}) }, () => exported(locale), format, name);
   }
 
   return {
-    consultations(actor: Actor, q: ConsultationStatsQuery, format: Format): Promise<StatsAnswer> {
+    consultations(actor: Actor, q: ConsultationStatsQuery, format: Format): Promise<StatsAnswer<StatsTable>> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'consultations', by: q.by, from: q.from, to: q.to, format, suppress: q.suppress };
         const minCell = await minCellOf(tx, q);
@@ -125,7 +111,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
       });
     },
 
-    surveys(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer> {
+    surveys(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer<StatsTable>> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'surveys', from: q.from, to: q.to, format, suppress: q.suppress };
         const minCell = await minCellOf(tx, q);
@@ -144,7 +130,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
     },
 
     /** Days from request to visit and from visit to report (no small cells: each figure is over N cases, N shown). */
-    times(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer> {
+    times(actor: Actor, q: SurveyStatsQuery, format: Format): Promise<StatsAnswer<StatsTable>> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         audit.details = { table: 'times', from: q.from, to: q.to, format, suppress: q.suppress };
         const minCell = await minCellOf(tx, q);
@@ -163,7 +149,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
      * The period's one-page summary as a PDF in `locale` (the caller's by default), for the hospital's
      * own annual report: the tables above, suppressed only when asked.
      */
-    summary(actor: Actor, q: StatsSummaryQuery): Promise<StatsAnswer> {
+    summary(actor: Actor, q: StatsSummaryQuery): Promise<StatsAnswer<StatsTable>> {
       return gate.run(actor, 'stats.read', null, async ({ tx, audit }) => {
         const locale = q.locale ?? actor.locale;
         audit.details = { table: 'summary', from: q.from, to: q.to, format: 'pdf', locale, suppress: q.suppress };
