@@ -1121,3 +1121,25 @@ export const consultationFacts = pgTable(
     check('consultation_facts_one_source', sql`(case_id is null) <> (imported_number is null)`),
   ],
 );
+
+/**
+ * Monthly counts of the facts (docs/architecture.md, "Statistics"), so a table over whole months
+ * reads a few hundred rows instead of every consultation. Each fact row adds one to a row per
+ * `dim` it counts under (`*` the consultation itself, each grouping key, each outcome, the days of
+ * its spans, each survey answer), once for the whole hospital (`kind` 'all') and once under each
+ * filter (`kind` department, institution, country, language with its `kind_value`); '' stands for
+ * "not recorded". Kept by triggers on `consultation_facts` in the same statement (migration 0045),
+ * never written by the app.
+ */
+export const consultationRollups = pgTable(
+  'consultation_rollups',
+  {
+    kind: text('kind').notNull(),
+    dim: text('dim').notNull(),
+    kindValue: text('kind_value').notNull(),
+    month: text('month').notNull(),
+    value: text('value').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.dim, t.kindValue, t.month, t.value] })],
+);

@@ -3,6 +3,7 @@ import { TOKYO_AREA_PREFECTURES } from '@kakehashi/core';
 import { rowsOf, type Db } from '../db/client.ts';
 import { cases, institutions } from '../db/schema.ts';
 import type { ImportRow } from './import.ts';
+import { splitPeriod } from './months.ts';
 
 /** The local day of a timestamp in the hospital's zone. */
 const localDay = (zone: string, ts: SQL) => sql`(${ts} at time zone ${zone})::date`;
@@ -86,59 +87,173 @@ function where(filter: FactFilter, extra: SQL): SQL {
   return sql.join(parts, sql` and `);
 }
 
+/** A filter's column in the roll-ups (`consultation_rollups.kind`). */
+const ROLLUP_KINDS = { department: 'department', institutionId: 'institution', country: 'country', language: 'language' } as const;
+type RollupKind = 'all' | (typeof ROLLUP_KINDS)[keyof typeof ROLLUP_KINDS];
+
+/** The roll-up rows a filter reads: under at most one filter; null when only the facts can count it. */
+function rollupKind(filter: FactFilter): { kind: RollupKind; kindValue: string | null } | null {
+  const set = (Object.keys(ROLLUP_KINDS) as (keyof typeof ROLLUP_KINDS)[]).filter((k) => filter[k] !== undefined);
+  if (set.length === 0) return { kind: 'all', kindValue: null };
+  const value = filter[set[0]];
+  // Two filters at once, or a partner member without an institution (who counts nothing): the facts.
+  return set.length === 1 && value ? { kind: ROLLUP_KINDS[set[0]], kindValue: value } : null;
+}
+
+/** The roll-up rows of whole `months` under `kind` (and its value, when filtering) and `dims`. */
+function rollupRows(kind: { kind: RollupKind; kindValue: string | null }, dims: SQL, months: [string, string]): SQL {
+  return sql`r.kind = ${kind.kind} and r.dim in (${dims}) and r.month between ${months[0]} and ${months[1]}${kind.kindValue !== null ? sql` and r.kind_value = ${kind.kindValue}` : sql``}`;
+}
+
+type Counted = { rows: { keys: (string | null)[]; count: number }[]; total: number };
+type SurveyCounts = { rows: { question: string; answer: string; count: number }[]; n: { total: number; purpose: number; understanding: number; satisfaction: number; nurse: number } };
+type SpanCounts = { visit: Map<number, number>; report: Map<number, number> };
+
 /**
- * Consultations counted by `keys` (a case once under each of its outcomes), and their total. One
- * scan: every counted case falls in exactly one group under its first outcome (or "not recorded"),
- * so the total is the sum of those counts.
+ * Consultations counted by `keys` (a case once under each of its outcomes), and their total: the
+ * whole months from the roll-ups where they can answer (under one filter at most, and one key
+ * besides the month and a filter's own), the days at the period's edges from the facts.
  */
-export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter) {
+export async function countConsultations(db: Db, keys: readonly string[], filter: FactFilter, via: 'rollups' | 'facts' = 'rollups'): Promise<Counted> {
+  const parts = splitPeriod(filter.from, filter.to);
+  const plan = via === 'rollups' && parts.months ? consultationPlan(keys, filter) : null;
+  await withoutJit(db);
+  const counted: Counted[] = [];
+  if (plan) counted.push(await countRollups(db, plan, parts.months!));
+  for (const [from, to] of plan ? parts.edges : [[filter.from, filter.to]]) counted.push(await countFacts(db, keys, { ...filter, from, to }));
+  const rows = new Map<string, Counted['rows'][number]>();
+  for (const part of counted) {
+    for (const r of part.rows) {
+      const id = JSON.stringify(r.keys);
+      rows.set(id, { keys: r.keys, count: (rows.get(id)?.count ?? 0) + r.count });
+    }
+  }
+  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.keys, b.keys)), total: counted.reduce((sum, p) => sum + p.total, 0) };
+}
+
+/** Codepoint order, "not recorded" (null) last: the same whichever table counted the rows. */
+function compareKeys(a: (string | null)[], b: (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i] === null) return 1;
+    if (b[i] === null) return -1;
+    return a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * How the roll-ups answer `keys`: the filter's kind (or, unfiltered, a key that is also a filter,
+ * e.g. department × month × outcome as outcome under each department), and one dimension ('*': the
+ * consultations themselves); null when they cannot.
+ */
+function consultationPlan(keys: readonly string[], filter: FactFilter) {
+  const base = rollupKind(filter);
+  if (!base) return null;
+  let { kind } = base;
+  let rest = keys.filter((k) => k !== 'month' && k !== kind);
+  if (kind === 'all' && rest.length === 2) {
+    const byFilter = rest.find((k): k is 'department' | 'country' | 'language' => k === 'department' || k === 'country' || k === 'language');
+    if (!byFilter) return null;
+    kind = byFilter;
+    rest = rest.filter((k) => k !== byFilter);
+  }
+  if (rest.length > 1) return null;
+  const dim = rest[0] ?? '*';
+  const columns = keys.map((k) => (k === 'month' ? sql`r.month` : k === kind ? sql`nullif(r.kind_value, '')` : sql`nullif(r.value, '')`));
+  return { kind: { kind, kindValue: base.kindValue }, dim, columns };
+}
+
+async function countRollups(db: Db, plan: NonNullable<ReturnType<typeof consultationPlan>>, months: [string, string]): Promise<Counted> {
+  const cols = plan.columns.map((c, i) => sql`${c} as ${sql.identifier(`k${i}`)}`);
+  const groups = plan.columns.map((_, i) => sql.raw(String(i + 1)));
+  const rows = rowsOf<Record<string, string | null> & { count: string }>(
+    await db.execute(sql`select ${sql.join(cols, sql`, `)}, sum(r.n) as count from consultation_rollups r
+      where ${rollupRows(plan.kind, sql`${plan.dim}`, months)} group by ${sql.join(groups, sql`, `)} having sum(r.n) > 0`),
+  );
+  const counted = rows.map((r) => ({ keys: plan.columns.map((_, i) => r[`k${i}`]), count: Number(r.count) }));
+  // A case counts once under each outcome: the total is its own dimension.
+  if (plan.dim !== 'outcome') return { rows: counted, total: counted.reduce((sum, r) => sum + r.count, 0) };
+  const [{ total }] = rowsOf<{ total: string | null }>(await db.execute(sql`select sum(r.n) as total from consultation_rollups r where ${rollupRows(plan.kind, sql`'*'`, months)}`));
+  return { rows: counted, total: Number(total ?? 0) };
+}
+
+/**
+ * The same count from the facts, in one scan: every counted case falls in exactly one group under
+ * its first outcome (or "not recorded"), so the total is the sum of those counts.
+ */
+async function countFacts(db: Db, keys: readonly string[], filter: FactFilter): Promise<Counted> {
   const cols = keys.map((k, i) => sql`${KEY_SQL[k]}::text as ${sql.identifier(`k${i}`)}`);
   const byOutcome = keys.includes('outcome');
   const unnest = byOutcome
     ? sql`left join lateral unnest(case when cardinality(f.outcomes) = 0 then array[null]::text[] else f.outcomes end) with ordinality as o(code, n) on true`
     : sql``;
   const groups = keys.map((_, i) => sql.raw(String(i + 1)));
-  await withoutJit(db);
   const rows = rowsOf<Record<string, string | null> & { count: string; cases: string }>(
     await db.execute(sql`select ${sql.join(cols, sql`, `)}, count(*) as count${byOutcome ? sql`, count(*) filter (where o.n = 1) as cases` : sql``}
       from consultation_facts f ${unnest}
-      where ${where(filter, sql`f.counted`)} group by ${sql.join(groups, sql`, `)} order by ${sql.join(groups, sql`, `)}`),
+      where ${where(filter, sql`f.counted`)} group by ${sql.join(groups, sql`, `)}`),
   );
   const total = rows.reduce((sum, r) => sum + Number(byOutcome ? r.cases : r.count), 0);
   return { rows: rows.map((r) => ({ keys: keys.map((_, i) => r[`k${i}`]), count: Number(r.count) })), total };
 }
 
+const SURVEY_QUESTIONS = ['purpose', 'understanding', 'satisfaction'] as const;
+
 /**
  * The survey's answers per question (1-4, or the nurse codes), each question's N, and the surveys
- * answered. One scan counts the surveys by their whole answer (a few thousand combinations at most);
- * each question's answers and N are summed from those counts.
+ * answered: whole months from the roll-ups (under one filter at most), edge days from the facts.
  */
-export async function countSurveyAnswers(db: Db, filter: FactFilter) {
+export async function countSurveyAnswers(db: Db, filter: FactFilter, via: 'rollups' | 'facts' = 'rollups') {
+  const parts = splitPeriod(filter.from, filter.to);
+  const kind = via === 'rollups' && parts.months ? rollupKind(filter) : null;
   await withoutJit(db);
-  const groups = rowsOf<{ purpose: number | null; understanding: number | null; satisfaction: number | null; nurse: string[]; count: string }>(
-    await db.execute(sql`
-      select f.survey_purpose as purpose, f.survey_understanding as understanding, f.survey_satisfaction as satisfaction, f.survey_nurse as nurse, count(*) as count
-      from consultation_facts f where ${where(filter, sql`f.survey_nurse is not null`)} group by 1, 2, 3, 4`),
-  );
-  const n = { total: 0, purpose: 0, understanding: 0, satisfaction: 0, nurse: 0 };
-  const rows = new Map<string, { question: string; answer: string; count: number }>();
+  const counts: SurveyCounts = { rows: [], n: { total: 0, purpose: 0, understanding: 0, satisfaction: 0, nurse: 0 } };
+  const rows = new Map<string, SurveyCounts['rows'][number]>();
   const add = (question: string, answer: string, count: number) => {
     const row = rows.get(`${question}:${answer}`) ?? { question, answer, count: 0 };
     row.count += count;
     rows.set(`${question}:${answer}`, row);
   };
-  for (const g of groups) {
-    const count = Number(g.count);
-    n.total += count;
-    for (const q of ['purpose', 'understanding', 'satisfaction'] as const) {
-      if (g[q] === null) continue;
-      n[q] += count;
-      add(q, String(g[q]), count);
+  if (kind) {
+    const dims = ['survey', 'survey_nurse_any', 'survey_nurse', ...SURVEY_QUESTIONS.map((q) => `survey_${q}`)];
+    const counted = rowsOf<{ dim: string; value: string; count: string }>(
+      await db.execute(sql`select r.dim, r.value, sum(r.n) as count from consultation_rollups r
+        where ${rollupRows(kind, sql.join(dims.map((d) => sql`${d}`), sql`, `), parts.months!)} group by 1, 2 having sum(r.n) > 0`),
+    );
+    for (const r of counted) {
+      const count = Number(r.count);
+      if (r.dim === 'survey') counts.n.total += count;
+      else if (r.dim === 'survey_nurse_any') counts.n.nurse += count;
+      else {
+        const question = r.dim.slice('survey_'.length);
+        if (question !== 'nurse') counts.n[question as (typeof SURVEY_QUESTIONS)[number]] += count;
+        add(question, r.value, count);
+      }
     }
-    if (g.nurse.length) n.nurse += count;
-    for (const code of g.nurse) add('nurse', code, count);
   }
-  return { rows: [...rows.values()], n };
+  // One scan of the facts per range counts the surveys by their whole answer (a few thousand
+  // combinations at most); each question's answers and N are summed from those counts.
+  for (const [from, to] of kind ? parts.edges : [[filter.from, filter.to]]) {
+    const groups = rowsOf<{ purpose: number | null; understanding: number | null; satisfaction: number | null; nurse: string[]; count: string }>(
+      await db.execute(sql`
+        select f.survey_purpose as purpose, f.survey_understanding as understanding, f.survey_satisfaction as satisfaction, f.survey_nurse as nurse, count(*) as count
+        from consultation_facts f where ${where({ ...filter, from, to }, sql`f.survey_nurse is not null`)} group by 1, 2, 3, 4`),
+    );
+    for (const g of groups) {
+      const count = Number(g.count);
+      counts.n.total += count;
+      for (const q of SURVEY_QUESTIONS) {
+        if (g[q] === null) continue;
+        counts.n[q] += count;
+        add(q, String(g[q]), count);
+      }
+      if (g.nurse.length) counts.n.nurse += count;
+      for (const code of g.nurse) add('nurse', code, count);
+    }
+  }
+  counts.rows = [...rows.values()];
+  return counts;
 }
 
 /** Departments' names, for export labels. */
@@ -204,21 +319,37 @@ export async function saveImported(db: Db, rows: ImportRow[], importedBy: string
 
 /**
  * Days from request to visit and from visit to report: N, median and 90th percentile, interpolated
- * as `percentile_cont`. One scan counts the consultations by their pair of spans (a missing day
- * gives null); the percentiles are read from those counts, not from a sort of every row.
+ * as `percentile_cont`, read from how many consultations took each number of days (whole months
+ * from the roll-ups, edge days from the facts, counted by their pair of spans), not from a sort of
+ * every row.
  */
-export async function timeSpans(db: Db, filter: FactFilter) {
+export async function timeSpans(db: Db, filter: FactFilter, via: 'rollups' | 'facts' = 'rollups') {
+  const parts = splitPeriod(filter.from, filter.to);
+  const kind = via === 'rollups' && parts.months ? rollupKind(filter) : null;
   await withoutJit(db);
-  const counts = rowsOf<{ visit: number | null; report: number | null; count: string }>(
-    await db.execute(sql`
-      select f.visited_on - f.requested_on as visit, f.reported_on - f.visited_on as report, count(*) as count
-      from consultation_facts f where ${where(filter, sql`f.counted`)} group by 1, 2`),
-  );
-  const [visit, report] = (['visit', 'report'] as const).map((m) => {
-    const days = new Map<number, number>();
-    for (const r of counts) if (r[m] !== null) days.set(Number(r[m]), (days.get(Number(r[m])) ?? 0) + Number(r.count));
-    return percentiles([...days].sort((a, b) => a[0] - b[0]));
-  });
+  const spans: SpanCounts = { visit: new Map(), report: new Map() };
+  const add = (m: keyof SpanCounts, days: number | string | null, count: number | string) => {
+    if (days !== null) spans[m].set(Number(days), (spans[m].get(Number(days)) ?? 0) + Number(count));
+  };
+  if (kind) {
+    const counted = rowsOf<{ dim: 'visit_days' | 'report_days'; value: string; count: string }>(
+      await db.execute(sql`select r.dim, r.value, sum(r.n) as count from consultation_rollups r
+        where ${rollupRows(kind, sql`'visit_days', 'report_days'`, parts.months!)} group by 1, 2 having sum(r.n) > 0`),
+    );
+    for (const r of counted) add(r.dim === 'visit_days' ? 'visit' : 'report', r.value, r.count);
+  }
+  for (const [from, to] of kind ? parts.edges : [[filter.from, filter.to]]) {
+    const counts = rowsOf<{ visit: number | null; report: number | null; count: string }>(
+      await db.execute(sql`
+        select f.visited_on - f.requested_on as visit, f.reported_on - f.visited_on as report, count(*) as count
+        from consultation_facts f where ${where({ ...filter, from, to }, sql`f.counted`)} group by 1, 2`),
+    );
+    for (const r of counts) {
+      add('visit', r.visit, r.count);
+      add('report', r.report, r.count);
+    }
+  }
+  const [visit, report] = (['visit', 'report'] as const).map((m) => percentiles([...spans[m]].sort((a, b) => a[0] - b[0])));
   return [
     { measure: 'request_to_visit', ...visit },
     { measure: 'visit_to_report', ...report },
