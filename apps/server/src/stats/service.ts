@@ -23,8 +23,8 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
   const { gate, hospital, config } = deps;
 
   /** When suppressing, the smallest count shown: the query's, else the hospital's setting; null: nothing hidden. */
-  async function minCellOf(tx: Db, q: Period): Promise<number | null> {
-    return q.suppress ? (q.minCell ?? (await hospital.settings(tx)).statsMinCell) : null;
+  async function minCellOf(tx: Db, q: Period, settings?: { statsMinCell: number }): Promise<number | null> {
+    return q.suppress ? (q.minCell ?? (settings ?? (await hospital.settings(tx))).statsMinCell) : null;
   }
   /** A count (or a figure's N) to hide: more than none, fewer than minCell. */
   const small = (minCell: number | null, n: number) => minCell !== null && n > 0 && n < minCell;
@@ -154,7 +154,8 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
         const locale = q.locale ?? actor.locale;
         audit.details = { table: 'summary', from: q.from, to: q.to, format: 'pdf', locale, suppress: q.suppress };
         const filter = filterOf(actor, q);
-        const minCell = await minCellOf(tx, q);
+        const settings = await hospital.settings(tx);
+        const minCell = await minCellOf(tx, q, settings);
         const { t, label } = await labeller(tx, locale);
         const keys = ['department', 'month', 'requester', 'sex', 'residence', 'outcome'] as const;
         const tables = {} as Record<(typeof keys)[number], StatsTable>;
@@ -185,7 +186,7 @@ export function createStatsService(deps: { gate: Gate<unknown>; hospital: Hospit
         if (q.language) filters.push([t('stats.keys.language'), label('language', q.language)]);
         const file = await renderStatsSummary({
           locale,
-          letterhead: letterheadFor(locale, await hospital.settings(tx), config.letterhead),
+          letterhead: letterheadFor(locale, settings, config.letterhead),
           from: q.from,
           to: q.to,
           filters,
