@@ -59,16 +59,12 @@ import { createServices } from '../apps/server/src/services.ts';
 import { createAuditService } from '../apps/server/src/audit/service.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
+import { positive } from './env.ts';
 
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
-const WARMUP_S = num('BENCH_WARMUP_S', 3);
-const DURATION_S = num('BENCH_DURATION_S', 10);
-const ROUNDS = num('BENCH_ROUNDS', 3);
-const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
+const WARMUP_S = positive('BENCH_WARMUP_S', 3);
+const DURATION_S = positive('BENCH_DURATION_S', 10);
+const ROUNDS = positive('BENCH_ROUNDS', 3);
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 16);
 const POOL_SIZE = process.env.BENCH_POOL_SIZE;
 const TARGET = 0.85;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -50,15 +50,11 @@ import type { Actor } from '../apps/server/src/auth/principal.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { migrateDatabase, openDatabase, rowsOf, transaction, type Database, type Db } from '../apps/server/src/db/client.ts';
 import { createServices } from '../apps/server/src/services.ts';
+import { positive } from './env.ts';
 
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
-const PG_ROWS = num('BENCH_PG_ROWS', 1_000_000);
-const EMBEDDED_ROWS = num('BENCH_EMBEDDED_ROWS', 20_000);
-const RUNS = num('BENCH_RUNS', 20);
+const PG_ROWS = positive('BENCH_PG_ROWS', 1_000_000, true);
+const EMBEDDED_ROWS = positive('BENCH_EMBEDDED_ROWS', 20_000, true);
+const RUNS = positive('BENCH_RUNS', 20, true);
 const WARMUP = 2;
 const TARGET_P95_MS = 300;
 const ZONE = 'Asia/Tokyo';

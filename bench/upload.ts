@@ -57,20 +57,16 @@ import { createServices } from '../apps/server/src/services.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { INGEST_CONCURRENCY } from '../apps/server/src/records/ingest.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
+import { positive } from './env.ts';
 
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
 const PARTS = (process.argv[2] ?? process.env.BENCH_PARTS ?? '1,3').split(',').map((p) => p.trim());
-const TUS_FILES = num('BENCH_TUS_FILES', 400);
-const TUS_BYTES = num('BENCH_TUS_BYTES', 1e9);
-const PARALLEL = num('BENCH_PARALLEL', 6);
-const ROUNDS = num('BENCH_ROUNDS', 2);
+const TUS_FILES = positive('BENCH_TUS_FILES', 400);
+const TUS_BYTES = positive('BENCH_TUS_BYTES', 1e9);
+const PARALLEL = positive('BENCH_PARALLEL', 6);
+const ROUNDS = positive('BENCH_ROUNDS', 2);
 const TUS_INGEST = process.env.BENCH_TUS_INGEST ?? 'after';
 if (TUS_INGEST !== 'after' && TUS_INGEST !== 'during') throw new Error('BENCH_TUS_INGEST is after or during');
-const STUDY_BYTES = num('BENCH_STUDY_BYTES', 2 * 2 ** 30);
+const STUDY_BYTES = positive('BENCH_STUDY_BYTES', 2 * 2 ** 30);
 const ORTHANC_CONCURRENCY = (process.env.BENCH_ORTHANC_CONCURRENCY ?? String(INGEST_CONCURRENCY)).split(',').map(Number);
 const ORTHANC = process.env.ORTHANC ?? '/usr/sbin/Orthanc';
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
