@@ -157,6 +157,73 @@ export async function readDicomFile(path: string, options?: ReadDicomOptions): P
   }
 }
 
+// --- Rewriting Patient ID ---------------------------------------------------------------------------
+
+/** Bytes `start..end` (half-open) of a file are replaced by `bytes`. */
+export interface Patch extends ByteRange {
+  bytes: Buffer;
+}
+
+const PATIENT_ID = 0x00100020;
+const ISSUER_OF_PATIENT_ID = 0x00100021;
+/** Explicit VRs whose element header has a 4-byte length (12 bytes in all). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+
+/**
+ * The patches that make a file's Patient ID (0010,0020) and Issuer of Patient ID (0010,0021) read
+ * `id` and `issuer` (no issuer: the element is removed), every other byte left as it is: the two
+ * elements are written (or inserted where they belong) in the dataset's own encoding, and a group
+ * length of group 0010, where an old file has one, is corrected. Only the header is read. A file
+ * without meta header or with a deflated dataset is `unsupported` (a PACS would need it rewritten whole).
+ */
+export async function patientIdPatches(read: RangeReader, size: number, value: { id: string; issuer: string | null }, options: ReadDicomOptions = {}): Promise<Patch[]> {
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const file = new FilePrefix(read, size);
+  const layout = await readLayout(file, maxHeaderBytes);
+  if (!layout.meta) throw new DicomError('unsupported', 'a dataset without meta header is not rewritten');
+  if (layout.transferSyntaxUid === DEFLATED_LE) throw new DicomError('unsupported', 'a deflated dataset is not rewritten');
+  const dataSet = await parseDataset(new DatasetPrefix(file, layout.datasetStart), layout, maxHeaderBytes);
+  const bigEndian = layout.datasetSyntax === EXPLICIT_BE;
+  const explicit = layout.datasetSyntax !== IMPLICIT_LE;
+  const at = layout.datasetStart;
+  const elements = Object.values(dataSet.elements).map((e) => ({ e, tag: Number.parseInt(e.tag.slice(1), 16) }));
+  // The slot: from the end of the last element before (0010,0020) to the end of the two elements.
+  let start = 0;
+  for (const { e, tag } of elements) if (tag < PATIENT_ID) start = Math.max(start, e.dataOffset + e.length);
+  let end = start;
+  for (const { e, tag } of elements.filter((x) => x.tag === PATIENT_ID || x.tag === ISSUER_OF_PATIENT_ID).sort((a, b) => a.tag - b.tag)) {
+    const headerLength = explicit && LONG_VRS.has(e.vr ?? '') ? 12 : 8;
+    if (e.hadUndefinedLength || e.dataOffset - headerLength !== end) throw new DicomError('unsupported', `element ${e.tag} is not where the order of tags puts it`);
+    end = e.dataOffset + e.length;
+  }
+  if (at + end > size) throw new DicomError('truncated', 'the file ends inside the patient elements');
+  const element = (tag: number, text: string) => {
+    const valueBytes = Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1');
+    const header = Buffer.alloc(8);
+    const u16 = (v: number, o: number) => (bigEndian ? header.writeUInt16BE(v, o) : header.writeUInt16LE(v, o));
+    u16(tag >>> 16, 0);
+    u16(tag & 0xffff, 2);
+    if (explicit) {
+      header.write('LO', 4, 'latin1');
+      u16(valueBytes.length, 6);
+    } else header.writeUInt32LE(valueBytes.length, 4);
+    return Buffer.concat([header, valueBytes]);
+  };
+  const written = Buffer.concat([element(PATIENT_ID, value.id), ...(value.issuer ? [element(ISSUER_OF_PATIENT_ID, value.issuer)] : [])]);
+  const patches: Patch[] = [];
+  const groupLength = dataSet.elements.x00100000;
+  if (groupLength?.length === 4) {
+    const bytes = Buffer.from(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + groupLength.dataOffset, 4);
+    const length = (bigEndian ? bytes.readUInt32BE(0) : bytes.readUInt32LE(0)) + written.length - (end - start);
+    const patched = Buffer.alloc(4);
+    if (bigEndian) patched.writeUInt32BE(length);
+    else patched.writeUInt32LE(length);
+    patches.push({ start: at + groupLength.dataOffset, end: at + groupLength.dataOffset + 4, bytes: patched });
+  }
+  patches.push({ start: at + start, end: at + end, bytes: written });
+  return patches;
+}
+
 // --- Growing prefixes ------------------------------------------------------------------------------
 
 /** A prefix of some bytes that can grow; `complete` once it holds them all. */
@@ -253,6 +320,8 @@ interface Layout {
   /** Where the dataset starts in the file: after the meta header, or 0 in a file without one. */
   datasetStart: number;
   meta: DataSet | null;
+  /** How the dataset is actually encoded, once parsed (the transfer syntax's, or implicit VR where a file says otherwise). */
+  datasetSyntax?: string;
 }
 
 /** Finds the transfer syntax and where the dataset starts: after "DICM" and the meta header, or at byte 0 of a bare dataset. */
@@ -332,6 +401,7 @@ async function parseDataset(header: Prefix, layout: Layout, maxHeaderBytes: numb
   if (syntax !== IMPLICIT_LE && syntax !== EXPLICIT_BE && header.bytes.length >= 8 && !VRS.has(header.bytes.toString('latin1', 4, 6))) {
     syntax = IMPLICIT_LE;
   }
+  layout.datasetSyntax = syntax;
   for (;;) {
     try {
       const dataSet = dicomParser.parseDicom(header.bytes, { TransferSyntaxUID: syntax, untilTag: PIXEL_DATA });
