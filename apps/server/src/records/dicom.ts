@@ -186,7 +186,10 @@ export async function patientIdPatches(read: RangeReader, size: number, value: {
   const bigEndian = layout.datasetSyntax === EXPLICIT_BE;
   const explicit = layout.datasetSyntax !== IMPLICIT_LE;
   const at = layout.datasetStart;
-  const elements = Object.values(dataSet.elements).map((e) => ({ e, tag: Number.parseInt(e.tag.slice(1), 16) }));
+  // (dicom-parser adds the Transfer Syntax UID it was given as an element that lies nowhere.)
+  const elements = Object.values(dataSet.elements)
+    .filter((e) => typeof e.dataOffset === 'number')
+    .map((e) => ({ e, tag: Number.parseInt(e.tag.slice(1), 16) }));
   // The slot: from the end of the last element before (0010,0020) to the end of the two elements.
   let start = 0;
   for (const { e, tag } of elements) if (tag < PATIENT_ID) start = Math.max(start, e.dataOffset + e.length);
