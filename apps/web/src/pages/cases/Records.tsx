@@ -20,6 +20,7 @@ import { ErrorAlert } from '../../components/Alert.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { Card } from './parts.tsx';
 import { DocumentsPanel } from './Triage.tsx';
+import { PacsPanel } from './Pacs.tsx';
 import './Records.css';
 
 type CaseFile = z.infer<typeof caseFile>;
@@ -83,6 +84,7 @@ export function RecordsPage() {
         </div>
         <div className="case-layout__side">
           {d?.allowed.actions.includes('case.files_accept') && files.data && <Accept caseId={id} files={items} />}
+          {d && studies.data && (d.allowed.actions.includes('case.pacs_send') || d.allowed.actions.includes('case.pacs_exports_read')) && <PacsPanel c={d} studies={studies.data.items} />}
           {d && (
             <Card id="records-checklist" title={t('recordsView.checklistTitle')}>
               <DocumentsPanel c={d} manage={false} />
