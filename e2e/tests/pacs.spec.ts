@@ -80,7 +80,7 @@ test('an administrator adds a PACS destination; a coordinator sends a study to i
 
     await test.step('the coordinator enters the hospital patient ID on the case', async () => {
       await page.goto(`/cases/${created.id}/records`);
-      const panel = page.locator('#records-pacs').locator('..');
+      const panel = page.getByRole('region', { name: ja.cardTitle });
       await expect(panel.getByTestId('hospital-id')).toContainText(ja.hospitalIdNone);
       await panel.getByRole('button', { name: t('ja').common.edit }).click();
       await panel.getByLabel(ja.hospitalId).fill('H-000777');
@@ -91,7 +91,7 @@ test('an administrator adds a PACS destination; a coordinator sends a study to i
     });
 
     await test.step('the coordinator sends the study; the send is shown until done', async () => {
-      const panel = page.locator('#records-pacs').locator('..');
+      const panel = page.getByRole('region', { name: ja.cardTitle });
       const form = panel.getByTestId('pacs-send');
       await form.getByLabel(ja.destination).selectOption({ label: destinationName });
       await form.getByRole('button', { name: ja.send }).click();
@@ -112,9 +112,9 @@ test('an administrator adds a PACS destination; a coordinator sends a study to i
 
     await test.step('the panel in the other languages', async () => {
       for (const locale of LOCALE_LIST.filter((l) => l !== 'ja')) {
-        const other = await staffPage(browser, coordinator, locale);
+        const other = await staffPage(browser, await admin.buildUser({ role: 'coordinator', locale }), locale);
         await other.page.goto(`/cases/${created.id}/records`);
-        const panel = other.page.locator('#records-pacs').locator('..');
+        const panel = other.page.getByRole('region', { name: t(locale).pacs.cardTitle });
         await expect(panel.getByTestId('pacs-export').first()).toContainText(t(locale).pacs.status.done);
         await shoot(other.page, `pacs-send-${locale}`, panel);
         await other.context.close();

@@ -8,7 +8,7 @@ import { call, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query.ts';
 import { pacsDestinationsQuery, pacsExportsQuery } from '../../lib/staffQueries.ts';
 import { useSubmit } from '../../lib/useSubmit.ts';
-import { useFormat } from '../../lib/time.ts';
+import { dicomDate, useFormat } from '../../lib/time.ts';
 import { ErrorAlert, Notice } from '../../components/Alert.tsx';
 import { Field } from '../../components/Field.tsx';
 import { Card } from './parts.tsx';
@@ -28,14 +28,20 @@ export function PacsPanel({ c, studies }: { c: Case; studies: Study[] }) {
   const exports = useQuery({ ...pacsExportsQuery(c.id), enabled: may('case.pacs_exports_read') });
   return (
     <Card id="records-pacs" title={t('pacs.cardTitle')}>
-      <HospitalId c={c} editable={may('case.hospital_patient_id')} />
-      {canSend && <SendForm caseId={c.id} studies={studies.filter((s) => s.review !== 'held')} />}
-      <h3>{t('pacs.exportsTitle')}</h3>
-      <ErrorAlert>{exports.error ? errorMessage(exports.error) : null}</ErrorAlert>
-      {exports.data?.items.length === 0 && <p className="muted">{t('pacs.exportsNone')}</p>}
-      <ul className="pacs-exports" data-testid="pacs-exports">
-        {exports.data?.items.map((e) => <ExportRow key={e.id} e={e} studies={studies} />)}
-      </ul>
+      <div className="pacs-panel">
+        <div>
+          <HospitalId c={c} editable={may('case.hospital_patient_id')} />
+        </div>
+        {canSend && <SendForm caseId={c.id} studies={studies.filter((s) => s.review !== 'held')} />}
+        <div>
+          <h3>{t('pacs.exportsTitle')}</h3>
+          <ErrorAlert>{exports.error ? errorMessage(exports.error) : null}</ErrorAlert>
+          {exports.data?.items.length === 0 && <p className="muted">{t('pacs.exportsNone')}</p>}
+          <ul className="pacs-exports" data-testid="pacs-exports">
+            {exports.data?.items.map((e) => <ExportRow key={e.id} e={e} studies={studies} />)}
+          </ul>
+        </div>
+      </div>
     </Card>
   );
 }
@@ -107,6 +113,7 @@ function HospitalId({ c, editable }: { c: Case; editable: boolean }) {
 
 function SendForm({ caseId, studies }: { caseId: string; studies: Study[] }) {
   const { t } = useTranslation();
+  const fmt = useFormat();
   const queryClient = useQueryClient();
   const destinations = useQuery(pacsDestinationsQuery());
   const active = destinations.data?.items.filter((d) => !d.disabled) ?? [];
@@ -152,7 +159,7 @@ function SendForm({ caseId, studies }: { caseId: string; studies: Study[] }) {
           <select {...p} className="input" name="study" value={study?.studyInstanceUid ?? ''} onChange={(e) => { setStudyUid(e.target.value); setSeriesUid(''); }}>
             {studies.map((s) => (
               <option key={s.studyInstanceUid} value={s.studyInstanceUid}>
-                {[s.studyDate, s.modalities.join('/'), s.description].filter(Boolean).join(' · ') || s.studyInstanceUid}
+                {[dicomDate(s.studyDate) && fmt.date(dicomDate(s.studyDate)), s.modalities.join('/'), s.description].filter(Boolean).join(' · ') || s.studyInstanceUid}
               </option>
             ))}
           </select>
@@ -191,7 +198,7 @@ function ExportRow({ e, studies }: { e: Export; studies: Study[] }) {
         <span className={`badge ${badge}`}>{t(`pacs.status.${e.status}`)}</span>
       </div>
       <p className="cell-sub">
-        {[study?.studyDate, series ? t('pacs.seriesLabel', { number: series.number ?? '', modality: series.modality ?? '', images: series.instanceCount }) : t('pacs.wholeStudy')].filter(Boolean).join(' · ')}
+        {[dicomDate(study?.studyDate ?? null) && fmt.date(dicomDate(study?.studyDate ?? null)), series ? t('pacs.seriesLabel', { number: series.number ?? '', modality: series.modality ?? '', images: series.instanceCount }) : t('pacs.wholeStudy')].filter(Boolean).join(' · ')}
         {' · '}
         {fmt.dateTime(e.createdAt)}
         {e.requestedBy && ` · ${t('pacs.requestedBy', { name: e.requestedBy })}`}
