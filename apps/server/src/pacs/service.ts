@@ -3,7 +3,7 @@ import type { createPacsDestinationBody, hospitalPatientIdBody, pacsDestination,
 import type { Gate } from '../access/gate.ts';
 import { seal } from '../auth/crypto.ts';
 import type { Actor } from '../auth/principal.ts';
-import type { CaseRow } from '../cases/repo.ts';
+import type { CaseRow } from '../cases/service.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { PACS_EXPORT_JOB, PACS_SECRET_SEAL } from './export.ts';
