@@ -155,6 +155,9 @@ describe('PACS destinations', () => {
     const badUrl = await admin.post('/api/v1/pacs-destinations', { ...valid, url: 'ftp://pacs.example.org' }, { 'accept-language': 'ja' });
     expect(badUrl.status).toBe(400);
     expect(badUrl.body.error.code).toBe('validation_failed');
+    expect(JSON.stringify(badUrl.body.error)).toContain('DICOMweb サーバーのアドレスを http:// または https:// から入力してください');
+    const credentialsInUrl = await admin.post('/api/v1/pacs-destinations', { ...valid, url: 'https://user:secret@pacs.example.org/dicom-web' });
+    expect(credentialsInUrl.status).toBe(400);
     const taken = await admin.post('/api/v1/pacs-destinations', { ...valid, name: 'Hospital PACS (Orthanc)' }, { 'accept-language': 'zh-CN' });
     expect([taken.status, taken.body.error.code, taken.body.error.message]).toEqual([409, 'pacs_destination_name_taken', '已有同名的 PACS 发送目标。']);
     const noPassword = await admin.post('/api/v1/pacs-destinations', { ...valid, authKind: 'basic', authUser: 'someone' });

@@ -1428,6 +1428,7 @@ export const en = {
     birthDatePast: 'The birth date must be in the past.',
     dateNotPast: 'The date must not be in the past.',
     dateRange: 'Enter a date between {{min}} and {{max}}.',
+    pacsUrl: 'Enter the full http:// or https:// address of the DICOMweb server, without a user name, password or ? in it.',
     dicomLongString: 'Use at most 64 characters: Latin letters, digits, spaces and punctuation, without a backslash (\\).',
     timeZone: 'Choose a time zone from the list.',
     unstorableText: 'This field contains a character that cannot be saved (an invisible control character or half of an emoji, often from copying and pasting). Type the text again or paste it as plain text.',

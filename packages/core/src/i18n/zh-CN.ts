@@ -1408,6 +1408,7 @@ export const zhCN: Catalog = {
     birthDatePast: '出生日期必须是过去的日期。',
     dateNotPast: '不能选择过去的日期。',
     dateRange: '请输入 {{min}} 至 {{max}} 之间的日期。',
+    pacsUrl: '请输入以 http:// 或 https:// 开头的 DICOMweb 服务器完整地址（不要包含用户名、密码或 ?）。',
     dicomLongString: '最多 64 个字符，只能使用半角字母、数字、空格和符号（不能使用反斜杠 \\）。',
     timeZone: '请从列表中选择时区。',
     unstorableText: '此栏包含无法保存的字符（通常是复制粘贴时混入的不可见控制字符或残缺的表情符号）。请重新输入，或以纯文本形式粘贴。',

@@ -23,9 +23,14 @@ export const dicomLongString = z
   .max(64)
   .regex(/^[\x20-\x5b\x5d-\x7e]*$/, 'validation.dicomLongString');
 
+/** An http(s) address without credentials, query or fragment in it (those go in their own fields, sealed). */
 const httpUrl = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, error: 'validation.pacsUrl' })
   .max(2000)
+  .refine((u) => {
+    const url = new URL(u);
+    return !url.username && !url.password && !url.search && !url.hash;
+  }, 'validation.pacsUrl')
   .transform((u) => u.replace(/\/+$/, ''));
 
 export const pacsDestination = z
