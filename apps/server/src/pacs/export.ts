@@ -11,7 +11,7 @@ import type { AuditService } from '../audit/service.ts';
 import { unseal } from '../auth/crypto.ts';
 import { transaction, type Db } from '../db/client.ts';
 import type { JobContext, JobOutcome, JobWorker, WorkerLogger } from '../jobs/worker.ts';
-import { DicomError, patientIdPatches } from '../records/dicom.ts';
+import { DicomError, exportPatches } from '../records/dicom.ts';
 import { blobRange, type BlobStore } from '../storage/blob-store.ts';
 import * as repo from './repo.ts';
 import { stow, StowError, type StowInstance } from './stow.ts';
@@ -92,7 +92,7 @@ export function registerPacsExport(worker: JobWorker, deps: { db: Db; blobs: Blo
           const i = pending.shift()!;
           const open = (range: { start: number; end: number }) => blobs.get(i.blobId!, range);
           try {
-            const patches = value ? await patientIdPatches(blobRange(blobs, i.blobId!), i.size, value) : [];
+            const patches = await exportPatches(blobRange(blobs, i.blobId!), i.size, value);
             batch.push({ sopInstanceUid: i.sopInstanceUid, size: i.size, patches, open });
             bytes += i.size;
           } catch (err) {

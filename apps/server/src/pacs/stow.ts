@@ -1,7 +1,7 @@
 /**
  * A DICOMweb STOW-RS client (PS3.18 10.5): instances POSTed to `<base>/studies` as one
  * `multipart/related; type="application/dicom"` body, each instance streamed from the encrypted
- * store with its patches (records/dicom.ts `patientIdPatches`) applied on the way, so nothing is
+ * store with its patches (records/dicom.ts `exportPatches`) applied on the way, so nothing is
  * held in memory but a header and a chunk. The body's length is known before it is sent (no chunked
  * upload, which some PACS refuse).
  */

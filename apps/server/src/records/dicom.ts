@@ -157,7 +157,7 @@ export async function readDicomFile(path: string, options?: ReadDicomOptions): P
   }
 }
 
-// --- Rewriting Patient ID ---------------------------------------------------------------------------
+// --- Rewriting for export ---------------------------------------------------------------------------
 
 /** Bytes `start..end` (half-open) of a file are replaced by `bytes`. */
 export interface Patch extends ByteRange {
@@ -168,21 +168,65 @@ const PATIENT_ID = 0x00100020;
 const ISSUER_OF_PATIENT_ID = 0x00100021;
 /** Explicit VRs whose element header has a 4-byte length (12 bytes in all). */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+/** Kakehashi's Implementation Class UID (a UUID-derived UID, PS3.5 B.2), in the meta headers it writes. */
+export const IMPLEMENTATION_CLASS_UID = '2.25.301646243456196401341135654809288939318';
+
+/** One element in explicit VR: little endian (the meta header), or big endian. */
+function explicitElement(tag: number, vr: string, value: Buffer, bigEndian = false): Buffer {
+  const long = LONG_VRS.has(vr);
+  const header = Buffer.alloc(long ? 12 : 8);
+  const u16 = (v: number, o: number) => (bigEndian ? header.writeUInt16BE(v, o) : header.writeUInt16LE(v, o));
+  u16(tag >>> 16, 0);
+  u16(tag & 0xffff, 2);
+  header.write(vr, 4, 'latin1');
+  if (long) bigEndian ? header.writeUInt32BE(value.length, 8) : header.writeUInt32LE(value.length, 8);
+  else u16(value.length, 6);
+  return Buffer.concat([header, value]);
+}
+/** Text padded to an even length (UIDs with NUL, the rest with a space). */
+const even = (text: string, pad: string) => Buffer.from(text.length % 2 ? text + pad : text, 'latin1');
+
+/** The preamble, "DICM" and a meta header (PS3.10 7.1) for a dataset written without them. */
+function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): Buffer {
+  const elements = Buffer.concat([
+    explicitElement(0x00020001, 'OB', Buffer.from([0, 1])),
+    explicitElement(0x00020002, 'UI', even(sopClassUid, '\0')),
+    explicitElement(0x00020003, 'UI', even(sopInstanceUid, '\0')),
+    explicitElement(0x00020010, 'UI', even(transferSyntaxUid, '\0')),
+    explicitElement(0x00020012, 'UI', even(IMPLEMENTATION_CLASS_UID, '\0')),
+  ]);
+  const groupLength = Buffer.alloc(4);
+  groupLength.writeUInt32LE(elements.length);
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), explicitElement(0x00020000, 'UL', groupLength), elements]);
+}
 
 /**
- * The patches that make a file's Patient ID (0010,0020) and Issuer of Patient ID (0010,0021) read
- * `id` and `issuer` (no issuer: the element is removed), every other byte left as it is: the two
- * elements are written (or inserted where they belong) in the dataset's own encoding, and a group
- * length of group 0010, where an old file has one, is corrected. Only the header is read. A file
- * without meta header or with a deflated dataset is `unsupported` (a PACS would need it rewritten whole).
+ * The patches that make a stored file what a PACS receives (PS3.10, as STOW-RS requires): a dataset
+ * written without meta header gets one, and with `patientId`, Patient ID (0010,0020) and Issuer of
+ * Patient ID (0010,0021) read `id` and `issuer` (no issuer: the element is removed), every other
+ * byte left as it is. The two elements are written (or inserted where they belong) in the dataset's
+ * own encoding, and a group length of group 0010, where an old file has one, is corrected. Only the
+ * header is read. A deflated dataset cannot be patched in place: `unsupported` when it needs a patch.
  */
-export async function patientIdPatches(read: RangeReader, size: number, value: { id: string; issuer: string | null }, options: ReadDicomOptions = {}): Promise<Patch[]> {
+export async function exportPatches(read: RangeReader, size: number, patientId: { id: string; issuer: string | null } | null, options: ReadDicomOptions = {}): Promise<Patch[]> {
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const file = new FilePrefix(read, size);
   const layout = await readLayout(file, maxHeaderBytes);
-  if (!layout.meta) throw new DicomError('unsupported', 'a dataset without meta header is not rewritten');
+  if (layout.meta && !patientId) return [];
   if (layout.transferSyntaxUid === DEFLATED_LE) throw new DicomError('unsupported', 'a deflated dataset is not rewritten');
   const dataSet = await parseDataset(new DatasetPrefix(file, layout.datasetStart), layout, maxHeaderBytes);
+  const patches: Patch[] = [];
+  if (!layout.meta) {
+    const sopClassUid = rawString(dataSet, 'x00080016');
+    const sopInstanceUid = rawString(dataSet, 'x00080018');
+    if (!sopClassUid || !sopInstanceUid) throw new DicomError('unsupported', 'a dataset without meta header nor SOP Class and Instance UIDs');
+    patches.push({ start: 0, end: 0, bytes: metaHeader(sopClassUid, sopInstanceUid, layout.datasetSyntax!) });
+  }
+  if (patientId) patches.push(...patientIdPatches(dataSet, layout, size, patientId));
+  return patches;
+}
+
+function patientIdPatches(dataSet: DataSet, layout: Layout, size: number, value: { id: string; issuer: string | null }): Patch[] {
   const bigEndian = layout.datasetSyntax === EXPLICIT_BE;
   const explicit = layout.datasetSyntax !== IMPLICIT_LE;
   const at = layout.datasetStart;
@@ -201,15 +245,12 @@ export async function patientIdPatches(read: RangeReader, size: number, value: {
   }
   if (at + end > size) throw new DicomError('truncated', 'the file ends inside the patient elements');
   const element = (tag: number, text: string) => {
-    const valueBytes = Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1');
+    if (explicit) return explicitElement(tag, 'LO', even(text, ' '), bigEndian);
+    const valueBytes = even(text, ' ');
     const header = Buffer.alloc(8);
-    const u16 = (v: number, o: number) => (bigEndian ? header.writeUInt16BE(v, o) : header.writeUInt16LE(v, o));
-    u16(tag >>> 16, 0);
-    u16(tag & 0xffff, 2);
-    if (explicit) {
-      header.write('LO', 4, 'latin1');
-      u16(valueBytes.length, 6);
-    } else header.writeUInt32LE(valueBytes.length, 4);
+    header.writeUInt16LE(tag >>> 16, 0);
+    header.writeUInt16LE(tag & 0xffff, 2);
+    header.writeUInt32LE(valueBytes.length, 4);
     return Buffer.concat([header, valueBytes]);
   };
   const written = Buffer.concat([element(PATIENT_ID, value.id), ...(value.issuer ? [element(ISSUER_OF_PATIENT_ID, value.issuer)] : [])]);
