@@ -11,7 +11,7 @@ import type { AuditService } from '../audit/service.ts';
 import { unseal } from '../auth/crypto.ts';
 import { transaction, type Db } from '../db/client.ts';
 import type { JobContext, JobOutcome, JobWorker, WorkerLogger } from '../jobs/worker.ts';
-import { DicomError, exportPatches } from '../records/dicom.ts';
+import { DicomError, exportFile } from '../records/dicom.ts';
 import { blobRange, type BlobStore } from '../storage/blob-store.ts';
 import * as repo from './repo.ts';
 import { stow, StowError, type StowInstance } from './stow.ts';
@@ -90,11 +90,10 @@ export function registerPacsExport(worker: JobWorker, deps: { db: Db; blobs: Blo
         let bytes = 0;
         while (pending.length && batch.length < BATCH_INSTANCES && (batch.length === 0 || bytes + pending[0].size <= BATCH_BYTES)) {
           const i = pending.shift()!;
-          const open = (range: { start: number; end: number }) => blobs.get(i.blobId!, range);
           try {
-            const patches = await exportPatches(blobRange(blobs, i.blobId!), i.size, value);
-            batch.push({ sopInstanceUid: i.sopInstanceUid, size: i.size, patches, open });
-            bytes += i.size;
+            const file = await exportFile(blobRange(blobs, i.blobId!), (range) => blobs.get(i.blobId!, range), i.size, value);
+            batch.push({ sopInstanceUid: i.sopInstanceUid, ...file });
+            bytes += file.size;
           } catch (err) {
             if (!(err instanceof DicomError)) throw err;
             unreadable.push({ sopInstanceUid: i.sopInstanceUid, status: 'failed', reason: `not rewritten: ${err.message}` });

@@ -285,4 +285,24 @@ describe('sending a study to a PACS', () => {
     const portal = await t.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${c.token}` }, payload: { destinationId: destination, studyInstanceUid: STUDY } });
     expect(portal.statusCode).toBe(403);
   });
+
+  it('sends a deflated image inflated (explicit VR little endian), its elements as DCMTK inflates them', async () => {
+    const deflated = readFileSync(path.join(SAMPLES, 'image_dfl.dcm'));
+    await send(deflated, c, 'DFL1');
+    expect(await worker.drain()).toBe(1);
+    const study = ((await admin.get(`/api/v1/cases/${c.id}/studies`)).body.items as { studyInstanceUid: string; review: string }[]).find((s) => s.studyInstanceUid !== STUDY)!;
+    if (study.review === 'held') await admin.post(`/api/v1/cases/${c.id}/studies/${study.studyInstanceUid}/review`, { decision: 'confirm', reason: 'The same patient (test).' });
+    const res = await admin.post(`/api/v1/cases/${c.id}/pacs-exports`, { destinationId: destination, studyInstanceUid: study.studyInstanceUid });
+    expect(res.status).toBe(202);
+    expect(await worker.drain()).toBe(1);
+    expect((await exportsOf(c))[0]).toMatchObject({ id: res.body.id, status: 'done', total: 1, sent: 1, failed: 0 });
+    const reference = path.join(work, 'inflated.dcm');
+    execFileSync('dcmconv', ['+te', path.join(SAMPLES, 'image_dfl.dcm'), reference]);
+    const expected = elementsOf(readFileSync(reference));
+    const got = (await received()).find((g) => g.sop === expected.sop)!;
+    expect([got.syntax, got.patientId, got.issuer]).toEqual(['1.2.840.10008.1.2.1', 'H-000123', 'TOKYO-UNIV-HOSP']);
+    expect(got.pixels).toBe(expected.pixels);
+    const without = (m: Map<string, string>) => [...m].filter(([tag]) => tag !== 'x00100020' && tag !== 'x00100021');
+    expect(without(got.digests)).toEqual(without(expected.digests));
+  });
 });

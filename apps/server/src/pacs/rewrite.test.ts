@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import dicomParser from 'dicom-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DicomError, exportPatches, type Patch } from '../records/dicom.ts';
+import { DicomError, exportFile, exportPatches, type Patch } from '../records/dicom.ts';
 
 /*
  * Patient ID rewritten in place (records/dicom.ts `exportPatches`): the patched file parses, says
@@ -106,9 +107,26 @@ describe('rewriting Patient ID', () => {
     expect(await exportPatches(read(mr), mr.length, null)).toEqual([]);
   });
 
-  it('refuses, with the reason, a deflated dataset it would have to rewrite', async () => {
+  it('sends a deflated dataset that must be rewritten inflated, as explicit VR little endian, every element as DCMTK inflates it', async () => {
     const file = readFileSync(path.join(SAMPLES, 'image_dfl.dcm'));
+    // exportPatches alone cannot patch it in place; exportFile sends it inflated.
     await expect(exportPatches(read(file), file.length, { id: 'X', issuer: null })).rejects.toThrow(DicomError);
-    expect(await exportPatches(read(file), file.length, null)).toEqual([]);
+    const open = async (r: { start: number; end: number }) => Readable.from([file.subarray(r.start, r.end + 1)]);
+    expect(await exportFile(read(file), open, file.length, null)).toMatchObject({ size: file.length, patches: [] });
+    const exported = await exportFile(read(file), open, file.length, { id: 'H-000123', issuer: 'TOKYO-UNIV-HOSP' });
+    const parts: Buffer[] = [];
+    for await (const p of await exported.open({ start: 0, end: exported.size - 1 })) parts.push(p as Buffer);
+    const whole = Buffer.concat(parts);
+    expect(whole.length).toBe(exported.size);
+    const out = parse(apply(whole, exported.patches));
+    expect([out.string('x00020010'), out.string('x00100020'), out.string('x00100021')]).toEqual(['1.2.840.10008.1.2.1', 'H-000123', 'TOKYO-UNIV-HOSP']);
+    const reference = path.join(work, 'inflated');
+    execFileSync('dcmconv', ['+te', path.join(SAMPLES, 'image_dfl.dcm'), reference]);
+    const values = (ds: dicomParser.DataSet) =>
+      Object.values(ds.elements)
+        .filter((e) => !e.tag.startsWith('x0002') && e.tag !== 'x00100020' && e.tag !== 'x00100021')
+        .map((e) => [e.tag, Buffer.from(ds.byteArray.subarray(e.dataOffset, e.dataOffset + e.length)).toString('hex')]);
+    expect(values(out)).toEqual(values(parse(readFileSync(reference))));
+    expect(out.elements.x7fe00010.length).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,7 @@
  * files, and the walk over the fragments of encapsulated pixel data.
  */
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { convertBytes } from 'dicom-character-set';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
@@ -206,7 +206,8 @@ function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxU
  * Patient ID (0010,0021) read `id` and `issuer` (no issuer: the element is removed), every other
  * byte left as it is. The two elements are written (or inserted where they belong) in the dataset's
  * own encoding, and a group length of group 0010, where an old file has one, is corrected. Only the
- * header is read. A deflated dataset cannot be patched in place: `unsupported` when it needs a patch.
+ * header is read. A deflated dataset cannot be patched in place: `unsupported` when it needs a patch
+ * (`exportFile` sends such a file inflated).
  */
 export async function exportPatches(read: RangeReader, size: number, patientId: { id: string; issuer: string | null } | null, options: ReadDicomOptions = {}): Promise<Patch[]> {
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
@@ -224,6 +225,73 @@ export async function exportPatches(read: RangeReader, size: number, patientId: 
   }
   if (patientId) patches.push(...patientIdPatches(dataSet, layout, size, patientId));
   return patches;
+}
+
+/** A file as a PACS receives it: its length, its bytes by range (end inclusive) before patching, and the patches. */
+export interface ExportFile {
+  size: number;
+  open(range: { start: number; end: number }): Promise<Readable>;
+  patches: Patch[];
+}
+
+/**
+ * A stored file ready for export (see `exportPatches`). A deflated dataset that must be rewritten is
+ * sent inflated, as explicit VR little endian (the syntax it deflates), with a meta header saying so:
+ * its length is counted by inflating it once, and it is inflated again as it is sent, never held whole.
+ */
+export async function exportFile(
+  read: RangeReader,
+  open: (range: { start: number; end: number }) => Promise<Readable>,
+  size: number,
+  patientId: { id: string; issuer: string | null } | null,
+  options: ReadDicomOptions = {},
+): Promise<ExportFile> {
+  const file = new FilePrefix(read, size);
+  const layout = await readLayout(file, options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  if (layout.transferSyntaxUid !== DEFLATED_LE || !patientId) return { size, open, patches: await exportPatches(read, size, patientId, options) };
+  const sopClassUid = cleanAscii(layout.meta?.string('x00020002'));
+  const sopInstanceUid = cleanAscii(layout.meta?.string('x00020003'));
+  if (!sopClassUid || !sopInstanceUid) throw new DicomError('unsupported', 'a deflated file without SOP Class and Instance UIDs in its meta header');
+  const meta = metaHeader(sopClassUid, sopInstanceUid, EXPLICIT_LE);
+  /** The inflated dataset's bytes `start..end` (inclusive), inflated from its beginning. */
+  async function* inflated(start: number, end: number): AsyncGenerator<Buffer> {
+    let at = 0;
+    const stream = createInflateRaw();
+    // Stopping early (the range is read) destroys the stored bytes' stream with it.
+    pipeline(await open({ start: layout.datasetStart, end: size - 1 }), stream, () => undefined);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const from = Math.max(start - at, 0);
+        const to = Math.min(end + 1 - at, chunk.length);
+        if (from < to) yield chunk.subarray(from, to);
+        at += chunk.length;
+        if (at > end) break;
+      }
+    } catch (error) {
+      if (String((error as { code?: string }).code).startsWith('Z_')) throw new DicomError('corrupt', 'the deflated dataset does not inflate');
+      throw error;
+    } finally {
+      stream.destroy();
+    }
+  }
+  let inflatedSize = 0;
+  for await (const chunk of inflated(0, Number.MAX_SAFE_INTEGER)) inflatedSize += chunk.length;
+  const exported = {
+    size: meta.length + inflatedSize,
+    async open(range: { start: number; end: number }): Promise<Readable> {
+      async function* bytes() {
+        if (range.start < meta.length) yield meta.subarray(range.start, Math.min(range.end + 1, meta.length));
+        if (range.end >= meta.length) yield* inflated(Math.max(range.start - meta.length, 0), range.end - meta.length);
+      }
+      return Readable.from(bytes());
+    },
+  };
+  const readExported: RangeReader = async (start, end) => {
+    const parts: Buffer[] = [];
+    if (end > start) for await (const p of await exported.open({ start, end: Math.min(end, exported.size) - 1 })) parts.push(p as Buffer);
+    return Buffer.concat(parts);
+  };
+  return { ...exported, patches: await exportPatches(readExported, exported.size, patientId, options) };
 }
 
 function patientIdPatches(dataSet: DataSet, layout: Layout, size: number, value: { id: string; issuer: string | null }): Patch[] {
