@@ -75,13 +75,17 @@ export function registerPacsExport(worker: JobWorker, deps: { db: Db; blobs: Blo
     const known = await repo.itemsOf(db, e.id);
     const pending = instances.filter((i) => !known.has(i.sopInstanceUid));
     let done = known.size;
+    /** The export ends here: what is still not sent is given up on, with the reason. */
+    const giveUp = async (reason: string) => {
+      const now = await repo.itemsOf(db, e.id);
+      await repo.recordItems(db, e.id, instances.filter((i) => !now.has(i.sopInstanceUid)).map((i) => ({ sopInstanceUid: i.sopInstanceUid, status: 'failed', reason })));
+      await finish(e, c.number, reason);
+    };
+    // Disabled after the send was asked for: nothing more goes there.
+    if (destination.disabledAt) return giveUp('the destination was disabled');
     const value = patientIdFor(destination, c);
     // The hospital patient ID was cleared after the export was queued: nothing is sent under another ID.
-    if (value === undefined) {
-      await repo.recordItems(db, e.id, pending.map((i) => ({ sopInstanceUid: i.sopInstanceUid, status: 'failed', reason: 'the case has no hospital patient ID' })));
-      await finish(e, c.number, 'the case has no hospital patient ID');
-      return;
-    }
+    if (value === undefined) return giveUp('the case has no hospital patient ID');
     const target = { url: destination.url, authorization: authorizationOf(destination, deps.secret) };
     try {
       while (pending.length) {
@@ -122,10 +126,7 @@ export function registerPacsExport(worker: JobWorker, deps: { db: Db; blobs: Blo
       await repo.updateExport(db, e.id, { lastError: reason });
       if (job.attempt < attempts) throw err;
       // The last attempt: what is still not sent is given up on, with the last failure's reason.
-      const now = await repo.itemsOf(db, e.id);
-      await repo.recordItems(db, e.id, instances.filter((i) => !now.has(i.sopInstanceUid)).map((i) => ({ sopInstanceUid: i.sopInstanceUid, status: 'failed', reason })));
-      await finish(e, c.number, reason);
-      return;
+      return giveUp(reason);
     }
     await finish(e, c.number, null);
   }

@@ -305,4 +305,25 @@ describe('sending a study to a PACS', () => {
     const without = (m: Map<string, string>) => [...m].filter(([tag]) => tag !== 'x00100020' && tag !== 'x00100021');
     expect(without(got.digests)).toEqual(without(expected.digests));
   });
+
+  it('sends nothing of an export whose destination was disabled, or whose case lost its hospital ID, once queued, and says why', async () => {
+    const spare = await admin.post('/api/v1/pacs-destinations', { name: 'PACS disabled later', url: orthanc.dicomweb, authKind: 'basic', authUser: orthanc.user, secret: orthanc.password, patientIdMode: 'keep' });
+    const toDisabled = await admin.post(`/api/v1/cases/${c.id}/pacs-exports`, { destinationId: spare.body.id, studyInstanceUid: STUDY, seriesInstanceUid: SERIES_A });
+    await admin.patch(`/api/v1/pacs-destinations/${spare.body.id}`, { disabled: true });
+    const withoutId = await admin.post(`/api/v1/cases/${c.id}/pacs-exports`, { destinationId: destination, studyInstanceUid: STUDY, seriesInstanceUid: SERIES_A });
+    await admin.put(`/api/v1/cases/${c.id}/hospital-patient-id`, { id: null, issuer: null });
+    const before = ((await orthanc.get('/statistics')) as { CountInstances: number }).CountInstances;
+    expect(await worker.drain()).toBe(2);
+    const reports = await exportsOf(c);
+    for (const [id, reason] of [
+      [toDisabled.body.id, 'the destination was disabled'],
+      [withoutId.body.id, 'the case has no hospital patient ID'],
+    ]) {
+      const r = reports.find((x) => x.id === id)!;
+      expect(r).toMatchObject({ status: 'failed', total: 3, sent: 0, failed: 3, lastError: reason });
+      expect(r.failures.map((f: { reason: string }) => f.reason)).toEqual([reason, reason, reason]);
+    }
+    expect(((await orthanc.get('/statistics')) as { CountInstances: number }).CountInstances).toBe(before);
+    await admin.put(`/api/v1/cases/${c.id}/hospital-patient-id`, { id: 'H-000123', issuer: 'TOKYO-UNIV-HOSP' });
+  });
 });

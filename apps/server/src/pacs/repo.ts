@@ -79,23 +79,25 @@ export async function updateExport(db: Db, id: string, patch: Partial<typeof pac
   await db.update(pacsExports).set(patch).where(eq(pacsExports.id, id));
 }
 
-/** A case's exports, newest first (or only those asked for), with their destination, requester and what each instance came to. */
+/** A case's exports, newest first (or only those asked for), with their destination, requester, counts and the instances not sent. */
 export async function listExports(db: Db, caseId: string, ids?: string[]) {
+  const counted = (status: 'sent' | 'failed') =>
+    sql<number>`(select count(*)::int from ${pacsExportItems} i where i.export_id = ${pacsExports.id} and i.status = ${status})`;
   const rows = await db
-    .select({ export: pacsExports, destinationName: pacsDestinations.name, requestedBy: users.name })
+    .select({ export: pacsExports, destinationName: pacsDestinations.name, requestedBy: users.name, sent: counted('sent'), failed: counted('failed') })
     .from(pacsExports)
     .innerJoin(pacsDestinations, eq(pacsDestinations.id, pacsExports.destinationId))
     .leftJoin(users, eq(users.id, pacsExports.requestedBy))
     .where(and(eq(pacsExports.caseId, caseId), ids ? inArray(pacsExports.id, ids) : undefined))
     .orderBy(desc(pacsExports.createdAt), desc(pacsExports.id));
-  const items = rows.length
+  const failures = rows.some((r) => r.failed > 0)
     ? await db
         .select()
         .from(pacsExportItems)
-        .where(inArray(pacsExportItems.exportId, rows.map((r) => r.export.id)))
+        .where(and(inArray(pacsExportItems.exportId, rows.filter((r) => r.failed > 0).map((r) => r.export.id)), eq(pacsExportItems.status, 'failed')))
         .orderBy(asc(pacsExportItems.sopInstanceUid))
     : [];
-  return rows.map((r) => ({ ...r, items: items.filter((i) => i.exportId === r.export.id) }));
+  return rows.map((r) => ({ ...r, failures: failures.filter((i) => i.exportId === r.export.id) }));
 }
 
 /** The stored instances an export sends: SOP Instance UID, blob and size, in the order of the files. */
