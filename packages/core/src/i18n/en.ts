@@ -57,7 +57,6 @@ export const en = {
     add: 'Add destination',
     editTitle: 'Edit destination',
     created: 'Destination added.',
-    none: 'No PACS destination yet.',
     name: 'Name',
     url: 'DICOMweb base URL',
     urlHelp: 'The images are sent to this address followed by /studies, for example https://pacs.example.org/dicom-web.',

@@ -57,7 +57,6 @@ export const ja: Catalog = {
     add: '送信先を追加',
     editTitle: '送信先の編集',
     created: '送信先を追加しました。',
-    none: 'PACS 送信先はまだありません。',
     name: '名前',
     url: 'DICOMweb ベース URL',
     urlHelp: '画像はこのアドレスに /studies を付けた先へ送信されます（例：https://pacs.example.org/dicom-web）。',

@@ -57,7 +57,6 @@ export const zhCN: Catalog = {
     add: '添加发送目标',
     editTitle: '编辑发送目标',
     created: '已添加发送目标。',
-    none: '尚无 PACS 发送目标。',
     name: '名称',
     url: 'DICOMweb 基础 URL',
     urlHelp: '影像将发送到此地址加上 /studies，例如 https://pacs.example.org/dicom-web。',

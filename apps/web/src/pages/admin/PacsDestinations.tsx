@@ -138,7 +138,6 @@ export function PacsDestinationsPage() {
       />
       <Notice>{notice}</Notice>
       <ErrorAlert>{list.error && errorMessage(list.error)}</ErrorAlert>
-      {list.data?.items.length === 0 && <p className="muted">{t('pacs.none')}</p>}
       <DataTable
         label={t('pacs.title')}
         loading={list.isFetching}
