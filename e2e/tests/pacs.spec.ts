@@ -102,6 +102,9 @@ test('an administrator adds a PACS destination; a coordinator sends a study to i
       await expect(sent).toContainText(ja.status.done);
       await shoot(page, 'pacs-send-ja', panel);
       await shoot(page, 'records-pacs-ja');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shoot(page, 'pacs-send-ja-390', panel);
+      await page.setViewportSize({ width: 1280, height: 900 });
     });
 
     await test.step('Orthanc holds the three images under the hospital’s patient ID', async () => {
