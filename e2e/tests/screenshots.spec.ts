@@ -81,6 +81,7 @@ for (const locale of LOCALE_LIST) {
           ['tokens', '/admin/tokens', c.tokens.title],
           ['outbox', '/admin/outbox', c.outbox.title],
           ['audit', '/admin/audit', c.audit.title],
+          ['pacs', '/admin/pacs', c.pacs.title],
         ];
         for (const [name, url, heading] of screens) {
           await page.setViewportSize({ width: 1280, height: 720 });

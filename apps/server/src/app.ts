@@ -32,6 +32,8 @@ import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
+import { pacsRoutes } from './pacs/routes.ts';
+import { registerPacsExport } from './pacs/export.ts';
 import { registerIngest } from './records/ingest.ts';
 import { clamdScanner } from './records/scan.ts';
 import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts';
@@ -162,6 +164,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       scanner: config.clamd ? clamdScanner(config.clamd) : undefined,
     });
   if (jobs) registerStorageJobs(jobs, { db, blobs: services.blobs, staging: services.staging, audit: services.audit, retentionDays: config.retentionDays, logger: app.log });
+  if (jobs) registerPacsExport(jobs, { db, blobs: services.blobs, audit: services.audit, secret: config.secret, logger: app.log });
   if (jobs) registerSurveyJobs(jobs, services.surveys);
   if (jobs) registerFollowUpJobs(jobs, services.visitRecords);
   jobs?.start();
@@ -262,6 +265,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(hospitalRoutes, { services });
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
+      await api.register(pacsRoutes, { services });
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });
       await api.register(indicatorRoutes, { services });

@@ -36,6 +36,7 @@ import { createFollowUpService } from './reports/follow-ups.ts';
 import { createSharingService } from './reports/sharing.ts';
 import { createFacts } from './stats/facts.ts';
 import { createStatsService } from './stats/service.ts';
+import { createPacsService } from './pacs/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -126,6 +127,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     sharing: createSharingService({ config, gate, guestLinks, hospital, blobs, mail, signingIdentity: reports.signingIdentity }),
     /** Counts for the hospital's statistics, and the import of consultations from before the platform. */
     stats: createStatsService({ gate, hospital, config }),
+    /** The hospital's PACS: destinations, the case's hospital patient ID, and exports of its images (each a job). */
+    pacs: createPacsService({ gate, secret: config.secret, onQueued: hooks.onJobQueued }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -78,7 +78,7 @@ let otherInstitution = '';
 const callers: Caller[] = [];
 const caller = (name: string) => callers.find((c) => c.name === name)!;
 let otherCase: CaseWorld;
-let spare: { tokenId: string; ruleId: string; feeId: string; exceptionId: string; messageId: string };
+let spare: { tokenId: string; ruleId: string; feeId: string; exceptionId: string; messageId: string; pacsId: string };
 
 async function api(method: string, url: string, headers: Headers, body?: unknown) {
   const res = await t.app.inject({ method: method as 'GET', url, headers, ...(body === undefined ? {} : { payload: body as object }) });
@@ -191,6 +191,13 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getMe: () => ({}),
   updateMe: () => ({ body: { locale: 'en' } }),
   listInstitutions: () => ({}),
+  listPacsDestinations: () => ({}),
+  createPacsDestination: () => ({ body: { name: `Matrix PACS ${randomUUID().slice(0, 6)} (test)`, url: 'https://pacs.example.org/dicom-web', authKind: 'bearer', secret: 'matrix-token', patientIdMode: 'case_number', issuer: 'KAKEHASHI' } }),
+  updatePacsDestination: () => ({ params: { id: spare.pacsId }, body: { issuer: 'MATRIX' } }),
+  setHospitalPatientId: (w) => ({ params: { id: w.id }, body: { id: 'H-000001', issuer: 'MATRIX-HOSP' } }),
+  // The destination sends the images as they are (no hospital patient ID needed); a second allowed caller gets the export under way.
+  sendToPacs: (w) => ({ params: { id: w.id }, body: { destinationId: spare.pacsId, studyInstanceUid: w.records!.studyUid } }),
+  listPacsExports: (w) => ({ params: { id: w.id } }),
   createInstitution: () => ({ body: { name: `Matrix Partner ${randomUUID().slice(0, 6)} (Test)`, country: 'CN', kind: 'partner' } }),
   updateInstitution: () => ({ params: { id: otherInstitution }, body: { mouStatus: 'negotiating' } }),
   listUsers: () => ({}),
@@ -333,8 +340,8 @@ const SHARING_ROUTES = new Set(['getReplyLetterPdf', 'getSharedDocuments', 'getR
 const REPLY_LETTER = { language: 'ja', recipient: { name: '李 テスト 先生', institution: 'Example People’s Hospital (Test)', department: '腫瘍内科' }, date: '2026-12-06', note: '' };
 const REPORT_PASSCODE = 'matrix-letter-1';
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
-/** Routes that read a case's stored files or studies. */
-const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries']);
+/** Routes that read (or send to a PACS) a case's stored files or studies. */
+const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries', 'sendToPacs']);
 
 /** A file stored in the case as the ingest job leaves one (records/ingest.ts). */
 async function storeFile(caseId: string, bytes: Buffer, filename: string, kind: string) {
@@ -450,6 +457,7 @@ beforeAll(async () => {
     feeId: (await ok('POST', '/api/v1/settings/fee-schedules', 'admin', { name: sameInEveryLanguage('Spare fee (test)'), minutes: 30, amount: 500 })).id,
     exceptionId: (await ok('POST', `/api/v1/availability/${caller('physician').userId}/exceptions`, 'physician', { date: '2099-02-02', available: false })).exceptions[0].id,
     messageId: (await ok('GET', '/api/v1/outbox?pageSize=1', 'admin')).items[0].id,
+    pacsId: (await ok('POST', '/api/v1/pacs-destinations', 'admin', { name: 'Spare PACS (test)', url: 'https://pacs.example.org/dicom-web', authKind: 'none', patientIdMode: 'keep' })).id,
   };
   // A message the mail server gave up on, for an administrator to send again.
   await t.db.execute(sql`update jobs set status = 'failed', attempts = 3 where id = ${spare.messageId}`);

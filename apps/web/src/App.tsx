@@ -20,6 +20,7 @@ import {
   NewRequestPage,
   NotFound,
   OutboxPage,
+  PacsDestinationsPage,
   RequireAdmin,
   ResetPasswordPage,
   SettingsPage,
@@ -62,6 +63,7 @@ export function App() {
                   <Route path="outbox" element={<OutboxPage />} />
                   <Route path="audit" element={<AuditPage />} />
                   <Route path="settings" element={<SettingsPage />} />
+                  <Route path="pacs" element={<PacsDestinationsPage />} />
                 </Route>
                 <Route path="*" element={<NotFound />} />
               </Route>

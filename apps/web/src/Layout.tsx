@@ -17,7 +17,7 @@ const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse
 /** Roles that keep hours for video visits (their own; admins and coordinators also a physician's). */
 const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter'];
 /** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
-const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings'] as const;
+const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings', 'pacs'] as const;
 
 /** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
 export function SignedInLayout() {

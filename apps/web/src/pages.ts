@@ -56,6 +56,7 @@ export const ForgotPasswordPage = staff(() => import('./pages/ForgotPassword.tsx
 export const ResetPasswordPage = staff(() => import('./pages/ResetPassword.tsx'), 'ResetPasswordPage');
 export const HomePage = staff(() => import('./pages/Home.tsx'), 'HomePage');
 export const InstitutionsPage = staff(() => import('./pages/admin/Institutions.tsx'), 'InstitutionsPage');
+export const PacsDestinationsPage = staff(() => import('./pages/admin/PacsDestinations.tsx'), 'PacsDestinationsPage');
 export const UsersPage = staff(() => import('./pages/admin/Users.tsx'), 'UsersPage');
 export const TokensPage = staff(() => import('./pages/admin/Tokens.tsx'), 'TokensPage');
 export const OutboxPage = staff(() => import('./pages/admin/Outbox.tsx'), 'OutboxPage');

@@ -6,7 +6,7 @@ import { ACTIONS, type Action } from './policy.ts';
  * restore, and the survey's reminder sent by its job. The other events written outside the gate (sign-in, sign-out, a user or token made on the
  * command line) carry their policy action's name.
  */
-export const SERVER_EVENTS = ['auth.totp_verify', 'auth.totp_enrol', 'auth.password_reset_request', 'audit.anchor', 'retention.delete', 'survey.remind', 'follow_up.remind'] as const;
+export const SERVER_EVENTS = ['auth.totp_verify', 'auth.totp_enrol', 'auth.password_reset_request', 'audit.anchor', 'retention.delete', 'survey.remind', 'follow_up.remind', 'case.pacs_export'] as const;
 
 /** Every name an audit event can carry. */
 export type AuditEventName = Action | (typeof SERVER_EVENTS)[number];

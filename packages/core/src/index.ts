@@ -19,6 +19,7 @@ export * from './schemas/visitRecord.ts';
 export * from './schemas/patientWords.ts';
 export * from './schemas/indicators.ts';
 export * from './schemas/stats.ts';
+export * from './schemas/pacs.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

@@ -40,6 +40,9 @@ const EXPECTED: Record<Action, string> = {
   'settings.read': 'staff',
   'settings.edit': 'admin',
   'staff.list': 'admin coordinator',
+  'pacs_destinations.read': 'admin coordinator physician nurse counsellor psycho_oncologist interpreter',
+  'pacs_destinations.create': 'admin',
+  'pacs_destinations.update': 'admin',
   'case.create': 'anonymous admin coordinator partner',
   'case.list': 'admin coordinator physician nurse counsellor psycho_oncologist interpreter partner',
   'case.read': 'admin coordinator team partner:own guest:own',
@@ -59,6 +62,9 @@ const EXPECTED: Record<Action, string> = {
   'case.file_delete': 'admin coordinator team partner:own guest:own upload:own',
   'case.files_accept': 'admin coordinator',
   'case.study_review': 'admin coordinator',
+  'case.hospital_patient_id': 'admin coordinator',
+  'case.pacs_send': 'admin coordinator team',
+  'case.pacs_exports_read': 'admin coordinator team',
   'upload_links.create': 'admin coordinator',
   'upload_links.read': 'admin coordinator',
   'upload_links.update': 'admin coordinator',
@@ -194,7 +200,7 @@ describe('the policy table', () => {
     for (const action of ACTIONS) {
       expect(['write', 'read', 'none']).toContain(POLICY[action].audit);
       // Whatever changes something is audited (the speed probe's upload is read and thrown away).
-      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|availability\.read|connection\.probe$|upload\.continue$|report\.verify$)/);
+      if (POLICY[action].audit === 'none') expect(action, 'a change with no audit event').toMatch(/^(auth\.|me\.read|health|reference|institution\.list|settings\.read|staff\.list|pacs_destinations\.read$|availability\.read|connection\.probe$|upload\.continue$|report\.verify$)/);
     }
   });
 
@@ -215,7 +221,7 @@ describe('the policy table', () => {
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write', 'case.words_read'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download'].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download', 'case.pacs_send', 'case.pacs_exports_read'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     const interpreter = caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' });
     expect(interpreter).not.toContain('visit_record.psych_read');

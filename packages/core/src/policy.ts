@@ -29,7 +29,7 @@ export type Rule =
   | { self: readonly Role[] };
 
 /** What an action acts on; `case` and `visit` subjects are loaded so team and institution rules can be decided. */
-export type SubjectKind = 'none' | 'case' | 'visit' | 'user' | 'institution' | 'api_token' | 'settings' | 'consent_version' | 'outbox';
+export type SubjectKind = 'none' | 'case' | 'visit' | 'user' | 'institution' | 'api_token' | 'settings' | 'consent_version' | 'outbox' | 'pacs_destination';
 
 /**
  * `write`: changes something; one audit event in the same transaction as the change.
@@ -94,6 +94,11 @@ export const POLICY = {
   'settings.read': { subject: 'settings', audit: 'none', allow: [{ signedIn: true }] },
   'settings.edit': admin('settings'),
   'staff.list': { subject: 'none', audit: 'none', allow: [{ roles: MANAGERS }] },
+  // The hospital's PACS (DICOMweb STOW-RS destinations): administrators set them up; the staff who
+  // may send a case's images choose among them (names and addresses, never the credentials).
+  'pacs_destinations.read': { subject: 'none', audit: 'none', allow: [{ roles: [...MANAGERS, ...TEAM_ROLES] }] },
+  'pacs_destinations.create': admin('pacs_destination'),
+  'pacs_destinations.update': admin('pacs_destination'),
 
   // Cases
   'case.create': { subject: 'case', audit: 'write', allow: [{ anonymous: true }, { roles: [...MANAGERS, 'partner'] }] },
@@ -121,6 +126,12 @@ export const POLICY = {
   'case.files_accept': manage('case'),
   // The wrong-patient review of a held study: confirmed (with a reason) or rejected (deleted).
   'case.study_review': manage('case'),
+  // The patient's ID at the hospital (and its issuer), which a PACS export may write into the images.
+  'case.hospital_patient_id': manage('case'),
+  // Sending a study or series to the hospital's PACS (a job), and reading how the sends went: the
+  // managers and the case's team.
+  'case.pacs_send': { subject: 'case', audit: 'write', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
+  'case.pacs_exports_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
   // Upload-request links: made, listed, extended and revoked by the international department; the
   // page one opens reads only what it asks for.
   'upload_links.create': manage('case'),

@@ -181,6 +181,7 @@ export function createCaseService(deps: { db: Db; config: Config; gate: Gate<rep
         schedule: feeSchedule && { name: localName(feeSchedule, actor.locale), minutes: feeSchedule.minutes, interpreterIncluded: feeSchedule.interpreterIncluded },
       },
       refusedEmails: refused.map((r) => ({ to: r.to, reason: r.reason ?? '', at: r.at!.toISOString() })),
+      hospitalPatient: isGuest ? { id: null, issuer: null } : { id: row.hospitalPatientId, issuer: row.hospitalPatientIdIssuer },
       allowed: { transitions: manage ? manualTransitions(row.status as CaseStatus) : [], manage, actions },
     };
   }

@@ -18,6 +18,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { PACS_AUTH_KINDS, PACS_EXPORT_STATUSES, PATIENT_ID_MODES } from '@kakehashi/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true });
@@ -318,6 +319,9 @@ export const cases = pgTable(
     feeAmount: integer('fee_amount'),
     feeCurrency: text('fee_currency'),
     paymentStatus: text('payment_status').notNull().default('none'),
+    /** The patient's ID at the hospital and who issued it (a staff entry): what a PACS export may write as Patient ID (pacs/). */
+    hospitalPatientId: text('hospital_patient_id'),
+    hospitalPatientIdIssuer: text('hospital_patient_id_issuer'),
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
@@ -1142,4 +1146,70 @@ export const consultationRollups = pgTable(
     n: integer('n').notNull(),
   },
   (t) => [primaryKey({ columns: [t.kind, t.dim, t.kindValue, t.month, t.value] })],
+);
+
+/** A DICOMweb (STOW-RS) server the hospital's PACS listens on, set by an administrator (pacs/). */
+export const pacsDestinations = pgTable('pacs_destinations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  /** The DICOMweb base URL; instances are POSTed to `<url>/studies`. */
+  url: text('url').notNull(),
+  authKind: text('auth_kind', { enum: PACS_AUTH_KINDS }).notNull().default('none'),
+  /** Basic auth's user name. */
+  authUser: text('auth_user'),
+  /** The password or bearer token, encrypted with the server secret (auth/crypto.ts `seal`). */
+  authSecret: text('auth_secret'),
+  patientIdMode: text('patient_id_mode', { enum: PATIENT_ID_MODES }).notNull().default('hospital'),
+  /** Issuer of Patient ID written when the case has none (`hospital`), or with the case number (`case_number`). */
+  issuer: text('issuer').notNull().default(''),
+  disabledAt: tstz('disabled_at'),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * A study or one series of a case sent to a destination by a job (pacs/export.ts): its progress and
+ * final report. At most one open export of the same images to the same destination.
+ */
+export const pacsExports = pgTable(
+  'pacs_exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    destinationId: uuid('destination_id')
+      .notNull()
+      .references(() => pacsDestinations.id),
+    studyInstanceUid: text('study_instance_uid').notNull(),
+    /** Null: the whole study. */
+    seriesInstanceUid: text('series_instance_uid'),
+    status: text('status', { enum: PACS_EXPORT_STATUSES }).notNull().default('queued'),
+    /** Instances to send, known once the job starts. */
+    total: integer('total'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Why the last attempt stopped short (the destination down, refused), for the report. */
+    lastError: text('last_error'),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    createdAt: createdAt(),
+    finishedAt: tstz('finished_at'),
+  },
+  (t) => [
+    index('pacs_exports_case_idx').on(t.caseId, t.createdAt),
+    uniqueIndex('pacs_exports_open').on(t.destinationId, t.caseId, t.studyInstanceUid, sql`coalesce(${t.seriesInstanceUid}, '')`).where(sql`${t.status} in ('queued', 'sending')`),
+  ],
+);
+
+/** Each instance an export sent, or gave up on and why: an attempt after a failure sends only the rest. */
+export const pacsExportItems = pgTable(
+  'pacs_export_items',
+  {
+    exportId: uuid('export_id')
+      .notNull()
+      .references(() => pacsExports.id),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    status: text('status', { enum: ['sent', 'failed'] }).notNull(),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.exportId, t.sopInstanceUid] })],
 );

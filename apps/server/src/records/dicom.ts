@@ -12,7 +12,7 @@
  * files, and the walk over the fragments of encapsulated pixel data.
  */
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { convertBytes } from 'dicom-character-set';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
@@ -157,6 +157,185 @@ export async function readDicomFile(path: string, options?: ReadDicomOptions): P
   }
 }
 
+// --- Rewriting for export ---------------------------------------------------------------------------
+
+/** Bytes `start..end` (half-open) of a file are replaced by `bytes`. */
+export interface Patch extends ByteRange {
+  bytes: Buffer;
+}
+
+const PATIENT_ID = 0x00100020;
+const ISSUER_OF_PATIENT_ID = 0x00100021;
+/** Explicit VRs whose element header has a 4-byte length (12 bytes in all). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+/** Kakehashi's Implementation Class UID (a UUID-derived UID, PS3.5 B.2), in the meta headers it writes. */
+export const IMPLEMENTATION_CLASS_UID = '2.25.301646243456196401341135654809288939318';
+
+/** One element in explicit VR: little endian (the meta header), or big endian. */
+function explicitElement(tag: number, vr: string, value: Buffer, bigEndian = false): Buffer {
+  const long = LONG_VRS.has(vr);
+  const header = Buffer.alloc(long ? 12 : 8);
+  const u16 = (v: number, o: number) => (bigEndian ? header.writeUInt16BE(v, o) : header.writeUInt16LE(v, o));
+  u16(tag >>> 16, 0);
+  u16(tag & 0xffff, 2);
+  header.write(vr, 4, 'latin1');
+  if (long) bigEndian ? header.writeUInt32BE(value.length, 8) : header.writeUInt32LE(value.length, 8);
+  else u16(value.length, 6);
+  return Buffer.concat([header, value]);
+}
+/** Text padded to an even length (UIDs with NUL, the rest with a space). */
+const even = (text: string, pad: string) => Buffer.from(text.length % 2 ? text + pad : text, 'latin1');
+
+/** The preamble, "DICM" and a meta header (PS3.10 7.1) for a dataset written without them. */
+function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): Buffer {
+  const elements = Buffer.concat([
+    explicitElement(0x00020001, 'OB', Buffer.from([0, 1])),
+    explicitElement(0x00020002, 'UI', even(sopClassUid, '\0')),
+    explicitElement(0x00020003, 'UI', even(sopInstanceUid, '\0')),
+    explicitElement(0x00020010, 'UI', even(transferSyntaxUid, '\0')),
+    explicitElement(0x00020012, 'UI', even(IMPLEMENTATION_CLASS_UID, '\0')),
+  ]);
+  const groupLength = Buffer.alloc(4);
+  groupLength.writeUInt32LE(elements.length);
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), explicitElement(0x00020000, 'UL', groupLength), elements]);
+}
+
+/**
+ * The patches that make a stored file what a PACS receives (PS3.10, as STOW-RS requires): a dataset
+ * written without meta header gets one, and with `patientId`, Patient ID (0010,0020) and Issuer of
+ * Patient ID (0010,0021) read `id` and `issuer` (no issuer: the element is removed), every other
+ * byte left as it is. The two elements are written (or inserted where they belong) in the dataset's
+ * own encoding, and a group length of group 0010, where an old file has one, is corrected. Only the
+ * header is read. A deflated dataset cannot be patched in place: `unsupported` when it needs a patch
+ * (`exportFile` sends such a file inflated).
+ */
+export async function exportPatches(read: RangeReader, size: number, patientId: { id: string; issuer: string | null } | null, options: ReadDicomOptions = {}): Promise<Patch[]> {
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const file = new FilePrefix(read, size);
+  const layout = await readLayout(file, maxHeaderBytes);
+  if (layout.meta && !patientId) return [];
+  if (layout.transferSyntaxUid === DEFLATED_LE) throw new DicomError('unsupported', 'a deflated dataset is not rewritten');
+  const dataSet = await parseDataset(new DatasetPrefix(file, layout.datasetStart), layout, maxHeaderBytes);
+  const patches: Patch[] = [];
+  if (!layout.meta) {
+    const sopClassUid = rawString(dataSet, 'x00080016');
+    const sopInstanceUid = rawString(dataSet, 'x00080018');
+    if (!sopClassUid || !sopInstanceUid) throw new DicomError('unsupported', 'a dataset without meta header nor SOP Class and Instance UIDs');
+    patches.push({ start: 0, end: 0, bytes: metaHeader(sopClassUid, sopInstanceUid, layout.datasetSyntax!) });
+  }
+  if (patientId) patches.push(...patientIdPatches(dataSet, layout, size, patientId));
+  return patches;
+}
+
+/** A file as a PACS receives it: its length, its bytes by range (end inclusive) before patching, and the patches. */
+export interface ExportFile {
+  size: number;
+  open(range: { start: number; end: number }): Promise<Readable>;
+  patches: Patch[];
+}
+
+/**
+ * A stored file ready for export (see `exportPatches`). A deflated dataset that must be rewritten is
+ * sent inflated, as explicit VR little endian (the syntax it deflates), with a meta header saying so:
+ * its length is counted by inflating it once, and it is inflated again as it is sent, never held whole.
+ */
+export async function exportFile(
+  read: RangeReader,
+  open: (range: { start: number; end: number }) => Promise<Readable>,
+  size: number,
+  patientId: { id: string; issuer: string | null } | null,
+  options: ReadDicomOptions = {},
+): Promise<ExportFile> {
+  const file = new FilePrefix(read, size);
+  const layout = await readLayout(file, options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  if (layout.transferSyntaxUid !== DEFLATED_LE || !patientId) return { size, open, patches: await exportPatches(read, size, patientId, options) };
+  const sopClassUid = cleanAscii(layout.meta?.string('x00020002'));
+  const sopInstanceUid = cleanAscii(layout.meta?.string('x00020003'));
+  if (!sopClassUid || !sopInstanceUid) throw new DicomError('unsupported', 'a deflated file without SOP Class and Instance UIDs in its meta header');
+  const meta = metaHeader(sopClassUid, sopInstanceUid, EXPLICIT_LE);
+  /** The inflated dataset's bytes `start..end` (inclusive), inflated from its beginning. */
+  async function* inflated(start: number, end: number): AsyncGenerator<Buffer> {
+    let at = 0;
+    const stream = createInflateRaw();
+    // Stopping early (the range is read) destroys the stored bytes' stream with it.
+    pipeline(await open({ start: layout.datasetStart, end: size - 1 }), stream, () => undefined);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const from = Math.max(start - at, 0);
+        const to = Math.min(end + 1 - at, chunk.length);
+        if (from < to) yield chunk.subarray(from, to);
+        at += chunk.length;
+        if (at > end) break;
+      }
+    } catch (error) {
+      if (String((error as { code?: string }).code).startsWith('Z_')) throw new DicomError('corrupt', 'the deflated dataset does not inflate');
+      throw error;
+    } finally {
+      stream.destroy();
+    }
+  }
+  let inflatedSize = 0;
+  for await (const chunk of inflated(0, Number.MAX_SAFE_INTEGER)) inflatedSize += chunk.length;
+  const exported = {
+    size: meta.length + inflatedSize,
+    async open(range: { start: number; end: number }): Promise<Readable> {
+      async function* bytes() {
+        if (range.start < meta.length) yield meta.subarray(range.start, Math.min(range.end + 1, meta.length));
+        if (range.end >= meta.length) yield* inflated(Math.max(range.start - meta.length, 0), range.end - meta.length);
+      }
+      return Readable.from(bytes());
+    },
+  };
+  const readExported: RangeReader = async (start, end) => {
+    const parts: Buffer[] = [];
+    if (end > start) for await (const p of await exported.open({ start, end: Math.min(end, exported.size) - 1 })) parts.push(p as Buffer);
+    return Buffer.concat(parts);
+  };
+  return { ...exported, patches: await exportPatches(readExported, exported.size, patientId, options) };
+}
+
+function patientIdPatches(dataSet: DataSet, layout: Layout, size: number, value: { id: string; issuer: string | null }): Patch[] {
+  const bigEndian = layout.datasetSyntax === EXPLICIT_BE;
+  const explicit = layout.datasetSyntax !== IMPLICIT_LE;
+  const at = layout.datasetStart;
+  // (dicom-parser adds the Transfer Syntax UID it was given as an element that lies nowhere.)
+  const elements = Object.values(dataSet.elements)
+    .filter((e) => typeof e.dataOffset === 'number')
+    .map((e) => ({ e, tag: Number.parseInt(e.tag.slice(1), 16) }));
+  // The slot: from the end of the last element before (0010,0020) to the end of the two elements.
+  let start = 0;
+  for (const { e, tag } of elements) if (tag < PATIENT_ID) start = Math.max(start, e.dataOffset + e.length);
+  let end = start;
+  for (const { e, tag } of elements.filter((x) => x.tag === PATIENT_ID || x.tag === ISSUER_OF_PATIENT_ID).sort((a, b) => a.tag - b.tag)) {
+    const headerLength = explicit && LONG_VRS.has(e.vr ?? '') ? 12 : 8;
+    if (e.hadUndefinedLength || e.dataOffset - headerLength !== end) throw new DicomError('unsupported', `element ${e.tag} is not where the order of tags puts it`);
+    end = e.dataOffset + e.length;
+  }
+  if (at + end > size) throw new DicomError('truncated', 'the file ends inside the patient elements');
+  const element = (tag: number, text: string) => {
+    if (explicit) return explicitElement(tag, 'LO', even(text, ' '), bigEndian);
+    const valueBytes = even(text, ' ');
+    const header = Buffer.alloc(8);
+    header.writeUInt16LE(tag >>> 16, 0);
+    header.writeUInt16LE(tag & 0xffff, 2);
+    header.writeUInt32LE(valueBytes.length, 4);
+    return Buffer.concat([header, valueBytes]);
+  };
+  const written = Buffer.concat([element(PATIENT_ID, value.id), ...(value.issuer ? [element(ISSUER_OF_PATIENT_ID, value.issuer)] : [])]);
+  const patches: Patch[] = [];
+  const groupLength = dataSet.elements.x00100000;
+  if (groupLength?.length === 4) {
+    const bytes = Buffer.from(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + groupLength.dataOffset, 4);
+    const length = (bigEndian ? bytes.readUInt32BE(0) : bytes.readUInt32LE(0)) + written.length - (end - start);
+    const patched = Buffer.alloc(4);
+    if (bigEndian) patched.writeUInt32BE(length);
+    else patched.writeUInt32LE(length);
+    patches.push({ start: at + groupLength.dataOffset, end: at + groupLength.dataOffset + 4, bytes: patched });
+  }
+  patches.push({ start: at + start, end: at + end, bytes: written });
+  return patches;
+}
+
 // --- Growing prefixes ------------------------------------------------------------------------------
 
 /** A prefix of some bytes that can grow; `complete` once it holds them all. */
@@ -253,6 +432,8 @@ interface Layout {
   /** Where the dataset starts in the file: after the meta header, or 0 in a file without one. */
   datasetStart: number;
   meta: DataSet | null;
+  /** How the dataset is actually encoded, once parsed (the transfer syntax's, or implicit VR where a file says otherwise). */
+  datasetSyntax?: string;
 }
 
 /** Finds the transfer syntax and where the dataset starts: after "DICM" and the meta header, or at byte 0 of a bare dataset. */
@@ -332,6 +513,7 @@ async function parseDataset(header: Prefix, layout: Layout, maxHeaderBytes: numb
   if (syntax !== IMPLICIT_LE && syntax !== EXPLICIT_BE && header.bytes.length >= 8 && !VRS.has(header.bytes.toString('latin1', 4, 6))) {
     syntax = IMPLICIT_LE;
   }
+  layout.datasetSyntax = syntax;
   for (;;) {
     try {
       const dataSet = dicomParser.parseDicom(header.bytes, { TransferSyntaxUID: syntax, untilTag: PIXEL_DATA });

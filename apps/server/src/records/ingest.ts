@@ -6,7 +6,7 @@ import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Db } from '../db/clien
 import { coalesce } from '../db/coalesce.ts';
 import { enqueue } from '../jobs/queue.ts';
 import type { JobContext, JobWorker, WorkerLogger } from '../jobs/worker.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { blobRange, type BlobStore } from '../storage/blob-store.ts';
 import type { SealedStagingStore } from '../uploads/staging.ts';
 import { archiveDepth, archiveEntriesOf, casePatient, documentReceived, findFiles, finishFile, indexInstance, insertFile, recordDirectory, storedContents, type CaseFileRow, type StudyCache } from './repo.ts';
 import { checkPatient } from './patientMatch.ts';
@@ -225,13 +225,7 @@ export function registerIngest(
     return ids.map((id) => ({ status: 'fulfilled', value: rows.get(id) ?? null }));
   });
   const scanner = deps.scanner ?? noScanner;
-  /** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader asks for them. */
-  const rangeOf = (id: string) => async (start: number, end: number) => {
-    if (end <= start) return Buffer.alloc(0);
-    const parts: Buffer[] = [];
-    for await (const p of await blobs.get(id, { start, end: end - 1 })) parts.push(p as Buffer);
-    return Buffer.concat(parts);
-  };
+  const rangeOf = (id: string) => blobRange(blobs, id);
 
   /** Each file entry of a stored archive becomes a file of the case, with a job to ingest it. */
   async function unpack(file: CaseFileRow, blobId: string, size: number, job: JobContext<unknown>): Promise<number> {

@@ -46,6 +46,16 @@ export interface BlobStore {
   size(id: string): Promise<number>;
 }
 
+/** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader (records/dicom.ts) asks for them. */
+export const blobRange =
+  (blobs: Pick<BlobStore, 'get'>, id: string) =>
+  async (start: number, end: number): Promise<Buffer> => {
+    if (end <= start) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    for await (const p of await blobs.get(id, { start, end: end - 1 })) parts.push(p as Buffer);
+    return Buffer.concat(parts);
+  };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The id's 16 bytes (bound into every chunk), or null when it is not a lower-case UUID. */

@@ -46,6 +46,9 @@ export const queryKeys = {
   availability: (userId: string) => ['availability', userId] as const,
   users: (filters?: UserFilters) => (filters ? (['users', filters] as const) : (['users'] as const)),
   institutions: () => ['institutions'] as const,
+  pacsDestinations: () => ['pacs-destinations'] as const,
+  /** A case's exports to a PACS, with their progress. */
+  pacsExports: (caseId: string) => ['case', caseId, 'pacs-exports'] as const,
   tokens: () => ['tokens'] as const,
   outbox: (filters?: OutboxFilters) => (filters ? (['outbox', filters] as const) : (['outbox'] as const)),
   audit: (filters?: AuditFilters) => (filters ? (['audit', 'search', filters] as const) : (['audit'] as const)),

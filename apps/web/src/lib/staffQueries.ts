@@ -64,3 +64,15 @@ export const portalLinksQuery = () => queryOptions({ queryKey: queryKeys.setting
 
 /** The case's imaging: studies with their series (series rows, never instances). */
 export const caseStudiesQuery = (id: string) => queryOptions({ queryKey: ['case', id, 'studies'] as const, queryFn: () => call(CONTRACTS.listCaseStudies, { params: { id } }), ...live });
+
+/** The hospital's PACS destinations (names, addresses; never their credentials). */
+export const pacsDestinationsQuery = () => queryOptions({ queryKey: queryKeys.pacsDestinations(), queryFn: () => call(CONTRACTS.listPacsDestinations, {}), ...live });
+
+/** A case's exports to a PACS; polled while one is on its way. */
+export const pacsExportsQuery = (caseId: string) =>
+  queryOptions({
+    queryKey: queryKeys.pacsExports(caseId),
+    queryFn: () => call(CONTRACTS.listPacsExports, { params: { id: caseId } }),
+    ...live,
+    refetchInterval: (q) => (q.state.data?.items.some((e) => e.status === 'queued' || e.status === 'sending') ? 2000 : false),
+  });

@@ -89,3 +89,6 @@ export function useZoneName() {
   const { i18n } = useTranslation();
   return (zone: string, at?: Date) => timeZoneName(zone, i18n.language, at);
 }
+
+/** A DICOM date (YYYYMMDD) as an ISO date, for the page's date format. */
+export const dicomDate = (d: string | null) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : null);

@@ -207,6 +207,8 @@ export const caseDetail = caseSummary
     }),
     /** E-mails to the patient side that their mail server refused for good (staff only; empty for the patient). */
     refusedEmails: z.array(z.object({ to: z.string(), reason: z.string(), at: z.string() })),
+    /** The patient's ID at the hospital and its issuer, for a PACS export (staff only; null for the patient). */
+    hospitalPatient: z.object({ id: z.string().nullable(), issuer: z.string().nullable() }),
     /** What the caller may do next; the UI shows only these. */
     /** What the caller may do, from the policy table: `actions` names them; the UI never re-derives them. */
     allowed: z.object({ transitions: z.array(z.enum(CASE_STATUSES)), manage: z.boolean(), actions: z.array(z.enum(ACTIONS as [Action, ...Action[]])) }),

@@ -13,13 +13,14 @@ import { errorMessage } from '../../lib/api.ts';
 import { caseFilesQuery } from '../../lib/query.ts';
 import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
-import { useFormat } from '../../lib/time.ts';
+import { dicomDate, useFormat } from '../../lib/time.ts';
 import { folderOf } from '../../lib/uploadProgress.ts';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { Card } from './parts.tsx';
 import { DocumentsPanel } from './Triage.tsx';
+import { PacsPanel } from './Pacs.tsx';
 import './Records.css';
 
 type CaseFile = z.infer<typeof caseFile>;
@@ -45,8 +46,6 @@ export const recordsUrls = {
   series: (caseId: string, studyUid: string, seriesUid: string) => `${base(caseId)}/studies/${studyUid}/series/${seriesUid}/download`,
 };
 
-/** A DICOM date (YYYYMMDD) as an ISO date, for the page's date format. */
-const dicomDate = (d: string | null) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : null);
 /** A DICOM person name (Family^Given^Middle^Prefix^Suffix) as words. */
 const personName = (n: string | null) => (n ? n.split('=')[0]!.split('^').filter(Boolean).join(' ') : null);
 
@@ -83,6 +82,7 @@ export function RecordsPage() {
         </div>
         <div className="case-layout__side">
           {d?.allowed.actions.includes('case.files_accept') && files.data && <Accept caseId={id} files={items} />}
+          {d && studies.data && (d.allowed.actions.includes('case.pacs_send') || d.allowed.actions.includes('case.pacs_exports_read')) && <PacsPanel c={d} studies={studies.data.items} />}
           {d && (
             <Card id="records-checklist" title={t('recordsView.checklistTitle')}>
               <DocumentsPanel c={d} manage={false} />
