@@ -32,6 +32,7 @@ import { createJobWorker, type JobWorker } from './jobs/worker.ts';
 import { userRoutes } from './users/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
+import { dicomwebRoutes } from './dicomweb/routes.ts';
 import { registerIngest } from './records/ingest.ts';
 import { clamdScanner } from './records/scan.ts';
 import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts';
@@ -262,6 +263,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(hospitalRoutes, { services });
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
+      await api.register(dicomwebRoutes, { services });
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });
       await api.register(indicatorRoutes, { services });

@@ -119,6 +119,7 @@ export function scopeCondition(scope: CaseScope): SQL | undefined {
     );
   }
   if (scope.institutionId) parts.push(eq(cases.institutionId, scope.institutionId));
+  if (scope.caseId) parts.push(eq(cases.id, scope.caseId));
   return parts.length ? or(...parts) : sql`false`;
 }
 
