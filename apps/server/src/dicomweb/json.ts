@@ -33,18 +33,19 @@ const NUMERIC: Record<string, { size: number; read: (d: DataSet, tag: string, i:
 
 const dictionary = dcmjs.data.DicomMetaDictionary.dictionary;
 
-/** The VR of an element written without one: by the dictionary (OB-or-OW as OW, US-or-SS as US), else UN. */
-export function dictionaryVr(tag: string): string {
+/** The VR of an element written without one: by the dictionary (OB-or-OW as OW, US-or-SS by Pixel Representation), else UN. */
+export function dictionaryVr(tag: string, signed = false): string {
   if (tag.endsWith('0000')) return 'UL'; // group length
   const vr = dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
   if (vr === 'ox') return 'OW';
-  if (vr === 'xs') return 'US';
+  if (vr === 'xs') return signed ? 'SS' : 'US';
   return vr && /^[A-Z]{2}$/.test(vr) ? vr : 'UN';
 }
 
 /** The dataset as DICOM JSON; `charset` is Specific Character Set (0008,0005) inherited by a sequence's items. */
-export function toDicomJson(dataSet: DataSet, charset?: string): DicomJson {
+export function toDicomJson(dataSet: DataSet, charset?: string, signedPixels?: boolean): DicomJson {
   const out: DicomJson = {};
+  const signed = signedPixels ?? dataSet.uint16('x00280103') === 1;
   const own = rawText(dataSet, dataSet.elements.x00080005);
   const cs = own !== null ? own.replace(/\s+$/, '') : charset;
   for (const key of Object.keys(dataSet.elements).sort()) {
@@ -52,16 +53,16 @@ export function toDicomJson(dataSet: DataSet, charset?: string): DicomJson {
     const tag = key.slice(1).toUpperCase();
     // The file meta group is the file's, not the dataset's; item delimiters are structure.
     if (tag.startsWith('0002') || tag.startsWith('FFFE')) continue;
-    const vr = element.vr ?? (element.items ? 'SQ' : dictionaryVr(tag));
+    const vr = element.vr ?? (element.items ? 'SQ' : dictionaryVr(tag, signed));
     if (tag === PIXEL_DATA) continue;
-    out[tag] = attribute(dataSet, element, key, vr, cs);
+    out[tag] = attribute(dataSet, element, key, vr, cs, signed);
   }
   return out;
 }
 
-function attribute(dataSet: DataSet, element: Element, key: string, vr: string, charset: string | undefined): DicomJson[string] {
+function attribute(dataSet: DataSet, element: Element, key: string, vr: string, charset: string | undefined, signed: boolean): DicomJson[string] {
   if (vr === 'SQ') {
-    const items = (element.items ?? []).filter((item) => item.dataSet).map((item) => toDicomJson(item.dataSet!, charset));
+    const items = (element.items ?? []).filter((item) => item.dataSet).map((item) => toDicomJson(item.dataSet!, charset, signed));
     return items.length ? { vr, Value: items } : { vr };
   }
   if (!element.length) return { vr };

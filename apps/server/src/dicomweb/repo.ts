@@ -202,7 +202,8 @@ export type FrameRanges = { start: number; end: number; fragments?: { start: num
 export type InstanceRow = Awaited<ReturnType<typeof instancesOf>>[number];
 
 /**
- * Whether this principal opened this study within the hour (an `allowed` event of it): the study
+ * Whether this principal opened this study within the hour (an `allowed` event of it; the hour by
+ * the server's clock, which stamps the events): the study
  * stays open for them, and what they read of it is covered by that event. Requests of one principal
  * for one study wait for each other here, so a burst of frames writes one event, not several.
  */
@@ -210,7 +211,7 @@ export async function openedWithinHour(db: Db, caseId: string, actorLabel: strin
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`dicomweb.read ${actorLabel} ${studyId}`}))`);
   const rows = rowsOf(
     await db.execute(sql`select 1 from audit_events where subject_id = ${caseId} and action = 'dicomweb.read' and outcome = 'allowed'
-      and actor_label = ${actorLabel} and details->>'study' = ${studyId} and at > now() - interval '1 hour' limit 1`),
+      and actor_label = ${actorLabel} and details->>'study' = ${studyId} and at > ${new Date(Date.now() - 3_600_000)} limit 1`),
   );
   return rows.length > 0;
 }

@@ -29,7 +29,7 @@ export async function transcodeInstance(read: RangeReader, size: number): Promis
     const syntax = layout.transferSyntaxUid === '1.2.840.10008.1.2.1.99' ? EXPLICIT_LE : layout.transferSyntaxUid;
     const parsed = dicomParser.parseDicom(dataset, { TransferSyntaxUID: syntax });
     const out: Buffer[] = [];
-    writeDataset(out, parsed, syntax === '1.2.840.10008.1.2.2', true);
+    writeDataset(out, parsed, syntax === '1.2.840.10008.1.2.2', true, parsed.uint16('x00280103') === 1);
     return Buffer.concat([metaHeader(layout.meta), ...out]);
   } catch (err) {
     if (err instanceof DomainError) throw err;
@@ -52,18 +52,18 @@ function metaHeader(meta: DataSet | null): Buffer {
   return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), elementHeader('x00020000', 'UL', 4), length, group]);
 }
 
-function writeDataset(out: Buffer[], dataSet: DataSet, bigEndian: boolean, top: boolean) {
+function writeDataset(out: Buffer[], dataSet: DataSet, bigEndian: boolean, top: boolean, signed: boolean) {
   for (const key of Object.keys(dataSet.elements).sort()) {
     const e = dataSet.elements[key];
     const group = key.slice(1, 5);
     // The meta group is written apart; group lengths would be wrong once sequences change length.
     if ((top && group === '0002') || key.endsWith('0000')) continue;
-    const vr = e.vr ?? (e.items ? 'SQ' : dictionaryVr(key.slice(1).toUpperCase()));
+    const vr = e.vr ?? (e.items ? 'SQ' : dictionaryVr(key.slice(1).toUpperCase(), signed));
     if (vr === 'SQ' || e.items) {
       out.push(elementHeader(key, 'SQ', UNDEFINED));
       for (const item of e.items ?? []) {
         out.push(itemTag(0xe000, UNDEFINED));
-        if (item.dataSet) writeDataset(out, item.dataSet, bigEndian, false);
+        if (item.dataSet) writeDataset(out, item.dataSet, bigEndian, false, signed);
         out.push(itemTag(0xe00d, 0));
       }
       out.push(itemTag(0xe0dd, 0));
