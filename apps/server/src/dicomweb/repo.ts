@@ -1,6 +1,6 @@
 import type { CaseScope } from '@kakehashi/core';
 import { and, asc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
-import { scopeCondition } from '../cases/repo.ts';
+import { scopeCondition } from '../db/scope.ts';
 import { rowsOf, type Db } from '../db/client.ts';
 import { caseFiles, cases, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
 
