@@ -35,6 +35,7 @@ export interface StudyFilter {
 
 export type StudyRow = {
   id: string;
+  caseId: string;
   studyInstanceUid: string;
   studyDate: string | null;
   description: string | null;
@@ -64,7 +65,7 @@ export async function searchStudies(db: Db, scope: CaseScope, staff: boolean, f:
   const studies = rowsOf<Record<string, string | null>>(
     await db.execute(sql`
       select * from (
-        select distinct on (${dicomStudies.studyInstanceUid}) ${dicomStudies.id} as id, ${dicomStudies.studyInstanceUid} as uid,
+        select distinct on (${dicomStudies.studyInstanceUid}) ${dicomStudies.id} as id, ${dicomStudies.caseId} as case_id, ${dicomStudies.studyInstanceUid} as uid,
           ${dicomStudies.studyDate} as date, ${dicomStudies.description} as description, ${dicomStudies.accessionNumber} as accession,
           ${dicomStudies.patientName} as pname, ${dicomStudies.patientId} as pid, ${dicomStudies.patientBirthDate} as pbirth,
           ${dicomStudies.patientSex} as psex, ${dicomStudies.createdAt} as created
@@ -91,6 +92,7 @@ export async function searchStudies(db: Db, scope: CaseScope, staff: boolean, f:
     const c = counts.find((x) => x.studyId === s.id);
     const study: StudyRow = {
       id: s.id!,
+      caseId: s.case_id!,
       studyInstanceUid: s.uid!,
       studyDate: s.date,
       description: s.description,
@@ -121,6 +123,7 @@ export async function openStudy(db: Db, caseId: string, uid: string, staff: bool
   const [row] = await db
     .select({
       id: dicomStudies.id,
+      caseId: dicomStudies.caseId,
       studyInstanceUid: dicomStudies.studyInstanceUid,
       studyDate: dicomStudies.studyDate,
       description: dicomStudies.description,
@@ -163,7 +166,7 @@ export interface InstanceFilter {
 }
 
 /** The stored instances of a study (of one series, matching), in the order they were sent, with where their bytes lie. */
-export async function instancesOf(db: Db, studyId: string, f: InstanceFilter) {
+export async function instancesOf(db: Db, study: { caseId: string; id: string }, f: InstanceFilter) {
   let query = db
     .select({
       seriesInstanceUid: dicomSeries.seriesInstanceUid,
@@ -184,7 +187,9 @@ export async function instancesOf(db: Db, studyId: string, f: InstanceFilter) {
     .innerJoin(caseFiles, eq(caseFiles.id, dicomInstances.fileId))
     .where(
       and(
-        eq(dicomSeries.studyId, studyId),
+        // The case first: (case, SOP Instance UID) is indexed.
+        eq(dicomInstances.caseId, study.caseId),
+        eq(dicomSeries.studyId, study.id),
         eq(caseFiles.status, 'stored'),
         isNotNull(caseFiles.blobId),
         f.seriesUid ? eq(dicomSeries.seriesInstanceUid, f.seriesUid) : undefined,

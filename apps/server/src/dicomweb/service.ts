@@ -130,7 +130,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
   /** The instances asked for (a study, a series, one instance); none is not found. */
   function instances(actor: Actor, at: { study: string; series?: string; instance?: string }) {
     return open(actor, at.study, async (tx, study) => {
-      const found = await repo.instancesOf(tx, study.id, { seriesUid: at.series, sopInstanceUids: at.instance ? [at.instance] : undefined });
+      const found = await repo.instancesOf(tx, study, { seriesUid: at.series, sopInstanceUids: at.instance ? [at.instance] : undefined });
       if (found.length === 0) throw notFound();
       return found;
     });
@@ -196,7 +196,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
     /** QIDO-RS /studies/{study}[/series/{series}]/instances. */
     searchInstances(actor: Actor, studyUid: string, seriesUid: string | undefined, q: z.output<typeof dicomInstanceQuery>): Promise<DicomJson[]> {
       return open(actor, studyUid, async (tx, study) => {
-        const rows = await repo.instancesOf(tx, study.id, {
+        const rows = await repo.instancesOf(tx, study, {
           seriesUid,
           sopInstanceUids: list(key(q, 'SOPInstanceUID', '00080018')),
           sopClassUids: list(key(q, 'SOPClassUID', '00080016')),
