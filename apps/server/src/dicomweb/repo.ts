@@ -213,10 +213,13 @@ export type InstanceRow = Awaited<ReturnType<typeof instancesOf>>[number];
  * for one study wait for each other here, so a burst of frames writes one event, not several.
  */
 export async function openedWithinHour(db: Db, caseId: string, actorLabel: string, studyId: string): Promise<boolean> {
+  const opened = async () =>
+    rowsOf(
+      await db.execute(sql`select 1 from audit_events where subject_id = ${caseId} and action = 'dicomweb.read' and outcome = 'allowed'
+        and actor_label = ${actorLabel} and details->>'study' = ${studyId} and at > ${new Date(Date.now() - 3_600_000)} limit 1`),
+    ).length > 0;
+  // Usually it is open: no lock then. Else look again under the lock (another request may have just opened it).
+  if (await opened()) return true;
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`dicomweb.read ${actorLabel} ${studyId}`}))`);
-  const rows = rowsOf(
-    await db.execute(sql`select 1 from audit_events where subject_id = ${caseId} and action = 'dicomweb.read' and outcome = 'allowed'
-      and actor_label = ${actorLabel} and details->>'study' = ${studyId} and at > ${new Date(Date.now() - 3_600_000)} limit 1`),
-  );
-  return rows.length > 0;
+  return opened();
 }

@@ -73,6 +73,8 @@ const list = (value: string | undefined) => (value ? value.split(/[,\\]/).filter
 const key = <Q extends Record<string, unknown>>(q: Q, keyword: keyof Q, tag: keyof Q) => (q[keyword] ?? q[tag]) as string | undefined;
 
 const MULTIPART_TYPE = 'application/dicom';
+/** Headers read at once for a metadata answer. */
+const METADATA_CONCURRENCY = 8;
 
 export interface Multipart {
   /** The part type, for `multipart/related; type="…"`. */
@@ -220,8 +222,16 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
     /** WADO-RS metadata: each instance's header in DICOM JSON (bulk data left out). */
     async metadata(actor: Actor, at: { study: string; series?: string; instance?: string }): Promise<DicomJson[]> {
       const found = await instances(actor, at);
-      const out: DicomJson[] = [];
-      for (const i of found) out.push(await metadataOf(i));
+      // A few headers at a time: each is a ranged read or two from the store.
+      const out: DicomJson[] = new Array(found.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < found.length) {
+          const n = next++;
+          out[n] = await metadataOf(found[n]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(METADATA_CONCURRENCY, found.length) }, worker));
       return out;
     },
 
