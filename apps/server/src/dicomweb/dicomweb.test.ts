@@ -154,7 +154,10 @@ describe('WADO-RS', () => {
       expect(got.header).toEqual(reference[original.path].header);
       expect(execFileSync('dcmdump', ['+P', '0002,0010', file], { encoding: 'utf8' })).toContain('LittleEndianExplicit');
     }
-    // One instance.
+    // A series, then one instance.
+    const series = await get(`/studies/${s.studyUid}/series/${s.files.mr1.series}`, adminToken);
+    const seriesParts = parseMultipart(String(series.headers['content-type']), series.rawPayload);
+    expect(seriesParts.map((p) => sent.get(sha(p.body))).sort()).toEqual(['mr1', 'mr2', 'mr3']);
     const one = await get(`/studies/${s.studyUid}/series/${s.files.mr2.series}/instances/${s.files.mr2.sop}`, adminToken);
     const [only] = parseMultipart(String(one.headers['content-type']), one.rawPayload);
     expect(only.body.equals(s.files.mr2.bytes)).toBe(true);
