@@ -177,7 +177,8 @@ describe('WADO-RS', () => {
       const f = s.files[name];
       const res = await get(`/studies/${s.studyUid}/series/${f.series}/instances/${f.sop}/frames/${frames}`, adminToken);
       expect(res.statusCode, name).toBe(200);
-      expect(res.headers['content-type'], name).toMatch(new RegExp(`^multipart/related; type="${type.split(';')[0]}"`));
+      const [media, syntax] = type.split('; ');
+      expect(res.headers['content-type'], name).toMatch(new RegExp(`^multipart/related; type="${media}"; ${syntax}; boundary=`));
       const parts = parseMultipart(String(res.headers['content-type']), res.rawPayload);
       expect(parts.map((p) => p.headers['content-type']), name).toEqual(frames.split(',').map(() => type));
       expect(parts.map((p) => sha(p.body)), name).toEqual(frames.split(',').map((n) => reference[f.path].frames[Number(n) - 1]));

@@ -8,7 +8,11 @@ import type { Multipart } from './service.ts';
 /** A patient's images: never kept by a browser or a proxy, never sniffed as another type. */
 const privateData = (reply: FastifyReply) => reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
 const json = (reply: FastifyReply) => privateData(reply).type('application/dicom+json');
-const parts = (reply: FastifyReply, m: Multipart) => privateData(reply).header('content-type', `multipart/related; type="${m.type}"; boundary=${m.boundary}`).send(m.stream);
+/** Frames of one instance also say their transfer syntax on the whole answer, as viewers read it there too. */
+const parts = (reply: FastifyReply, m: Multipart) =>
+  privateData(reply)
+    .header('content-type', `multipart/related; type="${m.type}"${m.transferSyntax ? `; transfer-syntax=${m.transferSyntax}` : ''}; boundary=${m.boundary}`)
+    .send(m.stream);
 
 /** DICOMweb under /api/v1/dicomweb (service.ts): QIDO-RS searches and WADO-RS retrievals. */
 export const dicomwebRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { dicomweb } }) => {

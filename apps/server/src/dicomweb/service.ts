@@ -79,12 +79,14 @@ const METADATA_CONCURRENCY = 8;
 export interface Multipart {
   /** The part type, for `multipart/related; type="…"`. */
   type: string;
+  /** The transfer syntax of every part, when they share one (frames of an instance). */
+  transferSyntax?: string;
   boundary: string;
   stream: Readable;
 }
 
 /** A multipart/related body (RFC 2387) made as it is read: each part's bytes are fetched when the one before has been sent. */
-function multipart(type: string, parts: AsyncIterable<{ contentType: string; body: Buffer | Readable }>): Multipart {
+function multipart(type: string, parts: AsyncIterable<{ contentType: string; body: Buffer | Readable }>, transferSyntax?: string): Multipart {
   const boundary = `kakehashi-${randomBytes(12).toString('hex')}`;
   async function* body() {
     for await (const part of parts) {
@@ -95,7 +97,7 @@ function multipart(type: string, parts: AsyncIterable<{ contentType: string; bod
     }
     yield Buffer.from(`--${boundary}--\r\n`);
   }
-  return { type, boundary, stream: Readable.from(body(), { objectMode: false }) };
+  return { type, transferSyntax, boundary, stream: Readable.from(body(), { objectMode: false }) };
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -274,7 +276,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
           yield { contentType: `${type}; transfer-syntax=${partSyntax}`, body };
         }
       }
-      return multipart(type, parts());
+      return multipart(type, parts(), partSyntax);
     },
   };
 }
