@@ -49,7 +49,7 @@ export type StudyRow = {
 /**
  * QIDO-RS studies: those the caller may open that match, newest first, each with its series and
  * instance counts and modalities. A study UID in several of the caller's cases (the same CD sent
- * for two requests) is given once, from the newest case, as retrieval resolves it (studyCase).
+ * for two requests) is given once, from the newest case, as retrieval resolves it (findStudy).
  */
 export async function searchStudies(db: Db, scope: CaseScope, staff: boolean, f: StudyFilter) {
   const conditions: SQL[] = [visible(scope, staff)];
@@ -106,20 +106,11 @@ export async function searchStudies(db: Db, scope: CaseScope, staff: boolean, f:
   });
 }
 
-/** The case a study UID opens in for the caller: of the cases in their scope holding it, the newest; null when none. */
-export async function studyCase(db: Db, scope: CaseScope, staff: boolean, uid: string): Promise<string | null> {
-  const [row] = await db
-    .select({ caseId: dicomStudies.caseId })
-    .from(dicomStudies)
-    .innerJoin(cases, eq(cases.id, dicomStudies.caseId))
-    .where(and(eq(dicomStudies.studyInstanceUid, uid), visible(scope, staff)))
-    .orderBy(sql`${dicomStudies.createdAt} desc`)
-    .limit(1);
-  return row?.caseId ?? null;
-}
-
-/** The study of the case with this UID, if the caller may open it. */
-export async function openStudy(db: Db, caseId: string, uid: string, staff: boolean): Promise<StudyRow | null> {
+/**
+ * The study a UID opens for the caller: of the cases in their scope holding it, the newest's; null
+ * when none. The gate then decides on its case.
+ */
+export async function findStudy(db: Db, scope: CaseScope, staff: boolean, uid: string): Promise<StudyRow | null> {
   const [row] = await db
     .select({
       id: dicomStudies.id,
@@ -134,7 +125,10 @@ export async function openStudy(db: Db, caseId: string, uid: string, staff: bool
       patientSex: dicomStudies.patientSex,
     })
     .from(dicomStudies)
-    .where(and(eq(dicomStudies.caseId, caseId), eq(dicomStudies.studyInstanceUid, uid), sql`${dicomStudies.review} <> 'rejected'`, staff ? undefined : inArray(dicomStudies.review, ['ok', 'confirmed'])));
+    .innerJoin(cases, eq(cases.id, dicomStudies.caseId))
+    .where(and(eq(dicomStudies.studyInstanceUid, uid), visible(scope, staff)))
+    .orderBy(sql`${dicomStudies.createdAt} desc`)
+    .limit(1);
   return row ?? null;
 }
 

@@ -119,14 +119,12 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
   async function open<T>(actor: Actor, studyUid: string, work: (tx: Db, study: repo.StudyRow) => Promise<T>): Promise<T> {
     const p = policyPrincipal(actor);
     const scope = caseScope('dicomweb.read', p);
-    const staff = p?.kind === 'user';
-    const caseId = scope ? await repo.studyCase(db, scope, staff, studyUid) : null;
-    return gate.run(actor, 'dicomweb.read', caseId, async ({ tx, audit }) => {
-      const study = caseId ? await repo.openStudy(tx, caseId, studyUid, staff) : null;
-      if (!caseId || !study) throw notFound();
+    const study = scope ? await repo.findStudy(db, scope, p?.kind === 'user', studyUid) : null;
+    return gate.run(actor, 'dicomweb.read', study?.caseId ?? null, async ({ tx, audit }) => {
+      if (!study) throw notFound();
       // The study's own id, never its UID or the patient's name.
       audit.details = { study: study.id };
-      audit.covered = await repo.openedWithinHour(tx, caseId, actorLabel(actor.principal) ?? '', study.id);
+      audit.covered = await repo.openedWithinHour(tx, study.caseId, actorLabel(actor.principal) ?? '', study.id);
       return work(tx, study);
     });
   }
