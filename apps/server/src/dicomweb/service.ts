@@ -258,10 +258,13 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
       const syntax = servedSyntax(i);
       let read = reader(i.blobId);
       let ranges = i.frameRanges;
+      /** A frame in one piece of the stored file streams from the store as it is decrypted. */
+      let stream = (range: { start: number; end: number }): Promise<Buffer | Readable> => blobs.get(i.blobId, { start: range.start, end: range.end - 1 });
       // Deflated and big-endian files: their frames are read from the instance transcoded (in memory).
       if (i.deflated || i.bigEndian) {
         const transcoded = await transcodeInstance(read, i.size);
         read = async (start, end) => transcoded.subarray(start, end);
+        stream = (range) => read(range.start, range.end);
         ranges = (await readDicom(read, transcoded.length)).frameRanges;
       }
       const type = isEncapsulatedSyntax(syntax) ? frameMediaType(syntax) : 'application/octet-stream';
@@ -270,7 +273,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
         for (const n of numbers) {
           const range = ranges[n - 1];
           const pieces = range.fragments ?? [range];
-          const body = pieces.length === 1 ? await read(range.start, range.end) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
+          const body = pieces.length === 1 ? await stream(range) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
           yield { contentType: `${type}; transfer-syntax=${partSyntax}`, body };
         }
       }
