@@ -1,11 +1,11 @@
 /**
  * The DICOMweb tests' world: a case whose patient sent (through the portal, tus, the ingest job) one
  * study made by fixtures/make-dicom-study.py from pydicom's real MR sample — single-frame images, a five-frame image
- * and copies of it compressed by dcmtk (JPEG lossless, RLE), implicit VR, big endian and deflated
- * files — plus, in the same case, pydicom's MR sample as it is (another patient: held for review).
+ * and copies of it compressed by dcmtk (JPEG lossless, RLE), pydicom's JPEG-LS and JPEG 2000 MR
+ * samples, implicit VR, big endian and deflated files — plus, in the same case, pydicom's MR sample as it is (another patient: held for review).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,7 @@ export interface TestStudy {
   studyUid: string;
   /** The held study (pydicom's MR sample, another patient). */
   heldStudyUid: string;
-  /** Each file by name (mr1 … deflated, multi_jpeg, multi_rle): its bytes and UIDs. */
+  /** Each file by name (mr1 … deflated, multi_jpeg, multi_rle, jpeg_ls, jpeg_2000): its bytes and UIDs. */
   files: Record<string, { bytes: Buffer; path: string; sop: string; series: string }>;
   dir: string;
   cleanup(): Promise<void>;
@@ -60,7 +60,14 @@ export async function ingestTestStudy(t: TestApp, admin: Client, ip = '10.77.0.1
     execFileSync(tool, [path.join(dir, 'multi.dcm'), path.join(dir, `${name}.dcm`)]);
     execFileSync('dcmodify', ['-nb', '-gin', '-gse', '-i', `(0020,0011)=${number}`, path.join(dir, `${name}.dcm`)]);
   }
-  const names = ['mr1', 'mr2', 'mr3', 'multi', 'implicit', 'bigendian', 'deflated', 'multi_jpeg', 'multi_rle'];
+  // pydicom's JPEG-LS and JPEG 2000 samples of the same MR image, moved into the study.
+  for (const [sample, name, number] of [['MR_small_jpeg_ls_lossless.dcm', 'jpeg_ls', '8'], ['MR_small_jp2klossless.dcm', 'jpeg_2000', '9']] as const) {
+    const file = path.join(dir, `${name}.dcm`);
+    copyFileSync(path.join(SAMPLES, sample), file);
+    const tags = { '(0020,000d)': STUDY_UID, '(0010,0010)': 'WANG^Test', '(0010,0030)': '19620304', '(0010,0040)': 'M', '(0020,0011)': number };
+    execFileSync('dcmodify', ['-nb', '-gin', '-gse', ...Object.entries(tags).flatMap(([tag, value]) => ['-i', `${tag}=${value}`]), file]);
+  }
+  const names = ['mr1', 'mr2', 'mr3', 'multi', 'implicit', 'bigendian', 'deflated', 'multi_jpeg', 'multi_rle', 'jpeg_ls', 'jpeg_2000'];
   const files: TestStudy['files'] = {};
   for (const name of names) {
     const file = path.join(dir, `${name}.dcm`);

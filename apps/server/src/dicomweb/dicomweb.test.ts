@@ -61,8 +61,8 @@ describe('QIDO-RS', () => {
       '00100030': { vr: 'DA', Value: ['19620304'] },
       '00080020': { vr: 'DA', Value: ['20261101'] },
       '00080061': { vr: 'CS', Value: ['MR'] },
-      '00201206': { vr: 'IS', Value: [7] },
-      '00201208': { vr: 'IS', Value: [9] },
+      '00201206': { vr: 'IS', Value: [9] },
+      '00201208': { vr: 'IS', Value: [11] },
     });
     // By keyword or tag, with wildcards, ignoring case.
     for (const query of ['PatientName=wang*', '00100010=WANG%5ETest', `StudyInstanceUID=${s.studyUid}`, `0020000D=1.2.3,${s.studyUid}`]) {
@@ -82,7 +82,7 @@ describe('QIDO-RS', () => {
 
   it('lists the series and instances of the study', async () => {
     const series = (await get(`/studies/${s.studyUid}/series`, adminToken)).json() as Record<string, { Value?: unknown[] }>[];
-    expect(series.map((x) => x['00200011'].Value![0])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(series.map((x) => x['00200011'].Value![0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(series[0]).toMatchObject({ '0020000E': { Value: [s.files.mr1.series] }, '00080060': { Value: ['MR'] }, '00201209': { Value: [3] } });
     expect((await get(`/studies/${s.studyUid}/series?Modality=CT`, adminToken)).json()).toEqual([]);
     const instances = (await get(`/studies/${s.studyUid}/series/${s.files.mr1.series}/instances`, adminToken)).json() as Record<string, { Value?: unknown[] }>[];
@@ -111,11 +111,11 @@ describe('WADO-RS', () => {
     const res = await get(`/studies/${s.studyUid}/metadata`, adminToken);
     expect(res.statusCode).toBe(200);
     const all = res.json() as Record<string, { vr: string; Value?: unknown[] }>[];
-    expect(all).toHaveLength(9);
+    expect(all).toHaveLength(11);
     for (const [name, file] of Object.entries(s.files)) {
       const mine = all.find((x) => x['00080018'].Value![0] === file.sop)!;
       expect(mine['7FE00010'], name).toBeUndefined();
-      const served: Record<string, string> = { multi_jpeg: '1.2.840.10008.1.2.4.70', multi_rle: '1.2.840.10008.1.2.5', implicit: '1.2.840.10008.1.2' };
+      const served: Record<string, string> = { multi_jpeg: '1.2.840.10008.1.2.4.70', multi_rle: '1.2.840.10008.1.2.5', implicit: '1.2.840.10008.1.2', jpeg_ls: '1.2.840.10008.1.2.4.80', jpeg_2000: '1.2.840.10008.1.2.4.90' };
       expect(mine['00020010'].Value, name).toEqual([served[name] ?? EXPLICIT_LE]);
       const theirs = reference[file.path].header;
       // Elements after Pixel Data (here the trailing padding) are not read: the header ends there.
@@ -137,10 +137,10 @@ describe('WADO-RS', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^multipart\/related; type="application\/dicom"; boundary=/);
     const parts = parseMultipart(String(res.headers['content-type']), res.rawPayload);
-    expect(parts).toHaveLength(9);
+    expect(parts).toHaveLength(11);
     const sent = new Map(Object.entries(s.files).map(([name, f]) => [sha(f.bytes), name]));
     const asSent = parts.filter((p) => sent.has(sha(p.body))).map((p) => sent.get(sha(p.body))).sort();
-    expect(asSent).toEqual(['implicit', 'mr1', 'mr2', 'mr3', 'multi', 'multi_jpeg', 'multi_rle']);
+    expect(asSent).toEqual(['implicit', 'jpeg_2000', 'jpeg_ls', 'mr1', 'mr2', 'mr3', 'multi', 'multi_jpeg', 'multi_rle']);
     // The other two: explicit VR little endian with the same pixels and header, as pydicom reads them.
     const transcoded = parts.filter((p) => !sent.has(sha(p.body)));
     expect(transcoded.map((p) => p.headers['content-type'])).toEqual([`application/dicom; transfer-syntax=${EXPLICIT_LE}`, `application/dicom; transfer-syntax=${EXPLICIT_LE}`]);
@@ -172,6 +172,8 @@ describe('WADO-RS', () => {
       ['deflated', '1', `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`],
       ['multi_jpeg', '3,4', 'image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.70'],
       ['multi_rle', '5', 'image/dicom-rle; transfer-syntax=1.2.840.10008.1.2.5'],
+      ['jpeg_ls', '1', 'image/jls; transfer-syntax=1.2.840.10008.1.2.4.80'],
+      ['jpeg_2000', '1', 'image/jp2; transfer-syntax=1.2.840.10008.1.2.4.90'],
     ];
     for (const [name, frames, type] of cases) {
       const f = s.files[name];

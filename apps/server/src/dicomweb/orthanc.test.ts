@@ -41,7 +41,7 @@ describe('Orthanc with Kakehashi as a remote DICOMweb server', () => {
   it('retrieves the study into its own store: every instance, the others byte for byte', async () => {
     await orthanc.api('POST', '/dicom-web/servers/kakehashi/retrieve', { Resources: [{ Study: s.studyUid }] });
     const ids = await orthanc.api<string[]>('GET', '/instances');
-    expect(ids).toHaveLength(9);
+    expect(ids).toHaveLength(11);
     const stored = new Map<string, Buffer>();
     for (const id of ids) {
       const tags = await orthanc.api<Record<string, string>>('GET', `/instances/${id}/simplified-tags`);
