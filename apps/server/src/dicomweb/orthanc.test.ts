@@ -21,7 +21,7 @@ beforeAll(async () => {
   s = await ingestTestStudy(t, admin, '10.79.0.1');
   const coordinator = await t.user({ role: 'coordinator' });
   const token = (await t.app.services.tokens.issue(coordinator.id, 'orthanc', null)).secret;
-  orthanc = await startOrthanc({ kakehashi: { Url: `${s.base}/api/v1/dicomweb/`, HttpHeaders: { Authorization: `Bearer ${token}` } } });
+  orthanc = await startOrthanc({ servers: { kakehashi: { Url: `${s.base}/api/v1/dicomweb/`, HttpHeaders: { Authorization: `Bearer ${token}` } } } });
 }, 120_000);
 afterAll(async () => {
   await orthanc?.stop();
@@ -31,21 +31,21 @@ afterAll(async () => {
 describe('Orthanc with Kakehashi as a remote DICOMweb server', () => {
   it('lists the case’s studies and the study’s series', async () => {
     // Orthanc answers in its own form of the JSON model: each value as a string.
-    const studies = await orthanc.api<Record<string, { Value?: string }>[]>('POST', '/dicom-web/servers/kakehashi/qido', { Uri: '/studies', Arguments: { PatientID: '4MR1', StudyDate: '20260101-' } });
+    const studies = (await orthanc.post('/dicom-web/servers/kakehashi/qido', { Uri: '/studies', Arguments: { PatientID: '4MR1', StudyDate: '20260101-' } })) as Record<string, { Value?: string }>[];
     expect(studies.map((x) => x['0020000D'].Value)).toEqual([s.studyUid]);
     expect(studies[0]['00100010'].Value).toBe('WANG^Test');
-    const series = await orthanc.api<Record<string, { Value?: string }>[]>('POST', '/dicom-web/servers/kakehashi/qido', { Uri: `/studies/${s.studyUid}/series` });
+    const series = (await orthanc.post('/dicom-web/servers/kakehashi/qido', { Uri: `/studies/${s.studyUid}/series` })) as Record<string, { Value?: string }>[];
     expect(series.map((x) => x['0020000E'].Value).sort()).toEqual([...new Set(Object.values(s.files).map((f) => f.series))].sort());
   });
 
   it('retrieves the study into its own store: every instance, the others byte for byte', async () => {
-    await orthanc.api('POST', '/dicom-web/servers/kakehashi/retrieve', { Resources: [{ Study: s.studyUid }] });
-    const ids = await orthanc.api<string[]>('GET', '/instances');
+    await orthanc.post('/dicom-web/servers/kakehashi/retrieve', { Resources: [{ Study: s.studyUid }] });
+    const ids = (await orthanc.get('/instances')) as string[];
     expect(ids).toHaveLength(11);
     const stored = new Map<string, Buffer>();
     for (const id of ids) {
-      const tags = await orthanc.api<Record<string, string>>('GET', `/instances/${id}/simplified-tags`);
-      const file = Buffer.from(await (await fetch(`${orthanc.url}/instances/${id}/file`)).arrayBuffer());
+      const tags = (await orthanc.get(`/instances/${id}/simplified-tags`)) as Record<string, string>;
+      const file = await orthanc.bytes(`/instances/${id}/file`);
       stored.set(tags.SOPInstanceUID, file);
       expect(tags.StudyInstanceUID).toBe(s.studyUid);
     }
@@ -57,10 +57,10 @@ describe('Orthanc with Kakehashi as a remote DICOMweb server', () => {
     // The transcoded ones: explicit VR little endian, with the pixels pydicom reads from the file sent.
     const script = path.join(import.meta.dirname, '../../test/fixtures/dicom-frames.py');
     for (const name of ['bigendian', 'deflated']) {
-      const [found] = await orthanc.api<{ ID: string }[]>('POST', '/tools/lookup', s.files[name].sop);
-      const meta = await orthanc.api<Record<string, { Value: string }>>('GET', `/instances/${found.ID}/header`);
+      const [found] = (await orthanc.post('/tools/lookup', s.files[name].sop)) as { ID: string }[];
+      const meta = (await orthanc.get(`/instances/${found.ID}/header`)) as Record<string, { Value: string }>;
       expect(meta['0002,0010'].Value, name).toBe('1.2.840.10008.1.2.1');
-      const pixels = Buffer.from(await (await fetch(`${orthanc.url}/instances/${found.ID}/frames/0/raw`)).arrayBuffer());
+      const pixels = await orthanc.bytes(`/instances/${found.ID}/frames/0/raw`);
       const reference = JSON.parse(execFileSync(PYTHON, [script, s.files[name].path], { encoding: 'utf8' }))[s.files[name].path].frames as string[];
       expect([sha(pixels)], name).toEqual(reference);
     }
