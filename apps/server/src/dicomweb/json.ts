@@ -8,8 +8,8 @@
  * Left out: the file meta group (0002), except the transfer syntax in which the frames are served,
  * and bulk data: Pixel Data (read by frame through …/frames/n) and binary values above INLINE_MAX.
  */
+import { createRequire } from 'node:module';
 import { convertBytes } from 'dicom-character-set';
-import dcmjs from 'dcmjs';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 
 export type DicomJson = Record<string, { vr: string; Value?: unknown[]; InlineBinary?: string }>;
@@ -31,12 +31,15 @@ const NUMERIC: Record<string, { size: number; read: (d: DataSet, tag: string, i:
   FD: { size: 8, read: (d, t, i) => d.double(t, i) },
 };
 
-const dictionary = dcmjs.data.DicomMetaDictionary.dictionary;
+/** dcmjs's data dictionary, loaded when first needed (≈ 100 ms and 18 MB: not at every server start). */
+let dictionary: DcmjsModule['data']['DicomMetaDictionary']['dictionary'] | undefined;
+type DcmjsModule = typeof import('dcmjs').default;
+const lookup = (key: string) => (dictionary ??= (createRequire(import.meta.url)('dcmjs') as DcmjsModule).data.DicomMetaDictionary.dictionary)[key];
 
 /** The VR of an element written without one: by the dictionary (OB-or-OW as OW, US-or-SS by Pixel Representation), else UN. */
 export function dictionaryVr(tag: string, signed = false): string {
   if (tag.endsWith('0000')) return 'UL'; // group length
-  const vr = dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
+  const vr = lookup(`(${tag.slice(0, 4)},${tag.slice(4)})`)?.vr;
   if (vr === 'ox') return 'OW';
   if (vr === 'xs') return signed ? 'SS' : 'US';
   return vr && /^[A-Z]{2}$/.test(vr) ? vr : 'UN';
