@@ -16,6 +16,11 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 /usr/bin/python3 -c 'import icalendar' 2>/dev/null || need+=(python3-icalendar)
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
 command -v dcmodify >/dev/null || need+=(dcmtk)
+# NumPy for pydicom's pixel data (the DICOMweb tests' study and reference frames); Orthanc from Debian
+# with its DICOMweb plugin, a real PACS for the DICOMweb tests (each test file starts and stops its own).
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+[ -x /usr/sbin/Orthanc ] || need+=(orthanc)
+[ -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || need+=(orthanc-dicomweb)
 # Info-ZIP's zip makes a password-protected archive for the ZIP checks.
 command -v zip >/dev/null || need+=(zip)
 # poppler's pdftotext, pdffonts, pdfinfo and pdfsig read the report PDFs back and validate their signatures.

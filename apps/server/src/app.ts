@@ -34,6 +34,7 @@ import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
 import { registerPacsExport } from './pacs/export.ts';
+import { dicomwebRoutes } from './dicomweb/routes.ts';
 import { registerIngest } from './records/ingest.ts';
 import { clamdScanner } from './records/scan.ts';
 import { registerStorageJobs, scheduleStorageJobs } from './storage/retention.ts';
@@ -266,6 +267,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
       await api.register(pacsRoutes, { services });
+      await api.register(dicomwebRoutes, { services });
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });
       await api.register(indicatorRoutes, { services });

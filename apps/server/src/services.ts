@@ -27,6 +27,7 @@ import { createRetentionService } from './storage/retention.ts';
 import { keyring } from './storage/keys.ts';
 import { createUploadService } from './uploads/service.ts';
 import { createRecordsService } from './records/service.ts';
+import { createDicomwebService } from './dicomweb/service.ts';
 import { SealedStagingStore } from './uploads/staging.ts';
 import { createUploadLinkService } from './uploads/links.ts';
 import { createSurveyService } from './surveys/service.ts';
@@ -83,6 +84,7 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
   /** Encrypted files at rest, in the data folder or an S3 bucket. */
   const blobs = createBlobStore({ db, backend: config.s3 ? new S3Backend(config.s3) : new LocalBackend(path.join(config.dataDir, 'blobs')), keys });
   const records = createRecordsService({ gate, blobs });
+  const dicomweb = createDicomwebService({ db, gate, blobs });
   const surveys = createSurveyService({ db, gate, cases, hospital, audit });
   const indicators = createIndicatorService({ gate, config });
   const reports = createReportService({ db, config, gate, cases, hospital, surveys, blobs });
@@ -114,6 +116,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     /** Uploads into cases, and their bytes while they arrive (sealed, in the data folder). */
     uploads: createUploadService({ db, gate, limits: config.uploadLimits, onReceived: records.arrived, onQueued: hooks.onJobQueued }),
     records,
+    /** DICOMweb (QIDO-RS, WADO-RS) over the cases' imaging, for viewers and PACS. */
+    dicomweb,
     uploadLinks: createUploadLinkService({ gate, guestLinks, publicUrl: config.publicUrl }),
     staging: new SealedStagingStore({ directory: path.join(config.dataDir, 'staging'), keys, expirationMs: STAGING_DAYS * 86_400_000 }),
     uploadLimits: config.uploadLimits,

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { caseScope, CONTRACTS, decide, POLICY, sameInEveryLanguage, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
 import { rowsOf } from '../src/db/client.ts';
 import { finishFile, indexInstance, insertFile } from '../src/records/repo.ts';
+import { readDicom } from '../src/records/dicom.ts';
 import { buildCaseRequest, buildHospitalSettings, useTestApp } from './helpers.ts';
 
 /**
@@ -263,6 +264,17 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   getCaseFilePreview: (w) => ({ params: { id: w.id, fileId: w.records!.photoId } }),
   downloadStudy: (w) => ({ params: { id: w.id, studyUid: w.records!.studyUid } }),
   downloadSeries: (w) => ({ params: { id: w.id, studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid } }),
+  searchDicomStudies: () => ({ query: { ModalitiesInStudy: 'CT' } }),
+  searchDicomSeries: (w) => ({ params: { studyUid: w.records!.studyUid } }),
+  searchDicomStudyInstances: (w) => ({ params: { studyUid: w.records!.studyUid } }),
+  searchDicomInstances: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid } }),
+  retrieveDicomStudy: (w) => ({ params: { studyUid: w.records!.studyUid } }),
+  retrieveDicomSeries: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid } }),
+  retrieveDicomInstance: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid, instanceUid: `${w.records!.seriesUid}.1` } }),
+  retrieveDicomStudyMetadata: (w) => ({ params: { studyUid: w.records!.studyUid } }),
+  retrieveDicomSeriesMetadata: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid } }),
+  retrieveDicomInstanceMetadata: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid, instanceUid: `${w.records!.seriesUid}.1` } }),
+  retrieveDicomFrames: (w) => ({ params: { studyUid: w.records!.studyUid, seriesUid: w.records!.seriesUid, instanceUid: `${w.records!.seriesUid}.1`, frames: '1' } }),
   getAvailability: () => ({ params: { userId: caller('physician').userId! } }),
   setAvailability: () => ({ params: { userId: caller('physician').userId! }, body: WHOLE_WEEK }),
   addAvailabilityException: () => ({ params: { userId: caller('physician').userId! }, body: { date: '2099-01-05', available: false } }),
@@ -341,7 +353,15 @@ const REPLY_LETTER = { language: 'ja', recipient: { name: '李 テスト 先生'
 const REPORT_PASSCODE = 'matrix-letter-1';
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
 /** Routes that read (or send to a PACS) a case's stored files or studies. */
-const DOWNLOAD_ROUTES = new Set(['getCaseFileContent', 'getCaseFilePreview', 'downloadStudy', 'downloadSeries', 'sendToPacs']);
+const DOWNLOAD_ROUTES = new Set([
+  'getCaseFileContent',
+  'getCaseFilePreview',
+  'downloadStudy',
+  'downloadSeries',
+  'sendToPacs',
+  ...['searchDicomSeries', 'searchDicomStudyInstances', 'searchDicomInstances', 'retrieveDicomStudy', 'retrieveDicomSeries', 'retrieveDicomInstance'],
+  ...['retrieveDicomStudyMetadata', 'retrieveDicomSeriesMetadata', 'retrieveDicomInstanceMetadata', 'retrieveDicomFrames'],
+]);
 
 /** A file stored in the case as the ingest job leaves one (records/ingest.ts). */
 async function storeFile(caseId: string, bytes: Buffer, filename: string, kind: string) {
@@ -351,11 +371,12 @@ async function storeFile(caseId: string, bytes: Buffer, filename: string, kind: 
   await finishFile(t.db, file.id, { status: 'stored', blobId, sha256, kind });
   return file.id;
 }
-/** A HEIC photo, and one image filed under a study and series, in the world's case. */
+/** A HEIC photo, and one image (pydicom's real MR sample) filed under a study and series of its own, in the world's case. */
 async function storeRecords(w: CaseWorld): Promise<CaseWorld> {
   const photoId = await storeFile(w.id, readFileSync(new URL('fixtures/photo.heic', import.meta.url)), 'photo.heic', 'heic');
   const n = createHash('sha256').update(w.id).digest().readUInt32BE(0);
-  const image = Buffer.concat([Buffer.alloc(128), Buffer.from(`DICM matrix test image ${w.id}`)]);
+  const image = readFileSync('/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm');
+  const { frameRanges } = await readDicom(async (start, end) => image.subarray(start, end), image.length);
   const fileId = await storeFile(w.id, image, 'IM0001', 'dicom');
   const [studyUid, seriesUid] = [`1.2.826.0.1.3680043.2.1125.9.${n}`, `1.2.826.0.1.3680043.2.1125.9.${n}.1`];
   await indexInstance(t.db, {
@@ -363,7 +384,7 @@ async function storeRecords(w: CaseWorld): Promise<CaseWorld> {
     fileId,
     study: { uid: studyUid, date: '20260101', description: null, accessionNumber: null, patient: { name: 'Test^Matrix', id: null, birthDate: null, sex: null } },
     series: { uid: seriesUid, number: 1, description: null, modality: 'CT', bodyPart: null },
-    instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', rows: null, columns: null, frames: 1, frameRanges: [], bigEndian: false, deflated: false },
+    instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', rows: 64, columns: 64, frames: 1, frameRanges, bigEndian: false, deflated: false },
   }, async () => ({ state: 'ok', check: { result: 'match', differs: [] } }));
   return { ...w, records: { photoId, studyUid, seriesUid } };
 }
@@ -405,7 +426,8 @@ function expectedAllowed(action: Action, c: Caller, w: CaseWorld, operation: str
   if (operation === 'getUploadLink') return c.principal?.kind === 'guest' && c.principal.scope === 'case_upload';
   // A read link opens its own page: any such link, and no one else.
   if (operation === 'getReportLink') return c.principal?.kind === 'guest' && c.principal.scope === 'case_report';
-  if (action === 'case.list') return caseScope(action, c.principal) !== null;
+  // Lists: whoever has a scope of cases (a portal link searches its own case's images).
+  if (action === 'case.list' || action === 'dicomweb.search') return caseScope(action, c.principal) !== null;
   const kind = POLICY[action].subject;
   let facts: PolicySubject = {};
   if (kind === 'case' || kind === 'visit') facts = { caseId: w.id, caseInstitutionId: partnerInstitution, teamRole: c.teamRole };

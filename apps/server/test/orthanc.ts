@@ -19,15 +19,18 @@ export interface Orthanc {
   /** GET a path of its REST API as its user: JSON, or bytes with `raw`. */
   get(pathname: string): Promise<unknown>;
   bytes(pathname: string): Promise<Buffer>;
+  /** POST to its REST API as its user: a string as it is (/tools/lookup takes a bare UID), anything else as JSON; the answer's JSON. */
+  post(pathname: string, body: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /**
  * Orthanc from Debian (`orthanc`, `orthanc-dicomweb`) on a free loopback port, with a temporary
  * storage folder and index, HTTP basic authentication for one user, and no DICOM port of its own.
+ * `servers`: remote DICOMweb servers it may query and pull from (name → URL and HTTP headers).
  * `stop()` ends it and removes its folder.
  */
-export async function startOrthanc(): Promise<Orthanc> {
+export async function startOrthanc(options: { servers?: Record<string, { Url: string; HttpHeaders?: Record<string, string> }> } = {}): Promise<Orthanc> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kh-orthanc-'));
   const port = await freePort();
   const user = 'kakehashi';
@@ -42,7 +45,7 @@ export async function startOrthanc(): Promise<Orthanc> {
     AuthenticationEnabled: true,
     RegisteredUsers: { [user]: password },
     Plugins: [DICOMWEB_PLUGIN],
-    DicomWeb: { Enable: true, Root: '/dicom-web/' },
+    DicomWeb: { Enable: true, Root: '/dicom-web/', ...(options.servers ? { Servers: options.servers } : {}) },
   };
   mkdirSync(config.StorageDirectory);
   writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
@@ -85,6 +88,11 @@ export async function startOrthanc(): Promise<Orthanc> {
     password,
     get: async (pathname) => (await request(pathname)).json(),
     bytes: async (pathname) => Buffer.from(await (await request(pathname)).arrayBuffer()),
+    post: async (pathname, body) => {
+      const res = await fetch(`${url}${pathname}`, { method: 'POST', headers: { authorization }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`Orthanc POST ${pathname}: ${res.status} ${await res.text()}\n${output.slice(-2000)}`);
+      return res.json();
+    },
     stop,
   };
 }

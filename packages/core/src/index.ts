@@ -11,6 +11,7 @@ export * from './timeZones.ts';
 export * from './schemas/hospital.ts';
 export * from './schemas/connection.ts';
 export * from './schemas/records.ts';
+export * from './schemas/dicomweb.ts';
 export * from './schemas/reports.ts';
 export * from './schemas/sharing.ts';
 export * from './schemas/survey.ts';

@@ -57,6 +57,9 @@ const EXPECTED: Record<Action, string> = {
   'upload.start': 'admin coordinator team partner:own guest:own upload:own',
   'case.files_read': 'admin coordinator team partner:own guest:own',
   'case.files_download': 'admin coordinator team partner:own',
+  // A search covers the caller's own cases: a portal link its case (either link may search, and finds only its own).
+  'dicomweb.search': 'admin coordinator physician nurse counsellor psycho_oncologist interpreter partner guest:own guest:other',
+  'dicomweb.read': 'admin coordinator team partner:own guest:own',
   'upload.continue': 'admin coordinator team partner:own guest:own upload:own',
   'upload.cancel': 'admin coordinator team partner:own guest:own upload:own',
   'case.file_delete': 'admin coordinator team partner:own guest:own upload:own',
@@ -166,6 +169,9 @@ function subjectFor(action: Action, c: Caller): PolicySubject {
   return {};
 }
 
+/** Actions over a list of cases: allowed to whoever has a scope of cases to see. */
+const LISTS = new Set<Action>(['case.list', 'dicomweb.search']);
+
 /** Expands the shorthand of EXPECTED into caller names. */
 function expand(spec: string): Set<string> {
   const out = new Set<string>();
@@ -188,7 +194,7 @@ describe('the policy table', () => {
     const expected: Record<string, string[]> = {};
     for (const action of ACTIONS) {
       // A list is allowed to whoever has a scope of cases to see (their team's, their institution's, all).
-      const may = (c: Caller) => (action === 'case.list' ? caseScope(action, c.principal) !== null : decide(action, c.principal, subjectFor(action, c)));
+      const may = (c: Caller) => (LISTS.has(action) ? caseScope(action, c.principal) !== null : decide(action, c.principal, subjectFor(action, c)));
       actual[action] = CALLERS.filter(may).map((c) => c.name).sort();
       expected[action] = [...expand(EXPECTED[action])].sort();
     }
@@ -211,6 +217,9 @@ describe('the policy table', () => {
     expect(caseScope('case.list', user('analyst'))).toBeNull();
     expect(caseScope('case.list', user('partner', null))).toBeNull();
     expect(caseScope('case.list', { kind: 'guest', scope: 'case_portal', subjectId: CASE })).toBeNull();
+    // A guest link lists its own case, where the action names its scope.
+    expect(caseScope('dicomweb.search', { kind: 'guest', scope: 'case_portal', subjectId: CASE })).toEqual({ all: false, team: null, institutionId: null, caseId: CASE });
+    expect(caseScope('dicomweb.search', { kind: 'guest', scope: 'case_upload', subjectId: CASE })).toBeNull();
   });
 
   it('tells each caller what they may do on a case', () => {
@@ -220,8 +229,8 @@ describe('the policy table', () => {
     const guest = caseActions({ kind: 'guest', scope: 'case_portal', subjectId: CASE }, { caseId: CASE, caseInstitutionId: null, teamRole: null });
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write', 'case.words_read'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
-    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download', 'case.pacs_send', 'case.pacs_exports_read'].sort());
+    expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'dicomweb.read', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'dicomweb.read', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download', 'case.pacs_send', 'case.pacs_exports_read'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     const interpreter = caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' });
     expect(interpreter).not.toContain('visit_record.psych_read');

@@ -119,6 +119,12 @@ export const POLICY = {
   /** A file's bytes, a preview, a study as a ZIP: the staff who may see the case; each download is an event. */
   'case.files_download': { subject: 'case', audit: 'read', allow: CASE_READERS.filter((r) => !('guest' in r)) },
   'upload.continue': { subject: 'case', audit: 'none', allow: CASE_SENDERS },
+  // DICOMweb (QIDO-RS, WADO-RS) for viewers and PACS: whoever may see the case, its patient's portal
+  // link included (an upload-request link reads nothing). A search of studies is one event; opening a
+  // study (any search or retrieval inside it) is one event per study, principal and hour: the frames
+  // and metadata read while it is open are covered by it (docs/records.md).
+  'dicomweb.search': { subject: 'none', audit: 'read', allow: CASE_READERS },
+  'dicomweb.read': { subject: 'case', audit: 'read', allow: CASE_READERS },
   'upload.cancel': { subject: 'case', audit: 'write', allow: CASE_SENDERS },
   // A mistaken file: whoever may send may ask; the service lets its sender delete it until the
   // coordinator accepted it, and managers at any time (docs/records.md).
@@ -277,13 +283,18 @@ export function caseActions(p: PolicyPrincipal, s: PolicySubject): Action[] {
 }
 
 /**
- * How a list is narrowed for a user, from the same rules: every case (a role rule matches), or
- * the cases of their team and/or of their institution. Null: the user may list nothing.
+ * How a list is narrowed, from the same rules: for a user every case (a role rule matches), or the
+ * cases of their team and/or of their institution; for a guest link its own case, when a rule of the
+ * action names its scope. Null: the caller may list nothing.
  */
 export type CaseScope =
   | { all: true }
-  | { all: false; team: { userId: string; roles: readonly Role[] } | null; institutionId: string | null };
+  | { all: false; team: { userId: string; roles: readonly Role[] } | null; institutionId: string | null; caseId?: string };
 export function caseScope(action: Action, p: PolicyPrincipal): CaseScope | null {
+  if (p?.kind === 'guest') {
+    const named = (POLICY[action].allow as readonly Rule[]).some((rule) => 'guest' in rule && rule.guest === p.scope);
+    return named ? { all: false, team: null, institutionId: null, caseId: p.subjectId } : null;
+  }
   if (p?.kind !== 'user') return null;
   let team: { userId: string; roles: readonly Role[] } | null = null;
   let institutionId: string | null = null;

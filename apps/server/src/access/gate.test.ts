@@ -45,6 +45,20 @@ describe('the gate', () => {
     expect(await events('institution.update')).toEqual([{ outcome: 'failed', details: { code: 'case_changed' } }]);
   });
 
+  it('writes no event for a read the work says an earlier event covers, and always one for a write', async () => {
+    const actor = await adminActor();
+    await t.app.services.gate.run(actor, 'user.list', null, async ({ audit }) => {
+      audit.covered = true;
+    });
+    expect(await events('user.list')).toEqual([]);
+    const writes = (await events('institution.create')).length;
+    await t.app.services.gate.run(actor, 'institution.create', null, async ({ tx, audit }) => {
+      await tx.execute(sql`insert into institutions (name, country, kind) values ('Gate Covered (Test)', 'JP', 'partner')`);
+      audit.covered = true;
+    });
+    expect(await events('institution.create')).toHaveLength(writes + 1);
+  });
+
   it('leaves no event at all when the work breaks (the error is not the caller’s to see)', async () => {
     const actor = await adminActor();
     await expect(

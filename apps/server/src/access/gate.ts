@@ -34,8 +34,12 @@ export interface Allowed<S> {
   subject: S;
   /** What the decision knew of the subject: the caller's place on the case (for "what you may do"). */
   facts: PolicySubject;
-  /** Fills the audit event: what was done, and the subject when the work creates it. */
-  audit: { subjectId?: string; details: Record<string, unknown> };
+  /**
+   * Fills the audit event: what was done, and the subject when the work creates it. `covered`: an
+   * earlier event already records this read (a study opened within the hour, docs/records.md), so
+   * none is written; only for reads, and only where the policy's comment says so.
+   */
+  audit: { subjectId?: string; details: Record<string, unknown>; covered?: boolean };
 }
 
 export function policyPrincipal(actor: Actor): PolicyPrincipal {
@@ -123,7 +127,7 @@ export function createGate<CaseRow>(deps: {
         const result = await work({ tx, subject: loaded?.row ?? null, facts, audit: event });
         const caseId = loaded?.caseId ?? event.subjectId;
         if (afterCaseWrite && casebound && policy.audit === 'write' && caseId) await afterCaseWrite(tx, caseId);
-        if (policy.audit !== 'none') {
+        if (policy.audit === 'write' || (policy.audit === 'read' && !event.covered)) {
           await audit.record(tx, actor, { action, subjectType: policy.subject === 'none' ? null : policy.subject, subjectId: event.subjectId ?? ref, details: details() });
         }
         return result;

@@ -1,6 +1,7 @@
 import type { CaseScope, Role } from '@kakehashi/core';
 import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { escapeLike, pgErrorCode, rowsOf, transaction, UNIQUE_VIOLATION, type Db, inTurn } from '../db/client.ts';
+import { scopeCondition } from '../db/scope.ts';
 import {
   acceptanceRules,
   caseDocuments,
@@ -107,19 +108,6 @@ export async function findCaseSubject(db: Db, id: string, userId: string | null)
   if (!found) return null;
   const { row, teamRole } = found;
   return { row, caseId: row.id, caseNumber: row.number, institutionId: row.institutionId, teamRole: (teamRole ?? null) as Role | null };
-}
-
-/** The cases a scope of the policy covers, as SQL: the same rules the gate decides a single case by. */
-export function scopeCondition(scope: CaseScope): SQL | undefined {
-  if (scope.all) return undefined;
-  const parts: SQL[] = [];
-  if (scope.team) {
-    parts.push(
-      sql`exists (select 1 from case_team t where t.case_id = ${cases.id} and t.user_id = ${scope.team.userId} and t.role in ${[...scope.team.roles]})`,
-    );
-  }
-  if (scope.institutionId) parts.push(eq(cases.institutionId, scope.institutionId));
-  return parts.length ? or(...parts) : sql`false`;
 }
 
 export interface CaseFilter {

@@ -68,6 +68,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
   preview_unavailable: 409,
+  frame_out_of_range: 400,
+  dicom_unreadable_stored: 409,
   preview_too_large: 413,
   upload_metadata: 400,
   upload_too_large: 413,

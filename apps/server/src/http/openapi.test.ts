@@ -100,7 +100,10 @@ describe('the OpenAPI document', () => {
       'getReplyLetterPdf', 'getReportLink', 'getReportPdf', 'getReportSharing', 'getReportSummary', 'getSharedDocuments', 'getSharedReportPdf', 'getUploadLink',
       'getUploadOffset', 'listCaseFiles', 'listCaseMessages', 'listCaseStudies', 'listFollowUpQuestions', 'postCaseMessage', 'requestOtherTimes',
       'requestVisitChange', 'saveSurveyDraft', 'setReportSharing', 'startUpload', 'submitSurvey', 'withdrawConsent',
-    ]);
+      // DICOMweb: the patient's portal link opens its own case's images.
+      'retrieveDicomFrames', 'retrieveDicomInstance', 'retrieveDicomInstanceMetadata', 'retrieveDicomSeries', 'retrieveDicomSeriesMetadata', 'retrieveDicomStudy',
+      'retrieveDicomStudyMetadata', 'searchDicomInstances', 'searchDicomSeries', 'searchDicomStudies', 'searchDicomStudyInstances',
+    ].sort());
     expect(byId(doc, 'getPortalCase').security).toEqual([{ guest: [] }]);
   });
 

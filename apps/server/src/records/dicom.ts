@@ -104,8 +104,8 @@ const ITEM_BLOCK = 4 * 1024;
 /** More frames or fragments than this is refused (`unsupported`) rather than listed in memory. */
 const MAX_FRAMES = 500_000;
 
-const IMPLICIT_LE = '1.2.840.10008.1.2';
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+export const IMPLICIT_LE = '1.2.840.10008.1.2';
+export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 const RLE = '1.2.840.10008.1.2.5';
@@ -123,6 +123,19 @@ const VRS = new Set(
 
 /** Reads a DICOM file's header and frame positions through `read`; throws DicomError when it cannot. */
 export async function readDicom(read: RangeReader, size: number, options: ReadDicomOptions = {}): Promise<DicomInfo> {
+  const { dataSet, layout } = await readHeader(read, size, options);
+  return describe(dataSet, layout, read, size);
+}
+
+/** A file's header as parsed, up to (and with the element header of) Pixel Data, and where its dataset lies. */
+export interface DicomHeader {
+  /** The dataset (inflated, of a deflated file); offsets are from the dataset's start. */
+  dataSet: DataSet;
+  layout: Layout;
+}
+
+/** Reads and parses a DICOM file's header through `read` (DICOMweb metadata and transcoding use it); throws DicomError when it cannot. */
+export async function readHeader(read: RangeReader, size: number, options: ReadDicomOptions = {}): Promise<DicomHeader> {
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const file = new FilePrefix(read, size);
   const layout = await readLayout(file, maxHeaderBytes);
@@ -131,8 +144,7 @@ export async function readDicom(read: RangeReader, size: number, options: ReadDi
       ? new InflatedPrefix(read, size, layout.datasetStart)
       : new DatasetPrefix(file, layout.datasetStart);
   try {
-    const dataSet = await parseDataset(header, layout, maxHeaderBytes);
-    return await describe(dataSet, layout, read, size);
+    return { dataSet: await parseDataset(header, layout, maxHeaderBytes), layout };
   } finally {
     await header.close?.();
   }
@@ -427,7 +439,7 @@ async function readExactly(read: RangeReader, start: number, end: number): Promi
 
 // --- The meta header and the dataset ----------------------------------------------------------------
 
-interface Layout {
+export interface Layout {
   transferSyntaxUid: string;
   /** Where the dataset starts in the file: after the meta header, or 0 in a file without one. */
   datasetStart: number;
@@ -482,7 +494,7 @@ function isSupported(uid: string): boolean {
   return [IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED_LE, RLE].includes(uid) || isEncapsulatedSyntax(uid);
 }
 
-function isEncapsulatedSyntax(uid: string): boolean {
+export function isEncapsulatedSyntax(uid: string): boolean {
   return uid === RLE || uid.startsWith(ENCAPSULATED_PREFIX);
 }
 

@@ -3,3 +3,4 @@ export * from './patient.ts';
 export * from './uploadLink.ts';
 export * from './reportLink.ts';
 export * from './staff.ts';
+export * from './dicomweb.ts';

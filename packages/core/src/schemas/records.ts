@@ -177,7 +177,7 @@ export const caseStudyList = z.object({ items: z.array(caseStudy), directories: 
 
 /** A DICOM UID: digits in dot-separated parts, at most 64 characters (PS3.5 9.1). */
 export const DICOM_UID = /^[0-9]+(\.[0-9]+)*$/;
-const dicomUid = z.string().max(64).regex(DICOM_UID);
+export const dicomUid = z.string().max(64).regex(DICOM_UID);
 export const caseStudyParam = z.object({ id: z.uuid(), studyUid: dicomUid });
 export const caseSeriesParam = caseStudyParam.extend({ seriesUid: dicomUid });
 /** `?download=1`: as an attachment to save, rather than shown in the page (the preview). */
