@@ -322,7 +322,12 @@ function Studies({ caseId, studies, canReview }: { caseId: string; studies: Stud
                   </>
                 )}
               />
-              <p>
+              <p className="button-row">
+                {s.review !== 'rejected' && (
+                  <Link className="button button--small" to={`/cases/${caseId}/viewer/${s.studyInstanceUid}`} aria-label={t('viewer.openLabel', { study: s.description || t('recordsView.noDescription') })} data-testid="records-study-view">
+                    {t('viewer.open')}
+                  </Link>
+                )}
                 <a className="button button--secondary button--small" href={recordsUrls.study(caseId, s.studyInstanceUid)} download data-testid="records-study-download">
                   {t('recordsView.downloadStudy')}
                 </a>

@@ -1,0 +1,112 @@
+import { cache, imageLoader, init as initCore, metaData } from '@cornerstonejs/core';
+import { init as initLoader, wadors } from '@cornerstonejs/dicom-image-loader';
+import {
+  addTool,
+  AngleTool,
+  Enums as ToolEnums,
+  EllipticalROITool,
+  init as initTools,
+  LengthTool,
+  PanTool,
+  StackScrollTool,
+  ToolGroupManager,
+  WindowLevelTool,
+  ZoomTool,
+} from '@cornerstonejs/tools';
+import type { Frame } from './dicom.ts';
+import { suvFactor } from './presets.ts';
+
+/*
+ * Cornerstone3D, set up once per page load: the renderer, the DICOMweb (WADO-RS) image loader with
+ * its decoders in web workers (their WebAssembly codecs are files of this build), and the tools.
+ * Only the viewer's route imports this module.
+ */
+
+/** The tools a user picks for the primary button (and one finger). */
+export const PRIMARY_TOOLS = {
+  windowLevel: WindowLevelTool.toolName,
+  pan: PanTool.toolName,
+  zoom: ZoomTool.toolName,
+  length: LengthTool.toolName,
+  angle: AngleTool.toolName,
+  ellipse: EllipticalROITool.toolName,
+} as const;
+export type PrimaryTool = keyof typeof PRIMARY_TOOLS;
+
+/** SUV factors by image ID (PET series whose header allows SUV), read by Cornerstone's scaling. */
+const suvByImageId = new Map<string, number>();
+
+let ready: Promise<void> | null = null;
+
+/** Starts Cornerstone (once); resolves when images can be loaded and shown. */
+export function startCornerstone(): Promise<void> {
+  ready ??= (async () => {
+    initCore();
+    // A few decoders at once: enough to keep the network busy, leaving a core for the page.
+    initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
+    initTools();
+    metaData.addProvider((type: string, imageId: string) => {
+      const suvbw = type === 'scalingModule' ? suvByImageId.get(imageId) : undefined;
+      return suvbw === undefined ? undefined : { suvbw };
+    }, 10_000);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool, EllipticalROITool]) addTool(tool);
+  })();
+  return ready;
+}
+
+/** Makes a series' frames loadable: their headers go to the loader's metadata (and PET's SUV factor to the scaling). */
+export function registerFrames(frames: Frame[]): void {
+  for (const f of frames) {
+    if (wadors.metaDataManager.get(f.imageId)) continue;
+    wadors.metaDataManager.add(f.imageId, f.instance as Parameters<typeof wadors.metaDataManager.add>[1]);
+    const suv = suvFactor(f.instance);
+    if (suv !== null) suvByImageId.set(f.imageId, suv);
+  }
+}
+
+/**
+ * Loads every frame into the cache, a few at a time, telling how many are there so far (the first
+ * shown is loaded by the viewport itself). Stops when `signal` aborts.
+ */
+export async function prefetch(imageIds: string[], onLoaded: (loaded: number) => void, signal: AbortSignal, parallel = 6): Promise<void> {
+  let next = 0;
+  let loaded = 0;
+  const worker = async () => {
+    while (next < imageIds.length && !signal.aborted) {
+      const id = imageIds[next++]!;
+      if (!cache.isLoaded(id)) await imageLoader.loadAndCacheImage(id).catch(() => undefined);
+      if (!signal.aborted) onLoaded(++loaded);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+type ToolGroup = NonNullable<ReturnType<typeof ToolGroupManager.getToolGroup>>;
+const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
+
+/**
+ * A tool group for one viewport: the chosen tool on the primary button and one finger, pan on the
+ * middle button, zoom on the right one and two fingers (pinch, with pan), scrolling on the wheel;
+ * measurements not chosen stay drawn (passive).
+ */
+export function createToolGroup(id: string, primary: PrimaryTool): ToolGroup {
+  ToolGroupManager.destroyToolGroup(id);
+  const group = ToolGroupManager.createToolGroup(id)!;
+  for (const name of Object.values(PRIMARY_TOOLS)) group.addTool(name, name === ZoomTool.toolName ? { pinchToZoom: true, pan: true } : undefined);
+  group.addTool(StackScrollTool.toolName);
+  for (const name of [LengthTool.toolName, AngleTool.toolName, EllipticalROITool.toolName, WindowLevelTool.toolName]) group.setToolPassive(name);
+  group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
+  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }, { numTouchPoints: 2 }] });
+  group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
+  setPrimaryTool(group, primary);
+  return group;
+}
+
+/** Puts this tool on the primary button (and one finger) of a tool group (by its ID, or itself), taking it from the one there. */
+export function setPrimaryTool(which: ToolGroup | string, primary: PrimaryTool): void {
+  const group = typeof which === 'string' ? ToolGroupManager.getToolGroup(which) : which;
+  if (!group) return;
+  const current = group.getActivePrimaryMouseButtonTool();
+  if (current) group.setToolPassive(current);
+  group.setToolActive(PRIMARY_TOOLS[primary], { bindings: [{ mouseButton: Primary }] });
+}
