@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -95,22 +95,27 @@ export function ViewerPage() {
   );
 
   const current = panes.current[active];
-  const onKey = (e: ReactKeyboardEvent) => {
-    const pane = panes.current[active];
-    if (!pane || (e.target as HTMLElement).closest('input, select, textarea')) return;
-    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 }[e.key];
-    if (step) pane.go(pane.index() + step);
-    else if (e.key === 'Home') pane.go(0);
-    else if (e.key === 'End') pane.go(pane.frames().length - 1);
-    else return;
-    e.preventDefault();
-  };
+  // Keys scroll the active pane wherever the focus is in the page (but in a field).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const pane = panes.current[active];
+      if (!pane || (e.target as HTMLElement).closest?.('input, select, textarea') || e.altKey || e.ctrlKey || e.metaKey) return;
+      const step = ({ ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 } as Record<string, number>)[e.key];
+      if (step) pane.go(pane.index() + step);
+      else if (e.key === 'Home') pane.go(0);
+      else if (e.key === 'End') pane.go(pane.frames().length - 1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active]);
 
   const flag = study?.review === 'held' ? (study.check?.result === 'unchecked' ? t('viewer.wrongPatientUnchecked') : t('viewer.wrongPatient', { fields: (study.check?.differs ?? []).map((f) => t(`recordsView.fields.${f}`)).join(t('recordsView.listSeparator')) })) : null;
   const error = series.error ?? ready.error;
 
   return (
-    <div className="viewer" ref={root} onKeyDown={onKey} data-testid="viewer">
+    <div className="viewer" ref={root} data-testid="viewer">
       <header className="viewer__bar">
         <Link className="viewer__back" to={`/cases/${id}/records`}>
           {t('viewer.back')}
@@ -475,7 +480,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, onActivate, on
       ) : null}
       {first && loaded < total && (
         <div className="viewer__loading" role="status" data-testid="viewer-loading">
-          <progress max={total} value={loaded} />
+          <progress max={total} value={loaded} aria-hidden="true" />
           <span>{t('viewer.loadingImages', { loaded, total })}</span>
         </div>
       )}
