@@ -7,9 +7,23 @@ import path from 'node:path';
  * build keeps them out of the 'vendor' chunk that every page loads, and a test can check that no
  * patient page loads one of them up front.
  */
-export const LAZY_ROOTS = ['@uppy/core', '@uppy/tus', 'echarts', 'csv-parse', '@cornerstonejs/core', '@cornerstonejs/tools', '@cornerstonejs/dicom-image-loader', '@cornerstonejs/calculate-suv',
+export const LAZY_ROOTS = [
+  '@uppy/core',
+  '@uppy/tus',
+  'echarts',
+  'csv-parse',
+  '@cornerstonejs/core',
+  '@cornerstonejs/tools',
+  '@cornerstonejs/dicom-image-loader',
+  '@cornerstonejs/calculate-suv',
   // Cornerstone's peer dependencies (npm installs them beside it).
-  '@cornerstonejs/metadata', 'dicom-parser', '@kitware/vtk.js', 'd3-array', 'd3-interpolate', 'gl-matrix'];
+  '@cornerstonejs/metadata',
+  'dicom-parser',
+  '@kitware/vtk.js',
+  'd3-array',
+  'd3-interpolate',
+  'gl-matrix',
+];
 
 /** The package a module belongs to, from its path: the name after the last node_modules/. */
 export function packageOf(id: string): string | null {

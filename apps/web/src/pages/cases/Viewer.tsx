@@ -315,7 +315,7 @@ function Thumbnails({ studyUid, series, selected, onSelect }: { studyUid: string
             <button type="button" className="viewer__thumb" aria-pressed={s.uid === selected} onClick={() => onSelect(s.uid)} data-testid="viewer-thumb">
               <Thumbnail studyUid={studyUid} seriesUid={s.uid} />
               <span>{s.number !== null ? t('viewer.seriesLabel', { number: s.number }) : s.description}</span>
-              <span className="viewer__thumb-sub">{t('viewer.seriesImages', { modality: s.modality ?? '', count: s.instances ?? '' })}</span>
+              <span className="viewer__thumb-sub">{s.instances !== null ? t('viewer.seriesImages', { modality: s.modality ?? '', count: s.instances }) : s.modality}</span>
             </button>
           </li>
         ))}
