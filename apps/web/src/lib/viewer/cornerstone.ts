@@ -1,8 +1,9 @@
-import { cache, imageLoader, init as initCore, metaData } from '@cornerstonejs/core';
+import { cache, getEnabledElement, imageLoader, init as initCore, metaData, type StackViewport, type Types } from '@cornerstonejs/core';
 import { init as initLoader, wadors } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
   AngleTool,
+  BaseTool,
   Enums as ToolEnums,
   EllipticalROITool,
   init as initTools,
@@ -12,6 +13,7 @@ import {
   ToolGroupManager,
   WindowLevelTool,
   ZoomTool,
+  type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import type { Frame } from './dicom.ts';
 import { suvFactor } from './presets.ts';
@@ -33,6 +35,37 @@ export const PRIMARY_TOOLS = {
 } as const;
 export type PrimaryTool = keyof typeof PRIMARY_TOOLS;
 
+/**
+ * Two fingers: the image follows them as on a phone's photo viewer (zoom by the change in their
+ * distance, pan by their midpoint's move). Cornerstone's own pinch zooms several times faster than
+ * the fingers move.
+ */
+class PinchTool extends BaseTool {
+  static toolName = 'Pinch';
+  constructor(props = {}) {
+    super(props, { supportedInteractionTypes: ['Touch'] });
+  }
+  touchDragCallback(evt: ToolTypes.EventTypes.TouchDragEventType) {
+    const { element, currentPointsList: now, lastPointsList: before } = evt.detail;
+    if (now.length < 2 || before.length < 2) return;
+    const viewport = getEnabledElement(element)?.viewport as StackViewport | undefined;
+    if (!viewport) return;
+    const spread = (l: typeof now) => Math.hypot(l[0]!.canvas[0] - l[1]!.canvas[0], l[0]!.canvas[1] - l[1]!.canvas[1]);
+    const middle = (l: typeof now): Types.Point2 => [(l[0]!.canvas[0] + l[1]!.canvas[0]) / 2, (l[0]!.canvas[1] + l[1]!.canvas[1]) / 2];
+    const from = viewport.canvasToWorld(middle(before));
+    const to = viewport.canvasToWorld(middle(now));
+    const { focalPoint, position } = viewport.getCamera();
+    const shift = [from[0] - to[0], from[1] - to[1], from[2] - to[2]];
+    viewport.setCamera({
+      focalPoint: focalPoint!.map((v, i) => v + shift[i]!) as Types.Point3,
+      position: position!.map((v, i) => v + shift[i]!) as Types.Point3,
+    });
+    const ratio = spread(now) / Math.max(1, spread(before));
+    viewport.setZoom(Math.min(50, Math.max(0.1, viewport.getZoom() * ratio)));
+    viewport.render();
+  }
+}
+
 /** SUV factors by image ID (PET series whose header allows SUV), read by Cornerstone's scaling. */
 const suvByImageId = new Map<string, number>();
 
@@ -49,7 +82,7 @@ export function startCornerstone(): Promise<void> {
       const suvbw = type === 'scalingModule' ? suvByImageId.get(imageId) : undefined;
       return suvbw === undefined ? undefined : { suvbw };
     }, 10_000);
-    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool, EllipticalROITool]) addTool(tool);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, PinchTool, StackScrollTool, LengthTool, AngleTool, EllipticalROITool]) addTool(tool);
   })();
   return ready;
 }
@@ -86,17 +119,19 @@ const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
 
 /**
  * A tool group for one viewport: the chosen tool on the primary button and one finger, pan on the
- * middle button, zoom on the right one and two fingers (pinch, with pan), scrolling on the wheel;
+ * middle button, zoom on the right one, pinch (zoom and pan) on two fingers, scrolling on the wheel;
  * measurements not chosen stay drawn (passive).
  */
 export function createToolGroup(id: string, primary: PrimaryTool): ToolGroup {
   ToolGroupManager.destroyToolGroup(id);
   const group = ToolGroupManager.createToolGroup(id)!;
-  for (const name of Object.values(PRIMARY_TOOLS)) group.addTool(name, name === ZoomTool.toolName ? { pinchToZoom: true, pan: true } : undefined);
+  for (const name of Object.values(PRIMARY_TOOLS)) group.addTool(name, name === ZoomTool.toolName ? { pinchToZoom: false } : undefined);
   group.addTool(StackScrollTool.toolName);
+  group.addTool(PinchTool.toolName);
   for (const name of [LengthTool.toolName, AngleTool.toolName, EllipticalROITool.toolName, WindowLevelTool.toolName]) group.setToolPassive(name);
   group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
-  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }, { numTouchPoints: 2 }] });
+  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
+  group.setToolActive(PinchTool.toolName, { bindings: [{ numTouchPoints: 2 }] });
   group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
   setPrimaryTool(group, primary);
   return group;
