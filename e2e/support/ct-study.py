@@ -1,13 +1,13 @@
 """
 Builds a CT study for the viewer's end-to-end test and bench: one series of `count` axial slices of
-`side`×`side` 16-bit pixels and a second, thicker series over the same extent (every other slice),
-each slice a real CT frame (pydicom's CT_small.dcm, 128×128) resampled so the body's cross-section
+`side`×`side` 16-bit pixels, a second, thicker series over the same extent (every other slice) and
+a PET series (pet_series), each CT slice a real CT frame (pydicom's CT_small.dcm, 128×128) resampled so the body's cross-section
 narrows towards both ends (scrolling shows it), with positions 1 mm apart, under fresh UIDs.
 One slice in 16 is re-encoded as JPEG lossless (dcmcjpeg) and one in 16 as RLE (dcmcrle).
 
 Run with Debian's Python (it has pydicom):
   /usr/bin/python3 e2e/support/ct-study.py <dir> <count> <side> <patient name> <patient id>
-Writes <dir>/thin/IM00001.dcm …, <dir>/thick/…, and <dir>/study.json (the UIDs) when complete.
+Writes <dir>/thin/IM00001.dcm …, <dir>/thick/…, <dir>/pet/…, and <dir>/study.json (the UIDs) when complete.
 """
 import copy
 import json
@@ -22,6 +22,69 @@ import pydicom
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 SOURCE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm'
+
+
+def pet_series(out, base, study, frame_of_reference, count, uids):
+    """
+    A PET series over the same body (F-18 FDG, 370 MBq injected an hour before the scan, 75 kg):
+    128×128 slices every 5 mm, activity in Bq/ml following the CT's tissue (about SUV 1.5) with a
+    hot sphere in the middle (about SUV 9), and every header value SUV needs.
+    """
+    side = 128
+    centre = (side - 1) / 2
+    spacing = float(base.PixelSpacing[0]) * base.Rows / side
+    series = generate_uid()
+    os.makedirs(os.path.join(out, 'pet'), exist_ok=True)
+    ct = pydicom.dcmread(SOURCE).pixel_array.astype(np.float64)
+    tissue = np.clip((ct - ct.min()) / (ct.max() - ct.min()), 0, 1)
+    yy, xx = np.mgrid[0:side, 0:side]
+    slices = list(range(0, count, 5))
+    for n, k in enumerate(slices):
+        ds = copy.deepcopy(base)
+        ds.SOPClassUID = '1.2.840.10008.5.1.4.1.1.128'
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        ds.Modality = 'PT'
+        ds.Rows = side
+        ds.Columns = side
+        ds.PixelSpacing = [spacing, spacing]
+        ds.BitsAllocated = 16
+        ds.BitsStored = 16
+        ds.HighBit = 15
+        ds.PixelRepresentation = 0
+        ds.RescaleSlope = 1
+        ds.RescaleIntercept = 0
+        for tag in ('WindowCenter', 'WindowWidth'):
+            if tag in ds:
+                del ds[tag]
+        activity = 5000 * tissue
+        depth = (k - count / 2) / 20
+        activity = activity + 30000 * np.exp(-(((yy - centre) / 8) ** 2 + ((xx - centre - 20) / 8) ** 2 + depth ** 2))
+        ds.PixelData = np.ascontiguousarray(activity.astype(np.uint16)).tobytes()
+        ds.Units = 'BQML'
+        ds.CorrectedImage = ['ATTN', 'DECY']
+        ds.DecayCorrection = 'START'
+        ds.PatientWeight = 75
+        ds.SeriesDate = ds.AcquisitionDate = '20261020'
+        ds.SeriesTime = ds.AcquisitionTime = '100000'
+        drug = pydicom.Dataset()
+        drug.Radiopharmaceutical = 'Fluorodeoxyglucose'
+        drug.RadiopharmaceuticalStartTime = '090000'
+        drug.RadionuclideTotalDose = 370000000
+        drug.RadionuclideHalfLife = 6586.2
+        ds.RadiopharmaceuticalInformationSequence = [drug]
+        ds.SeriesInstanceUID = series
+        ds.SeriesNumber = 3
+        ds.SeriesDescription = 'PET FDG'
+        ds.SliceThickness = 5.0
+        ds.SpacingBetweenSlices = 5.0
+        ds.InstanceNumber = n + 1
+        ds.ImagePositionPatient = [-centre * spacing, -centre * spacing, -float(k)]
+        ds.SliceLocation = -float(k)
+        sop = generate_uid()
+        ds.SOPInstanceUID = sop
+        ds.file_meta.MediaStorageSOPInstanceUID = sop
+        ds.save_as(os.path.join(out, 'pet', f'PT{n + 1:05d}.dcm'), write_like_original=False)
+    uids['series'].append({'seriesInstanceUid': series, 'folder': 'pet', 'count': len(slices)})
 
 
 def main():
@@ -94,6 +157,7 @@ def main():
                     plain = os.path.join(work, 'plain.dcm')
                     ds.save_as(plain, write_like_original=False)
                     subprocess.run(['dcmcjpeg' if kind == 'jpeg' else 'dcmcrle', plain, file], check=True)
+        pet_series(out, base, study, frame_of_reference, count, uids)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with open(os.path.join(out, 'study.json'), 'w') as f:

@@ -41,6 +41,7 @@ function studyFolder(): { dir: string; ct: Generated } {
   fs.mkdirSync(dir);
   fs.cpSync(path.join(cached, 'thin'), path.join(dir, 'thin'), { recursive: true });
   fs.cpSync(path.join(cached, 'thick'), path.join(dir, 'thick'), { recursive: true });
+  fs.cpSync(path.join(cached, 'pet'), path.join(dir, 'pet'), { recursive: true });
   fs.copyFileSync(path.join(SAMPLES, 'SC_rgb_rle_2frame.dcm'), path.join(dir, 'MF0001.dcm'));
   return { dir, ct: JSON.parse(fs.readFileSync(path.join(cached, 'study.json'), 'utf8')) as Generated };
 }
@@ -67,7 +68,7 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
   const { dir, ct } = studyFolder();
-  const files = CT_SLICES + CT_SLICES / 2 + 1;
+  const files = CT_SLICES + CT_SLICES / 2 + ct.series.find((x) => x.folder === 'pet')!.count + 1;
 
   await test.step('the patient sends the disc through the portal', async () => {
     const context = await browser.newContext({ locale: 'zh-CN', storageState: NO_STATE });
@@ -111,8 +112,8 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await expect(pane.getByTestId('viewer-corner-top-right')).toContainText('2026');
     await expect(pane.getByTestId('viewer-wrong-patient')).toBeVisible();
     await expect(page.getByTestId('viewer-notice')).toHaveText(v.notice);
-    // Thumbnails: the two CT series and the multi-frame sample's are other studies' (not here).
-    await expect(page.getByTestId('viewer-thumb')).toHaveCount(2);
+    // Thumbnails: the two CT series and the PET (the multi-frame sample is another study).
+    await expect(page.getByTestId('viewer-thumb')).toHaveCount(3);
   });
 
   await test.step('scrolling: wheel, keys and slider', async () => {
@@ -157,6 +158,39 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await shoot(page, 'viewer-length-ja');
   });
 
+  await test.step('an ellipse gives its area and mean, an angle its degrees', async () => {
+    const box = (await pane.getByTestId('viewer-canvas').boundingBox())!;
+    const drag = async (from: [number, number], to: [number, number]) => {
+      await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 10 });
+      await page.mouse.up();
+    };
+    await page.getByRole('button', { name: v.tools.ellipse, exact: true }).click();
+    await drag([0.45, 0.6], [0.55, 0.7]);
+    await expect(pane.locator('svg text', { hasText: /mm²/ })).toBeVisible();
+    // The statistics are in Hounsfield units.
+    await expect(pane.locator('svg text', { hasText: /HU/ }).first()).toBeVisible();
+    await page.getByRole('button', { name: v.tools.angle, exact: true }).click();
+    for (const [x, y] of [[0.3, 0.3], [0.4, 0.4], [0.3, 0.5]] as const) await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
+    await expect(pane.locator('svg text', { hasText: /°/ })).toBeVisible();
+    await shoot(page, 'viewer-measurements-ja');
+    await page.getByRole('button', { name: v.clearMeasurements }).click();
+    await expect(pane.locator('svg text', { hasText: /mm|°/ })).toHaveCount(0);
+    await page.getByRole('button', { name: v.tools.windowLevel, exact: true }).click();
+  });
+
+  await test.step('cine plays the stack and stops', async () => {
+    const from = await indexOf(pane);
+    await page.getByTestId('viewer-cine').click();
+    await expect.poll(() => indexOf(pane)).toBeGreaterThan(from + 5);
+    await page.getByTestId('viewer-cine').click();
+    const stopped = await indexOf(pane);
+    await page.waitForTimeout(500);
+    expect(await indexOf(pane)).toBe(stopped);
+    await pane.getByTestId('viewer-slider').fill('149');
+  });
+
   await test.step('two series side by side scroll together', async () => {
     await page.getByTestId('viewer-compare').click();
     const panes = page.getByTestId('viewer-pane');
@@ -176,6 +210,18 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await expect(panel).toContainText('PatientName');
     await expect(panel).toContainText('Test^Viewer');
     await page.getByTestId('viewer-metadata').click();
+  });
+
+  await test.step('the PET series, whose header allows SUV, offers SUV windows', async () => {
+    await page.getByTestId('viewer-compare').click();
+    await page.getByTestId('viewer-thumb').nth(2).click();
+    await expect(pane).toHaveAttribute('data-total', '60', { timeout: 30_000 });
+    await expect(pane.getByTestId('viewer-corner-top-right')).toContainText('PET FDG');
+    await pane.getByTestId('viewer-slider').fill('30');
+    await page.getByTestId('viewer-preset').selectOption('suv5');
+    await expect(pane.getByTestId('viewer-corner-bottom-left')).toContainText(fill(v.overlay.windowSuv, { lower: 0, upper: 5 }));
+    await expect(page.getByTestId('viewer-preset').locator('option[value=lung]')).toHaveCount(0);
+    await shoot(page, 'viewer-pet-suv-ja');
   });
 
   await test.step('the multi-frame sample opens frame by frame', async () => {

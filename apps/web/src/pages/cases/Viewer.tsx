@@ -125,6 +125,8 @@ export function ViewerPage() {
         </p>
       </header>
       <Toolbar
+        // Another series in the active pane: its own presets, from the image's window.
+        key={`${active}-${shown[active] ?? ''}`}
         tool={tool}
         onTool={(x) => {
           setTool(x);
