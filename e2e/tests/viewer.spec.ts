@@ -239,6 +239,11 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await phone.goto(`/cases/${created.id}/viewer/${ct.studyInstanceUid}`);
     const p = phone.getByTestId('viewer-pane').first();
     await expect(p).toHaveAttribute('data-loaded', String(CT_SLICES), { timeout: 60_000 });
+    // Opened cold (a new browser context: the bundle and codecs come on the way) on loopback: the
+    // first image and the whole series, as the page measured them.
+    const canvas = p.getByTestId('viewer-canvas');
+    const ms = async (name: string) => Number(await canvas.getAttribute(name));
+    console.log(JSON.stringify({ viewer: 'ct-300', coldFirstImageSinceLoadMs: await ms('data-first-image-since-load-ms'), firstImageMs: await ms('data-first-image-ms'), allLoadedMs: await ms('data-all-loaded-ms') }));
     const corner = p.getByTestId('viewer-corner-bottom-left');
     const zoomBefore = Number((await corner.textContent())!.match(/([\d.]+)×/)![1]);
     await shoot(phone, 'viewer-phone-zh-CN-390');

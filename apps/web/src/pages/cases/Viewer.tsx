@@ -46,6 +46,8 @@ export function ViewerPage() {
   const [panel, setPanel] = useState(false);
   const [full, setFull] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  // When the study was opened: the panes measure their first image and their last from here.
+  const openedAt = useRef(performance.now());
   const panes = useRef<Partial<Record<PaneId, PaneHandle>>>({});
   // A pane's handle changes (its series loaded): the toolbar's presets follow.
   const [, setHandles] = useState(0);
@@ -167,6 +169,7 @@ export function ViewerPage() {
                   tool={tool}
                   active={p === active}
                   flag={flag}
+                  openedAt={openedAt.current}
                   onActivate={() => setActive(p)}
                   onIndex={(i) => onIndex(p, i)}
                   handle={handle}
@@ -354,13 +357,15 @@ interface PaneProps {
   tool: PrimaryTool;
   active: boolean;
   flag: string | null;
+  /** performance.now() when the study was opened. */
+  openedAt: number;
   onActivate: () => void;
   onIndex: (index: number) => void;
   handle: (pane: PaneId, h: PaneHandle | null) => void;
 }
 
 /** One stack: the series' frames in a Cornerstone viewport, its corners, its slider and its loading bar. */
-function Pane({ id, engine, studyUid, series, tool, active, flag, onActivate, onIndex, handle }: PaneProps) {
+function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onActivate, onIndex, handle }: PaneProps) {
   const { t } = useTranslation();
   const element = useRef<HTMLDivElement>(null);
   const viewportId = `viewer-${id}`;
@@ -385,7 +390,6 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, onActivate, on
       registerFrames(fs);
       setFrames(fs);
       if (fs.length === 0) return;
-      const started = performance.now();
       engine.enableElement({ viewportId, type: Enums.ViewportType.STACK, element: el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } });
       vp = engine.getViewport(viewportId) as StackViewport;
       createToolGroup(viewportId, tool).addViewport(viewportId, ENGINE_ID);
@@ -396,11 +400,13 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, onActivate, on
       const suv = suvFactor(fs[0]!.instance) !== null;
       if (own && !suv) vp.setProperties({ voiRange: voiOf(own) });
       vp.render();
-      el.dataset.firstImageMs = String(Math.round(performance.now() - started));
+      // Since the study was opened, and since the page itself was (a cold start: bundle and codecs on the way).
+      el.dataset.firstImageMs = String(Math.round(performance.now() - openedAt));
+      el.dataset.firstImageSinceLoadMs = String(Math.round(performance.now()));
       setFirst(true);
       setView((v) => ({ ...v, total: fs.length, suv, voi: vp!.getProperties().voiRange ?? null, zoom: vp!.getZoom() }));
       await prefetch(ids, setLoaded, abort.signal);
-      if (!abort.signal.aborted) el.dataset.allLoadedMs = String(Math.round(performance.now() - started));
+      if (!abort.signal.aborted) el.dataset.allLoadedMs = String(Math.round(performance.now() - openedAt));
     })().catch(() => !abort.signal.aborted && setFailed(true));
 
     const onNewImage = (e: Event) => {
@@ -426,7 +432,6 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, onActivate, on
       if (engine.getViewport(viewportId)) engine.disableElement(viewportId);
     };
     // The tool in use is read once, at creation; later changes go through setTool.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, studyUid, series.uid, viewportId]);
 
   const go = useCallback(
