@@ -251,13 +251,10 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
     const cdp = await phone.context().newCDPSession(phone);
-    const touch = (type: string, spread: number) =>
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', spread: number) =>
       cdp.send('Input.dispatchTouchEvent', {
         type,
-        touchPoints: type === 'touchEnd' ? [] : [
-          { x: cx - spread, y: cy, id: 1 },
-          { x: cx + spread, y: cy, id: 2 },
-        ],
+        touchPoints: type === 'touchEnd' ? [] : [{ x: cx - spread, y: cy, id: 1 }, { x: cx + spread, y: cy, id: 2 }],
       });
     await touch('touchStart', 30);
     for (let s = 35; s <= 120; s += 5) await touch('touchMove', s);
