@@ -86,6 +86,8 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
   const v = ja.viewer;
   const page = await staffPage(browser, admin, 'ja');
   const pane = page.getByTestId('viewer-pane').first();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
 
   await test.step('the Records tab opens the study in the viewer, first image at once, the rest with a loading bar', async () => {
     await page.goto(`/cases/${created.id}/records`);
@@ -231,6 +233,10 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await page.keyboard.press('ArrowDown');
     await expect(pane.getByTestId('viewer-corner-bottom-right')).toContainText(fill(v.overlay.frame, { index: 2, total: 2 }));
     await shoot(page, 'viewer-multiframe-ja');
+    // Leaving the viewer takes its viewports down without an error.
+    await page.getByRole('link', { name: v.back }).click();
+    await expect(page).toHaveURL(new RegExp(`/cases/${created.id}/records$`));
+    expect(errors).toEqual([]);
   });
   await page.context().close();
 

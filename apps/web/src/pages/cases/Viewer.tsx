@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -35,8 +35,16 @@ export function ViewerPage() {
 
   const ready = useQuery({ queryKey: ['viewer', 'cornerstone'], queryFn: () => startCornerstone().then(() => true), staleTime: Infinity, gcTime: Infinity });
   const series = useQuery({ queryKey: ['viewer', 'series', studyUid], queryFn: ({ signal }) => getDicomJson(`/studies/${studyUid}/series`, signal).then(seriesList), staleTime: Infinity });
-  const engine = useMemo(() => (ready.data ? new RenderingEngine(ENGINE_ID) : null), [ready.data]);
-  useEffect(() => () => engine?.destroy(), [engine]);
+  const [engine, setEngine] = useState<RenderingEngine | null>(null);
+  useEffect(() => {
+    if (!ready.data) return;
+    const made = new RenderingEngine(ENGINE_ID);
+    setEngine(made);
+    return () => {
+      setEngine(null);
+      made.destroy();
+    };
+  }, [ready.data]);
 
   const [shown, setShown] = useState<Record<PaneId, string | null>>({ a: null, b: null });
   const [active, setActive] = useState<PaneId>('a');
@@ -420,7 +428,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
     el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
     el.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
-    const resize = new ResizeObserver(() => engine.getViewport(viewportId) && engine.resize(true, false));
+    const resize = new ResizeObserver(() => !engine.hasBeenDestroyed && engine.getViewport(viewportId) && engine.resize(true, false));
     resize.observe(el);
     return () => {
       abort.abort();
@@ -429,7 +437,8 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
       el.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
       toolUtilities.cine.stopClip(el);
-      if (engine.getViewport(viewportId)) engine.disableElement(viewportId);
+      // Leaving the page: the engine may be gone already, with its viewports.
+      if (!engine.hasBeenDestroyed && engine.getViewport(viewportId)) engine.disableElement(viewportId);
     };
     // The tool in use is read once, at creation; later changes go through setTool.
   }, [engine, studyUid, series.uid, viewportId]);
