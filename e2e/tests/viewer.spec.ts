@@ -242,6 +242,11 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
 
   await test.step('on a phone, two fingers pinch to zoom (DevTools touch events)', async () => {
     const phone = await staffPage(browser, admin, 'zh-CN', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    // Opened cold by its address: the first series' headers are asked for while the viewer's code
+    // loads, and once only.
+    const thin = ct.series.find((x) => x.folder === 'thin')!.seriesInstanceUid;
+    const metadataRequests: string[] = [];
+    phone.on('request', (r) => r.url().endsWith(`/series/${thin}/metadata`) && metadataRequests.push(r.url()));
     await phone.goto(`/cases/${created.id}/viewer/${ct.studyInstanceUid}`);
     const p = phone.getByTestId('viewer-pane').first();
     await expect(p).toHaveAttribute('data-loaded', String(CT_SLICES), { timeout: 60_000 });
@@ -250,6 +255,7 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     const canvas = p.getByTestId('viewer-canvas');
     const ms = async (name: string) => Number(await canvas.getAttribute(name));
     console.log(JSON.stringify({ viewer: 'ct-300', coldFirstImageSinceLoadMs: await ms('data-first-image-since-load-ms'), firstImageMs: await ms('data-first-image-ms'), allLoadedMs: await ms('data-all-loaded-ms') }));
+    expect(metadataRequests).toHaveLength(1);
     const corner = p.getByTestId('viewer-corner-bottom-left');
     const zoomBefore = Number((await corner.textContent())!.match(/([\d.]+)×/)![1]);
     await shoot(phone, 'viewer-phone-zh-CN-390');

@@ -168,10 +168,40 @@ export function matchingIndex(from: Frame[], index: number, to: Frame[]): number
   return from.length <= 1 ? 0 : Math.round((index / (from.length - 1)) * (to.length - 1));
 }
 
+/** Answers asked for before the viewer's code arrived (openStudyEarly), each handed to the first request for it. */
+const early = new Map<string, Promise<DicomJson[]>>();
+
 /** A QIDO-RS or WADO-RS metadata answer (DICOM JSON) from the server's DICOMweb API, with the session cookie. */
 export async function getDicomJson(path: string, signal?: AbortSignal): Promise<DicomJson[]> {
+  const asked = early.get(path);
+  if (asked) {
+    early.delete(path);
+    return asked;
+  }
   const res = await fetch(`${DICOMWEB_BASE}${path}`, { headers: { accept: 'application/dicom+json' }, credentials: 'same-origin', signal });
   if (res.status === 204) return [];
   if (!res.ok) throw new Error(`DICOMweb ${res.status}`);
   return (await res.json()) as DicomJson[];
+}
+
+function askEarly(path: string): Promise<DicomJson[]> {
+  const answer = getDicomJson(path);
+  early.set(path, answer);
+  // Not taken (the page was left): not an unhandled rejection.
+  answer.catch(() => undefined);
+  return answer;
+}
+
+/**
+ * A study opened by its address (…/viewer/{study}, a cold start): its series and the first one's
+ * headers are asked for at once, while the viewer's code (Cornerstone, megabytes) is still on its
+ * way; the viewer takes the answers when it asks.
+ */
+export function openStudyEarly(pathname: string): void {
+  const study = /\/viewer\/([^/]+)$/.exec(pathname)?.[1];
+  if (!study) return;
+  void askEarly(`/studies/${study}/series`).then((answer) => {
+    const first = seriesList(answer)[0];
+    if (first) void askEarly(`/studies/${study}/series/${first.uid}/metadata`);
+  }, () => undefined);
 }
