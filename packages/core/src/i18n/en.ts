@@ -1579,6 +1579,7 @@ export const en = {
     help: 'Scroll with the wheel, the arrow keys or the slider. Drag with the tool chosen; right button zooms, middle button pans. On a touch screen: one finger uses the tool, two fingers zoom and pan.',
     wrongPatient: 'Not confirmed as this patient: {{fields}} differ',
     wrongPatientUnchecked: 'Not confirmed as this patient: the images name no patient',
+    roi: { area: 'Area {{value}} {{unit}}', areaOblique: 'Area: not measured on an oblique plane', mean: 'Mean {{value}} {{unit}}', max: 'Max {{value}} {{unit}}', min: 'Min {{value}} {{unit}}', stdDev: 'SD {{value}} {{unit}}' },
     overlay: {
       patientId: 'ID {{id}}',
       born: 'Born {{date}}',

@@ -1541,6 +1541,7 @@ export const ja: Catalog = {
     help: 'ホイール、矢印キー、スライダーでスクロールします。選んだツールでドラッグします（右ボタンで拡大、中ボタンで移動）。タッチ画面では 1 本指でツール、2 本指で拡大と移動です。',
     wrongPatient: 'この患者さんの画像と確認されていません：{{fields}}が異なります',
     wrongPatientUnchecked: 'この患者さんの画像と確認されていません：画像に患者情報がありません',
+    roi: { area: '面積 {{value}} {{unit}}', areaOblique: '面積：斜めの断面では計測できません', mean: '平均 {{value}} {{unit}}', max: '最大 {{value}} {{unit}}', min: '最小 {{value}} {{unit}}', stdDev: '標準偏差 {{value}} {{unit}}' },
     overlay: {
       patientId: 'ID {{id}}',
       born: '生年月日 {{date}}',

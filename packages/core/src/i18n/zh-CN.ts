@@ -1541,6 +1541,7 @@ export const zhCN: Catalog = {
     help: '用滚轮、方向键或滑块滚动。用所选工具拖动；右键缩放，中键平移。触摸屏上：单指使用工具，双指缩放和平移。',
     wrongPatient: '尚未确认为该患者：{{fields}}不一致',
     wrongPatientUnchecked: '尚未确认为该患者：影像未注明患者',
+    roi: { area: '面积 {{value}} {{unit}}', areaOblique: '面积：斜切面上无法测量', mean: '平均值 {{value}} {{unit}}', max: '最大值 {{value}} {{unit}}', min: '最小值 {{value}} {{unit}}', stdDev: '标准差 {{value}} {{unit}}' },
     overlay: {
       patientId: 'ID {{id}}',
       born: '出生日期 {{date}}',

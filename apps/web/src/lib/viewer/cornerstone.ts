@@ -15,7 +15,9 @@ import {
   ZoomTool,
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
+import i18next, { type TFunction } from 'i18next';
 import type { Frame } from './dicom.ts';
+import { roiLines, type RoiStats } from './overlay.ts';
 import { suvFactor } from './presets.ts';
 
 /*
@@ -125,7 +127,12 @@ const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
 export function createToolGroup(id: string, primary: PrimaryTool): ToolGroup {
   ToolGroupManager.destroyToolGroup(id);
   const group = ToolGroupManager.createToolGroup(id)!;
-  for (const name of Object.values(PRIMARY_TOOLS)) group.addTool(name, name === ZoomTool.toolName ? { pinchToZoom: false } : undefined);
+  const configuration: Record<string, Record<string, unknown>> = {
+    [ZoomTool.toolName]: { pinchToZoom: false },
+    // The ellipse's label in the page's language (Cornerstone writes English).
+    [EllipticalROITool.toolName]: { getTextLines: (data: { cachedStats: Record<string, RoiStats> }, target: string) => roiLines(data.cachedStats[target], i18next.t as TFunction) },
+  };
+  for (const name of Object.values(PRIMARY_TOOLS)) group.addTool(name, configuration[name]);
   group.addTool(StackScrollTool.toolName);
   group.addTool(PinchTool.toolName);
   for (const name of [LengthTool.toolName, AngleTool.toolName, EllipticalROITool.toolName, WindowLevelTool.toolName]) group.setToolPassive(name);

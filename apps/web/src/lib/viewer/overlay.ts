@@ -21,6 +21,8 @@ export interface Corners {
 }
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits)).toString();
+/** A measured value with the precision it merits: whole from 100 up, one decimal from 10, else two. */
+const measured = (n: number) => round(n, Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
 
 /**
  * The four corners' lines for a frame: the patient (name and ID as the header gives them, birth
@@ -50,4 +52,28 @@ export function cornerText(ds: DicomJson, view: ViewState, t: TFunction, date: (
       thickness !== null && t('viewer.overlay.thickness', { mm: round(thickness, 2) }),
     ),
   };
+}
+
+/** An ellipse's statistics as Cornerstone computes them (its cached stats for the image). */
+export interface RoiStats {
+  area?: number;
+  isEmptyArea?: boolean;
+  areaUnit?: string;
+  mean?: number;
+  max?: number;
+  min?: number;
+  stdDev?: number;
+  modalityUnit?: string;
+}
+
+/** The ellipse's label, in the page's language: area, mean, max, min and standard deviation, each with its unit. */
+export function roiLines(stats: RoiStats | undefined, t: TFunction): string[] {
+  if (!stats) return [];
+  const unit = stats.modalityUnit ?? '';
+  const line = (key: 'mean' | 'max' | 'min' | 'stdDev') => {
+    const value = stats[key];
+    return typeof value === 'number' && Number.isFinite(value) ? t(`viewer.roi.${key}`, { value: measured(value), unit }) : null;
+  };
+  const area = typeof stats.area === 'number' && Number.isFinite(stats.area) ? (stats.isEmptyArea ? t('viewer.roi.areaOblique') : t('viewer.roi.area', { value: measured(stats.area), unit: stats.areaUnit ?? '' })) : null;
+  return [area, line('mean'), line('max'), line('min'), line('stdDev')].filter((x): x is string => x !== null);
 }

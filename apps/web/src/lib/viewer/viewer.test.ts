@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next';
 import { createI18n } from '@kakehashi/core/i18n';
 import { DICOMWEB_BASE, framesOf, matchingIndex, personName, positionAlongNormal, seriesList, type DicomJson } from './dicom.ts';
 import { CT_PRESETS, headerWindow, presetsFor, suvFactor, voiOf, windowOf } from './presets.ts';
-import { cornerText } from './overlay.ts';
+import { cornerText, roiLines } from './overlay.ts';
 
 const el = (vr: string, ...Value: unknown[]) => ({ vr, Value });
 const AXIAL = el('DS', 1, 0, 0, 0, 1, 0);
@@ -162,5 +162,13 @@ describe('corner overlays', () => {
       bottomLeft: ['SUV 0–5', 'Zoom 2×'],
       bottomRight: ['Frame 2 / 2'],
     });
+  });
+
+  it('label an ellipse in the page\'s language, each value with the precision it merits', () => {
+    const stats = { area: 359.412, areaUnit: 'mm²', mean: 190.37, max: 1129, min: -99, stdDev: 2.4567, modalityUnit: 'HU' };
+    expect(roiLines(stats, en)).toEqual(['Area 359 mm²', 'Mean 190 HU', 'Max 1129 HU', 'Min -99 HU', 'SD 2.46 HU']);
+    expect(roiLines({ ...stats, mean: 12.345 }, ja)).toContain('平均 12.3 HU');
+    expect(roiLines({ area: 10, isEmptyArea: true, mean: Number.NaN }, en)).toEqual(['Area: not measured on an oblique plane']);
+    expect(roiLines(undefined, en)).toEqual([]);
   });
 });
