@@ -172,7 +172,7 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await drag([0.45, 0.6], [0.55, 0.7]);
     await expect(pane.locator('svg text', { hasText: /mm²/ })).toBeVisible();
     // The statistics are in Hounsfield units, labelled in the page's language.
-    await expect(pane.locator('svg text', { hasText: new RegExp(`^${fill(v.roi.mean, { value: '-?[\\d.]+', unit: 'HU' })}$`) })).toBeVisible();
+    await expect(pane.locator('svg text', { hasText: new RegExp(fill(v.roi.mean, { value: '-?[\\d.]+', unit: 'HU' })) })).toBeVisible();
     await page.getByRole('button', { name: v.tools.angle, exact: true }).click();
     for (const [x, y] of [[0.3, 0.3], [0.4, 0.4], [0.3, 0.5]] as const) await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
     await expect(pane.locator('svg text', { hasText: /°/ })).toBeVisible();
