@@ -3,11 +3,27 @@ import path from 'node:path';
 
 /**
  * The npm packages only lazily loaded modules use — the uploader (Uppy), the statistics' charts
- * (ECharts) and the history import's CSV reader (csv-parse) — with everything they depend on, read from the installed package.json files, so the
+ * (ECharts), the history import's CSV reader (csv-parse) and the image viewer (Cornerstone) — with everything they depend on, read from the installed package.json files, so the
  * build keeps them out of the 'vendor' chunk that every page loads, and a test can check that no
  * patient page loads one of them up front.
  */
-export const LAZY_ROOTS = ['@uppy/core', '@uppy/tus', 'echarts', 'csv-parse'];
+export const LAZY_ROOTS = [
+  '@uppy/core',
+  '@uppy/tus',
+  'echarts',
+  'csv-parse',
+  '@cornerstonejs/core',
+  '@cornerstonejs/tools',
+  '@cornerstonejs/dicom-image-loader',
+  '@cornerstonejs/calculate-suv',
+  // Cornerstone's peer dependencies (npm installs them beside it).
+  '@cornerstonejs/metadata',
+  'dicom-parser',
+  '@kitware/vtk.js',
+  'd3-array',
+  'd3-interpolate',
+  'gl-matrix',
+];
 
 /** The package a module belongs to, from its path: the name after the last node_modules/. */
 export function packageOf(id: string): string | null {

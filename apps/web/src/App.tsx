@@ -24,11 +24,13 @@ import {
   RequireAdmin,
   ResetPasswordPage,
   SettingsPage,
+  SignedInFullScreen,
   SignedInLayout,
   SignInPage,
   TokensPage,
   UsersPage,
   VerifyPage,
+  ViewerPage,
 } from './pages.ts';
 
 /** The staff console and its sign-in pages (the patient's pages are PatientApp.tsx, without this router). */
@@ -45,6 +47,9 @@ export function App() {
                 <Route path="/reset-password" element={<ResetPasswordPage />} />
                 <Route path="/verify" element={<VerifyPage />} />
                 <Route path="/verify/:code" element={<VerifyPage />} />
+              </Route>
+              <Route element={<SignedInFullScreen />}>
+                <Route path="cases/:id/viewer/:studyUid" element={<ViewerPage />} />
               </Route>
               <Route element={<SignedInLayout />}>
                 <Route index element={<HomePage />} />

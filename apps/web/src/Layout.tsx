@@ -19,19 +19,39 @@ const AVAILABILITY_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician'
 /** The admin screens in the navigation, in order: each under /admin/<name>, labelled nav.<name>. */
 const ADMIN_SCREENS = ['institutions', 'users', 'tokens', 'outbox', 'audit', 'settings', 'pacs'] as const;
 
-/** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
-export function SignedInLayout() {
-  const { t } = useTranslation();
-  const { status, signedOutBy, me, signOut } = useSession();
+/** Not signed in (or not known yet): what to show instead of the page (the sign-in page, which comes back here). */
+function useSignInFirst() {
+  const { status, signedOutBy, me } = useSession();
   const location = useLocation();
-  const [busy, setBusy] = useState(false);
-
   if (status === 'loading') return <Loading />;
   if (status === 'signedOut' || !me) {
     // Signed out on purpose: say so. Session ended: come back here after signing in again.
     const state: SignInState = signedOutBy === 'user' ? { signedOut: true } : { from: location.pathname + location.search };
     return <Navigate to="/sign-in" replace state={state} />;
   }
+  return null;
+}
+
+/** Behind sign-in, on the whole screen, without the console's header: the image viewer. */
+export function SignedInFullScreen() {
+  const away = useSignInFirst();
+  return (
+    away ?? (
+      <Suspense fallback={<Loading />}>
+        <Outlet />
+      </Suspense>
+    )
+  );
+}
+
+/** Everything behind sign-in. Not signed in: off to /sign-in, then back here. */
+export function SignedInLayout() {
+  const { t } = useTranslation();
+  const { me, signOut } = useSession();
+  const [busy, setBusy] = useState(false);
+  const away = useSignInFirst();
+
+  if (away || !me) return away;
 
   async function doSignOut() {
     setBusy(true);

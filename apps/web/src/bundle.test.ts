@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,17 @@ describe('the production build', () => {
     expect(uploader?.isDynamicEntry).toBe(true);
     const carried = [uploader!.file, ...[...staticClosure('src/lib/uploader.ts')].map((k) => manifest[k]?.file)].flatMap((f) => modulesOf.get(f ?? '') ?? []);
     for (const pkg of ['@uppy/core', '@uppy/tus', 'tus-js-client']) expect(carried.some((m) => packageOf(m) === pkg), pkg).toBe(true);
+  });
+
+  it('keeps Cornerstone and its WebAssembly codecs to the image viewer\'s page, the codecs as files of the build', () => {
+    const viewer = Object.values(manifest).find((c) => c.src === 'src/pages/cases/Viewer.tsx');
+    expect(viewer?.isDynamicEntry).toBe(true);
+    const carried = [viewer!.file, ...[...staticClosure('src/pages/cases/Viewer.tsx')].map((k) => manifest[k]?.file)].flatMap((f) => modulesOf.get(f ?? '') ?? []);
+    for (const pkg of ['@cornerstonejs/core', '@cornerstonejs/tools', '@cornerstonejs/dicom-image-loader']) expect(carried.some((m) => packageOf(m) === pkg), pkg).toBe(true);
+    const records = [...staticClosure('src/pages/cases/Records.tsx')].flatMap((k) => modulesOf.get(manifest[k]?.file ?? '') ?? []);
+    expect(records.filter((m) => packageOf(m)?.startsWith('@cornerstonejs/'))).toEqual([]);
+    const wasm = readdirSync(path.join(out, 'assets')).filter((f) => f.endsWith('.wasm'));
+    for (const codec of ['openjpeg', 'charls', 'libjpegturbo']) expect(wasm.some((f) => f.includes(codec)), codec).toBe(true);
   });
 
   it('ships in each patient catalog part every section its pages use, and no staff section; the request form carries no portal words', () => {

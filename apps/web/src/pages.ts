@@ -65,6 +65,13 @@ export const SettingsPage = staff(() => import('./pages/admin/Settings.tsx'), 'S
 export const InboxPage = staff(() => import('./pages/cases/Inbox.tsx'), 'InboxPage');
 export const CasePage = staff(() => import('./pages/cases/CasePage.tsx'), 'CasePage');
 export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'RecordsPage');
+// Cornerstone (a few megabytes, WebAssembly codecs) comes with this page only.
+export const ViewerPage = staff(() => {
+  // The study's first answers are asked for while the viewer's code loads (a tiny chunk of its own).
+  void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(window.location.pathname));
+  return import('./pages/cases/Viewer.tsx');
+}, 'ViewerPage');
+export const SignedInFullScreen = staff(() => import('./Layout.tsx'), 'SignedInFullScreen');
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
 // Opened by anyone from a report's footer: the public pages' shell, with the staff console's words.
 export const VerifyPage = staff(() => import('./pages/Verify.tsx'), 'VerifyPage');

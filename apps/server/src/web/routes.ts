@@ -41,6 +41,25 @@ export function pageLocale(req: FastifyRequest): Locale {
   return localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE;
 }
 
+/** The image viewer's address (apps/web App.tsx): the one page whose policy allows more, below. */
+export const VIEWER_PAGE = /^\/cases\/[^/]+\/viewer\/[^/]+$/;
+/**
+ * What the viewer's page adds to the content security policy: its image decoders are WebAssembly
+ * ('wasm-unsafe-eval' compiles it, nothing else), and its tools' cursors are images it draws (blob:).
+ */
+const VIEWER_CSP: Record<string, string> = { 'script-src': "'wasm-unsafe-eval'", 'img-src': 'blob:' };
+
+/** A policy with sources added to some of its directives. */
+export function widenCsp(policy: string, add: Record<string, string>): string {
+  return policy
+    .split(';')
+    .map((directive) => {
+      const name = directive.trim().split(/\s+/)[0] ?? '';
+      return add[name] ? `${directive} ${add[name]}` : directive;
+    })
+    .join(';');
+}
+
 /**
  * The public API answers a patient page reads as soon as it starts (apps/web/src/lib/query.ts),
  * by name: written into the page itself, they cost no round trip on a far link. Only public,
@@ -103,6 +122,8 @@ export async function webApp(app: FastifyInstance, opts: WebOptions): Promise<((
     const pathname = req.url.split('?')[0];
     const [identity, data] = await Promise.all([hospital(locale), opts.plain ? null : pageData(app, pathname, locale)]);
     const html = renderIndex(template, { locale, pathname, hospital: identity, preload, data });
+    const csp = reply.getHeader('content-security-policy');
+    if (VIEWER_PAGE.test(pathname) && typeof csp === 'string') reply.header('content-security-policy', widenCsp(csp, VIEWER_CSP));
     return reply
       .header('cache-control', 'no-cache')
       .header('content-language', locale)

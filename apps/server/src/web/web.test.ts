@@ -153,6 +153,25 @@ describe('the web app, as served', () => {
     expect(other.body).not.toContain('send-en.js');
   });
 
+  it('lets the image viewer\'s page alone run WebAssembly and show its drawn cursors; every other page and file keeps the strict policy', async () => {
+    const viewer = await t.app.inject({ url: '/cases/5bda394c-dab3-4bad-9605-7c83c6c215af/viewer/1.2.826.0.1.3680043.8.498.1?lang=en' });
+    expect(viewer.statusCode).toBe(200);
+    const csp = String(viewer.headers['content-security-policy']).split(';').map((d) => d.trim());
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).toContain("img-src 'self' data: blob:");
+    // Only those two directives change.
+    const strict = String((await t.app.inject({ url: '/cases/5bda394c-dab3-4bad-9605-7c83c6c215af/records' })).headers['content-security-policy']).split(';').map((d) => d.trim());
+    expect(csp.filter((d) => !strict.includes(d))).toHaveLength(2);
+    for (const url of ['/', '/cases/x/records', '/cases/x/viewer', '/cases/x/viewer/y/z', '/request']) {
+      const policy = String((await t.app.inject({ url })).headers['content-security-policy']);
+      expect(policy, url).toContain("script-src 'self'");
+      expect(policy, url).not.toContain('wasm-unsafe-eval');
+      expect(policy, url).not.toContain('blob:');
+    }
+    // The viewer's scripts (its decoders' workers among them) come as assets, without a policy of their own.
+    expect((await t.app.inject({ url: '/assets/index-abc.js' })).headers['content-security-policy']).toBeUndefined();
+  });
+
   it('compresses API answers with brotli or gzip', async () => {
     const res = await t.app.inject({ url: '/api/v1/openapi.json', headers: { 'accept-encoding': 'br' } });
     expect(res.headers['content-encoding']).toBe('br');

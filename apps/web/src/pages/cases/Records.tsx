@@ -322,7 +322,20 @@ function Studies({ caseId, studies, canReview }: { caseId: string; studies: Stud
                   </>
                 )}
               />
-              <p>
+              <p className="button-row">
+                {s.review !== 'rejected' && (
+                  <Link
+                    className="button button--small"
+                    to={`/cases/${caseId}/viewer/${s.studyInstanceUid}`}
+                    aria-label={t('viewer.openLabel', { study: s.description || t('recordsView.noDescription') })}
+                    // The viewer (Cornerstone, a few megabytes) starts loading when the pointer or focus reaches the button.
+                    onPointerEnter={loadViewer}
+                    onFocus={loadViewer}
+                    data-testid="records-study-view"
+                  >
+                    {t('viewer.open')}
+                  </Link>
+                )}
                 <a className="button button--secondary button--small" href={recordsUrls.study(caseId, s.studyInstanceUid)} download data-testid="records-study-download">
                   {t('recordsView.downloadStudy')}
                 </a>
@@ -334,6 +347,8 @@ function Studies({ caseId, studies, canReview }: { caseId: string; studies: Stud
     </ul>
   );
 }
+
+const loadViewer = () => void import('./Viewer.tsx');
 
 /** Up to this many files not kept show at once; more (a CD sent twice) stay one row until opened. */
 const OPEN_UP_TO = 20;
