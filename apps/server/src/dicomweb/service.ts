@@ -37,7 +37,7 @@ function frameMediaType(uid: string): string {
 }
 
 /** The transfer syntax an instance is served in: its own, except deflated and big-endian files (explicit VR little endian). */
-const servedSyntax = (i: repo.InstanceRow) => (i.deflated || i.bigEndian ? EXPLICIT_LE : i.transferSyntaxUid);
+const servedSyntax = (i: Pick<repo.InstanceRow, 'deflated' | 'bigEndian' | 'transferSyntaxUid'>) => (i.deflated || i.bigEndian ? EXPLICIT_LE : i.transferSyntaxUid);
 
 /** A value of a DICOM JSON attribute, or none when empty. */
 const attr = (vr: string, ...values: (string | number | null | undefined)[]) => {
@@ -252,14 +252,22 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
      * pixel data as application/octet-stream, compressed frames in their transfer syntax's media type.
      */
     async frames(actor: Actor, at: { study: string; series: string; instance: string }, numbers: number[]): Promise<Multipart> {
-      const [i] = await instances(actor, at);
+      // A viewer asks for every frame of a study while it is open: one statement finds the study, the
+      // caller's place on its case, that it is open for them and the frame's instance and blob; the
+      // gate decides on that case, and no event is due. Anything else (a first read, a refusal, not
+      // found) takes the full way, which records what is due.
+      const p = policyPrincipal(actor);
+      const scope = caseScope('dicomweb.read', p);
+      const found = scope && (await repo.findOpenInstance(db, scope, { staff: p?.kind === 'user', userId: p?.kind === 'user' ? p.userId : null, actorLabel: actorLabel(actor.principal) ?? '' }, at));
+      const open = found?.opened && found.instance && gate.allowsCovered(actor, 'dicomweb.read', found) ? found.instance : null;
+      const i = open ?? (await instances(actor, at))[0];
       const bad = numbers.find((n) => n < 1 || n > i.frames);
       if (bad !== undefined) throw new DomainError('frame_out_of_range', { frames: i.frames });
       const syntax = servedSyntax(i);
       let read = reader(i.blobId);
       let ranges = i.frameRanges;
       /** A frame in one piece of the stored file streams from the store as it is decrypted. */
-      let stream = (range: { start: number; end: number }): Promise<Buffer | Readable> => blobs.get(i.blobId, { start: range.start, end: range.end - 1 });
+      let stream = (range: { start: number; end: number }): Promise<Buffer | Readable> => blobs.get(i.blobId, { start: range.start, end: range.end - 1 }, open?.blob);
       // Deflated and big-endian files: their frames are read from the instance transcoded (in memory).
       if (i.deflated || i.bigEndian) {
         const transcoded = await transcodeInstance(read, i.size);
