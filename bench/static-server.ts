@@ -34,6 +34,8 @@ const server = http.createServer((req, res) => {
   createReadStream(file, { start, end }).pipe(res);
 });
 
+// Keep-alive connections stay open between the bench's rounds (Node's default closes them after 5 s).
+server.keepAliveTimeout = 120_000;
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);

@@ -181,7 +181,7 @@ function start(script: string, args: string[], env: Record<string, string>, node
 const agent = new http.Agent({ keepAlive: true, maxSockets: PARALLEL });
 
 /** GET with node:http; the body counted (kept only when `keep`), the status checked. */
-function get(url: string, headers: Record<string, string>, keep = false): Promise<{ bytes: number; body: Buffer; contentType: string }> {
+function get(url: string, headers: Record<string, string>, keep = false): Promise<{ bytes: number; body: Buffer; contentType: string; contentEncoding?: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers }, (res) => {
@@ -193,7 +193,7 @@ function get(url: string, headers: Record<string, string>, keep = false): Promis
         });
         res.on('end', () => {
           if (res.statusCode !== 200 && res.statusCode !== 206) reject(new Error(`GET ${url}: ${res.statusCode} ${Buffer.concat(parts).toString().slice(0, 300)}`));
-          else resolve({ bytes, body: Buffer.concat(parts), contentType: String(res.headers['content-type']) });
+          else resolve({ bytes, body: Buffer.concat(parts), contentType: String(res.headers['content-type']), contentEncoding: res.headers['content-encoding'] });
         });
         res.on('error', reject);
       })
@@ -307,7 +307,10 @@ async function main() {
     for (const s of slices) yield* createReadStream(s.file);
   }, createWriteStream(path.join(staticDir, 'series.bin')));
   const statics = await start('bench/static-server.ts', [staticDir], {});
-  const auth = { authorization: `Bearer ${token}` };
+  // As a browser asks: it takes compressed answers (none must be: frames do not shrink, and it would cost the server).
+  const browser = { 'accept-encoding': 'gzip, deflate, br' };
+  const bearer = { authorization: `Bearer ${token}` };
+  const auth = { ...browser, ...bearer };
   try {
     // The study into a fresh case, through tus and the ingest job.
     const created = (await json(`${server.url}/api/v1/cases`, {
@@ -333,19 +336,20 @@ async function main() {
 
     // What a viewer asks first: the study, its series, their instances (QIDO-RS).
     const dw = `${server.url}/api/v1/dicomweb`;
-    const [studyJson] = JSON.parse((await get(`${dw}/studies?PatientID=*`, auth, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    const [studyJson] = JSON.parse((await get(`${dw}/studies?PatientID=*`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
     const studyUid = studyJson['0020000D'].Value[0];
-    const [seriesJson] = JSON.parse((await get(`${dw}/studies/${studyUid}/series`, auth, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    const [seriesJson] = JSON.parse((await get(`${dw}/studies/${studyUid}/series`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
     const seriesUid = seriesJson['0020000E'].Value[0];
-    const listed = JSON.parse((await get(`${dw}/studies/${studyUid}/series/${seriesUid}/instances`, auth, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    const listed = JSON.parse((await get(`${dw}/studies/${studyUid}/series/${seriesUid}/instances`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
     if (listed.length !== slices.length) throw new Error(`QIDO-RS lists ${listed.length} instances, not ${slices.length}`);
     const frameUrl = (s: Slice) => `${dw}/studies/${studyUid}/series/${seriesUid}/instances/${s.sop}/frames/1`;
-    const rangeOf = (s: Slice) => ({ range: `bytes=${s.frame.start}-${s.frame.end - 1}` });
+    const rangeOf = (s: Slice) => ({ ...browser, range: `bytes=${s.frame.start}-${s.frame.end - 1}` });
 
     // Every frame, from both servers, is the file's (untimed; also the warm-up).
     await pool(slices, PARALLEL, async (s) => {
       const expected = slice(s.file, s.frame.start, s.frame.end);
       const wado = await get(frameUrl(s), auth, true);
+      if (wado.contentEncoding) throw new Error(`a frame was sent with content-encoding ${wado.contentEncoding}`);
       const [part, ...more] = parseMultipart(wado.contentType, wado.body);
       if (more.length || !part.body.equals(expected)) throw new Error(`WADO-RS frame of ${s.name} is not the file's`);
       if (!(await get(`${statics.url}/${s.name}`, rangeOf(s), true)).body.equals(expected)) throw new Error(`static range of ${s.name} is not the file's`);
@@ -365,22 +369,26 @@ async function main() {
     };
     const whole1 = async (kind: 'wado' | 'static') => {
       const started = performance.now();
-      const got = kind === 'wado' ? await get(`${dw}/studies/${studyUid}/series/${seriesUid}`, auth) : await get(`${statics.url}/series.bin`, {});
+      const got = kind === 'wado' ? await get(`${dw}/studies/${studyUid}/series/${seriesUid}`, auth) : await get(`${statics.url}/series.bin`, browser);
       if (got.bytes < fileBytes) throw new Error(`series of ${got.bytes} bytes`);
       return fileBytes / MB / ((performance.now() - started) / 1000);
     };
     const runs = { wado: { frames: [] as number[], series: [] as number[] }, static: { frames: [] as number[], series: [] as number[] } };
-    let wadoCpu = { server: 0, postgres: 0 };
+    // CPU over the frame rounds: each server's, and PostgreSQL's (every backend on the machine: other work on it counts too).
+    const cpu = { wado: { server: 0, postgres: 0 }, static: { server: 0, postgres: 0 } };
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of r % 2 ? (['static', 'wado'] as const) : (['wado', 'static'] as const)) {
-        const cpu0 = kind === 'wado' ? { server: cpuMs(server.pid), postgres: cpuMs('postgres') } : null;
+        const pid = kind === 'wado' ? server.pid : statics.pid;
+        const cpu0 = { server: cpuMs(pid), postgres: cpuMs('postgres') };
         runs[kind].frames.push(await frames(kind));
-        if (cpu0) wadoCpu = { server: wadoCpu.server + cpuMs(server.pid) - cpu0.server, postgres: wadoCpu.postgres + cpuMs('postgres') - cpu0.postgres };
+        cpu[kind].server += cpuMs(pid) - cpu0.server;
+        cpu[kind].postgres += cpuMs('postgres') - cpu0.postgres;
         runs[kind].series.push(await whole1(kind));
       }
       log(`round ${r + 1}: frames ${round1(runs.wado.frames[r])} MB/s against ${round1(runs.static.frames[r])}; series ${round1(runs.wado.series[r])} against ${round1(runs.static.series[r])}`);
     }
     const m = { wado: { frames: median(runs.wado.frames), series: median(runs.wado.series) }, static: { frames: median(runs.static.frames), series: median(runs.static.series) } };
+    const perFrame = (c: { server: number; postgres: number }) => ({ server: round3(c.server / ROUNDS / slices.length), postgres: round3(c.postgres / ROUNDS / slices.length) });
     const ratio = { frames: round3(m.wado.frames / m.static.frames), series: round3(m.wado.series / m.static.series) };
     const result: Record<string, unknown> = {
       bench: 'viewer',
@@ -391,10 +399,10 @@ async function main() {
         framesMBps: round1(m.wado.frames),
         framesPerSecond: round1((m.wado.frames * MB * slices.length) / frameBytes),
         seriesMBps: round1(m.wado.series),
-        cpuMsPerFrame: { server: round3(wadoCpu.server / ROUNDS / slices.length), postgres: round3(wadoCpu.postgres / ROUNDS / slices.length) },
+        cpuMsPerFrame: perFrame(cpu.wado),
         rounds: { frames: runs.wado.frames.map(round1), series: runs.wado.series.map(round1) },
       },
-      static: { framesMBps: round1(m.static.frames), seriesMBps: round1(m.static.series), rounds: { frames: runs.static.frames.map(round1), series: runs.static.series.map(round1) } },
+      static: { framesMBps: round1(m.static.frames), seriesMBps: round1(m.static.series), cpuMsPerFrame: perFrame(cpu.static), rounds: { frames: runs.static.frames.map(round1), series: runs.static.series.map(round1) } },
       ratio,
       // Part 2, the browser (not measured here): `browser: { firstImageMs, allLoadedMs }` goes here, with its targets below.
       targets: { ratio: TARGET },

@@ -18,7 +18,7 @@ import { policyPrincipal, type Gate } from '../access/gate.ts';
 import { actorLabel, type Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { blobRange, type BlobStore } from '../storage/blob-store.ts';
 import { DicomError, EXPLICIT_LE, IMPLICIT_LE, isEncapsulatedSyntax, readDicom, readHeader, type RangeReader } from '../records/dicom.ts';
 import { toDicomJson, type DicomJson } from './json.ts';
 import * as repo from './repo.ts';
@@ -100,17 +100,11 @@ function multipart(type: string, parts: AsyncIterable<{ contentType: string; bod
   return { type, transferSyntax, boundary, stream: Readable.from(body(), { objectMode: false }) };
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
 export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs: BlobStore }) {
   const { db, gate, blobs } = deps;
 
   /** Bytes `start..end` (exclusive) of a stored file, decrypting only the chunks that hold them. */
-  const reader = (blobId: string): RangeReader => async (start, end) => (end > start ? readAll(await blobs.get(blobId, { start, end: end - 1 })) : Buffer.alloc(0));
+  const reader = (blobId: string): RangeReader => blobRange(blobs, blobId);
 
   /**
    * Opens a study for the caller and runs `work` in the gate's transaction: the study's case is the
@@ -264,15 +258,14 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
       const bad = numbers.find((n) => n < 1 || n > i.frames);
       if (bad !== undefined) throw new DomainError('frame_out_of_range', { frames: i.frames });
       const syntax = servedSyntax(i);
-      let read = reader(i.blobId);
+      // A frame is read whole (the stored chunks that hold it in one read, decrypted in one call), with
+      // the blob's row the statement above found when it did.
+      let read: RangeReader = async (start, end) => (end > start ? blobs.read(i.blobId, { start, end: end - 1 }, open?.blob) : Buffer.alloc(0));
       let ranges = i.frameRanges;
-      /** A frame in one piece of the stored file streams from the store as it is decrypted. */
-      let stream = (range: { start: number; end: number }): Promise<Buffer | Readable> => blobs.get(i.blobId, { start: range.start, end: range.end - 1 }, open?.blob);
       // Deflated and big-endian files: their frames are read from the instance transcoded (in memory).
       if (i.deflated || i.bigEndian) {
         const transcoded = await transcodeInstance(read, i.size);
         read = async (start, end) => transcoded.subarray(start, end);
-        stream = (range) => read(range.start, range.end);
         ranges = (await readDicom(read, transcoded.length)).frameRanges;
       }
       const type = isEncapsulatedSyntax(syntax) ? frameMediaType(syntax) : 'application/octet-stream';
@@ -281,7 +274,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
         for (const n of numbers) {
           const range = ranges[n - 1];
           const pieces = range.fragments ?? [range];
-          const body = pieces.length === 1 ? await stream(range) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
+          const body = pieces.length === 1 ? await read(range.start, range.end) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
           yield { contentType: `${type}; transfer-syntax=${partSyntax}`, body };
         }
       }
