@@ -108,22 +108,25 @@ function cleanup(): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 
-/** CPU time (user + system) of a process, or of every process named `postgres`, in ms (Linux /proc). */
-function cpuMs(which: number | 'postgres'): number {
-  const pids = which === 'postgres' ? readdirSync('/proc').filter((p) => /^\d+$/.test(p)) : [String(which)];
+/** CPU time (user + system, every thread) of these processes, in ms (Linux /proc); a process gone meanwhile counts nothing. */
+function cpuMs(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    let stat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
-      continue; // gone meanwhile
+      // gone
     }
-    if (which === 'postgres' && !stat.includes('(postgres)')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** The PostgreSQL backends serving the bench's database, but for the bench's own connection. */
+async function backends(): Promise<number[]> {
+  const { rows } = await benchDb!.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return rows.map((r) => r.pid);
 }
 
 /** The CT series (bench/upload-study.py … ct), built once per slice count and cached. */
@@ -374,15 +377,16 @@ async function main() {
       return fileBytes / MB / ((performance.now() - started) / 1000);
     };
     const runs = { wado: { frames: [] as number[], series: [] as number[] }, static: { frames: [] as number[], series: [] as number[] } };
-    // CPU over the frame rounds: each server's, and PostgreSQL's (every backend on the machine: other work on it counts too).
+    // CPU over the frame rounds: each server's, and that of the PostgreSQL backends of the bench's database.
     const cpu = { wado: { server: 0, postgres: 0 }, static: { server: 0, postgres: 0 } };
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of r % 2 ? (['static', 'wado'] as const) : (['wado', 'static'] as const)) {
         const pid = kind === 'wado' ? server.pid : statics.pid;
-        const cpu0 = { server: cpuMs(pid), postgres: cpuMs('postgres') };
+        const pg = await backends();
+        const cpu0 = { server: cpuMs([pid]), postgres: cpuMs(pg) };
         runs[kind].frames.push(await frames(kind));
-        cpu[kind].server += cpuMs(pid) - cpu0.server;
-        cpu[kind].postgres += cpuMs('postgres') - cpu0.postgres;
+        cpu[kind].server += cpuMs([pid]) - cpu0.server;
+        cpu[kind].postgres += cpuMs(pg) - cpu0.postgres;
         runs[kind].series.push(await whole1(kind));
       }
       log(`round ${r + 1}: frames ${round1(runs.wado.frames[r])} MB/s against ${round1(runs.static.frames[r])}; series ${round1(runs.wado.series[r])} against ${round1(runs.static.series[r])}`);

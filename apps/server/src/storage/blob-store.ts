@@ -143,9 +143,14 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
     async read(id, range, known) {
       const plan = await planOf(id, range, known);
       const stored = storedRange(plan);
-      const parts: Buffer[] = [];
-      for await (const p of backend.read(id, stored.start, stored.end)) parts.push(p as Buffer);
-      const pieces = decryptStored(plan, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      let bytes: Buffer;
+      if (backend.readBuffer) bytes = await backend.readBuffer(id, stored.start, stored.end);
+      else {
+        const parts: Buffer[] = [];
+        for await (const p of backend.read(id, stored.start, stored.end)) parts.push(p as Buffer);
+        bytes = Buffer.concat(parts);
+      }
+      const pieces = decryptStored(plan, bytes);
       return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
     },
 
