@@ -108,19 +108,26 @@ function cleanup(): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 
-/** CPU time (user + system, every thread) of these processes, in ms (Linux /proc); a process gone meanwhile counts nothing. */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
+/** CPU time (user + system, every thread) of each of these processes, in ms (Linux /proc); none for a process gone. */
+function cpuMs(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
     } catch {
       // gone
     }
   }
-  return ticks * 10; // USER_HZ is 100 on Linux
+  return out;
+}
+
+/** CPU spent between two samples: by the processes in both, and all of a process that started in between. */
+function spent(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
 }
 
 /** The PostgreSQL backends serving the bench's database, but for the bench's own connection. */
@@ -382,11 +389,11 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of r % 2 ? (['static', 'wado'] as const) : (['wado', 'static'] as const)) {
         const pid = kind === 'wado' ? server.pid : statics.pid;
-        const pg = await backends();
-        const cpu0 = { server: cpuMs([pid]), postgres: cpuMs(pg) };
+        const cpu0 = { server: cpuMs([pid]), postgres: cpuMs(await backends()) };
         runs[kind].frames.push(await frames(kind));
-        cpu[kind].server += cpuMs([pid]) - cpu0.server;
-        cpu[kind].postgres += cpuMs(pg) - cpu0.postgres;
+        // A connection the pool closed meanwhile is not counted; one it opened, whole.
+        cpu[kind].server += spent(cpu0.server, cpuMs([pid]));
+        cpu[kind].postgres += spent(cpu0.postgres, cpuMs(await backends()));
         runs[kind].series.push(await whole1(kind));
       }
       log(`round ${r + 1}: frames ${round1(runs.wado.frames[r])} MB/s against ${round1(runs.static.frames[r])}; series ${round1(runs.wado.series[r])} against ${round1(runs.static.series[r])}`);
