@@ -4,8 +4,13 @@ real CT frame (pydicom's CT_small.dcm, 128×128, scaled up by repeating its pixe
 (one study, a series per 100 instances). One instance in 16 is re-encoded as JPEG lossless (dcmcjpeg)
 and one in 16 as RLE (dcmcrle), so the study holds the transfer syntaxes a CD brings, not one alone.
 
-Run with Debian's Python (it has pydicom): /usr/bin/python3 bench/upload-study.py <dir> <count> <side>
+Run with Debian's Python (it has pydicom): /usr/bin/python3 bench/upload-study.py <dir> <count> <side> [ct]
 Writes <dir>/IM00001.dcm … and <dir>/done when complete (the caller caches the folder on that).
+
+With `ct` (bench/viewer.ts): one series of `count` slices as a CT scanner writes them, every one
+native (explicit VR little endian), each slice its own pixels (the frame shifted by its index) and
+its own position (Image Position/Slice Location 1 mm apart), so a viewer stacks them in order, and
+the bench case's patient (WANG^Test, 1962-03-04, M).
 """
 import copy
 import os
@@ -23,6 +28,7 @@ SOURCE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm'
 
 def main():
     out, count, side = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    ct = len(sys.argv) > 4 and sys.argv[4] == 'ct'
     os.makedirs(out, exist_ok=True)
     src = pydicom.dcmread(SOURCE)
     pixels = src.pixel_array
@@ -52,17 +58,26 @@ def main():
     study = generate_uid()
     series = None
     for i in range(count):
-        if i % 100 == 0:
+        if ct:
+            series = series or generate_uid()
+            ds = templates['plain']
+            ds.PixelData = np.roll(big, i, axis=0).tobytes()
+            ds.ImagePositionPatient = [0, 0, float(i)]
+            ds.SliceLocation = float(i)
+            ds.SliceThickness = ds.SpacingBetweenSlices = 1.0
+            # The case's patient (test/factories.ts), so the study is not held for the wrong-patient review.
+            ds.PatientName, ds.PatientBirthDate, ds.PatientSex = 'WANG^Test', '19620304', 'M'
+        elif i % 100 == 0:
             series = generate_uid()
-        name = 'jpeg' if i % 16 == 7 else 'rle' if i % 16 == 15 else 'plain'
-        ds = templates[name]
+        if not ct:
+            ds = templates['jpeg' if i % 16 == 7 else 'rle' if i % 16 == 15 else 'plain']
         sop = generate_uid()
         ds.SOPInstanceUID = sop
         ds.file_meta.MediaStorageSOPInstanceUID = sop
         ds.StudyInstanceUID = study
         ds.SeriesInstanceUID = series
-        ds.SeriesNumber = i // 100 + 1
-        ds.InstanceNumber = i % 100 + 1
+        ds.SeriesNumber = 1 if ct else i // 100 + 1
+        ds.InstanceNumber = i + 1 if ct else i % 100 + 1
         ds.save_as(os.path.join(out, f'IM{i + 1:05d}.dcm'), write_like_original=False)
     with open(os.path.join(out, 'done'), 'w') as f:
         f.write(f'{count} {side}\n')

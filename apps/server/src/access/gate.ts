@@ -160,6 +160,17 @@ export function createGate<CaseRow>(deps: {
       return perform(actor, action, null, () => scope !== null, (ctx) => work({ ...(ctx as Allowed<null>), scope: scope! }));
     },
 
+    /**
+     * Whether the actor may take a read an earlier event covers (a study opened within the hour,
+     * docs/records.md) on a case the caller loaded in the same statement as what it reads — the
+     * case's institution and the caller's place on its team, as `run` loads them: such a read needs
+     * no transaction and writes no event. Anything else (a denial to record, a first read's event)
+     * is `run`'s: false sends the caller there.
+     */
+    allowsCovered(actor: Actor, action: Action, subject: Pick<CaseSubject<unknown>, 'caseId' | 'institutionId' | 'teamRole'>): boolean {
+      return POLICY[action].audit === 'read' && POLICY[action].subject === 'case' && decide(action, policyPrincipal(actor), factsOf(subject as CaseSubject<unknown>, null));
+    },
+
     /** The actions on a case the actor may take, from the facts the gate loaded: the reply's "what you may do". */
     caseActions: (actor: Actor, facts: PolicySubject) => caseActions(policyPrincipal(actor), facts),
   };

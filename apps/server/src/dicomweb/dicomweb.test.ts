@@ -224,6 +224,23 @@ describe('who may open the images', () => {
     const denied = (await readEvents()).filter((e) => e.outcome === 'denied');
     expect(denied.length).toBeGreaterThanOrEqual(3);
   });
+  it('refuses a frame of an open study once the caller has left the case’s team (an open study skips only the event, not the check)', async () => {
+    const physician = await t.user({ role: 'physician', name: 'Team Physician Test' });
+    const token = (await t.app.services.tokens.issue(physician.id, 'viewer', null)).secret;
+    const f = s.files.mr1;
+    const frame = `/studies/${s.studyUid}/series/${f.series}/instances/${f.sop}/frames/1`;
+    expect((await get(frame, token)).statusCode).toBe(404);
+    expect((await admin.put(`/api/v1/cases/${s.caseId}/team`, { members: [{ userId: physician.id, role: 'physician' }] })).status).toBe(200);
+    expect((await get(`/studies/${s.studyUid}/series`, token)).statusCode).toBe(200);
+    const res = await get(frame, token);
+    expect(res.statusCode).toBe(200);
+    expect(sha(parseMultipart(String(res.headers['content-type']), res.rawPayload)[0].body)).toBe(reference[f.path].frames[0]);
+    const events = async () => (await readEvents()).filter((e) => e.actor_label === physician.email).map((e) => e.outcome);
+    expect(await events()).toEqual(['denied', 'allowed']);
+    expect((await admin.put(`/api/v1/cases/${s.caseId}/team`, { members: [] })).status).toBe(200);
+    expect((await get(frame, token)).statusCode).toBe(404);
+    expect(await events()).toEqual(['denied', 'allowed', 'denied']);
+  });
 });
 
 describe('the audit of opening a study', () => {

@@ -1,8 +1,8 @@
-import type { CaseScope } from '@kakehashi/core';
+import type { CaseScope, Role } from '@kakehashi/core';
 import { and, asc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { scopeCondition } from '../db/scope.ts';
 import { rowsOf, type Db } from '../db/client.ts';
-import { caseFiles, cases, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
+import { auditEvents, blobs, caseFiles, cases, caseTeam, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
 
 /**
  * The studies a caller may open: of the cases in their scope, never a rejected one (another
@@ -132,6 +132,61 @@ export async function findStudy(db: Db, scope: CaseScope, staff: boolean, uid: s
   return row ?? null;
 }
 
+/** The hour a study stays open for a principal after its `allowed` event (by the server's clock, which stamps the events). */
+const OPEN_MS = 3_600_000;
+
+/** Whether the caller's `allowed` event of the study (its case's and its own id, as text) is within the hour. */
+const openedSince = (caseId: SQL, studyId: SQL, actorLabel: string) =>
+  sql<boolean>`exists (select 1 from ${auditEvents} where ${auditEvents.subjectId} = ${caseId} and ${auditEvents.action} = 'dicomweb.read'
+    and ${auditEvents.outcome} = 'allowed' and ${auditEvents.actorLabel} = ${actorLabel} and ${auditEvents.details}->>'study' = ${studyId}
+    and ${auditEvents.at} > ${new Date(Date.now() - OPEN_MS)})`;
+
+/**
+ * A frame request in one statement (service.ts, `frames`): the study as findStudy finds it, the
+ * caller's place on its case as the gate loads it (cases/repo.ts findCaseSubject), whether they
+ * opened the study within the hour (as openedWithinHour asks), and the instance with where its
+ * bytes lie and its blob's row (as instancesOf and the blob store read them). Null when the caller
+ * has no such study; `instance` null when the study (its copy in that case) has no such stored one.
+ */
+export async function findOpenInstance(db: Db, scope: CaseScope, p: { staff: boolean; userId: string | null; actorLabel: string }, at: { study: string; series: string; instance: string }) {
+  const [row] = await db
+    .select({
+      caseId: dicomStudies.caseId,
+      studyId: dicomStudies.id,
+      caseNumber: cases.number,
+      institutionId: cases.institutionId,
+      teamRole: caseTeam.role,
+      opened: openedSince(sql`${dicomStudies.caseId}::text`, sql`${dicomStudies.id}::text`, p.actorLabel),
+      transferSyntaxUid: dicomInstances.transferSyntaxUid,
+      frames: dicomInstances.frames,
+      frameRanges: dicomInstances.frameRanges,
+      bigEndian: dicomInstances.bigEndian,
+      deflated: dicomInstances.deflated,
+      blobId: blobs.id,
+      size: blobs.size,
+      keyId: blobs.keyId,
+      wrappedKey: blobs.wrappedKey,
+    })
+    .from(dicomStudies)
+    .innerJoin(cases, eq(cases.id, dicomStudies.caseId))
+    .leftJoin(caseTeam, and(eq(caseTeam.caseId, cases.id), p.userId ? eq(caseTeam.userId, p.userId) : sql`false`))
+    .leftJoin(dicomSeries, and(eq(dicomSeries.studyId, dicomStudies.id), eq(dicomSeries.seriesInstanceUid, at.series)))
+    // The case first: (case, SOP Instance UID) is unique.
+    .leftJoin(dicomInstances, and(eq(dicomInstances.caseId, dicomStudies.caseId), eq(dicomInstances.sopInstanceUid, at.instance), eq(dicomInstances.seriesId, dicomSeries.id)))
+    .leftJoin(caseFiles, and(eq(caseFiles.id, dicomInstances.fileId), eq(caseFiles.status, 'stored')))
+    .leftJoin(blobs, eq(blobs.id, caseFiles.blobId))
+    .where(and(eq(dicomStudies.studyInstanceUid, at.study), visible(scope, p.staff)))
+    .orderBy(sql`${dicomStudies.createdAt} desc`)
+    .limit(1);
+  if (!row) return null;
+  const { blobId, size, keyId, wrappedKey, transferSyntaxUid, frames, frameRanges, bigEndian, deflated, ...open } = row;
+  const instance =
+    blobId !== null && size !== null && keyId !== null && wrappedKey !== null && transferSyntaxUid !== null && frames !== null
+      ? { transferSyntaxUid, frames, frameRanges: frameRanges as FrameRanges, bigEndian: !!bigEndian, deflated: !!deflated, blobId, size, blob: { size, keyId, wrappedKey } }
+      : null;
+  return { ...open, teamRole: open.teamRole as Role | null, instance };
+}
+
 /** The series of a study, with their instance counts, by number. */
 export async function seriesOf(db: Db, studyId: string, f: { modality?: string; uids?: string[] }) {
   const rows = await db
@@ -207,11 +262,7 @@ export type InstanceRow = Awaited<ReturnType<typeof instancesOf>>[number];
  * for one study wait for each other here, so a burst of frames writes one event, not several.
  */
 export async function openedWithinHour(db: Db, caseId: string, actorLabel: string, studyId: string): Promise<boolean> {
-  const opened = async () =>
-    rowsOf(
-      await db.execute(sql`select 1 from audit_events where subject_id = ${caseId} and action = 'dicomweb.read' and outcome = 'allowed'
-        and actor_label = ${actorLabel} and details->>'study' = ${studyId} and at > ${new Date(Date.now() - 3_600_000)} limit 1`),
-    ).length > 0;
+  const opened = async () => rowsOf<{ opened: boolean }>(await db.execute(sql`select ${openedSince(sql`${caseId}`, sql`${studyId}`, actorLabel)} as opened`))[0].opened;
   // Usually it is open: no lock then. Else look again under the lock (another request may have just opened it).
   if (await opened()) return true;
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`dicomweb.read ${actorLabel} ${studyId}`}))`);

@@ -18,7 +18,7 @@ import { policyPrincipal, type Gate } from '../access/gate.ts';
 import { actorLabel, type Actor } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { blobRange, type BlobStore } from '../storage/blob-store.ts';
 import { DicomError, EXPLICIT_LE, IMPLICIT_LE, isEncapsulatedSyntax, readDicom, readHeader, type RangeReader } from '../records/dicom.ts';
 import { toDicomJson, type DicomJson } from './json.ts';
 import * as repo from './repo.ts';
@@ -37,7 +37,7 @@ function frameMediaType(uid: string): string {
 }
 
 /** The transfer syntax an instance is served in: its own, except deflated and big-endian files (explicit VR little endian). */
-const servedSyntax = (i: repo.InstanceRow) => (i.deflated || i.bigEndian ? EXPLICIT_LE : i.transferSyntaxUid);
+const servedSyntax = (i: Pick<repo.InstanceRow, 'deflated' | 'bigEndian' | 'transferSyntaxUid'>) => (i.deflated || i.bigEndian ? EXPLICIT_LE : i.transferSyntaxUid);
 
 /** A value of a DICOM JSON attribute, or none when empty. */
 const attr = (vr: string, ...values: (string | number | null | undefined)[]) => {
@@ -100,17 +100,11 @@ function multipart(type: string, parts: AsyncIterable<{ contentType: string; bod
   return { type, transferSyntax, boundary, stream: Readable.from(body(), { objectMode: false }) };
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
 export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs: BlobStore }) {
   const { db, gate, blobs } = deps;
 
   /** Bytes `start..end` (exclusive) of a stored file, decrypting only the chunks that hold them. */
-  const reader = (blobId: string): RangeReader => async (start, end) => (end > start ? readAll(await blobs.get(blobId, { start, end: end - 1 })) : Buffer.alloc(0));
+  const reader = (blobId: string): RangeReader => blobRange(blobs, blobId);
 
   /**
    * Opens a study for the caller and runs `work` in the gate's transaction: the study's case is the
@@ -252,19 +246,26 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
      * pixel data as application/octet-stream, compressed frames in their transfer syntax's media type.
      */
     async frames(actor: Actor, at: { study: string; series: string; instance: string }, numbers: number[]): Promise<Multipart> {
-      const [i] = await instances(actor, at);
+      // A viewer asks for every frame of a study while it is open: one statement finds the study, the
+      // caller's place on its case, that it is open for them and the frame's instance and blob; the
+      // gate decides on that case, and no event is due. Anything else (a first read, a refusal, not
+      // found) takes the full way, which records what is due.
+      const p = policyPrincipal(actor);
+      const scope = caseScope('dicomweb.read', p);
+      const found = scope && (await repo.findOpenInstance(db, scope, { staff: p?.kind === 'user', userId: p?.kind === 'user' ? p.userId : null, actorLabel: actorLabel(actor.principal) ?? '' }, at));
+      const open = found?.opened && found.instance && gate.allowsCovered(actor, 'dicomweb.read', found) ? found.instance : null;
+      const i = open ?? (await instances(actor, at))[0];
       const bad = numbers.find((n) => n < 1 || n > i.frames);
       if (bad !== undefined) throw new DomainError('frame_out_of_range', { frames: i.frames });
       const syntax = servedSyntax(i);
-      let read = reader(i.blobId);
+      // A frame is read whole (the stored chunks that hold it in one read, decrypted in one call), with
+      // the blob's row the statement above found when it did.
+      let read: RangeReader = async (start, end) => (end > start ? blobs.read(i.blobId, { start, end: end - 1 }, open?.blob) : Buffer.alloc(0));
       let ranges = i.frameRanges;
-      /** A frame in one piece of the stored file streams from the store as it is decrypted. */
-      let stream = (range: { start: number; end: number }): Promise<Buffer | Readable> => blobs.get(i.blobId, { start: range.start, end: range.end - 1 });
       // Deflated and big-endian files: their frames are read from the instance transcoded (in memory).
       if (i.deflated || i.bigEndian) {
         const transcoded = await transcodeInstance(read, i.size);
         read = async (start, end) => transcoded.subarray(start, end);
-        stream = (range) => read(range.start, range.end);
         ranges = (await readDicom(read, transcoded.length)).frameRanges;
       }
       const type = isEncapsulatedSyntax(syntax) ? frameMediaType(syntax) : 'application/octet-stream';
@@ -273,7 +274,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
         for (const n of numbers) {
           const range = ranges[n - 1];
           const pieces = range.fragments ?? [range];
-          const body = pieces.length === 1 ? await stream(range) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
+          const body = pieces.length === 1 ? await read(range.start, range.end) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
           yield { contentType: `${type}; transfer-syntax=${partSyntax}`, body };
         }
       }

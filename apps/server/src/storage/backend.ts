@@ -4,9 +4,10 @@
  * `create` as an upload with `If-None-Match: *`, `read` as a ranged GET, `remove` as DeleteObject.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, linkSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, linkSync, mkdirSync, openSync, read, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { fsyncFd, writeBuffers } from './fd.ts';
 
@@ -18,9 +19,14 @@ export interface ObjectBackend {
   create(key: string, body: Readable): Promise<void>;
   /** The object's bytes from `start` to `end` inclusive, or to its end when `end` is omitted. */
   read(key: string, start: number, end?: number): Readable;
+  /** The same bytes in memory, for a small range (a frame), where the backend reads it cheaper than as a stream. */
+  readBuffer?(key: string, start: number, end?: number): Promise<Buffer>;
   /** Removes the object; nothing happens when there is none. */
   remove(key: string): Promise<void>;
 }
+
+const READ_SIZE = 1 << 20;
+const readFd = promisify(read);
 
 export class ObjectExistsError extends Error {
   override name = 'ObjectExistsError';
@@ -95,8 +101,27 @@ export class LocalBackend implements ObjectBackend {
     }
   }
 
+  /** In reads of up to 1 MiB: a frame of a CT slice (512 KB and its chunks' tags) is one read, not nine of 64 KiB. */
   read(key: string, start: number, end?: number): Readable {
-    return createReadStream(this.pathOf(key), { start, end });
+    const length = end === undefined ? Infinity : end - start + 1;
+    return createReadStream(this.pathOf(key), { start, end, highWaterMark: Math.max(64 * 1024, Math.min(READ_SIZE, length)) });
+  }
+
+  /** One asynchronous read between a synchronous open and close (see above): one hand-off to libuv's threads, not three. */
+  async readBuffer(key: string, start: number, end?: number): Promise<Buffer> {
+    const fd = openSync(this.pathOf(key), 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(Math.max(0, (end ?? fstatSync(fd).size - 1) - start + 1));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead: n } = await readFd(fd, buffer, filled, buffer.length - filled, start + filled);
+        if (n === 0) break; // the file is shorter: the caller sees it (a stored file cut short fails authentication)
+        filled += n;
+      }
+      return buffer.subarray(0, filled);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   async remove(key: string): Promise<void> {

@@ -205,6 +205,7 @@ describe('ranges (start and end inclusive)', () => {
     for (const [start, end] of pairs) {
       const got = await read(id, { start, end });
       if (!got.equals(data.subarray(start, end + 1))) throw new Error(`range ${start}-${end} differs`);
+      if (!(await store.read(id, { start, end })).equals(got)) throw new Error(`range ${start}-${end} read in memory differs`);
     }
   });
 
@@ -252,6 +253,8 @@ describe('tampering fails authentication', () => {
   async function expectRefused(id: string, range?: ByteRange) {
     const err = await read(id, range).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlobIntegrityError);
+    // The same read in memory (a frame's) is refused as well.
+    expect(await store.read(id, range ?? { start: 0 }).catch((e: unknown) => e)).toBeInstanceOf(BlobIntegrityError);
   }
 
   it('a byte flipped in a chunk, in a tag or in the header', async () => {

@@ -9,10 +9,10 @@ import { transaction, type Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
 import type { ObjectBackend } from './backend.ts';
 import { BlobIntegrityError, UnknownMasterKeyError } from './errors.ts';
-import { CHUNK_SIZE, DecryptStream, EncryptStream, HEADER_SIZE, storedRange } from './format.ts';
+import { CHUNK_SIZE, DecryptStream, EncryptStream, HEADER_SIZE, decryptStored, storedRange, type DecryptPlan } from './format.ts';
 import { newDataKey, unwrapDataKey, wrapDataKey, type Keyring } from './keys.ts';
 import { coalesce } from '../db/coalesce.ts';
-import { blobsNotUnder, deleteBlob, findBlob, insertBlobs, rewrapBlob } from './repo.ts';
+import { blobsNotUnder, deleteBlob, findBlob, insertBlobs, rewrapBlob, type BlobRow } from './repo.ts';
 
 /** Plaintext bytes `start` to `end` inclusive, as in HTTP's Range header; `end` defaults to the last byte and is capped there. */
 export interface ByteRange {
@@ -30,9 +30,15 @@ export interface BlobStore {
   /**
    * The plaintext, or a range of it, decrypting only the chunks that hold it. A missing blob or an
    * unsatisfiable range throws before the stream starts; stored bytes that fail authentication error
-   * the stream (BlobIntegrityError) before any of their plaintext is passed on.
+   * the stream (BlobIntegrityError) before any of their plaintext is passed on. `row`: the blob's row
+   * when the caller read it already, in the query that found the blob (a frame's, dicomweb/repo.ts).
    */
-  get(id: string, range?: ByteRange): Promise<Readable>;
+  get(id: string, range?: ByteRange, row?: StoredBlob): Promise<Readable>;
+  /**
+   * The plaintext of a small range (a frame, a header) in memory, with the same checks as `get`: the
+   * stored bytes in one read, decrypted in one call, without a stream's work per chunk.
+   */
+  read(id: string, range: ByteRange, row?: StoredBlob): Promise<Buffer>;
   /** Forgets the blob's key, then removes its bytes; false when there was no such blob. */
   delete(id: string): Promise<boolean>;
   exists(id: string): Promise<boolean>;
@@ -46,15 +52,17 @@ export interface BlobStore {
   size(id: string): Promise<number>;
 }
 
+/** What reading a blob needs of its row. */
+export type StoredBlob = Pick<BlobRow, 'size' | 'keyId' | 'wrappedKey'>;
+
+/** Stored files' headers kept (12 bytes each): a file is written once, so its header never changes. */
+const HEADERS_KEPT = 10_000;
+
 /** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader (records/dicom.ts) asks for them. */
 export const blobRange =
-  (blobs: Pick<BlobStore, 'get'>, id: string) =>
-  async (start: number, end: number): Promise<Buffer> => {
-    if (end <= start) return Buffer.alloc(0);
-    const parts: Buffer[] = [];
-    for await (const p of await blobs.get(id, { start, end: end - 1 })) parts.push(p as Buffer);
-    return Buffer.concat(parts);
-  };
+  (blobs: Pick<BlobStore, 'read'>, id: string) =>
+  async (start: number, end: number): Promise<Buffer> =>
+    end <= start ? Buffer.alloc(0) : blobs.read(id, { start, end: end - 1 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -76,6 +84,32 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
     const row = blobId && (await findBlob(db, id));
     if (!blobId || !row) throw notFound();
     return { blobId, row };
+  }
+
+  /**
+   * A stored file's header, read once: frames of a study are read many times over (a viewer's
+   * scrolling), each a ranged read that needs the header's chunk size. It is authenticated with
+   * every chunk (format.ts), so a header altered on disk fails the read all the same, as does a blob
+   * deleted and written again under the same id by another process (this one forgets its own).
+   */
+  const headers = new Map<string, Buffer>();
+  async function headerOf(id: string): Promise<Buffer> {
+    let header = headers.get(id);
+    if (!header) {
+      header = await readHeader(backend.read(id, 0, HEADER_SIZE - 1));
+      if (headers.size >= HEADERS_KEPT) headers.clear();
+      headers.set(id, header);
+    }
+    return header;
+  }
+
+  /** What reading a range of a blob needs: its data key, header and range, from its row (read here unless the caller has it). */
+  async function planOf(id: string, range: ByteRange | undefined, known: StoredBlob | undefined): Promise<DecryptPlan> {
+    const { blobId, row } = known && idBytes(id) ? { blobId: idBytes(id)!, row: known } : await rowOf(id);
+    const { start, end } = resolveRange(row.size, range);
+    const master = keys.byId.get(row.keyId);
+    if (!master) throw new UnknownMasterKeyError(row.keyId);
+    return { dataKey: unwrapDataKey(master, blobId, row.wrappedKey), blobId, header: await headerOf(id), size: row.size, start, end };
   }
 
   return {
@@ -100,21 +134,30 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
       return result;
     },
 
-    async get(id, range) {
-      const { blobId, row } = await rowOf(id);
-      const { start, end } = resolveRange(row.size, range);
-      const master = keys.byId.get(row.keyId);
-      if (!master) throw new UnknownMasterKeyError(row.keyId);
-      const dataKey = unwrapDataKey(master, blobId, row.wrappedKey);
-      const header = await readHeader(backend.read(id, 0, HEADER_SIZE - 1));
-      const plan = { dataKey, blobId, header, size: row.size, start, end };
+    async get(id, range, known) {
+      const plan = await planOf(id, range, known);
       const stored = storedRange(plan);
       return pipeline(backend.read(id, stored.start, stored.end), new DecryptStream(plan), () => {});
+    },
+
+    async read(id, range, known) {
+      const plan = await planOf(id, range, known);
+      const stored = storedRange(plan);
+      let bytes: Buffer;
+      if (backend.readBuffer) bytes = await backend.readBuffer(id, stored.start, stored.end);
+      else {
+        const parts: Buffer[] = [];
+        for await (const p of backend.read(id, stored.start, stored.end)) parts.push(p as Buffer);
+        bytes = Buffer.concat(parts);
+      }
+      const pieces = decryptStored(plan, bytes);
+      return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
     },
 
     async delete(id) {
       if (!idBytes(id)) return false;
       const existed = await deleteBlob(db, id);
+      headers.delete(id);
       await backend.remove(id);
       return existed;
     },
@@ -125,6 +168,7 @@ export function createBlobStore(deps: { db: Db; backend: ObjectBackend; keys: Ke
 
     async removeBytes(id) {
       if (!idBytes(id)) throw new TypeError('a blob id is a lower-case UUID');
+      headers.delete(id);
       await backend.remove(id);
     },
 

@@ -161,14 +161,14 @@ export class DecryptStream extends Transform {
   private readonly count: number;
   private readonly lastNeeded: number;
   private index: number;
-  private readonly pending: Buffer;
+  /** A chunk split across reads, gathered (made when first needed: large reads hold whole chunks). */
+  private pending: Buffer | null = null;
   private filled = 0;
 
   constructor(private readonly plan: DecryptPlan) {
     super();
     const { chunkSize, count, first, last } = chunksOf(plan);
     [this.chunkSize, this.count, this.index, this.lastNeeded] = [chunkSize, count, first, last];
-    this.pending = Buffer.allocUnsafe(this.chunkSize + TAG_SIZE);
   }
 
   private expected(): number {
@@ -180,15 +180,24 @@ export class DecryptStream extends Transform {
     let at = 0;
     while (at < data.length) {
       if (this.index > this.lastNeeded) return done(new BlobIntegrityError(`blob has bytes after chunk ${this.lastNeeded}`));
-      const n = data.copy(this.pending, this.filled, at, at + this.expected() - this.filled);
-      this.filled += n;
-      at += n;
-      if (this.filled === this.expected()) {
-        try {
-          this.open();
-        } catch (err) {
-          return done(err as Error);
+      const expected = this.expected();
+      try {
+        // A whole chunk in what was read (large reads) is opened where it lies; else it is gathered first.
+        if (this.filled === 0 && data.length - at >= expected) {
+          this.open(data.subarray(at, at + expected));
+          at += expected;
+          continue;
         }
+        this.pending ??= Buffer.allocUnsafe(this.chunkSize + TAG_SIZE);
+        const n = data.copy(this.pending, this.filled, at, at + expected - this.filled);
+        this.filled += n;
+        at += n;
+        if (this.filled === expected) {
+          this.open(this.pending.subarray(0, expected));
+          this.filled = 0;
+        }
+      } catch (err) {
+        return done(err as Error);
       }
     }
     done();
@@ -198,23 +207,45 @@ export class DecryptStream extends Transform {
     done(this.index > this.lastNeeded ? null : new BlobIntegrityError(`blob ends inside chunk ${this.index}`));
   }
 
-  private open(): void {
-    const { plan, index } = this;
-    const tagAt = this.filled - TAG_SIZE;
-    const decipher = createDecipheriv('aes-256-gcm', plan.dataKey, nonce(index));
-    decipher.setAAD(additionalData(plan.header, plan.blobId, index, index === this.count - 1));
-    decipher.setAuthTag(this.pending.subarray(tagAt, this.filled));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([decipher.update(this.pending.subarray(0, tagAt)), decipher.final()]);
-    } catch {
-      throw new BlobIntegrityError(`chunk ${index} failed authentication`);
-    }
-    const base = index * this.chunkSize;
-    const from = Math.max(plan.start - base, 0);
-    const to = Math.min(plan.end + 1 - base, plain.length);
-    if (to > from) this.push(plain.subarray(from, to));
+  private open(chunk: Buffer): void {
+    const plain = openChunk(this.plan, this.chunkSize, this.count, this.index, chunk);
+    if (plain.length) this.push(plain);
     this.index++;
-    this.filled = 0;
   }
+}
+
+/** Opens stored chunk `index` (ciphertext ‖ tag) of a plan: the plaintext of it the plan asks for, once its tag is verified. */
+function openChunk(plan: DecryptPlan, chunkSize: number, count: number, index: number, chunk: Buffer): Buffer {
+  const tagAt = chunk.length - TAG_SIZE;
+  const decipher = createDecipheriv('aes-256-gcm', plan.dataKey, nonce(index));
+  decipher.setAAD(additionalData(plan.header, plan.blobId, index, index === count - 1));
+  decipher.setAuthTag(chunk.subarray(tagAt));
+  let plain: Buffer;
+  try {
+    // GCM holds nothing back: final() only checks the tag (and returns no bytes), before any is passed on.
+    plain = decipher.update(chunk.subarray(0, tagAt));
+    decipher.final();
+  } catch {
+    throw new BlobIntegrityError(`chunk ${index} failed authentication`);
+  }
+  const base = index * chunkSize;
+  return plain.subarray(Math.max(plan.start - base, 0), Math.max(Math.min(plan.end + 1 - base, plain.length), 0));
+}
+
+/**
+ * The stored bytes of a plan read whole (from `storedRange`), decrypted as DecryptStream does, with
+ * the same checks, in one call: the plaintext's pieces, one per chunk.
+ */
+export function decryptStored(plan: DecryptPlan, stored: Buffer): Buffer[] {
+  const { chunkSize, count, first, last } = chunksOf(plan);
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (let index = first; index <= last; index++) {
+    const expected = (index === count - 1 ? plan.size - index * chunkSize : chunkSize) + TAG_SIZE;
+    if (stored.length - at < expected) throw new BlobIntegrityError(`blob ends inside chunk ${index}`);
+    pieces.push(openChunk(plan, chunkSize, count, index, stored.subarray(at, at + expected)));
+    at += expected;
+  }
+  if (at !== stored.length) throw new BlobIntegrityError(`blob has bytes after chunk ${last}`);
+  return pieces;
 }

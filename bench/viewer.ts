@@ -1,0 +1,437 @@
+/**
+ * The viewer's reads, on loopback (issue 11): WADO-RS throughput against a plain static file server
+ * of the same files, in the same run. One JSON line on stdout, progress on stderr.
+ *
+ * Method:
+ * - The study: a CT series of BENCH_SLICES (300) slices of 512×512 16-bit pixels (one 512 KB frame
+ *   each, native explicit VR little endian; real CT pixels, each slice its own), built by
+ *   `bench/upload-study.py … ct` and cached under the temp folder. It goes into a fresh case through
+ *   the real path: the public request form, tus uploads (tus-js-client, BENCH_PARALLEL at a time),
+ *   the ingest job (sealed staging → encrypted store, header index), timed until every file is stored.
+ * - The product: the real app in a process of its own (bench/upload-server.ts, `buildApp` as
+ *   `kakehashi serve` builds it, its ingest worker running), on a fresh PostgreSQL database. The
+ *   caller is a coordinator's API token: one look-up per request, as a staff session's cookie.
+ * - The baseline: bench/static-server.ts in a process of its own, node:http and fs.createReadStream
+ *   over the same DICOM files, a frame being the byte range the product's index gives for it
+ *   (`Range: bytes=a-b`, as a static server answers it), the series one file of the files one after
+ *   the other. No encryption, no database, no access check.
+ * - A viewer's fetch: every frame of the series as `…/instances/{sop}/frames/1`, BENCH_PARALLEL (6,
+ *   a browser's connections per host) requests at a time on keep-alive connections (node:http); the
+ *   frames' pixel bytes over the time from the first request to the last byte → MB/s (10^6 bytes).
+ *   The whole series: one WADO-RS `…/series/{series}` retrieve (multipart/related, every instance
+ *   as stored) against one GET of the concatenated files; MB/s of the files' bytes.
+ * - First, untimed: the QIDO-RS searches a viewer makes (study, series, instances), every frame of
+ *   both servers compared byte for byte with the file's, the series parts with the files, and a warm-up
+ *   (the JIT, the connection pools, the study opened: its one audit event). Then BENCH_ROUNDS (8)
+ *   rounds in ABBA order (product, static, static, product, …); the figure is each side's median.
+ *   Server and PostgreSQL CPU time (Linux /proc) over the product's frame rounds is given per frame.
+ * - Target: WADO-RS frames ≥ 0.5 of the static server (`ratio.frames`).
+ * - The database: a fresh `kh_bench_<random>` on BENCH_DATABASE_URL (a role that may create
+ *   databases; default TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres), dropped at
+ *   the end with the temporary folders, on failure and on Ctrl-C too. The machine's load average at
+ *   start and end is in the result: on shared cores the figures scatter; the ratio, measured in
+ *   alternating rounds, much less.
+ *
+ * The browser's figures (time to the first image and until every slice is loaded, Chromium on the
+ * viewer page) are not measured here: they belong in the result beside `wado` as `browser`
+ * (`{ firstImageMs, allLoadedMs }`, see `result` in main()).
+ *
+ * Settings: BENCH_SLICES, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_DATABASE_URL; BENCH_SERVER_NODE_ARGS
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for the product server's Node.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, symlinkSync, createWriteStream, createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Upload } from 'tus-js-client';
+import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
+import { loadConfig } from '../apps/server/src/config.ts';
+import { migrateDatabase, openDatabase, type Database } from '../apps/server/src/db/client.ts';
+import { readDicomFile } from '../apps/server/src/records/dicom.ts';
+import { createServices } from '../apps/server/src/services.ts';
+import { buildCaseRequest } from '../apps/server/test/factories.ts';
+import { parseMultipart } from '../apps/server/test/dicom-study.ts';
+import { positive } from './env.ts';
+
+const SLICES = positive('BENCH_SLICES', 300, true);
+const SIDE = 512;
+const PARALLEL = positive('BENCH_PARALLEL', 6, true);
+const ROUNDS = positive('BENCH_ROUNDS', 8, true);
+const TARGET = 0.5;
+const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MB = 1e6;
+
+const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// Everything made here is undone by cleanup(), once: at the end, on failure, on a signal.
+const dbName = `kh_bench_${randomBytes(6).toString('hex')}`;
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kh-bench-viewer-'));
+const staticDir = mkdtempSync(path.join(os.tmpdir(), 'kh-bench-viewer-static-'));
+const admin = new pg.Client(adminUrl);
+const children = new Set<ChildProcess>();
+let dbCreated = false;
+let database: Database | null = null;
+let benchDb: pg.Client | null = null;
+let cleaned: Promise<void> | null = null;
+
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    for (const child of children) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    agent.destroy();
+    await database?.close().catch(() => {});
+    await benchDb?.end().catch(() => {});
+    if (dbCreated) await admin.query(`drop database if exists ${dbName} with (force)`).catch((err) => log(`could not drop ${dbName}: ${err.message}`));
+    await admin.end().catch(() => {});
+    for (const dir of [dataDir, staticDir]) rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaned;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+
+/** CPU time (user + system, every thread) of each of these processes, in ms (Linux /proc); none for a process gone. */
+function cpuMs(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** CPU spent between two samples: by the processes in both, and all of a process that started in between. */
+function spent(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
+}
+
+/** The PostgreSQL backends serving the bench's database, but for the bench's own connection. */
+async function backends(): Promise<number[]> {
+  const { rows } = await benchDb!.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return rows.map((r) => r.pid);
+}
+
+/** The CT series (bench/upload-study.py … ct), built once per slice count and cached. */
+function study(): string[] {
+  const dir = path.join(os.tmpdir(), `kh-bench-ct-${SLICES}x${SIDE}-v1`);
+  if (!existsSync(path.join(dir, 'done'))) {
+    log(`building a CT series of ${SLICES} slices of ${SIDE}×${SIDE} in ${dir}`);
+    rmSync(dir, { recursive: true, force: true });
+    const built = spawnSync('/usr/bin/python3', [path.join(root, 'bench/upload-study.py'), dir, String(SLICES), String(SIDE), 'ct'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (built.status !== 0) throw new Error('could not build the study');
+  }
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.dcm'))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+/** Starts a server script in its own process; resolves with its URL once it prints "listening <port>". */
+function start(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  children.add(child);
+  let output = '';
+  let started = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    const onExit = (code: number | null, signal: string | null) => reject(new Error(`${script} exited with ${code ?? signal}:\n${output}`));
+    child.once('exit', onExit);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening (\d+)/.exec(output);
+      if (!m || started) return;
+      started = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve({
+        url: `http://127.0.0.1:${m[1]}`,
+        pid: child.pid!,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await exited;
+          children.delete(child);
+        },
+      });
+    });
+  });
+}
+
+/** A browser's connections to one host: keep-alive, BENCH_PARALLEL of them. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: PARALLEL });
+
+/** GET with node:http; the body counted (kept only when `keep`), the status checked. */
+function get(url: string, headers: Record<string, string>, keep = false): Promise<{ bytes: number; body: Buffer; contentType: string; contentEncoding?: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers }, (res) => {
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (p: Buffer) => {
+          bytes += p.length;
+          if (keep || res.statusCode! >= 300) parts.push(p);
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200 && res.statusCode !== 206) reject(new Error(`GET ${url}: ${res.statusCode} ${Buffer.concat(parts).toString().slice(0, 300)}`));
+          else resolve({ bytes, body: Buffer.concat(parts), contentType: String(res.headers['content-type']), contentEncoding: res.headers['content-encoding'] });
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+async function json(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body as unknown;
+}
+
+/** Runs `work` over the items, `parallel` at a time. */
+async function pool<T>(items: T[], parallel: number, work: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
+}
+
+function tusUpload(base: string, token: string, caseId: string, file: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new Upload(data, {
+      endpoint: `${base}/api/v1/uploads`,
+      uploadDataDuringCreation: true,
+      retryDelays: [],
+      storeFingerprintForResuming: false,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { caseId, filename: path.basename(file), relativePath: `DICOM/${path.basename(file)}` },
+      onSuccess: () => resolve(),
+      onError: reject,
+    }).start();
+  });
+}
+
+/** Bytes `start..end` (exclusive) of a file. */
+function slice(file: string, start: number, end: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const out = Buffer.alloc(end - start);
+    readSync(fd, out, 0, out.length, start);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Slice {
+  file: string;
+  name: string;
+  sop: string;
+  size: number;
+  frame: { start: number; end: number };
+}
+
+async function main() {
+  const loadStart = os.loadavg().map(round2);
+  const files = study();
+  const slices: Slice[] = [];
+  for (const file of files) {
+    const info = await readDicomFile(file);
+    slices.push({ file, name: path.basename(file), sop: info.sopInstanceUid!, size: statSync(file).size, frame: info.frameRanges[0] });
+  }
+  const fileBytes = slices.reduce((n, s) => n + s.size, 0);
+  const frameBytes = slices.reduce((n, s) => n + s.frame.end - s.frame.start, 0);
+
+  // The schema, a coordinator and their API token, the consent text, before the server starts.
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  dbCreated = true;
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const env = {
+    DATABASE_URL: databaseUrl,
+    KAKEHASHI_SECRET: randomBytes(32).toString('hex'),
+    KAKEHASHI_MASTER_KEY: randomBytes(32).toString('base64'),
+    KAKEHASHI_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: 'true',
+  };
+  database = await openDatabase({ databaseUrl, dataDir, poolSize: 2 });
+  await migrateDatabase(database);
+  const services = createServices(database.db, loadConfig({ ...env, LOG_LEVEL: 'silent' }));
+  const { user } = await services.users.create(
+    null,
+    { email: 'bench.coordinator@example.org', name: 'Bench Coordinator', role: 'coordinator', institutionId: null, locale: null, password: randomBytes(16).toString('hex') },
+    'en',
+    'bench',
+  );
+  const { secret: token } = await services.tokens.issue(user.id, 'bench', null);
+  const consentId = await insertConsentVersion(database.db, 'zh-CN', '同意书（基准测试）', null);
+  await database.close();
+  database = null;
+  benchDb = new pg.Client(databaseUrl);
+  benchDb.on('error', (err) => log(`database connection: ${err.message}`));
+  await benchDb.connect();
+
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = await start('bench/upload-server.ts', [], env, nodeArgs);
+  // The baseline's folder: the same files (links to them) and the series as one file.
+  for (const s of slices) symlinkSync(s.file, path.join(staticDir, s.name));
+  await pipeline(async function* () {
+    for (const s of slices) yield* createReadStream(s.file);
+  }, createWriteStream(path.join(staticDir, 'series.bin')));
+  const statics = await start('bench/static-server.ts', [staticDir], {});
+  // As a browser asks: it takes compressed answers (none must be: frames do not shrink, and it would cost the server).
+  const browser = { 'accept-encoding': 'gzip, deflate, br' };
+  const bearer = { authorization: `Bearer ${token}` };
+  const auth = { ...browser, ...bearer };
+  try {
+    // The study into a fresh case, through tus and the ingest job.
+    const created = (await json(`${server.url}/api/v1/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
+      body: JSON.stringify(buildCaseRequest({}, consentId)),
+    })) as { id: string };
+    const t0 = performance.now();
+    await pool(slices, PARALLEL, async (s) => tusUpload(server.url, token, created.id, s.file, await readFile(s.file)));
+    const uploadSeconds = (performance.now() - t0) / 1000;
+    for (;;) {
+      const { rows } = await benchDb.query<{ status: string; n: number }>(`select status, count(*)::int as n from case_files where case_id = $1 group by status`, [created.id]);
+      const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+      if (!by.processing) {
+        if (by.stored !== slices.length) throw new Error(`ingest: ${JSON.stringify(by)}`);
+        break;
+      }
+      if (performance.now() - t0 > 600_000) throw new Error('ingest not done after 10 minutes');
+      await sleep(100);
+    }
+    const storedSeconds = (performance.now() - t0) / 1000;
+    log(`${slices.length} slices (${round1(fileBytes / MB)} MB) uploaded in ${round1(uploadSeconds)} s, stored and indexed after ${round1(storedSeconds)} s`);
+
+    // What a viewer asks first: the study, its series, their instances (QIDO-RS).
+    const dw = `${server.url}/api/v1/dicomweb`;
+    const [studyJson] = JSON.parse((await get(`${dw}/studies?PatientID=*`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    const studyUid = studyJson['0020000D'].Value[0];
+    const [seriesJson] = JSON.parse((await get(`${dw}/studies/${studyUid}/series`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    const seriesUid = seriesJson['0020000E'].Value[0];
+    const listed = JSON.parse((await get(`${dw}/studies/${studyUid}/series/${seriesUid}/instances`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
+    if (listed.length !== slices.length) throw new Error(`QIDO-RS lists ${listed.length} instances, not ${slices.length}`);
+    const frameUrl = (s: Slice) => `${dw}/studies/${studyUid}/series/${seriesUid}/instances/${s.sop}/frames/1`;
+    const rangeOf = (s: Slice) => ({ ...browser, range: `bytes=${s.frame.start}-${s.frame.end - 1}` });
+
+    // Every frame, from both servers, is the file's (untimed; also the warm-up).
+    await pool(slices, PARALLEL, async (s) => {
+      const expected = slice(s.file, s.frame.start, s.frame.end);
+      const wado = await get(frameUrl(s), auth, true);
+      if (wado.contentEncoding) throw new Error(`a frame was sent with content-encoding ${wado.contentEncoding}`);
+      const [part, ...more] = parseMultipart(wado.contentType, wado.body);
+      if (more.length || !part.body.equals(expected)) throw new Error(`WADO-RS frame of ${s.name} is not the file's`);
+      if (!(await get(`${statics.url}/${s.name}`, rangeOf(s), true)).body.equals(expected)) throw new Error(`static range of ${s.name} is not the file's`);
+    });
+    const whole = await get(`${dw}/studies/${studyUid}/series/${seriesUid}`, auth, true);
+    const parts = parseMultipart(whole.contentType, whole.body);
+    // In the order of the files' names (the order they were sent in).
+    if (parts.length !== slices.length || !parts.every((p, i) => p.body.equals(readFileSync(slices[i].file)))) {
+      throw new Error('WADO-RS series retrieve is not the files');
+    }
+    log('every frame and the series checked against the files');
+
+    const frames = async (kind: 'wado' | 'static') => {
+      const started = performance.now();
+      await pool(slices, PARALLEL, async (s) => void (kind === 'wado' ? await get(frameUrl(s), auth) : await get(`${statics.url}/${s.name}`, rangeOf(s))));
+      return frameBytes / MB / ((performance.now() - started) / 1000);
+    };
+    const whole1 = async (kind: 'wado' | 'static') => {
+      const started = performance.now();
+      const got = kind === 'wado' ? await get(`${dw}/studies/${studyUid}/series/${seriesUid}`, auth) : await get(`${statics.url}/series.bin`, browser);
+      if (got.bytes < fileBytes) throw new Error(`series of ${got.bytes} bytes`);
+      return fileBytes / MB / ((performance.now() - started) / 1000);
+    };
+    const runs = { wado: { frames: [] as number[], series: [] as number[] }, static: { frames: [] as number[], series: [] as number[] } };
+    // CPU over the frame rounds: each server's, and that of the PostgreSQL backends of the bench's database.
+    const cpu = { wado: { server: 0, postgres: 0 }, static: { server: 0, postgres: 0 } };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of r % 2 ? (['static', 'wado'] as const) : (['wado', 'static'] as const)) {
+        const pid = kind === 'wado' ? server.pid : statics.pid;
+        const cpu0 = { server: cpuMs([pid]), postgres: cpuMs(await backends()) };
+        runs[kind].frames.push(await frames(kind));
+        // A connection the pool closed meanwhile is not counted; one it opened, whole.
+        cpu[kind].server += spent(cpu0.server, cpuMs([pid]));
+        cpu[kind].postgres += spent(cpu0.postgres, cpuMs(await backends()));
+        runs[kind].series.push(await whole1(kind));
+      }
+      log(`round ${r + 1}: frames ${round1(runs.wado.frames[r])} MB/s against ${round1(runs.static.frames[r])}; series ${round1(runs.wado.series[r])} against ${round1(runs.static.series[r])}`);
+    }
+    const m = { wado: { frames: median(runs.wado.frames), series: median(runs.wado.series) }, static: { frames: median(runs.static.frames), series: median(runs.static.series) } };
+    const perFrame = (c: { server: number; postgres: number }) => ({ server: round3(c.server / ROUNDS / slices.length), postgres: round3(c.postgres / ROUNDS / slices.length) });
+    const ratio = { frames: round3(m.wado.frames / m.static.frames), series: round3(m.wado.series / m.static.series) };
+    const result: Record<string, unknown> = {
+      bench: 'viewer',
+      study: { slices: slices.length, rows: SIDE, columns: SIDE, frameBytes, fileBytes, uploadSeconds: round1(uploadSeconds), storedSeconds: round1(storedSeconds) },
+      parallel: PARALLEL,
+      rounds: ROUNDS,
+      wado: {
+        framesMBps: round1(m.wado.frames),
+        framesPerSecond: round1((m.wado.frames * MB * slices.length) / frameBytes),
+        seriesMBps: round1(m.wado.series),
+        cpuMsPerFrame: perFrame(cpu.wado),
+        rounds: { frames: runs.wado.frames.map(round1), series: runs.wado.series.map(round1) },
+      },
+      static: { framesMBps: round1(m.static.frames), seriesMBps: round1(m.static.series), cpuMsPerFrame: perFrame(cpu.static), rounds: { frames: runs.static.frames.map(round1), series: runs.static.series.map(round1) } },
+      ratio,
+      // Part 2, the browser (not measured here): `browser: { firstImageMs, allLoadedMs }` goes here, with its targets below.
+      targets: { ratio: TARGET },
+      pass: { ratio: ratio.frames >= TARGET },
+    };
+    const cpus = os.cpus();
+    result.machine = { cores: cpus.length, cpu: cpus[0]?.model.trim(), node: process.version, loadavgStart: loadStart, loadavgEnd: os.loadavg().map(round2) };
+    console.log(JSON.stringify(result));
+  } finally {
+    await statics.stop();
+    await server.stop();
+  }
+}
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
