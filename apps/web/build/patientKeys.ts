@@ -14,10 +14,11 @@ export const PATIENT_ENTRIES = {
 } as const;
 export type PatientPart = keyof typeof PATIENT_ENTRIES;
 /**
- * Patient pages opened only from a link someone is sent (the upload-request page): their own words
- * come in a chunk of their own, so neither the request form nor the portal carries them.
+ * Patient pages opened only from a link someone is sent (the upload-request page) or from the
+ * portal (its image viewer): their own words come in a chunk of their own, so neither the request
+ * form nor the portal carries them.
  */
-export const OWN_CATALOG_PAGES: Record<string, string> = { '/send': 'src/pages/patient/Send.tsx' };
+export const OWN_CATALOG_PAGES: Record<string, string> = { '/send': 'src/pages/patient/Send.tsx', '/portal/viewer': 'src/pages/patient/PortalViewer.tsx' };
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
 /** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */

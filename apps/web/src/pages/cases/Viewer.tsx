@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -6,6 +6,7 @@ import { Enums, RenderingEngine, type StackViewport, type Types, utilities as co
 import { annotation, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
+import { useHospital } from '../../lib/hospital.ts';
 import { formatDate } from '../../lib/time.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { framesOf, getDicomJson, matchingIndex, num, seriesList, TAG, text, type DicomJson, type Frame, type SeriesInfo } from '../../lib/viewer/dicom.ts';
@@ -25,6 +26,7 @@ const ENGINE_ID = 'kakehashi-viewer';
 const PANES = ['a', 'b'] as const;
 type PaneId = (typeof PANES)[number];
 
+/** A case's study for staff (/cases/:id/viewer/:studyUid), with the wrong-patient flag where there is one. */
 export function ViewerPage() {
   const { t } = useTranslation();
   const { id = '', studyUid = '' } = useParams();
@@ -32,7 +34,29 @@ export function ViewerPage() {
   const studies = useQuery(caseStudiesQuery(id));
   const study = studies.data?.items.find((s) => s.studyInstanceUid === studyUid) ?? null;
   useDocumentTitle(c.data ? t('viewer.title', { number: c.data.number }) : t('viewer.loadingStudy'));
+  const flag = study?.review === 'held' ? (study.check?.result === 'unchecked' ? t('viewer.wrongPatientUnchecked') : t('viewer.wrongPatient', { fields: (study.check?.differs ?? []).map((f) => t(`recordsView.fields.${f}`)).join(t('recordsView.listSeparator')) })) : null;
+  return (
+    <StudyViewer
+      studyUid={studyUid}
+      flag={flag}
+      back={
+        <Link className="viewer__back" to={`/cases/${id}/records`}>
+          {t('viewer.back')}
+        </Link>
+      }
+    />
+  );
+}
 
+/**
+ * The viewer itself, for staff (ViewerPage) and for the patient from the portal (PortalViewer.tsx,
+ * which sets the portal's token for DICOMweb first): `back` is the way out, `flag` the wrong-patient
+ * flag the corners show.
+ */
+export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: string | null; back: ReactNode }) {
+  const { t } = useTranslation();
+  // Where the hospital says so (default on), the images are said to be the patient's copy.
+  const notice = useHospital()?.viewerCopyNotice !== false;
   const ready = useQuery({ queryKey: ['viewer', 'cornerstone'], queryFn: () => startCornerstone().then(() => true), staleTime: Infinity, gcTime: Infinity });
   const series = useQuery({ queryKey: ['viewer', 'series', studyUid], queryFn: ({ signal }) => getDicomJson(`/studies/${studyUid}/series`, signal).then(seriesList), staleTime: Infinity });
   const [engine, setEngine] = useState<RenderingEngine | null>(null);
@@ -121,18 +145,17 @@ export function ViewerPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, [active]);
 
-  const flag = study?.review === 'held' ? (study.check?.result === 'unchecked' ? t('viewer.wrongPatientUnchecked') : t('viewer.wrongPatient', { fields: (study.check?.differs ?? []).map((f) => t(`recordsView.fields.${f}`)).join(t('recordsView.listSeparator')) })) : null;
   const error = series.error ?? ready.error;
 
   return (
     <div className="viewer" ref={root} data-testid="viewer">
       <header className="viewer__bar">
-        <Link className="viewer__back" to={`/cases/${id}/records`}>
-          {t('viewer.back')}
-        </Link>
-        <p className="viewer__notice" data-testid="viewer-notice">
-          {t('viewer.notice')}
-        </p>
+        {back}
+        {notice && (
+          <p className="viewer__notice" data-testid="viewer-notice">
+            {t('viewer.notice')}
+          </p>
+        )}
       </header>
       <Toolbar
         // Another series in the active pane: its own presets, from the image's window.
