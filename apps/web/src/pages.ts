@@ -72,7 +72,7 @@ export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'Rec
 export const ViewerPage = staff(() => {
   // The study's first answers are asked for while the viewer's code loads (a tiny chunk of its own).
   void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(window.location.pathname));
-  return import('./pages/cases/Viewer.tsx');
+  return import('./pages/cases/ViewerPage.tsx');
 }, 'ViewerPage');
 export const SignedInFullScreen = staff(() => import('./Layout.tsx'), 'SignedInFullScreen');
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
