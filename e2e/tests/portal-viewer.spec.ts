@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, test, type Request } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
 import { caseThroughApi } from '../support/cases.ts';
-import { E2E_DIR } from '../support/env.ts';
+import { adminStatePath, E2E_DIR } from '../support/env.ts';
 import { t } from '../support/ui.ts';
 import { shoot } from '../support/shots.ts';
 
@@ -91,15 +91,27 @@ test('the patient opens their own confirmed images from the portal on a phone; a
     expect(errors).toEqual([]);
   });
 
-  await test.step('where the hospital turns the notice off, the viewer shows none', async () => {
+  await test.step('an administrator turns the notice off on the hospital’s settings: the viewer shows none', async () => {
     const { logoUrl: _logo, ...settings } = await admin.call<Record<string, unknown>>('GET', '/hospital');
+    const adminContext = await browser.newContext({ locale: 'ja', storageState: adminStatePath(), viewport: { width: 1280, height: 900 } });
     try {
-      await admin.call('PUT', '/settings/hospital', { ...settings, viewerCopyNotice: false });
+      const ja = t('ja').hospital.settings;
+      const settingsPage = await adminContext.newPage();
+      await settingsPage.goto('/admin/settings');
+      const section = settingsPage.getByTestId('hospital-settings');
+      await expect(section.getByTestId('viewer-copy-notice')).toHaveText(ja.viewerCopyNoticeOn);
+      await section.getByRole('button', { name: ja.edit }).click();
+      const dialog = settingsPage.getByRole('dialog', { name: ja.edit });
+      await dialog.getByRole('group', { name: ja.viewerTitle }).getByLabel(ja.viewerCopyNotice).uncheck();
+      await dialog.getByRole('button', { name: t('ja').common.save }).click();
+      await expect(dialog).toBeHidden();
+      await expect(section.getByTestId('viewer-copy-notice')).toHaveText(ja.viewerCopyNoticeOff);
       await page.reload();
       await expect(page.getByTestId('viewer-pane').first().getByTestId('viewer-corner-bottom-right')).toContainText(fill(v.overlay.image, { index: 1, total: SLICES }));
       await expect(page.getByTestId('viewer-notice')).toHaveCount(0);
     } finally {
       await admin.call('PUT', '/settings/hospital', { ...settings, viewerCopyNotice: true });
+      await adminContext.close();
     }
   });
   await context.close();
