@@ -16,7 +16,7 @@ export default defineConfig({
     catalogs({
       root: import.meta.dirname,
       // The patient pages by address (src/pages.ts loads the same modules): the server preloads their chunks.
-      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx', '/letter': 'src/pages/patient/Letter.tsx' },
+      pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/portal/viewer': 'src/pages/patient/PortalViewer.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx', '/letter': 'src/pages/patient/Letter.tsx' },
     }),
     precompress(),
   ],

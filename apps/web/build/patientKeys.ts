@@ -14,10 +14,12 @@ export const PATIENT_ENTRIES = {
 } as const;
 export type PatientPart = keyof typeof PATIENT_ENTRIES;
 /**
- * Patient pages opened only from a link someone is sent (the upload-request page): their own words
- * come in a chunk of their own, so neither the request form nor the portal carries them.
+ * Patient pages opened only from a link someone is sent (the upload-request page) or from the
+ * portal (its image viewer): their own words come in a chunk of their own, so neither the request
+ * form nor the portal carries them. A page's modules it imports on demand are listed with it (the
+ * viewer's, which brings Cornerstone).
  */
-export const OWN_CATALOG_PAGES: Record<string, string> = { '/send': 'src/pages/patient/Send.tsx' };
+export const OWN_CATALOG_PAGES: Record<string, string | string[]> = { '/send': 'src/pages/patient/Send.tsx', '/portal/viewer': ['src/pages/patient/PortalViewer.tsx', 'src/pages/cases/Viewer.tsx'] };
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g;
 /** A key in a t(...) call or an i18nKey / key-like string literal, e.g. 'caseRequest.title'. */
@@ -42,7 +44,7 @@ export function patientReach(root: string): Reach {
 /** The sections each page of OWN_CATALOG_PAGES uses that the patient parts do not hold, by address. */
 export function ownPageSections(root: string, patient: Set<string> = patientReach(root).sections): Record<string, Set<string>> {
   return Object.fromEntries(
-    Object.entries(OWN_CATALOG_PAGES).map(([address, file]) => [address, new Set([...reach(root, [file]).sections].filter((s) => !patient.has(s)))]),
+    Object.entries(OWN_CATALOG_PAGES).map(([address, files]) => [address, new Set([...reach(root, [files].flat()).sections].filter((s) => !patient.has(s)))]),
   );
 }
 

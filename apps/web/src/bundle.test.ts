@@ -47,7 +47,7 @@ describe('the production build', () => {
       const sources = files.map(sourceOf);
       expect(sources.filter((s) => STAFF.test(s)), address).toEqual([]);
     }
-    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/letter', '/portal', '/request', '/send']);
+    expect(Object.keys(preload.pages).sort()).toEqual(['/device-check', '/letter', '/portal', '/portal/viewer', '/request', '/send']);
     // The request form is not part of what every page loads (the page lists leave out the entry's files).
     expect(preload.pages['/request'].length).toBeGreaterThan(0);
     // The staff pages exist, as chunks of their own.
@@ -85,6 +85,9 @@ describe('the production build', () => {
     expect(viewer?.isDynamicEntry).toBe(true);
     const carried = [viewer!.file, ...[...staticClosure('src/pages/cases/Viewer.tsx')].map((k) => manifest[k]?.file)].flatMap((f) => modulesOf.get(f ?? '') ?? []);
     for (const pkg of ['@cornerstonejs/core', '@cornerstonejs/tools', '@cornerstonejs/dicom-image-loader']) expect(carried.some((m) => packageOf(m) === pkg), pkg).toBe(true);
+    // The patient's viewer page (from the portal) loads it too, on demand: nothing of the staff console with it, its words in the page's own chunk.
+    expect(carried.filter((m) => /node_modules[\\/]react-router|contracts[\\/]staff/.test(m))).toEqual([]);
+    expect(ownPageSections(root)['/portal/viewer']?.has('viewer')).toBe(true);
     const records = [...staticClosure('src/pages/cases/Records.tsx')].flatMap((k) => modulesOf.get(manifest[k]?.file ?? '') ?? []);
     expect(records.filter((m) => packageOf(m)?.startsWith('@cornerstonejs/'))).toEqual([]);
     const wasm = readdirSync(path.join(out, 'assets')).filter((f) => f.endsWith('.wasm'));

@@ -28,6 +28,8 @@ const staff = <M extends Module>(load: () => Promise<M>, name: keyof M & string)
 export const PATIENT_PAGES = {
   '/request': () => import('./pages/patient/Request.tsx'),
   '/portal': () => import('./pages/patient/Portal.tsx'),
+  // The patient's own images (Cornerstone comes with it), with its words (catalogReady).
+  '/portal/viewer': () => import('./pages/patient/PortalViewer.tsx').then(async (m) => (await m.catalogReady, m)),
   '/device-check': () => import('./pages/DeviceCheck.tsx'),
   // Opened from an upload-request link: its words come with it (catalogReady), not with the other patient pages.
   '/send': () => import('./pages/patient/Send.tsx').then(async (m) => (await m.catalogReady, m)),
@@ -44,6 +46,7 @@ export async function loadPatientPage(address: string): Promise<void> {
 export const RequestPage = page(PATIENT_PAGES['/request'], 'RequestPage');
 // The portal's words beyond the request form's come with it (main.tsx loads them at start when it is the page opened).
 export const PortalPage = page(PATIENT_PAGES['/portal'], 'PortalPage', 'portal');
+export const PortalViewerPage = page(PATIENT_PAGES['/portal/viewer'], 'PortalViewerPage', 'portal');
 export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheckPage', 'portal');
 export const SendPage = page(PATIENT_PAGES['/send'], 'SendPage', 'portal');
 export const LetterPage = page(PATIENT_PAGES['/letter'], 'LetterPage', 'portal');
@@ -69,7 +72,7 @@ export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'Rec
 export const ViewerPage = staff(() => {
   // The study's first answers are asked for while the viewer's code loads (a tiny chunk of its own).
   void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(window.location.pathname));
-  return import('./pages/cases/Viewer.tsx');
+  return import('./pages/cases/ViewerPage.tsx');
 }, 'ViewerPage');
 export const SignedInFullScreen = staff(() => import('./Layout.tsx'), 'SignedInFullScreen');
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');

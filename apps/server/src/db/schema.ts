@@ -456,6 +456,8 @@ export const hospitalSettings = pgTable('hospital_settings', {
   followUpQuestionLimit: integer('follow_up_question_limit').notNull().default(3),
   /** Statistics exported for publication hide cells counting fewer than this (2–100). */
   statsMinCell: integer('stats_min_cell').notNull().default(5),
+  /** Whether the image viewer says the images are a copy sent by the patient, not for primary diagnosis. */
+  viewerCopyNotice: boolean('viewer_copy_notice').notNull().default(true),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 }, (t) => [check('hospital_settings_one_row', sql`id = 1`), check('hospital_settings_follow_up_limit', sql`${t.followUpQuestionLimit} between 0 and 10`), check('hospital_settings_stats_min_cell', sql`${t.statsMinCell} between 2 and 100`)]);
 

@@ -41,7 +41,7 @@ describe('the hospital’s identity', () => {
   it('is empty before an administrator sets it, and anyone may read it', async () => {
     const res = await anonymous('/api/v1/hospital');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ name: { ja: '', 'zh-CN': '', en: '' }, replyTo: '', logoUrl: null });
+    expect(res.json()).toMatchObject({ name: { ja: '', 'zh-CN': '', en: '' }, replyTo: '', logoUrl: null, viewerCopyNotice: true });
     expect((await anonymous('/api/v1/hospital/logo')).statusCode).toBe(404);
   });
 
@@ -60,6 +60,14 @@ describe('the hospital’s identity', () => {
     await c.signIn(coordinator.email);
     expect((await c.put('/api/v1/settings/hospital', buildHospitalSettings())).status).toBe(403);
     expect((await t.app.inject({ method: 'PUT', url: '/api/v1/settings/hospital', payload: buildHospitalSettings() })).statusCode).toBe(401);
+  });
+
+  it('says in the image viewer that the images are the patient’s copy unless the hospital turns that off', async () => {
+    expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings())).body.viewerCopyNotice).toBe(true);
+    expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings({ viewerCopyNotice: false }))).body.viewerCopyNotice).toBe(false);
+    expect((await anonymous('/api/v1/hospital')).json().viewerCopyNotice).toBe(false);
+    expect((await admin.put('/api/v1/settings/hospital', buildHospitalSettings({ viewerCopyNotice: true }))).body.viewerCopyNotice).toBe(true);
+    expect((await anonymous('/api/v1/hospital')).json().viewerCopyNotice).toBe(true);
   });
 
   it('refuses bad input with a translated 400', async () => {

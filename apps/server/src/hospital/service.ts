@@ -20,7 +20,7 @@ const EMPTY_TEXTS: repo.HospitalTexts = {
 type Row = NonNullable<Awaited<ReturnType<typeof repo.findHospital>>>;
 
 function view(row: Row | null): HospitalSettings {
-  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', surveyAnswersVisibleToStaff: false, followUpQuestionLimit: FOLLOW_UP_QUESTION_LIMIT_DEFAULT, statsMinCell: STATS_MIN_CELL_DEFAULT, logoType: null, logoUpdatedAt: null };
+  const r = row ?? { ...EMPTY_TEXTS, contactEmail: '', contactPhone: '', contactFax: '', replyTo: '', surveyAnswersVisibleToStaff: false, followUpQuestionLimit: FOLLOW_UP_QUESTION_LIMIT_DEFAULT, statsMinCell: STATS_MIN_CELL_DEFAULT, viewerCopyNotice: true, logoType: null, logoUpdatedAt: null };
   return {
     name: r.name,
     department: r.department,
@@ -31,6 +31,7 @@ function view(row: Row | null): HospitalSettings {
     surveyAnswersVisibleToStaff: r.surveyAnswersVisibleToStaff,
     followUpQuestionLimit: r.followUpQuestionLimit,
     statsMinCell: r.statsMinCell,
+    viewerCopyNotice: r.viewerCopyNotice,
     logoUrl: r.logoType && r.logoUpdatedAt ? `/api/v1/hospital/logo?v=${r.logoUpdatedAt.getTime()}` : null,
   };
 }
@@ -92,6 +93,7 @@ export function createHospitalService(deps: { db: Db; gate: Gate<unknown> }) {
           surveyAnswersVisibleToStaff: body.surveyAnswersVisibleToStaff,
           followUpQuestionLimit: body.followUpQuestionLimit,
           statsMinCell: body.statsMinCell,
+          viewerCopyNotice: body.viewerCopyNotice,
         });
         return view(await repo.findHospital(tx));
       });

@@ -41,8 +41,8 @@ export function pageLocale(req: FastifyRequest): Locale {
   return localeFromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LOCALE;
 }
 
-/** The image viewer's address (apps/web App.tsx): the one page whose policy allows more, below. */
-export const VIEWER_PAGE = /^\/cases\/[^/]+\/viewer\/[^/]+$/;
+/** The image viewer's addresses, staff's (apps/web App.tsx) and the patient's (the portal's): the pages whose policy allows more, below. */
+export const VIEWER_PAGE = /^(\/cases\/[^/]+\/viewer\/[^/]+|\/portal\/viewer)$/;
 /**
  * What the viewer's page adds to the content security policy: its image decoders are WebAssembly
  * ('wasm-unsafe-eval' compiles it, nothing else), and its tools' cursors are images it draws (blob:).
@@ -68,6 +68,7 @@ export function widenCsp(policy: string, add: Record<string, string>): string {
 const PAGE_DATA: Record<string, (locale: Locale) => Record<string, string>> = {
   '/request': (locale) => ({ hospital: '/api/v1/hospital', consent: `/api/v1/consent/current?locale=${locale}`, departments: '/api/v1/departments' }),
   '/portal': () => ({ hospital: '/api/v1/hospital' }),
+  '/portal/viewer': () => ({ hospital: '/api/v1/hospital' }),
   '/device-check': () => ({ hospital: '/api/v1/hospital' }),
   '/send': () => ({ hospital: '/api/v1/hospital' }),
   '/letter': () => ({ hospital: '/api/v1/hospital' }),

@@ -153,7 +153,7 @@ describe('the web app, as served', () => {
     expect(other.body).not.toContain('send-en.js');
   });
 
-  it('lets the image viewer\'s page alone run WebAssembly and show its drawn cursors; every other page and file keeps the strict policy', async () => {
+  it('lets the image viewer\'s pages alone (staff\'s and the patient\'s) run WebAssembly and show its drawn cursors; every other page and file keeps the strict policy', async () => {
     const viewer = await t.app.inject({ url: '/cases/5bda394c-dab3-4bad-9605-7c83c6c215af/viewer/1.2.826.0.1.3680043.8.498.1?lang=en' });
     expect(viewer.statusCode).toBe(200);
     const csp = String(viewer.headers['content-security-policy']).split(';').map((d) => d.trim());
@@ -162,7 +162,11 @@ describe('the web app, as served', () => {
     // Only those two directives change.
     const strict = String((await t.app.inject({ url: '/cases/5bda394c-dab3-4bad-9605-7c83c6c215af/records' })).headers['content-security-policy']).split(';').map((d) => d.trim());
     expect(csp.filter((d) => !strict.includes(d))).toHaveLength(2);
-    for (const url of ['/', '/cases/x/records', '/cases/x/viewer', '/cases/x/viewer/y/z', '/request']) {
+    // The patient's viewer, opened from the portal: the same policy as the staff's.
+    const patient = await t.app.inject({ url: '/portal/viewer?study=1.2.826.0.1.3680043.8.498.1' });
+    expect(patient.statusCode).toBe(200);
+    expect(String(patient.headers['content-security-policy']).split(';').map((d) => d.trim())).toEqual(csp);
+    for (const url of ['/', '/cases/x/records', '/cases/x/viewer', '/cases/x/viewer/y/z', '/request', '/portal', '/portal/viewer/x', '/portal/viewerx', '/send']) {
       const policy = String((await t.app.inject({ url })).headers['content-security-policy']);
       expect(policy, url).toContain("script-src 'self'");
       expect(policy, url).not.toContain('wasm-unsafe-eval');

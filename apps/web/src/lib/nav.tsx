@@ -7,8 +7,8 @@ import { useMemo, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEve
  * its router, in its own bundle).
  */
 
-/** The patient's pages: the request form, the case portal, the device check and the upload-request page. */
-export const PATIENT_ADDRESSES = ['/request', '/portal', '/device-check', '/send', '/letter'] as const;
+/** The patient's pages: the request form, the case portal and its image viewer, the device check and the upload-request page. */
+export const PATIENT_ADDRESSES = ['/request', '/portal', '/portal/viewer', '/device-check', '/send', '/letter'] as const;
 export type PatientAddress = (typeof PATIENT_ADDRESSES)[number];
 
 export const isPatientAddress = (pathname: string): pathname is PatientAddress => (PATIENT_ADDRESSES as readonly string[]).includes(pathname);

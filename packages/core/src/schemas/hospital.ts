@@ -32,6 +32,8 @@ export const hospitalSettingsBody = z.object({
   followUpQuestionLimit: z.number().int().min(0).max(FOLLOW_UP_QUESTION_LIMIT_MAX).default(FOLLOW_UP_QUESTION_LIMIT_DEFAULT),
   /** Statistics exported for publication hide cells counting fewer than this. */
   statsMinCell: statsMinCell.default(STATS_MIN_CELL_DEFAULT),
+  /** Whether the image viewer says the images are a copy sent by the patient, not for primary diagnosis. */
+  viewerCopyNotice: z.boolean().default(true),
 });
 
 const localizedView = z.object({ ja: z.string(), 'zh-CN': z.string(), en: z.string() });
@@ -47,6 +49,7 @@ export const hospitalSettings = z
     surveyAnswersVisibleToStaff: z.boolean(),
     followUpQuestionLimit: z.number().int(),
     statsMinCell: z.number().int(),
+    viewerCopyNotice: z.boolean(),
     /** The served logo, with its version in the query so a new one is fetched at once; null: none. */
     logoUrl: z.string().nullable(),
   })

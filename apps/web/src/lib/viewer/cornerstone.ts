@@ -16,7 +16,7 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import i18next, { type TFunction } from 'i18next';
-import type { Frame } from './dicom.ts';
+import { dicomwebHeaders, type Frame } from './dicom.ts';
 import { roiLines, type RoiStats } from './overlay.ts';
 import { suvFactor } from './presets.ts';
 
@@ -77,8 +77,9 @@ let ready: Promise<void> | null = null;
 export function startCornerstone(): Promise<void> {
   ready ??= (async () => {
     initCore();
-    // A few decoders at once: enough to keep the network busy, leaving a core for the page.
-    initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
+    // A few decoders at once: enough to keep the network busy, leaving a core for the page. Each
+    // request carries the portal's token when the patient opens their images (dicomwebHeaders).
+    initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)), beforeSend: () => dicomwebHeaders() });
     initTools();
     metaData.addProvider((type: string, imageId: string) => {
       const suvbw = type === 'scalingModule' ? suvByImageId.get(imageId) : undefined;

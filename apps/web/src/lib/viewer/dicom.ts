@@ -7,6 +7,18 @@
 /** Where the viewer reads studies: the server's DICOMweb API, same origin, with the session cookie. */
 export const DICOMWEB_BASE = '/api/v1/dicomweb';
 
+/**
+ * The patient's portal link token when the patient opens their own images: every DICOMweb request
+ * (these reads and the image loader's) sends it as a Bearer header, never in an address. Null: the
+ * staff session's cookie.
+ */
+let bearer: string | null = null;
+export function setDicomwebToken(token: string | null): void {
+  bearer = token;
+}
+/** The headers that authenticate a DICOMweb request besides the cookie. */
+export const dicomwebHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
+
 /** One data set in DICOM JSON: tag (8 hex digits) → element. */
 export type DicomJson = Record<string, DicomElement | undefined>;
 export interface DicomElement {
@@ -171,14 +183,14 @@ export function matchingIndex(from: Frame[], index: number, to: Frame[]): number
 /** Answers asked for before the viewer's code arrived (openStudyEarly), each handed to the first request for it. */
 const early = new Map<string, Promise<DicomJson[]>>();
 
-/** A QIDO-RS or WADO-RS metadata answer (DICOM JSON) from the server's DICOMweb API, with the session cookie. */
+/** A QIDO-RS or WADO-RS metadata answer (DICOM JSON) from the server's DICOMweb API, with the session cookie or the portal's token. */
 export async function getDicomJson(path: string, signal?: AbortSignal): Promise<DicomJson[]> {
   const asked = early.get(path);
   if (asked) {
     early.delete(path);
     return asked;
   }
-  const res = await fetch(`${DICOMWEB_BASE}${path}`, { headers: { accept: 'application/dicom+json' }, credentials: 'same-origin', signal });
+  const res = await fetch(`${DICOMWEB_BASE}${path}`, { headers: { accept: 'application/dicom+json', ...dicomwebHeaders() }, credentials: bearer ? 'omit' : 'same-origin', signal });
   if (res.status === 204) return [];
   if (!res.ok) throw new Error(`DICOMweb ${res.status}`);
   return (await res.json()) as DicomJson[];

@@ -132,6 +132,11 @@ function HospitalForm({ current, onSaved, onCancel }: { current: HospitalSetting
         <p className="field__hint">{t('hospital.settings.surveyAnswersVisibleToStaffHint')}</p>
       </fieldset>
       <fieldset className="fieldset">
+        <legend>{t('hospital.settings.viewerTitle')}</legend>
+        <Check label={t('hospital.settings.viewerCopyNotice')} name="viewerCopyNotice" checked={d.viewerCopyNotice} onChange={(v) => set('viewerCopyNotice', v)} error={e.viewerCopyNotice} />
+        <p className="field__hint">{t('hospital.settings.viewerCopyNoticeHint')}</p>
+      </fieldset>
+      <fieldset className="fieldset">
         <legend>{t('hospital.settings.followUpTitle')}</legend>
         <Field label={t('hospital.settings.followUpQuestionLimit')} hint={t('hospital.settings.followUpQuestionLimitHint')} error={e.followUpQuestionLimit}>
           {(p) => (
@@ -271,6 +276,10 @@ export function HospitalSettingsSection() {
             <div>
               <dt>{t('hospital.settings.surveyTitle')}</dt>
               <dd data-testid="survey-visibility">{t(h.surveyAnswersVisibleToStaff ? 'hospital.settings.surveyVisible' : 'hospital.settings.surveyHidden')}</dd>
+            </div>
+            <div>
+              <dt>{t('hospital.settings.viewerTitle')}</dt>
+              <dd data-testid="viewer-copy-notice">{t(h.viewerCopyNotice ? 'hospital.settings.viewerCopyNoticeOn' : 'hospital.settings.viewerCopyNoticeOff')}</dd>
             </div>
             <div>
               <dt>{t('hospital.settings.followUpTitle')}</dt>

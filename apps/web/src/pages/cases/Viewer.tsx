@@ -1,13 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { Enums, RenderingEngine, type StackViewport, type Types, utilities as coreUtilities } from '@cornerstonejs/core';
 import { annotation, utilities as toolUtilities } from '@cornerstonejs/tools';
-import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
+import { useHospital } from '../../lib/hospital.ts';
 import { formatDate } from '../../lib/time.ts';
-import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
 import { framesOf, getDicomJson, matchingIndex, num, seriesList, TAG, text, type DicomJson, type Frame, type SeriesInfo } from '../../lib/viewer/dicom.ts';
 import { headerWindow, presetsFor, suvFactor, voiOf, type PresetId, type VoiRange } from '../../lib/viewer/presets.ts';
 import { cornerText, type ViewState } from '../../lib/viewer/overlay.ts';
@@ -25,14 +23,15 @@ const ENGINE_ID = 'kakehashi-viewer';
 const PANES = ['a', 'b'] as const;
 type PaneId = (typeof PANES)[number];
 
-export function ViewerPage() {
+/**
+ * The viewer itself, for staff (ViewerPage.tsx) and for the patient from the portal (PortalViewer.tsx,
+ * which sets the portal's token for DICOMweb first): `back` is the way out, `flag` the wrong-patient
+ * flag the corners show. Nothing of the staff console here: the patient's page loads this module.
+ */
+export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: string | null; back: ReactNode }) {
   const { t } = useTranslation();
-  const { id = '', studyUid = '' } = useParams();
-  const c = useQuery(caseQuery(id, currentLocale()));
-  const studies = useQuery(caseStudiesQuery(id));
-  const study = studies.data?.items.find((s) => s.studyInstanceUid === studyUid) ?? null;
-  useDocumentTitle(c.data ? t('viewer.title', { number: c.data.number }) : t('viewer.loadingStudy'));
-
+  // Where the hospital says so (default on), the images are said to be the patient's copy.
+  const notice = useHospital()?.viewerCopyNotice !== false;
   const ready = useQuery({ queryKey: ['viewer', 'cornerstone'], queryFn: () => startCornerstone().then(() => true), staleTime: Infinity, gcTime: Infinity });
   const series = useQuery({ queryKey: ['viewer', 'series', studyUid], queryFn: ({ signal }) => getDicomJson(`/studies/${studyUid}/series`, signal).then(seriesList), staleTime: Infinity });
   const [engine, setEngine] = useState<RenderingEngine | null>(null);
@@ -121,18 +120,17 @@ export function ViewerPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, [active]);
 
-  const flag = study?.review === 'held' ? (study.check?.result === 'unchecked' ? t('viewer.wrongPatientUnchecked') : t('viewer.wrongPatient', { fields: (study.check?.differs ?? []).map((f) => t(`recordsView.fields.${f}`)).join(t('recordsView.listSeparator')) })) : null;
   const error = series.error ?? ready.error;
 
   return (
     <div className="viewer" ref={root} data-testid="viewer">
       <header className="viewer__bar">
-        <Link className="viewer__back" to={`/cases/${id}/records`}>
-          {t('viewer.back')}
-        </Link>
-        <p className="viewer__notice" data-testid="viewer-notice">
-          {t('viewer.notice')}
-        </p>
+        {back}
+        {notice && (
+          <p className="viewer__notice" data-testid="viewer-notice">
+            {t('viewer.notice')}
+          </p>
+        )}
       </header>
       <Toolbar
         // Another series in the active pane: its own presets, from the image's window.

@@ -22,6 +22,7 @@ import { HospitalContact } from '../../components/Hospital.tsx';
 import { useHospital, useLocalized } from '../../lib/hospital.ts';
 import { navigate, useLocation } from '../../lib/nav.tsx';
 import { SendRecords } from '../../components/records/SendRecords.tsx';
+import { PortalImages } from '../../components/records/PortalImages.tsx';
 import { PortalSurvey } from '../../components/survey/PortalSurvey.tsx';
 import { PortalFollowUps } from '../../components/report/PortalFollowUps.tsx';
 import { PortalReport } from '../../components/report/PortalReport.tsx';
@@ -341,6 +342,8 @@ function PortalCase({ token }: { token: string | null }) {
           <SendRecords caseId={d.id} token={token} canSend={d.allowed.actions.includes('upload.start') && !d.consent.withdrawnAt && !ENDED.includes(d.status)} />
         </section>
       )}
+
+      {d.allowed.actions.includes('dicomweb.read') && <PortalImages token={token} />}
 
       <section className="card" aria-labelledby="portal-messages">
         <h2 id="portal-messages">{t('messages.title')}</h2>

@@ -1,0 +1,1 @@
+ALTER TABLE "hospital_settings" ADD COLUMN "viewer_copy_notice" boolean DEFAULT true NOT NULL;
