@@ -1596,7 +1596,6 @@ export const ja: Catalog = {
       title: '保存された計測',
       save: '計測を保存',
       label: '保存する計測へのメモ',
-      saved_one: '{{count}} 件の計測をチームに保存しました。',
       saved_other: '{{count}} 件の計測をチームに保存しました。',
       nothingToSave: '新しく保存する計測がありません。先に画像上で長さ・角度・楕円を計測してください。',
       none: 'この検査に保存された計測はまだありません。',

@@ -1596,7 +1596,6 @@ export const zhCN: Catalog = {
       title: '已保存的测量',
       save: '保存测量',
       label: '所保存测量的备注',
-      saved_one: '已为团队保存 {{count}} 项测量。',
       saved_other: '已为团队保存 {{count}} 项测量。',
       nothingToSave: '没有新的测量可保存：请先在影像上测量长度、角度或椭圆。',
       none: '该检查尚无已保存的测量。',

@@ -25,18 +25,19 @@ const unit = z.string().trim().max(16).regex(/^[\x20-\x7e²³µ°]*$/, 'validati
 
 export const measurementValues = z
   .object({
-    /** length: millimetres. */
+    /** length: millimetres (in `unit` when it says otherwise: px, on an image without pixel spacing). */
     length: finite.min(0).optional(),
     /** angle: degrees, 0 to 180. */
     angle: z.number().min(0).max(180).optional(),
-    /** ellipse: area in mm². */
+    /** ellipse: area in mm² (in `areaUnit` when it says otherwise: px²). */
     area: finite.min(0).optional(),
+    areaUnit: unit.optional(),
     /** ellipse: statistics of the pixels inside, in `unit`. */
     mean: finite.optional(),
     min: finite.optional(),
     max: finite.optional(),
     stdDev: finite.min(0).optional(),
-    /** The unit of mean, min, max and stdDev (HU for CT, SUV for PET where the header allows it). */
+    /** The unit of the length, or of mean, min, max and stdDev (HU for CT, SUV for PET where the header allows it). */
     unit: unit.optional(),
   })
   .strict();
