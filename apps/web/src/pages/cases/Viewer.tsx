@@ -12,6 +12,7 @@ import { framesOf, getDicomJson, matchingIndex, num, seriesList, TAG, text, type
 import { headerWindow, presetsFor, suvFactor, voiOf, type PresetId, type VoiRange } from '../../lib/viewer/presets.ts';
 import { cornerText, type ViewState } from '../../lib/viewer/overlay.ts';
 import { createToolGroup, PRIMARY_TOOLS, prefetch, registerFrames, setPrimaryTool, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
+import { MeasurementsPanel } from './Measurements.tsx';
 import './Viewer.css';
 
 /*
@@ -24,6 +25,8 @@ import './Viewer.css';
 const ENGINE_ID = 'kakehashi-viewer';
 const PANES = ['a', 'b'] as const;
 type PaneId = (typeof PANES)[number];
+/** The side panel shown, if any. */
+type Panel = 'metadata' | 'measurements' | null;
 
 export function ViewerPage() {
   const { t } = useTranslation();
@@ -51,14 +54,14 @@ export function ViewerPage() {
   const [compare, setCompare] = useState(false);
   const [sync, setSync] = useState(true);
   const [tool, setTool] = useState<PrimaryTool>('windowLevel');
-  const [panel, setPanel] = useState(false);
+  const [panel, setPanel] = useState<Panel>(null);
   const [full, setFull] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   // When the study was opened: the panes measure their first image and their last from here.
   const openedAt = useRef(performance.now());
   const panes = useRef<Partial<Record<PaneId, PaneHandle>>>({});
   // A pane's handle changes (its series loaded): the toolbar's presets follow.
-  const [, setHandles] = useState(0);
+  const [handles, setHandles] = useState(0);
   const handle = useCallback((pane: PaneId, h: PaneHandle | null) => {
     panes.current[pane] = h ?? undefined;
     setHandles((n) => n + 1);
@@ -84,8 +87,15 @@ export function ViewerPage() {
 
   /** Synced scrolling: the other pane follows to the nearest slice, once (its answer does not echo back). */
   const expected = useRef<Partial<Record<PaneId, number>>>({});
+  // A saved measurement's image asked for in a series not shown yet: gone to once the series is there.
+  const pendingImage = useRef<string | null>(null);
   const onIndex = useCallback(
     (pane: PaneId, index: number) => {
+      const pending = pendingImage.current ? (panes.current[pane]?.frames().findIndex((f) => f.imageId === pendingImage.current) ?? -1) : -1;
+      if (pending >= 0) {
+        pendingImage.current = null;
+        if (pending !== index) return panes.current[pane]!.go(pending);
+      }
       if (expected.current[pane] === index) {
         delete expected.current[pane];
         return;
@@ -105,6 +115,15 @@ export function ViewerPage() {
   );
 
   const current = panes.current[active];
+  const showImage = (seriesUid: string, imageId: string) => {
+    const pane = (compare ? PANES : (['a'] as const)).find((p) => shown[p] === seriesUid && panes.current[p]);
+    if (pane) {
+      setActive(pane);
+      return panes.current[pane]!.go(panes.current[pane]!.frames().findIndex((f) => f.imageId === imageId));
+    }
+    pendingImage.current = imageId;
+    setShown((s) => ({ ...s, [active]: seriesUid }));
+  };
   // Keys scroll the active pane wherever the focus is in the page (but in a field).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -185,7 +204,8 @@ export function ViewerPage() {
               ) : null,
             )}
           </div>
-          {panel && current && <MetadataPanel header={current.header()} />}
+          {panel === 'metadata' && current && <MetadataPanel header={current.header()} />}
+          {panel === 'measurements' && <MeasurementsPanel caseId={id} studyUid={studyUid} series={list} panes={() => Object.values(panes.current).filter((p) => !!p)} loaded={handles} onShow={showImage} />}
         </div>
       )}
       <p className="viewer__help">{t('viewer.help')}</p>
@@ -214,8 +234,8 @@ function Toolbar(props: {
   onCompare: (on: boolean) => void;
   sync: boolean;
   onSync: (on: boolean) => void;
-  panel: boolean;
-  onPanel: (on: boolean) => void;
+  panel: Panel;
+  onPanel: (panel: Panel) => void;
   full: boolean;
   onFull: () => void;
 }) {
@@ -310,7 +330,8 @@ function Toolbar(props: {
             <input type="checkbox" checked={props.sync} onChange={(e) => props.onSync(e.currentTarget.checked)} /> {t('viewer.sync')}
           </label>
         )}
-        {button(t('viewer.metadata'), () => props.onPanel(!props.panel), { 'aria-pressed': props.panel, 'data-testid': 'viewer-metadata' })}
+        {button(t('viewer.metadata'), () => props.onPanel(props.panel === 'metadata' ? null : 'metadata'), { 'aria-pressed': props.panel === 'metadata', 'data-testid': 'viewer-metadata' })}
+        {button(t('viewer.measurementsPanel'), () => props.onPanel(props.panel === 'measurements' ? null : 'measurements'), { 'aria-pressed': props.panel === 'measurements', 'data-testid': 'viewer-measurements-toggle' })}
         {button(props.full ? t('viewer.exitFullScreen') : t('viewer.fullScreen'), props.onFull)}
       </span>
     </div>
