@@ -4,7 +4,7 @@ import type { TFunction } from 'i18next';
 import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { metaData, type StackViewport } from '@cornerstonejs/core';
 import { annotation } from '@cornerstonejs/tools';
-import { CONTRACTS } from '@kakehashi/core';
+import * as CONTRACTS from '@kakehashi/core/contracts';
 import { call } from '../../lib/api.ts';
 import { currentLocale } from '../../lib/i18n.ts';
 import { formatDateTime } from '../../lib/time.ts';
