@@ -16,7 +16,8 @@ import { shoot } from '../support/shots.ts';
  * two frames), sent through the portal. A coordinator opens the CT, sees the first image and the
  * rest loading, scrolls by wheel, keys and slider, changes window presets, measures a length,
  * compares the two series with synced scrolling and reads the header; then on a phone-size screen
- * pinches (DevTools touch events) to zoom. Everything is read through the server's DICOMweb API.
+ * pinches (DevTools touch events) to zoom. The length is saved on the case; a physician of the
+ * team opening the study sees it listed and drawn. Everything is read through the server's DICOMweb API.
  */
 
 const SAMPLES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
@@ -158,6 +159,52 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     // 30 % of the image's width at this zoom: the image is 256 px of 0.66 mm (≈ 169 mm across).
     expect(Number(label!.match(/([\d.]+) mm/)![1])).toBeGreaterThan(20);
     await shoot(page, 'viewer-length-ja');
+  });
+
+  await test.step('the length is saved on the case with a note, listed and drawn as saved', async () => {
+    await page.getByTestId('viewer-measurements-toggle').click();
+    const panel = page.getByTestId('viewer-measurements');
+    await expect(panel).toContainText(v.measurements.none);
+    await panel.getByTestId('viewer-measurement-label').fill('右肺 結節 (test)');
+    await panel.getByTestId('viewer-save-measurements').click();
+    await expect(panel.getByRole('status')).toHaveText(fill(v.measurements.saved_other, { count: 1 }));
+    const item = panel.getByTestId('viewer-measurement');
+    await expect(item).toHaveCount(1);
+    await expect(item).toContainText(v.measurements.kinds.length);
+    await expect(item).toContainText('右肺 結節 (test)');
+    await expect(item).toContainText(fill(v.measurements.where, { series: 1, index: 150 }));
+    // Drawn again from what was saved, the drawing replaced by it.
+    await expect(pane.locator('svg text', { hasText: /\d+(\.\d+)? mm/ })).toHaveCount(1);
+    // Saving again saves nothing more.
+    await panel.getByTestId('viewer-save-measurements').click();
+    await expect(panel.getByRole('status')).toHaveText(v.measurements.nothingToSave);
+    await shoot(page, 'viewer-measurement-saved-ja');
+    await page.getByTestId('viewer-measurements-toggle').click();
+  });
+
+  await test.step('a physician of the team opening the study sees the saved length listed and drawn on its image', async () => {
+    const physician = await admin.buildUser({ role: 'physician', locale: 'en' });
+    await admin.call('PUT', `/cases/${created.id}/team`, { members: [{ userId: physician.id, role: 'physician' }] });
+    const context = await browser.newContext({ locale: 'en', storageState: NO_STATE, viewport: { width: 1280, height: 900 } });
+    const other = await context.newPage();
+    await signInUI(other, physician.email);
+    await other.goto(`/cases/${created.id}/viewer/${ct.studyInstanceUid}`);
+    const en = t('en').viewer;
+    const otherPane = other.getByTestId('viewer-pane').first();
+    await expect(otherPane.getByTestId('viewer-corner-bottom-right')).toContainText(fill(en.overlay.image, { index: 1, total: CT_SLICES }));
+    await other.getByTestId('viewer-measurements-toggle').click();
+    const item = other.getByTestId('viewer-measurement');
+    await expect(item).toHaveCount(1);
+    await expect(item).toContainText(en.measurements.kinds.length);
+    await expect(item).toContainText('右肺 結節 (test)');
+    await expect(item).toContainText(/\d+(\.\d+)? mm/);
+    // Not the author: no delete.
+    await expect(item.getByRole('button', { name: en.measurements.delete })).toHaveCount(0);
+    await item.getByRole('button', { name: en.measurements.show }).click();
+    await expect.poll(() => indexOf(otherPane)).toBe(149);
+    await expect(otherPane.locator('svg text', { hasText: /\d+(\.\d+)? mm/ })).toHaveCount(1);
+    await shoot(other, 'viewer-measurement-team-en');
+    await context.close();
   });
 
   await test.step('an ellipse gives its area and mean, an angle its degrees', async () => {

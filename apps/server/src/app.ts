@@ -33,6 +33,7 @@ import { userRoutes } from './users/routes.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 import { recordsRoutes } from './records/routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
+import { measurementRoutes } from './measurements/routes.ts';
 import { registerPacsExport } from './pacs/export.ts';
 import { dicomwebRoutes } from './dicomweb/routes.ts';
 import { registerIngest } from './records/ingest.ts';
@@ -267,6 +268,7 @@ export async function buildApp({ config, db, worker = true, logger = true, logSt
       await api.register(uploadRoutes, { services });
       await api.register(recordsRoutes, { services });
       await api.register(pacsRoutes, { services });
+      await api.register(measurementRoutes, { services });
       await api.register(dicomwebRoutes, { services });
       await api.register(storageRoutes, { services });
       await api.register(surveyRoutes, { services });

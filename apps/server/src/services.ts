@@ -38,6 +38,7 @@ import { createSharingService } from './reports/sharing.ts';
 import { createFacts } from './stats/facts.ts';
 import { createStatsService } from './stats/service.ts';
 import { createPacsService } from './pacs/service.ts';
+import { createMeasurementService } from './measurements/service.ts';
 
 /** Wires each service with only what it uses. Shared by the HTTP app and the CLI. */
 /** An upload not finished after this long is dropped (a large study over a slow link takes hours, rarely days). */
@@ -133,6 +134,8 @@ export function createServices(db: Db, config: Config, hooks: { onMailQueued?: (
     stats: createStatsService({ gate, hospital, config }),
     /** The hospital's PACS: destinations, the case's hospital patient ID, and exports of its images (each a job). */
     pacs: createPacsService({ gate, secret: config.secret, onQueued: hooks.onJobQueued }),
+    /** Measurements saved from the viewer on a case's studies, for its team. */
+    measurements: createMeasurementService({ gate }),
     /** What the retention job deleted, for administrators. */
     retention: createRetentionService({ gate, retentionDays: config.retentionDays }),
   };

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caseScope, CONTRACTS, decide, POLICY, sameInEveryLanguage, TEAM_ROLES, type Action, type PolicyPrincipal, type PolicySubject, type RouteContract, type Role } from '@kakehashi/core';
 import { rowsOf } from '../src/db/client.ts';
+import { measurements } from '../src/db/schema.ts';
 import { finishFile, indexInstance, insertFile } from '../src/records/repo.ts';
 import { readDicom } from '../src/records/dicom.ts';
 import { buildCaseRequest, buildHospitalSettings, useTestApp } from './helpers.ts';
@@ -45,7 +46,7 @@ interface CaseWorld {
   fileId: string | null;
   studyUid: string | null;
   /** Stored files of the case (a HEIC photo, and one image of a study), when the route needs them. */
-  records?: { photoId: string; studyUid: string; seriesUid: string };
+  records?: { photoId: string; studyUid: string; seriesUid: string; measurementId: string };
   /** With the patient's consent to share, a reply letter and a read link for the primary doctor (its id and token), when asked for. */
   reportLinkId: string | null;
   reportToken: string | null;
@@ -199,6 +200,13 @@ const EXAMPLES: Record<string, ((w: CaseWorld) => Request) | 'public'> = {
   // The destination sends the images as they are (no hospital patient ID needed); a second allowed caller gets the export under way.
   sendToPacs: (w) => ({ params: { id: w.id }, body: { destinationId: spare.pacsId, studyInstanceUid: w.records!.studyUid } }),
   listPacsExports: (w) => ({ params: { id: w.id } }),
+  listMeasurements: (w) => ({ params: { id: w.id, studyUid: w.records!.studyUid } }),
+  saveMeasurements: (w) => ({
+    params: { id: w.id, studyUid: w.records!.studyUid },
+    body: { items: [{ seriesInstanceUid: w.records!.seriesUid, sopInstanceUid: `${w.records!.seriesUid}.1`, frame: 1, kind: 'length', points: [[0, 0, 0], [10, 0, 0]], values: { length: 10, unit: 'mm' }, label: 'matrix' }] },
+  }),
+  // The world's measurement has no author: the managers delete it (the first allowed caller is the administrator); after it, not found.
+  deleteMeasurement: (w) => ({ params: { id: w.id, measurementId: w.records!.measurementId } }),
   createInstitution: () => ({ body: { name: `Matrix Partner ${randomUUID().slice(0, 6)} (Test)`, country: 'CN', kind: 'partner' } }),
   updateInstitution: () => ({ params: { id: otherInstitution }, body: { mouStatus: 'negotiating' } }),
   listUsers: () => ({}),
@@ -352,13 +360,14 @@ const SHARING_ROUTES = new Set(['getReplyLetterPdf', 'getSharedDocuments', 'getR
 const REPLY_LETTER = { language: 'ja', recipient: { name: '李 テスト 先生', institution: 'Example People’s Hospital (Test)', department: '腫瘍内科' }, date: '2026-12-06', note: '' };
 const REPORT_PASSCODE = 'matrix-letter-1';
 const REPORT_CONTENT = { caseSummary: 'Patient 王 Test (matrix test).', questions: [], diagnosisOpinion: 'Agrees with the diagnosis (matrix test).', treatmentOpinion: '', recommendations: '', discussWithPrimaryDoctor: '' };
-/** Routes that read (or send to a PACS) a case's stored files or studies. */
+/** Routes that read (or send to a PACS, or measure) a case's stored files or studies. */
 const DOWNLOAD_ROUTES = new Set([
   'getCaseFileContent',
   'getCaseFilePreview',
   'downloadStudy',
   'downloadSeries',
   'sendToPacs',
+  ...['listMeasurements', 'saveMeasurements', 'deleteMeasurement'],
   ...['searchDicomSeries', 'searchDicomStudyInstances', 'searchDicomInstances', 'retrieveDicomStudy', 'retrieveDicomSeries', 'retrieveDicomInstance'],
   ...['retrieveDicomStudyMetadata', 'retrieveDicomSeriesMetadata', 'retrieveDicomInstanceMetadata', 'retrieveDicomFrames'],
 ]);
@@ -386,7 +395,9 @@ async function storeRecords(w: CaseWorld): Promise<CaseWorld> {
     series: { uid: seriesUid, number: 1, description: null, modality: 'CT', bodyPart: null },
     instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', rows: 64, columns: 64, frames: 1, frameRanges, bigEndian: false, deflated: false },
   }, async () => ({ state: 'ok', check: { result: 'match', differs: [] } }));
-  return { ...w, records: { photoId, studyUid, seriesUid } };
+  // A measurement saved on it (by no one still known).
+  const [measured] = await t.db.insert(measurements).values({ caseId: w.id, studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, sopInstanceUid: `${seriesUid}.1`, frame: 1, kind: 'length', points: [[0, 0, 0], [5, 0, 0]], values: { length: 5 } }).returning();
+  return { ...w, records: { photoId, studyUid, seriesUid, measurementId: measured!.id } };
 }
 const WHOLE_WEEK = { timeZone: 'Asia/Tokyo', rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })) };
 

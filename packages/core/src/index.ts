@@ -21,6 +21,7 @@ export * from './schemas/patientWords.ts';
 export * from './schemas/indicators.ts';
 export * from './schemas/stats.ts';
 export * from './schemas/pacs.ts';
+export * from './schemas/measurements.ts';
 export * from './policy.ts';
 export * from './audit.ts';
 export * from './contracts.ts';

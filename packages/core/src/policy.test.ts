@@ -68,6 +68,8 @@ const EXPECTED: Record<Action, string> = {
   'case.hospital_patient_id': 'admin coordinator',
   'case.pacs_send': 'admin coordinator team',
   'case.pacs_exports_read': 'admin coordinator team',
+  'case.measurements_read': 'admin coordinator team',
+  'case.measurements_write': 'admin coordinator team',
   'upload_links.create': 'admin coordinator',
   'upload_links.read': 'admin coordinator',
   'upload_links.update': 'admin coordinator',
@@ -230,7 +232,7 @@ describe('the policy table', () => {
     const records = ['visit_record.read', 'visit_record.write', 'case.classification_read', 'case.classification_write', 'case.words_read'];
     const uploads = ['upload.start', 'upload.continue', 'upload.cancel', 'case.files_read', 'case.file_delete'];
     expect(guest.sort()).toEqual(['case.message', 'case.messages_read', 'case.read', 'consent.withdraw', 'report.download', 'report.follow_ups_read', 'report.follow_up_ask', 'report.summary', 'schedule.other_times', 'schedule.read', 'survey.answer', 'dicomweb.read', 'survey.read', 'survey.submit', 'visit.book', 'visit.change_request', ...uploads, 'report_sharing.consent', 'report_sharing.read'].sort());
-    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'dicomweb.read', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download', 'case.pacs_send', 'case.pacs_exports_read'].sort());
+    expect(caseActions(user('nurse'), { caseId: CASE, caseInstitutionId: null, teamRole: 'nurse' }).sort()).toEqual(['case.files_download', 'dicomweb.read', 'case.message', 'case.messages_read', 'case.read', 'schedule.read', 'survey.read', 'report.read', 'report.download', 'report.follow_ups_read', 'report.summary', ...uploads, ...records, 'visit_record.psych_read', 'visit_record.psych_write', 'report_sharing.read', 'reply_letter.read', 'reply_letter.download', 'case.pacs_send', 'case.pacs_exports_read', 'case.measurements_read', 'case.measurements_write'].sort());
     // An interpreter on the team keeps the record, without the psychological-care notes.
     const interpreter = caseActions(user('interpreter'), { caseId: CASE, caseInstitutionId: null, teamRole: 'interpreter' });
     expect(interpreter).not.toContain('visit_record.psych_read');

@@ -138,6 +138,10 @@ export const POLICY = {
   // managers and the case's team.
   'case.pacs_send': { subject: 'case', audit: 'write', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
   'case.pacs_exports_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
+  // Measurements saved from the viewer (lengths, angles, ellipses): the case's team and the
+  // managers read and save them; the service lets only a measurement's author delete it, or a manager.
+  'case.measurements_read': { subject: 'case', audit: 'read', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
+  'case.measurements_write': { subject: 'case', audit: 'write', allow: [{ roles: MANAGERS }, { team: TEAM_ROLES }] },
   // Upload-request links: made, listed, extended and revoked by the international department; the
   // page one opens reads only what it asks for.
   'upload_links.create': manage('case'),

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
@@ -18,7 +19,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { PACS_AUTH_KINDS, PACS_EXPORT_STATUSES, PATIENT_ID_MODES } from '@kakehashi/core';
+import { MEASUREMENT_KINDS, PACS_AUTH_KINDS, PACS_EXPORT_STATUSES, PATIENT_ID_MODES, type measurementValues } from '@kakehashi/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true });
@@ -1214,4 +1215,32 @@ export const pacsExportItems = pgTable(
     reason: text('reason'),
   },
   (t) => [primaryKey({ columns: [t.exportId, t.sopInstanceUid] })],
+);
+
+/**
+ * A measurement drawn in the viewer and saved on the case for its team (docs/records.md, "Saved
+ * measurements"): the image it was drawn on, its points in patient coordinates (mm) and the values
+ * computed from them. Its author, or a manager, deletes it.
+ */
+export const measurements = pgTable(
+  'measurements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    studyInstanceUid: text('study_instance_uid').notNull(),
+    seriesInstanceUid: text('series_instance_uid').notNull(),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    /** The frame of the instance, from 1. */
+    frame: integer('frame').notNull(),
+    kind: text('kind', { enum: MEASUREMENT_KINDS }).notNull(),
+    /** [[x, y, z], …] in patient coordinates, millimetres. */
+    points: jsonb('points').$type<[number, number, number][]>().notNull(),
+    values: jsonb('values').$type<z.output<typeof measurementValues>>().notNull(),
+    label: text('label').notNull().default(''),
+    authorId: uuid('author_id').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('measurements_case_study_idx').on(t.caseId, t.studyInstanceUid, t.createdAt)],
 );

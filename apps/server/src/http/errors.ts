@@ -79,6 +79,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   file_processing: 409,
   study_reviewed: 409,
   review_reason_required: 400,
+  measurement_image_unknown: 400,
   pacs_destination_unknown: 400,
   pacs_destination_name_taken: 409,
   pacs_auth_incomplete: 400,

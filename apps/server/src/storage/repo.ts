@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.ts';
-import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, replyLetters, reportTexts, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
+import { blobs, caseFiles, cases, dicomdirEntries, dicomInstances, dicomSeries, dicomStudies, measurements, replyLetters, reportTexts, retentionRuns, uploads, type RetentionCaseReport } from '../db/schema.ts';
 
 export type { RetentionCaseReport };
 
@@ -91,6 +91,8 @@ export async function retentionInventory(db: Db, c: { id: string; number: string
 
 /** Deletes one ended case's DICOM index and disc directories, its files' blob references, the blob rows no file names any more, and cancels its unfinished uploads. */
 export async function purgeCaseRows(tx: Db, caseId: string, blobIds: string[]): Promise<void> {
+  // The measurements drawn on its images go with them.
+  await tx.delete(measurements).where(eq(measurements.caseId, caseId));
   await tx.delete(dicomInstances).where(eq(dicomInstances.caseId, caseId));
   await tx.delete(dicomSeries).where(sql`${dicomSeries.studyId} in (select id from ${dicomStudies} where case_id = ${caseId})`);
   await tx.delete(dicomStudies).where(eq(dicomStudies.caseId, caseId));

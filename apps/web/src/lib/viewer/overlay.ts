@@ -22,7 +22,7 @@ export interface Corners {
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits)).toString();
 /** A measured value with the precision it merits: whole from 100 up, one decimal from 10, else two. */
-const measured = (n: number) => round(n, Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+export const measured = (n: number) => round(n, Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
 
 /**
  * The four corners' lines for a frame: the patient (name and ID as the header gives them, birth

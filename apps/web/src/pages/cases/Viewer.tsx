@@ -10,6 +10,7 @@ import { framesOf, getDicomJson, matchingIndex, num, seriesList, TAG, text, type
 import { headerWindow, presetsFor, suvFactor, voiOf, type PresetId, type VoiRange } from '../../lib/viewer/presets.ts';
 import { cornerText, type ViewState } from '../../lib/viewer/overlay.ts';
 import { createToolGroup, PRIMARY_TOOLS, prefetch, registerFrames, setPrimaryTool, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
+import type { MeasurementsContext } from './Measurements.tsx';
 import './Viewer.css';
 
 /*
@@ -22,13 +23,19 @@ import './Viewer.css';
 const ENGINE_ID = 'kakehashi-viewer';
 const PANES = ['a', 'b'] as const;
 type PaneId = (typeof PANES)[number];
+/** The side panel shown, if any. */
+type Panel = 'metadata' | 'measurements' | null;
 
 /**
  * The viewer itself, for staff (ViewerPage.tsx) and for the patient from the portal (PortalViewer.tsx,
  * which sets the portal's token for DICOMweb first): `back` is the way out, `flag` the wrong-patient
  * flag the corners show. Nothing of the staff console here: the patient's page loads this module.
  */
-export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: string | null; back: ReactNode }) {
+/**
+ * A study in the viewer. `measurements` (staff only: the patient's page has none) draws the saved
+ * measurements' panel, which the toolbar then offers.
+ */
+export function StudyViewer({ studyUid, flag, back, measurements }: { studyUid: string; flag: string | null; back: ReactNode; measurements?: (context: MeasurementsContext) => ReactNode }) {
   const { t } = useTranslation();
   // Where the hospital says so (default on), the images are said to be the patient's copy.
   const notice = useHospital()?.viewerCopyNotice !== false;
@@ -50,14 +57,14 @@ export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: 
   const [compare, setCompare] = useState(false);
   const [sync, setSync] = useState(true);
   const [tool, setTool] = useState<PrimaryTool>('windowLevel');
-  const [panel, setPanel] = useState(false);
+  const [panel, setPanel] = useState<Panel>(null);
   const [full, setFull] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   // When the study was opened: the panes measure their first image and their last from here.
   const openedAt = useRef(performance.now());
   const panes = useRef<Partial<Record<PaneId, PaneHandle>>>({});
   // A pane's handle changes (its series loaded): the toolbar's presets follow.
-  const [, setHandles] = useState(0);
+  const [handles, setHandles] = useState(0);
   const handle = useCallback((pane: PaneId, h: PaneHandle | null) => {
     panes.current[pane] = h ?? undefined;
     setHandles((n) => n + 1);
@@ -83,8 +90,15 @@ export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: 
 
   /** Synced scrolling: the other pane follows to the nearest slice, once (its answer does not echo back). */
   const expected = useRef<Partial<Record<PaneId, number>>>({});
+  // A saved measurement's image asked for in a series not shown yet: gone to once the series is there.
+  const pendingImage = useRef<string | null>(null);
   const onIndex = useCallback(
     (pane: PaneId, index: number) => {
+      const pending = pendingImage.current ? (panes.current[pane]?.frames().findIndex((f) => f.imageId === pendingImage.current) ?? -1) : -1;
+      if (pending >= 0) {
+        pendingImage.current = null;
+        if (pending !== index) return panes.current[pane]!.go(pending);
+      }
       if (expected.current[pane] === index) {
         delete expected.current[pane];
         return;
@@ -104,6 +118,15 @@ export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: 
   );
 
   const current = panes.current[active];
+  const showImage = (seriesUid: string, imageId: string) => {
+    const pane = (compare ? PANES : (['a'] as const)).find((p) => shown[p] === seriesUid && panes.current[p]);
+    if (pane) {
+      setActive(pane);
+      return panes.current[pane]!.go(panes.current[pane]!.frames().findIndex((f) => f.imageId === imageId));
+    }
+    pendingImage.current = imageId;
+    setShown((s) => ({ ...s, [active]: seriesUid }));
+  };
   // Keys scroll the active pane wherever the focus is in the page (but in a field).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -147,6 +170,7 @@ export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: 
         onSync={setSync}
         panel={panel}
         onPanel={setPanel}
+        withMeasurements={!!measurements}
         full={full}
         onFull={toggleFull}
       />
@@ -183,7 +207,8 @@ export function StudyViewer({ studyUid, flag, back }: { studyUid: string; flag: 
               ) : null,
             )}
           </div>
-          {panel && current && <MetadataPanel header={current.header()} />}
+          {panel === 'metadata' && current && <MetadataPanel header={current.header()} />}
+          {panel === 'measurements' && measurements?.({ series: list, panes: () => Object.values(panes.current).filter((p) => !!p), loaded: handles, onShow: showImage })}
         </div>
       )}
       <p className="viewer__help">{t('viewer.help')}</p>
@@ -212,8 +237,9 @@ function Toolbar(props: {
   onCompare: (on: boolean) => void;
   sync: boolean;
   onSync: (on: boolean) => void;
-  panel: boolean;
-  onPanel: (on: boolean) => void;
+  panel: Panel;
+  onPanel: (panel: Panel) => void;
+  withMeasurements: boolean;
   full: boolean;
   onFull: () => void;
 }) {
@@ -308,7 +334,9 @@ function Toolbar(props: {
             <input type="checkbox" checked={props.sync} onChange={(e) => props.onSync(e.currentTarget.checked)} /> {t('viewer.sync')}
           </label>
         )}
-        {button(t('viewer.metadata'), () => props.onPanel(!props.panel), { 'aria-pressed': props.panel, 'data-testid': 'viewer-metadata' })}
+        {button(t('viewer.metadata'), () => props.onPanel(props.panel === 'metadata' ? null : 'metadata'), { 'aria-pressed': props.panel === 'metadata', 'data-testid': 'viewer-metadata' })}
+        {props.withMeasurements &&
+          button(t('viewer.measurementsPanel'), () => props.onPanel(props.panel === 'measurements' ? null : 'measurements'), { 'aria-pressed': props.panel === 'measurements', 'data-testid': 'viewer-measurements-toggle' })}
         {button(props.full ? t('viewer.exitFullScreen') : t('viewer.fullScreen'), props.onFull)}
       </span>
     </div>

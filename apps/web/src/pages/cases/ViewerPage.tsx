@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { caseQuery, caseStudiesQuery } from '../../lib/staffQueries.ts';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.ts';
+import { MeasurementsPanel } from './Measurements.tsx';
 import { StudyViewer } from './Viewer.tsx';
 
 /** A case's study for staff (/cases/:id/viewer/:studyUid), with the wrong-patient flag where there is one. */
@@ -19,6 +20,7 @@ export function ViewerPage() {
     <StudyViewer
       studyUid={studyUid}
       flag={flag}
+      measurements={(context) => <MeasurementsPanel caseId={id} studyUid={studyUid} {...context} />}
       back={
         <Link className="viewer__back" to={`/cases/${id}/records`}>
           {t('viewer.back')}
