@@ -59,7 +59,7 @@ import { createServices } from '../apps/server/src/services.ts';
 import { createAuditService } from '../apps/server/src/audit/service.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
-import { positive } from './env.ts';
+import { positive, adminUrl, round1, round2, round3, median } from './common.ts';
 
 const WARMUP_S = positive('BENCH_WARMUP_S', 3);
 const DURATION_S = positive('BENCH_DURATION_S', 10);
@@ -67,7 +67,6 @@ const ROUNDS = positive('BENCH_ROUNDS', 3);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 16);
 const POOL_SIZE = process.env.BENCH_POOL_SIZE;
 const TARGET = 0.85;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Everything made here is undone by cleanup(), which runs once: at the end, on failure, on a signal.
@@ -217,13 +216,6 @@ async function load(url: string, token: string, connections: number, seconds: nu
   return { rps: r['2xx'] / r.duration, ok: r['2xx'], p50: r.latency.p50, p99: r.latency.p99, cpu: cpuUse(before, after, r['2xx']) };
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   const loadStart = os.loadavg().map(round1);

@@ -50,7 +50,7 @@ import type { Actor } from '../apps/server/src/auth/principal.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { migrateDatabase, openDatabase, rowsOf, transaction, type Database, type Db } from '../apps/server/src/db/client.ts';
 import { createServices } from '../apps/server/src/services.ts';
-import { positive } from './env.ts';
+import { positive, adminUrl, log, round1 } from './common.ts';
 
 const PG_ROWS = positive('BENCH_PG_ROWS', 1_000_000, true);
 const EMBEDDED_ROWS = positive('BENCH_EMBEDDED_ROWS', 20_000, true);
@@ -60,7 +60,6 @@ const TARGET_P95_MS = 300;
 const ZONE = 'Asia/Tokyo';
 const FIRST_DAY = '2021-01-01';
 const DAYS = 5 * 365 + 1; // to 2025-12-31
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // Everything made here is undone by cleanup(), which runs once: at the end, on failure, on a signal.
 const dbName = `kh_bench_${randomBytes(6).toString('hex')}`;
@@ -83,7 +82,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 }
 
-const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 const codes = (list: readonly string[]) => sql`array(select json_array_elements_text(${JSON.stringify(list)}::json))`;
 /** A code from `arr` for the uniform random `r`, null (not recorded) for a share `p` of the rows. */
 const pick = (arr: string, r: string, p: number) => sql.raw(`case when ${r} < ${p} then null else ${arr}[1 + floor((${r} - ${p}) / ${1 - p} * cardinality(${arr}))::int] end`);
@@ -209,7 +207,6 @@ const split = (times: Record<string, { p50: number; p95: number }>) => {
 };
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1];
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Warm-up, then rounds asking every query once each; p50 and p95 per query. */
 async function time(queries: Record<string, () => Promise<unknown>>) {

@@ -57,7 +57,7 @@ import { createServices } from '../apps/server/src/services.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { INGEST_CONCURRENCY } from '../apps/server/src/records/ingest.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
-import { positive } from './env.ts';
+import { positive, adminUrl, log, round1, round3, sleep, median } from './common.ts';
 
 const PARTS = (process.argv[2] ?? process.env.BENCH_PARTS ?? '1,3').split(',').map((p) => p.trim());
 const TUS_FILES = positive('BENCH_TUS_FILES', 400);
@@ -69,18 +69,9 @@ if (TUS_INGEST !== 'after' && TUS_INGEST !== 'during') throw new Error('BENCH_TU
 const STUDY_BYTES = positive('BENCH_STUDY_BYTES', 2 * 2 ** 30);
 const ORTHANC_CONCURRENCY = (process.env.BENCH_ORTHANC_CONCURRENCY ?? String(INGEST_CONCURRENCY)).split(',').map(Number);
 const ORTHANC = process.env.ORTHANC ?? '/usr/sbin/Orthanc';
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1e6;
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-const round1 = (x: number) => Math.round(x * 10) / 10;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // Everything made here is undone by cleanup(), once: at the end, on failure, on a signal.
 const dbName = `kh_bench_${randomBytes(6).toString('hex')}`;

@@ -57,26 +57,16 @@ import { readDicomFile } from '../apps/server/src/records/dicom.ts';
 import { createServices } from '../apps/server/src/services.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
 import { parseMultipart } from '../apps/server/test/dicom-study.ts';
-import { positive } from './env.ts';
+import { positive, adminUrl, log, round1, round2, round3, sleep, median } from './common.ts';
 
 const SLICES = positive('BENCH_SLICES', 300, true);
 const SIDE = 512;
 const PARALLEL = positive('BENCH_PARALLEL', 6, true);
 const ROUNDS = positive('BENCH_ROUNDS', 8, true);
 const TARGET = 0.5;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1e6;
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-const round1 = (x: number) => Math.round(x * 10) / 10;
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // Everything made here is undone by cleanup(), once: at the end, on failure, on a signal.
 const dbName = `kh_bench_${randomBytes(6).toString('hex')}`;
