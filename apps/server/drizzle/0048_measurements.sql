@@ -1,5 +1,6 @@
 CREATE TABLE "measurements" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigserial NOT NULL,
 	"case_id" uuid NOT NULL,
 	"study_instance_uid" text NOT NULL,
 	"series_instance_uid" text NOT NULL,

@@ -1226,6 +1226,8 @@ export const measurements = pgTable(
   'measurements',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The order they were saved in (several in one save share its time). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     caseId: uuid('case_id')
       .notNull()
       .references(() => cases.id),

@@ -28,14 +28,14 @@ export async function insertMeasurements(db: Db, rows: (typeof measurements.$inf
   return db.insert(measurements).values(rows).returning({ id: measurements.id });
 }
 
-/** The study's measurements, oldest first, with their authors' names. */
+/** The study's measurements in the order they were saved, with their authors' names. */
 export function listMeasurements(db: Db, caseId: string, studyUid: string) {
   return db
     .select({ m: measurements, authorName: users.name })
     .from(measurements)
     .leftJoin(users, eq(users.id, measurements.authorId))
     .where(and(eq(measurements.caseId, caseId), eq(measurements.studyInstanceUid, studyUid)))
-    .orderBy(asc(measurements.createdAt), asc(measurements.id));
+    .orderBy(asc(measurements.seq));
 }
 
 export async function findMeasurement(db: Db, caseId: string, id: string): Promise<MeasurementRow | null> {
