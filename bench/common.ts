@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { Upload } from 'tus-js-client';
+
 /** What the benches share: their settings from the environment, the database they start from, and small sums. */
 
 /** A bench setting from the environment: a positive number (a whole one when `integer`), else `fallback`. */
@@ -21,3 +24,40 @@ export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** A JSON answer; anything but 2xx is an error naming the request. */
+export async function json<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, init);
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body as T;
+}
+
+/** Runs `work` over the items, `parallel` at a time. */
+export async function pool<T>(items: T[], parallel: number, work: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
+}
+
+/** One DICOM file of a case through tus-js-client, created with its bytes in the same request (creation-with-upload). */
+export function tusUpload(base: string, token: string, caseId: string, file: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new Upload(data, {
+      endpoint: `${base}/api/v1/uploads`,
+      uploadDataDuringCreation: true,
+      retryDelays: [],
+      storeFingerprintForResuming: false,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { caseId, filename: path.basename(file), relativePath: `DICOM/${path.basename(file)}` },
+      onSuccess: () => resolve(),
+      onError: reject,
+    }).start();
+  });
+}

@@ -50,14 +50,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Upload } from 'tus-js-client';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { migrateDatabase, openDatabase, type Database } from '../apps/server/src/db/client.ts';
 import { createServices } from '../apps/server/src/services.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { INGEST_CONCURRENCY } from '../apps/server/src/records/ingest.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
-import { positive, adminUrl, log, round1, round3, sleep, median } from './common.ts';
+import { positive, adminUrl, log, round1, round3, sleep, median, json, pool, tusUpload } from './common.ts';
 
 const PARTS = (process.argv[2] ?? process.env.BENCH_PARTS ?? '1,3').split(',').map((p) => p.trim());
 const TUS_FILES = positive('BENCH_TUS_FILES', 400);
@@ -236,42 +235,8 @@ function startServer(env: Record<string, string>): Promise<Server> {
   });
 }
 
-async function json(url: string, init: RequestInit = {}) {
-  const res = await fetch(url, init);
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body as Record<string, unknown>;
-}
 
-/** Runs `work` over the items, `parallel` at a time. */
-async function pool<T>(items: T[], parallel: number, work: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i], i);
-      }
-    }),
-  );
-}
 
-/** One file through tus-js-client, created with its bytes in the same request (creation-with-upload). */
-function tusUpload(base: string, token: string, caseId: string, file: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const upload = new Upload(data, {
-      endpoint: `${base}/api/v1/uploads`,
-      uploadDataDuringCreation: true,
-      retryDelays: [],
-      storeFingerprintForResuming: false,
-      headers: { authorization: `Bearer ${token}` },
-      metadata: { caseId, filename: path.basename(file), relativePath: `DICOM/${path.basename(file)}` },
-      onSuccess: () => resolve(),
-      onError: reject,
-    });
-    upload.start();
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true });
 

@@ -49,7 +49,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Upload } from 'tus-js-client';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { migrateDatabase, openDatabase, type Database } from '../apps/server/src/db/client.ts';
@@ -57,7 +56,7 @@ import { readDicomFile } from '../apps/server/src/records/dicom.ts';
 import { createServices } from '../apps/server/src/services.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
 import { parseMultipart } from '../apps/server/test/dicom-study.ts';
-import { positive, adminUrl, log, round1, round2, round3, sleep, median } from './common.ts';
+import { positive, adminUrl, log, round1, round2, round3, sleep, median, json, pool, tusUpload } from './common.ts';
 
 const SLICES = positive('BENCH_SLICES', 300, true);
 const SIDE = 512;
@@ -201,40 +200,8 @@ function get(url: string, headers: Record<string, string>, keep = false): Promis
   });
 }
 
-async function json(url: string, init: RequestInit = {}) {
-  const res = await fetch(url, init);
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body as unknown;
-}
 
-/** Runs `work` over the items, `parallel` at a time. */
-async function pool<T>(items: T[], parallel: number, work: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i], i);
-      }
-    }),
-  );
-}
 
-function tusUpload(base: string, token: string, caseId: string, file: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    new Upload(data, {
-      endpoint: `${base}/api/v1/uploads`,
-      uploadDataDuringCreation: true,
-      retryDelays: [],
-      storeFingerprintForResuming: false,
-      headers: { authorization: `Bearer ${token}` },
-      metadata: { caseId, filename: path.basename(file), relativePath: `DICOM/${path.basename(file)}` },
-      onSuccess: () => resolve(),
-      onError: reject,
-    }).start();
-  });
-}
 
 /** Bytes `start..end` (exclusive) of a file. */
 function slice(file: string, start: number, end: number): Buffer {
@@ -313,11 +280,11 @@ async function main() {
   const auth = { ...browser, ...bearer };
   try {
     // The study into a fresh case, through tus and the ingest job.
-    const created = (await json(`${server.url}/api/v1/cases`, {
+    const created = await json<{ id: string }>(`${server.url}/api/v1/cases`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
       body: JSON.stringify(buildCaseRequest({}, consentId)),
-    })) as { id: string };
+    });
     const t0 = performance.now();
     await pool(slices, PARALLEL, async (s) => tusUpload(server.url, token, created.id, s.file, await readFile(s.file)));
     const uploadSeconds = (performance.now() - t0) / 1000;
