@@ -234,8 +234,11 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
     await page.getByTestId('viewer-cine').click();
     await expect.poll(() => indexOf(pane)).toBeGreaterThan(from + 5);
     await page.getByTestId('viewer-cine').click();
+    // Stopped: the button offers to play again, and the stack stays where it stopped.
+    await expect(page.getByTestId('viewer-cine')).toHaveAttribute('aria-pressed', 'false');
+    await expect(page.getByTestId('viewer-cine')).toHaveText(v.cinePlay);
     const stopped = await indexOf(pane);
-    await page.waitForTimeout(500);
+    await expect(pane.getByTestId('viewer-corner-bottom-right')).toContainText(fill(v.overlay.image, { index: stopped + 1, total: CT_SLICES }));
     expect(await indexOf(pane)).toBe(stopped);
     await pane.getByTestId('viewer-slider').fill('149');
   });
