@@ -48,6 +48,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import pg from 'pg';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
@@ -340,6 +341,19 @@ async function main() {
       if (got.bytes < fileBytes) throw new Error(`series of ${got.bytes} bytes`);
       return fileBytes / MB / ((performance.now() - started) / 1000);
     };
+    // What a viewer asks before its first image: the series' headers (WADO-RS metadata), timed alone.
+    const metadataMs: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const started = performance.now();
+      // As a browser asks for it: compressed (JSON shrinks), then read.
+      const answer = await get(`${dw}/studies/${studyUid}/series/${seriesUid}/metadata`, auth, true);
+      const body = answer.contentEncoding === 'br' ? brotliDecompressSync(answer.body) : answer.contentEncoding ? unzipSync(answer.body) : answer.body;
+      const got = JSON.parse(body.toString()) as unknown[];
+      metadataMs.push(performance.now() - started);
+      if (got.length !== slices.length) throw new Error(`metadata of ${got.length} instances`);
+    }
+    log(`series metadata: ${metadataMs.map(Math.round).join(', ')} ms`);
+
     const runs = { wado: { frames: [] as number[], series: [] as number[] }, static: { frames: [] as number[], series: [] as number[] } };
     // CPU over the frame rounds: each server's, and that of the PostgreSQL backends of the bench's database.
     const cpu = { wado: { server: 0, postgres: 0 }, static: { server: 0, postgres: 0 } };
@@ -372,6 +386,7 @@ async function main() {
       },
       static: { framesMBps: round1(m.static.frames), seriesMBps: round1(m.static.series), cpuMsPerFrame: perFrame(cpu.static), rounds: { frames: runs.static.frames.map(round1), series: runs.static.series.map(round1) } },
       ratio,
+      seriesMetadataMs: Math.round(median(metadataMs)),
       // Part 2, the browser (not measured here): `browser: { firstImageMs, allLoadedMs }` goes here, with its targets below.
       targets: { ratio: TARGET },
       pass: { ratio: ratio.frames >= TARGET },

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/client.ts';
+import { preparedFor, rowsOf } from '../db/client.ts';
 import { apiTokens, guestLinks, institutions, passwordTokens, rateLimits, sessions, users } from '../db/schema.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -22,13 +22,19 @@ export async function insertSession(db: Db, row: typeof sessions.$inferInsert): 
   await db.insert(sessions).values(row);
 }
 
-export async function findLiveSession(db: Db, id: string) {
-  const [row] = await db
+/** Prepared: every request with a session cookie asks it (db/client.ts preparedFor). */
+const liveSessionStatement = preparedFor((db) =>
+  db
     .select({ session: sessions, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(institutions, eq(institutions.id, users.institutionId))
-    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
+    .where(and(eq(sessions.id, sql.placeholder('id')), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .prepare('auth_live_session'),
+);
+
+export async function findLiveSession(db: Db, id: string) {
+  const [row] = await liveSessionStatement(db).execute({ id, now: new Date() });
   return row ?? null;
 }
 
@@ -160,13 +166,19 @@ export async function insertApiToken(db: Db, row: typeof apiTokens.$inferInsert)
   return inserted;
 }
 
-export async function findApiTokenByHash(db: Db, tokenHash: string) {
-  const [row] = await db
+/** Prepared: every request with an API token asks it (db/client.ts preparedFor). */
+const apiTokenStatement = preparedFor((db) =>
+  db
     .select({ token: apiTokens, user: users, institutionDisabledAt: institutions.disabledAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .leftJoin(institutions, eq(institutions.id, users.institutionId))
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt)))
+    .prepare('auth_api_token'),
+);
+
+export async function findApiTokenByHash(db: Db, tokenHash: string) {
+  const [row] = await apiTokenStatement(db).execute({ hash: tokenHash });
   return row ?? null;
 }
 

@@ -52,6 +52,21 @@ export async function migrateDatabase(database: Database): Promise<void> {
 }
 
 /**
+ * A statement prepared once per database (`make` builds it with `sql.placeholder` for every value and
+ * `.prepare(name)`): a query run on every request of a burst (a viewer's frames) is neither built by
+ * the query builder nor planned by PostgreSQL each time — node-postgres keeps it as a named statement
+ * on each connection.
+ */
+export function preparedFor<T>(make: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>();
+  return (db) => {
+    let statement = made.get(db);
+    if (!statement) made.set(db, (statement = make(db)));
+    return statement;
+  };
+}
+
+/**
  * Runs `work` in one transaction. The transaction is handed over as a `Db`, so repositories take
  * either; this is the one place that knows a transaction and a database differ in type only.
  */

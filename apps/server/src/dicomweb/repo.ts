@@ -1,7 +1,7 @@
 import type { CaseScope, Role } from '@kakehashi/core';
-import { and, asc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
-import { scopeCondition } from '../db/scope.ts';
-import { rowsOf, type Db } from '../db/client.ts';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { scopeCondition, scopePlaceholders, scopeValues } from '../db/scope.ts';
+import { preparedFor, rowsOf, type Db } from '../db/client.ts';
 import { auditEvents, blobs, caseFiles, cases, caseTeam, dicomInstances, dicomSeries, dicomStudies } from '../db/schema.ts';
 
 /**
@@ -135,28 +135,27 @@ export async function findStudy(db: Db, scope: CaseScope, staff: boolean, uid: s
 /** The hour a study stays open for a principal after its `allowed` event (by the server's clock, which stamps the events). */
 const OPEN_MS = 3_600_000;
 
-/** Whether the caller's `allowed` event of the study (its case's and its own id, as text) is within the hour. */
-const openedSince = (caseId: SQL, studyId: SQL, actorLabel: string) =>
+/** Whether the caller's `allowed` event of the study (its case's and its own id, as text) is after `since`. */
+const openedSince = (caseId: SQL, studyId: SQL, actorLabel: SQL | string, since: SQL | Date) =>
   sql<boolean>`exists (select 1 from ${auditEvents} where ${auditEvents.subjectId} = ${caseId} and ${auditEvents.action} = 'dicomweb.read'
     and ${auditEvents.outcome} = 'allowed' and ${auditEvents.actorLabel} = ${actorLabel} and ${auditEvents.details}->>'study' = ${studyId}
-    and ${auditEvents.at} > ${new Date(Date.now() - OPEN_MS)})`;
+    and ${auditEvents.at} > ${since})`;
+
+const $ = sql.placeholder;
 
 /**
- * A frame request in one statement (service.ts, `frames`): the study as findStudy finds it, the
- * caller's place on its case as the gate loads it (cases/repo.ts findCaseSubject), whether they
- * opened the study within the hour (as openedWithinHour asks), and the instance with where its
- * bytes lie and its blob's row (as instancesOf and the blob store read them). Null when the caller
- * has no such study; `instance` null when the study (its copy in that case) has no such stored one.
+ * The statement of findOpenInstance, prepared (it runs for every frame a viewer fetches): `visible`
+ * and the scope with their values as placeholders.
  */
-export async function findOpenInstance(db: Db, scope: CaseScope, p: { staff: boolean; userId: string | null; actorLabel: string }, at: { study: string; series: string; instance: string }) {
-  const [row] = await db
+const openInstanceStatement = preparedFor((db) =>
+  db
     .select({
       caseId: dicomStudies.caseId,
       studyId: dicomStudies.id,
       caseNumber: cases.number,
       institutionId: cases.institutionId,
       teamRole: caseTeam.role,
-      opened: openedSince(sql`${dicomStudies.caseId}::text`, sql`${dicomStudies.id}::text`, p.actorLabel),
+      opened: openedSince(sql`${dicomStudies.caseId}::text`, sql`${dicomStudies.id}::text`, sql`${$('actorLabel')}::text`, sql`${$('since')}::timestamptz`),
       transferSyntaxUid: dicomInstances.transferSyntaxUid,
       frames: dicomInstances.frames,
       frameRanges: dicomInstances.frameRanges,
@@ -169,15 +168,47 @@ export async function findOpenInstance(db: Db, scope: CaseScope, p: { staff: boo
     })
     .from(dicomStudies)
     .innerJoin(cases, eq(cases.id, dicomStudies.caseId))
-    .leftJoin(caseTeam, and(eq(caseTeam.caseId, cases.id), p.userId ? eq(caseTeam.userId, p.userId) : sql`false`))
-    .leftJoin(dicomSeries, and(eq(dicomSeries.studyId, dicomStudies.id), eq(dicomSeries.seriesInstanceUid, at.series)))
+    .leftJoin(caseTeam, and(eq(caseTeam.caseId, cases.id), sql`${caseTeam.userId} = ${$('userId')}::uuid`))
+    .leftJoin(dicomSeries, and(eq(dicomSeries.studyId, dicomStudies.id), sql`${dicomSeries.seriesInstanceUid} = ${$('series')}::text`))
     // The case first: (case, SOP Instance UID) is unique.
-    .leftJoin(dicomInstances, and(eq(dicomInstances.caseId, dicomStudies.caseId), eq(dicomInstances.sopInstanceUid, at.instance), eq(dicomInstances.seriesId, dicomSeries.id)))
+    .leftJoin(
+      dicomInstances,
+      and(eq(dicomInstances.caseId, dicomStudies.caseId), sql`${dicomInstances.sopInstanceUid} = ${$('instance')}::text`, eq(dicomInstances.seriesId, dicomSeries.id)),
+    )
     .leftJoin(caseFiles, and(eq(caseFiles.id, dicomInstances.fileId), eq(caseFiles.status, 'stored')))
     .leftJoin(blobs, eq(blobs.id, caseFiles.blobId))
-    .where(and(eq(dicomStudies.studyInstanceUid, at.study), visible(scope, p.staff)))
+    .where(
+      and(
+        sql`${dicomStudies.studyInstanceUid} = ${$('study')}::text`,
+        // visible(), its values as placeholders.
+        sql`${dicomStudies.review} <> 'rejected'`,
+        sql`(${$('staff')}::boolean or ${dicomStudies.review} in ('ok', 'confirmed'))`,
+        scopePlaceholders,
+      ),
+    )
     .orderBy(sql`${dicomStudies.createdAt} desc`)
-    .limit(1);
+    .limit(1)
+    .prepare('dicomweb_open_instance'),
+);
+
+/**
+ * A frame request in one statement (service.ts, `frames`): the study as findStudy finds it, the
+ * caller's place on its case as the gate loads it (cases/repo.ts findCaseSubject), whether they
+ * opened the study within the hour (as openedWithinHour asks), and the instance with where its
+ * bytes lie and its blob's row (as instancesOf and the blob store read them). Null when the caller
+ * has no such study; `instance` null when the study (its copy in that case) has no such stored one.
+ */
+export async function findOpenInstance(db: Db, scope: CaseScope, p: { staff: boolean; userId: string | null; actorLabel: string }, at: { study: string; series: string; instance: string }) {
+  const [row] = await openInstanceStatement(db).execute({
+    ...scopeValues(scope),
+    staff: p.staff,
+    userId: p.userId,
+    actorLabel: p.actorLabel,
+    since: new Date(Date.now() - OPEN_MS).toISOString(),
+    study: at.study,
+    series: at.series,
+    instance: at.instance,
+  });
   if (!row) return null;
   const { blobId, size, keyId, wrappedKey, transferSyntaxUid, frames, frameRanges, bigEndian, deflated, ...open } = row;
   const instance =
@@ -228,19 +259,21 @@ export async function instancesOf(db: Db, study: { caseId: string; id: string },
       frameRanges: dicomInstances.frameRanges,
       bigEndian: dicomInstances.bigEndian,
       deflated: dicomInstances.deflated,
-      blobId: caseFiles.blobId,
-      size: caseFiles.size,
+      blobId: blobs.id,
+      size: blobs.size,
+      keyId: blobs.keyId,
+      wrappedKey: blobs.wrappedKey,
     })
     .from(dicomInstances)
     .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
     .innerJoin(caseFiles, eq(caseFiles.id, dicomInstances.fileId))
+    .innerJoin(blobs, eq(blobs.id, caseFiles.blobId))
     .where(
       and(
         // The case first: (case, SOP Instance UID) is indexed.
         eq(dicomInstances.caseId, study.caseId),
         eq(dicomSeries.studyId, study.id),
         eq(caseFiles.status, 'stored'),
-        isNotNull(caseFiles.blobId),
         f.seriesUid ? eq(dicomSeries.seriesInstanceUid, f.seriesUid) : undefined,
         f.sopInstanceUids?.length ? inArray(dicomInstances.sopInstanceUid, f.sopInstanceUids) : undefined,
         f.sopClassUids?.length ? inArray(dicomInstances.sopClassUid, f.sopClassUids) : undefined,
@@ -250,7 +283,8 @@ export async function instancesOf(db: Db, study: { caseId: string; id: string },
     .$dynamic();
   if (f.limit !== undefined) query = query.limit(f.limit);
   if (f.offset) query = query.offset(f.offset);
-  return (await query).map((r) => ({ ...r, blobId: r.blobId!, frameRanges: r.frameRanges as FrameRanges }));
+  // With the blob's row, so that reading the instance looks nothing up again (BlobStore.read's `row`).
+  return (await query).map(({ keyId, wrappedKey, ...r }) => ({ ...r, frameRanges: r.frameRanges as FrameRanges, blob: { size: r.size, keyId, wrappedKey } }));
 }
 export type FrameRanges = { start: number; end: number; fragments?: { start: number; end: number }[] }[];
 export type InstanceRow = Awaited<ReturnType<typeof instancesOf>>[number];
@@ -262,7 +296,7 @@ export type InstanceRow = Awaited<ReturnType<typeof instancesOf>>[number];
  * for one study wait for each other here, so a burst of frames writes one event, not several.
  */
 export async function openedWithinHour(db: Db, caseId: string, actorLabel: string, studyId: string): Promise<boolean> {
-  const opened = async () => rowsOf<{ opened: boolean }>(await db.execute(sql`select ${openedSince(sql`${caseId}`, sql`${studyId}`, actorLabel)} as opened`))[0].opened;
+  const opened = async () => rowsOf<{ opened: boolean }>(await db.execute(sql`select ${openedSince(sql`${caseId}`, sql`${studyId}`, actorLabel, new Date(Date.now() - OPEN_MS))} as opened`))[0].opened;
   // Usually it is open: no lock then. Else look again under the lock (another request may have just opened it).
   if (await opened()) return true;
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`dicomweb.read ${actorLabel} ${studyId}`}))`);

@@ -103,8 +103,8 @@ function multipart(type: string, parts: AsyncIterable<{ contentType: string; bod
 export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs: BlobStore }) {
   const { db, gate, blobs } = deps;
 
-  /** Bytes `start..end` (exclusive) of a stored file, decrypting only the chunks that hold them. */
-  const reader = (blobId: string): RangeReader => blobRange(blobs, blobId);
+  /** Bytes `start..end` (exclusive) of an instance's stored file, decrypting only the chunks that hold them. */
+  const reader = (i: Pick<repo.InstanceRow, 'blobId' | 'blob'>): RangeReader => blobRange(blobs, i.blobId, i.blob);
 
   /**
    * Opens a study for the caller and runs `work` in the gate's transaction: the study's case is the
@@ -135,7 +135,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
   /** An instance's header in DICOM JSON, read by range from the store. */
   async function metadataOf(i: repo.InstanceRow): Promise<DicomJson> {
     try {
-      const { dataSet } = await readHeader(reader(i.blobId), i.size);
+      const { dataSet } = await readHeader(reader(i), i.size);
       return { ...toDicomJson(dataSet), '00020010': { vr: 'UI', Value: [servedSyntax(i)] } };
     } catch (err) {
       if (err instanceof DicomError) throw new DomainError('dicom_unreadable_stored');
@@ -234,7 +234,7 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
       const found = await instances(actor, at);
       async function* parts() {
         for (const i of found) {
-          const body = i.deflated || i.bigEndian ? await transcodeInstance(reader(i.blobId), i.size) : await blobs.get(i.blobId);
+          const body = i.deflated || i.bigEndian ? await transcodeInstance(reader(i), i.size) : await blobs.get(i.blobId, undefined, i.blob);
           yield { contentType: `${MULTIPART_TYPE}; transfer-syntax=${servedSyntax(i)}`, body };
         }
       }
@@ -259,8 +259,8 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
       if (bad !== undefined) throw new DomainError('frame_out_of_range', { frames: i.frames });
       const syntax = servedSyntax(i);
       // A frame is read whole (the stored chunks that hold it in one read, decrypted in one call), with
-      // the blob's row the statement above found when it did.
-      let read: RangeReader = async (start, end) => (end > start ? blobs.read(i.blobId, { start, end: end - 1 }, open?.blob) : Buffer.alloc(0));
+      // the blob's row the statement that found the instance read.
+      let read = reader(i);
       let ranges = i.frameRanges;
       // Deflated and big-endian files: their frames are read from the instance transcoded (in memory).
       if (i.deflated || i.bigEndian) {

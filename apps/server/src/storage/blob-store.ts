@@ -58,11 +58,14 @@ export type StoredBlob = Pick<BlobRow, 'size' | 'keyId' | 'wrappedKey'>;
 /** Stored files' headers kept (12 bytes each): a file is written once, so its header never changes. */
 const HEADERS_KEPT = 10_000;
 
-/** A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader (records/dicom.ts) asks for them. */
+/**
+ * A stored blob's bytes `start` to `end` (exclusive), as the DICOM reader (records/dicom.ts) asks for
+ * them; `row` when the caller has the blob's row already (no look-up per read).
+ */
 export const blobRange =
-  (blobs: Pick<BlobStore, 'read'>, id: string) =>
+  (blobs: Pick<BlobStore, 'read'>, id: string, row?: StoredBlob) =>
   async (start: number, end: number): Promise<Buffer> =>
-    end <= start ? Buffer.alloc(0) : blobs.read(id, { start, end: end - 1 });
+    end <= start ? Buffer.alloc(0) : blobs.read(id, { start, end: end - 1 }, row);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
