@@ -393,7 +393,7 @@ async function storeRecords(w: CaseWorld): Promise<CaseWorld> {
     fileId,
     study: { uid: studyUid, date: '20260101', description: null, accessionNumber: null, patient: { name: 'Test^Matrix', id: null, birthDate: null, sex: null } },
     series: { uid: seriesUid, number: 1, description: null, modality: 'CT', bodyPart: null },
-    instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', rows: 64, columns: 64, frames: 1, frameRanges, bigEndian: false, deflated: false },
+    instance: { sopInstanceUid: `${seriesUid}.1`, sopClassUid: null, transferSyntaxUid: '1.2.840.10008.1.2.1', instanceNumber: 1, imagePosition: null, imageOrientation: null, rows: 64, columns: 64, frames: 1, frameRanges, bigEndian: false, deflated: false },
   }, async () => ({ state: 'ok', check: { result: 'match', differs: [] } }));
   // A measurement saved on it (by no one still known).
   const [measured] = await t.db.insert(measurements).values({ caseId: w.id, studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, sopInstanceUid: `${seriesUid}.1`, frame: 1, kind: 'length', points: [[0, 0, 0], [5, 0, 0]], values: { length: 5 } }).returning();

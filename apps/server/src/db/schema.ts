@@ -8,6 +8,7 @@ import {
   check,
   customType,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -857,6 +858,10 @@ export const dicomInstances = pgTable(
     sopInstanceUid: text('sop_instance_uid').notNull(),
     sopClassUid: text('sop_class_uid'),
     transferSyntaxUid: text('transfer_syntax_uid').notNull(),
+    /** Instance Number, Image Position and Orientation (Patient): a viewer orders the slices by them from a search. */
+    instanceNumber: integer('instance_number'),
+    imagePosition: doublePrecision('image_position').array(),
+    imageOrientation: doublePrecision('image_orientation').array(),
     rows: integer('rows'),
     columns: integer('columns'),
     frames: integer('frames').notNull(),

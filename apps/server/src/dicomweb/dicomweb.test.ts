@@ -87,6 +87,15 @@ describe('QIDO-RS', () => {
     expect((await get(`/studies/${s.studyUid}/series?Modality=CT`, adminToken)).json()).toEqual([]);
     const instances = (await get(`/studies/${s.studyUid}/series/${s.files.mr1.series}/instances`, adminToken)).json() as Record<string, { Value?: unknown[] }>[];
     expect(instances.map((x) => x['00080018'].Value![0]).sort()).toEqual([s.files.mr1.sop, s.files.mr2.sop, s.files.mr3.sop].sort());
+    // Where each lies (beyond the required keys), as pydicom reads the header: a viewer orders the slices by them.
+    for (const file of [s.files.mr1, s.files.mr2, s.files.mr3]) {
+      const mine = instances.find((x) => x['00080018'].Value![0] === file.sop)!;
+      const theirs = reference[file.path].header;
+      for (const tag of ['00200013', '00200032', '00200037']) {
+        expect(theirs[tag]?.Value, tag).toBeDefined();
+        expect(mine[tag], tag).toEqual({ vr: theirs[tag].vr, Value: theirs[tag].Value });
+      }
+    }
     const all = (await get(`/studies/${s.studyUid}/instances?SOPInstanceUID=${s.files.multi_jpeg.sop}`, adminToken)).json();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ '00280008': { Value: [5] }, '00280010': { Value: [64] }, '00083002': { Value: ['1.2.840.10008.1.2.4.70'] } });

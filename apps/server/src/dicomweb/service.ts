@@ -206,6 +206,10 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
           '00083002': attr('UI', servedSyntax(i)),
           '0020000D': attr('UI', study.studyInstanceUid),
           '0020000E': attr('UI', i.seriesInstanceUid),
+          // Beyond the required keys: where each instance lies, so that a viewer orders a series from this answer.
+          '00200013': attr('IS', i.instanceNumber),
+          '00200032': attr('DS', ...(i.imagePosition ?? [])),
+          '00200037': attr('DS', ...(i.imageOrientation ?? [])),
           '00280008': i.frames > 0 ? attr('IS', i.frames) : { vr: 'IS' },
           '00280010': attr('US', i.rows),
           '00280011': attr('US', i.columns),

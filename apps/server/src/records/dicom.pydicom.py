@@ -28,6 +28,26 @@ def integer(ds, keyword):
     return int(value) if value is not None else None
 
 
+def decimals(ds, keyword, count):
+    if keyword not in ds:
+        return None
+    value = ds[keyword].value
+    values = list(value) if isinstance(value, (list, MultiValue)) else [value]
+    try:
+        numbers = [float(v) for v in values if v is not None and str(v) != '']
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == count and len(values) == count else None
+
+
+def place_number(ds):
+    try:
+        number = integer(ds, 'InstanceNumber')
+    except ValueError:
+        return None
+    return number if number is not None and abs(number) < 2 ** 31 else None
+
+
 def frame_hashes(ds):
     if 'PixelData' not in ds or not ds.PixelData:
         return []
@@ -68,6 +88,11 @@ def read(path):
             'description': text(ds, 'SeriesDescription'),
             'modality': series_modality,
             'bodyPart': text(ds, 'BodyPartExamined'),
+        },
+        'place': {
+            'number': place_number(ds),
+            'position': decimals(ds, 'ImagePositionPatient', 3),
+            'orientation': decimals(ds, 'ImageOrientationPatient', 6),
         },
         'rows': integer(ds, 'Rows'),
         'columns': integer(ds, 'Columns'),

@@ -105,6 +105,7 @@ async function readAsPydicomDoes(readable: string[], base: string): Promise<numb
       patient: info.patient,
       study: info.study,
       series: info.series,
+      place: info.place,
       rows: info.rows,
       columns: info.columns,
     });

@@ -62,6 +62,12 @@ export interface DicomInfo {
   /** `modality`: Modalities in Study (0008,0061) when present (several values joined by `\`), else the series' Modality. */
   study: { date: string | null; description: string | null; accessionNumber: string | null; modality: string | null };
   series: { number: number | null; description: string | null; modality: string | null; bodyPart: string | null };
+  /**
+   * Where the instance lies in its series, for a viewer to order the slices from a search alone:
+   * Instance Number, Image Position (Patient) (3 values, mm) and Image Orientation (Patient) (6), or
+   * null when absent or not numbers.
+   */
+  place: { number: number | null; position: number[] | null; orientation: number[] | null };
   rows: number | null;
   columns: number | null;
   /** Number of Frames, 1 when absent in an image, 0 in a file without pixel data. */
@@ -613,6 +619,7 @@ async function describe(dataSet: DataSet, layout: Layout, read: RangeReader, siz
       modality: seriesModality,
       bodyPart: str('x00180015'),
     },
+    place: { number: integer(rawString(dataSet, 'x00200013')), position: decimals(rawString(dataSet, 'x00200032'), 3), orientation: decimals(rawString(dataSet, 'x00200037'), 6) },
     rows,
     columns,
     frames,
@@ -701,7 +708,17 @@ function uint16(dataSet: DataSet, tag: string): number | null {
 
 function integer(text: string | null): number | null {
   if (text === null || !/^[+-]?\d+$/.test(text)) return null;
-  return Number.parseInt(text, 10);
+  const n = Number.parseInt(text, 10);
+  // IS is at most 12 characters, but a malformed file may hold more: the index keeps a 32-bit integer.
+  return Math.abs(n) <= 2 ** 31 - 1 ? n : null;
+}
+
+/** A DS value of exactly `count` finite numbers (backslash-separated), or null. */
+function decimals(text: string | null, count: number): number[] | null {
+  const parts = text?.split('\\');
+  if (parts?.length !== count) return null;
+  const values = parts.map((p) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(p) ? Number(p) : NaN));
+  return values.every(Number.isFinite) ? values : null;
 }
 
 function numberOfFrames(dataSet: DataSet): number {

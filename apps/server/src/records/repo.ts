@@ -227,7 +227,20 @@ export interface IndexedInstance {
   fileId: string;
   study: { uid: string; date: string | null; description: string | null; accessionNumber: string | null; patient: { name: string | null; id: string | null; birthDate: string | null; sex: string | null } };
   series: { uid: string; number: number | null; description: string | null; modality: string | null; bodyPart: string | null };
-  instance: { sopInstanceUid: string; sopClassUid: string | null; transferSyntaxUid: string; rows: number | null; columns: number | null; frames: number; frameRanges: unknown; bigEndian: boolean; deflated: boolean };
+  instance: {
+    sopInstanceUid: string;
+    sopClassUid: string | null;
+    transferSyntaxUid: string;
+    instanceNumber: number | null;
+    imagePosition: number[] | null;
+    imageOrientation: number[] | null;
+    rows: number | null;
+    columns: number | null;
+    frames: number;
+    frameRanges: unknown;
+    bigEndian: boolean;
+    deflated: boolean;
+  };
 }
 
 /** The wrong-patient check of a study, made when its first instance arrives. */
