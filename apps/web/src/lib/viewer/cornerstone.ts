@@ -122,10 +122,10 @@ const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
 
 /**
  * A tool group for one viewport: the chosen tool on the primary button and one finger, pan on the
- * middle button, zoom on the right one, pinch (zoom and pan) on two fingers, scrolling on the wheel;
- * measurements not chosen stay drawn (passive).
+ * middle button, zoom on the right one, pinch (zoom and pan) on two fingers, scrolling on the wheel
+ * (once `scrolling`: setScrolling); measurements not chosen stay drawn (passive).
  */
-export function createToolGroup(id: string, primary: PrimaryTool): ToolGroup {
+export function createToolGroup(id: string, primary: PrimaryTool, scrolling = true): ToolGroup {
   ToolGroupManager.destroyToolGroup(id);
   const group = ToolGroupManager.createToolGroup(id)!;
   const configuration: Record<string, Record<string, unknown>> = {
@@ -140,9 +140,17 @@ export function createToolGroup(id: string, primary: PrimaryTool): ToolGroup {
   group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
   group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
   group.setToolActive(PinchTool.toolName, { bindings: [{ numTouchPoints: 2 }] });
-  group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
+  setScrolling(group, scrolling);
   setPrimaryTool(group, primary);
   return group;
+}
+
+/** Scrolling by the wheel on or off (off while the images' headers are still on their way: an image is decoded by its header). */
+export function setScrolling(which: ToolGroup | string, on: boolean): void {
+  const group = typeof which === 'string' ? ToolGroupManager.getToolGroup(which) : which;
+  if (!group) return;
+  if (on) group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
+  else group.setToolDisabled(StackScrollTool.toolName);
 }
 
 /** Puts this tool on the primary button (and one finger) of a tool group (by its ID, or itself), taking it from the one there. */

@@ -166,6 +166,21 @@ export function framesOf(studyUid: string, seriesUid: string, instances: DicomJs
 }
 
 /**
+ * A series' frames in reading order from a QIDO-RS instance search alone, when the search tells
+ * where every instance lies (its number or its position: the server's index has them); else null,
+ * and the series' headers decide. The frames' `instance` is then the search's answer, not the header:
+ * a viewer fetches the first one's header to show it, the rest's after.
+ */
+export function orderedBySearch(studyUid: string, seriesUid: string, listed: DicomJson[], base = DICOMWEB_BASE): Frame[] | null {
+  const placed = listed.length > 0 && listed.every((ds) => text(ds, TAG.SOPInstanceUID) && (num(ds, TAG.InstanceNumber) !== null || positionAlongNormal(ds) !== null));
+  return placed ? framesOf(studyUid, seriesUid, listed, base) : null;
+}
+
+/** The WADO-RS metadata path of the instance a frame is of. */
+export const instanceMetadataPath = (studyUid: string, seriesUid: string, frame: Frame) =>
+  `/studies/${studyUid}/series/${seriesUid}/instances/${text(frame.instance, TAG.SOPInstanceUID)}/metadata`;
+
+/**
  * The frame of `to` nearest the one shown in `from` (side-by-side comparison, synced scrolling): by
  * position along the stack when both series have them, else at the same fraction of the stack.
  */
@@ -205,15 +220,18 @@ function askEarly(path: string): Promise<DicomJson[]> {
 }
 
 /**
- * A study opened by its address (…/viewer/{study}, a cold start): its series and the first one's
- * headers are asked for at once, while the viewer's code (Cornerstone, megabytes) is still on its
- * way; the viewer takes the answers when it asks.
+ * A study opened by its address (…/viewer/{study}, a cold start): what the viewer asks before its
+ * first image — the series, the first one's instances and the header of the one shown first (or
+ * the series' headers when the search does not order it) — is asked for at once, while the viewer's
+ * code (Cornerstone, megabytes) is still on its way; the viewer takes the answers when it asks.
  */
 export function openStudyEarly(pathname: string): void {
   const study = /\/viewer\/([^/]+)$/.exec(pathname)?.[1];
   if (!study) return;
-  void askEarly(`/studies/${study}/series`).then((answer) => {
-    const first = seriesList(answer)[0];
-    if (first) void askEarly(`/studies/${study}/series/${first.uid}/metadata`);
-  }, () => undefined);
+  void (async () => {
+    const first = seriesList(await askEarly(`/studies/${study}/series`))[0];
+    if (!first) return;
+    const ordered = orderedBySearch(study, first.uid, await askEarly(`/studies/${study}/series/${first.uid}/instances`));
+    void askEarly(ordered ? instanceMetadataPath(study, first.uid, ordered[0]!) : `/studies/${study}/series/${first.uid}/metadata`);
+  })().catch(() => undefined);
 }

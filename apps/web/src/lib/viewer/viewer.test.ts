@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TFunction } from 'i18next';
 import { createI18n } from '@kakehashi/core/i18n';
-import { DICOMWEB_BASE, framesOf, matchingIndex, personName, positionAlongNormal, seriesList, type DicomJson } from './dicom.ts';
+import { DICOMWEB_BASE, framesOf, instanceMetadataPath, matchingIndex, orderedBySearch, personName, positionAlongNormal, seriesList, type DicomJson } from './dicom.ts';
 import { CT_PRESETS, headerWindow, presetsFor, suvFactor, voiOf, windowOf } from './presets.ts';
 import { cornerText, roiLines } from './overlay.ts';
 
@@ -31,6 +31,20 @@ describe('the study as DICOMweb gives it', () => {
       { uid: '1.2.3', number: 2, modality: 'CT', description: 'Thick', instances: 150 },
       { uid: '1.2.5', number: null, modality: null, description: null, instances: null },
     ]);
+  });
+
+  it('orders a series from its instance search when every instance says where it lies, else leaves it to the headers', () => {
+    const listed = [slice('b', -2, 1), slice('c', -4, 2), slice('a', 0, 3)];
+    const ordered = orderedBySearch('1.2', '1.2.3', listed)!;
+    expect(ordered.map((f) => f.imageId)).toEqual(framesOf('1.2', '1.2.3', listed).map((f) => f.imageId));
+    expect(instanceMetadataPath('1.2', '1.2.3', ordered[0]!)).toBe('/studies/1.2/series/1.2.3/instances/a/metadata');
+    // By instance number alone (no position): still ordered.
+    const numbered = [{ '00080018': el('UI', 'y'), '00200013': el('IS', 2) }, { '00080018': el('UI', 'x'), '00200013': el('IS', 1) }];
+    expect(orderedBySearch('1.2', '1.2.3', numbered)!.map((f) => f.imageId.split('/').at(-3))).toEqual(['x', 'y']);
+    // One instance that says nothing of its place (indexed before the index kept it), none, or no SOP UID: the headers decide.
+    expect(orderedBySearch('1.2', '1.2.3', [...listed, { '00080018': el('UI', 'd'), '00200013': { vr: 'IS' } }])).toBeNull();
+    expect(orderedBySearch('1.2', '1.2.3', [])).toBeNull();
+    expect(orderedBySearch('1.2', '1.2.3', [{ '00200013': el('IS', 1) }])).toBeNull();
   });
 
   it('orders slices head first by their position along the stack, whatever order they came in and whatever their instance numbers say', () => {

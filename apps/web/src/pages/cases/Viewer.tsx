@@ -6,10 +6,10 @@ import { annotation, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useHospital } from '../../lib/hospital.ts';
 import { formatDate } from '../../lib/time.ts';
-import { framesOf, getDicomJson, matchingIndex, num, seriesList, TAG, text, type DicomJson, type Frame, type SeriesInfo } from '../../lib/viewer/dicom.ts';
+import { framesOf, getDicomJson, instanceMetadataPath, matchingIndex, num, orderedBySearch, seriesList, TAG, text, type DicomJson, type Frame, type SeriesInfo } from '../../lib/viewer/dicom.ts';
 import { headerWindow, presetsFor, suvFactor, voiOf, type PresetId, type VoiRange } from '../../lib/viewer/presets.ts';
 import { cornerText, type ViewState } from '../../lib/viewer/overlay.ts';
-import { createToolGroup, PRIMARY_TOOLS, prefetch, registerFrames, setPrimaryTool, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
+import { createToolGroup, PRIMARY_TOOLS, prefetch, registerFrames, setPrimaryTool, setScrolling, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
 import type { MeasurementsContext } from './Measurements.tsx';
 import './Viewer.css';
 
@@ -412,23 +412,35 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
   const onIndexRef = useRef(onIndex);
   onIndexRef.current = onIndex;
 
-  // The series' headers, then the stack: the first image at once, the rest in the background.
+  // The stack: its order from the search, the first image as soon as its own header is here; the
+  // other headers, then the other images, in the background. Scrolling waits for the headers (an
+  // image is decoded by its header).
+  const ready = useRef(false);
+  const [scrollable, setScrollable] = useState(false);
+  const wanted = useRef<number | null>(null);
   useEffect(() => {
     const abort = new AbortController();
     const el = element.current!;
+    const path = `/studies/${studyUid}/series/${series.uid}`;
     let vp: StackViewport | null = null;
+    ready.current = false;
     void (async () => {
-      const instances = await getDicomJson(`/studies/${studyUid}/series/${series.uid}/metadata`, abort.signal);
-      const fs = framesOf(studyUid, series.uid, instances);
+      const listed = orderedBySearch(studyUid, series.uid, await getDicomJson(`${path}/instances`, abort.signal));
+      let fs: Frame[];
+      if (listed) {
+        const [head] = await getDicomJson(instanceMetadataPath(studyUid, series.uid, listed[0]!), abort.signal);
+        if (!head) throw new Error('no header');
+        fs = listed.map((f) => (f.instance === listed[0]!.instance ? { ...f, instance: head } : f));
+      } else fs = framesOf(studyUid, series.uid, await getDicomJson(`${path}/metadata`, abort.signal));
       if (abort.signal.aborted) return;
-      registerFrames(fs);
+      const withHeader = (f: Frame) => !listed || f.instance === fs[0]!.instance;
+      registerFrames(fs.filter(withHeader));
       setFrames(fs);
       if (fs.length === 0) return;
       engine.enableElement({ viewportId, type: Enums.ViewportType.STACK, element: el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } });
       vp = engine.getViewport(viewportId) as StackViewport;
-      createToolGroup(viewportId, tool).addViewport(viewportId, ENGINE_ID);
-      const ids = fs.map((f) => f.imageId);
-      await vp.setStack(ids, 0);
+      createToolGroup(viewportId, tool, false).addViewport(viewportId, ENGINE_ID);
+      await vp.setStack(fs.map((f) => f.imageId), 0);
       if (abort.signal.aborted) return;
       const own = headerWindow(fs[0]!.instance);
       const suv = suvFactor(fs[0]!.instance) !== null;
@@ -439,7 +451,28 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       el.dataset.firstImageSinceLoadMs = String(Math.round(performance.now()));
       setFirst(true);
       setView((v) => ({ ...v, total: fs.length, suv, voi: vp!.getProperties().voiRange ?? null, zoom: vp!.getZoom() }));
-      await prefetch(ids, setLoaded, abort.signal);
+      if (!fs.every(withHeader)) {
+        // The other headers: the same frames, in the same order but where the headers tell otherwise.
+        const all = framesOf(studyUid, series.uid, await getDicomJson(`${path}/metadata`, abort.signal));
+        if (abort.signal.aborted) return;
+        registerFrames(all);
+        const shownId = fs[vp.getCurrentImageIdIndex()]?.imageId;
+        const reordered = all.length !== fs.length || all.some((f, i) => f.imageId !== fs[i]!.imageId);
+        fs = all;
+        setFrames(all);
+        if (reordered) {
+          await vp.setStack(all.map((f) => f.imageId), Math.max(0, all.findIndex((f) => f.imageId === shownId)));
+          if (own && !suv) vp.setProperties({ voiRange: voiOf(own) });
+          vp.render();
+        }
+      }
+      ready.current = true;
+      setScrolling(viewportId, true);
+      setScrollable(true);
+      setView((v) => ({ ...v, total: fs.length }));
+      if (wanted.current !== null) void vp.setImageIdIndex(Math.max(0, Math.min(fs.length - 1, wanted.current)));
+      wanted.current = null;
+      await prefetch(fs.map((f) => f.imageId), setLoaded, abort.signal);
       if (!abort.signal.aborted) el.dataset.allLoadedMs = String(Math.round(performance.now() - openedAt));
     })().catch(() => !abort.signal.aborted && setFailed(true));
 
@@ -473,7 +506,9 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
     (index: number) => {
       const vp = engine.getViewport(viewportId) as StackViewport | undefined;
       if (!vp || !frames?.length) return;
-      void vp.setImageIdIndex(Math.max(0, Math.min(frames.length - 1, index)));
+      // Before the headers are here: gone to once they are.
+      if (!ready.current) wanted.current = index;
+      else void vp.setImageIdIndex(Math.max(0, Math.min(frames.length - 1, index)));
     },
     [engine, viewportId, frames],
   );
@@ -489,7 +524,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       modality: () => series.modality ?? (frames?.[0] ? text(frames[0].instance, TAG.Modality) : null),
       suv: () => view.suv,
       cine: (fps) => {
-        if (!element.current) return;
+        if (!element.current || !ready.current) return;
         if (fps) toolUtilities.cine.playClip(element.current, { framesPerSecond: fps, loop: true });
         else toolUtilities.cine.stopClip(element.current);
       },
@@ -534,6 +569,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
           max={total - 1}
           value={view.index}
           onChange={(e) => go(Number(e.currentTarget.value))}
+          disabled={!scrollable}
           aria-label={t('viewer.slice')}
           aria-valuetext={t('viewer.overlay.image', { index: view.index + 1, total })}
           data-testid="viewer-slider"
