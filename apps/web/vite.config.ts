@@ -17,6 +17,8 @@ export default defineConfig({
       root: import.meta.dirname,
       // The patient pages by address (src/pages.ts loads the same modules): the server preloads their chunks.
       pages: { '/request': 'src/pages/patient/Request.tsx', '/portal': 'src/pages/patient/Portal.tsx', '/portal/viewer': 'src/pages/patient/PortalViewer.tsx', '/device-check': 'src/pages/DeviceCheck.tsx', '/send': 'src/pages/patient/Send.tsx', '/letter': 'src/pages/patient/Letter.tsx' },
+      // The staff viewer's page opened by its address (a cold start): what App.tsx loads on the way to it (src/pages.ts).
+      viewer: ['src/App.tsx', 'src/Layout.tsx', 'src/pages/cases/ViewerPage.tsx', 'src/lib/viewer/dicom.ts'],
     }),
     precompress(),
   ],

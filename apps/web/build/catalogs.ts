@@ -31,11 +31,16 @@ export interface Preload {
   catalogParts: Record<string, PatientPart[]>;
   /** The own catalog chunk of a page opened from a link (patientKeys.ts OWN_CATALOG_PAGES), by address and language. */
   pageCatalogs: Record<string, Record<string, string>>;
+  /**
+   * The staff image viewer's page opened by its address: the staff console's chunks down to the
+   * viewer (Cornerstone) and, by language, the staff catalog — loaded at once, not one after another.
+   */
+  viewer: { files: string[]; catalogs: Record<string, string> };
 }
 
 type Catalog = Record<string, unknown>;
 
-export function catalogs(opts: { root: string; pages: Record<string, string> }): Plugin {
+export function catalogs(opts: { root: string; pages: Record<string, string>; viewer: string[] }): Plugin {
   const core = path.resolve(opts.root, '../../packages/core/src/i18n/index.ts');
   let parts: Record<PatientPart, Set<string>> = { request: new Set(), portal: new Set() };
   let pageSections: Record<string, Set<string>> = {};
@@ -88,13 +93,18 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
         return out;
       };
       const entryFiles = new Set(chunks.filter((c) => c.isEntry).flatMap((c) => [...closure(c.fileName)]));
-      const preload: Preload = { pages: {}, catalogs: {}, catalogParts: {}, pageCatalogs: {} };
-      for (const [address, file] of Object.entries(opts.pages)) {
+      const preload: Preload = { pages: {}, catalogs: {}, catalogParts: {}, pageCatalogs: {}, viewer: { files: [], catalogs: {} } };
+      const chunkFor = (file: string) => {
         const id = path.resolve(opts.root, file);
         // A page grouped with others (vite.config.ts codeSplitting) is in a chunk it does not face.
         const chunk = byModule.get(id) ?? chunks.find((c) => c.moduleIds.includes(id));
         if (!chunk) this.error(`no chunk for ${file}`);
-        preload.pages[address] = [...closure(chunk.fileName)].filter((f) => !entryFiles.has(f)).map((f) => `/${f}`);
+        return chunk;
+      };
+      const files = (sources: string[]) => [...new Set(sources.flatMap((file) => [...closure(chunkFor(file).fileName)]))].filter((f) => !entryFiles.has(f)).map((f) => `/${f}`);
+      preload.viewer.files = files(opts.viewer);
+      for (const [address, file] of Object.entries(opts.pages)) {
+        preload.pages[address] = files([file]);
         preload.catalogParts[address] = PORTAL_CATALOG_PAGES.includes(address) ? ['request', 'portal'] : ['request'];
       }
       for (const l of LOCALES) {
@@ -104,6 +114,7 @@ export function catalogs(opts: { root: string; pages: Record<string, string> }):
           return `/${chunk.fileName}`;
         };
         preload.catalogs[l] = { request: chunkOf('request'), portal: chunkOf('portal') };
+        preload.viewer.catalogs[l] = `/${byModule.get(`${PREFIX}${l}:staff`)?.fileName ?? this.error(`no staff catalog chunk for ${l}`)}`;
         for (const address of Object.keys(pageSections)) {
           const own = byModule.get(`${PREFIX}${l}:${address}`);
           if (!own) this.error(`no catalog chunk for ${address} in ${l}`);

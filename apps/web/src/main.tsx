@@ -22,6 +22,9 @@ if (address === '/request') {
   void queryClient.prefetchQuery(departmentsQuery(locale));
 }
 
+// The staff viewer opened by its address: the study's first answers are asked for while the console and Cornerstone load.
+if (/^\/cases\/[^/]+\/viewer\/[^/]+$/.test(address)) void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(address));
+
 const app: Promise<ComponentType> = isPatientAddress(address)
   ? loadPatientPage(address)
       .catch(() => undefined)

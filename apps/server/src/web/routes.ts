@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, type Locale } from '@kakehashi/core/i18n';
 import { isLocale } from '../i18n.ts';
 import { defaultHospitalIdentity, type HospitalIdentitySource } from './hospital.ts';
-import { renderIndex, type PageData, type Preload } from './shell.ts';
+import { renderIndex, STAFF_VIEWER_PAGE, type PageData, type Preload } from './shell.ts';
 
 /** The cookie the web app sets when the user picks a language (apps/web/src/lib/i18n.ts). */
 export const LOCALE_COOKIE = 'kakehashi.locale';
@@ -42,7 +42,7 @@ export function pageLocale(req: FastifyRequest): Locale {
 }
 
 /** The image viewer's addresses, staff's (apps/web App.tsx) and the patient's (the portal's): the pages whose policy allows more, below. */
-export const VIEWER_PAGE = /^(\/cases\/[^/]+\/viewer\/[^/]+|\/portal\/viewer)$/;
+export const VIEWER_PAGE = new RegExp(`${STAFF_VIEWER_PAGE.source}|^\\/portal\\/viewer$`);
 /**
  * What the viewer's page adds to the content security policy: its image decoders are WebAssembly
  * ('wasm-unsafe-eval' compiles it, nothing else), and its tools' cursors are images it draws (blob:).

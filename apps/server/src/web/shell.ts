@@ -11,7 +11,12 @@ export interface Preload {
   catalogParts: Record<string, string[]>;
   /** A page's own catalog chunk by language, for a page whose words the other patient pages do not carry. */
   pageCatalogs?: Record<string, Record<string, string>>;
+  /** The staff image viewer's page: its chunks, and the staff catalog by language. */
+  viewer?: { files: string[]; catalogs: Record<string, string> };
 }
+
+/** The staff image viewer's address (apps/web App.tsx). */
+export const STAFF_VIEWER_PAGE = /^\/cases\/[^/]+\/viewer\/[^/]+$/;
 
 /** API answers written into the page (routes.ts), by name, with the language they were read in. */
 export type PageData = { locale: Locale } & Record<string, unknown>;
@@ -73,7 +78,8 @@ export function renderIndex(
     `<noscript><div class="boot__noscript">${noscript}</div></noscript></div>`;
   const catalogs = (opts.preload?.catalogParts?.[opts.pathname] ?? ['request']).map((part) => opts.preload?.catalogs[locale]?.[part]).filter((href): href is string => !!href);
   const own = opts.preload?.pageCatalogs?.[opts.pathname]?.[locale];
-  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs, ...(own ? [own] : [])]
+  const viewer = STAFF_VIEWER_PAGE.test(opts.pathname) && opts.preload?.viewer ? [...opts.preload.viewer.files, opts.preload.viewer.catalogs[locale]] : [];
+  const preloads = [...(opts.preload?.pages[opts.pathname] ?? []), ...catalogs, ...(own ? [own] : []), ...viewer]
     .map((href) => `<link rel="modulepreload" crossorigin href="${escapeHtml(href)}">`)
     .join('');
   // Replaced by functions: a `$&` in a name or in the data is text, not a replacement pattern.

@@ -32,6 +32,7 @@ function fakeDist(): string {
       },
       catalogParts: { '/request': ['request'], '/send': ['request', 'portal'] },
       pageCatalogs: { '/send': { ja: '/assets/send-ja.js', 'zh-CN': '/assets/send-zh.js', en: '/assets/send-en.js' } },
+      viewer: { files: ['/assets/App-1.js', '/assets/Viewer-1.js'], catalogs: { ja: '/assets/staff-ja.js', 'zh-CN': '/assets/staff-zh.js', en: '/assets/staff-en.js' } },
     }),
   );
   return dist;
@@ -156,6 +157,10 @@ describe('the web app, as served', () => {
   it('lets the image viewer\'s pages alone (staff\'s and the patient\'s) run WebAssembly and show its drawn cursors; every other page and file keeps the strict policy', async () => {
     const viewer = await t.app.inject({ url: '/cases/5bda394c-dab3-4bad-9605-7c83c6c215af/viewer/1.2.826.0.1.3680043.8.498.1?lang=en' });
     expect(viewer.statusCode).toBe(200);
+    // Opened by its address: the console's chunks down to the viewer and the staff catalog load at once, not one after another.
+    for (const file of ['/assets/App-1.js', '/assets/Viewer-1.js', '/assets/staff-en.js']) expect(viewer.body).toContain(`<link rel="modulepreload" crossorigin href="${file}">`);
+    expect(viewer.body).not.toContain('staff-ja.js');
+    expect((await t.app.inject({ url: '/portal/viewer' })).body).not.toContain('Viewer-1.js');
     const csp = String(viewer.headers['content-security-policy']).split(';').map((d) => d.trim());
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(csp).toContain("img-src 'self' data: blob:");

@@ -1,4 +1,4 @@
-import { cache, getEnabledElement, imageLoader, init as initCore, metaData, type StackViewport, type Types } from '@cornerstonejs/core';
+import { cache, getEnabledElement, imageLoader, init as initCore, metaData, RenderingEngine, type StackViewport, type Types } from '@cornerstonejs/core';
 import { init as initLoader, wadors } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
@@ -73,6 +73,14 @@ const suvByImageId = new Map<string, number>();
 
 let ready: Promise<void> | null = null;
 
+export const ENGINE_ID = 'kakehashi-viewer';
+let engine: RenderingEngine | null = null;
+/** The page's rendering engine, made once (after startCornerstone) and kept: its WebGL context and shaders serve every study opened. */
+export function renderingEngine(): RenderingEngine {
+  if (!engine || engine.hasBeenDestroyed) engine = new RenderingEngine(ENGINE_ID);
+  return engine;
+}
+
 /** Starts Cornerstone (once); resolves when images can be loaded and shown. */
 export function startCornerstone(): Promise<void> {
   ready ??= (async () => {
@@ -86,6 +94,7 @@ export function startCornerstone(): Promise<void> {
       return suvbw === undefined ? undefined : { suvbw };
     }, 10_000);
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, PinchTool, StackScrollTool, LengthTool, AngleTool, EllipticalROITool]) addTool(tool);
+    renderingEngine();
   })();
   return ready;
 }

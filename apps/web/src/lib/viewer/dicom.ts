@@ -214,10 +214,12 @@ export async function getDicomJson(path: string, signal?: AbortSignal): Promise<
 function askEarly(path: string): Promise<DicomJson[]> {
   const answer = getDicomJson(path);
   early.set(path, answer);
-  // Not taken (the page was left): not an unhandled rejection.
-  answer.catch(() => undefined);
+  // A refusal (not signed in yet) is not kept for the viewer to take later; nor is it an unhandled rejection.
+  answer.catch(() => early.get(path) === answer && early.delete(path));
   return answer;
 }
+/** The studies asked for early already (the page's entry and the viewer's route both ask). */
+const askedEarly = new Set<string>();
 
 /**
  * A study opened by its address (…/viewer/{study}, a cold start): what the viewer asks before its
@@ -227,7 +229,8 @@ function askEarly(path: string): Promise<DicomJson[]> {
  */
 export function openStudyEarly(pathname: string): void {
   const study = /\/viewer\/([^/]+)$/.exec(pathname)?.[1];
-  if (!study) return;
+  if (!study || askedEarly.has(study)) return;
+  askedEarly.add(study);
   void (async () => {
     const first = seriesList(await askEarly(`/studies/${study}/series`))[0];
     if (!first) return;

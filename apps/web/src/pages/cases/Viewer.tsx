@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { Enums, RenderingEngine, type StackViewport, type Types, utilities as coreUtilities } from '@cornerstonejs/core';
+import { Enums, type RenderingEngine, type StackViewport, type Types, utilities as coreUtilities } from '@cornerstonejs/core';
 import { annotation, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useHospital } from '../../lib/hospital.ts';
@@ -9,7 +9,7 @@ import { formatDate } from '../../lib/time.ts';
 import { framesOf, getDicomJson, instanceMetadataPath, matchingIndex, num, orderedBySearch, seriesList, TAG, text, type DicomJson, type Frame, type SeriesInfo } from '../../lib/viewer/dicom.ts';
 import { headerWindow, presetsFor, suvFactor, voiOf, type PresetId, type VoiRange } from '../../lib/viewer/presets.ts';
 import { cornerText, type ViewState } from '../../lib/viewer/overlay.ts';
-import { createToolGroup, PRIMARY_TOOLS, prefetch, registerFrames, setPrimaryTool, setScrolling, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
+import { createToolGroup, ENGINE_ID, PRIMARY_TOOLS, prefetch, registerFrames, renderingEngine, setPrimaryTool, setScrolling, startCornerstone, type PrimaryTool } from '../../lib/viewer/cornerstone.ts';
 import type { MeasurementsContext } from './Measurements.tsx';
 import './Viewer.css';
 
@@ -20,7 +20,6 @@ import './Viewer.css';
  * the notice that the images are the patient's copy.
  */
 
-const ENGINE_ID = 'kakehashi-viewer';
 const PANES = ['a', 'b'] as const;
 type PaneId = (typeof PANES)[number];
 /** The side panel shown, if any. */
@@ -41,16 +40,8 @@ export function StudyViewer({ studyUid, flag, back, measurements }: { studyUid: 
   const notice = useHospital()?.viewerCopyNotice !== false;
   const ready = useQuery({ queryKey: ['viewer', 'cornerstone'], queryFn: () => startCornerstone().then(() => true), staleTime: Infinity, gcTime: Infinity });
   const series = useQuery({ queryKey: ['viewer', 'series', studyUid], queryFn: ({ signal }) => getDicomJson(`/studies/${studyUid}/series`, signal).then(seriesList), staleTime: Infinity });
-  const [engine, setEngine] = useState<RenderingEngine | null>(null);
-  useEffect(() => {
-    if (!ready.data) return;
-    const made = new RenderingEngine(ENGINE_ID);
-    setEngine(made);
-    return () => {
-      setEngine(null);
-      made.destroy();
-    };
-  }, [ready.data]);
+  // One rendering engine for the page's life (its WebGL context made once): a study opened next starts at once.
+  const engine = ready.data ? renderingEngine() : null;
 
   const [shown, setShown] = useState<Record<PaneId, string | null>>({ a: null, b: null });
   const [active, setActive] = useState<PaneId>('a');
