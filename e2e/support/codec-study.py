@@ -1,0 +1,206 @@
+"""
+Builds one study with a short series per transfer syntax the records step accepts, for the viewer's
+codec test (e2e/tests/viewer-codecs.spec.ts): each series shows the same kind of picture, an 8×8
+grid of flat 8×8-pixel blocks, each block its own value (a different arrangement on every frame),
+so the test can read the viewer's canvas at each block's centre and compare it with what the file
+holds. Flat blocks on the 8×8 grid of JPEG's transform keep even the lossy syntaxes close to the
+original there.
+
+Each file is encoded by dcmtk or GDCM (independent of the viewer's decoders), its transfer syntax
+checked with dcmdump, and decoded again by dcmtk or GDCM: the values the test expects are those of
+that decoded copy (the original's for the lossless syntaxes, which must come back unchanged).
+
+Run with Debian's Python (it has pydicom and numpy):
+  /usr/bin/python3 e2e/support/codec-study.py <dir> <patient name> <patient id>
+Writes <dir>/<folder>/*.dcm for each series and <dir>/study.json (the UIDs and the expected block
+values of every frame, in the viewer's order) when complete.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+SIDE = 64
+BLOCK = 8
+GRID = SIDE // BLOCK
+FRAMES = 3
+CT = '1.2.840.10008.5.1.4.1.1.2'
+# Multi-frame Grayscale Word Secondary Capture: frames of one instance, no position per frame.
+MULTIFRAME_SC = '1.2.840.10008.5.1.4.1.1.7.3'
+
+# folder, series description, transfer syntax, bits, multi-frame, encoder command (input and output appended), decoder command.
+SERIES = [
+    ('native', 'Native explicit little endian', '1.2.840.10008.1.2.1', 16, False, None, None),
+    ('jpeg-baseline', 'JPEG baseline 8-bit', '1.2.840.10008.1.2.4.50', 8, False, ['dcmcjpeg', '+eb', '+q', '95', '+un'], ['dcmdjpeg']),
+    ('jpeg-extended', 'JPEG extended 12-bit', '1.2.840.10008.1.2.4.51', 12, False, ['dcmcjpeg', '+ee', '+q', '95', '+un'], ['dcmdjpeg']),
+    ('jpeg-lossless', 'JPEG lossless process 14', '1.2.840.10008.1.2.4.57', 16, False, ['dcmcjpeg', '+el'], ['dcmdjpeg']),
+    ('jpeg-lossless-sv1', 'JPEG lossless SV1', '1.2.840.10008.1.2.4.70', 16, False, ['dcmcjpeg', '+e1'], ['dcmdjpeg']),
+    ('jpeg-ls', 'JPEG-LS lossless multi-frame', '1.2.840.10008.1.2.4.80', 16, True, ['dcmcjpls', '+el'], ['dcmdjpls']),
+    ('jpeg-ls-near', 'JPEG-LS near-lossless', '1.2.840.10008.1.2.4.81', 16, False, ['dcmcjpls', '+en', '+un'], ['dcmdjpls']),
+    ('j2k', 'JPEG 2000 lossless', '1.2.840.10008.1.2.4.90', 16, False, ['gdcmconv', '--j2k'], ['gdcmconv', '--raw']),
+    ('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', 16, True, ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw']),
+    ('rle', 'RLE lossless', '1.2.840.10008.1.2.5', 16, False, ['dcmcrle'], ['dcmdrle']),
+    ('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', 16, False, ['dcmconv', '+td'], ['dcmconv', '+te']),
+    ('big-endian', 'Explicit big endian multi-frame', '1.2.840.10008.1.2.2', 16, True, ['dcmconv', '+tb'], ['dcmconv', '+te']),
+]
+
+
+def block_values(bits, frame):
+    """The 64 block values of a frame, row by row: every value from near the bottom of the range to near its top, arranged anew on each frame."""
+    top = (1 << bits) - 1
+    low, high = top * 0.06, top * 0.97
+    order = [(k * 37 + frame * 11) % (GRID * GRID) for k in range(GRID * GRID)]
+    return [int(round(low + (high - low) * o / (GRID * GRID - 1))) for o in order]
+
+
+def image(values, dtype):
+    blocks = np.array(values, dtype=dtype).reshape(GRID, GRID)
+    return np.ascontiguousarray(np.kron(blocks, np.ones((BLOCK, BLOCK), dtype=dtype)))
+
+
+def centres(pixels):
+    """Each block's value where the test reads the canvas: the mean of its four central pixels."""
+    c = BLOCK // 2
+    return [float(pixels[r * BLOCK + c - 1:r * BLOCK + c + 1, k * BLOCK + c - 1:k * BLOCK + c + 1].mean()) for r in range(GRID) for k in range(GRID)]
+
+
+def dataset(study, series, number, description, bits, multiframe):
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    ds.SOPClassUID = MULTIFRAME_SC if multiframe else CT
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.PatientName = NAME
+    ds.PatientID = PID
+    ds.PatientBirthDate = '19610704'
+    ds.PatientSex = 'F'
+    ds.StudyInstanceUID = study
+    ds.StudyDate = '20261105'
+    ds.StudyTime = '093000'
+    ds.StudyDescription = 'Codec test pattern'
+    ds.AccessionNumber = ''
+    ds.ReferringPhysicianName = ''
+    ds.StudyID = '1'
+    ds.SeriesInstanceUID = series
+    ds.SeriesNumber = number
+    ds.SeriesDescription = description
+    ds.Modality = 'OT'
+    ds.ImageType = ['DERIVED', 'SECONDARY']
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = 'MONOCHROME2'
+    ds.Rows = SIDE
+    ds.Columns = SIDE
+    ds.PixelSpacing = [1.0, 1.0]
+    ds.BitsAllocated = 8 if bits == 8 else 16
+    ds.BitsStored = bits
+    ds.HighBit = bits - 1
+    ds.PixelRepresentation = 0
+    # The window covers the whole range the values may take: the canvas's grey is then a straight line of the value.
+    top = (1 << bits) - 1
+    ds.WindowCenter = top / 2
+    ds.WindowWidth = top + 1
+    ds.RescaleIntercept = 0
+    ds.RescaleSlope = 1
+    return ds
+
+
+def check_syntax(file, syntax):
+    dump = subprocess.run(['dcmdump', '-M', '-Un', '+P', '0002,0010', file], check=True, capture_output=True, text=True).stdout
+    found = re.search(r'\[([0-9.]+)\]', dump)
+    if not found or found.group(1) != syntax:
+        raise SystemExit(f'{file}: transfer syntax {found and found.group(1)}, not {syntax}')
+
+
+def decoded(file, decoder, work):
+    """
+    The values of a file as dcmtk or GDCM decodes it (frames first), through its modality rescale:
+    dcmcjpeg's lossy modes stretch the values over the stored range and write the rescale back.
+    """
+    plain = file
+    if decoder is not None:
+        plain = os.path.join(work, 'decoded.dcm')
+        subprocess.run(decoder + [file, plain], check=True, capture_output=True)
+    ds = pydicom.dcmread(plain)
+    return ds.pixel_array * float(ds.get('RescaleSlope', 1)) + float(ds.get('RescaleIntercept', 0))
+
+
+def main():
+    global NAME, PID
+    out, NAME, PID = sys.argv[1], sys.argv[2], sys.argv[3]
+    study = generate_uid()
+    result = {'studyInstanceUid': study, 'series': []}
+    work = tempfile.mkdtemp(prefix='kh-codec-')
+    try:
+        for number, (folder, description, syntax, bits, multiframe, encoder, decoder) in enumerate(SERIES, start=1):
+            os.makedirs(os.path.join(out, folder), exist_ok=True)
+            series = generate_uid()
+            dtype = np.uint8 if bits == 8 else np.uint16
+            originals = [block_values(bits, f) for f in range(FRAMES)]
+            files = []
+            for n in range(1 if multiframe else FRAMES):
+                ds = dataset(study, series, number, description, bits, multiframe)
+                sop = generate_uid()
+                ds.SOPInstanceUID = sop
+                ds.file_meta.MediaStorageSOPInstanceUID = sop
+                ds.InstanceNumber = n + 1
+                if multiframe:
+                    ds.NumberOfFrames = FRAMES
+                    ds.FrameIncrementPointer = pydicom.tag.Tag(0x0018, 0x2002)
+                    ds.FrameLabelVector = [f'F{f + 1}' for f in range(FRAMES)]
+                    ds.PixelData = np.stack([image(v, dtype) for v in originals]).tobytes()
+                else:
+                    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+                    # Positions going down, as the viewer orders them: the first instance is shown first.
+                    ds.ImagePositionPatient = [0, 0, -5.0 * n]
+                    ds.SliceThickness = 5.0
+                    ds.PixelData = image(originals[n], dtype).tobytes()
+                file = os.path.join(out, folder, f'{folder.upper().replace("-", "")[:4]}{n + 1:04d}.dcm')
+                if encoder is None:
+                    ds.save_as(file, write_like_original=False)
+                else:
+                    plain = os.path.join(work, 'plain.dcm')
+                    ds.save_as(plain, write_like_original=False)
+                    subprocess.run(encoder + [plain, file], check=True, capture_output=True)
+                check_syntax(file, syntax)
+                files.append(file)
+            # What an independent decoder reads back, frame by frame.
+            frames = []
+            for file in files:
+                pixels = decoded(file, decoder, work)
+                frames.extend(list(pixels) if multiframe else [pixels])
+            expected = [centres(p) for p in frames]
+            lossy = syntax in ('1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.91')
+            error = max(abs(e - o) for f in range(FRAMES) for e, o in zip(expected[f], originals[f]))
+            if not lossy and error != 0:
+                raise SystemExit(f'{folder}: lossless, yet decoded {error} away from the original')
+            result['series'].append({
+                'folder': folder,
+                'description': description,
+                'seriesInstanceUid': series,
+                'number': number,
+                'transferSyntaxUid': syntax,
+                'bits': bits,
+                'multiframe': multiframe,
+                'files': len(files),
+                'lossy': lossy,
+                # How far the decoded copy is from the original at the block centres (0 when lossless).
+                'encodingError': error,
+                'frames': expected,
+            })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with open(os.path.join(out, 'study.json'), 'w') as f:
+        json.dump(result, f)
+
+
+main()
