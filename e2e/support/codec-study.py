@@ -48,6 +48,7 @@ SERIES = [
     ('j2k', 'JPEG 2000 lossless', '1.2.840.10008.1.2.4.90', 16, False, ['gdcmconv', '--j2k'], ['gdcmconv', '--raw']),
     ('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', 16, True, ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw']),
     ('rle', 'RLE lossless', '1.2.840.10008.1.2.5', 16, False, ['dcmcrle'], ['dcmdrle']),
+    ('implicit', 'Implicit little endian', '1.2.840.10008.1.2', 16, False, ['dcmconv', '+ti'], ['dcmconv', '+te']),
     ('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', 16, False, ['dcmconv', '+td'], ['dcmconv', '+te']),
     ('big-endian', 'Explicit big endian multi-frame', '1.2.840.10008.1.2.2', 16, True, ['dcmconv', '+tb'], ['dcmconv', '+te']),
 ]

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,8 @@ import { shoot } from '../support/shots.ts';
 /*
  * The viewer decodes every transfer syntax the records step accepts (issue 11): one generated study
  * (support/codec-study.py) with a short series per syntax — JPEG baseline, extended, lossless (two
- * processes), JPEG-LS lossless and near-lossless, JPEG 2000 lossless and lossy, RLE, deflated and
- * big endian (both served transcoded), some single-frame, some one multi-frame instance — each an 8×8
+ * processes), JPEG-LS lossless and near-lossless, JPEG 2000 lossless and lossy, RLE, implicit VR,
+ * deflated and big endian (both served transcoded), some single-frame, some one multi-frame instance — each an 8×8
  * grid of flat blocks of known values. The patient sends it through the portal; a coordinator opens
  * each series and frame, and the canvas is read at every block's centre: its grey must be the one
  * the header's window gives the value an independent decoder (dcmtk, GDCM) reads from the file, and
@@ -39,14 +40,18 @@ interface Study {
 }
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+/** Implicit VR little endian, deflated, big endian: not encapsulated. */
+const NATIVE = ['1.2.840.10008.1.2', EXPLICIT_LE, '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2'];
 const fill = (text: string, vars: Record<string, string | number>) => text.replace(/\{\{(\w+)(?:,[^}]*)?\}\}/g, (_, k: string) => String(vars[k] ?? `{{${k}}}`));
 
 /** The study (built once per machine, cached in the temp folder), copied as a patient's folder. */
 function studyFolder(): { dir: string; study: Study } {
-  const cached = path.join(os.tmpdir(), 'kakehashi-e2e-codec-study');
+  const script = path.join(E2E_DIR, 'support/codec-study.py');
+  // Keyed by the generator's text: a changed generator builds the study anew.
+  const cached = path.join(os.tmpdir(), `kakehashi-e2e-codec-study-${createHash('sha256').update(fs.readFileSync(script)).digest('hex').slice(0, 12)}`);
   if (!fs.existsSync(path.join(cached, 'study.json'))) {
     fs.rmSync(cached, { recursive: true, force: true });
-    execFileSync('/usr/bin/python3', [path.join(E2E_DIR, 'support/codec-study.py'), cached, 'Test^Codecs', 'CODEC-0001']);
+    execFileSync('/usr/bin/python3', [script, cached, 'Test^Codecs', 'CODEC-0001']);
   }
   const study = JSON.parse(fs.readFileSync(path.join(cached, 'study.json'), 'utf8')) as Study;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kakehashi-e2e-codecs-'));
@@ -183,8 +188,11 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
         let greys: number[] = [];
         let bounds: Bounds | null = null;
         await expect
-          .poll(async () => furthest(({ greys, bounds } = await blockGreys(pane)).greys, expected), { message: `${s.folder} frame ${f + 1}: greys ${JSON.stringify(greys)} for ${JSON.stringify(expected.map(Math.round))}` })
-          .toBeLessThanOrEqual(tolerance);
+          .poll(async () => furthest(({ greys, bounds } = await blockGreys(pane)).greys, expected))
+          .toBeLessThanOrEqual(tolerance)
+          .catch((e: Error) => {
+            throw new Error(`${s.folder} frame ${f + 1}: greys ${JSON.stringify(greys)} where ${JSON.stringify(expected.map(Math.round))} were due\n${e.message}`);
+          });
         worst = Math.max(worst, furthest(greys, expected));
         if (s.folder === 'native') native.push(greys);
         else if (!s.lossy && s.bits === 16) expect(greys, `${s.folder} frame ${f + 1} as the uncompressed series`).toEqual(native[f]);
@@ -196,8 +204,9 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
         }
       }
       results[s.folder] = worst;
-      // Compressed frames came as they are stored; deflated and big-endian files transcoded to explicit little endian.
-      const syntax = s.transferSyntaxUid === '1.2.840.10008.1.2.1.99' || s.transferSyntaxUid === '1.2.840.10008.1.2.2' ? EXPLICIT_LE : s.transferSyntaxUid;
+      // Compressed frames came as they are stored; native ones as explicit little endian (deflated and
+      // big-endian files transcoded, implicit VR frames being the same bytes).
+      const syntax = NATIVE.includes(s.transferSyntaxUid) ? EXPLICIT_LE : s.transferSyntaxUid;
       expect([...(served.get(s.seriesInstanceUid) ?? [])]).toEqual([syntax]);
     });
   }
