@@ -6,8 +6,8 @@ so the test can read the viewer's canvas at each block's centre and compare it w
 holds. Flat blocks on the 8×8 grid of JPEG's transform keep even the lossy syntaxes close to the
 original there.
 
-Each file is encoded by dcmtk or GDCM (independent of the viewer's decoders), its transfer syntax
-checked with dcmdump, and decoded again by dcmtk or GDCM: the values the test expects are those of
+Each file is encoded by dcmtk, GDCM or OpenJPH (independent of the viewer's decoders), its transfer
+syntax checked with dcmdump, and decoded again by the same tool: the values the test expects are those of
 that decoded copy (the original's for the lossless syntaxes, which must come back unchanged).
 
 Run with Debian's Python (it has pydicom and numpy):
@@ -25,8 +25,16 @@ import tempfile
 
 import numpy as np
 import pydicom
+import pydicom._uid_dict
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.encaps import encapsulate, generate_pixel_data_frame
+from pydicom.uid import ExplicitVRLittleEndian, UID, generate_uid
+
+HTJ2K_LOSSLESS = '1.2.840.10008.1.2.4.201'
+HTJ2K = '1.2.840.10008.1.2.4.203'
+# pydicom 2.3 predates the HTJ2K transfer syntaxes and refuses to write a UID it does not know as one.
+pydicom._uid_dict.UID_dictionary.setdefault(HTJ2K_LOSSLESS, ('High-Throughput JPEG 2000 Image Compression (Lossless Only)', 'Transfer Syntax', '', '', 'HTJ2KLossless'))
+pydicom._uid_dict.UID_dictionary.setdefault(HTJ2K, ('High-Throughput JPEG 2000 Image Compression', 'Transfer Syntax', '', '', 'HTJ2K'))
 
 SIDE = 64
 BLOCK = 8
@@ -36,7 +44,46 @@ CT = '1.2.840.10008.5.1.4.1.1.2'
 # Multi-frame Grayscale Word Secondary Capture: frames of one instance, no position per frame.
 MULTIFRAME_SC = '1.2.840.10008.5.1.4.1.1.7.3'
 
-# folder, series description, transfer syntax, bits, multi-frame, encoder command (input and output appended), decoder command.
+def pgm(file, pixels):
+    with open(file, 'wb') as f:
+        f.write(f'P5\n{pixels.shape[1]} {pixels.shape[0]}\n65535\n'.encode() + pixels.astype('>u2').tobytes())
+
+
+def htj2k_encoder(*options):
+    """Encodes with OpenJPH (ojph_compress; dcmtk and GDCM have no HTJ2K encoder): each frame a codestream, encapsulated."""
+    def encode(plain, file, syntax, work):
+        ds = pydicom.dcmread(plain)
+        pixels = ds.pixel_array.reshape(-1, ds.Rows, ds.Columns)
+        codestreams = []
+        for n, frame in enumerate(pixels):
+            pgm(os.path.join(work, f'{n}.pgm'), frame)
+            subprocess.run(['ojph_compress', '-i', os.path.join(work, f'{n}.pgm'), '-o', os.path.join(work, f'{n}.j2c'), *options], check=True, capture_output=True)
+            with open(os.path.join(work, f'{n}.j2c'), 'rb') as f:
+                codestreams.append(f.read())
+        ds.file_meta.TransferSyntaxUID = UID(syntax)
+        ds.PixelData = encapsulate(codestreams)
+        ds['PixelData'].VR = 'OB'
+        ds['PixelData'].is_undefined_length = True
+        ds.save_as(file, write_like_original=False)
+    return encode
+
+
+def htj2k_decode(file, work):
+    """Each frame's codestream decoded by OpenJPH (ojph_expand)."""
+    ds = pydicom.dcmread(file)
+    frames = []
+    for n, codestream in enumerate(generate_pixel_data_frame(ds.PixelData, int(ds.get('NumberOfFrames', 1)))):
+        with open(os.path.join(work, 'frame.j2c'), 'wb') as f:
+            f.write(codestream)
+        subprocess.run(['ojph_expand', '-i', os.path.join(work, 'frame.j2c'), '-o', os.path.join(work, 'frame.pgm')], check=True, capture_output=True)
+        with open(os.path.join(work, 'frame.pgm'), 'rb') as f:
+            data = f.read()
+        frames.append(np.frombuffer(data[data.index(b'65535\n') + 6:], dtype='>u2').reshape(ds.Rows, ds.Columns).astype(np.float64))
+    return np.stack(frames) if len(frames) > 1 else frames[0]
+
+
+# folder, series description, transfer syntax, bits, multi-frame, encoder (a command, input and
+# output appended, or a function), decoder (a command, or a function of the file).
 SERIES = [
     ('native', 'Native explicit little endian', '1.2.840.10008.1.2.1', 16, False, None, None),
     ('jpeg-baseline', 'JPEG baseline 8-bit', '1.2.840.10008.1.2.4.50', 8, False, ['dcmcjpeg', '+eb', '+q', '95', '+un'], ['dcmdjpeg']),
@@ -47,6 +94,8 @@ SERIES = [
     ('jpeg-ls-near', 'JPEG-LS near-lossless', '1.2.840.10008.1.2.4.81', 16, False, ['dcmcjpls', '+en', '+un'], ['dcmdjpls']),
     ('j2k', 'JPEG 2000 lossless', '1.2.840.10008.1.2.4.90', 16, False, ['gdcmconv', '--j2k'], ['gdcmconv', '--raw']),
     ('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', 16, True, ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw']),
+    ('htj2k', 'HTJ2K lossless', HTJ2K_LOSSLESS, 16, False, htj2k_encoder('-reversible', 'true'), htj2k_decode),
+    ('htj2k-lossy', 'HTJ2K lossy multi-frame', HTJ2K, 16, True, htj2k_encoder('-reversible', 'false', '-qstep', '0.0005'), htj2k_decode),
     ('rle', 'RLE lossless', '1.2.840.10008.1.2.5', 16, False, ['dcmcrle'], ['dcmdrle']),
     ('implicit', 'Implicit little endian', '1.2.840.10008.1.2', 16, False, ['dcmconv', '+ti'], ['dcmconv', '+te']),
     ('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', 16, False, ['dcmconv', '+td'], ['dcmconv', '+te']),
@@ -127,6 +176,8 @@ def decoded(file, decoder, work):
     The values of a file as dcmtk or GDCM decodes it (frames first), through its modality rescale:
     dcmcjpeg's lossy modes stretch the values over the stored range and write the rescale back.
     """
+    if callable(decoder):
+        return decoder(file, work)
     plain = file
     if decoder is not None:
         plain = os.path.join(work, 'decoded.dcm')
@@ -171,7 +222,10 @@ def main():
                 else:
                     plain = os.path.join(work, 'plain.dcm')
                     ds.save_as(plain, write_like_original=False)
-                    subprocess.run(encoder + [plain, file], check=True, capture_output=True)
+                    if callable(encoder):
+                        encoder(plain, file, syntax, work)
+                    else:
+                        subprocess.run(encoder + [plain, file], check=True, capture_output=True)
                 check_syntax(file, syntax)
                 files.append(file)
             # What an independent decoder reads back, frame by frame.
@@ -180,7 +234,7 @@ def main():
                 pixels = decoded(file, decoder, work)
                 frames.extend(list(pixels) if multiframe else [pixels])
             expected = [centres(p) for p in frames]
-            lossy = syntax in ('1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.91')
+            lossy = syntax in ('1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.91', HTJ2K)
             error = max(abs(e - o) for f in range(FRAMES) for e, o in zip(expected[f], originals[f]))
             if not lossy and error != 0:
                 raise SystemExit(f'{folder}: lossless, yet decoded {error} away from the original')
