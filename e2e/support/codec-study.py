@@ -44,21 +44,20 @@ CT = '1.2.840.10008.5.1.4.1.1.2'
 # Multi-frame Grayscale Word Secondary Capture: frames of one instance, no position per frame.
 MULTIFRAME_SC = '1.2.840.10008.5.1.4.1.1.7.3'
 
-def pgm(file, pixels):
-    with open(file, 'wb') as f:
-        f.write(f'P5\n{pixels.shape[1]} {pixels.shape[0]}\n65535\n'.encode() + pixels.astype('>u2').tobytes())
-
-
 def htj2k_encoder(*options):
     """Encodes with OpenJPH (ojph_compress; dcmtk and GDCM have no HTJ2K encoder): each frame a codestream, encapsulated."""
     def encode(plain, file, syntax, work):
         ds = pydicom.dcmread(plain)
+        signed = ds.PixelRepresentation == 1
         pixels = ds.pixel_array.reshape(-1, ds.Rows, ds.Columns)
         codestreams = []
         for n, frame in enumerate(pixels):
-            pgm(os.path.join(work, f'{n}.pgm'), frame)
-            subprocess.run(['ojph_compress', '-i', os.path.join(work, f'{n}.pgm'), '-o', os.path.join(work, f'{n}.j2c'), *options], check=True, capture_output=True)
-            with open(os.path.join(work, f'{n}.j2c'), 'rb') as f:
+            raw, codestream = os.path.join(work, f'{n}.yuv'), os.path.join(work, f'{n}.j2c')
+            with open(raw, 'wb') as f:
+                f.write(frame.astype('<i2' if signed else '<u2').tobytes())
+            shape = ['-dims', f'{{{ds.Columns},{ds.Rows}}}', '-num_comps', '1', '-signed', 'true' if signed else 'false', '-bit_depth', str(ds.BitsStored), '-downsamp', '{1,1}']
+            subprocess.run(['ojph_compress', '-i', raw, '-o', codestream, *shape, *options], check=True, capture_output=True)
+            with open(codestream, 'rb') as f:
                 codestreams.append(f.read())
         ds.file_meta.TransferSyntaxUID = UID(syntax)
         ds.PixelData = encapsulate(codestreams)
@@ -72,43 +71,58 @@ def htj2k_decode(file, work):
     """Each frame's codestream decoded by OpenJPH (ojph_expand)."""
     ds = pydicom.dcmread(file)
     frames = []
-    for n, codestream in enumerate(generate_pixel_data_frame(ds.PixelData, int(ds.get('NumberOfFrames', 1)))):
+    for codestream in generate_pixel_data_frame(ds.PixelData, int(ds.get('NumberOfFrames', 1))):
         with open(os.path.join(work, 'frame.j2c'), 'wb') as f:
             f.write(codestream)
-        subprocess.run(['ojph_expand', '-i', os.path.join(work, 'frame.j2c'), '-o', os.path.join(work, 'frame.pgm')], check=True, capture_output=True)
-        with open(os.path.join(work, 'frame.pgm'), 'rb') as f:
-            data = f.read()
-        frames.append(np.frombuffer(data[data.index(b'65535\n') + 6:], dtype='>u2').reshape(ds.Rows, ds.Columns).astype(np.float64))
+        subprocess.run(['ojph_expand', '-i', os.path.join(work, 'frame.j2c'), '-o', os.path.join(work, 'frame.yuv')], check=True, capture_output=True)
+        with open(os.path.join(work, 'frame.yuv'), 'rb') as f:
+            frames.append(np.frombuffer(f.read(), dtype='<i2' if ds.PixelRepresentation == 1 else '<u2').reshape(ds.Rows, ds.Columns).astype(np.float64))
     return np.stack(frames) if len(frames) > 1 else frames[0]
 
 
-# folder, series description, transfer syntax, bits, multi-frame, encoder (a command, input and
-# output appended, or a function), decoder (a command, or a function of the file).
+
+def series(folder, description, syntax, encoder=None, decoder=None, bits=16, signed=False, multiframe=False, lossy=False):
+    """
+    A series of the study: its transfer syntax; the encoder (a command, input and output appended, or
+    a function) and decoder (a command, or a function of the file) that make and check it.
+    """
+    return dict(folder=folder, description=description, syntax=syntax, encoder=encoder, decoder=decoder, bits=bits, signed=signed, multiframe=multiframe, lossy=lossy)
+
+
 SERIES = [
-    ('native', 'Native explicit little endian', '1.2.840.10008.1.2.1', 16, False, None, None),
-    ('jpeg-baseline', 'JPEG baseline 8-bit', '1.2.840.10008.1.2.4.50', 8, False, ['dcmcjpeg', '+eb', '+q', '95', '+un'], ['dcmdjpeg']),
-    ('jpeg-extended', 'JPEG extended 12-bit', '1.2.840.10008.1.2.4.51', 12, False, ['dcmcjpeg', '+ee', '+q', '95', '+un'], ['dcmdjpeg']),
-    ('jpeg-lossless', 'JPEG lossless process 14', '1.2.840.10008.1.2.4.57', 16, False, ['dcmcjpeg', '+el'], ['dcmdjpeg']),
-    ('jpeg-lossless-sv1', 'JPEG lossless SV1', '1.2.840.10008.1.2.4.70', 16, False, ['dcmcjpeg', '+e1'], ['dcmdjpeg']),
-    ('jpeg-ls', 'JPEG-LS lossless multi-frame', '1.2.840.10008.1.2.4.80', 16, True, ['dcmcjpls', '+el'], ['dcmdjpls']),
-    ('jpeg-ls-near', 'JPEG-LS near-lossless', '1.2.840.10008.1.2.4.81', 16, False, ['dcmcjpls', '+en', '+un'], ['dcmdjpls']),
-    ('j2k', 'JPEG 2000 lossless', '1.2.840.10008.1.2.4.90', 16, False, ['gdcmconv', '--j2k'], ['gdcmconv', '--raw']),
-    ('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', 16, True, ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw']),
-    ('htj2k', 'HTJ2K lossless', HTJ2K_LOSSLESS, 16, False, htj2k_encoder('-reversible', 'true'), htj2k_decode),
-    ('htj2k-lossy', 'HTJ2K lossy multi-frame', HTJ2K, 16, True, htj2k_encoder('-reversible', 'false', '-qstep', '0.0005'), htj2k_decode),
-    ('rle', 'RLE lossless', '1.2.840.10008.1.2.5', 16, False, ['dcmcrle'], ['dcmdrle']),
-    ('implicit', 'Implicit little endian', '1.2.840.10008.1.2', 16, False, ['dcmconv', '+ti'], ['dcmconv', '+te']),
-    ('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', 16, False, ['dcmconv', '+td'], ['dcmconv', '+te']),
-    ('big-endian', 'Explicit big endian multi-frame', '1.2.840.10008.1.2.2', 16, True, ['dcmconv', '+tb'], ['dcmconv', '+te']),
+    series('native', 'Native explicit little endian', '1.2.840.10008.1.2.1'),
+    series('jpeg-baseline', 'JPEG baseline 8-bit', '1.2.840.10008.1.2.4.50', ['dcmcjpeg', '+eb', '+q', '95', '+un'], ['dcmdjpeg'], bits=8, lossy=True),
+    series('jpeg-extended', 'JPEG extended 12-bit', '1.2.840.10008.1.2.4.51', ['dcmcjpeg', '+ee', '+q', '95', '+un'], ['dcmdjpeg'], bits=12, lossy=True),
+    series('jpeg-lossless', 'JPEG lossless process 14', '1.2.840.10008.1.2.4.57', ['dcmcjpeg', '+el'], ['dcmdjpeg']),
+    series('jpeg-lossless-sv1', 'JPEG lossless SV1', '1.2.840.10008.1.2.4.70', ['dcmcjpeg', '+e1'], ['dcmdjpeg']),
+    series('jpeg-ls', 'JPEG-LS lossless multi-frame', '1.2.840.10008.1.2.4.80', ['dcmcjpls', '+el'], ['dcmdjpls'], multiframe=True),
+    series('jpeg-ls-near', 'JPEG-LS near-lossless', '1.2.840.10008.1.2.4.81', ['dcmcjpls', '+en', '+un'], ['dcmdjpls'], lossy=True),
+    series('j2k', 'JPEG 2000 lossless', '1.2.840.10008.1.2.4.90', ['gdcmconv', '--j2k'], ['gdcmconv', '--raw']),
+    series('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw'], multiframe=True, lossy=True),
+    series('htj2k', 'HTJ2K lossless', HTJ2K_LOSSLESS, htj2k_encoder('-reversible', 'true'), htj2k_decode),
+    series('htj2k-lossy', 'HTJ2K lossy multi-frame', HTJ2K, htj2k_encoder('-reversible', 'false', '-qstep', '0.0005'), htj2k_decode, multiframe=True, lossy=True),
+    series('rle', 'RLE lossless', '1.2.840.10008.1.2.5', ['dcmcrle'], ['dcmdrle']),
+    series('implicit', 'Implicit little endian', '1.2.840.10008.1.2', ['dcmconv', '+ti'], ['dcmconv', '+te']),
+    series('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', ['dcmconv', '+td'], ['dcmconv', '+te']),
+    series('big-endian', 'Explicit big endian multi-frame', '1.2.840.10008.1.2.2', ['dcmconv', '+tb'], ['dcmconv', '+te'], multiframe=True),
+    # Signed values (two's complement), as CT often stores them: JPEG-LS has no sign of its own. No
+    # signed HTJ2K: Debian's OpenJPH (0.9) writes negative samples its own old way, which OpenJPEG
+    # (and the viewer's OpenJPH) read back as the top value — its own ojph_expand alone undoes it.
+    series('jpeg-ls-signed', 'JPEG-LS lossless signed', '1.2.840.10008.1.2.4.80', ['dcmcjpls', '+el'], ['dcmdjpls'], signed=True),
+    series('j2k-signed', 'JPEG 2000 lossless signed', '1.2.840.10008.1.2.4.90', ['gdcmconv', '--j2k'], ['gdcmconv', '--raw'], signed=True),
 ]
 
 
-def block_values(bits, frame):
-    """The 64 block values of a frame, row by row: every value from near the bottom of the range to near its top, arranged anew on each frame."""
+def block_values(bits, signed, frame):
+    """
+    The 64 block values of a frame, row by row: every value from near the bottom of the range to near
+    its top, arranged anew on each frame (signed: the same, less half the range).
+    """
     top = (1 << bits) - 1
     low, high = top * 0.06, top * 0.97
     order = [(k * 37 + frame * 11) % (GRID * GRID) for k in range(GRID * GRID)]
-    return [int(round(low + (high - low) * o / (GRID * GRID - 1))) for o in order]
+    shift = 1 << (bits - 1) if signed else 0
+    return [int(round(low + (high - low) * o / (GRID * GRID - 1))) - shift for o in order]
 
 
 def image(values, dtype):
@@ -122,7 +136,7 @@ def centres(pixels):
     return [float(pixels[r * BLOCK + c - 1:r * BLOCK + c + 1, k * BLOCK + c - 1:k * BLOCK + c + 1].mean()) for r in range(GRID) for k in range(GRID)]
 
 
-def dataset(study, series, number, description, bits, multiframe):
+def dataset(study, series, number, description, bits, signed, multiframe):
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
@@ -154,10 +168,10 @@ def dataset(study, series, number, description, bits, multiframe):
     ds.BitsAllocated = 8 if bits == 8 else 16
     ds.BitsStored = bits
     ds.HighBit = bits - 1
-    ds.PixelRepresentation = 0
+    ds.PixelRepresentation = 1 if signed else 0
     # The window covers the whole range the values may take: the canvas's grey is then a straight line of the value.
     top = (1 << bits) - 1
-    ds.WindowCenter = top / 2
+    ds.WindowCenter = top / 2 - ((1 << (bits - 1)) if signed else 0)
     ds.WindowWidth = top + 1
     ds.RescaleIntercept = 0
     ds.RescaleSlope = 1
@@ -193,14 +207,15 @@ def main():
     result = {'studyInstanceUid': study, 'series': []}
     work = tempfile.mkdtemp(prefix='kh-codec-')
     try:
-        for number, (folder, description, syntax, bits, multiframe, encoder, decoder) in enumerate(SERIES, start=1):
+        for number, x in enumerate(SERIES, start=1):
+            folder, syntax, bits, signed, multiframe, encoder, decoder = (x[k] for k in ('folder', 'syntax', 'bits', 'signed', 'multiframe', 'encoder', 'decoder'))
             os.makedirs(os.path.join(out, folder), exist_ok=True)
-            series = generate_uid()
-            dtype = np.uint8 if bits == 8 else np.uint16
-            originals = [block_values(bits, f) for f in range(FRAMES)]
+            series_uid = generate_uid()
+            dtype = np.uint8 if bits == 8 else np.int16 if signed else np.uint16
+            originals = [block_values(bits, signed, f) for f in range(FRAMES)]
             files = []
             for n in range(1 if multiframe else FRAMES):
-                ds = dataset(study, series, number, description, bits, multiframe)
+                ds = dataset(study, series_uid, number, x['description'], bits, signed, multiframe)
                 sop = generate_uid()
                 ds.SOPInstanceUID = sop
                 ds.file_meta.MediaStorageSOPInstanceUID = sop
@@ -216,7 +231,7 @@ def main():
                     ds.ImagePositionPatient = [0, 0, -5.0 * n]
                     ds.SliceThickness = 5.0
                     ds.PixelData = image(originals[n], dtype).tobytes()
-                file = os.path.join(out, folder, f'{folder.upper().replace("-", "")[:4]}{n + 1:04d}.dcm')
+                file = os.path.join(out, folder, f'S{number:02d}I{n + 1:03d}.dcm')
                 if encoder is None:
                     ds.save_as(file, write_like_original=False)
                 else:
@@ -234,20 +249,20 @@ def main():
                 pixels = decoded(file, decoder, work)
                 frames.extend(list(pixels) if multiframe else [pixels])
             expected = [centres(p) for p in frames]
-            lossy = syntax in ('1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.91', HTJ2K)
             error = max(abs(e - o) for f in range(FRAMES) for e, o in zip(expected[f], originals[f]))
-            if not lossy and error != 0:
+            if not x['lossy'] and error != 0:
                 raise SystemExit(f'{folder}: lossless, yet decoded {error} away from the original')
             result['series'].append({
                 'folder': folder,
-                'description': description,
-                'seriesInstanceUid': series,
+                'description': x['description'],
+                'seriesInstanceUid': series_uid,
                 'number': number,
                 'transferSyntaxUid': syntax,
                 'bits': bits,
+                'signed': signed,
                 'multiframe': multiframe,
                 'files': len(files),
-                'lossy': lossy,
+                'lossy': x['lossy'],
                 # How far the decoded copy is from the original at the block centres (0 when lossless).
                 'encodingError': error,
                 'frames': expected,

@@ -14,10 +14,10 @@ import { shoot } from '../support/shots.ts';
  * The viewer decodes every transfer syntax the records step accepts (issue 11): one generated study
  * (support/codec-study.py) with a short series per syntax — JPEG baseline, extended, lossless (two
  * processes), JPEG-LS lossless and near-lossless, JPEG 2000 and HTJ2K lossless and lossy, RLE,
- * implicit VR, deflated and big endian (both served transcoded), some single-frame, some one
- * multi-frame instance — each an 8×8 grid of flat blocks of known values. The patient sends it
- * through the portal; a coordinator opens each series and frame, and the canvas is read at every
- * block's centre: its grey must be the one the header's window gives the value an independent
+ * implicit VR, deflated and big endian (both served transcoded), JPEG-LS and JPEG 2000 of signed
+ * values, some single-frame, some one multi-frame instance — each an 8×8 grid of flat blocks of
+ * known values. The patient sends it through the portal; a coordinator opens each series and frame,
+ * and the canvas is read at every block's centre: its grey must be the one the header's window gives the value an independent
  * decoder (dcmtk, GDCM, OpenJPH) reads from the file, and for the 16-bit lossless syntaxes exactly
  * the grey the uncompressed series shows. On the lossless ones an ellipse's maximum and minimum
  * (Cornerstone's statistics of the decoded values) are the file's values to the unit. No test hook:
@@ -30,6 +30,8 @@ interface Series {
   seriesInstanceUid: string;
   transferSyntaxUid: string;
   bits: number;
+  /** Two's complement values, from less than half the range to near half of it. */
+  signed: boolean;
   multiframe: boolean;
   files: number;
   lossy: boolean;
@@ -102,8 +104,11 @@ async function blockGreys(pane: Locator): Promise<{ greys: number[]; bounds: Bou
   });
 }
 
-/** The grey the header's window (all of the value range: centre (2^bits − 1)/2, width 2^bits) gives a value. */
-const greyOf = (value: number, bits: number) => (255 * (value + 0.5)) / 2 ** bits;
+/**
+ * The grey the header's window gives a value: the window is all of the value range (width 2^bits,
+ * centred in it), so black to white along it.
+ */
+const greyOf = (value: number, bits: number, signed: boolean) => (255 * (value + (signed ? 2 ** (bits - 1) : 0) + 0.5)) / 2 ** bits;
 
 /** The largest difference between two lists of greys (Infinity when the image was not found). */
 const furthest = (a: number[], b: number[]) => (a.length === b.length ? Math.max(...a.map((x, i) => Math.abs(x - b[i]!))) : Infinity);
@@ -185,7 +190,7 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
       for (const [f, values] of s.frames.entries()) {
         if (f > 0) await pane.getByTestId('viewer-slider').fill(String(f));
         await expect(pane.getByTestId('viewer-corner-bottom-right')).toContainText(fill(s.multiframe ? v.overlay.frame : v.overlay.image, { index: f + 1, total: s.frames.length }));
-        const expected = values.map((x) => greyOf(x, s.bits));
+        const expected = values.map((x) => greyOf(x, s.bits, s.signed));
         // Lossless: the window's grey within the rounding of the renderer. Lossy: the viewer's decoder
         // may round otherwise than dcmtk's or GDCM's, by a value or two.
         const tolerance = s.lossy ? 3 : 2;
@@ -204,7 +209,7 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
           await shoot(page, `viewer-codec-${s.folder}-en`);
           // The greys tell values apart to a 256th of the range; the ellipse's statistics, computed
           // from the decoded values, tell them to the unit.
-          if (!s.lossy) means[s.folder] = await ellipseStats(bounds!, values, s.folder);
+          if (!s.lossy) means[`${s.signed ? 'signed' : 'unsigned'} ${s.folder}`] = await ellipseStats(bounds!, values, s.folder);
         }
       }
       results[s.folder] = worst;
@@ -214,8 +219,9 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
       expect([...(served.get(s.seriesInstanceUid) ?? [])]).toEqual([syntax]);
     });
   }
-  // Every lossless series (all 16-bit, of the same values) gives the same mean, to the unit.
-  expect(new Set(Object.values(means)).size, JSON.stringify(means)).toBe(1);
+  // Every lossless series (all 16-bit, of the same values, less half the range when signed) gives
+  // the same mean, to the unit.
+  for (const kind of ['unsigned', 'signed']) expect(new Set(Object.entries(means).filter(([k]) => k.startsWith(`${kind} `)).map(([, m]) => m)).size, JSON.stringify(means)).toBe(1);
   console.log(JSON.stringify({ viewerCodecs: results, ellipseMeans: means }));
   expect(errors).toEqual([]);
   await context.close();
