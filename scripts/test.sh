@@ -20,6 +20,8 @@ command -v dcmodify >/dev/null || need+=(dcmtk)
 command -v gdcmconv >/dev/null || need+=(libgdcm-tools)
 # OpenJPH's ojph_compress and ojph_expand: HTJ2K for the same study (dcmtk and GDCM have none).
 command -v ojph_compress >/dev/null || need+=(openjph-tools)
+# libjxl's cjxl and djxl: JPEG XL for the same study.
+command -v cjxl >/dev/null || need+=(libjxl-tools)
 # NumPy for pydicom's pixel data (the DICOMweb tests' study and reference frames); Orthanc from Debian
 # with its DICOMweb plugin, a real PACS for the DICOMweb tests (each test file starts and stops its own).
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)

@@ -6,8 +6,8 @@ so the test can read the viewer's canvas at each block's centre and compare it w
 holds. Flat blocks on the 8×8 grid of JPEG's transform keep even the lossy syntaxes close to the
 original there.
 
-Each file is encoded by dcmtk, GDCM or OpenJPH (independent of the viewer's decoders), its transfer
-syntax checked with dcmdump, and decoded again by the same tool: the values the test expects are those of
+Each file is encoded by dcmtk, GDCM, OpenJPH or libjxl (independent of the viewer's decoders), its
+transfer syntax checked with dcmdump, and decoded again by the same tool: the values the test expects are those of
 that decoded copy (the original's for the lossless syntaxes, which must come back unchanged).
 
 Run with Debian's Python (it has pydicom and numpy):
@@ -32,9 +32,11 @@ from pydicom.uid import ExplicitVRLittleEndian, UID, generate_uid
 
 HTJ2K_LOSSLESS = '1.2.840.10008.1.2.4.201'
 HTJ2K = '1.2.840.10008.1.2.4.203'
-# pydicom 2.3 predates the HTJ2K transfer syntaxes and refuses to write a UID it does not know as one.
-pydicom._uid_dict.UID_dictionary.setdefault(HTJ2K_LOSSLESS, ('High-Throughput JPEG 2000 Image Compression (Lossless Only)', 'Transfer Syntax', '', '', 'HTJ2KLossless'))
-pydicom._uid_dict.UID_dictionary.setdefault(HTJ2K, ('High-Throughput JPEG 2000 Image Compression', 'Transfer Syntax', '', '', 'HTJ2K'))
+JPEG_XL_LOSSLESS = '1.2.840.10008.1.2.4.110'
+JPEG_XL = '1.2.840.10008.1.2.4.112'
+# pydicom 2.3 predates the HTJ2K and JPEG XL transfer syntaxes and refuses to write a UID it does not know as one.
+for uid, name in ((HTJ2K_LOSSLESS, 'High-Throughput JPEG 2000 Image Compression (Lossless Only)'), (HTJ2K, 'High-Throughput JPEG 2000 Image Compression'), (JPEG_XL_LOSSLESS, 'JPEG XL Lossless'), (JPEG_XL, 'JPEG XL')):
+    pydicom._uid_dict.UID_dictionary.setdefault(uid, (name, 'Transfer Syntax', '', '', ''))
 
 SIDE = 64
 BLOCK = 8
@@ -44,41 +46,67 @@ CT = '1.2.840.10008.5.1.4.1.1.2'
 # Multi-frame Grayscale Word Secondary Capture: frames of one instance, no position per frame.
 MULTIFRAME_SC = '1.2.840.10008.5.1.4.1.1.7.3'
 
-def htj2k_encoder(*options):
-    """Encodes with OpenJPH (ojph_compress; dcmtk and GDCM have no HTJ2K encoder): each frame a codestream, encapsulated."""
+def encapsulating(encode_frame):
+    """
+    An encoder of single-component frames by a command-line tool (dcmtk and GDCM have no HTJ2K or
+    JPEG XL encoder): `encode_frame(pixels, signed, bits, work)` gives each frame's compressed bytes,
+    written encapsulated (one fragment a frame) under the series' transfer syntax.
+    """
     def encode(plain, file, syntax, work):
         ds = pydicom.dcmread(plain)
-        signed = ds.PixelRepresentation == 1
-        pixels = ds.pixel_array.reshape(-1, ds.Rows, ds.Columns)
-        codestreams = []
-        for n, frame in enumerate(pixels):
-            raw, codestream = os.path.join(work, f'{n}.yuv'), os.path.join(work, f'{n}.j2c')
-            with open(raw, 'wb') as f:
-                f.write(frame.astype('<i2' if signed else '<u2').tobytes())
-            shape = ['-dims', f'{{{ds.Columns},{ds.Rows}}}', '-num_comps', '1', '-signed', 'true' if signed else 'false', '-bit_depth', str(ds.BitsStored), '-downsamp', '{1,1}']
-            subprocess.run(['ojph_compress', '-i', raw, '-o', codestream, *shape, *options], check=True, capture_output=True)
-            with open(codestream, 'rb') as f:
-                codestreams.append(f.read())
+        frames = ds.pixel_array.reshape(-1, ds.Rows, ds.Columns)
         ds.file_meta.TransferSyntaxUID = UID(syntax)
-        ds.PixelData = encapsulate(codestreams)
+        ds.PixelData = encapsulate([encode_frame(f, ds.PixelRepresentation == 1, ds.BitsStored, work) for f in frames])
         ds['PixelData'].VR = 'OB'
         ds['PixelData'].is_undefined_length = True
         ds.save_as(file, write_like_original=False)
     return encode
 
 
-def htj2k_decode(file, work):
-    """Each frame's codestream decoded by OpenJPH (ojph_expand)."""
-    ds = pydicom.dcmread(file)
-    frames = []
-    for codestream in generate_pixel_data_frame(ds.PixelData, int(ds.get('NumberOfFrames', 1))):
-        with open(os.path.join(work, 'frame.j2c'), 'wb') as f:
-            f.write(codestream)
-        subprocess.run(['ojph_expand', '-i', os.path.join(work, 'frame.j2c'), '-o', os.path.join(work, 'frame.yuv')], check=True, capture_output=True)
-        with open(os.path.join(work, 'frame.yuv'), 'rb') as f:
-            frames.append(np.frombuffer(f.read(), dtype='<i2' if ds.PixelRepresentation == 1 else '<u2').reshape(ds.Rows, ds.Columns).astype(np.float64))
-    return np.stack(frames) if len(frames) > 1 else frames[0]
+def decoding(decode_frame):
+    """A decoder of those files: `decode_frame(bytes, signed, rows, columns, work)` gives a frame's values."""
+    def decode(file, work):
+        ds = pydicom.dcmread(file)
+        frames = [decode_frame(b, ds.PixelRepresentation == 1, ds.Rows, ds.Columns, work).astype(np.float64) for b in generate_pixel_data_frame(ds.PixelData, int(ds.get('NumberOfFrames', 1)))]
+        return np.stack(frames) if len(frames) > 1 else frames[0]
+    return decode
 
+
+def run_on_file(command, data, work, name_in, name_out):
+    """Writes `data` to a file, runs `command(input, output)` and returns the output's bytes."""
+    source, target = os.path.join(work, name_in), os.path.join(work, name_out)
+    with open(source, 'wb') as f:
+        f.write(data)
+    subprocess.run(command(source, target), check=True, capture_output=True)
+    with open(target, 'rb') as f:
+        return f.read()
+
+
+def htj2k_encoder(*options):
+    """OpenJPH's ojph_compress, from raw little-endian samples."""
+    def frame(pixels, signed, bits, work):
+        shape = ['-dims', f'{{{pixels.shape[1]},{pixels.shape[0]}}}', '-num_comps', '1', '-signed', 'true' if signed else 'false', '-bit_depth', str(bits), '-downsamp', '{1,1}']
+        return run_on_file(lambda i, o: ['ojph_compress', '-i', i, '-o', o, *shape, *options], pixels.astype('<i2' if signed else '<u2').tobytes(), work, 'frame.yuv', 'frame.j2c')
+    return encapsulating(frame)
+
+
+htj2k_decode = decoding(lambda data, signed, rows, columns, work: np.frombuffer(run_on_file(lambda i, o: ['ojph_expand', '-i', i, '-o', o], data, work, 'frame.j2c', 'frame.yuv'), dtype='<i2' if signed else '<u2').reshape(rows, columns))
+
+
+def pgm(pixels):
+    return f'P5\n{pixels.shape[1]} {pixels.shape[0]}\n65535\n'.encode() + pixels.astype('>u2').tobytes()
+
+
+def from_pgm(data, rows, columns):
+    return np.frombuffer(data[data.index(b'65535\n') + 6:], dtype='>u2').reshape(rows, columns)
+
+
+def jxl_encoder(*options):
+    """libjxl's cjxl, from a 16-bit PGM (JPEG XL has no signed samples)."""
+    return encapsulating(lambda pixels, signed, bits, work: run_on_file(lambda i, o: ['cjxl', i, o, *options], pgm(pixels), work, 'frame.pgm', 'frame.jxl'))
+
+
+jxl_decode = decoding(lambda data, signed, rows, columns, work: from_pgm(run_on_file(lambda i, o: ['djxl', i, o], data, work, 'frame.jxl', 'frame.pgm'), rows, columns))
 
 
 def series(folder, description, syntax, encoder=None, decoder=None, bits=16, signed=False, multiframe=False, lossy=False):
@@ -101,6 +129,8 @@ SERIES = [
     series('j2k-lossy', 'JPEG 2000 lossy multi-frame', '1.2.840.10008.1.2.4.91', ['gdcmconv', '--j2k', '--lossy', '-q', '60'], ['gdcmconv', '--raw'], multiframe=True, lossy=True),
     series('htj2k', 'HTJ2K lossless', HTJ2K_LOSSLESS, htj2k_encoder('-reversible', 'true'), htj2k_decode),
     series('htj2k-lossy', 'HTJ2K lossy multi-frame', HTJ2K, htj2k_encoder('-reversible', 'false', '-qstep', '0.0005'), htj2k_decode, multiframe=True, lossy=True),
+    series('jpeg-xl', 'JPEG XL lossless', JPEG_XL_LOSSLESS, jxl_encoder('-d', '0'), jxl_decode),
+    series('jpeg-xl-lossy', 'JPEG XL lossy multi-frame', JPEG_XL, jxl_encoder('-d', '0.5'), jxl_decode, multiframe=True, lossy=True),
     series('rle', 'RLE lossless', '1.2.840.10008.1.2.5', ['dcmcrle'], ['dcmdrle']),
     series('implicit', 'Implicit little endian', '1.2.840.10008.1.2', ['dcmconv', '+ti'], ['dcmconv', '+te']),
     series('deflated', 'Deflated explicit little endian', '1.2.840.10008.1.2.1.99', ['dcmconv', '+td'], ['dcmconv', '+te']),

@@ -13,15 +13,15 @@ import { shoot } from '../support/shots.ts';
 /*
  * The viewer decodes every transfer syntax the records step accepts (issue 11): one generated study
  * (support/codec-study.py) with a short series per syntax — JPEG baseline, extended, lossless (two
- * processes), JPEG-LS lossless and near-lossless, JPEG 2000 and HTJ2K lossless and lossy, RLE,
- * implicit VR, deflated and big endian (both served transcoded), JPEG-LS and JPEG 2000 of signed
+ * processes), JPEG-LS lossless and near-lossless, JPEG 2000, HTJ2K and JPEG XL lossless and lossy,
+ * RLE, implicit VR, deflated and big endian (both served transcoded), JPEG-LS and JPEG 2000 of signed
  * values, some single-frame, some one multi-frame instance — each an 8×8 grid of flat blocks of
  * known values. The patient sends it through the portal; a coordinator opens each series and frame,
- * and the canvas is read at every block's centre: its grey must be the one the header's window gives the value an independent
- * decoder (dcmtk, GDCM, OpenJPH) reads from the file, and for the 16-bit lossless syntaxes exactly
- * the grey the uncompressed series shows. On the lossless ones an ellipse's maximum and minimum
- * (Cornerstone's statistics of the decoded values) are the file's values to the unit. No test hook:
- * only what the page shows is read.
+ * and the canvas is read at every block's centre: its grey must be the one the header's window gives
+ * the value an independent decoder (dcmtk, GDCM, OpenJPH, libjxl) reads from the file, and for the
+ * 16-bit lossless syntaxes exactly the grey the uncompressed series shows. On the lossless ones an
+ * ellipse's maximum and minimum (Cornerstone's statistics of the decoded values) are the file's
+ * values to the unit. No test hook: only what the page shows is read.
  */
 
 interface Series {
