@@ -7,8 +7,9 @@ holds. Flat blocks on the 8×8 grid of JPEG's transform keep even the lossy synt
 original there.
 
 Each file is encoded by dcmtk, GDCM, OpenJPH or libjxl (independent of the viewer's decoders), its
-transfer syntax checked with dcmdump, and decoded again by the same tool: the values the test expects are those of
-that decoded copy (the original's for the lossless syntaxes, which must come back unchanged).
+transfer syntax checked with dcmdump, and decoded again by the same tool: the values the test
+expects are those of that decoded copy (the original's for the lossless syntaxes, which must come
+back unchanged).
 
 Run with Debian's Python (it has pydicom and numpy):
   /usr/bin/python3 e2e/support/codec-study.py <dir> <patient name> <patient id>
