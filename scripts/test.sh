@@ -16,6 +16,12 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 /usr/bin/python3 -c 'import icalendar' 2>/dev/null || need+=(python3-icalendar)
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
 command -v dcmodify >/dev/null || need+=(dcmtk)
+# GDCM's gdcmconv encodes and decodes JPEG 2000 for the viewer's codec study (e2e/support/codec-study.py).
+command -v gdcmconv >/dev/null || need+=(libgdcm-tools)
+# OpenJPH's ojph_compress and ojph_expand: HTJ2K for the same study (dcmtk and GDCM have none).
+command -v ojph_compress >/dev/null || need+=(openjph-tools)
+# libjxl's cjxl and djxl: JPEG XL for the same study.
+command -v cjxl >/dev/null || need+=(libjxl-tools)
 # NumPy for pydicom's pixel data (the DICOMweb tests' study and reference frames); Orthanc from Debian
 # with its DICOMweb plugin, a real PACS for the DICOMweb tests (each test file starts and stops its own).
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
