@@ -61,6 +61,10 @@ export function StudyViewer({ studyUid, flag, back, measurements }: { studyUid: 
     setHandles((n) => n + 1);
   }, []);
 
+  // The thumbnails are drawn once the first image is (or could not be): they do not compete with it.
+  const [firstDone, setFirstDone] = useState(false);
+  const onFirstImage = useCallback(() => setFirstDone(true), []);
+
   // The first series opens at once; comparing opens the next one beside it.
   const list = series.data ?? [];
   useEffect(() => {
@@ -177,7 +181,7 @@ export function StudyViewer({ studyUid, flag, back, measurements }: { studyUid: 
         <p className="viewer__message">{t('viewer.noImages')}</p>
       ) : (
         <div className={`viewer__body${panel ? ' viewer__body--panel' : ''}`}>
-          <Thumbnails studyUid={studyUid} series={list} selected={shown[active]} onSelect={(uid) => setShown((s) => ({ ...s, [active]: uid }))} />
+          <Thumbnails studyUid={studyUid} series={list} selected={shown[active]} onSelect={(uid) => setShown((s) => ({ ...s, [active]: uid }))} drawn={firstDone} />
           <div className={`viewer__panes${compare ? ' viewer__panes--two' : ''}`}>
             {(compare ? PANES : (['a'] as const)).map((p) =>
               shown[p] ? (
@@ -193,6 +197,7 @@ export function StudyViewer({ studyUid, flag, back, measurements }: { studyUid: 
                   openedAt={openedAt.current}
                   onActivate={() => setActive(p)}
                   onIndex={(i) => onIndex(p, i)}
+                  onFirstImage={onFirstImage}
                   handle={handle}
                 />
               ) : null,
@@ -334,8 +339,8 @@ function Toolbar(props: {
   );
 }
 
-/** Each series as a small picture (its middle image), its number and size; a click shows it in the active pane. */
-function Thumbnails({ studyUid, series, selected, onSelect }: { studyUid: string; series: SeriesInfo[]; selected: string | null; onSelect: (uid: string) => void }) {
+/** Each series as a small picture (its middle image, once `drawn`), its number and size; a click shows it in the active pane. */
+function Thumbnails({ studyUid, series, selected, onSelect, drawn }: { studyUid: string; series: SeriesInfo[]; selected: string | null; onSelect: (uid: string) => void; drawn: boolean }) {
   const { t } = useTranslation();
   return (
     <nav className="viewer__thumbs" aria-label={t('viewer.seriesTitle')}>
@@ -343,7 +348,7 @@ function Thumbnails({ studyUid, series, selected, onSelect }: { studyUid: string
         {series.map((s) => (
           <li key={s.uid}>
             <button type="button" className="viewer__thumb" aria-pressed={s.uid === selected} onClick={() => onSelect(s.uid)} data-testid="viewer-thumb">
-              <Thumbnail studyUid={studyUid} seriesUid={s.uid} />
+              <Thumbnail studyUid={studyUid} seriesUid={s.uid} drawn={drawn} />
               <span>{s.number !== null ? t('viewer.seriesLabel', { number: s.number }) : s.description}</span>
               <span className="viewer__thumb-sub">{s.instances !== null ? t('viewer.seriesImages', { modality: s.modality ?? '', count: s.instances }) : s.modality}</span>
             </button>
@@ -354,9 +359,10 @@ function Thumbnails({ studyUid, series, selected, onSelect }: { studyUid: string
   );
 }
 
-function Thumbnail({ studyUid, seriesUid }: { studyUid: string; seriesUid: string }) {
+function Thumbnail({ studyUid, seriesUid, drawn }: { studyUid: string; seriesUid: string; drawn: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
+    if (!drawn) return;
     const abort = new AbortController();
     void (async () => {
       const instances = await getDicomJson(`/studies/${studyUid}/series/${seriesUid}/instances`, abort.signal);
@@ -367,10 +373,11 @@ function Thumbnail({ studyUid, seriesUid }: { studyUid: string; seriesUid: strin
       const frames = framesOf(studyUid, seriesUid, header);
       if (!frames[0] || !canvas.current || abort.signal.aborted) return;
       registerFrames(frames);
-      await coreUtilities.loadImageToCanvas({ canvas: canvas.current, imageId: frames[0].imageId, thumbnail: true, requestType: Enums.RequestType.Thumbnail });
+      // Drawn on the CPU: a small picture needs no WebGL context of its own.
+      await coreUtilities.loadImageToCanvas({ canvas: canvas.current, imageId: frames[0].imageId, thumbnail: true, useCPURendering: true, requestType: Enums.RequestType.Thumbnail });
     })().catch(() => undefined);
     return () => abort.abort();
-  }, [studyUid, seriesUid]);
+  }, [studyUid, seriesUid, drawn]);
   return <canvas ref={canvas} className="viewer__thumb-canvas" width={96} height={96} aria-hidden="true" />;
 }
 
@@ -386,11 +393,13 @@ interface PaneProps {
   openedAt: number;
   onActivate: () => void;
   onIndex: (index: number) => void;
+  /** The first image is drawn, or could not be. */
+  onFirstImage: () => void;
   handle: (pane: PaneId, h: PaneHandle | null) => void;
 }
 
 /** One stack: the series' frames in a Cornerstone viewport, its corners, its slider and its loading bar. */
-function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onActivate, onIndex, handle }: PaneProps) {
+function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onActivate, onIndex, onFirstImage, handle }: PaneProps) {
   const { t } = useTranslation();
   const element = useRef<HTMLDivElement>(null);
   const viewportId = `viewer-${id}`;
@@ -427,7 +436,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       const withHeader = (f: Frame) => !listed || f.instance === fs[0]!.instance;
       registerFrames(fs.filter(withHeader));
       setFrames(fs);
-      if (fs.length === 0) return;
+      if (fs.length === 0) return onFirstImage();
       engine.enableElement({ viewportId, type: Enums.ViewportType.STACK, element: el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } });
       vp = engine.getViewport(viewportId) as StackViewport;
       createToolGroup(viewportId, tool, false).addViewport(viewportId, ENGINE_ID);
@@ -441,6 +450,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       el.dataset.firstImageMs = String(Math.round(performance.now() - openedAt));
       el.dataset.firstImageSinceLoadMs = String(Math.round(performance.now()));
       setFirst(true);
+      onFirstImage();
       setView((v) => ({ ...v, total: fs.length, suv, voi: vp!.getProperties().voiRange ?? null, zoom: vp!.getZoom() }));
       if (!fs.every(withHeader)) {
         // The other headers: the same frames, in the same order but where the headers tell otherwise.
@@ -465,7 +475,11 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       wanted.current = null;
       await prefetch(fs.map((f) => f.imageId), setLoaded, abort.signal);
       if (!abort.signal.aborted) el.dataset.allLoadedMs = String(Math.round(performance.now() - openedAt));
-    })().catch(() => !abort.signal.aborted && setFailed(true));
+    })().catch(() => {
+      if (abort.signal.aborted) return;
+      setFailed(true);
+      onFirstImage();
+    });
 
     const onNewImage = (e: Event) => {
       const { imageIdIndex } = (e as CustomEvent<{ imageIdIndex: number }>).detail;
