@@ -1,6 +1,8 @@
 /**
- * The viewer's reads, on loopback (issue 11): WADO-RS throughput against a plain static file server
- * of the same files, in the same run. One JSON line on stdout, progress on stderr.
+ * The viewer on loopback (issue 11): WADO-RS throughput against a plain static file server of the
+ * same files, in the same run; the series' headers; and the viewer itself in Chromium — time to the
+ * first image and until every slice is loaded. One JSON line on stdout, progress on stderr. Needs
+ * the web build (`npm run build`) and Chromium at /usr/bin/chromium (or CHROMIUM).
  *
  * Method:
  * - The study: a CT series of BENCH_SLICES (300) slices of 512×512 16-bit pixels (one 512 KB frame
@@ -25,19 +27,25 @@
  *   (the JIT, the connection pools, the study opened: its one audit event). Then BENCH_ROUNDS (8)
  *   rounds in ABBA order (product, static, static, product, …); the figure is each side's median.
  *   Server and PostgreSQL CPU time (Linux /proc) over the product's frame rounds is given per frame.
- * - Target: WADO-RS frames ≥ 0.5 of the static server (`ratio.frames`).
+ * - The series' headers (WADO-RS metadata of its 300 instances), as a browser asks (compressed):
+ *   five times, the median (`seriesMetadataMs`).
+ * - The viewer (`browser`): a second study of the same kind in a case of its own; the coordinator
+ *   signs in (password, TOTP enrolment) and BENCH_BROWSER_ROUNDS (3) rounds each open one study by
+ *   its address in a fresh browser context (a cold start: no cache, the bundle and the codecs loaded
+ *   on the way) and then the other inside the app (a warm opening), the studies swapping places each
+ *   round; see inBrowser(). The figures are the page's own (Viewer.tsx data attributes), medians.
+ * - Targets: WADO-RS frames ≥ 0.5 of the static server (`ratio.frames`); the first image under
+ *   500 ms after opening a study in a warm app, under 2 s from a cold start.
  * - The database: a fresh `kh_bench_<random>` on BENCH_DATABASE_URL (a role that may create
  *   databases; default TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres), dropped at
  *   the end with the temporary folders, on failure and on Ctrl-C too. The machine's load average at
  *   start and end is in the result: on shared cores the figures scatter; the ratio, measured in
  *   alternating rounds, much less.
  *
- * The browser's figures (time to the first image and until every slice is loaded, Chromium on the
- * viewer page) are not measured here: they belong in the result beside `wado` as `browser`
- * (`{ firstImageMs, allLoadedMs }`, see `result` in main()).
- *
- * Settings: BENCH_SLICES, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_DATABASE_URL; BENCH_SERVER_NODE_ARGS
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for the product server's Node.
+ * Settings: BENCH_SLICES, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_BROWSER_ROUNDS, BENCH_DATABASE_URL;
+ * BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for the product server's Node;
+ * BENCH_DEBUG=1 prints each cold and warm opening's requests and long tasks and writes the page's
+ * CPU profiles (/tmp/cold-N.cpuprofile, /tmp/warm-N.cpuprofile) for where the time goes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -275,7 +283,13 @@ async function inBrowser(base: string, password: string, studies: { caseId: stri
           new PerformanceObserver((l) => l.getEntries().forEach((e) => w.coldTasks.push(`${Math.round(e.startTime)}+${Math.round(e.duration)}`))).observe({ type: 'longtask' });
         });
       }
+      const coldCdp = process.env.BENCH_DEBUG ? await context.newCDPSession(page) : null;
+      if (coldCdp) await coldCdp.send('Profiler.enable').then(() => coldCdp.send('Profiler.setSamplingInterval', { interval: 200 })).then(() => coldCdp.send('Profiler.start'));
       await page.goto(`${base}/cases/${a.caseId}/viewer/${a.studyUid}`);
+      if (coldCdp) {
+        await page.locator('[data-testid=viewer-canvas][data-first-image-ms]').waitFor();
+        writeFileSync(`/tmp/cold-${r}.cpuprofile`, JSON.stringify((await coldCdp.send('Profiler.stop')).profile));
+      }
       rounds.cold.push(await opening());
       if (process.env.BENCH_DEBUG) {
         const entries = await page.evaluate(() => performance.getEntriesByType('resource').slice(0, 40).map((e) => `${Math.round(e.startTime)}→${Math.round((e as PerformanceResourceTiming).responseEnd)} ${(e as PerformanceResourceTiming).transferSize} ${e.name.replace(/^.*dicomweb/, '').replace(/^http:\/\/[^/]+/, '').slice(0, 70)}`));
