@@ -228,3 +228,63 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
   await context.close();
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
+
+test('an image that cannot be decoded is said so, on its slice and under the series, never silently replaced by another', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const admin = await AdminApi.open();
+  const created = await caseThroughApi(admin);
+  const { dir, study } = studyFolder();
+  // The JPEG baseline series (three files), its middle file's JPEG stream broken: the file is whole
+  // DICOM (ingest stores it), its frame no JPEG (SOI marker gone), so only the decoder finds out.
+  const s = study.series.find((x) => x.folder === 'jpeg-baseline')!;
+  const folder = path.join(dir, s.folder);
+  for (const other of study.series.filter((x) => x !== s)) fs.rmSync(path.join(dir, other.folder), { recursive: true, force: true });
+  const files = fs.readdirSync(folder).sort();
+  expect(files).toHaveLength(3);
+  const broken = path.join(folder, files[1]!);
+  const bytes = fs.readFileSync(broken);
+  const soi = bytes.indexOf(Buffer.from([0xff, 0xd8, 0xff]), bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])));
+  expect(soi).toBeGreaterThan(0);
+  bytes.fill(0, soi, soi + 3);
+  fs.writeFileSync(broken, bytes);
+
+  const patient = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
+  const portal = await patient.newPage();
+  await portal.goto(`/portal#${created.token}`);
+  await portal.getByTestId('portal-send').getByTestId('choose-folder').setInputFiles(dir);
+  await expect
+    .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout: 60_000 })
+    .toBe(3);
+  await patient.close();
+
+  const coordinator = await admin.buildUser({ role: 'coordinator', locale: 'ja' });
+  const { context, page } = await staffPage(browser, coordinator, 'ja');
+  const v = t('ja').viewer;
+  await page.goto(`/cases/${created.id}/viewer/${study.studyInstanceUid}`);
+  const pane = page.getByTestId('viewer-pane').first();
+  await expect(pane).toHaveAttribute('data-total', '3');
+  // Every image tried: one of them failed, and the series says so.
+  await expect(pane).toHaveAttribute('data-loaded', '3');
+  await expect(pane.getByTestId('viewer-images-failed')).toHaveText(fill(v.imagesFailed, { count: 1 }));
+  // Scrolled through: exactly one slice says it cannot be shown, naming itself; the others do not.
+  const failedAt: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await pane.getByTestId('viewer-slider').fill(String(i));
+    const alert = pane.getByTestId('viewer-image-failed');
+    // Either the image came (its number in the corner, no alert) or the alert names it.
+    const state = async () => {
+      const said = (await alert.isVisible()) ? await alert.textContent() : null;
+      if (said === fill(v.imageFailed, { index: i + 1 })) return 'failed';
+      const corner = await pane.getByTestId('viewer-corner-bottom-right').textContent();
+      return said === null && corner?.includes(fill(v.overlay.image, { index: i + 1, total: 3 })) ? 'shown' : 'waiting';
+    };
+    await expect.poll(state).not.toBe('waiting');
+    if ((await state()) === 'failed') {
+      failedAt.push(i);
+      await shoot(page, 'viewer-image-failed-ja');
+    }
+  }
+  expect(failedAt).toHaveLength(1);
+  await context.close();
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});

@@ -1611,6 +1611,8 @@ export const en = {
     notice: 'These images are a copy sent by the patient, not the original at the hospital that made them. Not for primary diagnosis.',
     loadingStudy: 'Loading the study…',
     loadingImages: 'Loading images: {{loaded}} / {{total}}',
+    imageFailed: 'Image {{index}} could not be shown: its data could not be read or decoded. The image on screen is another one.',
+    imagesFailed: '{{count}} of the images could not be loaded or decoded; each says so when you scroll to it.',
     loadFailed: 'The images could not be loaded. Try again later; if it keeps happening, tell the coordinator.',
     noImages: 'This study holds no images to show.',
     seriesTitle: 'Series',

@@ -110,17 +110,19 @@ export function registerFrames(frames: Frame[]): void {
 }
 
 /**
- * Loads every frame into the cache, a few at a time, telling how many are there so far (the first
- * shown is loaded by the viewport itself). Stops when `signal` aborts.
+ * Loads every frame into the cache, a few at a time, telling how many are done so far and how many
+ * of them failed (could not be fetched or decoded; the first shown is loaded by the viewport itself).
+ * Stops when `signal` aborts.
  */
-export async function prefetch(imageIds: string[], onLoaded: (loaded: number) => void, signal: AbortSignal, parallel = 6): Promise<void> {
+export async function prefetch(imageIds: string[], onLoaded: (done: number, failed: number) => void, signal: AbortSignal, parallel = 6): Promise<void> {
   let next = 0;
-  let loaded = 0;
+  let done = 0;
+  let failed = 0;
   const worker = async () => {
     while (next < imageIds.length && !signal.aborted) {
       const id = imageIds[next++]!;
-      if (!cache.isLoaded(id)) await imageLoader.loadAndCacheImage(id).catch(() => undefined);
-      if (!signal.aborted) onLoaded(++loaded);
+      if (!cache.isLoaded(id)) await imageLoader.loadAndCacheImage(id).catch(() => failed++);
+      if (!signal.aborted) onLoaded(++done, failed);
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));

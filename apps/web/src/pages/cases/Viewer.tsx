@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { Enums, type RenderingEngine, type StackViewport, type Types, utilities as coreUtilities } from '@cornerstonejs/core';
+import { Enums, eventTarget, type RenderingEngine, type StackViewport, type Types, utilities as coreUtilities } from '@cornerstonejs/core';
 import { annotation, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { currentLocale } from '../../lib/i18n.ts';
 import { useHospital } from '../../lib/hospital.ts';
@@ -407,6 +407,9 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
   const [failed, setFailed] = useState(false);
   const [view, setView] = useState<ViewState>({ index: 0, total: 0, voi: null, zoom: 1, suv: false });
   const [loaded, setLoaded] = useState(0);
+  const [failedImages, setFailedImages] = useState(0);
+  // The index of an image asked for that could not be shown (the viewport shows the one before).
+  const [broken, setBroken] = useState<number | null>(null);
   const [first, setFirst] = useState(false);
   const indexRef = useRef(0);
   const onIndexRef = useRef(onIndex);
@@ -473,7 +476,11 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       setView((v) => ({ ...v, total: fs.length }));
       if (wanted.current !== null) void vp.setImageIdIndex(Math.max(0, Math.min(fs.length - 1, wanted.current)));
       wanted.current = null;
-      await prefetch(fs.map((f) => f.imageId), setLoaded, abort.signal);
+      await prefetch(
+        fs.map((f) => f.imageId),
+        (done, failed) => (setLoaded(done), setFailedImages(failed)),
+        abort.signal,
+      );
       if (!abort.signal.aborted) el.dataset.allLoadedMs = String(Math.round(performance.now() - openedAt));
     })().catch(() => {
       if (abort.signal.aborted) return;
@@ -481,8 +488,15 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       onFirstImage();
     });
 
+    // An image that cannot be shown (not fetched, not decoded): the viewport keeps the one before, so say so.
+    const onLoadError = (e: Event) => {
+      const { imageId } = (e as CustomEvent<{ imageId?: string }>).detail ?? {};
+      const index = vp && imageId ? vp.getImageIds().indexOf(imageId) : -1;
+      if (index >= 0) setBroken(index);
+    };
     const onNewImage = (e: Event) => {
       const { imageIdIndex } = (e as CustomEvent<{ imageIdIndex: number }>).detail;
+      setBroken(null);
       indexRef.current = imageIdIndex;
       setView((v) => ({ ...v, index: imageIdIndex }));
       onIndexRef.current(imageIdIndex);
@@ -490,6 +504,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
     const onVoi = (e: Event) => setView((v) => ({ ...v, voi: (e as CustomEvent<{ range: VoiRange }>).detail.range }));
     const onCamera = () => vp && setView((v) => ({ ...v, zoom: vp!.getZoom() }));
     el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
+    eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_ERROR, onLoadError);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
     el.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
     const resize = new ResizeObserver(() => !engine.hasBeenDestroyed && engine.getViewport(viewportId) && engine.resize(true, false));
@@ -498,6 +513,7 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       abort.abort();
       resize.disconnect();
       el.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
+      eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_ERROR, onLoadError);
       el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
       el.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
       toolUtilities.cine.stopClip(el);
@@ -560,6 +576,16 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
           {t('viewer.loadingStudy')}
         </p>
       ) : null}
+      {broken !== null && (
+        <p className="viewer__pane-message viewer__pane-message--error" role="alert" data-testid="viewer-image-failed">
+          {t('viewer.imageFailed', { index: broken + 1 })}
+        </p>
+      )}
+      {failedImages > 0 && (
+        <p className="viewer__failed" role="alert" data-testid="viewer-images-failed">
+          {t('viewer.imagesFailed', { count: failedImages })}
+        </p>
+      )}
       {first && loaded < total && (
         <div className="viewer__loading" role="status" data-testid="viewer-loading">
           <progress max={total} value={loaded} aria-hidden="true" />
