@@ -265,7 +265,7 @@ test('an image that cannot be decoded is said so, on its slice and under the ser
   await expect(pane).toHaveAttribute('data-total', '3');
   // Every image tried: one of them failed, and the series says so.
   await expect(pane).toHaveAttribute('data-loaded', '3');
-  await expect(pane.getByTestId('viewer-images-failed')).toHaveText(fill(v.imagesFailed, { count: 1 }));
+  await expect(pane.getByTestId('viewer-images-failed')).toHaveText(fill(v.imagesFailed_other, { count: 1 }));
   // Scrolled through: exactly one slice says it cannot be shown, naming itself; the others do not.
   const failedAt: number[] = [];
   for (let i = 0; i < 3; i++) {
