@@ -281,6 +281,13 @@ async function inBrowser(base: string, password: string, studies: { caseId: stri
           const w = window as unknown as { coldTasks: string[] };
           w.coldTasks = [];
           new PerformanceObserver((l) => l.getEntries().forEach((e) => w.coldTasks.push(`${Math.round(e.startTime)}+${Math.round(e.duration)}`))).observe({ type: 'longtask' });
+          // Long animation frames name the scripts that ran in them (Chromium).
+          new PerformanceObserver((l) =>
+            l.getEntries().forEach((e) => {
+              const scripts = (e as unknown as { scripts: { sourceURL: string; invoker: string; duration: number; startTime: number }[] }).scripts;
+              for (const x of scripts) if (x.duration > 30) w.coldTasks.push(`\n   ${Math.round(x.startTime)}+${Math.round(x.duration)} ${x.invoker.slice(0, 60)} ${x.sourceURL.replace(/^.*\//, '')}`);
+            }),
+          ).observe({ type: 'long-animation-frame' });
         });
       }
       const coldCdp = process.env.BENCH_DEBUG ? await context.newCDPSession(page) : null;
