@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect, request, type Page } from '@playwright/test';
+import { expect, request, type Browser, type Page } from '@playwright/test';
 import { createI18n } from '@kakehashi/core/i18n';
 import { LOCALE_LIST, t, type Catalog } from './ui.ts';
 import type { AdminApi } from './api.ts';
@@ -147,4 +147,20 @@ export async function guestCall<T>(token: string, method: 'GET' | 'POST', path: 
   } finally {
     await ctx.dispose();
   }
+}
+
+/**
+ * The patient sends a folder (a CD) from the portal of `c` (zh-CN, a context of their own) and it is
+ * all kept: resolves when `files` of the case's files are stored or held (held: the images name
+ * another patient than the case's, for the coordinator's review).
+ */
+export async function sendFolderThroughPortal(browser: Browser, admin: AdminApi, c: ApiCase, dir: string, files: number, timeout = 60_000) {
+  const context = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto(`/portal#${c.token}`);
+  await page.getByTestId('portal-send').getByTestId('choose-folder').setInputFiles(dir);
+  await expect
+    .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${c.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout })
+    .toBe(files);
+  await context.close();
 }

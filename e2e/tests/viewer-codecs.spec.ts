@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
 import { AdminApi } from '../support/api.ts';
-import { caseThroughApi } from '../support/cases.ts';
+import { caseThroughApi, sendFolderThroughPortal } from '../support/cases.ts';
 import { E2E_DIR } from '../support/env.ts';
 import { staffPage, t } from '../support/ui.ts';
 import { shoot } from '../support/shots.ts';
@@ -121,17 +121,7 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
   const { dir, study } = studyFolder();
   const files = study.series.reduce((n, s) => n + s.files, 0);
 
-  await test.step('the patient sends the folder through the portal; every file is stored', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
-    const page = await context.newPage();
-    await page.goto(`/portal#${created.token}`);
-    await page.getByTestId('portal-send').getByTestId('choose-folder').setInputFiles(dir);
-    // The images name another patient than the case's: held for the coordinator's review, stored all the same.
-    await expect
-      .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout: 60_000 })
-      .toBe(files);
-    await context.close();
-  });
+  await test.step('the patient sends the folder through the portal; every file is stored', () => sendFolderThroughPortal(browser, admin, created, dir, files));
 
   const coordinator = await admin.buildUser({ role: 'coordinator', locale: 'en' });
   const { context, page } = await staffPage(browser, coordinator, 'en');
@@ -248,14 +238,7 @@ test('an image that cannot be decoded is said so, on its slice and under the ser
   bytes.fill(0, soi, soi + 3);
   fs.writeFileSync(broken, bytes);
 
-  const patient = await browser.newContext({ locale: 'zh-CN', storageState: { cookies: [], origins: [] } });
-  const portal = await patient.newPage();
-  await portal.goto(`/portal#${created.token}`);
-  await portal.getByTestId('portal-send').getByTestId('choose-folder').setInputFiles(dir);
-  await expect
-    .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout: 60_000 })
-    .toBe(3);
-  await patient.close();
+  await sendFolderThroughPortal(browser, admin, created, dir, 3);
 
   const coordinator = await admin.buildUser({ role: 'coordinator', locale: 'ja' });
   const { context, page } = await staffPage(browser, coordinator, 'ja');

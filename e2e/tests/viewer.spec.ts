@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import type { Locale } from '@kakehashi/core/i18n';
 import { AdminApi } from '../support/api.ts';
-import { caseThroughApi } from '../support/cases.ts';
+import { caseThroughApi, sendFolderThroughPortal } from '../support/cases.ts';
 import { E2E_DIR } from '../support/env.ts';
 import { signInUI, t } from '../support/ui.ts';
 import { shoot } from '../support/shots.ts';
@@ -71,17 +71,7 @@ test('a coordinator reads a CT in the viewer: stack, presets, a length, two seri
   const { dir, ct } = studyFolder();
   const files = CT_SLICES + CT_SLICES / 2 + ct.series.find((x) => x.folder === 'pet')!.count + 1;
 
-  await test.step('the patient sends the disc through the portal', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN', storageState: NO_STATE });
-    const page = await context.newPage();
-    await page.goto(`/portal#${created.token}`);
-    await page.getByTestId('portal-send').getByTestId('choose-folder').setInputFiles(dir);
-    // The images name another patient than the case's: held for the coordinator's review, stored all the same.
-    await expect
-      .poll(async () => (await admin.call<{ items: { status: string }[] }>('GET', `/cases/${created.id}/files`)).items.filter((f) => f.status === 'stored' || f.status === 'held').length, { timeout: 180_000 })
-      .toBe(files);
-    await context.close();
-  });
+  await test.step('the patient sends the disc through the portal', () => sendFolderThroughPortal(browser, admin, created, dir, files, 180_000));
 
   const ja = t('ja');
   const v = ja.viewer;
