@@ -102,6 +102,8 @@ test('the physician records the visit and classifies the case in Japanese; the n
     await expect(conflict).toContainText('患者仍不理解');
     await shoot(nursePage.page, 'visit-record-conflict-zh-CN', nurseRecord);
     await conflict.getByTestId('conflict-reload').click();
+    // The side-by-side goes once the other version is in the form (its fields bear the same labels).
+    await expect(conflict).toBeHidden();
     await expect(nurseRecord.getByLabel(zh.visitRecord.nurseNotes)).toHaveValue(/Explained “adjuvant” again/);
     await expect(nurseRecord.getByLabel(zh.visitRecord.psychNotes)).toHaveValue('家族の期待に強い不安あり。相談員から連絡する。');
     await nurseRecord.getByLabel(zh.visitRecord.nurseNotes).fill('Explained “adjuvant” again with the interpreter (test). 患者已理解（测试）。');
