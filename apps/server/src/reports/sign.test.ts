@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,17 @@ describe('PAdES signature', () => {
     const report = pdfsig(save(await render(identity)));
     expect(report).toContain('Signature is Valid.');
     expect(report).toContain('Signer Certificate Common Name: Example Hospital EC');
+  });
+
+  it('makes a certificate OpenSSL reads whatever the random serial number (a leading zero byte is not DER)', async () => {
+    for (const first of [0x00, 0x7f, 0x80, 0xff]) {
+      const random = Buffer.alloc(16, 0x10);
+      random[0] = first;
+      const files = splitFiles(await selfSigned('Example Hospital Serial', new Date(), random), `serial-${first}`);
+      const serial = new X509Certificate(readFileSync(files.certFile)).serialNumber;
+      expect(serial, String(first)).toMatch(/^(0[1-9A-F]|[1-7][0-9A-F])/);
+      expect(() => readSigningIdentity({ ...files, passphrase: null }), String(first)).not.toThrow();
+    }
   });
 
   it('reads an encrypted key with its passphrase', async () => {

@@ -104,13 +104,18 @@ export async function demoSigningIdentity(dataDir: string, subject: string): Pro
 
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-/** A PEM private key and a self-signed certificate for ten years, for signing documents only. */
-export async function selfSigned(subject: string, now: Date = new Date()): Promise<string> {
+/**
+ * A PEM private key and a self-signed certificate for ten years, for signing documents only; its
+ * serial number from `random` (16 bytes).
+ */
+export async function selfSigned(subject: string, now: Date = new Date(), random: Buffer = randomBytes(16)): Promise<string> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f; // a positive INTEGER
+  const serial = Buffer.from(random);
+  // A positive INTEGER in its shortest encoding: a first byte of 0x01–0x7f. A leading zero byte (one
+  // certificate in 256 before this) is padding DER forbids, and OpenSSL then refuses the certificate.
+  serial[0] = serial[0]! & 0x7f || 0x01;
   cert.serialNumber = new asn1js.Integer({ valueHex: serial });
   const name = [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: subject.slice(0, 64) }) })];
   cert.issuer.typesAndValues = name;
