@@ -50,6 +50,11 @@ describe('PAdES signature', () => {
     expect(first.chain[0].subject).toBe('CN=Kakehashi Demo Hospital 架橋');
     const again = await demoSigningIdentity(data, 'Another name');
     expect(again.chain[0].fingerprint256).toBe(first.chain[0].fingerprint256);
+    // One that cannot be read (as one certificate in 256 was made, its serial number padded) is made anew.
+    writeFileSync(file, first.chain[0].toString().replace(/[A-Za-z0-9+/]{64}\n/, `${'A'.repeat(64)}\n`), { mode: 0o600 });
+    const remade = await demoSigningIdentity(data, 'Kakehashi Demo Hospital 架橋');
+    expect(remade.chain[0].fingerprint256).not.toBe(first.chain[0].fingerprint256);
+    expect((await demoSigningIdentity(data, 'Kakehashi Demo Hospital 架橋')).chain[0].fingerprint256).toBe(remade.chain[0].fingerprint256);
   });
 
   it('signs a report that pdfsig validates: ETSI.CAdES.detached over the whole document, with the signer named', async () => {

@@ -82,11 +82,21 @@ function checkKeyType(key: KeyObject, file: string) {
 /**
  * The demo's own key and self-signed certificate, made once into `dataDir/signing/` (the key readable
  * by the owner only) with `subject` (the hospital's name) as its common name. Made in a temporary file
- * and linked into place, so processes starting together end with the same one.
+ * and linked into place, so processes starting together end with the same one. One that cannot be
+ * read (made before selfSigned's serial numbers were always valid) is made anew: it could sign nothing.
  */
 export async function demoSigningIdentity(dataDir: string, subject: string): Promise<SigningIdentity> {
   const dir = path.join(dataDir, 'signing');
   const file = path.join(dir, 'demo-signing.pem');
+  const files = { keyFile: file, certFile: file, passphrase: null };
+  if (existsSync(file)) {
+    try {
+      return readSigningIdentity(files);
+    } catch (err) {
+      if (!(err instanceof SigningFileError)) throw err;
+      rmSync(file, { force: true });
+    }
+  }
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = path.join(dir, `.demo-signing.${randomBytes(6).toString('hex')}.pem`);
@@ -99,7 +109,7 @@ export async function demoSigningIdentity(dataDir: string, subject: string): Pro
       rmSync(tmp, { force: true });
     }
   }
-  return readSigningIdentity({ keyFile: file, certFile: file, passphrase: null });
+  return readSigningIdentity(files);
 }
 
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
