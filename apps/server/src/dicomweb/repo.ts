@@ -143,6 +143,19 @@ const openedSince = (caseId: SQL, studyId: SQL, actorLabel: SQL | string, since:
 
 const $ = sql.placeholder;
 
+/** What serving an instance's bytes needs (its syntax, where its frames lie, its blob's row): selected by findOpenInstance and instancesOf alike. */
+const servedColumns = {
+  transferSyntaxUid: dicomInstances.transferSyntaxUid,
+  frames: dicomInstances.frames,
+  frameRanges: dicomInstances.frameRanges,
+  bigEndian: dicomInstances.bigEndian,
+  deflated: dicomInstances.deflated,
+  blobId: blobs.id,
+  size: blobs.size,
+  keyId: blobs.keyId,
+  wrappedKey: blobs.wrappedKey,
+};
+
 /**
  * The statement of findOpenInstance, prepared (it runs for every frame a viewer fetches): `visible`
  * and the scope with their values as placeholders.
@@ -156,15 +169,7 @@ const openInstanceStatement = preparedFor((db) =>
       institutionId: cases.institutionId,
       teamRole: caseTeam.role,
       opened: openedSince(sql`${dicomStudies.caseId}::text`, sql`${dicomStudies.id}::text`, sql`${$('actorLabel')}::text`, sql`${$('since')}::timestamptz`),
-      transferSyntaxUid: dicomInstances.transferSyntaxUid,
-      frames: dicomInstances.frames,
-      frameRanges: dicomInstances.frameRanges,
-      bigEndian: dicomInstances.bigEndian,
-      deflated: dicomInstances.deflated,
-      blobId: blobs.id,
-      size: blobs.size,
-      keyId: blobs.keyId,
-      wrappedKey: blobs.wrappedKey,
+      ...servedColumns,
     })
     .from(dicomStudies)
     .innerJoin(cases, eq(cases.id, dicomStudies.caseId))
@@ -252,20 +257,12 @@ export async function instancesOf(db: Db, study: { caseId: string; id: string },
       seriesInstanceUid: dicomSeries.seriesInstanceUid,
       sopInstanceUid: dicomInstances.sopInstanceUid,
       sopClassUid: dicomInstances.sopClassUid,
-      transferSyntaxUid: dicomInstances.transferSyntaxUid,
       instanceNumber: dicomInstances.instanceNumber,
       imagePosition: dicomInstances.imagePosition,
       imageOrientation: dicomInstances.imageOrientation,
       rows: dicomInstances.rows,
       columns: dicomInstances.columns,
-      frames: dicomInstances.frames,
-      frameRanges: dicomInstances.frameRanges,
-      bigEndian: dicomInstances.bigEndian,
-      deflated: dicomInstances.deflated,
-      blobId: blobs.id,
-      size: blobs.size,
-      keyId: blobs.keyId,
-      wrappedKey: blobs.wrappedKey,
+      ...servedColumns,
     })
     .from(dicomInstances)
     .innerJoin(dicomSeries, eq(dicomSeries.id, dicomInstances.seriesId))
