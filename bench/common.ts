@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Upload } from 'tus-js-client';
 
 /** What the benches share: their settings from the environment, the database they start from, and small sums. */
@@ -60,4 +62,73 @@ export function tusUpload(base: string, token: string, caseId: string, file: str
       onError: reject,
     }).start();
   });
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A server script of the benches in a process of its own, listening. */
+export interface Started {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** SIGTERM, and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `script` (a path under the repository) with tsx in a process of its own, kept in `children`
+ * (for killAll), its stderr passed on; resolves once it prints "listening <port>" on stdout, fails
+ * when it exits before or does not within 60 s.
+ */
+export function startScript(script: string, children: Set<ChildProcess>, opts: { args?: string[]; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Started> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  children.add(child);
+  let output = '';
+  let started = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code ?? signal}:\n${output}`));
+    };
+    child.once('exit', onExit);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening (\d+)/.exec(output);
+      if (!m || started) return;
+      started = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve({
+        url: `http://127.0.0.1:${m[1]}`,
+        pid: child.pid!,
+        child,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await exited;
+          children.delete(child);
+        },
+      });
+    });
+  });
+}
+
+/** Kills (SIGKILL) every process still running of `children` and waits for each to exit: a bench's cleanup. */
+export async function killAll(children: Set<ChildProcess>): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
 }

@@ -56,7 +56,7 @@ import { createServices } from '../apps/server/src/services.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { INGEST_CONCURRENCY } from '../apps/server/src/records/ingest.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
-import { positive, adminUrl, log, round1, round3, sleep, median, json, pool, tusUpload } from './common.ts';
+import { positive, adminUrl, log, round1, round3, sleep, median, json, pool, tusUpload, startScript, killAll, type Started } from './common.ts';
 
 const PARTS = (process.argv[2] ?? process.env.BENCH_PARTS ?? '1,3').split(',').map((p) => p.trim());
 const TUS_FILES = positive('BENCH_TUS_FILES', 400);
@@ -86,12 +86,7 @@ let cleaned: Promise<void> | null = null;
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    for (const child of children) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await killAll(children);
     await database?.close().catch(() => {});
     await benchDb?.end().catch(() => {});
     if (dbCreated) await admin.query(`drop database if exists ${dbName} with (force)`).catch((err) => log(`could not drop ${dbName}: ${err.message}`));
@@ -172,70 +167,31 @@ function spawnSyncChecked(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
 }
 
-interface Server {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  stop(): Promise<void>;
+interface Server extends Started {
   send(message: string, reply: string): Promise<void>;
 }
 
 /** Starts bench/upload-server.ts (the real app plus the PUT baseline) and resolves once it listens. */
-function startServer(env: Record<string, string>): Promise<Server> {
+async function startServer(env: Record<string, string>): Promise<Server> {
   // BENCH_SERVER_NODE_ARGS: options for the server's Node (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'bench/upload-server.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  children.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening (\d+)/.exec(output);
-      if (m && !output.includes('\u0000')) {
-        clearTimeout(timer);
-        output += '\u0000';
-        resolve({
-          url: `http://127.0.0.1:${m[1]}`,
-          pid: child.pid!,
-          child,
-          async stop() {
-            if (child.exitCode !== null) return;
-            const exited = new Promise((r) => child.once('exit', r));
-            child.kill('SIGTERM');
-            await exited;
-            children.delete(child);
-          },
-          send(message, reply) {
-            return new Promise((res) => {
-              const on = (m: unknown) => {
-                if (m !== reply) return;
-                child.off('message', on);
-                res();
-              };
-              child.on('message', on);
-              child.send(message);
-            });
-          },
-        });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stderr.write(chunk);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code ?? signal}:\n${output}`));
-    });
-  });
+  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs });
+  const { child } = server;
+  return {
+    ...server,
+    send(message, reply) {
+      return new Promise((res) => {
+        const on = (m: unknown) => {
+          if (m !== reply) return;
+          child.off('message', on);
+          res();
+        };
+        child.on('message', on);
+        child.send(message);
+      });
+    },
+  };
 }
-
-
 
 
 const agent = new http.Agent({ keepAlive: true });

@@ -47,7 +47,7 @@
  * BENCH_DEBUG=1 prints each cold and warm opening's requests and long tasks and writes the page's
  * CPU profiles (/tmp/cold-N.cpuprofile, /tmp/warm-N.cpuprofile) for where the time goes.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, symlinkSync, createWriteStream, createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -67,7 +67,7 @@ import { readDicomFile } from '../apps/server/src/records/dicom.ts';
 import { createServices } from '../apps/server/src/services.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
 import { parseMultipart } from '../apps/server/test/dicom-study.ts';
-import { positive, adminUrl, log, round1, round2, round3, sleep, median, json, pool, tusUpload } from './common.ts';
+import { positive, adminUrl, log, round1, round2, round3, sleep, median, json, pool, tusUpload, startScript, killAll } from './common.ts';
 
 const SLICES = positive('BENCH_SLICES', 300, true);
 const SIDE = 512;
@@ -95,12 +95,7 @@ let cleaned: Promise<void> | null = null;
 
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    for (const child of children) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await killAll(children);
     agent.destroy();
     await database?.close().catch(() => {});
     await benchDb?.end().catch(() => {});
@@ -153,42 +148,6 @@ function study(copy = ''): string[] {
     .filter((n) => n.endsWith('.dcm'))
     .sort()
     .map((n) => path.join(dir, n));
-}
-
-/** Starts a server script in its own process; resolves with its URL once it prints "listening <port>". */
-function start(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  children.add(child);
-  let output = '';
-  let started = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
-    const onExit = (code: number | null, signal: string | null) => reject(new Error(`${script} exited with ${code ?? signal}:\n${output}`));
-    child.once('exit', onExit);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stderr.write(chunk);
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening (\d+)/.exec(output);
-      if (!m || started) return;
-      started = true;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve({
-        url: `http://127.0.0.1:${m[1]}`,
-        pid: child.pid!,
-        async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-          children.delete(child);
-        },
-      });
-    });
-  });
 }
 
 /** A browser's connections to one host: keep-alive, BENCH_PARALLEL of them. */
@@ -413,13 +372,13 @@ async function main() {
   await benchDb.connect();
 
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = await start('bench/upload-server.ts', [], env, nodeArgs);
+  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs });
   // The baseline's folder: the same files (links to them) and the series as one file.
   for (const s of slices) symlinkSync(s.file, path.join(staticDir, s.name));
   await pipeline(async function* () {
     for (const s of slices) yield* createReadStream(s.file);
   }, createWriteStream(path.join(staticDir, 'series.bin')));
-  const statics = await start('bench/static-server.ts', [staticDir], {});
+  const statics = await startScript('bench/static-server.ts', children, { args: [staticDir] });
   // As a browser asks: it takes compressed answers (none must be: frames do not shrink, and it would cost the server).
   const browser = { 'accept-encoding': 'gzip, deflate, br' };
   const bearer = { authorization: `Bearer ${token}` };
@@ -457,7 +416,7 @@ async function main() {
     // What a viewer asks first: the study, its series, their instances (QIDO-RS).
     const dw = `${server.url}/api/v1/dicomweb`;
     const studies = JSON.parse((await get(`${dw}/studies?PatientID=*`, bearer, true)).body.toString()) as Record<string, { Value: string[] }>[];
-    const uidOf = async (caseId: string) => (await benchDb.query<{ uid: string }>('select study_instance_uid as uid from dicom_studies where case_id = $1', [caseId])).rows[0]!.uid;
+    const uidOf = async (caseId: string) => (await benchDb!.query<{ uid: string }>('select study_instance_uid as uid from dicom_studies where case_id = $1', [caseId])).rows[0]!.uid;
     const studyUid = await uidOf(created.id);
     const otherUid = await uidOf(other.id);
     if (studies.length !== 2 || !studies.some((x) => x['0020000D'].Value[0] === studyUid)) throw new Error(`QIDO-RS lists ${studies.length} studies`);
