@@ -22,8 +22,12 @@ if (address === '/request') {
   void queryClient.prefetchQuery(departmentsQuery(locale));
 }
 
-// The staff viewer opened by its address: the study's first answers are asked for while the console and Cornerstone load.
-if (/^\/cases\/[^/]+\/viewer\/[^/]+$/.test(address)) void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(address));
+// The staff viewer opened by its address: the study's first answers are asked for, Cornerstone
+// started and the first image loaded, while the console around the viewer loads and renders.
+if (/^\/cases\/[^/]+\/viewer\/[^/]+$/.test(address)) {
+  const first = import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(address));
+  void import('./lib/viewer/cornerstone.ts').then((m) => m.preloadFirstImage(first));
+}
 
 const app: Promise<ComponentType> = isPatientAddress(address)
   ? loadPatientPage(address)

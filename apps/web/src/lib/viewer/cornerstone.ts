@@ -1,4 +1,4 @@
-import { cache, getEnabledElement, imageLoader, init as initCore, metaData, RenderingEngine, type StackViewport, type Types } from '@cornerstonejs/core';
+import { cache, getConfiguration, getEnabledElement, imageLoader, init as initCore, metaData, RenderingEngine, type StackViewport, type Types } from '@cornerstonejs/core';
 import { init as initLoader, wadors } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
@@ -84,7 +84,10 @@ export function renderingEngine(): RenderingEngine {
 /** Starts Cornerstone (once); resolves when images can be loaded and shown. */
 export function startCornerstone(): Promise<void> {
   ready ??= (async () => {
-    initCore();
+    // One WebGL context (Cornerstone makes seven by default): two panes at most share it, and
+    // each context costs its making (some 30 ms where WebGL runs in software).
+    const config = getConfiguration();
+    initCore({ ...config, rendering: { ...config.rendering, webGlContextCount: 1 } });
     // A few decoders at once: enough to keep the network busy, leaving a core for the page. Each
     // request carries the portal's token when the patient opens their images (dicomwebHeaders).
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)), beforeSend: () => dicomwebHeaders() });
@@ -107,6 +110,20 @@ export function registerFrames(frames: Frame[]): void {
     const suv = suvFactor(f.instance);
     if (suv !== null) suvByImageId.set(f.imageId, suv);
   }
+}
+
+/**
+ * A study opened by its address (a cold start): Cornerstone is started and the first image (from
+ * openStudyEarly) fetched and decoded into its cache while the console around the viewer renders;
+ * the viewer then finds it there.
+ */
+export async function preloadFirstImage(first: Promise<Frame | null>): Promise<void> {
+  await startCornerstone();
+  const frame = await first;
+  if (!frame) return;
+  registerFrames([frame]);
+  // A failure is the viewer's to show when it asks for the image itself.
+  await imageLoader.loadAndCacheImage(frame.imageId).catch(() => undefined);
 }
 
 /**

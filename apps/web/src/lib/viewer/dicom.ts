@@ -218,23 +218,30 @@ function askEarly(path: string): Promise<DicomJson[]> {
   answer.catch(() => early.get(path) === answer && early.delete(path));
   return answer;
 }
-/** The studies asked for early already (the page's entry and the viewer's route both ask). */
-const askedEarly = new Set<string>();
+/** The studies asked for early already (the page's entry and the viewer's route both ask): the first series' first frame of each. */
+const askedEarly = new Map<string, Promise<Frame | null>>();
 
 /**
  * A study opened by its address (…/viewer/{study}, a cold start): what the viewer asks before its
  * first image — the series, the first one's instances and the header of the one shown first (or
  * the series' headers when the search does not order it) — is asked for at once, while the viewer's
  * code (Cornerstone, megabytes) is still on its way; the viewer takes the answers when it asks.
+ * Resolves to the frame shown first (null when there is none or it could not be asked for).
  */
-export function openStudyEarly(pathname: string): void {
+export function openStudyEarly(pathname: string): Promise<Frame | null> {
   const study = /\/viewer\/([^/]+)$/.exec(pathname)?.[1];
-  if (!study || askedEarly.has(study)) return;
-  askedEarly.add(study);
-  void (async () => {
-    const first = seriesList(await askEarly(`/studies/${study}/series`))[0];
-    if (!first) return;
-    const ordered = orderedBySearch(study, first.uid, await askEarly(`/studies/${study}/series/${first.uid}/instances`));
-    void askEarly(ordered ? instanceMetadataPath(study, first.uid, ordered[0]!) : `/studies/${study}/series/${first.uid}/metadata`);
-  })().catch(() => undefined);
+  if (!study) return Promise.resolve(null);
+  let first = askedEarly.get(study);
+  if (!first) {
+    first = (async () => {
+      const series = seriesList(await askEarly(`/studies/${study}/series`))[0];
+      if (!series) return null;
+      const ordered = orderedBySearch(study, series.uid, await askEarly(`/studies/${study}/series/${series.uid}/instances`));
+      if (!ordered) return framesOf(study, series.uid, await askEarly(`/studies/${study}/series/${series.uid}/metadata`))[0] ?? null;
+      const [head] = await askEarly(instanceMetadataPath(study, series.uid, ordered[0]!));
+      return head ? { ...ordered[0]!, instance: head } : null;
+    })().catch(() => null);
+    askedEarly.set(study, first);
+  }
+  return first;
 }
