@@ -9,8 +9,7 @@ import { Loading, SkipLink } from './GuestLayout.tsx';
 import { Brand } from './PublicLayout.tsx';
 import { useDocumentTitle } from './lib/useDocumentTitle.ts';
 import type { SignInState } from './pages/SignIn.tsx';
-import { clearRequestForm } from './components/RequestForm.tsx';
-import { STAFF_REQUEST_STORAGE_KEY } from './pages/cases/NewRequest.tsx';
+import { clearRequestForm, STAFF_REQUEST_STORAGE_KEY } from './components/request/stored.ts';
 
 /** Roles that see second-opinion cases (the server narrows each to the cases they may see). */
 const CASE_ROLES: readonly Role[] = ['admin', 'coordinator', 'physician', 'nurse', 'counsellor', 'psycho_oncologist', 'interpreter', 'partner'];

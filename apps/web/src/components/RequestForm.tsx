@@ -8,7 +8,7 @@ import * as CONTRACTS from '@kakehashi/core/contracts';
 import { ApiError, call, errorMessage } from '../lib/api.ts';
 import { consentQuery } from '../lib/query.ts';
 import { ErrorAlert } from './Alert.tsx';
-import { clearRequestForm, loadDraft, requestResolver, saveDraft, serverFieldErrors, submissionId, toBody, type RequestContext, type RequestSide, type RequestValues } from './request/form.ts';
+import { loadDraft, requestResolver, saveDraft, serverFieldErrors, submissionId, toBody, type RequestContext, type RequestSide, type RequestValues } from './request/form.ts';
 import type { Words } from './request/Section.tsx';
 import { RequesterSection, type InstitutionChoice } from './request/RequesterSection.tsx';
 import { PatientSection } from './request/PatientSection.tsx';
@@ -16,7 +16,9 @@ import { MedicalSection } from './request/MedicalSection.tsx';
 import { DatesSection } from './request/DatesSection.tsx';
 import { ConsentSection } from './request/ConsentSection.tsx';
 
-export { clearRequestForm, readStored, writeStored, type RequestSide } from './request/form.ts';
+export { type RequestSide } from './request/form.ts';
+import { clearRequestForm } from './request/stored.ts';
+export { clearRequestForm, readStored, writeStored } from './request/stored.ts';
 export type { InstitutionChoice } from './request/RequesterSection.tsx';
 export type Created = z.infer<typeof caseCreated>;
 

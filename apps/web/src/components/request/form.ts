@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { staffCaseRequestBody, type Locale } from '@kakehashi/core';
 import type { FieldErrors } from '../../lib/api.ts';
 import { timeZone as browserTimeZone } from '../../lib/time.ts';
+import { draftKey, readStored, submissionKey, writeStored } from './stored.ts';
 
 /**
  * The request form's values, derived from the body the server accepts (core's `caseRequestBody`):
@@ -65,37 +66,6 @@ export const emptyValues = (side: RequestSide): RequestValues => ({
   institutionId: '',
   website: '',
 });
-
-/*
- * The form lives in sessionStorage (this tab only): a reload, or a phone that drops the page while
- * the user looks for a document, loses nothing. The submission id is made once per form, so a
- * double click or a reload after sending returns the same case instead of a second one.
- */
-const draftKey = (storageKey: string) => `${storageKey}.draft`;
-const submissionKey = (storageKey: string) => `${storageKey}.submissionId`;
-
-export function readStored<T>(key: string): T | null {
-  try {
-    const v = sessionStorage.getItem(key);
-    return v ? (JSON.parse(v) as T) : null;
-  } catch {
-    return null;
-  }
-}
-export function writeStored(key: string, value: unknown) {
-  try {
-    if (value === null) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    // Storage unavailable or full: the form still works, it just does not survive a reload.
-  }
-}
-
-/** Forgets a form's draft and submission id: the next form is a new request. */
-export function clearRequestForm(storageKey: string) {
-  writeStored(draftKey(storageKey), null);
-  writeStored(submissionKey(storageKey), null);
-}
 
 export function saveDraft(storageKey: string, values: unknown) {
   writeStored(draftKey(storageKey), values);

@@ -9,12 +9,10 @@ import { useMe } from '../../lib/session.tsx';
 import { PageHead } from '../../components/PageHead.tsx';
 import { ErrorAlert } from '../../components/Alert.tsx';
 import { RequestForm, type InstitutionChoice } from '../../components/RequestForm.tsx';
+import { STAFF_REQUEST_STORAGE_KEY } from '../../components/request/stored.ts';
 
 /** Roles that enter requests on a patient's behalf (the server allows these). */
 export const REQUEST_ROLES: readonly Role[] = ['admin', 'coordinator', 'partner'];
-
-/** This tab's draft of a request entered by staff; forgotten at sign-out. */
-export const STAFF_REQUEST_STORAGE_KEY = 'kakehashi.staffRequest';
 
 /**
  * A request that reached the hospital by e-mail, WeChat or through a partner hospital, entered by
