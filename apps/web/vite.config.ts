@@ -30,10 +30,9 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     manifest: true,
     rolldownOptions: {
-      // vtk.js declares no side-effect-free modules, so everything Cornerstone's index reaches
-      // stays: its file readers (with an XML and a YAML library) and its WebGPU renderer, which
-      // the viewer never uses (Cornerstone draws with WebGL). Those parts only register themselves.
-      treeshake: { moduleSideEffects: [{ test: /node_modules[\\/]@kitware[\\/]vtk\.js[\\/](IO|Rendering[\\/]WebGPU)[\\/]/, sideEffects: false }] },
+      // vtk.js declares no module free of side effects, so its WebGPU renderer (which only registers
+      // itself) would stay in the viewer's bundle; Cornerstone draws with WebGL and never uses it.
+      treeshake: { moduleSideEffects: [{ test: /node_modules[\\/]@kitware[\\/]vtk\.js[\\/]Rendering[\\/]WebGPU[\\/]/, sideEffects: false }] },
       output: {
         // Fewer, larger files: over HTTP/1.1 a browser opens six connections, and on a far link
         // every request queued behind them waits another round trip.
