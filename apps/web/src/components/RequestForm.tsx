@@ -15,9 +15,9 @@ import { PatientSection } from './request/PatientSection.tsx';
 import { MedicalSection } from './request/MedicalSection.tsx';
 import { DatesSection } from './request/DatesSection.tsx';
 import { ConsentSection } from './request/ConsentSection.tsx';
+import { clearRequestForm } from './request/stored.ts';
 
 export { type RequestSide } from './request/form.ts';
-import { clearRequestForm } from './request/stored.ts';
 export { clearRequestForm, readStored, writeStored } from './request/stored.ts';
 export type { InstitutionChoice } from './request/RequesterSection.tsx';
 export type Created = z.infer<typeof caseCreated>;

@@ -1,8 +1,9 @@
 /*
- * Where a request form is kept (no dependencies: the staff console's shell imports it to forget
- * the staff side's draft at sign-out, without loading the form). The form lives in sessionStorage (this tab only): a reload, or a phone that drops the page while
- * the user looks for a document, loses nothing. The submission id is made once per form, so a
- * double click or a reload after sending returns the same case instead of a second one.
+ * Where a request form is kept, with no dependencies: the staff console's shell imports this to
+ * forget the staff side's draft at sign-out, without loading the form. The form lives in
+ * sessionStorage (this tab only): a reload, or a phone that drops the page while the user looks for
+ * a document, loses nothing. The submission id is made once per form, so a double click or a
+ * reload after sending returns the same case instead of a second one.
  */
 export const draftKey = (storageKey: string) => `${storageKey}.draft`;
 export const submissionKey = (storageKey: string) => `${storageKey}.submissionId`;
