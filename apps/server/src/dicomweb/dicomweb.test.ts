@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../db/client.ts';
 import { adminClient, buildCaseRequest, useTestApp } from '../../test/helpers.ts';
 import { ingestTestStudy, parseMultipart, PYTHON, type TestStudy } from '../../test/dicom-study.ts';
+import { frameMediaType } from './service.ts';
 
 /*
  * DICOMweb against a real ingest: QIDO-RS from the index, WADO-RS metadata, instances and frames read
@@ -194,6 +195,29 @@ describe('WADO-RS', () => {
       expect(parts.map((p) => p.headers['content-type']), name).toEqual(frames.split(',').map(() => type));
       expect(parts.map((p) => sha(p.body)), name).toEqual(frames.split(',').map((n) => reference[f.path].frames[Number(n) - 1]));
     }
+  });
+
+  it('names a compressed frame by the media type PS3.18 gives its transfer syntax', () => {
+    const types = Object.fromEntries(
+      ['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70', '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91', '1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.203', '1.2.840.10008.1.2.4.110', '1.2.840.10008.1.2.4.111', '1.2.840.10008.1.2.4.112', '1.2.840.10008.1.2.5', '1.2.840.10008.1.2.4.100'].map((uid) => [uid, frameMediaType(uid)]),
+    );
+    expect(types).toEqual({
+      '1.2.840.10008.1.2.4.50': 'image/jpeg',
+      '1.2.840.10008.1.2.4.57': 'image/jpeg',
+      '1.2.840.10008.1.2.4.70': 'image/jpeg',
+      '1.2.840.10008.1.2.4.80': 'image/jls',
+      '1.2.840.10008.1.2.4.81': 'image/jls',
+      '1.2.840.10008.1.2.4.90': 'image/jp2',
+      '1.2.840.10008.1.2.4.91': 'image/jp2',
+      '1.2.840.10008.1.2.4.201': 'image/jphc',
+      '1.2.840.10008.1.2.4.203': 'image/jphc',
+      '1.2.840.10008.1.2.4.110': 'image/jxl',
+      '1.2.840.10008.1.2.4.111': 'image/jxl',
+      '1.2.840.10008.1.2.4.112': 'image/jxl',
+      '1.2.840.10008.1.2.5': 'image/dicom-rle',
+      // Video is not served as frames: the fallback.
+      '1.2.840.10008.1.2.4.100': 'application/octet-stream',
+    });
   });
 
   it('answers a frame the instance does not have, an unknown study or instance, clearly', async () => {

@@ -27,11 +27,12 @@ import { transcodeInstance } from './transcode.ts';
 export type DicomwebService = ReturnType<typeof createDicomwebService>;
 
 /** The media type a compressed frame is served in, by transfer syntax (PS3.18 Table 8.7.3-2). */
-function frameMediaType(uid: string): string {
+export function frameMediaType(uid: string): string {
   if (/^1\.2\.840\.10008\.1\.2\.4\.(50|51|57|70)$/.test(uid)) return 'image/jpeg';
   if (/^1\.2\.840\.10008\.1\.2\.4\.(80|81)$/.test(uid)) return 'image/jls';
   if (/^1\.2\.840\.10008\.1\.2\.4\.(90|91|92|93)$/.test(uid)) return 'image/jp2';
   if (/^1\.2\.840\.10008\.1\.2\.4\.20[123]$/.test(uid)) return 'image/jphc';
+  if (/^1\.2\.840\.10008\.1\.2\.4\.11[012]$/.test(uid)) return 'image/jxl';
   if (uid === '1.2.840.10008.1.2.5') return 'image/dicom-rle';
   return 'application/octet-stream';
 }
