@@ -219,7 +219,7 @@ test('the viewer decodes every transfer syntax the records step accepts, to the 
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
-test('an image that cannot be decoded is said so, on its slice and under the series, never silently replaced by another', async ({ browser }) => {
+test('an image that cannot be decoded is said so, on its slice, under the series and in its picture, never silently replaced by another', async ({ browser }) => {
   test.setTimeout(120_000);
   const admin = await AdminApi.open();
   const created = await caseThroughApi(admin);
@@ -268,6 +268,9 @@ test('an image that cannot be decoded is said so, on its slice and under the ser
     }
   }
   expect(failedAt).toHaveLength(1);
+  // The series' picture is its middle image, the broken one: words say so, not a black square.
+  await expect(page.getByTestId('viewer-thumb-failed')).toHaveText(v.thumbnailFailed);
+  await shoot(page, 'viewer-thumb-failed-ja');
   await context.close();
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });

@@ -1614,6 +1614,7 @@ export const en = {
     imageFailed: 'Image {{index}} could not be shown: its data could not be read or decoded. The image on screen is another one.',
     imagesFailed_one: '{{count}} image could not be loaded or decoded; it says so when you scroll to it.',
     imagesFailed_other: '{{count}} images could not be loaded or decoded; each says so when you scroll to it.',
+    thumbnailFailed: 'No preview: this image could not be read',
     loadFailed: 'The images could not be loaded. Try again later; if it keeps happening, tell the coordinator.',
     noImages: 'This study holds no images to show.',
     seriesTitle: 'Series',

@@ -1576,6 +1576,7 @@ export const ja: Catalog = {
     loadingImages: '画像を読み込み中：{{loaded}} / {{total}}',
     imageFailed: '{{index}} 枚目の画像を表示できません：データを読み込めないか、復号できません。画面に出ているのは別の画像です。',
     imagesFailed_other: '{{count}} 枚の画像を読み込めないか、復号できませんでした。その画像までスクロールすると、そのつどお知らせします。',
+    thumbnailFailed: 'プレビューなし：この画像を読み込めません',
     loadFailed: '画像を読み込めませんでした。しばらくしてからもう一度お試しください。続く場合はコーディネーターに連絡してください。',
     noImages: 'この検査には表示できる画像がありません。',
     seriesTitle: 'シリーズ',

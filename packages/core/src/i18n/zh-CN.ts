@@ -1576,6 +1576,7 @@ export const zhCN: Catalog = {
     loadingImages: '正在加载影像：{{loaded}} / {{total}}',
     imageFailed: '无法显示第 {{index}} 幅影像：其数据无法读取或解码。当前屏幕上显示的是另一幅影像。',
     imagesFailed_other: '有 {{count}} 幅影像无法加载或解码；滚动到该影像时会另行提示。',
+    thumbnailFailed: '无预览：此影像无法读取',
     loadFailed: '无法加载影像。请稍后再试；如果仍然失败，请联系协调员。',
     noImages: '此检查没有可显示的影像。',
     seriesTitle: '序列',

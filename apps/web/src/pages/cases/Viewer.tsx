@@ -359,8 +359,11 @@ function Thumbnails({ studyUid, series, selected, onSelect, drawn }: { studyUid:
   );
 }
 
+/** A series' middle image, small; where it cannot be read or decoded, words saying so instead of a black square. */
 function Thumbnail({ studyUid, seriesUid, drawn }: { studyUid: string; seriesUid: string; drawn: boolean }) {
+  const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [failed, setFailed] = useState(false);
   useEffect(() => {
     if (!drawn) return;
     const abort = new AbortController();
@@ -375,9 +378,17 @@ function Thumbnail({ studyUid, seriesUid, drawn }: { studyUid: string; seriesUid
       registerFrames(frames);
       // Drawn on the CPU: a small picture needs no WebGL context of its own.
       await coreUtilities.loadImageToCanvas({ canvas: canvas.current, imageId: frames[0].imageId, thumbnail: true, useCPURendering: true, requestType: Enums.RequestType.Thumbnail });
-    })().catch(() => undefined);
+    })().catch(() => {
+      if (!abort.signal.aborted) setFailed(true);
+    });
     return () => abort.abort();
   }, [studyUid, seriesUid, drawn]);
+  if (failed)
+    return (
+      <span className="viewer__thumb-canvas viewer__thumb-failed" data-testid="viewer-thumb-failed">
+        {t('viewer.thumbnailFailed')}
+      </span>
+    );
   return <canvas ref={canvas} className="viewer__thumb-canvas" width={96} height={96} aria-hidden="true" />;
 }
 
