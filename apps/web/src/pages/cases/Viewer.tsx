@@ -454,21 +454,23 @@ function Pane({ id, engine, studyUid, series, tool, active, flag, openedAt, onAc
       engine.enableElement({ viewportId, type: Enums.ViewportType.STACK, element: el, defaultOptions: { background: [0, 0, 0] as Types.Point3 } });
       vp = engine.getViewport(viewportId) as StackViewport;
       createToolGroup(viewportId, tool, false).addViewport(viewportId, ENGINE_ID);
-      // The first image counts once it is drawn (in the animation frame after render()).
-      const drawn = new Promise((resolve) => el.addEventListener(Enums.Events.IMAGE_RENDERED, resolve, { once: true }));
+      // The first image counts once it is drawn (in the animation frame after render()): then it is
+      // timed, since the study was opened and since the page itself was (a cold start: bundle and
+      // codecs on the way), and the thumbnails may come. The rest does not wait for the draw.
+      const drawn = () => {
+        if (abort.signal.aborted) return;
+        el.dataset.firstImageMs = String(Math.round(performance.now() - openedAt));
+        el.dataset.firstImageSinceLoadMs = String(Math.round(performance.now()));
+        setFirst(true);
+        onFirstImage();
+      };
+      el.addEventListener(Enums.Events.IMAGE_RENDERED, drawn, { once: true });
       await vp.setStack(fs.map((f) => f.imageId), 0);
       if (abort.signal.aborted) return;
       const own = headerWindow(fs[0]!.instance);
       const suv = suvFactor(fs[0]!.instance) !== null;
       if (own && !suv) vp.setProperties({ voiRange: voiOf(own) });
       vp.render();
-      await drawn;
-      if (abort.signal.aborted) return;
-      // Since the study was opened, and since the page itself was (a cold start: bundle and codecs on the way).
-      el.dataset.firstImageMs = String(Math.round(performance.now() - openedAt));
-      el.dataset.firstImageSinceLoadMs = String(Math.round(performance.now()));
-      setFirst(true);
-      onFirstImage();
       setView((v) => ({ ...v, total: fs.length, suv, voi: vp!.getProperties().voiRange ?? null, zoom: vp!.getZoom() }));
       if (!fs.every(withHeader)) {
         // The other headers: the same frames, in the same order but where the headers tell otherwise.
