@@ -64,7 +64,11 @@ export function tusUpload(base: string, token: string, caseId: string, file: str
   });
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository's root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** BENCH_SERVER_NODE_ARGS: options for the product server's Node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+export const SERVER_NODE_ARGS = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 /** A server script of the benches in a process of its own, listening. */
 export interface Started {

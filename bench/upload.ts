@@ -48,7 +48,6 @@ import http from 'node:http';
 import { freePort } from './free-port.ts';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { migrateDatabase, openDatabase, type Database } from '../apps/server/src/db/client.ts';
@@ -56,7 +55,7 @@ import { createServices } from '../apps/server/src/services.ts';
 import { insertConsentVersion } from '../apps/server/src/cases/repo.ts';
 import { INGEST_CONCURRENCY } from '../apps/server/src/records/ingest.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
-import { positive, adminUrl, log, round1, round3, sleep, median, json, pool, tusUpload, startScript, killAll, type Started } from './common.ts';
+import { positive, adminUrl, log, round1, round3, sleep, median, json, pool, tusUpload, startScript, killAll, ROOT, SERVER_NODE_ARGS, type Started } from './common.ts';
 
 const PARTS = (process.argv[2] ?? process.env.BENCH_PARTS ?? '1,3').split(',').map((p) => p.trim());
 const TUS_FILES = positive('BENCH_TUS_FILES', 400);
@@ -68,7 +67,6 @@ if (TUS_INGEST !== 'after' && TUS_INGEST !== 'during') throw new Error('BENCH_TU
 const STUDY_BYTES = positive('BENCH_STUDY_BYTES', 2 * 2 ** 30);
 const ORTHANC_CONCURRENCY = (process.env.BENCH_ORTHANC_CONCURRENCY ?? String(INGEST_CONCURRENCY)).split(',').map(Number);
 const ORTHANC = process.env.ORTHANC ?? '/usr/sbin/Orthanc';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1e6;
 
 
@@ -153,7 +151,7 @@ function study(count: number, side: number): { files: string[]; bytes: number } 
   if (!existsSync(path.join(dir, 'done'))) {
     log(`building a study of ${count} instances of ${side}×${side} in ${dir}`);
     rmSync(dir, { recursive: true, force: true });
-    const built = spawnSyncChecked('/usr/bin/python3', [path.join(root, 'bench/upload-study.py'), dir, String(count), String(side)]);
+    const built = spawnSyncChecked('/usr/bin/python3', [path.join(ROOT, 'bench/upload-study.py'), dir, String(count), String(side)]);
     if (!built) throw new Error('could not build the study');
   }
   const files = readdirSync(dir)
@@ -173,9 +171,7 @@ interface Server extends Started {
 
 /** Starts bench/upload-server.ts (the real app plus the PUT baseline) and resolves once it listens. */
 async function startServer(env: Record<string, string>): Promise<Server> {
-  // BENCH_SERVER_NODE_ARGS: options for the server's Node (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs });
+  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs: SERVER_NODE_ARGS });
   const { child } = server;
   return {
     ...server,

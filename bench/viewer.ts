@@ -57,7 +57,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import pg from 'pg';
 import { generate } from 'otplib';
@@ -69,7 +68,7 @@ import { readDicomFile } from '../apps/server/src/records/dicom.ts';
 import { createServices } from '../apps/server/src/services.ts';
 import { buildCaseRequest } from '../apps/server/test/factories.ts';
 import { parseMultipart } from '../apps/server/test/dicom-study.ts';
-import { positive, adminUrl, log, round1, round2, round3, sleep, median, json, pool, tusUpload, startScript, killAll } from './common.ts';
+import { positive, adminUrl, log, round1, round2, round3, sleep, median, json, pool, tusUpload, startScript, killAll, ROOT, SERVER_NODE_ARGS } from './common.ts';
 
 const SLICES = positive('BENCH_SLICES', 300, true);
 const SIDE = 512;
@@ -80,7 +79,6 @@ const BROWSER_ROUNDS = positive('BENCH_BROWSER_ROUNDS', 3, true);
 /** Issue 11: the first image under 500 ms after opening a study in a warm app, under 2 s from a cold start. */
 const BROWSER_TARGETS = { warmFirstImageMs: 500, coldFirstImageMs: 2000 };
 const COORDINATOR = 'bench.coordinator@example.org';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1e6;
 
 
@@ -143,7 +141,7 @@ function study(copy = ''): string[] {
   if (!existsSync(path.join(dir, 'done'))) {
     log(`building a CT series of ${SLICES} slices of ${SIDE}×${SIDE} in ${dir}`);
     rmSync(dir, { recursive: true, force: true });
-    const built = spawnSync('/usr/bin/python3', [path.join(root, 'bench/upload-study.py'), dir, String(SLICES), String(SIDE), 'ct'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const built = spawnSync('/usr/bin/python3', [path.join(ROOT, 'bench/upload-study.py'), dir, String(SLICES), String(SIDE), 'ct'], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (built.status !== 0) throw new Error('could not build the study');
   }
   return readdirSync(dir)
@@ -309,7 +307,10 @@ async function inBrowser(base: string, password: string, studies: { caseId: stri
     allLoadedMs: median(list.map((o) => o.allLoadedMs)),
   });
   // A cold start's (and a return visit's) first image counts from the page's start: the bundle and codecs are on its way.
-  const fromStart = (list: Opening[]) => ((s) => ({ ...s, firstImageMs: s.firstImageSinceLoadMs }))(summary(list));
+  const fromStart = (list: Opening[]) => {
+    const s = summary(list);
+    return { ...s, firstImageMs: s.firstImageSinceLoadMs };
+  };
   return { rounds: BROWSER_ROUNDS, cold: fromStart(rounds.cold), warm: summary(rounds.warm), returnVisit: fromStart(rounds.returning), each: rounds };
 }
 
@@ -335,7 +336,7 @@ interface Slice {
 
 async function main() {
   const loadStart = os.loadavg().map(round2);
-  if (!existsSync(path.join(root, 'apps/web/dist/index.html'))) throw new Error('No web build: run `npm run build` first.');
+  if (!existsSync(path.join(ROOT, 'apps/web/dist/index.html'))) throw new Error('No web build: run `npm run build` first.');
   const files = study();
   // A second study, opened second in the browser: its first opening in an app already loaded.
   const second = study('-b');
@@ -380,8 +381,7 @@ async function main() {
   benchDb.on('error', (err) => log(`database connection: ${err.message}`));
   await benchDb.connect();
 
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs });
+  const server = await startScript('bench/upload-server.ts', children, { env, nodeArgs: SERVER_NODE_ARGS });
   // The baseline's folder: the same files (links to them) and the series as one file.
   for (const s of slices) symlinkSync(s.file, path.join(staticDir, s.name));
   await pipeline(async function* () {
