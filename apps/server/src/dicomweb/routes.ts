@@ -12,7 +12,7 @@ const json = (reply: FastifyReply) => privateData(reply).type('application/dicom
 const parts = (reply: FastifyReply, m: Multipart) =>
   privateData(reply)
     .header('content-type', `multipart/related; type="${m.type}"${m.transferSyntax ? `; transfer-syntax=${m.transferSyntax}` : ''}; boundary=${m.boundary}`)
-    .send(m.stream);
+    .send(m.body);
 
 /** DICOMweb under /api/v1/dicomweb (service.ts): QIDO-RS searches and WADO-RS retrievals. */
 export const dicomwebRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: { dicomweb } }) => {

@@ -83,23 +83,39 @@ export interface Multipart {
   /** The transfer syntax of every part, when they share one (frames of an instance). */
   transferSyntax?: string;
   boundary: string;
-  stream: Readable;
+  /** The body: a stream made as it is read, or (one frame, read whole anyway) the whole answer in one buffer. */
+  body: Readable | Buffer;
 }
 
 /** A multipart/related body (RFC 2387) made as it is read: each part's bytes are fetched when the one before has been sent. */
 function multipart(type: string, parts: AsyncIterable<{ contentType: string; body: Buffer | Readable }>, transferSyntax?: string): Multipart {
-  const boundary = `kakehashi-${randomBytes(12).toString('hex')}`;
+  const boundary = newBoundary();
   async function* body() {
     for await (const part of parts) {
-      yield Buffer.from(`--${boundary}\r\nContent-Type: ${part.contentType}\r\n\r\n`);
+      yield partHead(boundary, part.contentType);
       if (Buffer.isBuffer(part.body)) yield part.body;
       else for await (const chunk of part.body) yield chunk as Buffer;
-      yield Buffer.from('\r\n');
+      yield CRLF;
     }
-    yield Buffer.from(`--${boundary}--\r\n`);
+    yield closing(boundary);
   }
-  return { type, transferSyntax, boundary, stream: Readable.from(body(), { objectMode: false }) };
+  return { type, transferSyntax, boundary, body: Readable.from(body(), { objectMode: false }) };
 }
+
+/**
+ * One part, whole, as one buffer: a viewer asks for its frames one at a time, and a frame is read
+ * whole anyway. Sent at once, it spares the stream's machinery for every frame (some 0.3 ms of CPU
+ * each, about a fifth of a frame's cost).
+ */
+function singlePart(type: string, contentType: string, body: Buffer, transferSyntax?: string): Multipart {
+  const boundary = newBoundary();
+  return { type, transferSyntax, boundary, body: Buffer.concat([partHead(boundary, contentType), body, CRLF, closing(boundary)]) };
+}
+
+const newBoundary = () => `kakehashi-${randomBytes(12).toString('hex')}`;
+const partHead = (boundary: string, contentType: string) => Buffer.from(`--${boundary}\r\nContent-Type: ${contentType}\r\n\r\n`);
+const closing = (boundary: string) => Buffer.from(`--${boundary}--\r\n`);
+const CRLF = Buffer.from('\r\n');
 
 export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs: BlobStore }) {
   const { db, gate, blobs } = deps;
@@ -275,13 +291,15 @@ export function createDicomwebService(deps: { db: Db; gate: Gate<unknown>; blobs
       }
       const type = isEncapsulatedSyntax(syntax) ? frameMediaType(syntax) : 'application/octet-stream';
       const partSyntax = syntax === IMPLICIT_LE ? EXPLICIT_LE : syntax;
+      const contentType = `${type}; transfer-syntax=${partSyntax}`;
+      const frame = (n: number) => {
+        const range = ranges[n - 1];
+        const pieces = range.fragments ?? [range];
+        return pieces.length === 1 ? read(range.start, range.end) : Promise.all(pieces.map((f) => read(f.start, f.end))).then((b) => Buffer.concat(b));
+      };
+      if (numbers.length === 1) return singlePart(type, contentType, await frame(numbers[0]), partSyntax);
       async function* parts() {
-        for (const n of numbers) {
-          const range = ranges[n - 1];
-          const pieces = range.fragments ?? [range];
-          const body = pieces.length === 1 ? await read(range.start, range.end) : Buffer.concat(await Promise.all(pieces.map((f) => read(f.start, f.end))));
-          yield { contentType: `${type}; transfer-syntax=${partSyntax}`, body };
-        }
+        for (const n of numbers) yield { contentType, body: await frame(n) };
       }
       return multipart(type, parts(), partSyntax);
     },
