@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { adminClient, Client, useTestApp } from '../../test/helpers.ts';
 
 const t = useTestApp();
@@ -38,6 +38,33 @@ describe('API tokens', () => {
     expect((await t.app.inject({ url: '/api/v1/me', headers: { authorization: 'Bearer kh_unknown' } })).statusCode).toBe(401);
     await admin.patch(`/api/v1/users/${nurse.id}`, { disabled: true });
     expect((await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${body.secret}` } })).statusCode).toBe(401);
+  });
+
+  it('are looked up once a second by reads (a viewer fetches frames by the hundred); any write forgets them', async () => {
+    const admin = await adminClient(t);
+    const reader = await t.user({ role: 'coordinator' });
+    const me = async (secret: string) => (await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } })).statusCode;
+    const make = async () => (await admin.post('/api/v1/tokens', { userId: reader.id, name: 'viewer' })).body.secret as string;
+    // Revoked behind the server's back, as another process (the command line) would.
+    const revokeInDatabase = (secret: string) => t.db.execute(`update api_tokens set revoked_at = now() where prefix = '${secret.slice(0, 10)}'` as never);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const first = await make();
+      expect(await me(first)).toBe(200);
+      await revokeInDatabase(first);
+      expect(await me(first)).toBe(200);
+      vi.setSystemTime(Date.now() + 1001);
+      expect(await me(first)).toBe(401);
+
+      const second = await make();
+      expect(await me(second)).toBe(200);
+      await revokeInDatabase(second);
+      // Any write, by anyone: what was remembered is looked up again.
+      expect((await admin.patch('/api/v1/me', { locale: 'en' })).status).toBe(200);
+      expect(await me(second)).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('can only be managed by an administrator', async () => {

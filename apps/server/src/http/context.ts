@@ -32,6 +32,19 @@ export function actorOf(req: FastifyRequest): Actor {
   return { principal: req.principal, ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, locale: requestLocale(req) };
 }
 
+/**
+ * Who a credential is, remembered for a moment: a viewer fetches a study's frames by the hundred, each
+ * with the same cookie or token, and each lookup would be a round trip to the database (and, for a
+ * guest link, a rate-limit count). Only reads use what is remembered; every write, whoever makes it
+ * (a sign-out, a revocation, a role or an institution changed), forgets all of it when it starts and
+ * again once it is done. In this process nothing is served after its revocation has been answered;
+ * another process's change (the command line's) is seen within RECENT_MS.
+ */
+const RECENT_MS = 1000;
+const RECENT_MAX = 10_000;
+type Known = { session: ResolvedSession | null; principal: Principal; until: number };
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
 /** Who is calling: a session cookie, an API token or a guest link (Authorization: Bearer). */
 export const requestContext = fp(async function requestContext(
   app: FastifyInstance,
@@ -39,23 +52,44 @@ export const requestContext = fp(async function requestContext(
 ) {
   app.decorateRequest('session', null);
   app.decorateRequest('principal', null);
+  const recent = new Map<string, Known>();
 
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
+    if (!isRead(req.method)) recent.clear();
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const passcode = req.headers[PASSCODE_HEADER];
+    const credential = bearer ? `b ${bearer} ${typeof passcode === 'string' ? passcode : ''}` : `c ${req.cookies[SESSION_COOKIE] ?? ''}`;
+    const known = isRead(req.method) ? recent.get(credential) : undefined;
+    if (known && known.until > Date.now()) {
+      req.session = known.session;
+      req.principal = known.principal;
+      return;
+    }
+    const expires = await identify(req, bearer, passcode);
+    if (req.principal && isRead(req.method)) {
+      if (recent.size >= RECENT_MAX) recent.clear();
+      recent.set(credential, { session: req.session, principal: req.principal, until: Math.min(Date.now() + RECENT_MS, expires?.getTime() ?? Infinity) });
+    }
+  });
+  app.addHook('onResponse', async (req) => {
+    if (!isRead(req.method)) recent.clear();
+  });
+
+  /** Sets the request's session and principal from its credential; a guest link's expiry is returned. */
+  async function identify(req: FastifyRequest, bearer: string | undefined, passcode: string | string[] | undefined): Promise<Date | undefined> {
     if (bearer) {
       if (bearer.startsWith(GUEST_TOKEN_PREFIX)) {
         // Counted before the link is checked, so a burst of guesses cannot all be tried; a good link gives it back.
         const attempt = await reserveAttempt(opts.db, [{ key: `guest:${req.ip}`, max: GUEST_FAILURES, windowSeconds: GUEST_WINDOW_SECONDS }]);
         if (!attempt.ok) throw rateLimited(attempt.secondsLeft);
-        const passcode = req.headers[PASSCODE_HEADER];
         const grant = await opts.guestLinks.resolve(bearer, typeof passcode === 'string' ? passcode : undefined);
         if (!grant) throw guestLinkInvalid();
         // An upload-request link that asks for a passcode: a wrong one counts like a wrong link.
         if (grant === 'passcode') throw new DomainError('link_passcode');
         await attempt.release();
         req.principal = { kind: 'guest', linkId: grant.linkId, scope: grant.scope, subjectId: grant.subjectId };
-        return;
+        return grant.expiresAt;
       }
       const found = await opts.tokens.resolve(bearer);
       if (!found) throw unauthenticated();
@@ -80,7 +114,7 @@ export const requestContext = fp(async function requestContext(
     if (!cookie) return;
     req.session = await opts.auth.resolveSession(cookie);
     if (req.session?.state === 'active') req.principal = opts.auth.principalOf(req.session);
-  });
+  }
 
   // Cookie-authenticated writes must echo the session's CSRF token in a header a cross-site form cannot set.
   // Starting over (sign-in, password reset) needs no session, so an old cookie must not block it.
