@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { initI18n, initialLocale } from './lib/i18n.ts';
 import { isPatientAddress } from './lib/nav.tsx';
 import { consentQuery, departmentsQuery, queryClient, seedFromPage } from './lib/query.ts';
-import { loadPatientPage } from './pages.ts';
+import { loadPatientPage, preloadViewerPage } from './pages.ts';
 import { PORTAL_CATALOG_PAGES } from './lib/catalogParts.ts';
 import { PatientApp } from './PatientApp.tsx';
 import './styles.css';
@@ -24,16 +24,20 @@ if (address === '/request') {
 
 // The staff viewer opened by its address: the study's first answers are asked for, Cornerstone
 // started and the first image loaded, while the console around the viewer loads and renders.
-if (/^\/cases\/[^/]+\/viewer\/[^/]+$/.test(address)) {
+// Who is signed in is asked for now too, and the first render waits for the viewer's page, so that
+// it renders at once (pages.ts, preloadViewerPage).
+const viewer = /^\/cases\/[^/]+\/viewer\/[^/]+$/.test(address);
+if (viewer) {
   const first = import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(address));
   void import('./lib/viewer/cornerstone.ts').then((m) => m.preloadFirstImage(first));
+  void import('./lib/session.tsx').then((m) => m.askMeEarly());
 }
 
 const app: Promise<ComponentType> = isPatientAddress(address)
   ? loadPatientPage(address)
       .catch(() => undefined)
       .then(() => PatientApp)
-  : import('./App.tsx').then((m) => m.App);
+  : Promise.all([import('./App.tsx'), viewer ? preloadViewerPage().catch(() => undefined) : null]).then(([m]) => m.App);
 
 // The first render waits for the opened page's code as well as the catalog: it shows the page at once.
 void Promise.all([initI18n({ portal: PORTAL_CATALOG_PAGES.includes(address) }), app]).then(([, Root]) =>

@@ -51,9 +51,10 @@ export const DeviceCheckPage = page(PATIENT_PAGES['/device-check'], 'DeviceCheck
 export const SendPage = page(PATIENT_PAGES['/send'], 'SendPage', 'portal');
 export const LetterPage = page(PATIENT_PAGES['/letter'], 'LetterPage', 'portal');
 
-export const SignedInLayout = staff(() => import('./Layout.tsx'), 'SignedInLayout');
-export const RequireAdmin = staff(() => import('./Layout.tsx'), 'RequireAdmin');
-export const NotFound = staff(() => import('./Layout.tsx'), 'NotFound');
+const layout = () => import('./Layout.tsx');
+export const SignedInLayout = staff(layout, 'SignedInLayout');
+export const RequireAdmin = staff(layout, 'RequireAdmin');
+export const NotFound = staff(layout, 'NotFound');
 export const SignInPage = staff(() => import('./pages/SignIn.tsx'), 'SignInPage');
 export const ForgotPasswordPage = staff(() => import('./pages/ForgotPassword.tsx'), 'ForgotPasswordPage');
 export const ResetPasswordPage = staff(() => import('./pages/ResetPassword.tsx'), 'ResetPasswordPage');
@@ -69,12 +70,24 @@ export const InboxPage = staff(() => import('./pages/cases/Inbox.tsx'), 'InboxPa
 export const CasePage = staff(() => import('./pages/cases/CasePage.tsx'), 'CasePage');
 export const RecordsPage = staff(() => import('./pages/cases/Records.tsx'), 'RecordsPage');
 // Cornerstone (a few megabytes, WebAssembly codecs) comes with this page only.
-export const ViewerPage = staff(() => {
+const viewerPage = () => {
   // The study's first answers are asked for while the viewer's code loads (a tiny chunk of its own).
   void import('./lib/viewer/dicom.ts').then((m) => m.openStudyEarly(window.location.pathname));
   return import('./pages/cases/ViewerPage.tsx');
-}, 'ViewerPage');
-export const SignedInFullScreen = staff(() => import('./Layout.tsx'), 'SignedInFullScreen');
+};
+export const ViewerPage = staff(viewerPage, 'ViewerPage');
+export const SignedInFullScreen = staff(layout, 'SignedInFullScreen');
+
+/**
+ * The viewer opened by its address (a cold start): its page, its layout and the staff words are
+ * loaded before the first render (main.tsx waits), so that no render suspends on them. A suspended
+ * render shows the fallback and then holds the page back at least 300 ms (React's throttle).
+ */
+export async function preloadViewerPage(): Promise<void> {
+  const [viewer, frame] = await Promise.all([viewerPage(), layout(), loadStaffCatalog()]);
+  loaded.set(viewerPage, viewer);
+  loaded.set(layout, frame);
+}
 export const NewRequestPage = staff(() => import('./pages/cases/NewRequest.tsx'), 'NewRequestPage');
 // Opened by anyone from a report's footer: the public pages' shell, with the staff console's words.
 export const VerifyPage = staff(() => import('./pages/Verify.tsx'), 'VerifyPage');

@@ -100,30 +100,35 @@ async function loadCatalog(locale: Locale): Promise<void> {
     staffWanted ? STAFF_CATALOGS[locale]() : null,
     ...pageParts.map((p) => p[locale]()),
   ]);
+  // Asked for before i18next started (main.tsx preloads a page's words): added once it has.
+  await ready;
   for (const part of parts) if (part) i18next.addResourceBundle(locale, 'translation', part.default, true, true);
 }
 
 /** A page's own words: loaded now, in the page's language, and with any language switched to later. */
 export async function addCatalogPart(part: CatalogPart): Promise<void> {
   pageParts.push(part);
-  const locale = isLocale(i18next.language) ? i18next.language : initialLocale();
+  const locale = pageLocale();
   const loaded = await part[locale]();
   await ready;
   i18next.addResourceBundle(locale, 'translation', loaded.default, true, true);
 }
 
+/** The page's language: i18next's, or before it has started the one it will start with. */
+const pageLocale = (): Locale => (isLocale(i18next.language) ? i18next.language : initialLocale());
+
 /** The portal, the device check and the upload-request page: the patient words beyond the request form's. */
 export async function loadPortalCatalog(): Promise<void> {
   if (portalWanted || staffWanted) return;
   portalWanted = true;
-  await loadCatalog(currentLocale());
+  await loadCatalog(pageLocale());
 }
 
 /** Staff pages: the whole catalog of the current language (and of any language switched to later). */
 export async function loadStaffCatalog(): Promise<void> {
   if (staffWanted) return;
   staffWanted = true;
-  await loadCatalog(currentLocale());
+  await loadCatalog(pageLocale());
 }
 
 /**

@@ -25,6 +25,13 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/** GET /me asked before React mounts (main.tsx: a page opened by its address that will want it); the first refresh takes the answer. */
+let early: Promise<Me> | null = null;
+export function askMeEarly(): void {
+  early ??= call(CONTRACTS.getMe, {}, { quiet401: true });
+  early.catch(() => undefined);
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>('loading');
   const [me, setMe] = useState<Me | null>(null);
@@ -44,7 +51,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async (): Promise<Me | null> => {
     try {
-      const m = await call(CONTRACTS.getMe, {}, { quiet401: true });
+      const asked = early;
+      early = null;
+      const m = await (asked ?? call(CONTRACTS.getMe, {}, { quiet401: true }));
       setCsrfToken(m.csrfToken);
       setMe(m);
       setSignedOutBy(null);
