@@ -59,8 +59,9 @@ export function initialLocale(): Locale {
   return 'ja';
 }
 
+/** The page's language: i18next's, or before it has started the one it will start with. */
 export function currentLocale(): Locale {
-  return isLocale(i18next.language) ? i18next.language : 'ja';
+  return isLocale(i18next.language) ? i18next.language : initialLocale();
 }
 
 /** Switches the UI language, remembers it and keeps <html lang> in step. */
@@ -108,27 +109,24 @@ async function loadCatalog(locale: Locale): Promise<void> {
 /** A page's own words: loaded now, in the page's language, and with any language switched to later. */
 export async function addCatalogPart(part: CatalogPart): Promise<void> {
   pageParts.push(part);
-  const locale = pageLocale();
+  const locale = currentLocale();
   const loaded = await part[locale]();
   await ready;
   i18next.addResourceBundle(locale, 'translation', loaded.default, true, true);
 }
 
-/** The page's language: i18next's, or before it has started the one it will start with. */
-const pageLocale = (): Locale => (isLocale(i18next.language) ? i18next.language : initialLocale());
-
 /** The portal, the device check and the upload-request page: the patient words beyond the request form's. */
 export async function loadPortalCatalog(): Promise<void> {
   if (portalWanted || staffWanted) return;
   portalWanted = true;
-  await loadCatalog(pageLocale());
+  await loadCatalog(currentLocale());
 }
 
 /** Staff pages: the whole catalog of the current language (and of any language switched to later). */
 export async function loadStaffCatalog(): Promise<void> {
   if (staffWanted) return;
   staffWanted = true;
-  await loadCatalog(pageLocale());
+  await loadCatalog(currentLocale());
 }
 
 /**
